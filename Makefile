@@ -1,0 +1,103 @@
+# Makefile — builds minsheng and its tests.
+#
+#   make            release binary: build/minsheng
+#   make test       sanitizer build (ASan+UBSan), unit tests, then API tests
+#   make unit       unit tests only
+#   make api        API tests only
+#   make clean
+#
+# Sources are found by wildcard: a new .c file under src/ is picked up
+# without editing this file. src/main.c is the only file left out of the
+# library that tests link against.
+
+CC      ?= cc
+PKGS    := libmicrohttpd sqlite3 jansson libsodium
+CSTD    := -std=c17 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
+
+SRC_ALL  := $(sort $(wildcard src/*.c src/*/*.c))
+SRC_LIB  := $(filter-out src/main.c,$(SRC_ALL))
+MIGRATIONS := $(sort $(wildcard src/storage/migrations/*.sql))
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.json))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+API_SRC  := $(sort $(wildcard tests/api/test_*.c))
+API_LIB  := $(filter-out $(API_SRC),$(wildcard tests/api/*.c))
+
+# --- release build ---------------------------------------------------------
+REL      := build
+REL_CFLAGS := $(CSTD) $(WARN) -O2 -g -Isrc -I$(REL)/gen $(PKG_CFLAGS)
+
+# --- test build (sanitizers) -----------------------------------------------
+TST      := build-test
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TST_CFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -I$(TST)/gen $(PKG_CFLAGS) -DMS_TEST_BUILD
+
+GEN_SRC = gen/migrations_gen.c gen/web_gen.c
+
+.PHONY: all test unit api clean bench
+all: $(REL)/minsheng
+
+define build_tree
+$(1)/gen/migrations_gen.c: $(MIGRATIONS) scripts/embed.sh
+	@mkdir -p $$(dir $$@)
+	sh scripts/embed.sh ms_migrations $$@ $(MIGRATIONS)
+
+$(1)/gen/web_gen.c: $(WEB_FILES) scripts/embed.sh
+	@mkdir -p $$(dir $$@)
+	sh scripts/embed.sh ms_web_assets $$@ $(WEB_FILES)
+
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -MMD -MP -c $$< -o $$@
+
+$(1)/obj/gen/%.o: $(1)/gen/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -c $$< -o $$@
+
+$(1)/libminsheng.a: $(patsubst %.c,$(1)/obj/%.o,$(SRC_LIB)) $(addprefix $(1)/obj/,$(GEN_SRC:.c=.o))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/minsheng: $(1)/obj/src/main.o $(1)/libminsheng.a
+	$$(CC) $(2) -o $$@ $$^ $(PKG_LIBS) $(3)
+endef
+
+$(eval $(call build_tree,$(REL),$(REL_CFLAGS),))
+$(eval $(call build_tree,$(TST),$(TST_CFLAGS),$(SAN)))
+
+# --- tests -----------------------------------------------------------------
+UNIT_BINS := $(patsubst tests/unit/%.c,$(TST)/tests/%,$(UNIT_SRC))
+API_BINS  := $(patsubst tests/api/%.c,$(TST)/tests/%,$(API_SRC))
+API_LIB_OBJS := $(patsubst %.c,$(TST)/obj/%.o,$(API_LIB))
+
+$(TST)/tests/test_%: tests/unit/test_%.c $(TST)/libminsheng.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TST_CFLAGS) -Itests -o $@ $< $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka $(SAN)
+
+$(TST)/tests/test_%: tests/api/test_%.c $(API_LIB_OBJS) $(TST)/libminsheng.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TST_CFLAGS) -Itests -Itests/api -o $@ $< $(API_LIB_OBJS) $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka -lcurl $(SAN)
+
+$(TST)/obj/tests/api/%.o: tests/api/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TST_CFLAGS) -Itests -Itests/api -MMD -MP -c $< -o $@
+
+unit: $(UNIT_BINS)
+	@sh scripts/run-tests.sh unit $(UNIT_BINS)
+
+api: $(TST)/minsheng $(API_BINS)
+	@MINSHENG_BIN=$(abspath $(TST)/minsheng) sh scripts/run-tests.sh api $(API_BINS)
+
+test: $(TST)/minsheng $(UNIT_BINS) $(API_BINS)
+	@MINSHENG_BIN=$(abspath $(TST)/minsheng) sh scripts/run-tests.sh all $(UNIT_BINS) $(API_BINS)
+
+bench: $(REL)/minsheng
+	sh bench/run.sh
+
+clean:
+	rm -rf $(REL) $(TST)
+
+-include $(shell find $(REL)/obj $(TST)/obj -name '*.d' 2>/dev/null)

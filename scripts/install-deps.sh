@@ -1,0 +1,29 @@
+#!/bin/sh
+# install-deps.sh — installs the Debian 12 packages minsheng needs to
+# build, run and test. Does nothing when they are all present; otherwise
+# runs apt-get (as root, or through sudo).
+set -eu
+
+PACKAGES="build-essential pkg-config
+libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev libcsv-dev
+libcmocka-dev libcurl4-openssl-dev
+sqlite3 curl wrk"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "安装依赖:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+        echo "需要 root 权限安装:$missing" >&2; exit 1
+    fi
+fi
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,30 @@
+#!/bin/sh
+# run-tests.sh — runs test binaries one by one and prints a summary.
+#
+# Each binary is a cmocka program; its exit status is the number of
+# failed tests. The last line is "N passed, N failed" over all binaries
+# (counted in binaries' test cases, as cmocka reports them).
+set -u
+label=$1; shift
+passed=0; failed=0; bad_bins=""
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+for bin in "$@"; do
+    out=$(mktemp)
+    "$bin" >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$out" | grep -Eo '[0-9]+$' | tail -1)
+    f=$(grep -Eo '^\[  FAILED  \] [0-9]+' "$out" | grep -Eo '[0-9]+$' | tail -1)
+    passed=$((passed + ${p:-0}))
+    if [ "$rc" -ne 0 ]; then
+        failed=$((failed + ${f:-1}))
+        bad_bins="$bad_bins $(basename "$bin")"
+    fi
+    rm -f "$out"
+done
+echo
+echo "== $label tests =="
+[ -n "$bad_bins" ] && echo "failing:$bad_bins"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

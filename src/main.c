@@ -1,0 +1,674 @@
+/* main.c — the `minsheng` command: argument parsing and dispatch to
+ * subcommands (serve, init, demo, user, import, export, backup,
+ * migrate). Each subcommand opens the database, brings the schema up to
+ * date and calls into the modules; nothing here touches SQL. */
+#include "auth/users.h"
+#include "demo/demo.h"
+#include "registry/import.h"
+#include "registry/org.h"
+#include "server/audit.h"
+#include "server/http.h"
+#include "storage/db.h"
+#include "util/csvfile.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+static const char *db_path = NULL;
+
+static const char *const USAGE =
+    "用法: minsheng [--db 文件] <命令> [选项]\n"
+    "\n"
+    "民生 minsheng — 街道、社区、网格的居民登记与民生服务系统。\n"
+    "\n"
+    "命令:\n"
+    "  serve                 启动 HTTP 服务（默认 http://127.0.0.1:8080）\n"
+    "  init                  创建/升级数据库，建立街道和管理员账户\n"
+    "  demo                  载入演示街道（丹阳街道：33个社区、131个网格）和演示账户\n"
+    "  user add|passwd|list  管理账户\n"
+    "  import residents 文件 从 CSV 导入居民（UTF-8 或 GBK）\n"
+    "  export residents      导出居民 CSV\n"
+    "  backup 文件           在线备份数据库\n"
+    "  migrate               只升级数据库结构\n"
+    "\n"
+    "全局选项:\n"
+    "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
+    "  -h, --help  显示帮助；每个命令也支持 --help，如 minsheng serve --help\n";
+
+/* ---- shared helpers ---------------------------------------------------- */
+
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *cmd_usage, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "minsheng: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n\n%s", cmd_usage);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static db_conn *open_db(void)
+{
+    char err[512];
+    db_conn *db = db_open(db_path, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        return NULL;
+    }
+    if (db_migrate(db, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads a password: MINSHENG_PASSWORD, else the terminal (no echo), else one stdin line. */
+static int read_password(const char *prompt, char *out, size_t outsz)
+{
+    const char *env = getenv("MINSHENG_PASSWORD");
+    if (env) {
+        snprintf(out, outsz, "%s", env);
+        return 0;
+    }
+    int tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *line = fgets(out, (int)outsz, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fputc('\n', stderr);
+    }
+    if (!line)
+        return -1;
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || !*s || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ---- serve ------------------------------------------------------------- */
+
+static const char *const SERVE_USAGE =
+    "用法: minsheng serve [--db 文件] [--listen 地址:端口] [--threads N]\n"
+    "                     [--session-idle 秒] [--lockout-seconds 秒]\n"
+    "  --listen           监听地址（默认 127.0.0.1:8080）\n"
+    "  --threads          工作线程数（默认 4）\n"
+    "  --session-idle     会话空闲超时（默认 1800 秒）\n"
+    "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n";
+
+static int parse_listen(const char *s, server_config *cfg)
+{
+    static char addr[64];
+    const char *colon = strrchr(s, ':');
+    long port;
+    if (!colon || colon == s || (size_t)(colon - s) >= sizeof addr || parse_long(colon + 1, 1, 65535, &port) != 0)
+        return -1;
+    memcpy(addr, s, (size_t)(colon - s));
+    addr[colon - s] = '\0';
+    cfg->listen_addr = addr;
+    cfg->port = (uint16_t)port;
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, 0, 'l'}, {"threads", required_argument, 0, 't'},
+        {"session-idle", required_argument, 0, 'i'}, {"lockout-seconds", required_argument, 0, 'k'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    server_config cfg = g_config;
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (parse_listen(optarg, &cfg) != 0)
+                return usage_error(SERVE_USAGE, "无效的监听地址 %s（应为 地址:端口，如 127.0.0.1:8080）", optarg);
+            break;
+        case 't':
+            if (parse_long(optarg, 1, 64, &v) != 0)
+                return usage_error(SERVE_USAGE, "线程数应为 1 到 64：%s", optarg);
+            cfg.threads = (unsigned)v;
+            break;
+        case 'i':
+            if (parse_long(optarg, 1, 86400, &v) != 0)
+                return usage_error(SERVE_USAGE, "会话空闲超时应为 1 到 86400 秒：%s", optarg);
+            cfg.session_idle_seconds = (int)v;
+            break;
+        case 'k':
+            if (parse_long(optarg, 1, 86400, &v) != 0)
+                return usage_error(SERVE_USAGE, "锁定时长应为 1 到 86400 秒：%s", optarg);
+            cfg.lockout_seconds = (int)v;
+            break;
+        case 'h': fputs(SERVE_USAGE, stdout); return 0;
+        default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return usage_error(SERVE_USAGE, "多余的参数 %s", argv[optind]);
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    db_close(db);
+    cfg.db_path = db_path;
+    return http_serve(&cfg);
+}
+
+/* ---- init ---------------------------------------------------------------- */
+
+static const char *const INIT_USAGE =
+    "用法: minsheng init [--db 文件] [--street-code 编码 --street-name 名称] [--admin 用户名]\n"
+    "  创建或升级数据库。给出街道编码和名称时建立街道，并创建管理员账户；\n"
+    "  管理员密码取自环境变量 MINSHENG_PASSWORD，否则随机生成并打印一次。\n";
+
+static int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"street-code", required_argument, 0, 'c'}, {"street-name", required_argument, 0, 'n'},
+        {"admin", required_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *code = NULL, *name = NULL, *admin = "admin";
+    int c, rc = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': code = optarg; break;
+        case 'n': name = optarg; break;
+        case 'a': admin = optarg; break;
+        case 'h': fputs(INIT_USAGE, stdout); return 0;
+        default: fputs(INIT_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if ((code == NULL) != (name == NULL))
+        return usage_error(INIT_USAGE, "--street-code 和 --street-name 须同时给出");
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    printf("数据库 %s 已就绪（结构版本 %d）\n", db_path, db_schema_version(db));
+    if (!code) {
+        rc = 0;
+        goto cleanup;
+    }
+    char err[256], pw[64];
+    const char *env_pw = getenv("MINSHENG_PASSWORD");
+    if (env_pw) {
+        snprintf(pw, sizeof pw, "%s", env_pw);
+    } else {
+        unsigned char raw[9];
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        strcat(pw, "#1");
+    }
+    if (db_begin(db) != DB_DONE)
+        goto cleanup;
+    if (org_create(db, 0, "street", code, name, NULL, NULL, err, sizeof err) < 0 ||
+        user_create(db, admin, "系统管理员", "admin", code, pw, err, sizeof err) < 0) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: %s\n", err);
+        goto cleanup;
+    }
+    audit_entry e = {.action = "init", .entity = "org_unit", .detail = "minsheng init: 建立街道和管理员"};
+    if (audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: 保存失败\n");
+        goto cleanup;
+    }
+    printf("已建立街道 %s（%s），管理员账户 %s\n", name, code, admin);
+    if (!env_pw)
+        printf("管理员初始密码: %s  （只显示这一次，请登录后立即修改）\n", pw);
+    rc = 0;
+cleanup:
+    db_close(db);
+    return rc;
+}
+
+/* ---- demo ---------------------------------------------------------------- */
+
+static const char *const DEMO_USAGE =
+    "用法: minsheng demo [--db 文件] [--seed N] [--households N] [--if-empty]\n"
+    "  在空数据库中建立演示街道（丹阳街道）及各角色演示账户。\n"
+    "  --seed        随机种子（默认 2026，相同种子生成相同数据）\n"
+    "  --households  户数（默认 50000，约12万居民；0 只建组织架构）\n"
+    "  --if-empty    数据库已有街道时不报错，直接跳过\n";
+
+static int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, 0, 's'}, {"households", required_argument, 0, 'n'},
+        {"if-empty", no_argument, 0, 'e'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    demo_options o = {.seed = 2026, .households = DEMO_DEFAULT_HOUSEHOLDS, .today_ymd = 0};
+    int c, if_empty = 0, rc = 1;
+    long v;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (parse_long(optarg, 0, 2147483647L, &v) != 0)
+                return usage_error(DEMO_USAGE, "随机种子应为非负整数：%s", optarg);
+            o.seed = (uint64_t)v;
+            break;
+        case 'n':
+            if (parse_long(optarg, 0, DEMO_MAX_HOUSEHOLDS, &v) != 0)
+                return usage_error(DEMO_USAGE, "户数应为 0 到 1000000：%s", optarg);
+            o.households = v;
+            break;
+        case 'e': if_empty = 1; break;
+        case 'h': fputs(DEMO_USAGE, stdout); return 0;
+        default: fputs(DEMO_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    org_unit street;
+    if (if_empty && org_get_by_code(db, DEMO_STREET_CODE, &street) == 0) {
+        printf("数据库中已有街道 %s，跳过演示数据\n", street.name);
+        rc = 0;
+        goto cleanup;
+    }
+    char err[256];
+    demo_summary sum;
+    time_t t0 = time(NULL);
+    fprintf(stderr, "正在生成演示街道（%ld 户）……\n", o.households);
+    if (demo_build(db, &o, &sum, err, sizeof err) != 0 || demo_create_accounts(db, stdout, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        goto cleanup;
+    }
+    printf("演示街道已建立: %ld 个社区，%ld 个网格，%ld 栋楼，%ld 户，%ld 人（用时 %ld 秒）\n", sum.communities,
+           sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
+    rc = 0;
+cleanup:
+    db_close(db);
+    return rc;
+}
+
+/* ---- user ---------------------------------------------------------------- */
+
+static const char *const USER_USAGE =
+    "用法: minsheng user add 用户名 --role 角色 --org 单位编码 [--name 显示名]\n"
+    "      minsheng user passwd 用户名\n"
+    "      minsheng user list\n"
+    "  角色: admin(系统管理员) auditor(审计员) street(街道) community(社区) grid(网格员) viewer(部门只读)\n"
+    "  密码取自环境变量 MINSHENG_PASSWORD，否则从终端读取（不回显）。\n";
+
+static int user_add(db_conn *db, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"role", required_argument, 0, 'r'}, {"org", required_argument, 0, 'o'},
+        {"name", required_argument, 0, 'n'}, {0, 0, 0, 0}};
+    const char *role_s = NULL, *org = NULL, *name = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': role_s = optarg; break;
+        case 'o': org = optarg; break;
+        case 'n': name = optarg; break;
+        default: fputs(USER_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !role_s || !org)
+        return usage_error(USER_USAGE, "user add 需要用户名、--role 和 --org");
+    const char *username = argv[optind];
+    char pw[256], err[256];
+    if (read_password("新密码: ", pw, sizeof pw) != 0)
+        return usage_error(USER_USAGE, "未读到密码");
+    if (db_begin(db) != DB_DONE)
+        return 1;
+    int64_t id = user_create(db, username, name, role_s, org, pw, err, sizeof err);
+    sodium_memzero(pw, sizeof pw);
+    audit_entry e = {.action = "create", .entity = "user", .entity_id = id, .detail = username};
+    if (id < 0 || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: %s\n", id < 0 ? err : "保存失败");
+        return 1;
+    }
+    printf("已创建用户 %s（%s）\n", username, role_s);
+    return 0;
+}
+
+static int user_passwd(db_conn *db, int argc, char **argv)
+{
+    if (argc != 2)
+        return usage_error(USER_USAGE, "user passwd 需要一个用户名");
+    char pw[256], err[256];
+    if (read_password("新密码: ", pw, sizeof pw) != 0)
+        return usage_error(USER_USAGE, "未读到密码");
+    if (db_begin(db) != DB_DONE)
+        return 1;
+    int rc = user_set_password(db, argv[1], pw, err, sizeof err);
+    sodium_memzero(pw, sizeof pw);
+    audit_entry e = {.action = "password_reset", .entity = "user", .detail = argv[1]};
+    if (rc != 0 || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: %s\n", rc ? err : "保存失败");
+        return 1;
+    }
+    printf("已重设 %s 的密码，并解除锁定\n", argv[1]);
+    return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    if (argc < 2 || wants_help(argc, argv)) {
+        fputs(USER_USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    int rc;
+    if (strcmp(argv[1], "add") == 0)
+        rc = user_add(db, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "passwd") == 0)
+        rc = user_passwd(db, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "list") == 0)
+        rc = user_print_list(db, stdout) == 0 ? 0 : 1;
+    else
+        rc = usage_error(USER_USAGE, "未知的子命令 %s", argv[1]);
+    db_close(db);
+    return rc;
+}
+
+/* ---- import / export ------------------------------------------------------ */
+
+static const char *const IMPORT_USAGE =
+    "用法: minsheng import residents 文件.csv [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
+    "                                [--map 表头=字段,...] [--report 错误报告.json]\n"
+    "  --mode all    （默认）全部正确才导入，有任何错误则一行也不导入\n"
+    "  --mode valid  跳过有错误的行，导入其余行\n"
+    "  --map         补充表头对应，如 \"证件号=id_number,住址=address\"\n"
+    "  每行错误会写明行号和字段。必需列: 姓名、身份证号、网格编码、户编号（新户还需地址）。\n";
+
+static void print_progress(size_t rows, size_t bytes, size_t total, void *ctx)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    if (total)
+        fprintf(stderr, "\r已处理 %zu 行（%.0f%%）", rows, 100.0 * (double)bytes / (double)total);
+    else
+        fprintf(stderr, "\r已处理 %zu 行", rows);
+}
+
+static int parse_encoding(const char *s, csvr_encoding *out)
+{
+    if (strcmp(s, "auto") == 0) *out = CSVR_ENC_AUTO;
+    else if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0) *out = CSVR_ENC_UTF8;
+    else if (strcmp(s, "gbk") == 0 || strcmp(s, "gb18030") == 0) *out = CSVR_ENC_GBK;
+    else return -1;
+    return 0;
+}
+
+static int print_import_errors(const import_report *rep, const char *report_path)
+{
+    size_t i, shown = 0;
+    json_t *e;
+    json_array_foreach(rep->errors, i, e) {
+        if (shown++ >= 20)
+            break;
+        fprintf(stderr, "  第 %lld 行 [%s] %s\n", (long long)json_integer_value(json_object_get(e, "row")),
+                json_string_value(json_object_get(e, "field")), json_string_value(json_object_get(e, "message")));
+    }
+    if (json_array_size(rep->errors) > shown)
+        fprintf(stderr, "  ……共 %zu 处错误\n", json_array_size(rep->errors));
+    if (report_path && json_dump_file(rep->errors, report_path, JSON_INDENT(2)) != 0) {
+        fprintf(stderr, "minsheng: 无法写入错误报告 %s\n", report_path);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mode", required_argument, 0, 'm'}, {"encoding", required_argument, 0, 'e'},
+        {"map", required_argument, 0, 'p'}, {"report", required_argument, 0, 'r'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    import_options o;
+    memset(&o, 0, sizeof o);
+    o.mode = IMPORT_ALL_OR_NOTHING;
+    const char *report_path = NULL;
+    int c, rc = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            if (strcmp(optarg, "all") == 0) o.mode = IMPORT_ALL_OR_NOTHING;
+            else if (strcmp(optarg, "valid") == 0) o.mode = IMPORT_VALID_ONLY;
+            else return usage_error(IMPORT_USAGE, "--mode 只能是 all 或 valid：%s", optarg);
+            break;
+        case 'e':
+            if (parse_encoding(optarg, &o.enc) != 0)
+                return usage_error(IMPORT_USAGE, "--encoding 只能是 auto、utf-8 或 gbk：%s", optarg);
+            break;
+        case 'p': o.mapping = optarg; break;
+        case 'r': report_path = optarg; break;
+        case 'h': fputs(IMPORT_USAGE, stdout); return 0;
+        default: fputs(IMPORT_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2 || strcmp(argv[optind], "residents") != 0)
+        return usage_error(IMPORT_USAGE, "用法错误：应为 import residents 文件.csv");
+    const char *file = argv[optind + 1];
+    char err[256];
+    csvr *in = csvr_open_file(file, o.enc, err, sizeof err);
+    if (!in) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        return 1;
+    }
+    db_conn *db = open_db();
+    import_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (!db)
+        goto cleanup;
+    o.progress = print_progress;
+    o.username = "cli";
+    time_t t0 = time(NULL);
+    int irc = import_residents(db, in, &o, &rep);
+    if (isatty(STDERR_FILENO))
+        fputc('\n', stderr);
+    if (rep.fatal[0]) {
+        fprintf(stderr, "minsheng: 导入失败: %s\n", rep.fatal);
+        goto cleanup;
+    }
+    long secs = (long)(time(NULL) - t0);
+    printf("共 %zu 行，导入 %zu 人，新建 %zu 户，错误 %zu 处（用时 %ld 秒）\n", rep.rows, rep.imported,
+           rep.households_created, json_array_size(rep.errors), secs);
+    if (json_array_size(rep.errors) && print_import_errors(&rep, report_path) != 0)
+        goto cleanup;
+    if (irc != 0 && o.mode == IMPORT_ALL_OR_NOTHING)
+        fprintf(stderr, "有错误，未导入任何数据（全部正确才导入；可改用 --mode valid 跳过错误行）\n");
+    rc = irc == 0 ? 0 : 1;
+cleanup:
+    import_report_free(&rep);
+    csvr_close(in);
+    db_close(db);
+    return rc;
+}
+
+static const char *const EXPORT_USAGE =
+    "用法: minsheng export residents [--org 单位编码] [--full-id] [--out 文件.csv]\n"
+    "  导出在册居民（UTF-8 带 BOM，Excel 可直接打开）。默认身份证号打码；--full-id 导出完整号码（记入审计日志）。\n";
+
+static int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"org", required_argument, 0, 'o'}, {"full-id", no_argument, 0, 'f'},
+        {"out", required_argument, 0, 'w'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *org = NULL, *out_path = NULL;
+    int c, full = 0, rc = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': org = optarg; break;
+        case 'f': full = 1; break;
+        case 'w': out_path = optarg; break;
+        case 'h': fputs(EXPORT_USAGE, stdout); return 0;
+        default: fputs(EXPORT_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1 || strcmp(argv[optind], "residents") != 0)
+        return usage_error(EXPORT_USAGE, "用法错误：应为 export residents");
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    org_unit unit;
+    FILE *out = stdout;
+    const char *path = "/";
+    if (org) {
+        if (org_get_by_code(db, org, &unit) != 0) {
+            fprintf(stderr, "minsheng: 单位编码 %s 不存在\n", org);
+            goto cleanup;
+        }
+        path = unit.path;
+    }
+    if (out_path && !(out = fopen(out_path, "w"))) {
+        fprintf(stderr, "minsheng: 无法写入 %s: %s\n", out_path, strerror(errno));
+        out = stdout;
+        goto cleanup;
+    }
+    if (export_residents_csv(db, path, full, out) != 0) {
+        fprintf(stderr, "minsheng: 导出失败\n");
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    if (out != stdout && fclose(out) != 0)
+        rc = 1;
+    db_close(db);
+    return rc;
+}
+
+/* ---- backup / migrate ------------------------------------------------------ */
+
+static int cmd_backup(int argc, char **argv)
+{
+    static const char *const BACKUP_USAGE = "用法: minsheng backup [--db 文件] 备份文件\n  在线备份（服务运行中也可执行）。\n";
+    if (wants_help(argc, argv))
+        return fputs(BACKUP_USAGE, stdout), 0;
+    if (argc != 2)
+        return usage_error(BACKUP_USAGE, "需要一个备份文件名");
+    if (access(argv[1], F_OK) == 0) {
+        fprintf(stderr, "minsheng: 备份文件 %s 已存在，不会覆盖\n", argv[1]);
+        return 1;
+    }
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    char err[256];
+    int rc = db_backup(db, argv[1], err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "minsheng: %s\n", err);
+    else
+        printf("已备份到 %s\n", argv[1]);
+    db_close(db);
+    return rc ? 1 : 0;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    if (wants_help(argc, argv))
+        return fputs("用法: minsheng migrate [--db 文件]\n  把数据库结构升级到最新版本。\n", stdout), 0;
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    printf("数据库结构版本 %d\n", db_schema_version(db));
+    db_close(db);
+    return 0;
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
+    {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
+    {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"migrate", cmd_migrate},
+};
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    db_path = getenv("MINSHENG_DB");
+    /* Global options before the command. */
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(USAGE, stdout), 0;
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db_path = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "--db=", 5) == 0) {
+            db_path = argv[i] + 5;
+            i++;
+        } else {
+            fprintf(stderr, "minsheng: 未知的选项 %s\n\n%s", argv[i], USAGE);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        fputs(USAGE, stderr);
+        return EXIT_USAGE;
+    }
+    if (!db_path || !*db_path)
+        db_path = "minsheng.db";
+    if (sodium_init() < 0) {
+        fprintf(stderr, "minsheng: 无法初始化加密库\n");
+        return 1;
+    }
+    const char *cmd = argv[i];
+    if (strcmp(cmd, "help") == 0) {
+        if (i + 1 < argc)
+            cmd = argv[i + 1], argv[i + 1] = "--help";
+        else
+            return fputs(USAGE, stdout), 0;
+        i++;
+    }
+    /* Allow --db after the command too: "minsheng serve --db x.db". */
+    int n = argc - i;
+    char **sub = argv + i;
+    for (int k = 1; k < n; k++) {
+        if (strcmp(sub[k], "--db") == 0 && k + 1 < n) {
+            db_path = sub[k + 1];
+            memmove(&sub[k], &sub[k + 2], (size_t)(n - k - 2) * sizeof *sub);
+            n -= 2;
+            k--;
+        }
+    }
+    sub[n] = NULL;
+    for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++) {
+        if (strcmp(COMMANDS[k].name, cmd) == 0) {
+            optind = 1;
+            return COMMANDS[k].fn(n, sub);
+        }
+    }
+    fprintf(stderr, "minsheng: 未知的命令 %s\n\n%s", cmd, USAGE);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,1204 @@
+/* import.c — CSV import and export of residents (see import.h).
+ *
+ * Owns: the CSV column vocabulary (FIELD_DEFS: Chinese headers, aliases
+ * and API names; EXPORT_COLS: the export layout, which reads back in),
+ * conversion of a CSV row into household/resident inputs, the lookup
+ * caches of one import (org units and households by code, ID numbers
+ * seen), the import's transactions and savepoints, and its audit rows.
+ *
+ * Import flow per row: trim and convert the cells, validate with
+ * resident_input_check / household_input_check, resolve the grid,
+ * building and household through the caches (one SELECT per distinct
+ * code, never per row), then write inside a SAVEPOINT so that a row is
+ * either written whole (household if new, resident, tags, registry
+ * events, head of household) or not at all. ALL_OR_NOTHING runs in one
+ * transaction and rolls everything back if any row failed;
+ * VALID_ONLY commits every IMPORT_BATCH_ROWS rows, each commit with
+ * its own audit row. */
+#include "registry/import.h"
+#include "registry/registry.h"
+#include "server/audit.h"
+#include "util/idcard.h"
+#include "util/validate.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *const SQL_ORG_BY_CODE =
+    "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
+static const char *const SQL_HOUSEHOLD_BY_CODE =
+    "SELECT id, grid_id, head_resident_id IS NOT NULL, status = 'active' FROM household WHERE code = ?";
+static const char *const SQL_SAVEPOINT = "SAVEPOINT import_row";
+static const char *const SQL_RELEASE = "RELEASE import_row";
+static const char *const SQL_ROLLBACK_TO = "ROLLBACK TO import_row";
+static const char *const SQL_EXPORT =
+    "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number, r.sex, r.birth_date,"
+    " r.relation, r.phone, r.hukou_type, r.residence_status, r.employment, r.disability_type,"
+    " r.disability_grade, r.party_member,"
+    " (SELECT group_concat(t.tag, ',') FROM resident_tag t WHERE t.resident_id = r.id), r.notes"
+    " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
+    " LEFT JOIN org_unit b ON b.id = h.building_id"
+    " WHERE r.status = 'active' AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
+    " ORDER BY g.code, h.code, (r.relation = '户主') DESC, r.birth_date, r.id";
+
+/* ---- column vocabulary ------------------------------------------------ */
+
+typedef enum field_id {
+    F_NAME, F_ID_NUMBER, F_RELATION, F_PHONE, F_HUKOU, F_RESIDENCE, F_EMPLOYMENT,
+    F_DIS_TYPE, F_DIS_GRADE, F_PARTY, F_TAGS, F_NOTES,
+    F_GRID_CODE, F_HOUSEHOLD_CODE, F_ADDRESS, F_BUILDING_CODE,
+    F_COUNT,
+    F_IGNORED = F_COUNT           /* a known column derived from others (性别 …): read and dropped */
+} field_id;
+
+static const struct field_def {
+    const char *api;              /* API name, also accepted as a header */
+    const char *headers[5];       /* Chinese headers, NULL-terminated */
+    int required;                 /* the header must be present */
+} FIELD_DEFS[F_COUNT] = {
+    [F_NAME]           = {"name", {"姓名", NULL}, 1},
+    [F_ID_NUMBER]      = {"id_number", {"身份证号", "公民身份号码", "身份证号码", NULL}, 1},
+    [F_RELATION]       = {"relation", {"与户主关系", "关系", NULL}, 0},
+    [F_PHONE]          = {"phone", {"联系电话", "电话", "手机号", NULL}, 0},
+    [F_HUKOU]          = {"hukou_type", {"户籍类型", NULL}, 0},
+    [F_RESIDENCE]      = {"residence_status", {"居住状态", "人员类型", NULL}, 0},
+    [F_EMPLOYMENT]     = {"employment", {"就业状态", NULL}, 0},
+    [F_DIS_TYPE]       = {"disability_type", {"残疾类别", NULL}, 0},
+    [F_DIS_GRADE]      = {"disability_grade", {"残疾等级", NULL}, 0},
+    [F_PARTY]          = {"party_member", {"是否党员", "党员", NULL}, 0},
+    [F_TAGS]           = {"tags", {"标签", "人员类别", NULL}, 0},
+    [F_NOTES]          = {"notes", {"备注", NULL}, 0},
+    [F_GRID_CODE]      = {"grid_code", {"网格编码", NULL}, 1},
+    [F_HOUSEHOLD_CODE] = {"household_code", {"户编号", NULL}, 1},
+    [F_ADDRESS]        = {"address", {"地址", "家庭住址", NULL}, 0},
+    [F_BUILDING_CODE]  = {"building_code", {"楼栋编码", NULL}, 0},
+};
+
+/* Columns the export writes that are derived from other data; accepted
+ * and ignored on import so an export reads back in. */
+static const char *const IGNORED_HEADERS[] = {
+    "性别", "出生日期", "年龄", "网格名称", "sex", "birth_date", "age", "grid_name", NULL};
+
+#define COL_NO_HEADER (-2)        /* a column with an empty header: must stay empty */
+#define MAX_COLUMNS 64
+#define MAX_ALIASES 32
+#define PROGRESS_EVERY 10000
+
+typedef struct alias {
+    char header[64];
+    field_id field;
+} alias;
+
+typedef struct header_map {
+    int col_field[MAX_COLUMNS];   /* field_id of each column */
+    size_t ncols;
+    size_t min_cols;              /* up to the last column with a header */
+    int field_col[F_COUNT];       /* column of each field, -1 when absent */
+} header_map;
+
+/* ---- small arena for cache keys --------------------------------------- */
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    char data[];
+} arena_chunk;
+
+typedef struct arena {
+    arena_chunk *head;
+} arena;
+
+static char *arena_strdup(arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        arena_chunk *c = malloc(sizeof *c + cap);
+        if (!c)
+            abort();
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    char *p = a->head->data + a->head->used;
+    memcpy(p, s, n);
+    a->head->used += n;
+    return p;
+}
+
+static void arena_free(arena *a)
+{
+    while (a->head) {
+        arena_chunk *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}
+
+/* ---- code → entry map (open addressing, string keys in the arena) ---- */
+
+typedef struct centry {
+    const char *key;              /* NULL = empty slot */
+    uint32_t hash;
+    uint32_t flags;
+    int64_t id, ref;
+} centry;
+
+typedef struct cmap {
+    centry *slots;
+    size_t cap, n;
+} cmap;
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static centry *cmap_slot(centry *slots, size_t cap, const char *key, uint32_t h)
+{
+    size_t i = h & (cap - 1);
+    while (slots[i].key && (slots[i].hash != h || strcmp(slots[i].key, key) != 0))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static centry *cmap_get(const cmap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    centry *e = cmap_slot(m->slots, m->cap, key, hash_str(key));
+    return e->key ? e : NULL;
+}
+
+static void cmap_grow(cmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 256;
+    centry *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        abort();
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key)
+            *cmap_slot(slots, cap, m->slots[i].key, m->slots[i].hash) = m->slots[i];
+    free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+}
+
+/* Returns the entry for key, inserting a zeroed one when absent. */
+static centry *cmap_put(cmap *m, arena *a, const char *key)
+{
+    if ((m->n + 1) * 10 > m->cap * 7)
+        cmap_grow(m);
+    uint32_t h = hash_str(key);
+    centry *e = cmap_slot(m->slots, m->cap, key, h);
+    if (!e->key) {
+        memset(e, 0, sizeof *e);
+        e->key = arena_strdup(a, key);
+        e->hash = h;
+        m->n++;
+    }
+    return e;
+}
+
+/* ---- ID numbers seen in this file ------------------------------------- */
+
+/* A valid ID number is determined by its first 17 digits (the 18th is
+ * their check digit), which fit in 57 bits: the key. 0 = empty slot. */
+typedef struct idset {
+    uint64_t *keys;
+    uint32_t *lines;
+    size_t cap, n;
+} idset;
+
+static uint64_t id_key(const char *id)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 17; i++)
+        k = k * 10 + (uint64_t)(id[i] - '0');
+    return k;
+}
+
+static size_t idset_slot(const uint64_t *keys, size_t cap, uint64_t k)
+{
+    size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+    while (keys[i] && keys[i] != k)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static uint32_t idset_find(const idset *s, uint64_t k)
+{
+    if (!s->cap)
+        return 0;
+    size_t i = idset_slot(s->keys, s->cap, k);
+    return s->keys[i] ? s->lines[i] : 0;
+}
+
+static void idset_add(idset *s, uint64_t k, uint32_t line)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        uint64_t *keys = calloc(cap, sizeof *keys);
+        uint32_t *lines = calloc(cap, sizeof *lines);
+        if (!keys || !lines)
+            abort();
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->keys[i])
+                continue;
+            size_t j = idset_slot(keys, cap, s->keys[i]);
+            keys[j] = s->keys[i];
+            lines[j] = s->lines[i];
+        }
+        free(s->keys);
+        free(s->lines);
+        s->keys = keys;
+        s->lines = lines;
+        s->cap = cap;
+    }
+    size_t i = idset_slot(s->keys, s->cap, k);
+    if (!s->keys[i])
+        s->n++;
+    s->keys[i] = k;
+    s->lines[i] = line;
+}
+
+static void idset_free(idset *s)
+{
+    free(s->keys);
+    free(s->lines);
+}
+
+/* ---- importer state ----------------------------------------------------- */
+
+enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8 };
+enum { HH_HAS_HEAD = 1, HH_ACTIVE = 2 };
+
+typedef struct importer {
+    db_conn *db;
+    const import_options *o;
+    import_report *rep;
+    registry_writer *w;
+    db_stmt *org_by_code, *hh_by_code, *sp_begin, *sp_release, *sp_rollback;
+    arena keys;
+    cmap orgs;                    /* org code → id, ref = parent id, flags ORG_* */
+    cmap households;              /* household code → id, ref = grid id, flags HH_* */
+    idset ids;                    /* ID numbers written → their line */
+    alias aliases[MAX_ALIASES];
+    size_t naliases;
+    header_map hdr;
+    int today;
+    int in_tx;
+    int stop_checking;            /* ALL_OR_NOTHING with too many errors: only count rows */
+    size_t batch_rows, batch_imported, batch_households, batch_first_line, batch_no;
+    size_t next_progress;
+} importer;
+
+/* One converted row; strings point into the CSV record or the buffers. */
+typedef struct row {
+    size_t line;
+    const char *v[F_COUNT];
+    resident_input in;
+    char idn[32], phone[40];
+} row;
+
+static int today_ymd(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static void set_fatal(importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_fatal(importer *im, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(im->rep->fatal, sizeof im->rep->fatal, fmt, ap);
+    va_end(ap);
+}
+
+/* Records the (single) error of a row. Always returns 1 ("row rejected"). */
+static int row_error(importer *im, size_t line, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int row_error(importer *im, size_t line, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    im->rep->error_rows++;
+    if (json_array_size(im->rep->errors) < IMPORT_MAX_ERRORS)
+        json_array_append_new(im->rep->errors,
+                              json_pack("{s:I, s:s?, s:s}", "row", (json_int_t)line, "field", field, "message", msg));
+    if (im->o->mode == IMPORT_ALL_OR_NOTHING && im->rep->error_rows >= IMPORT_MAX_ERRORS)
+        im->stop_checking = 1;
+    return 1;
+}
+
+/* ---- text helpers ------------------------------------------------------- */
+
+/* Trims ASCII whitespace, U+3000 and a leading apostrophe (Excel's
+ * "store as text" marker) in place; returns the start. */
+static char *trim(char *s)
+{
+    for (;;) {
+        unsigned char c = (unsigned char)*s;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            s++;
+        else if (c == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
+            s += 3;
+        else
+            break;
+    }
+    size_t n = strlen(s);
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+            n--;
+        else if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
+                 (unsigned char)s[n - 1] == 0x80)
+            n -= 3;
+        else
+            break;
+    }
+    s[n] = '\0';
+    return s;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static int equals_any(const char *s, const char *const *set)
+{
+    for (size_t i = 0; set[i]; i++)
+        if (strcasecmp(s, set[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+static int field_by_api_name(const char *name)
+{
+    for (int f = 0; f < F_COUNT; f++)
+        if (strcasecmp(FIELD_DEFS[f].api, name) == 0)
+            return f;
+    return -1;
+}
+
+/* Parses "姓名=name,证件号码=id_number" into im->aliases. */
+static int parse_mapping(importer *im, const char *mapping)
+{
+    char *copy = strdup(mapping), *save = NULL;
+    int rc = 0;
+    if (!copy)
+        abort();
+    for (char *item = strtok_r(copy, ",;", &save); item; item = strtok_r(NULL, ",;", &save)) {
+        char *eq = strchr(item, '=');
+        if (!eq) {
+            if (*trim(item) == '\0')
+                continue;
+            set_fatal(im, "列名映射“%s”格式不正确，应为 表头=字段名", item);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *header = trim(item), *target = trim(eq + 1);
+        int f = field_by_api_name(target);
+        if (f < 0 || !*header || strlen(header) >= sizeof im->aliases[0].header || im->naliases >= MAX_ALIASES) {
+            set_fatal(im, "列名映射“%s=%s”无效：字段名应为 name、id_number、grid_code 等", header, target);
+            rc = -1;
+            break;
+        }
+        snprintf(im->aliases[im->naliases].header, sizeof im->aliases[0].header, "%s", header);
+        im->aliases[im->naliases++].field = (field_id)f;
+    }
+    free(copy);
+    return rc;
+}
+
+/* The field a header names; -1 when unknown. A trailing '*' (required
+ * column marker in templates) is ignored. */
+static int header_field(const importer *im, char *h)
+{
+    size_t n = strlen(h);
+    while (n && h[n - 1] == '*')
+        h[--n] = '\0';
+    trim(h);
+    for (size_t i = 0; i < im->naliases; i++)
+        if (strcmp(im->aliases[i].header, h) == 0)
+            return im->aliases[i].field;
+    for (int f = 0; f < F_COUNT; f++) {
+        if (strcasecmp(FIELD_DEFS[f].api, h) == 0)
+            return f;
+        for (size_t j = 0; FIELD_DEFS[f].headers[j]; j++)
+            if (strcmp(FIELD_DEFS[f].headers[j], h) == 0)
+                return f;
+    }
+    return equals_any(h, IGNORED_HEADERS) ? F_IGNORED : -1;
+}
+
+static int read_header(importer *im, char **fields, size_t nfields)
+{
+    strbuf unknown = STRBUF_INIT, missing = STRBUF_INIT;
+    int rc = -1;
+    if (nfields > MAX_COLUMNS) {
+        set_fatal(im, "表头有 %zu 列，超过上限 %d 列", nfields, MAX_COLUMNS);
+        goto cleanup;
+    }
+    for (int f = 0; f < F_COUNT; f++)
+        im->hdr.field_col[f] = -1;
+    im->hdr.ncols = nfields;
+    for (size_t c = 0; c < nfields; c++) {
+        char *h = trim(fields[c]);
+        int f = *h ? header_field(im, h) : COL_NO_HEADER;   /* e.g. Excel's trailing empty columns */
+        im->hdr.col_field[c] = f;
+        if (f == -1) {
+            sb_printf(&unknown, "%s“%s”", unknown.len ? "、" : "", h);
+        } else if (f >= 0 && f != F_IGNORED) {
+            if (im->hdr.field_col[f] >= 0) {
+                set_fatal(im, "表头中“%s”（%s）出现了两次", h, FIELD_DEFS[f].api);
+                goto cleanup;
+            }
+            im->hdr.field_col[f] = (int)c;
+        }
+        if (f != COL_NO_HEADER)
+            im->hdr.min_cols = c + 1;
+    }
+    if (unknown.len) {
+        set_fatal(im, "无法识别的表头：%s。可用的表头如 姓名、身份证号、与户主关系、联系电话、网格编码、户编号、地址 等",
+                  unknown.data);
+        goto cleanup;
+    }
+    for (int f = 0; f < F_COUNT; f++)
+        if (FIELD_DEFS[f].required && im->hdr.field_col[f] < 0)
+            sb_printf(&missing, "%s%s", missing.len ? "、" : "", FIELD_DEFS[f].headers[0]);
+    if (missing.len) {
+        set_fatal(im, "缺少必需的列：%s", missing.data);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    sb_free(&unknown);
+    sb_free(&missing);
+    return rc;
+}
+
+/* ---- converting one row -------------------------------------------------- */
+
+/* Fills r->v from the record. Returns 0, 1 (row error) or 2 (blank row). */
+static int split_row(importer *im, char **fields, size_t nfields, row *r)
+{
+    int blank = 1;
+    for (size_t c = 0; c < nfields; c++) {
+        fields[c] = trim(fields[c]);
+        if (*fields[c])
+            blank = 0;
+    }
+    if (blank)
+        return 2;
+    if (nfields < im->hdr.min_cols)
+        return row_error(im, r->line, NULL, "第%zu行只有 %zu 列，表头有 %zu 列（可能缺少逗号或换行位置不对）",
+                         r->line, nfields, im->hdr.min_cols);
+    for (size_t c = im->hdr.ncols; c < nfields; c++)
+        if (*fields[c])
+            return row_error(im, r->line, NULL, "第%zu行有 %zu 列，多于表头的 %zu 列", r->line, nfields, im->hdr.ncols);
+    for (size_t c = 0; c < im->hdr.ncols && c < nfields; c++)
+        if (im->hdr.col_field[c] == COL_NO_HEADER && *fields[c])
+            return row_error(im, r->line, NULL, "第%zu行第%zu列有内容，但该列没有表头", r->line, c + 1);
+    for (int f = 0; f < F_COUNT; f++) {
+        int c = im->hdr.field_col[f];
+        r->v[f] = (c >= 0 && (size_t)c < nfields && *fields[c]) ? fields[c] : NULL;
+    }
+    return 0;
+}
+
+static int parse_grade(const char *s)
+{
+    static const char *const CN[] = {"一", "二", "三", "四"};
+    char buf[32];
+    snprintf(buf, sizeof buf, "%s", s);
+    size_t n = strlen(buf);
+    if (ends_with(buf, "级"))
+        buf[n - strlen("级")] = '\0';
+    for (int i = 0; i < 4; i++)
+        if (strcmp(buf, CN[i]) == 0 || (buf[0] == '1' + i && buf[1] == '\0'))
+            return i + 1;
+    return -1;
+}
+
+static int parse_party(const char *s)
+{
+    static const char *const YES[] = {"是", "1", "y", "yes", "true", "党员", "中共党员", "预备党员", NULL};
+    static const char *const NO[] = {"否", "0", "n", "no", "false", "群众", "非党员", NULL};
+    if (equals_any(s, YES))
+        return 1;
+    if (equals_any(s, NO))
+        return 0;
+    return -1;
+}
+
+/* Splits the tag cell on 、 ， , ； ; | and maps labels/codes to codes. */
+static int parse_tags(importer *im, row *r, char *s)
+{
+    static const char *const SEPS[] = {"、", "，", "；", ",", ";", "|", NULL};
+    char *p = s;
+    while (*p) {
+        size_t tok = 0, sep = 0;
+        for (; p[tok]; tok++) {
+            for (size_t i = 0; SEPS[i] && !sep; i++)
+                if (strncmp(p + tok, SEPS[i], strlen(SEPS[i])) == 0)
+                    sep = strlen(SEPS[i]);
+            if (sep)
+                break;
+        }
+        char saved = p[tok];
+        p[tok] = '\0';
+        char *t = trim(p);
+        if (*t) {
+            const char *code = resident_tag_code(t);
+            if (!code)
+                return row_error(im, r->line, "tags", "未知的人员标签“%s”（可用：高龄、残疾、低保、特困、留守老人、留守儿童、"
+                                 "刑释解教、退役军人、独居、经济困难老人、困境儿童）", t);
+            int dup = 0;
+            for (size_t i = 0; i < r->in.ntags; i++)
+                dup |= r->in.tags[i] == code;
+            if (!dup && r->in.ntags < REGISTRY_MAX_TAGS)
+                r->in.tags[r->in.ntags++] = code;
+        }
+        p[tok] = saved;
+        p += tok + sep;
+    }
+    return 0;
+}
+
+static const char *alias_value(const char *v, const char *const pairs[][2])
+{
+    for (size_t i = 0; v && pairs[i][0]; i++)
+        if (strcmp(v, pairs[i][0]) == 0)
+            return pairs[i][1];
+    return v;
+}
+
+/* Builds r->in from r->v and checks it. Returns 0 or 1 (row error). */
+static int convert_resident(importer *im, row *r)
+{
+    static const char *const RELATION_ALIASES[][2] = {{"本人", "户主"}, {"妻", "配偶"}, {"夫", "配偶"},
+                                                      {"妻子", "配偶"}, {"丈夫", "配偶"}, {NULL, NULL}};
+    static const char *const HUKOU_ALIASES[][2] = {{"非农业", "城镇"}, {"非农", "城镇"}, {"农业", "农村"},
+                                                   {NULL, NULL}};
+    resident_input *in = &r->in;
+    field_error fe;
+
+    in->name = r->v[F_NAME];
+    in->id_number = idcard_normalize(r->v[F_ID_NUMBER] ? r->v[F_ID_NUMBER] : "", r->idn);
+    in->relation = alias_value(r->v[F_RELATION], RELATION_ALIASES);
+    in->hukou_type = alias_value(r->v[F_HUKOU], HUKOU_ALIASES);
+    in->residence_status = r->v[F_RESIDENCE];
+    in->employment = r->v[F_EMPLOYMENT];
+    in->notes = r->v[F_NOTES];
+    if (r->v[F_PHONE]) {
+        if (!phone_normalize(r->v[F_PHONE], r->phone, sizeof r->phone))
+            return row_error(im, r->line, "phone", "联系电话“%s”格式不正确（手机11位，或区号-号码）", r->v[F_PHONE]);
+        in->phone = r->phone;
+    }
+    if (r->v[F_DIS_TYPE]) {
+        char *t = (char *)r->v[F_DIS_TYPE];          /* points into the CSV record */
+        if (ends_with(t, "残疾") && strlen(t) > strlen("残疾"))
+            t[strlen(t) - strlen("残疾")] = '\0';
+        in->disability_type = t;
+    }
+    if (r->v[F_DIS_GRADE] && (in->disability_grade = parse_grade(r->v[F_DIS_GRADE])) < 0)
+        return row_error(im, r->line, "disability_grade", "残疾等级“%s”无效，应为1到4级（如 一级、2、3级）",
+                         r->v[F_DIS_GRADE]);
+    if (r->v[F_PARTY] && (in->party_member = parse_party(r->v[F_PARTY])) < 0)
+        return row_error(im, r->line, "party_member", "是否党员“%s”无效，应为 是 或 否", r->v[F_PARTY]);
+    if (r->v[F_TAGS] && parse_tags(im, r, (char *)r->v[F_TAGS]) != 0)
+        return 1;
+    if (resident_input_check(in, im->today, &fe) != 0)
+        return row_error(im, r->line, fe.field, "%s", fe.message);
+    uint32_t seen = idset_find(&im->ids, id_key(in->id_number));
+    if (seen)
+        return row_error(im, r->line, "id_number", "身份证号与第%u行重复", seen);
+    return 0;
+}
+
+/* ---- lookups (cached) -------------------------------------------------- */
+
+static int db_fail(importer *im)
+{
+    set_fatal(im, "数据库错误：%s", db_errmsg(im->db));
+    return -1;
+}
+
+/* The org unit with this code; NULL only on a database error. */
+static centry *org_lookup(importer *im, const char *code)
+{
+    centry *e = cmap_get(&im->orgs, code);
+    if (e)
+        return e;
+    e = cmap_put(&im->orgs, &im->keys, code);
+    db_stmt *s = im->org_by_code;
+    db_bind_text(s, 1, code);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        const char *kind = db_col_text(s, 2), *path = db_col_text(s, 3);
+        const char *scope = im->o->scope_path;
+        e->id = db_col_int(s, 0);
+        e->ref = db_col_int(s, 1);
+        e->flags = ORG_FOUND;
+        if (strcmp(kind, "grid") == 0) e->flags |= ORG_GRID;
+        if (strcmp(kind, "building") == 0) e->flags |= ORG_BUILDING;
+        if (!scope || strncmp(path, scope, strlen(scope)) == 0) e->flags |= ORG_IN_SCOPE;
+    }
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE) {
+        db_fail(im);
+        return NULL;
+    }
+    return e;
+}
+
+typedef struct hh_ref {
+    int64_t id, grid_id;
+    unsigned flags;
+    int is_new;
+} hh_ref;
+
+/* Looks a household up by code: 0 found (in *out), 1 absent, -1 db error. */
+static int household_lookup(importer *im, const char *code, hh_ref *out)
+{
+    centry *e = cmap_get(&im->households, code);
+    if (e) {
+        *out = (hh_ref){e->id, e->ref, e->flags, 0};
+        return 0;
+    }
+    db_stmt *s = im->hh_by_code;
+    db_bind_text(s, 1, code);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *out = (hh_ref){db_col_int(s, 0), db_col_int(s, 1), 0, 0};
+        if (db_col_int(s, 2)) out->flags |= HH_HAS_HEAD;
+        if (db_col_int(s, 3)) out->flags |= HH_ACTIVE;
+    }
+    db_reset(s);
+    if (rc == DB_ROW) {
+        e = cmap_put(&im->households, &im->keys, code);
+        e->id = out->id;
+        e->ref = out->grid_id;
+        e->flags = out->flags;
+        return 0;
+    }
+    return rc == DB_DONE ? 1 : db_fail(im);
+}
+
+/* Resolves grid, building and household of a row into *hh and the new
+ * household input (when is_new). Returns 0, 1 (row error) or -1. */
+static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
+{
+    const char *gcode = r->v[F_GRID_CODE], *hcode = r->v[F_HOUSEHOLD_CODE], *bcode = r->v[F_BUILDING_CODE];
+    if (!gcode)
+        return row_error(im, r->line, "grid_code", "网格编码不能为空");
+    if (!hcode)
+        return row_error(im, r->line, "household_code", "户编号不能为空");
+    centry *g = org_lookup(im, gcode);
+    if (!g)
+        return -1;
+    if (!(g->flags & ORG_FOUND) || !(g->flags & ORG_IN_SCOPE))
+        return row_error(im, r->line, "grid_code", "网格编码“%s”不存在或不在您的管辖范围内", gcode);
+    if (!(g->flags & ORG_GRID))
+        return row_error(im, r->line, "grid_code", "编码“%s”不是网格", gcode);
+    int64_t building_id = 0;
+    if (bcode) {
+        centry *b = org_lookup(im, bcode);
+        if (!b)
+            return -1;
+        if (!(b->flags & ORG_FOUND) || !(b->flags & ORG_IN_SCOPE) || !(b->flags & ORG_BUILDING) || b->ref != g->id)
+            return row_error(im, r->line, "building_code", "楼栋编码“%s”不存在或不属于网格“%s”", bcode, gcode);
+        building_id = b->id;
+    }
+    int rc = household_lookup(im, hcode, hh);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        if (hh->grid_id != g->id)
+            return row_error(im, r->line, "household_code", "户编号“%s”已登记在其他网格，与网格编码“%s”不符", hcode, gcode);
+        if (!(hh->flags & HH_ACTIVE))
+            return row_error(im, r->line, "household_code", "户编号“%s”对应的户已注销，不能再导入成员", hcode);
+        return 0;
+    }
+    field_error fe;
+    *hh = (hh_ref){0, g->id, HH_ACTIVE, 1};
+    *hin = (household_input){.code = hcode, .grid_id = g->id, .building_id = building_id, .address = r->v[F_ADDRESS]};
+    if (!hin->address)
+        return row_error(im, r->line, "address", "户编号“%s”是新户，地址不能为空", hcode);
+    if (household_input_check(hin, &fe) != 0) {
+        const char *field = strcmp(fe.field, "code") == 0 ? "household_code"
+                          : strcmp(fe.field, "grid_id") == 0 ? "grid_code" : fe.field;
+        return row_error(im, r->line, field, "%s", fe.message);
+    }
+    return 0;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static int step_reset(db_stmt *s)
+{
+    int rc = db_step_done(s);
+    db_reset(s);
+    return rc;
+}
+
+static const char *NOTE_IMPORT = "CSV导入";
+
+/* Writes one checked row inside a savepoint. Returns 0, 1 (row error,
+ * rolled back to the savepoint) or -1 (database failure). */
+static int write_row(importer *im, row *r, const household_input *hin, hh_ref *hh)
+{
+    int is_head = r->in.relation && strcmp(r->in.relation, "户主") == 0;
+    int64_t rid = 0;
+    int rc;
+    if (step_reset(im->sp_begin) != DB_DONE)
+        return db_fail(im);
+    if (hh->is_new) {
+        rc = registry_insert_household(im->w, hin, &hh->id);
+        if (rc == DB_DONE)
+            rc = registry_log_event(im->w, "household", hh->id, "created", im->o->user_id, NOTE_IMPORT);
+        if (rc != DB_DONE)
+            goto undo;
+    }
+    rc = registry_insert_resident(im->w, hh->id, hh->grid_id, &r->in, &rid);
+    if (rc == DB_DONE)
+        rc = registry_log_event(im->w, "resident", rid, "created", im->o->user_id, NOTE_IMPORT);
+    if (rc == DB_DONE && is_head)
+        rc = registry_set_household_head(im->w, hh->id, rid);
+    if (rc != DB_DONE)
+        goto undo;
+    if (step_reset(im->sp_release) != DB_DONE)
+        return db_fail(im);
+    return 0;
+undo:
+    if (rc != DB_CONSTRAINT) {
+        db_fail(im);
+        step_reset(im->sp_rollback);
+        step_reset(im->sp_release);
+        return -1;
+    }
+    if (step_reset(im->sp_rollback) != DB_DONE || step_reset(im->sp_release) != DB_DONE)
+        return db_fail(im);
+    if (hh->is_new && !rid && hh->id == 0)
+        return row_error(im, r->line, "household_code", "户编号“%s”已存在", hin->code);
+    return row_error(im, r->line, "id_number", "身份证号已登记");
+}
+
+/* Remembers what a written row changed, for later rows. */
+static void row_written(importer *im, const row *r, const hh_ref *hh)
+{
+    centry *e = cmap_put(&im->households, &im->keys, r->v[F_HOUSEHOLD_CODE]);
+    e->id = hh->id;
+    e->ref = hh->grid_id;
+    e->flags = hh->flags | HH_ACTIVE;
+    if (r->in.relation && strcmp(r->in.relation, "户主") == 0)
+        e->flags |= HH_HAS_HEAD;
+    idset_add(&im->ids, id_key(r->in.id_number), (uint32_t)r->line);
+    im->batch_imported++;
+    if (hh->is_new)
+        im->batch_households++;
+}
+
+/* Converts, checks and writes one record. Returns 0 (written or
+ * rejected: see rep), or -1 on a database failure. */
+static int process_row(importer *im, char **fields, size_t nfields, size_t line)
+{
+    row r;
+    household_input hin;
+    hh_ref hh;
+    memset(&r, 0, sizeof r);
+    memset(&hin, 0, sizeof hin);
+    r.line = line;
+    int rc = split_row(im, fields, nfields, &r);
+    if (rc == 2)
+        return 0;                      /* a row of empty cells: not counted */
+    im->rep->rows++;
+    im->batch_rows++;
+    if (!im->batch_first_line)
+        im->batch_first_line = line;
+    if (rc != 0)
+        return 0;
+    if (convert_resident(im, &r) != 0)
+        return 0;
+    if ((rc = resolve_place(im, &r, &hin, &hh)) != 0)
+        return rc < 0 ? -1 : 0;
+    if (r.in.relation && strcmp(r.in.relation, "户主") == 0 && (hh.flags & HH_HAS_HEAD)) {
+        row_error(im, line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r.v[F_HOUSEHOLD_CODE]);
+        return 0;
+    }
+    if ((rc = write_row(im, &r, &hin, &hh)) != 0)
+        return rc < 0 ? -1 : 0;
+    row_written(im, &r, &hh);
+    return 0;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+static int audit_batch(importer *im)
+{
+    char detail[256];
+    const import_report *rep = im->rep;
+    size_t imported = rep->imported + im->batch_imported;
+    snprintf(detail, sizeof detail, "CSV导入（%s）：本批第%zu行起导入%zu人、新建%zu户；累计读取%zu行、导入%zu人、错误%zu行",
+             im->o->mode == IMPORT_ALL_OR_NOTHING ? "全部成功才导入" : "只导入有效行",
+             im->batch_first_line, im->batch_imported, im->batch_households, rep->rows, imported, rep->error_rows);
+    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+                              "mode", im->o->mode == IMPORT_ALL_OR_NOTHING ? "all" : "valid",
+                              "batch", (json_int_t)im->batch_no + 1, "first_line", (json_int_t)im->batch_first_line,
+                              "rows", (json_int_t)rep->rows, "imported", (json_int_t)im->batch_imported,
+                              "households_created", (json_int_t)im->batch_households);
+    audit_entry e = {
+        .user_id = im->o->user_id,
+        .username = im->o->username,
+        .client_ip = im->o->client_ip,
+        .action = "import",
+        .entity = "resident",
+        .org_path = im->o->scope_path,
+        .after = after,
+        .detail = detail,
+    };
+    int rc = audit_write(im->db, &e);
+    json_decref(after);
+    return rc;
+}
+
+static int tx_begin(importer *im)
+{
+    if (db_begin(im->db) != DB_DONE) {
+        set_fatal(im, "数据库繁忙，无法开始导入，请稍后重试");
+        return -1;
+    }
+    im->in_tx = 1;
+    im->batch_rows = im->batch_imported = im->batch_households = im->batch_first_line = 0;
+    return 0;
+}
+
+static void tx_rollback(importer *im)
+{
+    if (im->in_tx)
+        db_rollback(im->db);
+    im->in_tx = 0;
+}
+
+/* Audits (when anything was written) and commits the open transaction. */
+static int tx_commit(importer *im)
+{
+    if (im->batch_imported && audit_batch(im) != 0) {
+        tx_rollback(im);
+        return db_fail(im);
+    }
+    if (db_commit(im->db) != DB_DONE) {
+        db_fail(im);
+        tx_rollback(im);
+        return -1;
+    }
+    im->in_tx = 0;
+    im->rep->imported += im->batch_imported;
+    im->rep->households_created += im->batch_households;
+    if (im->batch_imported)
+        im->batch_no++;
+    return 0;
+}
+
+static void report_progress(importer *im, csvr *in, int force)
+{
+    if (!im->o->progress || (!force && im->rep->rows < im->next_progress))
+        return;
+    im->next_progress = im->rep->rows + PROGRESS_EVERY;
+    im->o->progress(im->rep->rows, csvr_bytes_read(in), csvr_bytes_total(in), im->o->progress_ctx);
+}
+
+/* ---- driver -------------------------------------------------------------- */
+
+static int importer_open(importer *im)
+{
+    im->w = registry_writer_open(im->db);
+    im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
+    im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
+    im->sp_begin = db_prepare(im->db, SQL_SAVEPOINT);
+    im->sp_release = db_prepare(im->db, SQL_RELEASE);
+    im->sp_rollback = db_prepare(im->db, SQL_ROLLBACK_TO);
+    if (!im->w || !im->org_by_code || !im->hh_by_code || !im->sp_begin || !im->sp_release || !im->sp_rollback)
+        return db_fail(im);
+    return 0;
+}
+
+static void importer_close(importer *im)
+{
+    registry_writer_close(im->w);
+    db_finalize(im->org_by_code);
+    db_finalize(im->hh_by_code);
+    db_finalize(im->sp_begin);
+    db_finalize(im->sp_release);
+    db_finalize(im->sp_rollback);
+    free(im->orgs.slots);
+    free(im->households.slots);
+    idset_free(&im->ids);
+    arena_free(&im->keys);
+}
+
+/* Reads the header (skipping blank records before it). */
+static int start(importer *im, csvr *in)
+{
+    char **fields;
+    size_t nfields;
+    int rc = csvr_next(in, &fields, &nfields);
+    if (rc < 0) {
+        set_fatal(im, "无法读取文件：%s", csvr_error(in));
+        return -1;
+    }
+    if (rc == 0) {
+        set_fatal(im, "文件为空：第一行应为表头（姓名、身份证号、网格编码、户编号 …）");
+        return -1;
+    }
+    return read_header(im, fields, nfields);
+}
+
+/* Reads and processes every data record. Returns IMPORT_* codes. */
+static int run_rows(importer *im, csvr *in)
+{
+    char **fields;
+    size_t nfields;
+    int rc;
+    while ((rc = csvr_next(in, &fields, &nfields)) > 0) {
+        size_t line = csvr_line(in);
+        if (im->stop_checking) {
+            size_t c = 0;
+            while (c < nfields && !*trim(fields[c]))
+                c++;
+            im->rep->rows += c < nfields;
+            continue;
+        }
+        if (process_row(im, fields, nfields, line) != 0)
+            return IMPORT_DB_ERROR;
+        report_progress(im, in, 0);
+        if (im->o->mode == IMPORT_VALID_ONLY && im->batch_rows >= IMPORT_BATCH_ROWS &&
+            (tx_commit(im) != 0 || tx_begin(im) != 0))
+            return IMPORT_DB_ERROR;
+    }
+    if (rc < 0) {
+        set_fatal(im, "文件第%zu行附近无法解析，导入已停止：%s", csvr_line(in), csvr_error(in));
+        return IMPORT_FATAL;
+    }
+    return IMPORT_OK;
+}
+
+int import_residents(db_conn *db, csvr *in, const import_options *o, import_report *rep)
+{
+    importer im;
+    memset(rep, 0, sizeof *rep);
+    rep->errors = json_array();
+    memset(&im, 0, sizeof im);
+    im.db = db;
+    im.o = o;
+    im.rep = rep;
+    im.today = today_ymd();
+    im.next_progress = PROGRESS_EVERY;
+
+    int rc = IMPORT_FATAL;
+    if (o->mapping && parse_mapping(&im, o->mapping) != 0)
+        goto cleanup;
+    if (start(&im, in) != 0)
+        goto cleanup;
+    rc = IMPORT_DB_ERROR;
+    if (importer_open(&im) != 0 || tx_begin(&im) != 0)
+        goto cleanup;
+    rc = run_rows(&im, in);
+    if (rc != IMPORT_OK)
+        goto cleanup;
+    if (o->mode == IMPORT_ALL_OR_NOTHING && rep->error_rows) {
+        rc = IMPORT_ROWS_REJECTED;
+        goto cleanup;
+    }
+    if (tx_commit(&im) != 0)
+        rc = IMPORT_DB_ERROR;
+cleanup:
+    tx_rollback(&im);
+    report_progress(&im, in, 1);
+    importer_close(&im);
+    return rc;
+}
+
+void import_report_free(import_report *rep)
+{
+    if (!rep)
+        return;
+    json_decref(rep->errors);
+    rep->errors = NULL;
+}
+
+json_t *import_report_json(const import_report *rep)
+{
+    json_t *errors = rep->errors ? json_incref(rep->errors) : json_array();
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)rep->rows,
+                          "imported", (json_int_t)rep->imported,
+                          "households_created", (json_int_t)rep->households_created,
+                          "error_rows", (json_int_t)rep->error_rows, "errors", errors);
+    if (rep->fatal[0])
+        json_object_set_new(j, "fatal", json_string(rep->fatal));
+    return j;
+}
+
+/* ---- export -------------------------------------------------------------- */
+
+typedef enum col_fmt { C_TEXT, C_ID, C_SEX, C_PHONE, C_GRADE, C_PARTY, C_TAGS } col_fmt;
+
+/* The export layout: header (all read back by import_residents), the
+ * column of SQL_EXPORT, and how the value is written. */
+static const struct export_col {
+    const char *header;
+    int col;
+    col_fmt fmt;
+} EXPORT_COLS[] = {
+    {"户编号", 0, C_TEXT},   {"网格编码", 1, C_TEXT}, {"网格名称", 2, C_TEXT}, {"楼栋编码", 3, C_TEXT},
+    {"地址", 4, C_TEXT},     {"姓名", 5, C_TEXT},     {"身份证号", 6, C_ID},   {"性别", 7, C_SEX},
+    {"出生日期", 8, C_TEXT}, {"与户主关系", 9, C_TEXT}, {"联系电话", 10, C_PHONE}, {"户籍类型", 11, C_TEXT},
+    {"居住状态", 12, C_TEXT}, {"就业状态", 13, C_TEXT}, {"残疾类别", 14, C_TEXT}, {"残疾等级", 15, C_GRADE},
+    {"是否党员", 16, C_PARTY}, {"标签", 17, C_TAGS},    {"备注", 18, C_TEXT},
+};
+#define NEXPORT_COLS (sizeof EXPORT_COLS / sizeof EXPORT_COLS[0])
+
+/* Tag codes "dibao,elderly" → labels in tag order, joined by 、. */
+static void tag_labels(const char *codes, strbuf *out)
+{
+    unsigned mask = 0;
+    for (size_t i = 0; resident_tag_codes[i]; i++) {
+        size_t n = strlen(resident_tag_codes[i]);
+        for (const char *p = codes; (p = strstr(p, resident_tag_codes[i])) != NULL; p += n)
+            if ((p == codes || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+                mask |= 1u << i;
+    }
+    for (size_t i = 0; resident_tag_codes[i]; i++)
+        if (mask & (1u << i))
+            sb_printf(out, "%s%s", out->len ? "、" : "", resident_tag_labels[i]);
+}
+
+/* One cell of the current row into buf (or tmp for composed values). */
+static const char *export_cell(db_stmt *s, const struct export_col *c, const export_filter *f,
+                               char buf[64], strbuf *tmp)
+{
+    static const char *const GRADES[] = {"", "一级", "二级", "三级", "四级"};
+    const char *v = db_col_text(s, c->col);
+    if (db_col_is_null(s, c->col))
+        return "";
+    switch (c->fmt) {
+    case C_TEXT:
+        return v;
+    case C_ID:
+        if (!f->full_id)
+            return idcard_mask(v, buf);
+        /* A tab keeps Excel from turning 18 digits into 3.71702E+17;
+         * CSV readers (and import_residents) trim it. */
+        snprintf(buf, 64, "\t%s", v);
+        return buf;
+    case C_SEX:
+        return strcmp(v, "M") == 0 ? "男" : "女";
+    case C_PHONE:
+        return f->full_phone ? v : phone_mask(v, buf, 64);
+    case C_GRADE: {
+        int64_t g = db_col_int(s, c->col);
+        return g >= 1 && g <= 4 ? GRADES[g] : "";
+    }
+    case C_PARTY:
+        return db_col_int(s, c->col) ? "是" : "否";
+    case C_TAGS:
+        sb_reset(tmp);
+        tag_labels(v, tmp);
+        return tmp->data ? tmp->data : "";
+    }
+    return "";
+}
+
+static void export_header(strbuf *out)
+{
+    const char *h[NEXPORT_COLS];
+    for (size_t i = 0; i < NEXPORT_COLS; i++)
+        h[i] = EXPORT_COLS[i].header;
+    sb_puts(out, "\xEF\xBB\xBF");
+    csvw_row(out, h, NEXPORT_COLS);
+}
+
+static void export_row(db_stmt *s, const export_filter *f, strbuf *out)
+{
+    char bufs[NEXPORT_COLS][64];
+    strbuf tags = STRBUF_INIT;
+    const char *cells[NEXPORT_COLS];
+    for (size_t i = 0; i < NEXPORT_COLS; i++)
+        cells[i] = export_cell(s, &EXPORT_COLS[i], f, bufs[i], &tags);
+    csvw_row(out, cells, NEXPORT_COLS);
+    sb_free(&tags);
+}
+
+long export_residents_write(db_conn *db, const export_filter *f,
+                            int (*sink)(const char *data, size_t len, void *ctx), void *ctx)
+{
+    strbuf out = STRBUF_INIT;
+    long n = -1;
+    db_stmt *s = db_prepare(db, SQL_EXPORT);
+    if (!s)
+        goto cleanup;
+    db_bind_text(s, 1, f->scope_path ? f->scope_path : "");
+    db_bind_int(s, 2, f->building_id > 0 ? f->building_id : 0);
+    db_bind_int(s, 3, f->building_id > 0 ? f->building_id : 0);
+    export_header(&out);
+    long rows = 0;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        export_row(s, f, &out);
+        rows++;
+        if (out.len >= 65536) {
+            if (sink(out.data, out.len, ctx) != 0)
+                goto cleanup;
+            sb_reset(&out);
+        }
+    }
+    if (rc != DB_DONE || (out.len && sink(out.data, out.len, ctx) != 0))
+        goto cleanup;
+    n = rows;
+cleanup:
+    db_finalize(s);
+    sb_free(&out);
+    return n;
+}
+
+static int file_sink(const char *data, size_t len, void *ctx)
+{
+    return fwrite(data, 1, len, (FILE *)ctx) == len ? 0 : -1;
+}
+
+int export_residents_csv(db_conn *db, const char *scope_path, int full_id, FILE *out)
+{
+    export_filter f = {scope_path, 0, full_id, 1};
+    char detail[200];
+    long n = export_residents_write(db, &f, file_sink, out);
+    if (n < 0 || fflush(out) != 0)
+        return -1;
+    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s", n, full_id ? "是" : "否");
+    audit_entry e = {.action = "export", .entity = "resident", .org_path = scope_path, .detail = detail};
+    if (db_begin(db) != DB_DONE)
+        return -1;
+    if (audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,95 @@
+/* import.h — bulk CSV import and export of residents, shared by the
+ * command line (`minsheng import residents FILE.csv`, `minsheng export
+ * residents`) and the API (/import/residents, /export/residents).
+ *
+ * Owns: the CSV column vocabulary (Chinese headers, their aliases and
+ * the API field names), per-row conversion and validation, the
+ * household/grid/building lookup caches of an import, its transactions
+ * (one, or batches with a savepoint per row) and its audit rows; and the
+ * export row format (one column list for the CLI and the API). */
+#ifndef MS_IMPORT_H
+#define MS_IMPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "storage/db.h"
+#include "util/csvfile.h"
+
+#define IMPORT_MAX_ERRORS 1000      /* row errors kept in a report */
+#define IMPORT_BATCH_ROWS 5000      /* VALID_ONLY commits every this many rows */
+
+typedef enum import_mode {
+    IMPORT_ALL_OR_NOTHING = 0,      /* one transaction; any bad row → nothing imported */
+    IMPORT_VALID_ONLY               /* bad rows skipped, good rows committed in batches */
+} import_mode;
+
+typedef struct import_options {
+    import_mode mode;
+    csvr_encoding enc;              /* informational: the csvr is already open */
+    const char *mapping;            /* "姓名=name,证件号码=id_number": extra header aliases; may be NULL */
+    const char *scope_path;         /* only grids under this path are accepted; NULL = all */
+    int64_t user_id;                /* 0 = command line */
+    const char *username;           /* NULL = "system" */
+    const char *client_ip;          /* NULL for the command line */
+    void (*progress)(size_t rows, size_t bytes, size_t total, void *ctx);  /* may be NULL */
+    void *progress_ctx;
+} import_options;
+
+typedef struct import_report {
+    size_t rows;                    /* data rows read (header and blank rows not counted) */
+    size_t imported;                /* residents committed */
+    size_t households_created;      /* households committed */
+    size_t error_rows;              /* rows rejected (may exceed the errors kept) */
+    json_t *errors;                 /* array of {row, field, message}; row = CSV line number;
+                                     * field is null for whole-row problems; at most IMPORT_MAX_ERRORS */
+    char fatal[256];                /* non-empty when the import stopped (bad header, unreadable file …) */
+} import_report;
+
+/* Return values of import_residents. */
+enum {
+    IMPORT_OK = 0,                  /* committed (VALID_ONLY: the valid rows) */
+    IMPORT_ROWS_REJECTED = 1,       /* ALL_OR_NOTHING and some row was bad: nothing imported */
+    IMPORT_FATAL = -1,              /* bad header, unreadable CSV, …: rep->fatal says why; the open
+                                     * batch is rolled back (VALID_ONLY: earlier batches stay) */
+    IMPORT_DB_ERROR = -2            /* database failure or busy; rolled back; rep->fatal says so */
+};
+
+/* Imports residents (and the households they name) from `in`, whose
+ * first record is the header row. Manages its own transactions on db
+ * (the caller must not have one open) and writes one audit row (action
+ * "import", entity "resident") per committed transaction. rep is
+ * initialised here; free it with import_report_free. */
+int import_residents(db_conn *db, csvr *in, const import_options *o, import_report *rep);
+void import_report_free(import_report *rep);
+
+/* {"rows", "imported", "households_created", "error_rows", "errors", ["fatal"]}. */
+json_t *import_report_json(const import_report *rep);
+
+/* ---- export ------------------------------------------------------------- */
+
+/* Which active residents to export: those whose grid lies under
+ * scope_path (NULL or "" = all), and when building_id > 0 only those
+ * in households of that building. */
+typedef struct export_filter {
+    const char *scope_path;
+    int64_t building_id;
+    int full_id;                    /* unmasked ID numbers */
+    int full_phone;                 /* unmasked phones */
+} export_filter;
+
+/* Writes the export CSV (UTF-8 with BOM, Chinese header row that
+ * import_residents reads back) in chunks to sink, which returns 0 or -1
+ * to stop. Returns the number of residents written, or -1. Reads only;
+ * auditing is the caller's job. */
+long export_residents_write(db_conn *db, const export_filter *f,
+                            int (*sink)(const char *data, size_t len, void *ctx), void *ctx);
+
+/* For the command line: exports active residents under scope_path (NULL =
+ * all) to out with full phone numbers, and writes an audit row (action
+ * "export", user "system") in its own transaction. Returns 0 or -1. */
+int export_residents_csv(db_conn *db, const char *scope_path, int full_id, FILE *out);
+
+#endif

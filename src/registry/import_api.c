@@ -1,0 +1,151 @@
+/* import_api.c — POST /api/v1/import/residents (CSV body → import
+ * report) and GET /api/v1/export/residents (CSV download). The import
+ * engine and the export row format are import.c's; this file only maps
+ * query parameters, scope and roles onto them and audits the export. */
+#include "registry/import.h"
+#include "server/handlers.h"
+#include "server/scope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- import ------------------------------------------------------------ */
+
+static int parse_mode(request *rq, response *rs, import_mode *out)
+{
+    const char *m = req_query(rq, "mode");
+    *out = IMPORT_ALL_OR_NOTHING;
+    if (!m || !*m || strcmp(m, "all") == 0)
+        return 0;
+    if (strcmp(m, "valid") == 0) {
+        *out = IMPORT_VALID_ONLY;
+        return 0;
+    }
+    return reply_bad_request(rs, "mode", "mode 只能是 all（全部正确才导入）或 valid（只导入正确的行）"), -1;
+}
+
+static int parse_encoding(request *rq, response *rs, csvr_encoding *out)
+{
+    const char *e = req_query(rq, "encoding");
+    *out = CSVR_ENC_AUTO;
+    if (!e || !*e || strcmp(e, "auto") == 0)
+        return 0;
+    if (strcasecmp(e, "utf-8") == 0 || strcasecmp(e, "utf8") == 0) {
+        *out = CSVR_ENC_UTF8;
+        return 0;
+    }
+    if (strcasecmp(e, "gbk") == 0 || strcasecmp(e, "gb18030") == 0) {
+        *out = CSVR_ENC_GBK;
+        return 0;
+    }
+    return reply_bad_request(rs, "encoding", "encoding 只能是 auto、utf-8 或 gbk"), -1;
+}
+
+/* 400 {"error": {...}, "report": report}; steals report. */
+static int reply_rejected(response *rs, const char *message, json_t *report)
+{
+    json_t *err = json_pack("{s:s, s:s}", "code", "bad_request", "message", message);
+    return reply_json(rs, 400, json_pack("{s:o, s:o}", "error", err, "report", report));
+}
+
+static void rejected_message(const import_report *rep, char *out, size_t outsz)
+{
+    json_t *first = json_array_get(rep->errors, 0);
+    const char *msg = json_string_value(json_object_get(first, "message"));
+    snprintf(out, outsz, "共 %zu 行有错误，未导入任何数据（第%lld行：%s）。请修改后重新导入，或选择只导入正确的行",
+             rep->error_rows, (long long)json_integer_value(json_object_get(first, "row")), msg ? msg : "");
+}
+
+int api_import_residents(request *rq, response *rs)
+{
+    import_options o;
+    import_report rep;
+    char err[256], msg[768];
+    memset(&o, 0, sizeof o);
+    if (parse_mode(rq, rs, &o.mode) != 0 || parse_encoding(rq, rs, &o.enc) != 0)
+        return 0;
+    if (rq->body_len == 0)
+        return reply_bad_request(rs, NULL, "请在请求内容中上传 CSV 文件");
+    csvr *in = csvr_open_memory(rq->body, rq->body_len, o.enc, err, sizeof err);
+    if (!in)
+        return reply_bad_request(rs, NULL, err);
+    o.mapping = req_query(rq, "mapping");
+    o.scope_path = rq->user.scope_path;
+    o.user_id = rq->user.id;
+    o.username = rq->user.username;
+    o.client_ip = rq->client_ip;
+    int rc = import_residents(rq->db, in, &o, &rep);
+    csvr_close(in);
+    json_t *report = import_report_json(&rep);
+    switch (rc) {
+    case IMPORT_OK:
+        reply_json(rs, 200, report);
+        break;
+    case IMPORT_ROWS_REJECTED:
+        rejected_message(&rep, msg, sizeof msg);
+        reply_rejected(rs, msg, report);
+        break;
+    case IMPORT_FATAL:
+        reply_rejected(rs, rep.fatal, report);
+        break;
+    default:
+        json_decref(report);
+        reply_error(rs, 503, "busy", NULL, "导入失败（%s），未导入的数据已回滚，请稍后重试", rep.fatal);
+        break;
+    }
+    import_report_free(&rep);
+    return 0;
+}
+
+/* ---- export ------------------------------------------------------------ */
+
+static int strbuf_sink(const char *data, size_t len, void *ctx)
+{
+    sb_append(ctx, data, len);
+    return 0;
+}
+
+static int audit_export(request *rq, response *rs, const org_unit *unit, long n, int full_id)
+{
+    char detail[320];
+    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s", unit->name, unit->code, n,
+             full_id ? "是" : "否");
+    if (begin_write(rq, rs) != 0)
+        return -1;
+    if (audit_request(rq, "export", "resident", 0, unit->path, NULL, NULL, detail) != 0) {
+        db_rollback(rq->db);
+        return reply_internal(rs), -1;
+    }
+    return commit_write(rq, rs);
+}
+
+int api_export_residents(request *rq, response *rs)
+{
+    org_unit unit;
+    strbuf out = STRBUF_INIT;
+    int full_id = req_query_flag(rq, "full_id");
+    if (full_id && !(rq->user.role & ROLES_FULL_ID))
+        return reply_forbidden(rs, "您的角色无权导出完整身份证号");
+    if (scope_unit_param(rq, rs, "org_unit_id", &unit) != 0)
+        return 0;
+    /* A building is not on its residents' grid path: filter by building
+     * id, still bounded by the caller's own scope. */
+    int is_building = strcmp(unit.kind, "building") == 0;
+    export_filter f = {is_building ? rq->user.scope_path : unit.path, is_building ? unit.id : 0, full_id,
+                       (rq->user.role & ROLES_REGISTRY_WRITE) != 0};
+    long n = export_residents_write(rq->db, &f, strbuf_sink, &out);
+    if (n < 0) {
+        sb_free(&out);
+        return reply_internal(rs);
+    }
+    if (audit_export(rq, rs, &unit, n, full_id) != 0) {
+        sb_free(&out);
+        return 0;
+    }
+    size_t len = out.len;
+    reply_raw(rs, 200, "text/csv; charset=utf-8", sb_detach(&out), len);
+    snprintf(rs->content_disposition, sizeof rs->content_disposition, "attachment; filename=\"residents.csv\"");
+    return 0;
+}

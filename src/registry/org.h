@@ -1,0 +1,41 @@
+/* org.h — the org-unit tree: street → community → grid → building.
+ *
+ * Owns: the org_unit table. Every unit stores its materialised path
+ * ("/1/4/17/"), so "is X inside Y" is a prefix test and subtree queries
+ * are `path LIKE prefix || '%'`. */
+#ifndef MS_ORG_H
+#define MS_ORG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "storage/db.h"
+
+typedef struct org_unit {
+    int64_t id;
+    int64_t parent_id;        /* 0 for the street */
+    char kind[16];            /* street | community | grid | building */
+    char code[64];
+    char name[128];
+    char path[256];
+    char leader_name[64];
+    char leader_phone[32];
+} org_unit;
+
+/* The kind a child of `parent_kind` must have ("community" under
+ * "street" …); NULL when the parent cannot have children (building). */
+const char *org_child_kind(const char *parent_kind);
+const char *org_kind_label(const char *kind);   /* "社区" … */
+
+/* Creates a unit; parent_id 0 creates the street (only one allowed).
+ * Returns the id or -1 with a Chinese message in err. Caller owns the
+ * transaction. */
+int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char *code,
+                   const char *name, const char *leader_name, const char *leader_phone,
+                   char *err, size_t errsz);
+
+/* Loads by id / code: 0 found, -1 not found. */
+int org_get(db_conn *db, int64_t id, org_unit *out);
+int org_get_by_code(db_conn *db, const char *code, org_unit *out);
+
+#endif

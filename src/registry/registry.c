@@ -1,0 +1,251 @@
+/* registry.c — resident/household input rules and the bulk insert
+ * writer (see registry.h). Owns the INSERT SQL of household, resident,
+ * resident_tag and registry_event. */
+#include "registry/registry.h"
+#include "util/idcard.h"
+#include "util/validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const resident_relation_values[] = {
+    "户主", "配偶", "子", "女", "子女", "父亲", "母亲", "父母", "岳父母", "公婆", "祖父母",
+    "孙子", "孙女", "孙子女", "外孙子女", "兄弟姐妹", "儿媳", "女婿", "其他", NULL};
+const char *const resident_hukou_values[] = {"城镇", "农村", "其他", NULL};
+const char *const resident_residence_values[] = {"户籍", "常住", "流动", NULL};
+const char *const resident_employment_values[] = {
+    "在业", "失业", "退休", "在校学生", "学龄前", "无业", "灵活就业", "其他", NULL};
+const char *const resident_disability_types[] = {
+    "视力", "听力", "言语", "肢体", "智力", "精神", "多重", NULL};
+const char *const resident_tag_codes[] = {
+    "elderly", "disabled", "dibao", "tekun", "left_behind_elder", "left_behind_child",
+    "released_prisoner", "veteran", "living_alone", "hardship_elder", "hardship_child", NULL};
+const char *const resident_tag_labels[] = {
+    "高龄", "残疾", "低保", "特困", "留守老人", "留守儿童",
+    "刑释解教", "退役军人", "独居", "经济困难老人", "困境儿童", NULL};
+
+static const char *const SQL_INSERT_HOUSEHOLD =
+    "INSERT INTO household(code, grid_id, building_id, address, registered_address, actual_address,"
+    " phone, notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+static const char *const SQL_INSERT_RESIDENT =
+    "INSERT INTO resident(id_number, name, sex, birth_date, household_id, grid_id, relation, phone,"
+    " hukou_type, residence_status, employment, disability_type, disability_grade, party_member,"
+    " notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char *const SQL_INSERT_TAG =
+    "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
+static const char *const SQL_SET_HEAD =
+    "UPDATE household SET head_resident_id = ? WHERE id = ?";
+static const char *const SQL_INSERT_EVENT =
+    "INSERT INTO registry_event(entity, entity_id, kind, user_id, note, created_at) VALUES (?,?,?,?,?,?)";
+
+const char *resident_tag_code(const char *code_or_label)
+{
+    if (!code_or_label)
+        return NULL;
+    for (size_t i = 0; resident_tag_codes[i]; i++)
+        if (strcmp(resident_tag_codes[i], code_or_label) == 0 ||
+            strcmp(resident_tag_labels[i], code_or_label) == 0)
+            return resident_tag_codes[i];
+    return NULL;
+}
+
+static int fail(field_error *fe, const char *field, const char *msg)
+{
+    snprintf(fe->field, sizeof fe->field, "%s", field);
+    snprintf(fe->message, sizeof fe->message, "%s", msg);
+    return -1;
+}
+
+static int optional_in(const char *v, const char *const *set)
+{
+    return v == NULL || str_in_set(v, set);
+}
+
+static int text_ok(const char *v, long max_chars)
+{
+    if (!v)
+        return 1;
+    long n = utf8_length(v);
+    return n >= 0 && n <= max_chars;
+}
+
+int resident_input_check(const resident_input *r, int today_ymd, field_error *fe)
+{
+    idcard_status st = idcard_validate(r->id_number ? r->id_number : "", today_ymd, NULL);
+    if (st != IDCARD_OK)
+        return fail(fe, "id_number", idcard_status_message(st));
+    if (!person_name_is_valid(r->name))
+        return fail(fe, "name", "姓名须为1到50个字，不能为空或含控制字符");
+    if (!optional_in(r->relation, resident_relation_values))
+        return fail(fe, "relation", "与户主关系不在可选值内（户主、配偶、子、女、父亲、母亲……其他）");
+    if (r->phone && !phone_is_valid(r->phone))
+        return fail(fe, "phone", "联系电话格式不正确（手机11位，或区号-号码）");
+    if (!optional_in(r->hukou_type, resident_hukou_values))
+        return fail(fe, "hukou_type", "户籍类型只能是 城镇、农村 或 其他");
+    if (!optional_in(r->residence_status, resident_residence_values))
+        return fail(fe, "residence_status", "居住状态只能是 户籍、常住 或 流动");
+    if (!optional_in(r->employment, resident_employment_values))
+        return fail(fe, "employment", "就业状态不在可选值内（在业、失业、退休、在校学生、学龄前、无业、灵活就业、其他）");
+    if (!optional_in(r->disability_type, resident_disability_types))
+        return fail(fe, "disability_type", "残疾类别只能是 视力、听力、言语、肢体、智力、精神 或 多重");
+    if (r->disability_grade < 0 || r->disability_grade > 4)
+        return fail(fe, "disability_grade", "残疾等级只能是1到4级");
+    if ((r->disability_type != NULL) != (r->disability_grade != 0))
+        return fail(fe, r->disability_type ? "disability_grade" : "disability_type",
+                    "残疾类别和残疾等级须同时填写");
+    if (r->party_member != 0 && r->party_member != 1)
+        return fail(fe, "party_member", "是否党员只能是 是 或 否");
+    if (!text_ok(r->notes, 500))
+        return fail(fe, "notes", "备注不能超过500字");
+    if (r->ntags > REGISTRY_MAX_TAGS)
+        return fail(fe, "tags", "标签过多");
+    for (size_t i = 0; i < r->ntags; i++)
+        if (!r->tags[i] || !resident_tag_code(r->tags[i]))
+            return fail(fe, "tags", "未知的人员标签");
+    return 0;
+}
+
+int household_input_check(const household_input *h, field_error *fe)
+{
+    if (!h->code || !*h->code || !text_ok(h->code, 40))
+        return fail(fe, "code", "户编号不能为空，且不超过40个字符");
+    if (h->grid_id <= 0)
+        return fail(fe, "grid_id", "必须指定所属网格");
+    if (!h->address || !*h->address || !text_ok(h->address, 200))
+        return fail(fe, "address", "地址不能为空，且不超过200字");
+    if (!text_ok(h->registered_address, 200))
+        return fail(fe, "registered_address", "户籍地址不能超过200字");
+    if (!text_ok(h->actual_address, 200))
+        return fail(fe, "actual_address", "实际居住地址不能超过200字");
+    if (h->phone && !phone_is_valid(h->phone))
+        return fail(fe, "phone", "联系电话格式不正确（手机11位，或区号-号码）");
+    if (!text_ok(h->notes, 500))
+        return fail(fe, "notes", "备注不能超过500字");
+    return 0;
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+struct registry_writer {
+    db_conn *db;
+    db_stmt *household, *resident, *tag, *head, *event;
+};
+
+registry_writer *registry_writer_open(db_conn *db)
+{
+    registry_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->db = db;
+    w->household = db_prepare(db, SQL_INSERT_HOUSEHOLD);
+    w->resident = db_prepare(db, SQL_INSERT_RESIDENT);
+    w->tag = db_prepare(db, SQL_INSERT_TAG);
+    w->head = db_prepare(db, SQL_SET_HEAD);
+    w->event = db_prepare(db, SQL_INSERT_EVENT);
+    if (!w->household || !w->resident || !w->tag || !w->head || !w->event) {
+        registry_writer_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+void registry_writer_close(registry_writer *w)
+{
+    if (!w)
+        return;
+    db_finalize(w->household);
+    db_finalize(w->resident);
+    db_finalize(w->tag);
+    db_finalize(w->head);
+    db_finalize(w->event);
+    free(w);
+}
+
+static int run(db_stmt *s)
+{
+    int rc = db_step_done(s);
+    db_reset(s);
+    return rc;
+}
+
+int registry_insert_household(registry_writer *w, const household_input *h, int64_t *id_out)
+{
+    char now[20];
+    db_stmt *s = w->household;
+    db_bind_text(s, 1, h->code);
+    db_bind_int(s, 2, h->grid_id);
+    if (h->building_id > 0) db_bind_int(s, 3, h->building_id); else db_bind_null(s, 3);
+    db_bind_text(s, 4, h->address);
+    db_bind_text(s, 5, h->registered_address);
+    db_bind_text(s, 6, h->actual_address);
+    db_bind_text(s, 7, h->phone);
+    db_bind_text(s, 8, h->notes);
+    db_bind_text(s, 9, db_now(now));
+    db_bind_text(s, 10, now);
+    int rc = run(s);
+    if (rc == DB_DONE && id_out)
+        *id_out = db_last_insert_id(w->db);
+    return rc;
+}
+
+int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t grid_id,
+                             const resident_input *r, int64_t *id_out)
+{
+    char now[20];
+    idcard_info info;
+    if (idcard_validate(r->id_number, 0, &info) != IDCARD_OK)
+        return DB_ERROR;
+    db_stmt *s = w->resident;
+    db_bind_text(s, 1, r->id_number);
+    db_bind_text(s, 2, r->name);
+    db_bind_text(s, 3, info.sex == 'M' ? "M" : "F");
+    db_bind_text(s, 4, info.birth_date);
+    db_bind_int(s, 5, household_id);
+    db_bind_int(s, 6, grid_id);
+    db_bind_text(s, 7, r->relation ? r->relation : "其他");
+    db_bind_text(s, 8, r->phone);
+    db_bind_text(s, 9, r->hukou_type);
+    db_bind_text(s, 10, r->residence_status ? r->residence_status : "户籍");
+    db_bind_text(s, 11, r->employment);
+    db_bind_text(s, 12, r->disability_type);
+    if (r->disability_grade) db_bind_int(s, 13, r->disability_grade); else db_bind_null(s, 13);
+    db_bind_int(s, 14, r->party_member ? 1 : 0);
+    db_bind_text(s, 15, r->notes);
+    db_bind_text(s, 16, db_now(now));
+    db_bind_text(s, 17, now);
+    int rc = run(s);
+    if (rc != DB_DONE)
+        return rc;
+    int64_t id = db_last_insert_id(w->db);
+    for (size_t i = 0; i < r->ntags; i++) {
+        db_bind_int(w->tag, 1, id);
+        db_bind_text(w->tag, 2, resident_tag_code(r->tags[i]));
+        if ((rc = run(w->tag)) != DB_DONE)
+            return rc;
+    }
+    if (id_out)
+        *id_out = id;
+    return DB_DONE;
+}
+
+int registry_set_household_head(registry_writer *w, int64_t household_id, int64_t resident_id)
+{
+    db_bind_int(w->head, 1, resident_id);
+    db_bind_int(w->head, 2, household_id);
+    return run(w->head);
+}
+
+int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id, const char *kind,
+                       int64_t user_id, const char *note)
+{
+    char now[20];
+    db_stmt *s = w->event;
+    db_bind_text(s, 1, entity);
+    db_bind_int(s, 2, entity_id);
+    db_bind_text(s, 3, kind);
+    if (user_id > 0) db_bind_int(s, 4, user_id); else db_bind_null(s, 4);
+    db_bind_text(s, 5, note);
+    db_bind_text(s, 6, db_now(now));
+    return run(s);
+}

@@ -1,0 +1,88 @@
+/* registry.h — households and residents: validation of input and the
+ * writer used for every insert (API, CSV import, demo street).
+ *
+ * Owns: the INSERT statements for household, resident and resident_tag,
+ * and the rules a resident record must satisfy. Reading, searching,
+ * updating and moving are in resident.c / household.c. */
+#ifndef MS_REGISTRY_H
+#define MS_REGISTRY_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "storage/db.h"
+
+#define REGISTRY_MAX_TAGS 16
+
+typedef struct household_input {
+    const char *code;                 /* 户编号, unique */
+    int64_t grid_id;                  /* must be a grid */
+    int64_t building_id;              /* 0 = none; must be a building under grid_id */
+    const char *address;
+    const char *registered_address;   /* may be NULL */
+    const char *actual_address;       /* may be NULL */
+    const char *phone;                /* may be NULL; canonical form */
+    const char *notes;                /* may be NULL */
+} household_input;
+
+typedef struct resident_input {
+    const char *id_number;            /* normalized (see idcard_normalize) */
+    const char *name;
+    const char *relation;             /* 与户主关系; NULL = '其他' */
+    const char *phone;                /* NULL or canonical */
+    const char *hukou_type;           /* NULL or 城镇/农村/其他 */
+    const char *residence_status;     /* NULL = 户籍; 户籍/常住/流动 */
+    const char *employment;           /* NULL or one of resident_employment_values */
+    const char *disability_type;      /* NULL or one of resident_disability_types */
+    int disability_grade;             /* 0 = none, else 1..4 */
+    int party_member;                 /* 0/1 */
+    const char *notes;
+    const char *tags[REGISTRY_MAX_TAGS]; /* tag codes (tag_def.code) */
+    size_t ntags;
+} resident_input;
+
+extern const char *const resident_relation_values[];
+extern const char *const resident_hukou_values[];
+extern const char *const resident_residence_values[];
+extern const char *const resident_employment_values[];
+extern const char *const resident_disability_types[];
+extern const char *const resident_tag_codes[];     /* codes of tag_def, same order */
+extern const char *const resident_tag_labels[];    /* Chinese labels, same order */
+
+/* Tag label "低保" or code "dibao" -> code; NULL when unknown. */
+const char *resident_tag_code(const char *code_or_label);
+
+/* A rule broken by an input: which field (API name, e.g. "id_number")
+ * and a Chinese message for the person who typed it. */
+typedef struct field_error {
+    char field[32];
+    char message[160];
+} field_error;
+
+/* Checks a resident input (ID checksum, name, phone, enums, disability
+ * type/grade pairing, tags). Phone must already be canonical; use
+ * resident_input_normalize_phone first for user input. Returns 0 when
+ * valid, -1 and fills *fe otherwise. today_ymd as in idcard_validate. */
+int resident_input_check(const resident_input *r, int today_ymd, field_error *fe);
+int household_input_check(const household_input *h, field_error *fe);
+
+/* Prepared statements for inserting many rows inside the caller's
+ * transaction. One writer per connection; not thread-safe. */
+typedef struct registry_writer registry_writer;
+
+registry_writer *registry_writer_open(db_conn *db);
+void registry_writer_close(registry_writer *w);
+
+/* Each returns DB_DONE on success (id in *id_out), DB_CONSTRAINT when a
+ * unique key or reference fails (duplicate 户编号 / ID number), or
+ * DB_ERROR. Inputs must have passed the *_check functions. The resident's
+ * sex and birth date are derived from the ID number. */
+int registry_insert_household(registry_writer *w, const household_input *h, int64_t *id_out);
+int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t grid_id,
+                             const resident_input *r, int64_t *id_out);
+int registry_set_household_head(registry_writer *w, int64_t household_id, int64_t resident_id);
+/* Records a registry_event row ('created' …) for the history view. */
+int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id, const char *kind,
+                       int64_t user_id, const char *note);
+
+#endif

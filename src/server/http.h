@@ -1,0 +1,113 @@
+/* http.h — what route handlers see of HTTP: the request (method, path
+ * id, query, JSON body, authenticated caller, database connection) and
+ * the response they fill (status, JSON or raw body), plus the route table
+ * type. The libmicrohttpd glue itself is in http.c. */
+#ifndef MS_HTTP_H
+#define MS_HTTP_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "auth/users.h"
+#include "storage/db.h"
+
+struct MHD_Connection;
+
+typedef struct request {
+    const char *method;
+    const char *path;
+    struct MHD_Connection *conn;
+    const char *body;            /* raw body, NUL-terminated (may contain NULs) */
+    size_t body_len;
+    json_t *json;                /* parsed JSON object body for POST/PATCH; NULL otherwise */
+    user_ctx user;               /* valid when authed */
+    int authed;
+    char token[96];              /* the session token presented, for logout */
+    db_conn *db;
+    int64_t id;                  /* the {id} path segment, when the route has one */
+    char client_ip[64];
+} request;
+
+typedef struct response {
+    int status;
+    json_t *json;                /* owned; serialised when body is NULL */
+    char *body;                  /* owned raw body (malloc) */
+    size_t body_len;
+    const char *content_type;    /* static string; default application/json */
+    char set_cookie[256];
+    char content_disposition[256];
+} response;
+
+typedef int (*route_handler)(request *rq, response *rs);
+
+typedef struct route {
+    const char *method;
+    const char *pattern;         /* "/api/v1/residents/{id}/move" */
+    route_handler handler;
+    unsigned roles;              /* role bitmask allowed; 0 = no sign-in needed */
+    size_t max_body;             /* 0 = default (1 MiB) */
+    int raw_body;                /* 1: body is not JSON (CSV upload) */
+} route;
+
+/* ---- responses ---- */
+/* Takes ownership of j. Always returns 0 so handlers can `return reply_json(...)`. */
+int reply_json(response *rs, int status, json_t *j);
+/* {"error":{"code":..., "message":..., "field":...}}; field may be NULL. */
+int reply_error(response *rs, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int reply_bad_request(response *rs, const char *field, const char *message);
+int reply_not_found(response *rs, const char *what);   /* "居民不存在或不在您的管辖范围内" */
+int reply_forbidden(response *rs, const char *message);
+int reply_internal(response *rs);
+/* Takes ownership of body (malloc). */
+int reply_raw(response *rs, int status, const char *content_type, char *body, size_t len);
+
+/* ---- query string ---- */
+const char *req_query(request *rq, const char *key);   /* NULL when absent */
+/* Parses an integer query parameter. Returns 1 if present and valid
+ * (value in *out), 0 if absent (*out = def), -1 if malformed or out of
+ * [min,max] (and fills a 400 error into rs). */
+int req_query_int(request *rq, response *rs, const char *key, int64_t def, int64_t min, int64_t max, int64_t *out);
+/* 1 for "1"/"true", 0 otherwise. */
+int req_query_flag(request *rq, const char *key);
+
+/* ---- pagination & sorting ---- */
+typedef struct page_req {
+    int64_t page, page_size, offset;
+    char order_by[128];          /* a whitelisted SQL ORDER BY clause body */
+} page_req;
+/* sort_keys: NULL-terminated pairs {api_key, sql_expr, ...}; the first is
+ * the default. Returns 0, or -1 with a 400 in rs. */
+int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *out);
+/* Builds {"items": items, "page":…, "page_size":…, "total":…}; steals items. */
+json_t *page_result(json_t *items, const page_req *p, int64_t total);
+
+/* ---- JSON body helpers (fill a 400 on failure and return -1) ---- */
+/* Optional string: *out NULL when absent or null; -1 when not a string. */
+int body_str(request *rq, response *rs, const char *key, const char **out);
+int body_str_required(request *rq, response *rs, const char *key, const char **out);
+/* Optional integer: returns 1 present, 0 absent, -1 error. */
+int body_int(request *rq, response *rs, const char *key, int64_t *out);
+int body_bool(request *rq, response *rs, const char *key, int *out);
+/* Rejects keys outside `allowed` (NULL-terminated), naming the first. */
+int body_only(request *rq, response *rs, const char *const *allowed);
+
+/* ---- server ---- */
+typedef struct server_config {
+    const char *db_path;
+    const char *listen_addr;     /* "127.0.0.1" */
+    uint16_t port;
+    unsigned threads;
+    int session_idle_seconds;    /* default 1800 */
+    int session_max_seconds;     /* default 43200 */
+    int lockout_threshold;       /* default 5 */
+    int lockout_seconds;         /* default 900 */
+} server_config;
+
+extern server_config g_config;
+
+/* Runs until SIGINT/SIGTERM. Returns a process exit code. */
+int http_serve(const server_config *cfg);
+
+#endif

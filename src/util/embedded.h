@@ -1,0 +1,20 @@
+/* embedded.h — files compiled into the binary (migrations, web assets).
+ * Tables are generated at build time by scripts/embed.sh. */
+#ifndef MS_EMBEDDED_H
+#define MS_EMBEDDED_H
+
+#include <stddef.h>
+
+struct embedded_file {
+    const char *name;   /* base name, e.g. "0001_init.sql" */
+    const char *data;   /* NUL-terminated */
+    size_t size;        /* bytes, without the terminating NUL */
+};
+
+extern const struct embedded_file ms_migrations[];
+extern const struct embedded_file ms_web_assets[];
+
+/* Finds a file by base name in a table; NULL when absent. */
+const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);
+
+#endif

@@ -1,0 +1,406 @@
+/* validate.c — small validators for user input (see validate.h).
+ *
+ * Owns: the mainland phone-number grammar (mobile and landline, their
+ * canonical form and display mask), calendar dates, UTF-8 decoding for
+ * length checks and the rules for a person's name. Pure functions, no
+ * allocation. */
+#include "validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- UTF-8 ------------------------------------------------------------ */
+
+/* Decodes one UTF-8 sequence at s (NUL-terminated). Returns its length
+ * in bytes and stores the code point in *cp, or 0 when the sequence is
+ * invalid: stray continuation bytes, overlongs (C0, C1, E0 80..9F,
+ * F0 80..8F), surrogates (ED A0..BF), > U+10FFFF or truncated. */
+static int utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+    unsigned char c = s[0];
+    int n;
+    unsigned char lo = 0x80, hi = 0xBF;   /* allowed range of the 2nd byte */
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        *cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        *cp = c & 0x0F;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        *cp = c & 0x07;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)     /* also stops at the NUL */
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    return n;
+}
+
+long utf8_length(const char *s)
+{
+    if (!s)
+        return -1;
+    const unsigned char *u = (const unsigned char *)s;
+    long count = 0;
+    while (*u) {
+        unsigned long cp;
+        int n = utf8_decode(u, &cp);
+        if (!n)
+            return -1;
+        u += n;
+        count++;
+    }
+    return count;
+}
+
+/* C0/C1 controls, DEL, and the invisible format characters that can
+ * disguise a name on screen (bidi overrides, line separators, BOM). */
+static int is_control(unsigned long cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
+           cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) ||
+           (cp >= 0x200B && cp <= 0x200F) || cp == 0xFEFF;
+}
+
+static int is_space_cp(unsigned long cp)
+{
+    return cp == ' ' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
+}
+
+int person_name_is_valid(const char *s)
+{
+    if (!s)
+        return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    long count = 0;
+    int visible = 0;
+    while (*u) {
+        unsigned long cp;
+        int n = utf8_decode(u, &cp);
+        if (!n || is_control(cp))
+            return 0;
+        if (!is_space_cp(cp))
+            visible = 1;
+        u += n;
+        if (++count > 50)
+            return 0;
+    }
+    return visible;
+}
+
+/* ---- dates ------------------------------------------------------------- */
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int digits_value(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return (m == 2 && leap) ? 29 : days[m - 1];
+}
+
+int date_is_valid(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && !is_digit(s[i]))
+            return 0;
+    }
+    int y = digits_value(s, 4), m = digits_value(s + 5, 2), d = digits_value(s + 8, 2);
+    if (y < 1880 || y > 2199 || m < 1 || m > 12)
+        return 0;
+    return d >= 1 && d <= days_in_month(y, m);
+}
+
+/* ---- phone numbers ------------------------------------------------------
+ *
+ * Input is split into digit groups; a separator is any run of spaces
+ * with at most one dash. A leading '+' is allowed for the +86 prefix.
+ *
+ * Mobile:   [+86|86] 1[3-9]d{9}, separators anywhere between digits.
+ * Landline: area code "010", "02d" or "0[3-9]dd" (the Chinese numbering
+ *           plan fixes its length by its first digits), local number
+ *           [2-9]d{6,7}, optional extension d{1,6}; groups are
+ *           [area local], [area, local], [area local, ext] or
+ *           [area, local, ext]. */
+
+#define PHONE_MAX_GROUPS 8
+
+typedef struct phone_parts {
+    int mobile;            /* 1 mobile, 0 landline */
+    char digits[12];       /* mobile: the 11 digits */
+    char area[5];
+    char local[9];
+    char ext[7];
+} phone_parts;
+
+typedef struct digit_group {
+    const char *p;
+    size_t n;
+} digit_group;
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Splits s into digit groups. Returns the number of groups, -1 when s
+ * has anything else in it or the separators are malformed. */
+static int split_groups(const char *s, int *plus, digit_group *g)
+{
+    int ng = 0;
+    *plus = 0;
+    while (is_space(*s))
+        s++;
+    if (*s == '+') {
+        *plus = 1;
+        s++;
+    }
+    while (*s) {
+        if (!is_digit(*s))
+            return -1;
+        if (ng == PHONE_MAX_GROUPS)
+            return -1;
+        g[ng].p = s;
+        while (is_digit(*s))
+            s++;
+        g[ng].n = (size_t)(s - g[ng].p);
+        ng++;
+        int dashes = 0;
+        const char *sep = s;
+        while (is_space(*s) || *s == '-')
+            dashes += *s++ == '-';
+        if (dashes > 1)
+            return -1;
+        if (!*s && dashes)          /* trailing dash */
+            return -1;
+        if (!*s)
+            break;
+        if (s == sep)               /* a non-digit, non-separator char */
+            return -1;
+    }
+    return ng;
+}
+
+static int all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(p[i]))
+            return 0;
+    }
+    return 1;
+}
+
+static int is_mobile11(const char *p, size_t n)
+{
+    return n == 11 && p[0] == '1' && p[1] >= '3' && p[1] <= '9' && all_digits(p, n);
+}
+
+/* Length of the area code a number starting at p must have; 0 when p
+ * cannot start an area code. */
+static size_t area_len_for(const char *p, size_t n)
+{
+    if (n < 3 || p[0] != '0')
+        return 0;
+    if (p[1] == '1')
+        return p[2] == '0' ? 3 : 0;
+    if (p[1] == '2')
+        return 3;
+    if (p[1] >= '3' && p[1] <= '9')
+        return 4;
+    return 0;
+}
+
+static int is_local(const char *p, size_t n)
+{
+    return (n == 7 || n == 8) && p[0] >= '2' && p[0] <= '9' && all_digits(p, n);
+}
+
+static void copy_digits(char *dst, const char *p, size_t n)
+{
+    memcpy(dst, p, n);
+    dst[n] = '\0';
+}
+
+static int parse_mobile(const digit_group *g, int ng, int plus, phone_parts *out)
+{
+    char d[16];
+    size_t len = 0;
+    for (int i = 0; i < ng; i++) {
+        if (len + g[i].n >= sizeof d)
+            return 0;
+        memcpy(d + len, g[i].p, g[i].n);
+        len += g[i].n;
+    }
+    const char *m = d;
+    if (plus || len == 13) {
+        if (len != 13 || d[0] != '8' || d[1] != '6')
+            return 0;
+        m += 2;
+        len -= 2;
+    }
+    if (!is_mobile11(m, len))
+        return 0;
+    out->mobile = 1;
+    copy_digits(out->digits, m, 11);
+    return 1;
+}
+
+/* Area code and local number, either in one group or in two. */
+static int parse_area_local(const digit_group *g, int ngroups, phone_parts *out)
+{
+    if (ngroups == 1) {
+        size_t al = area_len_for(g[0].p, g[0].n);
+        if (!al || !is_local(g[0].p + al, g[0].n - al))
+            return 0;
+        copy_digits(out->area, g[0].p, al);
+        copy_digits(out->local, g[0].p + al, g[0].n - al);
+        return 1;
+    }
+    if (area_len_for(g[0].p, g[0].n) != g[0].n || !is_local(g[1].p, g[1].n))
+        return 0;
+    copy_digits(out->area, g[0].p, g[0].n);
+    copy_digits(out->local, g[1].p, g[1].n);
+    return 1;
+}
+
+static int parse_landline(const digit_group *g, int ng, phone_parts *out)
+{
+    out->mobile = 0;
+    out->ext[0] = '\0';
+    if (ng == 1)
+        return parse_area_local(g, 1, out);
+    if (ng == 2 && parse_area_local(g, 2, out))
+        return 1;
+    /* the last group is an extension */
+    if (ng < 2 || ng > 3 || g[ng - 1].n < 1 || g[ng - 1].n > 6)
+        return 0;
+    if (!parse_area_local(g, ng - 1, out))
+        return 0;
+    copy_digits(out->ext, g[ng - 1].p, g[ng - 1].n);
+    return 1;
+}
+
+static int phone_parse(const char *s, phone_parts *out)
+{
+    digit_group g[PHONE_MAX_GROUPS];
+    int plus;
+    if (!s)
+        return 0;
+    memset(out, 0, sizeof *out);
+    int ng = split_groups(s, &plus, g);
+    if (ng <= 0)
+        return 0;
+    if (parse_mobile(g, ng, plus, out))
+        return 1;
+    if (plus)
+        return 0;
+    return parse_landline(g, ng, out);
+}
+
+int phone_is_valid(const char *s)
+{
+    phone_parts p;
+    return phone_parse(s, &p);
+}
+
+int phone_normalize(const char *in, char *out, size_t outsz)
+{
+    phone_parts p;
+    if (!out || outsz == 0)
+        return 0;
+    out[0] = '\0';
+    if (!phone_parse(in, &p))
+        return 0;
+    int n;
+    if (p.mobile)
+        n = snprintf(out, outsz, "%s", p.digits);
+    else if (p.ext[0])
+        n = snprintf(out, outsz, "%s-%s-%s", p.area, p.local, p.ext);
+    else
+        n = snprintf(out, outsz, "%s-%s", p.area, p.local);
+    if (n < 0 || (size_t)n >= outsz) {
+        out[0] = '\0';
+        return 0;
+    }
+    return 1;
+}
+
+/* Mobile: "138****5678". Landline: "0530-*****45" (area code and the
+ * last two digits of the local number; the extension is left out).
+ * Anything that does not parse as a phone is masked completely, one
+ * '*' per character (at most 20), so bad data is never shown either. */
+char *phone_mask(const char *phone, char *out, size_t outsz)
+{
+    phone_parts p;
+    if (!out)
+        return out;
+    if (outsz < 32) {
+        if (outsz)
+            out[0] = '\0';
+        return out;
+    }
+    out[0] = '\0';
+    if (!phone || !*phone)
+        return out;
+    if (phone_parse(phone, &p)) {
+        if (p.mobile) {
+            snprintf(out, outsz, "%.3s****%.4s", p.digits, p.digits + 7);
+        } else {
+            size_t ll = strlen(p.local);
+            snprintf(out, outsz, "%s-%.*s%s", p.area, (int)(ll - 2), "********", p.local + ll - 2);
+        }
+        return out;
+    }
+    size_t chars = 0;
+    for (const unsigned char *u = (const unsigned char *)phone; *u && chars < 20; u++) {
+        if ((*u & 0xC0) != 0x80)
+            out[chars++] = '*';
+    }
+    out[chars] = '\0';
+    return out;
+}
+
+int str_in_set(const char *s, const char *const *allowed)
+{
+    if (!s || !allowed)
+        return 0;
+    for (; *allowed; allowed++) {
+        if (strcmp(s, *allowed) == 0)
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,38 @@
+/* validate.h — small validators for user input: phone numbers, dates,
+ * names and enumerations. Pure functions, no allocation. Each returns 1
+ * when valid, 0 otherwise. */
+#ifndef MS_VALIDATE_H
+#define MS_VALIDATE_H
+
+#include <stddef.h>
+
+/* Mainland mobile (11 digits, 1[3-9]xxxxxxxxx, optional +86/86 prefix
+ * and spaces/dashes between groups) or landline (area code 0xx/0xxx,
+ * 7–8 digit number, optional extension, e.g. "0530-5312345",
+ * "053085312345-801"). */
+int phone_is_valid(const char *s);
+
+/* Writes the canonical form: mobile → 11 digits; landline →
+ * "0530-5312345" or "0530-5312345-801". Returns 1 on success, 0 when
+ * invalid or when out is too small. */
+int phone_normalize(const char *in, char *out, size_t outsz);
+
+/* Masks a phone for lists: "138****5678" (mobile); landline keeps the
+ * area code and the last 2 digits. out must hold at least 32 bytes. */
+char *phone_mask(const char *phone, char *out, size_t outsz);
+
+/* "YYYY-MM-DD", a real calendar date between 1880-01-01 and 2199-12-31. */
+int date_is_valid(const char *s);
+
+/* Length in Unicode code points of a valid UTF-8 string; -1 when s is
+ * not valid UTF-8 (overlongs, surrogates and stray bytes rejected). */
+long utf8_length(const char *s);
+
+/* A person's name: valid UTF-8, 1..50 code points, no control chars,
+ * not only whitespace. Accepts middle dots (·) in minority names. */
+int person_name_is_valid(const char *s);
+
+/* 1 when s equals one of the NULL-terminated strings in `allowed`. */
+int str_in_set(const char *s, const char *const *allowed);
+
+#endif

@@ -1,0 +1,433 @@
+/* harness.c — see harness.h. */
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *bin_path(void)
+{
+    const char *b = getenv("MINSHENG_BIN");
+    return b && *b ? b : "build-test/minsheng";
+}
+
+const char *fmt(const char *f, ...)
+{
+    static char bufs[8][1024];
+    static int next;
+    char *b = bufs[next++ % 8];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(b, 1024, f, ap);
+    va_end(ap);
+    return b;
+}
+
+static int spawn(const char *const *argv, const char *out_path, const char *stdin_data, pid_t *pid_out)
+{
+    int in_pipe[2] = {-1, -1};
+    if (stdin_data && pipe(in_pipe) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (out_path) {
+            int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+                close(fd);
+            }
+        }
+        if (stdin_data) {
+            dup2(in_pipe[0], 0);
+            close(in_pipe[0]);
+            close(in_pipe[1]);
+        } else {
+            int fd = open("/dev/null", O_RDONLY);
+            dup2(fd, 0);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (stdin_data) {
+        close(in_pipe[0]);
+        size_t n = strlen(stdin_data);
+        if (write(in_pipe[1], stdin_data, n) != (ssize_t)n)
+            perror("write");
+        close(in_pipe[1]);
+    }
+    *pid_out = pid;
+    return 0;
+}
+
+static int wait_exit(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = bin_path();
+    argv[n++] = "--db";
+    argv[n++] = s->db;
+    for (size_t i = 0; args && args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid;
+    if (spawn(argv, out_path ? out_path : s->log, stdin_data, &pid) != 0)
+        return -1;
+    return wait_exit(pid);
+}
+
+static int wait_ready(test_server *s)
+{
+    for (int i = 0; i < 200; i++) {
+        http_resp r;
+        if (http(s, "GET", "/api/v1/openapi.json", NULL, NULL, 0, NULL, &r) == 0) {
+            long st = r.status;
+            http_free(&r);
+            if (st == 200)
+                return 0;
+        }
+        int status;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return -1;   /* server died (port taken?) */
+        }
+        usleep(50 * 1000);
+    }
+    return -1;
+}
+
+int server_start(test_server *s, long households, const char *const *serve_args)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/minsheng-test-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return -1;
+    snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
+    snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+    const char *demo[] = {"demo", "--households", fmt("%ld", households), "--seed", "7", NULL};
+    if (run_cli(s, demo, NULL, NULL) != 0) {
+        fprintf(stderr, "harness: demo failed, see %s\n", s->log);
+        return -1;
+    }
+    srand((unsigned)(time(NULL) ^ getpid()));
+    for (int attempt = 0; attempt < 5; attempt++) {
+        s->port = 20000 + rand() % 20000;
+        const char *argv[32];
+        size_t n = 0;
+        char listen[64];
+        snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+        argv[n++] = bin_path();
+        argv[n++] = "--db";
+        argv[n++] = s->db;
+        argv[n++] = "serve";
+        argv[n++] = "--listen";
+        argv[n++] = listen;
+        for (size_t i = 0; serve_args && serve_args[i] && n < 31; i++)
+            argv[n++] = serve_args[i];
+        argv[n] = NULL;
+        if (spawn(argv, s->log, NULL, &s->pid) != 0)
+            return -1;
+        if (wait_ready(s) == 0)
+            return 0;
+        if (s->pid) {
+            kill(s->pid, SIGKILL);
+            wait_exit(s->pid);
+        }
+    }
+    fprintf(stderr, "harness: server did not start, see %s\n", s->log);
+    return -1;
+}
+
+static void dump_log(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f))
+        fputs(line, stderr);
+    fclose(f);
+}
+
+int server_stop(test_server *s)
+{
+    int rc = 0;
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        rc = wait_exit(s->pid);
+        s->pid = 0;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "harness: server exited with status %d; its log:\n", rc);
+        dump_log(s->log);
+    }
+    if (s->dir[0] && !getenv("KEEP_TEST_DIR")) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "harness: could not remove %s\n", s->dir);
+    }
+    return rc;
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+typedef struct buf { char *data; size_t len; } buf;
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    buf *b = ud;
+    size_t n = size * nmemb;
+    char *p = realloc(b->data, b->len + n + 1);
+    if (!p)
+        return 0;
+    memcpy(p + b->len, ptr, n);
+    b->data = p;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+static void copy_header_value(char *dst, size_t dstsz, const char *line, size_t n, size_t name_len)
+{
+    size_t start = name_len;
+    while (start < n && line[start] == ' ')
+        start++;
+    size_t end = n;
+    while (end > start && (line[end - 1] == '\r' || line[end - 1] == '\n'))
+        end--;
+    snprintf(dst, dstsz, "%.*s", (int)(end - start), line + start);
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
+{
+    http_resp *r = ud;
+    size_t n = size * nmemb;
+    if (n > 11 && strncasecmp(line, "Set-Cookie:", 11) == 0)
+        copy_header_value(r->set_cookie, sizeof r->set_cookie, line, n, 11);
+    else if (n > 13 && strncasecmp(line, "Content-Type:", 13) == 0)
+        copy_header_value(r->content_type, sizeof r->content_type, line, n, 13);
+    else if (n > 20 && strncasecmp(line, "Content-Disposition:", 20) == 0)
+        copy_header_value(r->content_disposition, sizeof r->content_disposition, line, n, 20);
+    return n;
+}
+
+int http(const test_server *s, const char *method, const char *path, const char *token,
+         const char *body, size_t body_len, const char *content_type, http_resp *out)
+{
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    struct curl_slist *hdrs = NULL;
+    buf b = {NULL, 0};
+    char url[1200], h[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (token && strncmp(token, "cookie:", 7) == 0) {
+        snprintf(h, sizeof h, "Cookie: ms_session=%s", token + 7);
+        hdrs = curl_slist_append(hdrs, h);
+    } else if (token) {
+        snprintf(h, sizeof h, "Authorization: Bearer %s", token);
+        hdrs = curl_slist_append(hdrs, h);
+    }
+    if (body) {
+        snprintf(h, sizeof h, "Content-Type: %s", content_type ? content_type : "application/json");
+        hdrs = curl_slist_append(hdrs, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK) {
+        free(b.data);
+        return -1;
+    }
+    out->body = b.data ? b.data : calloc(1, 1);
+    out->len = b.len;
+    out->json = json_loadb(out->body, out->len, 0, NULL);
+    return 0;
+}
+
+void http_free(http_resp *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+static long finish(http_resp *r, json_t **out)
+{
+    long st = r->status;
+    if (out) {
+        *out = r->json;
+        r->json = NULL;
+    }
+    http_free(r);
+    return st;
+}
+
+long api_get(const test_server *s, const char *token, const char *path, json_t **out)
+{
+    http_resp r;
+    if (out)
+        *out = NULL;
+    if (http(s, "GET", path, token, NULL, 0, NULL, &r) != 0)
+        return -1;
+    return finish(&r, out);
+}
+
+long api_send(const test_server *s, const char *method, const char *token, const char *path,
+              const char *json_body, json_t **out)
+{
+    http_resp r;
+    if (out)
+        *out = NULL;
+    const char *b = json_body ? json_body : "";
+    if (http(s, method, path, token, b, strlen(b), NULL, &r) != 0)
+        return -1;
+    return finish(&r, out);
+}
+
+char *login(const test_server *s, const char *user, const char *pw)
+{
+    json_t *j = NULL;
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, pw);
+    long st = api_send(s, "POST", NULL, "/api/v1/auth/login", body, &j);
+    char *tok = NULL;
+    if (st == 200 && jstr(j, "token"))
+        tok = strdup(jstr(j, "token"));
+    json_decref(j);
+    return tok;
+}
+
+long long jint(json_t *j, const char *key)
+{
+    return json_integer_value(json_object_get(j, key));
+}
+
+const char *jstr(json_t *j, const char *key)
+{
+    return json_string_value(json_object_get(j, key));
+}
+
+const char *err_code(json_t *j)
+{
+    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    return c ? c : "";
+}
+
+/* ---- small helpers shared by the API tests ---------------------------- */
+
+long long org_id_by_code(const test_server *s, const char *token, const char *code)
+{
+    json_t *j = NULL;
+    if (api_get(s, token, "/api/v1/org-units", &j) != 200) {
+        json_decref(j);
+        return 0;
+    }
+    json_t *cur = json_array_get(json_object_get(j, "items"), 0);
+    long long id = jint(cur, "id");
+    const char *c = jstr(cur, "code");
+    int found = c && strcmp(c, code) == 0;
+    int inside = c && strncmp(code, c, strlen(c)) == 0;
+    json_decref(j);
+    if (found)
+        return id;
+    if (!inside)
+        return 0;
+    for (int depth = 0; depth < 8 && id; depth++) {
+        if (api_get(s, token, fmt("/api/v1/org-units?parent_id=%lld", id), &j) != 200) {
+            json_decref(j);
+            return 0;
+        }
+        size_t i, best_len = 0;
+        long long next = 0;
+        json_t *it;
+        json_array_foreach(json_object_get(j, "items"), i, it) {
+            const char *cc = jstr(it, "code");
+            if (!cc)
+                continue;
+            if (strcmp(cc, code) == 0) {
+                long long hit = jint(it, "id");
+                json_decref(j);
+                return hit;
+            }
+            size_t n = strlen(cc);
+            if (n > best_len && strncmp(code, cc, n) == 0) {
+                best_len = n;
+                next = jint(it, "id");
+            }
+        }
+        json_decref(j);
+        id = next;
+    }
+    return 0;
+}
+
+char *id_with_check(const char *first17, char out[19])
+{
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    static const char check[] = "10X98765432";
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        out[i] = first17[i];
+        sum += (first17[i] - '0') * w[i];
+    }
+    out[17] = check[sum % 11];
+    out[18] = '\0';
+    return out;
+}
+
+const char *urlenc(const char *s)
+{
+    static char bufs[8][1024];
+    static int next;
+    char *b = bufs[next++ % 8];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < sizeof bufs[0]; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~')
+            b[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(b + o, 4, "%%%02X", *p);
+    }
+    b[o] = '\0';
+    return b;
+}

@@ -1,0 +1,85 @@
+/* harness.h — API test support: start the real minsheng server (the
+ * sanitizer build named by $MINSHENG_BIN) on a loopback port with a
+ * fresh temporary database holding a small demo street, talk HTTP to it
+ * with libcurl, and stop it, failing if it did not exit cleanly (so
+ * AddressSanitizer reports from the server fail the test too). */
+#ifndef MS_TEST_HARNESS_H
+#define MS_TEST_HARNESS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define DEMO_PW "Minsheng@2026"
+
+typedef struct test_server {
+    pid_t pid;
+    int port;
+    char dir[256];       /* temp directory (database, logs) */
+    char db[300];
+    char log[300];
+} test_server;
+
+typedef struct http_resp {
+    long status;
+    char *body;          /* NUL-terminated */
+    size_t len;
+    json_t *json;        /* parsed body, or NULL */
+    char set_cookie[512];
+    char content_type[128];
+    char content_disposition[256];
+} http_resp;
+
+/* Creates the database (demo street with `households` households, seed
+ * 7) and starts the server with extra serve arguments (NULL-terminated,
+ * may be NULL). Returns 0 or -1 (message on stderr). */
+int server_start(test_server *s, long households, const char *const *serve_args);
+/* Stops the server; returns its exit status (0 = clean). Removes the temp dir. */
+int server_stop(test_server *s);
+/* Runs `minsheng --db <db> args...` to completion; returns exit status.
+ * Output goes to out_path when non-NULL. stdin_data is fed when non-NULL. */
+int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data);
+
+/* One request. token may be NULL; "cookie:TOKEN" sends it as the
+ * ms_session cookie instead of a bearer header; body may be NULL. content_type NULL =
+ * application/json when body is set. Returns 0 when a response came. */
+int http(const test_server *s, const char *method, const char *path, const char *token,
+         const char *body, size_t body_len, const char *content_type, http_resp *out);
+void http_free(http_resp *r);
+
+/* Shorthands that return the HTTP status (or -1) and keep the parsed JSON
+ * in *out (caller decrefs) when out is non-NULL. */
+long api_get(const test_server *s, const char *token, const char *path, json_t **out);
+long api_send(const test_server *s, const char *method, const char *token, const char *path,
+              const char *json_body, json_t **out);
+
+/* Logs in; returns a malloc'd token or NULL. */
+char *login(const test_server *s, const char *user, const char *pw);
+
+/* printf into a static rotating buffer, for building paths inline. */
+const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+/* JSON helpers for assertions. */
+long long jint(json_t *j, const char *key);
+const char *jstr(json_t *j, const char *key);
+/* The "error.code" of an error body, or "" */
+const char *err_code(json_t *j);
+
+/* ---- small helpers shared by the API tests ---------------------------- */
+
+/* The id of the org unit with this code as `token` sees it: walks down
+ * from the caller's own unit (GET /org-units, then ?parent_id=) following
+ * the child whose code is the longest prefix of `code`. 0 when not found
+ * or not visible. Works for the demo codes (371702001, 371702001001,
+ * 371702001001-01, 371702001001-01-B01). */
+long long org_id_by_code(const test_server *s, const char *token, const char *code);
+
+/* A valid 18-character ID number: first17 (17 digits) plus its check
+ * digit, written to out; returns out. */
+char *id_with_check(const char *first17, char out[19]);
+
+/* Percent-encodes s (UTF-8) for a query string, in a static rotating
+ * buffer like fmt(). */
+const char *urlenc(const char *s);
+
+#endif

@@ -1,0 +1,421 @@
+/* test_demo.c — the demo street generator: shape of the org tree,
+ * validity of every generated record, special groups, determinism, and
+ * refusal to build into a database that already has units. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "demo/demo.h"
+#include "registry/org.h"
+#include "registry/registry.h"
+#include "storage/db.h"
+#include "util/idcard.h"
+
+#define TODAY 20260301
+#define SEED 20260301ULL
+#define HOUSEHOLDS 2000
+
+static char tmpdir[256];
+static db_conn *main_db;          /* the 2,000-household street, built once */
+static demo_summary main_sum;
+
+static db_conn *open_db(const char *name)
+{
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/%s.db", tmpdir, name);
+    db_conn *db = db_open(path, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(db_migrate(db, err, sizeof err), 0);
+    return db;
+}
+
+static int64_t count(db_conn *db, const char *sql)
+{
+    db_stmt *s = db_prepare(db, sql);
+    assert_non_null(s);
+    assert_int_equal(db_step(s), DB_ROW);
+    int64_t n = db_col_int(s, 0);
+    db_finalize(s);
+    return n;
+}
+
+static int tag_index(const char *code)
+{
+    for (int i = 0; resident_tag_codes[i]; i++)
+        if (strcmp(resident_tag_codes[i], code) == 0)
+            return i;
+    fail_msg("unknown tag %s", code);
+    return -1;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char err[256];
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/ms_test_demo_XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    char path[512];
+    snprintf(path, sizeof path, "%s/main.db", tmpdir);
+    main_db = db_open(path, err, sizeof err);
+    if (!main_db || db_migrate(main_db, err, sizeof err) != 0)
+        return -1;
+    demo_options o = {SEED, HOUSEHOLDS, TODAY};
+    if (demo_build(main_db, &o, &main_sum, err, sizeof err) != 0) {
+        fprintf(stderr, "demo_build: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    db_close(main_db);
+    DIR *d = opendir(tmpdir);
+    if (d) {
+        struct dirent *e;
+        char path[600];
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(tmpdir);
+    return 0;
+}
+
+static void test_org_tree(void **state)
+{
+    (void)state;
+    db_conn *db = main_db;
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'street' AND code = '371702001'"), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'community'"), 33);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'grid'"), 131);
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT name) FROM org_unit WHERE kind = 'community'"), 33);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'community'"
+                               " AND code BETWEEN '371702001001' AND '371702001033' AND length(code) = 12"), 33);
+    /* 32 communities with 4 grids, one with 3; grid codes = community code + "-NN". */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM (SELECT parent_id, COUNT(*) n FROM org_unit"
+                               " WHERE kind = 'grid' GROUP BY parent_id) WHERE n = 4"), 32);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit g JOIN org_unit c ON c.id = g.parent_id"
+                               " WHERE g.kind = 'grid' AND g.code LIKE c.code || '-__' AND g.name LIKE '第%网格'"
+                               " AND g.leader_name <> '' AND length(g.leader_phone) = 11"), 131);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'community' AND leader_name <> ''"), 33);
+    /* 12 to 20 buildings per grid, each with a 楼长. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM (SELECT parent_id, COUNT(*) n FROM org_unit"
+                               " WHERE kind = 'building' GROUP BY parent_id) WHERE n BETWEEN 12 AND 20"), 131);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit b JOIN org_unit g ON g.id = b.parent_id"
+                               " WHERE b.kind = 'building' AND b.code LIKE g.code || '-B__'"
+                               " AND b.name LIKE '%号楼' AND b.leader_name <> '' AND b.leader_phone <> ''"),
+                     main_sum.buildings);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'building'"), main_sum.buildings);
+    assert_int_equal(main_sum.communities, 33);
+    assert_int_equal(main_sum.grids, 131);
+}
+
+static void test_households(void **state)
+{
+    (void)state;
+    db_conn *db = main_db;
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household"), HOUSEHOLDS);
+    assert_int_equal(main_sum.households, HOUSEHOLDS);
+    /* Every household has a head, who is one of its members, related as 户主. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN resident r ON r.id = h.head_resident_id"
+                               " AND r.household_id = h.id AND r.relation = '户主'"), HOUSEHOLDS);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE relation = '户主'"), HOUSEHOLDS);
+    /* Codes follow the grid; buildings lie in the household's grid; residents carry the grid. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
+                               " WHERE h.code LIKE g.code || '-____'"), HOUSEHOLDS);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN org_unit b ON b.id = h.building_id"
+                               " WHERE b.parent_id = h.grid_id AND h.address LIKE '菏泽市牡丹区%' || b.name || '%单元%室'"),
+                     HOUSEHOLDS);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
+                               " WHERE r.grid_id <> h.grid_id"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) - COUNT(DISTINCT address) FROM household"), 0);
+    /* About 2.4 people per household. */
+    int64_t residents = count(db, "SELECT COUNT(*) FROM resident");
+    assert_int_equal(residents, main_sum.residents);
+    assert_in_range(residents, HOUSEHOLDS * 21 / 10, HOUSEHOLDS * 28 / 10);
+}
+
+static void test_residents_valid(void **state)
+{
+    (void)state;
+    db_conn *db = main_db;
+    db_stmt *s = db_prepare(db, "SELECT id_number, sex, birth_date, name, phone FROM resident");
+    assert_non_null(s);
+    long n = 0, local = 0;
+    while (db_step(s) == DB_ROW) {
+        const char *id = db_col_text(s, 0);
+        idcard_info info;
+        idcard_status st = idcard_validate(id, TODAY, &info);
+        if (st != IDCARD_OK)
+            fail_msg("invalid ID number %s: %s", id, idcard_status_message(st));
+        assert_int_equal(info.sex, db_col_text(s, 1)[0]);
+        assert_string_equal(info.birth_date, db_col_text(s, 2));
+        assert_true(strlen(db_col_text(s, 3)) >= 6);   /* two CJK characters at least */
+        const char *phone = db_col_text(s, 4);
+        if (*phone)
+            assert_true(strlen(phone) == 11 && phone[0] == '1');
+        if (strncmp(id, "371702", 6) == 0)
+            local++;
+        n++;
+    }
+    db_finalize(s);
+    assert_int_equal(n, main_sum.residents);
+    assert_true(local * 2 > n);   /* most are registered in 牡丹区 */
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT id_number) FROM resident"), n);
+    assert_int_equal(count(db, "SELECT COUNT(phone) - COUNT(DISTINCT phone) FROM resident"), 0);
+    /* Residence status: mostly 户籍, some 流动 and 常住. */
+    int64_t floating = count(db, "SELECT COUNT(*) FROM resident WHERE residence_status = '流动'");
+    int64_t resident = count(db, "SELECT COUNT(*) FROM resident WHERE residence_status = '常住'");
+    assert_in_range(floating * 100 / n, 4, 14);
+    assert_in_range(resident * 100 / n, 5, 16);
+    /* Employment agrees with age. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE employment = '学龄前'"
+                               " AND birth_date < '2019-01-01'"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE employment = '退休'"
+                               " AND birth_date > '1980-01-01'"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE (disability_type IS NULL) <> (disability_grade IS NULL)"), 0);
+}
+
+static void test_relations_ages(void **state)
+{
+    (void)state;
+    db_conn *db = main_db;
+    /* Children are at least 18 years younger than the head or spouse who
+     * could be their parent, parents at least 18 years older. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident c JOIN household h ON h.id = c.household_id"
+                               " JOIN resident p ON p.id = h.head_resident_id"
+                               " WHERE c.relation IN ('子','女') AND c.birth_date < date(p.birth_date, '+18 years')"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident c JOIN household h ON h.id = c.household_id"
+                               " JOIN resident p ON p.id = h.head_resident_id"
+                               " WHERE c.relation IN ('父亲','母亲') AND c.birth_date > date(p.birth_date, '-18 years')"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident c JOIN household h ON h.id = c.household_id"
+                               " JOIN resident p ON p.id = h.head_resident_id"
+                               " WHERE c.relation IN ('孙子','孙女','外孙子女') AND c.birth_date < date(p.birth_date, '+36 years')"), 0);
+    /* Spouses have opposite sexes and both are adults. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident c JOIN household h ON h.id = c.household_id"
+                               " JOIN resident p ON p.id = h.head_resident_id"
+                               " WHERE c.relation = '配偶' AND (c.sex = p.sex OR c.birth_date > '2008-03-01')"), 0);
+}
+
+static void test_special_groups(void **state)
+{
+    (void)state;
+    db_conn *db = main_db;
+    const long n = main_sum.residents;
+
+    /* 低保: 1,293 people in 726 households per 50,000 → about 52 / 29 here. */
+    int64_t dibao = count(db, "SELECT COUNT(*) FROM resident_tag WHERE tag = 'dibao'");
+    int64_t dibao_hh = count(db, "SELECT COUNT(DISTINCT r.household_id) FROM resident r"
+                                 " JOIN resident_tag t ON t.resident_id = r.id AND t.tag = 'dibao'");
+    assert_in_range(dibao, 20, 110);
+    assert_in_range(dibao_hh, 10, 60);
+    assert_int_equal(main_sum.tag_counts[tag_index("dibao")], dibao);
+    /* The whole household is on 低保, not single members. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident r WHERE r.household_id IN"
+                               " (SELECT r2.household_id FROM resident r2 JOIN resident_tag t"
+                               "  ON t.resident_id = r2.id AND t.tag = 'dibao')"
+                               " AND NOT EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'dibao')"), 0);
+    /* 特困 and 低保 exclude each other. */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident_tag a JOIN resident_tag b"
+                               " ON a.resident_id = b.resident_id WHERE a.tag = 'dibao' AND b.tag = 'tekun'"), 0);
+
+    /* 高龄 is exactly everyone 80 or older; 独居 only on the elderly living alone. */
+    db_stmt *s = db_prepare(db, "SELECT r.id_number,"
+                                " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly'),"
+                                " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'living_alone'),"
+                                " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id)"
+                                " FROM resident r");
+    assert_non_null(s);
+    long aged60 = 0, aged80 = 0;
+    while (db_step(s) == DB_ROW) {
+        idcard_info info;
+        assert_int_equal(idcard_validate(db_col_text(s, 0), TODAY, &info), IDCARD_OK);
+        int age = idcard_age_on(&info, TODAY);
+        int elderly = (int)db_col_int(s, 1), alone = (int)db_col_int(s, 2), members = (int)db_col_int(s, 3);
+        if ((age >= 80) != elderly)
+            fail_msg("%s aged %d: elderly tag %d", db_col_text(s, 0), age, elderly);
+        if (alone && (age < 60 || members != 1))
+            fail_msg("%s aged %d in a household of %d tagged living_alone", db_col_text(s, 0), age, members);
+        aged60 += age >= 60;
+        aged80 += age >= 80;
+    }
+    db_finalize(s);
+    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], aged80);
+    assert_in_range(aged60 * 100 / n, 14, 25);   /* ~19% */
+    assert_in_range(aged80 * 1000 / n, 12, 40);  /* ~2.5% */
+
+    int64_t disabled = count(db, "SELECT COUNT(*) FROM resident WHERE disability_type IS NOT NULL");
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident_tag WHERE tag = 'disabled'"), disabled);
+    assert_in_range(disabled * 1000 / n, 35, 80);   /* ~5.5% */
+    int64_t party = count(db, "SELECT COUNT(*) FROM resident WHERE party_member = 1");
+    assert_in_range(party * 1000 / n, 30, 110);
+
+    /* The summary matches the database for every tag. */
+    for (int i = 0; resident_tag_codes[i]; i++) {
+        db_stmt *q = db_prepare(db, "SELECT COUNT(*) FROM resident_tag WHERE tag = ?");
+        db_bind_text(q, 1, resident_tag_codes[i]);
+        assert_int_equal(db_step(q), DB_ROW);
+        assert_int_equal(db_col_int(q, 0), main_sum.tag_counts[i]);
+        db_finalize(q);
+    }
+}
+
+/* All ID numbers, names and addresses in insertion order, as one string. */
+static char *fingerprint(db_conn *db)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    out[0] = '\0';
+    db_stmt *s = db_prepare(db, "SELECT r.id_number, r.name, h.address FROM resident r"
+                                " JOIN household h ON h.id = r.household_id ORDER BY r.id");
+    assert_non_null(s);
+    while (db_step(s) == DB_ROW) {
+        char line[512];
+        int k = snprintf(line, sizeof line, "%s %s %s\n", db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2));
+        while (len + (size_t)k + 1 > cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+        memcpy(out + len, line, (size_t)k + 1);
+        len += (size_t)k;
+    }
+    db_finalize(s);
+    return out;
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    char err[256];
+    demo_options o = {7, 300, TODAY};
+    db_conn *a = open_db("det_a"), *b = open_db("det_b"), *c = open_db("det_c");
+    demo_summary sa, sb;
+    assert_int_equal(demo_build(a, &o, &sa, err, sizeof err), 0);
+    assert_int_equal(demo_build(b, &o, &sb, err, sizeof err), 0);
+    o.seed = 8;
+    assert_int_equal(demo_build(c, &o, NULL, err, sizeof err), 0);
+    assert_memory_equal(&sa, &sb, sizeof sa);
+    char *fa = fingerprint(a), *fb = fingerprint(b), *fc = fingerprint(c);
+    assert_true(strlen(fa) > 0);
+    assert_string_equal(fa, fb);
+    assert_string_not_equal(fa, fc);
+    /* The ID numbers themselves differ with the seed, not just the order. */
+    assert_true(strncmp(fa, fc, 18) != 0);
+    free(fa);
+    free(fb);
+    free(fc);
+    db_close(a);
+    db_close(b);
+    db_close(c);
+}
+
+static void test_refuses_existing_units(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    demo_options o = {1, 10, TODAY};
+    int64_t units = count(main_db, "SELECT COUNT(*) FROM org_unit");
+    assert_int_equal(demo_build(main_db, &o, NULL, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    assert_int_equal(count(main_db, "SELECT COUNT(*) FROM org_unit"), units);
+    assert_int_equal(count(main_db, "SELECT COUNT(*) FROM household"), HOUSEHOLDS);
+
+    /* A database with only a street of its own is refused too, untouched. */
+    db_conn *db = open_db("street_only");
+    assert_true(org_create(db, 0, "street", "370102001", "泉城路街道", NULL, NULL, err, sizeof err) > 0);
+    err[0] = '\0';
+    assert_int_equal(demo_build(db, &o, NULL, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit"), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident"), 0);
+    db_close(db);
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    db_conn *db = open_db("bad_options");
+    demo_options o = {1, DEMO_MAX_HOUSEHOLDS + 1, TODAY};
+    assert_int_equal(demo_build(db, &o, NULL, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    o.households = 10;
+    o.today_ymd = 20260231;
+    err[0] = '\0';
+    assert_int_equal(demo_build(db, &o, NULL, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit"), 0);
+    db_close(db);
+}
+
+static void test_tree_only_and_accounts(void **state)
+{
+    (void)state;
+    char err[256];
+    demo_options o = {3, 0, TODAY};
+    demo_summary sum;
+    db_conn *db = open_db("accounts");
+    assert_int_equal(demo_build(db, &o, &sum, err, sizeof err), 0);
+    assert_int_equal(sum.households, 0);
+    assert_int_equal(sum.residents, 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'grid'"), 131);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household"), 0);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    int rc = demo_create_accounts(db, out, err, sizeof err);
+    fclose(out);
+    if (rc != 0)
+        fail_msg("demo_create_accounts: %s", err);
+    assert_non_null(strstr(text, DEMO_PASSWORD));
+    assert_non_null(strstr(text, "wangge0101"));
+    assert_non_null(strstr(text, "shequ02"));
+    free(text);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 9);
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT role) FROM app_user"), 6);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
+                               " WHERE u.username = 'wangge0102' AND o.code = '371702001001-02' AND u.role = 'grid'"), 1);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
+                               " WHERE u.username = 'shequ01' AND o.code = '371702001001' AND u.role = 'community'"), 1);
+    /* Second run: the names are taken; nothing half-created. */
+    err[0] = '\0';
+    assert_int_equal(demo_create_accounts(db, NULL, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 9);
+    db_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_org_tree),
+        cmocka_unit_test(test_households),
+        cmocka_unit_test(test_residents_valid),
+        cmocka_unit_test(test_relations_ages),
+        cmocka_unit_test(test_special_groups),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_refuses_existing_units),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_tree_only_and_accounts),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

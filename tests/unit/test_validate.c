@@ -1,0 +1,224 @@
+/* test_validate.c — unit tests for util/validate (phones, dates, UTF-8,
+ * names, enumerations). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "util/validate.h"
+
+static void test_mobile_valid(void **state)
+{
+    (void)state;
+    assert_true(phone_is_valid("13812345678"));
+    assert_true(phone_is_valid("19912345678"));
+    assert_true(phone_is_valid("138 1234 5678"));
+    assert_true(phone_is_valid("138-1234-5678"));
+    assert_true(phone_is_valid("  13812345678  "));
+}
+
+static void test_mobile_invalid(void **state)
+{
+    (void)state;
+    assert_false(phone_is_valid("138123456789"));   /* 12 digits */
+    assert_false(phone_is_valid("1381234567"));     /* 10 digits */
+    assert_false(phone_is_valid("12812345678"));    /* starts with 12 */
+    assert_false(phone_is_valid("10812345678"));
+    assert_false(phone_is_valid("1381234567a"));
+    assert_false(phone_is_valid("abcdefghijk"));
+    assert_false(phone_is_valid("138--1234-5678")); /* two dashes in a row */
+    assert_false(phone_is_valid("13812345678-"));
+    assert_false(phone_is_valid("-13812345678"));
+    assert_false(phone_is_valid(""));
+    assert_false(phone_is_valid("   "));
+    assert_false(phone_is_valid(NULL));
+}
+
+static void test_mobile_country_code(void **state)
+{
+    (void)state;
+    assert_true(phone_is_valid("+8613812345678"));
+    assert_true(phone_is_valid("+86 138 1234 5678"));
+    assert_true(phone_is_valid("+86-13812345678"));
+    assert_true(phone_is_valid("8613812345678"));
+    assert_false(phone_is_valid("+8713812345678"));
+    assert_false(phone_is_valid("+13812345678"));
+    assert_false(phone_is_valid("+86 0530-5312345"));  /* +86 only for mobiles */
+    assert_false(phone_is_valid("86128123456789"));
+}
+
+static void test_landline(void **state)
+{
+    (void)state;
+    assert_true(phone_is_valid("0530-5312345"));
+    assert_true(phone_is_valid("05305312345"));
+    assert_true(phone_is_valid("053085312345"));       /* 8-digit local */
+    assert_true(phone_is_valid("053085312345-801"));   /* extension */
+    assert_true(phone_is_valid("0530-5312345-801"));
+    assert_true(phone_is_valid("010-62345678"));
+    assert_true(phone_is_valid("01062345678"));
+    assert_true(phone_is_valid("021 62345678"));
+    assert_false(phone_is_valid("0530-0312345"));      /* local starts with 0 */
+    assert_false(phone_is_valid("0530-531234"));       /* 6-digit local */
+    assert_false(phone_is_valid("0530-531234567"));    /* 9-digit local */
+    assert_false(phone_is_valid("5312345"));           /* no area code */
+    assert_false(phone_is_valid("011-62345678"));      /* 011 is not an area code */
+    assert_false(phone_is_valid("0530-5312345-1234567")); /* extension too long */
+    assert_false(phone_is_valid("0530-5312345-801-1"));
+    assert_false(phone_is_valid("0530#5312345"));
+}
+
+static void test_normalize(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_true(phone_normalize("+86 138-1234-5678", out, sizeof out));
+    assert_string_equal(out, "13812345678");
+    assert_true(phone_normalize("8613812345678", out, sizeof out));
+    assert_string_equal(out, "13812345678");
+    assert_true(phone_normalize("05305312345", out, sizeof out));
+    assert_string_equal(out, "0530-5312345");
+    assert_true(phone_normalize("0530 5312345", out, sizeof out));
+    assert_string_equal(out, "0530-5312345");
+    assert_true(phone_normalize("053085312345-801", out, sizeof out));
+    assert_string_equal(out, "0530-85312345-801");
+    assert_true(phone_normalize("01062345678", out, sizeof out));
+    assert_string_equal(out, "010-62345678");
+
+    assert_false(phone_normalize("12812345678", out, sizeof out));
+    assert_string_equal(out, "");
+    /* too small for the canonical form */
+    char small[12];
+    assert_false(phone_normalize("0530-5312345", small, sizeof small));
+    assert_true(phone_normalize("13812345678", small, sizeof small));
+    assert_string_equal(small, "13812345678");
+    char tiny[11];
+    assert_false(phone_normalize("13812345678", tiny, sizeof tiny));
+}
+
+static void test_mask(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_string_equal(phone_mask("13812345678", out, sizeof out), "138****5678");
+    assert_string_equal(phone_mask("+86 138 1234 5678", out, sizeof out), "138****5678");
+    assert_string_equal(phone_mask("0530-5312345", out, sizeof out), "0530-*****45");
+    assert_string_equal(phone_mask("010-62345678-801", out, sizeof out), "010-******78");
+    /* anything unparseable is fully masked */
+    assert_string_equal(phone_mask("12345", out, sizeof out), "*****");
+    assert_string_equal(phone_mask("", out, sizeof out), "");
+    assert_string_equal(phone_mask(NULL, out, sizeof out), "");
+}
+
+static void test_date(void **state)
+{
+    (void)state;
+    assert_true(date_is_valid("2024-02-29"));
+    assert_false(date_is_valid("2023-02-29"));
+    assert_true(date_is_valid("2000-02-29"));
+    assert_false(date_is_valid("1900-02-29"));
+    assert_true(date_is_valid("1880-01-01"));
+    assert_false(date_is_valid("1879-12-31"));
+    assert_true(date_is_valid("2199-12-31"));
+    assert_false(date_is_valid("2200-01-01"));
+    assert_false(date_is_valid("2024-04-31"));
+    assert_true(date_is_valid("2024-12-31"));
+    assert_false(date_is_valid("2024-13-01"));
+    assert_false(date_is_valid("2024-00-10"));
+    assert_false(date_is_valid("2024-01-00"));
+    assert_false(date_is_valid("2024-1-01"));
+    assert_false(date_is_valid("2024/01/01"));
+    assert_false(date_is_valid("2024-01-01 "));
+    assert_false(date_is_valid("20240101"));
+    assert_false(date_is_valid("2024-0a-01"));
+    assert_false(date_is_valid(""));
+    assert_false(date_is_valid(NULL));
+}
+
+static void test_utf8_length(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_length(""), 0);
+    assert_int_equal(utf8_length("abc"), 3);
+    assert_int_equal(utf8_length("张三"), 2);
+    assert_int_equal(utf8_length("a·b"), 3);
+    assert_int_equal(utf8_length("\xF0\x9F\x98\x80"), 1);          /* U+1F600 */
+    assert_int_equal(utf8_length("\xF4\x8F\xBF\xBF"), 1);          /* U+10FFFF */
+    assert_int_equal(utf8_length("\xEF\xBF\xBF"), 1);              /* U+FFFF */
+    assert_int_equal(utf8_length("\xC0\xAF"), -1);                 /* overlong '/' */
+    assert_int_equal(utf8_length("\xE0\x80\xAF"), -1);             /* overlong, 3 bytes */
+    assert_int_equal(utf8_length("\xF0\x80\x80\xAF"), -1);         /* overlong, 4 bytes */
+    assert_int_equal(utf8_length("\xED\xA0\x80"), -1);             /* surrogate D800 */
+    assert_int_equal(utf8_length("\xF4\x90\x80\x80"), -1);         /* > U+10FFFF */
+    assert_int_equal(utf8_length("\xE5\xBC"), -1);                 /* truncated 张 */
+    assert_int_equal(utf8_length("ab\xE5"), -1);
+    assert_int_equal(utf8_length("\x80"), -1);                     /* stray continuation */
+    assert_int_equal(utf8_length("\xFF"), -1);
+    assert_int_equal(utf8_length(NULL), -1);
+}
+
+static void test_person_name(void **state)
+{
+    (void)state;
+    assert_true(person_name_is_valid("张三"));
+    assert_true(person_name_is_valid("阿依古丽·买买提"));
+    assert_true(person_name_is_valid("欧阳 娜娜"));
+    assert_true(person_name_is_valid("John Smith"));
+    assert_false(person_name_is_valid(""));
+    assert_false(person_name_is_valid("   "));
+    assert_false(person_name_is_valid("\xE3\x80\x80"));   /* ideographic space only */
+    assert_false(person_name_is_valid("张\n三"));
+    assert_false(person_name_is_valid("张\t三"));
+    assert_false(person_name_is_valid("张\x7f三"));
+    assert_false(person_name_is_valid("\xE2\x80\xAE" "三张"));   /* RIGHT-TO-LEFT OVERRIDE */
+    assert_false(person_name_is_valid("\xC0\xAF"));
+    assert_false(person_name_is_valid(NULL));
+
+    char name[64 * 3];
+    memset(name, 0, sizeof name);
+    for (int i = 0; i < 50; i++)
+        memcpy(name + i * 3, "张", 3);
+    assert_true(person_name_is_valid(name));          /* 50 code points */
+    memcpy(name + 50 * 3, "张", 3);
+    assert_false(person_name_is_valid(name));         /* 51 */
+
+    char ascii[52];
+    memset(ascii, 'a', 51);
+    ascii[51] = '\0';
+    assert_false(person_name_is_valid(ascii));
+    ascii[50] = '\0';
+    assert_true(person_name_is_valid(ascii));
+}
+
+static void test_str_in_set(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"dibao", "tekun", "linshi", NULL};
+    assert_true(str_in_set("dibao", kinds));
+    assert_true(str_in_set("linshi", kinds));
+    assert_false(str_in_set("Dibao", kinds));
+    assert_false(str_in_set("dibao ", kinds));
+    assert_false(str_in_set("", kinds));
+    assert_false(str_in_set(NULL, kinds));
+    assert_false(str_in_set("dibao", NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mobile_valid),
+        cmocka_unit_test(test_mobile_invalid),
+        cmocka_unit_test(test_mobile_country_code),
+        cmocka_unit_test(test_landline),
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_date),
+        cmocka_unit_test(test_utf8_length),
+        cmocka_unit_test(test_person_name),
+        cmocka_unit_test(test_str_in_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
