@@ -438,11 +438,13 @@ static int print_import_errors(const import_report *rep, const char *report_path
     json_array_foreach(rep->errors, i, e) {
         if (shown++ >= 20)
             break;
-        fprintf(stderr, "  第 %lld 行 [%s] %s\n", (long long)json_integer_value(json_object_get(e, "row")),
-                json_string_value(json_object_get(e, "field")), json_string_value(json_object_get(e, "message")));
+        const char *field = json_string_value(json_object_get(e, "field"));
+        fprintf(stderr, "  第 %lld 行%s%s%s %s\n", (long long)json_integer_value(json_object_get(e, "row")),
+                field ? " [" : "", field ? field : "", field ? "]" : "",
+                json_string_value(json_object_get(e, "message")));
     }
-    if (json_array_size(rep->errors) > shown)
-        fprintf(stderr, "  ……共 %zu 处错误\n", json_array_size(rep->errors));
+    if (rep->error_rows > shown)
+        fprintf(stderr, "  ……共 %zu 行有错误\n", rep->error_rows);
     if (report_path && json_dump_file(rep->errors, report_path, JSON_INDENT(2)) != 0) {
         fprintf(stderr, "minsheng: 无法写入错误报告 %s\n", report_path);
         return -1;
@@ -503,9 +505,9 @@ static int cmd_import(int argc, char **argv)
         goto cleanup;
     }
     long secs = (long)(time(NULL) - t0);
-    printf("共 %zu 行，导入 %zu 人，新建 %zu 户，错误 %zu 处（用时 %ld 秒）\n", rep.rows, rep.imported,
-           rep.households_created, json_array_size(rep.errors), secs);
-    if (json_array_size(rep.errors) && print_import_errors(&rep, report_path) != 0)
+    printf("共 %zu 行，导入 %zu 人，新建 %zu 户，错误 %zu 行（用时 %ld 秒）\n", rep.rows, rep.imported,
+           rep.households_created, rep.error_rows, secs);
+    if (rep.error_rows && print_import_errors(&rep, report_path) != 0)
         goto cleanup;
     if (irc != 0 && o.mode == IMPORT_ALL_OR_NOTHING)
         fprintf(stderr, "有错误，未导入任何数据（全部正确才导入；可改用 --mode valid 跳过错误行）\n");
@@ -645,11 +647,12 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[i];
     if (strcmp(cmd, "help") == 0) {
-        if (i + 1 < argc)
-            cmd = argv[i + 1], argv[i + 1] = "--help";
-        else
+        /* "minsheng help export" runs as "minsheng export --help". */
+        if (i + 1 >= argc)
             return fputs(USAGE, stdout), 0;
-        i++;
+        cmd = argv[i] = argv[i + 1];
+        argv[i + 1] = "--help";
+        argc = i + 2;
     }
     /* Allow --db after the command too: "minsheng serve --db x.db". */
     int n = argc - i;

@@ -13,8 +13,8 @@
  * either written whole (household if new, resident, tags, registry
  * events, head of household) or not at all. ALL_OR_NOTHING runs in one
  * transaction and rolls everything back if any row failed;
- * VALID_ONLY commits every IMPORT_BATCH_ROWS rows, each commit with
- * its own audit row. */
+ * VALID_ONLY commits in batches (see batch_due), each commit with its
+ * own audit row. */
 #include "registry/import.h"
 #include "registry/registry.h"
 #include "server/audit.h"
@@ -298,6 +298,7 @@ typedef struct importer {
     int in_tx;
     int stop_checking;            /* ALL_OR_NOTHING with too many errors: only count rows */
     size_t batch_rows, batch_imported, batch_households, batch_first_line, batch_no;
+    struct timespec batch_start;
     size_t next_progress;
 } importer;
 
@@ -317,6 +318,22 @@ static int today_ymd(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* Cuts a trailing, incomplete UTF-8 sequence left by truncating a
+ * message that quotes user input (jansson rejects invalid UTF-8). */
+static void cut_partial_utf8(char *s)
+{
+    size_t len = strlen(s);
+    if (!len)
+        return;
+    size_t i = len - 1;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    unsigned char lead = (unsigned char)s[i];
+    size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (i + need > len)
+        s[i] = '\0';
+}
+
 static void set_fatal(importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_fatal(importer *im, const char *fmt, ...)
 {
@@ -324,6 +341,7 @@ static void set_fatal(importer *im, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(im->rep->fatal, sizeof im->rep->fatal, fmt, ap);
     va_end(ap);
+    cut_partial_utf8(im->rep->fatal);
 }
 
 /* Records the (single) error of a row. Always returns 1 ("row rejected"). */
@@ -336,6 +354,7 @@ static int row_error(importer *im, size_t line, const char *field, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    cut_partial_utf8(msg);
     im->rep->error_rows++;
     if (json_array_size(im->rep->errors) < IMPORT_MAX_ERRORS)
         json_array_append_new(im->rep->errors,
@@ -604,6 +623,13 @@ static int convert_resident(importer *im, row *r)
 
     in->name = r->v[F_NAME];
     in->id_number = idcard_normalize(r->v[F_ID_NUMBER] ? r->v[F_ID_NUMBER] : "", r->idn);
+    /* The ID number first: it is what identifies the row to the reader. */
+    idcard_status st = idcard_validate(in->id_number, im->today, NULL);
+    if (st != IDCARD_OK)
+        return row_error(im, r->line, "id_number", "%s", idcard_status_message(st));
+    uint32_t seen = idset_find(&im->ids, id_key(in->id_number));
+    if (seen)
+        return row_error(im, r->line, "id_number", "身份证号与第%u行重复", seen);
     in->relation = alias_value(r->v[F_RELATION], RELATION_ALIASES);
     in->hukou_type = alias_value(r->v[F_HUKOU], HUKOU_ALIASES);
     in->residence_status = r->v[F_RESIDENCE];
@@ -629,9 +655,6 @@ static int convert_resident(importer *im, row *r)
         return 1;
     if (resident_input_check(in, im->today, &fe) != 0)
         return row_error(im, r->line, fe.field, "%s", fe.message);
-    uint32_t seen = idset_find(&im->ids, id_key(in->id_number));
-    if (seen)
-        return row_error(im, r->line, "id_number", "身份证号与第%u行重复", seen);
     return 0;
 }
 
@@ -643,12 +666,15 @@ static int db_fail(importer *im)
     return -1;
 }
 
-/* The org unit with this code; NULL only on a database error. */
-static centry *org_lookup(importer *im, const char *code)
+/* The org unit with this code into *out (a copy: a later insert may
+ * move the map's entries). Returns 0, or -1 on a database error. */
+static int org_lookup(importer *im, const char *code, centry *out)
 {
     centry *e = cmap_get(&im->orgs, code);
-    if (e)
-        return e;
+    if (e) {
+        *out = *e;
+        return 0;
+    }
     e = cmap_put(&im->orgs, &im->keys, code);
     db_stmt *s = im->org_by_code;
     db_bind_text(s, 1, code);
@@ -664,11 +690,10 @@ static centry *org_lookup(importer *im, const char *code)
         if (!scope || strncmp(path, scope, strlen(scope)) == 0) e->flags |= ORG_IN_SCOPE;
     }
     db_reset(s);
-    if (rc != DB_ROW && rc != DB_DONE) {
-        db_fail(im);
-        return NULL;
-    }
-    return e;
+    *out = *e;
+    if (rc != DB_ROW && rc != DB_DONE)
+        return db_fail(im);
+    return 0;
 }
 
 typedef struct hh_ref {
@@ -713,35 +738,34 @@ static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
         return row_error(im, r->line, "grid_code", "网格编码不能为空");
     if (!hcode)
         return row_error(im, r->line, "household_code", "户编号不能为空");
-    centry *g = org_lookup(im, gcode);
-    if (!g)
+    centry g, b;
+    if (org_lookup(im, gcode, &g) != 0)
         return -1;
-    if (!(g->flags & ORG_FOUND) || !(g->flags & ORG_IN_SCOPE))
+    if (!(g.flags & ORG_FOUND) || !(g.flags & ORG_IN_SCOPE))
         return row_error(im, r->line, "grid_code", "网格编码“%s”不存在或不在您的管辖范围内", gcode);
-    if (!(g->flags & ORG_GRID))
+    if (!(g.flags & ORG_GRID))
         return row_error(im, r->line, "grid_code", "编码“%s”不是网格", gcode);
     int64_t building_id = 0;
     if (bcode) {
-        centry *b = org_lookup(im, bcode);
-        if (!b)
+        if (org_lookup(im, bcode, &b) != 0)
             return -1;
-        if (!(b->flags & ORG_FOUND) || !(b->flags & ORG_IN_SCOPE) || !(b->flags & ORG_BUILDING) || b->ref != g->id)
+        if (!(b.flags & ORG_FOUND) || !(b.flags & ORG_IN_SCOPE) || !(b.flags & ORG_BUILDING) || b.ref != g.id)
             return row_error(im, r->line, "building_code", "楼栋编码“%s”不存在或不属于网格“%s”", bcode, gcode);
-        building_id = b->id;
+        building_id = b.id;
     }
     int rc = household_lookup(im, hcode, hh);
     if (rc < 0)
         return -1;
     if (rc == 0) {
-        if (hh->grid_id != g->id)
+        if (hh->grid_id != g.id)
             return row_error(im, r->line, "household_code", "户编号“%s”已登记在其他网格，与网格编码“%s”不符", hcode, gcode);
         if (!(hh->flags & HH_ACTIVE))
             return row_error(im, r->line, "household_code", "户编号“%s”对应的户已注销，不能再导入成员", hcode);
         return 0;
     }
     field_error fe;
-    *hh = (hh_ref){0, g->id, HH_ACTIVE, 1};
-    *hin = (household_input){.code = hcode, .grid_id = g->id, .building_id = building_id, .address = r->v[F_ADDRESS]};
+    *hh = (hh_ref){0, g.id, HH_ACTIVE, 1};
+    *hin = (household_input){.code = hcode, .grid_id = g.id, .building_id = building_id, .address = r->v[F_ADDRESS]};
     if (!hin->address)
         return row_error(im, r->line, "address", "户编号“%s”是新户，地址不能为空", hcode);
     if (household_input_check(hin, &fe) != 0) {
@@ -768,18 +792,29 @@ static const char *NOTE_IMPORT = "CSV导入";
 static int write_row(importer *im, row *r, const household_input *hin, hh_ref *hh)
 {
     int is_head = r->in.relation && strcmp(r->in.relation, "户主") == 0;
+    const char *field = NULL;          /* the row's fault, when it is the row's */
     int64_t rid = 0;
     int rc;
     if (step_reset(im->sp_begin) != DB_DONE)
         return db_fail(im);
     if (hh->is_new) {
         rc = registry_insert_household(im->w, hin, &hh->id);
-        if (rc == DB_DONE)
+        if (rc == DB_CONSTRAINT)
+            field = "household_code";
+        else if (rc == DB_DONE)
             rc = registry_log_event(im->w, "household", hh->id, "created", im->o->user_id, NOTE_IMPORT);
         if (rc != DB_DONE)
             goto undo;
     }
     rc = registry_insert_resident(im->w, hh->id, hh->grid_id, &r->in, &rid);
+    if (rc == DB_CONSTRAINT)
+        field = "id_number";
+    /* Checked after the insert, so that a row imported twice reports its
+     * registered ID number rather than the head it also duplicates. */
+    if (rc == DB_DONE && is_head && (hh->flags & HH_HAS_HEAD)) {
+        field = "relation";
+        rc = DB_CONSTRAINT;
+    }
     if (rc == DB_DONE)
         rc = registry_log_event(im->w, "resident", rid, "created", im->o->user_id, NOTE_IMPORT);
     if (rc == DB_DONE && is_head)
@@ -790,7 +825,7 @@ static int write_row(importer *im, row *r, const household_input *hin, hh_ref *h
         return db_fail(im);
     return 0;
 undo:
-    if (rc != DB_CONSTRAINT) {
+    if (!field) {
         db_fail(im);
         step_reset(im->sp_rollback);
         step_reset(im->sp_release);
@@ -798,9 +833,11 @@ undo:
     }
     if (step_reset(im->sp_rollback) != DB_DONE || step_reset(im->sp_release) != DB_DONE)
         return db_fail(im);
-    if (hh->is_new && !rid && hh->id == 0)
-        return row_error(im, r->line, "household_code", "户编号“%s”已存在", hin->code);
-    return row_error(im, r->line, "id_number", "身份证号已登记");
+    if (strcmp(field, "household_code") == 0)
+        return row_error(im, r->line, field, "户编号“%s”已存在", hin->code);
+    if (strcmp(field, "relation") == 0)
+        return row_error(im, r->line, field, "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
+    return row_error(im, r->line, field, "身份证号已登记");
 }
 
 /* Remembers what a written row changed, for later rows. */
@@ -841,10 +878,6 @@ static int process_row(importer *im, char **fields, size_t nfields, size_t line)
         return 0;
     if ((rc = resolve_place(im, &r, &hin, &hh)) != 0)
         return rc < 0 ? -1 : 0;
-    if (r.in.relation && strcmp(r.in.relation, "户主") == 0 && (hh.flags & HH_HAS_HEAD)) {
-        row_error(im, line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r.v[F_HOUSEHOLD_CODE]);
-        return 0;
-    }
     if ((rc = write_row(im, &r, &hin, &hh)) != 0)
         return rc < 0 ? -1 : 0;
     row_written(im, &r, &hh);
@@ -889,6 +922,7 @@ static int tx_begin(importer *im)
     }
     im->in_tx = 1;
     im->batch_rows = im->batch_imported = im->batch_households = im->batch_first_line = 0;
+    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
     return 0;
 }
 
@@ -925,6 +959,19 @@ static void report_progress(importer *im, csvr *in, int force)
         return;
     im->next_progress = im->rep->rows + PROGRESS_EVERY;
     im->o->progress(im->rep->rows, csvr_bytes_read(in), csvr_bytes_total(in), im->o->progress_ctx);
+}
+
+/* VALID_ONLY: time to commit the batch? Every commit costs a WAL
+ * checkpoint, so batches run at least IMPORT_BATCH_MS (a few tens of
+ * thousands of rows) while holding the write lock for about that long. */
+static int batch_due(importer *im)
+{
+    struct timespec now;
+    if (im->o->mode != IMPORT_VALID_ONLY || im->batch_rows < IMPORT_BATCH_ROWS)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (long)(now.tv_sec - im->batch_start.tv_sec) * 1000 + (now.tv_nsec - im->batch_start.tv_nsec) / 1000000;
+    return ms >= IMPORT_BATCH_MS;
 }
 
 /* ---- driver -------------------------------------------------------------- */
@@ -991,12 +1038,11 @@ static int run_rows(importer *im, csvr *in)
         if (process_row(im, fields, nfields, line) != 0)
             return IMPORT_DB_ERROR;
         report_progress(im, in, 0);
-        if (im->o->mode == IMPORT_VALID_ONLY && im->batch_rows >= IMPORT_BATCH_ROWS &&
-            (tx_commit(im) != 0 || tx_begin(im) != 0))
+        if (batch_due(im) && (tx_commit(im) != 0 || tx_begin(im) != 0))
             return IMPORT_DB_ERROR;
     }
     if (rc < 0) {
-        set_fatal(im, "文件第%zu行附近无法解析，导入已停止：%s", csvr_line(in), csvr_error(in));
+        set_fatal(im, "文件无法继续解析，导入已停止：%s", csvr_error(in));
         return IMPORT_FATAL;
     }
     return IMPORT_OK;

@@ -19,7 +19,8 @@
 #include "util/csvfile.h"
 
 #define IMPORT_MAX_ERRORS 1000      /* row errors kept in a report */
-#define IMPORT_BATCH_ROWS 5000      /* VALID_ONLY commits every this many rows */
+#define IMPORT_BATCH_ROWS 5000      /* VALID_ONLY commits after at least this many rows … */
+#define IMPORT_BATCH_MS 2000        /* … and at least this long (ms): bounds lock time, amortises checkpoints */
 
 typedef enum import_mode {
     IMPORT_ALL_OR_NOTHING = 0,      /* one transaction; any bad row → nothing imported */

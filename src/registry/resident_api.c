@@ -18,6 +18,8 @@ static const char *const SQL_HOUSEHOLD_SCOPE =
     "SELECT h.grid_id, g.path, h.status, h.head_resident_id FROM household h"
     " JOIN org_unit g ON g.id = h.grid_id WHERE h.id = ?";
 static const char *const SQL_ID_TAKEN = "SELECT id FROM resident WHERE id_number = ?";
+static const char *const SQL_OTHER_HEAD =
+    "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
 static const char *const SQL_UPDATE =
     "UPDATE resident SET name = ?, relation = ?, phone = ?, hukou_type = ?, residence_status = ?,"
     " employment = ?, disability_type = ?, disability_grade = ?, party_member = ?, notes = ?,"
@@ -258,6 +260,7 @@ int api_resident_list(request *rq, response *rs)
     db_bind_int(s, q.nbind + 1, pg.page_size);
     db_bind_int(s, q.nbind + 2, pg.offset);
     resident_view_opts o = view_opts(rq, full);
+    o.full_phone = 0; /* lists mask phones for everyone; the detail view shows them to staff */
     items = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(items, resident_row_json(s, &o));
@@ -388,6 +391,23 @@ static int check_input(response *rs, const resident_input *in)
     return 0;
 }
 
+/* One head per household (the CSV import enforces the same rule). */
+static int check_single_head(request *rq, response *rs, const char *relation, int64_t household_id, int64_t self_id)
+{
+    if (!relation || strcmp(relation, "户主") != 0)
+        return 0;
+    db_stmt *s = db_prepare(rq->db, SQL_OTHER_HEAD);
+    if (!s)
+        return reply_internal(rs), -1;
+    db_bind_int(s, 1, household_id);
+    db_bind_int(s, 2, self_id);
+    int taken = db_step(s) == DB_ROW;
+    db_finalize(s);
+    if (taken)
+        return reply_bad_request(rs, "relation", "该户已有户主，一户只能有一位户主"), -1;
+    return 0;
+}
+
 static int log_event(request *rq, int64_t resident_id, const char *kind, int64_t from_grid, int64_t to_grid,
                      int64_t from_hh, int64_t to_hh, const char *date, const char *note)
 {
@@ -500,6 +520,8 @@ int api_resident_create(request *rq, response *rs)
         return 0;
     if (strcmp(hh.status, "active") != 0)
         return reply_bad_request(rs, "household_id", "该户已注销，不能新增成员");
+    if (check_single_head(rq, rs, in.relation, hh.id, 0) != 0)
+        return 0;
     if (begin_write(rq, rs) != 0)
         return 0;
     if (id_number_taken(rq->db, in.id_number)) {
@@ -590,7 +612,8 @@ int api_resident_update(request *rq, response *rs)
     input_from_json(full_before, &in);
     snprintf(idn, sizeof idn, "%s", json_string_value(json_object_get(full_before, "id_number")));
     in.id_number = idn;
-    if (read_fields(rq, rs, &in, phone) != 0 || check_input(rs, &in) != 0)
+    if (read_fields(rq, rs, &in, phone) != 0 || check_input(rs, &in) != 0 ||
+        check_single_head(rq, rs, in.relation, json_integer_value(json_object_get(before, "household_id")), rq->id) != 0)
         goto cleanup;
     if (begin_write(rq, rs) != 0)
         goto cleanup;
@@ -649,6 +672,8 @@ int api_resident_move(request *rq, response *rs)
         rc = reply_bad_request(rs, "household_id", to.id == from_hh ? "已在该户中" : "目标户已注销");
         goto cleanup;
     }
+    if (check_single_head(rq, rs, relation, to.id, rq->id) != 0)
+        goto cleanup;
     if (begin_write(rq, rs) != 0)
         goto cleanup;
     db_stmt *s = db_prepare(rq->db, SQL_MOVE);

@@ -10,6 +10,7 @@
 #include "server/routes.h"
 #include "util/embedded.h"
 #include "util/strbuf.h"
+#include "util/validate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +52,7 @@ static int reply_errorv(response *rs, int status, const char *code, const char *
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    utf8_trim_partial(msg); /* a cut multi-byte character would make jansson refuse the string */
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (field)
         json_object_set_new(err, "field", json_string(field));
@@ -324,7 +326,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs)
     char *text = NULL;
     size_t len = 0;
     struct MHD_Response *r;
-    if (rs->body) {
+    if (rs->body || (rs->content_type && !rs->json)) {
         r = MHD_create_response_from_buffer(rs->body_len, rs->body, MHD_RESPMEM_MUST_FREE);
         rs->body = NULL;
     } else {
@@ -365,6 +367,11 @@ static int serve_static(const char *path, response *rs)
         {"/app.js", "app.js", "text/javascript; charset=utf-8"},
         {"/style.css", "style.css", "text/css; charset=utf-8"},
     };
+    if (strcmp(path, "/favicon.ico") == 0) {
+        /* No icon yet: an empty answer keeps browsers from logging 404s. */
+        reply_raw(rs, 204, "image/x-icon", NULL, 0);
+        return 1;
+    }
     for (size_t i = 0; i < sizeof ASSETS / sizeof ASSETS[0]; i++) {
         if (strcmp(path, ASSETS[i].url) != 0)
             continue;

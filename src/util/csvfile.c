@@ -21,6 +21,7 @@
  * are errors that name the line. Spaces and tabs around unquoted fields
  * are trimmed (libcsv's default); quoted fields are kept verbatim. */
 #include "csvfile.h"
+#include "validate.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -80,28 +81,13 @@ struct csvr {
 
 /* ---- messages ----------------------------------------------------------- */
 
-/* Cuts a trailing, incomplete UTF-8 sequence left by truncation. */
-static void trim_partial_utf8(char *s)
-{
-    size_t len = strlen(s);
-    if (!len)
-        return;
-    size_t i = len - 1;
-    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    unsigned char lead = (unsigned char)s[i];
-    size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (i + need > len)
-        s[i] = '\0';
-}
-
 static void vset_msg(char *dst, size_t sz, const char *fmt, va_list ap)
 {
     if (!dst || !sz)
         return;
     int n = vsnprintf(dst, sz, fmt, ap);
     if (n >= 0 && (size_t)n >= sz)
-        trim_partial_utf8(dst);
+        utf8_trim_partial(dst);
 }
 
 __attribute__((format(printf, 3, 4)))

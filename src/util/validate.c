@@ -404,3 +404,17 @@ int str_in_set(const char *s, const char *const *allowed)
     }
     return 0;
 }
+
+void utf8_trim_partial(char *s)
+{
+    size_t len = strlen(s);
+    if (!len)
+        return;
+    size_t i = len - 1;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    unsigned char lead = (unsigned char)s[i];
+    size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (i + need > len)
+        s[i] = '\0';
+}

@@ -28,6 +28,10 @@ int date_is_valid(const char *s);
  * not valid UTF-8 (overlongs, surrogates and stray bytes rejected). */
 long utf8_length(const char *s);
 
+/* Cuts a trailing, incomplete UTF-8 sequence (left by truncating a
+ * message into a fixed buffer) so the rest stays valid UTF-8. */
+void utf8_trim_partial(char *s);
+
 /* A person's name: valid UTF-8, 1..50 code points, no control chars,
  * not only whitespace. Accepts middle dots (·) in minority names. */
 int person_name_is_valid(const char *s);

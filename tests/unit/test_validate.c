@@ -206,6 +206,23 @@ static void test_str_in_set(void **state)
     assert_false(str_in_set("dibao", NULL));
 }
 
+static void test_utf8_trim_partial(void **state)
+{
+    (void)state;
+    char cut[8] = "ab\xe4\xb8";          /* "ab" + first 2 bytes of 中 */
+    utf8_trim_partial(cut);
+    assert_string_equal(cut, "ab");
+    char whole[16] = "ab\xe4\xb8\xad";   /* "ab中" stays */
+    utf8_trim_partial(whole);
+    assert_string_equal(whole, "ab\xe4\xb8\xad");
+    char four[8] = "\xf0\x9f\x98";        /* 3 of 4 bytes of an emoji */
+    utf8_trim_partial(four);
+    assert_string_equal(four, "");
+    char empty[1] = "";
+    utf8_trim_partial(empty);
+    assert_string_equal(empty, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_utf8_length),
         cmocka_unit_test(test_person_name),
         cmocka_unit_test(test_str_in_set),
+        cmocka_unit_test(test_utf8_trim_partial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

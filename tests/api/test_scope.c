@@ -1,0 +1,559 @@
+/* test_scope.c — org-unit scope on every route: a grid worker
+ * (wangge0101, grid 371702001001-01) and community staff (shequ01,
+ * community 371702001001) are refused — 404, so existence is not
+ * leaked — everything outside their unit, through every route of
+ * routes.c; data outside is never changed (re-read as admin); and inside
+ * their unit they see all of it and nothing more. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static test_server srv;
+static char *t_admin, *t_auditor, *t_c01, *t_g0101, *t_g0201;
+static long long street_id, c001, c002, grid_a, grid_a2, grid_f, bld_a1, bld_a2, bld_f;
+
+/* A "place": a grid, one of its buildings, a household there and one of its residents. */
+typedef struct place {
+    long long grid, building, household, resident;
+    char grid_code[32], household_code[48];
+} place;
+
+static place own_a, sib_a2, foreign_f;   /* grid A (wangge0101's), A2 (same community), F (community 002) */
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static json_t *req(const char *tok, const char *method, const char *path, const char *body, long want)
+{
+    json_t *j = NULL;
+    long st = strcmp(method, "GET") == 0 ? api_get(&srv, tok, path, &j)
+                                         : api_send(&srv, method, tok, path, body, &j);
+    if (st != want) {
+        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        print_error("%s %s %s -> %ld, expected %ld: %s\n", method, path, body ? body : "", st, want, d ? d : "");
+        free(d);
+    }
+    assert_int_equal(st, want);
+    return j;
+}
+
+static json_t *get_ok(const char *tok, const char *path)
+{
+    json_t *j = req(tok, "GET", path, NULL, 200);
+    assert_non_null(j);
+    return j;
+}
+
+static long long total_of(const char *tok, const char *path)
+{
+    json_t *j = get_ok(tok, path);
+    long long n = jint(j, "total");
+    assert_true(json_is_integer(json_object_get(j, "total")));
+    json_decref(j);
+    return n;
+}
+
+static const char *new_id(void)
+{
+    static char bufs[8][19];
+    static int seq, next;
+    char first17[18];
+    unsigned n = (unsigned)++seq;
+    snprintf(first17, sizeof first17, "110102%04u%02u%02u%03u", 1960 + n % 40, 1 + n % 12, 1 + n % 28, n % 1000);
+    return id_with_check(first17, bufs[next++ % 8]);
+}
+
+/* Denials are collected, so one run lists every route that leaks. */
+static int denials_failed;
+
+/* The request must answer one of the allowed statuses (0-terminated);
+ * for 404 the error code must be not_found. Returns the status. */
+static long deny(const char *who, const char *tok, const char *method, const char *path, const char *body,
+                 const long *allowed)
+{
+    json_t *j = NULL;
+    long st = strcmp(method, "GET") == 0 ? api_get(&srv, tok, path, &j)
+                                         : api_send(&srv, method, tok, path, body, &j);
+    int ok = 0;
+    for (size_t i = 0; allowed[i]; i++)
+        ok |= st == allowed[i];
+    if (ok && st == 404 && strcmp(err_code(j), "not_found") != 0)
+        ok = 0;
+    if (ok && st == 403 && strcmp(err_code(j), "forbidden") != 0)
+        ok = 0;
+    if (!ok) {
+        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        print_error("SCOPE LEAK [%s] %s %s %s -> %ld: %.300s\n", who, method, path, body ? body : "", st, d ? d : "");
+        free(d);
+        denials_failed++;
+    }
+    json_decref(j);
+    return st;
+}
+
+static const long ONLY_404[] = {404, 0};
+static const long ONLY_403[] = {403, 0};
+static const long REFUSED[] = {400, 403, 404, 0};   /* refused somehow, never done */
+
+#define DENY404(who, tok, m, path, body) deny(who, tok, m, path, body, ONLY_404)
+
+/* Finds a household (with an active member) in grid `grid` and fills p. */
+static void find_place(long long grid, long long building, place *p)
+{
+    memset(p, 0, sizeof *p);
+    p->grid = grid;
+    p->building = building;
+    json_t *j = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", grid));
+    json_t *r = json_array_get(json_object_get(j, "items"), 0);
+    assert_non_null(r);
+    p->resident = jint(r, "id");
+    p->household = jint(r, "household_id");
+    snprintf(p->household_code, sizeof p->household_code, "%s", jstr(r, "household_code"));
+    json_decref(j);
+    j = get_ok(t_admin, fmt("/api/v1/org-units/%lld", grid));
+    snprintf(p->grid_code, sizeof p->grid_code, "%s", jstr(j, "code"));
+    json_decref(j);
+}
+
+/* Everything an admin sees of a place, to compare before/after. */
+static json_t *snapshot(const place *p)
+{
+    json_t *s = json_object();
+    json_object_set_new(s, "grid", get_ok(t_admin, fmt("/api/v1/org-units/%lld", p->grid)));
+    json_object_set_new(s, "building", get_ok(t_admin, fmt("/api/v1/org-units/%lld", p->building)));
+    json_object_set_new(s, "grid_children", get_ok(t_admin, fmt("/api/v1/org-units?parent_id=%lld", p->grid)));
+    json_object_set_new(s, "household", get_ok(t_admin, fmt("/api/v1/households/%lld", p->household)));
+    json_object_set_new(s, "resident", get_ok(t_admin, fmt("/api/v1/residents/%lld", p->resident)));
+    json_object_set_new(s, "history", get_ok(t_admin, fmt("/api/v1/residents/%lld/history", p->resident)));
+    json_object_set_new(s, "residents",
+                        get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=200", p->grid)));
+    json_object_set_new(s, "households",
+                        get_ok(t_admin, fmt("/api/v1/households?org_unit_id=%lld&status=all&page_size=200", p->grid)));
+    json_object_set_new(s, "stats", get_ok(t_admin, fmt("/api/v1/stats/tags?org_unit_id=%lld", p->grid)));
+    return s;
+}
+
+static void assert_unchanged(json_t *before, json_t *after, const char *what)
+{
+    if (!json_equal(before, after)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(before, key, v)
+            if (!json_equal(v, json_object_get(after, key)))
+                print_error("%s: '%s' changed\n", what, key);
+    }
+    assert_true(json_equal(before, after));
+}
+
+static int import_csv(const char *tok, const char *query, const char *csv, json_t **out)
+{
+    http_resp r;
+    assert_int_equal(http(&srv, "POST", fmt("/api/v1/import/residents%s", query), tok, csv, strlen(csv), "text/csv", &r), 0);
+    long st = r.status;
+    *out = r.json;
+    r.json = NULL;
+    http_free(&r);
+    return (int)st;
+}
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+    if (server_start(&srv, 300, NULL) != 0)
+        return -1;
+    t_admin = login(&srv, "admin", DEMO_PW);
+    t_auditor = login(&srv, "auditor", DEMO_PW);
+    t_c01 = login(&srv, "shequ01", DEMO_PW);
+    t_g0101 = login(&srv, "wangge0101", DEMO_PW);
+    t_g0201 = login(&srv, "wangge0201", DEMO_PW);
+    if (!t_admin || !t_auditor || !t_c01 || !t_g0101 || !t_g0201)
+        return -1;
+    street_id = org_id_by_code(&srv, t_admin, "371702001");
+    c001 = org_id_by_code(&srv, t_admin, "371702001001");
+    c002 = org_id_by_code(&srv, t_admin, "371702001002");
+    grid_a = org_id_by_code(&srv, t_admin, "371702001001-01");
+    grid_a2 = org_id_by_code(&srv, t_admin, "371702001001-02");
+    grid_f = org_id_by_code(&srv, t_admin, "371702001002-01");
+    bld_a1 = org_id_by_code(&srv, t_admin, "371702001001-01-B01");
+    bld_a2 = org_id_by_code(&srv, t_admin, "371702001001-02-B01");
+    bld_f = org_id_by_code(&srv, t_admin, "371702001002-01-B01");
+    if (!street_id || !c001 || !c002 || !grid_a || !grid_a2 || !grid_f || !bld_a1 || !bld_a2 || !bld_f)
+        return -1;
+    find_place(grid_a, bld_a1, &own_a);
+    find_place(grid_a2, bld_a2, &sib_a2);
+    find_place(grid_f, bld_f, &foreign_f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(t_admin);
+    free(t_auditor);
+    free(t_c01);
+    free(t_g0101);
+    free(t_g0201);
+    return server_stop(&srv);
+}
+
+/* ---- the denial battery ---------------------------------------------------- */
+
+/* `tok` (named `who`, a registry writer whose unit contains `own` but not
+ * `far`, and not `far_parent` either) tries every route on `far`. */
+static void deny_every_route(const char *who, const char *tok, int is_grid_worker, const place *own, const place *far,
+                             long long far_parent, const char *tag)
+{
+    char path[256], body[512], idn[19], code[64];
+    json_t *j;
+    denials_failed = 0;
+    place own_fixed;
+    find_place(own->grid, own->building, &own_fixed);   /* own resident may have moved in an earlier test */
+    own = &own_fixed;
+    json_t *far_before = snapshot(far), *own_before = snapshot(own);
+    long long view_audits = total_of(t_auditor, fmt("/api/v1/audit?action=view_full_id&entity=resident&entity_id=%lld",
+                                                    far->resident));
+    long long far_parent_before = total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all", far_parent));
+
+    /* org units */
+    DENY404(who, tok, "GET", fmt("/api/v1/org-units/%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/org-units/%lld", far->building), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/org-units/%lld", far_parent), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/org-units?parent_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/org-units?parent_id=%lld", far_parent), NULL);
+    DENY404(who, tok, "PATCH", fmt("/api/v1/org-units/%lld", far->grid), "{\"name\":\"越权改名\"}");
+    DENY404(who, tok, "PATCH", fmt("/api/v1/org-units/%lld", far->building), "{\"leader_name\":\"越权\"}");
+    DENY404(who, tok, "PATCH", fmt("/api/v1/org-units/%lld", far_parent), "{\"name\":\"越权改名\"}");
+    snprintf(code, sizeof code, "%s-B90", far->grid_code);
+    snprintf(body, sizeof body, "{\"parent_id\":%lld,\"code\":\"%s\",\"name\":\"越权楼\"}", far->grid, code);
+    deny(who, tok, "POST", "/api/v1/org-units", body, is_grid_worker ? ONLY_403 : ONLY_404);
+
+    /* households */
+    DENY404(who, tok, "GET", fmt("/api/v1/households/%lld", far->household), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/households/%lld?full_id=1", far->household), NULL);
+    DENY404(who, tok, "PATCH", fmt("/api/v1/households/%lld", far->household), "{\"notes\":\"越权\"}");
+    snprintf(body, sizeof body, "{\"grid_id\":%lld}", own->grid);
+    DENY404(who, tok, "POST", fmt("/api/v1/households/%lld/move", far->household), body);
+    DENY404(who, tok, "POST", fmt("/api/v1/households/%lld/close", far->household), "{\"note\":\"越权\"}");
+    DENY404(who, tok, "GET", fmt("/api/v1/households?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/households?org_unit_id=%lld", far->building), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/households?org_unit_id=%lld", far_parent), NULL);
+    snprintf(body, sizeof body, "{\"code\":\"X-%s-H1\",\"grid_id\":%lld,\"address\":\"越权地址\"}", tag, far->grid);
+    DENY404(who, tok, "POST", "/api/v1/households", body);
+    snprintf(body, sizeof body, "{\"code\":\"X-%s-H2\",\"grid_id\":%lld,\"building_id\":%lld,\"address\":\"越权地址\"}", tag,
+             own->grid, far->building);
+    deny(who, tok, "POST", "/api/v1/households", body, REFUSED);
+    /* own household into the far grid / onto a far building */
+    snprintf(body, sizeof body, "{\"grid_id\":%lld}", far->grid);
+    DENY404(who, tok, "POST", fmt("/api/v1/households/%lld/move", own->household), body);
+    snprintf(body, sizeof body, "{\"grid_id\":%lld,\"building_id\":%lld}", far->grid, far->building);
+    DENY404(who, tok, "POST", fmt("/api/v1/households/%lld/move", own->household), body);
+    snprintf(body, sizeof body, "{\"grid_id\":%lld,\"building_id\":%lld}", own->grid, far->building);
+    deny(who, tok, "POST", fmt("/api/v1/households/%lld/move", own->household), body, REFUSED);
+    snprintf(body, sizeof body, "{\"building_id\":%lld}", far->building);
+    deny(who, tok, "PATCH", fmt("/api/v1/households/%lld", own->household), body, REFUSED);
+    snprintf(body, sizeof body, "{\"head_resident_id\":%lld}", far->resident);
+    deny(who, tok, "PATCH", fmt("/api/v1/households/%lld", own->household), body, REFUSED);
+
+    /* residents */
+    DENY404(who, tok, "GET", fmt("/api/v1/residents/%lld", far->resident), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/residents/%lld?full_id=1", far->resident), NULL);
+    DENY404(who, tok, "PATCH", fmt("/api/v1/residents/%lld", far->resident), "{\"notes\":\"越权\",\"tags\":[\"dibao\"]}");
+    snprintf(body, sizeof body, "{\"household_id\":%lld}", own->household);
+    DENY404(who, tok, "POST", fmt("/api/v1/residents/%lld/move", far->resident), body);
+    DENY404(who, tok, "POST", fmt("/api/v1/residents/%lld/status", far->resident), "{\"status\":\"deceased\"}");
+    DENY404(who, tok, "POST", fmt("/api/v1/residents/%lld/status", far->resident), "{\"status\":\"moved_out\",\"date\":\"2026-01-01\"}");
+    DENY404(who, tok, "GET", fmt("/api/v1/residents/%lld/history", far->resident), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/residents?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/residents?org_unit_id=%lld", far->building), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/residents?org_unit_id=%lld", far_parent), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);
+    /* household_id of a far household: refused, or an empty list — never its members */
+    j = NULL;
+    long st = api_get(&srv, tok, fmt("/api/v1/residents?household_id=%lld&status=all", far->household), &j);
+    if (!(st == 404 || (st == 200 && jint(j, "total") == 0 && json_array_size(json_object_get(j, "items")) == 0))) {
+        print_error("SCOPE LEAK [%s] GET /residents?household_id=%lld -> %ld total %lld\n", who, far->household, st,
+                    jint(j, "total"));
+        denials_failed++;
+    }
+    json_decref(j);
+    j = NULL;
+    st = api_get(&srv, tok, fmt("/api/v1/residents?household_id=%lld&full_id=1&status=all", far->household), &j);
+    if (!(st == 404 || (st == 200 && jint(j, "total") == 0))) {
+        print_error("SCOPE LEAK [%s] GET /residents?household_id=%lld&full_id=1 -> %ld\n", who, far->household, st);
+        denials_failed++;
+    }
+    json_decref(j);
+    /* a new resident in the far household */
+    snprintf(idn, sizeof idn, "%s", new_id());
+    snprintf(body, sizeof body, "{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"越权新增\"}", far->household, idn);
+    DENY404(who, tok, "POST", "/api/v1/residents", body);
+    /* own resident into the far household */
+    snprintf(body, sizeof body, "{\"household_id\":%lld,\"relation\":\"子\"}", far->household);
+    DENY404(who, tok, "POST", fmt("/api/v1/residents/%lld/move", own->resident), body);
+
+    /* stats and export */
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/tags?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/tags?org_unit_id=%lld", far->building), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/tags?org_unit_id=%lld", far_parent), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/org-units?parent_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/org-units?parent_id=%lld", far_parent), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->building), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);
+
+    /* import naming the far grid: a row error, nothing imported */
+    char csv[1024], idn2[19];
+    snprintf(idn2, sizeof idn2, "%s", new_id());
+    snprintf(csv, sizeof csv,
+             "姓名,身份证号,与户主关系,网格编码,户编号,地址\n"
+             "越权导入,%s,户主,%s,X-%s-IMP1,越权地址1号\n", idn2, far->grid_code, tag);
+    json_t *rep = NULL;
+    int ist = import_csv(tok, "", csv, &rep);
+    const char *efield = jstr(json_array_get(json_object_get(json_object_get(rep, "report"), "errors"), 0), "field");
+    if (ist != 400 || jint(json_object_get(rep, "report"), "imported") != 0 || !efield || strcmp(efield, "grid_code") != 0) {
+        char *d = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+        print_error("SCOPE LEAK [%s] import naming %s -> %d %.300s\n", who, far->grid_code, ist, d ? d : "");
+        free(d);
+        denials_failed++;
+    }
+    json_decref(rep);
+    ist = import_csv(tok, "?mode=valid", csv, &rep);
+    if (ist != 200 || jint(rep, "imported") != 0 || json_array_size(json_object_get(rep, "errors")) != 1) {
+        print_error("SCOPE LEAK [%s] import mode=valid naming %s -> %d\n", who, far->grid_code, ist);
+        denials_failed++;
+    }
+    json_decref(rep);
+    /* own grid, but the far household's code */
+    snprintf(csv, sizeof csv,
+             "姓名,身份证号,与户主关系,网格编码,户编号,地址\n"
+             "越权导入,%s,子,%s,%s,越权地址2号\n", idn2, own->grid_code, far->household_code);
+    ist = import_csv(tok, "", csv, &rep);
+    if (ist != 400 || jint(json_object_get(rep, "report"), "imported") != 0) {
+        print_error("SCOPE LEAK [%s] import into far household %s -> %d\n", who, far->household_code, ist);
+        denials_failed++;
+    }
+    json_decref(rep);
+
+    /* accounts and the audit log are not theirs */
+    deny(who, tok, "GET", "/api/v1/users", NULL, ONLY_403);
+    deny(who, tok, "POST", "/api/v1/users",
+         fmt("{\"username\":\"x%s\",\"display_name\":\"越权\",\"role\":\"admin\",\"org_unit_id\":%lld,\"password\":\"Strong#Pass1\"}",
+             tag, street_id), ONLY_403);
+    j = get_ok(t_admin, "/api/v1/auth/me");
+    long long admin_uid = jint(j, "id");
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/v1/users/%lld", admin_uid);
+    deny(who, tok, "PATCH", path, "{\"password\":\"Hijacked#2026\"}", ONLY_403);
+    deny(who, tok, "GET", "/api/v1/audit", NULL, ONLY_403);
+
+    /* Nothing changed, nothing was created, no full view was logged. */
+    json_t *far_after = snapshot(far), *own_after = snapshot(own);
+    assert_unchanged(far_before, far_after, "far place");
+    assert_unchanged(own_before, own_after, "own place");
+    json_decref(far_before);
+    json_decref(far_after);
+    json_decref(own_before);
+    json_decref(own_after);
+    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", idn)), 0);
+    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", idn2)), 0);
+    assert_int_equal(total_of(t_admin, fmt("/api/v1/households?q=X-%s&status=all", tag)), 0);
+    assert_int_equal(total_of(t_auditor, fmt("/api/v1/audit?action=view_full_id&entity=resident&entity_id=%lld",
+                                             far->resident)), view_audits);
+    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all", far_parent)),
+                     far_parent_before);
+    char *admin_tok = login(&srv, "admin", DEMO_PW);   /* password not hijacked */
+    assert_non_null(admin_tok);
+    free(admin_tok);
+    assert_null(login(&srv, "admin", "Hijacked#2026"));
+    assert_int_equal(denials_failed, 0);
+}
+
+static void grid_worker_denied_other_community(void **state)
+{
+    deny_every_route("wangge0101→002-01", t_g0101, 1, &own_a, &foreign_f, c002, "G1F");
+}
+
+static void grid_worker_denied_sibling_grid(void **state)
+{
+    /* The neighbouring grid in the same community is just as foreign. */
+    deny_every_route("wangge0101→001-02", t_g0101, 1, &own_a, &sib_a2, c001, "G1S");
+}
+
+static void community_denied_other_community(void **state)
+{
+    deny_every_route("shequ01→002-01", t_c01, 0, &own_a, &foreign_f, c002, "C1F");
+}
+
+static void other_grid_worker_denied_grid_a(void **state)
+{
+    /* And the other way round: wangge0201 against grid A. */
+    deny_every_route("wangge0201→001-01", t_g0201, 1, &foreign_f, &own_a, c001, "G2A");
+}
+
+/* ---- what they do see ------------------------------------------------------- */
+
+static void grid_worker_lists_only_own_grid(void **state)
+{
+    json_t *j = get_ok(t_g0101, "/api/v1/org-units");
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+    json_t *own = json_array_get(json_object_get(j, "items"), 0);
+    assert_int_equal(jint(own, "id"), grid_a);
+    long long res_count = jint(own, "resident_count"), hh_count = jint(own, "household_count");
+    json_decref(j);
+    assert_true(res_count >= 3);
+
+    /* Residents, small pages, every page. */
+    long long total = -1, seen = 0;
+    for (int page = 1; page < 50; page++) {
+        j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=2&page=%d&status=all", page));
+        if (total < 0)
+            total = jint(j, "total");
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(j, "items"), i, it) {
+            assert_int_equal(jint(it, "grid_id"), grid_a);
+            seen++;
+        }
+        size_t n = json_array_size(json_object_get(j, "items"));
+        json_decref(j);
+        if (n < 2)
+            break;
+    }
+    assert_int_equal(seen, total);
+    assert_true(total >= res_count);
+    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=1"), res_count);
+    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=1", grid_a)), total);
+    /* Search terms do not widen the scope: a tag over the whole street. */
+    j = get_ok(t_g0101, "/api/v1/residents?tag=disabled&page_size=200&status=all");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        assert_int_equal(jint(it, "grid_id"), grid_a);
+    json_decref(j);
+    /* A far resident's exact ID number finds nothing. */
+    j = get_ok(t_admin, fmt("/api/v1/residents/%lld?full_id=1", foreign_f.resident));
+    char far_id[19];
+    snprintf(far_id, sizeof far_id, "%s", jstr(j, "id_number"));
+    json_decref(j);
+    assert_int_equal(total_of(t_g0101, fmt("/api/v1/residents?id_number=%s&status=all", far_id)), 0);
+    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s", far_id)), 1);
+
+    /* Households. */
+    j = get_ok(t_g0101, "/api/v1/households?page_size=200&status=all");
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        assert_int_equal(jint(it, "grid_id"), grid_a);
+    assert_true(jint(j, "total") >= hh_count);
+    json_decref(j);
+
+    /* Export: only grid A's rows (网格编码 is the second column). */
+    http_resp r;
+    assert_int_equal(http(&srv, "GET", "/api/v1/export/residents", t_g0101, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    size_t rows = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (rows++ == 0)
+            continue;   /* header */
+        char *comma = strchr(line, ',');
+        assert_non_null(comma);
+        assert_memory_equal(comma + 1, "371702001001-01,", 16);
+    }
+    http_free(&r);
+    assert_int_equal((long long)rows - 1, res_count);
+
+    /* Stats default to the own unit. */
+    j = get_ok(t_g0101, "/api/v1/stats/tags");
+    assert_int_equal(jint(json_object_get(j, "unit"), "id"), grid_a);
+    assert_int_equal(jint(j, "total_residents"), res_count);
+    json_decref(j);
+}
+
+static void community_sees_all_its_grids_and_no_other(void **state)
+{
+    json_t *j = get_ok(t_c01, "/api/v1/org-units");
+    json_t *own = json_array_get(json_object_get(j, "items"), 0);
+    assert_int_equal(jint(own, "id"), c001);
+    long long res_count = jint(own, "resident_count");
+    json_decref(j);
+
+    /* Its grids, and community 002's grids (as admin). */
+    long long mine[8], theirs[8];
+    size_t nmine = 0, ntheirs = 0, i;
+    json_t *it;
+    j = get_ok(t_c01, fmt("/api/v1/org-units?parent_id=%lld", c001));
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        if (nmine < 8)
+            mine[nmine++] = jint(it, "id");
+    json_decref(j);
+    j = get_ok(t_admin, fmt("/api/v1/org-units?parent_id=%lld", c002));
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        if (ntheirs < 8)
+            theirs[ntheirs++] = jint(it, "id");
+    json_decref(j);
+    assert_true(nmine >= 4 && ntheirs >= 4);
+
+    int seen_grid[8] = {0};
+    long long total = -1, seen = 0;
+    for (int page = 1; page < 50; page++) {
+        j = get_ok(t_c01, fmt("/api/v1/residents?page_size=7&page=%d", page));
+        if (total < 0)
+            total = jint(j, "total");
+        json_array_foreach(json_object_get(j, "items"), i, it) {
+            long long g = jint(it, "grid_id");
+            int found = 0;
+            for (size_t k = 0; k < nmine; k++)
+                if (mine[k] == g) {
+                    found = 1;
+                    seen_grid[k] = 1;
+                }
+            for (size_t k = 0; k < ntheirs; k++)
+                assert_true(theirs[k] != g);
+            assert_true(found);
+            seen++;
+        }
+        size_t n = json_array_size(json_object_get(j, "items"));
+        json_decref(j);
+        if (n < 7)
+            break;
+    }
+    assert_int_equal(seen, total);
+    assert_int_equal(total, res_count);
+    /* every demo grid of the community has residents, and all of them show */
+    for (size_t k = 0; k < 4; k++)
+        assert_true(seen_grid[k]);
+    /* Each own grid is reachable; each of theirs is not. */
+    for (size_t k = 0; k < nmine; k++)
+        json_decref(get_ok(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", mine[k])));
+    for (size_t k = 0; k < ntheirs; k++) {
+        json_t *e = req(t_c01, "GET", fmt("/api/v1/residents?org_unit_id=%lld", theirs[k]), NULL, 404);
+        assert_string_equal(err_code(e), "not_found");
+        json_decref(e);
+    }
+    /* Stats per child: exactly the own grids. */
+    j = get_ok(t_c01, "/api/v1/stats/org-units");
+    assert_int_equal(jint(json_object_get(j, "parent"), "id"), c001);
+    long long sum = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        sum += jint(it, "residents");
+    assert_int_equal(sum, res_count);
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(grid_worker_lists_only_own_grid),
+        cmocka_unit_test(community_sees_all_its_grids_and_no_other),
+        cmocka_unit_test(grid_worker_denied_other_community),
+        cmocka_unit_test(grid_worker_denied_sibling_grid),
+        cmocka_unit_test(community_denied_other_community),
+        cmocka_unit_test(other_grid_worker_denied_grid_a),
+    };
+    return cmocka_run_group_tests_name("api_scope", tests, setup, teardown);
+}
