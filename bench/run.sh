@@ -26,7 +26,6 @@ mkdir -p "$OUT"
 rm -f "$OUT"/source.db* "$OUT"/target.db* "$OUT"/residents.csv
 
 now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l 2>/dev/null || awk "BEGIN{print $2 - $1}"; }
 
 echo "== 1. demo street with $HH households"
 t0=$(now)

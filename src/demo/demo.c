@@ -298,7 +298,8 @@ typedef struct quota {
 typedef struct demo_ctx {
     db_conn *db;
     registry_writer *w;
-    rng r;
+    rng r;                  /* the stream in use (households, or the tree while in tree_mode) */
+    rng other;              /* the stream set aside by tree_mode */
     u64set ids, phones;
     int today_ymd;          /* ages are computed on this date */
     int check_ymd;          /* min(today_ymd, the real date): birth dates never after it */
@@ -1016,12 +1017,24 @@ static void spread(demo_ctx *c, long total, long *out, int n)
         out[i]++;
 }
 
+/* The org tree (units, names, leaders, buildings) draws from its own
+ * stream, so the tree is the same whatever number of households is
+ * asked for: a tree-only demo (households 0) accepts the CSV export of a
+ * populated one. Each call switches between the two streams. */
+static void swap_streams(demo_ctx *c)
+{
+    rng t = c->r;
+    c->r = c->other;
+    c->other = t;
+}
+
 static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
 {
     rng *r = &c->r;
     char err[256], name[64], phone[12], code[64];
     building_plan b[20];
     long per_building[20];
+    swap_streams(c);   /* the grid's buildings come from the tree stream */
     int nb = rng_range(r, 12, 20);
 
     /* Compounds: 1–3 per grid; a street-facing row of numbered blocks,
@@ -1040,7 +1053,6 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
                      pick_str(r, demo_compound_suffixes));
         comp_no[k] = 8 + (g->index / 2) * 60 + k * 18 + 2 * rng_range(r, 0, 7) + (g->index % 2 ? 0 : 1);
     }
-    spread(c, nhouseholds, per_building, nb);
     static const int UNIT_W[4] = {10, 40, 35, 15};
     for (int i = 0; i < nb; i++) {
         int k = i * ncomp / nb;
@@ -1059,8 +1071,12 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
         if (b[i].id < 0)
             return failf(c, "创建楼栋 %s 失败：%s", code, err);
         c->sum->buildings++;
-        b[i].households = per_building[i];
         b[i].units = 1 + pick_weighted(r, UNIT_W, 4);
+    }
+    swap_streams(c);   /* back to the household stream */
+    spread(c, nhouseholds, per_building, nb);
+    for (int i = 0; i < nb; i++) {
+        b[i].households = per_building[i];
         b[i].rooms = 2;
         long need = (long)((double)per_building[i] * 1.12) + 1;
         b[i].floors = (int)((need + b[i].units * 2 - 1) / (b[i].units * 2));
@@ -1105,6 +1121,7 @@ static int build_tree(demo_ctx *c, long households)
     double weights[131], wsum = 0;
     long per_grid[131];
 
+    swap_streams(c);   /* tree stream until the end (build_grid swaps back for households) */
     adult_name(c, name, sizeof name, 40, 55);
     if (make_phone(c, phone) != 0)
         return -1;
@@ -1147,10 +1164,13 @@ static int build_tree(demo_ctx *c, long households)
             if (g.id < 0)
                 return failf(c, "创建网格 %s 失败：%s", g.code, err);
             c->sum->grids++;
+            swap_streams(c);
             if (build_grid(c, &g, per_grid[gi]) != 0)
                 return -1;
+            swap_streams(c);
         }
     }
+    swap_streams(c);
     return 0;
 }
 
@@ -1175,6 +1195,7 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, demo_summar
     c->err = err;
     c->errsz = errsz;
     rng_seed(&c->r, o->seed);
+    rng_seed(&c->other, o->seed ^ 0x9E3779B97F4A7C15ULL);  /* the org tree's own stream */
     int real = local_today_ymd();
     c->today_ymd = o->today_ymd ? o->today_ymd : real;
     c->check_ymd = c->today_ymd < real ? c->today_ymd : real;

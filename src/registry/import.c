@@ -318,22 +318,6 @@ static int today_ymd(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-/* Cuts a trailing, incomplete UTF-8 sequence left by truncating a
- * message that quotes user input (jansson rejects invalid UTF-8). */
-static void cut_partial_utf8(char *s)
-{
-    size_t len = strlen(s);
-    if (!len)
-        return;
-    size_t i = len - 1;
-    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    unsigned char lead = (unsigned char)s[i];
-    size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (i + need > len)
-        s[i] = '\0';
-}
-
 static void set_fatal(importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_fatal(importer *im, const char *fmt, ...)
 {
@@ -341,7 +325,7 @@ static void set_fatal(importer *im, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(im->rep->fatal, sizeof im->rep->fatal, fmt, ap);
     va_end(ap);
-    cut_partial_utf8(im->rep->fatal);
+    utf8_trim_partial(im->rep->fatal);
 }
 
 /* Records the (single) error of a row. Always returns 1 ("row rejected"). */
@@ -354,7 +338,7 @@ static int row_error(importer *im, size_t line, const char *field, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    cut_partial_utf8(msg);
+    utf8_trim_partial(msg);
     im->rep->error_rows++;
     if (json_array_size(im->rep->errors) < IMPORT_MAX_ERRORS)
         json_array_append_new(im->rep->errors,

@@ -144,7 +144,7 @@ static int add_scope_filter(request *rq, response *rs, query *q)
     if (scope_unit_param(rq, rs, "org_unit_id", &unit) != 0)
         return -1;
     if (strcmp(unit.kind, "building") == 0) {
-        q_where(q, "h.building_id = ?");
+        q_where(q, "r.household_id IN (SELECT id FROM household WHERE building_id = ?)");
         q_bind_int(q, unit.id);
     } else if (strcmp(unit.kind, "grid") == 0) {
         q_where(q, "r.grid_id = ?");
@@ -226,7 +226,7 @@ static int64_t count_rows(db_conn *db, const query *q)
 {
     int64_t n = -1;
     db_stmt *s = q_prepare_with(db,
-        "SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id", q, "");
+        "SELECT COUNT(*) FROM resident r", q, "");
     if (s && db_step(s) == DB_ROW)
         n = db_col_int(s, 0);
     db_finalize(s);
@@ -251,8 +251,7 @@ int api_resident_list(request *rq, response *rs)
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
     snprintf(suffix, sizeof suffix, " ORDER BY %s, r.id LIMIT ? OFFSET ?) ORDER BY %s, r.id", pg.order_by, pg.order_by);
-    s = q_prepare_with(rq->db, RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r"
-                       " JOIN household h ON h.id = r.household_id", &q, suffix);
+    s = q_prepare_with(rq->db, RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r", &q, suffix);
     if (!s || total < 0) {
         rc = reply_internal(rs);
         goto cleanup;

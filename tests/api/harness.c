@@ -1,6 +1,11 @@
 /* harness.c — see harness.h. */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -430,4 +435,34 @@ const char *urlenc(const char *s)
     }
     b[o] = '\0';
     return b;
+}
+
+json_t *api_expect(const test_server *s, const char *tok, const char *method, const char *path,
+                   const char *body, long want)
+{
+    json_t *j = NULL;
+    long st = strcmp(method, "GET") == 0 ? api_get(s, tok, path, &j) : api_send(s, method, tok, path, body, &j);
+    if (st != want) {
+        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        print_error("%s %s %s -> %ld, expected %ld: %s\n", method, path, body ? body : "", st, want, d ? d : "");
+        free(d);
+    }
+    assert_int_equal(st, want);
+    return j;
+}
+
+json_t *api_get_ok(const test_server *s, const char *tok, const char *path)
+{
+    json_t *j = api_expect(s, tok, "GET", path, NULL, 200);
+    assert_non_null(j);
+    return j;
+}
+
+long long api_total(const test_server *s, const char *tok, const char *path)
+{
+    json_t *j = api_get_ok(s, tok, path);
+    assert_true(json_is_integer(json_object_get(j, "total")));
+    long long n = jint(j, "total");
+    json_decref(j);
+    return n;
 }

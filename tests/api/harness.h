@@ -53,6 +53,15 @@ long api_get(const test_server *s, const char *token, const char *path, json_t *
 long api_send(const test_server *s, const char *method, const char *token, const char *path,
               const char *json_body, json_t **out);
 
+/* Assertion helpers (cmocka): the request must answer `want`; otherwise
+ * the body is printed and the test fails. Return the JSON body (caller
+ * decrefs; may be NULL). api_get_ok also asserts a JSON body came back;
+ * api_total returns the "total" of a list reply. */
+json_t *api_expect(const test_server *s, const char *tok, const char *method, const char *path,
+                   const char *body, long want);
+json_t *api_get_ok(const test_server *s, const char *tok, const char *path);
+long long api_total(const test_server *s, const char *tok, const char *path);
+
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);
 

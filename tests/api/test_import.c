@@ -23,6 +23,9 @@ static long long grid_a, grid_imp, grid_quote;
 
 /* ---- helpers ------------------------------------------------------------- */
 
+#define get_ok(tok, path) api_get_ok(&srv, tok, path)
+#define total_of(tok, path) api_total(&srv, tok, path)
+
 static json_t *get_on(const test_server *s, const char *tok, const char *path)
 {
     json_t *j = NULL;
@@ -32,19 +35,6 @@ static json_t *get_on(const test_server *s, const char *tok, const char *path)
     assert_int_equal(st, 200);
     assert_non_null(j);
     return j;
-}
-
-static json_t *get_ok(const char *tok, const char *path)
-{
-    return get_on(&srv, tok, path);
-}
-
-static long long total_of(const char *tok, const char *path)
-{
-    json_t *j = get_ok(tok, path);
-    long long n = jint(j, "total");
-    json_decref(j);
-    return n;
 }
 
 static const char *new_id(void)

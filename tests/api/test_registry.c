@@ -31,36 +31,9 @@ static long long street_id, c001, c002, grid_a, grid_b, bld_a1, bld_b1;
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* One request that must answer `want`; returns the JSON body (may be NULL). */
-static json_t *req(const char *tok, const char *method, const char *path, const char *body, long want)
-{
-    json_t *j = NULL;
-    long st = strcmp(method, "GET") == 0 ? api_get(&srv, tok, path, &j)
-                                         : api_send(&srv, method, tok, path, body, &j);
-    if (st != want) {
-        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        print_error("%s %s %s -> %ld, expected %ld: %s\n", method, path, body ? body : "", st, want, d ? d : "");
-        free(d);
-    }
-    assert_int_equal(st, want);
-    return j;
-}
-
-static json_t *get_ok(const char *tok, const char *path)
-{
-    json_t *j = req(tok, "GET", path, NULL, 200);
-    assert_non_null(j);
-    return j;
-}
-
-static long long total_of(const char *tok, const char *path)
-{
-    json_t *j = get_ok(tok, path);
-    assert_true(json_is_integer(json_object_get(j, "total")));
-    long long n = jint(j, "total");
-    json_decref(j);
-    return n;
-}
+#define req(tok, method, path, body, want) api_expect(&srv, tok, method, path, body, want)
+#define get_ok(tok, path) api_get_ok(&srv, tok, path)
+#define total_of(tok, path) api_total(&srv, tok, path)
 
 static const char *err_field(json_t *j)
 {

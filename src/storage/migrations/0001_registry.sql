@@ -66,7 +66,7 @@ CREATE TABLE resident (
     CHECK ((disability_type IS NULL) = (disability_grade IS NULL))
 );
 CREATE INDEX resident_grid_name ON resident(grid_id, status, name);
-CREATE INDEX resident_name ON resident(name);
+CREATE INDEX resident_name ON resident(name, status);      -- covers name-prefix counts
 CREATE INDEX resident_phone ON resident(phone);
 CREATE INDEX resident_household ON resident(household_id);
 
