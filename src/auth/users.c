@@ -1,5 +1,6 @@
 /* users.c — accounts, roles and password hashing (see users.h).
- * Owns all SQL on app_user except what session.c needs for login. */
+ * Owns account creation and password SQL on app_user; login counters are
+ * session.c's, the admin listing and edits users_api.c's. */
 #include "auth/users.h"
 #include "registry/org.h"
 

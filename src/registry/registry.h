@@ -3,7 +3,7 @@
  *
  * Owns: the INSERT statements for household, resident and resident_tag,
  * and the rules a resident record must satisfy. Reading, searching,
- * updating and moving are in resident.c / household.c. */
+ * updating and moving are in resident_api.c / household_api.c. */
 #ifndef MS_REGISTRY_H
 #define MS_REGISTRY_H
 
