@@ -38,6 +38,7 @@ TST_CFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -I$(TST)/gen $(PKG_CFLAGS) -DM
 GEN_SRC = gen/migrations_gen.c gen/web_gen.c
 
 .PHONY: all test unit api clean bench
+.SECONDARY:
 all: $(REL)/minsheng
 
 define build_tree
