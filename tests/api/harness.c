@@ -466,3 +466,25 @@ long long api_total(const test_server *s, const char *tok, const char *path)
     json_decref(j);
     return n;
 }
+
+const char *fresh_id(const char *region6)
+{
+    static char bufs[16][19];
+    static unsigned seq, next;
+    char first17[18];
+    unsigned n = ++seq;
+    snprintf(first17, sizeof first17, "%.6s%04u%02u%02u%03u", region6, 1950 + n % 50, 1 + n % 12, 1 + n % 28,
+             n % 1000);
+    return id_with_check(first17, bufs[next++ % 16]);
+}
+
+const char *bad_checksum(const char *id)
+{
+    static char bufs[4][19];
+    static unsigned next;
+    char *b = bufs[next++ % 4];
+    memcpy(b, id, 18);
+    b[18] = '\0';
+    b[17] = b[17] == '0' ? '1' : '0';
+    return b;
+}

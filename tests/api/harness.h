@@ -62,6 +62,12 @@ json_t *api_expect(const test_server *s, const char *tok, const char *method, co
 json_t *api_get_ok(const test_server *s, const char *tok, const char *path);
 long long api_total(const test_server *s, const char *tok, const char *path);
 
+/* A fresh valid ID number in `region6` (a different one on every call in
+ * this process; pick a region the demo never uses), and a copy of `id`
+ * with a wrong check digit. Both return rotating static buffers. */
+const char *fresh_id(const char *region6);
+const char *bad_checksum(const char *id);
+
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);
 

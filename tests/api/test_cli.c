@@ -74,15 +74,7 @@ static long long total_of(const char *path)
     return n;
 }
 
-static const char *new_id(void)
-{
-    static char bufs[8][19];
-    static int seq, next;
-    char first17[18];
-    unsigned n = (unsigned)++seq;
-    snprintf(first17, sizeof first17, "110106%04u%02u%02u%03u", 1965 + n % 40, 1 + n % 12, 1 + n % 28, n % 1000);
-    return id_with_check(first17, bufs[next++ % 8]);
-}
+#define new_id() fresh_id("110106")
 
 static int write_text(const char *path, const char *text)
 {

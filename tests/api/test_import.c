@@ -37,23 +37,7 @@ static json_t *get_on(const test_server *s, const char *tok, const char *path)
     return j;
 }
 
-static const char *new_id(void)
-{
-    static char bufs[16][19];
-    static int seq, next;
-    char first17[18];
-    unsigned n = (unsigned)++seq;
-    snprintf(first17, sizeof first17, "110105%04u%02u%02u%03u", 1955 + n % 45, 1 + n % 12, 1 + n % 28, n % 1000);
-    return id_with_check(first17, bufs[next++ % 16]);
-}
-
-static const char *bad_checksum(const char *id)
-{
-    static char b[19];
-    memcpy(b, id, 19);
-    b[17] = b[17] == '0' ? '1' : '0';
-    return b;
-}
+#define new_id() fresh_id("110105")
 
 /* POSTs a CSV body; returns the status, the JSON in *out (caller decrefs). */
 static long import_on(const test_server *s, const char *tok, const char *query, const char *csv, size_t len, json_t **out)

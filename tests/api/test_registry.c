@@ -64,25 +64,7 @@ static int has_non_ascii(const char *s)
     return 0;
 }
 
-/* A fresh valid ID number (region 110101, which the demo never uses). */
-static const char *new_id(void)
-{
-    static char bufs[8][19];
-    static int seq, next;
-    char first17[18];
-    unsigned n = (unsigned)++seq;
-    snprintf(first17, sizeof first17, "110101%04u%02u%02u%03u", 1950 + n % 50, 1 + n % 12, 1 + n % 28, n % 1000);
-    return id_with_check(first17, bufs[next++ % 8]);
-}
-
-/* The ID number with a wrong check digit. */
-static const char *bad_checksum(const char *id)
-{
-    static char b[19];
-    memcpy(b, id, 19);
-    b[17] = b[17] == '0' ? '1' : '0';
-    return b;
-}
+#define new_id() fresh_id("110101")
 
 static long long create_household(const char *tok, const char *code, long long grid, long long building)
 {
