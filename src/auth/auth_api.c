@@ -112,7 +112,11 @@ int api_change_password(request *rq, response *rs)
         db_rollback(rq->db);
         return reply_internal(rs);
     }
+    /* Every session of this account ends, this one included: whoever knew
+     * the old password must not stay signed in. */
+    session_end_all(rq->db, rq->user.id);
     if (commit_write(rq, rs) != 0)
         return 0;
-    return reply_json(rs, 200, json_pack("{s:b}", "ok", 1));
+    snprintf(rs->set_cookie, sizeof rs->set_cookie, "ms_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return reply_json(rs, 200, json_pack("{s:b, s:s}", "ok", 1, "message", "密码已修改，请重新登录"));
 }

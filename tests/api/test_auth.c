@@ -164,6 +164,8 @@ static void password_change_requires_old_and_strength(void **state)
     json_decref(j);
     assert_int_equal(api_send(&srv, "POST", tok, "/api/v1/auth/password",
                               "{\"old_password\":\"" DEMO_PW "\",\"new_password\":\"NewPass#2027\"}", NULL), 200);
+    /* The session used for the change has ended too. */
+    assert_int_equal(api_get(&srv, tok, "/api/v1/auth/me", NULL), 401);
     char *old = login(&srv, "wangge0102", DEMO_PW);
     assert_null(old);
     char *fresh = login(&srv, "wangge0102", "NewPass#2027");
