@@ -307,6 +307,15 @@ static int cmd_demo(int argc, char **argv)
         fprintf(stderr, "minsheng: %s\n", err);
         goto cleanup;
     }
+    char detail[160];
+    snprintf(detail, sizeof detail, "minsheng demo: 种子 %llu，%ld 户，%ld 人", (unsigned long long)o.seed,
+             sum.households, sum.residents);
+    audit_entry e = {.action = "demo", .entity = "org_unit", .detail = detail};
+    if (db_begin(db) != DB_DONE || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: 无法写入审计日志\n");
+        goto cleanup;
+    }
     printf("演示街道已建立: %ld 个社区，%ld 个网格，%ld 栋楼，%ld 户，%ld 人（用时 %ld 秒）\n", sum.communities,
            sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
     rc = 0;

@@ -390,23 +390,6 @@ static int check_input(response *rs, const resident_input *in)
     return 0;
 }
 
-/* One head per household (the CSV import enforces the same rule). */
-static int check_single_head(request *rq, response *rs, const char *relation, int64_t household_id, int64_t self_id)
-{
-    if (!relation || strcmp(relation, "户主") != 0)
-        return 0;
-    db_stmt *s = db_prepare(rq->db, SQL_OTHER_HEAD);
-    if (!s)
-        return reply_internal(rs), -1;
-    db_bind_int(s, 1, household_id);
-    db_bind_int(s, 2, self_id);
-    int taken = db_step(s) == DB_ROW;
-    db_finalize(s);
-    if (taken)
-        return reply_bad_request(rs, "relation", "该户已有户主，一户只能有一位户主"), -1;
-    return 0;
-}
-
 static int log_event(request *rq, int64_t resident_id, const char *kind, int64_t from_grid, int64_t to_grid,
                      int64_t from_hh, int64_t to_hh, const char *date, const char *note)
 {
@@ -443,6 +426,41 @@ static int exec_bound(db_conn *db, const char *sql, int64_t a, int64_t b, int64_
     int rc = db_step_done(s);
     db_finalize(s);
     return rc == DB_DONE ? 0 : -1;
+}
+
+static int is_head_relation(const char *relation)
+{
+    return relation && strcmp(relation, "户主") == 0;
+}
+
+/* Keeps relation 户主 and household.head_resident_id in step, inside the
+ * caller's transaction (so two concurrent requests cannot both pass):
+ * at most one active 户主 per household (the CSV import has the same
+ * rule); a new 户主 becomes the head of a household that has none; a
+ * resident who stops being 户主 stops being its head. Returns 0, or -1
+ * with rs filled (the caller rolls back). */
+static int apply_head_rule(request *rq, response *rs, int64_t household_id, int64_t resident_id,
+                           const char *old_relation, const char *new_relation)
+{
+    char now[20];
+    if (!is_head_relation(new_relation)) {
+        if (is_head_relation(old_relation) &&
+            exec_bound(rq->db, SQL_CLEAR_HEAD, 0, household_id, resident_id, db_now(now)) != 0)
+            return reply_internal(rs), -1;
+        return 0;
+    }
+    db_stmt *s = db_prepare(rq->db, SQL_OTHER_HEAD);
+    if (!s)
+        return reply_internal(rs), -1;
+    db_bind_int(s, 1, household_id);
+    db_bind_int(s, 2, resident_id);
+    int taken = db_step(s) == DB_ROW;
+    db_finalize(s);
+    if (taken)
+        return reply_bad_request(rs, "relation", "该户已有户主，一户只能有一位户主"), -1;
+    if (exec_bound(rq->db, SQL_SET_HEAD_IF_NONE, resident_id, household_id, 0, NULL) != 0)
+        return reply_internal(rs), -1;
+    return 0;
 }
 
 static int write_tags(db_conn *db, int64_t id, const resident_input *in)
@@ -486,8 +504,6 @@ static int insert_resident(request *rq, response *rs, const household_ref *hh, c
     int rc = w ? registry_insert_resident(w, hh->id, hh->grid_id, in, id) : DB_ERROR;
     if (rc == DB_DONE)
         rc = registry_log_event(w, "resident", *id, "created", rq->user.id, NULL);
-    if (rc == DB_DONE && in->relation && strcmp(in->relation, "户主") == 0)
-        rc = exec_bound(rq->db, SQL_SET_HEAD_IF_NONE, *id, hh->id, 0, NULL) == 0 ? DB_DONE : DB_ERROR;
     registry_writer_close(w);
     if (rc == DB_CONSTRAINT)
         return reply_error(rs, 409, "conflict", "id_number", "该身份证号已登记"), -1;
@@ -519,15 +535,13 @@ int api_resident_create(request *rq, response *rs)
         return 0;
     if (strcmp(hh.status, "active") != 0)
         return reply_bad_request(rs, "household_id", "该户已注销，不能新增成员");
-    if (check_single_head(rq, rs, in.relation, hh.id, 0) != 0)
-        return 0;
     if (begin_write(rq, rs) != 0)
         return 0;
     if (id_number_taken(rq->db, in.id_number)) {
         db_rollback(rq->db);
         return reply_error(rs, 409, "conflict", "id_number", "该身份证号已登记");
     }
-    if (insert_resident(rq, rs, &hh, &in, &id) != 0)
+    if (insert_resident(rq, rs, &hh, &in, &id) != 0 || apply_head_rule(rq, rs, hh.id, id, NULL, in.relation) != 0)
         goto fail;
     resident_view_opts o = view_opts(rq, 0);
     if (resident_load(rq->db, id, &o, &after, path) != 0 ||
@@ -611,11 +625,15 @@ int api_resident_update(request *rq, response *rs)
     input_from_json(full_before, &in);
     snprintf(idn, sizeof idn, "%s", json_string_value(json_object_get(full_before, "id_number")));
     in.id_number = idn;
-    if (read_fields(rq, rs, &in, phone) != 0 || check_input(rs, &in) != 0 ||
-        check_single_head(rq, rs, in.relation, json_integer_value(json_object_get(before, "household_id")), rq->id) != 0)
+    if (read_fields(rq, rs, &in, phone) != 0 || check_input(rs, &in) != 0)
         goto cleanup;
     if (begin_write(rq, rs) != 0)
         goto cleanup;
+    if (apply_head_rule(rq, rs, json_integer_value(json_object_get(before, "household_id")), rq->id,
+                        json_string_value(json_object_get(before, "relation")), in.relation) != 0) {
+        db_rollback(rq->db);
+        goto cleanup;
+    }
     resident_view_opts o = view_opts(rq, 0);
     if (update_row(rq->db, rq->id, &in) != 0 || write_tags(rq->db, rq->id, &in) != 0 ||
         log_event(rq, rq->id, "updated", 0, 0, 0, 0, NULL, NULL) != 0 ||
@@ -671,10 +689,12 @@ int api_resident_move(request *rq, response *rs)
         rc = reply_bad_request(rs, "household_id", to.id == from_hh ? "已在该户中" : "目标户已注销");
         goto cleanup;
     }
-    if (check_single_head(rq, rs, relation, to.id, rq->id) != 0)
-        goto cleanup;
     if (begin_write(rq, rs) != 0)
         goto cleanup;
+    if (apply_head_rule(rq, rs, to.id, rq->id, NULL, relation) != 0) {
+        db_rollback(rq->db);
+        goto cleanup;
+    }
     db_stmt *s = db_prepare(rq->db, SQL_MOVE);
     int ok = s != NULL;
     if (ok) {

@@ -42,6 +42,9 @@ server_config g_config = {
 int reply_json(response *rs, int status, json_t *j)
 {
     json_decref(rs->json);
+    free(rs->body);
+    rs->body = NULL;
+    rs->content_type = NULL;   /* a JSON reply replaces any raw one */
     rs->status = status;
     rs->json = j;
     return 0;
@@ -56,9 +59,6 @@ static int reply_errorv(response *rs, int status, const char *code, const char *
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (field)
         json_object_set_new(err, "field", json_string(field));
-    free(rs->body);
-    rs->body = NULL;
-    rs->content_type = NULL;
     rs->content_disposition[0] = '\0';
     return reply_json(rs, status, json_pack("{s:o}", "error", err));
 }
@@ -326,7 +326,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs)
     char *text = NULL;
     size_t len = 0;
     struct MHD_Response *r;
-    if (rs->body || (rs->content_type && !rs->json)) {
+    if (rs->content_type) {   /* set only by reply_raw; the body may be empty */
         r = MHD_create_response_from_buffer(rs->body_len, rs->body, MHD_RESPMEM_MUST_FREE);
         rs->body = NULL;
     } else {

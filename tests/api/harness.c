@@ -488,3 +488,21 @@ const char *bad_checksum(const char *id)
     b[17] = b[17] == '0' ? '1' : '0';
     return b;
 }
+
+char *read_whole_file(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)(n < 0 ? 0 : n) + 1);
+    size_t len = b && n >= 0 ? fread(b, 1, (size_t)n, f) : 0;
+    if (b)
+        b[len] = '\0';
+    fclose(f);
+    if (len_out)
+        *len_out = len;
+    return b;
+}

@@ -68,6 +68,10 @@ long long api_total(const test_server *s, const char *tok, const char *path);
 const char *fresh_id(const char *region6);
 const char *bad_checksum(const char *id);
 
+/* Reads a whole file (malloc'd, NUL-terminated; length in *len_out when
+ * non-NULL); NULL when it cannot be opened. */
+char *read_whole_file(const char *path, size_t *len_out);
+
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);
 

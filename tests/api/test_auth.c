@@ -217,6 +217,10 @@ static void logins_are_audited_and_auditor_reads_only_audit(void **state)
     assert_int_equal(api_get(&srv, tok, "/api/v1/audit?action=login_locked", &j), 200);
     assert_true(jint(j, "total") >= 1);
     json_decref(j);
+    /* Loading the demo street from the command line is on record too. */
+    assert_int_equal(api_get(&srv, tok, "/api/v1/audit?action=demo", &j), 200);
+    assert_int_equal(jint(j, "total"), 1);
+    json_decref(j);
     /* The auditor cannot read the registry. */
     assert_int_equal(api_get(&srv, tok, "/api/v1/residents", NULL), 403);
     assert_int_equal(api_get(&srv, tok, "/api/v1/org-units", NULL), 403);

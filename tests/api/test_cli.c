@@ -21,23 +21,6 @@ static long long grid_a;
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static char *slurp(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t len = fread(b, 1, (size_t)n, f);
-    b[len] = '\0';
-    fclose(f);
-    if (len_out)
-        *len_out = len;
-    return b;
-}
-
 /* Runs `minsheng --db <db of s> args...`; returns the exit status and
  * the combined stdout/stderr in *out (malloc'd). */
 static int cli_on(const test_server *s, const char *const *args, const char *stdin_data, char **out)
@@ -46,7 +29,7 @@ static int cli_on(const test_server *s, const char *const *args, const char *std
     char path[400];
     snprintf(path, sizeof path, "%s/cli-%d.out", srv.dir, ++seq);
     int rc = run_cli(s, args, path, stdin_data);
-    *out = slurp(path, NULL);
+    *out = read_whole_file(path, NULL);
     if (!*out)
         *out = calloc(1, 1);
     return rc;
@@ -313,7 +296,7 @@ static void export_out_writes_the_file(void **state)
     assert_int_equal(rc, 0);
     free(out);
     size_t len;
-    char *csv = slurp(path, &len);
+    char *csv = read_whole_file(path, &len);
     assert_non_null(csv);
     assert_true(len > 3);
     assert_memory_equal(csv, "\xEF\xBB\xBF", 3);
@@ -332,7 +315,7 @@ static void export_out_writes_the_file(void **state)
              NULL, &out);
     assert_int_equal(rc, 0);
     free(out);
-    char *full = slurp(full_path, NULL);
+    char *full = read_whole_file(full_path, NULL);
     assert_non_null(full);
     size_t i;
     json_t *it;
@@ -359,7 +342,7 @@ static void backup_is_a_database_migrate_accepts(void **state)
     assert_int_equal(cli((const char *[]){"backup", path, NULL}, NULL, &out), 0);
     free(out);
     size_t len;
-    char *db = slurp(path, &len);
+    char *db = read_whole_file(path, &len);
     assert_non_null(db);
     assert_true(len > 4096);
     assert_memory_equal(db, "SQLite format 3", 16);
@@ -378,7 +361,7 @@ static void backup_is_a_database_migrate_accepts(void **state)
     assert_int_equal(cli_on(&copy, (const char *[]){"export", "residents", "--org", "371702001001-01", "--out", exp_path, NULL},
                             NULL, &out), 0);
     free(out);
-    char *csv = slurp(exp_path, NULL);
+    char *csv = read_whole_file(exp_path, NULL);
     size_t lines = 0;
     for (char *p = csv; *p; p++)
         lines += *p == '\n';

@@ -163,21 +163,6 @@ static int column(json_t *header, const char *name)
     return -1;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    b[*len] = '\0';
-    fclose(f);
-    return b;
-}
-
 static int write_file(const char *path, const char *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -308,7 +293,7 @@ static void gbk_file_imports_with_names_intact(void **state)
     snprintf(cmd, sizeof cmd, "iconv -f UTF-8 -t GBK '%s' > '%s'", in, out);
     assert_int_equal(system(cmd), 0);
     size_t len;
-    char *gbk = read_file(out, &len);
+    char *gbk = read_whole_file(out, &len);
     assert_non_null(gbk);
     assert_true(len < strlen(csv));                 /* 2 bytes per Chinese character, not 3 */
     assert_null(strstr(gbk, "张秀英"));              /* really not UTF-8 */
@@ -344,7 +329,7 @@ static void gbk_file_imports_with_names_intact(void **state)
     snprintf(csv, sizeof csv, "姓名,身份证号,网格编码,户编号,地址\n诸葛明,%s," GRID_IMPORT_CODE ",IMP-G-3,菏泽市牡丹区测试街\n", id4);
     assert_int_equal(write_file(in, csv, strlen(csv)), 0);
     assert_int_equal(system(cmd), 0);
-    gbk = read_file(out, &len);
+    gbk = read_whole_file(out, &len);
     assert_int_equal(import_on(&srv, t_admin, "?encoding=gbk", gbk, len, &rep), 200);
     assert_int_equal(jint(rep, "imported"), 1);
     json_decref(rep);
@@ -842,7 +827,7 @@ static void large_files_import_completely(void **state)
             snprintf(cmd, sizeof cmd, "iconv -f UTF-8 -t GBK '%s' > '%s'", in, out);
             assert_int_equal(system(cmd), 0);
             size_t glen;
-            char *gbk = read_file(out, &glen);
+            char *gbk = read_whole_file(out, &glen);
             assert_non_null(gbk);
             st = import_on(&srv, t_admin, "", gbk, glen, &rep);
             free(gbk);

@@ -1389,6 +1389,41 @@ static void one_head_per_household_via_api(void **state)
     assert_int_equal(st2, 400);
 }
 
+static long long head_of(long long hh)
+{
+    json_t *j = get_ok(t_g0101, fmt("/api/v1/households/%lld", hh));
+    json_t *h = json_object_get(j, "head_resident_id");
+    long long id = json_is_integer(h) ? json_integer_value(h) : 0;
+    json_decref(j);
+    return id;
+}
+
+/* relation 户主 and the household's head move together. */
+static void head_follows_relation(void **state)
+{
+    long long hh = create_household(t_g0101, "T-REG-H16", grid_a, 0);
+    long long hh2 = create_household(t_g0101, "T-REG-H17", grid_a, 0);
+    long long a = create_resident(t_g0101, hh, new_id(), "鲁户主", ",\"relation\":\"户主\"");
+    assert_int_equal(head_of(hh), a);
+    /* No longer 户主: no longer the head, and someone else may become it. */
+    json_decref(req(t_g0101, "PATCH", fmt("/api/v1/residents/%lld", a), "{\"relation\":\"配偶\"}", 200));
+    assert_int_equal(head_of(hh), 0);
+    long long b = create_resident(t_g0101, hh, new_id(), "鲁新户主", ",\"relation\":\"户主\"");
+    assert_int_equal(head_of(hh), b);
+    /* Moving in as 户主 makes the resident head of a headless household … */
+    json_decref(req(t_g0101, "POST", fmt("/api/v1/residents/%lld/move", b),
+                    fmt("{\"household_id\":%lld,\"relation\":\"户主\"}", hh2), 200));
+    assert_int_equal(head_of(hh2), b);
+    assert_int_equal(head_of(hh), 0);
+    /* … and is refused where there is one already, changing nothing. */
+    json_decref(req(t_g0101, "POST", fmt("/api/v1/residents/%lld/move", a),
+                    fmt("{\"household_id\":%lld,\"relation\":\"户主\"}", hh2), 400));
+    assert_int_equal(head_of(hh2), b);
+    json_t *j = get_ok(t_g0101, fmt("/api/v1/residents/%lld", a));
+    assert_int_equal(jint(j, "household_id"), hh);
+    json_decref(j);
+}
+
 /* Malformed input is a 400 naming the field — never a 500, never stored. */
 static void malformed_input_is_400(void **state)
 {
@@ -1462,6 +1497,7 @@ int main(void)
         cmocka_unit_test(household_update_fields_and_search_escaping),
         cmocka_unit_test(resident_patch_rules),
         cmocka_unit_test(one_head_per_household_via_api),
+        cmocka_unit_test(head_follows_relation),
         cmocka_unit_test(malformed_input_is_400),
     };
     return cmocka_run_group_tests_name("api_registry", tests, setup, teardown);
