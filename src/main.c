@@ -6,8 +6,9 @@
 #include "demo/demo.h"
 #include "registry/import.h"
 #include "registry/org.h"
-#include "server/audit.h"
-#include "server/http.h"
+#include "core/audit.h"
+#include "app/app.h"
+#include "auth/session.h"
 #include "storage/db.h"
 #include "util/csvfile.h"
 
@@ -169,12 +170,12 @@ static int cmd_serve(int argc, char **argv)
         case 'i':
             if (parse_long(optarg, 1, 86400, &v) != 0)
                 return usage_error(SERVE_USAGE, "会话空闲超时应为 1 到 86400 秒：%s", optarg);
-            cfg.session_idle_seconds = (int)v;
+            g_session_policy.idle_seconds = (int)v;
             break;
         case 'k':
             if (parse_long(optarg, 1, 86400, &v) != 0)
                 return usage_error(SERVE_USAGE, "锁定时长应为 1 到 86400 秒：%s", optarg);
-            cfg.lockout_seconds = (int)v;
+            g_session_policy.lockout_seconds = (int)v;
             break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
@@ -187,7 +188,7 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     db_close(db);
     cfg.db_path = db_path;
-    return http_serve(&cfg);
+    return app_serve(&cfg);
 }
 
 /* ---- init ---------------------------------------------------------------- */
@@ -223,7 +224,8 @@ static int cmd_init(int argc, char **argv)
         rc = 0;
         goto cleanup;
     }
-    char err[256], pw[64];
+    char pw[64];
+    ms_err err;
     const char *env_pw = getenv("MINSHENG_PASSWORD");
     if (env_pw) {
         snprintf(pw, sizeof pw, "%s", env_pw);
@@ -235,10 +237,10 @@ static int cmd_init(int argc, char **argv)
     }
     if (db_begin(db) != DB_DONE)
         goto cleanup;
-    if (org_create(db, 0, "street", code, name, NULL, NULL, err, sizeof err) < 0 ||
-        user_create(db, admin, "系统管理员", "admin", code, pw, err, sizeof err) < 0) {
+    if (org_create(db, 0, "street", code, name, NULL, NULL, &err) < 0 ||
+        user_create(db, admin, "系统管理员", "admin", code, pw, &err) < 0) {
         db_rollback(db);
-        fprintf(stderr, "minsheng: %s\n", err);
+        fprintf(stderr, "minsheng: %s\n", err.message);
         goto cleanup;
     }
     audit_entry e = {.action = "init", .entity = "org_unit", .detail = "minsheng init: 建立街道和管理员"};
@@ -351,17 +353,18 @@ static int user_add(db_conn *db, int argc, char **argv)
     if (optind != argc - 1 || !role_s || !org)
         return usage_error(USER_USAGE, "user add 需要用户名、--role 和 --org");
     const char *username = argv[optind];
-    char pw[256], err[256];
+    char pw[256];
+    ms_err err;
     if (read_password("新密码: ", pw, sizeof pw) != 0)
         return usage_error(USER_USAGE, "未读到密码");
     if (db_begin(db) != DB_DONE)
         return 1;
-    int64_t id = user_create(db, username, name, role_s, org, pw, err, sizeof err);
+    int64_t id = user_create(db, username, name, role_s, org, pw, &err);
     sodium_memzero(pw, sizeof pw);
     audit_entry e = {.action = "create", .entity = "user", .entity_id = id, .detail = username};
     if (id < 0 || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
         db_rollback(db);
-        fprintf(stderr, "minsheng: %s\n", id < 0 ? err : "保存失败");
+        fprintf(stderr, "minsheng: %s\n", id < 0 ? err.message : "保存失败");
         return 1;
     }
     printf("已创建用户 %s（%s）\n", username, role_s);
@@ -372,17 +375,18 @@ static int user_passwd(db_conn *db, int argc, char **argv)
 {
     if (argc != 2)
         return usage_error(USER_USAGE, "user passwd 需要一个用户名");
-    char pw[256], err[256];
+    char pw[256];
+    ms_err err;
     if (read_password("新密码: ", pw, sizeof pw) != 0)
         return usage_error(USER_USAGE, "未读到密码");
     if (db_begin(db) != DB_DONE)
         return 1;
-    int rc = user_set_password(db, argv[1], pw, err, sizeof err);
+    int rc = user_set_password(db, argv[1], pw, &err);
     sodium_memzero(pw, sizeof pw);
     audit_entry e = {.action = "password_reset", .entity = "user", .detail = argv[1]};
     if (rc != 0 || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
         db_rollback(db);
-        fprintf(stderr, "minsheng: %s\n", rc ? err : "保存失败");
+        fprintf(stderr, "minsheng: %s\n", rc ? err.message : "保存失败");
         return 1;
     }
     printf("已重设 %s 的密码，并解除锁定\n", argv[1]);

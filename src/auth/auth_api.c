@@ -1,9 +1,9 @@
 /* auth_api.c — /api/v1/auth: sign in (cookie + bearer token), sign out,
  * who am I, change my password. Session mechanics are in session.c. */
+#include "auth/auth_api.h"
 #include "auth/session.h"
 #include "registry/org.h"
-#include "server/handlers.h"
-#include "server/scope.h"
+#include "server/write.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,12 +11,10 @@
 
 static session_policy policy(void)
 {
-    session_policy p = {g_config.session_idle_seconds, g_config.session_max_seconds,
-                        g_config.lockout_threshold, g_config.lockout_seconds};
-    return p;
+    return g_session_policy;
 }
 
-static json_t *user_json(db_conn *db, const user_ctx *u)
+static json_t *user_json(db_conn *db, const actor *u)
 {
     org_unit unit;
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)u->id, "username", u->username,
@@ -29,17 +27,22 @@ static json_t *user_json(db_conn *db, const user_ctx *u)
     return j;
 }
 
-int api_login(request *rq, response *rs)
+/* POST /api/v1/auth/login — no sign-in needed.
+ * Body: username*, password*. Reply: {token, user, idle_timeout_seconds}
+ * and the ms_session cookie (HttpOnly, SameSite=Strict).
+ * Errors: 401 wrong name or password (not told apart); 423 locked;
+ * 403 disabled. */
+static int auth_login(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"username", "password", NULL};
     const char *username, *password;
     char token[96];
-    user_ctx user;
+    actor user;
     int64_t retry = 0;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "username", &username) < 0 ||
         body_str_required(rq, rs, "password", &password) < 0)
-        return 0;
+        return -1;
     if (strlen(username) > 64 || strlen(password) > 256)
         return reply_error(rs, 401, "unauthorized", NULL, "用户名或密码错误");
     session_policy pol = policy();
@@ -63,37 +66,42 @@ int api_login(request *rq, response *rs)
                                          "idle_timeout_seconds", pol.idle_seconds));
 }
 
-int api_logout(request *rq, response *rs)
+/* POST /api/v1/auth/logout — roles: any signed-in user.
+ * Ends this session and clears the cookie. Reply: {ok: true}. */
+static int auth_logout(request *rq, response *rs)
 {
     session_logout(rq->db, rq->token);
-    if (begin_write(rq, rs) != 0)
-        return 0;
-    if (audit_request(rq, "logout", "session", 0, rq->user.scope_path, NULL, NULL, NULL) != 0) {
-        db_rollback(rq->db);
-        return reply_internal(rs);
-    }
-    if (commit_write(rq, rs) != 0)
-        return 0;
+    if (write_begin_or_reply(rq, rs) != 0 ||
+        write_commit_or_reply(rq, rs, &(audit_entry){.action = "logout", .entity = "session",
+                                                     .org_path = rq->user.scope_path}, 200, NULL) != 0)
+        return -1;
     snprintf(rs->set_cookie, sizeof rs->set_cookie, "ms_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    return reply_json(rs, 200, json_pack("{s:b}", "ok", 1));
+    return 0;
 }
 
-int api_me(request *rq, response *rs)
+/* GET /api/v1/auth/me — roles: any signed-in user.
+ * Reply: the caller {id, username, display_name, role, role_label, org_unit}. */
+static int auth_me(request *rq, response *rs)
 {
     return reply_json(rs, 200, user_json(rq->db, &rq->user));
 }
 
-int api_change_password(request *rq, response *rs)
+/* POST /api/v1/auth/password — roles: any signed-in user.
+ * Body: old_password*, new_password*. Every session of the account ends
+ * (this one too). Reply: {ok, message}. Errors: 400 old password wrong or
+ * new one weak; 423 locked by repeated failures. */
+static int auth_change_password(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"old_password", "new_password", NULL};
     const char *old_pw, *new_pw;
-    char token[96], err[256];
-    user_ctx check;
+    char token[96];
+    ms_err err;
+    actor check;
     int64_t retry;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "old_password", &old_pw) < 0 ||
         body_str_required(rq, rs, "new_password", &new_pw) < 0)
-        return 0;
+        return -1;
     const char *weak = password_problem(new_pw);
     if (weak)
         return reply_bad_request(rs, "new_password", weak);
@@ -105,18 +113,25 @@ int api_change_password(request *rq, response *rs)
     if (r != LOGIN_OK)
         return reply_bad_request(rs, "old_password", "原密码不正确");
     session_logout(rq->db, token);
-    if (begin_write(rq, rs) != 0)
-        return 0;
-    if (user_set_password(rq->db, rq->user.username, new_pw, err, sizeof err) != 0 ||
-        audit_request(rq, "password_change", "user", rq->user.id, rq->user.scope_path, NULL, NULL, NULL) != 0) {
-        db_rollback(rq->db);
-        return reply_internal(rs);
-    }
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (user_set_password(rq->db, rq->user.username, new_pw, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
     /* Every session of this account ends, this one included: whoever knew
      * the old password must not stay signed in. */
     session_end_all(rq->db, rq->user.id);
-    if (commit_write(rq, rs) != 0)
-        return 0;
+    if (write_commit_or_reply(rq, rs, &(audit_entry){.action = "password_change", .entity = "user",
+                                                     .entity_id = rq->user.id, .org_path = rq->user.scope_path},
+                              200, json_pack("{s:b, s:s}", "ok", 1, "message", "密码已修改，请重新登录")) != 0)
+        return -1;
     snprintf(rs->set_cookie, sizeof rs->set_cookie, "ms_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    return reply_json(rs, 200, json_pack("{s:b, s:s}", "ok", 1, "message", "密码已修改，请重新登录"));
+    return 0;
 }
+
+const route auth_routes[] = {
+    {.method = "POST", .pattern = "/api/v1/auth/login",    .handler = auth_login,           .roles = 0},
+    {.method = "POST", .pattern = "/api/v1/auth/logout",   .handler = auth_logout,          .roles = ROLES_ALL},
+    {.method = "GET",  .pattern = "/api/v1/auth/me",       .handler = auth_me,              .roles = ROLES_ALL},
+    {.method = "POST", .pattern = "/api/v1/auth/password", .handler = auth_change_password, .roles = ROLES_ALL},
+    {0}
+};

@@ -1,7 +1,7 @@
 /* session.c — sign-in, sessions and lockout (see session.h). Owns the
  * session table and app_user's failed_logins/locked_until columns. */
 #include "auth/session.h"
-#include "server/audit.h"
+#include "core/audit.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -22,6 +22,13 @@ static const char *const SQL_DELETE_SESSION = "DELETE FROM session WHERE token_h
 static const char *const SQL_DELETE_USER_SESSIONS = "DELETE FROM session WHERE user_id = ?";
 static const char *const SQL_DELETE_STALE = "DELETE FROM session WHERE last_seen < ? OR created_at < ?";
 
+session_policy g_session_policy = {
+    .idle_seconds = 1800,
+    .max_seconds = 43200,
+    .lockout_threshold = 5,
+    .lockout_seconds = 900,
+};
+
 /* Refresh last_seen at most this often, so reads do not all become writes. */
 #define TOUCH_INTERVAL 30
 
@@ -32,28 +39,9 @@ static void token_hash_hex(const char *token, char out[65])
     sodium_bin2hex(out, 65, h, sizeof h);
 }
 
-static int exec_id(db_conn *db, const char *sql, const char *text, int64_t id)
-{
-    db_stmt *s = db_prepare(db, sql);
-    if (!s)
-        return DB_ERROR;
-    if (text) db_bind_text(s, 1, text); else db_bind_int(s, 1, id);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    return rc;
-}
-
 static int set_failures(db_conn *db, int64_t user_id, int64_t failures, int64_t locked_until)
 {
-    db_stmt *s = db_prepare(db, SQL_SET_FAILURES);
-    if (!s)
-        return DB_ERROR;
-    db_bind_int(s, 1, failures);
-    db_bind_int(s, 2, locked_until);
-    db_bind_int(s, 3, user_id);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    return rc;
+    return db_exec_args(db, SQL_SET_FAILURES, DB_INT(failures), DB_INT(locked_until), DB_INT(user_id));
 }
 
 static void audit_login(db_conn *db, int64_t user_id, const char *username, const char *ip,
@@ -72,17 +60,7 @@ static int create_session(db_conn *db, int64_t user_id, const char *ip, char tok
     sodium_bin2hex(token_out, 65, raw, sizeof raw);
     token_hash_hex(token_out, hash);
     int64_t now = (int64_t)time(NULL);
-    db_stmt *s = db_prepare(db, SQL_INSERT_SESSION);
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, hash);
-    db_bind_int(s, 2, user_id);
-    db_bind_int(s, 3, now);
-    db_bind_int(s, 4, now);
-    db_bind_text(s, 5, ip);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    return rc;
+    return db_exec_args(db, SQL_INSERT_SESSION, DB_TEXT(hash), DB_INT(user_id), DB_INT(now), DB_INT(now), DB_TEXT(ip));
 }
 
 /* Work done when the password was checked; runs inside a transaction. */
@@ -110,17 +88,14 @@ static login_result record_attempt(db_conn *db, const session_policy *pol, const
 
 login_result session_login(db_conn *db, const session_policy *pol, const char *username,
                            const char *password, const char *client_ip, char token_out[static 96],
-                           user_ctx *user, int64_t *retry_after)
+                           actor *user, int64_t *retry_after)
 {
     char hash[256], org_path[256];
     int64_t user_id = 0, failures = 0, locked_until = 0, disabled = 0;
     int found = 0;
     *retry_after = 0;
 
-    db_stmt *s = db_prepare(db, SQL_FIND_USER);
-    if (!s)
-        return LOGIN_ERROR;
-    db_bind_text(s, 1, username);
+    db_stmt *s = db_query(db, SQL_FIND_USER, DB_TEXT(username));
     if (db_step(s) == DB_ROW) {
         found = 1;
         user_id = db_col_int(s, 0);
@@ -168,7 +143,7 @@ login_result session_login(db_conn *db, const session_policy *pol, const char *u
     return r;
 }
 
-int session_authenticate(db_conn *db, const session_policy *pol, const char *token, user_ctx *out)
+int session_authenticate(db_conn *db, const session_policy *pol, const char *token, actor *out)
 {
     char hash[65];
     int64_t user_id = 0, created = 0, last_seen = 0;
@@ -176,10 +151,7 @@ int session_authenticate(db_conn *db, const session_policy *pol, const char *tok
     if (!token || strlen(token) != 64)
         return -1;
     token_hash_hex(token, hash);
-    db_stmt *s = db_prepare(db, SQL_FIND_SESSION);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, hash);
+    db_stmt *s = db_query(db, SQL_FIND_SESSION, DB_TEXT(hash));
     if (db_step(s) == DB_ROW) {
         found = 1;
         user_id = db_col_int(s, 0);
@@ -191,19 +163,13 @@ int session_authenticate(db_conn *db, const session_policy *pol, const char *tok
         return -1;
     int64_t now = (int64_t)time(NULL);
     if (now - last_seen > pol->idle_seconds || now - created > pol->max_seconds) {
-        exec_id(db, SQL_DELETE_SESSION, hash, 0);
+        db_exec_args(db, SQL_DELETE_SESSION, DB_TEXT(hash));
         return -1;
     }
     if (user_load_ctx(db, user_id, out) != 0)
         return -1;
     if (now - last_seen >= TOUCH_INTERVAL || pol->idle_seconds < 2 * TOUCH_INTERVAL) {
-        s = db_prepare(db, SQL_TOUCH_SESSION);
-        if (s) {
-            db_bind_int(s, 1, now);
-            db_bind_text(s, 2, hash);
-            db_step_done(s);
-            db_finalize(s);
-        }
+        db_exec_args(db, SQL_TOUCH_SESSION, DB_INT(now), DB_TEXT(hash));
     }
     return 0;
 }
@@ -214,22 +180,16 @@ void session_logout(db_conn *db, const char *token)
     if (!token || !*token)
         return;
     token_hash_hex(token, hash);
-    exec_id(db, SQL_DELETE_SESSION, hash, 0);
+    db_exec_args(db, SQL_DELETE_SESSION, DB_TEXT(hash));
 }
 
 void session_end_all(db_conn *db, int64_t user_id)
 {
-    exec_id(db, SQL_DELETE_USER_SESSIONS, NULL, user_id);
+    db_exec_args(db, SQL_DELETE_USER_SESSIONS, DB_INT(user_id));
 }
 
 void session_prune(db_conn *db, const session_policy *pol)
 {
     int64_t now = (int64_t)time(NULL);
-    db_stmt *s = db_prepare(db, SQL_DELETE_STALE);
-    if (!s)
-        return;
-    db_bind_int(s, 1, now - pol->idle_seconds);
-    db_bind_int(s, 2, now - pol->max_seconds);
-    db_step_done(s);
-    db_finalize(s);
+    db_exec_args(db, SQL_DELETE_STALE, DB_INT(now - pol->idle_seconds), DB_INT(now - pol->max_seconds));
 }

@@ -26,17 +26,21 @@ typedef struct session_policy {
     int lockout_seconds;
 } session_policy;
 
+/* The server's policy: 30 idle minutes, 12 hours, 5 failures lock for
+ * 15 minutes; `minsheng serve` flags change it before the server starts. */
+extern session_policy g_session_policy;
+
 /* Checks the password, counts failures, locks after policy->lockout_threshold
  * consecutive failures, writes login / login_failed / login_locked to the
  * audit log, and on success creates a session. token_out gets the token
  * (65 bytes incl. NUL). */
 login_result session_login(db_conn *db, const session_policy *policy, const char *username,
                            const char *password, const char *client_ip, char token_out[static 96],
-                           user_ctx *user, int64_t *retry_after);
+                           actor *user, int64_t *retry_after);
 
 /* Resolves a token to its user; refreshes the idle clock. 0 when valid,
  * -1 when unknown, idle too long or too old (the session is deleted). */
-int session_authenticate(db_conn *db, const session_policy *policy, const char *token, user_ctx *out);
+int session_authenticate(db_conn *db, const session_policy *policy, const char *token, actor *out);
 
 void session_logout(db_conn *db, const char *token);
 /* Ends every session of a user (password change, account disabled). */

@@ -9,47 +9,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct { role r; const char *name, *label; } ROLES[] = {
-    {ROLE_ADMIN, "admin", "系统管理员"},
-    {ROLE_AUDITOR, "auditor", "审计员"},
-    {ROLE_STREET, "street", "街道工作人员"},
-    {ROLE_COMMUNITY, "community", "社区工作人员"},
-    {ROLE_GRID, "grid", "网格员"},
-    {ROLE_VIEWER, "viewer", "部门只读用户"},
-};
-
 static const char *const SQL_INSERT =
     "INSERT INTO app_user(username, display_name, role, org_unit_id, password_hash, created_at, updated_at)"
     " VALUES (?,?,?,?,?,?,?)";
 static const char *const SQL_SET_PASSWORD =
     "UPDATE app_user SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ? WHERE username = ?";
+static const char *const SQL_GET = USER_SELECT " WHERE u.id = ?";
+static const char *const SQL_UPDATE =
+    "UPDATE app_user SET display_name = ?, disabled = ?, updated_at = ? WHERE id = ?";
 static const char *const SQL_LOAD_CTX =
     "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.path, o.name"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ? AND u.disabled = 0";
-
-role role_from_name(const char *name)
-{
-    for (size_t i = 0; name && i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (strcmp(ROLES[i].name, name) == 0)
-            return ROLES[i].r;
-    return 0;
-}
-
-const char *role_name(role r)
-{
-    for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (ROLES[i].r == r)
-            return ROLES[i].name;
-    return "unknown";
-}
-
-const char *role_label(role r)
-{
-    for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (ROLES[i].r == r)
-            return ROLES[i].label;
-    return "未知";
-}
 
 const char *password_problem(const char *pw)
 {
@@ -109,100 +79,55 @@ static int username_ok(const char *u)
 }
 
 int64_t user_create(db_conn *db, const char *username, const char *display_name,
-                    const char *role_name_s, const char *org_code, const char *password,
-                    char *err, size_t errsz)
+                    const char *role_name_s, const char *org_code, const char *password, ms_err *err)
 {
     org_unit unit;
     char hash[128], now[20];
     role r = role_from_name(role_name_s);
     const char *weak;
 
-    if (!username_ok(username)) {
-        snprintf(err, errsz, "用户名须为2到32位字母、数字或 _ - .");
-        return -1;
-    }
-    if (!r) {
-        snprintf(err, errsz, "未知角色 %s（可选: admin auditor street community grid viewer）",
-                 role_name_s ? role_name_s : "");
-        return -1;
-    }
-    if (org_get_by_code(db, org_code ? org_code : "", &unit) != 0) {
-        snprintf(err, errsz, "单位编码 %s 不存在", org_code ? org_code : "");
-        return -1;
-    }
-    if (!role_fits_unit(r, unit.kind)) {
-        snprintf(err, errsz, "%s不能以%s为管辖范围", role_label(r), org_kind_label(unit.kind));
-        return -1;
-    }
-    if ((weak = password_problem(password)) != NULL) {
-        snprintf(err, errsz, "%s", weak);
-        return -1;
-    }
-    if (password_hash(password, hash) != 0) {
-        snprintf(err, errsz, "密码加密失败（内存不足）");
-        return -1;
-    }
-    db_stmt *s = db_prepare(db, SQL_INSERT);
-    if (!s) {
-        snprintf(err, errsz, "数据库错误");
-        return -1;
-    }
-    db_bind_text(s, 1, username);
-    db_bind_text(s, 2, display_name && *display_name ? display_name : username);
-    db_bind_text(s, 3, role_name(r));
-    db_bind_int(s, 4, unit.id);
-    db_bind_text(s, 5, hash);
-    db_bind_text(s, 6, db_now(now));
-    db_bind_text(s, 7, now);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    if (rc == DB_CONSTRAINT) {
-        snprintf(err, errsz, "用户名 %s 已存在", username);
-        return -1;
-    }
-    if (rc != DB_DONE) {
-        snprintf(err, errsz, "保存用户失败: %s", db_errmsg(db));
-        return -1;
-    }
+    if (!username_ok(username))
+        return err_set(err, ERR_INVALID, "username", "用户名须为2到32位字母、数字或 _ - .");
+    if (!r)
+        return err_set(err, ERR_INVALID, "role", "未知角色 %s（可选: admin auditor street community grid viewer）",
+                       role_name_s ? role_name_s : "");
+    if (org_get_by_code(db, org_code ? org_code : "", &unit) != 0)
+        return err_set(err, ERR_INVALID, "org_unit_id", "单位编码 %s 不存在", org_code ? org_code : "");
+    if (!role_fits_unit(r, unit.kind))
+        return err_set(err, ERR_INVALID, "role", "%s不能以%s为管辖范围", role_label(r), org_kind_label(unit.kind));
+    if ((weak = password_problem(password)) != NULL)
+        return err_set(err, ERR_INVALID, "password", "%s", weak);
+    if (password_hash(password, hash) != 0)
+        return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
+    int rc = db_exec_args(db, SQL_INSERT, DB_TEXT(username),
+                          DB_TEXT(display_name && *display_name ? display_name : username), DB_TEXT(role_name(r)),
+                          DB_INT(unit.id), DB_TEXT(hash), DB_TEXT(db_now(now)), DB_TEXT(now));
+    if (rc == DB_CONSTRAINT)
+        return err_set(err, ERR_CONFLICT, "username", "用户名 %s 已存在", username);
+    if (rc != DB_DONE)
+        return err_set(err, ERR_DB, NULL, "保存用户失败: %s", db_errmsg(db));
     return db_last_insert_id(db);
 }
 
-int user_set_password(db_conn *db, const char *username, const char *password, char *err, size_t errsz)
+int user_set_password(db_conn *db, const char *username, const char *password, ms_err *err)
 {
     char hash[128], now[20];
     const char *weak = password_problem(password);
-    if (weak) {
-        snprintf(err, errsz, "%s", weak);
-        return -1;
-    }
-    if (password_hash(password, hash) != 0) {
-        snprintf(err, errsz, "密码加密失败（内存不足）");
-        return -1;
-    }
-    db_stmt *s = db_prepare(db, SQL_SET_PASSWORD);
-    if (!s) {
-        snprintf(err, errsz, "数据库错误");
-        return -1;
-    }
-    db_bind_text(s, 1, hash);
-    db_bind_text(s, 2, db_now(now));
-    db_bind_text(s, 3, username);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    if (rc != DB_DONE || db_changes(db) != 1) {
-        snprintf(err, errsz, "用户 %s 不存在", username);
-        return -1;
-    }
+    if (weak)
+        return err_set(err, ERR_INVALID, "password", "%s", weak);
+    if (password_hash(password, hash) != 0)
+        return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
+    if (db_exec_args(db, SQL_SET_PASSWORD, DB_TEXT(hash), DB_TEXT(db_now(now)), DB_TEXT(username)) != DB_DONE)
+        return err_db(err);
+    if (db_changes(db) != 1)
+        return err_set(err, ERR_NOT_FOUND, "username", "用户 %s 不存在", username);
     return 0;
 }
 
-int user_load_ctx(db_conn *db, int64_t user_id, user_ctx *out)
+int user_load_ctx(db_conn *db, int64_t user_id, actor *out)
 {
     int rc = -1;
-    db_stmt *s = db_prepare(db, SQL_LOAD_CTX);
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, user_id);
+    db_stmt *s = db_query(db, SQL_LOAD_CTX, DB_INT(user_id));
     if (db_step(s) == DB_ROW) {
         memset(out, 0, sizeof *out);
         out->id = db_col_int(s, 0);
@@ -236,8 +161,38 @@ int user_print_list(db_conn *db, FILE *out)
     return 0;
 }
 
-int user_scope_contains(const user_ctx *u, const char *path)
+void user_from_row(db_stmt *s, user_account *u)
 {
-    size_t n = strlen(u->scope_path);
-    return n > 0 && path && strncmp(u->scope_path, path, n) == 0;
+    u->id = db_col_int(s, 0);
+    snprintf(u->username, sizeof u->username, "%s", db_col_text(s, 1));
+    snprintf(u->display_name, sizeof u->display_name, "%s", db_col_text(s, 2));
+    u->role = role_from_name(db_col_text(s, 3));
+    u->org_unit_id = db_col_int(s, 4);
+    snprintf(u->org_code, sizeof u->org_code, "%s", db_col_text(s, 5));
+    snprintf(u->org_name, sizeof u->org_name, "%s", db_col_text(s, 6));
+    snprintf(u->org_kind, sizeof u->org_kind, "%s", db_col_text(s, 7));
+    snprintf(u->org_path, sizeof u->org_path, "%s", db_col_text(s, 8));
+    u->disabled = db_col_int(s, 9) != 0;
+    u->locked_until = db_col_int(s, 10);
+    u->failed_logins = db_col_int(s, 11);
+    snprintf(u->created_at, sizeof u->created_at, "%s", db_col_text(s, 12));
+    snprintf(u->updated_at, sizeof u->updated_at, "%s", db_col_text(s, 13));
+}
+
+int user_get(db_conn *db, int64_t id, user_account *out)
+{
+    db_stmt *s = db_query(db, SQL_GET, DB_INT(id));
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        user_from_row(s, out);
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+int user_update(db_conn *db, int64_t id, const char *display_name, int disabled, ms_err *err)
+{
+    char now[20];
+    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(display_name), DB_INT(disabled), DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
+        return err_db(err);
+    return 0;
 }

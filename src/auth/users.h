@@ -7,38 +7,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/actor.h"
+#include "core/err.h"
 #include "storage/db.h"
-
-typedef enum role {
-    ROLE_ADMIN     = 1 << 0,  /* 系统管理员: everything in scope, accounts */
-    ROLE_AUDITOR   = 1 << 1,  /* 审计员: reads the audit log only */
-    ROLE_STREET    = 1 << 2,  /* 街道工作人员 */
-    ROLE_COMMUNITY = 1 << 3,  /* 社区工作人员 */
-    ROLE_GRID      = 1 << 4,  /* 网格员 */
-    ROLE_VIEWER    = 1 << 5   /* 部门只读 */
-} role;
-
-#define ROLES_ALL      (ROLE_ADMIN | ROLE_AUDITOR | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
-#define ROLES_REGISTRY_READ  (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
-#define ROLES_REGISTRY_WRITE (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
-/* Who may ask for full (unmasked) ID numbers; each view is audited. */
-#define ROLES_FULL_ID        (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
-
-/* The authenticated caller, as handlers see it. */
-typedef struct user_ctx {
-    int64_t id;
-    char username[64];
-    char display_name[128];
-    role role;
-    int64_t org_unit_id;
-    char scope_path[256];     /* org_unit.path of the user's unit: "/1/4/" */
-    char scope_name[128];
-} user_ctx;
-
-/* "admin" -> ROLE_ADMIN; 0 when unknown. */
-role role_from_name(const char *name);
-const char *role_name(role r);        /* "admin" */
-const char *role_label(role r);       /* "系统管理员" */
 
 /* Minimum password rules: 8..128 bytes, not all one class of
  * character. Returns NULL when acceptable, else a Chinese message. */
@@ -50,21 +21,47 @@ int password_hash(const char *pw, char out[static 128]);
 int password_verify(const char *hash, const char *pw);  /* 1 match, 0 not */
 
 /* Creates a user whose scope is org unit `org_code`. Returns the new id,
- * or -1 with a Chinese message in err (duplicate name, unknown unit,
+ * or -1 with *err naming the field (duplicate name, unknown unit,
  * weak password, role/unit mismatch such as a grid worker not on a grid). */
 int64_t user_create(db_conn *db, const char *username, const char *display_name,
-                    const char *role_name_s, const char *org_code, const char *password,
-                    char *err, size_t errsz);
-int user_set_password(db_conn *db, const char *username, const char *password, char *err, size_t errsz);
+                    const char *role_name_s, const char *org_code, const char *password, ms_err *err);
+/* Sets a new password (and clears the lockout). 0, or -1 with *err. */
+int user_set_password(db_conn *db, const char *username, const char *password, ms_err *err);
+
+/* An account as the admin pages show it. */
+typedef struct user_account {
+    int64_t id;
+    char username[64];
+    char display_name[208];
+    role role;
+    int64_t org_unit_id;
+    char org_code[64], org_name[128], org_kind[16], org_path[256];
+    int disabled;
+    int64_t locked_until;          /* unix time; past = not locked */
+    int64_t failed_logins;
+    char created_at[20], updated_at[20];
+} user_account;
+
+/* The one SELECT list for accounts (callers append WHERE …), its COUNT,
+ * and the row reader. */
+#define USER_SELECT                                                                             \
+    "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.code, o.name, o.kind,"  \
+    " o.path, u.disabled, u.locked_until, u.failed_logins, u.created_at, u.updated_at"          \
+    " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
+#define USER_COUNT "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
+void user_from_row(db_stmt *s, user_account *out);
+
+/* Loads account `id`: 0 found, 1 absent, -1 database error. */
+int user_get(db_conn *db, int64_t id, user_account *out);
+
+/* Sets the display name and the disabled flag. 0 or -1 with *err. */
+int user_update(db_conn *db, int64_t id, const char *display_name, int disabled, ms_err *err);
 
 /* Loads the caller context of a user id. Returns 0, or -1 when the user
  * does not exist or is disabled. */
-int user_load_ctx(db_conn *db, int64_t user_id, user_ctx *out);
+int user_load_ctx(db_conn *db, int64_t user_id, actor *out);
 
 /* Prints every account (username, role, unit, locked/disabled) as a table. */
 int user_print_list(db_conn *db, FILE *out);
-
-/* 1 when org path `path` lies inside the user's scope (prefix match). */
-int user_scope_contains(const user_ctx *u, const char *path);
 
 #endif

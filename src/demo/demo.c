@@ -881,7 +881,7 @@ static int insert_household(demo_ctx *c, const grid_info *g, int64_t building_id
 {
     rng *r = &c->r;
     char code[64], registered[256];
-    field_error fe;
+    ms_err fe;
     int64_t hid = 0, rid = 0, head_id = 0;
 
     /* ID numbers, real ages, names and phones. */
@@ -1031,7 +1031,8 @@ static void swap_streams(demo_ctx *c)
 static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
 {
     rng *r = &c->r;
-    char err[256], name[64], phone[12], code[64];
+    char name[64], phone[12], code[64];
+    ms_err oerr;
     building_plan b[20];
     long per_building[20];
     swap_streams(c);   /* the grid's buildings come from the tree stream */
@@ -1067,9 +1068,9 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
         adult_name(c, name, sizeof name, 40, 72);
         if (make_phone(c, phone) != 0)
             return -1;
-        b[i].id = org_create(c->db, g->id, "building", code, b[i].name, name, phone, err, sizeof err);
+        b[i].id = org_create(c->db, g->id, "building", code, b[i].name, name, phone, &oerr);
         if (b[i].id < 0)
-            return failf(c, "创建楼栋 %s 失败：%s", code, err);
+            return failf(c, "创建楼栋 %s 失败：%s", code, oerr.message);
         c->sum->buildings++;
         b[i].units = 1 + pick_weighted(r, UNIT_W, 4);
     }
@@ -1115,7 +1116,8 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
 static int build_tree(demo_ctx *c, long households)
 {
     rng *r = &c->r;
-    char err[256], name[64], phone[12], code[32], gname[32];
+    char name[64], phone[12], code[32], gname[32];
+    ms_err oerr;
     int64_t street, community;
     grid_info g;
     double weights[131], wsum = 0;
@@ -1125,9 +1127,9 @@ static int build_tree(demo_ctx *c, long households)
     adult_name(c, name, sizeof name, 40, 55);
     if (make_phone(c, phone) != 0)
         return -1;
-    street = org_create(c->db, 0, "street", DEMO_STREET_CODE, "丹阳街道", name, phone, err, sizeof err);
+    street = org_create(c->db, 0, "street", DEMO_STREET_CODE, "丹阳街道", name, phone, &oerr);
     if (street < 0)
-        return failf(c, "创建街道失败：%s", err);
+        return failf(c, "创建街道失败：%s", oerr.message);
 
     /* Households per grid: about equal, within ±15%. */
     for (int i = 0; i < 131; i++)
@@ -1145,9 +1147,9 @@ static int build_tree(demo_ctx *c, long households)
         adult_name(c, name, sizeof name, 35, 55);
         if (make_phone(c, phone) != 0)
             return -1;
-        community = org_create(c->db, street, "community", code, dc->name, name, phone, err, sizeof err);
+        community = org_create(c->db, street, "community", code, dc->name, name, phone, &oerr);
         if (community < 0)
-            return failf(c, "创建社区 %s 失败：%s", dc->name, err);
+            return failf(c, "创建社区 %s 失败：%s", dc->name, oerr.message);
         c->sum->communities++;
         int ngrids = ci == N_COMMUNITIES - 1 ? 3 : 4;   /* 32 × 4 + 3 = 131 */
         for (int j = 0; j < ngrids; j++, gi++) {
@@ -1160,9 +1162,9 @@ static int build_tree(demo_ctx *c, long households)
             adult_name(c, name, sizeof name, 25, 50);
             if (make_phone(c, phone) != 0)
                 return -1;
-            g.id = org_create(c->db, community, "grid", g.code, gname, name, phone, err, sizeof err);
+            g.id = org_create(c->db, community, "grid", g.code, gname, name, phone, &oerr);
             if (g.id < 0)
-                return failf(c, "创建网格 %s 失败：%s", g.code, err);
+                return failf(c, "创建网格 %s 失败：%s", g.code, oerr.message);
             c->sum->grids++;
             swap_streams(c);
             if (build_grid(c, &g, per_grid[gi]) != 0)
@@ -1328,11 +1330,11 @@ int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
         return -1;
     }
     for (int i = 0; i < N; i++) {
-        char e[256];
+        ms_err e;
         if (user_create(db, ACCOUNTS[i].username, display[i], ACCOUNTS[i].role, ACCOUNTS[i].code,
-                        DEMO_PASSWORD, e, sizeof e) < 0) {
+                        DEMO_PASSWORD, &e) < 0) {
             db_rollback(db);
-            snprintf(err, errsz, "创建账号 %s 失败：%s", ACCOUNTS[i].username, e);
+            snprintf(err, errsz, "创建账号 %s 失败：%s", ACCOUNTS[i].username, e.message);
             return -1;
         }
     }

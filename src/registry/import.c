@@ -16,8 +16,9 @@
  * VALID_ONLY commits in batches (see batch_due), each commit with its
  * own audit row. */
 #include "registry/import.h"
+#include "core/audit.h"
 #include "registry/registry.h"
-#include "server/audit.h"
+#include "registry/resident.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -31,7 +32,7 @@
 static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
-    "SELECT id, grid_id, head_resident_id IS NOT NULL, status = 'active' FROM household WHERE code = ?";
+    "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
 static const char *const SQL_SAVEPOINT = "SAVEPOINT import_row";
 static const char *const SQL_RELEASE = "RELEASE import_row";
 static const char *const SQL_ROLLBACK_TO = "ROLLBACK TO import_row";
@@ -279,7 +280,7 @@ static void idset_free(idset *s)
 /* ---- importer state ----------------------------------------------------- */
 
 enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8 };
-enum { HH_HAS_HEAD = 1, HH_ACTIVE = 2 };
+enum { HH_ACTIVE = 2 };
 
 typedef struct importer {
     db_conn *db;
@@ -603,7 +604,7 @@ static int convert_resident(importer *im, row *r)
     static const char *const HUKOU_ALIASES[][2] = {{"非农业", "城镇"}, {"非农", "城镇"}, {"农业", "农村"},
                                                    {NULL, NULL}};
     resident_input *in = &r->in;
-    field_error fe;
+    ms_err fe;
 
     in->name = r->v[F_NAME];
     in->id_number = idcard_normalize(r->v[F_ID_NUMBER] ? r->v[F_ID_NUMBER] : "", r->idn);
@@ -699,8 +700,7 @@ static int household_lookup(importer *im, const char *code, hh_ref *out)
     int rc = db_step(s);
     if (rc == DB_ROW) {
         *out = (hh_ref){db_col_int(s, 0), db_col_int(s, 1), 0, 0};
-        if (db_col_int(s, 2)) out->flags |= HH_HAS_HEAD;
-        if (db_col_int(s, 3)) out->flags |= HH_ACTIVE;
+        if (db_col_int(s, 2)) out->flags |= HH_ACTIVE;
     }
     db_reset(s);
     if (rc == DB_ROW) {
@@ -747,7 +747,7 @@ static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
             return row_error(im, r->line, "household_code", "户编号“%s”对应的户已注销，不能再导入成员", hcode);
         return 0;
     }
-    field_error fe;
+    ms_err fe;
     *hh = (hh_ref){0, g.id, HH_ACTIVE, 1};
     *hin = (household_input){.code = hcode, .grid_id = g.id, .building_id = building_id, .address = r->v[F_ADDRESS]};
     if (!hin->address)
@@ -777,6 +777,7 @@ static int write_row(importer *im, row *r, const household_input *hin, hh_ref *h
 {
     int is_head = r->in.relation && strcmp(r->in.relation, "户主") == 0;
     const char *field = NULL;          /* the row's fault, when it is the row's */
+    ms_err herr;
     int64_t rid = 0;
     int rc;
     if (step_reset(im->sp_begin) != DB_DONE)
@@ -793,16 +794,15 @@ static int write_row(importer *im, row *r, const household_input *hin, hh_ref *h
     rc = registry_insert_resident(im->w, hh->id, hh->grid_id, &r->in, &rid);
     if (rc == DB_CONSTRAINT)
         field = "id_number";
-    /* Checked after the insert, so that a row imported twice reports its
-     * registered ID number rather than the head it also duplicates. */
-    if (rc == DB_DONE && is_head && (hh->flags & HH_HAS_HEAD)) {
-        field = "relation";
-        rc = DB_CONSTRAINT;
-    }
     if (rc == DB_DONE)
         rc = registry_log_event(im->w, "resident", rid, "created", im->o->user_id, NOTE_IMPORT);
-    if (rc == DB_DONE && is_head)
-        rc = registry_set_household_head(im->w, hh->id, rid);
+    /* The head rule the API uses too; checked after the insert, so that a
+     * row imported twice reports its registered ID number rather than
+     * the head it also duplicates. */
+    if (rc == DB_DONE && is_head && resident_head_rule(im->db, hh->id, rid, NULL, r->in.relation, &herr) != 0) {
+        field = herr.kind == ERR_INVALID ? "relation" : NULL;
+        rc = DB_CONSTRAINT;
+    }
     if (rc != DB_DONE)
         goto undo;
     if (step_reset(im->sp_release) != DB_DONE)
@@ -831,8 +831,6 @@ static void row_written(importer *im, const row *r, const hh_ref *hh)
     e->id = hh->id;
     e->ref = hh->grid_id;
     e->flags = hh->flags | HH_ACTIVE;
-    if (r->in.relation && strcmp(r->in.relation, "户主") == 0)
-        e->flags |= HH_HAS_HEAD;
     idset_add(&im->ids, id_key(r->in.id_number), (uint32_t)r->line);
     im->batch_imported++;
     if (hh->is_new)
@@ -1184,8 +1182,6 @@ long export_residents_write(db_conn *db, const export_filter *f,
     strbuf out = STRBUF_INIT;
     long n = -1;
     db_stmt *s = db_prepare(db, SQL_EXPORT);
-    if (!s)
-        goto cleanup;
     db_bind_text(s, 1, f->scope_path ? f->scope_path : "");
     db_bind_int(s, 2, f->building_id > 0 ? f->building_id : 0);
     db_bind_int(s, 3, f->building_id > 0 ? f->building_id : 0);

@@ -3,8 +3,8 @@
  * engine and the export row format are import.c's; this file only maps
  * query parameters, scope and roles onto them and audits the export. */
 #include "registry/import.h"
-#include "server/handlers.h"
-#include "server/scope.h"
+#include "registry/registry_api.h"
+#include "server/write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,14 +58,20 @@ static void rejected_message(const import_report *rep, char *out, size_t outsz)
              rep->error_rows, (long long)json_integer_value(json_object_get(first, "row")), msg ? msg : "");
 }
 
-int api_import_residents(request *rq, response *rs)
+/* POST /api/v1/import/residents — roles: registry writers; body: the
+ * CSV file itself (up to 64 MiB, UTF-8 or GBK).
+ * Query: mode (all|valid), encoding (auto|utf-8|gbk), mapping
+ * ("表头=field,…"). Only grids in the caller's scope are accepted.
+ * Reply: the import report. Errors: 400 with the report (bad rows in
+ * all-or-nothing mode, bad header); 503 database busy. */
+static int import_residents_csv(request *rq, response *rs)
 {
     import_options o;
     import_report rep;
     char err[256], msg[768];
     memset(&o, 0, sizeof o);
     if (parse_mode(rq, rs, &o.mode) != 0 || parse_encoding(rq, rs, &o.enc) != 0)
-        return 0;
+        return -1;
     if (rq->body_len == 0)
         return reply_bad_request(rs, NULL, "请在请求内容中上传 CSV 文件");
     csvr *in = csvr_open_memory(rq->body, rq->body_len, o.enc, err, sizeof err);
@@ -107,29 +113,19 @@ static int strbuf_sink(const char *data, size_t len, void *ctx)
     return 0;
 }
 
-static int audit_export(request *rq, response *rs, const org_unit *unit, long n, int full_id)
-{
-    char detail[320];
-    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s", unit->name, unit->code, n,
-             full_id ? "是" : "否");
-    if (begin_write(rq, rs) != 0)
-        return -1;
-    if (audit_request(rq, "export", "resident", 0, unit->path, NULL, NULL, detail) != 0) {
-        db_rollback(rq->db);
-        return reply_internal(rs), -1;
-    }
-    return commit_write(rq, rs);
-}
-
-int api_export_residents(request *rq, response *rs)
+/* GET /api/v1/export/residents — roles: admin, street, community, grid.
+ * Query: org_unit_id (default own unit), full_id=1 (roles with the
+ * right). Reply: CSV (UTF-8 with BOM) that the import reads back; the
+ * export is audited. Errors: 403 full_id without the right; 404 unit. */
+static int export_residents_csv_route(request *rq, response *rs)
 {
     org_unit unit;
     strbuf out = STRBUF_INIT;
     int full_id = req_query_flag(rq, "full_id");
     if (full_id && !(rq->user.role & ROLES_FULL_ID))
         return reply_forbidden(rs, "您的角色无权导出完整身份证号");
-    if (scope_unit_param(rq, rs, "org_unit_id", &unit) != 0)
-        return 0;
+    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
+        return -1;
     /* A building is not on its residents' grid path: filter by building
      * id, still bounded by the caller's own scope. */
     int is_building = strcmp(unit.kind, "building") == 0;
@@ -140,12 +136,27 @@ int api_export_residents(request *rq, response *rs)
         sb_free(&out);
         return reply_internal(rs);
     }
-    if (audit_export(rq, rs, &unit, n, full_id) != 0) {
+    char detail[320];
+    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s", unit.name, unit.code, n,
+             full_id ? "是" : "否");
+    if (write_begin_or_reply(rq, rs) != 0 ||
+        write_commit_only_or_reply(rq, rs, &(audit_entry){.action = "export", .entity = "resident",
+                                                          .org_path = unit.path, .detail = detail}) != 0) {
         sb_free(&out);
-        return 0;
+        return -1;
     }
     size_t len = out.len;
     reply_raw(rs, 200, "text/csv; charset=utf-8", sb_detach(&out), len);
     snprintf(rs->content_disposition, sizeof rs->content_disposition, "attachment; filename=\"residents.csv\"");
     return 0;
 }
+
+#define IMPORT_MAX_BODY (64u << 20)
+
+const route import_routes[] = {
+    {.method = "POST", .pattern = "/api/v1/import/residents", .handler = import_residents_csv,
+     .roles = ROLES_REGISTRY_WRITE, .max_body = IMPORT_MAX_BODY, .raw_body = 1},
+    {.method = "GET",  .pattern = "/api/v1/export/residents", .handler = export_residents_csv_route,
+     .roles = ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID},
+    {0}
+};

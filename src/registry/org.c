@@ -2,16 +2,39 @@
 #include "registry/org.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const SQL_INSERT =
     "INSERT INTO org_unit(parent_id, kind, code, name, path, leader_name, leader_phone, created_at, updated_at)"
     " VALUES (?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_SET_PATH = "UPDATE org_unit SET path = ? WHERE id = ?";
-static const char *const SQL_SELECT =
-    "SELECT id, COALESCE(parent_id,0), kind, code, name, path, COALESCE(leader_name,''), COALESCE(leader_phone,'')"
-    " FROM org_unit";
+#define ORG_COLUMNS "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone, c.notes"
+static const char *const SQL_GET = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.id = ?";
+static const char *const SQL_GET_BY_CODE = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.code = ?";
 static const char *const SQL_STREET_EXISTS = "SELECT 1 FROM org_unit WHERE kind = 'street'";
+static const char *const SQL_UPDATE =
+    "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone = ?, notes = ?, updated_at = ? WHERE id = ?";
+/* Units with counts of child units, households and active residents in
+ * each one's subtree (grouped by grid, then summed). */
+#define SQL_COUNTED(where)                                                                          \
+    "WITH grid_counts AS ("                                                                         \
+    "  SELECT g.path AS path,"                                                                      \
+    "   (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active') AS hh,"   \
+    "   (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active') AS res"    \
+    "  FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%')"                             \
+    " SELECT " ORG_COLUMNS ","                                                                     \
+    "  (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"                                 \
+    "  (SELECT COALESCE(SUM(hh),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)," \
+    "  (SELECT COALESCE(SUM(res),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)" \
+    " FROM org_unit c WHERE " where " ORDER BY c.code"
+static const char *const SQL_CHILDREN_OF = SQL_COUNTED("c.parent_id = ?");
+static const char *const SQL_UNIT_COUNTED = SQL_COUNTED("c.id = ?");
+/* Buildings are below grids: count their households and residents directly. */
+static const char *const SQL_BUILDING_COUNTS =
+    "SELECT (SELECT COUNT(*) FROM household WHERE building_id = ? AND status = 'active'),"
+    " (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
+    "  WHERE h.building_id = ? AND r.status = 'active')";
 
 const char *org_child_kind(const char *parent_kind)
 {
@@ -35,10 +58,9 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
     snprintf(dst, dstsz, "%s", src ? src : "");
 }
 
-static int load_one(db_stmt *s, org_unit *out)
+void org_from_row(db_stmt *s, org_unit *out)
 {
-    if (!s || db_step(s) != DB_ROW)
-        return -1;
+    memset(out, 0, sizeof *out);
     out->id = db_col_int(s, 0);
     out->parent_id = db_col_int(s, 1);
     copy_str(out->kind, sizeof out->kind, db_col_text(s, 2));
@@ -47,122 +69,129 @@ static int load_one(db_stmt *s, org_unit *out)
     copy_str(out->path, sizeof out->path, db_col_text(s, 5));
     copy_str(out->leader_name, sizeof out->leader_name, db_col_text(s, 6));
     copy_str(out->leader_phone, sizeof out->leader_phone, db_col_text(s, 7));
-    return 0;
+    copy_str(out->notes, sizeof out->notes, db_col_text(s, 8));
+}
+
+static int load_one(db_stmt *s, org_unit *out)
+{
+    int rc = db_step(s) == DB_ROW ? 0 : -1;
+    if (rc == 0)
+        org_from_row(s, out);
+    db_finalize(s);
+    return rc;
 }
 
 int org_get(db_conn *db, int64_t id, org_unit *out)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql, "%s WHERE id = ?", SQL_SELECT);
-    db_stmt *s = db_prepare(db, sql);
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, id);
-    int rc = load_one(s, out);
-    db_finalize(s);
-    return rc;
+    return load_one(db_query(db, SQL_GET, DB_INT(id)), out);
 }
 
 int org_get_by_code(db_conn *db, const char *code, org_unit *out)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql, "%s WHERE code = ?", SQL_SELECT);
-    db_stmt *s = db_prepare(db, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, code);
-    int rc = load_one(s, out);
-    db_finalize(s);
-    return rc;
-}
-
-static int street_exists(db_conn *db)
-{
-    db_stmt *s = db_prepare(db, SQL_STREET_EXISTS);
-    int found = s && db_step(s) == DB_ROW;
-    db_finalize(s);
-    return found;
+    return load_one(db_query(db, SQL_GET_BY_CODE, DB_TEXT(code)), out);
 }
 
 /* Checks the parent and the kind; fills *parent (zeroed for the street). */
-static int check_placement(db_conn *db, int64_t parent_id, const char *kind, org_unit *parent,
-                           char *err, size_t errsz)
+static int check_placement(db_conn *db, int64_t parent_id, const char *kind, org_unit *parent, ms_err *err)
 {
     memset(parent, 0, sizeof *parent);
     if (parent_id == 0) {
-        if (strcmp(kind, "street") != 0) {
-            snprintf(err, errsz, "只有街道可以没有上级单位");
-            return -1;
-        }
-        if (street_exists(db)) {
-            snprintf(err, errsz, "街道已存在，一个系统只管理一个街道");
-            return -1;
-        }
+        if (strcmp(kind, "street") != 0)
+            return err_set(err, ERR_INVALID, "parent_id", "只有街道可以没有上级单位");
+        if (db_exists(db, SQL_STREET_EXISTS))
+            return err_set(err, ERR_CONFLICT, "parent_id", "街道已存在，一个系统只管理一个街道");
         return 0;
     }
-    if (org_get(db, parent_id, parent) != 0) {
-        snprintf(err, errsz, "上级单位不存在");
-        return -1;
-    }
+    if (org_get(db, parent_id, parent) != 0)
+        return err_set(err, ERR_NOT_FOUND, "parent_id", "上级单位不存在");
     const char *want = org_child_kind(parent->kind);
-    if (!want) {
-        snprintf(err, errsz, "楼栋下不能再设下级单位");
-        return -1;
-    }
-    if (strcmp(kind, want) != 0) {
-        snprintf(err, errsz, "%s下只能设%s", org_kind_label(parent->kind), org_kind_label(want));
-        return -1;
-    }
+    if (!want)
+        return err_set(err, ERR_INVALID, "parent_id", "楼栋下不能再设下级单位");
+    if (strcmp(kind, want) != 0)
+        return err_set(err, ERR_INVALID, "parent_id", "%s下只能设%s", org_kind_label(parent->kind), org_kind_label(want));
     return 0;
 }
 
 int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char *code,
-                   const char *name, const char *leader_name, const char *leader_phone,
-                   char *err, size_t errsz)
+                   const char *name, const char *leader_name, const char *leader_phone, ms_err *err)
 {
     org_unit parent;
     char now[20], path[300];
-    int64_t id = -1;
-    db_stmt *s = NULL;
 
-    if (check_placement(db, parent_id, kind, &parent, err, errsz) != 0)
+    if (check_placement(db, parent_id, kind, &parent, err) != 0)
         return -1;
     /* Insert with a temporary unique path, then set the real one from the id. */
     snprintf(path, sizeof path, "tmp:%s", code);
-    s = db_prepare(db, SQL_INSERT);
-    if (!s)
-        goto fail;
-    if (parent_id) db_bind_int(s, 1, parent_id); else db_bind_null(s, 1);
-    db_bind_text(s, 2, kind);
-    db_bind_text(s, 3, code);
-    db_bind_text(s, 4, name);
-    db_bind_text(s, 5, path);
-    db_bind_text(s, 6, leader_name && *leader_name ? leader_name : NULL);
-    db_bind_text(s, 7, leader_phone && *leader_phone ? leader_phone : NULL);
-    db_bind_text(s, 8, db_now(now));
-    db_bind_text(s, 9, now);
-    int rc = db_step_done(s);
+    int rc = db_exec_args(db, SQL_INSERT, DB_ID(parent_id), DB_TEXT(kind), DB_TEXT(code), DB_TEXT(name),
+                          DB_TEXT(path), DB_OPT_TEXT(leader_name), DB_OPT_TEXT(leader_phone),
+                          DB_TEXT(db_now(now)), DB_TEXT(now));
+    if (rc == DB_CONSTRAINT)
+        return err_set(err, ERR_CONFLICT, "code", "编码 %s 已被使用", code);
+    if (rc != DB_DONE)
+        return err_set(err, ERR_DB, NULL, "保存单位失败: %s", db_errmsg(db));
+    int64_t id = db_last_insert_id(db);
+    snprintf(path, sizeof path, "%s%lld/", parent_id ? parent.path : "/", (long long)id);
+    if (db_exec_args(db, SQL_SET_PATH, DB_TEXT(path), DB_INT(id)) != DB_DONE)
+        return err_set(err, ERR_DB, NULL, "保存单位失败: %s", db_errmsg(db));
+    return id;
+}
+
+int org_update(db_conn *db, const org_unit *u, ms_err *err)
+{
+    char now[20];
+    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(u->name), DB_OPT_TEXT(u->leader_name), DB_OPT_TEXT(u->leader_phone),
+                     DB_OPT_TEXT(u->notes), DB_TEXT(db_now(now)), DB_INT(u->id)) != DB_DONE)
+        return err_db(err);
+    return 0;
+}
+
+int org_count_building(db_conn *db, int64_t building_id, int64_t *households, int64_t *residents)
+{
+    db_stmt *s = db_query(db, SQL_BUILDING_COUNTS, DB_INT(building_id), DB_INT(building_id));
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *households = db_col_int(s, 0);
+        *residents = db_col_int(s, 1);
+    }
     db_finalize(s);
-    s = NULL;
-    if (rc == DB_CONSTRAINT) {
-        snprintf(err, errsz, "编码 %s 已被使用", code);
+    return rc == DB_ROW ? 0 : -1;
+}
+
+int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int64_t unit_id,
+                     org_unit_counted **out, size_t *n)
+{
+    size_t cap = 16;
+    int rc;
+    *n = 0;
+    *out = malloc(cap * sizeof **out);
+    if (!*out)
+        return -1;
+    db_stmt *s = parent_id ? db_query(db, SQL_CHILDREN_OF, DB_TEXT(scope_path), DB_INT(parent_id))
+                           : db_query(db, SQL_UNIT_COUNTED, DB_TEXT(scope_path), DB_INT(unit_id));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            org_unit_counted *bigger = realloc(*out, (cap *= 2) * sizeof **out);
+            if (!bigger) {
+                rc = DB_ERROR;
+                break;
+            }
+            *out = bigger;
+        }
+        org_unit_counted *c = &(*out)[(*n)++];
+        org_from_row(s, &c->unit);
+        c->child_count = db_col_int(s, 9);
+        c->household_count = db_col_int(s, 10);
+        c->resident_count = db_col_int(s, 11);
+        if (strcmp(c->unit.kind, "building") == 0 &&
+            org_count_building(db, c->unit.id, &c->household_count, &c->resident_count) != 0)
+            rc = DB_ERROR;
+    }
+    db_finalize(s);
+    if (rc != DB_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
         return -1;
     }
-    if (rc != DB_DONE)
-        goto fail;
-    id = db_last_insert_id(db);
-    snprintf(path, sizeof path, "%s%lld/", parent_id ? parent.path : "/", (long long)id);
-    s = db_prepare(db, SQL_SET_PATH);
-    if (!s)
-        goto fail;
-    db_bind_text(s, 1, path);
-    db_bind_int(s, 2, id);
-    rc = db_step_done(s);
-    db_finalize(s);
-    if (rc != DB_DONE)
-        goto fail;
-    return id;
-fail:
-    snprintf(err, errsz, "保存单位失败: %s", db_errmsg(db));
-    return -1;
+    return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "core/err.h"
 #include "storage/db.h"
 
 typedef struct org_unit {
@@ -19,8 +20,15 @@ typedef struct org_unit {
     char name[128];
     char path[256];
     char leader_name[64];
-    char leader_phone[32];
+    char leader_phone[40];
+    char notes[2048];
 } org_unit;
+
+/* A unit with the counts shown in the tree. */
+typedef struct org_unit_counted {
+    org_unit unit;
+    int64_t child_count, household_count, resident_count;   /* active households and residents */
+} org_unit_counted;
 
 /* The kind a child of `parent_kind` must have ("community" under
  * "street" …); NULL when the parent cannot have children (building). */
@@ -28,14 +36,22 @@ const char *org_child_kind(const char *parent_kind);
 const char *org_kind_label(const char *kind);   /* "社区" … */
 
 /* Creates a unit; parent_id 0 creates the street (only one allowed).
- * Returns the id or -1 with a Chinese message in err. Caller owns the
- * transaction. */
+ * Returns the id or -1 with *err (409 on a used code, 400 on a wrong
+ * placement). Caller owns the transaction. */
 int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char *code,
-                   const char *name, const char *leader_name, const char *leader_phone,
-                   char *err, size_t errsz);
+                   const char *name, const char *leader_name, const char *leader_phone, ms_err *err);
+
+/* Stores u's name, leader and notes ("" = none). */
+int org_update(db_conn *db, const org_unit *u, ms_err *err);
 
 /* Loads by id / code: 0 found, -1 not found. */
 int org_get(db_conn *db, int64_t id, org_unit *out);
 int org_get_by_code(db_conn *db, const char *code, org_unit *out);
+
+/* The children of parent_id (or, with parent_id 0, the unit unit_id
+ * itself) with their counts, households and residents counted inside
+ * scope_path. A malloc'd array in *out (free() it). 0 or -1. */
+int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int64_t unit_id,
+                     org_unit_counted **out, size_t *n);
 
 #endif

@@ -1,35 +1,37 @@
 /* org_api.c — the /api/v1/org-units routes: browse the tree inside the
  * caller's scope with counts, create child units, edit names and
- * leaders. Owns the org_unit listing/count and UPDATE SQL. */
-#include "registry/org.h"
-#include "server/handlers.h"
-#include "server/scope.h"
+ * leaders; and the org-unit scope helpers of registry_api.h. The SQL and
+ * rules are org.c's. */
+#include "registry/registry_api.h"
+#include "server/write.h"
 #include "util/validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Children of a unit with counts of child units, households and active
- * residents in each child's subtree (grouped by grid, then summed). */
-static const char *const SQL_CHILDREN =
-    "WITH grid_counts AS ("
-    "  SELECT g.path AS path,"
-    "   (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active') AS hh,"
-    "   (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active') AS res"
-    "  FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%%')"
-    " SELECT c.id, c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone, COALESCE(c.parent_id, 0),"
-    "  (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"
-    "  (SELECT COALESCE(SUM(hh),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path),"
-    "  (SELECT COALESCE(SUM(res),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)"
-    " FROM org_unit c WHERE %s ORDER BY c.code";
-/* Buildings are below grids: count their households and residents directly. */
-static const char *const SQL_BUILDING_COUNTS =
-    "SELECT (SELECT COUNT(*) FROM household WHERE building_id = ? AND status = 'active'),"
-    " (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
-    "  WHERE h.building_id = ? AND r.status = 'active')";
-static const char *const SQL_UPDATE =
-    "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone = ?, notes = ?, updated_at = ? WHERE id = ?";
-static const char *const SQL_NOTES = "SELECT notes FROM org_unit WHERE id = ?";
+#define R_READ      ROLES_REGISTRY_READ
+#define R_WRITE     ROLES_REGISTRY_WRITE
+#define R_ORG_ADMIN (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY)
+
+/* ---- scope helpers ---------------------------------------------------------- */
+
+int org_unit_in_scope_or_reply(request *rq, response *rs, int64_t id, org_unit *out)
+{
+    if (org_get(rq->db, id, out) != 0 || !scope_contains(rq, out->path))
+        return reply_not_found(rs, "单位"), -1;
+    return 0;
+}
+
+int org_unit_param_or_reply(request *rq, response *rs, const char *param, org_unit *out)
+{
+    int64_t id;
+    if (req_query_int(rq, rs, param, rq->user.org_unit_id, 1, INT64_MAX, &id) < 0)
+        return -1;
+    return org_unit_in_scope_or_reply(rq, rs, id, out);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
 
 static json_t *unit_json(const org_unit *u)
 {
@@ -42,90 +44,59 @@ static json_t *unit_json(const org_unit *u)
     return j;
 }
 
-static void building_counts(db_conn *db, int64_t id, json_t *j)
-{
-    db_stmt *s = db_prepare(db, SQL_BUILDING_COUNTS);
-    if (!s)
-        return;
-    db_bind_int(s, 1, id);
-    db_bind_int(s, 2, id);
-    if (db_step(s) == DB_ROW) {
-        json_object_set_new(j, "household_count", json_integer(db_col_int(s, 0)));
-        json_object_set_new(j, "resident_count", json_integer(db_col_int(s, 1)));
-    }
-    db_finalize(s);
-}
+/* ---- read -------------------------------------------------------------------- */
 
-/* Lists units matched by `where` (bound to `arg`), counted inside `scope_path`. */
-static json_t *list_units(db_conn *db, const char *scope_path, const char *where, int64_t arg)
-{
-    char sql[2048];
-    snprintf(sql, sizeof sql, SQL_CHILDREN, where);
-    db_stmt *s = db_prepare(db, sql);
-    if (!s)
-        return NULL;
-    db_bind_text(s, 1, scope_path);
-    db_bind_int(s, 2, arg);
-    json_t *items = json_array();
-    while (db_step(s) == DB_ROW) {
-        org_unit u;
-        memset(&u, 0, sizeof u);
-        u.id = db_col_int(s, 0);
-        snprintf(u.kind, sizeof u.kind, "%s", db_col_text(s, 1));
-        snprintf(u.code, sizeof u.code, "%s", db_col_text(s, 2));
-        snprintf(u.name, sizeof u.name, "%s", db_col_text(s, 3));
-        snprintf(u.path, sizeof u.path, "%s", db_col_text(s, 4));
-        snprintf(u.leader_name, sizeof u.leader_name, "%s", db_col_text(s, 5));
-        snprintf(u.leader_phone, sizeof u.leader_phone, "%s", db_col_text(s, 6));
-        u.parent_id = db_col_int(s, 7);
-        json_t *j = unit_json(&u);
-        json_object_set_new(j, "child_count", json_integer(db_col_int(s, 8)));
-        json_object_set_new(j, "household_count", json_integer(db_col_int(s, 9)));
-        json_object_set_new(j, "resident_count", json_integer(db_col_int(s, 10)));
-        if (strcmp(u.kind, "building") == 0)
-            building_counts(db, u.id, j);
-        json_array_append_new(items, j);
-    }
-    db_finalize(s);
-    return items;
-}
-
-int api_org_list(request *rq, response *rs)
+/* GET /api/v1/org-units — roles: registry readers.
+ * Query: parent_id (optional; default: the caller's own unit itself).
+ * Reply: {items: [unit + child_count, household_count, resident_count]}.
+ * Errors: 400 parent_id malformed; 404 parent outside scope. */
+static int org_list(request *rq, response *rs)
 {
     org_unit parent;
+    org_unit_counted *units;
+    size_t n;
     int64_t parent_id;
     int has_parent = req_query_int(rq, rs, "parent_id", 0, 1, INT64_MAX, &parent_id);
     if (has_parent < 0)
-        return 0;
-    json_t *items;
-    if (has_parent) {
-        if (scope_unit(rq, rs, parent_id, &parent) != 0)
-            return 0;
-        items = list_units(rq->db, parent.path, "c.parent_id = ?", parent.id);
-    } else {
-        /* No parent: the caller's own unit, the root of what they may see. */
-        items = list_units(rq->db, rq->user.scope_path, "c.id = ?", rq->user.org_unit_id);
-    }
-    if (!items)
+        return -1;
+    if (has_parent && org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
+        return -1;
+    /* No parent: the caller's own unit, the root of what they may see. */
+    int rc = has_parent ? org_list_counted(rq->db, parent.path, parent.id, 0, &units, &n)
+                        : org_list_counted(rq->db, rq->user.scope_path, 0, rq->user.org_unit_id, &units, &n);
+    if (rc != 0)
         return reply_internal(rs);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = unit_json(&units[i].unit);
+        json_object_set_new(j, "child_count", json_integer(units[i].child_count));
+        json_object_set_new(j, "household_count", json_integer(units[i].household_count));
+        json_object_set_new(j, "resident_count", json_integer(units[i].resident_count));
+        json_array_append_new(items, j);
+    }
+    free(units);
     return reply_json(rs, 200, json_pack("{s:o}", "items", items));
 }
 
-int api_org_get(request *rq, response *rs)
+/* GET /api/v1/org-units/{id} — roles: registry readers.
+ * Reply: the unit with its ancestors inside the caller's scope (breadcrumb).
+ * Errors: 404 absent or outside scope. */
+static int org_get_one(request *rq, response *rs)
 {
     org_unit u, a;
-    if (scope_unit(rq, rs, rq->id, &u) != 0)
-        return 0;
+    if (org_unit_in_scope_or_reply(rq, rs, rq->id, &u) != 0)
+        return -1;
     json_t *j = unit_json(&u);
     json_t *ancestors = json_array();
-    /* Walk up while still inside the caller's scope (breadcrumb). */
     for (int64_t pid = u.parent_id; pid && org_get(rq->db, pid, &a) == 0 && scope_contains(rq, a.path); pid = a.parent_id)
         json_array_insert_new(ancestors, 0, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)a.id, "name", a.name, "kind", a.kind));
     json_object_set_new(j, "ancestors", ancestors);
     return reply_json(rs, 200, j);
 }
 
-static int check_leader(response *rs, const char *name, const char *phone, char canon[40])
+/* ---- write -------------------------------------------------------------------- */
+
+static int check_leader_or_reply(response *rs, const char *name, const char *phone, char canon[40])
 {
     if (name && *name && !person_name_is_valid(name))
         return reply_bad_request(rs, "leader_name", "负责人姓名无效"), -1;
@@ -135,7 +106,7 @@ static int check_leader(response *rs, const char *name, const char *phone, char 
     return 0;
 }
 
-static int check_code_name(response *rs, const char *code, const char *name)
+static int check_code_name_or_reply(response *rs, const char *code, const char *name)
 {
     long n = utf8_length(code);
     if (n < 1 || n > 40)
@@ -149,126 +120,96 @@ static int check_code_name(response *rs, const char *code, const char *name)
     return 0;
 }
 
-int api_org_create(request *rq, response *rs)
+/* POST /api/v1/org-units — roles: admin, street, community.
+ * Body: parent_id*, code*, name*, leader_name, leader_phone. The kind
+ * follows the parent (street → community → grid → building).
+ * Reply 201: the unit. Errors: 400 field; 404 parent outside scope;
+ * 409 code used. */
+static int org_create_unit(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"parent_id", "code", "name", "leader_name", "leader_phone", NULL};
     org_unit parent, created;
     const char *code, *name, *lname = NULL, *lphone = NULL;
-    char phone[40], err[256];
+    char phone[40];
     int64_t parent_id;
+    ms_err err;
 
     if (body_only(rq, rs, FIELDS) != 0)
-        return 0;
+        return -1;
     if (body_int(rq, rs, "parent_id", &parent_id) <= 0)
-        return rs->status ? 0 : reply_bad_request(rs, "parent_id", "缺少必填字段 parent_id");
+        return rs->status ? -1 : reply_bad_request(rs, "parent_id", "缺少必填字段 parent_id");
     if (body_str_required(rq, rs, "code", &code) < 0 || body_str_required(rq, rs, "name", &name) < 0 ||
         body_str(rq, rs, "leader_name", &lname) < 0 || body_str(rq, rs, "leader_phone", &lphone) < 0)
-        return 0;
-    if (check_code_name(rs, code, name) != 0 || check_leader(rs, lname, lphone, phone) != 0)
-        return 0;
-    if (scope_unit(rq, rs, parent_id, &parent) != 0)
-        return 0;
+        return -1;
+    if (check_code_name_or_reply(rs, code, name) != 0 || check_leader_or_reply(rs, lname, lphone, phone) != 0 ||
+        org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
+        return -1;
     const char *kind = org_child_kind(parent.kind);
     if (!kind)
         return reply_bad_request(rs, "parent_id", "楼栋下不能再设下级单位");
-    if (begin_write(rq, rs) != 0)
-        return 0;
-    int64_t id = org_create(rq->db, parent.id, kind, code, name, lname, phone[0] ? phone : NULL, err, sizeof err);
-    if (id < 0) {
-        db_rollback(rq->db);
-        int dup = strstr(err, "已被使用") != NULL;
-        return reply_error(rs, dup ? 409 : 400, dup ? "conflict" : "bad_request", dup ? "code" : NULL, "%s", err);
-    }
-    if (org_get(rq->db, id, &created) != 0) {
-        db_rollback(rq->db);
-        return reply_internal(rs);
-    }
-    json_t *after = unit_json(&created);
-    if (audit_request(rq, "create", "org_unit", id, created.path, NULL, after, NULL) != 0) {
-        db_rollback(rq->db);
-        json_decref(after);
-        return reply_internal(rs);
-    }
-    if (commit_write(rq, rs) != 0) {
-        json_decref(after);
-        return 0;
-    }
-    return reply_json(rs, 201, after);
-}
-
-static int load_notes(db_conn *db, int64_t id, char *out, size_t outsz)
-{
-    db_stmt *s = db_prepare(db, SQL_NOTES);
-    out[0] = '\0';
-    if (!s)
+    if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    db_bind_int(s, 1, id);
-    if (db_step(s) == DB_ROW)
-        snprintf(out, outsz, "%s", db_col_text(s, 0));
-    db_finalize(s);
-    return 0;
+    int64_t id = org_create(rq->db, parent.id, kind, code, name, lname, phone, &err);
+    if (id < 0)
+        return write_fail_or_reply(rq, rs, &err);
+    if (org_get(rq->db, id, &created) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    json_t *after = unit_json(&created);
+    return write_commit_or_reply(rq, rs, &(audit_entry){.action = "create", .entity = "org_unit", .entity_id = id,
+                                                        .org_path = created.path, .after = after}, 201, after);
 }
 
-/* Grid workers may only edit the buildings of their own grid. */
-static int may_edit_unit(request *rq, const org_unit *u)
-{
-    if (rq->user.role == ROLE_GRID)
-        return strcmp(u->kind, "building") == 0;
-    return 1;
-}
-
-int api_org_update(request *rq, response *rs)
+/* PATCH /api/v1/org-units/{id} — roles: registry writers (a grid worker
+ * only the buildings of their grid).
+ * Body: name, leader_name, leader_phone, notes (null or "" clears).
+ * Reply: the unit. Errors: 400 field; 403 grid worker on a non-building;
+ * 404 outside scope. */
+static int org_update_unit(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"name", "leader_name", "leader_phone", "notes", NULL};
     org_unit u, after_u;
     const char *name = NULL, *lname = NULL, *lphone = NULL, *notes = NULL;
-    char phone[40], old_notes[1024], now[20];
+    char phone[40];
+    ms_err err;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str(rq, rs, "name", &name) < 0 ||
         body_str(rq, rs, "leader_name", &lname) < 0 || body_str(rq, rs, "leader_phone", &lphone) < 0 ||
-        body_str(rq, rs, "notes", &notes) < 0)
-        return 0;
-    if (scope_unit(rq, rs, rq->id, &u) != 0)
-        return 0;
-    if (!may_edit_unit(rq, &u))
+        body_str(rq, rs, "notes", &notes) < 0 || org_unit_in_scope_or_reply(rq, rs, rq->id, &u) != 0)
+        return -1;
+    if (rq->user.role == ROLE_GRID && strcmp(u.kind, "building") != 0)
         return reply_forbidden(rs, "网格员只能修改本网格的楼栋信息");
-    if (name && check_code_name(rs, u.code, name) != 0)
-        return 0;
-    if (check_leader(rs, lname, lphone, phone) != 0)
-        return 0;
+    if ((name && check_code_name_or_reply(rs, u.code, name) != 0) || check_leader_or_reply(rs, lname, lphone, phone) != 0)
+        return -1;
     if (notes && (utf8_length(notes) < 0 || utf8_length(notes) > 500))
         return reply_bad_request(rs, "notes", "备注不能超过500字");
-    load_notes(rq->db, u.id, old_notes, sizeof old_notes);
-    json_t *before = unit_json(&u);
+    org_unit changed = u;
     json_t *body = rq->json;
-    if (begin_write(rq, rs) != 0) {
-        json_decref(before);
-        return 0;
-    }
-    db_stmt *s = db_prepare(rq->db, SQL_UPDATE);
-    int ok = s != NULL;
-    if (ok) {
-        db_bind_text(s, 1, name ? name : u.name);
-        db_bind_text(s, 2, json_object_get(body, "leader_name") ? (lname && *lname ? lname : NULL) : (u.leader_name[0] ? u.leader_name : NULL));
-        db_bind_text(s, 3, json_object_get(body, "leader_phone") ? (phone[0] ? phone : NULL) : (u.leader_phone[0] ? u.leader_phone : NULL));
-        db_bind_text(s, 4, json_object_get(body, "notes") ? notes : (old_notes[0] ? old_notes : NULL));
-        db_bind_text(s, 5, db_now(now));
-        db_bind_int(s, 6, u.id);
-        ok = db_step_done(s) == DB_DONE;
-        db_finalize(s);
-    }
-    json_t *after = NULL;
-    ok = ok && org_get(rq->db, u.id, &after_u) == 0 && (after = unit_json(&after_u)) != NULL &&
-         audit_request(rq, "update", "org_unit", u.id, u.path, before, after, NULL) == 0;
+    if (name)
+        snprintf(changed.name, sizeof changed.name, "%s", name);
+    if (json_object_get(body, "leader_name"))
+        snprintf(changed.leader_name, sizeof changed.leader_name, "%s", lname ? lname : "");
+    if (json_object_get(body, "leader_phone"))
+        snprintf(changed.leader_phone, sizeof changed.leader_phone, "%s", phone);
+    if (json_object_get(body, "notes"))
+        snprintf(changed.notes, sizeof changed.notes, "%s", notes ? notes : "");
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (org_update(rq->db, &changed, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
+    if (org_get(rq->db, u.id, &after_u) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    json_t *before = unit_json(&u), *after = unit_json(&after_u);
+    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "update", .entity = "org_unit", .entity_id = u.id,
+                                                          .org_path = u.path, .before = before, .after = after},
+                                   200, after);
     json_decref(before);
-    if (!ok) {
-        db_rollback(rq->db);
-        json_decref(after);
-        return reply_internal(rs);
-    }
-    if (commit_write(rq, rs) != 0) {
-        json_decref(after);
-        return 0;
-    }
-    return reply_json(rs, 200, after);
+    return rc;
 }
+
+const route org_routes[] = {
+    {.method = "GET",   .pattern = "/api/v1/org-units",      .handler = org_list,        .roles = R_READ},
+    {.method = "POST",  .pattern = "/api/v1/org-units",      .handler = org_create_unit, .roles = R_ORG_ADMIN},
+    {.method = "GET",   .pattern = "/api/v1/org-units/{id}", .handler = org_get_one,     .roles = R_READ},
+    {.method = "PATCH", .pattern = "/api/v1/org-units/{id}", .handler = org_update_unit, .roles = R_WRITE},
+    {0}
+};

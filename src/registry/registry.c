@@ -1,7 +1,8 @@
 /* registry.c — resident/household input rules and the bulk insert
- * writer (see registry.h). Owns the INSERT SQL of household, resident,
- * resident_tag and registry_event. */
+ * writer (see registry.h). Owns the INSERT SQL of household, resident
+ * and resident_tag; history rows go through history.h. */
 #include "registry/registry.h"
+#include "registry/history.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -36,8 +37,6 @@ static const char *const SQL_INSERT_TAG =
     "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_SET_HEAD =
     "UPDATE household SET head_resident_id = ? WHERE id = ?";
-static const char *const SQL_INSERT_EVENT =
-    "INSERT INTO registry_event(entity, entity_id, kind, user_id, note, created_at) VALUES (?,?,?,?,?,?)";
 
 const char *resident_tag_code(const char *code_or_label)
 {
@@ -50,11 +49,9 @@ const char *resident_tag_code(const char *code_or_label)
     return NULL;
 }
 
-static int fail(field_error *fe, const char *field, const char *msg)
+static int fail(ms_err *err, const char *field, const char *msg)
 {
-    snprintf(fe->field, sizeof fe->field, "%s", field);
-    snprintf(fe->message, sizeof fe->message, "%s", msg);
-    return -1;
+    return err_set(err, ERR_INVALID, field, "%s", msg);
 }
 
 static int optional_in(const char *v, const char *const *set)
@@ -70,7 +67,7 @@ static int text_ok(const char *v, long max_chars)
     return n >= 0 && n <= max_chars;
 }
 
-int resident_input_check(const resident_input *r, int today_ymd, field_error *fe)
+int resident_input_check(const resident_input *r, int today_ymd, ms_err *fe)
 {
     idcard_status st = idcard_validate(r->id_number ? r->id_number : "", today_ymd, NULL);
     if (st != IDCARD_OK)
@@ -106,7 +103,7 @@ int resident_input_check(const resident_input *r, int today_ymd, field_error *fe
     return 0;
 }
 
-int household_input_check(const household_input *h, field_error *fe)
+int household_input_check(const household_input *h, ms_err *fe)
 {
     if (!h->code || !*h->code || !text_ok(h->code, 40))
         return fail(fe, "code", "户编号不能为空，且不超过40个字符");
@@ -142,11 +139,7 @@ registry_writer *registry_writer_open(db_conn *db)
     w->resident = db_prepare(db, SQL_INSERT_RESIDENT);
     w->tag = db_prepare(db, SQL_INSERT_TAG);
     w->head = db_prepare(db, SQL_SET_HEAD);
-    w->event = db_prepare(db, SQL_INSERT_EVENT);
-    if (!w->household || !w->resident || !w->tag || !w->head || !w->event) {
-        registry_writer_close(w);
-        return NULL;
-    }
+    w->event = history_prepare(db);
     return w;
 }
 
@@ -239,13 +232,6 @@ int registry_set_household_head(registry_writer *w, int64_t household_id, int64_
 int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id, const char *kind,
                        int64_t user_id, const char *note)
 {
-    char now[20];
-    db_stmt *s = w->event;
-    db_bind_text(s, 1, entity);
-    db_bind_int(s, 2, entity_id);
-    db_bind_text(s, 3, kind);
-    if (user_id > 0) db_bind_int(s, 4, user_id); else db_bind_null(s, 4);
-    db_bind_text(s, 5, note);
-    db_bind_text(s, 6, db_now(now));
-    return run(s);
+    registry_event e = {.entity = entity, .entity_id = entity_id, .kind = kind, .user_id = user_id, .note = note};
+    return history_add_with(w->event, &e);
 }

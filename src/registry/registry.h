@@ -1,15 +1,17 @@
-/* registry.h — households and residents: validation of input and the
- * writer used for every insert (API, CSV import, demo street).
+/* registry.h — households and residents: the vocabularies, the rules an
+ * input must satisfy, and the writer used for every insert (API, CSV
+ * import, demo street).
  *
  * Owns: the INSERT statements for household, resident and resident_tag,
- * and the rules a resident record must satisfy. Reading, searching,
- * updating and moving are in resident_api.c / household_api.c. */
+ * and the input rules. Loading and changing a registered record is
+ * resident.h / household.h; history rows are history.h. */
 #ifndef MS_REGISTRY_H
 #define MS_REGISTRY_H
 
 #include <stdint.h>
 #include <stddef.h>
 
+#include "core/err.h"
 #include "storage/db.h"
 
 #define REGISTRY_MAX_TAGS 16
@@ -52,19 +54,13 @@ extern const char *const resident_tag_labels[];    /* Chinese labels, same order
 /* Tag label "低保" or code "dibao" -> code; NULL when unknown. */
 const char *resident_tag_code(const char *code_or_label);
 
-/* A rule broken by an input: which field (API name, e.g. "id_number")
- * and a Chinese message for the person who typed it. */
-typedef struct field_error {
-    char field[32];
-    char message[160];
-} field_error;
-
 /* Checks a resident input (ID checksum, name, phone, enums, disability
- * type/grade pairing, tags). Phone must already be canonical; use
- * resident_input_normalize_phone first for user input. Returns 0 when
- * valid, -1 and fills *fe otherwise. today_ymd as in idcard_validate. */
-int resident_input_check(const resident_input *r, int today_ymd, field_error *fe);
-int household_input_check(const household_input *h, field_error *fe);
+ * type/grade pairing, tags). Phone must already be canonical (see
+ * phone_normalize). Returns 0 when valid, -1 and fills *err (ERR_INVALID
+ * naming the API field, e.g. "id_number") otherwise. today_ymd as in
+ * idcard_validate. */
+int resident_input_check(const resident_input *r, int today_ymd, ms_err *err);
+int household_input_check(const household_input *h, ms_err *err);
 
 /* Prepared statements for inserting many rows inside the caller's
  * transaction. One writer per connection; not thread-safe. */

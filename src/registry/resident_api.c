@@ -1,11 +1,11 @@
 /* resident_api.c — the /api/v1/residents routes: search, create, view,
  * update, move between households, status (deceased / moved out) and
- * history. Owns the resident UPDATE and history SQL; inserts go through
- * registry_writer, row→JSON through resident_view. */
-#include "registry/registry.h"
+ * history. Translates HTTP to resident.h calls and back; owns only the
+ * search filters (query parameters → SQL conditions). */
+#include "registry/history.h"
+#include "registry/registry_api.h"
 #include "registry/resident_view.h"
-#include "server/handlers.h"
-#include "server/scope.h"
+#include "server/write.h"
 #include "storage/query.h"
 #include "util/idcard.h"
 #include "util/validate.h"
@@ -14,35 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const SQL_HOUSEHOLD_SCOPE =
-    "SELECT h.grid_id, g.path, h.status, h.head_resident_id FROM household h"
-    " JOIN org_unit g ON g.id = h.grid_id WHERE h.id = ?";
-static const char *const SQL_ID_TAKEN = "SELECT id FROM resident WHERE id_number = ?";
-static const char *const SQL_OTHER_HEAD =
-    "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
-static const char *const SQL_UPDATE =
-    "UPDATE resident SET name = ?, relation = ?, phone = ?, hukou_type = ?, residence_status = ?,"
-    " employment = ?, disability_type = ?, disability_grade = ?, party_member = ?, notes = ?,"
-    " updated_at = ? WHERE id = ?";
-static const char *const SQL_DELETE_TAGS = "DELETE FROM resident_tag WHERE resident_id = ?";
-static const char *const SQL_INSERT_TAG = "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
-static const char *const SQL_MOVE =
-    "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ? WHERE id = ?";
-static const char *const SQL_CLEAR_HEAD =
-    "UPDATE household SET head_resident_id = NULL, updated_at = ? WHERE id = ? AND head_resident_id = ?";
-static const char *const SQL_SET_HEAD_IF_NONE =
-    "UPDATE household SET head_resident_id = ? WHERE id = ? AND head_resident_id IS NULL";
-static const char *const SQL_SET_STATUS =
-    "UPDATE resident SET status = ?, status_date = ?, updated_at = ? WHERE id = ?";
-static const char *const SQL_EVENT =
-    "INSERT INTO registry_event(entity, entity_id, kind, from_grid_id, to_grid_id, from_household_id,"
-    " to_household_id, event_date, note, user_id, created_at) VALUES ('resident',?,?,?,?,?,?,?,?,?,?)";
-static const char *const SQL_HISTORY =
-    "SELECT e.id, e.kind, e.event_date, e.note, e.created_at, e.from_household_id, e.to_household_id,"
-    " fg.name, tg.name, u.display_name FROM registry_event e"
-    " LEFT JOIN org_unit fg ON fg.id = e.from_grid_id LEFT JOIN org_unit tg ON tg.id = e.to_grid_id"
-    " LEFT JOIN app_user u ON u.id = e.user_id"
-    " WHERE e.entity = 'resident' AND e.entity_id = ? ORDER BY e.id";
+#define R_READ  ROLES_REGISTRY_READ
+#define R_WRITE ROLES_REGISTRY_WRITE
 
 static const char *const SORT_KEYS[] = {
     "name", "r.name", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at", NULL};
@@ -53,35 +26,7 @@ static const char *const WRITABLE_FIELDS[] = {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-typedef struct household_ref {
-    int64_t id, grid_id, head_id;
-    char path[256];
-    char status[16];
-} household_ref;
-
-/* Loads a household and checks it is in the caller's scope. */
-static int household_in_scope(request *rq, response *rs, int64_t id, household_ref *out)
-{
-    int found = 0;
-    db_stmt *s = db_prepare(rq->db, SQL_HOUSEHOLD_SCOPE);
-    if (!s)
-        return reply_internal(rs), -1;
-    db_bind_int(s, 1, id);
-    if (db_step(s) == DB_ROW) {
-        found = 1;
-        out->id = id;
-        out->grid_id = db_col_int(s, 0);
-        snprintf(out->path, sizeof out->path, "%s", db_col_text(s, 1));
-        snprintf(out->status, sizeof out->status, "%s", db_col_text(s, 2));
-        out->head_id = db_col_int(s, 3);
-    }
-    db_finalize(s);
-    if (!found || !scope_contains(rq, out->path))
-        return reply_not_found(rs, "户"), -1;
-    return 0;
-}
-
-static int may_see_full_id(request *rq, response *rs, int *full)
+static int full_id_or_reply(request *rq, response *rs, int *full)
 {
     *full = req_query_flag(rq, "full_id");
     if (*full && !(rq->user.role & ROLES_FULL_ID))
@@ -89,51 +34,55 @@ static int may_see_full_id(request *rq, response *rs, int *full)
     return 0;
 }
 
+/* Registry writers see a resident's phone in full on the detail view. */
 static resident_view_opts view_opts(request *rq, int full_id)
 {
     resident_view_opts o = {full_id, (rq->user.role & ROLES_REGISTRY_WRITE) != 0, 0};
     return o;
 }
 
-/* Loads the resident and checks scope; *obj is the masked JSON. */
-static int resident_in_scope(request *rq, response *rs, int64_t id, json_t **obj, char path[256])
+/* Loads resident {id} and checks scope: 0, or -1 with a 404/500. */
+static int resident_in_scope_or_reply(request *rq, response *rs, int64_t id, resident *out)
 {
+    int rc = resident_get(rq->db, id, out);
+    if (rc < 0)
+        return reply_internal(rs), -1;
+    if (rc > 0 || !scope_contains(rq, out->grid_path))
+        return reply_not_found(rs, "居民"), -1;
+    return 0;
+}
+
+/* The household `id` in the caller's scope (a resident's target). */
+static int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out)
+{
+    if (household_get(rq->db, id, out) != 0 || !scope_contains(rq, out->grid_path))
+        return reply_not_found(rs, "户"), -1;
+    return 0;
+}
+
+/* Each resident shown with a full ID number is one audited view. */
+static int audit_full_view(request *rq, int64_t id)
+{
+    return audit_request(rq, &(audit_entry){.action = "view_full_id", .entity = "resident", .entity_id = id,
+                                            .detail = rq->path});
+}
+
+/* Ends a write: reloads the resident as JSON, audits `action` with the
+ * before image and commits, replying `status` with the resident. */
+static int finish_or_reply(request *rq, response *rs, const char *action, const resident *before_r,
+                           int64_t id, const char *detail, int status)
+{
+    resident r;
     resident_view_opts o = view_opts(rq, 0);
-    if (resident_load(rq->db, id, &o, obj, path) != 0)
-        return reply_not_found(rs, "居民"), -1;
-    if (!scope_contains(rq, path)) {
-        json_decref(*obj);
-        *obj = NULL;
-        return reply_not_found(rs, "居民"), -1;
-    }
-    return 0;
-}
-
-/* Audits each full ID number shown in items (array of resident objects). */
-static int audit_full_views(request *rq, json_t *items)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it) {
-        int64_t id = json_integer_value(json_object_get(it, "id"));
-        if (audit_request(rq, "view_full_id", "resident", id, NULL, NULL, NULL, rq->path) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int reply_with_full_views(request *rq, response *rs, json_t *items, json_t *result)
-{
-    if (begin_write(rq, rs) != 0 || audit_full_views(rq, items) != 0) {
-        db_rollback(rq->db);
-        json_decref(result);
-        return rs->status ? 0 : reply_internal(rs);
-    }
-    if (commit_write(rq, rs) != 0) {
-        json_decref(result);
-        return 0;
-    }
-    return reply_json(rs, 200, result);
+    if (resident_get(rq->db, id, &r) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    json_t *after = resident_json(&r, &o);
+    json_t *before = before_r ? resident_json(before_r, &o) : NULL;
+    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "resident", .entity_id = id,
+                                                          .org_path = r.grid_path, .before = before, .after = after,
+                                                          .detail = detail}, status, after);
+    json_decref(before);
+    return rc;
 }
 
 /* ---- list ---------------------------------------------------------------- */
@@ -141,7 +90,7 @@ static int reply_with_full_views(request *rq, response *rs, json_t *items, json_
 static int add_scope_filter(request *rq, response *rs, query *q)
 {
     org_unit unit;
-    if (scope_unit_param(rq, rs, "org_unit_id", &unit) != 0)
+    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
         return -1;
     if (strcmp(unit.kind, "building") == 0) {
         q_where(q, "r.household_id IN (SELECT id FROM household WHERE building_id = ?)");
@@ -225,51 +174,65 @@ static int add_household_filter(request *rq, response *rs, query *q)
 static int64_t count_rows(db_conn *db, const query *q)
 {
     int64_t n = -1;
-    db_stmt *s = q_prepare_with(db,
-        "SELECT COUNT(*) FROM resident r", q, "");
-    if (s && db_step(s) == DB_ROW)
+    db_stmt *s = q_prepare_with(db, "SELECT COUNT(*) FROM resident r", q, "");
+    if (db_step(s) == DB_ROW)
         n = db_col_int(s, 0);
     db_finalize(s);
     return n;
 }
 
-int api_resident_list(request *rq, response *rs)
+/* GET /api/v1/residents — roles: registry readers.
+ * Query: org_unit_id (default own unit), status (active|deceased|
+ * moved_out|all), name (prefix), id_number, phone, tag, household_id,
+ * full_id=1 (roles with the right; each row shown in full is audited),
+ * page, page_size, sort (name|birth_date|id|updated_at, - for desc).
+ * Reply: page of residents (ID numbers and phones masked).
+ * Errors: 400 parameter; 403 full_id without the right; 404 unit. */
+static int resident_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
-    int full = 0, rc = 0;
+    int full = 0, rc = -1;
     db_stmt *s = NULL;
-    json_t *items = NULL;
     char suffix[400];
 
     q_init(&q, "");
-    if (may_see_full_id(rq, rs, &full) != 0 || req_page(rq, rs, SORT_KEYS, &pg) != 0 ||
+    if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, SORT_KEYS, &pg) != 0 ||
         add_scope_filter(rq, rs, &q) != 0 || add_status_filter(rq, rs, &q) != 0 ||
         add_text_filters(rq, rs, &q) != 0 || add_household_filter(rq, rs, &q) != 0)
-        goto cleanup;
+        goto out;
     int64_t total = count_rows(rq->db, &q);
+    if (total < 0) {
+        rc = reply_internal(rs);
+        goto out;
+    }
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
     snprintf(suffix, sizeof suffix, " ORDER BY %s, r.id LIMIT ? OFFSET ?) ORDER BY %s, r.id", pg.order_by, pg.order_by);
     s = q_prepare_with(rq->db, RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r", &q, suffix);
-    if (!s || total < 0) {
-        rc = reply_internal(rs);
-        goto cleanup;
-    }
     db_bind_int(s, q.nbind + 1, pg.page_size);
     db_bind_int(s, q.nbind + 2, pg.offset);
     resident_view_opts o = view_opts(rq, full);
     o.full_phone = 0; /* lists mask phones for everyone; the detail view shows them to staff */
-    items = json_array();
-    while (db_step(s) == DB_ROW)
-        json_array_append_new(items, resident_row_json(s, &o));
-    json_t *result = page_result(json_incref(items), &pg, total);
-    if (full)
-        rc = reply_with_full_views(rq, rs, items, result);
-    else
-        rc = reply_json(rs, 200, result);
-cleanup:
-    json_decref(items);
+    if (full && write_begin_or_reply(rq, rs) != 0)
+        goto out;
+    json_t *items = json_array();
+    resident r;
+    int ok = 1;
+    while (db_step(s) == DB_ROW) {
+        resident_from_row(s, &r);
+        json_array_append_new(items, resident_json(&r, &o));
+        ok = ok && (!full || audit_full_view(rq, r.id) == 0);
+    }
+    if (!ok) {
+        json_decref(items);
+        rc = write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    } else if (full) {
+        rc = write_commit_or_reply(rq, rs, NULL, 200, page_result(items, &pg, total));
+    } else {
+        rc = reply_json(rs, 200, page_result(items, &pg, total));
+    }
+out:
     db_finalize(s);
     q_free(&q);
     return rc;
@@ -277,51 +240,51 @@ cleanup:
 
 /* ---- get / history ----------------------------------------------------- */
 
-int api_resident_get(request *rq, response *rs)
+/* GET /api/v1/residents/{id} — roles: registry readers.
+ * Query: full_id=1 (roles with the right; audited). Reply: the resident
+ * (phone in full for registry writers). Errors: 403; 404 outside scope. */
+static int resident_get_one(request *rq, response *rs)
 {
-    json_t *obj = NULL;
-    char path[256];
+    resident r;
     int full;
-    if (may_see_full_id(rq, rs, &full) != 0 || resident_in_scope(rq, rs, rq->id, &obj, path) != 0)
-        return 0;
+    if (full_id_or_reply(rq, rs, &full) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
+        return -1;
+    resident_view_opts o = view_opts(rq, full);
     if (!full)
-        return reply_json(rs, 200, obj);
-    json_decref(obj);
-    resident_view_opts o = view_opts(rq, 1);
-    if (resident_load(rq->db, rq->id, &o, &obj, path) != 0)
-        return reply_not_found(rs, "居民");
-    json_t *one = json_pack("[{s:I}]", "id", (json_int_t)rq->id);
-    int rc = reply_with_full_views(rq, rs, one, obj);
-    json_decref(one);
-    return rc;
+        return reply_json(rs, 200, resident_json(&r, &o));
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (audit_full_view(rq, r.id) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    return write_commit_or_reply(rq, rs, NULL, 200, resident_json(&r, &o));
 }
 
-int api_resident_history(request *rq, response *rs)
+/* GET /api/v1/residents/{id}/history — roles: registry readers.
+ * Reply: {items: [{id, kind, event_date, note, created_at,
+ * from_household_id, to_household_id, from_grid, to_grid, by}]}.
+ * Errors: 404 outside scope. */
+static int resident_history(request *rq, response *rs)
 {
-    json_t *obj = NULL;
-    char path[256];
-    if (resident_in_scope(rq, rs, rq->id, &obj, path) != 0)
-        return 0;
-    json_decref(obj);
-    db_stmt *s = db_prepare(rq->db, SQL_HISTORY);
-    if (!s)
+    resident r;
+    history_item *h;
+    size_t n;
+    if (resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
+        return -1;
+    if (history_of_resident(rq->db, rq->id, &h, &n) != 0)
         return reply_internal(rs);
-    db_bind_int(s, 1, rq->id);
     json_t *items = json_array();
-    while (db_step(s) == DB_ROW) {
-        json_t *e = json_pack("{s:I, s:s, s:s?, s:s?, s:s}", "id", (json_int_t)db_col_int(s, 0),
-                              "kind", db_col_text(s, 1),
-                              "event_date", db_col_is_null(s, 2) ? NULL : db_col_text(s, 2),
-                              "note", db_col_is_null(s, 3) ? NULL : db_col_text(s, 3),
-                              "created_at", db_col_text(s, 4));
-        if (!db_col_is_null(s, 5)) json_object_set_new(e, "from_household_id", json_integer(db_col_int(s, 5)));
-        if (!db_col_is_null(s, 6)) json_object_set_new(e, "to_household_id", json_integer(db_col_int(s, 6)));
-        if (!db_col_is_null(s, 7)) json_object_set_new(e, "from_grid", json_string(db_col_text(s, 7)));
-        if (!db_col_is_null(s, 8)) json_object_set_new(e, "to_grid", json_string(db_col_text(s, 8)));
-        if (!db_col_is_null(s, 9)) json_object_set_new(e, "by", json_string(db_col_text(s, 9)));
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_pack("{s:I, s:s, s:s?, s:s?, s:s}", "id", (json_int_t)h[i].id, "kind", h[i].kind,
+                              "event_date", h[i].event_date[0] ? h[i].event_date : NULL,
+                              "note", h[i].note[0] ? h[i].note : NULL, "created_at", h[i].created_at);
+        if (h[i].from_household) json_object_set_new(e, "from_household_id", json_integer(h[i].from_household));
+        if (h[i].to_household) json_object_set_new(e, "to_household_id", json_integer(h[i].to_household));
+        if (h[i].from_grid[0]) json_object_set_new(e, "from_grid", json_string(h[i].from_grid));
+        if (h[i].to_grid[0]) json_object_set_new(e, "to_grid", json_string(h[i].to_grid));
+        if (h[i].by[0]) json_object_set_new(e, "by", json_string(h[i].by));
         json_array_append_new(items, e);
     }
-    db_finalize(s);
+    free(h);
     return reply_json(rs, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -382,399 +345,151 @@ static int read_fields(request *rq, response *rs, resident_input *in, char phone
     return 0;
 }
 
-static int check_input(response *rs, const resident_input *in)
+static int check_input_or_reply(response *rs, const resident_input *in)
 {
-    field_error fe;
-    if (resident_input_check(in, 0, &fe) != 0)
-        return reply_bad_request(rs, fe.field, fe.message), -1;
-    return 0;
-}
-
-static int log_event(request *rq, int64_t resident_id, const char *kind, int64_t from_grid, int64_t to_grid,
-                     int64_t from_hh, int64_t to_hh, const char *date, const char *note)
-{
-    char now[20];
-    db_stmt *s = db_prepare(rq->db, SQL_EVENT);
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, resident_id);
-    db_bind_text(s, 2, kind);
-    if (from_grid) db_bind_int(s, 3, from_grid); else db_bind_null(s, 3);
-    if (to_grid) db_bind_int(s, 4, to_grid); else db_bind_null(s, 4);
-    if (from_hh) db_bind_int(s, 5, from_hh); else db_bind_null(s, 5);
-    if (to_hh) db_bind_int(s, 6, to_hh); else db_bind_null(s, 6);
-    db_bind_text(s, 7, date);
-    db_bind_text(s, 8, note);
-    db_bind_int(s, 9, rq->user.id);
-    db_bind_text(s, 10, db_now(now));
-    int rc = db_step_done(s);
-    db_finalize(s);
-    return rc == DB_DONE ? 0 : -1;
-}
-
-static int exec_bound(db_conn *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *text)
-{
-    /* For the small UPDATEs here: binds text (if any) first, then the ints that are non-zero. */
-    db_stmt *s = db_prepare(db, sql);
-    if (!s)
-        return -1;
-    int idx = 1;
-    if (text) db_bind_text(s, idx++, text);
-    if (a) db_bind_int(s, idx++, a);
-    if (b) db_bind_int(s, idx++, b);
-    if (c) db_bind_int(s, idx++, c);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    return rc == DB_DONE ? 0 : -1;
-}
-
-static int is_head_relation(const char *relation)
-{
-    return relation && strcmp(relation, "户主") == 0;
-}
-
-/* Keeps relation 户主 and household.head_resident_id in step, inside the
- * caller's transaction (so two concurrent requests cannot both pass):
- * at most one active 户主 per household (the CSV import has the same
- * rule); a new 户主 becomes the head of a household that has none; a
- * resident who stops being 户主 stops being its head. Returns 0, or -1
- * with rs filled (the caller rolls back). */
-static int apply_head_rule(request *rq, response *rs, int64_t household_id, int64_t resident_id,
-                           const char *old_relation, const char *new_relation)
-{
-    char now[20];
-    if (!is_head_relation(new_relation)) {
-        if (is_head_relation(old_relation) &&
-            exec_bound(rq->db, SQL_CLEAR_HEAD, 0, household_id, resident_id, db_now(now)) != 0)
-            return reply_internal(rs), -1;
-        return 0;
-    }
-    db_stmt *s = db_prepare(rq->db, SQL_OTHER_HEAD);
-    if (!s)
-        return reply_internal(rs), -1;
-    db_bind_int(s, 1, household_id);
-    db_bind_int(s, 2, resident_id);
-    int taken = db_step(s) == DB_ROW;
-    db_finalize(s);
-    if (taken)
-        return reply_bad_request(rs, "relation", "该户已有户主，一户只能有一位户主"), -1;
-    if (exec_bound(rq->db, SQL_SET_HEAD_IF_NONE, resident_id, household_id, 0, NULL) != 0)
-        return reply_internal(rs), -1;
-    return 0;
-}
-
-static int write_tags(db_conn *db, int64_t id, const resident_input *in)
-{
-    if (exec_bound(db, SQL_DELETE_TAGS, id, 0, 0, NULL) != 0)
-        return -1;
-    for (size_t i = 0; i < in->ntags; i++) {
-        db_stmt *s = db_prepare(db, SQL_INSERT_TAG);
-        if (!s)
-            return -1;
-        db_bind_int(s, 1, id);
-        db_bind_text(s, 2, in->tags[i]);
-        int rc = db_step_done(s);
-        db_finalize(s);
-        if (rc != DB_DONE)
-            return -1;
-    }
+    ms_err err;
+    if (resident_input_check(in, 0, &err) != 0)
+        return reply_err(rs, &err);
     return 0;
 }
 
 /* ---- create ------------------------------------------------------------ */
 
-static const char *const CREATE_FIELDS[] = {
-    "household_id", "id_number", "name", "relation", "phone", "hukou_type", "residence_status",
-    "employment", "disability_type", "disability_grade", "party_member", "notes", "tags", NULL};
-
-static int id_number_taken(db_conn *db, const char *idn)
+/* POST /api/v1/residents — roles: registry writers.
+ * Body: household_id*, id_number*, name*, relation, phone, hukou_type,
+ * residence_status, employment, disability_type, disability_grade,
+ * party_member, notes, tags. Sex and birth date come from the ID number.
+ * Reply 201: the resident. Errors: 400 field (one 户主 per household;
+ * closed household); 404 household outside scope; 409 ID registered. */
+static int resident_create_one(request *rq, response *rs)
 {
-    db_stmt *s = db_prepare(db, SQL_ID_TAKEN);
-    if (!s)
-        return 1;
-    db_bind_text(s, 1, idn);
-    int taken = db_step(s) == DB_ROW;
-    db_finalize(s);
-    return taken;
-}
-
-static int insert_resident(request *rq, response *rs, const household_ref *hh, const resident_input *in, int64_t *id)
-{
-    registry_writer *w = registry_writer_open(rq->db);
-    int rc = w ? registry_insert_resident(w, hh->id, hh->grid_id, in, id) : DB_ERROR;
-    if (rc == DB_DONE)
-        rc = registry_log_event(w, "resident", *id, "created", rq->user.id, NULL);
-    registry_writer_close(w);
-    if (rc == DB_CONSTRAINT)
-        return reply_error(rs, 409, "conflict", "id_number", "该身份证号已登记"), -1;
-    if (rc != DB_DONE)
-        return reply_internal(rs), -1;
-    return 0;
-}
-
-int api_resident_create(request *rq, response *rs)
-{
+    static const char *const FIELDS[] = {
+        "household_id", "id_number", "name", "relation", "phone", "hukou_type", "residence_status",
+        "employment", "disability_type", "disability_grade", "party_member", "notes", "tags", NULL};
     resident_input in;
-    household_ref hh;
-    char idn[32], phone[40], path[256];
+    household hh;
+    char idn[32], phone[40];
     int64_t hid = 0, id = 0;
     const char *raw_id;
-    json_t *after = NULL;
+    ms_err err;
 
     memset(&in, 0, sizeof in);
-    if (body_only(rq, rs, CREATE_FIELDS) != 0)
-        return 0;
+    if (body_only(rq, rs, FIELDS) != 0)
+        return -1;
     if (body_int(rq, rs, "household_id", &hid) <= 0)
-        return rs->status ? 0 : reply_bad_request(rs, "household_id", "缺少必填字段 household_id");
+        return rs->status ? -1 : reply_bad_request(rs, "household_id", "缺少必填字段 household_id");
     if (body_str_required(rq, rs, "id_number", &raw_id) < 0 || body_str_required(rq, rs, "name", &in.name) < 0)
-        return 0;
+        return -1;
     in.id_number = idcard_normalize(raw_id, idn);
-    if (read_fields(rq, rs, &in, phone) != 0 || check_input(rs, &in) != 0)
-        return 0;
-    if (household_in_scope(rq, rs, hid, &hh) != 0)
-        return 0;
+    if (read_fields(rq, rs, &in, phone) != 0 || check_input_or_reply(rs, &in) != 0 ||
+        household_in_scope_or_reply(rq, rs, hid, &hh) != 0)
+        return -1;
     if (strcmp(hh.status, "active") != 0)
         return reply_bad_request(rs, "household_id", "该户已注销，不能新增成员");
-    if (begin_write(rq, rs) != 0)
-        return 0;
-    if (id_number_taken(rq->db, in.id_number)) {
-        db_rollback(rq->db);
-        return reply_error(rs, 409, "conflict", "id_number", "该身份证号已登记");
-    }
-    if (insert_resident(rq, rs, &hh, &in, &id) != 0 || apply_head_rule(rq, rs, hh.id, id, NULL, in.relation) != 0)
-        goto fail;
-    resident_view_opts o = view_opts(rq, 0);
-    if (resident_load(rq->db, id, &o, &after, path) != 0 ||
-        audit_request(rq, "create", "resident", id, path, NULL, after, NULL) != 0) {
-        reply_internal(rs);
-        goto fail;
-    }
-    if (commit_write(rq, rs) != 0)
-        goto fail;
-    return reply_json(rs, 201, after);
-fail:
-    db_rollback(rq->db);
-    json_decref(after);
-    return 0;
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (resident_create(rq->db, &rq->user, hh.id, &in, &id, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
+    return finish_or_reply(rq, rs, "create", NULL, id, NULL, 201);
 }
 
 /* ---- update ------------------------------------------------------------ */
 
-/* Fills *in from the stored resident (strings point into `before`). */
-static void input_from_json(json_t *r, resident_input *in)
+/* PATCH /api/v1/residents/{id} — roles: registry writers.
+ * Body: any of name, relation, phone, hukou_type, residence_status,
+ * employment, disability_type, disability_grade, party_member, notes,
+ * tags (replaces the set). The ID number cannot be changed here.
+ * Reply: the resident. Errors: 400 field; 404 outside scope. */
+static int resident_update_one(request *rq, response *rs)
 {
-    memset(in, 0, sizeof *in);
-#define S(k) (json_is_string(json_object_get(r, k)) ? json_string_value(json_object_get(r, k)) : NULL)
-    in->id_number = "";
-    in->name = S("name");
-    in->relation = S("relation");
-    in->phone = S("phone");
-    in->hukou_type = S("hukou_type");
-    in->residence_status = S("residence_status");
-    in->employment = S("employment");
-    in->disability_type = S("disability_type");
-    in->notes = S("notes");
-#undef S
-    in->disability_grade = (int)json_integer_value(json_object_get(r, "disability_grade"));
-    in->party_member = json_is_true(json_object_get(r, "party_member"));
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(r, "tags"), i, t)
-        if (in->ntags < REGISTRY_MAX_TAGS)
-            in->tags[in->ntags++] = json_string_value(t);
-}
-
-static int update_row(db_conn *db, int64_t id, const resident_input *in)
-{
-    char now[20];
-    db_stmt *s = db_prepare(db, SQL_UPDATE);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, in->name);
-    db_bind_text(s, 2, in->relation ? in->relation : "其他");
-    db_bind_text(s, 3, in->phone);
-    db_bind_text(s, 4, in->hukou_type);
-    db_bind_text(s, 5, in->residence_status ? in->residence_status : "户籍");
-    db_bind_text(s, 6, in->employment);
-    db_bind_text(s, 7, in->disability_type);
-    if (in->disability_grade) db_bind_int(s, 8, in->disability_grade); else db_bind_null(s, 8);
-    db_bind_int(s, 9, in->party_member);
-    db_bind_text(s, 10, in->notes);
-    db_bind_text(s, 11, db_now(now));
-    db_bind_int(s, 12, id);
-    int rc = db_step_done(s);
-    db_finalize(s);
-    return rc == DB_DONE ? 0 : -1;
-}
-
-int api_resident_update(request *rq, response *rs)
-{
-    json_t *before = NULL, *full_before = NULL, *after = NULL;
+    resident cur;
     resident_input in;
-    char path[256], phone[40], idn[32];
-    int rc = 0;
+    char phone[40];
+    ms_err err;
 
-    if (body_only(rq, rs, WRITABLE_FIELDS) != 0 || resident_in_scope(rq, rs, rq->id, &before, path) != 0)
-        return 0;
-    /* Validation needs the real ID number and the full phone. */
-    resident_view_opts fo = {1, 1, 0};
-    if (resident_load(rq->db, rq->id, &fo, &full_before, path) != 0) {
-        rc = reply_internal(rs);
-        goto cleanup;
-    }
-    input_from_json(full_before, &in);
-    snprintf(idn, sizeof idn, "%s", json_string_value(json_object_get(full_before, "id_number")));
-    in.id_number = idn;
-    if (read_fields(rq, rs, &in, phone) != 0 || check_input(rs, &in) != 0)
-        goto cleanup;
-    if (begin_write(rq, rs) != 0)
-        goto cleanup;
-    if (apply_head_rule(rq, rs, json_integer_value(json_object_get(before, "household_id")), rq->id,
-                        json_string_value(json_object_get(before, "relation")), in.relation) != 0) {
-        db_rollback(rq->db);
-        goto cleanup;
-    }
-    resident_view_opts o = view_opts(rq, 0);
-    if (update_row(rq->db, rq->id, &in) != 0 || write_tags(rq->db, rq->id, &in) != 0 ||
-        log_event(rq, rq->id, "updated", 0, 0, 0, 0, NULL, NULL) != 0 ||
-        resident_load(rq->db, rq->id, &o, &after, path) != 0 ||
-        audit_request(rq, "update", "resident", rq->id, path, before, after, NULL) != 0) {
-        db_rollback(rq->db);
-        rc = reply_internal(rs);
-        goto cleanup;
-    }
-    if (commit_write(rq, rs) != 0)
-        goto cleanup;
-    rc = reply_json(rs, 200, json_incref(after));
-cleanup:
-    json_decref(before);
-    json_decref(full_before);
-    json_decref(after);
-    return rc;
+    if (body_only(rq, rs, WRITABLE_FIELDS) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+        return -1;
+    /* Validation works on the stored values: the real ID number and the full phone. */
+    resident_to_input(&cur, &in);
+    if (read_fields(rq, rs, &in, phone) != 0 || check_input_or_reply(rs, &in) != 0)
+        return -1;
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (resident_update(rq->db, &rq->user, &cur, &in, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
+    return finish_or_reply(rq, rs, "update", &cur, cur.id, NULL, 200);
 }
 
 /* ---- move / status ------------------------------------------------------ */
 
-int api_resident_move(request *rq, response *rs)
+/* POST /api/v1/residents/{id}/move — roles: registry writers.
+ * Body: household_id*, relation (default 其他). Reply: the resident.
+ * Errors: 400 field, not active, same or closed household, a second
+ * 户主; 404 resident or household outside scope. */
+static int resident_move_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"household_id", "relation", NULL};
-    json_t *before = NULL, *after = NULL;
-    household_ref to;
+    resident cur;
+    household to;
     const char *relation = NULL;
-    char path[256], now[20];
     int64_t hid = 0;
-    int rc = 0;
+    ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || resident_in_scope(rq, rs, rq->id, &before, path) != 0)
-        return 0;
-    if (body_int(rq, rs, "household_id", &hid) <= 0) {
-        rc = rs->status ? 0 : reply_bad_request(rs, "household_id", "缺少必填字段 household_id");
-        goto cleanup;
-    }
+    if (body_only(rq, rs, FIELDS) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+        return -1;
+    if (body_int(rq, rs, "household_id", &hid) <= 0)
+        return rs->status ? -1 : reply_bad_request(rs, "household_id", "缺少必填字段 household_id");
     if (body_str(rq, rs, "relation", &relation) < 0)
-        goto cleanup;
-    if (relation && !str_in_set(relation, resident_relation_values)) {
-        rc = reply_bad_request(rs, "relation", "与户主关系不在可选值内");
-        goto cleanup;
-    }
-    if (strcmp(json_string_value(json_object_get(before, "status")), "active") != 0) {
-        rc = reply_bad_request(rs, NULL, "只有在册居民可以迁移");
-        goto cleanup;
-    }
-    if (household_in_scope(rq, rs, hid, &to) != 0)
-        goto cleanup;
-    int64_t from_hh = json_integer_value(json_object_get(before, "household_id"));
-    int64_t from_grid = json_integer_value(json_object_get(before, "grid_id"));
-    if (to.id == from_hh || strcmp(to.status, "active") != 0) {
-        rc = reply_bad_request(rs, "household_id", to.id == from_hh ? "已在该户中" : "目标户已注销");
-        goto cleanup;
-    }
-    if (begin_write(rq, rs) != 0)
-        goto cleanup;
-    if (apply_head_rule(rq, rs, to.id, rq->id, NULL, relation) != 0) {
-        db_rollback(rq->db);
-        goto cleanup;
-    }
-    db_stmt *s = db_prepare(rq->db, SQL_MOVE);
-    int ok = s != NULL;
-    if (ok) {
-        db_bind_int(s, 1, to.id);
-        db_bind_int(s, 2, to.grid_id);
-        db_bind_text(s, 3, relation ? relation : "其他");
-        db_bind_text(s, 4, db_now(now));
-        db_bind_int(s, 5, rq->id);
-        ok = db_step_done(s) == DB_DONE;
-        db_finalize(s);
-    }
-    resident_view_opts o = view_opts(rq, 0);
-    ok = ok && exec_bound(rq->db, SQL_CLEAR_HEAD, 0, from_hh, rq->id, now) == 0 &&
-         log_event(rq, rq->id, "moved", from_grid, to.grid_id, from_hh, to.id, NULL, NULL) == 0 &&
-         resident_load(rq->db, rq->id, &o, &after, path) == 0 &&
-         audit_request(rq, "move", "resident", rq->id, path, before, after, NULL) == 0;
-    if (!ok) {
-        db_rollback(rq->db);
-        rc = reply_internal(rs);
-        goto cleanup;
-    }
-    if (commit_write(rq, rs) == 0)
-        rc = reply_json(rs, 200, json_incref(after));
-cleanup:
-    json_decref(before);
-    json_decref(after);
-    return rc;
+        return -1;
+    if (relation && !str_in_set(relation, resident_relation_values))
+        return reply_bad_request(rs, "relation", "与户主关系不在可选值内");
+    if (strcmp(cur.status, "active") != 0)
+        return reply_bad_request(rs, NULL, "只有在册居民可以迁移");
+    if (household_in_scope_or_reply(rq, rs, hid, &to) != 0 || write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (resident_move(rq->db, &rq->user, &cur, to.id, relation, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
+    return finish_or_reply(rq, rs, "move", &cur, cur.id, NULL, 200);
 }
 
-int api_resident_status(request *rq, response *rs)
+/* POST /api/v1/residents/{id}/status — roles: registry writers.
+ * Body: status* (active|deceased|moved_out), date (default today), note.
+ * Reply: the resident. Errors: 400 field or unchanged; 404 outside scope. */
+static int resident_status(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"status", "date", "note", NULL};
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
-    json_t *before = NULL, *after = NULL;
+    resident cur;
     const char *status, *date = NULL, *note = NULL;
-    char path[256], now[20], today[11];
-    int rc = 0;
+    ms_err err;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "status", &status) < 0 ||
         body_str(rq, rs, "date", &date) < 0 || body_str(rq, rs, "note", &note) < 0)
-        return 0;
+        return -1;
     if (!str_in_set(status, STATUSES))
         return reply_bad_request(rs, "status", "status 只能是 active（在册）、deceased（已故）或 moved_out（迁出）");
     if (date && !date_is_valid(date))
         return reply_bad_request(rs, "date", "日期格式应为 YYYY-MM-DD");
     if (note && (utf8_length(note) < 0 || utf8_length(note) > 500))
         return reply_bad_request(rs, "note", "说明不能超过500字");
-    if (resident_in_scope(rq, rs, rq->id, &before, path) != 0)
-        return 0;
-    if (strcmp(json_string_value(json_object_get(before, "status")), status) == 0) {
-        rc = reply_bad_request(rs, "status", "状态未变化");
-        goto cleanup;
-    }
-    snprintf(today, sizeof today, "%.10s", db_now(now));
-    if (begin_write(rq, rs) != 0)
-        goto cleanup;
-    db_stmt *s = db_prepare(rq->db, SQL_SET_STATUS);
-    int ok = s != NULL;
-    if (ok) {
-        db_bind_text(s, 1, status);
-        if (strcmp(status, "active") == 0) db_bind_null(s, 2); else db_bind_text(s, 2, date ? date : today);
-        db_bind_text(s, 3, now);
-        db_bind_int(s, 4, rq->id);
-        ok = db_step_done(s) == DB_DONE;
-        db_finalize(s);
-    }
-    const char *kind = strcmp(status, "active") == 0 ? "reopened" : status;
-    resident_view_opts o = view_opts(rq, 0);
-    ok = ok && log_event(rq, rq->id, kind, 0, 0, 0, 0, date ? date : today, note) == 0 &&
-         resident_load(rq->db, rq->id, &o, &after, path) == 0 &&
-         audit_request(rq, "status", "resident", rq->id, path, before, after, note) == 0;
-    if (!ok) {
-        db_rollback(rq->db);
-        rc = reply_internal(rs);
-        goto cleanup;
-    }
-    if (commit_write(rq, rs) == 0)
-        rc = reply_json(rs, 200, json_incref(after));
-cleanup:
-    json_decref(before);
-    json_decref(after);
-    return rc;
+    if (resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+        return -1;
+    if (strcmp(cur.status, status) == 0)
+        return reply_bad_request(rs, "status", "状态未变化");
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (resident_set_status(rq->db, &rq->user, &cur, status, date, note, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
+    return finish_or_reply(rq, rs, "status", &cur, cur.id, note, 200);
 }
+
+const route resident_routes[] = {
+    {.method = "GET",   .pattern = "/api/v1/residents",              .handler = resident_list,       .roles = R_READ},
+    {.method = "POST",  .pattern = "/api/v1/residents",              .handler = resident_create_one, .roles = R_WRITE},
+    {.method = "GET",   .pattern = "/api/v1/residents/{id}",         .handler = resident_get_one,    .roles = R_READ},
+    {.method = "PATCH", .pattern = "/api/v1/residents/{id}",         .handler = resident_update_one, .roles = R_WRITE},
+    {.method = "POST",  .pattern = "/api/v1/residents/{id}/move",    .handler = resident_move_one,   .roles = R_WRITE},
+    {.method = "POST",  .pattern = "/api/v1/residents/{id}/status",  .handler = resident_status,     .roles = R_WRITE},
+    {.method = "GET",   .pattern = "/api/v1/residents/{id}/history", .handler = resident_history,    .roles = R_READ},
+    {0}
+};

@@ -1,16 +1,29 @@
-/* resident_view.c — resident rows as JSON (see resident_view.h). */
+/* resident_view.c — resident and household structs as JSON (see
+ * resident_view.h). */
 #include "registry/resident_view.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-static json_t *text_or_null(db_stmt *s, int col)
+/* "" (a NULL column) → JSON null. */
+static json_t *text_or_null(const char *v)
 {
-    return db_col_is_null(s, col) ? json_null() : json_string(db_col_text(s, col));
+    return v[0] ? json_string(v) : json_null();
+}
+
+static json_t *id_or_null(int64_t v)
+{
+    return v > 0 ? json_integer(v) : json_null();
+}
+
+static json_t *phone_json(const char *phone, int full)
+{
+    char masked[32];
+    if (!phone[0])
+        return json_null();
+    return json_string(full ? phone : phone_mask(phone, masked, sizeof masked));
 }
 
 static int today(int ymd)
@@ -35,67 +48,60 @@ static int age_from_birth(const char *birth, int today_ymd)
     return age < 0 ? 0 : age;
 }
 
-static json_t *tags_json(const char *csv)
+json_t *resident_json(const resident *r, const resident_view_opts *o)
 {
-    json_t *arr = json_array();
-    if (!csv || !*csv)
-        return arr;
-    char *copy = strdup(csv), *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        json_array_append_new(arr, json_string(t));
-    free(copy);
-    return arr;
-}
-
-json_t *resident_row_json(db_stmt *s, const resident_view_opts *o)
-{
-    char masked[19], phone_masked[32];
-    const char *id_number = db_col_text(s, 1);
-    const char *phone = db_col_text(s, 10);
+    char masked[19];
     json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(db_col_int(s, 0)));
-    json_object_set_new(j, "id_number", json_string(o->full_id ? id_number : idcard_mask(id_number, masked)));
+    json_object_set_new(j, "id", json_integer(r->id));
+    json_object_set_new(j, "id_number", json_string(o->full_id ? r->id_number : idcard_mask(r->id_number, masked)));
     json_object_set_new(j, "id_number_masked", json_boolean(!o->full_id));
-    json_object_set_new(j, "name", json_string(db_col_text(s, 2)));
-    json_object_set_new(j, "sex", json_string(db_col_text(s, 3)));
-    json_object_set_new(j, "birth_date", json_string(db_col_text(s, 4)));
-    json_object_set_new(j, "age", json_integer(age_from_birth(db_col_text(s, 4), o->today_ymd)));
-    json_object_set_new(j, "household_id", json_integer(db_col_int(s, 5)));
-    json_object_set_new(j, "household_code", json_string(db_col_text(s, 6)));
-    json_object_set_new(j, "grid_id", json_integer(db_col_int(s, 7)));
-    json_object_set_new(j, "grid_name", json_string(db_col_text(s, 8)));
-    json_object_set_new(j, "relation", json_string(db_col_text(s, 9)));
-    if (db_col_is_null(s, 10))
-        json_object_set_new(j, "phone", json_null());
-    else
-        json_object_set_new(j, "phone", json_string(o->full_phone ? phone : phone_mask(phone, phone_masked, sizeof phone_masked)));
-    json_object_set_new(j, "hukou_type", text_or_null(s, 11));
-    json_object_set_new(j, "residence_status", text_or_null(s, 12));
-    json_object_set_new(j, "employment", text_or_null(s, 13));
-    json_object_set_new(j, "disability_type", text_or_null(s, 14));
-    json_object_set_new(j, "disability_grade", db_col_is_null(s, 15) ? json_null() : json_integer(db_col_int(s, 15)));
-    json_object_set_new(j, "party_member", json_boolean(db_col_int(s, 16)));
-    json_object_set_new(j, "status", json_string(db_col_text(s, 17)));
-    json_object_set_new(j, "status_date", text_or_null(s, 18));
-    json_object_set_new(j, "notes", text_or_null(s, 19));
-    json_object_set_new(j, "created_at", json_string(db_col_text(s, 20)));
-    json_object_set_new(j, "updated_at", json_string(db_col_text(s, 21)));
-    json_object_set_new(j, "tags", tags_json(db_col_text(s, 23)));
+    json_object_set_new(j, "name", json_string(r->name));
+    json_object_set_new(j, "sex", json_string(r->sex));
+    json_object_set_new(j, "birth_date", json_string(r->birth_date));
+    json_object_set_new(j, "age", json_integer(age_from_birth(r->birth_date, o->today_ymd)));
+    json_object_set_new(j, "household_id", json_integer(r->household_id));
+    json_object_set_new(j, "household_code", json_string(r->household_code));
+    json_object_set_new(j, "grid_id", json_integer(r->grid_id));
+    json_object_set_new(j, "grid_name", json_string(r->grid_name));
+    json_object_set_new(j, "relation", json_string(r->relation));
+    json_object_set_new(j, "phone", phone_json(r->phone, o->full_phone));
+    json_object_set_new(j, "hukou_type", text_or_null(r->hukou_type));
+    json_object_set_new(j, "residence_status", text_or_null(r->residence_status));
+    json_object_set_new(j, "employment", text_or_null(r->employment));
+    json_object_set_new(j, "disability_type", text_or_null(r->disability_type));
+    json_object_set_new(j, "disability_grade", id_or_null(r->disability_grade));
+    json_object_set_new(j, "party_member", json_boolean(r->party_member));
+    json_object_set_new(j, "status", json_string(r->status));
+    json_object_set_new(j, "status_date", text_or_null(r->status_date));
+    json_object_set_new(j, "notes", text_or_null(r->notes));
+    json_object_set_new(j, "created_at", json_string(r->created_at));
+    json_object_set_new(j, "updated_at", json_string(r->updated_at));
+    json_t *tags = json_array();
+    for (size_t i = 0; i < r->ntags; i++)
+        json_array_append_new(tags, json_string(r->tags[i]));
+    json_object_set_new(j, "tags", tags);
     return j;
 }
 
-int resident_load(db_conn *db, int64_t id, const resident_view_opts *o, json_t **out, char *path_out)
+json_t *household_json(const household *h, int full_phone)
 {
-    int rc = -1;
-    db_stmt *s = db_prepare(db, RESIDENT_SELECT " WHERE r.id = ?");
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, id);
-    if (db_step(s) == DB_ROW) {
-        *out = resident_row_json(s, o);
-        snprintf(path_out, 256, "%s", db_col_text(s, RESIDENT_COL_PATH));
-        rc = 0;
-    }
-    db_finalize(s);
-    return rc;
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(h->id));
+    json_object_set_new(j, "code", json_string(h->code));
+    json_object_set_new(j, "grid_id", json_integer(h->grid_id));
+    json_object_set_new(j, "grid_name", json_string(h->grid_name));
+    json_object_set_new(j, "building_id", id_or_null(h->building_id));
+    json_object_set_new(j, "building_name", text_or_null(h->building_name));
+    json_object_set_new(j, "address", json_string(h->address));
+    json_object_set_new(j, "registered_address", text_or_null(h->registered_address));
+    json_object_set_new(j, "actual_address", text_or_null(h->actual_address));
+    json_object_set_new(j, "phone", phone_json(h->phone, full_phone));
+    json_object_set_new(j, "head_resident_id", id_or_null(h->head_resident_id));
+    json_object_set_new(j, "head_name", text_or_null(h->head_name));
+    json_object_set_new(j, "notes", text_or_null(h->notes));
+    json_object_set_new(j, "status", json_string(h->status));
+    json_object_set_new(j, "created_at", json_string(h->created_at));
+    json_object_set_new(j, "updated_at", json_string(h->updated_at));
+    json_object_set_new(j, "member_count", json_integer(h->member_count));
+    return j;
 }

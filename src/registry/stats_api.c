@@ -7,8 +7,7 @@
  * households, and each request runs a fixed number of grouped queries
  * whatever the number of children (no query per child). */
 #include "registry/registry.h"
-#include "server/handlers.h"
-#include "server/scope.h"
+#include "registry/registry_api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,11 +63,11 @@ static const char *const SQL_BUILDING_COUNTS =
 
 /* ---- /tags ---------------------------------------------------------------- */
 
-int api_tags(request *rq, response *rs)
+/* GET /api/v1/tags — roles: any signed-in user.
+ * Reply: {items: [{code, label}]} in display order. */
+static int tags_list(request *rq, response *rs)
 {
     db_stmt *s = db_prepare(rq->db, SQL_TAG_DEFS);
-    if (!s)
-        return reply_internal(rs);
     json_t *items = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(items, json_pack("{s:s, s:s}", "code", db_col_text(s, 0), "label", db_col_text(s, 1)));
@@ -91,8 +90,6 @@ static int64_t total_residents(db_conn *db, const org_unit *u, int is_building)
 {
     int64_t n = -1;
     db_stmt *s = db_prepare(db, is_building ? SQL_TOTAL_BUILDING : SQL_TOTAL_SUBTREE);
-    if (!s)
-        return -1;
     bind_unit(s, u, is_building);
     if (db_step(s) == DB_ROW)
         n = db_col_int(s, 0);
@@ -103,8 +100,6 @@ static int64_t total_residents(db_conn *db, const org_unit *u, int is_building)
 static json_t *tag_counts(db_conn *db, const org_unit *u, int is_building)
 {
     db_stmt *s = db_prepare(db, is_building ? SQL_TAGS_BUILDING : SQL_TAGS_SUBTREE);
-    if (!s)
-        return NULL;
     bind_unit(s, u, is_building);
     json_t *tags = json_array();
     int rc;
@@ -119,11 +114,15 @@ static json_t *tag_counts(db_conn *db, const org_unit *u, int is_building)
     return tags;
 }
 
-int api_stats_tags(request *rq, response *rs)
+/* GET /api/v1/stats/tags — roles: registry readers.
+ * Query: org_unit_id (default own unit). Reply: {unit, total_residents,
+ * tags: [{code, label, count}]} over active residents of the subtree.
+ * Errors: 400; 404 unit outside scope. */
+static int stats_tags(request *rq, response *rs)
 {
     org_unit u;
-    if (scope_unit_param(rq, rs, "org_unit_id", &u) != 0)
-        return 0;
+    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &u) != 0)
+        return -1;
     int is_building = strcmp(u.kind, "building") == 0;
     int64_t total = total_residents(rq->db, &u, is_building);
     json_t *tags = total >= 0 ? tag_counts(rq->db, &u, is_building) : NULL;
@@ -148,10 +147,7 @@ static json_t *zero_tags(void)
 static json_t *load_children(db_conn *db, int64_t parent_id, json_t *index)
 {
     char key[24];
-    db_stmt *s = db_prepare(db, SQL_CHILDREN);
-    if (!s)
-        return NULL;
-    db_bind_int(s, 1, parent_id);
+    db_stmt *s = db_query(db, SQL_CHILDREN, DB_INT(parent_id));
     json_t *items = json_array();
     while (db_step(s) == DB_ROW) {
         json_t *it = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:o}", "id", (json_int_t)db_col_int(s, 0),
@@ -170,14 +166,8 @@ static int apply_counts(db_conn *db, const org_unit *parent, json_t *index)
 {
     char key[24];
     int is_grid = strcmp(parent->kind, "grid") == 0;
-    db_stmt *s = db_prepare(db, is_grid ? SQL_BUILDING_COUNTS : SQL_CHILD_COUNTS);
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, parent->id);
-    if (is_grid) {
-        db_bind_int(s, 2, parent->id);
-        db_bind_int(s, 3, parent->id);
-    }
+    db_stmt *s = is_grid ? db_query(db, SQL_BUILDING_COUNTS, DB_INT(parent->id), DB_INT(parent->id), DB_INT(parent->id))
+                         : db_query(db, SQL_CHILD_COUNTS, DB_INT(parent->id));
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         snprintf(key, sizeof key, "%lld", (long long)db_col_int(s, 0));
@@ -197,13 +187,17 @@ static int apply_counts(db_conn *db, const org_unit *parent, json_t *index)
     return rc == DB_DONE ? 0 : -1;
 }
 
-int api_stats_org_units(request *rq, response *rs)
+/* GET /api/v1/stats/org-units — roles: registry readers.
+ * Query: parent_id (default own unit). Reply: {parent, items: [{id, code,
+ * name, kind, households, residents, tags: {code: count}}]} for each
+ * child. Errors: 400; 404 parent outside scope. */
+static int stats_org_units(request *rq, response *rs)
 {
     org_unit parent;
     int64_t parent_id;
     if (req_query_int(rq, rs, "parent_id", rq->user.org_unit_id, 1, INT64_MAX, &parent_id) < 0 ||
-        scope_unit(rq, rs, parent_id, &parent) != 0)
-        return 0;
+        org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
+        return -1;
     json_t *index = json_object();
     json_t *items = load_children(rq->db, parent.id, index);
     int ok = items && apply_counts(rq->db, &parent, index) == 0;
@@ -216,3 +210,10 @@ int api_stats_org_units(request *rq, response *rs)
                           parent.name, "kind", parent.kind);
     return reply_json(rs, 200, json_pack("{s:o, s:o}", "parent", p, "items", items));
 }
+
+const route stats_routes[] = {
+    {.method = "GET", .pattern = "/api/v1/stats/tags",      .handler = stats_tags,      .roles = ROLES_REGISTRY_READ},
+    {.method = "GET", .pattern = "/api/v1/stats/org-units", .handler = stats_org_units, .roles = ROLES_REGISTRY_READ},
+    {.method = "GET", .pattern = "/api/v1/tags",            .handler = tags_list,       .roles = ROLES_ALL},
+    {0}
+};

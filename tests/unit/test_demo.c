@@ -339,7 +339,8 @@ static void test_refuses_existing_units(void **state)
 
     /* A database with only a street of its own is refused too, untouched. */
     db_conn *db = open_db("street_only");
-    assert_true(org_create(db, 0, "street", "370102001", "泉城路街道", NULL, NULL, err, sizeof err) > 0);
+    ms_err oerr;
+    assert_true(org_create(db, 0, "street", "370102001", "泉城路街道", NULL, NULL, &oerr) > 0);
     err[0] = '\0';
     assert_int_equal(demo_build(db, &o, NULL, err, sizeof err), -1);
     assert_true(strlen(err) > 0);

@@ -1,11 +1,10 @@
 /* audit_api.c — GET /api/v1/audit: the audit log for auditors and
  * admins, newest first, filtered by user, action, entity and date.
- * Owns the audit_log SELECT (writing is audit.c's). Callers see rows
+ * Owns the audit_log SELECT (writing is core/audit.c's). Callers see rows
  * whose org_path is NULL (street-wide events such as sign-ins) or lies
  * inside their own scope. Dates are local calendar days, converted to
  * the UTC timestamps the log stores. */
-#include "server/handlers.h"
-#include "server/scope.h"
+#include "app/app.h"
 #include "storage/query.h"
 #include "util/validate.h"
 
@@ -141,13 +140,17 @@ static void order_clause(request *rq, const page_req *pg, char *out, size_t outs
         snprintf(out, outsz, " ORDER BY %s, a.id%s LIMIT ? OFFSET ?", pg->order_by, sort[0] == '-' ? " DESC" : "");
 }
 
-int api_audit_list(request *rq, response *rs)
+/* GET /api/v1/audit — roles: auditor, admin.
+ * Query: user_id, action, entity, entity_id, from, to (local dates,
+ * inclusive), page, page_size, sort (at|id). Reply: page of rows with
+ * before/after images, newest first. Errors: 400 parameter. */
+static int audit_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
     char suffix[256];
     db_stmt *c = NULL, *s = NULL;
-    int rc = 0;
+    int rc = -1;
 
     q_init(&q, "");
     if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_filters(rq, rs, &q) != 0)
@@ -155,7 +158,7 @@ int api_audit_list(request *rq, response *rs)
     order_clause(rq, &pg, suffix, sizeof suffix);
     c = q_prepare_with(rq->db, SQL_COUNT, &q, "");
     s = q_prepare_with(rq->db, SQL_SELECT, &q, suffix);
-    if (!c || !s || db_step(c) != DB_ROW) {
+    if (db_step(c) != DB_ROW) {
         rc = reply_internal(rs);
         goto cleanup;
     }
@@ -172,3 +175,8 @@ cleanup:
     q_free(&q);
     return rc;
 }
+
+const route audit_routes[] = {
+    {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR | ROLE_ADMIN},
+    {0}
+};

@@ -1,0 +1,97 @@
+/* history.c — the registry_event table (see history.h). */
+#include "registry/history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const SQL_INSERT =
+    "INSERT INTO registry_event(entity, entity_id, kind, from_grid_id, to_grid_id, from_household_id,"
+    " to_household_id, event_date, note, user_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+static const char *const SQL_INSERT_MEMBERS =
+    "INSERT INTO registry_event(entity, entity_id, kind, from_grid_id, to_grid_id, from_household_id,"
+    " to_household_id, event_date, note, user_id, created_at)"
+    " SELECT 'resident', r.id, ?, ?, ?, r.household_id, ?, ?, ?, ?, ?"
+    " FROM resident r WHERE r.household_id = ? AND r.status = 'active'";
+static const char *const SQL_OF_RESIDENT =
+    "SELECT e.id, e.kind, e.event_date, e.note, e.created_at, e.from_household_id, e.to_household_id,"
+    " fg.name, tg.name, u.display_name FROM registry_event e"
+    " LEFT JOIN org_unit fg ON fg.id = e.from_grid_id LEFT JOIN org_unit tg ON tg.id = e.to_grid_id"
+    " LEFT JOIN app_user u ON u.id = e.user_id"
+    " WHERE e.entity = 'resident' AND e.entity_id = ? ORDER BY e.id";
+
+db_stmt *history_prepare(db_conn *db)
+{
+    return db_prepare(db, SQL_INSERT);
+}
+
+int history_add_with(db_stmt *s, const registry_event *e)
+{
+    char now[20];
+    db_bind_args(s, 1, (const db_arg[]){
+        DB_TEXT(e->entity), DB_INT(e->entity_id), DB_TEXT(e->kind), DB_ID(e->from_grid), DB_ID(e->to_grid),
+        DB_ID(e->from_household), DB_ID(e->to_household), DB_TEXT(e->event_date), DB_TEXT(e->note),
+        DB_ID(e->user_id), DB_TEXT(db_now(now)), DB_END});
+    int rc = db_step_done(s);
+    db_reset(s);
+    return rc;
+}
+
+int history_add(db_conn *db, const registry_event *e)
+{
+    db_stmt *s = history_prepare(db);
+    int rc = history_add_with(s, e);
+    db_finalize(s);
+    return rc;
+}
+
+int history_add_members(db_conn *db, int64_t household_id, const registry_event *e)
+{
+    char now[20];
+    return db_exec_args(db, SQL_INSERT_MEMBERS, DB_TEXT(e->kind), DB_ID(e->from_grid), DB_ID(e->to_grid),
+                        e->to_grid ? DB_INT(household_id) : DB_NULL, DB_TEXT(e->event_date), DB_TEXT(e->note),
+                        DB_ID(e->user_id), DB_TEXT(db_now(now)), DB_INT(household_id));
+}
+
+static void copy_col(db_stmt *s, int col, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", db_col_text(s, col));
+}
+
+int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, size_t *n)
+{
+    size_t cap = 8;
+    int rc;
+    *n = 0;
+    *out = malloc(cap * sizeof **out);
+    if (!*out)
+        return -1;
+    db_stmt *s = db_query(db, SQL_OF_RESIDENT, DB_INT(resident_id));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            history_item *bigger = realloc(*out, (cap *= 2) * sizeof **out);
+            if (!bigger)
+                break;
+            *out = bigger;
+        }
+        history_item *h = &(*out)[(*n)++];
+        h->id = db_col_int(s, 0);
+        copy_col(s, 1, h->kind, sizeof h->kind);
+        copy_col(s, 2, h->event_date, sizeof h->event_date);
+        copy_col(s, 3, h->note, sizeof h->note);
+        copy_col(s, 4, h->created_at, sizeof h->created_at);
+        h->from_household = db_col_int(s, 5);
+        h->to_household = db_col_int(s, 6);
+        copy_col(s, 7, h->from_grid, sizeof h->from_grid);
+        copy_col(s, 8, h->to_grid, sizeof h->to_grid);
+        copy_col(s, 9, h->by, sizeof h->by);
+    }
+    db_finalize(s);
+    if (rc != DB_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,159 @@
+/* household.c — household records and their changes (see household.h). */
+#include "registry/household.h"
+#include "registry/history.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const SQL_GET = HOUSEHOLD_SELECT " WHERE h.id = ?";
+static const char *const SQL_IS_ACTIVE_MEMBER =
+    "SELECT 1 FROM resident WHERE id = ? AND household_id = ? AND status = 'active'";
+static const char *const SQL_UPDATE =
+    "UPDATE household SET building_id = ?, address = ?, registered_address = ?, actual_address = ?,"
+    " phone = ?, head_resident_id = ?, notes = ?, updated_at = ? WHERE id = ?";
+static const char *const SQL_MOVE =
+    "UPDATE household SET grid_id = ?, building_id = ?, address = ?, updated_at = ? WHERE id = ?";
+static const char *const SQL_MOVE_MEMBERS =
+    "UPDATE resident SET grid_id = ?, updated_at = ? WHERE household_id = ?";
+static const char *const SQL_CLOSE =
+    "UPDATE household SET status = 'closed', updated_at = ? WHERE id = ? AND status = 'active'";
+static const char *const SQL_CLOSE_MEMBERS =
+    "UPDATE resident SET status = 'moved_out', status_date = ?, updated_at = ?"
+    " WHERE household_id = ? AND status = 'active'";
+
+/* ---- loading ------------------------------------------------------------- */
+
+static void col(db_stmt *s, int c, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", db_col_text(s, c));
+}
+
+void household_from_row(db_stmt *s, household *h)
+{
+    h->id = db_col_int(s, 0);
+    col(s, 1, h->code, sizeof h->code);
+    h->grid_id = db_col_int(s, 2);
+    col(s, 3, h->grid_name, sizeof h->grid_name);
+    col(s, 4, h->grid_path, sizeof h->grid_path);
+    h->building_id = db_col_int(s, 5);
+    col(s, 6, h->building_name, sizeof h->building_name);
+    col(s, 7, h->address, sizeof h->address);
+    col(s, 8, h->registered_address, sizeof h->registered_address);
+    col(s, 9, h->actual_address, sizeof h->actual_address);
+    col(s, 10, h->phone, sizeof h->phone);
+    h->head_resident_id = db_col_int(s, 11);
+    col(s, 12, h->head_name, sizeof h->head_name);
+    col(s, 13, h->notes, sizeof h->notes);
+    col(s, 14, h->status, sizeof h->status);
+    col(s, 15, h->created_at, sizeof h->created_at);
+    col(s, 16, h->updated_at, sizeof h->updated_at);
+    h->member_count = db_col_int(s, 17);
+}
+
+int household_get(db_conn *db, int64_t id, household *out)
+{
+    db_stmt *s = db_query(db, SQL_GET, DB_INT(id));
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        household_from_row(s, out);
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+int household_has_active_member(db_conn *db, int64_t household_id, int64_t resident_id)
+{
+    return db_exists(db, SQL_IS_ACTIVE_MEMBER, DB_INT(resident_id), DB_INT(household_id));
+}
+
+static const char *or_null(const char *v)
+{
+    return v && *v ? v : NULL;
+}
+
+void household_to_change(const household *h, household_change *c)
+{
+    *c = (household_change){
+        .building_id = h->building_id, .head_resident_id = h->head_resident_id, .address = h->address,
+        .registered_address = or_null(h->registered_address), .actual_address = or_null(h->actual_address),
+        .phone = or_null(h->phone), .notes = or_null(h->notes)};
+}
+
+/* ---- changes ------------------------------------------------------------- */
+
+static int log_event(db_conn *db, const actor *who, int64_t id, const registry_event *e)
+{
+    registry_event ev = *e;
+    ev.entity = "household";
+    ev.entity_id = id;
+    ev.user_id = who ? who->id : 0;
+    return history_add(db, &ev) == DB_DONE ? 0 : -1;
+}
+
+int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err)
+{
+    registry_writer *w = registry_writer_open(db);
+    int rc = w ? registry_insert_household(w, in, id_out) : DB_ERROR;
+    registry_writer_close(w);
+    if (rc == DB_CONSTRAINT)
+        return err_set(err, ERR_CONFLICT, "code", "户编号 %s 已存在", in->code);
+    if (rc != DB_DONE || log_event(db, who, *id_out, &(registry_event){.kind = "created"}) != 0)
+        return err_db(err);
+    return 0;
+}
+
+int household_update(db_conn *db, const actor *who, const household *cur, const household_change *c, ms_err *err)
+{
+    char now[20];
+    household_input in = {.code = cur->code, .grid_id = cur->grid_id, .building_id = c->building_id,
+                          .address = c->address, .registered_address = c->registered_address,
+                          .actual_address = c->actual_address, .phone = c->phone, .notes = c->notes};
+    if (household_input_check(&in, err) != 0)
+        return -1;
+    if (c->head_resident_id && c->head_resident_id != cur->head_resident_id &&
+        !household_has_active_member(db, cur->id, c->head_resident_id))
+        return err_set(err, ERR_INVALID, "head_resident_id", "户主须为本户在册成员");
+    int rc = db_exec_args(db, SQL_UPDATE, DB_ID(c->building_id), DB_TEXT(c->address), DB_TEXT(c->registered_address),
+                          DB_TEXT(c->actual_address), DB_TEXT(c->phone), DB_ID(c->head_resident_id),
+                          DB_TEXT(c->notes), DB_TEXT(db_now(now)), DB_INT(cur->id));
+    if (rc != DB_DONE || log_event(db, who, cur->id, &(registry_event){.kind = "updated"}) != 0)
+        return err_db(err);
+    return 0;
+}
+
+int household_move(db_conn *db, const actor *who, const household *cur, int64_t grid_id, int64_t building_id,
+                   const char *address, ms_err *err)
+{
+    char now[20];
+    if (strcmp(cur->status, "active") != 0)
+        return err_set(err, ERR_INVALID, NULL, "该户已注销，不能迁移");
+    if (grid_id == cur->grid_id && building_id == cur->building_id && strcmp(address, cur->address) == 0)
+        return err_set(err, ERR_INVALID, "grid_id", "该户已在此网格和楼栋，无需迁移");
+    db_now(now);
+    registry_event moved = {.kind = "moved", .from_grid = cur->grid_id, .to_grid = grid_id,
+                            .user_id = who ? who->id : 0};
+    if (db_exec_args(db, SQL_MOVE, DB_INT(grid_id), DB_ID(building_id), DB_TEXT(address), DB_TEXT(now),
+                     DB_INT(cur->id)) != DB_DONE ||
+        history_add_members(db, cur->id, &moved) != DB_DONE ||
+        db_exec_args(db, SQL_MOVE_MEMBERS, DB_INT(grid_id), DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
+        log_event(db, who, cur->id, &moved) != 0)
+        return err_db(err);
+    return 0;
+}
+
+int household_close(db_conn *db, const actor *who, const household *cur, const char *date, const char *note,
+                    ms_err *err)
+{
+    char now[20];
+    if (strcmp(cur->status, "active") != 0)
+        return err_set(err, ERR_INVALID, NULL, "该户已注销");
+    db_now(now);
+    registry_event left = {.kind = "moved_out", .from_grid = cur->grid_id, .event_date = date, .note = note,
+                           .user_id = who ? who->id : 0};
+    if (history_add_members(db, cur->id, &left) != DB_DONE ||
+        db_exec_args(db, SQL_CLOSE_MEMBERS, DB_TEXT(date), DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
+        db_exec_args(db, SQL_CLOSE, DB_TEXT(now), DB_INT(cur->id)) != DB_DONE || db_changes(db) != 1 ||
+        log_event(db, who, cur->id, &(registry_event){.kind = "closed", .from_grid = cur->grid_id,
+                                                       .event_date = date, .note = note}) != 0)
+        return err_db(err);
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* household.h — households: the record, loading it, and every change to
+ * it after it is registered (create, update, move to another grid with
+ * its members, close when it leaves the street).
+ *
+ * Owns: the household table's SELECT and UPDATE SQL, and what a move or
+ * a closing does to the members (their grid, their status, one history
+ * row each). Inserts go through registry_writer (registry.h); history
+ * rows through history.h. Functions take the caller's open transaction;
+ * none audits or replies. Scope is the caller's check. */
+#ifndef MS_HOUSEHOLD_H
+#define MS_HOUSEHOLD_H
+
+#include <stdint.h>
+
+#include "core/actor.h"
+#include "core/err.h"
+#include "registry/registry.h"
+#include "storage/db.h"
+
+/* A household as stored. Text fields are "" when the column is NULL. */
+typedef struct household {
+    int64_t id;
+    char code[64];
+    int64_t grid_id;
+    char grid_name[128];
+    char grid_path[256];            /* the grid's org path: what scope is checked against */
+    int64_t building_id;            /* 0 = none */
+    char building_name[128];
+    char address[808];
+    char registered_address[808];
+    char actual_address[808];
+    char phone[40];
+    int64_t head_resident_id;       /* 0 = none */
+    char head_name[208];
+    char notes[2048];
+    char status[16];                /* active | closed */
+    char created_at[20], updated_at[20];
+    int64_t member_count;           /* active members */
+} household;
+
+/* The one SELECT list for households (callers append WHERE …), the
+ * COUNT over the same joins, and the row reader. */
+#define HOUSEHOLD_SELECT                                                                       \
+    "SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address,"      \
+    " h.registered_address, h.actual_address, h.phone, h.head_resident_id, hr.name, h.notes," \
+    " h.status, h.created_at, h.updated_at,"                                                  \
+    " (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active')"  \
+    " FROM household h JOIN org_unit g ON g.id = h.grid_id"                                   \
+    " LEFT JOIN org_unit b ON b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id"
+#define HOUSEHOLD_COUNT "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
+
+void household_from_row(db_stmt *s, household *out);
+
+/* Loads household `id`: 0 found, 1 absent, -1 database error. */
+int household_get(db_conn *db, int64_t id, household *out);
+
+/* Registers a household (input checked with household_input_check; the
+ * grid and building are the caller's scope checks) and its 'created'
+ * history row. Returns 0 with *id_out, or -1 (409 on a taken 户编号). */
+int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err);
+
+/* The editable fields of a household; strings may be NULL (= none). */
+typedef struct household_change {
+    int64_t building_id, head_resident_id;   /* 0 = none */
+    const char *address, *registered_address, *actual_address, *phone, *notes;
+} household_change;
+
+/* The current values as a change to overlay (strings point into *h). */
+void household_to_change(const household *h, household_change *c);
+
+/* Replaces the editable fields. Checks the input rules and that a new
+ * head is an active member (400 on head_resident_id); a new building's
+ * grid is the caller's check (it needs scope). */
+int household_update(db_conn *db, const actor *who, const household *cur, const household_change *c, ms_err *err);
+
+/* Moves the household (active) and its active members to grid_id, into
+ * building_id (0 = none) at address. One history row per member and one
+ * for the household. */
+int household_move(db_conn *db, const actor *who, const household *cur, int64_t grid_id, int64_t building_id,
+                   const char *address, ms_err *err);
+
+/* Closes the household (it left the street) on date: its active members
+ * become moved_out, each with a history row. */
+int household_close(db_conn *db, const actor *who, const household *cur, const char *date, const char *note,
+                    ms_err *err);
+
+/* 1 when resident_id is an active member of household_id. */
+int household_has_active_member(db_conn *db, int64_t household_id, int64_t resident_id);
+
+#endif

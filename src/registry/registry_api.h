@@ -1,0 +1,27 @@
+/* registry_api.h — the registry's HTTP side: its route tables (one per
+ * resource file) and the scope helpers every module's handlers use to
+ * load an org unit the caller may see.
+ *
+ * Each table is defined in the file named beside it; app/app.c lists
+ * them. */
+#ifndef MS_REGISTRY_API_H
+#define MS_REGISTRY_API_H
+
+#include "registry/org.h"
+#include "server/http.h"
+
+extern const route org_routes[];         /* org_api.c:       /org-units */
+extern const route household_routes[];   /* household_api.c: /households */
+extern const route resident_routes[];    /* resident_api.c:  /residents */
+extern const route stats_routes[];       /* stats_api.c:     /tags, /stats */
+extern const route import_routes[];      /* import_api.c:    /import, /export */
+
+/* Loads org unit `id` and checks it lies inside the caller's scope.
+ * Returns 0, or -1 with a 404 (outside the scope looks like absent). */
+int org_unit_in_scope_or_reply(request *rq, response *rs, int64_t id, org_unit *out);
+
+/* The same for the query parameter `param` (default: the caller's own
+ * unit). A malformed value is a 400. */
+int org_unit_param_or_reply(request *rq, response *rs, const char *param, org_unit *out);
+
+#endif

@@ -1,0 +1,243 @@
+/* resident.c — resident records and their changes (see resident.h). */
+#include "registry/resident.h"
+#include "registry/history.h"
+#include "registry/household.h"
+#include "util/validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ?";
+static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident WHERE id_number = ?";
+static const char *const SQL_OTHER_HEAD =
+    "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
+static const char *const SQL_CLEAR_HEAD =
+    "UPDATE household SET head_resident_id = NULL, updated_at = ? WHERE id = ? AND head_resident_id = ?";
+static const char *const SQL_SET_HEAD_IF_NONE =
+    "UPDATE household SET head_resident_id = ? WHERE id = ? AND head_resident_id IS NULL";
+static const char *const SQL_UPDATE =
+    "UPDATE resident SET name = ?, relation = ?, phone = ?, hukou_type = ?, residence_status = ?,"
+    " employment = ?, disability_type = ?, disability_grade = ?, party_member = ?, notes = ?,"
+    " updated_at = ? WHERE id = ?";
+static const char *const SQL_DELETE_TAGS = "DELETE FROM resident_tag WHERE resident_id = ?";
+static const char *const SQL_INSERT_TAG = "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
+static const char *const SQL_MOVE =
+    "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ? WHERE id = ?";
+static const char *const SQL_SET_STATUS =
+    "UPDATE resident SET status = ?, status_date = ?, updated_at = ? WHERE id = ?";
+
+/* ---- loading ------------------------------------------------------------- */
+
+static void col(db_stmt *s, int c, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", db_col_text(s, c));
+}
+
+/* "dibao,elderly" → static tag codes. */
+static void tags_from_csv(const char *csv, resident *r)
+{
+    r->ntags = 0;
+    for (const char *p = csv; p && *p && r->ntags < REGISTRY_MAX_TAGS;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char code[32];
+        snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code ? n : sizeof code - 1), p);
+        const char *known = resident_tag_code(code);
+        if (known)
+            r->tags[r->ntags++] = known;
+        p = end ? end + 1 : p + n;
+    }
+}
+
+void resident_from_row(db_stmt *s, resident *r)
+{
+    r->id = db_col_int(s, 0);
+    col(s, 1, r->id_number, sizeof r->id_number);
+    col(s, 2, r->name, sizeof r->name);
+    col(s, 3, r->sex, sizeof r->sex);
+    col(s, 4, r->birth_date, sizeof r->birth_date);
+    r->household_id = db_col_int(s, 5);
+    col(s, 6, r->household_code, sizeof r->household_code);
+    r->grid_id = db_col_int(s, 7);
+    col(s, 8, r->grid_name, sizeof r->grid_name);
+    col(s, 9, r->relation, sizeof r->relation);
+    col(s, 10, r->phone, sizeof r->phone);
+    col(s, 11, r->hukou_type, sizeof r->hukou_type);
+    col(s, 12, r->residence_status, sizeof r->residence_status);
+    col(s, 13, r->employment, sizeof r->employment);
+    col(s, 14, r->disability_type, sizeof r->disability_type);
+    r->disability_grade = (int)db_col_int(s, 15);
+    r->party_member = db_col_int(s, 16) != 0;
+    col(s, 17, r->status, sizeof r->status);
+    col(s, 18, r->status_date, sizeof r->status_date);
+    col(s, 19, r->notes, sizeof r->notes);
+    col(s, 20, r->created_at, sizeof r->created_at);
+    col(s, 21, r->updated_at, sizeof r->updated_at);
+    col(s, 22, r->grid_path, sizeof r->grid_path);
+    tags_from_csv(db_col_text(s, 23), r);
+}
+
+int resident_get(db_conn *db, int64_t id, resident *out)
+{
+    db_stmt *s = db_query(db, SQL_GET, DB_INT(id));
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        resident_from_row(s, out);
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+static const char *or_null(const char *v)
+{
+    return v && *v ? v : NULL;
+}
+
+void resident_to_input(const resident *r, resident_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->id_number = r->id_number;
+    in->name = r->name;
+    in->relation = or_null(r->relation);
+    in->phone = or_null(r->phone);
+    in->hukou_type = or_null(r->hukou_type);
+    in->residence_status = or_null(r->residence_status);
+    in->employment = or_null(r->employment);
+    in->disability_type = or_null(r->disability_type);
+    in->disability_grade = r->disability_grade;
+    in->party_member = r->party_member;
+    in->notes = or_null(r->notes);
+    for (size_t i = 0; i < r->ntags; i++)
+        in->tags[i] = r->tags[i];
+    in->ntags = r->ntags;
+}
+
+/* ---- the head rule ------------------------------------------------------- */
+
+static int is_head(const char *relation)
+{
+    return relation && strcmp(relation, "户主") == 0;
+}
+
+int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
+                       const char *new_relation, ms_err *err)
+{
+    char now[20];
+    if (!is_head(new_relation)) {
+        if (is_head(old_relation) &&
+            db_exec_args(db, SQL_CLEAR_HEAD, DB_TEXT(db_now(now)), DB_INT(household_id), DB_INT(resident_id)) != DB_DONE)
+            return err_db(err);
+        return 0;
+    }
+    if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
+        return err_set(err, ERR_INVALID, "relation", "该户已有户主，一户只能有一位户主");
+    if (db_exec_args(db, SQL_SET_HEAD_IF_NONE, DB_INT(resident_id), DB_INT(household_id)) != DB_DONE)
+        return err_db(err);
+    return 0;
+}
+
+/* ---- changes ------------------------------------------------------------- */
+
+static int log_event(db_conn *db, const actor *who, const registry_event *e)
+{
+    registry_event ev = *e;
+    ev.entity = "resident";
+    ev.user_id = who ? who->id : 0;
+    return history_add(db, &ev) == DB_DONE ? 0 : -1;
+}
+
+int resident_create(db_conn *db, const actor *who, int64_t household_id, const resident_input *in,
+                    int64_t *id_out, ms_err *err)
+{
+    household hh;
+    int rc = household_get(db, household_id, &hh);
+    if (rc < 0)
+        return err_db(err);
+    if (rc > 0)
+        return err_set(err, ERR_NOT_FOUND, "household_id", "户不存在或不在您的管辖范围内");
+    if (strcmp(hh.status, "active") != 0)
+        return err_set(err, ERR_INVALID, "household_id", "该户已注销，不能新增成员");
+    if (db_exists(db, SQL_ID_TAKEN, DB_TEXT(in->id_number)))
+        return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
+    registry_writer *w = registry_writer_open(db);
+    rc = w ? registry_insert_resident(w, hh.id, hh.grid_id, in, id_out) : DB_ERROR;
+    registry_writer_close(w);
+    if (rc == DB_CONSTRAINT)
+        return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
+    if (rc != DB_DONE || log_event(db, who, &(registry_event){.entity_id = *id_out, .kind = "created"}) != 0)
+        return err_db(err);
+    return resident_head_rule(db, hh.id, *id_out, NULL, in->relation, err);
+}
+
+static int write_tags(db_conn *db, int64_t id, const resident_input *in)
+{
+    if (db_exec_args(db, SQL_DELETE_TAGS, DB_INT(id)) != DB_DONE)
+        return -1;
+    for (size_t i = 0; i < in->ntags; i++)
+        if (db_exec_args(db, SQL_INSERT_TAG, DB_INT(id), DB_TEXT(resident_tag_code(in->tags[i]))) != DB_DONE)
+            return -1;
+    return 0;
+}
+
+int resident_update(db_conn *db, const actor *who, const resident *cur, const resident_input *in, ms_err *err)
+{
+    char now[20];
+    if (resident_head_rule(db, cur->household_id, cur->id, cur->relation, in->relation, err) != 0)
+        return -1;
+    int rc = db_exec_args(db, SQL_UPDATE, DB_TEXT(in->name), DB_TEXT(in->relation ? in->relation : "其他"),
+                          DB_TEXT(in->phone), DB_TEXT(in->hukou_type),
+                          DB_TEXT(in->residence_status ? in->residence_status : "户籍"), DB_TEXT(in->employment),
+                          DB_TEXT(in->disability_type), DB_ID(in->disability_grade), DB_INT(in->party_member),
+                          DB_TEXT(in->notes), DB_TEXT(db_now(now)), DB_INT(cur->id));
+    if (rc != DB_DONE || write_tags(db, cur->id, in) != 0 ||
+        log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "updated"}) != 0)
+        return err_db(err);
+    return 0;
+}
+
+int resident_move(db_conn *db, const actor *who, const resident *cur, int64_t to_household,
+                  const char *relation, ms_err *err)
+{
+    household to;
+    char now[20];
+    if (relation && !str_in_set(relation, resident_relation_values))
+        return err_set(err, ERR_INVALID, "relation", "与户主关系不在可选值内");
+    if (strcmp(cur->status, "active") != 0)
+        return err_set(err, ERR_INVALID, NULL, "只有在册居民可以迁移");
+    int rc = household_get(db, to_household, &to);
+    if (rc < 0)
+        return err_db(err);
+    if (rc > 0)
+        return err_set(err, ERR_NOT_FOUND, "household_id", "户不存在或不在您的管辖范围内");
+    if (to.id == cur->household_id || strcmp(to.status, "active") != 0)
+        return err_set(err, ERR_INVALID, "household_id", "%s", to.id == cur->household_id ? "已在该户中" : "目标户已注销");
+    if (resident_head_rule(db, to.id, cur->id, NULL, relation, err) != 0)
+        return -1;
+    db_now(now);
+    if (db_exec_args(db, SQL_MOVE, DB_INT(to.id), DB_INT(to.grid_id), DB_TEXT(relation ? relation : "其他"),
+                     DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
+        db_exec_args(db, SQL_CLEAR_HEAD, DB_TEXT(now), DB_INT(cur->household_id), DB_INT(cur->id)) != DB_DONE ||
+        log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "moved", .from_grid = cur->grid_id,
+                                             .to_grid = to.grid_id, .from_household = cur->household_id,
+                                             .to_household = to.id}) != 0)
+        return err_db(err);
+    return 0;
+}
+
+int resident_set_status(db_conn *db, const actor *who, const resident *cur, const char *status,
+                        const char *date, const char *note, ms_err *err)
+{
+    static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
+    char now[20], today[11];
+    if (!str_in_set(status, STATUSES))
+        return err_set(err, ERR_INVALID, "status", "status 只能是 active（在册）、deceased（已故）或 moved_out（迁出）");
+    if (strcmp(cur->status, status) == 0)
+        return err_set(err, ERR_INVALID, "status", "状态未变化");
+    snprintf(today, sizeof today, "%.10s", db_now(now));
+    int reopen = strcmp(status, "active") == 0;
+    if (db_exec_args(db, SQL_SET_STATUS, DB_TEXT(status), reopen ? DB_NULL : DB_TEXT(date ? date : today),
+                     DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
+        log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = reopen ? "reopened" : status,
+                                             .event_date = date ? date : today, .note = note}) != 0)
+        return err_db(err);
+    return 0;
+}

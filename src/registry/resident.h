@@ -1,0 +1,98 @@
+/* resident.h — residents: the record, loading it, and every change to
+ * it after it is registered (create, update, move to another household,
+ * status: deceased / moved out / back).
+ *
+ * Owns: the resident and resident_tag tables' SELECT and UPDATE SQL and
+ * the rule of one head per household (relation 户主 and
+ * household.head_resident_id kept in step). Inserts go through
+ * registry_writer (registry.h), shared with the CSV import and the demo;
+ * history rows through history.h. Functions take the caller's open
+ * transaction; none of them audits or replies (the caller does). */
+#ifndef MS_RESIDENT_H
+#define MS_RESIDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/actor.h"
+#include "core/err.h"
+#include "registry/registry.h"
+#include "storage/db.h"
+
+/* A resident as stored. Text fields are "" when the column is NULL. */
+typedef struct resident {
+    int64_t id;
+    char id_number[19];
+    char name[208];
+    char sex[2];                   /* "M" | "F" */
+    char birth_date[11];
+    int64_t household_id;
+    char household_code[64];
+    int64_t grid_id;
+    char grid_name[128];
+    char grid_path[256];           /* the grid's org path: what scope is checked against */
+    char relation[32];
+    char phone[40];
+    char hukou_type[16];
+    char residence_status[16];
+    char employment[32];
+    char disability_type[16];
+    int disability_grade;          /* 0 = none */
+    int party_member;
+    char status[16];               /* active | deceased | moved_out */
+    char status_date[11];
+    char notes[2048];
+    char created_at[20], updated_at[20];
+    const char *tags[REGISTRY_MAX_TAGS];   /* tag codes (static strings) */
+    size_t ntags;
+} resident;
+
+/* The one SELECT list for residents: callers append WHERE / ORDER BY /
+ * LIMIT and read rows with resident_from_row. */
+#define RESIDENT_SELECT                                                                          \
+    "SELECT r.id, r.id_number, r.name, r.sex, r.birth_date, r.household_id, h.code, r.grid_id,"  \
+    " g.name, r.relation, r.phone, r.hukou_type, r.residence_status, r.employment,"              \
+    " r.disability_type, r.disability_grade, r.party_member, r.status, r.status_date, r.notes,"  \
+    " r.created_at, r.updated_at, g.path,"                                                       \
+    " (SELECT group_concat(t.tag) FROM resident_tag t WHERE t.resident_id = r.id)"               \
+    " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
+
+void resident_from_row(db_stmt *s, resident *out);
+
+/* Loads resident `id`: 0 found, 1 absent, -1 database error. */
+int resident_get(db_conn *db, int64_t id, resident *out);
+
+/* The resident's current values as an input (strings point into *r), to
+ * be overlaid with a change and checked. */
+void resident_to_input(const resident *r, resident_input *in);
+
+/* Registers a resident in household_id (which must be active; scope is
+ * the caller's check). The input must have passed resident_input_check.
+ * Writes the 'created' history row and applies the head rule. Returns
+ * 0 with *id_out, or -1 with *err (409 when the ID number is taken). */
+int resident_create(db_conn *db, const actor *who, int64_t household_id, const resident_input *in,
+                    int64_t *id_out, ms_err *err);
+
+/* Replaces the editable fields and tags of *cur with *in (checked). */
+int resident_update(db_conn *db, const actor *who, const resident *cur, const resident_input *in, ms_err *err);
+
+/* Moves *cur into household `to_household` (active, another household)
+ * with relation (NULL = 其他). */
+int resident_move(db_conn *db, const actor *who, const resident *cur, int64_t to_household,
+                  const char *relation, ms_err *err);
+
+/* Sets status (active | deceased | moved_out) on date (NULL = today)
+ * with an optional note. */
+int resident_set_status(db_conn *db, const actor *who, const resident *cur, const char *status,
+                        const char *date, const char *note, ms_err *err);
+
+/* The one-head rule, inside the caller's transaction (so two writers
+ * cannot both pass): a resident of household_id whose relation becomes
+ * new_relation (from old_relation, NULL for a new member) — at most one
+ * active 户主 per household; a new 户主 becomes head of a household that
+ * has none; one who stops being 户主 stops being its head. Returns 0 or
+ * -1 with *err (400 on relation). Used by the API and the CSV import. */
+int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
+                       const char *new_relation, ms_err *err);
+
+#endif
