@@ -358,6 +358,18 @@ const char *err_code(json_t *j)
     return c ? c : "";
 }
 
+const char *err_field(json_t *j)
+{
+    const char *f = json_string_value(json_object_get(json_object_get(j, "error"), "field"));
+    return f ? f : "";
+}
+
+const char *err_message(json_t *j)
+{
+    const char *m = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+    return m ? m : "";
+}
+
 /* ---- small helpers shared by the API tests ---------------------------- */
 
 long long org_id_by_code(const test_server *s, const char *token, const char *code)
@@ -505,4 +517,38 @@ char *read_whole_file(const char *path, size_t *len_out)
     if (len_out)
         *len_out = len;
     return b;
+}
+
+int json_array_has_str(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return 1;
+    return 0;
+}
+
+void assert_masked_shape(const char *shown)
+{
+    assert_non_null(shown);
+    assert_int_equal(strlen(shown), 18);
+    for (int i = 0; i < 6; i++)
+        assert_true(shown[i] >= '0' && shown[i] <= '9');
+    assert_memory_equal(shown + 6, "********", 8);
+    for (int i = 14; i < 17; i++)
+        assert_true(shown[i] >= '0' && shown[i] <= '9');
+}
+
+void assert_phone_masked(const char *p)
+{
+    assert_non_null(p);
+    assert_non_null(strchr(p, '*'));
+    int run = 0, max = 0;
+    for (const char *c = p; *c; c++) {
+        run = (*c >= '0' && *c <= '9') ? run + 1 : 0;
+        if (run > max)
+            max = run;
+    }
+    assert_true(max < 7);
 }

@@ -83,6 +83,9 @@ long long jint(json_t *j, const char *key);
 const char *jstr(json_t *j, const char *key);
 /* The "error.code" of an error body, or "" */
 const char *err_code(json_t *j);
+/* The "error.field" / "error.message" of an error body, or "" */
+const char *err_field(json_t *j);
+const char *err_message(json_t *j);
 
 /* ---- small helpers shared by the API tests ---------------------------- */
 
@@ -100,5 +103,13 @@ char *id_with_check(const char *first17, char out[19]);
 /* Percent-encodes s (UTF-8) for a query string, in a static rotating
  * buffer like fmt(). */
 const char *urlenc(const char *s);
+
+/* Whether the JSON array holds the string s. */
+int json_array_has_str(json_t *arr, const char *s);
+
+/* A masked ID number: 18 characters, 6 digits, 8 stars, then digits. */
+void assert_masked_shape(const char *shown);
+/* A masked phone: shows '*' and never 11 consecutive digits. */
+void assert_phone_masked(const char *p);
 
 #endif

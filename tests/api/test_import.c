@@ -73,22 +73,6 @@ static long long id_count(const char *idn)
     return total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", idn));
 }
 
-static int json_array_has_str(json_t *arr, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(arr, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return 1;
-    return 0;
-}
-
-static const char *err_message(json_t *j)
-{
-    const char *m = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-    return m ? m : "";
-}
-
 /* The household (JSON with members, any status) whose code is `code`. */
 static json_t *household_by_code(const char *code)
 {
