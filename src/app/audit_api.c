@@ -149,28 +149,21 @@ static int audit_list(request *rq, response *rs)
     query q;
     page_req pg;
     char suffix[256];
-    db_stmt *c = NULL, *s = NULL;
+    db_stmt *s = NULL;
+    int64_t total;
     int rc = -1;
 
     q_init(&q, "");
     if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_filters(rq, rs, &q) != 0)
         goto cleanup;
     order_clause(rq, &pg, suffix, sizeof suffix);
-    c = q_prepare_with(rq->db, SQL_COUNT, &q, "");
-    s = q_prepare_with(rq->db, SQL_SELECT, &q, suffix);
-    if (db_step(c) != DB_ROW) {
-        rc = reply_internal(rs);
+    if (!(s = page_query_or_reply(rq, rs, SQL_COUNT, SQL_SELECT, &q, suffix, &pg, &total)))
         goto cleanup;
-    }
-    int64_t total = db_col_int(c, 0);
-    db_bind_int(s, q.nbind + 1, pg.page_size);
-    db_bind_int(s, q.nbind + 2, pg.offset);
     json_t *items = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(items, audit_row_json(s));
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 cleanup:
-    db_finalize(c);
     db_finalize(s);
     q_free(&q);
     return rc;

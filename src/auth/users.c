@@ -164,19 +164,19 @@ int user_print_list(db_conn *db, FILE *out)
 void user_from_row(db_stmt *s, user_account *u)
 {
     u->id = db_col_int(s, 0);
-    snprintf(u->username, sizeof u->username, "%s", db_col_text(s, 1));
-    snprintf(u->display_name, sizeof u->display_name, "%s", db_col_text(s, 2));
+    db_col_copy(s, 1, u->username, sizeof u->username);
+    db_col_copy(s, 2, u->display_name, sizeof u->display_name);
     u->role = role_from_name(db_col_text(s, 3));
     u->org_unit_id = db_col_int(s, 4);
-    snprintf(u->org_code, sizeof u->org_code, "%s", db_col_text(s, 5));
-    snprintf(u->org_name, sizeof u->org_name, "%s", db_col_text(s, 6));
-    snprintf(u->org_kind, sizeof u->org_kind, "%s", db_col_text(s, 7));
-    snprintf(u->org_path, sizeof u->org_path, "%s", db_col_text(s, 8));
+    db_col_copy(s, 5, u->org_code, sizeof u->org_code);
+    db_col_copy(s, 6, u->org_name, sizeof u->org_name);
+    db_col_copy(s, 7, u->org_kind, sizeof u->org_kind);
+    db_col_copy(s, 8, u->org_path, sizeof u->org_path);
     u->disabled = db_col_int(s, 9) != 0;
     u->locked_until = db_col_int(s, 10);
     u->failed_logins = db_col_int(s, 11);
-    snprintf(u->created_at, sizeof u->created_at, "%s", db_col_text(s, 12));
-    snprintf(u->updated_at, sizeof u->updated_at, "%s", db_col_text(s, 13));
+    db_col_copy(s, 12, u->created_at, sizeof u->created_at);
+    db_col_copy(s, 13, u->updated_at, sizeof u->updated_at);
 }
 
 int user_get(db_conn *db, int64_t id, user_account *out)

@@ -80,22 +80,16 @@ static int users_list(request *rq, response *rs)
     query q;
     page_req pg;
     char suffix[200];
-    db_stmt *c = NULL, *s = NULL;
+    db_stmt *s = NULL;
+    int64_t total;
     int rc = -1;
 
     q_init(&q, "");
     if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_filters(rq, rs, &q) != 0)
         goto out;
-    c = q_prepare_with(rq->db, USER_COUNT, &q, "");
     snprintf(suffix, sizeof suffix, " ORDER BY %s, u.id LIMIT ? OFFSET ?", pg.order_by);
-    s = q_prepare_with(rq->db, USER_SELECT, &q, suffix);
-    if (db_step(c) != DB_ROW) {
-        rc = reply_internal(rs);
+    if (!(s = page_query_or_reply(rq, rs, USER_COUNT, USER_SELECT, &q, suffix, &pg, &total)))
         goto out;
-    }
-    int64_t total = db_col_int(c, 0);
-    db_bind_int(s, q.nbind + 1, pg.page_size);
-    db_bind_int(s, q.nbind + 2, pg.offset);
     json_t *items = json_array();
     user_account u;
     while (db_step(s) == DB_ROW) {
@@ -104,7 +98,6 @@ static int users_list(request *rq, response *rs)
     }
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 out:
-    db_finalize(c);
     db_finalize(s);
     q_free(&q);
     return rc;

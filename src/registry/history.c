@@ -53,11 +53,6 @@ int history_add_members(db_conn *db, int64_t household_id, const registry_event 
                         DB_ID(e->user_id), DB_TEXT(db_now(now)), DB_INT(household_id));
 }
 
-static void copy_col(db_stmt *s, int col, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%s", db_col_text(s, col));
-}
-
 int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, size_t *n)
 {
     size_t cap = 8;
@@ -76,15 +71,15 @@ int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, si
         }
         history_item *h = &(*out)[(*n)++];
         h->id = db_col_int(s, 0);
-        copy_col(s, 1, h->kind, sizeof h->kind);
-        copy_col(s, 2, h->event_date, sizeof h->event_date);
-        copy_col(s, 3, h->note, sizeof h->note);
-        copy_col(s, 4, h->created_at, sizeof h->created_at);
+        db_col_copy(s, 1, h->kind, sizeof h->kind);
+        db_col_copy(s, 2, h->event_date, sizeof h->event_date);
+        db_col_copy(s, 3, h->note, sizeof h->note);
+        db_col_copy(s, 4, h->created_at, sizeof h->created_at);
         h->from_household = db_col_int(s, 5);
         h->to_household = db_col_int(s, 6);
-        copy_col(s, 7, h->from_grid, sizeof h->from_grid);
-        copy_col(s, 8, h->to_grid, sizeof h->to_grid);
-        copy_col(s, 9, h->by, sizeof h->by);
+        db_col_copy(s, 7, h->from_grid, sizeof h->from_grid);
+        db_col_copy(s, 8, h->to_grid, sizeof h->to_grid);
+        db_col_copy(s, 9, h->by, sizeof h->by);
     }
     db_finalize(s);
     if (rc != DB_DONE) {

@@ -23,30 +23,25 @@ static const char *const SQL_CLOSE_MEMBERS =
 
 /* ---- loading ------------------------------------------------------------- */
 
-static void col(db_stmt *s, int c, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%s", db_col_text(s, c));
-}
-
 void household_from_row(db_stmt *s, household *h)
 {
     h->id = db_col_int(s, 0);
-    col(s, 1, h->code, sizeof h->code);
+    db_col_copy(s, 1, h->code, sizeof h->code);
     h->grid_id = db_col_int(s, 2);
-    col(s, 3, h->grid_name, sizeof h->grid_name);
-    col(s, 4, h->grid_path, sizeof h->grid_path);
+    db_col_copy(s, 3, h->grid_name, sizeof h->grid_name);
+    db_col_copy(s, 4, h->grid_path, sizeof h->grid_path);
     h->building_id = db_col_int(s, 5);
-    col(s, 6, h->building_name, sizeof h->building_name);
-    col(s, 7, h->address, sizeof h->address);
-    col(s, 8, h->registered_address, sizeof h->registered_address);
-    col(s, 9, h->actual_address, sizeof h->actual_address);
-    col(s, 10, h->phone, sizeof h->phone);
+    db_col_copy(s, 6, h->building_name, sizeof h->building_name);
+    db_col_copy(s, 7, h->address, sizeof h->address);
+    db_col_copy(s, 8, h->registered_address, sizeof h->registered_address);
+    db_col_copy(s, 9, h->actual_address, sizeof h->actual_address);
+    db_col_copy(s, 10, h->phone, sizeof h->phone);
     h->head_resident_id = db_col_int(s, 11);
-    col(s, 12, h->head_name, sizeof h->head_name);
-    col(s, 13, h->notes, sizeof h->notes);
-    col(s, 14, h->status, sizeof h->status);
-    col(s, 15, h->created_at, sizeof h->created_at);
-    col(s, 16, h->updated_at, sizeof h->updated_at);
+    db_col_copy(s, 12, h->head_name, sizeof h->head_name);
+    db_col_copy(s, 13, h->notes, sizeof h->notes);
+    db_col_copy(s, 14, h->status, sizeof h->status);
+    db_col_copy(s, 15, h->created_at, sizeof h->created_at);
+    db_col_copy(s, 16, h->updated_at, sizeof h->updated_at);
     h->member_count = db_col_int(s, 17);
 }
 

@@ -158,23 +158,17 @@ static int household_list(request *rq, response *rs)
     query q;
     page_req pg;
     char suffix[200];
-    db_stmt *s = NULL, *c = NULL;
+    db_stmt *s = NULL;
+    int64_t total;
     int rc = -1;
 
     q_init(&q, "");
     if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_unit_filter(rq, rs, &q) != 0 ||
         add_text_filters(rq, rs, &q) != 0)
         goto out;
-    c = q_prepare_with(rq->db, HOUSEHOLD_COUNT, &q, "");
     snprintf(suffix, sizeof suffix, " ORDER BY %s, h.id LIMIT ? OFFSET ?", pg.order_by);
-    s = q_prepare_with(rq->db, HOUSEHOLD_SELECT, &q, suffix);
-    if (db_step(c) != DB_ROW) {
-        rc = reply_internal(rs);
+    if (!(s = page_query_or_reply(rq, rs, HOUSEHOLD_COUNT, HOUSEHOLD_SELECT, &q, suffix, &pg, &total)))
         goto out;
-    }
-    int64_t total = db_col_int(c, 0);
-    db_bind_int(s, q.nbind + 1, pg.page_size);
-    db_bind_int(s, q.nbind + 2, pg.offset);
     json_t *items = json_array();
     household h;
     while (db_step(s) == DB_ROW) {
@@ -183,7 +177,6 @@ static int household_list(request *rq, response *rs)
     }
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 out:
-    db_finalize(c);
     db_finalize(s);
     q_free(&q);
     return rc;

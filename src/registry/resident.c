@@ -28,11 +28,6 @@ static const char *const SQL_SET_STATUS =
 
 /* ---- loading ------------------------------------------------------------- */
 
-static void col(db_stmt *s, int c, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%s", db_col_text(s, c));
-}
-
 /* "dibao,elderly" → static tag codes. */
 static void tags_from_csv(const char *csv, resident *r)
 {
@@ -52,28 +47,28 @@ static void tags_from_csv(const char *csv, resident *r)
 void resident_from_row(db_stmt *s, resident *r)
 {
     r->id = db_col_int(s, 0);
-    col(s, 1, r->id_number, sizeof r->id_number);
-    col(s, 2, r->name, sizeof r->name);
-    col(s, 3, r->sex, sizeof r->sex);
-    col(s, 4, r->birth_date, sizeof r->birth_date);
+    db_col_copy(s, 1, r->id_number, sizeof r->id_number);
+    db_col_copy(s, 2, r->name, sizeof r->name);
+    db_col_copy(s, 3, r->sex, sizeof r->sex);
+    db_col_copy(s, 4, r->birth_date, sizeof r->birth_date);
     r->household_id = db_col_int(s, 5);
-    col(s, 6, r->household_code, sizeof r->household_code);
+    db_col_copy(s, 6, r->household_code, sizeof r->household_code);
     r->grid_id = db_col_int(s, 7);
-    col(s, 8, r->grid_name, sizeof r->grid_name);
-    col(s, 9, r->relation, sizeof r->relation);
-    col(s, 10, r->phone, sizeof r->phone);
-    col(s, 11, r->hukou_type, sizeof r->hukou_type);
-    col(s, 12, r->residence_status, sizeof r->residence_status);
-    col(s, 13, r->employment, sizeof r->employment);
-    col(s, 14, r->disability_type, sizeof r->disability_type);
+    db_col_copy(s, 8, r->grid_name, sizeof r->grid_name);
+    db_col_copy(s, 9, r->relation, sizeof r->relation);
+    db_col_copy(s, 10, r->phone, sizeof r->phone);
+    db_col_copy(s, 11, r->hukou_type, sizeof r->hukou_type);
+    db_col_copy(s, 12, r->residence_status, sizeof r->residence_status);
+    db_col_copy(s, 13, r->employment, sizeof r->employment);
+    db_col_copy(s, 14, r->disability_type, sizeof r->disability_type);
     r->disability_grade = (int)db_col_int(s, 15);
     r->party_member = db_col_int(s, 16) != 0;
-    col(s, 17, r->status, sizeof r->status);
-    col(s, 18, r->status_date, sizeof r->status_date);
-    col(s, 19, r->notes, sizeof r->notes);
-    col(s, 20, r->created_at, sizeof r->created_at);
-    col(s, 21, r->updated_at, sizeof r->updated_at);
-    col(s, 22, r->grid_path, sizeof r->grid_path);
+    db_col_copy(s, 17, r->status, sizeof r->status);
+    db_col_copy(s, 18, r->status_date, sizeof r->status_date);
+    db_col_copy(s, 19, r->notes, sizeof r->notes);
+    db_col_copy(s, 20, r->created_at, sizeof r->created_at);
+    db_col_copy(s, 21, r->updated_at, sizeof r->updated_at);
+    db_col_copy(s, 22, r->grid_path, sizeof r->grid_path);
     tags_from_csv(db_col_text(s, 23), r);
 }
 

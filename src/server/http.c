@@ -6,6 +6,7 @@
  * JSON error shape. Handlers never see a request that failed any of
  * those steps. */
 #include "server/http.h"
+#include "storage/query.h"
 #include "util/embedded.h"
 #include "util/strbuf.h"
 #include "util/validate.h"
@@ -172,6 +173,21 @@ int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *
     }
     snprintf(out->order_by, sizeof out->order_by, "%s %s", expr, desc ? "DESC" : "ASC");
     return 0;
+}
+
+db_stmt *page_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
+                             const query *q, const char *order_suffix, const page_req *p, int64_t *total)
+{
+    db_stmt *c = q_prepare_with(rq->db, count_sql, q, "");
+    int rc = db_step(c);
+    *total = rc == DB_ROW ? db_col_int(c, 0) : -1;
+    db_finalize(c);
+    if (rc != DB_ROW)
+        return reply_internal(rs), NULL;
+    db_stmt *s = q_prepare_with(rq->db, select_sql, q, order_suffix);
+    db_bind_int(s, q->nbind + 1, p->page_size);
+    db_bind_int(s, q->nbind + 2, p->offset);
+    return s;
 }
 
 json_t *page_result(json_t *items, const page_req *p, int64_t total)

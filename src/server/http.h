@@ -93,6 +93,14 @@ typedef struct page_req {
 /* sort_keys: NULL-terminated pairs {api_key, sql_expr, ...}; the first is
  * the default. Returns 0, or -1 with a 400 in rs. */
 int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *out);
+/* The list shape every paged route shares: counts the rows count_sql +
+ * q's filters match into *total, and prepares select_sql + q's filters +
+ * order_suffix (" ORDER BY … LIMIT ? OFFSET ?", the last two bound here
+ * from p). Returns the page statement (the caller steps and finalizes),
+ * or NULL with a 500 in rs. */
+struct query;
+db_stmt *page_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
+                             const struct query *q, const char *order_suffix, const page_req *p, int64_t *total);
 /* Builds {"items": items, "page":…, "page_size":…, "total":…}; steals items. */
 json_t *page_result(json_t *items, const page_req *p, int64_t total);
 

@@ -58,6 +58,8 @@ int db_col_is_null(db_stmt *s, int col);
 int64_t db_col_int(db_stmt *s, int col);
 double db_col_double(db_stmt *s, int col);
 const char *db_col_text(db_stmt *s, int col);   /* "" for NULL; valid until next step */
+/* Copies a text column into out (outsz bytes, always NUL-terminated; "" for NULL). */
+void db_col_copy(db_stmt *s, int col, char *out, size_t outsz);
 
 /* Convenience for one-shot statements. db_exec runs SQL with no
  * parameters (schema, pragmas). */

@@ -16,6 +16,11 @@ void db_bind_args(db_stmt *s, int first, const db_arg *args)
     }
 }
 
+void db_col_copy(db_stmt *s, int col, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", db_col_text(s, col));
+}
+
 db_stmt *db_query_argv(db_conn *c, const char *sql, const db_arg *args)
 {
     db_stmt *s = db_prepare(c, sql);
