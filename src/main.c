@@ -6,7 +6,7 @@
 #include "demo/demo.h"
 #include "registry/import.h"
 #include "registry/org.h"
-#include "server/audit.h"
+#include "core/audit.h"
 #include "server/http.h"
 #include "storage/db.h"
 #include "util/csvfile.h"

@@ -16,7 +16,7 @@ static session_policy policy(void)
     return p;
 }
 
-static json_t *user_json(db_conn *db, const user_ctx *u)
+static json_t *user_json(db_conn *db, const actor *u)
 {
     org_unit unit;
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)u->id, "username", u->username,
@@ -34,7 +34,7 @@ int api_login(request *rq, response *rs)
     static const char *const FIELDS[] = {"username", "password", NULL};
     const char *username, *password;
     char token[96];
-    user_ctx user;
+    actor user;
     int64_t retry = 0;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "username", &username) < 0 ||
@@ -88,7 +88,7 @@ int api_change_password(request *rq, response *rs)
     static const char *const FIELDS[] = {"old_password", "new_password", NULL};
     const char *old_pw, *new_pw;
     char token[96], err[256];
-    user_ctx check;
+    actor check;
     int64_t retry;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "old_password", &old_pw) < 0 ||

@@ -1,7 +1,7 @@
 /* session.c — sign-in, sessions and lockout (see session.h). Owns the
  * session table and app_user's failed_logins/locked_until columns. */
 #include "auth/session.h"
-#include "server/audit.h"
+#include "core/audit.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -110,7 +110,7 @@ static login_result record_attempt(db_conn *db, const session_policy *pol, const
 
 login_result session_login(db_conn *db, const session_policy *pol, const char *username,
                            const char *password, const char *client_ip, char token_out[static 96],
-                           user_ctx *user, int64_t *retry_after)
+                           actor *user, int64_t *retry_after)
 {
     char hash[256], org_path[256];
     int64_t user_id = 0, failures = 0, locked_until = 0, disabled = 0;
@@ -168,7 +168,7 @@ login_result session_login(db_conn *db, const session_policy *pol, const char *u
     return r;
 }
 
-int session_authenticate(db_conn *db, const session_policy *pol, const char *token, user_ctx *out)
+int session_authenticate(db_conn *db, const session_policy *pol, const char *token, actor *out)
 {
     char hash[65];
     int64_t user_id = 0, created = 0, last_seen = 0;

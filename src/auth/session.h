@@ -32,11 +32,11 @@ typedef struct session_policy {
  * (65 bytes incl. NUL). */
 login_result session_login(db_conn *db, const session_policy *policy, const char *username,
                            const char *password, const char *client_ip, char token_out[static 96],
-                           user_ctx *user, int64_t *retry_after);
+                           actor *user, int64_t *retry_after);
 
 /* Resolves a token to its user; refreshes the idle clock. 0 when valid,
  * -1 when unknown, idle too long or too old (the session is deleted). */
-int session_authenticate(db_conn *db, const session_policy *policy, const char *token, user_ctx *out);
+int session_authenticate(db_conn *db, const session_policy *policy, const char *token, actor *out);
 
 void session_logout(db_conn *db, const char *token);
 /* Ends every session of a user (password change, account disabled). */

@@ -9,15 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct { role r; const char *name, *label; } ROLES[] = {
-    {ROLE_ADMIN, "admin", "系统管理员"},
-    {ROLE_AUDITOR, "auditor", "审计员"},
-    {ROLE_STREET, "street", "街道工作人员"},
-    {ROLE_COMMUNITY, "community", "社区工作人员"},
-    {ROLE_GRID, "grid", "网格员"},
-    {ROLE_VIEWER, "viewer", "部门只读用户"},
-};
-
 static const char *const SQL_INSERT =
     "INSERT INTO app_user(username, display_name, role, org_unit_id, password_hash, created_at, updated_at)"
     " VALUES (?,?,?,?,?,?,?)";
@@ -26,30 +17,6 @@ static const char *const SQL_SET_PASSWORD =
 static const char *const SQL_LOAD_CTX =
     "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.path, o.name"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ? AND u.disabled = 0";
-
-role role_from_name(const char *name)
-{
-    for (size_t i = 0; name && i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (strcmp(ROLES[i].name, name) == 0)
-            return ROLES[i].r;
-    return 0;
-}
-
-const char *role_name(role r)
-{
-    for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (ROLES[i].r == r)
-            return ROLES[i].name;
-    return "unknown";
-}
-
-const char *role_label(role r)
-{
-    for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
-        if (ROLES[i].r == r)
-            return ROLES[i].label;
-    return "未知";
-}
 
 const char *password_problem(const char *pw)
 {
@@ -196,7 +163,7 @@ int user_set_password(db_conn *db, const char *username, const char *password, c
     return 0;
 }
 
-int user_load_ctx(db_conn *db, int64_t user_id, user_ctx *out)
+int user_load_ctx(db_conn *db, int64_t user_id, actor *out)
 {
     int rc = -1;
     db_stmt *s = db_prepare(db, SQL_LOAD_CTX);
@@ -234,10 +201,4 @@ int user_print_list(db_conn *db, FILE *out)
     }
     db_finalize(s);
     return 0;
-}
-
-int user_scope_contains(const user_ctx *u, const char *path)
-{
-    size_t n = strlen(u->scope_path);
-    return n > 0 && path && strncmp(u->scope_path, path, n) == 0;
 }

@@ -17,7 +17,7 @@
  * own audit row. */
 #include "registry/import.h"
 #include "registry/registry.h"
-#include "server/audit.h"
+#include "core/audit.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 

@@ -1,7 +1,11 @@
-/* http.h — what route handlers see of HTTP: the request (method, path
- * id, query, JSON body, authenticated caller, database connection) and
- * the response they fill (status, JSON or raw body), plus the route table
- * type. The libmicrohttpd glue itself is in http.c. */
+/* http.h — the HTTP framework: what route handlers see of HTTP (the
+ * request: method, path id, query, JSON body, authenticated caller,
+ * database connection; the response they fill: status, JSON or raw
+ * body), the route type each module's table is made of, and the server.
+ * The libmicrohttpd glue itself is in http.c.
+ *
+ * This layer names no domain module: the application hands it the route
+ * tables and the function that turns a session token into an actor. */
 #ifndef MS_HTTP_H
 #define MS_HTTP_H
 
@@ -9,7 +13,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "auth/users.h"
+#include "core/actor.h"
 #include "storage/db.h"
 
 struct MHD_Connection;
@@ -21,7 +25,7 @@ typedef struct request {
     const char *body;            /* raw body, NUL-terminated (may contain NULs) */
     size_t body_len;
     json_t *json;                /* parsed JSON object body for POST/PATCH; NULL otherwise */
-    user_ctx user;               /* valid when authed */
+    actor user;               /* valid when authed */
     int authed;
     char token[96];              /* the session token presented, for logout */
     db_conn *db;
@@ -41,6 +45,12 @@ typedef struct response {
 
 typedef int (*route_handler)(request *rq, response *rs);
 
+/* One route of a module's table (designated initialisers, ended by an
+ * all-zero entry):
+ *     {.method = "GET", .pattern = "/api/v1/residents/{id}", .handler = resident_get,
+ *      .roles = ROLES_REGISTRY_READ},
+ * Roles are checked before the handler runs; scope is the handler's job,
+ * against the data it touches. */
 typedef struct route {
     const char *method;
     const char *pattern;         /* "/api/v1/residents/{id}/move" */
@@ -49,6 +59,9 @@ typedef struct route {
     size_t max_body;             /* 0 = default (1 MiB) */
     int raw_body;                /* 1: body is not JSON (CSV upload) */
 } route;
+
+/* 1 when the caller is signed in and org path `path` lies in their scope. */
+int scope_contains(const request *rq, const char *path);
 
 /* ---- responses ---- */
 /* Takes ownership of j. Always returns 0 so handlers can `return reply_json(...)`. */
@@ -99,10 +112,12 @@ typedef struct server_config {
     const char *listen_addr;     /* "127.0.0.1" */
     uint16_t port;
     unsigned threads;
-    int session_idle_seconds;    /* default 1800 */
-    int session_max_seconds;     /* default 43200 */
-    int lockout_threshold;       /* default 5 */
-    int lockout_seconds;         /* default 900 */
+    /* The routes: a NULL-terminated list of tables, each ended by an
+     * all-zero route. The first match of method and path wins. */
+    const route *const *route_tables;
+    /* Resolves a session token to the caller: 0 and *out filled, or -1
+     * (unknown or expired). NULL: nobody is ever signed in. */
+    int (*authenticate)(db_conn *db, const char *token, actor *out);
 } server_config;
 
 extern server_config g_config;

@@ -36,8 +36,11 @@ int db_schema_version(db_conn *c);
 void db_thread_setup(const char *path);
 db_conn *db_thread_conn(void);
 
-/* Statements. db_prepare returns NULL on a syntax error (a bug: it is
- * logged with the SQL). Bind indexes are 1-based. */
+/* Statements. db_prepare never returns NULL: SQL that does not prepare
+ * is a bug, which stops the test build at once (naming the SQL) and in
+ * the release build gives a dead statement whose step is DB_ERROR.
+ * Bind indexes are 1-based. Most code uses the one-line helpers below
+ * instead of preparing by hand. */
 db_stmt *db_prepare(db_conn *c, const char *sql);
 void db_bind_int(db_stmt *s, int idx, int64_t v);
 void db_bind_double(db_stmt *s, int idx, double v);
@@ -59,6 +62,59 @@ const char *db_col_text(db_stmt *s, int col);   /* "" for NULL; valid until next
 /* Convenience for one-shot statements. db_exec runs SQL with no
  * parameters (schema, pragmas). */
 int db_exec(db_conn *c, const char *sql);
+
+/* ---- one-line helpers with bound values ------------------------------
+ * Every value is passed as a typed argument and bound in order to the
+ * statement's '?' placeholders, whatever the values are:
+ *
+ *     db_exec_args(db, "UPDATE household SET status = ? WHERE id = ?",
+ *                  DB_TEXT("closed"), DB_INT(id));
+ *     if (db_exists(db, "SELECT 1 FROM resident WHERE id_number = ?", DB_TEXT(idn))) …
+ *     int64_t n = db_one_int(db, 0, "SELECT COUNT(*) FROM org_unit WHERE parent_id = ?", DB_INT(id));
+ *
+ * The argument list is terminated for you (the macros append DB_END). */
+typedef struct db_arg {
+    char type;          /* 'i' integer, 't' text (NULL = SQL NULL), 'n' NULL, 0 = end of list */
+    int64_t i;
+    const char *s;
+} db_arg;
+
+#define DB_INT(v)  ((db_arg){'i', (int64_t)(v), NULL})
+#define DB_TEXT(v) ((db_arg){'t', 0, (v)})
+#define DB_NULL    ((db_arg){'n', 0, NULL})
+#define DB_END     ((db_arg){0, 0, NULL})
+/* An id column where 0 means "none": binds NULL for values <= 0. */
+static inline db_arg DB_ID(int64_t v) { return v > 0 ? DB_INT(v) : DB_NULL; }
+/* Text where "" means "none": binds NULL for NULL or "". */
+static inline db_arg DB_OPT_TEXT(const char *v) { return v && *v ? DB_TEXT(v) : DB_NULL; }
+
+/* Binds args (up to the DB_END) to s from index `first`. */
+void db_bind_args(db_stmt *s, int first, const db_arg *args);
+
+/* Prepares sql and binds args: the caller steps and finalizes. */
+db_stmt *db_query_argv(db_conn *c, const char *sql, const db_arg *args);
+#define db_query(c, ...) db_query_argv((c), DB_SQL_ARGS_(__VA_ARGS__))
+
+/* Runs sql to completion: DB_DONE, DB_CONSTRAINT, DB_BUSY or DB_ERROR. */
+int db_exec_argv(db_conn *c, const char *sql, const db_arg *args);
+#define db_exec_args(c, ...) db_exec_argv((c), DB_SQL_ARGS_(__VA_ARGS__))
+
+/* 1 when sql returns a row, 0 when it returns none or fails. */
+int db_exists_argv(db_conn *c, const char *sql, const db_arg *args);
+#define db_exists(c, ...) db_exists_argv((c), DB_SQL_ARGS_(__VA_ARGS__))
+
+/* The first column of the first row as an integer; dflt when there is
+ * no row (or it is NULL, or the query fails). */
+int64_t db_one_int_argv(db_conn *c, int64_t dflt, const char *sql, const db_arg *args);
+#define db_one_int(c, dflt, ...) db_one_int_argv((c), (dflt), DB_SQL_ARGS_(__VA_ARGS__))
+
+/* The first column of the first row copied into out (outsz bytes, always
+ * NUL-terminated): 1 when a non-NULL value was found, else 0 and "". */
+int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const db_arg *args);
+#define db_one_text(c, out, outsz, ...) db_one_text_argv((c), (out), (outsz), DB_SQL_ARGS_(__VA_ARGS__))
+
+/* sql, then its args as a DB_END-terminated compound-literal array. */
+#define DB_SQL_ARGS_(sql, ...) (sql), (const db_arg[]){__VA_ARGS__ __VA_OPT__(,) DB_END}
 /* Runs a prepared-and-bound statement to completion: DB_DONE or error code. */
 int db_step_done(db_stmt *s);
 

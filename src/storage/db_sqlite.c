@@ -109,29 +109,41 @@ db_conn *db_thread_conn(void)
 
 /* ---- statements ------------------------------------------------------ */
 
+/* A statement that could not be prepared is a bug in our SQL (or the
+ * database is out of memory). The test build stops at once, naming the
+ * SQL; the release build logs it and hands back a dead statement whose
+ * binds do nothing and whose step answers DB_ERROR, so callers need no
+ * NULL branch and the request ends in a 500. */
+static db_stmt dead_stmt = {NULL, NULL};
+
 db_stmt *db_prepare(db_conn *c, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->h, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "minsheng: SQL prepare failed: %s\n  in: %s\n", sqlite3_errmsg(c->h), sql);
-        return NULL;
+#ifdef MS_TEST_BUILD
+        abort();
+#endif
+        return &dead_stmt;
     }
     db_stmt *s = malloc(sizeof *s);
     if (!s) {
         sqlite3_finalize(st);
-        return NULL;
+        return &dead_stmt;
     }
     s->st = st;
     s->conn = c;
     return s;
 }
 
-void db_bind_int(db_stmt *s, int idx, int64_t v) { sqlite3_bind_int64(s->st, idx, v); }
-void db_bind_double(db_stmt *s, int idx, double v) { sqlite3_bind_double(s->st, idx, v); }
-void db_bind_null(db_stmt *s, int idx) { sqlite3_bind_null(s->st, idx); }
+void db_bind_int(db_stmt *s, int idx, int64_t v) { if (s->st) sqlite3_bind_int64(s->st, idx, v); }
+void db_bind_double(db_stmt *s, int idx, double v) { if (s->st) sqlite3_bind_double(s->st, idx, v); }
+void db_bind_null(db_stmt *s, int idx) { if (s->st) sqlite3_bind_null(s->st, idx); }
 
 void db_bind_text(db_stmt *s, int idx, const char *v)
 {
+    if (!s->st)
+        return;
     if (v)
         sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT);
     else
@@ -140,7 +152,8 @@ void db_bind_text(db_stmt *s, int idx, const char *v)
 
 void db_bind_textn(db_stmt *s, int idx, const char *v, size_t n)
 {
-    sqlite3_bind_text(s->st, idx, v, (int)n, SQLITE_TRANSIENT);
+    if (s->st)
+        sqlite3_bind_text(s->st, idx, v, (int)n, SQLITE_TRANSIENT);
 }
 
 static int map_rc(db_stmt *s, int rc)
@@ -159,18 +172,22 @@ static int map_rc(db_stmt *s, int rc)
 
 int db_step(db_stmt *s)
 {
+    if (!s->st)
+        return DB_ERROR;
     return map_rc(s, sqlite3_step(s->st));
 }
 
 void db_reset(db_stmt *s)
 {
+    if (!s->st)
+        return;
     sqlite3_reset(s->st);
     sqlite3_clear_bindings(s->st);
 }
 
 void db_finalize(db_stmt *s)
 {
-    if (!s)
+    if (!s || s == &dead_stmt)
         return;
     sqlite3_finalize(s->st);
     free(s);

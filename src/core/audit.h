@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/actor.h"
 #include "storage/db.h"
 
 typedef struct audit_entry {
@@ -28,5 +29,17 @@ typedef struct audit_entry {
 /* Returns 0, or -1 when the row could not be written (the caller must
  * then roll back its change). */
 int audit_write(db_conn *db, const audit_entry *e);
+
+/* The same, with user_id and username taken from `who` (NULL or a
+ * zeroed actor = the command line) and the client address from ip. */
+static inline int audit_write_as(db_conn *db, const actor *who, const char *ip, audit_entry e)
+{
+    if (who && who->id > 0) {
+        e.user_id = who->id;
+        e.username = who->username;
+    }
+    e.client_ip = ip;
+    return audit_write(db, &e);
+}
 
 #endif

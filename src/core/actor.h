@@ -1,0 +1,55 @@
+/* actor.h — who is acting: the roles of the system and the signed-in
+ * user (or the command line) on whose behalf a domain call runs.
+ *
+ * Owns: the role bits, the role groups modules use in their route
+ * tables and visibility rules, and the scope test (an org path prefix).
+ * Every layer above storage/ may use it: the server fills an actor from
+ * the session, domain modules check scope and write audit rows with it,
+ * the workflow engine decides what it may do. It names no module. */
+#ifndef MS_ACTOR_H
+#define MS_ACTOR_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef enum role {
+    ROLE_ADMIN     = 1 << 0,  /* 系统管理员: everything in scope, accounts */
+    ROLE_AUDITOR   = 1 << 1,  /* 审计员: reads the audit log only */
+    ROLE_STREET    = 1 << 2,  /* 街道工作人员 */
+    ROLE_COMMUNITY = 1 << 3,  /* 社区工作人员 */
+    ROLE_GRID      = 1 << 4,  /* 网格员 */
+    ROLE_VIEWER    = 1 << 5   /* 部门只读 */
+} role;
+
+#define ROLES_ALL      (ROLE_ADMIN | ROLE_AUDITOR | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
+#define ROLES_REGISTRY_READ  (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
+#define ROLES_REGISTRY_WRITE (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
+/* Who may ask for full (unmasked) ID numbers; each view is audited. */
+#define ROLES_FULL_ID        (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
+
+/* The signed-in user as every layer sees it. A zeroed actor is the
+ * command line ("system"): id 0, no role and an empty scope, which
+ * contains nothing (command-line domain calls do not check scope). */
+typedef struct actor {
+    int64_t id;
+    char username[64];
+    char display_name[128];
+    role role;
+    int64_t org_unit_id;
+    char scope_path[256];     /* org_unit.path of the user's unit: "/1/4/" */
+    char scope_name[128];
+} actor;
+
+/* "admin" -> ROLE_ADMIN; 0 when unknown. */
+role role_from_name(const char *name);
+const char *role_name(role r);        /* "admin" */
+const char *role_label(role r);       /* "系统管理员" */
+
+/* 1 when org path `path` lies inside the actor's scope (prefix match). */
+static inline int actor_scope_contains(const actor *a, const char *path)
+{
+    size_t n = strlen(a->scope_path);
+    return n > 0 && path && strncmp(a->scope_path, path, n) == 0;
+}
+
+#endif

@@ -1,0 +1,25 @@
+/* err.c — filling an ms_err (see err.h). */
+#include "core/err.h"
+#include "util/validate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int err_set(ms_err *e, err_kind kind, const char *field, const char *fmt, ...)
+{
+    if (!e)
+        return -1;
+    va_list ap;
+    e->kind = kind;
+    snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    utf8_trim_partial(e->message);   /* a cut character would make the JSON invalid */
+    return -1;
+}
+
+int err_db(ms_err *e)
+{
+    return err_set(e, ERR_DB, NULL, "服务器内部错误，请稍后重试或联系管理员");
+}

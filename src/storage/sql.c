@@ -1,0 +1,63 @@
+/* sql.c — the one-line SQL helpers of db.h (db_exec_args, db_exists,
+ * db_one_int, db_one_text, db_query), written on the db.h primitives so
+ * that every backend gets them unchanged. */
+#include "storage/db.h"
+
+#include <stdio.h>
+
+void db_bind_args(db_stmt *s, int first, const db_arg *args)
+{
+    for (int idx = first; args && args->type; args++, idx++) {
+        switch (args->type) {
+        case 'i': db_bind_int(s, idx, args->i); break;
+        case 't': db_bind_text(s, idx, args->s); break;
+        default: db_bind_null(s, idx); break;
+        }
+    }
+}
+
+db_stmt *db_query_argv(db_conn *c, const char *sql, const db_arg *args)
+{
+    db_stmt *s = db_prepare(c, sql);
+    db_bind_args(s, 1, args);
+    return s;
+}
+
+int db_exec_argv(db_conn *c, const char *sql, const db_arg *args)
+{
+    db_stmt *s = db_query_argv(c, sql, args);
+    int rc = db_step_done(s);
+    db_finalize(s);
+    return rc;
+}
+
+int db_exists_argv(db_conn *c, const char *sql, const db_arg *args)
+{
+    db_stmt *s = db_query_argv(c, sql, args);
+    int found = db_step(s) == DB_ROW;
+    db_finalize(s);
+    return found;
+}
+
+int64_t db_one_int_argv(db_conn *c, int64_t dflt, const char *sql, const db_arg *args)
+{
+    db_stmt *s = db_query_argv(c, sql, args);
+    int64_t v = dflt;
+    if (db_step(s) == DB_ROW && !db_col_is_null(s, 0))
+        v = db_col_int(s, 0);
+    db_finalize(s);
+    return v;
+}
+
+int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const db_arg *args)
+{
+    db_stmt *s = db_query_argv(c, sql, args);
+    int found = 0;
+    out[0] = '\0';
+    if (db_step(s) == DB_ROW && !db_col_is_null(s, 0)) {
+        snprintf(out, outsz, "%s", db_col_text(s, 0));
+        found = 1;
+    }
+    db_finalize(s);
+    return found;
+}
