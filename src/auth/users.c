@@ -149,8 +149,6 @@ int user_print_list(db_conn *db, FILE *out)
         "SELECT u.username, u.display_name, u.role, o.code, o.name, u.disabled, u.locked_until > strftime('%s','now')"
         " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id ORDER BY o.path, u.username";
     db_stmt *s = db_prepare(db, SQL_LIST);
-    if (!s)
-        return -1;
     fprintf(out, "%-16s %-14s %-12s %-18s %s\n", "用户名", "显示名", "角色", "单位编码", "单位/状态");
     while (db_step(s) == DB_ROW) {
         fprintf(out, "%-16s %-14s %-12s %-18s %s%s%s\n", db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2),

@@ -1178,12 +1178,7 @@ static int build_tree(demo_ctx *c, long households)
 
 static int org_units_exist(db_conn *db)
 {
-    db_stmt *s = db_prepare(db, "SELECT COUNT(*) FROM org_unit");
-    if (!s)
-        return -1;
-    int n = db_step(s) == DB_ROW ? (int)db_col_int(s, 0) : -1;
-    db_finalize(s);
-    return n;
+    return (int)db_one_int(db, -1, "SELECT COUNT(*) FROM org_unit");
 }
 
 static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, demo_summary *sum, char *err, size_t errsz)
