@@ -229,6 +229,10 @@ int resident_set_status(db_conn *db, const actor *who, const resident *cur, cons
         return err_set(err, ERR_INVALID, "status", "状态未变化");
     snprintf(today, sizeof today, "%.10s", db_now(now));
     int reopen = strcmp(status, "active") == 0;
+    /* a 户主 who leaves stops being head; one who comes back must be the only 户主 */
+    if (resident_head_rule(db, cur->household_id, cur->id, reopen ? NULL : cur->relation,
+                           reopen ? cur->relation : NULL, err) != 0)
+        return -1;
     if (db_exec_args(db, SQL_SET_STATUS, DB_TEXT(status), reopen ? DB_NULL : DB_TEXT(date ? date : today),
                      DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
         log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = reopen ? "reopened" : status,
