@@ -84,6 +84,18 @@ static int log_event(db_conn *db, const actor *who, int64_t id, const registry_e
     return history_add(db, &ev) == DB_DONE ? 0 : -1;
 }
 
+/* The caller's snapshot may predate its transaction (the API loads it
+ * before BEGIN IMMEDIATE): rules are checked on the row as it is now. */
+static int reload_or_err(db_conn *db, const household *snapshot, household *fresh, ms_err *err)
+{
+    int rc = household_get(db, snapshot->id, fresh);
+    if (rc < 0)
+        return err_db(err);
+    if (rc > 0)
+        return err_set(err, ERR_NOT_FOUND, NULL, "户不存在或不在您的管辖范围内");
+    return 0;
+}
+
 int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err)
 {
     registry_writer *w = registry_writer_open(db);
@@ -96,9 +108,12 @@ int household_create(db_conn *db, const actor *who, const household_input *in, i
     return 0;
 }
 
-int household_update(db_conn *db, const actor *who, const household *cur, const household_change *c, ms_err *err)
+int household_update(db_conn *db, const actor *who, const household *snapshot, const household_change *c, ms_err *err)
 {
     char now[20];
+    household fresh, *cur = &fresh;
+    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+        return -1;
     household_input in = {.code = cur->code, .grid_id = cur->grid_id, .building_id = c->building_id,
                           .address = c->address, .registered_address = c->registered_address,
                           .actual_address = c->actual_address, .phone = c->phone, .notes = c->notes};
@@ -115,10 +130,13 @@ int household_update(db_conn *db, const actor *who, const household *cur, const 
     return 0;
 }
 
-int household_move(db_conn *db, const actor *who, const household *cur, int64_t grid_id, int64_t building_id,
+int household_move(db_conn *db, const actor *who, const household *snapshot, int64_t grid_id, int64_t building_id,
                    const char *address, ms_err *err)
 {
     char now[20];
+    household fresh, *cur = &fresh;
+    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+        return -1;
     if (strcmp(cur->status, "active") != 0)
         return err_set(err, ERR_INVALID, NULL, "该户已注销，不能迁移");
     if (grid_id == cur->grid_id && building_id == cur->building_id && strcmp(address, cur->address) == 0)
@@ -135,10 +153,13 @@ int household_move(db_conn *db, const actor *who, const household *cur, int64_t 
     return 0;
 }
 
-int household_close(db_conn *db, const actor *who, const household *cur, const char *date, const char *note,
+int household_close(db_conn *db, const actor *who, const household *snapshot, const char *date, const char *note,
                     ms_err *err)
 {
     char now[20];
+    household fresh, *cur = &fresh;
+    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+        return -1;
     if (strcmp(cur->status, "active") != 0)
         return err_set(err, ERR_INVALID, NULL, "该户已注销");
     db_now(now);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ?";
+static const char *const SQL_HOUSEHOLD_ACTIVE = "SELECT 1 FROM household WHERE id = ? AND status = 'active'";
 static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident WHERE id_number = ?";
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
@@ -163,6 +164,18 @@ int resident_create(db_conn *db, const actor *who, int64_t household_id, const r
     return resident_head_rule(db, hh.id, *id_out, NULL, in->relation, err);
 }
 
+/* The caller's snapshot may predate its transaction (the API loads it
+ * before BEGIN IMMEDIATE): rules are checked on the row as it is now. */
+static int reload_or_err(db_conn *db, const resident *snapshot, resident *fresh, ms_err *err)
+{
+    int rc = resident_get(db, snapshot->id, fresh);
+    if (rc < 0)
+        return err_db(err);
+    if (rc > 0)
+        return err_set(err, ERR_NOT_FOUND, NULL, "居民不存在或不在您的管辖范围内");
+    return 0;
+}
+
 static int write_tags(db_conn *db, int64_t id, const resident_input *in)
 {
     if (db_exec_args(db, SQL_DELETE_TAGS, DB_INT(id)) != DB_DONE)
@@ -173,9 +186,12 @@ static int write_tags(db_conn *db, int64_t id, const resident_input *in)
     return 0;
 }
 
-int resident_update(db_conn *db, const actor *who, const resident *cur, const resident_input *in, ms_err *err)
+int resident_update(db_conn *db, const actor *who, const resident *snapshot, const resident_input *in, ms_err *err)
 {
     char now[20];
+    resident fresh, *cur = &fresh;
+    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+        return -1;
     if (resident_head_rule(db, cur->household_id, cur->id, cur->relation, in->relation, err) != 0)
         return -1;
     int rc = db_exec_args(db, SQL_UPDATE, DB_TEXT(in->name), DB_TEXT(in->relation ? in->relation : "其他"),
@@ -189,11 +205,14 @@ int resident_update(db_conn *db, const actor *who, const resident *cur, const re
     return 0;
 }
 
-int resident_move(db_conn *db, const actor *who, const resident *cur, int64_t to_household,
+int resident_move(db_conn *db, const actor *who, const resident *snapshot, int64_t to_household,
                   const char *relation, ms_err *err)
 {
     household to;
     char now[20];
+    resident fresh, *cur = &fresh;
+    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+        return -1;
     if (relation && !str_in_set(relation, resident_relation_values))
         return err_set(err, ERR_INVALID, "relation", "与户主关系不在可选值内");
     if (strcmp(cur->status, "active") != 0)
@@ -218,17 +237,22 @@ int resident_move(db_conn *db, const actor *who, const resident *cur, int64_t to
     return 0;
 }
 
-int resident_set_status(db_conn *db, const actor *who, const resident *cur, const char *status,
+int resident_set_status(db_conn *db, const actor *who, const resident *snapshot, const char *status,
                         const char *date, const char *note, ms_err *err)
 {
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
     char now[20], today[11];
+    resident fresh, *cur = &fresh;
+    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+        return -1;
     if (!str_in_set(status, STATUSES))
         return err_set(err, ERR_INVALID, "status", "status 只能是 active（在册）、deceased（已故）或 moved_out（迁出）");
     if (strcmp(cur->status, status) == 0)
         return err_set(err, ERR_INVALID, "status", "状态未变化");
     snprintf(today, sizeof today, "%.10s", db_now(now));
     int reopen = strcmp(status, "active") == 0;
+    if (reopen && !db_exists(db, SQL_HOUSEHOLD_ACTIVE, DB_INT(cur->household_id)))
+        return err_set(err, ERR_INVALID, "status", "该居民所在户已注销，不能恢复为在册；请将其登记到现有的户");
     /* a 户主 who leaves stops being head; one who comes back must be the only 户主 */
     if (resident_head_rule(db, cur->household_id, cur->id, reopen ? NULL : cur->relation,
                            reopen ? cur->relation : NULL, err) != 0)

@@ -8,8 +8,9 @@
  * transaction as the API does (commit on success, rollback on refusal)
  * and checks the tables themselves, not only the return codes.
  *
- * Tests named test_known_bug_* show bugs that are not fixed yet: they are
- * skipped unless MS_KNOWN_BUGS=1 is set, and fail when run. */
+ * The last two tests guard bugs found while writing these tests: a
+ * member reopened into a closed household, and a move or close checked
+ * on a snapshot taken before the transaction. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,14 +113,6 @@ static int db_teardown(void **state)
     db_close(*state);
     remove_db(test_path);
     return 0;
-}
-
-static void known_bug(const char *what)
-{
-    if (!getenv("MS_KNOWN_BUGS")) {
-        print_message("[ KNOWN BUG] %s (MS_KNOWN_BUGS=1 runs it)\n", what);
-        skip();
-    }
 }
 
 /* ---- reading the tables ------------------------------------------------------ */
@@ -838,14 +831,13 @@ static void test_history_oldest_first_with_grid_names(void **state)
     assert_string_equal(items[4].note, "病故");
 }
 
-/* ---- known bugs (skipped unless MS_KNOWN_BUGS=1) -------------------------------------------------- */
+/* ---- stale snapshots and closed households ------------------------------------------------------ */
 
-/* A member of a closed household can be reopened: the household is
- * closed yet has an active member, which resident_create and
+/* A member of a closed household cannot be reopened: that would leave
+ * a closed household with an active member, which resident_create and
  * resident_move both refuse to make. */
-static void test_known_bug_reopen_into_closed_household(void **state)
+static void test_reopen_into_closed_household_refused(void **state)
 {
-    known_bug("resident_set_status reopens a member of a closed household");
     db_conn *db = *state;
     int64_t hh = add_household(db, "T-H1", grid_a.id);
     int64_t a = add_resident(db, hh, "王五", "户主");
@@ -855,12 +847,11 @@ static void test_known_bug_reopen_into_closed_household(void **state)
     assert_string_equal(col_text(db, "resident", a, "status"), "moved_out");
 }
 
-/* household_move checks the caller's snapshot, not the row: the API
+/* household_move checks the row, not the caller's snapshot: the API
  * loads the household before BEGIN IMMEDIATE, so a close committed in
- * between is not seen and the closed household is moved. */
-static void test_known_bug_household_move_of_stale_snapshot(void **state)
+ * between must still be seen. */
+static void test_household_move_checks_row_not_stale_snapshot(void **state)
 {
-    known_bug("household_move trusts a snapshot taken before the transaction");
     db_conn *db = *state;
     int64_t hh = add_household(db, "T-H1", grid_a.id);
     ms_err e;
@@ -902,8 +893,8 @@ int main(void)
         T(test_household_close_twice_refused),
         T(test_household_update_head_must_be_active_member),
         T(test_history_oldest_first_with_grid_names),
-        T(test_known_bug_reopen_into_closed_household),
-        T(test_known_bug_household_move_of_stale_snapshot),
+        T(test_reopen_into_closed_household_refused),
+        T(test_household_move_checks_row_not_stale_snapshot),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
