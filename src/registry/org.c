@@ -53,23 +53,18 @@ const char *org_kind_label(const char *kind)
     return "未知";
 }
 
-static void copy_str(char *dst, size_t dstsz, const char *src)
-{
-    snprintf(dst, dstsz, "%s", src ? src : "");
-}
-
 void org_from_row(db_stmt *s, org_unit *out)
 {
     memset(out, 0, sizeof *out);
     out->id = db_col_int(s, 0);
     out->parent_id = db_col_int(s, 1);
-    copy_str(out->kind, sizeof out->kind, db_col_text(s, 2));
-    copy_str(out->code, sizeof out->code, db_col_text(s, 3));
-    copy_str(out->name, sizeof out->name, db_col_text(s, 4));
-    copy_str(out->path, sizeof out->path, db_col_text(s, 5));
-    copy_str(out->leader_name, sizeof out->leader_name, db_col_text(s, 6));
-    copy_str(out->leader_phone, sizeof out->leader_phone, db_col_text(s, 7));
-    copy_str(out->notes, sizeof out->notes, db_col_text(s, 8));
+    db_col_copy(s, 2, out->kind, sizeof out->kind);
+    db_col_copy(s, 3, out->code, sizeof out->code);
+    db_col_copy(s, 4, out->name, sizeof out->name);
+    db_col_copy(s, 5, out->path, sizeof out->path);
+    db_col_copy(s, 6, out->leader_name, sizeof out->leader_name);
+    db_col_copy(s, 7, out->leader_phone, sizeof out->leader_phone);
+    db_col_copy(s, 8, out->notes, sizeof out->notes);
 }
 
 static int load_one(db_stmt *s, org_unit *out)

@@ -4,6 +4,7 @@
 #include "storage/db.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void db_bind_args(db_stmt *s, int first, const db_arg *args)
 {
@@ -18,7 +19,12 @@ void db_bind_args(db_stmt *s, int first, const db_arg *args)
 
 void db_col_copy(db_stmt *s, int col, char *out, size_t outsz)
 {
-    snprintf(out, outsz, "%s", db_col_text(s, col));
+    const char *t = db_col_text(s, col);
+    size_t n = strlen(t);
+    if (n >= outsz)
+        n = outsz - 1;   /* buffers are sized for the column's limit; this only guards */
+    memcpy(out, t, n);
+    out[n] = '\0';
 }
 
 db_stmt *db_query_argv(db_conn *c, const char *sql, const db_arg *args)
