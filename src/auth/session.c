@@ -99,11 +99,11 @@ login_result session_login(db_conn *db, const session_policy *pol, const char *u
     if (db_step(s) == DB_ROW) {
         found = 1;
         user_id = db_col_int(s, 0);
-        snprintf(hash, sizeof hash, "%s", db_col_text(s, 1));
+        db_col_copy(s, 1, hash, sizeof hash);
         failures = db_col_int(s, 2);
         locked_until = db_col_int(s, 3);
         disabled = db_col_int(s, 4);
-        snprintf(org_path, sizeof org_path, "%s", db_col_text(s, 5));
+        db_col_copy(s, 5, org_path, sizeof org_path);
     }
     db_finalize(s);
 

@@ -131,12 +131,12 @@ int user_load_ctx(db_conn *db, int64_t user_id, actor *out)
     if (db_step(s) == DB_ROW) {
         memset(out, 0, sizeof *out);
         out->id = db_col_int(s, 0);
-        snprintf(out->username, sizeof out->username, "%s", db_col_text(s, 1));
-        snprintf(out->display_name, sizeof out->display_name, "%s", db_col_text(s, 2));
+        db_col_copy(s, 1, out->username, sizeof out->username);
+        db_col_copy(s, 2, out->display_name, sizeof out->display_name);
         out->role = role_from_name(db_col_text(s, 3));
         out->org_unit_id = db_col_int(s, 4);
-        snprintf(out->scope_path, sizeof out->scope_path, "%s", db_col_text(s, 5));
-        snprintf(out->scope_name, sizeof out->scope_name, "%s", db_col_text(s, 6));
+        db_col_copy(s, 5, out->scope_path, sizeof out->scope_path);
+        db_col_copy(s, 6, out->scope_name, sizeof out->scope_name);
         rc = out->role ? 0 : -1;
     }
     db_finalize(s);

@@ -55,7 +55,7 @@ int household_get(db_conn *db, int64_t id, household *out)
     return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
-int household_has_active_member(db_conn *db, int64_t household_id, int64_t resident_id)
+static int household_has_active_member(db_conn *db, int64_t household_id, int64_t resident_id)
 {
     return db_exists(db, SQL_IS_ACTIVE_MEMBER, DB_INT(resident_id), DB_INT(household_id));
 }

@@ -84,7 +84,4 @@ int household_move(db_conn *db, const actor *who, const household *cur, int64_t 
 int household_close(db_conn *db, const actor *who, const household *cur, const char *date, const char *note,
                     ms_err *err);
 
-/* 1 when resident_id is an active member of household_id. */
-int household_has_active_member(db_conn *db, int64_t household_id, int64_t resident_id);
-
 #endif

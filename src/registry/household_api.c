@@ -32,8 +32,7 @@ static int full_phone_for(const request *rq)
     return (rq->user.role & ROLES_REGISTRY_WRITE) != 0;
 }
 
-/* Loads household {id} and checks scope: 0, or -1 with a 404/500. */
-static int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out)
+int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out)
 {
     int rc = household_get(rq->db, id, out);
     if (rc < 0)
@@ -215,10 +214,8 @@ static json_t *members_json(request *rq, const household *h, const resident_view
 static int household_get_one(request *rq, response *rs)
 {
     household h;
-    int full_id = req_query_flag(rq, "full_id");
-    if (full_id && !(rq->user.role & ROLES_FULL_ID))
-        return reply_forbidden(rs, "您的角色无权查看完整身份证号");
-    if (household_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
+    int full_id;
+    if (full_id_or_reply(rq, rs, &full_id) != 0 || household_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
         return -1;
     resident_view_opts o = {full_id, full_phone_for(rq), 0};
     if (full_id && write_begin_or_reply(rq, rs) != 0)

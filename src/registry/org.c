@@ -140,7 +140,7 @@ int org_update(db_conn *db, const org_unit *u, ms_err *err)
     return 0;
 }
 
-int org_count_building(db_conn *db, int64_t building_id, int64_t *households, int64_t *residents)
+static int org_count_building(db_conn *db, int64_t building_id, int64_t *households, int64_t *residents)
 {
     db_stmt *s = db_query(db, SQL_BUILDING_COUNTS, DB_INT(building_id), DB_INT(building_id));
     int rc = db_step(s);

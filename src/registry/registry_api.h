@@ -7,6 +7,7 @@
 #ifndef MS_REGISTRY_API_H
 #define MS_REGISTRY_API_H
 
+#include "registry/household.h"
 #include "registry/org.h"
 #include "server/http.h"
 
@@ -23,5 +24,13 @@ int org_unit_in_scope_or_reply(request *rq, response *rs, int64_t id, org_unit *
 /* The same for the query parameter `param` (default: the caller's own
  * unit). A malformed value is a 400. */
 int org_unit_param_or_reply(request *rq, response *rs, const char *param, org_unit *out);
+
+/* Loads household `id` and checks its grid lies in the caller's scope:
+ * 0, or -1 with a 404 (500 on a database error). household_api.c. */
+int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out);
+
+/* The full_id=1 query flag into *full: 0, or -1 with a 403 when the
+ * caller's role may not see full ID numbers. resident_api.c. */
+int full_id_or_reply(request *rq, response *rs, int *full);
 
 #endif

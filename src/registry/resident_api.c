@@ -26,7 +26,7 @@ static const char *const WRITABLE_FIELDS[] = {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int full_id_or_reply(request *rq, response *rs, int *full)
+int full_id_or_reply(request *rq, response *rs, int *full)
 {
     *full = req_query_flag(rq, "full_id");
     if (*full && !(rq->user.role & ROLES_FULL_ID))
@@ -49,14 +49,6 @@ static int resident_in_scope_or_reply(request *rq, response *rs, int64_t id, res
         return reply_internal(rs), -1;
     if (rc > 0 || !scope_contains(rq, out->grid_path))
         return reply_not_found(rs, "居民"), -1;
-    return 0;
-}
-
-/* The household `id` in the caller's scope (a resident's target). */
-static int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out)
-{
-    if (household_get(rq->db, id, out) != 0 || !scope_contains(rq, out->grid_path))
-        return reply_not_found(rs, "户"), -1;
     return 0;
 }
 
@@ -382,11 +374,7 @@ static int resident_create_one(request *rq, response *rs)
         return -1;
     in.id_number = idcard_normalize(raw_id, idn);
     if (read_fields(rq, rs, &in, phone) != 0 || check_input_or_reply(rs, &in) != 0 ||
-        household_in_scope_or_reply(rq, rs, hid, &hh) != 0)
-        return -1;
-    if (strcmp(hh.status, "active") != 0)
-        return reply_bad_request(rs, "household_id", "该户已注销，不能新增成员");
-    if (write_begin_or_reply(rq, rs) != 0)
+        household_in_scope_or_reply(rq, rs, hid, &hh) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
     if (resident_create(rq->db, &rq->user, hh.id, &in, &id, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
@@ -472,11 +460,7 @@ static int resident_status(request *rq, response *rs)
         return reply_bad_request(rs, "date", "日期格式应为 YYYY-MM-DD");
     if (note && (utf8_length(note) < 0 || utf8_length(note) > 500))
         return reply_bad_request(rs, "note", "说明不能超过500字");
-    if (resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
-        return -1;
-    if (strcmp(cur.status, status) == 0)
-        return reply_bad_request(rs, "status", "状态未变化");
-    if (write_begin_or_reply(rq, rs) != 0)
+    if (resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
     if (resident_set_status(rq->db, &rq->user, &cur, status, date, note, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);

@@ -66,7 +66,7 @@ int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const
     int found = 0;
     out[0] = '\0';
     if (db_step(s) == DB_ROW && !db_col_is_null(s, 0)) {
-        snprintf(out, outsz, "%s", db_col_text(s, 0));
+        db_col_copy(s, 0, out, outsz);
         found = 1;
     }
     db_finalize(s);

@@ -16,6 +16,8 @@
 
 /* ---- conversions ------------------------------------------------------ */
 
+static const char *const SQL_SPAN = "SELECT day, kind FROM work_calendar WHERE day >= ? AND day <= ?";
+
 static int two_digits(const char *s)
 {
     return (s[0] - '0') * 10 + (s[1] - '0');
@@ -130,8 +132,7 @@ static int span_load(db_conn *db, span *sp, int64_t first)
         sp->work[i] = (unsigned char)weekday_is_working(first + i);
     format_date(first, from);
     format_date(first + SPAN_DAYS - 1, to);
-    db_stmt *s = db_query(db, "SELECT day, kind FROM work_calendar WHERE day >= ? AND day <= ?", DB_TEXT(from),
-                          DB_TEXT(to));
+    db_stmt *s = db_query(db, SQL_SPAN, DB_TEXT(from), DB_TEXT(to));
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         int64_t day;

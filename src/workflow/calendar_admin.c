@@ -10,19 +10,26 @@
 
 static const char *const KINDS[] = {"holiday", "workday", NULL};
 
+#define ENTRY_SELECT "SELECT day, kind, name FROM work_calendar"
+static const char *const SQL_RANGE = ENTRY_SELECT " WHERE day >= ? AND day <= ? ORDER BY day";
+static const char *const SQL_ONE = ENTRY_SELECT " WHERE day = ?";
+static const char *const SQL_UPSERT =
+    "INSERT INTO work_calendar(day, kind, name) VALUES (?,?,?)"
+    " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name";
+static const char *const SQL_DELETE = "DELETE FROM work_calendar WHERE day = ?";
+
 static void entry_from_row(db_stmt *s, cal_entry *out)
 {
-    snprintf(out->day, sizeof out->day, "%s", db_col_text(s, 0));
-    snprintf(out->kind, sizeof out->kind, "%s", db_col_text(s, 1));
-    snprintf(out->name, sizeof out->name, "%s", db_col_text(s, 2));
+    db_col_copy(s, 0, out->day, sizeof out->day);
+    db_col_copy(s, 1, out->kind, sizeof out->kind);
+    db_col_copy(s, 2, out->name, sizeof out->name);
 }
 
 int cal_list(db_conn *db, const char *from, const char *to, cal_entry *out, int max)
 {
     if (!date_is_valid(from) || !date_is_valid(to) || max < 0)
         return -1;
-    db_stmt *s = db_query(db, "SELECT day, kind, name FROM work_calendar WHERE day >= ? AND day <= ? ORDER BY day",
-                          DB_TEXT(from), DB_TEXT(to));
+    db_stmt *s = db_query(db, SQL_RANGE, DB_TEXT(from), DB_TEXT(to));
     int n = 0, rc;
     while ((rc = db_step(s)) == DB_ROW && n < max)
         entry_from_row(s, &out[n++]);
@@ -33,7 +40,7 @@ int cal_list(db_conn *db, const char *from, const char *to, cal_entry *out, int 
 /* The entry of `date` into out: 1 found, 0 none, -1 database error. */
 static int entry_get(db_conn *db, const char *date, cal_entry *out)
 {
-    db_stmt *s = db_query(db, "SELECT day, kind, name FROM work_calendar WHERE day = ?", DB_TEXT(date));
+    db_stmt *s = db_query(db, SQL_ONE, DB_TEXT(date));
     int rc = db_step(s);
     if (rc == DB_ROW)
         entry_from_row(s, out);
@@ -90,10 +97,7 @@ int cal_set_day(db_conn *db, const actor *who, const char *ip, const char *date,
     snprintf(now.day, sizeof now.day, "%s", date);
     snprintf(now.kind, sizeof now.kind, "%s", kind);
     snprintf(now.name, sizeof now.name, "%s", name);
-    int rc = db_exec_args(db,
-                          "INSERT INTO work_calendar(day, kind, name) VALUES (?,?,?)"
-                          " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-                          DB_TEXT(date), DB_TEXT(kind), DB_TEXT(name));
+    int rc = db_exec_args(db, SQL_UPSERT, DB_TEXT(date), DB_TEXT(kind), DB_TEXT(name));
     if (rc != DB_DONE || audit_day(db, who, ip, had ? "update" : "create", had ? &old : NULL, &now) != 0)
         return err_db(e);
     return 0;
@@ -111,7 +115,7 @@ int cal_remove_day(db_conn *db, const actor *who, const char *ip, const char *da
         return err_db(e);
     if (!had)
         return err_set(e, ERR_NOT_FOUND, "day", "%s 没有节假日或调休安排", date);
-    if (db_exec_args(db, "DELETE FROM work_calendar WHERE day = ?", DB_TEXT(date)) != DB_DONE ||
+    if (db_exec_args(db, SQL_DELETE, DB_TEXT(date)) != DB_DONE ||
         audit_day(db, who, ip, "delete", &old, NULL) != 0)
         return err_db(e);
     return 0;

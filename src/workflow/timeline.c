@@ -9,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const SQL_INSERT =
+    "INSERT INTO wf_timeline(case_id, at, actor_id, actor_name, from_state, to_state, action, opinion, attachments)"
+    " VALUES (?,?,?,?,?,?,?,?,?)";
+static const char *const SQL_OF_CASE =
+    "SELECT id, at, actor_id, actor_name, from_state, to_state, action, opinion, attachments"
+    " FROM wf_timeline WHERE case_id = ? ORDER BY id";
+
 /* Allocation failure ends the process, as in strbuf.h. */
 static void *must(void *p)
 {
@@ -49,10 +56,7 @@ int wf_timeline_add(db_conn *db, int64_t case_id, const char *at, const actor *w
 {
     const char *name = who->display_name[0] ? who->display_name : who->username[0] ? who->username : "系统";
     char *attachments = names_json(in ? in->attachments : NULL);
-    int rc = db_exec_args(db,
-                          "INSERT INTO wf_timeline(case_id, at, actor_id, actor_name, from_state, to_state, action,"
-                          " opinion, attachments) VALUES (?,?,?,?,?,?,?,?,?)",
-                          DB_INT(case_id), DB_TEXT(at), DB_ID(who->id), DB_TEXT(name), DB_TEXT(from_state),
+    int rc = db_exec_args(db, SQL_INSERT, DB_INT(case_id), DB_TEXT(at), DB_ID(who->id), DB_TEXT(name), DB_TEXT(from_state),
                           DB_TEXT(to_state), DB_TEXT(action), DB_OPT_TEXT(in ? in->opinion : NULL),
                           DB_TEXT(attachments));
     free(attachments);
@@ -62,12 +66,12 @@ int wf_timeline_add(db_conn *db, int64_t case_id, const char *at, const actor *w
 static void event_from_row(const wf_type *t, db_stmt *s, wf_event *ev)
 {
     ev->id = db_col_int(s, 0);
-    snprintf(ev->at, sizeof ev->at, "%s", db_col_text(s, 1));
+    db_col_copy(s, 1, ev->at, sizeof ev->at);
     ev->actor_id = db_col_int(s, 2);
-    snprintf(ev->actor_name, sizeof ev->actor_name, "%s", db_col_text(s, 3));
-    snprintf(ev->from_state, sizeof ev->from_state, "%s", db_col_text(s, 4));
-    snprintf(ev->to_state, sizeof ev->to_state, "%s", db_col_text(s, 5));
-    snprintf(ev->action, sizeof ev->action, "%s", db_col_text(s, 6));
+    db_col_copy(s, 3, ev->actor_name, sizeof ev->actor_name);
+    db_col_copy(s, 4, ev->from_state, sizeof ev->from_state);
+    db_col_copy(s, 5, ev->to_state, sizeof ev->to_state);
+    db_col_copy(s, 6, ev->action, sizeof ev->action);
     ev->opinion = db_col_is_null(s, 7) ? NULL : must(strdup(db_col_text(s, 7)));
     ev->attachments = names_parse(db_col_text(s, 8));
     const wf_transition *tr = wf_transition_find(t, ev->from_state[0] ? ev->from_state : NULL, ev->action);
@@ -79,10 +83,7 @@ int wf_timeline_load(db_conn *db, const wf_type *t, const wf_case *c, wf_timelin
 {
     size_t cap = 0;
     *out = (wf_timeline){0};
-    db_stmt *s = db_query(db,
-                          "SELECT id, at, actor_id, actor_name, from_state, to_state, action, opinion, attachments"
-                          " FROM wf_timeline WHERE case_id = ? ORDER BY id",
-                          DB_INT(c->id));
+    db_stmt *s = db_query(db, SQL_OF_CASE, DB_INT(c->id));
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         if (out->n == cap) {

@@ -16,6 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const SQL_INSERT =
+    "INSERT INTO wf_case(type, state, org_path, title, created_by, created_at, state_entered_at, due_at)"
+    " VALUES (?,?,?,?,?,?,?,?)";
+static const char *const SQL_GET =
+    "SELECT id, type, state, org_path, title, created_by, created_at, state_entered_at, due_at, closed_at"
+    " FROM wf_case WHERE id = ? AND type = ?";
+/* Guarded by the state read: a concurrent step makes it change no row. */
+static const char *const SQL_STEP =
+    "UPDATE wf_case SET state = ?, state_entered_at = ?, due_at = ?, closed_at = ? WHERE id = ? AND state = ?";
+
 static const actor NOBODY;
 
 /* ---- who may take a step ---------------------------------------------- */
@@ -214,10 +224,7 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
     memcpy(c.state_entered_at, c.created_at, sizeof c.created_at);
     if (state_due(db, init, c.created_at, c.due_at) != 0)
         return err_db(e);
-    int rc = db_exec_args(db,
-                          "INSERT INTO wf_case(type, state, org_path, title, created_by, created_at, state_entered_at,"
-                          " due_at) VALUES (?,?,?,?,?,?,?,?)",
-                          DB_TEXT(c.type), DB_TEXT(c.state), DB_TEXT(c.org_path), DB_TEXT(c.title),
+    int rc = db_exec_args(db, SQL_INSERT, DB_TEXT(c.type), DB_TEXT(c.state), DB_TEXT(c.org_path), DB_TEXT(c.title),
                           DB_ID(c.created_by), DB_TEXT(c.created_at), DB_TEXT(c.state_entered_at),
                           DB_OPT_TEXT(c.due_at));
     if (rc != DB_DONE)
@@ -234,21 +241,18 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
 
 int wf_load(db_conn *db, const wf_type *t, int64_t id, wf_case *out, ms_err *e)
 {
-    db_stmt *s = db_query(db,
-                          "SELECT id, type, state, org_path, title, created_by, created_at, state_entered_at,"
-                          " due_at, closed_at FROM wf_case WHERE id = ? AND type = ?",
-                          DB_INT(id), DB_TEXT(t->code));
+    db_stmt *s = db_query(db, SQL_GET, DB_INT(id), DB_TEXT(t->code));
     int rc = db_step(s);
     if (rc == DB_ROW) {
         *out = (wf_case){.id = db_col_int(s, 0), .created_by = db_col_int(s, 5)};
-        snprintf(out->type, sizeof out->type, "%s", db_col_text(s, 1));
-        snprintf(out->state, sizeof out->state, "%s", db_col_text(s, 2));
-        snprintf(out->org_path, sizeof out->org_path, "%s", db_col_text(s, 3));
-        snprintf(out->title, sizeof out->title, "%s", db_col_text(s, 4));
-        snprintf(out->created_at, sizeof out->created_at, "%s", db_col_text(s, 6));
-        snprintf(out->state_entered_at, sizeof out->state_entered_at, "%s", db_col_text(s, 7));
-        snprintf(out->due_at, sizeof out->due_at, "%s", db_col_text(s, 8));
-        snprintf(out->closed_at, sizeof out->closed_at, "%s", db_col_text(s, 9));
+        db_col_copy(s, 1, out->type, sizeof out->type);
+        db_col_copy(s, 2, out->state, sizeof out->state);
+        db_col_copy(s, 3, out->org_path, sizeof out->org_path);
+        db_col_copy(s, 4, out->title, sizeof out->title);
+        db_col_copy(s, 6, out->created_at, sizeof out->created_at);
+        db_col_copy(s, 7, out->state_entered_at, sizeof out->state_entered_at);
+        db_col_copy(s, 8, out->due_at, sizeof out->due_at);
+        db_col_copy(s, 9, out->closed_at, sizeof out->closed_at);
     }
     db_finalize(s);
     if (rc == DB_ROW)
@@ -292,10 +296,7 @@ int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, co
     snprintf(c.closed_at, sizeof c.closed_at, "%s", to->terminal ? c.state_entered_at : "");
     if (state_due(db, to, c.state_entered_at, c.due_at) != 0)
         return err_db(e);
-    int rc = db_exec_args(db,
-                          "UPDATE wf_case SET state = ?, state_entered_at = ?, due_at = ?, closed_at = ?"
-                          " WHERE id = ? AND state = ?",
-                          DB_TEXT(c.state), DB_TEXT(c.state_entered_at), DB_OPT_TEXT(c.due_at),
+    int rc = db_exec_args(db, SQL_STEP, DB_TEXT(c.state), DB_TEXT(c.state_entered_at), DB_OPT_TEXT(c.due_at),
                           DB_OPT_TEXT(c.closed_at), DB_INT(c.id), DB_TEXT(before.state));
     if (rc != DB_DONE)
         return err_db(e);
