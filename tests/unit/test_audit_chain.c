@@ -1,4 +1,4 @@
-/* test_audit.c — the key file (core/keys.h) and the tamper-evident audit
+/* test_audit_chain.c — the key file (core/keys.h) and the tamper-evident audit
  * chain (core/audit.h, core/alerts.h) against a real SQLite database,
  * without HTTP: key file creation, permissions and subkeys; audit_write
  * chaining every row; verify naming the first changed, deleted,
