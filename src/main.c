@@ -1,12 +1,14 @@
 /* main.c — the `minsheng` command: argument parsing and dispatch to
  * subcommands (serve, init, demo, user, import, export, backup,
- * migrate). Each subcommand opens the database, brings the schema up to
- * date and calls into the modules; nothing here touches SQL. */
+ * migrate, audit). Each subcommand opens the database, brings the schema
+ * up to date, loads the key file and calls into the modules; nothing
+ * here touches SQL. */
 #include "auth/users.h"
 #include "demo/demo.h"
 #include "registry/import.h"
 #include "registry/org.h"
 #include "core/audit.h"
+#include "core/keys.h"
 #include "app/app.h"
 #include "auth/session.h"
 #include "storage/db.h"
@@ -26,6 +28,7 @@
 #define EXIT_USAGE 2
 
 static const char *db_path = NULL;
+static const char *key_file = NULL;   /* --key-file; NULL = $MINSHENG_KEY_FILE or <db>.key */
 
 static const char *const USAGE =
     "用法: minsheng [--db 文件] <命令> [选项]\n"
@@ -41,9 +44,12 @@ static const char *const USAGE =
     "  export residents      导出居民 CSV\n"
     "  backup 文件           在线备份数据库\n"
     "  migrate               只升级数据库结构\n"
+    "  audit verify|checkpoint|purge  校验审计日志的哈希链、封存检查点、清理过期记录\n"
     "\n"
     "全局选项:\n"
     "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
+    "  --key-file 文件  密钥文件（默认取环境变量 MINSHENG_KEY_FILE，否则 数据库文件名.key）；\n"
+    "              新数据库自动创建（权限 0600）。请与数据库分开备份：没有它无法校验审计日志\n"
     "  -h, --help  显示帮助；每个命令也支持 --help，如 minsheng serve --help\n";
 
 /* ---- shared helpers ---------------------------------------------------- */
@@ -60,16 +66,52 @@ static int usage_error(const char *cmd_usage, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Loads the key file; creates it (0600) when it is missing and no audit
+ * row is chained yet (a new database, or one from before the chain),
+ * then chains the rows written before the chain existed. Refuses a key
+ * file others may read, and a missing one once the chain exists. */
+static int open_keys(db_conn *db)
+{
+    char path[4096];
+    int64_t adopted;
+    ms_err err;
+    keys_path(db_path, key_file, path, sizeof path);
+    if (keys_load(db_path, key_file, &err) != 0) {
+        if (err.kind != ERR_NOT_FOUND) {
+            fprintf(stderr, "minsheng: %s\n", err.message);
+            return -1;
+        }
+        if (audit_chain_exists(db)) {
+            fprintf(stderr, "minsheng: 密钥文件 %s 不存在，而数据库 %s 的审计日志已受它保护；"
+                            "请用 --key-file（或环境变量 MINSHENG_KEY_FILE）指定原来的密钥文件\n", path, db_path);
+            return -1;
+        }
+        if (keys_create(db_path, key_file, &err) != 0) {
+            fprintf(stderr, "minsheng: %s\n", err.message);
+            return -1;
+        }
+        fprintf(stderr, "已创建密钥文件 %s（权限 0600）。请把它与数据库分开备份：没有它无法校验审计日志。\n", path);
+    }
+    if (audit_chain_adopt(db, &adopted, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return -1;
+    }
+    if (adopted)
+        fprintf(stderr, "已为迁移前的 %lld 条审计记录建立哈希链\n", (long long)adopted);
+    return 0;
+}
+
 static db_conn *open_db(void)
 {
-    char err[512];
+    char err[512] = "";
     db_conn *db = db_open(db_path, err, sizeof err);
     if (!db) {
         fprintf(stderr, "minsheng: %s\n", err);
         return NULL;
     }
-    if (db_migrate(db, err, sizeof err) != 0) {
-        fprintf(stderr, "minsheng: %s\n", err);
+    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0) {
+        if (err[0])
+            fprintf(stderr, "minsheng: %s\n", err);
         db_close(db);
         return NULL;
     }
@@ -131,7 +173,9 @@ static const char *const SERVE_USAGE =
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
-    "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n";
+    "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
+    "  --seal             审计检查点文件（默认 数据库文件名.audit-seal）\n"
+    "  --checkpoint-minutes  每隔几分钟把审计链头封存到检查点文件（默认 60；0 只在停止时封存）\n";
 
 static int parse_listen(const char *s, server_config *cfg)
 {
@@ -152,8 +196,11 @@ static int cmd_serve(int argc, char **argv)
     static const struct option opts[] = {
         {"listen", required_argument, 0, 'l'}, {"threads", required_argument, 0, 't'},
         {"session-idle", required_argument, 0, 'i'}, {"lockout-seconds", required_argument, 0, 'k'},
+        {"seal", required_argument, 0, 's'}, {"checkpoint-minutes", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     server_config cfg = g_config;
+    app_options app = {.seal_file = NULL, .checkpoint_minutes = 60};
+    char seal[4096];
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -177,6 +224,12 @@ static int cmd_serve(int argc, char **argv)
                 return usage_error(SERVE_USAGE, "锁定时长应为 1 到 86400 秒：%s", optarg);
             g_session_policy.lockout_seconds = (int)v;
             break;
+        case 's': app.seal_file = optarg; break;
+        case 'c':
+            if (parse_long(optarg, 0, 10080, &v) != 0)
+                return usage_error(SERVE_USAGE, "检查点间隔应为 0 到 10080 分钟：%s", optarg);
+            app.checkpoint_minutes = (int)v;
+            break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
@@ -188,7 +241,8 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     db_close(db);
     cfg.db_path = db_path;
-    return app_serve(&cfg);
+    app.seal_file = audit_seal_path(db_path, app.seal_file, seal, sizeof seal);
+    return app_serve(&cfg, &app);
 }
 
 /* ---- init ---------------------------------------------------------------- */
@@ -622,11 +676,123 @@ static int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
+/* ---- audit ---------------------------------------------------------------- */
+
+static const char *const AUDIT_USAGE =
+    "用法: minsheng audit verify [--seal 文件]\n"
+    "      minsheng audit checkpoint [--seal 文件]\n"
+    "      minsheng audit purge --before YYYY-MM-DD [--min-days N] [--seal 文件]\n"
+    "  verify      逐行校验审计日志的哈希链，并与检查点文件中的每个检查点核对；\n"
+    "              完整时退出码 0，被篡改时指出第一处断点（哪一行，被修改、删除、插入或顺序错乱）并以 1 退出\n"
+    "  checkpoint  把当前链头（最新一行的编号和哈希）追加到检查点文件并打印，供离线留存\n"
+    "  purge       清理 --before 日期（北京时间）之前的审计记录；至少保留 180 天（--min-days 只能更长），\n"
+    "              清理前先校验，清理后留下锚点，链的其余部分仍可校验\n"
+    "  --seal      检查点文件（默认 数据库文件名.audit-seal，以追加方式写入；建议 chattr +a 并定期复制到别处）\n";
+
+static int audit_verify_cmd(db_conn *db, const char *seal)
+{
+    audit_verify_report rep;
+    ms_err err;
+    int rc = audit_verify(db, seal, &rep, &err);
+    if (rc < 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 2;
+    }
+    if (rc > 0) {
+        printf("审计日志被篡改：%s\n", rep.problem);
+        if (rep.bad_id)
+            printf("第一处断点：第 %lld 行\n", (long long)rep.bad_id);
+        return 1;
+    }
+    if (rep.rows)
+        printf("审计日志完整：第 %lld 至 %lld 行共 %lld 条，哈希链无断点", (long long)rep.first_id,
+               (long long)rep.last_id, (long long)rep.rows);
+    else
+        printf("审计日志完整：没有记录");
+    printf("；清理锚点 %lld 个；检查点 %lld 个", (long long)rep.anchors, (long long)rep.seals);
+    printf(rep.seal_file_missing ? "（检查点文件 %s 不存在：无法发现最新记录被删除）\n" : "（%s）\n", seal);
+    printf("链头：第 %lld 行 %s\n", (long long)rep.last_id, rep.head_hash);
+    return 0;
+}
+
+static int audit_checkpoint_cmd(db_conn *db, const char *seal)
+{
+    audit_seal out;
+    ms_err err;
+    if (audit_checkpoint(db, seal, &out, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    printf("已封存检查点到 %s（请另行抄存下面这一行）:\n%s", seal, out.line);
+    return 0;
+}
+
+static int audit_purge_cmd(db_conn *db, const char *seal, const char *before, long min_days)
+{
+    audit_purge_report rep;
+    ms_err err;
+    if (audit_purge(db, before, (int)min_days, time(NULL), seal, &rep, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    if (rep.purged)
+        printf("已清理 %s 之前的审计记录 %lld 条（至第 %lld 行），并写入锚点和检查点\n", before,
+               (long long)rep.purged, (long long)rep.through_id);
+    else
+        printf("%s 之前没有可清理的审计记录\n", before);
+    return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seal", required_argument, 0, 's'}, {"before", required_argument, 0, 'b'},
+        {"min-days", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *seal_opt = NULL, *before = NULL;
+    long min_days = AUDIT_RETENTION_MIN_DAYS;
+    char seal[4096];
+    int c;
+    if (argc < 2 || wants_help(argc, argv)) {
+        fputs(AUDIT_USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *sub = argv[1];
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': seal_opt = optarg; break;
+        case 'b': before = optarg; break;
+        case 'm':
+            if (parse_long(optarg, AUDIT_RETENTION_MIN_DAYS, 36500, &min_days) != 0)
+                return usage_error(AUDIT_USAGE, "--min-days 应为 %d 到 36500 天：%s", AUDIT_RETENTION_MIN_DAYS, optarg);
+            break;
+        default: fputs(AUDIT_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return usage_error(AUDIT_USAGE, "多余的参数 %s", argv[optind]);
+    int is_purge = strcmp(sub, "purge") == 0;
+    if (!is_purge && strcmp(sub, "verify") != 0 && strcmp(sub, "checkpoint") != 0)
+        return usage_error(AUDIT_USAGE, "未知的子命令 %s", sub);
+    if (is_purge != (before != NULL))
+        return usage_error(AUDIT_USAGE, is_purge ? "audit purge 需要 --before" : "--before 只用于 audit purge");
+    db_conn *db = open_db();
+    if (!db)
+        return is_purge ? 1 : 2;
+    audit_seal_path(db_path, seal_opt, seal, sizeof seal);
+    int rc = is_purge                        ? audit_purge_cmd(db, seal, before, min_days)
+             : strcmp(sub, "verify") == 0 ? audit_verify_cmd(db, seal)
+                                          : audit_checkpoint_cmd(db, seal);
+    db_close(db);
+    return rc;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
     {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
     {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"migrate", cmd_migrate},
+    {"audit", cmd_audit},
 };
 
 int main(int argc, char **argv)
@@ -642,6 +808,12 @@ int main(int argc, char **argv)
             i += 2;
         } else if (strncmp(argv[i], "--db=", 5) == 0) {
             db_path = argv[i] + 5;
+            i++;
+        } else if (strcmp(argv[i], "--key-file") == 0 && i + 1 < argc) {
+            key_file = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "--key-file=", 11) == 0) {
+            key_file = argv[i] + 11;
             i++;
         } else {
             fprintf(stderr, "minsheng: 未知的选项 %s\n\n%s", argv[i], USAGE);
@@ -667,12 +839,13 @@ int main(int argc, char **argv)
         argv[i + 1] = "--help";
         argc = i + 2;
     }
-    /* Allow --db after the command too: "minsheng serve --db x.db". */
+    /* Allow --db and --key-file after the command too: "minsheng serve --db x.db". */
     int n = argc - i;
     char **sub = argv + i;
     for (int k = 1; k < n; k++) {
-        if (strcmp(sub[k], "--db") == 0 && k + 1 < n) {
-            db_path = sub[k + 1];
+        int is_db = strcmp(sub[k], "--db") == 0;
+        if ((is_db || strcmp(sub[k], "--key-file") == 0) && k + 1 < n) {
+            *(is_db ? &db_path : &key_file) = sub[k + 1];
             memmove(&sub[k], &sub[k + 2], (size_t)(n - k - 2) * sizeof *sub);
             n -= 2;
             k--;

@@ -11,14 +11,21 @@
 
 #include "server/http.h"
 
-extern const route audit_routes[];     /* app/audit_api.c:   /audit */
+extern const route audit_routes[];     /* app/audit_api.c:   /audit, /audit/export */
+extern const route security_routes[];  /* app/security_api.c: /security/alerts */
 extern const route openapi_routes[];   /* app/openapi_api.c: /openapi.json */
 
 /* Every route table, NULL-terminated, in matching order. */
 extern const route *const app_route_tables[];
 
-/* Starts the server with the application's routes and session check;
- * runs until SIGINT/SIGTERM. Returns a process exit code. */
-int app_serve(server_config *cfg);
+typedef struct app_options {
+    const char *seal_file;       /* the audit checkpoint file */
+    int checkpoint_minutes;      /* seal the chain head this often (if it moved); 0 = only at shutdown */
+} app_options;
+
+/* Starts the server with the application's routes and session check,
+ * and seals audit checkpoints (every opt->checkpoint_minutes and at
+ * shutdown); runs until SIGINT/SIGTERM. Returns a process exit code. */
+int app_serve(server_config *cfg, const app_options *opt);
 
 #endif

@@ -1,11 +1,14 @@
 /* audit_api.c — GET /api/v1/audit: the audit log for auditors and
- * admins, newest first, filtered by user, action, entity and date.
+ * admins, newest first, filtered by user, action, entity, outcome and
+ * date; GET /api/v1/audit/export: the same rows as CSV for the auditor.
  * Owns the audit_log SELECT (writing is core/audit.c's). Callers see rows
  * whose org_path is NULL (street-wide events such as sign-ins) or lies
- * inside their own scope. Dates are local calendar days, converted to
- * the UTC timestamps the log stores. */
+ * inside their own scope. Dates are Beijing calendar days (UTC+8), the
+ * log stores UTC and shows Beijing time with its zone (+08:00). */
 #include "app/app.h"
+#include "server/write.h"
 #include "storage/query.h"
+#include "util/csvfile.h"
 #include "util/validate.h"
 
 #include <stdio.h>
@@ -15,7 +18,7 @@
 
 static const char *const SQL_SELECT =
     "SELECT a.id, a.at, a.user_id, a.username, a.action, a.entity, a.entity_id, a.org_path,"
-    " a.before_json, a.after_json, a.client_ip, a.detail FROM audit_log a";
+    " a.before_json, a.after_json, a.client_ip, a.detail, a.outcome FROM audit_log a";
 static const char *const SQL_COUNT = "SELECT COUNT(*) FROM audit_log a";
 
 static const char *const SORT_KEYS[] = {"at", "a.at", "id", "a.id", NULL};
@@ -38,9 +41,10 @@ static json_t *json_column(db_stmt *s, int col)
 
 static json_t *audit_row_json(db_stmt *s)
 {
+    char at[32];
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(db_col_int(s, 0)));
-    json_object_set_new(j, "at", json_string(db_col_text(s, 1)));
+    json_object_set_new(j, "at", json_string(audit_beijing_time(db_col_text(s, 1), at)));
     json_object_set_new(j, "user_id", db_col_is_null(s, 2) ? json_null() : json_integer(db_col_int(s, 2)));
     json_object_set_new(j, "username", text_or_null(s, 3));
     json_object_set_new(j, "action", json_string(db_col_text(s, 4)));
@@ -51,27 +55,11 @@ static json_t *audit_row_json(db_stmt *s)
     json_object_set_new(j, "after", json_column(s, 9));
     json_object_set_new(j, "client_ip", text_or_null(s, 10));
     json_object_set_new(j, "detail", text_or_null(s, 11));
+    json_object_set_new(j, "outcome", json_string(db_col_text(s, 12)));
     return j;
 }
 
 /* ---- filters ------------------------------------------------------------------ */
-
-/* Local midnight of "YYYY-MM-DD" plus add_days, as a UTC timestamp
- * string like those in audit_log.at. */
-static void local_day_to_utc(const char *ymd, int add_days, char out[20])
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    sscanf(ymd, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_mday += add_days;
-    tm.tm_isdst = -1;
-    time_t t = mktime(&tm);
-    struct tm utc;
-    gmtime_r(&t, &utc);
-    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &utc);
-}
 
 static int add_text_filter(request *rq, response *rs, query *q, const char *key, const char *cond)
 {
@@ -101,14 +89,14 @@ static int add_int_filter(request *rq, response *rs, query *q, const char *key, 
 
 static int add_date_filter(request *rq, response *rs, query *q, const char *key, int is_end)
 {
-    char ts[20];
+    char ts[21];
     const char *v = req_query(rq, key);
     if (!v || !*v)
         return 0;
     if (!date_is_valid(v))
         return reply_error(rs, 400, "bad_request", key, "参数 %s 应为 YYYY-MM-DD 格式的日期", key), -1;
     /* `to` is inclusive: everything before the next day's midnight. */
-    local_day_to_utc(v, is_end ? 1 : 0, ts);
+    audit_day_start_utc(v, is_end ? 1 : 0, ts);
     q_where(q, is_end ? "a.at < ?" : "a.at >= ?");
     q_bind_text(q, ts);
     return 0;
@@ -121,6 +109,7 @@ static int add_filters(request *rq, response *rs, query *q)
     if (add_int_filter(rq, rs, q, "user_id", "a.user_id = ?") != 0 ||
         add_text_filter(rq, rs, q, "action", "a.action = ?") != 0 ||
         add_text_filter(rq, rs, q, "entity", "a.entity = ?") != 0 ||
+        add_text_filter(rq, rs, q, "outcome", "a.outcome = ?") != 0 ||
         add_int_filter(rq, rs, q, "entity_id", "a.entity_id = ?") != 0 ||
         add_date_filter(rq, rs, q, "from", 0) != 0 || add_date_filter(rq, rs, q, "to", 1) != 0)
         return -1;
@@ -141,9 +130,10 @@ static void order_clause(request *rq, const page_req *pg, char *out, size_t outs
 }
 
 /* GET /api/v1/audit — roles: auditor, admin.
- * Query: user_id, action, entity, entity_id, from, to (local dates,
- * inclusive), page, page_size, sort (at|id). Reply: page of rows with
- * before/after images, newest first. Errors: 400 parameter. */
+ * Query: user_id, action, entity, entity_id, outcome (success|failure),
+ * from, to (Beijing dates, inclusive), page, page_size, sort (at|id).
+ * Reply: page of rows with before/after images, outcome and `at` in
+ * Beijing time (+08:00), newest first. Errors: 400 parameter. */
 static int audit_list(request *rq, response *rs)
 {
     query q;
@@ -169,7 +159,94 @@ cleanup:
     return rc;
 }
 
+/* ---- export -------------------------------------------------------------------- */
+
+#define EXPORT_MAX_ROWS 200000
+
+static const char *const EXPORT_HEADER[] = {"编号", "时间（北京时间）", "用户ID", "用户名", "操作", "结果", "对象",
+                                            "对象ID", "范围", "客户端地址", "详情", "修改前", "修改后"};
+
+/* One row of SQL_SELECT as CSV fields, in EXPORT_HEADER's order. */
+static void export_row(db_stmt *s, strbuf *out)
+{
+    char id[24], uid[24], eid[24], at[32];
+    snprintf(id, sizeof id, "%lld", (long long)db_col_int(s, 0));
+    snprintf(uid, sizeof uid, "%s", db_col_is_null(s, 2) ? "" : db_col_text(s, 2));
+    snprintf(eid, sizeof eid, "%s", db_col_is_null(s, 6) ? "" : db_col_text(s, 6));
+    const char *f[] = {id, audit_beijing_time(db_col_text(s, 1), at), uid, db_col_text(s, 3), db_col_text(s, 4),
+                       strcmp(db_col_text(s, 12), "failure") == 0 ? "失败" : "成功", db_col_text(s, 5), eid,
+                       db_col_text(s, 7), db_col_text(s, 10), db_col_text(s, 11), db_col_text(s, 8),
+                       db_col_text(s, 9)};
+    csvw_row(out, f, sizeof f / sizeof f[0]);
+}
+
+/* "导出审计日志 N 条；条件 action=login from=2026-01-01" into out. */
+static void export_detail(request *rq, int64_t n, char *out, size_t outsz)
+{
+    static const char *const KEYS[] = {"user_id", "action", "entity", "entity_id", "outcome", "from", "to", NULL};
+    strbuf sb = STRBUF_INIT;
+    sb_printf(&sb, "导出审计日志 %lld 条；条件", (long long)n);
+    size_t bare = sb.len;
+    for (size_t i = 0; KEYS[i]; i++) {
+        const char *v = req_query(rq, KEYS[i]);
+        if (v && *v)
+            sb_printf(&sb, " %s=%s", KEYS[i], v);
+    }
+    snprintf(out, outsz, "%s%s", sb.data, sb.len == bare ? "：全部" : "");
+    utf8_trim_partial(out);
+    sb_free(&sb);
+}
+
+/* GET /api/v1/audit/export — roles: auditor.
+ * Query: the list's filters (user_id, action, entity, entity_id,
+ * outcome, from, to). Reply: CSV (UTF-8 with BOM, Chinese headers),
+ * oldest first; the export itself is audited (action export, entity
+ * audit_log). Errors: 400 parameter, or more than 200,000 rows (narrow
+ * the dates). */
+static int audit_export(request *rq, response *rs)
+{
+    query q;
+    strbuf out = STRBUF_INIT;
+    char detail[300];
+    int rc = -1;
+    q_init(&q, "");
+    if (add_filters(rq, rs, &q) != 0)
+        goto cleanup;
+    db_stmt *c = q_prepare_with(rq->db, SQL_COUNT, &q, "");
+    int64_t n = db_step(c) == DB_ROW ? db_col_int(c, 0) : -1;
+    db_finalize(c);
+    if (n < 0) {
+        reply_internal(rs);
+        goto cleanup;
+    }
+    if (n > EXPORT_MAX_ROWS) {
+        reply_error(rs, 400, "bad_request", "from", "符合条件的记录有 %lld 条，超过一次导出的上限 %d 条，请缩小日期范围",
+                    (long long)n, EXPORT_MAX_ROWS);
+        goto cleanup;
+    }
+    sb_puts(&out, "\xEF\xBB\xBF");
+    csvw_row(&out, EXPORT_HEADER, sizeof EXPORT_HEADER / sizeof EXPORT_HEADER[0]);
+    db_stmt *s = q_prepare_with(rq->db, SQL_SELECT, &q, " ORDER BY a.id");
+    while (db_step(s) == DB_ROW)
+        export_row(s, &out);
+    db_finalize(s);
+    export_detail(rq, n, detail, sizeof detail);
+    if (write_begin_or_reply(rq, rs) != 0 ||
+        write_commit_only_or_reply(rq, rs, &(audit_entry){.action = "export", .entity = "audit_log",
+                                                          .org_path = rq->user.scope_path, .detail = detail}) != 0)
+        goto cleanup;
+    size_t len = out.len;
+    reply_raw(rs, 200, "text/csv; charset=utf-8", sb_detach(&out), len);
+    snprintf(rs->content_disposition, sizeof rs->content_disposition, "attachment; filename=\"audit-log.csv\"");
+    rc = 0;
+cleanup:
+    sb_free(&out);
+    q_free(&q);
+    return rc;
+}
+
 const route audit_routes[] = {
     {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR | ROLE_ADMIN},
+    {.method = "GET", .pattern = "/api/v1/audit/export", .handler = audit_export, .roles = ROLE_AUDITOR},
     {0}
 };

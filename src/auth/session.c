@@ -48,7 +48,8 @@ static void audit_login(db_conn *db, int64_t user_id, const char *username, cons
                         const char *action, const char *org_path, const char *detail)
 {
     audit_entry e = {.user_id = user_id, .username = username, .client_ip = ip, .action = action,
-                     .entity = "session", .org_path = org_path, .detail = detail};
+                     .entity = "session", .org_path = org_path, .detail = detail,
+                     .outcome = strcmp(action, "login") == 0 ? "success" : "failure"};
     audit_write(db, &e);
 }
 

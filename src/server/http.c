@@ -6,6 +6,7 @@
  * JSON error shape. Handlers never see a request that failed any of
  * those steps. */
 #include "server/http.h"
+#include "core/audit.h"
 #include "storage/query.h"
 #include "util/embedded.h"
 #include "util/strbuf.h"
@@ -497,6 +498,10 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
             reply_internal(rs);
     }
     db_rollback(rq.db);   /* no-op unless a handler left a transaction open */
+    /* A signed-in caller refused (403, 404, a refused write): a security event. */
+    if (rq.authed && rs->status >= 400 && rs->status < 500)
+        audit_refusal(rq.db, &rq.user, rq.client_ip, method, url, rs->status,
+                      json_string_value(json_object_get(json_object_get(rs->json, "error"), "code")));
     json_decref(rq.json);
 }
 

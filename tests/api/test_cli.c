@@ -347,9 +347,14 @@ static void backup_is_a_database_migrate_accepts(void **state)
     assert_true(len > 4096);
     assert_memory_equal(db, "SQLite format 3", 16);
     free(db);
-    /* The copy is a working database. */
+    /* The copy is a working database, with the original's key file
+     * (kept apart from the database; here named by the environment). */
     test_server copy = srv;
     snprintf(copy.db, sizeof copy.db, "%s", path);
+    assert_int_not_equal(cli_on(&copy, (const char *[]){"migrate", NULL}, NULL, &out), 0);
+    assert_contains(out, "密钥文件");
+    free(out);
+    setenv("MINSHENG_KEY_FILE", fmt("%s.key", srv.db), 1);
     assert_int_equal(cli_on(&copy, (const char *[]){"migrate", NULL}, NULL, &out), 0);
     assert_contains(out, "数据库结构版本");
     free(out);
@@ -361,6 +366,7 @@ static void backup_is_a_database_migrate_accepts(void **state)
     assert_int_equal(cli_on(&copy, (const char *[]){"export", "residents", "--org", "371702001001-01", "--out", exp_path, NULL},
                             NULL, &out), 0);
     free(out);
+    unsetenv("MINSHENG_KEY_FILE");
     char *csv = read_whole_file(exp_path, NULL);
     size_t lines = 0;
     for (char *p = csv; *p; p++)

@@ -356,6 +356,9 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     snprintf(path, sizeof path, "/api/v1/users/%lld", admin_uid);
     deny(who, tok, "PATCH", path, "{\"password\":\"Hijacked#2026\"}", ONLY_403);
     deny(who, tok, "GET", "/api/v1/audit", NULL, ONLY_403);
+    deny(who, tok, "GET", "/api/v1/audit/export", NULL, ONLY_403);
+    deny(who, tok, "GET", "/api/v1/security/alerts", NULL, ONLY_403);
+    deny(who, tok, "POST", "/api/v1/security/alerts/1/ack", "{}", ONLY_403);
 
     /* Nothing changed, nothing was created, no full view was logged. */
     json_t *far_after = snapshot(far), *own_after = snapshot(own);

@@ -14,6 +14,7 @@
 
 #include "core/actor.h"
 #include "core/err.h"
+#include "core/keys.h"
 #include "storage/db.h"
 #include "workflow/calendar.h"
 
@@ -256,6 +257,7 @@ static void test_list_entries(void **state)
 
 int main(void)
 {
+    keys_load_ephemeral();   /* audit rows are chained with a key */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_seeded_days_and_weekends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_makeup_weekend_days_are_working, setup, teardown),

@@ -15,6 +15,7 @@
 
 #include "core/actor.h"
 #include "core/err.h"
+#include "core/keys.h"
 #include "storage/db.h"
 #include "workflow/calendar.h"
 #include "workflow/workflow.h"
@@ -475,6 +476,7 @@ static void test_failure_inside_caller_transaction_rolls_back(void **state)
 
 int main(void)
 {
+    keys_load_ephemeral();   /* audit rows are chained with a key */
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_demo_table_is_valid),
