@@ -632,6 +632,17 @@ static int parse_json_body(const route *rt, request *rq, response *rs)
     return 0;
 }
 
+/* Password fields of a parsed body are wiped before jansson frees them
+ * (the raw body is wiped in on_completed). */
+static void wipe_passwords(json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+        if (key_is_password(key) && json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+}
+
 /* HEAD is answered as GET; libmicrohttpd leaves the body out. */
 static const char *route_method(const char *method)
 {
@@ -680,7 +691,9 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
             reply_internal(rs);
     }
     db_rollback(rq.db);   /* no-op unless a handler left a transaction open */
+    wipe_passwords(rq.json);
     json_decref(rq.json);
+    sodium_memzero(rq.token, sizeof rq.token);
 }
 
 /* A raw URI (before libmicrohttpd decodes it) that decodes to a NUL or
