@@ -7,7 +7,7 @@ set -eu
 PACKAGES="build-essential pkg-config
 libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev libcsv-dev
 libcmocka-dev libcurl4-openssl-dev
-sqlite3 curl wrk"
+sqlite3 curl wrk openssl"
 
 missing=""
 for p in $PACKAGES; do

@@ -14,6 +14,7 @@
 #include "storage/db.h"
 #include "util/csvfile.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -170,12 +171,20 @@ static int parse_long(const char *s, long min, long max, long *out)
 static const char *const SERVE_USAGE =
     "用法: minsheng serve [--db 文件] [--listen 地址:端口] [--threads N]\n"
     "                     [--session-idle 秒] [--lockout-seconds 秒]\n"
+    "                     [--max-conn-per-ip N] [--conn-timeout 秒] [--trusted-proxy 地址]\n"
+    "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
     "  --seal             审计检查点文件（默认 数据库文件名.audit-seal）\n"
-    "  --checkpoint-minutes  每隔几分钟把审计链头封存到检查点文件（默认 60；0 只在停止时封存）\n";
+    "  --checkpoint-minutes  每隔几分钟把审计链头封存到检查点文件（默认 60；0 只在停止时封存）\n"
+    "  --max-conn-per-ip  每个客户端地址最多同时连接数（默认 32，0 为不限；\n"
+    "                     给出 --trusted-proxy 时默认不限，由代理限制）\n"
+    "  --conn-timeout     连接空闲多少秒后断开（默认 15 秒）\n"
+    "  --trusted-proxy    本机反向代理（如 nginx）的地址；只信任它发来的\n"
+    "                     X-Forwarded-For / X-Forwarded-Proto（见 docs/deploy.md）\n"
+    "  --tls-cert, --tls-key  直接提供 HTTPS：PEM 证书和私钥文件（私钥不得对所有用户可读）\n";
 
 static int parse_listen(const char *s, server_config *cfg)
 {
@@ -197,12 +206,16 @@ static int cmd_serve(int argc, char **argv)
         {"listen", required_argument, 0, 'l'}, {"threads", required_argument, 0, 't'},
         {"session-idle", required_argument, 0, 'i'}, {"lockout-seconds", required_argument, 0, 'k'},
         {"seal", required_argument, 0, 's'}, {"checkpoint-minutes", required_argument, 0, 'c'},
+        {"max-conn-per-ip", required_argument, 0, 'P'}, {"conn-timeout", required_argument, 0, 'T'},
+        {"trusted-proxy", required_argument, 0, 'X'}, {"tls-cert", required_argument, 0, 'C'},
+        {"tls-key", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     server_config cfg = g_config;
     app_options app = {.seal_file = NULL, .checkpoint_minutes = 60};
     char seal[4096];
     long v;
-    int c;
+    int c, per_ip_given = 0;
+    unsigned char ipbuf[16];
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
@@ -230,12 +243,39 @@ static int cmd_serve(int argc, char **argv)
                 return usage_error(SERVE_USAGE, "检查点间隔应为 0 到 10080 分钟：%s", optarg);
             app.checkpoint_minutes = (int)v;
             break;
+        case 'P':
+            if (parse_long(optarg, 0, 100000, &v) != 0)
+                return usage_error(SERVE_USAGE, "每个地址的连接数应为 0 到 100000：%s", optarg);
+            cfg.max_conn_per_ip = (unsigned)v;
+            per_ip_given = 1;
+            break;
+        case 'T':
+            if (parse_long(optarg, 1, 3600, &v) != 0)
+                return usage_error(SERVE_USAGE, "连接空闲超时应为 1 到 3600 秒：%s", optarg);
+            cfg.conn_timeout = (unsigned)v;
+            break;
+        case 'X': {   /* kept in the form the server prints peer addresses in */
+            static char proxy[INET6_ADDRSTRLEN];
+            int af = strchr(optarg, ':') ? AF_INET6 : AF_INET;
+            if (inet_pton(af, optarg, ipbuf) != 1 || !inet_ntop(af, ipbuf, proxy, sizeof proxy))
+                return usage_error(SERVE_USAGE, "无效的代理地址 %s（应为 IP 地址，如 127.0.0.1）", optarg);
+            cfg.trusted_proxy = proxy;
+            break;
+        }
+        case 'C': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return usage_error(SERVE_USAGE, "多余的参数 %s", argv[optind]);
+    if (!cfg.tls_cert != !cfg.tls_key)
+        return usage_error(SERVE_USAGE, "--tls-cert 和 --tls-key 须同时给出");
+    /* Behind the proxy every connection comes from its one address: the
+     * per-address limit belongs in the proxy (nginx limit_conn). */
+    if (cfg.trusted_proxy && !per_ip_given)
+        cfg.max_conn_per_ip = 0;
     db_conn *db = open_db();
     if (!db)
         return 1;

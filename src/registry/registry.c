@@ -67,6 +67,16 @@ static int text_ok(const char *v, long max_chars)
     return n >= 0 && n <= max_chars;
 }
 
+/* Text that will be shown must read as it is stored: no control
+ * characters (tab and line breaks only where multiline), no invisible
+ * or bidirectional format characters (validate.h). */
+static int clean_text_or_fail(ms_err *fe, const char *field, const char *label, const char *v, int multiline)
+{
+    if (text_is_clean(v, multiline))
+        return 0;
+    return err_set(fe, ERR_INVALID, field, "%s不能含控制字符或不可见的格式字符（零宽字符、文字方向控制符等）", label);
+}
+
 int resident_input_check(const resident_input *r, int today_ymd, ms_err *fe)
 {
     idcard_status st = idcard_validate(r->id_number ? r->id_number : "", today_ymd, NULL);
@@ -95,6 +105,8 @@ int resident_input_check(const resident_input *r, int today_ymd, ms_err *fe)
         return fail(fe, "party_member", "是否党员只能是 是 或 否");
     if (!text_ok(r->notes, 500))
         return fail(fe, "notes", "备注不能超过500字");
+    if (clean_text_or_fail(fe, "notes", "备注", r->notes, 1) != 0)
+        return -1;
     if (r->ntags > REGISTRY_MAX_TAGS)
         return fail(fe, "tags", "标签过多");
     for (size_t i = 0; i < r->ntags; i++)
@@ -119,6 +131,12 @@ int household_input_check(const household_input *h, ms_err *fe)
         return fail(fe, "phone", "联系电话格式不正确（手机11位，或区号-号码）");
     if (!text_ok(h->notes, 500))
         return fail(fe, "notes", "备注不能超过500字");
+    if (clean_text_or_fail(fe, "code", "户编号", h->code, 0) != 0 ||
+        clean_text_or_fail(fe, "address", "地址", h->address, 0) != 0 ||
+        clean_text_or_fail(fe, "registered_address", "户籍地址", h->registered_address, 0) != 0 ||
+        clean_text_or_fail(fe, "actual_address", "实际居住地址", h->actual_address, 0) != 0 ||
+        clean_text_or_fail(fe, "notes", "备注", h->notes, 1) != 0)
+        return -1;
     return 0;
 }
 

@@ -1,10 +1,12 @@
 /* http.c — the libmicrohttpd glue.
  *
- * Owns: the daemon, per-connection request state (body accumulation
- * with a size cap), route matching, authentication and role checks
- * before any handler runs, static web assets, security headers and the
- * JSON error shape. Handlers never see a request that failed any of
- * those steps. */
+ * Owns: the daemon (limits per client address, idle timeout, TLS),
+ * per-request state (raw-URI check, body accumulation with a size cap,
+ * wiped when freed), route matching (HEAD as GET), the Content-Type of
+ * JSON bodies, authentication, the cross-site check of cookie writes
+ * and role checks before any handler runs, static web assets, security
+ * headers (HSTS on TLS, Retry-After on 503) and the JSON error shape.
+ * Handlers never see a request that failed any of those steps. */
 #include "server/http.h"
 #include "core/audit.h"
 #include "storage/query.h"
@@ -18,19 +20,26 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY (1u << 20)
+#define RETRY_AFTER_SECONDS "5"     /* sent with every 503 */
 
 server_config g_config = {
     .db_path = "minsheng.db",
     .listen_addr = "127.0.0.1",
     .port = 8080,
     .threads = 4,
+    .max_conn = 1000,
+    .max_conn_per_ip = 32,
+    .conn_timeout = 15,
 };
 
 int scope_contains(const request *rq, const char *path)
@@ -153,6 +162,12 @@ int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *
     if (req_query_int(rq, rs, "page_size", 50, 1, 200, &out->page_size) < 0)
         return -1;
     out->offset = (out->page - 1) * out->page_size;
+    if (out->page * out->page_size > PAGE_MAX_ROWS) {
+        reply_error(rs, 400, "bad_request", "page",
+                    "只能翻看前 %d 条记录（第 %" PRId64 " 页、每页 %" PRId64 " 条已超出），请缩小筛选条件（如按社区、网格、姓名筛选）",
+                    PAGE_MAX_ROWS, out->page, out->page_size);
+        return -1;
+    }
     const char *sort = req_query(rq, "sort");
     const char *expr = sort_keys[1];
     int desc = 0;
@@ -199,6 +214,22 @@ json_t *page_result(json_t *items, const page_req *p, int64_t total)
 
 /* ---- JSON body --------------------------------------------------------- */
 
+/* Fields of free text, where tab and line breaks are allowed; every
+ * other string field is one line. Passwords are never shown, so they
+ * are not checked for invisible characters (an old password holding
+ * one must still sign in). */
+static int key_is_free_text(const char *key)
+{
+    static const char *const FREE_TEXT[] = {"notes", "note", "description", "content", NULL};
+    return str_in_set(key, FREE_TEXT);
+}
+
+static int key_is_password(const char *key)
+{
+    size_t n = strlen(key);
+    return n >= 8 && strcmp(key + n - 8, "password") == 0;
+}
+
 int body_str(request *rq, response *rs, const char *key, const char **out)
 {
     *out = NULL;
@@ -210,8 +241,10 @@ int body_str(request *rq, response *rs, const char *key, const char **out)
         return -1;
     }
     *out = json_string_value(v);
-    if (strlen(*out) != json_string_length(v)) {
-        reply_error(rs, 400, "bad_request", key, "字段 %s 含有非法字符", key);
+    if (strlen(*out) != json_string_length(v) ||
+        (!key_is_password(key) && !text_is_clean(*out, key_is_free_text(key)))) {
+        reply_error(rs, 400, "bad_request", key,
+                    "字段 %s 含有控制字符或不可见的格式字符（零宽字符、文字方向控制符等）", key);
         return -1;
     }
     return 1;
@@ -321,9 +354,11 @@ static const route *route_find(const char *method, const char *path, int64_t *id
     return NULL;
 }
 
-/* ---- per-connection state --------------------------------------------- */
+/* ---- per-request state ------------------------------------------------- */
 
 typedef struct conn_state {
+    int started;            /* on_request has seen the headers */
+    int bad_uri;            /* the raw URI holds %00, an encoded or a raw control byte */
     const route *route;
     int route_status;       /* 0, 404 or 405 */
     int64_t id;
@@ -339,7 +374,9 @@ static const char *SECURITY_HEADERS[][2] = {
     {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
 };
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs)
+/* secure: the client reached us over TLS (directly, or through the
+ * trusted proxy): HSTS is sent and the session cookie marked Secure. */
+static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, int secure)
 {
     char *text = NULL;
     size_t len = 0;
@@ -362,8 +399,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs)
     for (size_t i = 0; i < sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0]; i++)
         MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
     MHD_add_response_header(r, "Cache-Control", "no-store");
-    if (rs->set_cookie[0])
-        MHD_add_response_header(r, "Set-Cookie", rs->set_cookie);
+    if (secure)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+    if (rs->status == 503)
+        MHD_add_response_header(r, "Retry-After", RETRY_AFTER_SECONDS);
+    if (rs->set_cookie[0]) {
+        char cookie[sizeof rs->set_cookie + 16];
+        snprintf(cookie, sizeof cookie, "%s%s", rs->set_cookie, secure ? "; Secure" : "");
+        MHD_add_response_header(r, "Set-Cookie", cookie);
+    }
     if (rs->content_disposition[0])
         MHD_add_response_header(r, "Content-Disposition", rs->content_disposition);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, r);
@@ -406,16 +450,25 @@ static int serve_static(const char *path, response *rs)
     return 0;
 }
 
-/* Token from "Authorization: Bearer …" or the ms_session cookie. */
-static const char *find_token(struct MHD_Connection *conn)
+static const char *header(struct MHD_Connection *conn, const char *name)
 {
-    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+/* Token from "Authorization: Bearer …" or the ms_session cookie;
+ * *from_cookie says which. */
+static const char *find_token(struct MHD_Connection *conn, int *from_cookie)
+{
+    const char *auth = header(conn, "Authorization");
+    *from_cookie = 0;
     if (auth && strncmp(auth, "Bearer ", 7) == 0)
         return auth + 7;
+    *from_cookie = 1;
     return MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "ms_session");
 }
 
-static void client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
+/* The TCP peer's address as text ("?" when unknown). */
+static void peer_ip(struct MHD_Connection *conn, char *out, size_t outsz)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, outsz, "?");
@@ -428,14 +481,91 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)outsz);
 }
 
-/* Authenticates and authorises; returns 0 to go on, -1 with rs filled. */
-static int check_access(const route *rt, request *rq, response *rs)
+/* 1 when the request came through the proxy named by --trusted-proxy:
+ * only then are its X-Forwarded-* headers believed. */
+static int from_trusted_proxy(struct MHD_Connection *conn)
 {
-    const char *token = find_token(rq->conn);
+    char peer[64];
+    if (!g_config.trusted_proxy)
+        return 0;
+    peer_ip(conn, peer, sizeof peer);
+    return strcmp(peer, g_config.trusted_proxy) == 0;
+}
+
+/* The client's address: the TCP peer, or behind the trusted proxy the
+ * last X-Forwarded-For entry (the one the proxy itself appended; earlier
+ * entries come from the client and may be forged). */
+static void client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
+{
+    peer_ip(conn, out, outsz);
+    const char *xff = from_trusted_proxy(conn) ? header(conn, "X-Forwarded-For") : NULL;
+    if (!xff)
+        return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ' || *last == '\t')
+        last++;
+    char ip[64];
+    size_t n = strcspn(last, " \t");
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (n == 0 || n >= sizeof ip)
+        return;
+    memcpy(ip, last, n);
+    ip[n] = '\0';
+    if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
+        snprintf(out, outsz, "%s", ip);
+}
+
+/* 1 when the client speaks TLS to us, or to the trusted proxy in front. */
+static int request_is_secure(struct MHD_Connection *conn)
+{
+    if (g_config.tls_cert)
+        return 1;
+    const char *proto = from_trusted_proxy(conn) ? header(conn, "X-Forwarded-Proto") : NULL;
+    return proto && strcasecmp(proto, "https") == 0;
+}
+
+/* Cross-site request forgery: a browser attaches the session cookie to
+ * a form another site submits, so a cookie-authenticated write must
+ * prove it comes from this site's own page. Browsers send Origin on
+ * every POST/PATCH/DELETE fetch and form, and Sec-Fetch-Site on all
+ * requests (newer ones); a page cannot forge either. Returns 1 when the
+ * request is to be refused: Sec-Fetch-Site other than same-origin/none,
+ * an Origin other than this server's own (scheme + Host), or neither
+ * header. Bearer tokens are not sent by browsers on their own, so
+ * bearer requests are not checked. */
+static int cross_site(struct MHD_Connection *conn)
+{
+    const char *site = header(conn, "Sec-Fetch-Site");
+    const char *origin = header(conn, "Origin");
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+        return 1;
+    if (!origin)
+        return site == NULL;
+    const char *host = header(conn, "Host");
+    char own[300];
+    if (!host)
+        return 1;
+    snprintf(own, sizeof own, "%s://%s", request_is_secure(conn) ? "https" : "http", host);
+    return strcasecmp(origin, own) != 0;
+}
+
+static int method_is_safe(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || strcmp(method, "OPTIONS") == 0;
+}
+
+/* Authenticates and authorises; returns 0 to go on, -1 with rs filled. */
+static int check_access(const route *rt, const char *wire_method, request *rq, response *rs)
+{
+    int from_cookie;
+    const char *token = find_token(rq->conn, &from_cookie);
     if (token && strlen(token) < sizeof rq->token && g_config.authenticate) {
         snprintf(rq->token, sizeof rq->token, "%s", token);
         rq->authed = g_config.authenticate(rq->db, token, &rq->user) == 0;
     }
+    if (rq->authed && from_cookie && !method_is_safe(wire_method) && cross_site(rq->conn))
+        return reply_error(rs, 403, "csrf", NULL, "请求来自其他网站，已拒绝（请在本系统页面内操作）"), -1;
     if (rt->roles == 0)
         return 0;
     if (!rq->authed)
@@ -443,6 +573,47 @@ static int check_access(const route *rt, request *rq, response *rs)
     if (!(rt->roles & rq->user.role))
         return reply_forbidden(rs, NULL), -1;
     return 0;
+}
+
+/* "application/json", optionally with charset=utf-8 (any case, quoted
+ * or not). Anything else, including the text/plain and form types a
+ * cross-site HTML form can send, is not JSON. */
+static int is_json_type(const char *ct)
+{
+    if (!ct)
+        return 0;
+    ct += strspn(ct, " \t");
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return 0;
+    ct += 16;
+    ct += strspn(ct, " \t");
+    if (*ct == '\0')
+        return 1;
+    if (*ct++ != ';')
+        return 0;
+    ct += strspn(ct, " \t");
+    if (strncasecmp(ct, "charset=", 8) != 0)
+        return 0;
+    ct += 8;
+    int quoted = *ct == '"';
+    ct += quoted;
+    if (strncasecmp(ct, "utf-8", 5) != 0)
+        return 0;
+    ct += 5;
+    if (quoted && *ct++ != '"')
+        return 0;
+    ct += strspn(ct, " \t");
+    return *ct == '\0';
+}
+
+/* JSON routes take a non-empty body only as application/json (415
+ * otherwise); raw-body routes check their own type. */
+static int body_type_ok_or_reply(const route *rt, const request *rq, response *rs)
+{
+    if (rt->raw_body || rq->body_len == 0 || is_json_type(header(rq->conn, "Content-Type")))
+        return 0;
+    return reply_error(rs, 415, "unsupported_media_type", NULL,
+                       "请求内容类型应为 application/json（Content-Type: application/json; charset=utf-8）"), -1;
 }
 
 static int parse_json_body(const route *rt, request *rq, response *rs)
@@ -462,12 +633,29 @@ static int parse_json_body(const route *rt, request *rq, response *rs)
     return 0;
 }
 
+/* Password fields of a parsed body are wiped before jansson frees them
+ * (the raw body is wiped in on_completed). */
+static void wipe_passwords(json_t *body)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+        if (key_is_password(key) && json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+}
+
+/* HEAD is answered as GET; libmicrohttpd leaves the body out. */
+static const char *route_method(const char *method)
+{
+    return strcmp(method, "HEAD") == 0 ? "GET" : method;
+}
+
 static void dispatch(struct MHD_Connection *conn, const char *method, const char *url,
                      conn_state *st, response *rs)
 {
     request rq;
     memset(&rq, 0, sizeof rq);
-    rq.method = method;
+    rq.method = route_method(method);
     rq.path = url;
     rq.conn = conn;
     rq.body = st->body.data ? st->body.data : "";
@@ -475,12 +663,16 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
     rq.id = st->id;
     client_ip(conn, rq.client_ip, sizeof rq.client_ip);
 
+    if (st->bad_uri) {
+        reply_error(rs, 400, "bad_request", NULL, "请求地址含有非法字符（%%00 或控制字符）");
+        return;
+    }
     if (st->too_large) {
         reply_error(rs, 413, "payload_too_large", NULL, "请求内容过大（上限 %zu 字节）", st->max_body);
         return;
     }
     if (!st->route) {
-        if (strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 && serve_static(url, rs))
+        if (strcmp(rq.method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 && serve_static(url, rs))
             return;
         if (st->route_status == 405)
             reply_error(rs, 405, "method_not_allowed", NULL, "不支持的请求方法 %s", method);
@@ -488,12 +680,14 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
             reply_error(rs, 404, "not_found", NULL, "请求的地址不存在");
         return;
     }
+    if (body_type_ok_or_reply(st->route, &rq, rs) != 0)
+        return;
     rq.db = db_thread_conn();
     if (!rq.db) {
         reply_error(rs, 503, "unavailable", NULL, "数据库暂时不可用");
         return;
     }
-    if (check_access(st->route, &rq, rs) == 0 && parse_json_body(st->route, &rq, rs) == 0) {
+    if (check_access(st->route, method, &rq, rs) == 0 && parse_json_body(st->route, &rq, rs) == 0) {
         if (st->route->handler(&rq, rs) != 0 && rs->status == 0)
             reply_internal(rs);
     }
@@ -502,7 +696,35 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
     if (rq.authed && rs->status >= 400 && rs->status < 500)
         audit_refusal(rq.db, &rq.user, rq.client_ip, method, url, rs->status,
                       json_string_value(json_object_get(json_object_get(rs->json, "error"), "code")));
+    wipe_passwords(rq.json);
     json_decref(rq.json);
+    sodium_memzero(rq.token, sizeof rq.token);
+}
+
+/* A raw URI (before libmicrohttpd decodes it) that decodes to a NUL or
+ * another control character: "/index.html%00.js" would otherwise reach
+ * routing as "/index.html". Refused in the path and the query alike. */
+static int uri_is_unsafe(const char *uri)
+{
+    for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            return 1;
+        if (*p == '%' && (p[1] == '0' || p[1] == '1') && p[2] && strchr("0123456789abcdefABCDEF", p[2]))
+            return 1;   /* %00–%1F */
+        if (*p == '%' && p[1] == '7' && (p[2] == 'f' || p[2] == 'F'))
+            return 1;   /* %7F */
+    }
+    return 0;
+}
+
+/* Called with the raw URI before anything else of a request; what it
+ * returns is the request's state (*con_cls) from then on. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    conn_state *st = calloc(1, sizeof *st);
+    if (st)
+        st->bad_uri = uri_is_unsafe(uri);
+    return st;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -510,25 +732,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls)
 {
     conn_state *st = *con_cls;
-    if (!st) {
-        st = calloc(1, sizeof *st);
-        if (!st)
-            return MHD_NO;
-        st->route = route_find(method, url, &st->id, &st->route_status);
+    if (!st)
+        return MHD_NO;   /* on_uri could not allocate */
+    if (!st->started) {
+        st->started = 1;
+        st->route = route_find(route_method(method), url, &st->id, &st->route_status);
         st->max_body = st->route && st->route->max_body ? st->route->max_body : DEFAULT_MAX_BODY;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        const char *cl = header(conn, "Content-Length");
         int64_t n;
         if (cl && parse_int64(cl, &n) == 0 && n > (int64_t)st->max_body)
             st->too_large = 1;
-        *con_cls = st;
         return MHD_YES;
     }
     if (*upload_data_size) {
         if (!st->too_large && st->body.len + *upload_data_size > st->max_body) {
             st->too_large = 1;
+            sodium_memzero(st->body.data, st->body.cap);
             sb_free(&st->body);
         }
-        if (!st->too_large)
+        if (!st->too_large && !st->bad_uri)
             sb_append(&st->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
@@ -536,17 +758,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     response rs;
     memset(&rs, 0, sizeof rs);
     dispatch(conn, method, url, st, &rs);
-    enum MHD_Result ret = send_response(conn, &rs);
+    enum MHD_Result ret = send_response(conn, &rs, request_is_secure(conn));
     response_free(&rs);
     return ret;
 }
 
+/* The body may hold passwords: wiped before the memory is given back. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     conn_state *st = *con_cls;
     if (!st)
         return;
+    if (st->body.data)
+        sodium_memzero(st->body.data, st->body.cap);
     sb_free(&st->body);
     free(st);
     *con_cls = NULL;
@@ -554,7 +779,51 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- daemon ------------------------------------------------------------ */
 
-int http_serve(const server_config *cfg)
+static struct MHD_Daemon *g_daemon;
+static char *g_tls_cert_pem, *g_tls_key_pem;
+static size_t g_tls_key_len;
+
+static void tls_free(void)
+{
+    if (g_tls_key_pem)
+        sodium_memzero(g_tls_key_pem, g_tls_key_len);
+    free(g_tls_key_pem);
+    free(g_tls_cert_pem);
+    g_tls_key_pem = g_tls_cert_pem = NULL;
+    g_tls_key_len = 0;
+}
+
+/* Reads a PEM file whole (NUL-terminated, malloc'd); NULL with a
+ * message on stderr. A private key others may read is refused. */
+static char *read_pem(const char *path, int is_key, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (!f || fstat(fileno(f), &sb) != 0) {
+        fprintf(stderr, "minsheng: 无法读取 %s：%s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    if (is_key && (sb.st_mode & 0007)) {
+        fprintf(stderr, "minsheng: 私钥文件 %s 对所有用户可读，请先执行 chmod 600 %s\n", path, path);
+        fclose(f);
+        return NULL;
+    }
+    char *data = sb.st_size > 0 && sb.st_size < (1 << 20) ? malloc((size_t)sb.st_size + 1) : NULL;
+    size_t n = data ? fread(data, 1, (size_t)sb.st_size, f) : 0;
+    fclose(f);
+    if (!data || n != (size_t)sb.st_size) {
+        fprintf(stderr, "minsheng: 无法读取 %s\n", path);
+        free(data);
+        return NULL;
+    }
+    data[n] = '\0';
+    *len_out = n;
+    return data;
+}
+
+int http_start(const server_config *cfg)
 {
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
@@ -564,8 +833,61 @@ int http_serve(const server_config *cfg)
         fprintf(stderr, "minsheng: 无效的监听地址 %s（应为 IPv4 地址，如 127.0.0.1）\n", cfg->listen_addr);
         return 2;
     }
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        fprintf(stderr, "minsheng: --tls-cert 和 --tls-key 须同时给出\n");
+        return 2;
+    }
+    size_t cert_len;
+    if (cfg->tls_cert && (!(g_tls_cert_pem = read_pem(cfg->tls_cert, 0, &cert_len)) ||
+                          !(g_tls_key_pem = read_pem(cfg->tls_key, 1, &g_tls_key_len)))) {
+        tls_free();
+        return 2;
+    }
     g_config = *cfg;
     db_thread_setup(cfg->db_path);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, g_tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, g_tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (g_tls_cert_pem)
+        flags |= MHD_USE_TLS;
+    else
+        tls_opts[0].option = MHD_OPTION_END;
+    g_daemon = MHD_start_daemon(
+        flags, cfg->port, NULL, NULL,
+        on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 4),
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(cfg->conn_timeout ? cfg->conn_timeout : 15),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(cfg->max_conn ? cfg->max_conn : 1000),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conn_per_ip,
+        MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
+    if (!g_daemon) {
+        fprintf(stderr, "minsheng: 无法在 %s:%u 上监听（端口被占用、无权限或 TLS 证书与私钥无效）\n",
+                cfg->listen_addr, cfg->port);
+        tls_free();
+        return 1;
+    }
+    return 0;
+}
+
+void http_stop(void)
+{
+    if (g_daemon)
+        MHD_stop_daemon(g_daemon);
+    g_daemon = NULL;
+    tls_free();
+}
+
+int http_serve(const server_config *cfg)
+{
     /* Block the stop signals before MHD starts its threads (they inherit
      * the mask), so only sigwait below receives them. */
     sigset_t stop_set;
@@ -573,26 +895,15 @@ int http_serve(const server_config *cfg)
     sigaddset(&stop_set, SIGINT);
     sigaddset(&stop_set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG, cfg->port, NULL, NULL,
-        on_request, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 4),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
-        MHD_OPTION_END);
-    if (!d) {
-        fprintf(stderr, "minsheng: 无法在 %s:%u 上监听（端口被占用或无权限）\n", cfg->listen_addr, cfg->port);
-        return 1;
-    }
-    printf("minsheng 已启动: http://%s:%u/  (数据库 %s，按 Ctrl-C 停止)\n", cfg->listen_addr, cfg->port, cfg->db_path);
+    int rc = http_start(cfg);
+    if (rc != 0)
+        return rc;
+    printf("minsheng 已启动: %s://%s:%u/  (数据库 %s，按 Ctrl-C 停止)\n", cfg->tls_cert ? "https" : "http",
+           cfg->listen_addr, cfg->port, cfg->db_path);
     fflush(stdout);
     int sig = 0;
     sigwait(&stop_set, &sig);
-    MHD_stop_daemon(d);
+    http_stop();
     printf("minsheng 已停止\n");
     return 0;
 }

@@ -86,6 +86,10 @@ int req_query_int(request *rq, response *rs, const char *key, int64_t def, int64
 int req_query_flag(request *rq, const char *key);
 
 /* ---- pagination & sorting ---- */
+/* Lists show at most the first PAGE_MAX_ROWS rows (page × page_size);
+ * deeper pages cost the database a scan of every row before them and
+ * are refused with 400 on "page" telling the user to narrow the filters. */
+#define PAGE_MAX_ROWS 10000
 typedef struct page_req {
     int64_t page, page_size, offset;
     char order_by[128];          /* a whitelisted SQL ORDER BY clause body */
@@ -126,11 +130,31 @@ typedef struct server_config {
     /* Resolves a session token to the caller: 0 and *out filled, or -1
      * (unknown or expired). NULL: nobody is ever signed in. */
     int (*authenticate)(db_conn *db, const char *token, actor *out);
+    /* Connection limits: all clients together (default 1000), one client
+     * address (default 32; 0 = no limit), and the seconds a connection
+     * may stay silent before it is closed (default 15). */
+    unsigned max_conn;
+    unsigned max_conn_per_ip;
+    unsigned conn_timeout;
+    /* The address of a reverse proxy on this host (nginx): only requests
+     * from it have X-Forwarded-For (client address) and X-Forwarded-Proto
+     * (https) believed. NULL: none. */
+    const char *trusted_proxy;
+    /* PEM files: when both are set the server speaks HTTPS itself, sends
+     * Strict-Transport-Security and marks the session cookie Secure. */
+    const char *tls_cert;
+    const char *tls_key;
 } server_config;
 
 extern server_config g_config;
 
-/* Runs until SIGINT/SIGTERM. Returns a process exit code. */
+/* Starts the server in background threads and returns: 0, 1 (could not
+ * listen), 2 (bad address or TLS files; message on stderr). */
+int http_start(const server_config *cfg);
+/* Stops the server started by http_start and waits for its threads. */
+void http_stop(void);
+/* http_start, then waits for SIGINT/SIGTERM, then http_stop. Returns a
+ * process exit code. */
 int http_serve(const server_config *cfg);
 
 #endif

@@ -2,7 +2,9 @@
  *
  * Owns: the mainland phone-number grammar (mobile and landline, their
  * canonical form and display mask), calendar dates, UTF-8 decoding for
- * length checks and the rules for a person's name. Pure functions, no
+ * length checks, the characters free text may hold (no controls, no
+ * invisible or bidirectional format characters) and the rules for a
+ * person's name. Pure functions, no
  * allocation. */
 #include "validate.h"
 
@@ -73,14 +75,36 @@ long utf8_length(const char *s)
 }
 
 /* C0/C1 controls, DEL, and the invisible format characters that can
- * disguise a name on screen (bidi overrides, line separators, BOM). */
+ * disguise text on screen: bidi embeddings, overrides and isolates
+ * (U+202A–202E, U+2066–2069), bidi marks (U+200E/200F, U+061C),
+ * zero-width characters (U+200B–200D, U+2060–2064, BOM U+FEFF) and the
+ * line/paragraph separators. */
 static int is_control(unsigned long cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
+           cp == 0x061C ||
            cp == 0x2028 || cp == 0x2029 ||
            (cp >= 0x202A && cp <= 0x202E) ||
            (cp >= 0x2066 && cp <= 0x2069) ||
-           (cp >= 0x200B && cp <= 0x200F) || cp == 0xFEFF;
+           (cp >= 0x200B && cp <= 0x200F) ||
+           (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF;
+}
+
+int text_is_clean(const char *s, int multiline)
+{
+    if (!s)
+        return 1;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        unsigned long cp;
+        int n = utf8_decode(u, &cp);
+        if (!n)
+            return 0;
+        if (is_control(cp) && !(multiline && (cp == '\n' || cp == '\t' || cp == '\r')))
+            return 0;
+        u += n;
+    }
+    return 1;
 }
 
 static int is_space_cp(unsigned long cp)

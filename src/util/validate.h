@@ -32,6 +32,14 @@ long utf8_length(const char *s);
  * message into a fixed buffer) so the rest stays valid UTF-8. */
 void utf8_trim_partial(char *s);
 
+/* Free text as it is stored and shown: valid UTF-8 without C0/C1
+ * control characters or DEL, and without the invisible and
+ * bidirectional format characters that make text read differently on
+ * screen than it is stored (U+061C, U+200B–U+200F, U+2028/2029,
+ * U+202A–U+202E, U+2060–U+2064, U+2066–U+2069, U+FEFF). When multiline
+ * is 1, tab, line feed and carriage return are allowed. NULL is clean. */
+int text_is_clean(const char *s, int multiline);
+
 /* A person's name: valid UTF-8, 1..50 code points, no control chars,
  * not only whitespace. Accepts middle dots (·) in minority names. */
 int person_name_is_valid(const char *s);

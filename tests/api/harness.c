@@ -150,8 +150,10 @@ int server_start(test_server *s, long households, const char *const *serve_args)
         argv[n++] = "serve";
         argv[n++] = "--listen";
         argv[n++] = listen;
-        for (size_t i = 0; serve_args && serve_args[i] && n < 31; i++)
+        for (size_t i = 0; serve_args && serve_args[i] && n < 31; i++) {
             argv[n++] = serve_args[i];
+            s->tls |= strcmp(serve_args[i], "--tls-cert") == 0;
+        }
         argv[n] = NULL;
         if (spawn(argv, s->log, NULL, &s->pid) != 0)
             return -1;
@@ -231,6 +233,11 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 {
     http_resp *r = ud;
     size_t n = size * nmemb;
+    size_t used = strlen(r->headers);
+    if (used + n < sizeof r->headers) {
+        memcpy(r->headers + used, line, n);
+        r->headers[used + n] = '\0';
+    }
     if (n > 11 && strncasecmp(line, "Set-Cookie:", 11) == 0)
         copy_header_value(r->set_cookie, sizeof r->set_cookie, line, n, 11);
     else if (n > 13 && strncasecmp(line, "Content-Type:", 13) == 0)
@@ -240,8 +247,29 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+int resp_header(const http_resp *r, const char *name, char *out, size_t outsz)
+{
+    size_t nl = strlen(name);
+    for (const char *line = r->headers; *line;) {
+        size_t n = strcspn(line, "\n");
+        if (n > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            copy_header_value(out, outsz, line, n, nl + 1);
+            return 1;
+        }
+        line += n + (line[n] == '\n');
+    }
+    return 0;
+}
+
 int http(const test_server *s, const char *method, const char *path, const char *token,
          const char *body, size_t body_len, const char *content_type, http_resp *out)
+{
+    return http_h(s, method, path, token, body, body_len, content_type, NULL, out);
+}
+
+int http_h(const test_server *s, const char *method, const char *path, const char *token,
+           const char *body, size_t body_len, const char *content_type, const char *const *headers,
+           http_resp *out)
 {
     memset(out, 0, sizeof *out);
     CURL *c = curl_easy_init();
@@ -250,9 +278,15 @@ int http(const test_server *s, const char *method, const char *path, const char 
     struct curl_slist *hdrs = NULL;
     buf b = {NULL, 0};
     char url[1200], h[512];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s->port, path);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d%s", s->tls ? "https" : "http", s->port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (s->tls) {   /* the tests' self-signed certificate */
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -272,6 +306,8 @@ int http(const test_server *s, const char *method, const char *path, const char 
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     }
+    for (size_t i = 0; headers && headers[i]; i++)
+        hdrs = curl_slist_append(hdrs, headers[i]);
     hdrs = curl_slist_append(hdrs, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     CURLcode rc = curl_easy_perform(c);

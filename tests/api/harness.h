@@ -18,6 +18,7 @@ typedef struct test_server {
     char dir[256];       /* temp directory (database, logs) */
     char db[300];
     char log[300];
+    int tls;             /* started with --tls-cert: requests go over https (certificate not verified) */
 } test_server;
 
 typedef struct http_resp {
@@ -28,6 +29,7 @@ typedef struct http_resp {
     char set_cookie[512];
     char content_type[128];
     char content_disposition[256];
+    char headers[2048];  /* every response header line, as received */
 } http_resp;
 
 /* Creates the database (demo street with `households` households, seed
@@ -45,7 +47,15 @@ int run_cli(const test_server *s, const char *const *args, const char *out_path,
  * application/json when body is set. Returns 0 when a response came. */
 int http(const test_server *s, const char *method, const char *path, const char *token,
          const char *body, size_t body_len, const char *content_type, http_resp *out);
+/* The same with extra request header lines ("Origin: http://x"),
+ * NULL-terminated (may be NULL). HEAD asks for headers only. */
+int http_h(const test_server *s, const char *method, const char *path, const char *token,
+           const char *body, size_t body_len, const char *content_type, const char *const *headers,
+           http_resp *out);
 void http_free(http_resp *r);
+/* The value of response header `name` (case-insensitive) into out;
+ * 1 when present, 0 when not. */
+int resp_header(const http_resp *r, const char *name, char *out, size_t outsz);
 
 /* Shorthands that return the HTTP status (or -1) and keep the parsed JSON
  * in *out (caller decrefs) when out is non-NULL. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/validate.h"
@@ -193,6 +194,38 @@ static void test_person_name(void **state)
     assert_true(person_name_is_valid(ascii));
 }
 
+static void test_text_is_clean(void **state)
+{
+    (void)state;
+    static const char *const invisible[] = {
+        "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE", /* U+202A–202E */
+        "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9",                  /* U+2066–2069 */
+        "\xE2\x80\x8E", "\xE2\x80\x8F", "\xD8\x9C",                                       /* U+200E/F, U+061C */
+        "\xE2\x80\x8B", "\xE2\x80\x8C", "\xE2\x80\x8D", "\xE2\x81\xA0", "\xEF\xBB\xBF",    /* U+200B–D, U+2060, U+FEFF */
+        "\xE2\x80\xA8", "\xE2\x80\xA9",                                                    /* U+2028/2029 */
+        "\x01", "\x1b", "\x7f", "\xC2\x80", "\xC2\x85", "\xC2\x9F",                             /* C0, DEL, C1 */
+        NULL};
+    for (size_t i = 0; invisible[i]; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "看%s这里", invisible[i]);
+        assert_false(text_is_clean(text, 0));
+        assert_false(text_is_clean(text, 1));
+    }
+    assert_true(text_is_clean("独居老人　每周探访（周三）。No. 8-2", 0));
+    assert_true(text_is_clean("", 0));
+    assert_true(text_is_clean(NULL, 0));
+    assert_true(text_is_clean("\xC2\xA0\xE2\x80\x8A", 0));   /* U+00A0, U+200A: visible spaces */
+    /* Tab and line breaks only in free text. */
+    assert_false(text_is_clean("第一行\n第二行", 0));
+    assert_false(text_is_clean("a\tb", 0));
+    assert_false(text_is_clean("a\r\nb", 0));
+    assert_true(text_is_clean("第一行\r\n第二行\t完", 1));
+    /* Not UTF-8. */
+    assert_false(text_is_clean("\xC0\xAF", 1));
+    assert_false(text_is_clean("\xED\xA0\x80", 1));
+    assert_false(text_is_clean("\xE5\xBC", 1));
+}
+
 static void test_str_in_set(void **state)
 {
     (void)state;
@@ -235,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_date),
         cmocka_unit_test(test_utf8_length),
         cmocka_unit_test(test_person_name),
+        cmocka_unit_test(test_text_is_clean),
         cmocka_unit_test(test_str_in_set),
         cmocka_unit_test(test_utf8_trim_partial),
     };
