@@ -20,17 +20,11 @@
 
 static const char *const SQL_MEMBERS =
     RESIDENT_SELECT " WHERE r.household_id = ?"
-    " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, r.birth_date, r.id";
+    " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
 
 static const char *const SORT_KEYS[] = {"code", "h.code", "address", "h.address", "id", "h.id", NULL};
 
 /* ---- shared checks ------------------------------------------------------- */
-
-/* Registry writers see phones in full on a household's own page. */
-static int full_phone_for(const request *rq)
-{
-    return (rq->user.role & ROLES_REGISTRY_WRITE) != 0;
-}
 
 int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out)
 {
@@ -42,10 +36,40 @@ int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household
     return 0;
 }
 
-/* Reloads household id inside the write and builds its JSON (full phones). */
-static json_t *household_reload(db_conn *db, int64_t id, household *h)
+/* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
+ * and "/1/4/12/"): the narrowest scope containing both ends of a move. */
+static void common_path(const char *a, const char *b, char out[256])
 {
-    return household_get(db, id, h) == 0 ? household_json(h, 1) : NULL;
+    size_t i = 0, last = 0;
+    while (a[i] && a[i] == b[i] && i < 255) {
+        if (a[i] == '/')
+            last = i + 1;
+        i++;
+    }
+    memcpy(out, a, last);
+    out[last] = '\0';
+}
+
+/* Ends a household write: reloads household id, audits `action` with
+ * the before and after images (as the auditor may see them) under the
+ * scope of both ends, commits, and replies `status` with the household
+ * as the caller sees it. */
+static int finish_or_reply(request *rq, response *rs, const char *action, const household *before_h, int64_t id,
+                           const char *detail, int status)
+{
+    household h;
+    char path[256];
+    resident_view_opts o = resident_view_for(rq->user.role, 0, 0), img = RESIDENT_VIEW_AUDIT;
+    if (household_get(rq->db, id, &h) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    common_path(before_h ? before_h->grid_path : h.grid_path, h.grid_path, path);
+    json_t *before = before_h ? household_json(before_h, &img) : NULL, *after = household_json(&h, &img);
+    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "household", .entity_id = id,
+                                                          .org_path = path, .before = before, .after = after,
+                                                          .detail = detail}, status, household_json(&h, &o));
+    json_decref(before);
+    json_decref(after);
+    return rc;
 }
 
 static int check_text_or_reply(response *rs, const char *field, const char *v, long max, const char *label)
@@ -170,9 +194,10 @@ static int household_list(request *rq, response *rs)
         goto out;
     json_t *items = json_array();
     household h;
+    resident_view_opts o = resident_view_for(rq->user.role, 0, 1);
     while (db_step(s) == DB_ROW) {
         household_from_row(s, &h);
-        json_array_append_new(items, household_json(&h, 0)); /* lists mask phones */
+        json_array_append_new(items, household_json(&h, &o)); /* lists mask phones */
     }
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 out:
@@ -217,13 +242,13 @@ static int household_get_one(request *rq, response *rs)
     int full_id;
     if (full_id_or_reply(rq, rs, &full_id) != 0 || household_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
         return -1;
-    resident_view_opts o = {full_id, full_phone_for(rq), 0};
+    resident_view_opts o = resident_view_for(rq->user.role, full_id, 0);
     if (full_id && write_begin_or_reply(rq, rs) != 0)
         return -1;
     json_t *members = members_json(rq, &h, &o, full_id);
     if (!members)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *hh = household_json(&h, full_phone_for(rq));
+    json_t *hh = household_json(&h, &o);
     json_object_set_new(hh, "members", members);
     if (!full_id)
         return reply_json(rs, 200, hh);
@@ -268,7 +293,6 @@ static int household_create_one(request *rq, response *rs)
 {
     hh_body b;
     org_unit grid;
-    household h;
     int64_t id = 0;
     ms_err err;
 
@@ -281,11 +305,7 @@ static int household_create_one(request *rq, response *rs)
         return -1;
     if (household_create(rq->db, &rq->user, &b.in, &id, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    return write_commit_or_reply(rq, rs, &(audit_entry){.action = "create", .entity = "household", .entity_id = id,
-                                                        .org_path = h.grid_path, .after = after}, 201, after);
+    return finish_or_reply(rq, rs, "create", NULL, id, NULL, 201);
 }
 
 /* ---- update ---------------------------------------------------------------- */
@@ -348,7 +368,7 @@ static int read_update_body(request *rq, response *rs, household_change *u, char
  * household's grid); 404 outside scope. */
 static int household_update_one(request *rq, response *rs)
 {
-    household cur, h;
+    household cur;
     household_change u;
     char phone[40];
     ms_err err;
@@ -370,32 +390,10 @@ static int household_update_one(request *rq, response *rs)
         return -1;
     if (household_update(rq->db, &rq->user, &cur, &u, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, rq->id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *before = household_json(&cur, 1);
-    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "update", .entity = "household",
-                                                          .entity_id = rq->id, .org_path = cur.grid_path,
-                                                          .before = before, .after = after}, 200, after);
-    json_decref(before);
-    return rc;
+    return finish_or_reply(rq, rs, "update", &cur, rq->id, NULL, 200);
 }
 
 /* ---- move ------------------------------------------------------------------- */
-
-/* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
- * and "/1/4/12/"): the narrowest scope containing both ends of a move. */
-static void common_path(const char *a, const char *b, char out[256])
-{
-    size_t i = 0, last = 0;
-    while (a[i] && a[i] == b[i] && i < 255) {
-        if (a[i] == '/')
-            last = i + 1;
-        i++;
-    }
-    memcpy(out, a, last);
-    out[last] = '\0';
-}
 
 /* POST /api/v1/households/{id}/move — roles: registry writers.
  * Body: grid_id*, building_id, address (default: unchanged). Members
@@ -405,11 +403,10 @@ static void common_path(const char *a, const char *b, char out[256])
 static int household_move_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"grid_id", "building_id", "address", NULL};
-    household cur, h;
+    household cur;
     org_unit grid;
     int64_t grid_id = 0, building_id = 0;
     const char *address = NULL;
-    char path[256];
     ms_err err;
     int rc;
 
@@ -434,15 +431,7 @@ static int household_move_one(request *rq, response *rs)
         return -1;
     if (household_move(rq->db, &rq->user, &cur, grid.id, building_id, address ? address : cur.address, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, rq->id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    common_path(cur.grid_path, h.grid_path, path);
-    json_t *before = household_json(&cur, 1);
-    rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "move", .entity = "household", .entity_id = rq->id,
-                                                      .org_path = path, .before = before, .after = after}, 200, after);
-    json_decref(before);
-    return rc;
+    return finish_or_reply(rq, rs, "move", &cur, rq->id, NULL, 200);
 }
 
 /* ---- close ------------------------------------------------------------------ */
@@ -454,7 +443,7 @@ static int household_move_one(request *rq, response *rs)
 static int household_close_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"date", "note", NULL};
-    household cur, h;
+    household cur;
     const char *date = NULL, *note = NULL;
     char now[20], today[11], detail[64];
     ms_err err;
@@ -472,17 +461,8 @@ static int household_close_one(request *rq, response *rs)
         return -1;
     if (household_close(rq->db, &rq->user, &cur, date, note && *note ? note : NULL, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, rq->id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
     snprintf(detail, sizeof detail, "注销日期 %s，%lld 名在册成员迁出", date, (long long)cur.member_count);
-    json_t *before = household_json(&cur, 1);
-    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "close", .entity = "household",
-                                                          .entity_id = rq->id, .org_path = cur.grid_path,
-                                                          .before = before, .after = after, .detail = detail},
-                                   200, after);
-    json_decref(before);
-    return rc;
+    return finish_or_reply(rq, rs, "close", &cur, rq->id, detail, 200);
 }
 
 const route household_routes[] = {

@@ -19,6 +19,11 @@
 
 static const char *const SORT_KEYS[] = {
     "name", "r.name", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at", NULL};
+/* Without full_id=1 the birth date is not shown, and an order by it
+ * would give it away (each resident's rank among thousands): by birth
+ * year only. */
+static const char *const SORT_KEYS_MASKED[] = {
+    "name", "r.name", "birth_date", "substr(r.birth_date, 1, 4)", "id", "r.id", "updated_at", "r.updated_at", NULL};
 
 static const char *const WRITABLE_FIELDS[] = {
     "name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
@@ -34,12 +39,6 @@ int full_id_or_reply(request *rq, response *rs, int *full)
     return 0;
 }
 
-/* Registry writers see a resident's phone in full on the detail view. */
-static resident_view_opts view_opts(request *rq, int full_id)
-{
-    resident_view_opts o = {full_id, (rq->user.role & ROLES_REGISTRY_WRITE) != 0, 0};
-    return o;
-}
 
 /* Loads resident {id} and checks scope: 0, or -1 with a 404/500. */
 static int resident_in_scope_or_reply(request *rq, response *rs, int64_t id, resident *out)
@@ -59,21 +58,23 @@ static int audit_full_view(request *rq, int64_t id)
                                             .detail = rq->path});
 }
 
-/* Ends a write: reloads the resident as JSON, audits `action` with the
- * before image and commits, replying `status` with the resident. */
+/* Ends a write: reloads the resident, audits `action` with the before
+ * and after images (as the auditor may see them: masked, no birth date)
+ * and commits, replying `status` with the resident as the caller sees it. */
 static int finish_or_reply(request *rq, response *rs, const char *action, const resident *before_r,
                            int64_t id, const char *detail, int status)
 {
     resident r;
-    resident_view_opts o = view_opts(rq, 0);
+    resident_view_opts o = resident_view_for(rq->user.role, 0, 0), img = RESIDENT_VIEW_AUDIT;
     if (resident_get(rq->db, id, &r) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *after = resident_json(&r, &o);
-    json_t *before = before_r ? resident_json(before_r, &o) : NULL;
+    json_t *after = resident_json(&r, &img);
+    json_t *before = before_r ? resident_json(before_r, &img) : NULL;
     int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "resident", .entity_id = id,
                                                           .org_path = r.grid_path, .before = before, .after = after,
-                                                          .detail = detail}, status, after);
+                                                          .detail = detail}, status, resident_json(&r, &o));
     json_decref(before);
+    json_decref(after);
     return rc;
 }
 
@@ -144,8 +145,12 @@ static int add_text_filters(request *rq, response *rs, query *q)
     }
     if (tag && *tag) {
         const char *code = resident_tag_code(tag);
+        char key[48];
         if (!code)
             return reply_bad_request(rs, "tag", "未知的人员标签"), -1;
+        snprintf(key, sizeof key, "tag:%s", code);
+        if (!resident_field_visible(rq->user.role, key))
+            return reply_forbidden(rs, "您的角色无权按该标签查询"), -1;
         q_where(q, "EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = ?)");
         q_bind_text(q, code);
     }
@@ -189,7 +194,7 @@ static int resident_list(request *rq, response *rs)
     char suffix[400];
 
     q_init(&q, "");
-    if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, SORT_KEYS, &pg) != 0 ||
+    if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, &pg) != 0 ||
         add_scope_filter(rq, rs, &q) != 0 || add_status_filter(rq, rs, &q) != 0 ||
         add_text_filters(rq, rs, &q) != 0 || add_household_filter(rq, rs, &q) != 0)
         goto out;
@@ -204,8 +209,7 @@ static int resident_list(request *rq, response *rs)
     s = q_prepare_with(rq->db, RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r", &q, suffix);
     db_bind_int(s, q.nbind + 1, pg.page_size);
     db_bind_int(s, q.nbind + 2, pg.offset);
-    resident_view_opts o = view_opts(rq, full);
-    o.full_phone = 0; /* lists mask phones for everyone; the detail view shows them to staff */
+    resident_view_opts o = resident_view_for(rq->user.role, full, 1); /* lists mask phones for everyone */
     if (full && write_begin_or_reply(rq, rs) != 0)
         goto out;
     json_t *items = json_array();
@@ -241,7 +245,7 @@ static int resident_get_one(request *rq, response *rs)
     int full;
     if (full_id_or_reply(rq, rs, &full) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
         return -1;
-    resident_view_opts o = view_opts(rq, full);
+    resident_view_opts o = resident_view_for(rq->user.role, full, 0);
     if (!full)
         return reply_json(rs, 200, resident_json(&r, &o));
     if (write_begin_or_reply(rq, rs) != 0)

@@ -107,7 +107,7 @@ const char *urlenc(const char *s);
 /* Whether the JSON array holds the string s. */
 int json_array_has_str(json_t *arr, const char *s);
 
-/* A masked ID number: 18 characters, 6 digits, 8 stars, then digits. */
+/* A masked ID number: 18 characters, the 6 region digits, then 12 stars. */
 void assert_masked_shape(const char *shown);
 /* A masked phone: shows '*' and never 11 consecutive digits. */
 void assert_phone_masked(const char *p);
