@@ -8,6 +8,7 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/idcard.h"
+#include "util/ratelimit.h"
 #include "util/validate.h"
 
 #include <stdio.h>
@@ -80,6 +81,29 @@ static int finish_or_reply(request *rq, response *rs, const char *action, const 
 
 /* ---- list ---------------------------------------------------------------- */
 
+/* Exact searches by ID number or phone find a number from its masked
+ * form (10,000 tries recover a masked phone): each is audited and one
+ * user may make at most 30 a minute. */
+static const rate_limit EXACT_SEARCH = {.name = "search_exact", .max = 30, .window_s = 60};
+
+/* Only roles that may see `field` unmasked may search by its exact value. */
+static int exact_field_or_reply(request *rq, response *rs, const char *field, const char *label)
+{
+    if (!resident_field_full(rq->user.role, field))
+        return reply_error(rs, 403, "forbidden", field, "您的角色无权查看完整%s，不能按%s精确查询", label, label), -1;
+    return 0;
+}
+
+static int exact_search_rate_or_reply(request *rq, response *rs, const char *field)
+{
+    int wait = rate_limit_take(&EXACT_SEARCH, rq->user.id, 0);
+    if (!wait)
+        return 0;
+    rs->retry_after = wait;
+    return reply_error(rs, 429, "too_many_requests", field, "按身份证号或电话精确查询过于频繁（每分钟最多 %d 次），请 %d 秒后再试",
+                       EXACT_SEARCH.max, wait), -1;
+}
+
 static int add_scope_filter(request *rq, response *rs, query *q)
 {
     org_unit unit;
@@ -113,7 +137,9 @@ static int add_status_filter(request *rq, response *rs, query *q)
     return 0;
 }
 
-static int add_text_filters(request *rq, response *rs, query *q)
+/* The filters on text; an exact ID number or phone search is described
+ * (masked) in exact[] for its audit row, "" when there is none. */
+static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
 {
     const char *name = req_query(rq, "name");
     const char *idn = req_query(rq, "id_number");
@@ -127,21 +153,29 @@ static int add_text_filters(request *rq, response *rs, query *q)
         q_bind_text(q, name);
         q_bind_text(q, name);
     }
+    exact[0] = '\0';
     if (idn && *idn) {
-        char norm[32];
+        char norm[32], masked[19];
+        if (exact_field_or_reply(rq, rs, "id_number", "身份证号") != 0)
+            return -1;
         idcard_normalize(idn, norm);
         idcard_status st = idcard_validate(norm, 0, NULL);
         if (st != IDCARD_OK)
             return reply_bad_request(rs, "id_number", idcard_status_message(st)), -1;
         q_where(q, "r.id_number = ?");
         q_bind_text(q, norm);
+        snprintf(exact, 96, "身份证号 %s", idcard_mask(norm, masked));
     }
     if (phone && *phone) {
-        char canon[40];
+        char canon[40], masked[32];
+        if (exact_field_or_reply(rq, rs, "phone", "电话") != 0)
+            return -1;
         if (!phone_normalize(phone, canon, sizeof canon))
             return reply_bad_request(rs, "phone", "电话号码格式不正确"), -1;
         q_where(q, "r.phone = ?");
         q_bind_text(q, canon);
+        size_t n = strlen(exact);
+        snprintf(exact + n, 96 - n, "%s电话 %s", n ? "，" : "", phone_mask(canon, masked, sizeof masked));
     }
     if (tag && *tag) {
         const char *code = resident_tag_code(tag);
@@ -184,20 +218,25 @@ static int64_t count_rows(db_conn *db, const query *q)
  * full_id=1 (roles with the right; each row shown in full is audited),
  * page, page_size, sort (name|birth_date|id|updated_at, - for desc).
  * Reply: page of residents (ID numbers and phones masked).
- * Errors: 400 parameter; 403 full_id without the right; 404 unit. */
+ * id_number and phone are exact searches: only for roles that may see
+ * the value, each audited (search_exact, masked term), 30 a minute per
+ * user. Errors: 400 parameter; 403 full_id, exact search or tag the
+ * role may not see; 404 unit; 429 (Retry-After) too many exact searches. */
 static int resident_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
     int full = 0, rc = -1;
     db_stmt *s = NULL;
-    char suffix[400];
+    char suffix[400], exact[96], detail[160];
 
     q_init(&q, "");
     if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, &pg) != 0 ||
         add_scope_filter(rq, rs, &q) != 0 || add_status_filter(rq, rs, &q) != 0 ||
-        add_text_filters(rq, rs, &q) != 0 || add_household_filter(rq, rs, &q) != 0)
+        add_text_filters(rq, rs, &q, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||
+        (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
         goto out;
+    int audited = full || exact[0];
     int64_t total = count_rows(rq->db, &q);
     if (total < 0) {
         rc = reply_internal(rs);
@@ -210,7 +249,7 @@ static int resident_list(request *rq, response *rs)
     db_bind_int(s, q.nbind + 1, pg.page_size);
     db_bind_int(s, q.nbind + 2, pg.offset);
     resident_view_opts o = resident_view_for(rq->user.role, full, 1); /* lists mask phones for everyone */
-    if (full && write_begin_or_reply(rq, rs) != 0)
+    if (audited && write_begin_or_reply(rq, rs) != 0)
         goto out;
     json_t *items = json_array();
     resident r;
@@ -220,10 +259,15 @@ static int resident_list(request *rq, response *rs)
         json_array_append_new(items, resident_json(&r, &o));
         ok = ok && (!full || audit_full_view(rq, r.id) == 0);
     }
+    if (exact[0]) {
+        snprintf(detail, sizeof detail, "%s；%lld 条结果", exact, (long long)total);
+        ok = ok && audit_request(rq, &(audit_entry){.action = "search_exact", .entity = "resident",
+                                                    .org_path = rq->user.scope_path, .detail = detail}) == 0;
+    }
     if (!ok) {
         json_decref(items);
         rc = write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    } else if (full) {
+    } else if (audited) {
         rc = write_commit_or_reply(rq, rs, NULL, 200, page_result(items, &pg, total));
     } else {
         rc = reply_json(rs, 200, page_result(items, &pg, total));

@@ -94,6 +94,13 @@ int resident_field_visible(unsigned r, const char *field)
     return field_shown(r, field) != SHOWN_NONE;
 }
 
+int resident_field_full(unsigned r, const char *field)
+{
+    if (strcmp(field, "id_number") == 0 || strcmp(field, "birth_date") == 0)
+        return (r & ROLES_FULL_ID) != 0;   /* with full_id=1, audited */
+    return field_shown(r, field) == SHOWN_FULL;
+}
+
 /* How `field` is shown in view o, the request-dependent cases included. */
 static shown shown_in(const resident_view_opts *o, const char *field)
 {

@@ -38,6 +38,10 @@ static inline resident_view_opts resident_view_for(unsigned r, int full_id, int 
  * filters on that field are allowed for. */
 int resident_field_visible(unsigned r, const char *field);
 
+/* Whether role `r` may get `field` unmasked ("id_number", "phone" …):
+ * who may search by its exact value. */
+int resident_field_full(unsigned r, const char *field);
+
 /* The resident object (see docs/api.md), with only the fields o->role
  * gets. New reference. */
 json_t *resident_json(const resident *r, const resident_view_opts *o);

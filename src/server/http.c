@@ -111,6 +111,11 @@ const char *req_query(request *rq, const char *key)
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+const char *req_header(request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
 static int parse_int64(const char *s, int64_t *out)
 {
     if (!s || !*s)
@@ -365,6 +370,13 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs)
         MHD_add_response_header(r, "Set-Cookie", rs->set_cookie);
     if (rs->content_disposition[0])
         MHD_add_response_header(r, "Content-Disposition", rs->content_disposition);
+    if (rs->etag[0])
+        MHD_add_response_header(r, "ETag", rs->etag);
+    if (rs->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", secs);
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, r);
     MHD_destroy_response(r);
     return ret;

@@ -237,11 +237,21 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
         copy_header_value(r->content_type, sizeof r->content_type, line, n, 13);
     else if (n > 20 && strncasecmp(line, "Content-Disposition:", 20) == 0)
         copy_header_value(r->content_disposition, sizeof r->content_disposition, line, n, 20);
+    else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0)
+        copy_header_value(r->etag, sizeof r->etag, line, n, 5);
+    else if (n > 12 && strncasecmp(line, "Retry-After:", 12) == 0)
+        copy_header_value(r->retry_after, sizeof r->retry_after, line, n, 12);
     return n;
 }
 
 int http(const test_server *s, const char *method, const char *path, const char *token,
          const char *body, size_t body_len, const char *content_type, http_resp *out)
+{
+    return http_with(s, method, path, token, body, body_len, content_type, NULL, out);
+}
+
+int http_with(const test_server *s, const char *method, const char *path, const char *token, const char *body,
+              size_t body_len, const char *content_type, const char *extra_header, http_resp *out)
 {
     memset(out, 0, sizeof *out);
     CURL *c = curl_easy_init();
@@ -272,6 +282,8 @@ int http(const test_server *s, const char *method, const char *path, const char 
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     }
+    if (extra_header)
+        hdrs = curl_slist_append(hdrs, extra_header);
     hdrs = curl_slist_append(hdrs, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     CURLcode rc = curl_easy_perform(c);

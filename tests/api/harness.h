@@ -28,6 +28,8 @@ typedef struct http_resp {
     char set_cookie[512];
     char content_type[128];
     char content_disposition[256];
+    char etag[64];
+    char retry_after[32];
 } http_resp;
 
 /* Creates the database (demo street with `households` households, seed
@@ -45,6 +47,10 @@ int run_cli(const test_server *s, const char *const *args, const char *out_path,
  * application/json when body is set. Returns 0 when a response came. */
 int http(const test_server *s, const char *method, const char *path, const char *token,
          const char *body, size_t body_len, const char *content_type, http_resp *out);
+/* The same with one more request header ("If-Match: \"3\"") when
+ * extra_header is non-NULL. */
+int http_with(const test_server *s, const char *method, const char *path, const char *token, const char *body,
+              size_t body_len, const char *content_type, const char *extra_header, http_resp *out);
 void http_free(http_resp *r);
 
 /* Shorthands that return the HTTP status (or -1) and keep the parsed JSON
