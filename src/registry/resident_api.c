@@ -29,6 +29,10 @@ static const char *const SORT_KEYS_MASKED[] = {
 static const char *const WRITABLE_FIELDS[] = {
     "name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
     "disability_grade", "party_member", "notes", "tags", NULL};
+/* The resident_change bit of each WRITABLE_FIELDS entry, same order. */
+static const unsigned WRITABLE_BITS[] = {
+    RC_NAME, RC_RELATION, RC_PHONE, RC_HUKOU, RC_RESIDENCE, RC_EMPLOYMENT, RC_DISABILITY_TYPE,
+    RC_DISABILITY_GRADE, RC_PARTY, RC_NOTES, RC_TAGS};
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -76,6 +80,8 @@ static int finish_or_reply(request *rq, response *rs, const char *action, const 
                                                           .detail = detail}, status, resident_json(&r, &o));
     json_decref(before);
     json_decref(after);
+    if (rc == 0)
+        reply_etag(rs, r.version);
     return rc;
 }
 
@@ -282,13 +288,15 @@ out:
 
 /* GET /api/v1/residents/{id} — roles: registry readers.
  * Query: full_id=1 (roles with the right; audited). Reply: the resident
- * (phone in full for registry writers). Errors: 403; 404 outside scope. */
+ * (phone in full for registry writers), ETag: its version.
+ * Errors: 403; 404 outside scope. */
 static int resident_get_one(request *rq, response *rs)
 {
     resident r;
     int full;
     if (full_id_or_reply(rq, rs, &full) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
         return -1;
+    reply_etag(rs, r.version);
     resident_view_opts o = resident_view_for(rq->user.role, full, 0);
     if (!full)
         return reply_json(rs, 200, resident_json(&r, &o));
@@ -432,46 +440,54 @@ static int resident_create_one(request *rq, response *rs)
 /* ---- update ------------------------------------------------------------ */
 
 /* PATCH /api/v1/residents/{id} — roles: registry writers.
- * Body: any of name, relation, phone, hukou_type, residence_status,
- * employment, disability_type, disability_grade, party_member, notes,
- * tags (replaces the set). The ID number cannot be changed here.
- * Reply: the resident. Errors: 400 field; 404 outside scope. */
+ * Header: If-Match: "<version>" (optional; from the ETag). Body: any of
+ * name, relation, phone, hukou_type, residence_status, employment,
+ * disability_type, disability_grade, party_member, notes, tags (replaces
+ * the set). Only the fields sent change, on the row as it is inside the
+ * write. The ID number cannot be changed here. Reply: the resident, ETag.
+ * Errors: 400 field; 404 outside scope; 412 If-Match names an older version. */
 static int resident_update_one(request *rq, response *rs)
 {
-    resident cur;
-    resident_input in;
+    resident cur, before;
+    resident_change c;
     char phone[40];
+    int64_t if_version;
     ms_err err;
 
-    if (body_only(rq, rs, WRITABLE_FIELDS) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+    memset(&c, 0, sizeof c);
+    if (body_only(rq, rs, WRITABLE_FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || read_fields(rq, rs, &c.in, phone) != 0)
         return -1;
-    /* Validation works on the stored values: the real ID number and the full phone. */
-    resident_to_input(&cur, &in);
-    if (read_fields(rq, rs, &in, phone) != 0 || check_input_or_reply(rs, &in) != 0)
-        return -1;
+    for (size_t i = 0; WRITABLE_FIELDS[i]; i++)
+        if (json_object_get(rq->json, WRITABLE_FIELDS[i]))
+            c.set |= WRITABLE_BITS[i];
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (resident_update(rq->db, &rq->user, &cur, &in, &err) != 0)
+    if (resident_update(rq->db, &rq->user, cur.id, if_version, &c, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return finish_or_reply(rq, rs, "update", &cur, cur.id, NULL, 200);
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "update", &before, cur.id, NULL, 200);
 }
 
 /* ---- move / status ------------------------------------------------------ */
 
 /* POST /api/v1/residents/{id}/move — roles: registry writers.
- * Body: household_id*, relation (default 其他). Reply: the resident.
- * Errors: 400 field, not active, same or closed household, a second
- * 户主; 404 resident or household outside scope. */
+ * Header: If-Match (optional). Body: household_id*, relation (default
+ * 其他). Reply: the resident. Errors: 400 field, not active, same or
+ * closed household, a second 户主; 404 resident or household outside
+ * scope; 412 stale If-Match. */
 static int resident_move_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"household_id", "relation", NULL};
-    resident cur;
+    resident cur, before;
     household to;
     const char *relation = NULL;
-    int64_t hid = 0;
+    int64_t hid = 0, if_version;
     ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
         return -1;
     if (body_int(rq, rs, "household_id", &hid) <= 0)
         return rs->status ? -1 : reply_bad_request(rs, "household_id", "缺少必填字段 household_id");
@@ -483,23 +499,28 @@ static int resident_move_one(request *rq, response *rs)
         return reply_bad_request(rs, NULL, "只有在册居民可以迁移");
     if (household_in_scope_or_reply(rq, rs, hid, &to) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (resident_move(rq->db, &rq->user, &cur, to.id, relation, &err) != 0)
+    if (resident_move(rq->db, &rq->user, cur.id, if_version, to.id, relation, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return finish_or_reply(rq, rs, "move", &cur, cur.id, NULL, 200);
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "move", &before, cur.id, NULL, 200);
 }
 
 /* POST /api/v1/residents/{id}/status — roles: registry writers.
- * Body: status* (active|deceased|moved_out), date (default today), note.
- * Reply: the resident. Errors: 400 field or unchanged; 404 outside scope. */
+ * Header: If-Match (optional). Body: status* (active|deceased|moved_out),
+ * date (default today), note. Reply: the resident.
+ * Errors: 400 field or unchanged; 404 outside scope; 412 stale If-Match. */
 static int resident_status(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"status", "date", "note", NULL};
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
-    resident cur;
+    resident cur, before;
     const char *status, *date = NULL, *note = NULL;
+    int64_t if_version;
     ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "status", &status) < 0 ||
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        body_str_required(rq, rs, "status", &status) < 0 ||
         body_str(rq, rs, "date", &date) < 0 || body_str(rq, rs, "note", &note) < 0)
         return -1;
     if (!str_in_set(status, STATUSES))
@@ -510,9 +531,11 @@ static int resident_status(request *rq, response *rs)
         return reply_bad_request(rs, "note", "说明不能超过500字");
     if (resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (resident_set_status(rq->db, &rq->user, &cur, status, date, note, &err) != 0)
+    if (resident_set_status(rq->db, &rq->user, cur.id, if_version, status, date, note, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return finish_or_reply(rq, rs, "status", &cur, cur.id, note, 200);
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "status", &before, cur.id, note, 200);
 }
 
 const route resident_routes[] = {

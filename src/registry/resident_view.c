@@ -202,6 +202,7 @@ json_t *resident_json(const resident *r, const resident_view_opts *o)
     put(j, o, "notes", text_or_null(r->notes));
     put(j, o, "created_at", json_string(r->created_at));
     put(j, o, "updated_at", json_string(r->updated_at));
+    put(j, o, "version", json_integer(r->version));
     json_t *tags = json_array();
     char key[48];
     for (size_t i = 0; i < r->ntags; i++) {
@@ -234,5 +235,6 @@ json_t *household_json(const household *h, const resident_view_opts *o)
     put(j, o, "created_at", json_string(h->created_at));
     put(j, o, "updated_at", json_string(h->updated_at));
     put(j, o, "member_count", json_integer(h->member_count));
+    put(j, o, "version", json_integer(h->version));
     return j;
 }
