@@ -1213,14 +1213,17 @@ static int file_sink(const char *data, size_t len, void *ctx)
     return fwrite(data, 1, len, (FILE *)ctx) == len ? 0 : -1;
 }
 
-int export_residents_csv(db_conn *db, const char *scope_path, int full_id, FILE *out)
+int export_residents_csv(db_conn *db, const char *scope_path, int full_id, const char *purpose, FILE *out)
 {
     export_filter f = {scope_path, 0, full_id, full_id};
-    char detail[200];
+    char detail[1024];
+    if (full_id && (!purpose || !*purpose))
+        return -1;
     long n = export_residents_write(db, &f, file_sink, out);
     if (n < 0 || fflush(out) != 0)
         return -1;
-    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s", n, full_id ? "是" : "否");
+    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s%s%s", n, full_id ? "是" : "否",
+             full_id ? "；用途：" : "", full_id ? purpose : "");
     audit_entry e = {.action = "export", .entity = "resident", .org_path = scope_path, .detail = detail};
     if (db_begin(db) != DB_DONE)
         return -1;

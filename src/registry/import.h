@@ -90,8 +90,9 @@ long export_residents_write(db_conn *db, const export_filter *f,
 
 /* For the command line: exports active residents under scope_path (NULL =
  * all) to out — ID numbers, birth dates and phones in full only with
- * full_id — and writes an audit row (action "export", user "system") in
- * its own transaction. Returns 0 or -1. */
-int export_residents_csv(db_conn *db, const char *scope_path, int full_id, FILE *out);
+ * full_id, which needs a stated purpose (kept in the audit row) — and
+ * writes an audit row (action "export", user "system") in its own
+ * transaction. Returns 0 or -1 (also for full_id without a purpose). */
+int export_residents_csv(db_conn *db, const char *scope_path, int full_id, const char *purpose, FILE *out);
 
 #endif

@@ -264,6 +264,52 @@ static void audit_images_are_masked(void **state)
     json_decref(j);
 }
 
+/* ---- bulk export of sensitive fields ------------------------------------------------------- */
+
+/* A masked export gives birth years and masked phones; a full one (full
+ * ID numbers, birth dates, phones) needs a stated purpose, kept in its
+ * audit row, and one user may make 5 an hour. */
+static void full_export_needs_a_purpose_and_is_rate_limited(void **state)
+{
+    make_resident();
+    http_resp r;
+    const char *path = fmt("/api/v1/export/residents?org_unit_id=%lld", grid_a);
+    assert_int_equal(http(&srv, "GET", path, t_c01, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, PHONE));
+    assert_null(strstr(r.body, full_id));
+    assert_non_null(strstr(r.body, "出生年份"));
+    http_free(&r);
+
+    json_t *j = req(t_c01, "GET", fmt("%s&full_id=1", path), NULL, 400);
+    assert_string_equal(err_field(j), "purpose");
+    json_decref(j);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(http(&srv, "GET", fmt("%s&full_id=1&purpose=%s", path, urlenc("低保年审核对")), t_c01, NULL, 0,
+                              NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, full_id));
+        assert_non_null(strstr(r.body, BIRTH));
+        assert_non_null(strstr(r.body, PHONE));
+        http_free(&r);
+    }
+    j = get_ok(t_auditor, "/api/v1/audit?action=export&page_size=1");
+    json_t *row = json_array_get(json_object_get(j, "items"), 0);
+    assert_string_equal(jstr(row, "username"), "shequ01");
+    assert_non_null(strstr(jstr(row, "detail"), "用途：低保年审核对"));
+    json_decref(j);
+    assert_int_equal(http(&srv, "GET", fmt("%s&full_id=1&purpose=%s", path, urlenc("低保年审核对")), t_c01, NULL, 0,
+                          NULL, &r), 0);
+    assert_int_equal(r.status, 429);
+    assert_string_equal(err_code(r.json), "too_many_requests");
+    assert_true(atoi(r.retry_after) >= 1 && atoi(r.retry_after) <= 3600);
+    http_free(&r);
+    /* masked exports are not limited */
+    assert_int_equal(http(&srv, "GET", path, t_c01, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    http_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +320,7 @@ int main(void)
         cmocka_unit_test(viewer_gets_masked_lists_without_sensitive_fields),
         cmocka_unit_test(staff_get_what_their_work_needs),
         cmocka_unit_test(audit_images_are_masked),
+        cmocka_unit_test(full_export_needs_a_purpose_and_is_rate_limited),
     };
     return cmocka_run_group_tests(tests, registry_setup, registry_teardown);
 }
