@@ -627,20 +627,23 @@ cleanup:
 }
 
 static const char *const EXPORT_USAGE =
-    "用法: minsheng export residents [--org 单位编码] [--full-id] [--out 文件.csv]\n"
-    "  导出在册居民（UTF-8 带 BOM，Excel 可直接打开）。默认身份证号打码；--full-id 导出完整号码（记入审计日志）。\n";
+    "用法: minsheng export residents [--org 单位编码] [--full-id --purpose 用途] [--out 文件.csv]\n"
+    "  导出在册居民（UTF-8 带 BOM，Excel 可直接打开）。默认身份证号、电话打码，只给出生年份；\n"
+    "  --full-id 导出完整身份证号、出生日期和电话，须用 --purpose 说明用途（与导出一起记入审计日志）。\n";
 
 static int cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"org", required_argument, 0, 'o'}, {"full-id", no_argument, 0, 'f'},
-        {"out", required_argument, 0, 'w'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *org = NULL, *out_path = NULL;
+        {"purpose", required_argument, 0, 'p'}, {"out", required_argument, 0, 'w'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *org = NULL, *out_path = NULL, *purpose = NULL;
     int c, full = 0, rc = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': org = optarg; break;
         case 'f': full = 1; break;
+        case 'p': purpose = optarg; break;
         case 'w': out_path = optarg; break;
         case 'h': fputs(EXPORT_USAGE, stdout); return 0;
         default: fputs(EXPORT_USAGE, stderr); return EXIT_USAGE;
@@ -648,6 +651,8 @@ static int cmd_export(int argc, char **argv)
     }
     if (argc - optind != 1 || strcmp(argv[optind], "residents") != 0)
         return usage_error(EXPORT_USAGE, "用法错误：应为 export residents");
+    if (full && (!purpose || strlen(purpose) < 2))
+        return usage_error(EXPORT_USAGE, "--full-id 须用 --purpose 说明导出用途（记入审计日志）");
     db_conn *db = open_db();
     if (!db)
         return 1;
@@ -666,7 +671,7 @@ static int cmd_export(int argc, char **argv)
         out = stdout;
         goto cleanup;
     }
-    if (export_residents_csv(db, path, full, out) != 0) {
+    if (export_residents_csv(db, path, full, purpose, out) != 0) {
         fprintf(stderr, "minsheng: 导出失败\n");
         goto cleanup;
     }

@@ -547,7 +547,7 @@
       idd.append(el('span', 'muted', '（本次查看已记入审计日志）'));
     }
     dl.add('性别', SEX[r.sex] || r.sex);
-    dl.add('出生日期', r.birth_date);
+    dl.add(r.birth_date ? '出生日期' : '出生年份', r.birth_date || (blank(r.birth_year) ? null : r.birth_year + ' 年'));
     dl.add('年龄', blank(r.age) ? null : r.age + ' 岁');
     dl.add('户编号', r.household_id
       ? button(r.household_code || '查看住户', 'link', () => openHousehold(r.household_id))

@@ -10,15 +10,16 @@ static const char *const SQL_IS_ACTIVE_MEMBER =
     "SELECT 1 FROM resident WHERE id = ? AND household_id = ? AND status = 'active'";
 static const char *const SQL_UPDATE =
     "UPDATE household SET building_id = ?, address = ?, registered_address = ?, actual_address = ?,"
-    " phone = ?, head_resident_id = ?, notes = ?, updated_at = ? WHERE id = ?";
+    " phone = ?, head_resident_id = ?, notes = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_MOVE =
-    "UPDATE household SET grid_id = ?, building_id = ?, address = ?, updated_at = ? WHERE id = ?";
+    "UPDATE household SET grid_id = ?, building_id = ?, address = ?, updated_at = ?, version = version + 1"
+    " WHERE id = ?";
 static const char *const SQL_MOVE_MEMBERS =
-    "UPDATE resident SET grid_id = ?, updated_at = ? WHERE household_id = ?";
+    "UPDATE resident SET grid_id = ?, updated_at = ?, version = version + 1 WHERE household_id = ?";
 static const char *const SQL_CLOSE =
-    "UPDATE household SET status = 'closed', updated_at = ? WHERE id = ? AND status = 'active'";
+    "UPDATE household SET status = 'closed', updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'";
 static const char *const SQL_CLOSE_MEMBERS =
-    "UPDATE resident SET status = 'moved_out', status_date = ?, updated_at = ?"
+    "UPDATE resident SET status = 'moved_out', status_date = ?, updated_at = ?, version = version + 1"
     " WHERE household_id = ? AND status = 'active'";
 
 /* ---- loading ------------------------------------------------------------- */
@@ -43,6 +44,7 @@ void household_from_row(db_stmt *s, household *h)
     db_col_copy(s, 15, h->created_at, sizeof h->created_at);
     db_col_copy(s, 16, h->updated_at, sizeof h->updated_at);
     h->member_count = db_col_int(s, 17);
+    h->version = db_col_int(s, 18);
 }
 
 int household_get(db_conn *db, int64_t id, household *out)
@@ -65,12 +67,24 @@ static const char *or_null(const char *v)
     return v && *v ? v : NULL;
 }
 
-void household_to_change(const household *h, household_change *c)
+/* The row's values with the fields of c laid over them (strings point
+ * into *h or into c's). */
+static household_change overlay(const household *h, const household_change *c)
 {
-    *c = (household_change){
+    household_change m = {
         .building_id = h->building_id, .head_resident_id = h->head_resident_id, .address = h->address,
         .registered_address = or_null(h->registered_address), .actual_address = or_null(h->actual_address),
         .phone = or_null(h->phone), .notes = or_null(h->notes)};
+#define TAKE(bit, field) if (c->set & (bit)) m.field = c->field
+    TAKE(HC_BUILDING, building_id);
+    TAKE(HC_HEAD, head_resident_id);
+    TAKE(HC_ADDRESS, address);
+    TAKE(HC_REGISTERED_ADDRESS, registered_address);
+    TAKE(HC_ACTUAL_ADDRESS, actual_address);
+    TAKE(HC_PHONE, phone);
+    TAKE(HC_NOTES, notes);
+#undef TAKE
+    return m;
 }
 
 /* ---- changes ------------------------------------------------------------- */
@@ -84,16 +98,17 @@ static int log_event(db_conn *db, const actor *who, int64_t id, const registry_e
     return history_add(db, &ev) == DB_DONE ? 0 : -1;
 }
 
-/* The caller's snapshot may predate its transaction (the API loads it
- * before BEGIN IMMEDIATE): rules are checked on the row as it is now. */
-static int reload_or_err(db_conn *db, const household *snapshot, household *fresh, ms_err *err)
+/* The row as it is inside the caller's transaction, which every rule is
+ * checked on (anything the caller read before BEGIN IMMEDIATE may be
+ * stale), and the If-Match check against its version. */
+static int load_for_write(db_conn *db, int64_t id, int64_t if_version, household *fresh, ms_err *err)
 {
-    int rc = household_get(db, snapshot->id, fresh);
+    int rc = household_get(db, id, fresh);
     if (rc < 0)
         return err_db(err);
     if (rc > 0)
         return err_set(err, ERR_NOT_FOUND, NULL, "户不存在或不在您的管辖范围内");
-    return 0;
+    return err_check_version(err, "户", fresh->version, if_version);
 }
 
 int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err)
@@ -108,12 +123,14 @@ int household_create(db_conn *db, const actor *who, const household_input *in, i
     return 0;
 }
 
-int household_update(db_conn *db, const actor *who, const household *snapshot, const household_change *c, ms_err *err)
+int household_update(db_conn *db, const actor *who, int64_t id, int64_t if_version, const household_change *change,
+                     household *before, ms_err *err)
 {
     char now[20];
-    household fresh, *cur = &fresh;
-    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+    household fresh, *cur = before ? before : &fresh;
+    if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
+    household_change merged = overlay(cur, change), *c = &merged;
     household_input in = {.code = cur->code, .grid_id = cur->grid_id, .building_id = c->building_id,
                           .address = c->address, .registered_address = c->registered_address,
                           .actual_address = c->actual_address, .phone = c->phone, .notes = c->notes};
@@ -130,13 +147,15 @@ int household_update(db_conn *db, const actor *who, const household *snapshot, c
     return 0;
 }
 
-int household_move(db_conn *db, const actor *who, const household *snapshot, int64_t grid_id, int64_t building_id,
-                   const char *address, ms_err *err)
+int household_move(db_conn *db, const actor *who, int64_t id, int64_t if_version, int64_t grid_id,
+                   int64_t building_id, const char *address, household *before, ms_err *err)
 {
     char now[20];
-    household fresh, *cur = &fresh;
-    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+    household fresh, *cur = before ? before : &fresh;
+    if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
+    if (!address)
+        address = cur->address;
     if (strcmp(cur->status, "active") != 0)
         return err_set(err, ERR_INVALID, NULL, "该户已注销，不能迁移");
     if (grid_id == cur->grid_id && building_id == cur->building_id && strcmp(address, cur->address) == 0)
@@ -153,12 +172,12 @@ int household_move(db_conn *db, const actor *who, const household *snapshot, int
     return 0;
 }
 
-int household_close(db_conn *db, const actor *who, const household *snapshot, const char *date, const char *note,
-                    ms_err *err)
+int household_close(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *date,
+                    const char *note, household *before, ms_err *err)
 {
     char now[20];
-    household fresh, *cur = &fresh;
-    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+    household fresh, *cur = before ? before : &fresh;
+    if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
     if (strcmp(cur->status, "active") != 0)
         return err_set(err, ERR_INVALID, NULL, "该户已注销");

@@ -36,6 +36,7 @@ typedef struct household {
     char status[16];                /* active | closed */
     char created_at[20], updated_at[20];
     int64_t member_count;           /* active members */
+    int64_t version;                /* incremented by every write (If-Match / ETag) */
 } household;
 
 /* The one SELECT list for households (callers append WHERE …), the
@@ -44,7 +45,8 @@ typedef struct household {
     "SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address,"      \
     " h.registered_address, h.actual_address, h.phone, h.head_resident_id, hr.name, h.notes," \
     " h.status, h.created_at, h.updated_at,"                                                  \
-    " (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active')"  \
+    " (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active'),"  \
+    " h.version"                                                                               \
     " FROM household h JOIN org_unit g ON g.id = h.grid_id"                                   \
     " LEFT JOIN org_unit b ON b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id"
 #define HOUSEHOLD_COUNT "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
@@ -59,29 +61,41 @@ int household_get(db_conn *db, int64_t id, household *out);
  * history row. Returns 0 with *id_out, or -1 (409 on a taken 户编号). */
 int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err);
 
+/* The changes below read the household inside the caller's transaction,
+ * check their rules on that row and return it in *before (the audit
+ * before-image; may be NULL). if_version, when not 0, is the version the
+ * caller last saw (If-Match): another one is refused with ERR_STALE and
+ * err->current_version. Every change increments version (and a move or
+ * a closing that of each member it changes). */
+
+/* The fields a change sets (household_change.set). */
+enum {
+    HC_BUILDING = 1 << 0, HC_HEAD = 1 << 1, HC_ADDRESS = 1 << 2, HC_REGISTERED_ADDRESS = 1 << 3,
+    HC_ACTUAL_ADDRESS = 1 << 4, HC_PHONE = 1 << 5, HC_NOTES = 1 << 6
+};
+
 /* The editable fields of a household; strings may be NULL (= none). */
 typedef struct household_change {
     int64_t building_id, head_resident_id;   /* 0 = none */
     const char *address, *registered_address, *actual_address, *phone, *notes;
+    unsigned set;                            /* HC_* bits: the others keep the row's values */
 } household_change;
 
-/* The current values as a change to overlay (strings point into *h). */
-void household_to_change(const household *h, household_change *c);
-
-/* Replaces the editable fields. Checks the input rules and that a new
- * head is an active member (400 on head_resident_id); a new building's
- * grid is the caller's check (it needs scope). */
-int household_update(db_conn *db, const actor *who, const household *cur, const household_change *c, ms_err *err);
+/* Sets the fields of c. Checks the input rules and that a new head is
+ * an active member (400 on head_resident_id); a new building's grid is
+ * the caller's check (it needs scope). */
+int household_update(db_conn *db, const actor *who, int64_t id, int64_t if_version, const household_change *c,
+                     household *before, ms_err *err);
 
 /* Moves the household (active) and its active members to grid_id, into
- * building_id (0 = none) at address. One history row per member and one
- * for the household. */
-int household_move(db_conn *db, const actor *who, const household *cur, int64_t grid_id, int64_t building_id,
-                   const char *address, ms_err *err);
+ * building_id (0 = none) at address (NULL = unchanged). One history row
+ * per member and one for the household. */
+int household_move(db_conn *db, const actor *who, int64_t id, int64_t if_version, int64_t grid_id,
+                   int64_t building_id, const char *address, household *before, ms_err *err);
 
 /* Closes the household (it left the street) on date: its active members
  * become moved_out, each with a history row. */
-int household_close(db_conn *db, const actor *who, const household *cur, const char *date, const char *note,
-                    ms_err *err);
+int household_close(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *date,
+                    const char *note, household *before, ms_err *err);
 
 #endif

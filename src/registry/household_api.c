@@ -20,17 +20,11 @@
 
 static const char *const SQL_MEMBERS =
     RESIDENT_SELECT " WHERE r.household_id = ?"
-    " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, r.birth_date, r.id";
+    " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
 
 static const char *const SORT_KEYS[] = {"code", "h.code", "address", "h.address", "id", "h.id", NULL};
 
 /* ---- shared checks ------------------------------------------------------- */
-
-/* Registry writers see phones in full on a household's own page. */
-static int full_phone_for(const request *rq)
-{
-    return (rq->user.role & ROLES_REGISTRY_WRITE) != 0;
-}
 
 int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out)
 {
@@ -42,10 +36,42 @@ int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household
     return 0;
 }
 
-/* Reloads household id inside the write and builds its JSON (full phones). */
-static json_t *household_reload(db_conn *db, int64_t id, household *h)
+/* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
+ * and "/1/4/12/"): the narrowest scope containing both ends of a move. */
+static void common_path(const char *a, const char *b, char out[256])
 {
-    return household_get(db, id, h) == 0 ? household_json(h, 1) : NULL;
+    size_t i = 0, last = 0;
+    while (a[i] && a[i] == b[i] && i < 255) {
+        if (a[i] == '/')
+            last = i + 1;
+        i++;
+    }
+    memcpy(out, a, last);
+    out[last] = '\0';
+}
+
+/* Ends a household write: reloads household id, audits `action` with
+ * the before and after images (as the auditor may see them) under the
+ * scope of both ends, commits, and replies `status` with the household
+ * as the caller sees it. */
+static int finish_or_reply(request *rq, response *rs, const char *action, const household *before_h, int64_t id,
+                           const char *detail, int status)
+{
+    household h;
+    char path[256];
+    resident_view_opts o = resident_view_for(rq->user.role, 0, 0), img = RESIDENT_VIEW_AUDIT;
+    if (household_get(rq->db, id, &h) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    common_path(before_h ? before_h->grid_path : h.grid_path, h.grid_path, path);
+    json_t *before = before_h ? household_json(before_h, &img) : NULL, *after = household_json(&h, &img);
+    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "household", .entity_id = id,
+                                                          .org_path = path, .before = before, .after = after,
+                                                          .detail = detail}, status, household_json(&h, &o));
+    json_decref(before);
+    json_decref(after);
+    if (rc == 0)
+        reply_etag(rs, h.version);
+    return rc;
 }
 
 static int check_text_or_reply(response *rs, const char *field, const char *v, long max, const char *label)
@@ -170,9 +196,10 @@ static int household_list(request *rq, response *rs)
         goto out;
     json_t *items = json_array();
     household h;
+    resident_view_opts o = resident_view_for(rq->user.role, 0, 1);
     while (db_step(s) == DB_ROW) {
         household_from_row(s, &h);
-        json_array_append_new(items, household_json(&h, 0)); /* lists mask phones */
+        json_array_append_new(items, household_json(&h, &o)); /* lists mask phones */
     }
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 out:
@@ -209,7 +236,7 @@ static json_t *members_json(request *rq, const household *h, const resident_view
 
 /* GET /api/v1/households/{id} — roles: registry readers.
  * Query: full_id=1 (roles with the right; every member shown in full is
- * audited). Reply: the household with "members".
+ * audited). Reply: the household with "members", ETag: its version.
  * Errors: 403 full_id without the right; 404 outside scope. */
 static int household_get_one(request *rq, response *rs)
 {
@@ -217,13 +244,14 @@ static int household_get_one(request *rq, response *rs)
     int full_id;
     if (full_id_or_reply(rq, rs, &full_id) != 0 || household_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
         return -1;
-    resident_view_opts o = {full_id, full_phone_for(rq), 0};
+    reply_etag(rs, h.version);
+    resident_view_opts o = resident_view_for(rq->user.role, full_id, 0);
     if (full_id && write_begin_or_reply(rq, rs) != 0)
         return -1;
     json_t *members = members_json(rq, &h, &o, full_id);
     if (!members)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *hh = household_json(&h, full_phone_for(rq));
+    json_t *hh = household_json(&h, &o);
     json_object_set_new(hh, "members", members);
     if (!full_id)
         return reply_json(rs, 200, hh);
@@ -268,7 +296,6 @@ static int household_create_one(request *rq, response *rs)
 {
     hh_body b;
     org_unit grid;
-    household h;
     int64_t id = 0;
     ms_err err;
 
@@ -281,33 +308,24 @@ static int household_create_one(request *rq, response *rs)
         return -1;
     if (household_create(rq->db, &rq->user, &b.in, &id, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    return write_commit_or_reply(rq, rs, &(audit_entry){.action = "create", .entity = "household", .entity_id = id,
-                                                        .org_path = h.grid_path, .after = after}, 201, after);
+    return finish_or_reply(rq, rs, "create", NULL, id, NULL, 201);
 }
 
 /* ---- update ---------------------------------------------------------------- */
 
-/* Optional text field: present → replaces (null/"" clears). */
-static int overlay_text(request *rq, response *rs, const char *key, const char **dst)
-{
-    const char *v;
-    if (!json_object_get(rq->json, key))
-        return 0;
-    if (body_str(rq, rs, key, &v) < 0)
-        return -1;
-    *dst = v && *v ? v : NULL;
-    return 0;
-}
+/* The household_change bit of each field a PATCH may send. */
+static const struct {
+    const char *key;
+    unsigned bit;
+} UPDATE_FIELDS[] = {
+    {"address", HC_ADDRESS}, {"registered_address", HC_REGISTERED_ADDRESS}, {"actual_address", HC_ACTUAL_ADDRESS},
+    {"phone", HC_PHONE}, {"notes", HC_NOTES}, {"building_id", HC_BUILDING}, {"head_resident_id", HC_HEAD},
+};
 
-/* Optional id field: present → replaces (null clears). */
-static int overlay_id(request *rq, response *rs, const char *key, int64_t *dst)
+/* Optional id field: null clears; otherwise a positive integer. */
+static int body_id(request *rq, response *rs, const char *key, int64_t *dst)
 {
     int64_t v = 0;
-    if (!json_object_get(rq->json, key))
-        return 0;
     int rc = body_int(rq, rs, key, &v);
     if (rc < 0)
         return -1;
@@ -317,103 +335,86 @@ static int overlay_id(request *rq, response *rs, const char *key, int64_t *dst)
     return 0;
 }
 
+/* The fields sent, into *u (u->set names them; null or "" clears). */
 static int read_update_body(request *rq, response *rs, household_change *u, char phone_buf[40])
 {
-    static const char *const FIELDS[] = {"address", "registered_address", "actual_address", "phone", "notes",
-                                         "building_id", "head_resident_id", NULL};
-    if (body_only(rq, rs, FIELDS) != 0)
-        return -1;
+    const char *v = NULL;
+    memset(u, 0, sizeof *u);
     if (json_object_size(rq->json) == 0)
         return reply_bad_request(rs, NULL, "没有要修改的字段"), -1;
-    if (json_object_get(rq->json, "address") && body_str_required(rq, rs, "address", &u->address) < 0)
-        return -1;
-    if (overlay_text(rq, rs, "registered_address", &u->registered_address) != 0 ||
-        overlay_text(rq, rs, "actual_address", &u->actual_address) != 0 ||
-        overlay_text(rq, rs, "notes", &u->notes) != 0 ||
-        overlay_id(rq, rs, "building_id", &u->building_id) != 0 ||
-        overlay_id(rq, rs, "head_resident_id", &u->head_resident_id) != 0)
-        return -1;
-    if (json_object_get(rq->json, "phone")) {
-        if (body_phone(rq, rs, phone_buf) != 0)
+    for (size_t i = 0; i < sizeof UPDATE_FIELDS / sizeof UPDATE_FIELDS[0]; i++) {
+        const char *key = UPDATE_FIELDS[i].key;
+        unsigned bit = UPDATE_FIELDS[i].bit;
+        if (!json_object_get(rq->json, key))
+            continue;
+        u->set |= bit;
+        int rc = bit == HC_ADDRESS  ? body_str_required(rq, rs, key, &u->address)
+               : bit == HC_BUILDING ? body_id(rq, rs, key, &u->building_id)
+               : bit == HC_HEAD     ? body_id(rq, rs, key, &u->head_resident_id)
+               : bit == HC_PHONE    ? body_phone(rq, rs, phone_buf)
+                                    : body_str(rq, rs, key, &v);
+        if (rc < 0)
             return -1;
-        u->phone = phone_buf[0] ? phone_buf : NULL;
+        v = v && *v ? v : NULL;
+        if (bit == HC_REGISTERED_ADDRESS) u->registered_address = v;
+        if (bit == HC_ACTUAL_ADDRESS) u->actual_address = v;
+        if (bit == HC_NOTES) u->notes = v;
+        if (bit == HC_PHONE) u->phone = phone_buf[0] ? phone_buf : NULL;
+        v = NULL;
     }
     return 0;
 }
 
 /* PATCH /api/v1/households/{id} — roles: registry writers.
- * Body: address, registered_address, actual_address, phone, notes,
- * building_id, head_resident_id (null clears). Reply: the household.
+ * Header: If-Match (optional). Body: address, registered_address,
+ * actual_address, phone, notes, building_id, head_resident_id (null
+ * clears); only the fields sent change. Reply: the household, ETag.
  * Errors: 400 field (head must be an active member; building of the
- * household's grid); 404 outside scope. */
+ * household's grid); 404 outside scope; 412 stale If-Match. */
 static int household_update_one(request *rq, response *rs)
 {
-    household cur, h;
+    static const char *const FIELDS[] = {"address", "registered_address", "actual_address", "phone", "notes",
+                                         "building_id", "head_resident_id", NULL};
+    household cur, before;
     household_change u;
     char phone[40];
+    int64_t if_version;
     ms_err err;
 
-    if (household_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        household_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || read_update_body(rq, rs, &u, phone) != 0)
         return -1;
-    household_to_change(&cur, &u);
-    if (read_update_body(rq, rs, &u, phone) != 0)
-        return -1;
-    household_input check = {.code = cur.code, .grid_id = cur.grid_id, .building_id = u.building_id,
-                             .address = u.address, .registered_address = u.registered_address,
-                             .actual_address = u.actual_address, .phone = u.phone, .notes = u.notes};
-    if (household_input_check(&check, &err) != 0)
-        return reply_err(rs, &err);
     if (u.building_id && u.building_id != cur.building_id &&
         building_of_grid_or_reply(rq, rs, u.building_id, cur.grid_id) != 0)
         return -1;
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (household_update(rq->db, &rq->user, &cur, &u, &err) != 0)
+    if (household_update(rq->db, &rq->user, cur.id, if_version, &u, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, rq->id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *before = household_json(&cur, 1);
-    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "update", .entity = "household",
-                                                          .entity_id = rq->id, .org_path = cur.grid_path,
-                                                          .before = before, .after = after}, 200, after);
-    json_decref(before);
-    return rc;
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "户") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "update", &before, rq->id, NULL, 200);
 }
 
 /* ---- move ------------------------------------------------------------------- */
 
-/* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
- * and "/1/4/12/"): the narrowest scope containing both ends of a move. */
-static void common_path(const char *a, const char *b, char out[256])
-{
-    size_t i = 0, last = 0;
-    while (a[i] && a[i] == b[i] && i < 255) {
-        if (a[i] == '/')
-            last = i + 1;
-        i++;
-    }
-    memcpy(out, a, last);
-    out[last] = '\0';
-}
-
 /* POST /api/v1/households/{id}/move — roles: registry writers.
- * Body: grid_id*, building_id, address (default: unchanged). Members
- * follow, each with a history row. Reply: the household.
- * Errors: 400 field or closed household or no change; 404 outside scope
- * (the household or the target grid/building). */
+ * Header: If-Match (optional). Body: grid_id*, building_id, address
+ * (default: unchanged). Members follow, each with a history row. Reply:
+ * the household. Errors: 400 field or closed household or no change;
+ * 404 outside scope (the household or the target grid/building); 412
+ * stale If-Match. */
 static int household_move_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"grid_id", "building_id", "address", NULL};
-    household cur, h;
+    household cur, before;
     org_unit grid;
-    int64_t grid_id = 0, building_id = 0;
+    int64_t grid_id = 0, building_id = 0, if_version;
     const char *address = NULL;
-    char path[256];
     ms_err err;
     int rc;
 
-    if (household_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+    if (if_match_or_reply(rq, rs, &if_version) != 0 || household_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
         return -1;
     if (strcmp(cur.status, "active") != 0)
         return reply_bad_request(rs, NULL, "该户已注销，不能迁移");
@@ -432,34 +433,31 @@ static int household_move_one(request *rq, response *rs)
         return -1;
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (household_move(rq->db, &rq->user, &cur, grid.id, building_id, address ? address : cur.address, &err) != 0)
+    if (household_move(rq->db, &rq->user, cur.id, if_version, grid.id, building_id, address, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, rq->id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    common_path(cur.grid_path, h.grid_path, path);
-    json_t *before = household_json(&cur, 1);
-    rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "move", .entity = "household", .entity_id = rq->id,
-                                                      .org_path = path, .before = before, .after = after}, 200, after);
-    json_decref(before);
-    return rc;
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "户") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "move", &before, rq->id, NULL, 200);
 }
 
 /* ---- close ------------------------------------------------------------------ */
 
 /* POST /api/v1/households/{id}/close — roles: registry writers.
- * Body: date (YYYY-MM-DD, default today), note. Active members become
- * moved_out. Reply: the household. Errors: 400 field or already closed;
- * 404 outside scope. */
+ * Header: If-Match (optional). Body: date (YYYY-MM-DD, default today),
+ * note. Active members become moved_out. Reply: the household.
+ * Errors: 400 field or already closed; 404 outside scope; 412 stale
+ * If-Match. */
 static int household_close_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"date", "note", NULL};
-    household cur, h;
+    household cur, before;
     const char *date = NULL, *note = NULL;
     char now[20], today[11], detail[64];
+    int64_t if_version;
     ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || body_str(rq, rs, "date", &date) < 0 || body_str(rq, rs, "note", &note) < 0)
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        body_str(rq, rs, "date", &date) < 0 || body_str(rq, rs, "note", &note) < 0)
         return -1;
     if (date && *date && !date_is_valid(date))
         return reply_bad_request(rs, "date", "日期格式应为 YYYY-MM-DD");
@@ -470,19 +468,12 @@ static int household_close_one(request *rq, response *rs)
         date = today;
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (household_close(rq->db, &rq->user, &cur, date, note && *note ? note : NULL, &err) != 0)
+    if (household_close(rq->db, &rq->user, cur.id, if_version, date, note && *note ? note : NULL, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    json_t *after = household_reload(rq->db, rq->id, &h);
-    if (!after)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    snprintf(detail, sizeof detail, "注销日期 %s，%lld 名在册成员迁出", date, (long long)cur.member_count);
-    json_t *before = household_json(&cur, 1);
-    int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "close", .entity = "household",
-                                                          .entity_id = rq->id, .org_path = cur.grid_path,
-                                                          .before = before, .after = after, .detail = detail},
-                                   200, after);
-    json_decref(before);
-    return rc;
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "户") != 0)
+        return -1;
+    snprintf(detail, sizeof detail, "注销日期 %s，%lld 名在册成员迁出", date, (long long)before.member_count);
+    return finish_or_reply(rq, rs, "close", &before, rq->id, detail, 200);
 }
 
 const route household_routes[] = {

@@ -44,7 +44,7 @@ static const char *const SQL_EXPORT =
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
     " LEFT JOIN org_unit b ON b.id = h.building_id"
     " WHERE r.status = 'active' AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
-    " ORDER BY g.code, h.code, (r.relation = '户主') DESC, r.birth_date, r.id";
+    " ORDER BY g.code, h.code, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
 
 /* ---- column vocabulary ------------------------------------------------ */
 
@@ -82,7 +82,7 @@ static const struct field_def {
 /* Columns the export writes that are derived from other data; accepted
  * and ignored on import so an export reads back in. */
 static const char *const IGNORED_HEADERS[] = {
-    "性别", "出生日期", "年龄", "网格名称", "sex", "birth_date", "age", "grid_name", NULL};
+    "性别", "出生日期", "出生年份", "年龄", "网格名称", "sex", "birth_date", "birth_year", "age", "grid_name", NULL};
 
 #define COL_NO_HEADER (-2)        /* a column with an empty header: must stay empty */
 #define MAX_COLUMNS 64
@@ -1088,7 +1088,7 @@ json_t *import_report_json(const import_report *rep)
 
 /* ---- export -------------------------------------------------------------- */
 
-typedef enum col_fmt { C_TEXT, C_ID, C_SEX, C_PHONE, C_GRADE, C_PARTY, C_TAGS } col_fmt;
+typedef enum col_fmt { C_TEXT, C_ID, C_SEX, C_BIRTH, C_PHONE, C_GRADE, C_PARTY, C_TAGS } col_fmt;
 
 /* The export layout: header (all read back by import_residents), the
  * column of SQL_EXPORT, and how the value is written. */
@@ -1099,7 +1099,7 @@ static const struct export_col {
 } EXPORT_COLS[] = {
     {"户编号", 0, C_TEXT},   {"网格编码", 1, C_TEXT}, {"网格名称", 2, C_TEXT}, {"楼栋编码", 3, C_TEXT},
     {"地址", 4, C_TEXT},     {"姓名", 5, C_TEXT},     {"身份证号", 6, C_ID},   {"性别", 7, C_SEX},
-    {"出生日期", 8, C_TEXT}, {"与户主关系", 9, C_TEXT}, {"联系电话", 10, C_PHONE}, {"户籍类型", 11, C_TEXT},
+    {"出生日期", 8, C_BIRTH}, {"与户主关系", 9, C_TEXT}, {"联系电话", 10, C_PHONE}, {"户籍类型", 11, C_TEXT},
     {"居住状态", 12, C_TEXT}, {"就业状态", 13, C_TEXT}, {"残疾类别", 14, C_TEXT}, {"残疾等级", 15, C_GRADE},
     {"是否党员", 16, C_PARTY}, {"标签", 17, C_TAGS},    {"备注", 18, C_TEXT},
 };
@@ -1140,6 +1140,8 @@ static const char *export_cell(db_stmt *s, const struct export_col *c, const exp
         return buf;
     case C_SEX:
         return strcmp(v, "M") == 0 ? "男" : "女";
+    case C_BIRTH:   /* the birth date goes with the full ID number only (see export_header) */
+        return f->full_id ? v : (snprintf(buf, 64, "%.4s", v), buf);
     case C_PHONE:
         return f->full_phone ? v : phone_mask(v, buf, 64);
     case C_GRADE: {
@@ -1156,11 +1158,11 @@ static const char *export_cell(db_stmt *s, const struct export_col *c, const exp
     return "";
 }
 
-static void export_header(strbuf *out)
+static void export_header(const export_filter *f, strbuf *out)
 {
     const char *h[NEXPORT_COLS];
     for (size_t i = 0; i < NEXPORT_COLS; i++)
-        h[i] = EXPORT_COLS[i].header;
+        h[i] = EXPORT_COLS[i].fmt == C_BIRTH && !f->full_id ? "出生年份" : EXPORT_COLS[i].header;
     sb_puts(out, "\xEF\xBB\xBF");
     csvw_row(out, h, NEXPORT_COLS);
 }
@@ -1185,7 +1187,7 @@ long export_residents_write(db_conn *db, const export_filter *f,
     db_bind_text(s, 1, f->scope_path ? f->scope_path : "");
     db_bind_int(s, 2, f->building_id > 0 ? f->building_id : 0);
     db_bind_int(s, 3, f->building_id > 0 ? f->building_id : 0);
-    export_header(&out);
+    export_header(f, &out);
     long rows = 0;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -1211,14 +1213,17 @@ static int file_sink(const char *data, size_t len, void *ctx)
     return fwrite(data, 1, len, (FILE *)ctx) == len ? 0 : -1;
 }
 
-int export_residents_csv(db_conn *db, const char *scope_path, int full_id, FILE *out)
+int export_residents_csv(db_conn *db, const char *scope_path, int full_id, const char *purpose, FILE *out)
 {
-    export_filter f = {scope_path, 0, full_id, 1};
-    char detail[200];
+    export_filter f = {scope_path, 0, full_id, full_id};
+    char detail[1024];
+    if (full_id && (!purpose || !*purpose))
+        return -1;
     long n = export_residents_write(db, &f, file_sink, out);
     if (n < 0 || fflush(out) != 0)
         return -1;
-    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s", n, full_id ? "是" : "否");
+    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s%s%s", n, full_id ? "是" : "否",
+             full_id ? "；用途：" : "", full_id ? purpose : "");
     audit_entry e = {.action = "export", .entity = "resident", .org_path = scope_path, .detail = detail};
     if (db_begin(db) != DB_DONE)
         return -1;

@@ -77,7 +77,7 @@ json_t *import_report_json(const import_report *rep);
 typedef struct export_filter {
     const char *scope_path;
     int64_t building_id;
-    int full_id;                    /* unmasked ID numbers */
+    int full_id;                    /* unmasked ID numbers and birth dates (else birth years) */
     int full_phone;                 /* unmasked phones */
 } export_filter;
 
@@ -89,8 +89,10 @@ long export_residents_write(db_conn *db, const export_filter *f,
                             int (*sink)(const char *data, size_t len, void *ctx), void *ctx);
 
 /* For the command line: exports active residents under scope_path (NULL =
- * all) to out with full phone numbers, and writes an audit row (action
- * "export", user "system") in its own transaction. Returns 0 or -1. */
-int export_residents_csv(db_conn *db, const char *scope_path, int full_id, FILE *out);
+ * all) to out — ID numbers, birth dates and phones in full only with
+ * full_id, which needs a stated purpose (kept in the audit row) — and
+ * writes an audit row (action "export", user "system") in its own
+ * transaction. Returns 0 or -1 (also for full_id without a purpose). */
+int export_residents_csv(db_conn *db, const char *scope_path, int full_id, const char *purpose, FILE *out);
 
 #endif

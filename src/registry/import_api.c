@@ -5,6 +5,8 @@
 #include "registry/import.h"
 #include "registry/registry_api.h"
 #include "server/write.h"
+#include "util/ratelimit.h"
+#include "util/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,32 +115,55 @@ static int strbuf_sink(const char *data, size_t len, void *ctx)
     return 0;
 }
 
+/* A bulk export of full ID numbers, birth dates and phones is allowed
+ * with a stated purpose (kept in its audit row), 5 an hour per user. */
+static const rate_limit FULL_EXPORT = {.name = "export_full", .max = 5, .window_s = 3600};
+
+static int full_export_purpose_or_reply(request *rq, response *rs, const char **purpose)
+{
+    *purpose = req_query(rq, "purpose");
+    long n = *purpose ? utf8_length(*purpose) : 0;
+    if (n < 2 || n > 200)
+        return reply_bad_request(rs, "purpose", "导出完整身份证号须说明用途（purpose，2到200字），用途记入审计日志"), -1;
+    int wait = rate_limit_take(&FULL_EXPORT, rq->user.id, 0);
+    if (wait) {
+        rs->retry_after = wait;
+        return reply_error(rs, 429, "too_many_requests", NULL, "完整信息导出过于频繁（每小时最多 %d 次），请 %d 秒后再试",
+                           FULL_EXPORT.max, wait), -1;
+    }
+    return 0;
+}
+
 /* GET /api/v1/export/residents — roles: admin, street, community, grid.
  * Query: org_unit_id (default own unit), full_id=1 (roles with the
- * right). Reply: CSV (UTF-8 with BOM) that the import reads back; the
- * export is audited. Errors: 403 full_id without the right; 404 unit. */
+ * right: full ID numbers, birth dates and phones) with purpose (the
+ * stated purpose, recorded in the audit row; 5 such exports an hour per
+ * user). Reply: CSV (UTF-8 with BOM); a full one the import reads back;
+ * the export is audited. Errors: 400 purpose missing; 403 full_id
+ * without the right; 404 unit; 429 (Retry-After) too many full exports. */
 static int export_residents_csv_route(request *rq, response *rs)
 {
     org_unit unit;
     strbuf out = STRBUF_INIT;
+    const char *purpose = NULL;
     int full_id = req_query_flag(rq, "full_id");
     if (full_id && !(rq->user.role & ROLES_FULL_ID))
         return reply_forbidden(rs, "您的角色无权导出完整身份证号");
-    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
+    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0 ||
+        (full_id && full_export_purpose_or_reply(rq, rs, &purpose) != 0))
         return -1;
     /* A building is not on its residents' grid path: filter by building
      * id, still bounded by the caller's own scope. */
     int is_building = strcmp(unit.kind, "building") == 0;
-    export_filter f = {is_building ? rq->user.scope_path : unit.path, is_building ? unit.id : 0, full_id,
-                       (rq->user.role & ROLES_REGISTRY_WRITE) != 0};
+    export_filter f = {is_building ? rq->user.scope_path : unit.path, is_building ? unit.id : 0, full_id, full_id};
     long n = export_residents_write(rq->db, &f, strbuf_sink, &out);
     if (n < 0) {
         sb_free(&out);
         return reply_internal(rs);
     }
-    char detail[320];
-    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s", unit.name, unit.code, n,
-             full_id ? "是" : "否");
+    char detail[1024];
+    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s%s%s", unit.name, unit.code, n,
+             full_id ? "是" : "否", full_id ? "；用途：" : "", full_id ? purpose : "");
     if (write_begin_or_reply(rq, rs) != 0 ||
         write_commit_only_or_reply(rq, rs, &(audit_entry){.action = "export", .entity = "resident",
                                                           .org_path = unit.path, .detail = detail}) != 0) {

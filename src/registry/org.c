@@ -9,12 +9,14 @@ static const char *const SQL_INSERT =
     "INSERT INTO org_unit(parent_id, kind, code, name, path, leader_name, leader_phone, created_at, updated_at)"
     " VALUES (?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_SET_PATH = "UPDATE org_unit SET path = ? WHERE id = ?";
-#define ORG_COLUMNS "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone, c.notes"
+#define ORG_COLUMNS \
+    "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone, c.notes, c.version"
 static const char *const SQL_GET = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.id = ?";
 static const char *const SQL_GET_BY_CODE = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.code = ?";
 static const char *const SQL_STREET_EXISTS = "SELECT 1 FROM org_unit WHERE kind = 'street'";
 static const char *const SQL_UPDATE =
-    "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone = ?, notes = ?, updated_at = ? WHERE id = ?";
+    "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone = ?, notes = ?, updated_at = ?,"
+    " version = version + 1 WHERE id = ?";
 /* Units with counts of child units, households and active residents in
  * each one's subtree (grouped by grid, then summed). */
 #define SQL_COUNTED(where)                                                                          \
@@ -65,6 +67,7 @@ void org_from_row(db_stmt *s, org_unit *out)
     db_col_copy(s, 6, out->leader_name, sizeof out->leader_name);
     db_col_copy(s, 7, out->leader_phone, sizeof out->leader_phone);
     db_col_copy(s, 8, out->notes, sizeof out->notes);
+    out->version = db_col_int(s, 9);
 }
 
 static int load_one(db_stmt *s, org_unit *out)
@@ -131,11 +134,20 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
     return id;
 }
 
-int org_update(db_conn *db, const org_unit *u, ms_err *err)
+int org_update(db_conn *db, int64_t id, int64_t if_version, const org_change *c, org_unit *before, ms_err *err)
 {
     char now[20];
-    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(u->name), DB_OPT_TEXT(u->leader_name), DB_OPT_TEXT(u->leader_phone),
-                     DB_OPT_TEXT(u->notes), DB_TEXT(db_now(now)), DB_INT(u->id)) != DB_DONE)
+    org_unit fresh, *u = before ? before : &fresh;
+    if (org_get(db, id, u) != 0)
+        return err_set(err, ERR_NOT_FOUND, NULL, "单位不存在或不在您的管辖范围内");
+    if (err_check_version(err, "单位", u->version, if_version) != 0)
+        return -1;
+    const char *name = c->set & OC_NAME ? c->name : u->name;
+    const char *leader = c->set & OC_LEADER_NAME ? c->leader_name : u->leader_name;
+    const char *phone = c->set & OC_LEADER_PHONE ? c->leader_phone : u->leader_phone;
+    const char *notes = c->set & OC_NOTES ? c->notes : u->notes;
+    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(name), DB_OPT_TEXT(leader), DB_OPT_TEXT(phone), DB_OPT_TEXT(notes),
+                     DB_TEXT(db_now(now)), DB_INT(u->id)) != DB_DONE)
         return err_db(err);
     return 0;
 }
@@ -174,9 +186,9 @@ int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int
         }
         org_unit_counted *c = &(*out)[(*n)++];
         org_from_row(s, &c->unit);
-        c->child_count = db_col_int(s, 9);
-        c->household_count = db_col_int(s, 10);
-        c->resident_count = db_col_int(s, 11);
+        c->child_count = db_col_int(s, 10);
+        c->household_count = db_col_int(s, 11);
+        c->resident_count = db_col_int(s, 12);
         if (strcmp(c->unit.kind, "building") == 0 &&
             org_count_building(db, c->unit.id, &c->household_count, &c->resident_count) != 0)
             rc = DB_ERROR;

@@ -22,6 +22,7 @@ typedef struct org_unit {
     char leader_name[64];
     char leader_phone[40];
     char notes[2048];
+    int64_t version;          /* incremented by every write (If-Match / ETag) */
 } org_unit;
 
 /* A unit with the counts shown in the tree. */
@@ -41,8 +42,19 @@ const char *org_kind_label(const char *kind);   /* "社区" … */
 int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char *code,
                    const char *name, const char *leader_name, const char *leader_phone, ms_err *err);
 
-/* Stores u's name, leader and notes ("" = none). */
-int org_update(db_conn *db, const org_unit *u, ms_err *err);
+/* The fields an edit sets (org_change.set); the others keep the row's values. */
+enum { OC_NAME = 1 << 0, OC_LEADER_NAME = 1 << 1, OC_LEADER_PHONE = 1 << 2, OC_NOTES = 1 << 3 };
+
+typedef struct org_change {
+    const char *name, *leader_name, *leader_phone, *notes;   /* NULL or "" = none (name: required) */
+    unsigned set;                                            /* OC_* bits */
+} org_change;
+
+/* Sets the fields of c on unit id, on the row as it is inside the
+ * caller's transaction (returned in *before, may be NULL). if_version,
+ * when not 0, must be the row's version (else ERR_STALE with
+ * err->current_version). Increments version. */
+int org_update(db_conn *db, int64_t id, int64_t if_version, const org_change *c, org_unit *before, ms_err *err);
 
 /* Loads by id / code: 0 found, -1 not found. */
 int org_get(db_conn *db, int64_t id, org_unit *out);

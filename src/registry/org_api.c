@@ -41,6 +41,7 @@ static json_t *unit_json(const org_unit *u)
     json_object_set_new(j, "parent_id", u->parent_id ? json_integer(u->parent_id) : json_null());
     json_object_set_new(j, "leader_name", u->leader_name[0] ? json_string(u->leader_name) : json_null());
     json_object_set_new(j, "leader_phone", u->leader_phone[0] ? json_string(u->leader_phone) : json_null());
+    json_object_set_new(j, "version", json_integer(u->version));
     return j;
 }
 
@@ -91,6 +92,7 @@ static int org_get_one(request *rq, response *rs)
     for (int64_t pid = u.parent_id; pid && org_get(rq->db, pid, &a) == 0 && scope_contains(rq, a.path); pid = a.parent_id)
         json_array_insert_new(ancestors, 0, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)a.id, "name", a.name, "kind", a.kind));
     json_object_set_new(j, "ancestors", ancestors);
+    reply_etag(rs, u.version);
     return reply_json(rs, 200, j);
 }
 
@@ -161,18 +163,21 @@ static int org_create_unit(request *rq, response *rs)
 
 /* PATCH /api/v1/org-units/{id} — roles: registry writers (a grid worker
  * only the buildings of their grid).
- * Body: name, leader_name, leader_phone, notes (null or "" clears).
- * Reply: the unit. Errors: 400 field; 403 grid worker on a non-building;
- * 404 outside scope. */
+ * Header: If-Match (optional). Body: name, leader_name, leader_phone,
+ * notes (null or "" clears); only the fields sent change. Reply: the
+ * unit, ETag. Errors: 400 field; 403 grid worker on a non-building; 404
+ * outside scope; 412 stale If-Match. */
 static int org_update_unit(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"name", "leader_name", "leader_phone", "notes", NULL};
-    org_unit u, after_u;
+    org_unit u, before, after_u;
     const char *name = NULL, *lname = NULL, *lphone = NULL, *notes = NULL;
     char phone[40];
+    int64_t if_version;
     ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || body_str(rq, rs, "name", &name) < 0 ||
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        body_str(rq, rs, "name", &name) < 0 ||
         body_str(rq, rs, "leader_name", &lname) < 0 || body_str(rq, rs, "leader_phone", &lphone) < 0 ||
         body_str(rq, rs, "notes", &notes) < 0 || org_unit_in_scope_or_reply(rq, rs, rq->id, &u) != 0)
         return -1;
@@ -182,27 +187,24 @@ static int org_update_unit(request *rq, response *rs)
         return -1;
     if (notes && (utf8_length(notes) < 0 || utf8_length(notes) > 500))
         return reply_bad_request(rs, "notes", "备注不能超过500字");
-    org_unit changed = u;
     json_t *body = rq->json;
-    if (name)
-        snprintf(changed.name, sizeof changed.name, "%s", name);
-    if (json_object_get(body, "leader_name"))
-        snprintf(changed.leader_name, sizeof changed.leader_name, "%s", lname ? lname : "");
-    if (json_object_get(body, "leader_phone"))
-        snprintf(changed.leader_phone, sizeof changed.leader_phone, "%s", phone);
-    if (json_object_get(body, "notes"))
-        snprintf(changed.notes, sizeof changed.notes, "%s", notes ? notes : "");
+    org_change c = {.name = name, .leader_name = lname, .leader_phone = phone, .notes = notes,
+                    .set = (name ? OC_NAME : 0) | (json_object_get(body, "leader_name") ? OC_LEADER_NAME : 0) |
+                           (json_object_get(body, "leader_phone") ? OC_LEADER_PHONE : 0) |
+                           (json_object_get(body, "notes") ? OC_NOTES : 0)};
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (org_update(rq->db, &changed, &err) != 0)
+    if (org_update(rq->db, u.id, if_version, &c, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     if (org_get(rq->db, u.id, &after_u) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *before = unit_json(&u), *after = unit_json(&after_u);
+    json_t *before_j = unit_json(&before), *after = unit_json(&after_u);
     int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "update", .entity = "org_unit", .entity_id = u.id,
-                                                          .org_path = u.path, .before = before, .after = after},
+                                                          .org_path = u.path, .before = before_j, .after = after},
                                    200, after);
-    json_decref(before);
+    json_decref(before_j);
+    if (rc == 0)
+        reply_etag(rs, after_u.version);
     return rc;
 }
 

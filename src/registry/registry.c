@@ -36,7 +36,7 @@ static const char *const SQL_INSERT_RESIDENT =
 static const char *const SQL_INSERT_TAG =
     "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_SET_HEAD =
-    "UPDATE household SET head_resident_id = ? WHERE id = ?";
+    "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ?";
 
 const char *resident_tag_code(const char *code_or_label)
 {

@@ -13,19 +13,20 @@ static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident WHERE id_number 
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
 static const char *const SQL_CLEAR_HEAD =
-    "UPDATE household SET head_resident_id = NULL, updated_at = ? WHERE id = ? AND head_resident_id = ?";
+    "UPDATE household SET head_resident_id = NULL, updated_at = ?, version = version + 1"
+    " WHERE id = ? AND head_resident_id = ?";
 static const char *const SQL_SET_HEAD_IF_NONE =
-    "UPDATE household SET head_resident_id = ? WHERE id = ? AND head_resident_id IS NULL";
+    "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ? AND head_resident_id IS NULL";
 static const char *const SQL_UPDATE =
     "UPDATE resident SET name = ?, relation = ?, phone = ?, hukou_type = ?, residence_status = ?,"
     " employment = ?, disability_type = ?, disability_grade = ?, party_member = ?, notes = ?,"
-    " updated_at = ? WHERE id = ?";
+    " updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_DELETE_TAGS = "DELETE FROM resident_tag WHERE resident_id = ?";
 static const char *const SQL_INSERT_TAG = "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_MOVE =
-    "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ? WHERE id = ?";
+    "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_SET_STATUS =
-    "UPDATE resident SET status = ?, status_date = ?, updated_at = ? WHERE id = ?";
+    "UPDATE resident SET status = ?, status_date = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 
 /* ---- loading ------------------------------------------------------------- */
 
@@ -71,6 +72,7 @@ void resident_from_row(db_stmt *s, resident *r)
     db_col_copy(s, 21, r->updated_at, sizeof r->updated_at);
     db_col_copy(s, 22, r->grid_path, sizeof r->grid_path);
     tags_from_csv(db_col_text(s, 23), r);
+    r->version = db_col_int(s, 24);
 }
 
 int resident_get(db_conn *db, int64_t id, resident *out)
@@ -164,16 +166,39 @@ int resident_create(db_conn *db, const actor *who, int64_t household_id, const r
     return resident_head_rule(db, hh.id, *id_out, NULL, in->relation, err);
 }
 
-/* The caller's snapshot may predate its transaction (the API loads it
- * before BEGIN IMMEDIATE): rules are checked on the row as it is now. */
-static int reload_or_err(db_conn *db, const resident *snapshot, resident *fresh, ms_err *err)
+/* The row as it is inside the caller's transaction, which every rule is
+ * checked on (anything the caller read before BEGIN IMMEDIATE may be
+ * stale), and the If-Match check against its version. */
+static int load_for_write(db_conn *db, int64_t id, int64_t if_version, resident *fresh, ms_err *err)
 {
-    int rc = resident_get(db, snapshot->id, fresh);
+    int rc = resident_get(db, id, fresh);
     if (rc < 0)
         return err_db(err);
     if (rc > 0)
         return err_set(err, ERR_NOT_FOUND, NULL, "居民不存在或不在您的管辖范围内");
-    return 0;
+    return err_check_version(err, "居民", fresh->version, if_version);
+}
+
+/* The row's values with the fields of c laid over them. */
+static void overlay(const resident *cur, const resident_change *c, resident_input *in)
+{
+    resident_to_input(cur, in);
+#define TAKE(bit, field) if (c->set & (bit)) in->field = c->in.field
+    TAKE(RC_NAME, name);
+    TAKE(RC_RELATION, relation);
+    TAKE(RC_PHONE, phone);
+    TAKE(RC_HUKOU, hukou_type);
+    TAKE(RC_RESIDENCE, residence_status);
+    TAKE(RC_EMPLOYMENT, employment);
+    TAKE(RC_DISABILITY_TYPE, disability_type);
+    TAKE(RC_DISABILITY_GRADE, disability_grade);
+    TAKE(RC_PARTY, party_member);
+    TAKE(RC_NOTES, notes);
+#undef TAKE
+    if (c->set & RC_TAGS) {
+        memcpy(in->tags, c->in.tags, sizeof in->tags);
+        in->ntags = c->in.ntags;
+    }
 }
 
 static int write_tags(db_conn *db, int64_t id, const resident_input *in)
@@ -186,11 +211,16 @@ static int write_tags(db_conn *db, int64_t id, const resident_input *in)
     return 0;
 }
 
-int resident_update(db_conn *db, const actor *who, const resident *snapshot, const resident_input *in, ms_err *err)
+int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_version, const resident_change *c,
+                    resident *before, ms_err *err)
 {
     char now[20];
-    resident fresh, *cur = &fresh;
-    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+    resident fresh, *cur = before ? before : &fresh;
+    resident_input merged, *in = &merged;
+    if (load_for_write(db, id, if_version, cur, err) != 0)
+        return -1;
+    overlay(cur, c, in);
+    if (resident_input_check(in, 0, err) != 0)
         return -1;
     if (resident_head_rule(db, cur->household_id, cur->id, cur->relation, in->relation, err) != 0)
         return -1;
@@ -205,13 +235,13 @@ int resident_update(db_conn *db, const actor *who, const resident *snapshot, con
     return 0;
 }
 
-int resident_move(db_conn *db, const actor *who, const resident *snapshot, int64_t to_household,
-                  const char *relation, ms_err *err)
+int resident_move(db_conn *db, const actor *who, int64_t id, int64_t if_version, int64_t to_household,
+                  const char *relation, resident *before, ms_err *err)
 {
     household to;
     char now[20];
-    resident fresh, *cur = &fresh;
-    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+    resident fresh, *cur = before ? before : &fresh;
+    if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
     if (relation && !str_in_set(relation, resident_relation_values))
         return err_set(err, ERR_INVALID, "relation", "与户主关系不在可选值内");
@@ -237,13 +267,13 @@ int resident_move(db_conn *db, const actor *who, const resident *snapshot, int64
     return 0;
 }
 
-int resident_set_status(db_conn *db, const actor *who, const resident *snapshot, const char *status,
-                        const char *date, const char *note, ms_err *err)
+int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *status,
+                        const char *date, const char *note, resident *before, ms_err *err)
 {
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
     char now[20], today[11];
-    resident fresh, *cur = &fresh;
-    if (reload_or_err(db, snapshot, &fresh, err) != 0)
+    resident fresh, *cur = before ? before : &fresh;
+    if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
     if (!str_in_set(status, STATUSES))
         return err_set(err, ERR_INVALID, "status", "status 只能是 active（在册）、deceased（已故）或 moved_out（迁出）");

@@ -45,6 +45,7 @@ typedef struct resident {
     char created_at[20], updated_at[20];
     const char *tags[REGISTRY_MAX_TAGS];   /* tag codes (static strings) */
     size_t ntags;
+    int64_t version;               /* incremented by every write (If-Match / ETag) */
 } resident;
 
 /* The one SELECT list for residents: callers append WHERE / ORDER BY /
@@ -54,7 +55,7 @@ typedef struct resident {
     " g.name, r.relation, r.phone, r.hukou_type, r.residence_status, r.employment,"              \
     " r.disability_type, r.disability_grade, r.party_member, r.status, r.status_date, r.notes,"  \
     " r.created_at, r.updated_at, g.path,"                                                       \
-    " (SELECT group_concat(t.tag) FROM resident_tag t WHERE t.resident_id = r.id)"               \
+    " (SELECT group_concat(t.tag) FROM resident_tag t WHERE t.resident_id = r.id), r.version"    \
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
 
 void resident_from_row(db_stmt *s, resident *out);
@@ -73,18 +74,39 @@ void resident_to_input(const resident *r, resident_input *in);
 int resident_create(db_conn *db, const actor *who, int64_t household_id, const resident_input *in,
                     int64_t *id_out, ms_err *err);
 
-/* Replaces the editable fields and tags of *cur with *in (checked). */
-int resident_update(db_conn *db, const actor *who, const resident *cur, const resident_input *in, ms_err *err);
+/* The changes below read the resident inside the caller's transaction,
+ * check their rules on that row, and return it in *before (the audit
+ * before-image; may be NULL). if_version, when not 0, is the version the
+ * caller last saw (If-Match): a row with another version is refused with
+ * ERR_STALE and err->current_version. Every change increments version. */
 
-/* Moves *cur into household `to_household` (active, another household)
- * with relation (NULL = 其他). */
-int resident_move(db_conn *db, const actor *who, const resident *cur, int64_t to_household,
-                  const char *relation, ms_err *err);
+/* The fields a change sets (resident_change.set); the others keep the
+ * values the row has inside the transaction. */
+enum {
+    RC_NAME = 1 << 0, RC_RELATION = 1 << 1, RC_PHONE = 1 << 2, RC_HUKOU = 1 << 3, RC_RESIDENCE = 1 << 4,
+    RC_EMPLOYMENT = 1 << 5, RC_DISABILITY_TYPE = 1 << 6, RC_DISABILITY_GRADE = 1 << 7, RC_PARTY = 1 << 8,
+    RC_NOTES = 1 << 9, RC_TAGS = 1 << 10
+};
+
+typedef struct resident_change {
+    resident_input in;    /* the new values of the fields in `set` (id_number unused) */
+    unsigned set;         /* RC_* bits */
+} resident_change;
+
+/* Sets the fields of c on resident id; the result must pass
+ * resident_input_check (400 naming the field). */
+int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_version, const resident_change *c,
+                    resident *before, ms_err *err);
+
+/* Moves resident id (active) into household `to_household` (active,
+ * another household) with relation (NULL = 其他). */
+int resident_move(db_conn *db, const actor *who, int64_t id, int64_t if_version, int64_t to_household,
+                  const char *relation, resident *before, ms_err *err);
 
 /* Sets status (active | deceased | moved_out) on date (NULL = today)
  * with an optional note. */
-int resident_set_status(db_conn *db, const actor *who, const resident *cur, const char *status,
-                        const char *date, const char *note, ms_err *err);
+int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *status,
+                        const char *date, const char *note, resident *before, ms_err *err);
 
 /* The one-head rule, inside the caller's transaction (so two writers
  * cannot both pass): a resident of household_id whose relation becomes

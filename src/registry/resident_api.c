@@ -8,6 +8,7 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/idcard.h"
+#include "util/ratelimit.h"
 #include "util/validate.h"
 
 #include <stdio.h>
@@ -19,10 +20,19 @@
 
 static const char *const SORT_KEYS[] = {
     "name", "r.name", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at", NULL};
+/* Without full_id=1 the birth date is not shown, and an order by it
+ * would give it away (each resident's rank among thousands): by birth
+ * year only. */
+static const char *const SORT_KEYS_MASKED[] = {
+    "name", "r.name", "birth_date", "substr(r.birth_date, 1, 4)", "id", "r.id", "updated_at", "r.updated_at", NULL};
 
 static const char *const WRITABLE_FIELDS[] = {
     "name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
     "disability_grade", "party_member", "notes", "tags", NULL};
+/* The resident_change bit of each WRITABLE_FIELDS entry, same order. */
+static const unsigned WRITABLE_BITS[] = {
+    RC_NAME, RC_RELATION, RC_PHONE, RC_HUKOU, RC_RESIDENCE, RC_EMPLOYMENT, RC_DISABILITY_TYPE,
+    RC_DISABILITY_GRADE, RC_PARTY, RC_NOTES, RC_TAGS};
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -34,12 +44,6 @@ int full_id_or_reply(request *rq, response *rs, int *full)
     return 0;
 }
 
-/* Registry writers see a resident's phone in full on the detail view. */
-static resident_view_opts view_opts(request *rq, int full_id)
-{
-    resident_view_opts o = {full_id, (rq->user.role & ROLES_REGISTRY_WRITE) != 0, 0};
-    return o;
-}
 
 /* Loads resident {id} and checks scope: 0, or -1 with a 404/500. */
 static int resident_in_scope_or_reply(request *rq, response *rs, int64_t id, resident *out)
@@ -59,25 +63,52 @@ static int audit_full_view(request *rq, int64_t id)
                                             .detail = rq->path});
 }
 
-/* Ends a write: reloads the resident as JSON, audits `action` with the
- * before image and commits, replying `status` with the resident. */
+/* Ends a write: reloads the resident, audits `action` with the before
+ * and after images (as the auditor may see them: masked, no birth date)
+ * and commits, replying `status` with the resident as the caller sees it. */
 static int finish_or_reply(request *rq, response *rs, const char *action, const resident *before_r,
                            int64_t id, const char *detail, int status)
 {
     resident r;
-    resident_view_opts o = view_opts(rq, 0);
+    resident_view_opts o = resident_view_for(rq->user.role, 0, 0), img = RESIDENT_VIEW_AUDIT;
     if (resident_get(rq->db, id, &r) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *after = resident_json(&r, &o);
-    json_t *before = before_r ? resident_json(before_r, &o) : NULL;
+    json_t *after = resident_json(&r, &img);
+    json_t *before = before_r ? resident_json(before_r, &img) : NULL;
     int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "resident", .entity_id = id,
                                                           .org_path = r.grid_path, .before = before, .after = after,
-                                                          .detail = detail}, status, after);
+                                                          .detail = detail}, status, resident_json(&r, &o));
     json_decref(before);
+    json_decref(after);
+    if (rc == 0)
+        reply_etag(rs, r.version);
     return rc;
 }
 
 /* ---- list ---------------------------------------------------------------- */
+
+/* Exact searches by ID number or phone find a number from its masked
+ * form (10,000 tries recover a masked phone): each is audited and one
+ * user may make at most 30 a minute. */
+static const rate_limit EXACT_SEARCH = {.name = "search_exact", .max = 30, .window_s = 60};
+
+/* Only roles that may see `field` unmasked may search by its exact value. */
+static int exact_field_or_reply(request *rq, response *rs, const char *field, const char *label)
+{
+    if (!resident_field_full(rq->user.role, field))
+        return reply_error(rs, 403, "forbidden", field, "您的角色无权查看完整%s，不能按%s精确查询", label, label), -1;
+    return 0;
+}
+
+static int exact_search_rate_or_reply(request *rq, response *rs, const char *field)
+{
+    int wait = rate_limit_take(&EXACT_SEARCH, rq->user.id, 0);
+    if (!wait)
+        return 0;
+    rs->retry_after = wait;
+    return reply_error(rs, 429, "too_many_requests", field, "按身份证号或电话精确查询过于频繁（每分钟最多 %d 次），请 %d 秒后再试",
+                       EXACT_SEARCH.max, wait), -1;
+}
 
 static int add_scope_filter(request *rq, response *rs, query *q)
 {
@@ -112,7 +143,9 @@ static int add_status_filter(request *rq, response *rs, query *q)
     return 0;
 }
 
-static int add_text_filters(request *rq, response *rs, query *q)
+/* The filters on text; an exact ID number or phone search is described
+ * (masked) in exact[] for its audit row, "" when there is none. */
+static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
 {
     const char *name = req_query(rq, "name");
     const char *idn = req_query(rq, "id_number");
@@ -126,26 +159,38 @@ static int add_text_filters(request *rq, response *rs, query *q)
         q_bind_text(q, name);
         q_bind_text(q, name);
     }
+    exact[0] = '\0';
     if (idn && *idn) {
-        char norm[32];
+        char norm[32], masked[19];
+        if (exact_field_or_reply(rq, rs, "id_number", "身份证号") != 0)
+            return -1;
         idcard_normalize(idn, norm);
         idcard_status st = idcard_validate(norm, 0, NULL);
         if (st != IDCARD_OK)
             return reply_bad_request(rs, "id_number", idcard_status_message(st)), -1;
         q_where(q, "r.id_number = ?");
         q_bind_text(q, norm);
+        snprintf(exact, 96, "身份证号 %s", idcard_mask(norm, masked));
     }
     if (phone && *phone) {
-        char canon[40];
+        char canon[40], masked[32];
+        if (exact_field_or_reply(rq, rs, "phone", "电话") != 0)
+            return -1;
         if (!phone_normalize(phone, canon, sizeof canon))
             return reply_bad_request(rs, "phone", "电话号码格式不正确"), -1;
         q_where(q, "r.phone = ?");
         q_bind_text(q, canon);
+        size_t n = strlen(exact);
+        snprintf(exact + n, 96 - n, "%s电话 %s", n ? "，" : "", phone_mask(canon, masked, sizeof masked));
     }
     if (tag && *tag) {
         const char *code = resident_tag_code(tag);
+        char key[48];
         if (!code)
             return reply_bad_request(rs, "tag", "未知的人员标签"), -1;
+        snprintf(key, sizeof key, "tag:%s", code);
+        if (!resident_field_visible(rq->user.role, key))
+            return reply_forbidden(rs, "您的角色无权按该标签查询"), -1;
         q_where(q, "EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = ?)");
         q_bind_text(q, code);
     }
@@ -179,20 +224,25 @@ static int64_t count_rows(db_conn *db, const query *q)
  * full_id=1 (roles with the right; each row shown in full is audited),
  * page, page_size, sort (name|birth_date|id|updated_at, - for desc).
  * Reply: page of residents (ID numbers and phones masked).
- * Errors: 400 parameter; 403 full_id without the right; 404 unit. */
+ * id_number and phone are exact searches: only for roles that may see
+ * the value, each audited (search_exact, masked term), 30 a minute per
+ * user. Errors: 400 parameter; 403 full_id, exact search or tag the
+ * role may not see; 404 unit; 429 (Retry-After) too many exact searches. */
 static int resident_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
     int full = 0, rc = -1;
     db_stmt *s = NULL;
-    char suffix[400];
+    char suffix[400], exact[96], detail[160];
 
     q_init(&q, "");
-    if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, SORT_KEYS, &pg) != 0 ||
+    if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, &pg) != 0 ||
         add_scope_filter(rq, rs, &q) != 0 || add_status_filter(rq, rs, &q) != 0 ||
-        add_text_filters(rq, rs, &q) != 0 || add_household_filter(rq, rs, &q) != 0)
+        add_text_filters(rq, rs, &q, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||
+        (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
         goto out;
+    int audited = full || exact[0];
     int64_t total = count_rows(rq->db, &q);
     if (total < 0) {
         rc = reply_internal(rs);
@@ -204,9 +254,8 @@ static int resident_list(request *rq, response *rs)
     s = q_prepare_with(rq->db, RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r", &q, suffix);
     db_bind_int(s, q.nbind + 1, pg.page_size);
     db_bind_int(s, q.nbind + 2, pg.offset);
-    resident_view_opts o = view_opts(rq, full);
-    o.full_phone = 0; /* lists mask phones for everyone; the detail view shows them to staff */
-    if (full && write_begin_or_reply(rq, rs) != 0)
+    resident_view_opts o = resident_view_for(rq->user.role, full, 1); /* lists mask phones for everyone */
+    if (audited && write_begin_or_reply(rq, rs) != 0)
         goto out;
     json_t *items = json_array();
     resident r;
@@ -216,10 +265,15 @@ static int resident_list(request *rq, response *rs)
         json_array_append_new(items, resident_json(&r, &o));
         ok = ok && (!full || audit_full_view(rq, r.id) == 0);
     }
+    if (exact[0]) {
+        snprintf(detail, sizeof detail, "%s；%lld 条结果", exact, (long long)total);
+        ok = ok && audit_request(rq, &(audit_entry){.action = "search_exact", .entity = "resident",
+                                                    .org_path = rq->user.scope_path, .detail = detail}) == 0;
+    }
     if (!ok) {
         json_decref(items);
         rc = write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    } else if (full) {
+    } else if (audited) {
         rc = write_commit_or_reply(rq, rs, NULL, 200, page_result(items, &pg, total));
     } else {
         rc = reply_json(rs, 200, page_result(items, &pg, total));
@@ -234,14 +288,16 @@ out:
 
 /* GET /api/v1/residents/{id} — roles: registry readers.
  * Query: full_id=1 (roles with the right; audited). Reply: the resident
- * (phone in full for registry writers). Errors: 403; 404 outside scope. */
+ * (phone in full for registry writers), ETag: its version.
+ * Errors: 403; 404 outside scope. */
 static int resident_get_one(request *rq, response *rs)
 {
     resident r;
     int full;
     if (full_id_or_reply(rq, rs, &full) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
         return -1;
-    resident_view_opts o = view_opts(rq, full);
+    reply_etag(rs, r.version);
+    resident_view_opts o = resident_view_for(rq->user.role, full, 0);
     if (!full)
         return reply_json(rs, 200, resident_json(&r, &o));
     if (write_begin_or_reply(rq, rs) != 0)
@@ -384,46 +440,54 @@ static int resident_create_one(request *rq, response *rs)
 /* ---- update ------------------------------------------------------------ */
 
 /* PATCH /api/v1/residents/{id} — roles: registry writers.
- * Body: any of name, relation, phone, hukou_type, residence_status,
- * employment, disability_type, disability_grade, party_member, notes,
- * tags (replaces the set). The ID number cannot be changed here.
- * Reply: the resident. Errors: 400 field; 404 outside scope. */
+ * Header: If-Match: "<version>" (optional; from the ETag). Body: any of
+ * name, relation, phone, hukou_type, residence_status, employment,
+ * disability_type, disability_grade, party_member, notes, tags (replaces
+ * the set). Only the fields sent change, on the row as it is inside the
+ * write. The ID number cannot be changed here. Reply: the resident, ETag.
+ * Errors: 400 field; 404 outside scope; 412 If-Match names an older version. */
 static int resident_update_one(request *rq, response *rs)
 {
-    resident cur;
-    resident_input in;
+    resident cur, before;
+    resident_change c;
     char phone[40];
+    int64_t if_version;
     ms_err err;
 
-    if (body_only(rq, rs, WRITABLE_FIELDS) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+    memset(&c, 0, sizeof c);
+    if (body_only(rq, rs, WRITABLE_FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || read_fields(rq, rs, &c.in, phone) != 0)
         return -1;
-    /* Validation works on the stored values: the real ID number and the full phone. */
-    resident_to_input(&cur, &in);
-    if (read_fields(rq, rs, &in, phone) != 0 || check_input_or_reply(rs, &in) != 0)
-        return -1;
+    for (size_t i = 0; WRITABLE_FIELDS[i]; i++)
+        if (json_object_get(rq->json, WRITABLE_FIELDS[i]))
+            c.set |= WRITABLE_BITS[i];
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (resident_update(rq->db, &rq->user, &cur, &in, &err) != 0)
+    if (resident_update(rq->db, &rq->user, cur.id, if_version, &c, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return finish_or_reply(rq, rs, "update", &cur, cur.id, NULL, 200);
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "update", &before, cur.id, NULL, 200);
 }
 
 /* ---- move / status ------------------------------------------------------ */
 
 /* POST /api/v1/residents/{id}/move — roles: registry writers.
- * Body: household_id*, relation (default 其他). Reply: the resident.
- * Errors: 400 field, not active, same or closed household, a second
- * 户主; 404 resident or household outside scope. */
+ * Header: If-Match (optional). Body: household_id*, relation (default
+ * 其他). Reply: the resident. Errors: 400 field, not active, same or
+ * closed household, a second 户主; 404 resident or household outside
+ * scope; 412 stale If-Match. */
 static int resident_move_one(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"household_id", "relation", NULL};
-    resident cur;
+    resident cur, before;
     household to;
     const char *relation = NULL;
-    int64_t hid = 0;
+    int64_t hid = 0, if_version;
     ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
         return -1;
     if (body_int(rq, rs, "household_id", &hid) <= 0)
         return rs->status ? -1 : reply_bad_request(rs, "household_id", "缺少必填字段 household_id");
@@ -435,23 +499,28 @@ static int resident_move_one(request *rq, response *rs)
         return reply_bad_request(rs, NULL, "只有在册居民可以迁移");
     if (household_in_scope_or_reply(rq, rs, hid, &to) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (resident_move(rq->db, &rq->user, &cur, to.id, relation, &err) != 0)
+    if (resident_move(rq->db, &rq->user, cur.id, if_version, to.id, relation, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return finish_or_reply(rq, rs, "move", &cur, cur.id, NULL, 200);
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "move", &before, cur.id, NULL, 200);
 }
 
 /* POST /api/v1/residents/{id}/status — roles: registry writers.
- * Body: status* (active|deceased|moved_out), date (default today), note.
- * Reply: the resident. Errors: 400 field or unchanged; 404 outside scope. */
+ * Header: If-Match (optional). Body: status* (active|deceased|moved_out),
+ * date (default today), note. Reply: the resident.
+ * Errors: 400 field or unchanged; 404 outside scope; 412 stale If-Match. */
 static int resident_status(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"status", "date", "note", NULL};
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
-    resident cur;
+    resident cur, before;
     const char *status, *date = NULL, *note = NULL;
+    int64_t if_version;
     ms_err err;
 
-    if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "status", &status) < 0 ||
+    if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
+        body_str_required(rq, rs, "status", &status) < 0 ||
         body_str(rq, rs, "date", &date) < 0 || body_str(rq, rs, "note", &note) < 0)
         return -1;
     if (!str_in_set(status, STATUSES))
@@ -462,9 +531,11 @@ static int resident_status(request *rq, response *rs)
         return reply_bad_request(rs, "note", "说明不能超过500字");
     if (resident_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (resident_set_status(rq->db, &rq->user, &cur, status, date, note, &err) != 0)
+    if (resident_set_status(rq->db, &rq->user, cur.id, if_version, status, date, note, &before, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return finish_or_reply(rq, rs, "status", &cur, cur.id, note, 200);
+    if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
+        return -1;
+    return finish_or_reply(rq, rs, "status", &before, cur.id, note, 200);
 }
 
 const route resident_routes[] = {

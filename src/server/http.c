@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY (1u << 20)
-#define RETRY_AFTER_SECONDS "5"     /* sent with every 503 */
+#define RETRY_AFTER_SECONDS 5     /* sent with every 503 */
 
 server_config g_config = {
     .db_path = "minsheng.db",
@@ -119,6 +119,11 @@ int reply_raw(response *rs, int status, const char *content_type, char *body, si
 const char *req_query(request *rq, const char *key)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
 static int parse_int64(const char *s, int64_t *out)
@@ -401,8 +406,6 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, 
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (secure)
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
-    if (rs->status == 503)
-        MHD_add_response_header(r, "Retry-After", RETRY_AFTER_SECONDS);
     if (rs->set_cookie[0]) {
         char cookie[sizeof rs->set_cookie + 16];
         snprintf(cookie, sizeof cookie, "%s%s", rs->set_cookie, secure ? "; Secure" : "");
@@ -410,6 +413,13 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, 
     }
     if (rs->content_disposition[0])
         MHD_add_response_header(r, "Content-Disposition", rs->content_disposition);
+    if (rs->etag[0])
+        MHD_add_response_header(r, "ETag", rs->etag);
+    if (rs->retry_after > 0 || rs->status == 503) {   /* every 503 says when to retry */
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", rs->retry_after > 0 ? rs->retry_after : RETRY_AFTER_SECONDS);
+        MHD_add_response_header(r, "Retry-After", secs);
+    }
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, r);
     MHD_destroy_response(r);
     return ret;

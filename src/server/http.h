@@ -41,6 +41,8 @@ typedef struct response {
     const char *content_type;    /* static string; default application/json */
     char set_cookie[256];
     char content_disposition[256];
+    char etag[40];               /* ETag header when set: "\"<version>\"" */
+    int retry_after;             /* Retry-After header (seconds) when > 0 */
 } response;
 
 typedef int (*route_handler)(request *rq, response *rs);
@@ -78,6 +80,7 @@ int reply_raw(response *rs, int status, const char *content_type, char *body, si
 
 /* ---- query string ---- */
 const char *req_query(request *rq, const char *key);   /* NULL when absent */
+const char *req_header(request *rq, const char *name); /* NULL when absent */
 /* Parses an integer query parameter. Returns 1 if present and valid
  * (value in *out), 0 if absent (*out = def), -1 if malformed or out of
  * [min,max] (and fills a 400 error into rs). */

@@ -2,6 +2,10 @@
  * commit and reply, written once for every mutating handler. */
 #include "server/write.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 int write_begin_or_reply(request *rq, response *rs)
 {
     if (db_begin(rq->db) != DB_DONE)
@@ -42,9 +46,45 @@ int reply_err(response *rs, const ms_err *err)
     case ERR_FORBIDDEN: reply_error(rs, 403, "forbidden", field, "%s", err->message); break;
     case ERR_CONFLICT:  reply_error(rs, 409, "conflict", field, "%s", err->message); break;
     case ERR_BUSY:      reply_error(rs, 503, "busy", NULL, "%s", err->message); break;
+    case ERR_STALE:
+        reply_error(rs, 412, "precondition_failed", field, "%s", err->message);
+        json_object_set_new(json_object_get(rs->json, "error"), "current_version", json_integer(err->current_version));
+        snprintf(rs->etag, sizeof rs->etag, "\"%lld\"", err->current_version);
+        break;
     default:            reply_internal(rs); break;
     }
     return -1;
+}
+
+int if_match_or_reply(request *rq, response *rs, int64_t *version)
+{
+    const char *v = req_header(rq, "If-Match");
+    char *end;
+    *version = 0;
+    if (!v || strcmp(v, "*") == 0)
+        return 0;
+    if (strncmp(v, "W/", 2) == 0)
+        v += 2;
+    if (*v == '"')
+        v++;
+    long long n = strtoll(v, &end, 10);
+    if (end == v || n < 1 || (*end && strcmp(end, "\"") != 0))
+        return reply_error(rs, 400, "bad_request", NULL, "If-Match 应为记录的版本号（如 \"3\"，见 ETag）"), -1;
+    *version = n;
+    return 0;
+}
+
+int write_in_scope_or_reply(request *rq, response *rs, const char *path, const char *what)
+{
+    if (scope_contains(rq, path))
+        return 0;
+    db_rollback(rq->db);
+    return reply_not_found(rs, what), -1;
+}
+
+void reply_etag(response *rs, int64_t version)
+{
+    snprintf(rs->etag, sizeof rs->etag, "\"%lld\"", (long long)version);
 }
 
 int write_fail_or_reply(request *rq, response *rs, const ms_err *err)

@@ -31,8 +31,23 @@ int write_commit_or_reply(request *rq, response *rs, const audit_entry *e, int s
  * itself, such as a CSV download): 0, or -1 rolled back with a 500. */
 int write_commit_only_or_reply(request *rq, response *rs, const audit_entry *e);
 
+/* The version named by an If-Match header ("3", W/"3" or 3) into
+ * *version; 0 when there is none or it is "*". Returns 0, or -1 with a
+ * 400 when it is not a version. Domain writes compare it with the row
+ * inside their transaction (ERR_STALE → 412 precondition_failed, with
+ * the current version in error.current_version and the ETag). */
+int if_match_or_reply(request *rq, response *rs, int64_t *version);
+
+/* Sets the ETag of the reply to a record's version: "\"3\"". */
+void reply_etag(response *rs, int64_t version);
+
 /* Rolls back the open write and replies the domain error. Returns -1. */
 int write_fail_or_reply(request *rq, response *rs, const ms_err *err);
+
+/* Inside a write: when org path `path` (of the row as the domain read
+ * it in the transaction) has left the caller's scope, rolls back and
+ * replies 404 for `what` ("居民"), returning -1; otherwise 0. */
+int write_in_scope_or_reply(request *rq, response *rs, const char *path, const char *what);
 
 /* Replies a domain error without a transaction to undo. Returns -1. */
 int reply_err(response *rs, const ms_err *err);

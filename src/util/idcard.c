@@ -201,7 +201,7 @@ const char *idcard_status_message(idcard_status s)
     return "身份证号无效";
 }
 
-/* An 18-byte, all-ASCII input keeps its first 6 and last 4 characters.
+/* An 18-byte, all-ASCII input keeps its first 6 characters (the region).
  * Anything else becomes one '*' per character (UTF-8 code point, so a
  * multi-byte character is never cut in half), at most 18. */
 char *idcard_mask(const char *id, char out[static 19])
@@ -221,8 +221,7 @@ char *idcard_mask(const char *id, char out[static 19])
     }
     if (ascii && bytes == ID_LEN) {
         memcpy(out, id, 6);
-        memset(out + 6, '*', 8);
-        memcpy(out + 14, id + 14, 4);
+        memset(out + 6, '*', ID_LEN - 6);
         out[ID_LEN] = '\0';
         return out;
     }

@@ -43,9 +43,13 @@ idcard_status idcard_validate(const char *id, int today_ymd, idcard_info *info);
 /* Chinese, user-facing message for a status ("身份证号校验位错误" …). */
 const char *idcard_status_message(idcard_status s);
 
-/* Masks for display: first 6 and last 4 kept, the 8 between as '*'
- * ("370102********1234"). Input that is not 18 characters long becomes
- * all '*' of the same length (at most 18). out must hold 19 bytes. */
+/* Masks for display: the region (first 6) kept, the other 12 as '*'
+ * ("370102************"). With the sex and the birth year a masked view
+ * also shows, this leaves about 365 × 500 = 182,500 valid numbers, where
+ * the old mask (last 4 kept) plus a birth date left exactly one (see
+ * docs/design.md, "Masking"). Input that is not 18 characters long
+ * becomes all '*' of the same length (at most 18). out must hold 19
+ * bytes. */
 char *idcard_mask(const char *id, char out[static 19]);
 
 /* Age in whole years on the date today_ymd (YYYYMMDD). */

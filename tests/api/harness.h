@@ -30,6 +30,8 @@ typedef struct http_resp {
     char content_type[128];
     char content_disposition[256];
     char headers[2048];  /* every response header line, as received */
+    char etag[64];
+    char retry_after[32];
 } http_resp;
 
 /* Creates the database (demo street with `households` households, seed
@@ -52,6 +54,10 @@ int http(const test_server *s, const char *method, const char *path, const char 
 int http_h(const test_server *s, const char *method, const char *path, const char *token,
            const char *body, size_t body_len, const char *content_type, const char *const *headers,
            http_resp *out);
+/* The same with one more request header ("If-Match: \"3\"") when
+ * extra_header is non-NULL. */
+int http_with(const test_server *s, const char *method, const char *path, const char *token, const char *body,
+              size_t body_len, const char *content_type, const char *extra_header, http_resp *out);
 void http_free(http_resp *r);
 /* The value of response header `name` (case-insensitive) into out;
  * 1 when present, 0 when not. */
@@ -117,7 +123,7 @@ const char *urlenc(const char *s);
 /* Whether the JSON array holds the string s. */
 int json_array_has_str(json_t *arr, const char *s);
 
-/* A masked ID number: 18 characters, 6 digits, 8 stars, then digits. */
+/* A masked ID number: 18 characters, the 6 region digits, then 12 stars. */
 void assert_masked_shape(const char *shown);
 /* A masked phone: shows '*' and never 11 consecutive digits. */
 void assert_phone_masked(const char *p);

@@ -311,7 +311,7 @@ static void export_out_writes_the_file(void **state)
     /* No full ID number of the grid in the masked file; all of them in the --full-id one. */
     json_t *j;
     assert_int_equal(api_get(&srv, t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a), &j), 200);
-    rc = cli((const char *[]){"export", "residents", "--org", "371702001001-01", "--full-id", "--out", full_path, NULL},
+    rc = cli((const char *[]){"export", "residents", "--org", "371702001001-01", "--full-id", "--purpose", "核对户籍", "--out", full_path, NULL},
              NULL, &out);
     assert_int_equal(rc, 0);
     free(out);
@@ -326,6 +326,14 @@ static void export_out_writes_the_file(void **state)
     json_decref(j);
     free(csv);
     free(full);
+    /* The purpose of a full export is kept in its audit row; without one it is refused. */
+    assert_int_equal(api_get(&srv, t_admin, "/api/v1/audit?action=export&page_size=1", &j), 200);
+    assert_non_null(strstr(jstr(json_array_get(json_object_get(j, "items"), 0), "detail"), "用途：核对户籍"));
+    json_decref(j);
+    rc = cli((const char *[]){"export", "residents", "--full-id", "--out", full_path, NULL}, NULL, &out);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(out, "--purpose"));
+    free(out);
     /* Unknown unit: an error, no file. */
     char bad_path[400];
     snprintf(bad_path, sizeof bad_path, "%s/cli-export-bad.csv", srv.dir);

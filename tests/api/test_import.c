@@ -597,8 +597,9 @@ static void export_roundtrips_into_a_fresh_server(void **state)
     json_decref(first);
     /* Full-ID export of grid A, as admin. */
     http_resp r;
-    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", grid_a), t_admin, NULL, 0,
-                          NULL, &r), 0);
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1&purpose=%s", grid_a,
+                                           urlenc("迁移到新系统")),
+                          t_admin, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     json_t *orig = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", grid_a));
     size_t n = json_array_size(json_object_get(orig, "items"));

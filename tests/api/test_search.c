@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "registry_fixture.h"
@@ -206,11 +207,12 @@ static void pagination_and_sort(void **state)
     assert_int_equal(json_array_size(json_object_get(maxp, "items")), 200);
     json_decref(maxp);
 
-    /* sort=-birth_date holds across every page. */
+    /* sort=-birth_date holds across every page; without full_id=1 it
+     * orders by birth year only (the date itself is not shown). */
     json_t *all = all_residents(t_street, "&sort=-birth_date");
     size_t i;
     for (i = 1; i < json_array_size(all); i++)
-        assert_true(strcmp(jstr(json_array_get(all, i - 1), "birth_date"), jstr(json_array_get(all, i), "birth_date")) >= 0);
+        assert_true(jint(json_array_get(all, i - 1), "birth_year") >= jint(json_array_get(all, i), "birth_year"));
     json_decref(all);
     json_t *j = get_ok(t_street, "/api/v1/residents?page_size=200&sort=name");
     json_t *items = json_object_get(j, "items");
@@ -228,12 +230,94 @@ static void pagination_and_sort(void **state)
     expect_400_field(t_street, "GET", "/api/v1/households?sort=bogus", NULL, "sort");
 }
 
+/* ---- exact searches (ID number, phone) ------------------------------------------ */
+
+/* Someone's full phone, as a registry writer sees it on the single view. */
+static void a_phone(char phone[40], long long *rid)
+{
+    json_t *j = get_ok(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", c001));
+    size_t i;
+    json_t *it;
+    *rid = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it) {
+        if (*rid || !jstr(it, "phone"))
+            continue;
+        *rid = jint(it, "id");
+        json_t *one = get_ok(t_c01, fmt("/api/v1/residents/%lld", *rid));
+        snprintf(phone, 40, "%s", jstr(one, "phone"));
+        json_decref(one);
+    }
+    json_decref(j);
+    assert_true(*rid > 0);
+}
+
+/* The viewer sees no phones and only masked ID numbers: it may not look
+ * a number up by trying it (10,000 tries recovered a masked phone). */
+static void viewer_may_not_search_exact_phone_or_id(void **state)
+{
+    char phone[40];
+    long long rid;
+    a_phone(phone, &rid);
+    json_t *j = req(t_viewer, "GET", fmt("/api/v1/residents?phone=%s", urlenc(phone)), NULL, 403);
+    assert_string_equal(err_code(j), "forbidden");
+    assert_string_equal(err_field(j), "phone");
+    json_decref(j);
+    j = req(t_viewer, "GET", fmt("/api/v1/residents?id_number=%s", fresh_id("110101")), NULL, 403);
+    assert_string_equal(err_field(j), "id_number");
+    json_decref(j);
+}
+
+/* Each exact search by a role with the right is audited, with the term masked. */
+static void exact_searches_are_audited_masked(void **state)
+{
+    char phone[40], masked_tail[8];
+    long long rid;
+    a_phone(phone, &rid);
+    long long before = total_of(t_auditor, "/api/v1/audit?action=search_exact");
+    json_decref(get_ok(t_c01, fmt("/api/v1/residents?phone=%s", urlenc(phone))));
+    const char *idn = fresh_id("110101");
+    json_decref(get_ok(t_c01, fmt("/api/v1/residents?id_number=%s", idn)));
+    json_t *j = get_ok(t_auditor, "/api/v1/audit?action=search_exact&page_size=2");
+    assert_int_equal(jint(j, "total"), before + 2);
+    json_t *id_row = json_array_get(json_object_get(j, "items"), 0), *ph_row = json_array_get(json_object_get(j, "items"), 1);
+    assert_string_equal(jstr(id_row, "username"), "shequ01");
+    assert_null(strstr(jstr(id_row, "detail"), idn));
+    assert_non_null(strstr(jstr(id_row, "detail"), "************"));
+    assert_null(strstr(jstr(ph_row, "detail"), phone));
+    snprintf(masked_tail, sizeof masked_tail, "%s", phone + strlen(phone) - 4);
+    assert_non_null(strstr(jstr(ph_row, "detail"), masked_tail));
+    json_decref(j);
+}
+
+/* At most 30 exact searches a minute per user; then 429 with Retry-After.
+ * Another user is not held up. (wangge0102 is used by no other test here.) */
+static void exact_searches_are_rate_limited_per_user(void **state)
+{
+    char *tok = login(&srv, "wangge0102", DEMO_PW);
+    assert_non_null(tok);
+    for (int i = 0; i < 30; i++)
+        json_decref(get_ok(tok, fmt("/api/v1/residents?phone=1390000%04d", i)));
+    http_resp r;
+    assert_int_equal(http(&srv, "GET", "/api/v1/residents?phone=13900009999", tok, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 429);
+    assert_string_equal(err_code(r.json), "too_many_requests");
+    int secs = atoi(r.retry_after);
+    assert_true(secs >= 1 && secs <= 60);
+    http_free(&r);
+    json_decref(get_ok(tok, "/api/v1/residents?page_size=1"));   /* other searches still work */
+    json_decref(get_ok(t_g0101, "/api/v1/residents?phone=13900009999"));
+    free(tok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lists_mask_phones_for_writers_too),
         cmocka_unit_test(search_by_name_id_phone_tag_unit),
         cmocka_unit_test(pagination_and_sort),
+        cmocka_unit_test(viewer_may_not_search_exact_phone_or_id),
+        cmocka_unit_test(exact_searches_are_audited_masked),
+        cmocka_unit_test(exact_searches_are_rate_limited_per_user),
     };
     return cmocka_run_group_tests_name("api_search", tests, registry_setup, registry_teardown);
 }

@@ -173,13 +173,6 @@ static void assert_placed(db_conn *db, int64_t id, int64_t household_id, int64_t
     assert_string_equal(col_text(db, "resident", id, "relation"), relation);
 }
 
-static resident get_resident(db_conn *db, int64_t id)
-{
-    resident r;
-    assert_int_equal(resident_get(db, id, &r), 0);
-    return r;
-}
-
 static household get_household(db_conn *db, int64_t id)
 {
     household h;
@@ -269,51 +262,41 @@ static int64_t add_resident(db_conn *db, int64_t household_id, const char *name,
 
 static int set_relation(db_conn *db, int64_t id, const char *relation, ms_err *e)
 {
-    resident cur = get_resident(db, id);
-    resident_input in;
-    resident_to_input(&cur, &in);
-    in.relation = relation;
+    resident_change c = {.in.relation = relation, .set = RC_RELATION};
     begin(db);
-    return end(db, resident_update(db, &who, &cur, &in, e));
+    return end(db, resident_update(db, &who, id, 0, &c, NULL, e));
 }
 
 static int move(db_conn *db, int64_t id, int64_t to_household, const char *relation, ms_err *e)
 {
-    resident cur = get_resident(db, id);
     begin(db);
-    return end(db, resident_move(db, &who, &cur, to_household, relation, e));
+    return end(db, resident_move(db, &who, id, 0, to_household, relation, NULL, e));
 }
 
 static int set_status(db_conn *db, int64_t id, const char *status, const char *date, const char *note, ms_err *e)
 {
-    resident cur = get_resident(db, id);
     begin(db);
-    return end(db, resident_set_status(db, &who, &cur, status, date, note, e));
+    return end(db, resident_set_status(db, &who, id, 0, status, date, note, NULL, e));
 }
 
 static int move_household(db_conn *db, int64_t id, int64_t grid_id, int64_t building_id, const char *address,
                           ms_err *e)
 {
-    household cur = get_household(db, id);
     begin(db);
-    return end(db, household_move(db, &who, &cur, grid_id, building_id, address, e));
+    return end(db, household_move(db, &who, id, 0, grid_id, building_id, address, NULL, e));
 }
 
 static int close_household(db_conn *db, int64_t id, const char *date, ms_err *e)
 {
-    household cur = get_household(db, id);
     begin(db);
-    return end(db, household_close(db, &who, &cur, date, "迁往外地", e));
+    return end(db, household_close(db, &who, id, 0, date, "迁往外地", NULL, e));
 }
 
 static int set_head(db_conn *db, int64_t id, int64_t head, ms_err *e)
 {
-    household cur = get_household(db, id);
-    household_change c;
-    household_to_change(&cur, &c);
-    c.head_resident_id = head;
+    household_change c = {.head_resident_id = head, .set = HC_HEAD};
     begin(db);
-    return end(db, household_update(db, &who, &cur, &c, e));
+    return end(db, household_update(db, &who, id, 0, &c, NULL, e));
 }
 
 /* ---- input checks ---------------------------------------------------------------- */
@@ -858,8 +841,43 @@ static void test_household_move_checks_row_not_stale_snapshot(void **state)
     household stale = get_household(db, hh);
     assert_ok(close_household(db, hh, "2026-02-01", &e), &e);
     begin(db);
-    assert_refused(end(db, household_move(db, &who, &stale, grid_b.id, 0, stale.address, &e)), &e, ERR_INVALID, "");
+    assert_refused(end(db, household_move(db, &who, stale.id, 0, grid_b.id, 0, stale.address, NULL, &e)), &e,
+                   ERR_INVALID, "");
     assert_int_equal(col_int(db, "household", hh, "grid_id"), grid_a.id);
+}
+
+/* ---- versions (If-Match) ------------------------------------------------------------------------ */
+
+/* Every write increments the row's version (a move, a status change and
+ * a household's move or closing that of each member too); a change that
+ * names an older version is refused with ERR_STALE and the current one,
+ * and changes nothing. */
+static void test_versions_increment_and_stale_writes_refused(void **state)
+{
+    db_conn *db = *state;
+    int64_t hh = add_household(db, "T-H1", grid_a.id);
+    int64_t a = add_resident(db, hh, "王五", "户主");
+    int64_t v = col_int(db, "resident", a, "version");
+    int64_t hv = col_int(db, "household", hh, "version");
+    ms_err e;
+    resident_change c = {.in.notes = "一", .set = RC_NOTES};
+    begin(db);
+    assert_ok(end(db, resident_update(db, &who, a, v, &c, NULL, &e)), &e);
+    assert_int_equal(col_int(db, "resident", a, "version"), v + 1);
+    begin(db);
+    assert_refused(end(db, resident_update(db, &who, a, v, &c, NULL, &e)), &e, ERR_STALE, "");
+    assert_int_equal(e.current_version, v + 1);
+    /* only the fields set change */
+    assert_string_equal(col_text(db, "resident", a, "name"), "王五");
+    assert_ok(move_household(db, hh, grid_b.id, 0, "新地址1号", &e), &e);
+    assert_int_equal(col_int(db, "resident", a, "version"), v + 2);
+    assert_true(col_int(db, "household", hh, "version") > hv);
+    hv = col_int(db, "household", hh, "version");
+    begin(db);
+    assert_refused(end(db, household_close(db, &who, hh, hv - 1, "2026-02-01", NULL, NULL, &e)), &e, ERR_STALE, "");
+    assert_string_equal(col_text(db, "household", hh, "status"), "active");
+    assert_ok(set_status(db, a, "deceased", "2026-02-02", NULL, &e), &e);
+    assert_int_equal(col_int(db, "resident", a, "version"), v + 3);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
@@ -895,6 +913,7 @@ int main(void)
         T(test_history_oldest_first_with_grid_names),
         T(test_reopen_into_closed_household_refused),
         T(test_household_move_checks_row_not_stale_snapshot),
+        T(test_versions_increment_and_stale_writes_refused),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
