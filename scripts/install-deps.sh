@@ -6,6 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config
 libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev libcsv-dev
+liboath-dev libqrencode-dev
 libcmocka-dev libcurl4-openssl-dev
 sqlite3 curl wrk openssl"
 
@@ -24,6 +25,6 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "需要 root 权限安装:$missing" >&2; exit 1
     fi
 fi
-$SUDO apt-get update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing

@@ -170,13 +170,20 @@ static int parse_long(const char *s, long min, long max, long *out)
 
 static const char *const SERVE_USAGE =
     "用法: minsheng serve [--db 文件] [--listen 地址:端口] [--threads N]\n"
-    "                     [--session-idle 秒] [--lockout-seconds 秒]\n"
+    "                     [--session-idle 秒] [--lockout-seconds 秒] [--two-factor required|off]\n"
+    "                     [--password-max-age 天] [--unused-account-days 天]\n"
+    "                     [--login-failures-per-address N] [--login-failures-global N]\n"
     "                     [--max-conn-per-ip N] [--conn-timeout 秒] [--trusted-proxy 地址]\n"
     "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
+    "  --two-factor       管理员、审计员、街道工作人员须绑定动态验证码（默认 required；off 关闭）\n"
+    "  --password-max-age 密码有效期，过期须修改（默认 90 天；0 不过期）\n"
+    "  --unused-account-days  超过这么多天未登录的账户在下次登录时停用（默认 90 天；0 不停用）\n"
+    "  --login-failures-per-address  每个客户端地址每分钟最多失败登录次数（默认 20；0 不限）\n"
+    "  --login-failures-global       全部地址每分钟最多失败登录次数（默认 200；0 不限）\n"
     "  --seal             审计检查点文件（默认 数据库文件名.audit-seal）\n"
     "  --checkpoint-minutes  每隔几分钟把审计链头封存到检查点文件（默认 60；0 只在停止时封存）\n"
     "  --max-conn-per-ip  每个客户端地址最多同时连接数（默认 32，0 为不限；\n"
@@ -209,7 +216,9 @@ static int cmd_serve(int argc, char **argv)
         {"max-conn-per-ip", required_argument, 0, 'P'}, {"conn-timeout", required_argument, 0, 'T'},
         {"trusted-proxy", required_argument, 0, 'X'}, {"tls-cert", required_argument, 0, 'C'},
         {"tls-key", required_argument, 0, 'K'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"two-factor", required_argument, 0, '2'}, {"password-max-age", required_argument, 0, 'p'},
+        {"unused-account-days", required_argument, 0, 'u'}, {"login-failures-per-address", required_argument, 0, 'a'},
+        {"login-failures-global", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     server_config cfg = g_config;
     app_options app = {.seal_file = NULL, .checkpoint_minutes = 60};
     char seal[4096];
@@ -264,6 +273,23 @@ static int cmd_serve(int argc, char **argv)
         }
         case 'C': cfg.tls_cert = optarg; break;
         case 'K': cfg.tls_key = optarg; break;
+        case '2':
+            if (strcmp(optarg, "required") != 0 && strcmp(optarg, "off") != 0)
+                return usage_error(SERVE_USAGE, "--two-factor 只能是 required 或 off：%s", optarg);
+            g_session_policy.two_factor_required = strcmp(optarg, "required") == 0;
+            break;
+        case 'p':
+        case 'u':
+            if (parse_long(optarg, 0, 3650, &v) != 0)
+                return usage_error(SERVE_USAGE, "天数应为 0 到 3650：%s", optarg);
+            *(c == 'p' ? &g_session_policy.password_max_age_days : &g_session_policy.unused_account_days) = (int)v;
+            break;
+        case 'a':
+        case 'g':
+            if (parse_long(optarg, 0, 1000000, &v) != 0)
+                return usage_error(SERVE_USAGE, "次数应为 0 到 1000000：%s", optarg);
+            *(c == 'a' ? &g_session_policy.login_failures_per_address : &g_session_policy.login_failures_global) = (int)v;
+            break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
@@ -345,9 +371,10 @@ static int cmd_init(int argc, char **argv)
     }
     printf("已建立街道 %s（%s），管理员账户 %s\n", name, code, admin);
     if (!env_pw)
-        printf("管理员初始密码: %s  （只显示这一次，请登录后立即修改）\n", pw);
+        printf("管理员初始密码: %s  （只显示这一次，首次登录须修改）\n", pw);
     rc = 0;
 cleanup:
+    sodium_memzero(pw, sizeof pw);
     db_close(db);
     return rc;
 }
@@ -425,7 +452,7 @@ cleanup:
 static const char *const USER_USAGE =
     "用法: minsheng user add 用户名 --role 角色 --org 单位编码 [--name 显示名]\n"
     "      minsheng user passwd 用户名\n"
-    "      minsheng user list\n"
+    "      minsheng user list    （含最近登录时间）\n"
     "  角色: admin(系统管理员) auditor(审计员) street(街道) community(社区) grid(网格员) viewer(部门只读)\n"
     "  密码取自环境变量 MINSHENG_PASSWORD，否则从终端读取（不回显）。\n";
 
@@ -461,7 +488,7 @@ static int user_add(db_conn *db, int argc, char **argv)
         fprintf(stderr, "minsheng: %s\n", id < 0 ? err.message : "保存失败");
         return 1;
     }
-    printf("已创建用户 %s（%s）\n", username, role_s);
+    printf("已创建用户 %s（%s）；首次登录须修改初始密码\n", username, role_s);
     return 0;
 }
 
@@ -475,7 +502,7 @@ static int user_passwd(db_conn *db, int argc, char **argv)
         return usage_error(USER_USAGE, "未读到密码");
     if (db_begin(db) != DB_DONE)
         return 1;
-    int rc = user_set_password(db, argv[1], pw, &err);
+    int rc = user_set_password(db, argv[1], pw, PASSWORD_BY_ADMIN, &err);
     sodium_memzero(pw, sizeof pw);
     audit_entry e = {.action = "password_reset", .entity = "user", .detail = argv[1]};
     if (rc != 0 || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
@@ -483,7 +510,7 @@ static int user_passwd(db_conn *db, int argc, char **argv)
         fprintf(stderr, "minsheng: %s\n", rc ? err.message : "保存失败");
         return 1;
     }
-    printf("已重设 %s 的密码，并解除锁定\n", argv[1]);
+    printf("已重设 %s 的密码，并解除锁定；用户下次登录须修改密码\n", argv[1]);
     return 0;
 }
 

@@ -158,17 +158,15 @@
     if (!(e instanceof ApiError)) console.error(e);
     showMsg(e && e.message ? e.message : String(e), 'error');
   }
-  function setLoginMsg(text, kind) {
-    const m = $('login-msg');
-    m.textContent = text || '';
-    m.className = 'form-msg ' + (kind || 'error');
-    m.hidden = !text;
-  }
+  function setLoginMsg(text, kind) { formMsg('login-msg', text, kind); }
 
   /* ---------- views: login / app ---------- */
   function showLogin(message, kind) {
     $('boot').hidden = true;
     $('app-view').hidden = true;
+    $('pending-view').hidden = true;
+    $('login-totp-field').hidden = true;
+    $('login-totp').value = '';
     $('login-view').hidden = false;
     setLoginMsg(message, kind);
     $('login-user').focus();
@@ -194,6 +192,33 @@
     if (!state.me) return;           // 已在登录页
     resetApp();
     showLogin('登录已过期，请重新登录');
+  }
+
+  /* A session that must first change its password or enrol TOTP
+   * (me.pending); everything else answers 403 until then. */
+  function formMsg(id, text, kind) {
+    const m = $(id);
+    m.textContent = text || '';
+    m.className = 'form-msg ' + (kind || 'error');
+    m.hidden = !text;
+  }
+  function showPending(me) {
+    $('boot').hidden = true;
+    $('login-view').hidden = true;
+    $('app-view').hidden = true;
+    $('pending-view').hidden = false;
+    const pw = me.pending.indexOf('password_change') >= 0;
+    $('pw-form').hidden = !pw;
+    $('totp-form').hidden = pw;
+    $('totp-setup').hidden = true;
+    $('totp-done').hidden = true;
+    $('totp-start').hidden = false;
+    formMsg('pw-msg', '');
+    formMsg('totp-msg', '');
+  }
+  function enter(me) {
+    if (me && me.pending && me.pending.length) showPending(me);
+    else startApp(me);
   }
 
   function startApp(me) {
@@ -631,11 +656,20 @@
       btn.textContent = '正在登录…';
       setLoginMsg('');
       try {
-        await api('/auth/login', { method: 'POST', body: { username: username, password: password }, noRedirect: true });
+        const body = { username: username, password: password };
+        const second = $('login-totp').value.trim();
+        if (second) body[/^[0-9]{6}$/.test(second) ? 'totp' : 'recovery_code'] = second;
+        await api('/auth/login', { method: 'POST', body: body, noRedirect: true });
         $('login-pass').value = '';
+        $('login-totp').value = '';
+        $('login-totp-field').hidden = true;
         const d = await api('/auth/me', { noRedirect: true });
-        startApp(d && d.user ? d.user : d);
+        enter(d && d.user ? d.user : d);
       } catch (e) {
+        if (e.code === 'totp_required') {
+          $('login-totp-field').hidden = false;
+          $('login-totp').focus();
+        }
         setLoginMsg(e.status === 401 && !e.fromServer ? '用户名或密码错误' : e.message);
       } finally {
         btn.disabled = false;
@@ -650,6 +684,55 @@
     });
 
     $('msg-close').addEventListener('click', hideMsg);
+
+    $('pw-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const oldPw = $('pw-old').value, newPw = $('pw-new').value;
+      if (newPw !== $('pw-new2').value) { formMsg('pw-msg', '两次输入的新密码不一致'); return; }
+      try {
+        await api('/auth/password', { method: 'POST', body: { old_password: oldPw, new_password: newPw }, noRedirect: true });
+        $('pw-form').reset();
+        showLogin('密码已修改，请用新密码登录', 'info');
+      } catch (e) {
+        formMsg('pw-msg', e.message);
+      }
+    });
+    $('totp-start').addEventListener('click', async () => {
+      try {
+        const d = await api('/auth/totp/enroll', { method: 'POST', body: {}, noRedirect: true });
+        const img = new Image();   // the SVG as an image: no markup from the server enters the page
+        img.alt = '绑定二维码';
+        img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(d.qr_svg);
+        $('totp-qr').replaceChildren(img);
+        $('totp-secret').textContent = d.secret;
+        $('totp-start').hidden = true;
+        $('totp-setup').hidden = false;
+        $('totp-code').focus();
+      } catch (e) {
+        formMsg('totp-msg', e.message);
+      }
+    });
+    $('totp-form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const d = await api('/auth/totp/confirm', { method: 'POST', body: { code: $('totp-code').value.trim() }, noRedirect: true });
+        $('totp-codes').replaceChildren(...d.recovery_codes.map((c) => el('li', null, c)));
+        $('totp-setup').hidden = true;
+        $('totp-done').hidden = false;
+        formMsg('totp-msg', '');
+      } catch (e) {
+        formMsg('totp-msg', e.message);
+      }
+    });
+    $('totp-continue').addEventListener('click', async () => {
+      $('totp-codes').replaceChildren();
+      try {
+        const d = await api('/auth/me', { noRedirect: true });
+        enter(d && d.user ? d.user : d);
+      } catch (e) {
+        showLogin(e.message);
+      }
+    });
 
     for (const b of document.querySelectorAll('.tab')) {
       b.addEventListener('click', () => { switchTab(b.dataset.tab); loadTab(); });
@@ -671,7 +754,7 @@
     bind();
     try {
       const d = await api('/auth/me', { noRedirect: true });
-      startApp(d && d.user ? d.user : d);
+      enter(d && d.user ? d.user : d);
     } catch (e) {
       showLogin(e.status === 401 ? '' : e.message);
     }

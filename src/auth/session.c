@@ -1,18 +1,31 @@
 /* session.c — sign-in, sessions and lockout (see session.h). Owns the
- * session table and app_user's failed_logins/locked_until columns. */
+ * session table and app_user's failed_logins / locked_until /
+ * last_login_at columns (disabled too, when an unused account is
+ * switched off at its next sign-in attempt). */
 #include "auth/session.h"
+#include "auth/throttle.h"
+#include "auth/totp.h"
 #include "core/audit.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 static const char *const SQL_FIND_USER =
-    "SELECT u.id, u.password_hash, u.failed_logins, u.locked_until, u.disabled, o.path"
+    "SELECT u.id, u.password_hash, u.failed_logins, u.locked_until, u.disabled, o.path,"
+    " MAX(u.last_login_at, u.enabled_at)"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?";
 static const char *const SQL_SET_FAILURES =
     "UPDATE app_user SET failed_logins = ?, locked_until = ? WHERE id = ?";
+static const char *const SQL_DISABLE_UNUSED = "UPDATE app_user SET disabled = 1, updated_at = ? WHERE id = ?";
+static const char *const SQL_LOGGED_IN =
+    "UPDATE app_user SET failed_logins = 0, locked_until = 0, last_login_at = ? WHERE id = ?";
+static const char *const SQL_PENDING =
+    "SELECT u.must_change_password, u.password_changed_at,"
+    " EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled = 1)"
+    " FROM app_user u WHERE u.id = ?";
 static const char *const SQL_INSERT_SESSION =
     "INSERT INTO session(token_hash, user_id, created_at, last_seen, client_ip) VALUES (?,?,?,?,?)";
 static const char *const SQL_FIND_SESSION =
@@ -27,21 +40,26 @@ session_policy g_session_policy = {
     .max_seconds = 43200,
     .lockout_threshold = 5,
     .lockout_seconds = 900,
+    .password_max_age_days = 90,
+    .unused_account_days = 90,
+    .two_factor_required = 1,
+    .login_failures_per_address = 20,
+    .login_failures_global = 200,
+    .login_window_seconds = 60,
+    .max_concurrent_checks = 2,
 };
 
 /* Refresh last_seen at most this often, so reads do not all become writes. */
 #define TOUCH_INTERVAL 30
+/* How long a sign-in waits for a password-check slot before a 429. */
+#define CHECK_WAIT_MS 10000
 
 static void token_hash_hex(const char *token, char out[65])
 {
     unsigned char h[32];
     crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
     sodium_bin2hex(out, 65, h, sizeof h);
-}
-
-static int set_failures(db_conn *db, int64_t user_id, int64_t failures, int64_t locked_until)
-{
-    return db_exec_args(db, SQL_SET_FAILURES, DB_INT(failures), DB_INT(locked_until), DB_INT(user_id));
+    sodium_memzero(h, sizeof h);
 }
 
 static void audit_login(db_conn *db, int64_t user_id, const char *username, const char *ip,
@@ -59,89 +77,226 @@ static int create_session(db_conn *db, int64_t user_id, const char *ip, char tok
     char hash[65];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(token_out, 65, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
     token_hash_hex(token_out, hash);
     int64_t now = (int64_t)time(NULL);
-    return db_exec_args(db, SQL_INSERT_SESSION, DB_TEXT(hash), DB_INT(user_id), DB_INT(now), DB_INT(now), DB_TEXT(ip));
+    int rc = db_exec_args(db, SQL_INSERT_SESSION, DB_TEXT(hash), DB_INT(user_id), DB_INT(now), DB_INT(now), DB_TEXT(ip));
+    sodium_memzero(hash, sizeof hash);
+    return rc;
 }
 
-/* Work done when the password was checked; runs inside a transaction. */
-static login_result record_attempt(db_conn *db, const session_policy *pol, const char *username,
-                                   int64_t user_id, int ok, int64_t failures, const char *ip,
-                                   const char *org_path, char token_out[static 96], int64_t *retry_after)
+/* An Argon2id hash of a password nobody has, made once: unknown, locked
+ * and disabled accounts are checked against it, so every refusal costs
+ * what a wrong password costs. */
+static char dummy_hash[128];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
 {
-    int64_t now = (int64_t)time(NULL);
-    if (!ok) {
-        failures++;
-        int64_t locked_until = 0;
-        if (failures >= pol->lockout_threshold) {
-            locked_until = now + pol->lockout_seconds;
-            *retry_after = pol->lockout_seconds;
-        }
-        set_failures(db, user_id, locked_until ? 0 : failures, locked_until);
-        audit_login(db, user_id, username, ip, locked_until ? "login_locked" : "login_failed", org_path, NULL);
-        return locked_until ? LOGIN_LOCKED : LOGIN_BAD_CREDENTIALS;
-    }
-    if (set_failures(db, user_id, 0, 0) != DB_DONE || create_session(db, user_id, ip, token_out) != DB_DONE)
-        return LOGIN_ERROR;
-    audit_login(db, user_id, username, ip, "login", org_path, NULL);
-    return LOGIN_OK;
+    unsigned char raw[16];
+    char pw[33];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(pw, sizeof pw, raw, sizeof raw);
+    password_hash(pw, dummy_hash);
 }
 
-login_result session_login(db_conn *db, const session_policy *pol, const char *username,
-                           const char *password, const char *client_ip, char token_out[static 96],
-                           actor *user, int64_t *retry_after)
+/* ---- the attempt, reserved before the password is checked ---------------- */
+
+typedef enum attempt_state {
+    ATTEMPT_CHECK,       /* counted against the account: check the password */
+    ATTEMPT_UNKNOWN,
+    ATTEMPT_LOCKED,
+    ATTEMPT_DISABLED,
+    ATTEMPT_ERROR
+} attempt_state;
+
+typedef struct attempt {
+    int64_t user_id;
+    char hash[256];
+    char org_path[256];
+    int locks;           /* this attempt reached the threshold and set the lock */
+    int64_t retry_after;
+} attempt;
+
+/* Reads the account and, in one short write transaction, refuses the
+ * attempt (locked, disabled, unused too long — audited here) or counts
+ * it as a failure in advance, locking the account when it reaches the
+ * threshold. A correct password takes the count back (record_success). */
+static attempt_state reserve(db_conn *db, const session_policy *pol, const login_request *in, attempt *a)
 {
-    char hash[256], org_path[256];
-    int64_t user_id = 0, failures = 0, locked_until = 0, disabled = 0;
+    int64_t failures = 0, locked_until = 0, disabled = 0, last_active = 0;
     int found = 0;
-    *retry_after = 0;
-
-    db_stmt *s = db_query(db, SQL_FIND_USER, DB_TEXT(username));
+    memset(a, 0, sizeof *a);
+    if (db_begin(db) != DB_DONE)
+        return ATTEMPT_ERROR;
+    db_stmt *s = db_query(db, SQL_FIND_USER, DB_TEXT(in->username));
     if (db_step(s) == DB_ROW) {
         found = 1;
-        user_id = db_col_int(s, 0);
-        db_col_copy(s, 1, hash, sizeof hash);
+        a->user_id = db_col_int(s, 0);
+        db_col_copy(s, 1, a->hash, sizeof a->hash);
         failures = db_col_int(s, 2);
         locked_until = db_col_int(s, 3);
         disabled = db_col_int(s, 4);
-        db_col_copy(s, 5, org_path, sizeof org_path);
+        db_col_copy(s, 5, a->org_path, sizeof a->org_path);
+        last_active = db_col_int(s, 6);
     }
     db_finalize(s);
-
-    if (!found) {
-        /* Spend the same effort as a real check so timing does not reveal names. */
-        char dummy[128];
-        password_hash("not-a-user-password-1", dummy);
-        if (db_begin(db) == DB_DONE) {
-            audit_login(db, 0, username, client_ip, "login_failed", NULL, "未知用户名");
-            db_commit(db);
-        }
-        return LOGIN_BAD_CREDENTIALS;
-    }
     int64_t now = (int64_t)time(NULL);
-    if (locked_until > now) {
-        *retry_after = locked_until - now;
-        if (db_begin(db) == DB_DONE) {
-            audit_login(db, user_id, username, client_ip, "login_refused_locked", org_path, NULL);
-            db_commit(db);
-        }
-        return LOGIN_LOCKED;
+    attempt_state st = ATTEMPT_CHECK;
+    if (!found) {
+        audit_login(db, 0, in->username, in->client_ip, "login_failed", NULL, "未知用户名");
+        st = ATTEMPT_UNKNOWN;
+    } else if (disabled) {
+        audit_login(db, a->user_id, in->username, in->client_ip, "login_refused_disabled", a->org_path, "账户已停用");
+        st = ATTEMPT_DISABLED;
+    } else if (pol->unused_account_days > 0 && now - last_active > (int64_t)pol->unused_account_days * 86400) {
+        char detail[96];
+        char at[20];
+        snprintf(detail, sizeof detail, "超过 %d 天未使用，账户已自动停用", pol->unused_account_days);
+        db_exec_args(db, SQL_DISABLE_UNUSED, DB_TEXT(db_now(at)), DB_INT(a->user_id));
+        db_exec_args(db, SQL_DELETE_USER_SESSIONS, DB_INT(a->user_id));
+        audit_login(db, a->user_id, in->username, in->client_ip, "account_disabled_unused", a->org_path, detail);
+        st = ATTEMPT_DISABLED;
+    } else if (locked_until > now || (locked_until == 0 && failures >= pol->lockout_threshold)) {
+        a->retry_after = locked_until > now ? locked_until - now : pol->lockout_seconds;
+        audit_login(db, a->user_id, in->username, in->client_ip, "login_refused_locked", a->org_path, "账户已锁定");
+        st = ATTEMPT_LOCKED;
+    } else {
+        if (locked_until)   /* a lock that has run out starts the count again */
+            failures = 0;
+        failures++;
+        locked_until = failures >= pol->lockout_threshold ? now + pol->lockout_seconds : 0;
+        a->locks = locked_until != 0;
+        a->retry_after = a->locks ? pol->lockout_seconds : 0;
+        if (db_exec_args(db, SQL_SET_FAILURES, DB_INT(failures), DB_INT(locked_until), DB_INT(a->user_id)) != DB_DONE)
+            st = ATTEMPT_ERROR;
     }
-    if (disabled)
-        return LOGIN_DISABLED;
-    /* The expensive hash check runs outside the write transaction. */
-    int ok = password_verify(hash, password);
+    if (st == ATTEMPT_ERROR || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        return ATTEMPT_ERROR;
+    }
+    return st;
+}
+
+/* The password was wrong, or the second factor: the failure is already
+ * counted; only the audit row is left. */
+static login_result record_failure(db_conn *db, const login_request *in, const attempt *a, const char *action,
+                                   const char *detail, login_result r)
+{
     if (db_begin(db) != DB_DONE)
         return LOGIN_ERROR;
-    login_result r = record_attempt(db, pol, username, user_id, ok, failures, client_ip, org_path,
-                                    token_out, retry_after);
-    if (r == LOGIN_ERROR || db_commit(db) != DB_DONE) {
+    audit_login(db, a->user_id, in->username, in->client_ip, a->locks ? "login_locked" : action, a->org_path, detail);
+    if (db_commit(db) != DB_DONE) {
         db_rollback(db);
         return LOGIN_ERROR;
     }
-    if (r == LOGIN_OK && user_load_ctx(db, user_id, user) != 0)
+    return a->locks ? LOGIN_LOCKED : r;
+}
+
+static const char *totp_failure(totp_result t)
+{
+    return t == TOTP_MISSING ? "缺少动态验证码" : "动态验证码或恢复码错误（或已使用过）";
+}
+
+/* The password was right: second factor, counters reset, session. */
+static login_result record_success(db_conn *db, const login_request *in, const attempt *a, char token_out[static 96])
+{
+    if (db_begin(db) != DB_DONE)
         return LOGIN_ERROR;
-    return r;
+    totp_result t = TOTP_OK;
+    if (!in->password_only && totp_enabled(db, a->user_id))
+        t = totp_check(db, a->user_id, in->totp, in->recovery_code);
+    if (t == TOTP_ERROR) {
+        db_rollback(db);
+        return LOGIN_ERROR;
+    }
+    if (t == TOTP_MISSING || t == TOTP_WRONG) {
+        /* Keep the step/recovery bookkeeping out: nothing was accepted. */
+        db_rollback(db);
+        return record_failure(db, in, a, "login_totp_failed", totp_failure(t), LOGIN_TOTP_REQUIRED);
+    }
+    int rc = 0;
+    if (in->password_only) {
+        rc = db_exec_args(db, SQL_SET_FAILURES, DB_INT(0), DB_INT(0), DB_INT(a->user_id)) == DB_DONE ? 0 : -1;
+    } else {
+        rc = db_exec_args(db, SQL_LOGGED_IN, DB_INT((int64_t)time(NULL)), DB_INT(a->user_id)) == DB_DONE &&
+                     create_session(db, a->user_id, in->client_ip, token_out) == DB_DONE
+                 ? 0
+                 : -1;
+        audit_login(db, a->user_id, in->username, in->client_ip, "login", a->org_path,
+                    t == TOTP_OK_RECOVERY ? "使用恢复码登录" : NULL);
+    }
+    if (rc != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        return LOGIN_ERROR;
+    }
+    return LOGIN_OK;
+}
+
+/* The steps the signed-in user must take first (ACTOR_PENDING_*). */
+static unsigned pending_of(db_conn *db, const session_policy *pol, const actor *u)
+{
+    unsigned p = 0;
+    int64_t must = 0, changed = 0, totp = 0, now = (int64_t)time(NULL);
+    /* One query per request: the flags, the password's age, the factor. */
+    db_stmt *s = db_query(db, SQL_PENDING, DB_INT(u->id));
+    if (db_step(s) == DB_ROW) {
+        must = db_col_int(s, 0);
+        changed = db_col_int(s, 1);
+        totp = db_col_int(s, 2);
+    }
+    db_finalize(s);
+    if (must || (pol->password_max_age_days > 0 && now - changed > (int64_t)pol->password_max_age_days * 86400))
+        p |= ACTOR_PENDING_PASSWORD;
+    if (pol->two_factor_required && (u->role & ROLES_TWO_FACTOR) && !totp)
+        p |= ACTOR_PENDING_TOTP_ENROLL;
+    return p;
+}
+
+login_result session_login(db_conn *db, const session_policy *pol, const login_request *in,
+                           char token_out[static 96], actor *user, int64_t *retry_after)
+{
+    attempt a;
+    int wait = 0;
+    *retry_after = 0;
+    if (throttle_login_attempt(in->client_ip, pol->login_failures_per_address, pol->login_failures_global,
+                               pol->login_window_seconds, &wait) != 0) {
+        *retry_after = wait;
+        return LOGIN_THROTTLED;
+    }
+    if (throttle_check_acquire(pol->max_concurrent_checks, CHECK_WAIT_MS) != 0) {
+        *retry_after = 1;
+        return LOGIN_THROTTLED;
+    }
+    pthread_once(&dummy_once, make_dummy_hash);
+    attempt_state st = reserve(db, pol, in, &a);
+    /* One Argon2 check whatever the account's state: the same time for all. */
+    int ok = password_verify(st == ATTEMPT_CHECK ? a.hash : dummy_hash, in->password);
+    throttle_check_release();
+    sodium_memzero(a.hash, sizeof a.hash);
+
+    login_result r;
+    switch (st) {
+    case ATTEMPT_CHECK:
+        r = ok ? record_success(db, in, &a, token_out)
+               : record_failure(db, in, &a, "login_failed", NULL, LOGIN_BAD_CREDENTIALS);
+        break;
+    case ATTEMPT_UNKNOWN: r = LOGIN_BAD_CREDENTIALS; break;
+    case ATTEMPT_LOCKED: r = LOGIN_LOCKED; break;
+    case ATTEMPT_DISABLED: r = LOGIN_DISABLED; break;
+    default: r = LOGIN_ERROR; break;
+    }
+    if (r == LOGIN_LOCKED)
+        *retry_after = a.retry_after;
+    if (r != LOGIN_OK)
+        return r;
+    throttle_login_succeeded(in->client_ip);
+    if (in->password_only)
+        return LOGIN_OK;
+    if (user_load_ctx(db, a.user_id, user) != 0)
+        return LOGIN_ERROR;
+    user->pending = pending_of(db, pol, user);
+    return LOGIN_OK;
 }
 
 int session_authenticate(db_conn *db, const session_policy *pol, const char *token, actor *out)
@@ -160,19 +315,20 @@ int session_authenticate(db_conn *db, const session_policy *pol, const char *tok
         last_seen = db_col_int(s, 2);
     }
     db_finalize(s);
-    if (!found)
-        return -1;
     int64_t now = (int64_t)time(NULL);
-    if (now - last_seen > pol->idle_seconds || now - created > pol->max_seconds) {
+    int rc = -1;
+    if (!found) {
+        /* nothing */
+    } else if (now - last_seen > pol->idle_seconds || now - created > pol->max_seconds) {
         db_exec_args(db, SQL_DELETE_SESSION, DB_TEXT(hash));
-        return -1;
+    } else if (user_load_ctx(db, user_id, out) == 0) {
+        out->pending = pending_of(db, pol, out);
+        if (now - last_seen >= TOUCH_INTERVAL || pol->idle_seconds < 2 * TOUCH_INTERVAL)
+            db_exec_args(db, SQL_TOUCH_SESSION, DB_INT(now), DB_TEXT(hash));
+        rc = 0;
     }
-    if (user_load_ctx(db, user_id, out) != 0)
-        return -1;
-    if (now - last_seen >= TOUCH_INTERVAL || pol->idle_seconds < 2 * TOUCH_INTERVAL) {
-        db_exec_args(db, SQL_TOUCH_SESSION, DB_INT(now), DB_TEXT(hash));
-    }
-    return 0;
+    sodium_memzero(hash, sizeof hash);
+    return rc;
 }
 
 void session_logout(db_conn *db, const char *token)
@@ -182,6 +338,7 @@ void session_logout(db_conn *db, const char *token)
         return;
     token_hash_hex(token, hash);
     db_exec_args(db, SQL_DELETE_SESSION, DB_TEXT(hash));
+    sodium_memzero(hash, sizeof hash);
 }
 
 void session_end_all(db_conn *db, int64_t user_id)

@@ -1,8 +1,16 @@
-/* session.h — sign-in, sessions and lockout.
+/* session.h — sign-in, sessions, lockout and what a session must do
+ * first (forced password change, second-factor enrolment).
  *
- * Owns: the session table and the failed-login counters on app_user.
- * Tokens are 32 random bytes (libsodium) sent to the client as 64 hex
- * characters; only their BLAKE2b hash is stored. */
+ * Owns: the session table, the failed-login counters and last_login_at
+ * on app_user, and the server's sign-in policy. Tokens are 32 random
+ * bytes (libsodium) sent to the client as 64 hex characters; only their
+ * BLAKE2b hash is stored.
+ *
+ * A sign-in attempt is reserved before the password is checked: one
+ * short write transaction counts it against the account (and refuses it
+ * when the account is locked), so parallel guesses cannot outrun the
+ * lockout. Unknown, locked, disabled and wrong-password attempts all run
+ * one Argon2 check and are told apart only in the audit log. */
 #ifndef MS_SESSION_H
 #define MS_SESSION_H
 
@@ -11,11 +19,16 @@
 #include "auth/users.h"
 #include "storage/db.h"
 
+/* Roles that need a second factor (when the policy requires one). */
+#define ROLES_TWO_FACTOR (ROLE_ADMIN | ROLE_AUDITOR | ROLE_STREET)
+
 typedef enum login_result {
     LOGIN_OK = 0,
-    LOGIN_BAD_CREDENTIALS,   /* unknown user or wrong password (not told apart) */
+    LOGIN_BAD_CREDENTIALS,   /* unknown user or wrong password */
     LOGIN_LOCKED,            /* too many failures; *retry_after seconds left */
-    LOGIN_DISABLED,
+    LOGIN_DISABLED,          /* disabled (by an admin, or now for being unused) */
+    LOGIN_TOTP_REQUIRED,     /* right password; second factor missing or wrong */
+    LOGIN_THROTTLED,         /* too many attempts from this address or in all; *retry_after */
     LOGIN_ERROR
 } login_result;
 
@@ -24,22 +37,46 @@ typedef struct session_policy {
     int max_seconds;
     int lockout_threshold;
     int lockout_seconds;
+    int password_max_age_days;      /* 0 = passwords never expire */
+    int unused_account_days;        /* 0 = never disabled for disuse */
+    int two_factor_required;        /* ROLES_TWO_FACTOR must enrol TOTP */
+    int login_failures_per_address; /* per throttle window; 0 = no limit */
+    int login_failures_global;      /* per throttle window; 0 = no limit */
+    int login_window_seconds;
+    int max_concurrent_checks;      /* Argon2 checks at once */
 } session_policy;
 
 /* The server's policy: 30 idle minutes, 12 hours, 5 failures lock for
- * 15 minutes; `minsheng serve` flags change it before the server starts. */
+ * 15 minutes, passwords expire after 90 days, accounts unused for 90
+ * days are disabled, TOTP required for privileged roles, at most 20
+ * failed sign-ins per address and 200 in all per minute, 2 password
+ * checks at once. `minsheng serve` flags change it before the server
+ * starts. */
 extern session_policy g_session_policy;
 
-/* Checks the password, counts failures, locks after policy->lockout_threshold
- * consecutive failures, writes login / login_failed / login_locked to the
- * audit log, and on success creates a session. token_out gets the token
- * (65 bytes incl. NUL). */
-login_result session_login(db_conn *db, const session_policy *policy, const char *username,
-                           const char *password, const char *client_ip, char token_out[static 96],
-                           actor *user, int64_t *retry_after);
+/* One sign-in attempt. */
+typedef struct login_request {
+    const char *username, *password;
+    const char *totp;            /* 6 digits, or NULL */
+    const char *recovery_code;   /* or NULL */
+    const char *client_ip;
+    int password_only;           /* 1: re-check a signed-in user's password
+                                    (password change): no second factor, no session */
+} login_request;
 
-/* Resolves a token to its user; refreshes the idle clock. 0 when valid,
- * -1 when unknown, idle too long or too old (the session is deleted). */
+/* Checks the attempt, counts failures, locks after
+ * policy->lockout_threshold consecutive failures, writes login /
+ * login_failed / login_locked / login_refused_* / login_totp_failed /
+ * account_disabled_unused to the audit log, and on success creates a
+ * session (unless password_only). token_out gets the token (65 bytes
+ * incl. NUL), *user the caller with its pending bits. */
+login_result session_login(db_conn *db, const session_policy *policy, const login_request *in,
+                           char token_out[static 96], actor *user, int64_t *retry_after);
+
+/* Resolves a token to its user, with the pending bits (forced password
+ * change, second factor to enrol); refreshes the idle clock. 0 when
+ * valid, -1 when unknown, idle too long or too old (the session is
+ * deleted). */
 int session_authenticate(db_conn *db, const session_policy *policy, const char *token, actor *out);
 
 void session_logout(db_conn *db, const char *token);

@@ -1,6 +1,7 @@
 /* users.c — accounts, roles and password hashing (see users.h).
- * Owns account creation and password SQL on app_user; login counters are
- * session.c's, the admin listing and edits users_api.c's. */
+ * Owns account creation and password SQL on app_user (with the password's
+ * age and forced change) and the password_history table; login counters
+ * and last_login_at are session.c's, the admin listing users_api.c's. */
 #include "auth/users.h"
 #include "registry/org.h"
 
@@ -8,36 +9,34 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const SQL_INSERT =
-    "INSERT INTO app_user(username, display_name, role, org_unit_id, password_hash, created_at, updated_at)"
-    " VALUES (?,?,?,?,?,?,?)";
+    "INSERT INTO app_user(username, display_name, role, org_unit_id, password_hash, created_at, updated_at,"
+    " password_changed_at, must_change_password, enabled_at)"
+    " VALUES (?,?,?,?,?,?,?,?,1,?)";
+static const char *const SQL_KEEP_HISTORY =
+    "INSERT INTO password_history(user_id, password_hash, replaced_at)"
+    " SELECT id, password_hash, ? FROM app_user WHERE username = ?";
+static const char *const SQL_TRIM_HISTORY =
+    "DELETE FROM password_history WHERE user_id = (SELECT id FROM app_user WHERE username = ?)"
+    " AND id NOT IN (SELECT h.id FROM password_history h JOIN app_user u ON u.id = h.user_id"
+    " WHERE u.username = ? ORDER BY h.id DESC LIMIT ?)";
 static const char *const SQL_SET_PASSWORD =
-    "UPDATE app_user SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ? WHERE username = ?";
+    "UPDATE app_user SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ?,"
+    " password_changed_at = ?, must_change_password = ? WHERE username = ?";
+static const char *const SQL_RECENT_HASHES =
+    "SELECT password_hash FROM app_user WHERE username = ?"
+    " UNION ALL SELECT * FROM (SELECT h.password_hash FROM password_history h JOIN app_user u ON u.id = h.user_id"
+    " WHERE u.username = ? ORDER BY h.id DESC LIMIT ?)";
+static const char *const SQL_KEEP_PASSWORD = "UPDATE app_user SET must_change_password = 0 WHERE username = ?";
 static const char *const SQL_GET = USER_SELECT " WHERE u.id = ?";
 static const char *const SQL_UPDATE =
-    "UPDATE app_user SET display_name = ?, disabled = ?, updated_at = ? WHERE id = ?";
+    "UPDATE app_user SET display_name = ?, enabled_at = CASE WHEN disabled = 1 AND ? = 0 THEN ? ELSE enabled_at END,"
+    " disabled = ?, updated_at = ? WHERE id = ?";
 static const char *const SQL_LOAD_CTX =
     "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.path, o.name"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ? AND u.disabled = 0";
-
-const char *password_problem(const char *pw)
-{
-    size_t n = pw ? strlen(pw) : 0;
-    if (n < 8)
-        return "密码至少需要8个字符";
-    if (n > 128)
-        return "密码不能超过128个字符";
-    int digit = 0, alpha = 0, other = 0;
-    for (const unsigned char *p = (const unsigned char *)pw; *p; p++) {
-        if (isdigit(*p)) digit = 1;
-        else if (isalpha(*p)) alpha = 1;
-        else other = 1;
-    }
-    if (digit + alpha + other < 2)
-        return "密码需包含字母、数字、符号中的至少两类";
-    return NULL;
-}
 
 int password_hash(const char *pw, char out[static 128])
 {
@@ -95,13 +94,15 @@ int64_t user_create(db_conn *db, const char *username, const char *display_name,
         return err_set(err, ERR_INVALID, "org_unit_id", "单位编码 %s 不存在", org_code ? org_code : "");
     if (!role_fits_unit(r, unit.kind))
         return err_set(err, ERR_INVALID, "role", "%s不能以%s为管辖范围", role_label(r), org_kind_label(unit.kind));
-    if ((weak = password_problem(password)) != NULL)
+    if ((weak = password_problem(password, username)) != NULL)
         return err_set(err, ERR_INVALID, "password", "%s", weak);
     if (password_hash(password, hash) != 0)
         return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
+    int64_t t = (int64_t)time(NULL);
     int rc = db_exec_args(db, SQL_INSERT, DB_TEXT(username),
                           DB_TEXT(display_name && *display_name ? display_name : username), DB_TEXT(role_name(r)),
-                          DB_INT(unit.id), DB_TEXT(hash), DB_TEXT(db_now(now)), DB_TEXT(now));
+                          DB_INT(unit.id), DB_TEXT(hash), DB_TEXT(db_now(now)), DB_TEXT(now), DB_INT(t), DB_INT(t));
+    sodium_memzero(hash, sizeof hash);
     if (rc == DB_CONSTRAINT)
         return err_set(err, ERR_CONFLICT, "username", "用户名 %s 已存在", username);
     if (rc != DB_DONE)
@@ -109,19 +110,48 @@ int64_t user_create(db_conn *db, const char *username, const char *display_name,
     return db_last_insert_id(db);
 }
 
-int user_set_password(db_conn *db, const char *username, const char *password, ms_err *err)
+int user_set_password(db_conn *db, const char *username, const char *password, password_setter by,
+                      ms_err *err)
 {
     char hash[128], now[20];
-    const char *weak = password_problem(password);
+    const char *weak = password_problem(password, username);
     if (weak)
         return err_set(err, ERR_INVALID, "password", "%s", weak);
     if (password_hash(password, hash) != 0)
         return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
-    if (db_exec_args(db, SQL_SET_PASSWORD, DB_TEXT(hash), DB_TEXT(db_now(now)), DB_TEXT(username)) != DB_DONE)
+    int64_t t = (int64_t)time(NULL);
+    int rc = db_exec_args(db, SQL_KEEP_HISTORY, DB_INT(t), DB_TEXT(username));
+    if (rc == DB_DONE)
+        rc = db_exec_args(db, SQL_SET_PASSWORD, DB_TEXT(hash), DB_TEXT(db_now(now)), DB_INT(t),
+                          DB_INT(by == PASSWORD_BY_ADMIN), DB_TEXT(username));
+    sodium_memzero(hash, sizeof hash);
+    if (rc != DB_DONE)
         return err_db(err);
     if (db_changes(db) != 1)
         return err_set(err, ERR_NOT_FOUND, "username", "用户 %s 不存在", username);
+    /* The current hash and PASSWORD_HISTORY - 1 old ones are compared. */
+    if (db_exec_args(db, SQL_TRIM_HISTORY, DB_TEXT(username), DB_TEXT(username), DB_INT(PASSWORD_HISTORY - 1)) != DB_DONE)
+        return err_db(err);
     return 0;
+}
+
+int user_password_reused(db_conn *db, const char *username, const char *password)
+{
+    char hash[256];
+    int reused = 0;
+    db_stmt *s = db_query(db, SQL_RECENT_HASHES, DB_TEXT(username), DB_TEXT(username), DB_INT(PASSWORD_HISTORY - 1));
+    while (!reused && db_step(s) == DB_ROW) {
+        db_col_copy(s, 0, hash, sizeof hash);
+        reused = password_verify(hash, password);
+    }
+    db_finalize(s);
+    sodium_memzero(hash, sizeof hash);
+    return reused;
+}
+
+int user_keep_password(db_conn *db, const char *username)
+{
+    return db_exec_args(db, SQL_KEEP_PASSWORD, DB_TEXT(username)) == DB_DONE ? 0 : -1;
 }
 
 int user_load_ctx(db_conn *db, int64_t user_id, actor *out)
@@ -146,14 +176,16 @@ int user_load_ctx(db_conn *db, int64_t user_id, actor *out)
 int user_print_list(db_conn *db, FILE *out)
 {
     static const char *const SQL_LIST =
-        "SELECT u.username, u.display_name, u.role, o.code, o.name, u.disabled, u.locked_until > strftime('%s','now')"
+        "SELECT u.username, u.display_name, u.role, o.code, o.name, u.disabled, u.locked_until > strftime('%s','now'),"
+        " CASE WHEN u.last_login_at > 0 THEN datetime(u.last_login_at, 'unixepoch') ELSE '从未登录' END"
         " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id ORDER BY o.path, u.username";
     db_stmt *s = db_prepare(db, SQL_LIST);
-    fprintf(out, "%-16s %-14s %-12s %-18s %s\n", "用户名", "显示名", "角色", "单位编码", "单位/状态");
+    fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s\n", "用户名", "显示名", "角色", "单位编码", "最近登录(UTC)",
+            "单位/状态");
     while (db_step(s) == DB_ROW) {
-        fprintf(out, "%-16s %-14s %-12s %-18s %s%s%s\n", db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2),
-                db_col_text(s, 3), db_col_text(s, 4), db_col_int(s, 5) ? " [已停用]" : "",
-                db_col_int(s, 6) ? " [已锁定]" : "");
+        fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s%s%s\n", db_col_text(s, 0), db_col_text(s, 1),
+                db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 7), db_col_text(s, 4),
+                db_col_int(s, 5) ? " [已停用]" : "", db_col_int(s, 6) ? " [已锁定]" : "");
     }
     db_finalize(s);
     return 0;
@@ -175,6 +207,10 @@ void user_from_row(db_stmt *s, user_account *u)
     u->failed_logins = db_col_int(s, 11);
     db_col_copy(s, 12, u->created_at, sizeof u->created_at);
     db_col_copy(s, 13, u->updated_at, sizeof u->updated_at);
+    u->last_login_at = db_col_int(s, 14);
+    u->password_changed_at = db_col_int(s, 15);
+    u->must_change_password = db_col_int(s, 16) != 0;
+    u->totp_enabled = db_col_int(s, 17) != 0;
 }
 
 int user_get(db_conn *db, int64_t id, user_account *out)
@@ -190,7 +226,8 @@ int user_get(db_conn *db, int64_t id, user_account *out)
 int user_update(db_conn *db, int64_t id, const char *display_name, int disabled, ms_err *err)
 {
     char now[20];
-    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(display_name), DB_INT(disabled), DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
+    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(display_name), DB_INT(disabled), DB_INT((int64_t)time(NULL)),
+                     DB_INT(disabled), DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
         return err_db(err);
     return 0;
 }

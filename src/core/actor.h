@@ -38,7 +38,17 @@ typedef struct actor {
     int64_t org_unit_id;
     char scope_path[256];     /* org_unit.path of the user's unit: "/1/4/" */
     char scope_name[128];
+    unsigned pending;         /* ACTOR_PENDING_* bits: what the session must do first */
 } actor;
+
+/* A signed-in session that must finish a step before it may do anything
+ * else (set by the session check; routes with .allow_pending stay open):
+ * an initial, reset or expired password to change, or a privileged
+ * account's second factor to enrol. */
+enum {
+    ACTOR_PENDING_PASSWORD = 1u << 0,
+    ACTOR_PENDING_TOTP_ENROLL = 1u << 1,
+};
 
 /* "admin" -> ROLE_ADMIN; 0 when unknown. */
 role role_from_name(const char *name);

@@ -1326,8 +1326,9 @@ int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
     }
     for (int i = 0; i < N; i++) {
         ms_err e;
+        /* The demo password is published and kept: no forced change. */
         if (user_create(db, ACCOUNTS[i].username, display[i], ACCOUNTS[i].role, ACCOUNTS[i].code,
-                        DEMO_PASSWORD, &e) < 0) {
+                        DEMO_PASSWORD, &e) < 0 || user_keep_password(db, ACCOUNTS[i].username) != 0) {
             db_rollback(db);
             snprintf(err, errsz, "创建账号 %s 失败：%s", ACCOUNTS[i].username, e.message);
             return -1;

@@ -580,6 +580,11 @@ static int check_access(const route *rt, const char *wire_method, request *rq, r
         return 0;
     if (!rq->authed)
         return reply_error(rs, 401, "unauthorized", NULL, "未登录或登录已过期，请重新登录"), -1;
+    if (rq->user.pending && !rt->allow_pending) {
+        if (rq->user.pending & ACTOR_PENDING_PASSWORD)
+            return reply_error(rs, 403, "password_change_required", NULL, "请先修改密码（初始密码、重置或已过期的密码）"), -1;
+        return reply_error(rs, 403, "totp_enrollment_required", NULL, "请先绑定动态验证码（双因素认证）"), -1;
+    }
     if (!(rt->roles & rq->user.role))
         return reply_forbidden(rs, NULL), -1;
     return 0;

@@ -60,6 +60,8 @@ typedef struct route {
     unsigned roles;              /* role bitmask allowed; 0 = no sign-in needed */
     size_t max_body;             /* 0 = default (1 MiB) */
     int raw_body;                /* 1: body is not JSON (CSV upload) */
+    int allow_pending;           /* 1: open to a session with actor.pending set
+                                    (password change, second-factor enrolment) */
 } route;
 
 /* 1 when the caller is signed in and org path `path` lies in their scope. */

@@ -296,12 +296,19 @@ int db_migrate(db_conn *c, char *err, size_t errsz)
         snprintf(err, errsz, "无法创建迁移记录表: %s", sqlite3_errmsg(c->h));
         return -1;
     }
-    int current = db_schema_version(c);
-    /* The table is sorted by file name, and names start with a 4-digit number. */
+    /* Every embedded migration not yet recorded is applied, in file-name
+     * order (names start with a 4-digit number): a migration that landed
+     * with a lower number than one already applied still runs. */
     for (const struct embedded_file *m = ms_migrations; m->name; m++) {
-        if (migration_number(m->name) <= current)
-            continue;
-        if (apply_migration(c, m, err, errsz) != 0)
+        db_stmt *s = db_prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?");
+        if (!s) {
+            snprintf(err, errsz, "无法读取迁移记录: %s", sqlite3_errmsg(c->h));
+            return -1;
+        }
+        db_bind_int(s, 1, migration_number(m->name));
+        int applied = db_step(s) == DB_ROW;
+        db_finalize(s);
+        if (!applied && apply_migration(c, m, err, errsz) != 0)
             return -1;
     }
     return 0;

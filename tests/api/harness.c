@@ -150,9 +150,15 @@ int server_start(test_server *s, long households, const char *const *serve_args)
         argv[n++] = "serve";
         argv[n++] = "--listen";
         argv[n++] = listen;
-        for (size_t i = 0; serve_args && serve_args[i] && n < 31; i++) {
-            argv[n++] = serve_args[i];
+        int two_factor_given = 0;
+        for (size_t i = 0; serve_args && serve_args[i] && n < 29; i++) {
+            two_factor_given |= strcmp(serve_args[i], "--two-factor") == 0;
             s->tls |= strcmp(serve_args[i], "--tls-cert") == 0;
+            argv[n++] = serve_args[i];
+        }
+        if (!two_factor_given) {   /* tests sign in with passwords only, unless they ask */
+            argv[n++] = "--two-factor";
+            argv[n++] = "off";
         }
         argv[n] = NULL;
         if (spawn(argv, s->log, NULL, &s->pid) != 0)
@@ -203,6 +209,13 @@ int server_stop(test_server *s)
 /* ---- HTTP ---------------------------------------------------------------- */
 
 typedef struct buf { char *data; size_t len; } buf;
+
+static char source_ip[64];
+
+void http_set_source(const char *ip)
+{
+    snprintf(source_ip, sizeof source_ip, "%s", ip ? ip : "");
+}
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -304,6 +317,8 @@ int http_h(const test_server *s, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (source_ip[0])
+        curl_easy_setopt(c, CURLOPT_INTERFACE, source_ip);
     if (token && strncmp(token, "cookie:", 7) == 0) {
         snprintf(h, sizeof h, "Cookie: ms_session=%s", token + 7);
         hdrs = curl_slist_append(hdrs, h);

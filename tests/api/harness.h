@@ -36,7 +36,9 @@ typedef struct http_resp {
 
 /* Creates the database (demo street with `households` households, seed
  * 7) and starts the server with extra serve arguments (NULL-terminated,
- * may be NULL). Returns 0 or -1 (message on stderr). */
+ * may be NULL). Unless they name --two-factor, "--two-factor off" is
+ * added, so the privileged demo accounts sign in without TOTP. Returns 0
+ * or -1 (message on stderr). */
 int server_start(test_server *s, long households, const char *const *serve_args);
 /* Stops the server; returns its exit status (0 = clean). Removes the temp dir. */
 int server_stop(test_server *s);
@@ -62,6 +64,9 @@ void http_free(http_resp *r);
 /* The value of response header `name` (case-insensitive) into out;
  * 1 when present, 0 when not. */
 int resp_header(const http_resp *r, const char *name, char *out, size_t outsz);
+/* Requests from now on leave from this local address (e.g. "127.0.0.2",
+ * to look like another client); NULL or "" = the default. */
+void http_set_source(const char *ip);
 
 /* Shorthands that return the HTTP status (or -1) and keep the parsed JSON
  * in *out (caller decrefs) when out is non-NULL. */

@@ -201,7 +201,14 @@ static void user_add_then_login_over_http(void **state)
     assert_int_equal(rc, 0);
     assert_contains(out, "cli_grid");
     free(out);
+    /* An initial password: the first sign-in may only change it. */
     char *tok = login(&srv, "cli_grid", "Strong#Pass2026");
+    assert_non_null(tok);
+    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=1", NULL), 403);
+    assert_int_equal(api_send(&srv, "POST", tok, "/api/v1/auth/password",
+                              "{\"old_password\":\"Strong#Pass2026\",\"new_password\":\"Own#Choice2026\"}", NULL), 200);
+    free(tok);
+    tok = login(&srv, "cli_grid", "Own#Choice2026");
     assert_non_null(tok);
     json_t *me;
     assert_int_equal(api_get(&srv, tok, "/api/v1/auth/me", &me), 200);
@@ -229,9 +236,11 @@ static void user_add_then_login_over_http(void **state)
     /* passwd resets it. */
     assert_int_equal(cli((const char *[]){"user", "passwd", "cli_grid", NULL}, "Changed#Pass2026\n", &out), 0);
     free(out);
-    assert_null(login(&srv, "cli_grid", "Strong#Pass2026"));
+    assert_null(login(&srv, "cli_grid", "Own#Choice2026"));
     tok = login(&srv, "cli_grid", "Changed#Pass2026");
     assert_non_null(tok);
+    /* A reset from the command line is an initial password again. */
+    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=1", NULL), 403);
     free(tok);
 }
 

@@ -355,6 +355,8 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     json_decref(j);
     snprintf(path, sizeof path, "/api/v1/users/%lld", admin_uid);
     deny(who, tok, "PATCH", path, "{\"password\":\"Hijacked#2026\"}", ONLY_403);
+    snprintf(path, sizeof path, "/api/v1/users/%lld/totp/reset", admin_uid);
+    deny(who, tok, "POST", path, "{}", ONLY_403);
     deny(who, tok, "GET", "/api/v1/audit", NULL, ONLY_403);
     deny(who, tok, "GET", "/api/v1/audit/export", NULL, ONLY_403);
     deny(who, tok, "GET", "/api/v1/security/alerts", NULL, ONLY_403);
@@ -559,6 +561,7 @@ static void community_sees_all_its_grids_and_no_other(void **state)
  * cross-scope denial. */
 static const char *const UNSCOPED[] = {
     "POST /api/v1/auth/login", "POST /api/v1/auth/logout", "GET /api/v1/auth/me", "POST /api/v1/auth/password",
+    "POST /api/v1/auth/totp/enroll", "POST /api/v1/auth/totp/confirm",
     "GET /api/v1/tags", "GET /api/v1/openapi.json", NULL};
 
 static void every_scoped_route_is_probed(void **state)

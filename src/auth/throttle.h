@@ -1,0 +1,28 @@
+/* throttle.h — login throttles, in memory (a later issue moves them into
+ * the database so that several server processes share them).
+ *
+ * Owns: failed-sign-in counters per client address and for the whole
+ * server, in fixed windows, and the cap on password checks running at
+ * once. Each check costs ~100 ms of CPU (Argon2id), so one password
+ * sprayed over every username is slowed by the per-address and the
+ * global limit, whatever the usernames. The numbers come from
+ * g_session_policy (session.h). */
+#ifndef MS_THROTTLE_H
+#define MS_THROTTLE_H
+
+#include <stdint.h>
+
+/* Counts a sign-in attempt from `ip` against the limits (at most
+ * per_address attempts per address and `global` in all that have not
+ * succeeded, per window_seconds). 0 to go on, or -1 with *retry_after
+ * the seconds until the window ends. An attempt that succeeds is
+ * taken back with throttle_login_succeeded. */
+int throttle_login_attempt(const char *ip, int per_address, int global, int window_seconds, int *retry_after);
+void throttle_login_succeeded(const char *ip);
+
+/* Waits (up to wait_ms) for one of `max` password-check slots: 0 with
+ * the slot taken, -1 when none came free. */
+int throttle_check_acquire(int max, int wait_ms);
+void throttle_check_release(void);
+
+#endif
