@@ -257,11 +257,20 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
                            char token_out[static 96], actor *user, int64_t *retry_after)
 {
     attempt a;
-    int wait = 0;
+    int wait = 0, first = 0;
     *retry_after = 0;
     if (throttle_login_attempt(in->client_ip, pol->login_failures_per_address, pol->login_failures_global,
-                               pol->login_window_seconds, &wait) != 0) {
+                               pol->login_window_seconds, &wait, &first) != 0) {
         *retry_after = wait;
+        if (first) {   /* the throttle starts: one security event per window */
+            char detail[96];
+            snprintf(detail, sizeof detail, "登录尝试过于频繁，%d 秒内拒绝该地址的登录", wait);
+            if (db_begin(db) == DB_DONE) {
+                audit_login(db, 0, in->username, in->client_ip, "login_throttled", NULL, detail);
+                if (db_commit(db) != DB_DONE)
+                    db_rollback(db);
+            }
+        }
         return LOGIN_THROTTLED;
     }
     if (throttle_check_acquire(pol->max_concurrent_checks, CHECK_WAIT_MS) != 0) {

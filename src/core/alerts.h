@@ -18,7 +18,7 @@
 typedef struct alert_rule {
     const char *rule;            /* "login_failures_user" */
     const char *label;           /* Chinese, for the alert's detail */
-    const char *actions[4];      /* audit actions counted (NULL-terminated) */
+    const char *actions[7];      /* audit actions counted (NULL-terminated; at most 6) */
     enum { ALERT_BY_USERNAME, ALERT_BY_CLIENT_IP, ALERT_BY_USER_ID } by;
     int threshold;               /* events in the window that raise the alert */
     int window_seconds;
