@@ -381,22 +381,51 @@ static const char *SECURITY_HEADERS[][2] = {
 
 /* secure: the client reached us over TLS (directly, or through the
  * trusted proxy): HSTS is sent and the session cookie marked Secure. */
+/* A reply body that is wiped when libmicrohttpd is done with it: replies
+ * carry session tokens, full ID numbers and phones (剩余信息保护). */
+typedef struct wiped_body {
+    char *data;
+    size_t len;
+} wiped_body;
+
+static void wipe_body(void *cls)
+{
+    wiped_body *b = cls;
+    if (b->data)
+        sodium_memzero(b->data, b->len);
+    free(b->data);
+    free(b);
+}
+
+/* Takes ownership of data (malloc'd, may be NULL when len is 0). */
+static struct MHD_Response *response_wiped(char *data, size_t len)
+{
+    wiped_body *b = malloc(sizeof *b);
+    struct MHD_Response *r = NULL;
+    if (b) {
+        *b = (wiped_body){data, len};
+        r = MHD_create_response_from_buffer_with_free_callback_cls(len, data, wipe_body, b);
+        if (r)
+            return r;
+        free(b);
+    }
+    if (data)
+        sodium_memzero(data, len);
+    free(data);
+    return NULL;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, int secure)
 {
-    char *text = NULL;
-    size_t len = 0;
     struct MHD_Response *r;
     if (rs->content_type) {   /* set only by reply_raw; the body may be empty */
-        r = MHD_create_response_from_buffer(rs->body_len, rs->body, MHD_RESPMEM_MUST_FREE);
+        r = response_wiped(rs->body, rs->body_len);
         rs->body = NULL;
     } else {
         if (!rs->json)
             rs->json = json_object();
-        text = json_dumps(rs->json, JSON_COMPACT);
-        len = text ? strlen(text) : 0;
-        r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-        if (!r)
-            free(text);
+        char *text = json_dumps(rs->json, JSON_COMPACT);
+        r = text ? response_wiped(text, strlen(text)) : NULL;
     }
     if (!r)
         return MHD_NO;
@@ -429,6 +458,7 @@ static void response_free(response *rs)
 {
     json_decref(rs->json);
     free(rs->body);
+    sodium_memzero(rs->set_cookie, sizeof rs->set_cookie);   /* may hold a session token */
 }
 
 static int serve_static(const char *path, response *rs)
