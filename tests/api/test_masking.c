@@ -222,7 +222,27 @@ static void viewer_gets_masked_lists_without_sensitive_fields(void **state)
     /* no search by the tag it may not see; counts stay available */
     json_decref(req(t_viewer, "GET", fmt("/api/v1/residents?tag=released_prisoner&org_unit_id=%lld", grid_a), NULL, 403));
     json_decref(req(t_viewer, "GET", fmt("/api/v1/residents?tag=%s", urlenc("刑释解教")), NULL, 403));
-    json_decref(get_ok(t_viewer, "/api/v1/stats/tags"));
+    /* … but not of that tag: a count of one next to a building's list
+     * would name the person */
+    static const char *const STATS[] = {"/api/v1/stats/tags", "/api/v1/stats/org-units", "/api/v1/tags", NULL};
+    for (int i = 0; STATS[i]; i++) {
+        j = get_ok(t_viewer, STATS[i]);
+        char *dump = json_dumps(j, 0);
+        assert_null(strstr(dump, "released_prisoner"));
+        free(dump);
+        json_decref(j);
+        j = get_ok(t_c01, STATS[i]);
+        dump = json_dumps(j, 0);
+        assert_non_null(strstr(dump, "released_prisoner"));
+        free(dump);
+        json_decref(j);
+    }
+    j = get_ok(t_viewer, fmt("/api/v1/stats/org-units?parent_id=%lld", grid_a));
+    char *dump = json_dumps(j, 0);
+    assert_null(strstr(dump, "released_prisoner"));
+    assert_non_null(strstr(dump, "elderly"));
+    free(dump);
+    json_decref(j);
 }
 
 static void staff_get_what_their_work_needs(void **state)
