@@ -126,9 +126,9 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
 int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
                        const char *new_relation, ms_err *err);
 
-/* The SQL condition and its two binds (the blind indexes of idn under
- * each loaded key generation) that find a resident by exact ID number:
- * "r.id_number_bidx IN (?, ?)". Same for phones. -1 when no key. */
+/* The conditions that find residents by exact ID number or phone: bind
+ * the value's two blind indexes from fc_blinds (one per loaded key
+ * generation; the same one twice outside a rotation). */
 #define RESIDENT_BY_ID_NUMBER "r.id_number_bidx IN (?, ?)"
 #define RESIDENT_BY_PHONE "r.phone_bidx IN (?, ?)"
 
