@@ -1,6 +1,6 @@
 /* main.c — the `minsheng` command: argument parsing and dispatch to
  * subcommands (serve, init, demo, user, import, export, backup,
- * migrate, audit). Each subcommand opens the database, brings the schema
+ * migrate, audit, keys). Each subcommand opens the database, brings the schema
  * up to date, loads the key file and calls into the modules; nothing
  * here touches SQL. */
 #include "auth/users.h"
@@ -10,6 +10,7 @@
 #include "core/audit.h"
 #include "core/keys.h"
 #include "app/app.h"
+#include "app/fieldkeys.h"
 #include "auth/session.h"
 #include "storage/db.h"
 #include "util/csvfile.h"
@@ -46,6 +47,7 @@ static const char *const USAGE =
     "  backup 文件           在线备份数据库\n"
     "  migrate               只升级数据库结构\n"
     "  audit verify|checkpoint|purge  校验审计日志的哈希链、封存检查点、清理过期记录\n"
+    "  keys status|rotate|encrypt-existing  敏感字段加密：状态、轮换数据密钥、加密升级前的明文\n"
     "\n"
     "全局选项:\n"
     "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
@@ -102,6 +104,24 @@ static int open_keys(db_conn *db)
     return 0;
 }
 
+/* Encrypts what migration 0008 left in plaintext (and finishes the
+ * re-encryption of a rotation cut short), in bounded transactions. */
+static int encrypt_existing(db_conn *db, int quiet)
+{
+    int64_t done;
+    ms_err err;
+    int64_t pending = fieldkeys_pending(db);
+    if (pending == 0)
+        return 0;
+    if (pending < 0 || fieldkeys_reencrypt(db, FIELDKEYS_BATCH, "fields_encrypted", &done, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", pending < 0 ? "无法读取加密状态" : err.message);
+        return -1;
+    }
+    if (!quiet)
+        fprintf(stderr, "已加密 %lld 行敏感字段（身份证号、电话、残疾信息、动态验证码密钥），明文已清除\n", (long long)done);
+    return 0;
+}
+
 static db_conn *open_db(void)
 {
     char err[512] = "";
@@ -110,7 +130,7 @@ static db_conn *open_db(void)
         fprintf(stderr, "minsheng: %s\n", err);
         return NULL;
     }
-    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0) {
+    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0 || encrypt_existing(db, 0) != 0) {
         if (err[0])
             fprintf(stderr, "minsheng: %s\n", err);
         db_close(db);
@@ -859,12 +879,92 @@ static int cmd_audit(int argc, char **argv)
     return rc;
 }
 
+/* ---- keys ----------------------------------------------------------------- */
+
+static const char *const KEYS_USAGE =
+    "用法: minsheng keys status\n"
+    "      minsheng keys rotate\n"
+    "      minsheng keys encrypt-existing\n"
+    "  status            显示数据密钥的代数，以及各表中明文、旧代、新代密钥加密的行数\n"
+    "  rotate            生成新一代数据密钥，用它重新加密所有敏感字段并重算盲索引，分批提交；\n"
+    "                    中途中断（断电、kill -9）后再次运行即从断处继续。须先停止服务。\n"
+    "                    密钥文件在轮换完成前同时保存新旧两代，完成后只留新一代（审计密钥不变）\n"
+    "  encrypt-existing  加密升级前以明文保存的字段（每次打开数据库时也会自动进行）\n"
+    "备份复制的是加密后的数据库：恢复和读取备份都需要同一个密钥文件，请分开妥善保管。\n";
+
+static void print_status(const char *table, const crypt_status *st, void *ctx)
+{
+    unsigned *gens = ctx;
+    printf("  %-10s 第 %u 代 %lld 行", table, gens[0], (long long)st->newest);
+    if (gens[1])
+        printf("，第 %u 代 %lld 行", gens[1], (long long)st->older);
+    else if (st->older)
+        printf("，旧代（密钥已不在） %lld 行", (long long)st->older);
+    printf("，明文 %lld 行\n", (long long)st->plain);
+}
+
+static int keys_rotate_cmd(db_conn *db)
+{
+    ms_err err;
+    int resumed;
+    int64_t done;
+    if (keys_lock_exclusive(db_path, key_file, &err) != 0 || keys_rotate_begin(db_path, key_file, &resumed, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    printf(resumed ? "继续未完成的轮换：第 %u 代数据密钥\n" : "已生成第 %u 代数据密钥（密钥文件暂存新旧两代）\n",
+           keys_generation());
+    if (fieldkeys_reencrypt(db, FIELDKEYS_BATCH, "keys_rotated", &done, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    if (fieldkeys_pending(db) != 0) {
+        fprintf(stderr, "minsheng: 仍有字段未重新加密，密钥文件保留两代；请重新运行 keys rotate\n");
+        return 1;
+    }
+    if (keys_rotate_finish(db_path, key_file, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    printf("轮换完成：重新加密 %lld 行，密钥文件只保留第 %u 代数据密钥\n", (long long)done, keys_generation());
+    return 0;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+    if (argc < 2 || wants_help(argc, argv)) {
+        fputs(KEYS_USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *sub = argv[1];
+    if (argc > 2)
+        return usage_error(KEYS_USAGE, "多余的参数 %s", argv[2]);
+    if (strcmp(sub, "status") != 0 && strcmp(sub, "rotate") != 0 && strcmp(sub, "encrypt-existing") != 0)
+        return usage_error(KEYS_USAGE, "未知的子命令 %s", sub);
+    db_conn *db = open_db();   /* converts plaintext left by an upgrade */
+    if (!db)
+        return 1;
+    int rc = 0;
+    if (strcmp(sub, "rotate") == 0) {
+        rc = keys_rotate_cmd(db);
+    } else if (strcmp(sub, "status") == 0) {
+        unsigned gens[KEYS_MAX_GENERATIONS] = {0};
+        int n = keys_generations(gens);
+        printf("数据密钥：第 %u 代%s\n", gens[0], n > 1 ? "（轮换未完成，旧代密钥仍在密钥文件中：请运行 keys rotate）" : "");
+        rc = fieldkeys_status(db, print_status, gens) == 0 ? 0 : 1;
+    } else {
+        printf("所有敏感字段均已加密\n");
+    }
+    db_close(db);
+    return rc;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
     {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
     {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"migrate", cmd_migrate},
-    {"audit", cmd_audit},
+    {"audit", cmd_audit}, {"keys", cmd_keys},
 };
 
 int main(int argc, char **argv)
