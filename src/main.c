@@ -110,9 +110,9 @@ static int encrypt_existing(db_conn *db, int quiet)
 {
     int64_t done;
     ms_err err;
-    int64_t pending = fieldkeys_pending(db);
-    if (pending == 0)
+    if (fieldkeys_settled(db))   /* the usual case: no scan */
         return 0;
+    int64_t pending = fieldkeys_pending(db);
     if (pending < 0 || fieldkeys_reencrypt(db, FIELDKEYS_BATCH, "fields_encrypted", &done, &err) != 0) {
         fprintf(stderr, "minsheng: %s\n", pending < 0 ? "无法读取加密状态" : err.message);
         return -1;

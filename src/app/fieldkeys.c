@@ -48,6 +48,19 @@ int64_t fieldkeys_pending(db_conn *db)
     return n;
 }
 
+static const char *const SQL_SETTLED = "SELECT generation FROM field_crypt_state WHERE id = 1";
+static const char *const SQL_SETTLE =
+    "INSERT INTO field_crypt_state(id, generation) VALUES (1, ?)"
+    " ON CONFLICT(id) DO UPDATE SET generation = excluded.generation";
+
+int fieldkeys_settled(db_conn *db)
+{
+    unsigned gens[KEYS_MAX_GENERATIONS];
+    if (keys_generations(gens) != 1)
+        return 0;
+    return db_one_int(db, 0, SQL_SETTLED) == (int64_t)keys_generation();
+}
+
 int fieldkeys_status(db_conn *db, void (*fn)(const char *table, const crypt_status *st, void *ctx), void *ctx)
 {
     for (size_t i = 0; i < NTABLES; i++) {
@@ -95,6 +108,11 @@ int fieldkeys_reencrypt(db_conn *db, int batch, const char *action, int64_t *don
             *done += n;
             maybe_die(++batches);
         }
+    }
+    if (db_begin(db) != DB_DONE || db_exec_args(db, SQL_SETTLE, DB_INT(keys_generation())) != DB_DONE ||
+        db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        return err_set(err, ERR_DB, NULL, "无法记录加密状态");
     }
     if (*done) {
         char detail[160];

@@ -2,7 +2,7 @@
  * columns: the conversion of plaintext left by migration 0008, the
  * re-encryption that a key rotation needs, and their status.
  *
- * Owns: the list of encrypted tables (each module keeps its own SQL:
+ * Owns: field_crypt_state, the list of encrypted tables (each module keeps its own SQL:
  * resident.c's resident_crypt_pass, and fc_column_sql descriptions in
  * household.c, org.c and auth/totp.c) and the batching: every batch is
  * one short write transaction, so a crash loses at most the batch in
@@ -24,11 +24,16 @@
  * generation (a full scan of each table), or -1 on error. */
 int64_t fieldkeys_pending(db_conn *db);
 
+/* 1 when the last complete pass left every column under the newest
+ * generation and the key file holds no other: nothing to scan for. */
+int fieldkeys_settled(db_conn *db);
+
 /* Encrypts every such row under the newest generation, batch rows per
  * transaction, with PRAGMA secure_delete on (the plaintext's old bytes
  * are zeroed in the file) and a WAL checkpoint (TRUNCATE) at the end so
  * the log keeps no old page either. Writes one audit row `action`
- * (fields_encrypted | keys_rotated) naming the rows done when any were.
+ * (fields_encrypted | keys_rotated) naming the rows done when any were,
+ * and records the generation as settled (field_crypt_state).
  * Returns 0 with *done, or -1 with err. */
 int fieldkeys_reencrypt(db_conn *db, int batch, const char *action, int64_t *done, ms_err *err);
 

@@ -30,3 +30,11 @@ ALTER TABLE org_unit ADD COLUMN leader_phone_enc TEXT;
 
 -- user_totp.secret: '' once converted (the column is NOT NULL).
 ALTER TABLE user_totp ADD COLUMN secret_enc TEXT;
+
+-- The data-key generation every encrypted column was last found wholly
+-- under (app/fieldkeys.c): when it is the key file's only generation, a
+-- command's start skips the scan for plaintext and older generations.
+CREATE TABLE field_crypt_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
