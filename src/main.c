@@ -195,11 +195,16 @@ static const char *const SERVE_USAGE =
     "                     [--login-failures-per-address N] [--login-failures-global N]\n"
     "                     [--max-conn-per-ip N] [--conn-timeout 秒] [--trusted-proxy 地址]\n"
     "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
+    "                     [--admin-allow 地址段,… [--admin-allow-street]]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
-    "  --two-factor       管理员、审计员、街道工作人员须绑定动态验证码（默认 required；off 关闭）\n"
+    "  --two-factor       系统管理员、安全管理员、审计员、街道工作人员须绑定动态验证码\n"
+    "                     （默认 required；off 关闭）\n"
+    "  --admin-allow      系统管理员、安全管理员、审计员只能从这些地址段登录和操作\n"
+    "                     （CIDR，逗号分隔，如 10.0.0.0/8,192.168.1.0/24,fd00::/8；默认不限）\n"
+    "  --admin-allow-street  街道工作人员也受 --admin-allow 限制\n"
     "  --password-max-age 密码有效期，过期须修改（默认 90 天；0 不过期）\n"
     "  --unused-account-days  超过这么多天未登录的账户在下次登录时停用（默认 90 天；0 不停用）\n"
     "  --login-failures-per-address  每个客户端地址每分钟最多失败登录次数（默认 20；0 不限）\n"
@@ -238,7 +243,10 @@ static int cmd_serve(int argc, char **argv)
         {"tls-key", required_argument, 0, 'K'},
         {"two-factor", required_argument, 0, '2'}, {"password-max-age", required_argument, 0, 'p'},
         {"unused-account-days", required_argument, 0, 'u'}, {"login-failures-per-address", required_argument, 0, 'a'},
-        {"login-failures-global", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"login-failures-global", required_argument, 0, 'g'}, {"admin-allow", required_argument, 0, 'A'},
+        {"admin-allow-street", no_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static addr_list admin_allow;
+    char allow_err[200];
     server_config cfg = g_config;
     app_options app = {.seal_file = NULL, .checkpoint_minutes = 60};
     char seal[4096];
@@ -310,12 +318,20 @@ static int cmd_serve(int argc, char **argv)
                 return usage_error(SERVE_USAGE, "次数应为 0 到 1000000：%s", optarg);
             *(c == 'a' ? &g_session_policy.login_failures_per_address : &g_session_policy.login_failures_global) = (int)v;
             break;
+        case 'A':
+            if (addrlist_parse(optarg, &admin_allow, allow_err, sizeof allow_err) != 0)
+                return usage_error(SERVE_USAGE, "--admin-allow: %s", allow_err);
+            g_session_policy.allow_list = &admin_allow;
+            break;
+        case 'S': g_session_policy.allow_list_street = 1; break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return usage_error(SERVE_USAGE, "多余的参数 %s", argv[optind]);
+    if (g_session_policy.allow_list_street && !g_session_policy.allow_list)
+        return usage_error(SERVE_USAGE, "--admin-allow-street 须与 --admin-allow 同时给出");
     if (!cfg.tls_cert != !cfg.tls_key)
         return usage_error(SERVE_USAGE, "--tls-cert 和 --tls-key 须同时给出");
     /* Behind the proxy every connection comes from its one address: the
@@ -473,7 +489,10 @@ static const char *const USER_USAGE =
     "用法: minsheng user add 用户名 --role 角色 --org 单位编码 [--name 显示名]\n"
     "      minsheng user passwd 用户名\n"
     "      minsheng user list    （含最近登录时间）\n"
-    "  角色: admin(系统管理员) auditor(审计员) street(街道) community(社区) grid(网格员) viewer(部门只读)\n"
+    "  角色: admin(系统管理员) secadmin(安全管理员) auditor(审计员) street(街道) community(社区)\n"
+    "        grid(网格员) viewer(部门只读)\n"
+    "  命令行由持有数据库文件和密钥文件的操作系统用户执行，不经双人审批（每次操作都记入审计日志）；\n"
+    "  用它建立第一个安全管理员和审计员: user add anquan --role secadmin --org 街道编码\n"
     "  密码取自环境变量 MINSHENG_PASSWORD，否则从终端读取（不回显）。\n";
 
 static int user_add(db_conn *db, int argc, char **argv)

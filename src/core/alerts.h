@@ -6,7 +6,7 @@
  * per user name and per client address, full-ID views by one user, bulk
  * exports by one user. A rule that trips writes one security_alert row
  * and a `security_alert` audit row, at most once per rule and subject
- * per window. The admin's dashboard lists them (app/security_api.c). */
+ * per window. The security administrator's dashboard lists them (app/security_api.c). */
 #ifndef MS_ALERTS_H
 #define MS_ALERTS_H
 

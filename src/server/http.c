@@ -602,7 +602,7 @@ static int check_access(const route *rt, const char *wire_method, request *rq, r
     const char *token = find_token(rq->conn, &from_cookie);
     if (token && strlen(token) < sizeof rq->token && g_config.authenticate) {
         snprintf(rq->token, sizeof rq->token, "%s", token);
-        rq->authed = g_config.authenticate(rq->db, token, &rq->user) == 0;
+        rq->authed = g_config.authenticate(rq->db, token, rq->client_ip, &rq->user) == 0;
     }
     if (rq->authed && from_cookie && !method_is_safe(wire_method) && cross_site(rq->conn))
         return reply_error(rs, 403, "csrf", NULL, "请求来自其他网站，已拒绝（请在本系统页面内操作）"), -1;
@@ -613,7 +613,9 @@ static int check_access(const route *rt, const char *wire_method, request *rq, r
     if (rq->user.pending && !rt->allow_pending) {
         if (rq->user.pending & ACTOR_PENDING_PASSWORD)
             return reply_error(rs, 403, "password_change_required", NULL, "请先修改密码（初始密码、重置或已过期的密码）"), -1;
-        return reply_error(rs, 403, "totp_enrollment_required", NULL, "请先绑定动态验证码（双因素认证）"), -1;
+        if (rq->user.pending & ACTOR_PENDING_TOTP_ENROLL)
+            return reply_error(rs, 403, "totp_enrollment_required", NULL, "请先绑定动态验证码（双因素认证）"), -1;
+        return reply_error(rs, 403, "role_approval_required", NULL, "账户的角色和管辖范围尚待安全管理员确认"), -1;
     }
     if (!(rt->roles & rq->user.role))
         return reply_forbidden(rs, NULL), -1;
@@ -663,7 +665,8 @@ static int body_type_ok_or_reply(const route *rt, const request *rq, response *r
 
 static int parse_json_body(const route *rt, request *rq, response *rs)
 {
-    if (rt->raw_body || (strcmp(rq->method, "POST") != 0 && strcmp(rq->method, "PATCH") != 0))
+    const char *m = rq->method;
+    if (rt->raw_body || (strcmp(m, "POST") != 0 && strcmp(m, "PATCH") != 0 && strcmp(m, "PUT") != 0))
         return 0;
     if (rq->body_len == 0) {
         rq->json = json_object();
