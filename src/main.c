@@ -6,6 +6,7 @@
 #include "auth/users.h"
 #include "demo/demo.h"
 #include "registry/import.h"
+#include "registry/import_batch.h"
 #include "registry/org.h"
 #include "core/audit.h"
 #include "core/keys.h"
@@ -305,7 +306,12 @@ static int cmd_serve(int argc, char **argv)
     db_conn *db = open_db();
     if (!db)
         return 1;
+    /* An import the last run left half-written (kill -9, power cut) is
+     * undone before anyone is served. */
+    int recovered = import_batch_recover(db, 1);
     db_close(db);
+    if (recovered < 0)
+        return 1;
     cfg.db_path = db_path;
     app.seal_file = audit_seal_path(db_path, app.seal_file, seal, sizeof seal);
     return app_serve(&cfg, &app);
@@ -630,6 +636,7 @@ static int cmd_import(int argc, char **argv)
         goto cleanup;
     o.progress = print_progress;
     o.username = "cli";
+    o.file_name = file;
     time_t t0 = time(NULL);
     int irc = import_residents(db, in, &o, &rep);
     if (isatty(STDERR_FILENO))

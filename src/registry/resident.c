@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ?";
-static const char *const SQL_HOUSEHOLD_ACTIVE = "SELECT 1 FROM household WHERE id = ? AND status = 'active'";
+static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ? AND " REGISTRY_VISIBLE("r");
+static const char *const SQL_HOUSEHOLD_ACTIVE =
+    "SELECT 1 FROM household h WHERE h.id = ? AND h.status = 'active' AND " REGISTRY_VISIBLE("h");
 static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident WHERE id_number = ?";
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
@@ -116,6 +117,13 @@ static int is_head(const char *relation)
     return relation && strcmp(relation, "户主") == 0;
 }
 
+int resident_head_free(db_conn *db, int64_t household_id, int64_t resident_id, ms_err *err)
+{
+    if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
+        return err_set(err, ERR_INVALID, "relation", "该户已有户主，一户只能有一位户主");
+    return 0;
+}
+
 int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
                        const char *new_relation, ms_err *err)
 {
@@ -126,8 +134,8 @@ int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, c
             return err_db(err);
         return 0;
     }
-    if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
-        return err_set(err, ERR_INVALID, "relation", "该户已有户主，一户只能有一位户主");
+    if (resident_head_free(db, household_id, resident_id, err) != 0)
+        return -1;
     if (db_exec_args(db, SQL_SET_HEAD_IF_NONE, DB_INT(resident_id), DB_INT(household_id)) != DB_DONE)
         return err_db(err);
     return 0;
