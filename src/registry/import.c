@@ -290,7 +290,7 @@ static void idset_free(idset *s)
 /* ---- importer state ----------------------------------------------------- */
 
 enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8 };
-enum { HH_ACTIVE = 2 };
+enum { HH_ACTIVE = 2, HH_HAS_HEAD = 4 };
 
 typedef struct importer {
     db_conn *db;
@@ -308,6 +308,7 @@ typedef struct importer {
     int today;
     int in_tx;
     int stop_checking;            /* ALL_OR_NOTHING with too many errors: only count rows */
+    int check_only;               /* ALL_OR_NOTHING after a bad row: check the rest, write no more */
     int64_t batch_id;             /* the import batch its rows belong to */
     size_t tx_rows;               /* rows read in the open transaction */
     struct timespec tx_start;
@@ -361,6 +362,8 @@ static int row_error(importer *im, size_t line, const char *field, const char *f
     if (json_array_size(im->rep->errors) < IMPORT_MAX_ERRORS)
         json_array_append_new(im->rep->errors,
                               json_pack("{s:I, s:s?, s:s}", "row", (json_int_t)line, "field", field, "message", msg));
+    if (im->o->mode == IMPORT_ALL_OR_NOTHING)
+        im->check_only = 1;
     if (im->o->mode == IMPORT_ALL_OR_NOTHING && im->rep->error_rows >= IMPORT_MAX_ERRORS)
         im->stop_checking = 1;
     return 1;
@@ -861,13 +864,34 @@ undo:
     return row_error(im, r->line, field, "身份证号已登记");
 }
 
-/* Remembers what a written row changed, for later rows. */
+static int is_head_relation(const char *relation)
+{
+    return relation && strcmp(relation, "户主") == 0;
+}
+
+/* ALL_OR_NOTHING after a bad row: nothing more will be imported, so the
+ * remaining rows are only checked — what the database would refuse on
+ * writing them asked with SELECTs — and what was written is undone at
+ * the end. Keeps the error report whole without writing (and then
+ * deleting) the rest of a large file. Returns 0 or 1 (row error). */
+static int check_row(importer *im, const row *r, const hh_ref *hh)
+{
+    ms_err err;
+    if (resident_id_taken(im->db, r->in.id_number))
+        return row_error(im, r->line, "id_number", "身份证号已登记");
+    if (is_head_relation(r->in.relation) &&
+        ((hh->flags & HH_HAS_HEAD) || (hh->id && resident_head_free(im->db, hh->id, 0, &err) != 0)))
+        return row_error(im, r->line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
+    return 0;
+}
+
+/* Remembers what a written (or checked) row changed, for later rows. */
 static void row_written(importer *im, const row *r, const hh_ref *hh)
 {
     centry *e = cmap_put(&im->households, &im->keys, r->v[F_HOUSEHOLD_CODE]);
     e->id = hh->id;
     e->ref = hh->grid_id;
-    e->flags = hh->flags | HH_ACTIVE;
+    e->flags = hh->flags | HH_ACTIVE | (is_head_relation(r->in.relation) ? HH_HAS_HEAD : 0);
     idset_add(&im->ids, id_key(r->in.id_number), (uint32_t)r->line);
     im->imported++;
     if (hh->is_new)
@@ -895,7 +919,8 @@ static int process_row(importer *im, char **fields, size_t nfields, size_t line)
         return 0;
     if ((rc = resolve_place(im, &r, &hin, &hh)) != 0)
         return rc < 0 ? -1 : 0;
-    if ((rc = write_row(im, &r, &hin, &hh)) != 0)
+    rc = im->check_only ? check_row(im, &r, &hh) : write_row(im, &r, &hin, &hh);
+    if (rc != 0)
         return rc < 0 ? -1 : 0;
     row_written(im, &r, &hh);
     return 0;

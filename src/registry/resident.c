@@ -117,6 +117,11 @@ static int is_head(const char *relation)
     return relation && strcmp(relation, "户主") == 0;
 }
 
+int resident_id_taken(db_conn *db, const char *id_number)
+{
+    return db_exists(db, SQL_ID_TAKEN, DB_TEXT(id_number));
+}
+
 int resident_head_free(db_conn *db, int64_t household_id, int64_t resident_id, ms_err *err)
 {
     if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
