@@ -27,7 +27,8 @@ static const char *const SQL_CLAIM_UNDO =
     "UPDATE import_batch SET state = 'undoing', pid = ?, heartbeat = ?, note = COALESCE(note, ?)"
     " WHERE id = ? AND (state = 'running' OR state = 'undoing' OR state = 'committed') AND pid = ?";
 static const char *const SQL_GET =
-    "SELECT state, pid, committed_at IS NOT NULL, COALESCE(org_path, '') FROM import_batch WHERE id = ?";
+    "SELECT state, pid, committed_at IS NOT NULL, COALESCE(org_path, ''), COALESCE(committed_at, ''), heartbeat"
+    " FROM import_batch WHERE id = ?";
 static const char *const SQL_HEARTBEAT = "UPDATE import_batch SET heartbeat = ? WHERE id = ?";
 static const char *const SQL_FINISH_UNDO =
     "UPDATE import_batch SET state = ?, finished_at = ?, heartbeat = ? WHERE id = ? AND state = 'undoing'";
@@ -84,6 +85,15 @@ int import_batch_commit(db_conn *db, int64_t id, const import_counts *c)
     return db_changes(db) == 1 ? 0 : -1;
 }
 
+static int process_gone(int64_t pid, int64_t heartbeat, int at_startup)
+{
+    if (pid <= 0 || (at_startup && pid == (int64_t)getpid()))
+        return 1;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    return heartbeat < now_s() - IMPORT_BATCH_STALE_S;
+}
+
 /* ---- undo ------------------------------------------------------------------ */
 
 typedef struct batch_state {
@@ -91,6 +101,8 @@ typedef struct batch_state {
     int64_t pid;
     int was_committed;
     char org_path[256];
+    char committed_at[20];
+    int64_t heartbeat;
 } batch_state;
 
 static int batch_load(db_conn *db, int64_t id, batch_state *b)
@@ -102,6 +114,8 @@ static int batch_load(db_conn *db, int64_t id, batch_state *b)
         b->pid = db_col_int(s, 1);
         b->was_committed = db_col_int(s, 2) != 0;
         db_col_copy(s, 3, b->org_path, sizeof b->org_path);
+        db_col_copy(s, 4, b->committed_at, sizeof b->committed_at);
+        b->heartbeat = db_col_int(s, 5);
     }
     db_finalize(s);
     return rc == DB_ROW ? 0 : -1;
@@ -116,6 +130,19 @@ static int claim_undo(db_conn *db, int64_t id, const char *reason, batch_state *
     if (batch_load(db, id, b) != 0) {
         db_rollback(db);
         return err_set(err, ERR_NOT_FOUND, NULL, "导入批次 #%lld 不存在", (long long)id);
+    }
+    if (strcmp(b->state, "committed") != 0 && b->pid != (int64_t)getpid() && !process_gone(b->pid, b->heartbeat, 0)) {
+        db_rollback(db);
+        return err_set(err, ERR_CONFLICT, NULL, "导入批次 #%lld 正由另一进程（%lld）处理，不能撤销", (long long)id,
+                       (long long)b->pid);
+    }
+    int64_t blockers = strcmp(b->state, "committed") == 0 ? registry_batch_changed_since(db, id, b->committed_at) : 0;
+    if (blockers != 0) {
+        db_rollback(db);
+        if (blockers < 0)
+            return err_db(err);
+        return err_set(err, ERR_CONFLICT, NULL, "导入批次 #%lld 的数据导入后已有 %lld 处被修改或引用，不能整体撤销，请逐条处理",
+                       (long long)id, (long long)blockers);
     }
     if (db_exec_args(db, SQL_CLAIM_UNDO, DB_INT(getpid()), DB_INT(now_s()), DB_TEXT(reason), DB_INT(id),
                      DB_INT(b->pid)) != DB_DONE) {
@@ -195,15 +222,6 @@ int import_batch_undo(db_conn *db, int64_t id, const import_owner *who, const ch
 }
 
 /* ---- recovery ----------------------------------------------------------------- */
-
-static int process_gone(int64_t pid, int64_t heartbeat, int at_startup)
-{
-    if (pid <= 0 || (at_startup && pid == (int64_t)getpid()))
-        return 1;
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-        return 1;
-    return heartbeat < now_s() - IMPORT_BATCH_STALE_S;
-}
 
 int import_batch_recover(db_conn *db, int at_startup)
 {

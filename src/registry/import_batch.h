@@ -50,8 +50,11 @@ int import_batch_commit(db_conn *db, int64_t id, const import_counts *c);
  * (committed before), with an `import_undo` audit row saying why. The
  * batch must be running, undoing or committed; the caller must not hold
  * a transaction. Deleted counts go to *deleted (may be NULL). Returns 0,
- * or -1 with *err (ERR_NOT_FOUND: no such batch in that state; the
- * batch then stays hidden and is finished by import_batch_recover). */
+ * or -1 with *err: ERR_NOT_FOUND no such batch in that state;
+ * ERR_CONFLICT a committed batch whose rows were changed or referred to
+ * since (registry_batch_changed_since; nothing done); ERR_BUSY the
+ * deletes stopped half-way (the batch stays hidden and is finished by
+ * import_batch_recover). */
 int import_batch_undo(db_conn *db, int64_t id, const import_owner *who, const char *reason,
                       import_counts *deleted, ms_err *err);
 

@@ -49,6 +49,18 @@ static const char *const SQL_CLEAR_BATCH_HEADS =
     "UPDATE household SET head_resident_id = NULL, version = version + 1 WHERE id IN"
     " (SELECT household_id FROM resident WHERE import_batch_id = ? AND id <= ? AND relation = '户主')"
     " AND head_resident_id IN (SELECT id FROM resident WHERE import_batch_id = ? AND id <= ?)";
+/* What would stop a committed batch from being deleted whole: its rows
+ * changed after the commit, residents of other batches (or none) in its
+ * households, and history of others naming its households. */
+static const char *const SQL_BATCH_BLOCKERS =
+    "SELECT (SELECT COUNT(*) FROM resident WHERE import_batch_id = ? AND updated_at > ?)"
+    " + (SELECT COUNT(*) FROM household WHERE import_batch_id = ? AND updated_at > ?)"
+    " + (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
+    "    WHERE h.import_batch_id = ? AND r.import_batch_id IS NOT h.import_batch_id)"
+    " + (SELECT COUNT(*) FROM registry_event e JOIN household h"
+    "    ON h.id = e.from_household_id OR h.id = e.to_household_id"
+    "    WHERE h.import_batch_id = ? AND NOT (e.entity = 'resident' AND e.entity_id IN"
+    "     (SELECT id FROM resident WHERE import_batch_id = h.import_batch_id)))";
 static const char *const SQL_DELETE_BATCH_RESIDENTS =
     "DELETE FROM resident WHERE import_batch_id = ? AND id <= ?";
 static const char *const SQL_DELETE_BATCH_HOUSEHOLDS =
@@ -302,4 +314,10 @@ int registry_delete_batch_rows(db_conn *db, int64_t batch_id, int limit, int64_t
     int n = db_changes(db);
     *households += n;
     return n;
+}
+
+int64_t registry_batch_changed_since(db_conn *db, int64_t batch_id, const char *since)
+{
+    return db_one_int(db, -1, SQL_BATCH_BLOCKERS, DB_INT(batch_id), DB_TEXT(since), DB_INT(batch_id), DB_TEXT(since),
+                      DB_INT(batch_id), DB_INT(batch_id));
 }

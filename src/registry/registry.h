@@ -100,5 +100,10 @@ int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id
  * households (with their history). Returns the number of residents +
  * households deleted (0 = nothing left), or -1 on a database error. */
 int registry_delete_batch_rows(db_conn *db, int64_t batch_id, int limit, int64_t *residents, int64_t *households);
+/* How many rows stand in the way of undoing a batch committed at `since`
+ * (UTC "YYYY-MM-DD HH:MM:SS"): its rows changed after it, other
+ * residents living in its households, history of others naming its
+ * households. 0 = it can be deleted whole; -1 on a database error. */
+int64_t registry_batch_changed_since(db_conn *db, int64_t batch_id, const char *since);
 
 #endif

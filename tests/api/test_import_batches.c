@@ -11,7 +11,9 @@
  *   the batch ends `failed` and an import_undo row is in the audit log.
  * - kill -9 of the server in the middle of an import, then a restart:
  *   nothing of the batch is left, the batch is `failed`, the undo is
- *   audited and `audit verify` passes. */
+ *   audited and `audit verify` passes.
+ * - `minsheng import --undo BATCH` deletes a committed import (audited,
+ *   state `undone`), once, and refuses one whose data changed since. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -427,12 +429,66 @@ static void kill9_mid_import_leaves_nothing(void **state)
     assert_int_equal(residents_in_grid(), res + 10);
 }
 
+/* ---- minsheng import --undo ---------------------------------------------------- */
+
+static int undo_cli(long long batch)
+{
+    const char *args[] = {"import", "--undo", fmt("%lld", batch), NULL};
+    return run_cli(&srv, args, fmt("%s/undo.out", srv.dir), NULL);
+}
+
+static void committed_import_undone_from_the_command_line(void **state)
+{
+    (void)state;
+    long long res = residents_in_grid(), hh = households_in_grid(), undos = audit_count("import_undo");
+    import_job imp = {0};
+    char *csv = make_csv("U", 120000, 10, NULL, &imp.len);
+    imp.csv = csv;
+    run_import(&imp);
+    free(csv);
+    assert_int_equal(imp.status, 200);
+    long long batch = jint(imp.report, "batch");
+    json_decref(imp.report);
+    assert_int_equal(residents_in_grid(), res + 10);
+    assert_int_equal(undo_cli(batch), 0);
+    assert_int_equal(residents_in_grid(), res);
+    assert_int_equal(households_in_grid(), hh);
+    assert_int_equal(audit_count("import_undo"), undos + 1);
+    char st[32];
+    long long left;
+    batch_state(batch, st, sizeof st, &left);
+    assert_string_equal(st, "undone");
+    assert_int_equal(left, 0);
+    assert_int_not_equal(undo_cli(batch), 0);            /* once only */
+
+    /* A batch whose data changed after the import is not undone whole. */
+    csv = make_csv("V", 130000, 4, NULL, &imp.len);
+    imp.csv = csv;
+    run_import(&imp);
+    free(csv);
+    assert_int_equal(imp.status, 200);
+    batch = jint(imp.report, "batch");
+    json_decref(imp.report);
+    json_t *list = api_get_ok(&srv, t_admin, fmt("/api/v1/households?org_unit_id=%lld&q=IMPB-V-00001", grid));
+    long long hid = jint(json_array_get(json_object_get(list, "items"), 0), "id");
+    json_decref(list);
+    sleep(1);                                            /* updated_at has whole seconds */
+    json_decref(api_expect(&srv, t_admin, "POST", "/api/v1/residents",
+                           fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"后来者\",\"relation\":\"子\"}",
+                               hid, nth_id(900003, (char[19]){0})), 201));
+    assert_int_not_equal(undo_cli(batch), 0);
+    batch_state(batch, st, sizeof st, &left);
+    assert_string_equal(st, "committed");
+    assert_int_equal(residents_in_grid(), res + 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(writers_and_readers_during_a_large_import),
         cmocka_unit_test(late_error_leaves_nothing),
         cmocka_unit_test(kill9_mid_import_leaves_nothing),
+        cmocka_unit_test(committed_import_undone_from_the_command_line),
     };
     return cmocka_run_group_tests_name("api_import_batches", tests, setup, teardown);
 }

@@ -37,6 +37,14 @@ ALTER TABLE household ADD COLUMN import_batch_id INTEGER REFERENCES import_batch
 ALTER TABLE resident ADD COLUMN import_batch_id INTEGER REFERENCES import_batch(id);
 CREATE INDEX household_import_batch ON household(import_batch_id, id) WHERE import_batch_id IS NOT NULL;
 CREATE INDEX resident_import_batch ON resident(import_batch_id, id) WHERE import_batch_id IS NOT NULL;
+-- The two indexes that counts and pages of residents walk end with the
+-- batch id, so they still cover those queries with the filter on
+-- (a street-wide count would otherwise read every row: 3 times slower).
+-- Rebuilding them takes ~2 s per 250,000 residents, once.
+DROP INDEX resident_grid_name;
+CREATE INDEX resident_grid_name ON resident(grid_id, status, name, import_batch_id);
+DROP INDEX resident_name;
+CREATE INDEX resident_name ON resident(name, status, import_batch_id);
 
 -- Deleting a resident or household makes SQLite look for rows that
 -- still refer to it (foreign keys): without these indexes each undone
