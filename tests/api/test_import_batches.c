@@ -12,6 +12,8 @@
  * - kill -9 of the server in the middle of an import, then a restart:
  *   nothing of the batch is left, the batch is `failed`, the undo is
  *   audited and `audit verify` passes.
+ * - A client that closes the connection in the middle of an import:
+ *   the import stops at its next transaction and is undone.
  * - `minsheng import --undo BATCH` deletes a committed import (audited,
  *   state `undone`), once, and refuses one whose data changed since. */
 #include <setjmp.h>
@@ -23,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -429,6 +434,56 @@ static void kill9_mid_import_leaves_nothing(void **state)
     assert_int_equal(residents_in_grid(), res + 10);
 }
 
+/* ---- the client goes away ------------------------------------------------------ */
+
+/* Sends the import over a plain socket and returns it, open. */
+static int send_import(const char *csv, size_t len)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "POST /api/v1/import/residents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                     "Content-Type: text/csv\r\nContent-Length: %zu\r\n\r\n", t_admin, len);
+    assert_int_equal(write(fd, head, (size_t)n), n);
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, csv + off, len - off);
+        assert_true(w > 0);
+        off += (size_t)w;
+    }
+    return fd;
+}
+
+static void client_gone_mid_import_leaves_nothing(void **state)
+{
+    (void)state;
+    long long res = residents_in_grid(), undos = audit_count("import_undo");
+    size_t len;
+    char *csv = make_csv("G", 140000, ROWS, NULL, &len);
+    int fd = send_import(csv, len);
+    free(csv);
+    long long batch = 0, written = 0;
+    for (int i = 0; i < 600 && !(batch && written >= 2000); i++) {
+        usleep(50 * 1000);
+        batch = running_batch(&written);
+    }
+    assert_true(written >= 2000);
+    close(fd);                                   /* the browser tab closed */
+    char st[32] = "";
+    long long left = -1;
+    for (int i = 0; i < 600 && strcmp(st, "failed") != 0; i++) {
+        usleep(100 * 1000);
+        batch_state(batch, st, sizeof st, &left);
+    }
+    assert_string_equal(st, "failed");
+    assert_int_equal(left, 0);
+    assert_int_equal(residents_in_grid(), res);
+    assert_int_equal(audit_count("import_undo"), undos + 1);
+}
+
 /* ---- minsheng import --undo ---------------------------------------------------- */
 
 static int undo_cli(long long batch)
@@ -488,6 +543,7 @@ int main(void)
         cmocka_unit_test(writers_and_readers_during_a_large_import),
         cmocka_unit_test(late_error_leaves_nothing),
         cmocka_unit_test(kill9_mid_import_leaves_nothing),
+        cmocka_unit_test(client_gone_mid_import_leaves_nothing),
         cmocka_unit_test(committed_import_undone_from_the_command_line),
     };
     return cmocka_run_group_tests_name("api_import_batches", tests, setup, teardown);
