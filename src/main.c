@@ -6,6 +6,7 @@
 #include "auth/users.h"
 #include "demo/demo.h"
 #include "registry/import.h"
+#include "registry/import_batch.h"
 #include "registry/org.h"
 #include "core/audit.h"
 #include "core/keys.h"
@@ -341,7 +342,12 @@ static int cmd_serve(int argc, char **argv)
     db_conn *db = open_db();
     if (!db)
         return 1;
+    /* An import the last run left half-written (kill -9, power cut) is
+     * undone before anyone is served. */
+    int recovered = import_batch_recover(db, 1);
     db_close(db);
+    if (recovered < 0)
+        return 1;
     cfg.db_path = db_path;
     app.seal_file = audit_seal_path(db_path, app.seal_file, seal, sizeof seal);
     return app_serve(&cfg, &app);
@@ -580,6 +586,8 @@ static int cmd_user(int argc, char **argv)
 static const char *const IMPORT_USAGE =
     "用法: minsheng import residents 文件.csv [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
     "                                [--map 表头=字段,...] [--report 错误报告.json]\n"
+    "      minsheng import --undo 批次号\n"
+    "  --undo        撤销一次已提交的导入（批次号见导入结果和审计日志），其数据导入后未被修改时才可撤销\n"
     "  --mode all    （默认）全部正确才导入，有任何错误则一行也不导入\n"
     "  --mode valid  跳过有错误的行，导入其余行\n"
     "  --map         补充表头对应，如 \"证件号=id_number,住址=address\"\n"
@@ -625,16 +633,37 @@ static int print_import_errors(const import_report *rep, const char *report_path
     return 0;
 }
 
+/* minsheng import --undo BATCH: the command line imports street-wide,
+ * so it may undo any committed batch (its rows unchanged since). */
+static int import_undo(long batch)
+{
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    ms_err err;
+    import_counts deleted;
+    import_owner who = {.username = "cli"};
+    int rc = import_batch_undo(db, batch, &who, "命令行撤销（minsheng import --undo）", &deleted, &err);
+    if (rc == 0)
+        printf("已撤销导入批次 #%ld：删除 %lld 人、%lld 户\n", batch, (long long)deleted.residents,
+               (long long)deleted.households);
+    else
+        fprintf(stderr, "minsheng: %s\n", err.message);
+    db_close(db);
+    return rc == 0 ? 0 : 1;
+}
+
 static int cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"mode", required_argument, 0, 'm'}, {"encoding", required_argument, 0, 'e'},
         {"map", required_argument, 0, 'p'}, {"report", required_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"undo", required_argument, 0, 'u'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     import_options o;
     memset(&o, 0, sizeof o);
     o.mode = IMPORT_ALL_OR_NOTHING;
     const char *report_path = NULL;
+    long undo = 0;
     int c, rc = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -649,9 +678,18 @@ static int cmd_import(int argc, char **argv)
             break;
         case 'p': o.mapping = optarg; break;
         case 'r': report_path = optarg; break;
+        case 'u':
+            if (parse_long(optarg, 1, LONG_MAX, &undo) != 0)
+                return usage_error(IMPORT_USAGE, "--undo 应为导入批次号：%s", optarg);
+            break;
         case 'h': fputs(IMPORT_USAGE, stdout); return 0;
         default: fputs(IMPORT_USAGE, stderr); return EXIT_USAGE;
         }
+    }
+    if (undo) {
+        if (optind != argc)
+            return usage_error(IMPORT_USAGE, "--undo 不与文件一起使用");
+        return import_undo(undo);
     }
     if (argc - optind != 2 || strcmp(argv[optind], "residents") != 0)
         return usage_error(IMPORT_USAGE, "用法错误：应为 import residents 文件.csv");
@@ -669,6 +707,7 @@ static int cmd_import(int argc, char **argv)
         goto cleanup;
     o.progress = print_progress;
     o.username = "cli";
+    o.file_name = file;
     time_t t0 = time(NULL);
     int irc = import_residents(db, in, &o, &rep);
     if (isatty(STDERR_FILENO))

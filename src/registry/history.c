@@ -13,6 +13,12 @@ static const char *const SQL_INSERT_MEMBERS =
     " to_household_id, event_date, note, user_id, created_at)"
     " SELECT 'resident', r.id, ?, ?, ?, r.household_id, ?, ?, ?, ?, ?"
     " FROM resident r WHERE r.household_id = ? AND r.status = 'active'";
+static const char *const SQL_DELETE_OF_BATCH_RESIDENTS =
+    "DELETE FROM registry_event WHERE entity = 'resident' AND entity_id IN"
+    " (SELECT id FROM resident WHERE import_batch_id = ? AND id <= ?)";
+static const char *const SQL_DELETE_OF_BATCH_HOUSEHOLDS =
+    "DELETE FROM registry_event WHERE entity = 'household' AND entity_id IN"
+    " (SELECT id FROM household WHERE import_batch_id = ? AND id <= ?)";
 static const char *const SQL_OF_RESIDENT =
     "SELECT e.id, e.kind, e.event_date, e.note, e.created_at, e.from_household_id, e.to_household_id,"
     " fg.name, tg.name, u.display_name FROM registry_event e"
@@ -89,4 +95,10 @@ int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, si
         return -1;
     }
     return 0;
+}
+
+int history_delete_of_batch(db_conn *db, const char *entity, int64_t batch_id, int64_t max_id)
+{
+    const char *sql = strcmp(entity, "resident") == 0 ? SQL_DELETE_OF_BATCH_RESIDENTS : SQL_DELETE_OF_BATCH_HOUSEHOLDS;
+    return db_exec_args(db, sql, DB_INT(batch_id), DB_INT(max_id)) == DB_DONE ? 0 : -1;
 }

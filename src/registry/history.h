@@ -53,6 +53,11 @@ typedef struct history_item {
 
 /* The resident's events, oldest first, into a malloc'd array (*out,
  * free() it) of *n items. Returns 0 or -1. */
+/* Deletes the history of the residents (entity "resident") or
+ * households ("household") of import batch batch_id with ids up to
+ * max_id, before those rows are deleted (an import undone). */
+int history_delete_of_batch(db_conn *db, const char *entity, int64_t batch_id, int64_t max_id);
+
 int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, size_t *n);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const SQL_GET = HOUSEHOLD_SELECT " WHERE h.id = ?";
+static const char *const SQL_GET = HOUSEHOLD_SELECT " WHERE h.id = ? AND " REGISTRY_VISIBLE("h");
 static const char *const SQL_IS_ACTIVE_MEMBER =
     "SELECT 1 FROM resident WHERE id = ? AND household_id = ? AND status = 'active'";
 static const char *const SQL_UPDATE =

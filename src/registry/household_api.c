@@ -19,7 +19,7 @@
 #define R_WRITE ROLES_REGISTRY_WRITE
 
 static const char *const SQL_MEMBERS =
-    RESIDENT_SELECT " WHERE r.household_id = ?"
+    RESIDENT_SELECT " WHERE r.household_id = ? AND " REGISTRY_VISIBLE("r")
     " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
 
 static const char *const SORT_KEYS[] = {"code", "h.code", "address", "h.address", "id", "h.id", NULL};
@@ -188,6 +188,7 @@ static int household_list(request *rq, response *rs)
     int rc = -1;
 
     q_init(&q, "");
+    q_where(&q, REGISTRY_VISIBLE("h"));
     if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_unit_filter(rq, rs, &q) != 0 ||
         add_text_filters(rq, rs, &q) != 0)
         goto out;

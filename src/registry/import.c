@@ -11,12 +11,21 @@
  * building and household through the caches (one SELECT per distinct
  * code, never per row), then write inside a SAVEPOINT so that a row is
  * either written whole (household if new, resident, tags, registry
- * events, head of household) or not at all. ALL_OR_NOTHING runs in one
- * transaction and rolls everything back if any row failed;
- * VALID_ONLY commits in batches (see batch_due), each commit with its
- * own audit row. */
+ * events, head of household) or not at all.
+ *
+ * Transactions: the rows are written in short transactions (at most
+ * IMPORT_TX_ROWS rows or IMPORT_TX_MS, see tx_due), so that other
+ * writers get the lock in between, all under one import batch
+ * (import_batch.h) whose rows nobody else sees. At the end the batch is
+ * committed in one small transaction with the import's audit row, or —
+ * ALL_OR_NOTHING with a bad row, a database error, a cancelled request
+ * — undone: its rows deleted again, with an import_undo audit row. A
+ * head of household the import gives to a household registered before
+ * is set only in that last transaction, so that no visible row points
+ * at a hidden one. */
 #include "registry/import.h"
 #include "core/audit.h"
+#include "registry/import_batch.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
 #include "util/idcard.h"
@@ -29,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
@@ -44,7 +54,7 @@ static const char *const SQL_EXPORT =
     " (SELECT group_concat(t.tag, ',') FROM resident_tag t WHERE t.resident_id = r.id), r.notes, r.id"
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
     " LEFT JOIN org_unit b ON b.id = h.building_id"
-    " WHERE r.status = 'active' AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
+    " WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
     " ORDER BY g.code, h.code, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
 
 /* ---- column vocabulary ------------------------------------------------ */
@@ -281,7 +291,7 @@ static void idset_free(idset *s)
 /* ---- importer state ----------------------------------------------------- */
 
 enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8 };
-enum { HH_ACTIVE = 2 };
+enum { HH_ACTIVE = 2, HH_HAS_HEAD = 4 };
 
 typedef struct importer {
     db_conn *db;
@@ -299,8 +309,16 @@ typedef struct importer {
     int today;
     int in_tx;
     int stop_checking;            /* ALL_OR_NOTHING with too many errors: only count rows */
-    size_t batch_rows, batch_imported, batch_households, batch_first_line, batch_no;
-    struct timespec batch_start;
+    int check_only;               /* ALL_OR_NOTHING after a bad row: check the rest, write no more */
+    int64_t batch_id;             /* the import batch its rows belong to */
+    size_t tx_rows;               /* rows read in the open transaction */
+    struct timespec tx_start;
+    size_t imported, created;     /* residents, households written so far (hidden until the batch commits) */
+    struct head_later {           /* heads given to households registered before */
+        int64_t household_id, resident_id;
+        size_t line;
+    } *heads;
+    size_t nheads, heads_cap;
     size_t next_progress;
 } importer;
 
@@ -345,6 +363,8 @@ static int row_error(importer *im, size_t line, const char *field, const char *f
     if (json_array_size(im->rep->errors) < IMPORT_MAX_ERRORS)
         json_array_append_new(im->rep->errors,
                               json_pack("{s:I, s:s?, s:s}", "row", (json_int_t)line, "field", field, "message", msg));
+    if (im->o->mode == IMPORT_ALL_OR_NOTHING)
+        im->check_only = 1;
     if (im->o->mode == IMPORT_ALL_OR_NOTHING && im->rep->error_rows >= IMPORT_MAX_ERRORS)
         im->stop_checking = 1;
     return 1;
@@ -772,6 +792,26 @@ static int step_reset(db_stmt *s)
 
 static const char *NOTE_IMPORT = "CSV导入";
 
+/* The one-head rule for a head in this file. A household of this batch
+ * gets its head at once; one registered before is only checked now
+ * (against its members, this file's included) and gets its head when
+ * the batch commits (set_later_heads). */
+static int head_rule(importer *im, const hh_ref *hh, int64_t rid, size_t line, ms_err *err)
+{
+    if (hh->is_new)
+        return resident_head_rule(im->db, hh->id, rid, NULL, "户主", err);
+    if (resident_head_free(im->db, hh->id, rid, err) != 0)
+        return -1;
+    if (im->nheads == im->heads_cap) {
+        im->heads_cap = im->heads_cap ? im->heads_cap * 2 : 64;
+        im->heads = realloc(im->heads, im->heads_cap * sizeof *im->heads);
+        if (!im->heads)
+            abort();
+    }
+    im->heads[im->nheads++] = (struct head_later){hh->id, rid, line};
+    return 0;
+}
+
 /* Writes one checked row inside a savepoint. Returns 0, 1 (row error,
  * rolled back to the savepoint) or -1 (database failure). */
 static int write_row(importer *im, row *r, const household_input *hin, hh_ref *hh)
@@ -800,7 +840,7 @@ static int write_row(importer *im, row *r, const household_input *hin, hh_ref *h
     /* The head rule the API uses too; checked after the insert, so that a
      * row imported twice reports its registered ID number rather than
      * the head it also duplicates. */
-    if (rc == DB_DONE && is_head && resident_head_rule(im->db, hh->id, rid, NULL, r->in.relation, &herr) != 0) {
+    if (rc == DB_DONE && is_head && head_rule(im, hh, rid, r->line, &herr) != 0) {
         field = herr.kind == ERR_INVALID ? "relation" : NULL;
         rc = DB_CONSTRAINT;
     }
@@ -825,17 +865,38 @@ undo:
     return row_error(im, r->line, field, "身份证号已登记");
 }
 
-/* Remembers what a written row changed, for later rows. */
+static int is_head_relation(const char *relation)
+{
+    return relation && strcmp(relation, "户主") == 0;
+}
+
+/* ALL_OR_NOTHING after a bad row: nothing more will be imported, so the
+ * remaining rows are only checked — what the database would refuse on
+ * writing them asked with SELECTs — and what was written is undone at
+ * the end. Keeps the error report whole without writing (and then
+ * deleting) the rest of a large file. Returns 0 or 1 (row error). */
+static int check_row(importer *im, const row *r, const hh_ref *hh)
+{
+    ms_err err;
+    if (resident_id_taken(im->db, r->in.id_number))
+        return row_error(im, r->line, "id_number", "身份证号已登记");
+    if (is_head_relation(r->in.relation) &&
+        ((hh->flags & HH_HAS_HEAD) || (hh->id && resident_head_free(im->db, hh->id, 0, &err) != 0)))
+        return row_error(im, r->line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
+    return 0;
+}
+
+/* Remembers what a written (or checked) row changed, for later rows. */
 static void row_written(importer *im, const row *r, const hh_ref *hh)
 {
     centry *e = cmap_put(&im->households, &im->keys, r->v[F_HOUSEHOLD_CODE]);
     e->id = hh->id;
     e->ref = hh->grid_id;
-    e->flags = hh->flags | HH_ACTIVE;
+    e->flags = hh->flags | HH_ACTIVE | (is_head_relation(r->in.relation) ? HH_HAS_HEAD : 0);
     idset_add(&im->ids, id_key(r->in.id_number), (uint32_t)r->line);
-    im->batch_imported++;
+    im->imported++;
     if (hh->is_new)
-        im->batch_households++;
+        im->created++;
 }
 
 /* Converts, checks and writes one record. Returns 0 (written or
@@ -852,16 +913,15 @@ static int process_row(importer *im, char **fields, size_t nfields, size_t line)
     if (rc == 2)
         return 0;                      /* a row of empty cells: not counted */
     im->rep->rows++;
-    im->batch_rows++;
-    if (!im->batch_first_line)
-        im->batch_first_line = line;
+    im->tx_rows++;
     if (rc != 0)
         return 0;
     if (convert_resident(im, &r) != 0)
         return 0;
     if ((rc = resolve_place(im, &r, &hin, &hh)) != 0)
         return rc < 0 ? -1 : 0;
-    if ((rc = write_row(im, &r, &hin, &hh)) != 0)
+    rc = im->check_only ? check_row(im, &r, &hh) : write_row(im, &r, &hin, &hh);
+    if (rc != 0)
         return rc < 0 ? -1 : 0;
     row_written(im, &r, &hh);
     return 0;
@@ -869,19 +929,32 @@ static int process_row(importer *im, char **fields, size_t nfields, size_t line)
 
 /* ---- transactions -------------------------------------------------------- */
 
-static int audit_batch(importer *im)
+static import_counts counts_of(const importer *im)
 {
-    char detail[256];
+    return (import_counts){(int64_t)im->rep->rows, (int64_t)im->imported, (int64_t)im->created,
+                           (int64_t)im->rep->error_rows};
+}
+
+static import_owner owner_of(const importer *im)
+{
+    return (import_owner){im->o->user_id, im->o->username, im->o->client_ip, im->o->scope_path};
+}
+
+/* The import's audit row, in the transaction that commits the batch. */
+static int audit_import(importer *im)
+{
+    char detail[512];
     const import_report *rep = im->rep;
-    size_t imported = rep->imported + im->batch_imported;
-    snprintf(detail, sizeof detail, "CSV导入（%s）：本批第%zu行起导入%zu人、新建%zu户；累计读取%zu行、导入%zu人、错误%zu行",
-             im->o->mode == IMPORT_ALL_OR_NOTHING ? "全部成功才导入" : "只导入有效行",
-             im->batch_first_line, im->batch_imported, im->batch_households, rep->rows, imported, rep->error_rows);
-    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
-                              "mode", im->o->mode == IMPORT_ALL_OR_NOTHING ? "all" : "valid",
-                              "batch", (json_int_t)im->batch_no + 1, "first_line", (json_int_t)im->batch_first_line,
-                              "rows", (json_int_t)rep->rows, "imported", (json_int_t)im->batch_imported,
-                              "households_created", (json_int_t)im->batch_households);
+    const char *mode = im->o->mode == IMPORT_ALL_OR_NOTHING ? "all" : "valid";
+    snprintf(detail, sizeof detail, "CSV导入（%s，批次 #%lld%s%s）：读取%zu行，导入%zu人、新建%zu户，错误%zu行",
+             im->o->mode == IMPORT_ALL_OR_NOTHING ? "全部成功才导入" : "只导入有效行", (long long)im->batch_id,
+             im->o->file_name ? "，文件 " : "", im->o->file_name ? im->o->file_name : "", rep->rows, im->imported,
+             im->created, rep->error_rows);
+    utf8_trim_partial(detail);
+    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "mode", mode, "batch", (json_int_t)im->batch_id,
+                              "rows", (json_int_t)rep->rows, "imported", (json_int_t)im->imported,
+                              "households_created", (json_int_t)im->created,
+                              "error_rows", (json_int_t)rep->error_rows);
     audit_entry e = {
         .user_id = im->o->user_id,
         .username = im->o->username,
@@ -900,12 +973,12 @@ static int audit_batch(importer *im)
 static int tx_begin(importer *im)
 {
     if (db_begin(im->db) != DB_DONE) {
-        set_fatal(im, "数据库繁忙，无法开始导入，请稍后重试");
+        set_fatal(im, "数据库繁忙，导入中断，已导入的部分将撤销，请稍后重试");
         return -1;
     }
     im->in_tx = 1;
-    im->batch_rows = im->batch_imported = im->batch_households = im->batch_first_line = 0;
-    clock_gettime(CLOCK_MONOTONIC, &im->batch_start);
+    im->tx_rows = 0;
+    clock_gettime(CLOCK_MONOTONIC, &im->tx_start);
     return 0;
 }
 
@@ -916,12 +989,69 @@ static void tx_rollback(importer *im)
     im->in_tx = 0;
 }
 
-/* Audits (when anything was written) and commits the open transaction. */
-static int tx_commit(importer *im)
+/* Commits the open transaction of rows (still hidden: the batch runs). */
+static int tx_commit_rows(importer *im)
 {
-    if (im->batch_imported && audit_batch(im) != 0) {
+    import_counts c = counts_of(im);
+    if (import_batch_touch(im->db, im->batch_id, &c) != 0 || db_commit(im->db) != DB_DONE) {
+        db_fail(im);
         tx_rollback(im);
-        return db_fail(im);
+        return -1;
+    }
+    im->in_tx = 0;
+    return 0;
+}
+
+/* Time to commit the rows written so far and let other writers in? */
+static int tx_due(importer *im)
+{
+    struct timespec now;
+    if (im->tx_rows >= IMPORT_TX_ROWS)
+        return 1;
+    if (im->tx_rows % 64)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (long)(now.tv_sec - im->tx_start.tv_sec) * 1000 + (now.tv_nsec - im->tx_start.tv_nsec) / 1000000;
+    return ms >= IMPORT_TX_MS;
+}
+
+/* Commits the open transaction, gives other writers the lock for a
+ * moment and begins the next one. */
+static int tx_next(importer *im)
+{
+    if (tx_commit_rows(im) != 0)
+        return -1;
+    usleep(IMPORT_TX_PAUSE_US);
+    return tx_begin(im);
+}
+
+/* Gives the households registered before their heads from this file
+ * (the rule checked again: someone may have set one meanwhile). */
+static int set_later_heads(importer *im)
+{
+    for (size_t i = 0; i < im->nheads; i++) {
+        ms_err err;
+        const struct head_later *h = &im->heads[i];
+        if (resident_head_rule(im->db, h->household_id, h->resident_id, NULL, "户主", &err) != 0) {
+            if (err.kind != ERR_INVALID)
+                return db_fail(im);
+            row_error(im, h->line, "relation", "该户在导入期间已登记了户主，一户只能有一位户主");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The last transaction: the heads above, the batch committed (its rows
+ * visible from now on) and the audit row. */
+static int commit_batch(importer *im)
+{
+    import_counts c = counts_of(im);
+    if (set_later_heads(im) != 0 || import_batch_commit(im->db, im->batch_id, &c) != 0 || audit_import(im) != 0) {
+        if (!im->rep->fatal[0] && !im->rep->error_rows)
+            db_fail(im);
+        tx_rollback(im);
+        return -1;
     }
     if (db_commit(im->db) != DB_DONE) {
         db_fail(im);
@@ -929,11 +1059,20 @@ static int tx_commit(importer *im)
         return -1;
     }
     im->in_tx = 0;
-    im->rep->imported += im->batch_imported;
-    im->rep->households_created += im->batch_households;
-    if (im->batch_imported)
-        im->batch_no++;
+    im->rep->imported = im->imported;
+    im->rep->households_created = im->created;
     return 0;
+}
+
+/* Deletes what the batch wrote; why goes into the import_undo audit row. */
+static void undo_batch(importer *im, const char *why)
+{
+    ms_err err;
+    tx_rollback(im);
+    import_owner who = owner_of(im);
+    if (import_batch_undo(im->db, im->batch_id, &who, why, NULL, &err) != 0 && !im->rep->fatal[0])
+        set_fatal(im, "%s", err.message);
+    im->rep->imported = im->rep->households_created = 0;
 }
 
 static void report_progress(importer *im, csvr *in, int force)
@@ -942,19 +1081,6 @@ static void report_progress(importer *im, csvr *in, int force)
         return;
     im->next_progress = im->rep->rows + PROGRESS_EVERY;
     im->o->progress(im->rep->rows, csvr_bytes_read(in), csvr_bytes_total(in), im->o->progress_ctx);
-}
-
-/* VALID_ONLY: time to commit the batch? Every commit costs a WAL
- * checkpoint, so batches run at least IMPORT_BATCH_MS (a few tens of
- * thousands of rows) while holding the write lock for about that long. */
-static int batch_due(importer *im)
-{
-    struct timespec now;
-    if (im->o->mode != IMPORT_VALID_ONLY || im->batch_rows < IMPORT_BATCH_ROWS)
-        return 0;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long ms = (long)(now.tv_sec - im->batch_start.tv_sec) * 1000 + (now.tv_nsec - im->batch_start.tv_nsec) / 1000000;
-    return ms >= IMPORT_BATCH_MS;
 }
 
 /* ---- driver -------------------------------------------------------------- */
@@ -1021,7 +1147,13 @@ static int run_rows(importer *im, csvr *in)
         if (process_row(im, fields, nfields, line) != 0)
             return IMPORT_DB_ERROR;
         report_progress(im, in, 0);
-        if (batch_due(im) && (tx_commit(im) != 0 || tx_begin(im) != 0))
+        if (!tx_due(im))
+            continue;
+        if (im->o->cancelled && im->o->cancelled(im->o->cancel_ctx)) {
+            set_fatal(im, "导入已取消（客户端已断开）");
+            return IMPORT_CANCELLED;
+        }
+        if (tx_next(im) != 0)
             return IMPORT_DB_ERROR;
     }
     if (rc < 0) {
@@ -1029,6 +1161,52 @@ static int run_rows(importer *im, csvr *in)
         return IMPORT_FATAL;
     }
     return IMPORT_OK;
+}
+
+/* Why a batch is undone, for its import_undo audit row. */
+static void undo_reason(const importer *im, int rc, char *out, size_t outsz)
+{
+    if (rc == IMPORT_ROWS_REJECTED)
+        snprintf(out, outsz, "%zu 行有错误，全部正确才导入", im->rep->error_rows);
+    else
+        snprintf(out, outsz, "导入未完成：%s", im->rep->fatal[0] ? im->rep->fatal : "数据库错误");
+    utf8_trim_partial(out);
+}
+
+/* Writes the rows under a new batch and commits or undoes it. */
+static int run_batch(importer *im, csvr *in)
+{
+    ms_err err;
+    import_owner who = owner_of(im);
+    const import_options *o = im->o;
+    /* A batch left behind by a process that died is undone first. */
+    if (import_batch_recover(im->db, 0) < 0) {
+        set_fatal(im, "无法撤销此前中断的导入，请稍后重试");
+        return IMPORT_DB_ERROR;
+    }
+    if (import_batch_start(im->db, &who, o->file_name, o->mode == IMPORT_ALL_OR_NOTHING ? "all" : "valid",
+                           &im->batch_id, &err) != 0) {
+        set_fatal(im, "%s", err.message);
+        return err.kind == ERR_CONFLICT ? IMPORT_CONFLICT : IMPORT_DB_ERROR;
+    }
+    int rc = IMPORT_DB_ERROR;
+    if (importer_open(im) == 0 && tx_begin(im) == 0) {
+        registry_writer_set_batch(im->w, im->batch_id);
+        rc = run_rows(im, in);
+    }
+    if (rc == IMPORT_OK && o->mode == IMPORT_ALL_OR_NOTHING && im->rep->error_rows)
+        rc = IMPORT_ROWS_REJECTED;
+    /* VALID_ONLY keeps the good rows read before a file error. */
+    if (rc == IMPORT_OK || (rc == IMPORT_FATAL && o->mode == IMPORT_VALID_ONLY)) {
+        size_t errors = im->rep->error_rows;
+        if (commit_batch(im) == 0)
+            return rc;
+        rc = im->rep->error_rows > errors ? IMPORT_ROWS_REJECTED : IMPORT_DB_ERROR;
+    }
+    char why[300];
+    undo_reason(im, rc, why, sizeof why);
+    undo_batch(im, why);
+    return rc;
 }
 
 int import_residents(db_conn *db, csvr *in, const import_options *o, import_report *rep)
@@ -1044,26 +1222,13 @@ int import_residents(db_conn *db, csvr *in, const import_options *o, import_repo
     im.next_progress = PROGRESS_EVERY;
 
     int rc = IMPORT_FATAL;
-    if (o->mapping && parse_mapping(&im, o->mapping) != 0)
-        goto cleanup;
-    if (start(&im, in) != 0)
-        goto cleanup;
-    rc = IMPORT_DB_ERROR;
-    if (importer_open(&im) != 0 || tx_begin(&im) != 0)
-        goto cleanup;
-    rc = run_rows(&im, in);
-    if (rc != IMPORT_OK)
-        goto cleanup;
-    if (o->mode == IMPORT_ALL_OR_NOTHING && rep->error_rows) {
-        rc = IMPORT_ROWS_REJECTED;
-        goto cleanup;
-    }
-    if (tx_commit(&im) != 0)
-        rc = IMPORT_DB_ERROR;
-cleanup:
+    if ((!o->mapping || parse_mapping(&im, o->mapping) == 0) && start(&im, in) == 0)
+        rc = run_batch(&im, in);
+    rep->batch_id = im.batch_id;
     tx_rollback(&im);
     report_progress(&im, in, 1);
     importer_close(&im);
+    free(im.heads);
     return rc;
 }
 
@@ -1078,7 +1243,8 @@ void import_report_free(import_report *rep)
 json_t *import_report_json(const import_report *rep)
 {
     json_t *errors = rep->errors ? json_incref(rep->errors) : json_array();
-    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)rep->rows,
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "batch", (json_int_t)rep->batch_id,
+                          "rows", (json_int_t)rep->rows,
                           "imported", (json_int_t)rep->imported,
                           "households_created", (json_int_t)rep->households_created,
                           "error_rows", (json_int_t)rep->error_rows, "errors", errors);

@@ -5,8 +5,9 @@
  * Owns: the CSV column vocabulary (Chinese headers, their aliases and
  * the API field names), per-row conversion and validation, the
  * household/grid/building lookup caches of an import, its transactions
- * (one, or batches with a savepoint per row) and its audit rows; and the
- * export row format (one column list for the CLI and the API). */
+ * (short ones under one import batch, see import_batch.h, with a
+ * savepoint per row) and its audit rows; and the export row format (one
+ * column list for the CLI and the API). */
 #ifndef MS_IMPORT_H
 #define MS_IMPORT_H
 
@@ -19,12 +20,13 @@
 #include "util/csvfile.h"
 
 #define IMPORT_MAX_ERRORS 1000      /* row errors kept in a report */
-#define IMPORT_BATCH_ROWS 5000      /* VALID_ONLY commits after at least this many rows … */
-#define IMPORT_BATCH_MS 2000        /* … and at least this long (ms): bounds lock time, amortises checkpoints */
+#define IMPORT_TX_ROWS 2000         /* rows are committed (still hidden) after this many rows … */
+#define IMPORT_TX_MS 100            /* … or this long (ms), whichever comes first: bounds the lock time */
+#define IMPORT_TX_PAUSE_US 2000     /* then the lock is left free this long for waiting writers */
 
 typedef enum import_mode {
-    IMPORT_ALL_OR_NOTHING = 0,      /* one transaction; any bad row → nothing imported */
-    IMPORT_VALID_ONLY               /* bad rows skipped, good rows committed in batches */
+    IMPORT_ALL_OR_NOTHING = 0,      /* any bad row → nothing imported */
+    IMPORT_VALID_ONLY               /* bad rows skipped, the good rows imported */
 } import_mode;
 
 typedef struct import_options {
@@ -35,11 +37,15 @@ typedef struct import_options {
     int64_t user_id;                /* 0 = command line */
     const char *username;           /* NULL = "system" */
     const char *client_ip;          /* NULL for the command line */
+    const char *file_name;          /* for the batch and its audit rows; may be NULL */
     void (*progress)(size_t rows, size_t bytes, size_t total, void *ctx);  /* may be NULL */
     void *progress_ctx;
+    int (*cancelled)(void *ctx);    /* asked between transactions: nonzero stops and undoes; may be NULL */
+    void *cancel_ctx;
 } import_options;
 
 typedef struct import_report {
+    int64_t batch_id;               /* the import batch (0 when none was started) */
     size_t rows;                    /* data rows read (header and blank rows not counted) */
     size_t imported;                /* residents committed */
     size_t households_created;      /* households committed */
@@ -53,20 +59,24 @@ typedef struct import_report {
 enum {
     IMPORT_OK = 0,                  /* committed (VALID_ONLY: the valid rows) */
     IMPORT_ROWS_REJECTED = 1,       /* ALL_OR_NOTHING and some row was bad: nothing imported */
-    IMPORT_FATAL = -1,              /* bad header, unreadable CSV, …: rep->fatal says why; the open
-                                     * batch is rolled back (VALID_ONLY: earlier batches stay) */
-    IMPORT_DB_ERROR = -2            /* database failure or busy; rolled back; rep->fatal says so */
+    IMPORT_FATAL = -1,              /* bad header, unreadable CSV, …: rep->fatal says why; nothing
+                                     * imported (VALID_ONLY: the good rows before the fault are) */
+    IMPORT_DB_ERROR = -2,           /* database failure or busy; undone; rep->fatal says so */
+    IMPORT_CANCELLED = -3,          /* options.cancelled said stop; undone */
+    IMPORT_CONFLICT = -4            /* another import is running; nothing started */
 };
 
 /* Imports residents (and the households they name) from `in`, whose
- * first record is the header row. Manages its own transactions on db
- * (the caller must not have one open) and writes one audit row (action
- * "import", entity "resident") per committed transaction. rep is
+ * first record is the header row, as one import batch: rows are written
+ * in short transactions that other users do not see, then committed
+ * together (one audit row, action "import", entity "resident") or, on
+ * failure, deleted again (audit row "import_undo"). Manages its own
+ * transactions on db (the caller must not have one open). rep is
  * initialised here; free it with import_report_free. */
 int import_residents(db_conn *db, csvr *in, const import_options *o, import_report *rep);
 void import_report_free(import_report *rep);
 
-/* {"rows", "imported", "households_created", "error_rows", "errors", ["fatal"]}. */
+/* {"batch", "rows", "imported", "households_created", "error_rows", "errors", ["fatal"]}. */
 json_t *import_report_json(const import_report *rep);
 
 /* ---- export ------------------------------------------------------------- */

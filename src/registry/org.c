@@ -1,5 +1,6 @@
 /* org.c — the org-unit tree (see org.h). Owns all SQL on org_unit. */
 #include "registry/org.h"
+#include "registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,10 @@ static const char *const SQL_UPDATE =
 #define SQL_COUNTED(where)                                                                          \
     "WITH grid_counts AS ("                                                                         \
     "  SELECT g.path AS path,"                                                                      \
-    "   (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active') AS hh,"   \
-    "   (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active') AS res"    \
+    "   (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active'"            \
+    "    AND " REGISTRY_VISIBLE("h") ") AS hh,"                                                   \
+    "   (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active'"             \
+    "    AND " REGISTRY_VISIBLE("r") ") AS res"                                                   \
     "  FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%')"                             \
     " SELECT " ORG_COLUMNS ","                                                                     \
     "  (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"                                 \
@@ -35,9 +38,10 @@ static const char *const SQL_CHILDREN_OF = SQL_COUNTED("c.parent_id = ?");
 static const char *const SQL_UNIT_COUNTED = SQL_COUNTED("c.id = ?");
 /* Buildings are below grids: count their households and residents directly. */
 static const char *const SQL_BUILDING_COUNTS =
-    "SELECT (SELECT COUNT(*) FROM household WHERE building_id = ? AND status = 'active'),"
+    "SELECT (SELECT COUNT(*) FROM household h WHERE h.building_id = ? AND h.status = 'active'"
+    "  AND " REGISTRY_VISIBLE("h") "),"
     " (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
-    "  WHERE h.building_id = ? AND r.status = 'active')";
+    "  WHERE h.building_id = ? AND r.status = 'active' AND " REGISTRY_VISIBLE("r") ")";
 
 #define COL_LEADER_PHONE "org_unit.leader_phone"
 const fc_column_sql org_leader_phone_crypt = {

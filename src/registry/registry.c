@@ -35,15 +35,43 @@ static const char *const SQL_NEXT_HOUSEHOLD_ID = "SELECT COALESCE(MAX(id), 0) + 
 static const char *const SQL_NEXT_RESIDENT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM resident";
 static const char *const SQL_INSERT_HOUSEHOLD =
     "INSERT INTO household(id, code, grid_id, building_id, address, registered_address, actual_address,"
-    " phone_enc, notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+    " phone_enc, notes, created_at, updated_at, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_RESIDENT =
     "INSERT INTO resident(id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id,"
     " relation, phone_bidx, phone_enc, hukou_type, residence_status, employment, disability_enc, party_member,"
-    " notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " notes, created_at, updated_at, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_TAG =
     "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_SET_HEAD =
     "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ?";
+/* Undoing an import batch: the highest id of its next `limit` rows, then
+ * everything of the batch up to that id (indexes (import_batch_id, id)). */
+static const char *const SQL_BATCH_RESIDENTS_UPTO =
+    "SELECT MAX(id) FROM (SELECT id FROM resident WHERE import_batch_id = ? ORDER BY id LIMIT ?)";
+static const char *const SQL_BATCH_HOUSEHOLDS_UPTO =
+    "SELECT MAX(id) FROM (SELECT id FROM household WHERE import_batch_id = ? ORDER BY id LIMIT ?)";
+static const char *const SQL_DELETE_BATCH_TAGS =
+    "DELETE FROM resident_tag WHERE resident_id IN (SELECT id FROM resident WHERE import_batch_id = ? AND id <= ?)";
+static const char *const SQL_CLEAR_BATCH_HEADS =
+    "UPDATE household SET head_resident_id = NULL, version = version + 1 WHERE id IN"
+    " (SELECT household_id FROM resident WHERE import_batch_id = ? AND id <= ? AND relation = '户主')"
+    " AND head_resident_id IN (SELECT id FROM resident WHERE import_batch_id = ? AND id <= ?)";
+/* What would stop a committed batch from being deleted whole: its rows
+ * changed after the commit, residents of other batches (or none) in its
+ * households, and history of others naming its households. */
+static const char *const SQL_BATCH_BLOCKERS =
+    "SELECT (SELECT COUNT(*) FROM resident WHERE import_batch_id = ? AND updated_at > ?)"
+    " + (SELECT COUNT(*) FROM household WHERE import_batch_id = ? AND updated_at > ?)"
+    " + (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
+    "    WHERE h.import_batch_id = ? AND r.import_batch_id IS NOT h.import_batch_id)"
+    " + (SELECT COUNT(*) FROM registry_event e JOIN household h"
+    "    ON h.id = e.from_household_id OR h.id = e.to_household_id"
+    "    WHERE h.import_batch_id = ? AND NOT (e.entity = 'resident' AND e.entity_id IN"
+    "     (SELECT id FROM resident WHERE import_batch_id = h.import_batch_id)))";
+static const char *const SQL_DELETE_BATCH_RESIDENTS =
+    "DELETE FROM resident WHERE import_batch_id = ? AND id <= ?";
+static const char *const SQL_DELETE_BATCH_HOUSEHOLDS =
+    "DELETE FROM household WHERE import_batch_id = ? AND id <= ?";
 
 const char *resident_tag_code(const char *code_or_label)
 {
@@ -152,6 +180,7 @@ int household_input_check(const household_input *h, ms_err *fe)
 struct registry_writer {
     db_conn *db;
     db_stmt *household, *resident, *tag, *head, *event, *next_household, *next_resident;
+    int64_t batch_id;
 };
 
 registry_writer *registry_writer_open(db_conn *db)
@@ -168,6 +197,11 @@ registry_writer *registry_writer_open(db_conn *db)
     w->next_household = db_prepare(db, SQL_NEXT_HOUSEHOLD_ID);
     w->next_resident = db_prepare(db, SQL_NEXT_RESIDENT_ID);
     return w;
+}
+
+void registry_writer_set_batch(registry_writer *w, int64_t batch_id)
+{
+    w->batch_id = batch_id;
 }
 
 void registry_writer_close(registry_writer *w)
@@ -217,6 +251,7 @@ int registry_insert_household(registry_writer *w, const household_input *h, int6
     db_bind_text(s, 9, h->notes);
     db_bind_text(s, 10, db_now(now));
     db_bind_text(s, 11, now);
+    if (w->batch_id > 0) db_bind_int(s, 12, w->batch_id); else db_bind_null(s, 12);
     int rc = run(s);
     if (rc == DB_DONE && id_out)
         *id_out = id;
@@ -254,6 +289,7 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
     db_bind_text(s, 17, r->notes);
     db_bind_text(s, 18, db_now(now));
     db_bind_text(s, 19, now);
+    if (w->batch_id > 0) db_bind_int(s, 20, w->batch_id); else db_bind_null(s, 20);
     int rc = run(s);
     if (rc != DB_DONE)
         return rc;
@@ -280,4 +316,36 @@ int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id
 {
     registry_event e = {.entity = entity, .entity_id = entity_id, .kind = kind, .user_id = user_id, .note = note};
     return history_add_with(w->event, &e);
+}
+
+int registry_delete_batch_rows(db_conn *db, int64_t batch_id, int limit, int64_t *residents, int64_t *households)
+{
+    int64_t upto = db_one_int(db, 0, SQL_BATCH_RESIDENTS_UPTO, DB_INT(batch_id), DB_INT(limit));
+    if (upto > 0) {
+        /* The head pointer of a household (the batch's own, or an older one
+         * the import gave a head) is checked at commit: clear it first. */
+        if (db_exec_args(db, SQL_DELETE_BATCH_TAGS, DB_INT(batch_id), DB_INT(upto)) != DB_DONE ||
+            history_delete_of_batch(db, "resident", batch_id, upto) != 0 ||
+            db_exec_args(db, SQL_CLEAR_BATCH_HEADS, DB_INT(batch_id), DB_INT(upto), DB_INT(batch_id), DB_INT(upto)) != DB_DONE ||
+            db_exec_args(db, SQL_DELETE_BATCH_RESIDENTS, DB_INT(batch_id), DB_INT(upto)) != DB_DONE)
+            return -1;
+        int n = db_changes(db);
+        *residents += n;
+        return n;
+    }
+    upto = db_one_int(db, 0, SQL_BATCH_HOUSEHOLDS_UPTO, DB_INT(batch_id), DB_INT(limit));
+    if (upto <= 0)
+        return 0;
+    if (history_delete_of_batch(db, "household", batch_id, upto) != 0 ||
+        db_exec_args(db, SQL_DELETE_BATCH_HOUSEHOLDS, DB_INT(batch_id), DB_INT(upto)) != DB_DONE)
+        return -1;
+    int n = db_changes(db);
+    *households += n;
+    return n;
+}
+
+int64_t registry_batch_changed_since(db_conn *db, int64_t batch_id, const char *since)
+{
+    return db_one_int(db, -1, SQL_BATCH_BLOCKERS, DB_INT(batch_id), DB_TEXT(since), DB_INT(batch_id), DB_TEXT(since),
+                      DB_INT(batch_id), DB_INT(batch_id));
 }

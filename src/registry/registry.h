@@ -62,12 +62,25 @@ const char *resident_tag_code(const char *code_or_label);
 int resident_input_check(const resident_input *r, int today_ymd, ms_err *err);
 int household_input_check(const household_input *h, ms_err *err);
 
+/* Rows an import is still writing (or undoing) are not registry data
+ * yet: every list, count, detail and write loads rows through this
+ * condition on the row's alias t (see migration 0005). The first term is
+ * one lookup per statement; while no batch is pending it short-circuits
+ * the rest, so indexes stay covering and the filter costs nothing. */
+#define IMPORT_BATCH_PENDING "(SELECT id FROM import_batch WHERE state = 'running' OR state = 'undoing')"
+#define REGISTRY_VISIBLE(t)                                                                          \
+    "(NOT EXISTS " IMPORT_BATCH_PENDING " OR " t ".import_batch_id IS NULL OR "                     \
+    t ".import_batch_id NOT IN " IMPORT_BATCH_PENDING ")"
+
 /* Prepared statements for inserting many rows inside the caller's
  * transaction. One writer per connection; not thread-safe. */
 typedef struct registry_writer registry_writer;
 
 registry_writer *registry_writer_open(db_conn *db);
 void registry_writer_close(registry_writer *w);
+/* Households and residents inserted from now on belong to import batch
+ * batch_id (0 = none: registered directly). */
+void registry_writer_set_batch(registry_writer *w, int64_t batch_id);
 
 /* Each returns DB_DONE on success (id in *id_out), DB_CONSTRAINT when a
  * unique key or reference fails (duplicate 户编号 / ID number), or
@@ -80,5 +93,17 @@ int registry_set_household_head(registry_writer *w, int64_t household_id, int64_
 /* Records a registry_event row ('created' …) for the history view. */
 int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id, const char *kind,
                        int64_t user_id, const char *note);
+
+/* Deletes up to `limit` rows created by import batch batch_id, inside
+ * the caller's transaction: residents first (with their tags, history
+ * and any head-of-household pointer to them), then, when none is left,
+ * households (with their history). Returns the number of residents +
+ * households deleted (0 = nothing left), or -1 on a database error. */
+int registry_delete_batch_rows(db_conn *db, int64_t batch_id, int limit, int64_t *residents, int64_t *households);
+/* How many rows stand in the way of undoing a batch committed at `since`
+ * (UTC "YYYY-MM-DD HH:MM:SS"): its rows changed after it, other
+ * residents living in its households, history of others naming its
+ * households. 0 = it can be deleted whole; -1 on a database error. */
+int64_t registry_batch_changed_since(db_conn *db, int64_t batch_id, const char *since);
 
 #endif

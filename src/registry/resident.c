@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ?";
-static const char *const SQL_HOUSEHOLD_ACTIVE = "SELECT 1 FROM household WHERE id = ? AND status = 'active'";
+static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ? AND " REGISTRY_VISIBLE("r");
+static const char *const SQL_HOUSEHOLD_ACTIVE =
+    "SELECT 1 FROM household h WHERE h.id = ? AND h.status = 'active' AND " REGISTRY_VISIBLE("h");
+/* Hidden rows of a running import take their number too. */
 static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident r WHERE " RESIDENT_BY_ID_NUMBER;
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
@@ -162,6 +164,21 @@ static int is_head(const char *relation)
     return relation && strcmp(relation, "户主") == 0;
 }
 
+int resident_id_taken(db_conn *db, const char *id_number)
+{
+    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
+    if (fc_blinds(FC_ID_NUMBER, id_number, bidx) != 0)
+        return -1;
+    return db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
+}
+
+int resident_head_free(db_conn *db, int64_t household_id, int64_t resident_id, ms_err *err)
+{
+    if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
+        return err_set(err, ERR_INVALID, "relation", "该户已有户主，一户只能有一位户主");
+    return 0;
+}
+
 int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
                        const char *new_relation, ms_err *err)
 {
@@ -172,8 +189,8 @@ int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, c
             return err_db(err);
         return 0;
     }
-    if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
-        return err_set(err, ERR_INVALID, "relation", "该户已有户主，一户只能有一位户主");
+    if (resident_head_free(db, household_id, resident_id, err) != 0)
+        return -1;
     if (db_exec_args(db, SQL_SET_HEAD_IF_NONE, DB_INT(resident_id), DB_INT(household_id)) != DB_DONE)
         return err_db(err);
     return 0;
@@ -200,10 +217,10 @@ int resident_create(db_conn *db, const actor *who, int64_t household_id, const r
         return err_set(err, ERR_NOT_FOUND, "household_id", "户不存在或不在您的管辖范围内");
     if (strcmp(hh.status, "active") != 0)
         return err_set(err, ERR_INVALID, "household_id", "该户已注销，不能新增成员");
-    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
-    if (fc_blinds(FC_ID_NUMBER, in->id_number, bidx) != 0)
+    int taken = resident_id_taken(db, in->id_number);
+    if (taken < 0)
         return err_db(err);
-    if (db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1])))
+    if (taken)
         return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
     registry_writer *w = registry_writer_open(db);
     rc = w ? registry_insert_resident(w, hh.id, hh.grid_id, in, id_out) : DB_ERROR;

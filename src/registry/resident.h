@@ -123,6 +123,14 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
  * active 户主 per household; a new 户主 becomes head of a household that
  * has none; one who stops being 户主 stops being its head. Returns 0 or
  * -1 with *err (400 on relation). Used by the API and the CSV import. */
+/* 1 when a resident (of any status, hidden rows of a running import
+ * included) has this ID number (by its blind index), 0 when none, -1 on
+ * error. */
+int resident_id_taken(db_conn *db, const char *id_number);
+
+/* The check half of the rule: 0 when household_id has no active head
+ * other than resident_id, else -1 with *err (400 on relation). */
+int resident_head_free(db_conn *db, int64_t household_id, int64_t resident_id, ms_err *err);
 int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
                        const char *new_relation, ms_err *err);
 

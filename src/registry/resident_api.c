@@ -251,6 +251,7 @@ static int resident_list(request *rq, response *rs)
     char suffix[400], exact[96], detail[160];
 
     q_init(&q, "");
+    q_where(&q, REGISTRY_VISIBLE("r"));
     if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, &pg) != 0 ||
         add_scope_filter(rq, rs, &q) != 0 || add_status_filter(rq, rs, &q) != 0 ||
         add_text_filters(rq, rs, &q, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||

@@ -22,8 +22,10 @@ static const char *const SQL_TAG_DEFS = "SELECT code, label FROM tag_def ORDER B
 #define TAG_COUNTS(cond)                                                                             \
     "SELECT d.code, d.label, COALESCE(c.n, 0) FROM tag_def d LEFT JOIN ("                            \
     " SELECT t.tag AS tag, COUNT(*) AS n FROM resident r JOIN resident_tag t ON t.resident_id = r.id" \
-    " WHERE r.status = 'active' AND " cond " GROUP BY t.tag) c ON c.tag = d.code ORDER BY d.sort"
-#define RESIDENT_TOTAL(cond) "SELECT COUNT(*) FROM resident r WHERE r.status = 'active' AND " cond
+    " WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND " cond                             \
+    " GROUP BY t.tag) c ON c.tag = d.code ORDER BY d.sort"
+#define RESIDENT_TOTAL(cond) \
+    "SELECT COUNT(*) FROM resident r WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND " cond
 
 static const char *const SQL_TAGS_SUBTREE = TAG_COUNTS(IN_SUBTREE);
 static const char *const SQL_TAGS_BUILDING = TAG_COUNTS(IN_BUILDING);
@@ -40,25 +42,29 @@ static const char *const SQL_CHILD_COUNTS =
     " grids AS (SELECT k.id AS kid, g.id AS gid FROM kids k"
     "  JOIN org_unit g ON g.kind = 'grid' AND g.path LIKE k.path || '%')"
     " SELECT kid, 'h', NULL, COUNT(*) FROM grids JOIN household h ON h.grid_id = gid AND h.status = 'active'"
+    "  AND " REGISTRY_VISIBLE("h")
     "  GROUP BY kid"
     " UNION ALL"
     " SELECT kid, 'r', NULL, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid AND r.status = 'active'"
+    "  AND " REGISTRY_VISIBLE("r")
     "  GROUP BY kid"
     " UNION ALL"
     " SELECT kid, 't', t.tag, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid AND r.status = 'active'"
+    "  AND " REGISTRY_VISIBLE("r")
     "  JOIN resident_tag t ON t.resident_id = r.id GROUP BY kid, t.tag";
 
 /* The same for the buildings of a grid, by household.building_id. */
 static const char *const SQL_BUILDING_COUNTS =
     "SELECT h.building_id, 'h', NULL, COUNT(*) FROM household h"
-    "  WHERE h.grid_id = ? AND h.building_id IS NOT NULL AND h.status = 'active' GROUP BY h.building_id"
+    "  WHERE h.grid_id = ? AND h.building_id IS NOT NULL AND h.status = 'active' AND " REGISTRY_VISIBLE("h")
+    " GROUP BY h.building_id"
     " UNION ALL"
     " SELECT h.building_id, 'r', NULL, COUNT(*) FROM household h"
-    "  JOIN resident r ON r.household_id = h.id AND r.status = 'active'"
+    "  JOIN resident r ON r.household_id = h.id AND r.status = 'active' AND " REGISTRY_VISIBLE("r")
     "  WHERE h.grid_id = ? AND h.building_id IS NOT NULL GROUP BY h.building_id"
     " UNION ALL"
     " SELECT h.building_id, 't', t.tag, COUNT(*) FROM household h"
-    "  JOIN resident r ON r.household_id = h.id AND r.status = 'active'"
+    "  JOIN resident r ON r.household_id = h.id AND r.status = 'active' AND " REGISTRY_VISIBLE("r")
     "  JOIN resident_tag t ON t.resident_id = r.id"
     "  WHERE h.grid_id = ? AND h.building_id IS NOT NULL GROUP BY h.building_id, t.tag";
 

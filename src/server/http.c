@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -152,6 +153,18 @@ int req_query_int(request *rq, response *rs, const char *key, int64_t def, int64
     }
     *out = n;
     return 1;
+}
+
+int req_client_gone(request *rq)
+{
+    const union MHD_ConnectionInfo *ci =
+        rq->conn ? MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD) : NULL;
+    char c;
+    if (!ci)
+        return 0;
+    /* The request body has been read in full: a readable end of file now
+     * means the client closed its side (a pipelined byte is not EOF). */
+    return recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 int req_query_flag(request *rq, const char *key)

@@ -87,6 +87,9 @@ const char *req_header(request *rq, const char *name); /* NULL when absent */
  * (value in *out), 0 if absent (*out = def), -1 if malformed or out of
  * [min,max] (and fills a 400 error into rs). */
 int req_query_int(request *rq, response *rs, const char *key, int64_t def, int64_t min, int64_t max, int64_t *out);
+/* 1 when the client has closed the connection while the handler runs
+ * (a long import asks between its transactions), else 0. */
+int req_client_gone(request *rq);
 /* 1 for "1"/"true", 0 otherwise. */
 int req_query_flag(request *rq, const char *key);
 

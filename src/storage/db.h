@@ -71,7 +71,7 @@ int db_exec(db_conn *c, const char *sql);
  *
  *     db_exec_args(db, "UPDATE household SET status = ? WHERE id = ?",
  *                  DB_TEXT("closed"), DB_INT(id));
- *     if (db_exists(db, "SELECT 1 FROM resident WHERE id_number = ?", DB_TEXT(idn))) …
+ *     if (db_exists(db, "SELECT 1 FROM household WHERE code = ?", DB_TEXT(code))) …
  *     int64_t n = db_one_int(db, 0, "SELECT COUNT(*) FROM org_unit WHERE parent_id = ?", DB_INT(id));
  *
  * The argument list is terminated for you (the macros append DB_END). */

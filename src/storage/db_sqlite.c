@@ -23,6 +23,21 @@ struct db_stmt {
     db_conn *conn;
 };
 
+/* A writer waits for the lock up to BUSY_TIMEOUT_MS, trying again every
+ * millisecond. SQLite's own handler sleeps up to 100 ms between tries,
+ * so a writer that frees the lock for a moment (an import between its
+ * short transactions) would get it back before any waiter woke up. */
+#define BUSY_TIMEOUT_MS 10000
+
+static int busy_wait(void *ctx, int tries)
+{
+    (void)ctx;
+    if (tries >= BUSY_TIMEOUT_MS)
+        return 0;
+    sqlite3_sleep(1);
+    return 1;
+}
+
 static int configure(sqlite3 *h)
 {
     static const char *const pragmas =
@@ -31,7 +46,7 @@ static int configure(sqlite3 *h)
         "PRAGMA foreign_keys=ON;"
         "PRAGMA temp_store=MEMORY;"
         "PRAGMA cache_size=-65536;";
-    sqlite3_busy_timeout(h, 10000);
+    sqlite3_busy_handler(h, busy_wait, NULL);
     return sqlite3_exec(h, pragmas, NULL, NULL, NULL);
 }
 

@@ -143,19 +143,9 @@ static int wait_ready(test_server *s, int starts_before)
     return -1;
 }
 
-int server_start(test_server *s, long households, const char *const *serve_args)
+/* Starts `serve` on s->db at a random port (a few tries). */
+static int serve_db(test_server *s, const char *const *serve_args)
 {
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/minsheng-test-XXXXXX");
-    if (!mkdtemp(s->dir))
-        return -1;
-    snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
-    snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
-    const char *demo[] = {"demo", "--households", fmt("%ld", households), "--seed", "7", NULL};
-    if (run_cli(s, demo, NULL, NULL) != 0) {
-        fprintf(stderr, "harness: demo failed, see %s\n", s->log);
-        return -1;
-    }
     srand((unsigned)(time(NULL) ^ getpid()));
     for (int attempt = 0; attempt < 5; attempt++) {
         s->port = 20000 + rand() % 20000;
@@ -192,6 +182,37 @@ int server_start(test_server *s, long households, const char *const *serve_args)
     }
     fprintf(stderr, "harness: server did not start, see %s\n", s->log);
     return -1;
+}
+
+int server_start(test_server *s, long households, const char *const *serve_args)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/minsheng-test-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return -1;
+    snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
+    snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+    const char *demo[] = {"demo", "--households", fmt("%ld", households), "--seed", "7", NULL};
+    if (run_cli(s, demo, NULL, NULL) != 0) {
+        fprintf(stderr, "harness: demo failed, see %s\n", s->log);
+        return -1;
+    }
+    return serve_db(s, serve_args);
+}
+
+void server_kill(test_server *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        wait_exit(s->pid);
+        s->pid = 0;
+    }
+}
+
+int server_restart(test_server *s, const char *const *serve_args)
+{
+    s->tls = 0;
+    return serve_db(s, serve_args);
 }
 
 static void dump_log(const char *path)
