@@ -138,6 +138,11 @@ int server_start(test_server *s, long households, const char *const *serve_args)
         return -1;
     }
     srand((unsigned)(time(NULL) ^ getpid()));
+    return server_launch(s, serve_args);
+}
+
+int server_launch(test_server *s, const char *const *serve_args)
+{
     for (int attempt = 0; attempt < 5; attempt++) {
         s->port = 20000 + rand() % 20000;
         const char *argv[32];
@@ -183,6 +188,16 @@ static void dump_log(const char *path)
     while (fgets(line, sizeof line, f))
         fputs(line, stderr);
     fclose(f);
+}
+
+int server_kill(test_server *s, int sig)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, sig);
+    int rc = wait_exit(s->pid);
+    s->pid = 0;
+    return rc;
 }
 
 int server_stop(test_server *s)
