@@ -196,8 +196,6 @@ static void crash_cycles(void **state)
     assert_int_equal(server_kill(&g.srv, SIGTERM), 0);
     const char *verify[] = {"audit", "verify", NULL};
     assert_int_equal(run_cli(&g.srv, verify, NULL, NULL), 0);
-    server_stop(&g.srv);
-    free(g.acks);
 }
 
 /* The shim beside the test build: dirname($MINSHENG_BIN)/tests/powercut.so. */
@@ -227,12 +225,24 @@ static void preload_shim(void)
     setenv("CRASH_SHIM_DIR", "/tmp/minsheng-test-", 1);
 }
 
+/* After a failed assertion too: no server left running, no temp dir left. */
+static int teardown(void **state)
+{
+    if (g.srv.pid > 0)
+        server_kill(&g.srv, SIGKILL);
+    if (g.srv.dir[0])
+        server_stop(&g.srv);
+    free(g.acks);
+    g.acks = NULL;
+    return 0;
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     preload_shim();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(crash_cycles),
+        cmocka_unit_test_teardown(crash_cycles, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
