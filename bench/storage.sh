@@ -12,7 +12,7 @@
 # answers (should be none).
 #
 # Environment: BENCH_SECONDS (default 10), BENCH_THREADS (server worker
-# threads, default 16), BENCH_PORT (18090), BENCH_DIR (bench/out),
+# threads, default 16), BENCH_PORT (default: one picked from the pid), BENCH_DIR (bench/out),
 # BENCH_WRITERS ("1 4 16 50"), BENCH_MODES ("group full normal"),
 # MINSHENG_SECURE_DELETE (1; 0 to measure without secure_delete).
 set -eu
@@ -21,7 +21,7 @@ make -j"$(nproc)" build/minsheng >/dev/null
 BIN=./build/minsheng
 SECS="${BENCH_SECONDS:-10}"
 THREADS="${BENCH_THREADS:-16}"
-PORT="${BENCH_PORT:-18090}"
+PORT="${BENCH_PORT:-$((20000 + $$ % 20000))}"
 OUT="${BENCH_DIR:-bench/out}"
 WRITERS="${BENCH_WRITERS:-1 4 16 50}"
 MODES="${BENCH_MODES:-group full normal}"
@@ -45,6 +45,7 @@ run() {
     SERVER=$!
     for i in $(seq 1 100); do
         curl -fs "http://127.0.0.1:$PORT/api/v1/openapi.json" >/dev/null 2>&1 && break
+        kill -0 $SERVER 2>/dev/null || { cat "$OUT/storage-server.log"; exit 1; }
         sleep 0.1
     done
     token=$(curl -fs -H 'Content-Type: application/json' \

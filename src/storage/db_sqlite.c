@@ -46,9 +46,9 @@ struct db_stmt {
  *          reused. The connections use the "minsheng-wal" VFS
  *          (wal_vfs.c), which syncs the WAL header a writer rewrites
  *          when it restarts the WAL, before new frames follow (SQLite
- *          does not at synchronous=OFF), and each connection closes with synchronous=FULL,
- *          so the checkpoint that deletes the WAL at the last close
- *          syncs the database first.
+ *          does not at synchronous=OFF). Each connection closes with
+ *          synchronous=FULL, so the checkpoint that deletes the WAL at
+ *          the last close syncs the database first.
  *   full   synchronous=FULL: every COMMIT fsyncs the WAL itself.
  *   normal synchronous=NORMAL: survives kill -9, not a power cut (the
  *          old setting, kept for the bench).
