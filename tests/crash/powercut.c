@@ -13,6 +13,8 @@
  * opened counts as durable (a kill -9 keeps the page cache in reality;
  * here it is taken as written).
  *
+ * CRASH_SHIM_KEEP=P lets each unsynced write survive the cut with
+ * probability P percent (a disk that reorders its cache; see power_cut).
  * CRASH_SHIM_LOG=1 prints each tracked write at offset 0 and each sync
  * to stderr (to see the WAL header rewrites and their syncs).
  * Without CRASH_SHIM_DIR the shim only passes calls through. */
@@ -31,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct undo {
@@ -38,6 +41,7 @@ typedef struct undo {
     uint64_t seq;          /* numbers the file's writes, oldest first */
     off_t off;             /* where the old bytes go back */
     size_t len;            /* how many old bytes (0 when the write only extended the file) */
+    size_t wlen;           /* bytes the write wrote (0 for a truncate) */
     unsigned char data[];
 } undo;
 
@@ -149,7 +153,7 @@ static void undo_free(tracked_file *f)
 }
 
 /* Saves the bytes [off, off+len) that exist now (mu held). */
-static void remember(int fd, tracked_file *f, off_t off, size_t len)
+static void remember(int fd, tracked_file *f, off_t off, size_t len, size_t wlen)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -160,6 +164,7 @@ static void remember(int fd, tracked_file *f, off_t off, size_t len)
         abort();
     u->off = off;
     u->len = have;
+    u->wlen = wlen;
     if (have && pread(fd, u->data, have, off) != (ssize_t)have)
         u->len = 0;
     u->seq = ++f->writes;
@@ -193,11 +198,32 @@ static void synced(tracked_file *f, uint64_t sync, uint64_t upto, off_t size)
         say("powercut: sync %s size %lld\n", f->path, (long long)size);
 }
 
+static const char zeros[65536];
+
+/* Undoes write u: its old bytes back, and zeros where it extended the file. */
+static void undo_one(int fd, const tracked_file *f, const undo *u)
+{
+    if (u->len && real_pwrite(fd, u->data, u->len, u->off) != (ssize_t)u->len)
+        say("powercut: cannot restore %s\n", f->path);
+    for (size_t done = u->len; done < u->wlen;) {
+        size_t n = u->wlen - done < sizeof zeros ? u->wlen - done : sizeof zeros;
+        if (real_pwrite(fd, zeros, n, u->off + (off_t)done) != (ssize_t)n)
+            break;
+        done += n;
+    }
+}
+
 /* The power goes: every tracked file back to what its last sync made
- * durable, then the process dies. mu is taken and never released. */
+ * durable, then the process dies. mu is taken and never released.
+ * With CRASH_SHIM_KEEP=P (percent), each unsynced write survives with
+ * probability P instead — a disk that wrote some of its cache, in any
+ * order (a kept write may also be torn by an older one undone over it). */
 static void power_cut(void)
 {
     pthread_mutex_lock(&mu);
+    const char *keep_env = getenv("CRASH_SHIM_KEEP");
+    int keep = keep_env ? atoi(keep_env) : 0;
+    unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (int i = 0; i < nfiles; i++) {
         tracked_file *f = &files[i];
         if (f->gone)
@@ -205,10 +231,16 @@ static void power_cut(void)
         int fd = real_open(f->path, O_WRONLY);
         if (fd < 0)
             continue;
-        for (undo *u = f->log; u; u = u->prev)
-            if (u->len && real_pwrite(fd, u->data, u->len, u->off) != (ssize_t)u->len)
-                say("powercut: cannot restore %s\n", f->path);
-        if (real_ftruncate(fd, f->durable_size) != 0)
+        off_t size = f->durable_size;
+        for (undo *u = f->log; u; u = u->prev) {
+            if (u->wlen && keep > 0 && rand_r(&seed) % 100 < keep) {
+                if (u->off + (off_t)u->wlen > size)
+                    size = u->off + (off_t)u->wlen;
+                continue;
+            }
+            undo_one(fd, f, u);
+        }
+        if (real_ftruncate(fd, size) != 0)
             say("powercut: cannot truncate %s\n", f->path);
         real_fsync(fd);
         real_close(fd);
@@ -321,7 +353,7 @@ static ssize_t tracked_pwrite(ssize_t (*fn)(int, const void *, size_t, off_t), i
     pthread_mutex_lock(&mu);
     tracked_file *f = file_of(fd);
     if (f)
-        remember(fd, f, off, n);
+        remember(fd, f, off, n, n);
     ssize_t rc = fn(fd, buf, n, off);
     pthread_mutex_unlock(&mu);
     return rc;
@@ -348,7 +380,7 @@ ssize_t write(int fd, const void *buf, size_t n)
     tracked_file *f = file_of(fd);
     off_t off = lseek(fd, 0, SEEK_CUR);
     if (f && off >= 0)
-        remember(fd, f, off, n);
+        remember(fd, f, off, n, n);
     ssize_t rc = real_write(fd, buf, n);
     pthread_mutex_unlock(&mu);
     return rc;
@@ -362,7 +394,7 @@ static int tracked_truncate(int (*fn)(int, off_t), int fd, off_t size)
     tracked_file *f = file_of(fd);
     struct stat st;
     if (f && fstat(fd, &st) == 0 && st.st_size > size)
-        remember(fd, f, size, (size_t)(st.st_size - size));
+        remember(fd, f, size, (size_t)(st.st_size - size), 0);
     int rc = fn(fd, size);
     pthread_mutex_unlock(&mu);
     return rc;

@@ -9,6 +9,8 @@
 # FAILED (expected for normal: it does not fsync commits).
 #
 #   sh tests/crash/run.sh [CYCLES] [MODES]     defaults: 100 "group full normal"
+#   CRASH_SHIM_KEEP=50 sh tests/crash/run.sh    power cuts keep a random half of the
+#                                               unsynced writes (a disk that reorders)
 set -u
 cd "$(dirname "$0")/../.."
 CYCLES="${1:-100}"
