@@ -82,6 +82,14 @@ $(TST)/tests/test_%: tests/api/test_%.c $(API_LIB_OBJS) $(TST)/libminsheng.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_CFLAGS) -Itests -Itests/api -o $@ $< $(API_LIB_OBJS) $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka -lcurl $(SAN)
 
+# The power-cut shim the crash test preloads into the server (no
+# sanitizers: it is loaded into a sanitized process beside ASan's runtime).
+$(TST)/tests/powercut.so: tests/crash/powercut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(TST)/tests/test_crash: $(TST)/tests/powercut.so
+
 $(TST)/obj/tests/api/%.o: tests/api/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_CFLAGS) -Itests -Itests/api -MMD -MP -c $< -o $@

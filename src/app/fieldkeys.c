@@ -125,6 +125,6 @@ int fieldkeys_reencrypt(db_conn *db, int batch, const char *action, int64_t *don
         }
     }
     /* The log may still hold pages with the old bytes: copy back and empty it. */
-    db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    db_checkpoint_truncate(db);
     return 0;
 }

@@ -757,6 +757,10 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
     if (rq.authed && rs->status >= 400 && rs->status < 500)
         audit_refusal(rq.db, &rq.user, rq.client_ip, method, url, rs->status,
                       json_string_value(json_object_get(json_object_get(rs->json, "error"), "code")));
+    /* Nothing is acknowledged before it is durable (db_commit already
+     * synced its own commits; this covers single-statement writes). */
+    if (db_sync(rq.db) != 0 && rs->status < 400)
+        reply_internal(rs);
     wipe_passwords(rq.json);
     json_decref(rq.json);
     sodium_memzero(rq.token, sizeof rq.token);

@@ -8,6 +8,8 @@
  *
  * so the change, its audit row and the reply are one transaction: when
  * any part fails nothing is written and the caller gets a clear error.
+ * The reply is filled only once the commit is durable (db_commit waits
+ * for the group commit's fsync, after releasing the write lock).
  *
  * Naming: a helper whose name ends in _or_reply has already filled the
  * response when it returns -1; the handler returns at once. */
@@ -22,7 +24,7 @@
 int write_begin_or_reply(request *rq, response *rs);
 
 /* Writes the audit row *e (user and client address filled in from rq;
- * e->before/after are borrowed), commits, and replies `status` with
+ * e->before/after are borrowed), commits durably, and replies `status` with
  * body (stolen; may be the same object as e->after). On failure rolls
  * back, replies 500 and frees body. Returns 0, or -1 (replied). */
 int write_commit_or_reply(request *rq, response *rs, const audit_entry *e, int status, json_t *body);

@@ -21,7 +21,9 @@ typedef struct db_stmt db_stmt;
 enum { DB_ROW = 1, DB_DONE = 0, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 };
 
 /* Opens (creating if needed) the database at path: WAL journal, foreign
- * keys on, busy timeout. Returns NULL with a message in err. */
+ * keys on, secure_delete on, busy timeout, and the sync mode of
+ * MINSHENG_SYNC (group, the default; full; normal: see db_sync).
+ * Returns NULL with a message in err. */
 db_conn *db_open(const char *path, char *err, size_t errsz);
 void db_close(db_conn *c);
 
@@ -121,7 +123,25 @@ int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const
 int db_step_done(db_stmt *s);
 
 int db_begin(db_conn *c);      /* BEGIN IMMEDIATE: take the write lock up front */
+/* COMMIT, then db_sync: DB_DONE only once the commit is durable. */
 int db_commit(db_conn *c);
+
+/* Makes this connection's commits so far durable before anything is
+ * acknowledged. In group mode (MINSHENG_SYNC unset or "group") one
+ * fsync of the WAL covers every writer waiting at that moment (group
+ * commit); in "full" mode COMMIT already synced and in "normal" mode
+ * nothing is synced (a power cut may lose the newest commits). A no-op
+ * when the connection has committed nothing since. db_commit calls it;
+ * the server calls it after every request too, for writes made outside
+ * db_begin/db_commit. Returns 0, or -1 when the disk refused. */
+int db_sync(db_conn *c);
+/* "group", "full" or "normal": the mode this process runs in. */
+const char *db_sync_mode_name(void);
+/* Copies the whole WAL into the database file and empties it
+ * (checkpoint TRUNCATE), syncing the database file before the log goes
+ * (this connection may run synchronous=OFF). After a change that must
+ * leave no old page in the log, e.g. wiping plaintext. 0 or -1. */
+int db_checkpoint_truncate(db_conn *c);
 void db_rollback(db_conn *c);
 
 int64_t db_last_insert_id(db_conn *c);

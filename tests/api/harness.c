@@ -147,6 +147,11 @@ static int wait_ready(test_server *s, int starts_before)
 static int serve_db(test_server *s, const char *const *serve_args)
 {
     srand((unsigned)(time(NULL) ^ getpid()));
+    return server_launch(s, serve_args);
+}
+
+int server_launch(test_server *s, const char *const *serve_args)
+{
     for (int attempt = 0; attempt < 5; attempt++) {
         s->port = 20000 + rand() % 20000;
         const char *argv[32];
@@ -200,21 +205,6 @@ int server_start(test_server *s, long households, const char *const *serve_args)
     return serve_db(s, serve_args);
 }
 
-void server_kill(test_server *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGKILL);
-        wait_exit(s->pid);
-        s->pid = 0;
-    }
-}
-
-int server_restart(test_server *s, const char *const *serve_args)
-{
-    s->tls = 0;
-    return serve_db(s, serve_args);
-}
-
 static void dump_log(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -224,6 +214,16 @@ static void dump_log(const char *path)
     while (fgets(line, sizeof line, f))
         fputs(line, stderr);
     fclose(f);
+}
+
+int server_kill(test_server *s, int sig)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, sig);
+    int rc = wait_exit(s->pid);
+    s->pid = 0;
+    return rc;
 }
 
 int server_stop(test_server *s)

@@ -40,10 +40,13 @@ typedef struct http_resp {
  * added, so the privileged demo accounts sign in without TOTP. Returns 0
  * or -1 (message on stderr). */
 int server_start(test_server *s, long households, const char *const *serve_args);
-/* Kills the server with SIGKILL (no cleanup, as in a crash) and reaps it. */
-void server_kill(test_server *s);
-/* Starts the server again on the same database (a new port). */
-int server_restart(test_server *s, const char *const *serve_args);
+/* Starts the server again on the database s->db already holds (after
+ * server_kill), on a new port. Returns 0 or -1. */
+int server_launch(test_server *s, const char *const *serve_args);
+/* Sends sig (SIGKILL, or SIGUSR2 for the power-cut shim) and waits for
+ * the server to end; returns its wait status as run_cli does. Keeps the
+ * temp dir. */
+int server_kill(test_server *s, int sig);
 /* Stops the server; returns its exit status (0 = clean). Removes the temp dir. */
 int server_stop(test_server *s);
 /* Runs `minsheng --db <db> args...` to completion; returns exit status.

@@ -23,6 +23,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -400,13 +401,13 @@ static void kill9_mid_import_leaves_nothing(void **state)
     }
     assert_false(imp.done);
     assert_true(written >= 4000);
-    server_kill(&srv);
+    server_kill(&srv, SIGKILL);
     pthread_join(ti, NULL);
     free(csv);
     assert_int_equal(imp.status, -1);             /* no answer: the server died */
     print_message("killed the server with %lld rows of batch %lld written\n", written, batch);
 
-    assert_int_equal(server_restart(&srv, NULL), 0);
+    assert_int_equal(server_launch(&srv, NULL), 0);
     free(t_admin);
     free(t_auditor);
     t_admin = login(&srv, "jiedao", DEMO_PW);   /* street staff: the admin reads no registry */
