@@ -60,6 +60,10 @@ typedef struct resident {
 
 void resident_from_row(db_stmt *s, resident *out);
 
+/* How many resident records there are (every status) and how many are
+ * active, for what a backup or restore reports. 0 or -1. */
+int resident_count(db_conn *db, int64_t *all, int64_t *active);
+
 /* Loads resident `id`: 0 found, 1 absent, -1 database error. */
 int resident_get(db_conn *db, int64_t id, resident *out);
 

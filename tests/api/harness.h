@@ -40,11 +40,23 @@ typedef struct http_resp {
  * added, so the privileged demo accounts sign in without TOTP. Returns 0
  * or -1 (message on stderr). */
 int server_start(test_server *s, long households, const char *const *serve_args);
+/* Starts `serve` on the existing database s->db (after server_halt, or
+ * a second server on the same file), as server_start does. 0 or -1. */
+int server_launch(test_server *s, const char *const *serve_args);
+/* Stops the server (SIGTERM) and returns its exit status, keeping the
+ * temp dir and database. */
+int server_halt(test_server *s);
 /* Stops the server; returns its exit status (0 = clean). Removes the temp dir. */
 int server_stop(test_server *s);
 /* Runs `minsheng --db <db> args...` to completion; returns exit status.
  * Output goes to out_path when non-NULL. stdin_data is fed when non-NULL. */
 int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data);
+/* The same without waiting: returns the child's pid (-1 on failure). */
+pid_t cli_start(const test_server *s, const char *const *args, const char *out_path);
+/* Waits up to timeout_ms for a child from cli_start: its exit status
+ * (128 + signal when killed), or -2 when it was still running (it is
+ * then killed and reaped). */
+int cli_wait(pid_t pid, int timeout_ms);
 
 /* One request. token may be NULL; "cookie:TOKEN" sends it as the
  * ms_session cookie instead of a bearer header; body may be NULL. content_type NULL =
