@@ -178,14 +178,12 @@ static void kept_name(const char *path, const char *stamp, char *out, size_t out
 }
 
 /* Moves the database and the seal file aside and renames the checked
- * copy into place, with the stop signals held so it is not cut in the
- * middle. Puts back what it moved when a later step fails. */
+ * copy into place. Puts back what it moved when a later step fails. */
 static int switch_files(const restore_options *o, const char *partial, restore_report *rep, char *err,
                         size_t errsz)
 {
     char msg[300];
     int rc = -1;
-    dbfile_signals_hold();
     if (rep->kept_seal[0] && rename(o->seal_file, rep->kept_seal) != 0) {
         fail(err, errsz, "无法移开检查点文件 %s（%s）：若它设了 chattr +a，请先 chattr -a，恢复后再对新文件 chattr +a",
              o->seal_file, strerror(errno));
@@ -207,7 +205,6 @@ put_back_seal:
     if (rep->kept_seal[0])
         rename(rep->kept_seal, o->seal_file);
 out:
-    dbfile_signals_release();
     return rc;
 }
 
@@ -296,10 +293,16 @@ int restore_run(const restore_options *o, restore_report *rep, char *err, size_t
     }
     if (dbfile_exists(o->seal_file))
         kept_name(o->seal_file, stamp, rep->kept_seal, sizeof rep->kept_seal);
-    if (switch_files(o, partial, rep, err, errsz) != 0)
+    /* From the switch to the audit row, Ctrl-C waits: an interrupted
+     * switch would leave no database, an interrupted record no trace. */
+    dbfile_signals_hold();
+    if (switch_files(o, partial, rep, err, errsz) != 0) {
+        dbfile_signals_release();
         goto out_partial;
+    }
     dbfile_temp_release(0);
     rc = record_restore(o, old_head, rep, err, errsz);
+    dbfile_signals_release();
     goto out;
 out_partial:
     dbfile_temp_release(1);

@@ -157,8 +157,20 @@ static void guarded_mask(int how)
     sigprocmask(how, &set, NULL);
 }
 
-void dbfile_signals_hold(void) { guarded_mask(SIG_BLOCK); }
-void dbfile_signals_release(void) { guarded_mask(SIG_UNBLOCK); }
+/* Holds nest: only the outermost release lets the signals through. */
+static int g_hold_depth;
+
+void dbfile_signals_hold(void)
+{
+    if (g_hold_depth++ == 0)
+        guarded_mask(SIG_BLOCK);
+}
+
+void dbfile_signals_release(void)
+{
+    if (g_hold_depth > 0 && --g_hold_depth == 0)
+        guarded_mask(SIG_UNBLOCK);
+}
 
 /* ---- durable file operations ---------------------------------------------------------- */
 

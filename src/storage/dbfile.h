@@ -40,7 +40,8 @@ void dbfile_temp_guard(const char *path);
 void dbfile_temp_release(int remove_it);
 
 /* Holds back SIGINT/SIGTERM/SIGHUP around a step that must not be cut
- * in the middle (the file switch of a restore); release delivers them. */
+ * in the middle (the file switch of a restore); release delivers them.
+ * Holds nest: the outermost release lets them through. */
 void dbfile_signals_hold(void);
 void dbfile_signals_release(void);
 
