@@ -376,7 +376,12 @@ static void second_server_and_restore_refused_while_serving(void **state)
     assert_int_equal(count_prefixed("test.db.before-restore-"), 0);
     assert_int_equal(count_prefixed("test.db.partial-"), 0);
     /* Command-line writers still work beside the server. */
-    rc = cli_db(NULL, (const char *[]){"migrate", NULL}, &out);
+    setenv("MINSHENG_PASSWORD", "Beifen#Ceshi2026", 1);
+    rc = cli_db(NULL, (const char *[]){"user", "add", "beifen01", "--role", "grid", "--org", "371702001001-01", NULL},
+                &out);
+    unsetenv("MINSHENG_PASSWORD");
+    if (rc != 0)
+        print_error("user add beside the server -> %d:\n%s\n", rc, out);
     assert_int_equal(rc, 0);
     free(out);
     json_decref(api_get_ok(&srv, t_street, "/api/v1/residents?page_size=1"));
