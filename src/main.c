@@ -758,7 +758,7 @@ static int cmd_backup(int argc, char **argv)
     char key[4096], err[1024];
     backup_report rep;
     keys_path(db_path, key_file, key, sizeof key);
-    int rc = backup_run(db, dest, force, key, &rep, err, sizeof err);
+    int rc = backup_run(db, db_path, dest, force, key, &rep, err, sizeof err);
     db_close(db);
     if (rc != 0) {
         fprintf(stderr, "minsheng: %s\n", err);

@@ -114,11 +114,13 @@ static int write_partial(db_conn *db, const char *partial, const char *key_path,
     return 0;
 }
 
-int backup_run(db_conn *db, const char *dest, int overwrite, const char *key_path, backup_report *rep,
-               char *err, size_t errsz)
+int backup_run(db_conn *db, const char *db_path, const char *dest, int overwrite, const char *key_path,
+               backup_report *rep, char *err, size_t errsz)
 {
     char partial[4200], detail[400];
     memset(rep, 0, sizeof *rep);
+    if (dbfile_same(db_path, dest))
+        return fail(err, errsz, "备份文件 %s 就是数据库本身", dest);
     if (!overwrite && dbfile_exists(dest))
         return fail(err, errsz, "备份文件 %s 已存在，不会覆盖（确需覆盖请加 --force）", dest);
     rep->stale_removed = dbfile_remove_stale_partials(dest);

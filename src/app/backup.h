@@ -41,14 +41,15 @@ typedef struct backup_report {
     int stale_removed;               /* partial files of killed runs removed */
 } backup_report;
 
-/* Backs up db (opened on db_path, key loaded) to dest: refuses an
- * existing dest unless overwrite; writes `<dest>.partial-<pid>` (0600)
- * in one pass, fsyncs and checks it, then gives it the final name and
- * fsyncs the directory; the partial file is removed on every failure
- * and on SIGINT/SIGTERM/SIGHUP. Then writes a `backup` audit row to db.
+/* Backs up db (opened on db_path, key loaded) to dest: refuses the
+ * database itself, and an existing dest unless overwrite; writes
+ * `<dest>.partial-<pid>` (0600) in one pass, fsyncs and checks it, then
+ * gives it the final name and fsyncs the directory; the partial file
+ * is removed on every failure and on SIGINT/SIGTERM/SIGHUP. Then writes
+ * a `backup` audit row to db.
  * Returns 0 or -1 with a message in err (errsz bytes). */
-int backup_run(db_conn *db, const char *dest, int overwrite, const char *key_path, backup_report *rep,
-               char *err, size_t errsz);
+int backup_run(db_conn *db, const char *db_path, const char *dest, int overwrite, const char *key_path,
+               backup_report *rep, char *err, size_t errsz);
 
 typedef struct restore_options {
     const char *backup;              /* the backup file */

@@ -204,6 +204,12 @@ int dbfile_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
+int dbfile_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int dbfile_copy(const char *src, const char *dst, char *err, size_t errsz)
 {
     char buf[1 << 16];

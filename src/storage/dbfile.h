@@ -68,5 +68,7 @@ int dbfile_move_aside(const char *path, const char *kept, char *err, size_t errs
 
 /* 1 when path exists (any type), else 0. */
 int dbfile_exists(const char *path);
+/* 1 when both paths exist and are the same file, else 0. */
+int dbfile_same(const char *a, const char *b);
 
 #endif
