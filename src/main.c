@@ -1,6 +1,6 @@
 /* main.c — the `minsheng` command: argument parsing and dispatch to
  * subcommands (serve, init, demo, user, import, export, backup,
- * restore, migrate, audit). Each subcommand opens the database, brings the schema
+ * restore, migrate, audit, keys). Each subcommand opens the database, brings the schema
  * up to date, loads the key file and calls into the modules; nothing
  * here touches SQL. */
 #include "auth/users.h"
@@ -11,6 +11,7 @@
 #include "core/keys.h"
 #include "app/app.h"
 #include "app/backup.h"
+#include "app/fieldkeys.h"
 #include "auth/session.h"
 #include "storage/db.h"
 #include "storage/dbfile.h"
@@ -49,6 +50,7 @@ static const char *const USAGE =
     "  restore 备份文件      校验备份后恢复数据库（服务须已停止）\n"
     "  migrate               只升级数据库结构\n"
     "  audit verify|checkpoint|purge  校验审计日志的哈希链、封存检查点、清理过期记录\n"
+    "  keys status|rotate|encrypt-existing  敏感字段加密：状态、轮换数据密钥、加密升级前的明文\n"
     "\n"
     "全局选项:\n"
     "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
@@ -105,6 +107,24 @@ static int open_keys(db_conn *db)
     return 0;
 }
 
+/* Encrypts what migration 0008 left in plaintext (and finishes the
+ * re-encryption of a rotation cut short), in bounded transactions. */
+static int encrypt_existing(db_conn *db, int quiet)
+{
+    int64_t done;
+    ms_err err;
+    if (fieldkeys_settled(db))   /* the usual case: no scan */
+        return 0;
+    int64_t pending = fieldkeys_pending(db);
+    if (pending < 0 || fieldkeys_reencrypt(db, FIELDKEYS_BATCH, "fields_encrypted", &done, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", pending < 0 ? "无法读取加密状态" : err.message);
+        return -1;
+    }
+    if (!quiet)
+        fprintf(stderr, "已加密 %lld 行敏感字段（身份证号、电话、残疾信息、动态验证码密钥），明文已清除\n", (long long)done);
+    return 0;
+}
+
 static db_conn *open_db(void)
 {
     char err[512] = "";
@@ -113,7 +133,7 @@ static db_conn *open_db(void)
         fprintf(stderr, "minsheng: %s\n", err);
         return NULL;
     }
-    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0) {
+    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0 || encrypt_existing(db, 0) != 0) {
         if (err[0])
             fprintf(stderr, "minsheng: %s\n", err);
         db_close(db);
@@ -178,11 +198,16 @@ static const char *const SERVE_USAGE =
     "                     [--login-failures-per-address N] [--login-failures-global N]\n"
     "                     [--max-conn-per-ip N] [--conn-timeout 秒] [--trusted-proxy 地址]\n"
     "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
+    "                     [--admin-allow 地址段,… [--admin-allow-street]]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
-    "  --two-factor       管理员、审计员、街道工作人员须绑定动态验证码（默认 required；off 关闭）\n"
+    "  --two-factor       系统管理员、安全管理员、审计员、街道工作人员须绑定动态验证码\n"
+    "                     （默认 required；off 关闭）\n"
+    "  --admin-allow      系统管理员、安全管理员、审计员只能从这些地址段登录和操作\n"
+    "                     （CIDR，逗号分隔，如 10.0.0.0/8,192.168.1.0/24,fd00::/8；默认不限）\n"
+    "  --admin-allow-street  街道工作人员也受 --admin-allow 限制\n"
     "  --password-max-age 密码有效期，过期须修改（默认 90 天；0 不过期）\n"
     "  --unused-account-days  超过这么多天未登录的账户在下次登录时停用（默认 90 天；0 不停用）\n"
     "  --login-failures-per-address  每个客户端地址每分钟最多失败登录次数（默认 20；0 不限）\n"
@@ -221,7 +246,10 @@ static int cmd_serve(int argc, char **argv)
         {"tls-key", required_argument, 0, 'K'},
         {"two-factor", required_argument, 0, '2'}, {"password-max-age", required_argument, 0, 'p'},
         {"unused-account-days", required_argument, 0, 'u'}, {"login-failures-per-address", required_argument, 0, 'a'},
-        {"login-failures-global", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"login-failures-global", required_argument, 0, 'g'}, {"admin-allow", required_argument, 0, 'A'},
+        {"admin-allow-street", no_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static addr_list admin_allow;
+    char allow_err[200];
     server_config cfg = g_config;
     app_options app = {.seal_file = NULL, .checkpoint_minutes = 60};
     char seal[4096];
@@ -293,12 +321,20 @@ static int cmd_serve(int argc, char **argv)
                 return usage_error(SERVE_USAGE, "次数应为 0 到 1000000：%s", optarg);
             *(c == 'a' ? &g_session_policy.login_failures_per_address : &g_session_policy.login_failures_global) = (int)v;
             break;
+        case 'A':
+            if (addrlist_parse(optarg, &admin_allow, allow_err, sizeof allow_err) != 0)
+                return usage_error(SERVE_USAGE, "--admin-allow: %s", allow_err);
+            g_session_policy.allow_list = &admin_allow;
+            break;
+        case 'S': g_session_policy.allow_list_street = 1; break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return usage_error(SERVE_USAGE, "多余的参数 %s", argv[optind]);
+    if (g_session_policy.allow_list_street && !g_session_policy.allow_list)
+        return usage_error(SERVE_USAGE, "--admin-allow-street 须与 --admin-allow 同时给出");
     if (!cfg.tls_cert != !cfg.tls_key)
         return usage_error(SERVE_USAGE, "--tls-cert 和 --tls-key 须同时给出");
     /* Behind the proxy every connection comes from its one address: the
@@ -467,7 +503,10 @@ static const char *const USER_USAGE =
     "用法: minsheng user add 用户名 --role 角色 --org 单位编码 [--name 显示名]\n"
     "      minsheng user passwd 用户名\n"
     "      minsheng user list    （含最近登录时间）\n"
-    "  角色: admin(系统管理员) auditor(审计员) street(街道) community(社区) grid(网格员) viewer(部门只读)\n"
+    "  角色: admin(系统管理员) secadmin(安全管理员) auditor(审计员) street(街道) community(社区)\n"
+    "        grid(网格员) viewer(部门只读)\n"
+    "  命令行由持有数据库文件和密钥文件的操作系统用户执行，不经双人审批（每次操作都记入审计日志）；\n"
+    "  用它建立第一个安全管理员和审计员: user add anquan --role secadmin --org 街道编码\n"
     "  密码取自环境变量 MINSHENG_PASSWORD，否则从终端读取（不回显）。\n";
 
 static int user_add(db_conn *db, int argc, char **argv)
@@ -943,12 +982,92 @@ static int cmd_audit(int argc, char **argv)
     return rc;
 }
 
+/* ---- keys ----------------------------------------------------------------- */
+
+static const char *const KEYS_USAGE =
+    "用法: minsheng keys status\n"
+    "      minsheng keys rotate\n"
+    "      minsheng keys encrypt-existing\n"
+    "  status            显示数据密钥的代数，以及各表中明文、旧代、新代密钥加密的行数\n"
+    "  rotate            生成新一代数据密钥，用它重新加密所有敏感字段并重算盲索引，分批提交；\n"
+    "                    中途中断（断电、kill -9）后再次运行即从断处继续。须先停止服务。\n"
+    "                    密钥文件在轮换完成前同时保存新旧两代，完成后只留新一代（审计密钥不变）\n"
+    "  encrypt-existing  加密升级前以明文保存的字段（每次打开数据库时也会自动进行）\n"
+    "备份复制的是加密后的数据库：恢复和读取备份都需要同一个密钥文件，请分开妥善保管。\n";
+
+static void print_status(const char *table, const crypt_status *st, void *ctx)
+{
+    unsigned *gens = ctx;
+    printf("  %-10s 第 %u 代 %lld 行", table, gens[0], (long long)st->newest);
+    if (gens[1])
+        printf("，第 %u 代 %lld 行", gens[1], (long long)st->older);
+    else if (st->older)
+        printf("，旧代（密钥已不在） %lld 行", (long long)st->older);
+    printf("，明文 %lld 行\n", (long long)st->plain);
+}
+
+static int keys_rotate_cmd(db_conn *db)
+{
+    ms_err err;
+    int resumed;
+    int64_t done;
+    if (keys_lock_exclusive(db_path, key_file, &err) != 0 || keys_rotate_begin(db_path, key_file, &resumed, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    printf(resumed ? "继续未完成的轮换：第 %u 代数据密钥\n" : "已生成第 %u 代数据密钥（密钥文件暂存新旧两代）\n",
+           keys_generation());
+    if (fieldkeys_reencrypt(db, FIELDKEYS_BATCH, "keys_rotated", &done, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    if (fieldkeys_pending(db) != 0) {
+        fprintf(stderr, "minsheng: 仍有字段未重新加密，密钥文件保留两代；请重新运行 keys rotate\n");
+        return 1;
+    }
+    if (keys_rotate_finish(db_path, key_file, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    printf("轮换完成：重新加密 %lld 行，密钥文件只保留第 %u 代数据密钥\n", (long long)done, keys_generation());
+    return 0;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+    if (argc < 2 || wants_help(argc, argv)) {
+        fputs(KEYS_USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *sub = argv[1];
+    if (argc > 2)
+        return usage_error(KEYS_USAGE, "多余的参数 %s", argv[2]);
+    if (strcmp(sub, "status") != 0 && strcmp(sub, "rotate") != 0 && strcmp(sub, "encrypt-existing") != 0)
+        return usage_error(KEYS_USAGE, "未知的子命令 %s", sub);
+    db_conn *db = open_db();   /* converts plaintext left by an upgrade */
+    if (!db)
+        return 1;
+    int rc = 0;
+    if (strcmp(sub, "rotate") == 0) {
+        rc = keys_rotate_cmd(db);
+    } else if (strcmp(sub, "status") == 0) {
+        unsigned gens[KEYS_MAX_GENERATIONS] = {0};
+        int n = keys_generations(gens);
+        printf("数据密钥：第 %u 代%s\n", gens[0], n > 1 ? "（轮换未完成，旧代密钥仍在密钥文件中：请运行 keys rotate）" : "");
+        rc = fieldkeys_status(db, print_status, gens) == 0 ? 0 : 1;
+    } else {
+        printf("所有敏感字段均已加密\n");
+    }
+    db_close(db);
+    return rc;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
     {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
     {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"restore", cmd_restore},
-    {"migrate", cmd_migrate}, {"audit", cmd_audit},
+    {"migrate", cmd_migrate}, {"audit", cmd_audit}, {"keys", cmd_keys},
 };
 
 int main(int argc, char **argv)

@@ -6,14 +6,21 @@
   const KIND_LABELS = { street: '街道', community: '社区', grid: '网格', building: '楼栋' };
   const LEADER_LABELS = { street: '负责人', community: '负责人', grid: '网格员', building: '楼长' };
   const ROLE_LABELS = {
-    admin: '系统管理员', auditor: '审计员', street: '街道工作人员',
+    admin: '系统管理员', secadmin: '安全管理员', auditor: '审计员', street: '街道工作人员',
     community: '社区工作人员', grid: '网格员', viewer: '部门只读'
+  };
+  /* 三权分立：这三种账户不能查看居民信息，本页面（居民登记）对它们只显示说明，
+   * 不调用会被拒绝（403）的登记接口。 */
+  const NO_REGISTRY = {
+    admin: '系统管理员只管理账户（新建、改名、停用/启用、重置密码、解锁：/api/v1/users），不能查看居民信息和审计日志。特权账户的变更须安全管理员批准（/api/v1/change-requests）。',
+    secadmin: '安全管理员分配账户的角色和管辖范围（PUT /api/v1/users/{id}/role）、批准特权账户变更（/api/v1/change-requests）、处理安全告警（/api/v1/security/alerts），不能查看居民信息和审计日志。',
+    auditor: '审计员只能查看审计日志（/api/v1/audit）和安全告警，本页面不提供居民信息。'
   };
   const SEX = { M: '男', F: '女' };
   const RES_STATUS = { active: '在册', deceased: '已故', moved_out: '已迁出' };
   const HH_STATUS = { active: '正常', closed: '已迁出' };
   const GRADES = { 1: '一级', 2: '二级', 3: '三级', 4: '四级' };
-  const FULL_ID_ROLES = ['admin', 'street', 'community', 'grid'];
+  const FULL_ID_ROLES = ['street', 'community', 'grid'];
   const FALLBACK_MSG = {
     400: '请求有误', 401: '未登录或登录已过期', 403: '无权限执行此操作',
     404: '未找到（或不在您的管辖范围内）', 413: '提交内容过大', 423: '账户已锁定，请稍后再试',
@@ -208,8 +215,10 @@
     $('app-view').hidden = true;
     $('pending-view').hidden = false;
     const pw = me.pending.indexOf('password_change') >= 0;
+    const totp = me.pending.indexOf('totp_enroll') >= 0;
     $('pw-form').hidden = !pw;
-    $('totp-form').hidden = pw;
+    $('totp-form').hidden = pw || !totp;
+    $('role-wait').hidden = pw || totp;   // 只剩等待安全管理员确认角色
     $('totp-setup').hidden = true;
     $('totp-done').hidden = true;
     $('totp-start').hidden = false;
@@ -231,8 +240,8 @@
     $('me-role').textContent = me.role_label || ROLE_LABELS[me.role] || me.role || '';
     $('me-unit').textContent = (me.org_unit && me.org_unit.name) || '';
     showUnit(null);
-    if (me.role === 'auditor') {
-      $('no-unit').textContent = '审计员账户只能查看审计日志，本页面不提供居民信息。';
+    if (NO_REGISTRY[me.role]) {
+      $('no-unit').textContent = NO_REGISTRY[me.role];
       return;
     }
     $('no-unit').textContent = '请在左侧选择一个单位';
@@ -677,11 +686,13 @@
       }
     });
 
-    $('logout-btn').addEventListener('click', async () => {
+    const logout = async () => {
       try { await api('/auth/logout', { method: 'POST', noRedirect: true }); } catch (e) { /* 会话可能已失效 */ }
       resetApp();
       showLogin('您已退出登录', 'info');
-    });
+    };
+    $('logout-btn').addEventListener('click', logout);
+    $('role-wait-logout').addEventListener('click', logout);
 
     $('msg-close').addEventListener('click', hideMsg);
 

@@ -17,6 +17,7 @@
 const route *const app_route_tables[] = {
     auth_routes,
     users_routes,
+    change_routes,
     org_routes,
     household_routes,
     resident_routes,
@@ -28,9 +29,9 @@ const route *const app_route_tables[] = {
     NULL,
 };
 
-static int authenticate(db_conn *db, const char *token, actor *out)
+static int authenticate(db_conn *db, const char *token, const char *client_ip, actor *out)
 {
-    return session_authenticate(db, &g_session_policy, token, out);
+    return session_authenticate(db, &g_session_policy, token, client_ip, out);
 }
 
 /* ---- audit checkpoints ------------------------------------------------------- */

@@ -1,5 +1,5 @@
-/* audit_api.c — GET /api/v1/audit: the audit log for auditors and
- * admins, newest first, filtered by user, action, entity, outcome and
+/* audit_api.c — GET /api/v1/audit: the audit log for the auditor
+ * alone, newest first, filtered by user, action, entity, outcome and
  * date; GET /api/v1/audit/export: the same rows as CSV for the auditor.
  * Owns the audit_log SELECT (writing is core/audit.c's). Callers see rows
  * whose org_path is NULL (street-wide events such as sign-ins) or lies
@@ -129,7 +129,7 @@ static void order_clause(request *rq, const page_req *pg, char *out, size_t outs
         snprintf(out, outsz, " ORDER BY %s, a.id%s LIMIT ? OFFSET ?", pg->order_by, sort[0] == '-' ? " DESC" : "");
 }
 
-/* GET /api/v1/audit — roles: auditor, admin.
+/* GET /api/v1/audit — roles: auditor (only: separation of duties).
  * Query: user_id, action, entity, entity_id, outcome (success|failure),
  * from, to (Beijing dates, inclusive), page, page_size, sort (at|id).
  * Reply: page of rows with before/after images, outcome and `at` in
@@ -246,7 +246,7 @@ cleanup:
 }
 
 const route audit_routes[] = {
-    {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR | ROLE_ADMIN},
+    {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR},
     {.method = "GET", .pattern = "/api/v1/audit/export", .handler = audit_export, .roles = ROLE_AUDITOR},
     {0}
 };

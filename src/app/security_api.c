@@ -1,6 +1,8 @@
-/* security_api.c — the security alerts on the admin's dashboard
- * (入侵防范): GET /api/v1/security/alerts for admins and auditors, POST
- * /api/v1/security/alerts/{id}/ack for admins. Owns the security_alert
+/* security_api.c — the security alerts on the security administrator's
+ * dashboard (入侵防范): GET /api/v1/security/alerts for the security
+ * administrator and the auditor, POST /api/v1/security/alerts/{id}/ack
+ * for the security administrator (watching for intrusions is its duty;
+ * the auditor reads, and the acknowledgement is in the audit log). Owns the security_alert
  * SELECT of the list; the rules that raise alerts and the acknowledgement
  * are core/alerts.c's. Like the audit log, callers see alerts whose
  * org_path is NULL or inside their scope. */
@@ -29,7 +31,7 @@ static json_t *alert_json(db_stmt *s)
                      "acked_by", db_col_is_null(s, 8) ? json_null() : json_string(db_col_text(s, 8)));
 }
 
-/* GET /api/v1/security/alerts — roles: admin, auditor.
+/* GET /api/v1/security/alerts — roles: secadmin, auditor.
  * Query: acked (0: open alerts only, 1: acknowledged only), page,
  * page_size, sort (at|id; default newest first). Reply: page of alerts
  * {id, at (+08:00), rule, subject, user_id, count, detail, acked_at,
@@ -67,7 +69,7 @@ cleanup:
     return rc;
 }
 
-/* POST /api/v1/security/alerts/{id}/ack — roles: admin.
+/* POST /api/v1/security/alerts/{id}/ack — roles: secadmin.
  * Body: none. Marks the alert acknowledged by the caller (audited).
  * Reply: {"ok": true}. Errors: 404 alert absent or outside scope; 409
  * already acknowledged. */
@@ -84,7 +86,7 @@ static int alert_ack(request *rq, response *rs)
 }
 
 const route security_routes[] = {
-    {.method = "GET", .pattern = "/api/v1/security/alerts", .handler = alert_list, .roles = ROLE_ADMIN | ROLE_AUDITOR},
-    {.method = "POST", .pattern = "/api/v1/security/alerts/{id}/ack", .handler = alert_ack, .roles = ROLE_ADMIN},
+    {.method = "GET", .pattern = "/api/v1/security/alerts", .handler = alert_list, .roles = ROLE_SECADMIN | ROLE_AUDITOR},
+    {.method = "POST", .pattern = "/api/v1/security/alerts/{id}/ack", .handler = alert_ack, .roles = ROLE_SECADMIN},
     {0}
 };

@@ -41,6 +41,8 @@ static json_t *pending_json(unsigned pending)
         json_array_append_new(a, json_string("password_change"));
     if (pending & ACTOR_PENDING_TOTP_ENROLL)
         json_array_append_new(a, json_string("totp_enroll"));
+    if (pending & ACTOR_PENDING_ROLE)
+        json_array_append_new(a, json_string("role_approval"));
     return a;
 }
 
@@ -75,7 +77,8 @@ static int login_answer(request *rq, response *rs, login_result r, int64_t retry
     case LOGIN_BAD_CREDENTIALS:
     case LOGIN_LOCKED:
     case LOGIN_DISABLED:
-        /* One answer for all four: a name's existence or state is not told. */
+    case LOGIN_REFUSED_ADDRESS:
+        /* One answer for all of them: a name's existence or state is not told. */
         return reply_error(rs, 401, "unauthorized", NULL, "用户名或密码错误（连续失败多次的账户会被暂时锁定）");
     case LOGIN_TOTP_REQUIRED:
         return reply_error(rs, 401, "totp_required", "totp", "请输入手机验证器上的6位动态验证码（或一个恢复码）");
@@ -93,8 +96,8 @@ static int login_answer(request *rq, response *rs, login_result r, int64_t retry
 /* POST /api/v1/auth/login — no sign-in needed.
  * Body: username*, password*, totp (6 digits) or recovery_code — needed
  * when the account has a second factor. Reply: {token, user (with
- * pending: ["password_change", "totp_enroll"] — steps the session must
- * take before anything else), idle_timeout_seconds} and the ms_session
+ * pending: ["password_change", "totp_enroll", "role_approval"] — steps
+ * the session must take, or wait for, before anything else), idle_timeout_seconds} and the ms_session
  * cookie (HttpOnly, SameSite=Strict).
  * Errors: 401 unauthorized for a wrong name or password, a locked or a
  * disabled account alike; 401 totp_required (field totp) after a right

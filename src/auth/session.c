@@ -15,7 +15,7 @@
 
 static const char *const SQL_FIND_USER =
     "SELECT u.id, u.password_hash, u.failed_logins, u.locked_until, u.disabled, o.path,"
-    " MAX(u.last_login_at, u.enabled_at)"
+    " MAX(u.last_login_at, u.enabled_at), u.role"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?";
 static const char *const SQL_SET_FAILURES =
     "UPDATE app_user SET failed_logins = ?, locked_until = ? WHERE id = ?";
@@ -24,7 +24,7 @@ static const char *const SQL_LOGGED_IN =
     "UPDATE app_user SET failed_logins = 0, locked_until = 0, last_login_at = ? WHERE id = ?";
 static const char *const SQL_PENDING =
     "SELECT u.must_change_password, u.password_changed_at,"
-    " EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled = 1)"
+    " EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled = 1), u.role_approved"
     " FROM app_user u WHERE u.id = ?";
 static const char *const SQL_INSERT_SESSION =
     "INSERT INTO session(token_hash, user_id, created_at, last_seen, client_ip) VALUES (?,?,?,?,?)";
@@ -107,6 +107,7 @@ typedef enum attempt_state {
     ATTEMPT_UNKNOWN,
     ATTEMPT_LOCKED,
     ATTEMPT_DISABLED,
+    ATTEMPT_ADDRESS,     /* privileged account from outside the allow-list: not counted */
     ATTEMPT_ERROR
 } attempt_state;
 
@@ -126,6 +127,7 @@ static attempt_state reserve(db_conn *db, const session_policy *pol, const login
 {
     int64_t failures = 0, locked_until = 0, disabled = 0, last_active = 0;
     int found = 0;
+    role r = 0;
     memset(a, 0, sizeof *a);
     if (db_begin(db) != DB_DONE)
         return ATTEMPT_ERROR;
@@ -139,6 +141,7 @@ static attempt_state reserve(db_conn *db, const session_policy *pol, const login
         disabled = db_col_int(s, 4);
         db_col_copy(s, 5, a->org_path, sizeof a->org_path);
         last_active = db_col_int(s, 6);
+        r = role_from_name(db_col_text(s, 7));
     }
     db_finalize(s);
     int64_t now = (int64_t)time(NULL);
@@ -146,6 +149,11 @@ static attempt_state reserve(db_conn *db, const session_policy *pol, const login
     if (!found) {
         audit_login(db, 0, in->username, in->client_ip, "login_failed", NULL, "未知用户名");
         st = ATTEMPT_UNKNOWN;
+    } else if (!session_address_allowed(pol, r, in->client_ip)) {
+        /* Not counted: an outsider must not lock a privileged account out. */
+        audit_login(db, a->user_id, in->username, in->client_ip, "login_refused_address", a->org_path,
+                    "特权账户只能从允许的地址段登录");
+        st = ATTEMPT_ADDRESS;
     } else if (disabled) {
         audit_login(db, a->user_id, in->username, in->client_ip, "login_refused_disabled", a->org_path, "账户已停用");
         st = ATTEMPT_DISABLED;
@@ -237,19 +245,22 @@ static login_result record_success(db_conn *db, const login_request *in, const a
 static unsigned pending_of(db_conn *db, const session_policy *pol, const actor *u)
 {
     unsigned p = 0;
-    int64_t must = 0, changed = 0, totp = 0, now = (int64_t)time(NULL);
+    int64_t must = 0, changed = 0, totp = 0, approved = 1, now = (int64_t)time(NULL);
     /* One query per request: the flags, the password's age, the factor. */
     db_stmt *s = db_query(db, SQL_PENDING, DB_INT(u->id));
     if (db_step(s) == DB_ROW) {
         must = db_col_int(s, 0);
         changed = db_col_int(s, 1);
         totp = db_col_int(s, 2);
+        approved = db_col_int(s, 3);
     }
     db_finalize(s);
     if (must || (pol->password_max_age_days > 0 && now - changed > (int64_t)pol->password_max_age_days * 86400))
         p |= ACTOR_PENDING_PASSWORD;
     if (pol->two_factor_required && (u->role & ROLES_TWO_FACTOR) && !totp)
         p |= ACTOR_PENDING_TOTP_ENROLL;
+    if (!approved)
+        p |= ACTOR_PENDING_ROLE;
     return p;
 }
 
@@ -257,11 +268,20 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
                            char token_out[static 96], actor *user, int64_t *retry_after)
 {
     attempt a;
-    int wait = 0;
+    int wait = 0, first = 0;
     *retry_after = 0;
     if (throttle_login_attempt(in->client_ip, pol->login_failures_per_address, pol->login_failures_global,
-                               pol->login_window_seconds, &wait) != 0) {
+                               pol->login_window_seconds, &wait, &first) != 0) {
         *retry_after = wait;
+        if (first) {   /* the throttle starts: one security event per window */
+            char detail[96];
+            snprintf(detail, sizeof detail, "登录尝试过于频繁，%d 秒内拒绝该地址的登录", wait);
+            if (db_begin(db) == DB_DONE) {
+                audit_login(db, 0, in->username, in->client_ip, "login_throttled", NULL, detail);
+                if (db_commit(db) != DB_DONE)
+                    db_rollback(db);
+            }
+        }
         return LOGIN_THROTTLED;
     }
     if (throttle_check_acquire(pol->max_concurrent_checks, CHECK_WAIT_MS) != 0) {
@@ -284,6 +304,7 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
     case ATTEMPT_UNKNOWN: r = LOGIN_BAD_CREDENTIALS; break;
     case ATTEMPT_LOCKED: r = LOGIN_LOCKED; break;
     case ATTEMPT_DISABLED: r = LOGIN_DISABLED; break;
+    case ATTEMPT_ADDRESS: r = LOGIN_REFUSED_ADDRESS; break;
     default: r = LOGIN_ERROR; break;
     }
     if (r == LOGIN_LOCKED)
@@ -299,7 +320,27 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
     return LOGIN_OK;
 }
 
-int session_authenticate(db_conn *db, const session_policy *pol, const char *token, actor *out)
+int session_address_allowed(const session_policy *pol, role r, const char *client_ip)
+{
+    role guarded = ROLES_PRIVILEGED | (pol->allow_list_street ? ROLE_STREET : 0);
+    return !pol->allow_list || !(r & guarded) || addrlist_contains(pol->allow_list, client_ip);
+}
+
+/* A privileged user's session used from outside the allow-list: refused
+ * and audited in its own small transaction. */
+static void refuse_address(db_conn *db, const actor *u, const char *ip)
+{
+    if (db_begin(db) != DB_DONE)
+        return;
+    audit_entry e = {.user_id = u->id, .username = u->username, .client_ip = ip, .action = "session_refused_address",
+                     .entity = "session", .org_path = u->scope_path, .outcome = "failure",
+                     .detail = "特权账户的会话来自允许的地址段以外，已拒绝"};
+    if (audit_write(db, &e) != 0 || db_commit(db) != DB_DONE)
+        db_rollback(db);
+}
+
+int session_authenticate(db_conn *db, const session_policy *pol, const char *token, const char *client_ip,
+                         actor *out)
 {
     char hash[65];
     int64_t user_id = 0, created = 0, last_seen = 0;
@@ -322,10 +363,14 @@ int session_authenticate(db_conn *db, const session_policy *pol, const char *tok
     } else if (now - last_seen > pol->idle_seconds || now - created > pol->max_seconds) {
         db_exec_args(db, SQL_DELETE_SESSION, DB_TEXT(hash));
     } else if (user_load_ctx(db, user_id, out) == 0) {
-        out->pending = pending_of(db, pol, out);
-        if (now - last_seen >= TOUCH_INTERVAL || pol->idle_seconds < 2 * TOUCH_INTERVAL)
-            db_exec_args(db, SQL_TOUCH_SESSION, DB_INT(now), DB_TEXT(hash));
-        rc = 0;
+        if (!session_address_allowed(pol, out->role, client_ip)) {
+            refuse_address(db, out, client_ip);
+        } else {
+            out->pending = pending_of(db, pol, out);
+            if (now - last_seen >= TOUCH_INTERVAL || pol->idle_seconds < 2 * TOUCH_INTERVAL)
+                db_exec_args(db, SQL_TOUCH_SESSION, DB_INT(now), DB_TEXT(hash));
+            rc = 0;
+        }
     }
     sodium_memzero(hash, sizeof hash);
     return rc;

@@ -18,15 +18,17 @@
 
 #include "auth/users.h"
 #include "storage/db.h"
+#include "util/addrlist.h"
 
 /* Roles that need a second factor (when the policy requires one). */
-#define ROLES_TWO_FACTOR (ROLE_ADMIN | ROLE_AUDITOR | ROLE_STREET)
+#define ROLES_TWO_FACTOR (ROLES_PRIVILEGED | ROLE_STREET)
 
 typedef enum login_result {
     LOGIN_OK = 0,
     LOGIN_BAD_CREDENTIALS,   /* unknown user or wrong password */
     LOGIN_LOCKED,            /* too many failures; *retry_after seconds left */
     LOGIN_DISABLED,          /* disabled (by an admin, or now for being unused) */
+    LOGIN_REFUSED_ADDRESS,   /* a privileged account from outside the allow-list */
     LOGIN_TOTP_REQUIRED,     /* right password; second factor missing or wrong */
     LOGIN_THROTTLED,         /* too many attempts from this address or in all; *retry_after */
     LOGIN_ERROR
@@ -44,6 +46,11 @@ typedef struct session_policy {
     int login_failures_global;      /* per throttle window; 0 = no limit */
     int login_window_seconds;
     int max_concurrent_checks;      /* Argon2 checks at once */
+    /* Client addresses privileged accounts (ROLES_PRIVILEGED, and street
+     * staff when allow_list_street) may sign in and work from; NULL = any
+     * (serve --admin-allow). */
+    const addr_list *allow_list;
+    int allow_list_street;
 } session_policy;
 
 /* The server's policy: 30 idle minutes, 12 hours, 5 failures lock for
@@ -74,10 +81,17 @@ login_result session_login(db_conn *db, const session_policy *policy, const logi
                            char token_out[static 96], actor *user, int64_t *retry_after);
 
 /* Resolves a token to its user, with the pending bits (forced password
- * change, second factor to enrol); refreshes the idle clock. 0 when
- * valid, -1 when unknown, idle too long or too old (the session is
- * deleted). */
-int session_authenticate(db_conn *db, const session_policy *policy, const char *token, actor *out);
+ * change, second factor to enrol, role to be approved); refreshes the
+ * idle clock. 0 when valid, -1 when unknown, idle too long or too old
+ * (the session is deleted), or a privileged user's request comes from
+ * an address outside policy->allow_list (audited,
+ * session_refused_address). */
+int session_authenticate(db_conn *db, const session_policy *policy, const char *token, const char *client_ip,
+                         actor *out);
+
+/* 1 when a user of role r may act from client_ip under the policy's
+ * allow-list (always, without one). */
+int session_address_allowed(const session_policy *policy, role r, const char *client_ip);
 
 void session_logout(db_conn *db, const char *token);
 /* Ends every session of a user (password change, account disabled). */

@@ -16,6 +16,7 @@ typedef struct window {
     char ip[64];
     int64_t start;
     int count;
+    int refused;   /* refusals in this window */
 } window;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,6 +48,7 @@ static window *address_window(const char *ip, int64_t now)
     snprintf(oldest->ip, sizeof oldest->ip, "%s", ip);
     oldest->start = now;
     oldest->count = 0;
+    oldest->refused = 0;
     return oldest;
 }
 
@@ -55,10 +57,12 @@ static void roll(window *w, int64_t now, int window_seconds)
     if (now - w->start >= window_seconds) {
         w->start = now;
         w->count = 0;
+        w->refused = 0;
     }
 }
 
-int throttle_login_attempt(const char *ip, int per_address, int global, int window_seconds, int *retry_after)
+int throttle_login_attempt(const char *ip, int per_address, int global, int window_seconds, int *retry_after,
+                           int *first)
 {
     int64_t now = (int64_t)time(NULL);
     int rc = 0;
@@ -68,9 +72,11 @@ int throttle_login_attempt(const char *ip, int per_address, int global, int wind
     roll(&all, now, window_seconds);
     if (per_address > 0 && w->count >= per_address) {
         *retry_after = (int)(w->start + window_seconds - now);
+        *first = ++w->refused == 1;
         rc = -1;
     } else if (global > 0 && all.count >= global) {
         *retry_after = (int)(all.start + window_seconds - now);
+        *first = ++all.refused == 1;
         rc = -1;
     } else {
         w->count++;

@@ -15,9 +15,12 @@
 /* Counts a sign-in attempt from `ip` against the limits (at most
  * per_address attempts per address and `global` in all that have not
  * succeeded, per window_seconds). 0 to go on, or -1 with *retry_after
- * the seconds until the window ends. An attempt that succeeds is
+ * the seconds until the window ends and *first set when this is the
+ * first refusal of its window (the one worth an audit row: a flood of
+ * refusals must not flood the audit log). An attempt that succeeds is
  * taken back with throttle_login_succeeded. */
-int throttle_login_attempt(const char *ip, int per_address, int global, int window_seconds, int *retry_after);
+int throttle_login_attempt(const char *ip, int per_address, int global, int window_seconds, int *retry_after,
+                           int *first);
 void throttle_login_succeeded(const char *ip);
 
 /* Waits (up to wait_ms) for one of `max` password-check slots: 0 with

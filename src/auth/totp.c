@@ -3,8 +3,9 @@
  * authenticator app uses); libqrencode draws the enrolment QR code,
  * written out here as SVG.
  *
- * TODO(key file): user_totp.secret is stored in clear for now; the next
- * step of issue 6 encrypts it with the key kept outside the database. */
+ * The secret is stored encrypted (user_totp.secret_enc, core/fieldcrypt.h,
+ * bound to the user id); user_totp.secret is '' once migration 0008's
+ * conversion has run. */
 #include "auth/totp.h"
 #include "util/strbuf.h"
 
@@ -22,10 +23,10 @@
 #define WINDOW 1            /* steps of clock drift accepted either way */
 #define SECRET_BYTES 20     /* 160 bits, RFC 4226's recommendation */
 
-static const char *const SQL_GET = "SELECT secret, enabled, last_step FROM user_totp WHERE user_id = ?";
+static const char *const SQL_GET = "SELECT secret_enc, enabled, last_step FROM user_totp WHERE user_id = ?";
 static const char *const SQL_DELETE = "DELETE FROM user_totp WHERE user_id = ?";
 static const char *const SQL_INSERT_PENDING =
-    "INSERT INTO user_totp(user_id, secret, enabled, last_step, created_at) VALUES (?,?,0,0,?)";
+    "INSERT INTO user_totp(user_id, secret, secret_enc, enabled, last_step, created_at) VALUES (?,'',?,0,0,?)";
 static const char *const SQL_ENABLE = "UPDATE user_totp SET enabled = 1, last_step = ? WHERE user_id = ?";
 static const char *const SQL_USE_STEP = "UPDATE user_totp SET last_step = ? WHERE user_id = ? AND last_step < ?";
 static const char *const SQL_ENABLED = "SELECT 1 FROM user_totp WHERE user_id = ? AND enabled = 1";
@@ -33,6 +34,16 @@ static const char *const SQL_DELETE_CODES = "DELETE FROM totp_recovery_code WHER
 static const char *const SQL_INSERT_CODE = "INSERT INTO totp_recovery_code(user_id, code_hash) VALUES (?,?)";
 static const char *const SQL_USE_CODE =
     "UPDATE totp_recovery_code SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at = 0";
+
+#define COL_SECRET "user_totp.secret"
+const fc_column_sql totp_secret_crypt = {
+    .column = COL_SECRET,
+    .next = "SELECT user_id, secret, secret_enc FROM user_totp WHERE user_id > ?"
+            " AND ((secret_enc IS NULL AND secret <> '') OR secret_enc NOT LIKE ?) ORDER BY user_id LIMIT ?",
+    .set = "UPDATE user_totp SET secret_enc = ?, secret = '' WHERE user_id = ?",
+    .status = "SELECT COALESCE(SUM(secret_enc IS NULL AND secret <> ''), 0), COALESCE(SUM(secret_enc NOT LIKE ?), 0),"
+              " COALESCE(SUM(secret_enc LIKE ?), 0) FROM user_totp",
+};
 
 static pthread_once_t oath_once = PTHREAD_ONCE_INIT;
 
@@ -53,7 +64,8 @@ static int load(db_conn *db, int64_t user_id, totp_row *out)
     db_stmt *s = db_query(db, SQL_GET, DB_INT(user_id));
     int rc = db_step(s);
     if (rc == DB_ROW) {
-        db_col_copy(s, 0, out->secret, sizeof out->secret);
+        if (fc_decrypt(COL_SECRET, user_id, db_col_text(s, 0), out->secret, sizeof out->secret) != 0)
+            fprintf(stderr, "minsheng: 用户 %lld 的动态验证码密钥无法解密\n", (long long)user_id);
         out->enabled = db_col_int(s, 1) != 0;
         out->last_step = db_col_int(s, 2);
     }
@@ -122,8 +134,9 @@ int totp_enroll_begin(db_conn *db, int64_t user_id, const char *username, totp_e
     memcpy(out->secret, b32, b32len + 1);
     sodium_memzero(b32, b32len);
     free(b32);
-    if (db_exec_args(db, SQL_DELETE, DB_INT(user_id)) != DB_DONE ||
-        db_exec_args(db, SQL_INSERT_PENDING, DB_INT(user_id), DB_TEXT(out->secret), DB_INT((int64_t)time(NULL))) != DB_DONE) {
+    char stored[FC_STORED_MAX];
+    if (fc_encrypt(COL_SECRET, user_id, out->secret, stored) != 0 || db_exec_args(db, SQL_DELETE, DB_INT(user_id)) != DB_DONE ||
+        db_exec_args(db, SQL_INSERT_PENDING, DB_INT(user_id), DB_TEXT(stored), DB_INT((int64_t)time(NULL))) != DB_DONE) {
         totp_enrolment_release(out);
         return err_db(err);
     }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/fieldcrypt.h"
 #include "storage/db.h"
 
 #define TOTP_RECOVERY_CODES 10
@@ -61,5 +62,8 @@ int totp_remove(db_conn *db, int64_t user_id, ms_err *err);
 /* The SVG of a QR code holding `text` (malloc'd, NUL-terminated), or
  * NULL when it does not fit or memory runs out. */
 char *totp_qr_svg(const char *text);
+
+/* The user_totp.secret column (encrypted at rest) for app/fieldkeys.c's passes. */
+extern const fc_column_sql totp_secret_crypt;
 
 #endif

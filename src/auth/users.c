@@ -1,6 +1,7 @@
 /* users.c — accounts, roles and password hashing (see users.h).
- * Owns account creation and password SQL on app_user (with the password's
- * age and forced change) and the password_history table; login counters
+ * Owns account creation, role and password SQL on app_user (with the
+ * password's age and forced change, the role and its approval) and the
+ * password_history table; login counters
  * and last_login_at are session.c's, the admin listing users_api.c's. */
 #include "auth/users.h"
 #include "registry/org.h"
@@ -29,6 +30,8 @@ static const char *const SQL_RECENT_HASHES =
     "SELECT password_hash FROM app_user WHERE username = ?"
     " UNION ALL SELECT * FROM (SELECT h.password_hash FROM password_history h JOIN app_user u ON u.id = h.user_id"
     " WHERE u.username = ? ORDER BY h.id DESC LIMIT ?)";
+static const char *const SQL_SET_ROLE =
+    "UPDATE app_user SET role = ?, org_unit_id = ?, role_approved = ?, updated_at = ? WHERE id = ?";
 static const char *const SQL_KEEP_PASSWORD = "UPDATE app_user SET must_change_password = 0 WHERE username = ?";
 static const char *const SQL_GET = USER_SELECT " WHERE u.id = ?";
 static const char *const SQL_UPDATE =
@@ -57,6 +60,7 @@ static int role_fits_unit(role r, const char *kind)
 {
     switch (r) {
     case ROLE_ADMIN:
+    case ROLE_SECADMIN:
     case ROLE_AUDITOR: return strcmp(kind, "street") == 0;
     case ROLE_STREET: return strcmp(kind, "street") == 0;
     case ROLE_COMMUNITY: return strcmp(kind, "community") == 0;
@@ -77,32 +81,38 @@ static int username_ok(const char *u)
     return 1;
 }
 
-int64_t user_create(db_conn *db, const char *username, const char *display_name,
-                    const char *role_name_s, const char *org_code, const char *password, ms_err *err)
+int user_check_new(const char *username, const char *role_name_s, ms_err *err)
 {
-    org_unit unit;
-    char hash[128], now[20];
-    role r = role_from_name(role_name_s);
-    const char *weak;
-
     if (!username_ok(username))
         return err_set(err, ERR_INVALID, "username", "用户名须为2到32位字母、数字或 _ - .");
-    if (!r)
-        return err_set(err, ERR_INVALID, "role", "未知角色 %s（可选: admin auditor street community grid viewer）",
-                       role_name_s ? role_name_s : "");
-    if (org_get_by_code(db, org_code ? org_code : "", &unit) != 0)
+    if (!role_from_name(role_name_s))
+        return err_set(err, ERR_INVALID, "role", "未知角色 %s（可选: %s）", role_name_s ? role_name_s : "",
+                       ROLE_NAMES_TEXT);
+    return 0;
+}
+
+/* The unit of code `org_code` when role r may be scoped to it. */
+static int unit_for_role(db_conn *db, role r, const char *org_code, org_unit *unit, ms_err *err)
+{
+    if (org_get_by_code(db, org_code ? org_code : "", unit) != 0)
         return err_set(err, ERR_INVALID, "org_unit_id", "单位编码 %s 不存在", org_code ? org_code : "");
-    if (!role_fits_unit(r, unit.kind))
-        return err_set(err, ERR_INVALID, "role", "%s不能以%s为管辖范围", role_label(r), org_kind_label(unit.kind));
-    if ((weak = password_problem(password, username)) != NULL)
-        return err_set(err, ERR_INVALID, "password", "%s", weak);
-    if (password_hash(password, hash) != 0)
-        return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
+    if (!role_fits_unit(r, unit->kind))
+        return err_set(err, ERR_INVALID, "role", "%s不能以%s为管辖范围", role_label(r), org_kind_label(unit->kind));
+    return 0;
+}
+
+int64_t user_create_hashed(db_conn *db, const char *username, const char *display_name, const char *role_name_s,
+                           const char *org_code, const char *hash, ms_err *err)
+{
+    org_unit unit;
+    char now[20];
+    role r = role_from_name(role_name_s);
+    if (user_check_new(username, role_name_s, err) != 0 || unit_for_role(db, r, org_code, &unit, err) != 0)
+        return -1;
     int64_t t = (int64_t)time(NULL);
     int rc = db_exec_args(db, SQL_INSERT, DB_TEXT(username),
                           DB_TEXT(display_name && *display_name ? display_name : username), DB_TEXT(role_name(r)),
                           DB_INT(unit.id), DB_TEXT(hash), DB_TEXT(db_now(now)), DB_TEXT(now), DB_INT(t), DB_INT(t));
-    sodium_memzero(hash, sizeof hash);
     if (rc == DB_CONSTRAINT)
         return err_set(err, ERR_CONFLICT, "username", "用户名 %s 已存在", username);
     if (rc != DB_DONE)
@@ -110,21 +120,51 @@ int64_t user_create(db_conn *db, const char *username, const char *display_name,
     return db_last_insert_id(db);
 }
 
-int user_set_password(db_conn *db, const char *username, const char *password, password_setter by,
-                      ms_err *err)
+int64_t user_create(db_conn *db, const char *username, const char *display_name,
+                    const char *role_name_s, const char *org_code, const char *password, ms_err *err)
 {
-    char hash[128], now[20];
-    const char *weak = password_problem(password, username);
-    if (weak)
+    char hash[128];
+    const char *weak;
+    if (user_check_new(username, role_name_s, err) != 0)
+        return -1;
+    if ((weak = password_problem(password, username)) != NULL)
         return err_set(err, ERR_INVALID, "password", "%s", weak);
     if (password_hash(password, hash) != 0)
         return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
+    int64_t id = user_create_hashed(db, username, display_name, role_name_s, org_code, hash, err);
+    sodium_memzero(hash, sizeof hash);
+    return id;
+}
+
+int user_exists(db_conn *db, const char *username)
+{
+    return db_exists(db, "SELECT 1 FROM app_user WHERE username = ?", DB_TEXT(username));
+}
+
+int user_set_role(db_conn *db, int64_t id, role r, int64_t org_unit_id, int approved, ms_err *err)
+{
+    org_unit unit;
+    char now[20];
+    if (org_get(db, org_unit_id, &unit) != 0)
+        return err_set(err, ERR_INVALID, "org_unit_id", "单位不存在");
+    if (unit_for_role(db, r, unit.code, &unit, err) != 0)
+        return -1;
+    if (db_exec_args(db, SQL_SET_ROLE, DB_TEXT(role_name(r)), DB_INT(unit.id), DB_INT(approved != 0),
+                     DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
+        return err_db(err);
+    if (db_changes(db) != 1)
+        return err_set(err, ERR_NOT_FOUND, NULL, "用户不存在");
+    return 0;
+}
+
+int user_set_password_hash(db_conn *db, const char *username, const char *hash, password_setter by, ms_err *err)
+{
+    char now[20];
     int64_t t = (int64_t)time(NULL);
     int rc = db_exec_args(db, SQL_KEEP_HISTORY, DB_INT(t), DB_TEXT(username));
     if (rc == DB_DONE)
         rc = db_exec_args(db, SQL_SET_PASSWORD, DB_TEXT(hash), DB_TEXT(db_now(now)), DB_INT(t),
                           DB_INT(by == PASSWORD_BY_ADMIN), DB_TEXT(username));
-    sodium_memzero(hash, sizeof hash);
     if (rc != DB_DONE)
         return err_db(err);
     if (db_changes(db) != 1)
@@ -133,6 +173,20 @@ int user_set_password(db_conn *db, const char *username, const char *password, p
     if (db_exec_args(db, SQL_TRIM_HISTORY, DB_TEXT(username), DB_TEXT(username), DB_INT(PASSWORD_HISTORY - 1)) != DB_DONE)
         return err_db(err);
     return 0;
+}
+
+int user_set_password(db_conn *db, const char *username, const char *password, password_setter by,
+                      ms_err *err)
+{
+    char hash[128];
+    const char *weak = password_problem(password, username);
+    if (weak)
+        return err_set(err, ERR_INVALID, "password", "%s", weak);
+    if (password_hash(password, hash) != 0)
+        return err_set(err, ERR_DB, "password", "密码加密失败（内存不足）");
+    int rc = user_set_password_hash(db, username, hash, by, err);
+    sodium_memzero(hash, sizeof hash);
+    return rc;
 }
 
 int user_password_reused(db_conn *db, const char *username, const char *password)
@@ -177,15 +231,16 @@ int user_print_list(db_conn *db, FILE *out)
 {
     static const char *const SQL_LIST =
         "SELECT u.username, u.display_name, u.role, o.code, o.name, u.disabled, u.locked_until > strftime('%s','now'),"
-        " CASE WHEN u.last_login_at > 0 THEN datetime(u.last_login_at, 'unixepoch') ELSE '从未登录' END"
-        " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id ORDER BY o.path, u.username";
+        " CASE WHEN u.last_login_at > 0 THEN datetime(u.last_login_at, 'unixepoch') ELSE '从未登录' END,"
+        " u.role_approved FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id ORDER BY o.path, u.username";
     db_stmt *s = db_prepare(db, SQL_LIST);
     fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s\n", "用户名", "显示名", "角色", "单位编码", "最近登录(UTC)",
             "单位/状态");
     while (db_step(s) == DB_ROW) {
-        fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s%s%s\n", db_col_text(s, 0), db_col_text(s, 1),
+        fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s%s%s%s\n", db_col_text(s, 0), db_col_text(s, 1),
                 db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 7), db_col_text(s, 4),
-                db_col_int(s, 5) ? " [已停用]" : "", db_col_int(s, 6) ? " [已锁定]" : "");
+                db_col_int(s, 5) ? " [已停用]" : "", db_col_int(s, 6) ? " [已锁定]" : "",
+                db_col_int(s, 8) ? "" : " [角色待安全管理员确认]");
     }
     db_finalize(s);
     return 0;
@@ -211,6 +266,7 @@ void user_from_row(db_stmt *s, user_account *u)
     u->password_changed_at = db_col_int(s, 15);
     u->must_change_password = db_col_int(s, 16) != 0;
     u->totp_enabled = db_col_int(s, 17) != 0;
+    u->role_approved = db_col_int(s, 18) != 0;
 }
 
 int user_get(db_conn *db, int64_t id, user_account *out)

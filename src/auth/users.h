@@ -30,6 +30,22 @@ int password_verify(const char *hash, const char *pw);  /* 1 match, 0 not */
  * sign-in (user_keep_password lifts that, for the demo accounts). */
 int64_t user_create(db_conn *db, const char *username, const char *display_name,
                     const char *role_name_s, const char *org_code, const char *password, ms_err *err);
+/* The same with a password already hashed (an approved change request,
+ * auth/duties.c, keeps only the hash). */
+int64_t user_create_hashed(db_conn *db, const char *username, const char *display_name, const char *role_name_s,
+                           const char *org_code, const char *hash, ms_err *err);
+/* The checks of user_create that need no database: the username's form
+ * and a known role. 0 or -1 with *err. */
+int user_check_new(const char *username, const char *role_name_s, ms_err *err);
+
+/* 1 when an account of that name exists. */
+int user_exists(db_conn *db, const char *username);
+
+/* Sets an account's role and scope (org unit id) and whether the role is
+ * approved (0: set by the system administrator, waiting for the security
+ * administrator, who approves with 1). 0 or -1 with *err (role that does
+ * not fit the unit, unknown unit). */
+int user_set_role(db_conn *db, int64_t id, role r, int64_t org_unit_id, int approved, ms_err *err);
 
 /* Who sets a password: the account's owner (the change ends a forced
  * change), or an administrator / the command line (a reset: the owner
@@ -41,6 +57,9 @@ typedef enum password_setter { PASSWORD_BY_OWNER, PASSWORD_BY_ADMIN } password_s
  * the caller's transaction; check reuse first (user_password_reused). */
 int user_set_password(db_conn *db, const char *username, const char *password, password_setter by,
                       ms_err *err);
+/* The same with the hash of a password checked earlier (an approved
+ * change request). */
+int user_set_password_hash(db_conn *db, const char *username, const char *hash, password_setter by, ms_err *err);
 /* 1 when `password` is the account's current password or one of the
  * PASSWORD_HISTORY - 1 before it (up to PASSWORD_HISTORY Argon2 checks:
  * call it before opening the write transaction), else 0. */
@@ -65,6 +84,7 @@ typedef struct user_account {
     int64_t password_changed_at;   /* unix time */
     int must_change_password;      /* initial or reset password */
     int totp_enabled;              /* second factor enrolled */
+    int role_approved;             /* 0: waits for the security administrator */
 } user_account;
 
 /* The one SELECT list for accounts (callers append WHERE …), its COUNT,
@@ -73,7 +93,8 @@ typedef struct user_account {
     "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.code, o.name, o.kind,"  \
     " o.path, u.disabled, u.locked_until, u.failed_logins, u.created_at, u.updated_at,"         \
     " u.last_login_at, u.password_changed_at, u.must_change_password,"                         \
-    " EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled = 1)"             \
+    " EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.enabled = 1),"            \
+    " u.role_approved"                                                                          \
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
 #define USER_COUNT "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
 void user_from_row(db_stmt *s, user_account *out);

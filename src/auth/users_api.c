@@ -1,9 +1,18 @@
-/* users_api.c — /api/v1/users (admin only): list the accounts inside
- * the admin's scope, create accounts, rename, disable/enable, reset
- * passwords (the user must change them at the next sign-in) and reset a
- * user's second factor. The SQL and rules are users.c's; this file translates HTTP
- * to them and back, and owns only the list filters. Password hashes
- * never leave the database, and passwords never reach the audit log. */
+/* users_api.c — /api/v1/users: the system administrator (admin) lists
+ * the accounts inside its scope, creates accounts, renames,
+ * disables/enables, resets passwords (the user must change them at the
+ * next sign-in) and second factors; the security administrator
+ * (secadmin) lists them and sets or confirms their role and scope
+ * (PUT /users/{id}/role). An account the admin creates can do nothing
+ * until the secadmin confirms its role. Changes to privileged accounts
+ * (creation, password reset, re-enabling, second-factor reset, role)
+ * are not applied here: they become change requests that a person of
+ * the other role approves (auth/duties.h, duties_api.c) — 202.
+ * The SQL and rules are users.c's and duties.c's; this file translates
+ * HTTP to them and back, and owns only the list filters. Password
+ * hashes never leave the database, and passwords never reach the audit
+ * log. */
+#include "auth/duties.h"
 #include "auth/auth_api.h"
 #include "auth/session.h"
 #include "auth/totp.h"
@@ -38,6 +47,7 @@ static json_t *user_json(const user_account *u)
     json_object_set_new(j, "last_login_at", u->last_login_at ? json_integer(u->last_login_at) : json_null());
     json_object_set_new(j, "must_change_password", json_boolean(u->must_change_password));
     json_object_set_new(j, "totp_enabled", json_boolean(u->totp_enabled));
+    json_object_set_new(j, "role_approved", json_boolean(u->role_approved));
     return j;
 }
 
@@ -70,14 +80,14 @@ static int add_filters(request *rq, response *rs, query *q)
     q_bind_text(q, unit.path);
     if (r && *r) {
         if (!role_from_name(r))
-            return reply_bad_request(rs, "role", "role 只能是 admin、auditor、street、community、grid 或 viewer"), -1;
+            return reply_bad_request(rs, "role", "role 只能是 " ROLE_NAMES_TEXT " 之一"), -1;
         q_where(q, "u.role = ?");
         q_bind_text(q, r);
     }
     return 0;
 }
 
-/* GET /api/v1/users — roles: admin.
+/* GET /api/v1/users — roles: admin, secadmin.
  * Query: org_unit_id (default own unit), role, page, page_size, sort
  * (username|id|role|created_at). Reply: page of accounts.
  * Errors: 400; 404 unit outside scope. */
@@ -122,9 +132,35 @@ static int check_display_name_or_reply(response *rs, const char *name)
     return 0;
 }
 
+/* A privileged account is created only when the security administrator
+ * approves: the request keeps the password's hash. */
+static int propose_create_or_reply(request *rq, response *rs, const char *username, const char *display,
+                                   role r, const org_unit *unit, const char *password)
+{
+    change_request req = {.kind = "create", .org_unit_id = unit->id, .disabled = -1};
+    ms_err err;
+    if (user_check_new(username, role_name(r), &err) != 0)
+        return reply_err(rs, &err), -1;
+    if (user_exists(rq->db, username))
+        return reply_error(rs, 409, "conflict", "username", "用户名 %s 已存在", username), -1;
+    snprintf(req.username, sizeof req.username, "%s", username);
+    snprintf(req.display_name, sizeof req.display_name, "%s", display && *display ? display : username);
+    snprintf(req.role, sizeof req.role, "%s", role_name(r));
+    snprintf(req.summary, sizeof req.summary, "创建%s账户 %s（%s）", role_label(r), username, unit->name);
+    if (password_hash(password, req.password_hash) != 0)
+        return reply_internal(rs), -1;
+    int rc = change_propose_or_reply(rq, rs, &req, unit->path);
+    sodium_memzero(req.password_hash, sizeof req.password_hash);
+    return rc;
+}
+
 /* POST /api/v1/users — roles: admin.
  * Body: username*, role*, org_unit_id*, password*, display_name.
- * Reply 201: the account. Errors: 400 field (weak password, role that
+ * Reply 201: the account, with role_approved false: it can sign in, but
+ * does nothing until the security administrator confirms its role and
+ * scope (PUT /users/{id}/role). For a privileged role (admin, secadmin,
+ * auditor) nothing is created yet: 202 {change_request} for the security
+ * administrator to approve. Errors: 400 field (weak password, role that
  * does not fit the unit); 404 unit outside scope; 409 username taken. */
 static int create_account(request *rq, response *rs)
 {
@@ -135,6 +171,7 @@ static int create_account(request *rq, response *rs)
     int64_t unit_id = 0;
     ms_err err;
     int rc;
+    role r;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "username", &username) < 0 ||
         body_str(rq, rs, "display_name", &display) < 0 || body_str_required(rq, rs, "role", &role_s) < 0 ||
@@ -144,20 +181,25 @@ static int create_account(request *rq, response *rs)
         return rc < 0 ? -1 : reply_bad_request(rs, "org_unit_id", "缺少必填字段 org_unit_id（管辖单位）");
     if (check_display_name_or_reply(rs, display) != 0)
         return -1;
-    if (!role_from_name(role_s))
-        return reply_bad_request(rs, "role", "role 只能是 admin、auditor、street、community、grid 或 viewer");
+    if (!(r = role_from_name(role_s)))
+        return reply_bad_request(rs, "role", "role 只能是 " ROLE_NAMES_TEXT " 之一");
     if ((weak = password_problem(password, username)) != NULL)
         return reply_bad_request(rs, "password", weak);
-    if (org_unit_in_scope_or_reply(rq, rs, unit_id, &unit) != 0 || write_begin_or_reply(rq, rs) != 0)
+    if (org_unit_in_scope_or_reply(rq, rs, unit_id, &unit) != 0)
+        return -1;
+    if (r & ROLES_PRIVILEGED)
+        return propose_create_or_reply(rq, rs, username, display, r, &unit, password);
+    if (write_begin_or_reply(rq, rs) != 0)
         return -1;
     int64_t id = user_create(rq->db, username, display, role_s, unit.code, password, &err);
-    if (id < 0)
+    if (id < 0 || user_set_role(rq->db, id, r, unit.id, 0, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     json_t *after = user_reload(rq->db, id, &u);
     if (!after)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
     return write_commit_or_reply(rq, rs, &(audit_entry){.action = "create", .entity = "user", .entity_id = id,
-                                                        .org_path = u.org_path, .after = after}, 201, after);
+                                                        .org_path = u.org_path, .after = after,
+                                                        .detail = "角色待安全管理员确认"}, 201, after);
 }
 
 static const char *const PASSWORD_FIELD[] = {"password", NULL};
@@ -199,19 +241,49 @@ static int read_change(request *rq, response *rs, user_change *c)
     return 0;
 }
 
+/* Whether the change needs a second person: a privileged account's
+ * password reset or re-enabling. */
+static int change_needs_approval(const user_account *cur, const user_change *c)
+{
+    return (cur->role & ROLES_PRIVILEGED) && (c->password || (c->disabled == 0 && cur->disabled));
+}
+
+static int propose_update_or_reply(request *rq, response *rs, const user_account *cur, const user_change *c)
+{
+    change_request req = {.kind = "update", .target_user_id = cur->id, .disabled = c->disabled};
+    const char *weak;
+    if (c->password && (weak = password_problem(c->password, cur->username)) != NULL)
+        return reply_bad_request(rs, "password", weak), -1;
+    snprintf(req.username, sizeof req.username, "%s", cur->username);
+    snprintf(req.display_name, sizeof req.display_name, "%s", c->display_name ? c->display_name : "");
+    snprintf(req.summary, sizeof req.summary, "%s账户 %s：%s%s%s", role_label(cur->role), cur->username,
+             c->password ? "重置密码（并解除锁定）" : "", c->password && c->disabled == 0 ? "，" : "",
+             c->disabled == 0 ? "重新启用" : "");
+    if (c->password && password_hash(c->password, req.password_hash) != 0)
+        return reply_internal(rs), -1;
+    int rc = change_propose_or_reply(rq, rs, &req, cur->org_path);
+    sodium_memzero(req.password_hash, sizeof req.password_hash);
+    return rc;
+}
+
 /* PATCH /api/v1/users/{id} — roles: admin.
  * Body: display_name, disabled, password (a reset, which also unlocks).
  * Disabling or resetting ends the account's sessions (not the admin's
- * own). Reply: the account. Errors: 400 field (cannot disable yourself);
- * 404 outside scope. */
+ * own). Reply: the account. For a privileged account (admin, secadmin,
+ * auditor) a password reset or re-enabling is not applied: 202
+ * {change_request} for the security administrator to approve.
+ * Errors: 400 field (cannot disable yourself); 404 outside scope. */
 static int update_account(request *rq, response *rs)
 {
     user_change c;
     user_account cur, u;
     ms_err err;
 
-    if (read_change(rq, rs, &c) != 0 || user_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 ||
-        write_begin_or_reply(rq, rs) != 0)
+    if (read_change(rq, rs, &c) != 0 || user_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+        return -1;
+    if (change_needs_approval(&cur, &c))
+        return propose_update_or_reply(rq, rs, &cur, &c);
+    if (write_begin_or_reply(rq, rs) != 0)
         return -1;
     int disabled = c.disabled >= 0 ? c.disabled : cur.disabled;
     if (user_update(rq->db, rq->id, c.display_name ? c.display_name : cur.display_name, disabled, &err) != 0 ||
@@ -245,14 +317,23 @@ static int users_update(request *rq, response *rs)
 /* POST /api/v1/users/{id}/totp/reset — roles: admin.
  * Removes the account's second factor and recovery codes (a lost phone)
  * and ends its sessions; a privileged user must enrol again at the next
- * sign-in. Audited. (A later step of issue 6 adds a second person's
- * approval for privileged accounts.) Reply: the account.
- * Errors: 404 outside scope; 409 no second factor to reset. */
+ * sign-in. Audited. For a privileged account (admin, secadmin, auditor)
+ * 202 {change_request}: the security administrator approves.
+ * Reply: the account. Errors: 404 outside scope; 409 no second factor
+ * to reset. */
 static int users_totp_reset(request *rq, response *rs)
 {
     user_account cur, u;
     ms_err err;
-    if (user_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || write_begin_or_reply(rq, rs) != 0)
+    if (user_in_scope_or_reply(rq, rs, rq->id, &cur) != 0)
+        return -1;
+    if (cur.role & ROLES_PRIVILEGED) {
+        change_request req = {.kind = "totp_reset", .target_user_id = cur.id, .disabled = -1};
+        snprintf(req.username, sizeof req.username, "%s", cur.username);
+        snprintf(req.summary, sizeof req.summary, "重置%s %s 的动态验证码", role_label(cur.role), cur.username);
+        return change_propose_or_reply(rq, rs, &req, cur.org_path);
+    }
+    if (write_begin_or_reply(rq, rs) != 0)
         return -1;
     if (totp_remove(rq->db, rq->id, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
@@ -266,10 +347,66 @@ static int users_totp_reset(request *rq, response *rs)
                                  200, after);
 }
 
+/* ---- role and scope (the security administrator) ---------------------------- */
+
+/* PUT /api/v1/users/{id}/role — roles: secadmin.
+ * Body: role*, org_unit_id*. Sets or confirms the account's role and
+ * scope (an account the admin created can do nothing before) and ends
+ * its sessions when either changes. Reply: the account. When the account
+ * is privileged or is to become so: 202 {change_request}, for the system
+ * administrator to approve. Errors: 400 field (unknown role, role that
+ * does not fit the unit); 404 account or unit outside scope. */
+static int users_set_role(request *rq, response *rs)
+{
+    static const char *const FIELDS[] = {"role", "org_unit_id", NULL};
+    const char *role_s;
+    int64_t unit_id = 0;
+    user_account cur, u;
+    org_unit unit;
+    ms_err err;
+    role r;
+    int rc;
+
+    if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "role", &role_s) < 0)
+        return -1;
+    if ((rc = body_int(rq, rs, "org_unit_id", &unit_id)) <= 0)
+        return rc < 0 ? -1 : reply_bad_request(rs, "org_unit_id", "缺少必填字段 org_unit_id（管辖单位）");
+    if (!(r = role_from_name(role_s)))
+        return reply_bad_request(rs, "role", "role 只能是 " ROLE_NAMES_TEXT " 之一");
+    if (user_in_scope_or_reply(rq, rs, rq->id, &cur) != 0 || org_unit_in_scope_or_reply(rq, rs, unit_id, &unit) != 0)
+        return -1;
+    if ((cur.role | r) & ROLES_PRIVILEGED) {
+        change_request req = {.kind = "role", .target_user_id = cur.id, .org_unit_id = unit.id, .disabled = -1};
+        snprintf(req.username, sizeof req.username, "%s", cur.username);
+        snprintf(req.role, sizeof req.role, "%s", role_name(r));
+        snprintf(req.summary, sizeof req.summary, "将 %s 的角色设为%s（%s），原为%s", cur.username, role_label(r),
+                 unit.name, role_label(cur.role));
+        return change_propose_or_reply(rq, rs, &req, cur.org_path);
+    }
+    if (write_begin_or_reply(rq, rs) != 0)
+        return -1;
+    if (user_set_role(rq->db, cur.id, r, unit.id, 1, &err) != 0)
+        return write_fail_or_reply(rq, rs, &err);
+    if (cur.role != r || cur.org_unit_id != unit.id)
+        session_end_all(rq->db, cur.id);
+    json_t *after = user_reload(rq->db, cur.id, &u);
+    if (!after)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    json_t *before = user_json(&cur);
+    rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "set_role", .entity = "user", .entity_id = cur.id,
+                                                      .org_path = u.org_path, .before = before, .after = after,
+                                                      .detail = cur.role_approved ? "安全管理员变更角色和管辖范围"
+                                                                                  : "安全管理员确认角色和管辖范围"},
+                               200, after);
+    json_decref(before);
+    return rc;
+}
+
 const route users_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/users",      .handler = users_list,   .roles = ROLE_ADMIN},
+    {.method = "GET",   .pattern = "/api/v1/users",      .handler = users_list,   .roles = ROLES_ACCOUNTS},
     {.method = "POST",  .pattern = "/api/v1/users",      .handler = users_create, .roles = ROLE_ADMIN},
     {.method = "PATCH", .pattern = "/api/v1/users/{id}", .handler = users_update, .roles = ROLE_ADMIN},
     {.method = "POST",  .pattern = "/api/v1/users/{id}/totp/reset", .handler = users_totp_reset, .roles = ROLE_ADMIN},
+    {.method = "PUT",   .pattern = "/api/v1/users/{id}/role", .handler = users_set_role, .roles = ROLE_SECADMIN},
     {0}
 };

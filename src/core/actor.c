@@ -3,6 +3,7 @@
 
 static const struct { role r; const char *name, *label; } ROLES[] = {
     {ROLE_ADMIN, "admin", "系统管理员"},
+    {ROLE_SECADMIN, "secadmin", "安全管理员"},
     {ROLE_AUDITOR, "auditor", "审计员"},
     {ROLE_STREET, "street", "街道工作人员"},
     {ROLE_COMMUNITY, "community", "社区工作人员"},

@@ -13,19 +13,31 @@
 #include <string.h>
 
 typedef enum role {
-    ROLE_ADMIN     = 1 << 0,  /* 系统管理员: everything in scope, accounts */
+    ROLE_ADMIN     = 1 << 0,  /* 系统管理员: accounts only (create, rename, disable, reset) */
     ROLE_AUDITOR   = 1 << 1,  /* 审计员: reads the audit log only */
     ROLE_STREET    = 1 << 2,  /* 街道工作人员 */
     ROLE_COMMUNITY = 1 << 3,  /* 社区工作人员 */
     ROLE_GRID      = 1 << 4,  /* 网格员 */
-    ROLE_VIEWER    = 1 << 5   /* 部门只读 */
+    ROLE_VIEWER    = 1 << 5,  /* 部门只读 */
+    ROLE_SECADMIN  = 1 << 6   /* 安全管理员: roles and scopes, security alerts */
 } role;
 
-#define ROLES_ALL      (ROLE_ADMIN | ROLE_AUDITOR | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
-#define ROLES_REGISTRY_READ  (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
-#define ROLES_REGISTRY_WRITE (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
+/* Separation of duties (三权分立, GB/T 22239-2019 §8.1.4.2): the system
+ * administrator, the security administrator and the auditor each do
+ * one thing, and none of them reads business data; the registry roles
+ * (street, community, grid, viewer) do the street's work. */
+#define ROLES_ALL      (ROLE_ADMIN | ROLE_SECADMIN | ROLE_AUDITOR | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
+/* The three privileged accounts: a change to one of them (creation,
+ * password reset, re-enabling, second-factor reset, role) takes two
+ * people (src/auth/duties.c). */
+#define ROLES_PRIVILEGED     (ROLE_ADMIN | ROLE_SECADMIN | ROLE_AUDITOR)
+#define ROLES_REGISTRY_READ  (ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
+#define ROLES_REGISTRY_WRITE (ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
 /* Who may ask for full (unmasked) ID numbers; each view is audited. */
-#define ROLES_FULL_ID        (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
+#define ROLES_FULL_ID        (ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID)
+/* Who manages accounts (the admin) or their roles (the secadmin): they
+ * see the org tree, to choose an account's unit, but no registry data. */
+#define ROLES_ACCOUNTS       (ROLE_ADMIN | ROLE_SECADMIN)
 
 /* The signed-in user as every layer sees it. A zeroed actor is the
  * command line ("system"): id 0, no role and an empty scope, which
@@ -43,12 +55,17 @@ typedef struct actor {
 
 /* A signed-in session that must finish a step before it may do anything
  * else (set by the session check; routes with .allow_pending stay open):
- * an initial, reset or expired password to change, or a privileged
- * account's second factor to enrol. */
+ * an initial, reset or expired password to change, a privileged
+ * account's second factor to enrol, or a role the security
+ * administrator has yet to confirm. */
 enum {
     ACTOR_PENDING_PASSWORD = 1u << 0,
     ACTOR_PENDING_TOTP_ENROLL = 1u << 1,
+    ACTOR_PENDING_ROLE = 1u << 2,   /* created by the admin; the secadmin has not yet confirmed its role */
 };
+
+/* The role names, for messages that list them. */
+#define ROLE_NAMES_TEXT "admin secadmin auditor street community grid viewer"
 
 /* "admin" -> ROLE_ADMIN; 0 when unknown. */
 role role_from_name(const char *name);

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#define LOGIN_FAILURES "login_failed", "login_locked", "login_refused_locked"
+#define LOGIN_FAILURES                                                                                        \
+    "login_failed", "login_locked", "login_refused_locked", "login_refused_disabled", "login_totp_failed",    \
+        "login_refused_address"
 
 /* The thresholds, in one table (docs/design.md "Alerts" repeats it). */
 const alert_rule ALERT_RULES[] = {
@@ -16,11 +18,11 @@ const alert_rule ALERT_RULES[] = {
     {NULL},
 };
 
-/* Counts per subject kind: actions (three slots, unused ones NULL), window start, subject. */
+/* Counts per subject kind: actions (six slots, unused ones NULL), window start, subject. */
 static const char *const SQL_COUNT[] = {
-    [ALERT_BY_USERNAME] = "SELECT COUNT(*) FROM audit_log WHERE action IN (?,?,?) AND at >= ? AND username = ?",
-    [ALERT_BY_CLIENT_IP] = "SELECT COUNT(*) FROM audit_log WHERE action IN (?,?,?) AND at >= ? AND client_ip = ?",
-    [ALERT_BY_USER_ID] = "SELECT COUNT(*) FROM audit_log WHERE action IN (?,?,?) AND at >= ? AND user_id = ?",
+    [ALERT_BY_USERNAME] = "SELECT COUNT(*) FROM audit_log WHERE action IN (?,?,?,?,?,?) AND at >= ? AND username = ?",
+    [ALERT_BY_CLIENT_IP] = "SELECT COUNT(*) FROM audit_log WHERE action IN (?,?,?,?,?,?) AND at >= ? AND client_ip = ?",
+    [ALERT_BY_USER_ID] = "SELECT COUNT(*) FROM audit_log WHERE action IN (?,?,?,?,?,?) AND at >= ? AND user_id = ?",
 };
 static const char *const SQL_RECENT =
     "SELECT 1 FROM security_alert WHERE rule = ? AND subject = ? AND at >= ?";
@@ -61,7 +63,8 @@ static int run_rule(db_conn *db, const alert_rule *r, const audit_entry *e, int6
     audit_iso_utc(t - r->window_seconds, since);
     db_arg subj = r->by == ALERT_BY_USER_ID ? DB_INT(e->user_id) : DB_TEXT(subject);
     int64_t n = db_one_int(db, 0, SQL_COUNT[r->by], DB_TEXT(r->actions[0]), DB_TEXT(r->actions[1]),
-                           DB_TEXT(r->actions[2]), DB_TEXT(since), subj);
+                           DB_TEXT(r->actions[2]), DB_TEXT(r->actions[3]), DB_TEXT(r->actions[4]),
+                           DB_TEXT(r->actions[5]), DB_TEXT(since), subj);
     if (n < r->threshold || db_exists(db, SQL_RECENT, DB_TEXT(r->rule), DB_TEXT(subject), DB_TEXT(since)))
         return 0;
     const char *who = r->by == ALERT_BY_USER_ID && e->username ? e->username : subject;

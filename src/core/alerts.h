@@ -6,7 +6,7 @@
  * per user name and per client address, full-ID views by one user, bulk
  * exports by one user. A rule that trips writes one security_alert row
  * and a `security_alert` audit row, at most once per rule and subject
- * per window. The admin's dashboard lists them (app/security_api.c). */
+ * per window. The security administrator's dashboard lists them (app/security_api.c). */
 #ifndef MS_ALERTS_H
 #define MS_ALERTS_H
 
@@ -18,7 +18,7 @@
 typedef struct alert_rule {
     const char *rule;            /* "login_failures_user" */
     const char *label;           /* Chinese, for the alert's detail */
-    const char *actions[4];      /* audit actions counted (NULL-terminated) */
+    const char *actions[7];      /* audit actions counted (NULL-terminated; at most 6) */
     enum { ALERT_BY_USERNAME, ALERT_BY_CLIENT_IP, ALERT_BY_USER_ID } by;
     int threshold;               /* events in the window that raise the alert */
     int window_seconds;

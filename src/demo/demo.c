@@ -1292,6 +1292,7 @@ int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
         const char *username, *role, *code, *display;   /* display NULL: from the unit */
     } ACCOUNTS[] = {
         {"admin", "admin", DEMO_STREET_CODE, "系统管理员"},
+        {"anquan", "secadmin", DEMO_STREET_CODE, "安全管理员"},
         {"auditor", "auditor", DEMO_STREET_CODE, "审计员"},
         {"jiedao", "street", DEMO_STREET_CODE, "丹阳街道民政办"},
         {"shequ01", "community", DEMO_STREET_CODE "001", NULL},

@@ -10,7 +10,7 @@ static const char *const SQL_IS_ACTIVE_MEMBER =
     "SELECT 1 FROM resident WHERE id = ? AND household_id = ? AND status = 'active'";
 static const char *const SQL_UPDATE =
     "UPDATE household SET building_id = ?, address = ?, registered_address = ?, actual_address = ?,"
-    " phone = ?, head_resident_id = ?, notes = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+    " phone_enc = ?, head_resident_id = ?, notes = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_MOVE =
     "UPDATE household SET grid_id = ?, building_id = ?, address = ?, updated_at = ?, version = version + 1"
     " WHERE id = ?";
@@ -21,6 +21,16 @@ static const char *const SQL_CLOSE =
 static const char *const SQL_CLOSE_MEMBERS =
     "UPDATE resident SET status = 'moved_out', status_date = ?, updated_at = ?, version = version + 1"
     " WHERE household_id = ? AND status = 'active'";
+
+#define COL_PHONE "household.phone"
+const fc_column_sql household_phone_crypt = {
+    .column = COL_PHONE,
+    .next = "SELECT id, phone, phone_enc FROM household WHERE id > ?"
+            " AND ((phone_enc IS NULL AND phone IS NOT NULL) OR phone_enc NOT LIKE ?) ORDER BY id LIMIT ?",
+    .set = "UPDATE household SET phone_enc = ?, phone = NULL WHERE id = ?",
+    .status = "SELECT COALESCE(SUM(phone_enc IS NULL AND phone IS NOT NULL), 0), COALESCE(SUM(phone_enc NOT LIKE ?), 0),"
+              " COALESCE(SUM(phone_enc LIKE ?), 0) FROM household",
+};
 
 /* ---- loading ------------------------------------------------------------- */
 
@@ -36,7 +46,8 @@ void household_from_row(db_stmt *s, household *h)
     db_col_copy(s, 7, h->address, sizeof h->address);
     db_col_copy(s, 8, h->registered_address, sizeof h->registered_address);
     db_col_copy(s, 9, h->actual_address, sizeof h->actual_address);
-    db_col_copy(s, 10, h->phone, sizeof h->phone);
+    if (fc_decrypt(COL_PHONE, h->id, db_col_text(s, 10), h->phone, sizeof h->phone) != 0)
+        fprintf(stderr, "minsheng: 户 %lld 的电话无法解密（被改动，或缺少该代密钥）\n", (long long)h->id);
     h->head_resident_id = db_col_int(s, 11);
     db_col_copy(s, 12, h->head_name, sizeof h->head_name);
     db_col_copy(s, 13, h->notes, sizeof h->notes);
@@ -139,8 +150,11 @@ int household_update(db_conn *db, const actor *who, int64_t id, int64_t if_versi
     if (c->head_resident_id && c->head_resident_id != cur->head_resident_id &&
         !household_has_active_member(db, cur->id, c->head_resident_id))
         return err_set(err, ERR_INVALID, "head_resident_id", "户主须为本户在册成员");
+    char phone_enc[FC_STORED_MAX];
+    if (household_encrypt_phone(cur->id, c->phone, phone_enc) != 0)
+        return err_db(err);
     int rc = db_exec_args(db, SQL_UPDATE, DB_ID(c->building_id), DB_TEXT(c->address), DB_TEXT(c->registered_address),
-                          DB_TEXT(c->actual_address), DB_TEXT(c->phone), DB_ID(c->head_resident_id),
+                          DB_TEXT(c->actual_address), DB_OPT_TEXT(phone_enc), DB_ID(c->head_resident_id),
                           DB_TEXT(c->notes), DB_TEXT(db_now(now)), DB_INT(cur->id));
     if (rc != DB_DONE || log_event(db, who, cur->id, &(registry_event){.kind = "updated"}) != 0)
         return err_db(err);
@@ -191,4 +205,9 @@ int household_close(db_conn *db, const actor *who, int64_t id, int64_t if_versio
                                                        .event_date = date, .note = note}) != 0)
         return err_db(err);
     return 0;
+}
+
+int household_encrypt_phone(int64_t id, const char *phone, char out[FC_STORED_MAX])
+{
+    return fc_encrypt(COL_PHONE, id, phone, out);
 }

@@ -14,6 +14,7 @@
 
 #include "core/actor.h"
 #include "core/err.h"
+#include "core/fieldcrypt.h"
 #include "registry/registry.h"
 #include "storage/db.h"
 
@@ -43,7 +44,7 @@ typedef struct household {
  * COUNT over the same joins, and the row reader. */
 #define HOUSEHOLD_SELECT                                                                       \
     "SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address,"      \
-    " h.registered_address, h.actual_address, h.phone, h.head_resident_id, hr.name, h.notes," \
+    " h.registered_address, h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes," \
     " h.status, h.created_at, h.updated_at,"                                                  \
     " (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active'),"  \
     " h.version"                                                                               \
@@ -97,5 +98,13 @@ int household_move(db_conn *db, const actor *who, int64_t id, int64_t if_version
  * become moved_out, each with a history row. */
 int household_close(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *date,
                     const char *note, household *before, ms_err *err);
+
+/* ---- encryption at rest ----------------------------------------------------- */
+
+/* The stored form of household id's phone (NULL/"" → ""): 0, or -1 without a key. */
+int household_encrypt_phone(int64_t id, const char *phone, char out[FC_STORED_MAX]);
+
+/* The household.phone column for app/fieldkeys.c's passes. */
+extern const fc_column_sql household_phone_crypt;
 
 #endif

@@ -23,6 +23,7 @@
 #include "util/validate.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,10 @@ static const char *const SQL_SAVEPOINT = "SAVEPOINT import_row";
 static const char *const SQL_RELEASE = "RELEASE import_row";
 static const char *const SQL_ROLLBACK_TO = "ROLLBACK TO import_row";
 static const char *const SQL_EXPORT =
-    "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number, r.sex, r.birth_date,"
-    " r.relation, r.phone, r.hukou_type, r.residence_status, r.employment, r.disability_type,"
-    " r.disability_grade, r.party_member,"
-    " (SELECT group_concat(t.tag, ',') FROM resident_tag t WHERE t.resident_id = r.id), r.notes"
+    "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date,"
+    " r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment, r.disability_enc,"
+    " r.disability_enc, r.party_member,"
+    " (SELECT group_concat(t.tag, ',') FROM resident_tag t WHERE t.resident_id = r.id), r.notes, r.id"
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
     " LEFT JOIN org_unit b ON b.id = h.building_id"
     " WHERE r.status = 'active' AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
@@ -1088,7 +1089,10 @@ json_t *import_report_json(const import_report *rep)
 
 /* ---- export -------------------------------------------------------------- */
 
-typedef enum col_fmt { C_TEXT, C_ID, C_SEX, C_BIRTH, C_PHONE, C_GRADE, C_PARTY, C_TAGS } col_fmt;
+/* C_ID, C_PHONE, C_DIS_TYPE and C_GRADE read the row's decrypted values
+ * (resident_decrypt_values), their columns only say whether there is one. */
+typedef enum col_fmt { C_TEXT, C_ID, C_SEX, C_BIRTH, C_PHONE, C_DIS_TYPE, C_GRADE, C_PARTY, C_TAGS } col_fmt;
+#define EXPORT_COL_ID 19   /* r.id: what the ciphertexts are bound to */
 
 /* The export layout: header (all read back by import_residents), the
  * column of SQL_EXPORT, and how the value is written. */
@@ -1100,7 +1104,7 @@ static const struct export_col {
     {"户编号", 0, C_TEXT},   {"网格编码", 1, C_TEXT}, {"网格名称", 2, C_TEXT}, {"楼栋编码", 3, C_TEXT},
     {"地址", 4, C_TEXT},     {"姓名", 5, C_TEXT},     {"身份证号", 6, C_ID},   {"性别", 7, C_SEX},
     {"出生日期", 8, C_BIRTH}, {"与户主关系", 9, C_TEXT}, {"联系电话", 10, C_PHONE}, {"户籍类型", 11, C_TEXT},
-    {"居住状态", 12, C_TEXT}, {"就业状态", 13, C_TEXT}, {"残疾类别", 14, C_TEXT}, {"残疾等级", 15, C_GRADE},
+    {"居住状态", 12, C_TEXT}, {"就业状态", 13, C_TEXT}, {"残疾类别", 14, C_DIS_TYPE}, {"残疾等级", 15, C_GRADE},
     {"是否党员", 16, C_PARTY}, {"标签", 17, C_TAGS},    {"备注", 18, C_TEXT},
 };
 #define NEXPORT_COLS (sizeof EXPORT_COLS / sizeof EXPORT_COLS[0])
@@ -1122,7 +1126,7 @@ static void tag_labels(const char *codes, strbuf *out)
 
 /* One cell of the current row into buf (or tmp for composed values). */
 static const char *export_cell(db_stmt *s, const struct export_col *c, const export_filter *f,
-                               char buf[64], strbuf *tmp)
+                               const resident *dec, char buf[64], strbuf *tmp)
 {
     static const char *const GRADES[] = {"", "一级", "二级", "三级", "四级"};
     const char *v = db_col_text(s, c->col);
@@ -1132,6 +1136,7 @@ static const char *export_cell(db_stmt *s, const struct export_col *c, const exp
     case C_TEXT:
         return v;
     case C_ID:
+        v = dec->id_number;
         if (!f->full_id)
             return idcard_mask(v, buf);
         /* A tab keeps Excel from turning 18 digits into 3.71702E+17;
@@ -1143,11 +1148,11 @@ static const char *export_cell(db_stmt *s, const struct export_col *c, const exp
     case C_BIRTH:   /* the birth date goes with the full ID number only (see export_header) */
         return f->full_id ? v : (snprintf(buf, 64, "%.4s", v), buf);
     case C_PHONE:
-        return f->full_phone ? v : phone_mask(v, buf, 64);
-    case C_GRADE: {
-        int64_t g = db_col_int(s, c->col);
-        return g >= 1 && g <= 4 ? GRADES[g] : "";
-    }
+        return f->full_phone ? dec->phone : phone_mask(dec->phone, buf, 64);
+    case C_DIS_TYPE:
+        return dec->disability_type;
+    case C_GRADE:
+        return dec->disability_grade >= 1 && dec->disability_grade <= 4 ? GRADES[dec->disability_grade] : "";
     case C_PARTY:
         return db_col_int(s, c->col) ? "是" : "否";
     case C_TAGS:
@@ -1172,9 +1177,13 @@ static void export_row(db_stmt *s, const export_filter *f, strbuf *out)
     char bufs[NEXPORT_COLS][64];
     strbuf tags = STRBUF_INIT;
     const char *cells[NEXPORT_COLS];
+    resident dec;
+    resident_decrypt_values(db_col_int(s, EXPORT_COL_ID), db_col_text(s, 6), db_col_text(s, 10), db_col_text(s, 14), &dec);
     for (size_t i = 0; i < NEXPORT_COLS; i++)
-        cells[i] = export_cell(s, &EXPORT_COLS[i], f, bufs[i], &tags);
+        cells[i] = export_cell(s, &EXPORT_COLS[i], f, &dec, bufs[i], &tags);
     csvw_row(out, cells, NEXPORT_COLS);
+    sodium_memzero(&dec, sizeof dec);
+    sodium_memzero(bufs, sizeof bufs);
     sb_free(&tags);
 }
 

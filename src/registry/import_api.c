@@ -134,7 +134,7 @@ static int full_export_purpose_or_reply(request *rq, response *rs, const char **
     return 0;
 }
 
-/* GET /api/v1/export/residents — roles: admin, street, community, grid.
+/* GET /api/v1/export/residents — roles: street, community, grid.
  * Query: org_unit_id (default own unit), full_id=1 (roles with the
  * right: full ID numbers, birth dates and phones) with purpose (the
  * stated purpose, recorded in the audit row; 5 such exports an hour per
@@ -182,6 +182,6 @@ const route import_routes[] = {
     {.method = "POST", .pattern = "/api/v1/import/residents", .handler = import_residents_csv,
      .roles = ROLES_REGISTRY_WRITE, .max_body = IMPORT_MAX_BODY, .raw_body = 1},
     {.method = "GET",  .pattern = "/api/v1/export/residents", .handler = export_residents_csv_route,
-     .roles = ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID},
+     .roles = ROLES_FULL_ID},
     {0}
 };

@@ -6,16 +6,17 @@
 #include <string.h>
 
 static const char *const SQL_INSERT =
-    "INSERT INTO org_unit(parent_id, kind, code, name, path, leader_name, leader_phone, created_at, updated_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?)";
-static const char *const SQL_SET_PATH = "UPDATE org_unit SET path = ? WHERE id = ?";
+    "INSERT INTO org_unit(parent_id, kind, code, name, path, leader_name, created_at, updated_at)"
+    " VALUES (?,?,?,?,?,?,?,?)";
+/* The path and the leader's phone (encrypted: bound to the id) once the id is known. */
+static const char *const SQL_SET_PATH = "UPDATE org_unit SET path = ?, leader_phone_enc = ? WHERE id = ?";
 #define ORG_COLUMNS \
-    "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone, c.notes, c.version"
+    "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc, c.notes, c.version"
 static const char *const SQL_GET = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.id = ?";
 static const char *const SQL_GET_BY_CODE = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.code = ?";
 static const char *const SQL_STREET_EXISTS = "SELECT 1 FROM org_unit WHERE kind = 'street'";
 static const char *const SQL_UPDATE =
-    "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone = ?, notes = ?, updated_at = ?,"
+    "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone_enc = ?, notes = ?, updated_at = ?,"
     " version = version + 1 WHERE id = ?";
 /* Units with counts of child units, households and active residents in
  * each one's subtree (grouped by grid, then summed). */
@@ -37,6 +38,16 @@ static const char *const SQL_BUILDING_COUNTS =
     "SELECT (SELECT COUNT(*) FROM household WHERE building_id = ? AND status = 'active'),"
     " (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
     "  WHERE h.building_id = ? AND r.status = 'active')";
+
+#define COL_LEADER_PHONE "org_unit.leader_phone"
+const fc_column_sql org_leader_phone_crypt = {
+    .column = COL_LEADER_PHONE,
+    .next = "SELECT id, leader_phone, leader_phone_enc FROM org_unit WHERE id > ? AND ((leader_phone_enc IS NULL"
+            " AND leader_phone IS NOT NULL) OR leader_phone_enc NOT LIKE ?) ORDER BY id LIMIT ?",
+    .set = "UPDATE org_unit SET leader_phone_enc = ?, leader_phone = NULL WHERE id = ?",
+    .status = "SELECT COALESCE(SUM(leader_phone_enc IS NULL AND leader_phone IS NOT NULL), 0),"
+              " COALESCE(SUM(leader_phone_enc NOT LIKE ?), 0), COALESCE(SUM(leader_phone_enc LIKE ?), 0) FROM org_unit",
+};
 
 const char *org_child_kind(const char *parent_kind)
 {
@@ -65,7 +76,8 @@ void org_from_row(db_stmt *s, org_unit *out)
     db_col_copy(s, 4, out->name, sizeof out->name);
     db_col_copy(s, 5, out->path, sizeof out->path);
     db_col_copy(s, 6, out->leader_name, sizeof out->leader_name);
-    db_col_copy(s, 7, out->leader_phone, sizeof out->leader_phone);
+    if (fc_decrypt(COL_LEADER_PHONE, out->id, db_col_text(s, 7), out->leader_phone, sizeof out->leader_phone) != 0)
+        fprintf(stderr, "minsheng: 单位 %lld 的负责人电话无法解密（被改动，或缺少该代密钥）\n", (long long)out->id);
     db_col_copy(s, 8, out->notes, sizeof out->notes);
     out->version = db_col_int(s, 9);
 }
@@ -121,15 +133,16 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
     /* Insert with a temporary unique path, then set the real one from the id. */
     snprintf(path, sizeof path, "tmp:%s", code);
     int rc = db_exec_args(db, SQL_INSERT, DB_ID(parent_id), DB_TEXT(kind), DB_TEXT(code), DB_TEXT(name),
-                          DB_TEXT(path), DB_OPT_TEXT(leader_name), DB_OPT_TEXT(leader_phone),
-                          DB_TEXT(db_now(now)), DB_TEXT(now));
+                          DB_TEXT(path), DB_OPT_TEXT(leader_name), DB_TEXT(db_now(now)), DB_TEXT(now));
     if (rc == DB_CONSTRAINT)
         return err_set(err, ERR_CONFLICT, "code", "编码 %s 已被使用", code);
     if (rc != DB_DONE)
         return err_set(err, ERR_DB, NULL, "保存单位失败: %s", db_errmsg(db));
     int64_t id = db_last_insert_id(db);
+    char phone_enc[FC_STORED_MAX];
     snprintf(path, sizeof path, "%s%lld/", parent_id ? parent.path : "/", (long long)id);
-    if (db_exec_args(db, SQL_SET_PATH, DB_TEXT(path), DB_INT(id)) != DB_DONE)
+    if (fc_encrypt(COL_LEADER_PHONE, id, leader_phone, phone_enc) != 0 ||
+        db_exec_args(db, SQL_SET_PATH, DB_TEXT(path), DB_OPT_TEXT(phone_enc), DB_INT(id)) != DB_DONE)
         return err_set(err, ERR_DB, NULL, "保存单位失败: %s", db_errmsg(db));
     return id;
 }
@@ -146,7 +159,10 @@ int org_update(db_conn *db, int64_t id, int64_t if_version, const org_change *c,
     const char *leader = c->set & OC_LEADER_NAME ? c->leader_name : u->leader_name;
     const char *phone = c->set & OC_LEADER_PHONE ? c->leader_phone : u->leader_phone;
     const char *notes = c->set & OC_NOTES ? c->notes : u->notes;
-    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(name), DB_OPT_TEXT(leader), DB_OPT_TEXT(phone), DB_OPT_TEXT(notes),
+    char phone_enc[FC_STORED_MAX];
+    if (fc_encrypt(COL_LEADER_PHONE, u->id, phone, phone_enc) != 0)
+        return err_db(err);
+    if (db_exec_args(db, SQL_UPDATE, DB_TEXT(name), DB_OPT_TEXT(leader), DB_OPT_TEXT(phone_enc), DB_OPT_TEXT(notes),
                      DB_TEXT(db_now(now)), DB_INT(u->id)) != DB_DONE)
         return err_db(err);
     return 0;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/fieldcrypt.h"
 #include "storage/db.h"
 
 typedef struct org_unit {
@@ -65,5 +66,8 @@ int org_get_by_code(db_conn *db, const char *code, org_unit *out);
  * scope_path. A malloc'd array in *out (free() it). 0 or -1. */
 int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int64_t unit_id,
                      org_unit_counted **out, size_t *n);
+
+/* The org_unit.leader_phone column (encrypted at rest) for app/fieldkeys.c's passes. */
+extern const fc_column_sql org_leader_phone_crypt;
 
 #endif

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define R_READ      ROLES_REGISTRY_READ
+/* The account managers (admin, secadmin) browse the tree to choose an
+ * account's unit, without the household and resident counts. */
+#define R_TREE      (ROLES_REGISTRY_READ | ROLES_ACCOUNTS)
 #define R_WRITE     ROLES_REGISTRY_WRITE
-#define R_ORG_ADMIN (ROLE_ADMIN | ROLE_STREET | ROLE_COMMUNITY)
+#define R_ORG_ADMIN (ROLE_STREET | ROLE_COMMUNITY)
 
 /* ---- scope helpers ---------------------------------------------------------- */
 
@@ -47,9 +49,10 @@ static json_t *unit_json(const org_unit *u)
 
 /* ---- read -------------------------------------------------------------------- */
 
-/* GET /api/v1/org-units — roles: registry readers.
+/* GET /api/v1/org-units — roles: registry readers, admin, secadmin.
  * Query: parent_id (optional; default: the caller's own unit itself).
- * Reply: {items: [unit + child_count, household_count, resident_count]}.
+ * Reply: {items: [unit + child_count, household_count, resident_count]}
+ * (the counts only for registry readers: they are business data).
  * Errors: 400 parent_id malformed; 404 parent outside scope. */
 static int org_list(request *rq, response *rs)
 {
@@ -71,15 +74,17 @@ static int org_list(request *rq, response *rs)
     for (size_t i = 0; i < n; i++) {
         json_t *j = unit_json(&units[i].unit);
         json_object_set_new(j, "child_count", json_integer(units[i].child_count));
-        json_object_set_new(j, "household_count", json_integer(units[i].household_count));
-        json_object_set_new(j, "resident_count", json_integer(units[i].resident_count));
+        if (rq->user.role & ROLES_REGISTRY_READ) {
+            json_object_set_new(j, "household_count", json_integer(units[i].household_count));
+            json_object_set_new(j, "resident_count", json_integer(units[i].resident_count));
+        }
         json_array_append_new(items, j);
     }
     free(units);
     return reply_json(rs, 200, json_pack("{s:o}", "items", items));
 }
 
-/* GET /api/v1/org-units/{id} — roles: registry readers.
+/* GET /api/v1/org-units/{id} — roles: registry readers, admin, secadmin.
  * Reply: the unit with its ancestors inside the caller's scope (breadcrumb).
  * Errors: 404 absent or outside scope. */
 static int org_get_one(request *rq, response *rs)
@@ -122,7 +127,7 @@ static int check_code_name_or_reply(response *rs, const char *code, const char *
     return 0;
 }
 
-/* POST /api/v1/org-units — roles: admin, street, community.
+/* POST /api/v1/org-units — roles: street, community.
  * Body: parent_id*, code*, name*, leader_name, leader_phone. The kind
  * follows the parent (street → community → grid → building).
  * Reply 201: the unit. Errors: 400 field; 404 parent outside scope;
@@ -209,9 +214,9 @@ static int org_update_unit(request *rq, response *rs)
 }
 
 const route org_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/org-units",      .handler = org_list,        .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/org-units",      .handler = org_list,        .roles = R_TREE},
     {.method = "POST",  .pattern = "/api/v1/org-units",      .handler = org_create_unit, .roles = R_ORG_ADMIN},
-    {.method = "GET",   .pattern = "/api/v1/org-units/{id}", .handler = org_get_one,     .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/org-units/{id}", .handler = org_get_one,     .roles = R_TREE},
     {.method = "PATCH", .pattern = "/api/v1/org-units/{id}", .handler = org_update_unit, .roles = R_WRITE},
     {0}
 };

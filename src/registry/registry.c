@@ -3,6 +3,8 @@
  * and resident_tag; history rows go through history.h. */
 #include "registry/registry.h"
 #include "registry/history.h"
+#include "registry/household.h"
+#include "registry/resident.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -26,13 +28,18 @@ const char *const resident_tag_labels[] = {
     "高龄", "残疾", "低保", "特困", "留守老人", "留守儿童",
     "刑释解教", "退役军人", "独居", "经济困难老人", "困境儿童", NULL};
 
+/* Ids are chosen before the insert (the next after the largest, as
+ * SQLite would, inside the caller's write transaction) because the
+ * ciphertexts are bound to them (core/fieldcrypt.h). */
+static const char *const SQL_NEXT_HOUSEHOLD_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM household";
+static const char *const SQL_NEXT_RESIDENT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM resident";
 static const char *const SQL_INSERT_HOUSEHOLD =
-    "INSERT INTO household(code, grid_id, building_id, address, registered_address, actual_address,"
-    " phone, notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO household(id, code, grid_id, building_id, address, registered_address, actual_address,"
+    " phone_enc, notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_RESIDENT =
-    "INSERT INTO resident(id_number, name, sex, birth_date, household_id, grid_id, relation, phone,"
-    " hukou_type, residence_status, employment, disability_type, disability_grade, party_member,"
-    " notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO resident(id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id,"
+    " relation, phone_bidx, phone_enc, hukou_type, residence_status, employment, disability_enc, party_member,"
+    " notes, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_TAG =
     "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_SET_HEAD =
@@ -144,7 +151,7 @@ int household_input_check(const household_input *h, ms_err *fe)
 
 struct registry_writer {
     db_conn *db;
-    db_stmt *household, *resident, *tag, *head, *event;
+    db_stmt *household, *resident, *tag, *head, *event, *next_household, *next_resident;
 };
 
 registry_writer *registry_writer_open(db_conn *db)
@@ -158,6 +165,8 @@ registry_writer *registry_writer_open(db_conn *db)
     w->tag = db_prepare(db, SQL_INSERT_TAG);
     w->head = db_prepare(db, SQL_SET_HEAD);
     w->event = history_prepare(db);
+    w->next_household = db_prepare(db, SQL_NEXT_HOUSEHOLD_ID);
+    w->next_resident = db_prepare(db, SQL_NEXT_RESIDENT_ID);
     return w;
 }
 
@@ -170,6 +179,8 @@ void registry_writer_close(registry_writer *w)
     db_finalize(w->tag);
     db_finalize(w->head);
     db_finalize(w->event);
+    db_finalize(w->next_household);
+    db_finalize(w->next_resident);
     free(w);
 }
 
@@ -180,23 +191,35 @@ static int run(db_stmt *s)
     return rc;
 }
 
+/* The id the next row gets: 0 on error. */
+static int64_t next_id(db_stmt *s)
+{
+    int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+    db_reset(s);
+    return id;
+}
+
 int registry_insert_household(registry_writer *w, const household_input *h, int64_t *id_out)
 {
-    char now[20];
+    char now[20], phone_enc[FC_STORED_MAX];
+    int64_t id = next_id(w->next_household);
+    if (id <= 0 || household_encrypt_phone(id, h->phone, phone_enc) != 0)
+        return DB_ERROR;
     db_stmt *s = w->household;
-    db_bind_text(s, 1, h->code);
-    db_bind_int(s, 2, h->grid_id);
-    if (h->building_id > 0) db_bind_int(s, 3, h->building_id); else db_bind_null(s, 3);
-    db_bind_text(s, 4, h->address);
-    db_bind_text(s, 5, h->registered_address);
-    db_bind_text(s, 6, h->actual_address);
-    db_bind_text(s, 7, h->phone);
-    db_bind_text(s, 8, h->notes);
-    db_bind_text(s, 9, db_now(now));
-    db_bind_text(s, 10, now);
+    db_bind_int(s, 1, id);
+    db_bind_text(s, 2, h->code);
+    db_bind_int(s, 3, h->grid_id);
+    if (h->building_id > 0) db_bind_int(s, 4, h->building_id); else db_bind_null(s, 4);
+    db_bind_text(s, 5, h->address);
+    db_bind_text(s, 6, h->registered_address);
+    db_bind_text(s, 7, h->actual_address);
+    db_bind_text(s, 8, phone_enc[0] ? phone_enc : NULL);
+    db_bind_text(s, 9, h->notes);
+    db_bind_text(s, 10, db_now(now));
+    db_bind_text(s, 11, now);
     int rc = run(s);
     if (rc == DB_DONE && id_out)
-        *id_out = db_last_insert_id(w->db);
+        *id_out = id;
     return rc;
 }
 
@@ -205,30 +228,35 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
 {
     char now[20];
     idcard_info info;
+    resident_cipher c;
     if (idcard_validate(r->id_number, 0, &info) != IDCARD_OK)
         return DB_ERROR;
+    int64_t id = next_id(w->next_resident);
+    if (id <= 0 || resident_encrypt_values(id, r->id_number, r->phone, r->disability_type, r->disability_grade, &c) != 0)
+        return DB_ERROR;
     db_stmt *s = w->resident;
-    db_bind_text(s, 1, r->id_number);
-    db_bind_text(s, 2, r->name);
-    db_bind_text(s, 3, info.sex == 'M' ? "M" : "F");
-    db_bind_text(s, 4, info.birth_date);
-    db_bind_int(s, 5, household_id);
-    db_bind_int(s, 6, grid_id);
-    db_bind_text(s, 7, r->relation ? r->relation : "其他");
-    db_bind_text(s, 8, r->phone);
-    db_bind_text(s, 9, r->hukou_type);
-    db_bind_text(s, 10, r->residence_status ? r->residence_status : "户籍");
-    db_bind_text(s, 11, r->employment);
-    db_bind_text(s, 12, r->disability_type);
-    if (r->disability_grade) db_bind_int(s, 13, r->disability_grade); else db_bind_null(s, 13);
-    db_bind_int(s, 14, r->party_member ? 1 : 0);
-    db_bind_text(s, 15, r->notes);
-    db_bind_text(s, 16, db_now(now));
-    db_bind_text(s, 17, now);
+    db_bind_int(s, 1, id);
+    db_bind_text(s, 2, c.id_number_bidx);
+    db_bind_text(s, 3, c.id_number_enc);
+    db_bind_text(s, 4, r->name);
+    db_bind_text(s, 5, info.sex == 'M' ? "M" : "F");
+    db_bind_text(s, 6, info.birth_date);
+    db_bind_int(s, 7, household_id);
+    db_bind_int(s, 8, grid_id);
+    db_bind_text(s, 9, r->relation ? r->relation : "其他");
+    db_bind_text(s, 10, c.phone_bidx[0] ? c.phone_bidx : NULL);
+    db_bind_text(s, 11, c.phone_enc[0] ? c.phone_enc : NULL);
+    db_bind_text(s, 12, r->hukou_type);
+    db_bind_text(s, 13, r->residence_status ? r->residence_status : "户籍");
+    db_bind_text(s, 14, r->employment);
+    db_bind_text(s, 15, c.disability_enc[0] ? c.disability_enc : NULL);
+    db_bind_int(s, 16, r->party_member ? 1 : 0);
+    db_bind_text(s, 17, r->notes);
+    db_bind_text(s, 18, db_now(now));
+    db_bind_text(s, 19, now);
     int rc = run(s);
     if (rc != DB_DONE)
         return rc;
-    int64_t id = db_last_insert_id(w->db);
     for (size_t i = 0; i < r->ntags; i++) {
         db_bind_int(w->tag, 1, id);
         db_bind_text(w->tag, 2, resident_tag_code(r->tags[i]));

@@ -4,12 +4,13 @@
 #include "registry/household.h"
 #include "util/validate.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ?";
 static const char *const SQL_HOUSEHOLD_ACTIVE = "SELECT 1 FROM household WHERE id = ? AND status = 'active'";
-static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident WHERE id_number = ?";
+static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident r WHERE " RESIDENT_BY_ID_NUMBER;
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
 static const char *const SQL_CLEAR_HEAD =
@@ -18,14 +19,27 @@ static const char *const SQL_CLEAR_HEAD =
 static const char *const SQL_SET_HEAD_IF_NONE =
     "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ? AND head_resident_id IS NULL";
 static const char *const SQL_UPDATE =
-    "UPDATE resident SET name = ?, relation = ?, phone = ?, hukou_type = ?, residence_status = ?,"
-    " employment = ?, disability_type = ?, disability_grade = ?, party_member = ?, notes = ?,"
+    "UPDATE resident SET name = ?, relation = ?, phone_bidx = ?, phone_enc = ?, hukou_type = ?, residence_status = ?,"
+    " employment = ?, disability_enc = ?, party_member = ?, notes = ?,"
     " updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_DELETE_TAGS = "DELETE FROM resident_tag WHERE resident_id = ?";
 static const char *const SQL_INSERT_TAG = "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_MOVE =
     "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_COUNT = "SELECT COUNT(*), COUNT(CASE WHEN status = 'active' THEN 1 END) FROM resident";
+/* Rows left to (re-)encrypt: plaintext (id_number_enc NULL) or any value
+ * not under the newest generation (the LIKE bound three times). */
+static const char *const SQL_CRYPT_NEXT =
+    "SELECT id, id_number_bidx, phone_bidx, disability_type, disability_grade, id_number_enc, phone_enc,"
+    " disability_enc FROM resident WHERE id > ? AND (id_number_enc IS NULL OR id_number_enc NOT LIKE ?"
+    " OR (phone_enc IS NOT NULL AND phone_enc NOT LIKE ?) OR (disability_enc IS NOT NULL AND disability_enc NOT LIKE ?))"
+    " ORDER BY id LIMIT ?";
+static const char *const SQL_CRYPT_SET =
+    "UPDATE resident SET id_number_bidx = ?, id_number_enc = ?, phone_bidx = ?, phone_enc = ?, disability_enc = ?,"
+    " disability_type = NULL, disability_grade = NULL WHERE id = ?";
+static const char *const SQL_CRYPT_STATUS =
+    "SELECT COALESCE(SUM(id_number_enc IS NULL), 0), COALESCE(SUM(id_number_enc NOT LIKE ?), 0),"
+    " COALESCE(SUM(id_number_enc LIKE ?), 0) FROM resident";
 static const char *const SQL_SET_STATUS =
     "UPDATE resident SET status = ?, status_date = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 
@@ -57,10 +71,45 @@ static void tags_from_csv(const char *csv, resident *r)
     }
 }
 
+/* The columns' names in the associated data of their ciphertexts. */
+#define COL_ID_NUMBER "resident.id_number"
+#define COL_PHONE "resident.phone"
+#define COL_DISABILITY "resident.disability"
+
+static void decrypt_or_warn(const char *column, int64_t id, const char *stored, char *out, size_t outsz)
+{
+    if (fc_decrypt(column, id, stored, out, outsz) != 0)
+        fprintf(stderr, "minsheng: 居民 %lld 的 %s 无法解密（被改动，或缺少该代密钥）\n", (long long)id, column);
+}
+
+/* disability_enc holds "<grade><type>" ("2肢体"); "" = none. */
+static void disability_split(const char *plain, resident *r)
+{
+    r->disability_grade = plain[0] >= '1' && plain[0] <= '4' ? plain[0] - '0' : 0;
+    snprintf(r->disability_type, sizeof r->disability_type, "%.15s", r->disability_grade ? plain + 1 : "");
+}
+
+static void disability_join(const char *type, int grade, char out[40])
+{
+    out[0] = '\0';
+    if (type && *type && grade >= 1 && grade <= 4)
+        snprintf(out, 40, "%d%s", grade, type);
+}
+
+void resident_decrypt_values(int64_t id, const char *id_number_enc, const char *phone_enc, const char *disability_enc,
+                             resident *r)
+{
+    char dis[40];
+    decrypt_or_warn(COL_ID_NUMBER, id, id_number_enc, r->id_number, sizeof r->id_number);
+    decrypt_or_warn(COL_PHONE, id, phone_enc, r->phone, sizeof r->phone);
+    decrypt_or_warn(COL_DISABILITY, id, disability_enc, dis, sizeof dis);
+    disability_split(dis, r);
+}
+
 void resident_from_row(db_stmt *s, resident *r)
 {
     r->id = db_col_int(s, 0);
-    db_col_copy(s, 1, r->id_number, sizeof r->id_number);
+    resident_decrypt_values(r->id, db_col_text(s, 1), db_col_text(s, 10), db_col_text(s, 14), r);
     db_col_copy(s, 2, r->name, sizeof r->name);
     db_col_copy(s, 3, r->sex, sizeof r->sex);
     db_col_copy(s, 4, r->birth_date, sizeof r->birth_date);
@@ -69,12 +118,9 @@ void resident_from_row(db_stmt *s, resident *r)
     r->grid_id = db_col_int(s, 7);
     db_col_copy(s, 8, r->grid_name, sizeof r->grid_name);
     db_col_copy(s, 9, r->relation, sizeof r->relation);
-    db_col_copy(s, 10, r->phone, sizeof r->phone);
     db_col_copy(s, 11, r->hukou_type, sizeof r->hukou_type);
     db_col_copy(s, 12, r->residence_status, sizeof r->residence_status);
     db_col_copy(s, 13, r->employment, sizeof r->employment);
-    db_col_copy(s, 14, r->disability_type, sizeof r->disability_type);
-    r->disability_grade = (int)db_col_int(s, 15);
     r->party_member = db_col_int(s, 16) != 0;
     db_col_copy(s, 17, r->status, sizeof r->status);
     db_col_copy(s, 18, r->status_date, sizeof r->status_date);
@@ -165,7 +211,10 @@ int resident_create(db_conn *db, const actor *who, int64_t household_id, const r
         return err_set(err, ERR_NOT_FOUND, "household_id", "户不存在或不在您的管辖范围内");
     if (strcmp(hh.status, "active") != 0)
         return err_set(err, ERR_INVALID, "household_id", "该户已注销，不能新增成员");
-    if (db_exists(db, SQL_ID_TAKEN, DB_TEXT(in->id_number)))
+    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
+    if (fc_blinds(FC_ID_NUMBER, in->id_number, bidx) != 0)
+        return err_db(err);
+    if (db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1])))
         return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
     registry_writer *w = registry_writer_open(db);
     rc = w ? registry_insert_resident(w, hh.id, hh.grid_id, in, id_out) : DB_ERROR;
@@ -235,10 +284,16 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
         return -1;
     if (resident_head_rule(db, cur->household_id, cur->id, cur->relation, in->relation, err) != 0)
         return -1;
+    char phone_enc[FC_STORED_MAX], phone_bidx[FC_BLIND_HEX], dis[40], dis_enc[FC_STORED_MAX];
+    disability_join(in->disability_type, in->disability_grade, dis);
+    if (fc_encrypt(COL_PHONE, cur->id, in->phone, phone_enc) != 0 ||
+        fc_encrypt(COL_DISABILITY, cur->id, dis, dis_enc) != 0)
+        return err_db(err);
+    fc_blind(FC_PHONE, in->phone, 0, phone_bidx);
     int rc = db_exec_args(db, SQL_UPDATE, DB_TEXT(in->name), DB_TEXT(in->relation ? in->relation : "其他"),
-                          DB_TEXT(in->phone), DB_TEXT(in->hukou_type),
+                          DB_OPT_TEXT(phone_bidx), DB_OPT_TEXT(phone_enc), DB_TEXT(in->hukou_type),
                           DB_TEXT(in->residence_status ? in->residence_status : "户籍"), DB_TEXT(in->employment),
-                          DB_TEXT(in->disability_type), DB_ID(in->disability_grade), DB_INT(in->party_member),
+                          DB_OPT_TEXT(dis_enc), DB_INT(in->party_member),
                           DB_TEXT(in->notes), DB_TEXT(db_now(now)), DB_INT(cur->id));
     if (rc != DB_DONE || write_tags(db, cur->id, in) != 0 ||
         log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "updated"}) != 0)
@@ -304,4 +359,77 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
                                              .event_date = date ? date : today, .note = note}) != 0)
         return err_db(err);
     return 0;
+}
+
+/* ---- encryption at rest ---------------------------------------------------- */
+
+int resident_encrypt_values(int64_t id, const char *id_number, const char *phone, const char *dis_type,
+                            int dis_grade, resident_cipher *out)
+{
+    char dis[40];
+    disability_join(dis_type, dis_grade, dis);
+    if (fc_encrypt(COL_ID_NUMBER, id, id_number, out->id_number_enc) != 0 ||
+        fc_blind(FC_ID_NUMBER, id_number, 0, out->id_number_bidx) != 0 ||
+        fc_encrypt(COL_PHONE, id, phone, out->phone_enc) != 0 || fc_encrypt(COL_DISABILITY, id, dis, out->disability_enc) != 0)
+        return -1;
+    fc_blind(FC_PHONE, phone, 0, out->phone_bidx);
+    return 0;
+}
+
+/* One row of SQL_CRYPT_NEXT re-encrypted under the newest generation. */
+static int crypt_row(db_conn *db, db_stmt *s)
+{
+    resident r = {.id = db_col_int(s, 0)};
+    int plain = db_col_is_null(s, 5), rc = 0;
+    if (plain) {   /* migrated from before 0008: the renamed columns hold the values */
+        db_col_copy(s, 1, r.id_number, sizeof r.id_number);
+        db_col_copy(s, 2, r.phone, sizeof r.phone);
+        db_col_copy(s, 3, r.disability_type, sizeof r.disability_type);
+        r.disability_grade = (int)db_col_int(s, 4);
+    } else {
+        char dis[40];
+        rc |= fc_decrypt(COL_ID_NUMBER, r.id, db_col_text(s, 5), r.id_number, sizeof r.id_number);
+        rc |= fc_decrypt(COL_PHONE, r.id, db_col_text(s, 6), r.phone, sizeof r.phone);
+        rc |= fc_decrypt(COL_DISABILITY, r.id, db_col_text(s, 7), dis, sizeof dis);
+        disability_split(dis, &r);
+    }
+    resident_cipher c;
+    if (rc != 0 || resident_encrypt_values(r.id, r.id_number, r.phone, r.disability_type, r.disability_grade, &c) != 0) {
+        fprintf(stderr, "minsheng: 居民 %lld 的加密字段无法解密，未能重新加密\n", (long long)r.id);
+        rc = -1;
+    } else {
+        rc = db_exec_args(db, SQL_CRYPT_SET, DB_TEXT(c.id_number_bidx), DB_TEXT(c.id_number_enc),
+                          DB_OPT_TEXT(c.phone_bidx), DB_OPT_TEXT(c.phone_enc), DB_OPT_TEXT(c.disability_enc),
+                          DB_INT(r.id)) == DB_DONE ? 0 : -1;
+    }
+    sodium_memzero(&r, sizeof r);
+    sodium_memzero(&c, sizeof c);
+    return rc;
+}
+
+int resident_crypt_pass(db_conn *db, int64_t *cursor, int limit)
+{
+    char like[16];
+    fc_current_like(like);
+    db_stmt *s = db_query(db, SQL_CRYPT_NEXT, DB_INT(*cursor), DB_TEXT(like), DB_TEXT(like), DB_TEXT(like), DB_INT(limit));
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (crypt_row(db, s) != 0)
+            break;
+        *cursor = db_col_int(s, 0);
+        n++;
+    }
+    db_finalize(s);
+    return rc == DB_DONE ? n : -1;
+}
+
+int resident_crypt_status(db_conn *db, crypt_status *out)
+{
+    char like[16];
+    db_stmt *s = db_query(db, SQL_CRYPT_STATUS, DB_TEXT(fc_current_like(like)), DB_TEXT(like));
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        *out = (crypt_status){db_col_int(s, 0), db_col_int(s, 1), db_col_int(s, 2)};
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : -1;
 }

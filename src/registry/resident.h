@@ -16,6 +16,7 @@
 
 #include "core/actor.h"
 #include "core/err.h"
+#include "core/fieldcrypt.h"
 #include "registry/registry.h"
 #include "storage/db.h"
 
@@ -49,11 +50,13 @@ typedef struct resident {
 } resident;
 
 /* The one SELECT list for residents: callers append WHERE / ORDER BY /
- * LIMIT and read rows with resident_from_row. */
+ * LIMIT and read rows with resident_from_row, which decrypts the ID
+ * number, phone and disability (core/fieldcrypt.h; a value that does not
+ * decrypt reads as "" and is reported on stderr). */
 #define RESIDENT_SELECT                                                                          \
-    "SELECT r.id, r.id_number, r.name, r.sex, r.birth_date, r.household_id, h.code, r.grid_id,"  \
-    " g.name, r.relation, r.phone, r.hukou_type, r.residence_status, r.employment,"              \
-    " r.disability_type, r.disability_grade, r.party_member, r.status, r.status_date, r.notes,"  \
+    "SELECT r.id, r.id_number_enc, r.name, r.sex, r.birth_date, r.household_id, h.code, r.grid_id," \
+    " g.name, r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment,"          \
+    " r.disability_enc, NULL, r.party_member, r.status, r.status_date, r.notes,"                 \
     " r.created_at, r.updated_at, g.path,"                                                       \
     " (SELECT group_concat(t.tag) FROM resident_tag t WHERE t.resident_id = r.id), r.version"    \
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
@@ -63,6 +66,12 @@ void resident_from_row(db_stmt *s, resident *out);
 /* How many resident records there are (every status) and how many are
  * active, for what a backup or restore reports. 0 or -1. */
 int resident_count(db_conn *db, int64_t *all, int64_t *active);
+
+/* Decrypts the stored ID number, phone and disability of resident row id
+ * into out->id_number, phone, disability_type and disability_grade (the
+ * export reads its own columns). */
+void resident_decrypt_values(int64_t id, const char *id_number_enc, const char *phone_enc, const char *disability_enc,
+                             resident *out);
 
 /* Loads resident `id`: 0 found, 1 absent, -1 database error. */
 int resident_get(db_conn *db, int64_t id, resident *out);
@@ -120,5 +129,36 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
  * -1 with *err (400 on relation). Used by the API and the CSV import. */
 int resident_head_rule(db_conn *db, int64_t household_id, int64_t resident_id, const char *old_relation,
                        const char *new_relation, ms_err *err);
+
+/* The conditions that find residents by exact ID number or phone: bind
+ * the value's two blind indexes from fc_blinds (one per loaded key
+ * generation; the same one twice outside a rotation). */
+#define RESIDENT_BY_ID_NUMBER "r.id_number_bidx IN (?, ?)"
+#define RESIDENT_BY_PHONE "r.phone_bidx IN (?, ?)"
+
+/* ---- encryption at rest (driven by app/fieldkeys.c) ----------------------- */
+
+/* A resident's stored forms: ciphertexts bound to row id, blind indexes. */
+typedef struct resident_cipher {
+    char id_number_enc[FC_STORED_MAX], phone_enc[FC_STORED_MAX], disability_enc[FC_STORED_MAX];
+    char id_number_bidx[FC_BLIND_HEX], phone_bidx[FC_BLIND_HEX];   /* phone's "" when none */
+} resident_cipher;
+
+/* Encrypts the values of resident row `id` (phone, dis_type may be NULL;
+ * dis_grade 0 = none) under the newest generation: 0, or -1 without a key.
+ * Used by the writer's insert (registry.c) and the passes below. */
+int resident_encrypt_values(int64_t id, const char *id_number, const char *phone, const char *dis_type,
+                            int dis_grade, resident_cipher *out);
+
+/* Encrypts (rows still in plaintext after migration 0008) or re-encrypts
+ * (rows under an older key generation) up to `limit` residents with id >
+ * *cursor under the newest generation, with fresh blind indexes, and
+ * empties their plaintext; advances *cursor. Inside the caller's
+ * transaction. Returns the rows done (0: none left after *cursor), -1 on
+ * error (a value that does not decrypt, or the database). */
+int resident_crypt_pass(db_conn *db, int64_t *cursor, int limit);
+
+/* Rows in plaintext, under an older generation, under the newest. */
+int resident_crypt_status(db_conn *db, crypt_status *out);
 
 #endif

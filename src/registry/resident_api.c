@@ -143,6 +143,20 @@ static int add_status_filter(request *rq, response *rs, query *q)
     return 0;
 }
 
+/* An exact search goes through the blind index (the values are
+ * encrypted): cond "… IN (?, ?)" with the value's index under each
+ * loaded key generation. 500 without a key. */
+static int bind_blinds(response *rs, query *q, const char *cond, fc_kind kind, const char *value)
+{
+    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
+    if (fc_blinds(kind, value, bidx) != 0)
+        return reply_error(rs, 500, "internal", NULL, "没有载入数据密钥"), -1;
+    q_where(q, cond);
+    q_bind_text(q, bidx[0]);
+    q_bind_text(q, bidx[1]);
+    return 0;
+}
+
 /* The filters on text; an exact ID number or phone search is described
  * (masked) in exact[] for its audit row, "" when there is none. */
 static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
@@ -168,8 +182,8 @@ static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
         idcard_status st = idcard_validate(norm, 0, NULL);
         if (st != IDCARD_OK)
             return reply_bad_request(rs, "id_number", idcard_status_message(st)), -1;
-        q_where(q, "r.id_number = ?");
-        q_bind_text(q, norm);
+        if (bind_blinds(rs, q, RESIDENT_BY_ID_NUMBER, FC_ID_NUMBER, norm) != 0)
+            return -1;
         snprintf(exact, 96, "身份证号 %s", idcard_mask(norm, masked));
     }
     if (phone && *phone) {
@@ -178,8 +192,8 @@ static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
             return -1;
         if (!phone_normalize(phone, canon, sizeof canon))
             return reply_bad_request(rs, "phone", "电话号码格式不正确"), -1;
-        q_where(q, "r.phone = ?");
-        q_bind_text(q, canon);
+        if (bind_blinds(rs, q, RESIDENT_BY_PHONE, FC_PHONE, canon) != 0)
+            return -1;
         size_t n = strlen(exact);
         snprintf(exact + n, 96 - n, "%s电话 %s", n ? "，" : "", phone_mask(canon, masked, sizeof masked));
     }

@@ -11,7 +11,7 @@
 
 /* ---- who gets what --------------------------------------------------------- */
 
-#define STAFF ROLES_REGISTRY_WRITE   /* admin, street, community, grid */
+#define STAFF ROLES_REGISTRY_WRITE   /* street, community, grid */
 #define READERS (ROLES_REGISTRY_READ | ROLE_AUDITOR)
 
 typedef enum shown { SHOWN_NONE, SHOWN_MASKED, SHOWN_FULL } shown;

@@ -8,6 +8,7 @@
  * whatever the number of children (no query per child). */
 #include "registry/registry.h"
 #include "registry/registry_api.h"
+#include "registry/resident_view.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,16 @@ static const char *const SQL_BUILDING_COUNTS =
     "  JOIN resident_tag t ON t.resident_id = r.id"
     "  WHERE h.grid_id = ? AND h.building_id IS NOT NULL GROUP BY h.building_id, t.tag";
 
+/* A tag the role may not see on a resident (the department viewer and
+ * 刑释解教) is left out of every count too: a count of one in a building
+ * next to that building's list would name the person. */
+static int tag_visible(unsigned roles, const char *code)
+{
+    char key[48];
+    snprintf(key, sizeof key, "tag:%s", code);
+    return resident_field_visible(roles, key);
+}
+
 /* ---- /tags ---------------------------------------------------------------- */
 
 /* GET /api/v1/tags — roles: any signed-in user.
@@ -70,7 +81,8 @@ static int tags_list(request *rq, response *rs)
     db_stmt *s = db_prepare(rq->db, SQL_TAG_DEFS);
     json_t *items = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(items, json_pack("{s:s, s:s}", "code", db_col_text(s, 0), "label", db_col_text(s, 1)));
+        if (tag_visible(rq->user.role, db_col_text(s, 0)))
+            json_array_append_new(items, json_pack("{s:s, s:s}", "code", db_col_text(s, 0), "label", db_col_text(s, 1)));
     db_finalize(s);
     return reply_json(rs, 200, json_pack("{s:o}", "items", items));
 }
@@ -97,14 +109,15 @@ static int64_t total_residents(db_conn *db, const org_unit *u, int is_building)
     return n;
 }
 
-static json_t *tag_counts(db_conn *db, const org_unit *u, int is_building)
+static json_t *tag_counts(db_conn *db, unsigned roles, const org_unit *u, int is_building)
 {
     db_stmt *s = db_prepare(db, is_building ? SQL_TAGS_BUILDING : SQL_TAGS_SUBTREE);
     bind_unit(s, u, is_building);
     json_t *tags = json_array();
     int rc;
     while ((rc = db_step(s)) == DB_ROW)
-        json_array_append_new(tags, json_pack("{s:s, s:s, s:I}", "code", db_col_text(s, 0), "label",
+        if (tag_visible(roles, db_col_text(s, 0)))
+            json_array_append_new(tags, json_pack("{s:s, s:s, s:I}", "code", db_col_text(s, 0), "label",
                                               db_col_text(s, 1), "count", (json_int_t)db_col_int(s, 2)));
     db_finalize(s);
     if (rc != DB_DONE) {
@@ -125,7 +138,7 @@ static int stats_tags(request *rq, response *rs)
         return -1;
     int is_building = strcmp(u.kind, "building") == 0;
     int64_t total = total_residents(rq->db, &u, is_building);
-    json_t *tags = total >= 0 ? tag_counts(rq->db, &u, is_building) : NULL;
+    json_t *tags = total >= 0 ? tag_counts(rq->db, rq->user.role, &u, is_building) : NULL;
     if (!tags)
         return reply_internal(rs);
     json_t *unit = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)u.id, "name", u.name, "kind", u.kind);
@@ -135,16 +148,17 @@ static int stats_tags(request *rq, response *rs)
 
 /* ---- /stats/org-units ------------------------------------------------------- */
 
-static json_t *zero_tags(void)
+static json_t *zero_tags(unsigned roles)
 {
     json_t *t = json_object();
     for (size_t i = 0; resident_tag_codes[i]; i++)
-        json_object_set_new(t, resident_tag_codes[i], json_integer(0));
+        if (tag_visible(roles, resident_tag_codes[i]))
+            json_object_set_new(t, resident_tag_codes[i], json_integer(0));
     return t;
 }
 
 /* The children of parent as items, and an index id → item. */
-static json_t *load_children(db_conn *db, int64_t parent_id, json_t *index)
+static json_t *load_children(db_conn *db, unsigned roles, int64_t parent_id, json_t *index)
 {
     char key[24];
     db_stmt *s = db_query(db, SQL_CHILDREN, DB_INT(parent_id));
@@ -152,7 +166,7 @@ static json_t *load_children(db_conn *db, int64_t parent_id, json_t *index)
     while (db_step(s) == DB_ROW) {
         json_t *it = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:o}", "id", (json_int_t)db_col_int(s, 0),
                                "code", db_col_text(s, 1), "name", db_col_text(s, 2), "kind", db_col_text(s, 3),
-                               "households", (json_int_t)0, "residents", (json_int_t)0, "tags", zero_tags());
+                               "households", (json_int_t)0, "residents", (json_int_t)0, "tags", zero_tags(roles));
         snprintf(key, sizeof key, "%lld", (long long)db_col_int(s, 0));
         json_object_set(index, key, it);
         json_array_append_new(items, it);
@@ -162,7 +176,7 @@ static json_t *load_children(db_conn *db, int64_t parent_id, json_t *index)
 }
 
 /* Applies the (child id, kind, tag, count) rows to the indexed items. */
-static int apply_counts(db_conn *db, const org_unit *parent, json_t *index)
+static int apply_counts(db_conn *db, unsigned roles, const org_unit *parent, json_t *index)
 {
     char key[24];
     int is_grid = strcmp(parent->kind, "grid") == 0;
@@ -174,7 +188,7 @@ static int apply_counts(db_conn *db, const org_unit *parent, json_t *index)
         json_t *it = json_object_get(index, key);
         const char *what = db_col_text(s, 1);
         json_t *n = json_integer(db_col_int(s, 3));
-        if (!it)
+        if (!it || (what[0] == 't' && !tag_visible(roles, db_col_text(s, 2))))
             json_decref(n);
         else if (what[0] == 'h')
             json_object_set_new(it, "households", n);
@@ -199,8 +213,8 @@ static int stats_org_units(request *rq, response *rs)
         org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
         return -1;
     json_t *index = json_object();
-    json_t *items = load_children(rq->db, parent.id, index);
-    int ok = items && apply_counts(rq->db, &parent, index) == 0;
+    json_t *items = load_children(rq->db, rq->user.role, parent.id, index);
+    int ok = items && apply_counts(rq->db, rq->user.role, &parent, index) == 0;
     json_decref(index);
     if (!ok) {
         json_decref(items);

@@ -381,22 +381,51 @@ static const char *SECURITY_HEADERS[][2] = {
 
 /* secure: the client reached us over TLS (directly, or through the
  * trusted proxy): HSTS is sent and the session cookie marked Secure. */
+/* A reply body that is wiped when libmicrohttpd is done with it: replies
+ * carry session tokens, full ID numbers and phones (剩余信息保护). */
+typedef struct wiped_body {
+    char *data;
+    size_t len;
+} wiped_body;
+
+static void wipe_body(void *cls)
+{
+    wiped_body *b = cls;
+    if (b->data)
+        sodium_memzero(b->data, b->len);
+    free(b->data);
+    free(b);
+}
+
+/* Takes ownership of data (malloc'd, may be NULL when len is 0). */
+static struct MHD_Response *response_wiped(char *data, size_t len)
+{
+    wiped_body *b = malloc(sizeof *b);
+    struct MHD_Response *r = NULL;
+    if (b) {
+        *b = (wiped_body){data, len};
+        r = MHD_create_response_from_buffer_with_free_callback_cls(len, data, wipe_body, b);
+        if (r)
+            return r;
+        free(b);
+    }
+    if (data)
+        sodium_memzero(data, len);
+    free(data);
+    return NULL;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, int secure)
 {
-    char *text = NULL;
-    size_t len = 0;
     struct MHD_Response *r;
     if (rs->content_type) {   /* set only by reply_raw; the body may be empty */
-        r = MHD_create_response_from_buffer(rs->body_len, rs->body, MHD_RESPMEM_MUST_FREE);
+        r = response_wiped(rs->body, rs->body_len);
         rs->body = NULL;
     } else {
         if (!rs->json)
             rs->json = json_object();
-        text = json_dumps(rs->json, JSON_COMPACT);
-        len = text ? strlen(text) : 0;
-        r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-        if (!r)
-            free(text);
+        char *text = json_dumps(rs->json, JSON_COMPACT);
+        r = text ? response_wiped(text, strlen(text)) : NULL;
     }
     if (!r)
         return MHD_NO;
@@ -429,6 +458,7 @@ static void response_free(response *rs)
 {
     json_decref(rs->json);
     free(rs->body);
+    sodium_memzero(rs->set_cookie, sizeof rs->set_cookie);   /* may hold a session token */
 }
 
 static int serve_static(const char *path, response *rs)
@@ -572,7 +602,7 @@ static int check_access(const route *rt, const char *wire_method, request *rq, r
     const char *token = find_token(rq->conn, &from_cookie);
     if (token && strlen(token) < sizeof rq->token && g_config.authenticate) {
         snprintf(rq->token, sizeof rq->token, "%s", token);
-        rq->authed = g_config.authenticate(rq->db, token, &rq->user) == 0;
+        rq->authed = g_config.authenticate(rq->db, token, rq->client_ip, &rq->user) == 0;
     }
     if (rq->authed && from_cookie && !method_is_safe(wire_method) && cross_site(rq->conn))
         return reply_error(rs, 403, "csrf", NULL, "请求来自其他网站，已拒绝（请在本系统页面内操作）"), -1;
@@ -583,7 +613,9 @@ static int check_access(const route *rt, const char *wire_method, request *rq, r
     if (rq->user.pending && !rt->allow_pending) {
         if (rq->user.pending & ACTOR_PENDING_PASSWORD)
             return reply_error(rs, 403, "password_change_required", NULL, "请先修改密码（初始密码、重置或已过期的密码）"), -1;
-        return reply_error(rs, 403, "totp_enrollment_required", NULL, "请先绑定动态验证码（双因素认证）"), -1;
+        if (rq->user.pending & ACTOR_PENDING_TOTP_ENROLL)
+            return reply_error(rs, 403, "totp_enrollment_required", NULL, "请先绑定动态验证码（双因素认证）"), -1;
+        return reply_error(rs, 403, "role_approval_required", NULL, "账户的角色和管辖范围尚待安全管理员确认"), -1;
     }
     if (!(rt->roles & rq->user.role))
         return reply_forbidden(rs, NULL), -1;
@@ -633,7 +665,8 @@ static int body_type_ok_or_reply(const route *rt, const request *rq, response *r
 
 static int parse_json_body(const route *rt, request *rq, response *rs)
 {
-    if (rt->raw_body || (strcmp(rq->method, "POST") != 0 && strcmp(rq->method, "PATCH") != 0))
+    const char *m = rq->method;
+    if (rt->raw_body || (strcmp(m, "POST") != 0 && strcmp(m, "PATCH") != 0 && strcmp(m, "PUT") != 0))
         return 0;
     if (rq->body_len == 0) {
         rq->json = json_object();

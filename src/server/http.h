@@ -24,7 +24,7 @@ typedef struct request {
     struct MHD_Connection *conn;
     const char *body;            /* raw body, NUL-terminated (may contain NULs) */
     size_t body_len;
-    json_t *json;                /* parsed JSON object body for POST/PATCH; NULL otherwise */
+    json_t *json;                /* parsed JSON object body for POST/PATCH/PUT; NULL otherwise */
     actor user;               /* valid when authed */
     int authed;
     char token[96];              /* the session token presented, for logout */
@@ -132,9 +132,11 @@ typedef struct server_config {
     /* The routes: a NULL-terminated list of tables, each ended by an
      * all-zero route. The first match of method and path wins. */
     const route *const *route_tables;
-    /* Resolves a session token to the caller: 0 and *out filled, or -1
-     * (unknown or expired). NULL: nobody is ever signed in. */
-    int (*authenticate)(db_conn *db, const char *token, actor *out);
+    /* Resolves a session token, presented from client address
+     * client_ip, to the caller: 0 and *out filled, or -1 (unknown,
+     * expired, or not to be used from that address). NULL: nobody is
+     * ever signed in. */
+    int (*authenticate)(db_conn *db, const char *token, const char *client_ip, actor *out);
     /* Connection limits: all clients together (default 1000), one client
      * address (default 32; 0 = no limit), and the seconds a connection
      * may stay silent before it is closed (default 15). */

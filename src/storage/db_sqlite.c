@@ -263,14 +263,31 @@ int db_schema_version(db_conn *c)
     return v;
 }
 
+/* 1 when a foreign key points nowhere (PRAGMA foreign_key_check). */
+static int foreign_keys_broken(db_conn *c)
+{
+    db_stmt *s = db_prepare(c, "PRAGMA foreign_key_check");
+    int broken = !s || db_step(s) != DB_DONE;
+    db_finalize(s);
+    return broken;
+}
+
+/* Foreign keys are off while a migration runs (SQLite's way to rebuild a
+ * table others reference: 0007 rebuilds app_user) and checked before it
+ * commits; the pragma only works outside a transaction. */
 static int apply_migration(db_conn *c, const struct embedded_file *m, char *err, size_t errsz)
 {
     char now[20];
     char *msg = NULL;
+    db_exec(c, "PRAGMA foreign_keys=OFF");
     if (db_begin(c) != DB_DONE)
         goto fail;
     if (sqlite3_exec(c->h, m->data, NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
+    if (foreign_keys_broken(c)) {
+        msg = sqlite3_mprintf("外键引用不一致");
+        goto fail;
+    }
     db_stmt *s = db_prepare(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)");
     if (!s)
         goto fail;
@@ -281,11 +298,13 @@ static int apply_migration(db_conn *c, const struct embedded_file *m, char *err,
     db_finalize(s);
     if (rc != DB_DONE || db_commit(c) != DB_DONE)
         goto fail;
+    db_exec(c, "PRAGMA foreign_keys=ON");
     return 0;
 fail:
     snprintf(err, errsz, "数据库迁移 %s 失败: %s", m->name, msg ? msg : sqlite3_errmsg(c->h));
     sqlite3_free(msg);
     db_rollback(c);
+    db_exec(c, "PRAGMA foreign_keys=ON");
     return -1;
 }
 

@@ -138,11 +138,30 @@ int cli_wait(pid_t pid, int timeout_ms)
     }
 }
 
-static int wait_ready(test_server *s)
+/* How many times the server log says the server started (it prints the
+ * line once it holds its port). */
+static int starts_logged(const char *log)
+{
+    FILE *f = fopen(log, "r");
+    char line[1024];
+    int n = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, "已启动") != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Ready when this server has logged its start (so the answer below is
+ * not from another test's server that holds the same random port) and
+ * answers. starts_before: the count before it was spawned. */
+static int wait_ready(test_server *s, int starts_before)
 {
     for (int i = 0; i < 200; i++) {
         http_resp r;
-        if (http(s, "GET", "/api/v1/openapi.json", NULL, NULL, 0, NULL, &r) == 0) {
+        if (starts_logged(s->log) > starts_before &&
+            http(s, "GET", "/api/v1/openapi.json", NULL, NULL, 0, NULL, &r) == 0) {
             long st = r.status;
             http_free(&r);
             if (st == 200)
@@ -200,9 +219,10 @@ int server_launch(test_server *s, const char *const *serve_args)
             argv[n++] = "off";
         }
         argv[n] = NULL;
+        int starts = starts_logged(s->log);
         if (spawn(argv, s->log, NULL, &s->pid) != 0)
             return -1;
-        if (wait_ready(s) == 0)
+        if (wait_ready(s, starts) == 0)
             return 0;
         if (s->pid) {
             kill(s->pid, SIGKILL);

@@ -12,8 +12,8 @@
  *   - rows show time with zone (+08:00) and outcome; date filters are
  *     Beijing days whatever the server's time zone;
  *   - the auditor's CSV export, itself audited;
- *   - a burst of failed sign-ins raises an alert that admins see and
- *     acknowledge. */
+ *   - a burst of failed sign-ins raises an alert that the security
+ *     administrator sees and acknowledges (the auditor sees it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +30,7 @@
 #include "storage/db.h"
 
 static test_server srv;
-static char *t_admin, *t_auditor, *t_g0101;
+static char *t_admin, *t_auditor, *t_g0101, *t_street, *t_sec;
 static char key_path[400];
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -110,14 +110,14 @@ static void expect_broken_at(const char *dbpath, const char *seal, long long id,
     free(out);
 }
 
-/* Some audited writes: notes changed on a resident of the admin's scope. */
+/* Some audited writes: notes changed on a resident of the street's scope. */
 static void some_writes(int n)
 {
-    json_t *j = api_get_ok(&srv, t_admin, "/api/v1/residents?page_size=1&sort=id");
+    json_t *j = api_get_ok(&srv, t_street, "/api/v1/residents?page_size=1&sort=id");
     long long rid = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
     for (int i = 0; i < n; i++)
-        json_decref(api_expect(&srv, t_admin, "PATCH", fmt("/api/v1/residents/%lld", rid),
+        json_decref(api_expect(&srv, t_street, "PATCH", fmt("/api/v1/residents/%lld", rid),
                                fmt("{\"notes\":\"审计测试 %d-%ld\"}", i, (long)time(NULL)), 200));
 }
 
@@ -146,7 +146,9 @@ static int setup(void **state)
     t_admin = login(&srv, "admin", DEMO_PW);
     t_auditor = login(&srv, "auditor", DEMO_PW);
     t_g0101 = login(&srv, "wangge0101", DEMO_PW);
-    return t_admin && t_auditor && t_g0101 ? 0 : -1;
+    t_street = login(&srv, "jiedao", DEMO_PW);
+    t_sec = login(&srv, "anquan", DEMO_PW);
+    return t_admin && t_auditor && t_g0101 && t_street && t_sec ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -154,6 +156,8 @@ static int teardown(void **state)
     free(t_admin);
     free(t_auditor);
     free(t_g0101);
+    free(t_street);
+    free(t_sec);
     return server_stop(&srv) == 0 ? 0 : -1;
 }
 
@@ -268,7 +272,7 @@ static void server_seals_the_chain_head_at_shutdown(void **state)
     snprintf(seal, sizeof seal, "/tmp/minsheng-test-seal-%d", (int)getpid());
     unlink(seal);
     assert_int_equal(server_start(&s2, 5, (const char *[]){"--seal", seal, "--checkpoint-minutes", "0", NULL}), 0);
-    char *tok = login(&s2, "admin", DEMO_PW);
+    char *tok = login(&s2, "auditor", DEMO_PW);
     assert_non_null(tok);
     json_t *j = api_get_ok(&s2, tok, "/api/v1/audit?page_size=1&sort=-id");
     long long last = jint(json_array_get(json_object_get(j, "items"), 0), "id");
@@ -422,12 +426,12 @@ static void auditor_exports_csv_and_the_export_is_audited(void **state)
 
 /* ---- alerts ------------------------------------------------------------------------------ */
 
-static void failed_login_burst_raises_an_alert_admin_acknowledges(void **state)
+static void failed_login_burst_raises_an_alert_secadmin_acknowledges(void **state)
 {
     const char *name = "nobody-such-user";
     for (int i = 0; i < 10; i++)
         assert_null(login(&srv, name, "Wrong#Password1"));
-    json_t *j = api_get_ok(&srv, t_admin, "/api/v1/security/alerts?acked=0");
+    json_t *j = api_get_ok(&srv, t_sec, "/api/v1/security/alerts?acked=0");
     json_t *it, *mine = NULL;
     size_t i;
     json_array_foreach(json_object_get(j, "items"), i, it) {
@@ -447,15 +451,16 @@ static void failed_login_burst_raises_an_alert_admin_acknowledges(void **state)
     assert_true(api_total(&srv, t_auditor, "/api/v1/security/alerts") >= 1);
     json_decref(api_expect(&srv, t_auditor, "POST", fmt("/api/v1/security/alerts/%lld/ack", id), "{}", 403));
     json_decref(api_expect(&srv, t_g0101, "GET", "/api/v1/security/alerts", NULL, 403));
-    json_decref(api_expect(&srv, t_admin, "POST", fmt("/api/v1/security/alerts/%lld/ack", id), "{}", 200));
-    json_decref(api_expect(&srv, t_admin, "POST", fmt("/api/v1/security/alerts/%lld/ack", id), "{}", 409));
-    json_decref(api_expect(&srv, t_admin, "POST", "/api/v1/security/alerts/999999/ack", "{}", 404));
-    j = api_get_ok(&srv, t_admin, "/api/v1/security/alerts?acked=1");
+    json_decref(api_expect(&srv, t_admin, "GET", "/api/v1/security/alerts", NULL, 403));
+    json_decref(api_expect(&srv, t_sec, "POST", fmt("/api/v1/security/alerts/%lld/ack", id), "{}", 200));
+    json_decref(api_expect(&srv, t_sec, "POST", fmt("/api/v1/security/alerts/%lld/ack", id), "{}", 409));
+    json_decref(api_expect(&srv, t_sec, "POST", "/api/v1/security/alerts/999999/ack", "{}", 404));
+    j = api_get_ok(&srv, t_sec, "/api/v1/security/alerts?acked=1");
     int acked = 0;
     json_array_foreach(json_object_get(j, "items"), i, it) {
         if (jint(it, "id") == id) {
             acked = 1;
-            assert_string_equal(jstr(it, "acked_by"), "admin");
+            assert_string_equal(jstr(it, "acked_by"), "anquan");
         }
     }
     json_decref(j);
@@ -481,7 +486,7 @@ int main(void)
         cmocka_unit_test(refused_requests_are_audited),
         cmocka_unit_test(rows_have_zone_and_outcome_and_beijing_day_filters),
         cmocka_unit_test(auditor_exports_csv_and_the_export_is_audited),
-        cmocka_unit_test(failed_login_burst_raises_an_alert_admin_acknowledges),
+        cmocka_unit_test(failed_login_burst_raises_an_alert_secadmin_acknowledges),
     };
     return cmocka_run_group_tests_name("api_audit", tests, setup, teardown);
 }

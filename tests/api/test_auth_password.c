@@ -16,7 +16,7 @@
 #include "harness.h"
 
 static test_server srv;
-static char *admin;
+static char *admin, *sec;
 static long long street_id, grid_id;
 
 static int setup(void **state)
@@ -24,14 +24,16 @@ static int setup(void **state)
     if (server_start(&srv, 5, NULL) != 0)
         return -1;
     admin = login(&srv, "admin", DEMO_PW);
+    sec = login(&srv, "anquan", DEMO_PW);
     street_id = org_id_by_code(&srv, admin, "371702001");
     grid_id = org_id_by_code(&srv, admin, "371702001001-01");
-    return admin && street_id && grid_id ? 0 : -1;
+    return admin && sec && street_id && grid_id ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     free(admin);
+    free(sec);
     return server_stop(&srv);
 }
 
@@ -83,6 +85,19 @@ static void weak_common_and_derived_passwords_are_refused(void **state)
     json_decref(api_expect(&srv, admin, "POST", "/api/v1/users", create_body("pw_ok", "Hard2Guess#Tea"), 201));
 }
 
+/* The admin creates a grid account and the security administrator
+ * confirms its role (separation of duties); returns its id. */
+static long long create_confirmed(const char *user, const char *pw)
+{
+    json_t *u = api_expect(&srv, admin, "POST", "/api/v1/users", create_body(user, pw), 201);
+    assert_true(json_is_true(json_object_get(u, "must_change_password")));
+    long long uid = jint(u, "id");
+    json_decref(u);
+    json_decref(api_expect(&srv, sec, "PUT", fmt("/api/v1/users/%lld/role", uid),
+                           fmt("{\"role\":\"grid\",\"org_unit_id\":%lld}", grid_id), 200));
+    return uid;
+}
+
 static void assert_pending(json_t *user_or_me, const char *step)
 {
     json_t *p = json_object_get(user_or_me, "pending");
@@ -126,10 +141,7 @@ static long change(const char *tok, const char *old_pw, const char *new_pw, json
 
 static void initial_and_reset_passwords_must_be_changed(void **state)
 {
-    json_t *u = api_expect(&srv, admin, "POST", "/api/v1/users", create_body("forced1", "Initial#Pass2026"), 201);
-    assert_true(json_is_true(json_object_get(u, "must_change_password")));
-    long long uid = jint(u, "id");
-    json_decref(u);
+    long long uid = create_confirmed("forced1", "Initial#Pass2026");
     char *tok = sign_in("forced1", "Initial#Pass2026", "password_change");
     assert_restricted(tok);
     assert_int_equal(change(tok, "Initial#Pass2026", "Second#Pass2026", NULL), 200);
@@ -170,7 +182,7 @@ static void last_five_passwords_cannot_be_reused(void **state)
     static const char *const PW[] = {"History#One2026", "History#Two2026", "History#Three2026",
                                      "History#Four2026", "History#Five2026", "History#Six2026"};
     json_t *j;
-    json_decref(api_expect(&srv, admin, "POST", "/api/v1/users", create_body("hist1", PW[0]), 201));
+    create_confirmed("hist1", PW[0]);
     char *tok = sign_in("hist1", PW[0], "password_change");
     for (int i = 1; i < 6; i++) {
         if (i == 1 || i == 5) {

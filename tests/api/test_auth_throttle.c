@@ -65,8 +65,20 @@ static void sprayed_password_is_throttled_per_address(void **state)
     /* … while another client signs in. */
     http_set_source("127.0.0.2");
     char *tok = login(&srv, "bumen", DEMO_PW);
+    assert_non_null(tok);
+    free(tok);
+    /* The refusals are a security event, recorded once per window (a
+     * flood of refusals must not flood the audit log). */
+    tok = login(&srv, "auditor", DEMO_PW);
     http_set_source(NULL);
     assert_non_null(tok);
+    json_t *rows = NULL;
+    assert_int_equal(api_get(&srv, tok, "/api/v1/audit?action=login_throttled", &rows), 200);
+    assert_int_equal(json_integer_value(json_object_get(rows, "total")), 1);
+    json_t *row = json_array_get(json_object_get(rows, "items"), 0);
+    assert_string_equal(jstr(row, "client_ip"), "127.0.0.1");
+    assert_string_equal(jstr(row, "outcome"), "failure");
+    json_decref(rows);
     free(tok);
 }
 

@@ -16,7 +16,7 @@
 #include "harness.h"
 
 static test_server srv;
-static char *t_admin;
+static char *t_street, *t_auditor;   /* registry work; the audit log */
 static long long grid_a;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -50,7 +50,7 @@ static void assert_contains(const char *text, const char *needle)
 static long long total_of(const char *path)
 {
     json_t *j = NULL;
-    long st = api_get(&srv, t_admin, path, &j);
+    long st = api_get(&srv, t_street, path, &j);
     assert_int_equal(st, 200);
     long long n = jint(j, "total");
     json_decref(j);
@@ -77,16 +77,18 @@ static int setup(void **state)
     unsetenv("MINSHENG_PASSWORD");   /* passwords come from stdin below */
     if (server_start(&srv, 100, NULL) != 0)
         return -1;
-    t_admin = login(&srv, "admin", DEMO_PW);
-    if (!t_admin)
+    t_street = login(&srv, "jiedao", DEMO_PW);
+    t_auditor = login(&srv, "auditor", DEMO_PW);
+    if (!t_street || !t_auditor)
         return -1;
-    grid_a = org_id_by_code(&srv, t_admin, "371702001001-01");
+    grid_a = org_id_by_code(&srv, t_street, "371702001001-01");
     return grid_a ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    free(t_admin);
+    free(t_street);
+    free(t_auditor);
     return server_stop(&srv);
 }
 
@@ -244,6 +246,30 @@ static void user_add_then_login_over_http(void **state)
     free(tok);
 }
 
+/* The command line (whoever holds the database and key files) creates
+ * the first security administrator and auditor alone: its accounts
+ * need no approval, and each is audited. */
+static void user_add_bootstraps_a_security_administrator(void **state)
+{
+    char *out;
+    int rc = cli((const char *[]){"user", "add", "anquan9", "--role", "secadmin", "--org", "371702001", NULL},
+                 "Anquan#Chushi2026\n", &out);
+    assert_int_equal(rc, 0);
+    free(out);
+    json_t *j = NULL;
+    assert_int_equal(api_send(&srv, "POST", NULL, "/api/v1/auth/login",
+                              "{\"username\":\"anquan9\",\"password\":\"Anquan#Chushi2026\"}", &j), 200);
+    json_t *user = json_object_get(j, "user");
+    assert_string_equal(jstr(user, "role"), "secadmin");
+    assert_true(json_array_has_str(json_object_get(user, "pending"), "password_change"));
+    assert_false(json_array_has_str(json_object_get(user, "pending"), "role_approval"));
+    json_decref(j);
+    j = NULL;
+    assert_int_equal(api_get(&srv, t_auditor, "/api/v1/audit?action=create&entity=user&page_size=1&sort=-id", &j), 200);
+    assert_string_equal(jstr(json_array_get(json_object_get(j, "items"), 0), "detail"), "anquan9");
+    json_decref(j);
+}
+
 static void import_with_errors_exits_nonzero_and_names_rows(void **state)
 {
     char csv[1024], path[400], id1[19], id2[19], id3[19];
@@ -319,7 +345,7 @@ static void export_out_writes_the_file(void **state)
     assert_non_null(strstr(csv, "********"));
     /* No full ID number of the grid in the masked file; all of them in the --full-id one. */
     json_t *j;
-    assert_int_equal(api_get(&srv, t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a), &j), 200);
+    assert_int_equal(api_get(&srv, t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a), &j), 200);
     rc = cli((const char *[]){"export", "residents", "--org", "371702001001-01", "--full-id", "--purpose", "核对户籍", "--out", full_path, NULL},
              NULL, &out);
     assert_int_equal(rc, 0);
@@ -336,7 +362,7 @@ static void export_out_writes_the_file(void **state)
     free(csv);
     free(full);
     /* The purpose of a full export is kept in its audit row; without one it is refused. */
-    assert_int_equal(api_get(&srv, t_admin, "/api/v1/audit?action=export&page_size=1", &j), 200);
+    assert_int_equal(api_get(&srv, t_auditor, "/api/v1/audit?action=export&page_size=1", &j), 200);
     assert_non_null(strstr(jstr(json_array_get(json_object_get(j, "items"), 0), "detail"), "用途：核对户籍"));
     json_decref(j);
     rc = cli((const char *[]){"export", "residents", "--full-id", "--out", full_path, NULL}, NULL, &out);
@@ -423,6 +449,7 @@ int main(void)
         cmocka_unit_test(help_command_prints_that_commands_help),
         cmocka_unit_test(user_add_rejects_weak_password),
         cmocka_unit_test(user_add_then_login_over_http),
+        cmocka_unit_test(user_add_bootstraps_a_security_administrator),
         cmocka_unit_test(import_with_errors_exits_nonzero_and_names_rows),
         cmocka_unit_test(export_out_writes_the_file),
         cmocka_unit_test(backup_is_a_database_migrate_accepts),

@@ -33,8 +33,8 @@ static void make_resident(void)
 {
     if (rid)
         return;
-    long long hh = create_household(t_admin, "T-CONC-H1", grid_a, 0);
-    rid = create_resident(t_admin, hh, new_id(), "并发甲", ",\"relation\":\"户主\"");
+    long long hh = create_household(t_street, "T-CONC-H1", grid_a, 0);
+    rid = create_resident(t_street, hh, new_id(), "并发甲", ",\"relation\":\"户主\"");
 }
 
 /* Writer w's field and its value in round r, as a JSON member and as

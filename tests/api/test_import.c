@@ -18,7 +18,7 @@
 #define GRID_QUOTE_CODE "371702001003-02"
 
 static test_server srv, fresh;
-static char *t_admin, *t_auditor, *t_c01;
+static char *t_street, *t_auditor, *t_c01;
 static long long grid_a, grid_imp, grid_quote;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -55,7 +55,7 @@ static long import_on(const test_server *s, const char *tok, const char *query, 
 
 static long import_csv(const char *query, const char *csv, json_t **out)
 {
-    return import_on(&srv, t_admin, query, csv, strlen(csv), out);
+    return import_on(&srv, t_street, query, csv, strlen(csv), out);
 }
 
 /* The one resident with this ID number (any status), or NULL. */
@@ -70,19 +70,19 @@ static json_t *find_by_id(const test_server *s, const char *tok, const char *idn
 
 static long long id_count(const char *idn)
 {
-    return total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", idn));
+    return total_of(t_street, fmt("/api/v1/residents?id_number=%s&status=all", idn));
 }
 
 /* The household (JSON with members, any status) whose code is `code`. */
 static json_t *household_by_code(const char *code)
 {
-    json_t *j = get_ok(t_admin, fmt("/api/v1/households?q=%s&status=all", urlenc(code)));
+    json_t *j = get_ok(t_street, fmt("/api/v1/households?q=%s&status=all", urlenc(code)));
     json_t *hit = NULL;
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(j, "items"), i, it)
         if (strcmp(jstr(it, "code"), code) == 0)
-            hit = get_ok(t_admin, fmt("/api/v1/households/%lld", jint(it, "id")));
+            hit = get_ok(t_street, fmt("/api/v1/households/%lld", jint(it, "id")));
     json_decref(j);
     return hit;
 }
@@ -163,20 +163,20 @@ static int setup(void **state)
 {
     if (server_start(&srv, 150, NULL) != 0)
         return -1;
-    t_admin = login(&srv, "admin", DEMO_PW);
+    t_street = login(&srv, "jiedao", DEMO_PW);
     t_auditor = login(&srv, "auditor", DEMO_PW);
     t_c01 = login(&srv, "shequ01", DEMO_PW);
-    if (!t_admin || !t_auditor || !t_c01)
+    if (!t_street || !t_auditor || !t_c01)
         return -1;
-    grid_a = org_id_by_code(&srv, t_admin, "371702001001-01");
-    grid_imp = org_id_by_code(&srv, t_admin, GRID_IMPORT_CODE);
-    grid_quote = org_id_by_code(&srv, t_admin, GRID_QUOTE_CODE);
+    grid_a = org_id_by_code(&srv, t_street, "371702001001-01");
+    grid_imp = org_id_by_code(&srv, t_street, GRID_IMPORT_CODE);
+    grid_quote = org_id_by_code(&srv, t_street, GRID_QUOTE_CODE);
     return grid_a && grid_imp && grid_quote ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    free(t_admin);
+    free(t_street);
     free(t_auditor);
     free(t_c01);
     int rc = 0;
@@ -199,7 +199,7 @@ static void utf8_bom_chinese_headers_import(void **state)
              "导入乙,%s,配偶,," GRID_IMPORT_CODE ",IMP-U-1,,,,,\r\n"
              "导入丙,%s,户主,," GRID_IMPORT_CODE ",IMP-U-2,菏泽市牡丹区导入路2号,,肢体残疾,二级,否\r\n",
              id1, id2, id3);
-    long long before = total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp));
+    long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp));
     json_t *rep;
     assert_int_equal(import_csv("", csv, &rep), 200);
     assert_int_equal(jint(rep, "rows"), 3);
@@ -208,10 +208,10 @@ static void utf8_bom_chinese_headers_import(void **state)
     assert_int_equal(json_array_size(json_object_get(rep, "errors")), 0);
     json_decref(rep);
 
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp)), before + 3);
-    json_t *r1 = find_by_id(&srv, t_admin, id1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp)), before + 3);
+    json_t *r1 = find_by_id(&srv, t_street, id1);
     assert_non_null(r1);
-    json_t *one = get_ok(t_admin, fmt("/api/v1/residents/%lld", jint(r1, "id")));
+    json_t *one = get_ok(t_street, fmt("/api/v1/residents/%lld", jint(r1, "id")));
     assert_string_equal(jstr(one, "name"), "导入甲");
     assert_string_equal(jstr(one, "relation"), "户主");
     assert_string_equal(jstr(one, "phone"), "13900005001");
@@ -221,13 +221,13 @@ static void utf8_bom_chinese_headers_import(void **state)
     assert_true(json_array_has_str(json_object_get(one, "tags"), "living_alone"));
     assert_int_equal(json_array_size(json_object_get(one, "tags")), 2);
     json_decref(one);
-    json_t *r3 = find_by_id(&srv, t_admin, id3);
+    json_t *r3 = find_by_id(&srv, t_street, id3);
     assert_non_null(r3);
     assert_string_equal(jstr(r3, "name"), "导入丙");
     assert_string_equal(jstr(r3, "disability_type"), "肢体");
     assert_int_equal(jint(r3, "disability_grade"), 2);
     assert_true(json_is_false(json_object_get(r3, "party_member")));
-    json_t *r2 = find_by_id(&srv, t_admin, id2);
+    json_t *r2 = find_by_id(&srv, t_street, id2);
     assert_non_null(r2);
     assert_string_equal(jstr(r2, "name"), "导入乙");
     assert_string_equal(jstr(r2, "relation"), "配偶");
@@ -247,7 +247,7 @@ static void utf8_bom_chinese_headers_import(void **state)
     json_t *a = get_ok(t_auditor, "/api/v1/audit?action=import&entity=resident");
     assert_true(jint(a, "total") >= 1);
     json_t *last = json_array_get(json_object_get(a, "items"), 0);
-    assert_string_equal(jstr(last, "username"), "admin");
+    assert_string_equal(jstr(last, "username"), "jiedao");
     assert_int_equal(jint(json_object_get(last, "after"), "imported"), 3);
     json_decref(a);
 
@@ -256,7 +256,7 @@ static void utf8_bom_chinese_headers_import(void **state)
     assert_int_equal(jint(json_object_get(rep, "report"), "imported"), 0);
     assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "report"), "errors")), 3);
     json_decref(rep);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp)), before + 3);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp)), before + 3);
 }
 
 static void gbk_file_imports_with_names_intact(void **state)
@@ -283,13 +283,13 @@ static void gbk_file_imports_with_names_intact(void **state)
     assert_null(strstr(gbk, "张秀英"));              /* really not UTF-8 */
 
     json_t *rep;
-    assert_int_equal(import_on(&srv, t_admin, "", gbk, len, &rep), 200);   /* encoding=auto */
+    assert_int_equal(import_on(&srv, t_street, "", gbk, len, &rep), 200);   /* encoding=auto */
     assert_int_equal(jint(rep, "imported"), 3);
     assert_int_equal(jint(rep, "households_created"), 2);
     json_decref(rep);
     const char *ids[3] = {id1, id2, id3}, *names[3] = {"张秀英", "欧阳娜", "司马建国"};
     for (int i = 0; i < 3; i++) {
-        json_t *r = find_by_id(&srv, t_admin, ids[i]);
+        json_t *r = find_by_id(&srv, t_street, ids[i]);
         assert_non_null(r);
         assert_string_equal(jstr(r, "name"), names[i]);
         json_decref(r);
@@ -297,12 +297,12 @@ static void gbk_file_imports_with_names_intact(void **state)
     json_t *h = household_by_code("IMP-G-1");
     assert_non_null(h);
     assert_string_equal(jstr(h, "address"), "菏泽市牡丹区丹阳路东段十八号");
-    json_t *head = find_by_id(&srv, t_admin, id1);
+    json_t *head = find_by_id(&srv, t_street, id1);
     assert_string_equal(jstr(head, "notes"), "低保复核");
     json_decref(head);
     json_decref(h);
     /* The name search works on the converted text. */
-    json_t *s = get_ok(t_admin, fmt("/api/v1/residents?name=%s", urlenc("司马建")));
+    json_t *s = get_ok(t_street, fmt("/api/v1/residents?name=%s", urlenc("司马建")));
     assert_int_equal(jint(s, "total"), 1);
     json_decref(s);
     free(gbk);
@@ -314,11 +314,11 @@ static void gbk_file_imports_with_names_intact(void **state)
     assert_int_equal(write_file(in, csv, strlen(csv)), 0);
     assert_int_equal(system(cmd), 0);
     gbk = read_whole_file(out, &len);
-    assert_int_equal(import_on(&srv, t_admin, "?encoding=gbk", gbk, len, &rep), 200);
+    assert_int_equal(import_on(&srv, t_street, "?encoding=gbk", gbk, len, &rep), 200);
     assert_int_equal(jint(rep, "imported"), 1);
     json_decref(rep);
     free(gbk);
-    json_t *r = find_by_id(&srv, t_admin, id4);
+    json_t *r = find_by_id(&srv, t_street, id4);
     assert_non_null(r);
     assert_string_equal(jstr(r, "name"), "诸葛明");
     json_decref(r);
@@ -342,7 +342,7 @@ static void mode_all_with_one_bad_row_imports_nothing(void **state)
 {
     char csv[2048], id1[19], id2[19], id3[19];
     bad_row_file(csv, sizeof csv, id1, id2, id3, "IMP-A-1");
-    long long before = total_of(t_admin, "/api/v1/residents?page_size=1&status=all");
+    long long before = total_of(t_street, "/api/v1/residents?page_size=1&status=all");
     json_t *rep;
     assert_int_equal(import_csv("?mode=all", csv, &rep), 400);
     assert_string_equal(err_code(rep), "bad_request");
@@ -362,7 +362,7 @@ static void mode_all_with_one_bad_row_imports_nothing(void **state)
     assert_int_equal(id_count(id1), 0);
     assert_int_equal(id_count(id3), 0);
     assert_null(household_by_code("IMP-A-1"));
-    assert_int_equal(total_of(t_admin, "/api/v1/residents?page_size=1&status=all"), before);
+    assert_int_equal(total_of(t_street, "/api/v1/residents?page_size=1&status=all"), before);
     /* The default mode is all-or-nothing too. */
     assert_int_equal(import_csv("", csv, &rep), 400);
     json_decref(rep);
@@ -385,7 +385,7 @@ static void mode_valid_imports_the_good_rows(void **state)
     json_decref(rep);
     assert_int_equal(id_count(id1), 1);
     assert_int_equal(id_count(id3), 1);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", id2)), 0);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?id_number=%s&status=all", id2)), 0);
     json_t *h = household_by_code("IMP-V-1");
     assert_non_null(h);
     assert_int_equal(jint(h, "member_count"), 2);
@@ -465,7 +465,7 @@ static void quoted_fields_with_commas_and_newlines(void **state)
     assert_string_equal(jstr(h, "address"), "菏泽市牡丹区中山路1号,3单元101室");
     assert_int_equal(jint(h, "grid_id"), grid_quote);
     json_decref(h);
-    json_t *r = find_by_id(&srv, t_admin, id1);
+    json_t *r = find_by_id(&srv, t_street, id1);
     assert_non_null(r);
     assert_string_equal(jstr(r, "notes"), "第一行\n第二行，含\"引号\"");
     json_decref(r);
@@ -494,7 +494,7 @@ static void duplicate_id_in_file_is_a_row_error(void **state)
     assert_int_equal(id_count(id2), 0);
 
     /* An ID number already in the registry (a demo resident's). */
-    json_t *j = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1&full_id=1", grid_a));
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1&full_id=1", grid_a));
     snprintf(demo_id, sizeof demo_id, "%s", jstr(json_array_get(json_object_get(j, "items"), 0), "id_number"));
     json_decref(j);
     snprintf(csv, sizeof csv,
@@ -510,7 +510,7 @@ static void duplicate_id_in_file_is_a_row_error(void **state)
     assert_string_equal(jstr(json_array_get(errs, 0), "field"), "id_number");
     json_decref(rep);
     assert_int_equal(id_count(demo_id), 1);
-    json_t *r = find_by_id(&srv, t_admin, demo_id);
+    json_t *r = find_by_id(&srv, t_street, demo_id);
     assert_int_equal(jint(r, "grid_id"), grid_a);   /* the registered one stays where it was */
     json_decref(r);
     assert_null(household_by_code("IMP-D-2"));      /* its new household was not left behind */
@@ -523,7 +523,7 @@ static void export_is_masked_csv_with_bom_and_attachment(void **state)
 {
     http_resp r;
     long long before = total_of(t_auditor, "/api/v1/audit?action=export&page_size=1");
-    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", grid_a), t_admin, NULL, 0, NULL, &r), 0);
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", grid_a), t_street, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.content_type, "text/csv"));
     assert_non_null(strstr(r.content_disposition, "attachment"));
@@ -535,7 +535,7 @@ static void export_is_masked_csv_with_bom_and_attachment(void **state)
     int c_id = column(header, "身份证号"), c_name = column(header, "姓名"), c_grid = column(header, "网格编码");
     assert_true(c_id >= 0 && c_name >= 0 && c_grid >= 0);
     assert_true(column(header, "户编号") >= 0);
-    long long n = total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a));
+    long long n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a));
     assert_int_equal((long long)json_array_size(rows) - 1, n);
     for (size_t i = 1; i < json_array_size(rows); i++) {
         json_t *row = json_array_get(rows, i);
@@ -546,7 +546,7 @@ static void export_is_masked_csv_with_bom_and_attachment(void **state)
     }
     json_decref(rows);
     /* No full number of that grid appears anywhere in the file. */
-    json_t *full = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a));
+    json_t *full = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a));
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(full, "items"), i, it)
@@ -561,18 +561,18 @@ static void export_is_masked_csv_with_bom_and_attachment(void **state)
 
 static void export_of_a_building(void **state)
 {
-    long long b = org_id_by_code(&srv, t_admin, "371702001001-01-B01");
+    long long b = org_id_by_code(&srv, t_street, "371702001001-01-B01");
     long long n = -1;
     /* a building of grid A with residents */
     for (int k = 1; k <= 20 && n <= 0; k++) {
-        b = org_id_by_code(&srv, t_admin, fmt("371702001001-01-B%02d", k));
+        b = org_id_by_code(&srv, t_street, fmt("371702001001-01-B%02d", k));
         if (!b)
             break;
-        n = total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", b));
+        n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", b));
     }
     assert_true(n > 0);
     http_resp r;
-    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", b), t_admin, NULL, 0, NULL, &r), 0);
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", b), t_street, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     json_t *rows = csv_parse(r.body + 3, r.len - 3);
     assert_int_equal((long long)json_array_size(rows) - 1, n);
@@ -588,10 +588,10 @@ static json_t *resident_full(const test_server *s, const char *tok, long long id
 static void export_roundtrips_into_a_fresh_server(void **state)
 {
     /* A note that needs CSV quoting, to travel along. */
-    json_t *first = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1&sort=id", grid_a));
+    json_t *first = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1&sort=id", grid_a));
     long long first_id = jint(json_array_get(json_object_get(first, "items"), 0), "id");
     json_decref(first);
-    api_send(&srv, "PATCH", t_admin, fmt("/api/v1/residents/%lld", first_id),
+    api_send(&srv, "PATCH", t_street, fmt("/api/v1/residents/%lld", first_id),
              "{\"notes\":\"住院中, 联系人\\\"李四\\\"\\n电话另见\"}", &first);
     assert_string_equal(jstr(first, "notes"), "住院中, 联系人\"李四\"\n电话另见");
     json_decref(first);
@@ -599,25 +599,25 @@ static void export_roundtrips_into_a_fresh_server(void **state)
     http_resp r;
     assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1&purpose=%s", grid_a,
                                            urlenc("迁移到新系统")),
-                          t_admin, NULL, 0, NULL, &r), 0);
+                          t_street, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
-    json_t *orig = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", grid_a));
+    json_t *orig = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", grid_a));
     size_t n = json_array_size(json_object_get(orig, "items"));
     assert_true(n >= 2);
-    json_t *full = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a));
+    json_t *full = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a));
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(full, "items"), i, it)
         assert_non_null(strstr(r.body, jstr(it, "id_number")));   /* really unmasked */
     json_decref(full);
     http_resp masked;
-    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", grid_a), t_admin, NULL, 0, NULL,
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", grid_a), t_street, NULL, 0, NULL,
                           &masked), 0);
     assert_int_equal(masked.status, 200);
 
     /* A fresh street with the same tree and no residents. */
     assert_int_equal(server_start(&fresh, 0, NULL), 0);
-    char *ft = login(&fresh, "admin", DEMO_PW);
+    char *ft = login(&fresh, "jiedao", DEMO_PW);
     assert_non_null(ft);
     long long fresh_grid = org_id_by_code(&fresh, ft, "371702001001-01");
     assert_true(fresh_grid > 0);
@@ -639,7 +639,7 @@ static void export_roundtrips_into_a_fresh_server(void **state)
     assert_int_equal(st, 200);
     assert_int_equal(jint(rep, "imported"), n);
     assert_int_equal(json_array_size(json_object_get(rep, "errors")), 0);
-    long long hh_orig = total_of(t_admin, fmt("/api/v1/households?org_unit_id=%lld", grid_a));
+    long long hh_orig = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld", grid_a));
     assert_int_equal(jint(rep, "households_created"), hh_orig);
     json_decref(rep);
     http_free(&r);
@@ -652,7 +652,7 @@ static void export_roundtrips_into_a_fresh_server(void **state)
                                        "residence_status", "employment", "disability_type", "disability_grade",
                                        "party_member", "notes", "household_code", "status", "id_number", NULL};
     json_array_foreach(json_object_get(orig, "items"), i, it) {
-        json_t *a = resident_full(&srv, t_admin, jint(it, "id"));
+        json_t *a = resident_full(&srv, t_street, jint(it, "id"));
         json_t *b = find_by_id(&fresh, ft, jstr(a, "id_number"));
         assert_non_null(b);
         json_t *bf = resident_full(&fresh, ft, jint(b, "id"));
@@ -674,7 +674,7 @@ static void export_roundtrips_into_a_fresh_server(void **state)
         json_array_foreach(ta, k, t)
             assert_true(json_array_has_str(tb, json_string_value(t)));
         /* the household's head and address came along */
-        json_t *ha = get_on(&srv, t_admin, fmt("/api/v1/households/%lld", jint(a, "household_id")));
+        json_t *ha = get_on(&srv, t_street, fmt("/api/v1/households/%lld", jint(a, "household_id")));
         json_t *hb = get_on(&fresh, ft, fmt("/api/v1/households/%lld", jint(bf, "household_id")));
         assert_string_equal(jstr(ha, "address"), jstr(hb, "address"));
         assert_string_equal(jstr(ha, "head_name") ? jstr(ha, "head_name") : "", jstr(hb, "head_name") ? jstr(hb, "head_name") : "");
@@ -717,7 +717,7 @@ static void import_edge_rows(void **state)
     /* A demo household of grid A gets a new member; a second head is refused;
      * a building of another grid is refused; extra cells are refused; blank
      * lines are not rows; a mapped header and a starred header are read. */
-    json_t *j = get_ok(t_admin, fmt("/api/v1/households?org_unit_id=%lld&page_size=1&sort=code", grid_a));
+    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1&sort=code", grid_a));
     json_t *h0 = json_array_get(json_object_get(j, "items"), 0);
     char hcode[64];
     snprintf(hcode, sizeof hcode, "%s", jstr(h0, "code"));
@@ -759,7 +759,7 @@ static void import_edge_rows(void **state)
     assert_string_equal(jstr(json_array_get(errs, 1), "field"), "building_code");
     assert_int_equal(jint(json_array_get(errs, 2), "row"), 7);
     json_decref(rep);
-    j = get_ok(t_admin, fmt("/api/v1/households/%lld", hid));
+    j = get_ok(t_street, fmt("/api/v1/households/%lld", hid));
     assert_int_equal(jint(j, "member_count"), members + 1);
     json_decref(j);
     assert_int_equal(id_count(id1), 1);
@@ -768,7 +768,7 @@ static void import_edge_rows(void **state)
     assert_int_equal(id_count(id4), 0);
     json_t *h = household_by_code("IMP-E-3");
     assert_non_null(h);
-    assert_int_equal(jint(h, "building_id"), org_id_by_code(&srv, t_admin, "371702001001-01-B02"));
+    assert_int_equal(jint(h, "building_id"), org_id_by_code(&srv, t_street, "371702001001-01-B02"));
     json_decref(h);
     assert_null(household_by_code("IMP-E-1"));
     assert_null(household_by_code("IMP-E-2"));
@@ -781,9 +781,9 @@ static void large_files_import_completely(void **state)
     static const char *const names[] = {"王建国", "李秀兰", "张志强", "刘桂英", "陈晓明", "杨丽娟", "赵德胜", "黄淑珍"};
     const char *grids[2] = {"371702001004-01", "371702001004-02"};
     for (int pass = 0; pass < 2; pass++) {
-        long long g = org_id_by_code(&srv, t_admin, grids[pass]);
+        long long g = org_id_by_code(&srv, t_street, grids[pass]);
         assert_true(g > 0);
-        long long before = total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", g));
+        long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", g));
         size_t cap = 400000, len = 0;
         char *csv = malloc(cap);
         char first[19] = "", last[19] = "";
@@ -803,7 +803,7 @@ static void large_files_import_completely(void **state)
         json_t *rep;
         long st;
         if (pass == 0) {
-            st = import_on(&srv, t_admin, "", csv, len, &rep);
+            st = import_on(&srv, t_street, "", csv, len, &rep);
         } else {
             char in[400], out[400], cmd[900];
             snprintf(in, sizeof in, "%s/large-in.csv", srv.dir);
@@ -814,7 +814,7 @@ static void large_files_import_completely(void **state)
             size_t glen;
             char *gbk = read_whole_file(out, &glen);
             assert_non_null(gbk);
-            st = import_on(&srv, t_admin, "", gbk, glen, &rep);
+            st = import_on(&srv, t_street, "", gbk, glen, &rep);
             free(gbk);
         }
         free(csv);
@@ -828,12 +828,12 @@ static void large_files_import_completely(void **state)
         assert_int_equal(jint(rep, "imported"), rows);
         assert_int_equal(jint(rep, "households_created"), rows / 5);
         json_decref(rep);
-        assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", g)), before + rows);
-        json_t *r = find_by_id(&srv, t_admin, last);
+        assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", g)), before + rows);
+        json_t *r = find_by_id(&srv, t_street, last);
         assert_non_null(r);
         assert_string_equal(jstr(r, "name"), fmt("%s%d", names[(rows - 1) % 8], rows - 1));
         json_decref(r);
-        r = find_by_id(&srv, t_admin, first);
+        r = find_by_id(&srv, t_street, first);
         assert_non_null(r);
         assert_string_equal(jstr(r, "name"), "王建国0");
         assert_string_equal(jstr(r, "notes"), "批量导入测试第2行");

@@ -358,9 +358,9 @@ static void viewer_reads_masked_and_writes_nothing(void **state)
     json_decref(get_ok(t_viewer, "/api/v1/stats/tags"));
     json_decref(get_ok(t_viewer, fmt("/api/v1/residents/%lld/history", rid)));
 
-    json_t *r_before = get_ok(t_admin, fmt("/api/v1/residents/%lld", rid));
-    json_t *h_before = get_ok(t_admin, fmt("/api/v1/households/%lld", hid));
-    json_t *g_before = get_ok(t_admin, fmt("/api/v1/org-units/%lld", grid_a));
+    json_t *r_before = get_ok(t_street, fmt("/api/v1/residents/%lld", rid));
+    json_t *h_before = get_ok(t_street, fmt("/api/v1/households/%lld", hid));
+    json_t *g_before = get_ok(t_street, fmt("/api/v1/org-units/%lld", grid_a));
     long long audit_before = total_of(t_auditor, "/api/v1/audit?action=view_full_id&page_size=1");
 
     /* full_id=1 is refused. */
@@ -403,13 +403,13 @@ static void viewer_reads_masked_and_writes_nothing(void **state)
     http_free(&hr);
 
     /* Nothing changed. */
-    json_t *r_after = get_ok(t_admin, fmt("/api/v1/residents/%lld", rid));
-    json_t *h_after = get_ok(t_admin, fmt("/api/v1/households/%lld", hid));
-    json_t *g_after = get_ok(t_admin, fmt("/api/v1/org-units/%lld", grid_a));
+    json_t *r_after = get_ok(t_street, fmt("/api/v1/residents/%lld", rid));
+    json_t *h_after = get_ok(t_street, fmt("/api/v1/households/%lld", hid));
+    json_t *g_after = get_ok(t_street, fmt("/api/v1/org-units/%lld", grid_a));
     assert_true(json_equal(r_before, r_after));
     assert_true(json_equal(h_before, h_after));
     assert_true(json_equal(g_before, g_after));
-    assert_int_equal(total_of(t_admin, "/api/v1/households?q=T-VIEW&status=all"), 0);
+    assert_int_equal(total_of(t_street, "/api/v1/households?q=T-VIEW&status=all"), 0);
     assert_int_equal(total_of(t_auditor, "/api/v1/audit?action=view_full_id&page_size=1"), audit_before);
     json_decref(r_before);
     json_decref(h_before);

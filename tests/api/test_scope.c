@@ -3,7 +3,7 @@
  * community 371702001001) are refused — 404, so existence is not
  * leaked — everything outside their unit, through every route of every
  * module's route table (the last test fails on a route the battery never
- * tried); data outside is never changed (re-read as admin); and inside
+ * tried); data outside is never changed (re-read as street staff); and inside
  * their unit they see all of it and nothing more. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include "harness.h"
 
 static test_server srv;
-static char *t_admin, *t_auditor, *t_c01, *t_g0101, *t_g0201;
+static char *t_admin, *t_street, *t_auditor, *t_c01, *t_g0101, *t_g0201;
 static long long street_id, c001, c002, grid_a, grid_a2, grid_f, bld_a1, bld_a2, bld_f;
 
 /* A "place": a grid, one of its buildings, a household there and one of its residents. */
@@ -113,33 +113,33 @@ static void find_place(long long grid, long long building, place *p)
     memset(p, 0, sizeof *p);
     p->grid = grid;
     p->building = building;
-    json_t *j = get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", grid));
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", grid));
     json_t *r = json_array_get(json_object_get(j, "items"), 0);
     assert_non_null(r);
     p->resident = jint(r, "id");
     p->household = jint(r, "household_id");
     snprintf(p->household_code, sizeof p->household_code, "%s", jstr(r, "household_code"));
     json_decref(j);
-    j = get_ok(t_admin, fmt("/api/v1/org-units/%lld", grid));
+    j = get_ok(t_street, fmt("/api/v1/org-units/%lld", grid));
     snprintf(p->grid_code, sizeof p->grid_code, "%s", jstr(j, "code"));
     json_decref(j);
 }
 
-/* Everything an admin sees of a place, to compare before/after. */
+/* Everything the street staff sees of a place, to compare before/after. */
 static json_t *snapshot(const place *p)
 {
     json_t *s = json_object();
-    json_object_set_new(s, "grid", get_ok(t_admin, fmt("/api/v1/org-units/%lld", p->grid)));
-    json_object_set_new(s, "building", get_ok(t_admin, fmt("/api/v1/org-units/%lld", p->building)));
-    json_object_set_new(s, "grid_children", get_ok(t_admin, fmt("/api/v1/org-units?parent_id=%lld", p->grid)));
-    json_object_set_new(s, "household", get_ok(t_admin, fmt("/api/v1/households/%lld", p->household)));
-    json_object_set_new(s, "resident", get_ok(t_admin, fmt("/api/v1/residents/%lld", p->resident)));
-    json_object_set_new(s, "history", get_ok(t_admin, fmt("/api/v1/residents/%lld/history", p->resident)));
+    json_object_set_new(s, "grid", get_ok(t_street, fmt("/api/v1/org-units/%lld", p->grid)));
+    json_object_set_new(s, "building", get_ok(t_street, fmt("/api/v1/org-units/%lld", p->building)));
+    json_object_set_new(s, "grid_children", get_ok(t_street, fmt("/api/v1/org-units?parent_id=%lld", p->grid)));
+    json_object_set_new(s, "household", get_ok(t_street, fmt("/api/v1/households/%lld", p->household)));
+    json_object_set_new(s, "resident", get_ok(t_street, fmt("/api/v1/residents/%lld", p->resident)));
+    json_object_set_new(s, "history", get_ok(t_street, fmt("/api/v1/residents/%lld/history", p->resident)));
     json_object_set_new(s, "residents",
-                        get_ok(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=200", p->grid)));
+                        get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=200", p->grid)));
     json_object_set_new(s, "households",
-                        get_ok(t_admin, fmt("/api/v1/households?org_unit_id=%lld&status=all&page_size=200", p->grid)));
-    json_object_set_new(s, "stats", get_ok(t_admin, fmt("/api/v1/stats/tags?org_unit_id=%lld", p->grid)));
+                        get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&status=all&page_size=200", p->grid)));
+    json_object_set_new(s, "stats", get_ok(t_street, fmt("/api/v1/stats/tags?org_unit_id=%lld", p->grid)));
     return s;
 }
 
@@ -174,21 +174,22 @@ static int setup(void **state)
     if (server_start(&srv, 300, NULL) != 0)
         return -1;
     t_admin = login(&srv, "admin", DEMO_PW);
+    t_street = login(&srv, "jiedao", DEMO_PW);
     t_auditor = login(&srv, "auditor", DEMO_PW);
     t_c01 = login(&srv, "shequ01", DEMO_PW);
     t_g0101 = login(&srv, "wangge0101", DEMO_PW);
     t_g0201 = login(&srv, "wangge0201", DEMO_PW);
-    if (!t_admin || !t_auditor || !t_c01 || !t_g0101 || !t_g0201)
+    if (!t_admin || !t_street || !t_auditor || !t_c01 || !t_g0101 || !t_g0201)
         return -1;
-    street_id = org_id_by_code(&srv, t_admin, "371702001");
-    c001 = org_id_by_code(&srv, t_admin, "371702001001");
-    c002 = org_id_by_code(&srv, t_admin, "371702001002");
-    grid_a = org_id_by_code(&srv, t_admin, "371702001001-01");
-    grid_a2 = org_id_by_code(&srv, t_admin, "371702001001-02");
-    grid_f = org_id_by_code(&srv, t_admin, "371702001002-01");
-    bld_a1 = org_id_by_code(&srv, t_admin, "371702001001-01-B01");
-    bld_a2 = org_id_by_code(&srv, t_admin, "371702001001-02-B01");
-    bld_f = org_id_by_code(&srv, t_admin, "371702001002-01-B01");
+    street_id = org_id_by_code(&srv, t_street, "371702001");
+    c001 = org_id_by_code(&srv, t_street, "371702001001");
+    c002 = org_id_by_code(&srv, t_street, "371702001002");
+    grid_a = org_id_by_code(&srv, t_street, "371702001001-01");
+    grid_a2 = org_id_by_code(&srv, t_street, "371702001001-02");
+    grid_f = org_id_by_code(&srv, t_street, "371702001002-01");
+    bld_a1 = org_id_by_code(&srv, t_street, "371702001001-01-B01");
+    bld_a2 = org_id_by_code(&srv, t_street, "371702001001-02-B01");
+    bld_f = org_id_by_code(&srv, t_street, "371702001002-01-B01");
     if (!street_id || !c001 || !c002 || !grid_a || !grid_a2 || !grid_f || !bld_a1 || !bld_a2 || !bld_f)
         return -1;
     find_place(grid_a, bld_a1, &own_a);
@@ -200,6 +201,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     free(t_admin);
+    free(t_street);
     free(t_auditor);
     free(t_c01);
     free(t_g0101);
@@ -223,7 +225,7 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     json_t *far_before = snapshot(far), *own_before = snapshot(own);
     long long view_audits = total_of(t_auditor, fmt("/api/v1/audit?action=view_full_id&entity=resident&entity_id=%lld",
                                                     far->resident));
-    long long far_parent_before = total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all", far_parent));
+    long long far_parent_before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all", far_parent));
 
     /* org units */
     DENY404(who, tok, "GET", fmt("/api/v1/org-units/%lld", far->grid), NULL);
@@ -357,6 +359,11 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     deny(who, tok, "PATCH", path, "{\"password\":\"Hijacked#2026\"}", ONLY_403);
     snprintf(path, sizeof path, "/api/v1/users/%lld/totp/reset", admin_uid);
     deny(who, tok, "POST", path, "{}", ONLY_403);
+    snprintf(path, sizeof path, "/api/v1/users/%lld/role", admin_uid);
+    deny(who, tok, "PUT", path, fmt("{\"role\":\"street\",\"org_unit_id\":%lld}", street_id), ONLY_403);
+    deny(who, tok, "GET", "/api/v1/change-requests", NULL, ONLY_403);
+    deny(who, tok, "POST", "/api/v1/change-requests/1/approve", "{}", ONLY_403);
+    deny(who, tok, "POST", "/api/v1/change-requests/1/reject", "{}", ONLY_403);
     deny(who, tok, "GET", "/api/v1/audit", NULL, ONLY_403);
     deny(who, tok, "GET", "/api/v1/audit/export", NULL, ONLY_403);
     deny(who, tok, "GET", "/api/v1/security/alerts", NULL, ONLY_403);
@@ -370,12 +377,12 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     json_decref(far_after);
     json_decref(own_before);
     json_decref(own_after);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", idn)), 0);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s&status=all", idn2)), 0);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/households?q=X-%s&status=all", tag)), 0);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?id_number=%s&status=all", idn)), 0);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?id_number=%s&status=all", idn2)), 0);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?q=X-%s&status=all", tag)), 0);
     assert_int_equal(total_of(t_auditor, fmt("/api/v1/audit?action=view_full_id&entity=resident&entity_id=%lld",
                                              far->resident)), view_audits);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all", far_parent)),
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all", far_parent)),
                      far_parent_before);
     char *admin_tok = login(&srv, "admin", DEMO_PW);   /* password not hijacked */
     assert_non_null(admin_tok);
@@ -438,7 +445,7 @@ static void grid_worker_lists_only_own_grid(void **state)
     assert_int_equal(seen, total);
     assert_true(total >= res_count);
     assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=1"), res_count);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=1", grid_a)), total);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=1", grid_a)), total);
     /* Search terms do not widen the scope: a tag over the whole street. */
     j = get_ok(t_g0101, "/api/v1/residents?tag=disabled&page_size=200&status=all");
     size_t i;
@@ -447,12 +454,12 @@ static void grid_worker_lists_only_own_grid(void **state)
         assert_int_equal(jint(it, "grid_id"), grid_a);
     json_decref(j);
     /* A far resident's exact ID number finds nothing. */
-    j = get_ok(t_admin, fmt("/api/v1/residents/%lld?full_id=1", foreign_f.resident));
+    j = get_ok(t_street, fmt("/api/v1/residents/%lld?full_id=1", foreign_f.resident));
     char far_id[19];
     snprintf(far_id, sizeof far_id, "%s", jstr(j, "id_number"));
     json_decref(j);
     assert_int_equal(total_of(t_g0101, fmt("/api/v1/residents?id_number=%s&status=all", far_id)), 0);
-    assert_int_equal(total_of(t_admin, fmt("/api/v1/residents?id_number=%s", far_id)), 1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?id_number=%s", far_id)), 1);
 
     /* Households. */
     j = get_ok(t_g0101, "/api/v1/households?page_size=200&status=all");
@@ -501,7 +508,7 @@ static void community_sees_all_its_grids_and_no_other(void **state)
         if (nmine < 8)
             mine[nmine++] = jint(it, "id");
     json_decref(j);
-    j = get_ok(t_admin, fmt("/api/v1/org-units?parent_id=%lld", c002));
+    j = get_ok(t_street, fmt("/api/v1/org-units?parent_id=%lld", c002));
     json_array_foreach(json_object_get(j, "items"), i, it)
         if (ntheirs < 8)
             theirs[ntheirs++] = jint(it, "id");

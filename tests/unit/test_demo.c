@@ -16,6 +16,8 @@
 #include "demo/demo.h"
 #include "registry/org.h"
 #include "registry/registry.h"
+#include "registry/resident.h"
+#include "core/keys.h"
 #include "storage/db.h"
 #include "util/idcard.h"
 
@@ -60,6 +62,7 @@ static int group_setup(void **state)
 {
     (void)state;
     char err[256];
+    keys_load_ephemeral();   /* ID numbers, phones and disability are stored encrypted */
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ms_test_demo_XXXXXX");
     if (!mkdtemp(tmpdir))
         return -1;
@@ -111,14 +114,14 @@ static void test_org_tree(void **state)
                                " WHERE kind = 'grid' GROUP BY parent_id) WHERE n = 4"), 32);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit g JOIN org_unit c ON c.id = g.parent_id"
                                " WHERE g.kind = 'grid' AND g.code LIKE c.code || '-__' AND g.name LIKE '第%网格'"
-                               " AND g.leader_name <> '' AND length(g.leader_phone) = 11"), 131);
+                               " AND g.leader_name <> '' AND g.leader_phone IS NULL AND g.leader_phone_enc LIKE 'e1:%'"), 131);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'community' AND leader_name <> ''"), 33);
     /* 12 to 20 buildings per grid, each with a 楼长. */
     assert_int_equal(count(db, "SELECT COUNT(*) FROM (SELECT parent_id, COUNT(*) n FROM org_unit"
                                " WHERE kind = 'building' GROUP BY parent_id) WHERE n BETWEEN 12 AND 20"), 131);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit b JOIN org_unit g ON g.id = b.parent_id"
                                " WHERE b.kind = 'building' AND b.code LIKE g.code || '-B__'"
-                               " AND b.name LIKE '%号楼' AND b.leader_name <> '' AND b.leader_phone <> ''"),
+                               " AND b.name LIKE '%号楼' AND b.leader_name <> '' AND b.leader_phone_enc IS NOT NULL"),
                      main_sum.buildings);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'building'"), main_sum.buildings);
     assert_int_equal(main_sum.communities, 33);
@@ -154,19 +157,22 @@ static void test_residents_valid(void **state)
 {
     (void)state;
     db_conn *db = main_db;
-    db_stmt *s = db_prepare(db, "SELECT id_number, sex, birth_date, name, phone FROM resident");
+    db_stmt *s = db_prepare(db, RESIDENT_SELECT);   /* decrypted by resident_from_row */
     assert_non_null(s);
     long n = 0, local = 0;
+    resident r;
     while (db_step(s) == DB_ROW) {
-        const char *id = db_col_text(s, 0);
+        resident_from_row(s, &r);
+        const char *id = r.id_number;
         idcard_info info;
         idcard_status st = idcard_validate(id, TODAY, &info);
         if (st != IDCARD_OK)
             fail_msg("invalid ID number %s: %s", id, idcard_status_message(st));
-        assert_int_equal(info.sex, db_col_text(s, 1)[0]);
-        assert_string_equal(info.birth_date, db_col_text(s, 2));
-        assert_true(strlen(db_col_text(s, 3)) >= 6);   /* two CJK characters at least */
-        const char *phone = db_col_text(s, 4);
+        assert_int_equal(info.sex, r.sex[0]);
+        assert_string_equal(info.birth_date, r.birth_date);
+        assert_true(strlen(r.name) >= 6);   /* two CJK characters at least */
+        assert_true((r.disability_type[0] != '\0') == (r.disability_grade != 0));
+        const char *phone = r.phone;
         if (*phone)
             assert_true(strlen(phone) == 11 && phone[0] == '1');
         if (strncmp(id, "371702", 6) == 0)
@@ -176,19 +182,20 @@ static void test_residents_valid(void **state)
     db_finalize(s);
     assert_int_equal(n, main_sum.residents);
     assert_true(local * 2 > n);   /* most are registered in 牡丹区 */
-    assert_int_equal(count(db, "SELECT COUNT(DISTINCT id_number) FROM resident"), n);
-    assert_int_equal(count(db, "SELECT COUNT(phone) - COUNT(DISTINCT phone) FROM resident"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT id_number_bidx) FROM resident"), n);
+    assert_int_equal(count(db, "SELECT COUNT(phone_bidx) - COUNT(DISTINCT phone_bidx) FROM resident"), 0);
     /* Residence status: mostly 户籍, some 流动 and 常住. */
     int64_t floating = count(db, "SELECT COUNT(*) FROM resident WHERE residence_status = '流动'");
-    int64_t resident = count(db, "SELECT COUNT(*) FROM resident WHERE residence_status = '常住'");
+    int64_t settled = count(db, "SELECT COUNT(*) FROM resident WHERE residence_status = '常住'");
     assert_in_range(floating * 100 / n, 4, 14);
-    assert_in_range(resident * 100 / n, 5, 16);
+    assert_in_range(settled * 100 / n, 5, 16);
     /* Employment agrees with age. */
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE employment = '学龄前'"
                                " AND birth_date < '2019-01-01'"), 0);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE employment = '退休'"
                                " AND birth_date > '1980-01-01'"), 0);
-    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE (disability_type IS NULL) <> (disability_grade IS NULL)"), 0);
+    /* nothing sensitive in clear: the disability columns stay empty */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE disability_type IS NOT NULL OR disability_grade IS NOT NULL"), 0);
 }
 
 static void test_relations_ages(void **state)
@@ -235,22 +242,24 @@ static void test_special_groups(void **state)
                                " ON a.resident_id = b.resident_id WHERE a.tag = 'dibao' AND b.tag = 'tekun'"), 0);
 
     /* 高龄 is exactly everyone 80 or older; 独居 only on the elderly living alone. */
-    db_stmt *s = db_prepare(db, "SELECT r.id_number,"
+    db_stmt *s = db_prepare(db, "SELECT r.id_number_enc,"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly'),"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'living_alone'),"
-                                " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id)"
+                                " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id), r.id"
                                 " FROM resident r");
     assert_non_null(s);
     long aged60 = 0, aged80 = 0;
+    resident dec;
     while (db_step(s) == DB_ROW) {
         idcard_info info;
-        assert_int_equal(idcard_validate(db_col_text(s, 0), TODAY, &info), IDCARD_OK);
+        resident_decrypt_values(db_col_int(s, 4), db_col_text(s, 0), NULL, NULL, &dec);
+        assert_int_equal(idcard_validate(dec.id_number, TODAY, &info), IDCARD_OK);
         int age = idcard_age_on(&info, TODAY);
         int elderly = (int)db_col_int(s, 1), alone = (int)db_col_int(s, 2), members = (int)db_col_int(s, 3);
         if ((age >= 80) != elderly)
-            fail_msg("%s aged %d: elderly tag %d", db_col_text(s, 0), age, elderly);
+            fail_msg("%s aged %d: elderly tag %d", dec.id_number, age, elderly);
         if (alone && (age < 60 || members != 1))
-            fail_msg("%s aged %d in a household of %d tagged living_alone", db_col_text(s, 0), age, members);
+            fail_msg("%s aged %d in a household of %d tagged living_alone", dec.id_number, age, members);
         aged60 += age >= 60;
         aged80 += age >= 80;
     }
@@ -259,7 +268,7 @@ static void test_special_groups(void **state)
     assert_in_range(aged60 * 100 / n, 14, 25);   /* ~19% */
     assert_in_range(aged80 * 1000 / n, 12, 40);  /* ~2.5% */
 
-    int64_t disabled = count(db, "SELECT COUNT(*) FROM resident WHERE disability_type IS NOT NULL");
+    int64_t disabled = count(db, "SELECT COUNT(*) FROM resident WHERE disability_enc IS NOT NULL");
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident_tag WHERE tag = 'disabled'"), disabled);
     assert_in_range(disabled * 1000 / n, 35, 80);   /* ~5.5% */
     int64_t party = count(db, "SELECT COUNT(*) FROM resident WHERE party_member = 1");
@@ -282,7 +291,8 @@ static char *fingerprint(db_conn *db)
     char *out = malloc(cap);
     assert_non_null(out);
     out[0] = '\0';
-    db_stmt *s = db_prepare(db, "SELECT r.id_number, r.name, h.address FROM resident r"
+    /* the blind index: equal ID numbers under the one (ephemeral) key */
+    db_stmt *s = db_prepare(db, "SELECT r.id_number_bidx, r.name, h.address FROM resident r"
                                 " JOIN household h ON h.id = r.household_id ORDER BY r.id");
     assert_non_null(s);
     while (db_step(s) == DB_ROW) {
@@ -391,8 +401,8 @@ static void test_tree_only_and_accounts(void **state)
     assert_non_null(strstr(text, "wangge0101"));
     assert_non_null(strstr(text, "shequ02"));
     free(text);
-    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 9);
-    assert_int_equal(count(db, "SELECT COUNT(DISTINCT role) FROM app_user"), 6);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 10);
+    assert_int_equal(count(db, "SELECT COUNT(DISTINCT role) FROM app_user"), 7);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
                                " WHERE u.username = 'wangge0102' AND o.code = '371702001001-02' AND u.role = 'grid'"), 1);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
@@ -401,7 +411,7 @@ static void test_tree_only_and_accounts(void **state)
     err[0] = '\0';
     assert_int_equal(demo_create_accounts(db, NULL, err, sizeof err), -1);
     assert_true(strlen(err) > 0);
-    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 9);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 10);
     db_close(db);
 }
 
