@@ -1,6 +1,6 @@
 /* main.c — the `minsheng` command: argument parsing and dispatch to
  * subcommands (serve, init, demo, user, import, export, backup,
- * migrate, audit, keys). Each subcommand opens the database, brings the schema
+ * restore, migrate, audit, keys). Each subcommand opens the database, brings the schema
  * up to date, loads the key file and calls into the modules; nothing
  * here touches SQL. */
 #include "auth/users.h"
@@ -11,9 +11,11 @@
 #include "core/audit.h"
 #include "core/keys.h"
 #include "app/app.h"
+#include "app/backup.h"
 #include "app/fieldkeys.h"
 #include "auth/session.h"
 #include "storage/db.h"
+#include "storage/dbfile.h"
 #include "util/csvfile.h"
 
 #include <arpa/inet.h>
@@ -45,7 +47,8 @@ static const char *const USAGE =
     "  user add|passwd|list  管理账户\n"
     "  import residents 文件 从 CSV 导入居民（UTF-8 或 GBK）\n"
     "  export residents      导出居民 CSV\n"
-    "  backup 文件           在线备份数据库\n"
+    "  backup 文件           在线备份数据库（校验后才生成；不含密钥文件，请另行保存）\n"
+    "  restore 备份文件      校验备份后恢复数据库（服务须已停止）\n"
     "  migrate               只升级数据库结构\n"
     "  audit verify|checkpoint|purge  校验审计日志的哈希链、封存检查点、清理过期记录\n"
     "  keys status|rotate|encrypt-existing  敏感字段加密：状态、轮换数据密钥、加密升级前的明文\n"
@@ -339,18 +342,31 @@ static int cmd_serve(int argc, char **argv)
      * per-address limit belongs in the proxy (nginx limit_conn). */
     if (cfg.trusted_proxy && !per_ip_given)
         cfg.max_conn_per_ip = 0;
-    db_conn *db = open_db();
-    if (!db)
+    /* One server per database file: a second one (or a restore) is refused. */
+    char lock_err[1024];
+    int lock = dbfile_lock(db_path, lock_err, sizeof lock_err);
+    if (lock < 0) {
+        fprintf(stderr, "minsheng: %s\n", lock_err);
         return 1;
+    }
+    db_conn *db = open_db();
+    if (!db) {
+        dbfile_unlock(lock);
+        return 1;
+    }
     /* An import the last run left half-written (kill -9, power cut) is
      * undone before anyone is served. */
     int recovered = import_batch_recover(db, 1);
     db_close(db);
-    if (recovered < 0)
+    if (recovered < 0) {
+        dbfile_unlock(lock);
         return 1;
+    }
     cfg.db_path = db_path;
     app.seal_file = audit_seal_path(db_path, app.seal_file, seal, sizeof seal);
-    return app_serve(&cfg, &app);
+    int rc = app_serve(&cfg, &app);
+    dbfile_unlock(lock);
+    return rc;
 }
 
 /* ---- init ---------------------------------------------------------------- */
@@ -788,30 +804,100 @@ cleanup:
     return rc;
 }
 
-/* ---- backup / migrate ------------------------------------------------------ */
+/* ---- backup / restore / migrate ----------------------------------------------- */
+
+static const char *const BACKUP_USAGE =
+    "用法: minsheng backup [--db 文件] [--force] 备份文件\n"
+    "  在线备份：服务运行、写入不断时也能完成（在一个读事务里一次复制）。先写到 备份文件.partial-进程号，\n"
+    "  同步到磁盘并校验（完整性检查、数据库结构、用密钥文件校验审计哈希链）后才改名为备份文件；\n"
+    "  失败或被中断（Ctrl-C、kill）时删除未完成的文件，被 kill -9 留下的在下次备份时删除。\n"
+    "  --force  覆盖已有的备份文件（默认不覆盖）\n"
+    "  备份不含密钥文件（默认 数据库文件名.key）：请另行保存在别处，恢复时须用它校验审计日志。\n";
 
 static int cmd_backup(int argc, char **argv)
 {
-    static const char *const BACKUP_USAGE = "用法: minsheng backup [--db 文件] 备份文件\n  在线备份（服务运行中也可执行）。\n";
-    if (wants_help(argc, argv))
-        return fputs(BACKUP_USAGE, stdout), 0;
-    if (argc != 2)
+    static const struct option opts[] = {{"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c, force = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': force = 1; break;
+        case 'h': fputs(BACKUP_USAGE, stdout); return 0;
+        default: fputs(BACKUP_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1)
         return usage_error(BACKUP_USAGE, "需要一个备份文件名");
-    if (access(argv[1], F_OK) == 0) {
-        fprintf(stderr, "minsheng: 备份文件 %s 已存在，不会覆盖\n", argv[1]);
+    const char *dest = argv[optind];
+    if (!dbfile_exists(db_path)) {   /* opening would create an empty one */
+        fprintf(stderr, "minsheng: 数据库 %s 不存在\n", db_path);
         return 1;
     }
     db_conn *db = open_db();
     if (!db)
         return 1;
-    char err[256];
-    int rc = db_backup(db, argv[1], err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "minsheng: %s\n", err);
-    else
-        printf("已备份到 %s\n", argv[1]);
+    char key[4096], err[1024];
+    backup_report rep;
+    keys_path(db_path, key_file, key, sizeof key);
+    int rc = backup_run(db, db_path, dest, force, key, &rep, err, sizeof err);
     db_close(db);
-    return rc ? 1 : 0;
+    if (rc != 0) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        return 1;
+    }
+    if (rep.stale_removed)
+        printf("已删除以前中断的备份留下的未完成文件 %d 个\n", rep.stale_removed);
+    printf("已备份到 %s：%lld 字节，居民 %lld 人（在册 %lld），审计记录 %lld 条（链头第 %lld 行），数据库结构版本 %d；"
+           "已通过完整性检查和审计链校验\n",
+           dest, rep.check.bytes, (long long)rep.check.residents, (long long)rep.check.residents_active,
+           (long long)rep.check.audit_rows, (long long)rep.check.audit_head_id, rep.check.schema);
+    printf("注意：备份不含密钥文件 %s。请把它另行保存在与备份分开的地方（如离线介质、保险柜）；"
+           "恢复时须用它校验审计日志，丢失后无法再校验。\n", key);
+    return 0;
+}
+
+static const char *const RESTORE_USAGE =
+    "用法: minsheng restore 备份文件 [--db 文件] [--force] [--seal 文件]\n"
+    "  从备份恢复数据库。先在数据库所在目录复制一份备份并校验：完整性检查、数据库结构版本不高于本程序、\n"
+    "  用当前密钥文件（默认 数据库文件名.key）校验审计哈希链；不通过则什么也不替换。\n"
+    "  服务正在运行（持有 数据库文件名.lock）时拒绝，请先停止服务。\n"
+    "  原数据库改名保留为 数据库文件.before-restore-时间（UTC），原检查点文件改名为 检查点文件.before-restore-时间；\n"
+    "  恢复后写入一条 restore 审计记录（注明来自哪个备份）并在新的检查点文件里封存链头。\n"
+    "  --force  替换已有的数据库（数据库已存在时必须给出）\n"
+    "  --seal   检查点文件（默认 数据库文件名.audit-seal）\n";
+
+static int cmd_restore(int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, 0, 'f'}, {"seal", required_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    restore_options o = {.db_path = db_path, .key_file = key_file};
+    char seal[4096], err[1024];
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': o.force = 1; break;
+        case 's': o.seal_file = optarg; break;
+        case 'h': fputs(RESTORE_USAGE, stdout); return 0;
+        default: fputs(RESTORE_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error(RESTORE_USAGE, "需要一个备份文件名");
+    o.backup = argv[optind];
+    o.seal_file = audit_seal_path(db_path, o.seal_file, seal, sizeof seal);
+    restore_report rep;
+    if (restore_run(&o, &rep, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: 恢复失败：%s\n", err);
+        return 1;
+    }
+    printf("已从 %s 恢复到 %s：居民 %lld 人（在册 %lld），审计记录 %lld 条（链头第 %lld 行），数据库结构版本 %d\n",
+           o.backup, db_path, (long long)rep.check.residents, (long long)rep.check.residents_active,
+           (long long)rep.check.audit_rows, (long long)rep.check.audit_head_id, rep.check.schema);
+    if (rep.kept[0])
+        printf("原数据库保留为 %s\n", rep.kept);
+    if (rep.kept_seal[0])
+        printf("原检查点文件移为 %s（其中的检查点属于原数据库；新的检查点文件从恢复时开始）\n", rep.kept_seal);
+    printf("已写入 restore 审计记录并封存检查点到 %s（请另行抄存下面这一行）:\n%s", seal, rep.seal.line);
+    return 0;
 }
 
 static int cmd_migrate(int argc, char **argv)
@@ -1021,8 +1107,8 @@ static int cmd_keys(int argc, char **argv)
 
 static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
     {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
-    {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"migrate", cmd_migrate},
-    {"audit", cmd_audit}, {"keys", cmd_keys},
+    {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"restore", cmd_restore},
+    {"migrate", cmd_migrate}, {"audit", cmd_audit}, {"keys", cmd_keys},
 };
 
 int main(int argc, char **argv)

@@ -28,6 +28,7 @@ static const char *const SQL_DELETE_TAGS = "DELETE FROM resident_tag WHERE resid
 static const char *const SQL_INSERT_TAG = "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
 static const char *const SQL_MOVE =
     "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+static const char *const SQL_COUNT = "SELECT COUNT(*), COUNT(CASE WHEN status = 'active' THEN 1 END) FROM resident";
 /* Rows left to (re-)encrypt: plaintext (id_number_enc NULL) or any value
  * not under the newest generation (the LIKE bound three times). */
 static const char *const SQL_CRYPT_NEXT =
@@ -45,6 +46,16 @@ static const char *const SQL_SET_STATUS =
     "UPDATE resident SET status = ?, status_date = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 
 /* ---- loading ------------------------------------------------------------- */
+
+int resident_count(db_conn *db, int64_t *all, int64_t *active)
+{
+    db_stmt *s = db_query(db, SQL_COUNT);
+    int rc = db_step(s) == DB_ROW ? 0 : -1;
+    *all = rc == 0 ? db_col_int(s, 0) : 0;
+    *active = rc == 0 ? db_col_int(s, 1) : 0;
+    db_finalize(s);
+    return rc;
+}
 
 /* "dibao,elderly" → static tag codes. */
 static void tags_from_csv(const char *csv, resident *r)

@@ -63,6 +63,10 @@ typedef struct resident {
 
 void resident_from_row(db_stmt *s, resident *out);
 
+/* How many resident records there are (every status) and how many are
+ * active, for what a backup or restore reports. 0 or -1. */
+int resident_count(db_conn *db, int64_t *all, int64_t *active);
+
 /* Decrypts the stored ID number, phone and disability of resident row id
  * into out->id_number, phone, disability_type and disability_grade (the
  * export reads its own columns). */

@@ -148,8 +148,27 @@ int64_t db_last_insert_id(db_conn *c);
 int db_changes(db_conn *c);
 const char *db_errmsg(db_conn *c);
 
-/* Online backup of the whole database to dest_path. */
+/* Copies the whole database to dest_path (which must not exist) in one
+ * pass under one read transaction: writers on other connections go on
+ * and do not restart it. The copy is one self-contained file (no -wal),
+ * not yet fsync'd. Returns 0, or -1 with a message in err (dest_path
+ * may then hold a partial file: the caller removes it). */
 int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz);
+
+/* Opens an existing database file read-only and as immutable: exactly
+ * the bytes of that one file are read (a -wal beside it is ignored), no
+ * lock is taken and nothing is created or written. For files no one
+ * else writes (a backup being checked). NULL with a message in err. A file that is not a database
+ * opens here and fails at the first statement: run db_integrity_check
+ * before any db_prepare. */
+db_conn *db_open_readonly(const char *path, char *err, size_t errsz);
+
+/* PRAGMA integrity_check: 0 when "ok", else -1 with the first problem
+ * (or "file is not a database") in problem. Never aborts. */
+int db_integrity_check(db_conn *c, char *problem, size_t sz);
+
+/* The newest schema version this program knows (its last migration). */
+int db_schema_latest(void);
 
 /* The current UTC time as "YYYY-MM-DD HH:MM:SS" (what every timestamp
  * column stores). out must hold 20 bytes. */

@@ -22,6 +22,7 @@
 struct db_conn {
     sqlite3 *h;
     uint64_t pending;   /* group commit: number of this connection's last commit not yet synced (0: none) */
+    int counted;        /* counted in dur.conns (a group-mode read-write connection) */
 };
 
 struct db_stmt {
@@ -220,7 +221,12 @@ static void *checkpoint_loop(void *arg)
             dur.wal_frames = 0;
     }
     pthread_mutex_unlock(&dur.mu);
-    sqlite3_close(h);   /* synchronous=FULL: a last-close checkpoint syncs before the WAL goes */
+    /* One last checkpoint: it also makes this connection one that has
+     * the WAL open (it may never have run one, in a short command), so
+     * that its close, the last one, copies the WAL in and deletes it —
+     * a database left as one file (synchronous=FULL: synced first). */
+    sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    sqlite3_close(h);
     return NULL;
 }
 
@@ -298,8 +304,10 @@ db_conn *db_open(const char *path, char *err, size_t errsz)
         snprintf(err, errsz, "无法设置数据库 %s: %s", path, sqlite3_errmsg(h));
         goto fail;
     }
-    if (durability_mode() == SYNC_GROUP)
+    if (durability_mode() == SYNC_GROUP) {
         group_conn_opened(path);
+        c->counted = 1;
+    }
     return c;
 fail:
     sqlite3_close(h);
@@ -312,7 +320,7 @@ void db_close(db_conn *c)
     if (!c)
         return;
     db_sync(c);
-    if (durability_mode() == SYNC_GROUP) {
+    if (c->counted) {   /* not a read-only connection (db_open_readonly) */
         /* The checkpoint SQLite runs when the last connection closes,
          * before it deletes the WAL, must sync the database file. */
         sqlite3_exec(c->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
@@ -599,32 +607,90 @@ int db_migrate(db_conn *c, char *err, size_t errsz)
 
 /* ---- backup ---------------------------------------------------------- */
 
+/* VACUUM INTO copies the database in one pass inside one read
+ * transaction: in WAL mode writers go on, and their commits neither
+ * restart nor enter the copy (the online backup API restarted on every
+ * change and never finished under a steady load). The copy is written
+ * without a journal, in rollback-journal mode: one self-contained file. */
 int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz)
 {
-    sqlite3 *dest = NULL;
-    int rc = -1;
-    if (sqlite3_open(dest_path, &dest) != SQLITE_OK) {
-        snprintf(err, errsz, "无法创建备份文件 %s: %s", dest_path, sqlite3_errmsg(dest));
-        goto cleanup;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->h, "VACUUM INTO ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, dest_path, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
     }
-    sqlite3_backup *b = sqlite3_backup_init(dest, "main", c->h, "main");
-    if (!b) {
-        snprintf(err, errsz, "无法开始备份: %s", sqlite3_errmsg(dest));
-        goto cleanup;
+    if (rc != SQLITE_DONE)
+        snprintf(err, errsz, "备份到 %s 失败: %s", dest_path, sqlite3_errmsg(c->h));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* "file:<path, percent-encoded>?immutable=1": read exactly the bytes of
+ * the file, without locks, -wal or -shm (a WAL-mode file opened
+ * read-only would otherwise get both created beside it). */
+static void immutable_uri(const char *path, char *out, size_t outsz)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(out, outsz, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < outsz; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("/._-~", *p)) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
     }
-    int step;
-    do {
-        step = sqlite3_backup_step(b, 1024);
-        if (step == SQLITE_BUSY || step == SQLITE_LOCKED)
-            sqlite3_sleep(50);
-    } while (step == SQLITE_OK || step == SQLITE_BUSY || step == SQLITE_LOCKED);
-    sqlite3_backup_finish(b);
-    if (step != SQLITE_DONE) {
-        snprintf(err, errsz, "备份失败: %s", sqlite3_errstr(step));
-        goto cleanup;
+    snprintf(out + n, outsz - n, "?immutable=1");
+}
+
+db_conn *db_open_readonly(const char *path, char *err, size_t errsz)
+{
+    sqlite3 *h = NULL;
+    char uri[3 * 4096 + 32];
+    if (strlen(path) >= 4096) {
+        snprintf(err, errsz, "文件名过长");
+        return NULL;
     }
-    rc = 0;
-cleanup:
-    sqlite3_close(dest);
-    return rc;
+    immutable_uri(path, uri, sizeof uri);
+    if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "无法打开 %s: %s", path, h ? sqlite3_errmsg(h) : "内存不足");
+        sqlite3_close(h);
+        return NULL;
+    }
+    db_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errsz, "内存不足");
+        sqlite3_close(h);
+        return NULL;
+    }
+    c->h = h;
+    return c;
+}
+
+int db_integrity_check(db_conn *c, char *problem, size_t sz)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->h, "PRAGMA integrity_check(5)", -1, &st, NULL);
+    const char *first = NULL;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        first = (const char *)sqlite3_column_text(st, 0);
+    if (rc == SQLITE_ROW && first && strcmp(first, "ok") == 0) {
+        sqlite3_finalize(st);
+        problem[0] = '\0';
+        return 0;
+    }
+    snprintf(problem, sz, "%s", rc == SQLITE_ROW && first ? first : sqlite3_errmsg(c->h));
+    sqlite3_finalize(st);
+    return -1;
+}
+
+int db_schema_latest(void)
+{
+    int v = 0;
+    for (const struct embedded_file *m = ms_migrations; m->name; m++)
+        if (migration_number(m->name) > v)
+            v = migration_number(m->name);
+    return v;
 }

@@ -77,31 +77,65 @@ static int spawn(const char *const *argv, const char *out_path, const char *stdi
     return 0;
 }
 
+/* A wait status as a shell would give it: the exit code, or 128 + signal. */
+static int exit_status(int st)
+{
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
 static int wait_exit(pid_t pid)
 {
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             return -1;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st);
-    return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return exit_status(st);
 }
 
-int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data)
+/* Starts `minsheng --db <db of s> args...` with stdin_data on its stdin. */
+static pid_t spawn_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data)
 {
     const char *argv[32];
     size_t n = 0;
+    pid_t pid;
     argv[n++] = bin_path();
     argv[n++] = "--db";
     argv[n++] = s->db;
     for (size_t i = 0; args && args[i] && n < 31; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    pid_t pid;
-    if (spawn(argv, out_path ? out_path : s->log, stdin_data, &pid) != 0)
-        return -1;
-    return wait_exit(pid);
+    return spawn(argv, out_path ? out_path : s->log, stdin_data, &pid) == 0 ? pid : -1;
+}
+
+int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data)
+{
+    pid_t pid = spawn_cli(s, args, out_path, stdin_data);
+    return pid > 0 ? wait_exit(pid) : -1;
+}
+
+pid_t cli_start(const test_server *s, const char *const *args, const char *out_path)
+{
+    return spawn_cli(s, args, out_path, NULL);
+}
+
+int cli_wait(pid_t pid, int timeout_ms)
+{
+    int st;
+    for (int waited = 0;; waited += 20) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return exit_status(st);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (waited >= timeout_ms) {
+            kill(pid, SIGKILL);
+            wait_exit(pid);
+            return -2;
+        }
+        usleep(20 * 1000);
+    }
 }
 
 /* How many times the server log says the server started (it prints the
@@ -226,7 +260,7 @@ int server_kill(test_server *s, int sig)
     return rc;
 }
 
-int server_stop(test_server *s)
+int server_halt(test_server *s)
 {
     int rc = 0;
     if (s->pid > 0) {
@@ -238,6 +272,12 @@ int server_stop(test_server *s)
         fprintf(stderr, "harness: server exited with status %d; its log:\n", rc);
         dump_log(s->log);
     }
+    return rc;
+}
+
+int server_stop(test_server *s)
+{
+    int rc = server_halt(s);
     if (s->dir[0] && !getenv("KEEP_TEST_DIR")) {
         char cmd[400];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);

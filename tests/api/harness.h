@@ -47,11 +47,20 @@ int server_launch(test_server *s, const char *const *serve_args);
  * the server to end; returns its wait status as run_cli does. Keeps the
  * temp dir. */
 int server_kill(test_server *s, int sig);
+/* Stops the server (SIGTERM) and returns its exit status, keeping the
+ * temp dir and database. */
+int server_halt(test_server *s);
 /* Stops the server; returns its exit status (0 = clean). Removes the temp dir. */
 int server_stop(test_server *s);
 /* Runs `minsheng --db <db> args...` to completion; returns exit status.
  * Output goes to out_path when non-NULL. stdin_data is fed when non-NULL. */
 int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data);
+/* The same without waiting: returns the child's pid (-1 on failure). */
+pid_t cli_start(const test_server *s, const char *const *args, const char *out_path);
+/* Waits up to timeout_ms for a child from cli_start: its exit status
+ * (128 + signal when killed), or -2 when it was still running (it is
+ * then killed and reaped). */
+int cli_wait(pid_t pid, int timeout_ms);
 
 /* One request. token may be NULL; "cookie:TOKEN" sends it as the
  * ms_session cookie instead of a bearer header; body may be NULL. content_type NULL =
