@@ -14,11 +14,14 @@
  *             2 shequ01 by cookie with this site's Origin, 3 nobody;
  *   bits 2–4  the method: GET POST PATCH DELETE HEAD PUT OPTIONS POST;
  *   bit 5     Content-Type text/csv instead of application/json;
- *   bit 6     an If-Match: "1" header;
+ *   bit 6     one more header line follows the target;
  *   bit 7     Sec-Fetch-Site: cross-site.
- * Then the request target (path and query) up to the first line feed,
- * then the body. Bytes that would break the request line (space, tab,
- * CR, NUL) are sent percent-encoded.
+ * Then the request target (path and query) up to the first line feed;
+ * with bit 6, one header line up to the next line feed ("Name: value",
+ * or a bare value for If-Match: the version check, Content-Type, Origin
+ * … all parse headers); then the body. Bytes that would break the
+ * request line (space, tab, CR, NUL) are sent percent-encoded; CR and
+ * NUL are left out of the header line.
  *
  * Left out on purpose: POST /auth/logout (it would end the sessions the
  * target works with) and sign-ins that name a user and a password
@@ -181,6 +184,18 @@ static void put_target(strbuf *req, const char *t, size_t n)
     }
 }
 
+/* One header line; a line without a colon is the value of If-Match. */
+static void put_header(strbuf *req, const char *h, size_t n)
+{
+    const char *colon = memchr(h, ':', n);
+    if (!colon || colon == h)
+        sb_puts(req, "If-Match: ");
+    for (size_t i = 0; i < n; i++)
+        if (h[i] != '\r' && h[i] != '\0')
+            sb_putc(req, h[i]);
+    sb_puts(req, "\r\n");
+}
+
 static int connect_server(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(g_port),
@@ -285,6 +300,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *nl = memchr(in, '\n', len);
     size_t tlen = nl ? (size_t)(nl - in) : len;
     const char *body = nl ? nl + 1 : in + len;
+    const char *hdr = NULL;
+    size_t hlen = 0;
+    if (flags & 0x40) {
+        const char *end = in + len;
+        const char *hnl = memchr(body, '\n', (size_t)(end - body));
+        hdr = body;
+        hlen = hnl ? (size_t)(hnl - body) : (size_t)(end - body);
+        body = hnl ? hnl + 1 : end;
+    }
     size_t body_len = len - (size_t)(body - in);
     int who = flags & 3;
     const char *method = METHODS[(flags >> 2) & 7];
@@ -302,8 +326,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sb_printf(&req, "Authorization: Bearer %s\r\n", g_token[who]);
     else if (who == 2)
         sb_printf(&req, "Cookie: ms_session=%s\r\nOrigin: http://127.0.0.1:%u\r\n", g_token[1], g_port);
-    if (flags & 0x40)
-        sb_puts(&req, "If-Match: \"1\"\r\n");
+    if (hdr)
+        put_header(&req, hdr, hlen);
     if (flags & 0x80)
         sb_puts(&req, "Sec-Fetch-Site: cross-site\r\n");
     sb_printf(&req, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
