@@ -4,6 +4,8 @@
 #   make test       sanitizer build (ASan+UBSan), unit tests, then API tests
 #   make unit       unit tests only
 #   make api        API tests only
+#   make fuzz       libFuzzer targets (clang, ASan+UBSan) in build-fuzz/fuzz/;
+#                   scripts/fuzz.sh runs them (see tests/fuzz/README.md)
 #   make clean
 #
 # Sources are found by wildcard: a new .c file under src/ is picked up
@@ -35,9 +37,20 @@ TST      := build-test
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TST_CFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -I$(TST)/gen $(PKG_CFLAGS) -DMS_TEST_BUILD
 
+# --- fuzz build (clang's libFuzzer) ------------------------------------------
+# The library is instrumented for coverage without libFuzzer's main
+# (fuzzer-no-link); only the targets in tests/fuzz/ link the fuzzer.
+FUZ      := build-fuzz
+FUZZ_CC  ?= $(shell command -v clang-14 2>/dev/null || echo clang)
+FUZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZ_SAN) -fsanitize=fuzzer-no-link -Isrc -I$(FUZ)/gen $(PKG_CFLAGS) \
+              -DMS_TEST_BUILD
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
+
 GEN_SRC = gen/migrations_gen.c gen/web_gen.c
 
-.PHONY: all test unit api clean bench
+.PHONY: all test unit api clean bench fuzz
 .SECONDARY:
 all: $(REL)/minsheng
 
@@ -52,22 +65,23 @@ $(1)/gen/web_gen.c: $(WEB_FILES) scripts/embed.sh
 
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -MMD -MP -c $$< -o $$@
+	$(4) $(2) -MMD -MP -c $$< -o $$@
 
 $(1)/obj/gen/%.o: $(1)/gen/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -c $$< -o $$@
+	$(4) $(2) -c $$< -o $$@
 
 $(1)/libminsheng.a: $(patsubst %.c,$(1)/obj/%.o,$(SRC_LIB)) $(addprefix $(1)/obj/,$(GEN_SRC:.c=.o))
 	@rm -f $$@
 	ar rcs $$@ $$^
 
 $(1)/minsheng: $(1)/obj/src/main.o $(1)/libminsheng.a
-	$$(CC) $(2) -o $$@ $$^ $(PKG_LIBS) $(3)
+	$(4) $(2) -o $$@ $$^ $(PKG_LIBS) $(3)
 endef
 
-$(eval $(call build_tree,$(REL),$(REL_CFLAGS),))
-$(eval $(call build_tree,$(TST),$(TST_CFLAGS),$(SAN)))
+$(eval $(call build_tree,$(REL),$(REL_CFLAGS),,$$(CC)))
+$(eval $(call build_tree,$(TST),$(TST_CFLAGS),$(SAN),$$(CC)))
+$(eval $(call build_tree,$(FUZ),$(FUZ_CFLAGS),$(FUZ_SAN),$$(FUZZ_CC)))
 
 # --- tests -----------------------------------------------------------------
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TST)/tests/%,$(UNIT_SRC))
@@ -103,10 +117,18 @@ api: $(TST)/minsheng $(API_BINS)
 test: $(TST)/minsheng $(UNIT_BINS) $(API_BINS)
 	@MINSHENG_BIN=$(abspath $(TST)/minsheng) sh scripts/run-tests.sh all $(UNIT_BINS) $(API_BINS)
 
+# --- fuzz targets --------------------------------------------------------------
+$(FUZ)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/support.c tests/fuzz/support.h $(FUZ)/libminsheng.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZ_CFLAGS) -Itests -o $@ $< tests/fuzz/support.c $(FUZ)/libminsheng.a $(PKG_LIBS) \
+	    -fsanitize=fuzzer,address,undefined
+
+fuzz: $(FUZZ_BINS)
+
 bench: $(REL)/minsheng
 	sh bench/run.sh
 
 clean:
-	rm -rf $(REL) $(TST)
+	rm -rf $(REL) $(TST) $(FUZ)
 
--include $(shell find $(REL)/obj $(TST)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(REL)/obj $(TST)/obj $(FUZ)/obj -name '*.d' 2>/dev/null)

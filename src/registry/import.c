@@ -423,9 +423,17 @@ static int field_by_api_name(const char *name)
     return -1;
 }
 
-/* Parses "姓名=name,证件号码=id_number" into im->aliases. */
+/* Parses "姓名=name,证件号码=id_number" into im->aliases. The mapping
+ * comes from a query parameter or the command line and may hold any
+ * byte: it is refused unless it is clean UTF-8 text, since its items are
+ * echoed in the messages (tests/fuzz/fuzz_import found a 400 with an
+ * empty body when they were not UTF-8). */
 static int parse_mapping(importer *im, const char *mapping)
 {
+    if (!text_is_clean(mapping, 0)) {
+        set_fatal(im, "列名映射含有无效的字符（应为 UTF-8 文本，不含控制字符），格式为 表头=字段名,…");
+        return -1;
+    }
     char *copy = strdup(mapping), *save = NULL;
     int rc = 0;
     if (!copy)

@@ -61,12 +61,19 @@ int reply_json(response *rs, int status, json_t *j)
     return 0;
 }
 
+__attribute__((format(printf, 5, 0)))
 static int reply_errorv(response *rs, int status, const char *code, const char *field,
                         const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    utf8_trim_partial(msg); /* a cut multi-byte character would make jansson refuse the string */
+    /* jansson refuses a string that is not UTF-8, which would leave the
+     * answer without its error: a multi-byte character cut by the buffer
+     * is dropped, and bytes a client sent that are not UTF-8 (a sort key,
+     * a query value quoted in the message) become '?' (found by
+     * tests/fuzz/fuzz_http). */
+    utf8_trim_partial(msg);
+    utf8_scrub(msg);
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (field)
         json_object_set_new(err, "field", json_string(field));

@@ -81,6 +81,7 @@ struct csvr {
 
 /* ---- messages ----------------------------------------------------------- */
 
+__attribute__((format(printf, 3, 0)))
 static void vset_msg(char *dst, size_t sz, const char *fmt, va_list ap)
 {
     if (!dst || !sz)

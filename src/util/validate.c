@@ -74,6 +74,20 @@ long utf8_length(const char *s)
     return count;
 }
 
+void utf8_scrub(char *s)
+{
+    unsigned char *u = (unsigned char *)s;
+    while (*u) {
+        unsigned long cp;
+        int n = utf8_decode(u, &cp);
+        if (n) {
+            u += n;
+        } else {
+            *u++ = '?';
+        }
+    }
+}
+
 /* C0/C1 controls, DEL, and the invisible format characters that can
  * disguise text on screen: bidi embeddings, overrides and isolates
  * (U+202A–202E, U+2066–2069), bidi marks (U+200E/200F, U+061C),

@@ -32,6 +32,11 @@ long utf8_length(const char *s);
  * message into a fixed buffer) so the rest stays valid UTF-8. */
 void utf8_trim_partial(char *s);
 
+/* Replaces each byte that does not belong to a valid UTF-8 sequence by
+ * '?', in place (the length stays the same), so that a message quoting
+ * what a client sent is always a valid JSON string. */
+void utf8_scrub(char *s);
+
 /* Free text as it is stored and shown: valid UTF-8 without C0/C1
  * control characters or DEL, and without the invisible and
  * bidirectional format characters that make text read differently on

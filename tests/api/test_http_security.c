@@ -266,6 +266,25 @@ static void nul_and_control_bytes_in_the_url_are_refused(void **state)
     assert_int_equal(raw_status(&srv, NULL, "GET /index.html HTTP/1.1"), 200);
 }
 
+/* Found by tests/fuzz/fuzz_http: an error message that quotes a query
+ * value which is not UTF-8 (here an unknown sort key) made jansson refuse
+ * the message, and the 400 came back as an empty JSON object. */
+static void query_values_that_are_not_utf8_get_a_full_error(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {
+        "/api/v1/households?sort=cod%E2%E2e", "/api/v1/residents?sort=%FF%FE", "/api/v1/residents?sort=-%C0%80",
+        NULL};
+    for (size_t i = 0; paths[i]; i++) {
+        json_t *j;
+        assert_int_equal(api_get(&srv, t_admin, paths[i], &j), 400);
+        assert_non_null(j);
+        assert_string_equal(err_code(j), "bad_request");
+        assert_non_null(strstr(err_message(j), "排序"));
+        json_decref(j);
+    }
+}
+
 /* ---- HEAD ------------------------------------------------------------------ */
 
 static void head_answers_like_get_on_every_get_route(void **state)
@@ -597,6 +616,7 @@ int main(void)
         cmocka_unit_test(same_origin_json_write_with_cookie_works),
         cmocka_unit_test(json_routes_refuse_other_content_types),
         cmocka_unit_test(nul_and_control_bytes_in_the_url_are_refused),
+        cmocka_unit_test(query_values_that_are_not_utf8_get_a_full_error),
         cmocka_unit_test(head_answers_like_get_on_every_get_route),
         cmocka_unit_test(pages_beyond_the_cap_are_refused),
         cmocka_unit_test(invisible_characters_in_text_fields_are_refused),

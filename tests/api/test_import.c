@@ -440,6 +440,26 @@ static void missing_required_column_is_named(void **state)
     json_decref(r2);
 }
 
+/* Found by tests/fuzz/fuzz_import: a mapping is a query parameter, so
+ * it can hold any byte; one that is not UTF-8 was echoed into the error
+ * message, which jansson then refused, leaving a 400 with an empty body. */
+static void mapping_that_is_not_utf8_is_refused(void **state)
+{
+    char csv[1024], id1[19];
+    snprintf(id1, sizeof id1, "%s", new_id());
+    snprintf(csv, sizeof csv, "姓名,身份证号,网格编码,户编号,地址\n映射,%s," GRID_IMPORT_CODE ",IMP-U-1,菏泽市牡丹区映射路1号\n", id1);
+    const char *bad[] = {"?mapping=%FF%FE", "?mapping=%E5%A7%3Dname", "?mapping=%C3%28%3Dname"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *rep;
+        assert_int_equal(import_csv(bad[i], csv, &rep), 400);
+        assert_non_null(rep);
+        assert_string_equal(err_code(rep), "bad_request");
+        assert_non_null(strstr(err_message(rep), "列名映射"));
+        assert_int_equal(jint(json_object_get(rep, "report"), "imported"), 0);
+        json_decref(rep);
+    }
+}
+
 static void quoted_fields_with_commas_and_newlines(void **state)
 {
     char csv[2048], id1[19], id2[19];
@@ -853,6 +873,7 @@ int main(void)
         cmocka_unit_test(mode_valid_imports_the_good_rows),
         cmocka_unit_test(unknown_header_is_named),
         cmocka_unit_test(missing_required_column_is_named),
+        cmocka_unit_test(mapping_that_is_not_utf8_is_refused),
         cmocka_unit_test(quoted_fields_with_commas_and_newlines),
         cmocka_unit_test(duplicate_id_in_file_is_a_row_error),
         cmocka_unit_test(community_staff_import_into_own_grid),

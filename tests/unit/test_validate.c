@@ -256,6 +256,18 @@ static void test_utf8_trim_partial(void **state)
     assert_string_equal(empty, "");
 }
 
+static void test_utf8_scrub(void **state)
+{
+    (void)state;
+    char ok[16] = "a张\xf0\x9f\x98\x80" "b";   /* valid text is left alone */
+    utf8_scrub(ok);
+    assert_string_equal(ok, "a张\xf0\x9f\x98\x80" "b");
+    char bad[32] = "cod\xe2\xe2" "e\xff\xc0\x80\xed\xa0\x80" "x\xe4\xb8";
+    utf8_scrub(bad);                           /* stray, overlong, surrogate, cut: one '?' a byte */
+    assert_string_equal(bad, "cod??e??????x??");
+    assert_true(utf8_length(bad) >= 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_text_is_clean),
         cmocka_unit_test(test_str_in_set),
         cmocka_unit_test(test_utf8_trim_partial),
+        cmocka_unit_test(test_utf8_scrub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
