@@ -15,7 +15,7 @@ const alert_rule ALERT_RULES[] = {
     {"login_failures_ip", "同一地址登录失败过多", {LOGIN_FAILURES, NULL}, ALERT_BY_CLIENT_IP, 10, 600},
     {"full_id_views", "同一用户查看完整身份证号过多", {"view_full_id", NULL}, ALERT_BY_USER_ID, 50, 3600},
     {"bulk_exports", "同一用户批量导出过多", {"export", NULL}, ALERT_BY_USER_ID, 5, 86400},
-    {NULL},
+    {.rule = NULL},
 };
 
 /* Counts per subject kind: actions (six slots, unused ones NULL), window start, subject. */

@@ -85,14 +85,14 @@ static int session_alive(int who)
     actor a;
     db_conn *db = db_open(g_db, err, sizeof err);
     fuzz_require(db != NULL, err);
-    int ok = session_authenticate(db, &g_session_policy, g_token[who], &a) == 0;
+    int ok = session_authenticate(db, &g_session_policy, g_token[who], "127.0.0.1", &a) == 0;
     db_close(db);
     return ok;
 }
 
-static int authenticate(db_conn *db, const char *token, actor *out)
+static int authenticate(db_conn *db, const char *token, const char *client_ip, actor *out)
 {
-    return session_authenticate(db, &g_session_policy, token, out);
+    return session_authenticate(db, &g_session_policy, token, client_ip, out);
 }
 
 /* A port nobody listens on now (there is a small race until http_start). */
