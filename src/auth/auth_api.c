@@ -194,7 +194,8 @@ static int check_password_change_or_reply(request *rq, response *rs, const char 
  * upper/lower/digit/symbol, not common, not derived from the username,
  * none of the last 5). Every session of the account ends (this one too).
  * Reply: {ok, message}. Errors: 400 old password wrong or new one weak
- * or reused; 423 locked by repeated failures; 429 throttled. */
+ * or reused; 423 locked by repeated failures; 429 throttled (also when
+ * no password-check slot came free); 503 busy. */
 static int auth_change_password(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"old_password", "new_password", NULL};

@@ -161,7 +161,8 @@ static int propose_create_or_reply(request *rq, response *rs, const char *userna
  * scope (PUT /users/{id}/role). For a privileged role (admin, secadmin,
  * auditor) nothing is created yet: 202 {change_request} for the security
  * administrator to approve. Errors: 400 field (weak password, role that
- * does not fit the unit); 404 unit outside scope; 409 username taken. */
+ * does not fit the unit); 404 unit outside scope; 409 username taken;
+ * 503 busy (no password-hashing slot came free in 10 s). */
 static int create_account(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"username", "display_name", "role", "org_unit_id", "password", NULL};
@@ -276,7 +277,8 @@ static int propose_update_or_reply(request *rq, response *rs, const user_account
  * own). Reply: the account. For a privileged account (admin, secadmin,
  * auditor) a password reset or re-enabling is not applied: 202
  * {change_request} for the security administrator to approve.
- * Errors: 400 field (cannot disable yourself); 404 outside scope. */
+ * Errors: 400 field (cannot disable yourself); 404 outside scope; 503
+ * busy (no password-hashing slot came free in 10 s). */
 static int update_account(request *rq, response *rs)
 {
     user_change c;
