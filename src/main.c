@@ -200,8 +200,12 @@ static const char *const SERVE_USAGE =
     "                     [--max-conn-per-ip N] [--conn-timeout 秒] [--trusted-proxy 地址]\n"
     "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
     "                     [--admin-allow 地址段,… [--admin-allow-street]]\n"
+    "                     [--cache-mib N] [--password-checks N]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
+    "  --cache-mib        每个数据库连接（每个工作线程一个）的页缓存 MiB\n"
+    "                     （默认 64 除以线程数，至少 4；见 docs/deploy.md 的内存预算）\n"
+    "  --password-checks  同时进行的密码计算（Argon2id，每个 64 MiB）上限，其余排队（默认 2）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
     "  --two-factor       系统管理员、安全管理员、审计员、街道工作人员须绑定动态验证码\n"
@@ -248,14 +252,15 @@ static int cmd_serve(int argc, char **argv)
         {"two-factor", required_argument, 0, '2'}, {"password-max-age", required_argument, 0, 'p'},
         {"unused-account-days", required_argument, 0, 'u'}, {"login-failures-per-address", required_argument, 0, 'a'},
         {"login-failures-global", required_argument, 0, 'g'}, {"admin-allow", required_argument, 0, 'A'},
-        {"admin-allow-street", no_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"admin-allow-street", no_argument, 0, 'S'}, {"cache-mib", required_argument, 0, 'M'},
+        {"password-checks", required_argument, 0, 'H'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static addr_list admin_allow;
     char allow_err[200];
     server_config cfg = g_config;
     app_options app = {.seal_file = NULL, .checkpoint_minutes = 60};
     char seal[4096];
     long v;
-    int c, per_ip_given = 0;
+    int c, per_ip_given = 0, cache_mib = 0;
     unsigned char ipbuf[16];
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -328,6 +333,16 @@ static int cmd_serve(int argc, char **argv)
             g_session_policy.allow_list = &admin_allow;
             break;
         case 'S': g_session_policy.allow_list_street = 1; break;
+        case 'M':
+            if (parse_long(optarg, 1, 4096, &v) != 0)
+                return usage_error(SERVE_USAGE, "页缓存应为 1 到 4096 MiB：%s", optarg);
+            cache_mib = (int)v;
+            break;
+        case 'H':
+            if (parse_long(optarg, 1, 64, &v) != 0)
+                return usage_error(SERVE_USAGE, "同时进行的密码计算应为 1 到 64：%s", optarg);
+            g_session_policy.max_concurrent_checks = (int)v;
+            break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
@@ -342,6 +357,13 @@ static int cmd_serve(int argc, char **argv)
      * per-address limit belongs in the proxy (nginx limit_conn). */
     if (cfg.trusted_proxy && !per_ip_given)
         cfg.max_conn_per_ip = 0;
+    /* Page caches: one per worker thread's connection, 64 MiB in all by
+     * default (the memory budget in docs/deploy.md). */
+    if (!cache_mib) {
+        unsigned threads = cfg.threads ? cfg.threads : 4;
+        cache_mib = 64 / (int)threads < 4 ? 4 : 64 / (int)threads;
+    }
+    db_set_cache_mib(cache_mib);
     /* One server per database file: a second one (or a restore) is refused. */
     char lock_err[1024];
     int lock = dbfile_lock(db_path, lock_err, sizeof lock_err);

@@ -66,6 +66,14 @@ static int reply_throttled(response *rs, int64_t retry)
     return reply_error(rs, 429, "too_many_requests", NULL, "登录尝试过于频繁，请 %" PRId64 " 秒后再试", retry);
 }
 
+int password_hash_or_reply(response *rs, const char *pw, char out[static 128])
+{
+    if (password_hash(pw, out) == 0)
+        return 0;
+    rs->retry_after = 1;
+    return reply_error(rs, 503, "busy", NULL, "系统繁忙，请稍后重试"), -1;
+}
+
 static const char *const LOGIN_SECRETS[] = {"password", "totp", "recovery_code", NULL};
 
 static int login_answer(request *rq, response *rs, login_result r, int64_t retry, const char *token,
@@ -172,7 +180,10 @@ static int check_password_change_or_reply(request *rq, response *rs, const char 
         return reply_error(rs, 423, "account_locked", NULL, "连续失败次数过多，账户已锁定"), -1;
     if (r != LOGIN_OK)
         return reply_bad_request(rs, "old_password", "原密码不正确"), -1;
-    if (user_password_reused(rq->db, rq->user.username, new_pw))
+    int reused = user_password_reused(rq->db, rq->user.username, new_pw);
+    if (reused < 0)
+        return reply_throttled(rs, 1), -1;
+    if (reused)
         return reply_bad_request(rs, "new_password", "新密码不能与最近5次使用过的密码相同"), -1;
     return 0;
 }
@@ -183,20 +194,23 @@ static int check_password_change_or_reply(request *rq, response *rs, const char 
  * upper/lower/digit/symbol, not common, not derived from the username,
  * none of the last 5). Every session of the account ends (this one too).
  * Reply: {ok, message}. Errors: 400 old password wrong or new one weak
- * or reused; 423 locked by repeated failures; 429 throttled. */
+ * or reused; 423 locked by repeated failures; 429 throttled (also when
+ * no password-check slot came free); 503 busy. */
 static int auth_change_password(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"old_password", "new_password", NULL};
     static const char *const SECRETS[] = {"old_password", "new_password", NULL};
     const char *old_pw, *new_pw;
+    char hash[128];
     ms_err err;
     int rc = -1;
 
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "old_password", &old_pw) < 0 ||
         body_str_required(rq, rs, "new_password", &new_pw) < 0 ||
-        check_password_change_or_reply(rq, rs, old_pw, new_pw) != 0 || write_begin_or_reply(rq, rs) != 0)
+        check_password_change_or_reply(rq, rs, old_pw, new_pw) != 0 ||
+        password_hash_or_reply(rs, new_pw, hash) != 0 || write_begin_or_reply(rq, rs) != 0)
         goto out;
-    if (user_set_password(rq->db, rq->user.username, new_pw, PASSWORD_BY_OWNER, &err) != 0) {
+    if (user_set_password_hash(rq->db, rq->user.username, hash, PASSWORD_BY_OWNER, &err) != 0) {
         rc = write_fail_or_reply(rq, rs, &err);
         goto out;
     }
@@ -210,6 +224,7 @@ static int auth_change_password(request *rq, response *rs)
     snprintf(rs->set_cookie, sizeof rs->set_cookie, "ms_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     rc = 0;
 out:
+    sodium_memzero(hash, sizeof hash);
     auth_wipe_secrets(rq, SECRETS);
     return rc;
 }

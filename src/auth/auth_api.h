@@ -22,4 +22,10 @@ int change_propose_or_reply(request *rq, response *rs, const struct change_reque
  * passwords or codes they held (auth_api.c). */
 void auth_wipe_secrets(request *rq, const char *const *keys);
 
+/* Hashes a new password into out before the handler's write transaction
+ * (hashes queue for a slot of the cap on Argon2 runs and must not wait
+ * holding the write lock): 0, or -1 with a 503 when no slot came free
+ * (or memory ran out). The caller wipes out. auth_api.c. */
+int password_hash_or_reply(response *rs, const char *pw, char out[static 128]);
+
 #endif

@@ -51,8 +51,6 @@ session_policy g_session_policy = {
 
 /* Refresh last_seen at most this often, so reads do not all become writes. */
 #define TOUCH_INTERVAL 30
-/* How long a sign-in waits for a password-check slot before a 429. */
-#define CHECK_WAIT_MS 10000
 
 static void token_hash_hex(const char *token, char out[65])
 {
@@ -284,14 +282,14 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
         }
         return LOGIN_THROTTLED;
     }
-    if (throttle_check_acquire(pol->max_concurrent_checks, CHECK_WAIT_MS) != 0) {
+    if (throttle_check_acquire(pol->max_concurrent_checks, THROTTLE_CHECK_WAIT_MS) != 0) {
         *retry_after = 1;
         return LOGIN_THROTTLED;
     }
     pthread_once(&dummy_once, make_dummy_hash);
     attempt_state st = reserve(db, pol, in, &a);
     /* One Argon2 check whatever the account's state: the same time for all. */
-    int ok = password_verify(st == ATTEMPT_CHECK ? a.hash : dummy_hash, in->password);
+    int ok = password_verify(st == ATTEMPT_CHECK ? a.hash : dummy_hash, in->password) == 1;
     throttle_check_release();
     sodium_memzero(a.hash, sizeof a.hash);
 

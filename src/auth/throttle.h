@@ -24,8 +24,17 @@ int throttle_login_attempt(const char *ip, int per_address, int global, int wind
 void throttle_login_succeeded(const char *ip);
 
 /* Waits (up to wait_ms) for one of `max` password-check slots: 0 with
- * the slot taken, -1 when none came free. */
+ * the slot taken, -1 when none came free. Every Argon2id computation
+ * takes one (password_hash, password_verify in users.c): each holds 64
+ * MiB while it runs, so the slots bound the server's memory as well as
+ * its CPU. A thread that already holds a slot takes it again without
+ * waiting (released when its outermost holder releases). Never wait for
+ * a slot while holding the database's write lock: sign-ins take their
+ * slot before their write transaction, so that wait could block both
+ * until the busy timeout. */
 int throttle_check_acquire(int max, int wait_ms);
 void throttle_check_release(void);
+/* How long a password check or hash waits for a slot. */
+#define THROTTLE_CHECK_WAIT_MS 10000
 
 #endif

@@ -4,6 +4,8 @@
  * password_history table; login counters
  * and last_login_at are session.c's, the admin listing users_api.c's. */
 #include "auth/users.h"
+#include "auth/session.h"
+#include "auth/throttle.h"
 #include "registry/org.h"
 
 #include <ctype.h>
@@ -41,18 +43,26 @@ static const char *const SQL_LOAD_CTX =
     "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.path, o.name"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ? AND u.disabled = 0";
 
+/* Every Argon2id run takes a slot of the cap (throttle.c): at most
+ * g_session_policy.max_concurrent_checks at once in this process. */
 int password_hash(const char *pw, char out[static 128])
 {
     _Static_assert(crypto_pwhash_STRBYTES <= 128, "hash buffer too small");
-    if (crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    if (throttle_check_acquire(g_session_policy.max_concurrent_checks, THROTTLE_CHECK_WAIT_MS) != 0)
         return -1;
-    return 0;
+    int rc = crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                   crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
+    throttle_check_release();
+    return rc == 0 ? 0 : -1;
 }
 
 int password_verify(const char *hash, const char *pw)
 {
-    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    if (throttle_check_acquire(g_session_policy.max_concurrent_checks, THROTTLE_CHECK_WAIT_MS) != 0)
+        return -1;
+    int ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    throttle_check_release();
+    return ok;
 }
 
 /* Which kinds of unit each role may be scoped to. */
@@ -196,7 +206,7 @@ int user_password_reused(db_conn *db, const char *username, const char *password
     db_stmt *s = db_query(db, SQL_RECENT_HASHES, DB_TEXT(username), DB_TEXT(username), DB_INT(PASSWORD_HISTORY - 1));
     while (!reused && db_step(s) == DB_ROW) {
         db_col_copy(s, 0, hash, sizeof hash);
-        reused = password_verify(hash, password);
+        reused = password_verify(hash, password);   /* -1: no check slot came free */
     }
     db_finalize(s);
     sodium_memzero(hash, sizeof hash);

@@ -18,10 +18,13 @@
  * included). */
 #define PASSWORD_HISTORY 5
 
-/* Argon2id (libsodium crypto_pwhash_str, interactive limits).
- * out must hold 128 bytes. Returns 0 or -1 (out of memory). */
+/* Argon2id (libsodium crypto_pwhash_str, interactive limits: 64 MiB
+ * each), at most g_session_policy.max_concurrent_checks at once; the
+ * others wait up to THROTTLE_CHECK_WAIT_MS (throttle.h) — so hash before
+ * opening a write transaction, never inside one. out must hold 128
+ * bytes. Returns 0 or -1 (out of memory, or no slot came free). */
 int password_hash(const char *pw, char out[static 128]);
-int password_verify(const char *hash, const char *pw);  /* 1 match, 0 not */
+int password_verify(const char *hash, const char *pw);  /* 1 match, 0 not, -1 no slot came free */
 
 /* Creates a user whose scope is org unit `org_code`. Returns the new id,
  * or -1 with *err naming the field (duplicate name, unknown unit,
@@ -62,7 +65,8 @@ int user_set_password(db_conn *db, const char *username, const char *password, p
 int user_set_password_hash(db_conn *db, const char *username, const char *hash, password_setter by, ms_err *err);
 /* 1 when `password` is the account's current password or one of the
  * PASSWORD_HISTORY - 1 before it (up to PASSWORD_HISTORY Argon2 checks:
- * call it before opening the write transaction), else 0. */
+ * call it before opening the write transaction), 0 when not, -1 when a
+ * check could not run (no check slot came free). */
 int user_password_reused(db_conn *db, const char *username, const char *password);
 /* The password stays as it is: no forced change (the demo accounts,
  * whose password is published). 0 or -1. */

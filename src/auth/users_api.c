@@ -147,8 +147,8 @@ static int propose_create_or_reply(request *rq, response *rs, const char *userna
     snprintf(req.display_name, sizeof req.display_name, "%s", display && *display ? display : username);
     snprintf(req.role, sizeof req.role, "%s", role_name(r));
     snprintf(req.summary, sizeof req.summary, "创建%s账户 %s（%s）", role_label(r), username, unit->name);
-    if (password_hash(password, req.password_hash) != 0)
-        return reply_internal(rs), -1;
+    if (password_hash_or_reply(rs, password, req.password_hash) != 0)
+        return -1;
     int rc = change_propose_or_reply(rq, rs, &req, unit->path);
     sodium_memzero(req.password_hash, sizeof req.password_hash);
     return rc;
@@ -161,7 +161,8 @@ static int propose_create_or_reply(request *rq, response *rs, const char *userna
  * scope (PUT /users/{id}/role). For a privileged role (admin, secadmin,
  * auditor) nothing is created yet: 202 {change_request} for the security
  * administrator to approve. Errors: 400 field (weak password, role that
- * does not fit the unit); 404 unit outside scope; 409 username taken. */
+ * does not fit the unit); 404 unit outside scope; 409 username taken;
+ * 503 busy (no password-hashing slot came free in 10 s). */
 static int create_account(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"username", "display_name", "role", "org_unit_id", "password", NULL};
@@ -189,9 +190,13 @@ static int create_account(request *rq, response *rs)
         return -1;
     if (r & ROLES_PRIVILEGED)
         return propose_create_or_reply(rq, rs, username, display, r, &unit, password);
-    if (write_begin_or_reply(rq, rs) != 0)
+    char hash[128];
+    if (password_hash_or_reply(rs, password, hash) != 0)
         return -1;
-    int64_t id = user_create(rq->db, username, display, role_s, unit.code, password, &err);
+    if (write_begin_or_reply(rq, rs) != 0)
+        return sodium_memzero(hash, sizeof hash), -1;
+    int64_t id = user_create_hashed(rq->db, username, display, role_s, unit.code, hash, &err);
+    sodium_memzero(hash, sizeof hash);
     if (id < 0 || user_set_role(rq->db, id, r, unit.id, 0, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     json_t *after = user_reload(rq->db, id, &u);
@@ -259,8 +264,8 @@ static int propose_update_or_reply(request *rq, response *rs, const user_account
     snprintf(req.summary, sizeof req.summary, "%s账户 %s：%s%s%s", role_label(cur->role), cur->username,
              c->password ? "重置密码（并解除锁定）" : "", c->password && c->disabled == 0 ? "，" : "",
              c->disabled == 0 ? "重新启用" : "");
-    if (c->password && password_hash(c->password, req.password_hash) != 0)
-        return reply_internal(rs), -1;
+    if (c->password && password_hash_or_reply(rs, c->password, req.password_hash) != 0)
+        return -1;
     int rc = change_propose_or_reply(rq, rs, &req, cur->org_path);
     sodium_memzero(req.password_hash, sizeof req.password_hash);
     return rc;
@@ -272,7 +277,8 @@ static int propose_update_or_reply(request *rq, response *rs, const user_account
  * own). Reply: the account. For a privileged account (admin, secadmin,
  * auditor) a password reset or re-enabling is not applied: 202
  * {change_request} for the security administrator to approve.
- * Errors: 400 field (cannot disable yourself); 404 outside scope. */
+ * Errors: 400 field (cannot disable yourself); 404 outside scope; 503
+ * busy (no password-hashing slot came free in 10 s). */
 static int update_account(request *rq, response *rs)
 {
     user_change c;
@@ -283,11 +289,21 @@ static int update_account(request *rq, response *rs)
         return -1;
     if (change_needs_approval(&cur, &c))
         return propose_update_or_reply(rq, rs, &cur, &c);
-    if (write_begin_or_reply(rq, rs) != 0)
+    /* A reset password is checked against the name and hashed before the
+     * transaction (see password_hash_or_reply). */
+    char hash[128] = "";
+    const char *weak;
+    if (c.password && (weak = password_problem(c.password, cur.username)) != NULL)
+        return reply_bad_request(rs, "password", weak), -1;
+    if (c.password && password_hash_or_reply(rs, c.password, hash) != 0)
         return -1;
+    if (write_begin_or_reply(rq, rs) != 0)
+        return sodium_memzero(hash, sizeof hash), -1;
     int disabled = c.disabled >= 0 ? c.disabled : cur.disabled;
-    if (user_update(rq->db, rq->id, c.display_name ? c.display_name : cur.display_name, disabled, &err) != 0 ||
-        (c.password && user_set_password(rq->db, cur.username, c.password, PASSWORD_BY_ADMIN, &err) != 0))
+    int failed = user_update(rq->db, rq->id, c.display_name ? c.display_name : cur.display_name, disabled, &err) != 0 ||
+                 (c.password && user_set_password_hash(rq->db, cur.username, hash, PASSWORD_BY_ADMIN, &err) != 0);
+    sodium_memzero(hash, sizeof hash);
+    if (failed)
         return write_fail_or_reply(rq, rs, &err);
     /* A disabled account or a reset password ends the user's sessions
      * (not the admin's own session when they reset their own password). */

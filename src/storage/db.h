@@ -26,6 +26,12 @@ enum { DB_ROW = 1, DB_DONE = 0, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 
  * Returns NULL with a message in err. */
 db_conn *db_open(const char *path, char *err, size_t errsz);
 void db_close(db_conn *c);
+/* The page cache each connection opened from now on may fill, in MiB
+ * (SQLite's cache_size; 64 until set). The server sets it so that its
+ * threads together stay within a memory budget; a PostgreSQL backend
+ * has nothing per connection to set (its shared_buffers are the
+ * server's). */
+void db_set_cache_mib(int mib);
 
 /* Brings the schema up to the newest embedded migration. Each migration
  * runs in its own transaction and is recorded in schema_migrations.
@@ -52,7 +58,16 @@ void db_bind_null(db_stmt *s, int idx);
 /* DB_ROW, DB_DONE, DB_CONSTRAINT (unique/foreign key/check), DB_BUSY or DB_ERROR. */
 int db_step(db_stmt *s);
 void db_reset(db_stmt *s);
+/* Ends the caller's use of s. The backend may keep the prepared
+ * statement for the next db_prepare of the same SQL text on this
+ * connection (reset, bindings cleared: nothing of this use carries
+ * over); a second db_prepare of a text still in use gets its own. */
 void db_finalize(db_stmt *s);
+
+/* At most this many finished statements are kept prepared per
+ * connection (least recently used go first); how many are kept now. */
+enum { DB_STMT_CACHE_MAX = 128 };
+int db_stmt_cache_size(db_conn *c);
 
 int db_column_count(db_stmt *s);
 const char *db_column_name(db_stmt *s, int col);

@@ -4,8 +4,9 @@
  * secure-delete settings every connection gets, durability (the sync
  * mode, group commit and the checkpointer thread: see "durability"
  * below), the per-thread connection of server workers, schema
- * migrations (embedded .sql files from src/storage/migrations) and
- * online backup. */
+ * migrations (embedded .sql files from src/storage/migrations), online
+ * backup, and each connection's cache of prepared statements (see
+ * "statements" below). */
 #include "storage/db.h"
 #include "storage/wal_vfs.h"
 #include "util/embedded.h"
@@ -19,16 +20,31 @@
 #include <string.h>
 #include <time.h>
 
-struct db_conn {
-    sqlite3 *h;
-    uint64_t pending;   /* group commit: number of this connection's last commit not yet synced (0: none) */
-    int counted;        /* counted in dur.conns (a group-mode read-write connection) */
-};
+/* Idle prepared statements kept per connection (see "statements"). */
+#define STMT_CACHE_BUCKETS 256
+_Static_assert(DB_STMT_CACHE_MAX < STMT_CACHE_BUCKETS, "keep the hash chains short");
 
 struct db_stmt {
     sqlite3_stmt *st;
     db_conn *conn;
+    char *sql;              /* the cache key: the SQL text as the caller gave it (NULL: never cached) */
+    uint64_t hash;          /* of sql */
+    db_stmt *chain;         /* next in its hash bucket, while idle in the cache */
+    db_stmt *newer, *older; /* the cache's recency list, while idle in it */
 };
+
+struct db_conn {
+    sqlite3 *h;
+    uint64_t pending;   /* group commit: number of this connection's last commit not yet synced (0: none) */
+    int counted;        /* counted in dur.conns (a group-mode read-write connection) */
+    struct {
+        db_stmt *bucket[STMT_CACHE_BUCKETS];
+        db_stmt *newest, *oldest;
+        int count;
+    } cache;
+};
+
+static void stmt_cache_clear(db_conn *c);
 
 /* A writer waits for the lock up to BUSY_TIMEOUT_MS, trying again every
  * millisecond. SQLite's own handler sleeps up to 100 ms between tries,
@@ -259,13 +275,21 @@ static void group_conn_closed(void)
         pthread_join(dur.ckpt_thread, NULL);
 }
 
+static int cache_kib = 64 * 1024;   /* db_set_cache_mib */
+
+void db_set_cache_mib(int mib)
+{
+    cache_kib = mib > 0 ? mib * 1024 : 64 * 1024;
+}
+
 static int configure(db_conn *c)
 {
     static const char *const pragmas =
         "PRAGMA journal_mode=WAL;"
         "PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY;"
-        "PRAGMA cache_size=-65536;";
+        "PRAGMA temp_store=MEMORY;";
+    char cache_pragma[48];
+    snprintf(cache_pragma, sizeof cache_pragma, "PRAGMA cache_size=-%d", cache_kib);
     static const char *const sync_pragma[] = {
         [SYNC_GROUP] = "PRAGMA synchronous=OFF;",
         [SYNC_FULL] = "PRAGMA synchronous=FULL;",
@@ -274,6 +298,8 @@ static int configure(db_conn *c)
     sync_mode mode = durability_mode();
     sqlite3_busy_handler(c->h, busy_wait, NULL);
     int rc = sqlite3_exec(c->h, pragmas, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->h, cache_pragma, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(c->h, sync_pragma[mode], NULL, NULL, NULL);
     if (rc == SQLITE_OK)   /* 剩余信息保护: deleted content is overwritten with zeros */
@@ -320,6 +346,7 @@ void db_close(db_conn *c)
     if (!c)
         return;
     db_sync(c);
+    stmt_cache_clear(c);   /* sqlite3_close refuses while statements are left */
     if (c->counted) {   /* not a read-only connection (db_open_readonly) */
         /* The checkpoint SQLite runs when the last connection closes,
          * before it deletes the WAL, must sync the database file. */
@@ -371,17 +398,119 @@ db_conn *db_thread_conn(void)
     return c;
 }
 
-/* ---- statements ------------------------------------------------------ */
+/* ---- statements ------------------------------------------------------
+ *
+ * Preparing costs more than running most of our statements (the
+ * resident detail: 0.05 of 0.06 ms), so each connection keeps the
+ * statements it has finished with, up to DB_STMT_CACHE_MAX, keyed by
+ * their SQL text (not the pointer: query.c builds SQL in buffers that
+ * are reused for other text). db_prepare takes an idle statement of
+ * the same text out of the cache; when none is idle — the same SQL
+ * already running, e.g. a nested query — it prepares a fresh one.
+ * db_finalize resets the statement, clears its bindings (no value of
+ * one request stays bound into the next) and puts it back, finalizing
+ * it instead when an idle twin is already there, and the least
+ * recently used statement goes when the cache is full. A statement
+ * in the cache holds no lock (it is reset). Statements made with
+ * sqlite3_prepare_v2 prepare themselves again when the schema changed
+ * (a migration, another process), so the cache needs no invalidation. */
 
 /* A statement that could not be prepared is a bug in our SQL (or the
  * database is out of memory). The test build stops at once, naming the
  * SQL; the release build logs it and hands back a dead statement whose
  * binds do nothing and whose step answers DB_ERROR, so callers need no
  * NULL branch and the request ends in a 500. */
-static db_stmt dead_stmt = {NULL, NULL};
+static db_stmt dead_stmt = {0};
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 14695981039346656037u;   /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return h;
+}
+
+static void stmt_free(db_stmt *s)
+{
+    sqlite3_finalize(s->st);
+    free(s->sql);
+    free(s);
+}
+
+/* Unlinks an idle statement from c's cache (bucket chain and recency list). */
+static void stmt_cache_unlink(db_conn *c, db_stmt *s)
+{
+    db_stmt **p = &c->cache.bucket[s->hash % STMT_CACHE_BUCKETS];
+    while (*p != s)
+        p = &(*p)->chain;
+    *p = s->chain;
+    if (s->newer)
+        s->newer->older = s->older;
+    else
+        c->cache.newest = s->older;
+    if (s->older)
+        s->older->newer = s->newer;
+    else
+        c->cache.oldest = s->newer;
+    s->chain = s->newer = s->older = NULL;
+    c->cache.count--;
+}
+
+/* The idle statement of exactly this SQL text, or NULL. */
+static db_stmt *stmt_cache_find(db_conn *c, const char *sql, uint64_t hash)
+{
+    for (db_stmt *s = c->cache.bucket[hash % STMT_CACHE_BUCKETS]; s; s = s->chain)
+        if (s->hash == hash && strcmp(s->sql, sql) == 0)
+            return s;
+    return NULL;
+}
+
+/* Puts a reset statement back as the newest; evicts the oldest past the bound. */
+static void stmt_cache_put(db_conn *c, db_stmt *s)
+{
+    if (stmt_cache_find(c, s->sql, s->hash)) {   /* the twin of a nested use came back first */
+        stmt_free(s);
+        return;
+    }
+    db_stmt **b = &c->cache.bucket[s->hash % STMT_CACHE_BUCKETS];
+    s->chain = *b;
+    *b = s;
+    s->newer = NULL;
+    s->older = c->cache.newest;
+    if (c->cache.newest)
+        c->cache.newest->newer = s;
+    else
+        c->cache.oldest = s;
+    c->cache.newest = s;
+    if (++c->cache.count > DB_STMT_CACHE_MAX) {
+        db_stmt *old = c->cache.oldest;
+        stmt_cache_unlink(c, old);
+        stmt_free(old);
+    }
+}
+
+static void stmt_cache_clear(db_conn *c)
+{
+    while (c->cache.oldest) {
+        db_stmt *s = c->cache.oldest;
+        stmt_cache_unlink(c, s);
+        stmt_free(s);
+    }
+}
+
+int db_stmt_cache_size(db_conn *c)
+{
+    return c ? c->cache.count : 0;
+}
 
 db_stmt *db_prepare(db_conn *c, const char *sql)
 {
+    uint64_t hash = sql_hash(sql);
+    db_stmt *s = stmt_cache_find(c, sql, hash);
+    if (s) {
+        stmt_cache_unlink(c, s);
+        return s;
+    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->h, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "minsheng: SQL prepare failed: %s\n  in: %s\n", sqlite3_errmsg(c->h), sql);
@@ -390,13 +519,15 @@ db_stmt *db_prepare(db_conn *c, const char *sql)
 #endif
         return &dead_stmt;
     }
-    db_stmt *s = malloc(sizeof *s);
-    if (!s) {
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->sql = strdup(sql))) {
+        free(s);
         sqlite3_finalize(st);
         return &dead_stmt;
     }
     s->st = st;
     s->conn = c;
+    s->hash = hash;
     return s;
 }
 
@@ -449,12 +580,14 @@ void db_reset(db_stmt *s)
     sqlite3_clear_bindings(s->st);
 }
 
+/* Back into the connection's cache, reset and unbound (see above). */
 void db_finalize(db_stmt *s)
 {
     if (!s || s == &dead_stmt)
         return;
-    sqlite3_finalize(s->st);
-    free(s);
+    sqlite3_reset(s->st);
+    sqlite3_clear_bindings(s->st);
+    stmt_cache_put(s->conn, s);
 }
 
 int db_column_count(db_stmt *s) { return sqlite3_column_count(s->st); }
