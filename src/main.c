@@ -204,8 +204,8 @@ static const char *const SERVE_USAGE =
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --cache-mib        每个数据库连接（每个工作线程一个）的页缓存 MiB\n"
-    "                     （默认 64 除以线程数，至少 4；见 docs/deploy.md 的内存预算）\n"
-    "  --password-checks  同时进行的密码计算（Argon2id，每个 64 MiB）上限，其余排队（默认 2）\n"
+    "                     （默认 32 除以线程数，至少 4；见 docs/deploy.md 的内存预算）\n"
+    "  --password-checks  同时进行的密码计算（Argon2id，每个 64 MiB）上限，其余排队（默认 1）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
     "  --two-factor       系统管理员、安全管理员、审计员、街道工作人员须绑定动态验证码\n"
@@ -357,11 +357,11 @@ static int cmd_serve(int argc, char **argv)
      * per-address limit belongs in the proxy (nginx limit_conn). */
     if (cfg.trusted_proxy && !per_ip_given)
         cfg.max_conn_per_ip = 0;
-    /* Page caches: one per worker thread's connection, 64 MiB in all by
-     * default (the memory budget in docs/deploy.md). */
+    /* Page caches: one per worker thread's connection, 32 MiB in all by
+     * default (the memory budget in docs/deploy.md: under 128 MiB). */
     if (!cache_mib) {
         unsigned threads = cfg.threads ? cfg.threads : 4;
-        cache_mib = 64 / (int)threads < 4 ? 4 : 64 / (int)threads;
+        cache_mib = 32 / (int)threads < 4 ? 4 : 32 / (int)threads;
     }
     db_set_cache_mib(cache_mib);
     /* One server per database file: a second one (or a restore) is refused. */

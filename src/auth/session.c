@@ -46,7 +46,7 @@ session_policy g_session_policy = {
     .login_failures_per_address = 20,
     .login_failures_global = 200,
     .login_window_seconds = 60,
-    .max_concurrent_checks = 2,
+    .max_concurrent_checks = 1,   /* 64 MiB each: the memory budget */
 };
 
 /* Refresh last_seen at most this often, so reads do not all become writes. */
