@@ -139,7 +139,9 @@ BEGIN
     ON CONFLICT(unit_id, what) DO UPDATE SET n = n + excluded.n;
 END;
 
+-- A tag of a counted resident adds to (or leaves) its grid and building.
 CREATE TRIGGER registry_count_tag_insert AFTER INSERT ON resident_tag
+WHEN EXISTS (SELECT 1 FROM registry_counted_resident c WHERE c.resident_id = NEW.resident_id)
 BEGIN
     INSERT INTO registry_count(unit_id, what, n)
     SELECT u, NEW.tag, 1 FROM
@@ -152,6 +154,7 @@ BEGIN
 END;
 
 CREATE TRIGGER registry_count_tag_delete AFTER DELETE ON resident_tag
+WHEN EXISTS (SELECT 1 FROM registry_counted_resident c WHERE c.resident_id = OLD.resident_id)
 BEGIN
     INSERT INTO registry_count(unit_id, what, n)
     SELECT u, OLD.tag, -1 FROM
