@@ -173,32 +173,26 @@ CREATE TRIGGER registry_count_batch_state AFTER UPDATE OF state ON import_batch
 WHEN (OLD.state = 'committed') <> (NEW.state = 'committed')
 BEGIN
     INSERT INTO registry_count(unit_id, what, n)
-    SELECT u, 'households', SUM(d) FROM (
-        SELECT h.grid_id AS u, CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END AS d FROM household h
-         WHERE h.import_batch_id = NEW.id AND h.status = 'active'
-        UNION ALL
-        SELECT h.building_id, CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END FROM household h
-         WHERE h.import_batch_id = NEW.id AND h.status = 'active')
-    WHERE u IS NOT NULL GROUP BY u
+    SELECT CASE k WHEN 0 THEN g ELSE b END AS u, 'households',
+           SUM(c) * CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END
+      FROM (SELECT h.grid_id AS g, h.building_id AS b, COUNT(*) AS c FROM household h
+             WHERE h.import_batch_id = NEW.id AND h.status = 'active' GROUP BY h.grid_id, h.building_id),
+           (SELECT 0 AS k UNION ALL SELECT 1)
+     WHERE u IS NOT NULL GROUP BY u
     ON CONFLICT(unit_id, what) DO UPDATE SET n = n + excluded.n;
+    -- Residents and their tags, grouped by (grid, building, what) in two
+    -- passes over the batch, then added to the grid and to the building.
     INSERT INTO registry_count(unit_id, what, n)
-    SELECT u, w, SUM(d) FROM (
-        SELECT r.grid_id AS u, 'residents' AS w, CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END AS d
-          FROM resident r
-         WHERE r.import_batch_id = NEW.id AND r.status = 'active'
-        UNION ALL
-        SELECT r.grid_id, t.tag, CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END
-          FROM resident r JOIN resident_tag t ON t.resident_id = r.id
-         WHERE r.import_batch_id = NEW.id AND r.status = 'active'
-        UNION ALL
-        SELECT h.building_id, 'residents', CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END
-          FROM resident r JOIN household h ON h.id = r.household_id
-         WHERE r.import_batch_id = NEW.id AND r.status = 'active'
-        UNION ALL
-        SELECT h.building_id, t.tag, CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END
-          FROM resident r JOIN household h ON h.id = r.household_id JOIN resident_tag t ON t.resident_id = r.id
-         WHERE r.import_batch_id = NEW.id AND r.status = 'active')
-    WHERE u IS NOT NULL GROUP BY u, w
+    SELECT CASE k WHEN 0 THEN g ELSE b END AS u, w, SUM(c) * CASE NEW.state WHEN 'committed' THEN 1 ELSE -1 END
+      FROM (SELECT r.grid_id AS g, h.building_id AS b, 'residents' AS w, COUNT(*) AS c
+              FROM resident r JOIN household h ON h.id = r.household_id
+             WHERE r.import_batch_id = NEW.id AND r.status = 'active' GROUP BY r.grid_id, h.building_id
+            UNION ALL
+            SELECT r.grid_id, h.building_id, t.tag, COUNT(*)
+              FROM resident r JOIN household h ON h.id = r.household_id JOIN resident_tag t ON t.resident_id = r.id
+             WHERE r.import_batch_id = NEW.id AND r.status = 'active' GROUP BY r.grid_id, h.building_id, t.tag),
+           (SELECT 0 AS k UNION ALL SELECT 1)
+     WHERE u IS NOT NULL GROUP BY u, w
     ON CONFLICT(unit_id, what) DO UPDATE SET n = n + excluded.n;
 END;
 
