@@ -8,8 +8,11 @@
 # DB is a street made with `demo --households 400000` (~1M residents);
 # it is written to (resident creates), so use a copy. Each endpoint is
 # timed alone (curl, median of 7, warm) and under wrk (2 threads, 16
-# connections, BENCH_SECONDS). IMPORT_CSV (optional): a residents CSV
-# imported into a fresh org-tree-only database, timed.
+# connections, BENCH_SECONDS), then resident creates on one connection
+# (BENCH_BIRTH_YEAR: another base year for the ID numbers when run again
+# on the same database). IMPORT_CSV (optional): a residents CSV imported
+# into a fresh org-tree-only database (`demo --households 0`: leave out
+# 楼栋编码, as its buildings are fewer), timed.
 set -eu
 BIN=${BIN:-build/minsheng}
 DB=${DB:?DB=street database}
