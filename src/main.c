@@ -1,10 +1,11 @@
 /* main.c — the `minsheng` command: argument parsing and dispatch to
  * subcommands (serve, init, demo, user, import, export, backup,
- * restore, migrate, audit, keys). Each subcommand opens the database, brings the schema
+ * restore, migrate, audit, keys, check). Each subcommand opens the database, brings the schema
  * up to date, loads the key file and calls into the modules; nothing
  * here touches SQL. */
 #include "auth/users.h"
 #include "demo/demo.h"
+#include "registry/counts.h"
 #include "registry/import.h"
 #include "registry/import_batch.h"
 #include "registry/org.h"
@@ -52,6 +53,7 @@ static const char *const USAGE =
     "  migrate               只升级数据库结构\n"
     "  audit verify|checkpoint|purge  校验审计日志的哈希链、封存检查点、清理过期记录\n"
     "  keys status|rotate|encrypt-existing  敏感字段加密：状态、轮换数据密钥、加密升级前的明文\n"
+    "  check [counts] [--fix]  从头重新统计户数、人数和各标签人数，与维护的计数核对（--fix 修复）\n"
     "\n"
     "全局选项:\n"
     "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
@@ -1125,12 +1127,59 @@ static int cmd_keys(int argc, char **argv)
     return rc;
 }
 
+/* ---- check ------------------------------------------------------------------ */
+
+static const char *const CHECK_USAGE =
+    "用法: minsheng check [counts] [--fix]\n"
+    "  counts  从头重新统计每个网格和楼栋的在册户数、人数和各标签人数，与系统维护的计数逐项核对；\n"
+    "          一致时退出码 0，有偏差时逐项列出并以 1 退出（服务运行时也可核对）\n"
+    "  --fix   有偏差时用重新统计的结果替换计数（写入 counts_fix 审计记录），修复后退出码 0\n";
+
+static void print_drift(const counts_drift *d, void *ctx)
+{
+    (void)ctx;
+    printf("计数偏差：%s %s（单位 %lld）%s：记录 %lld，实际 %lld\n", d->unit_code, d->unit_name,
+           (long long)d->unit_id, d->what, (long long)d->stored, (long long)d->actual);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {{"fix", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int fix = 0, c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'h')
+            return fputs(CHECK_USAGE, stdout), 0;
+        if (c != 'f')
+            return usage_error(CHECK_USAGE, "未知的选项");
+        fix = 1;
+    }
+    if (optind < argc && strcmp(argv[optind], "counts") == 0)
+        optind++;
+    if (optind < argc)
+        return usage_error(CHECK_USAGE, "未知的检查项 %s", argv[optind]);
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    int64_t drift = counts_check(db, fix, print_drift, NULL);
+    db_close(db);
+    if (drift < 0) {
+        fprintf(stderr, "minsheng: 核对计数时数据库出错\n");
+        return 2;
+    }
+    if (drift == 0) {
+        printf("计数一致：户数、人数和各标签人数与重新统计的结果相同\n");
+        return 0;
+    }
+    printf(fix ? "已修复 %lld 项计数偏差\n" : "共 %lld 项计数偏差（minsheng check --fix 修复）\n", (long long)drift);
+    return fix ? 0 : 1;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
     {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
     {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"restore", cmd_restore},
-    {"migrate", cmd_migrate}, {"audit", cmd_audit}, {"keys", cmd_keys},
+    {"migrate", cmd_migrate}, {"audit", cmd_audit}, {"keys", cmd_keys}, {"check", cmd_check},
 };
 
 int main(int argc, char **argv)

@@ -1,5 +1,6 @@
 /* org.c — the org-unit tree (see org.h). Owns all SQL on org_unit. */
 #include "registry/org.h"
+#include "registry/counts.h"
 #include "registry/registry.h"
 
 #include <stdio.h>
@@ -19,29 +20,13 @@ static const char *const SQL_STREET_EXISTS = "SELECT 1 FROM org_unit WHERE kind 
 static const char *const SQL_UPDATE =
     "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone_enc = ?, notes = ?, updated_at = ?,"
     " version = version + 1 WHERE id = ?";
-/* Units with counts of child units, households and active residents in
- * each one's subtree (grouped by grid, then summed). */
-#define SQL_COUNTED(where)                                                                          \
-    "WITH grid_counts AS ("                                                                         \
-    "  SELECT g.path AS path,"                                                                      \
-    "   (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active'"            \
-    "    AND " REGISTRY_VISIBLE("h") ") AS hh,"                                                   \
-    "   (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active'"             \
-    "    AND " REGISTRY_VISIBLE("r") ") AS res"                                                   \
-    "  FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%')"                             \
-    " SELECT " ORG_COLUMNS ","                                                                     \
-    "  (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"                                 \
-    "  (SELECT COALESCE(SUM(hh),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)," \
-    "  (SELECT COALESCE(SUM(res),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)" \
+/* Units with their number of child units; the household and resident
+ * counts come from the maintained counters (counts.h). */
+#define SQL_WITH_CHILD_COUNT(where)                                                                 \
+    "SELECT " ORG_COLUMNS ", (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id)"           \
     " FROM org_unit c WHERE " where " ORDER BY c.code"
-static const char *const SQL_CHILDREN_OF = SQL_COUNTED("c.parent_id = ?");
-static const char *const SQL_UNIT_COUNTED = SQL_COUNTED("c.id = ?");
-/* Buildings are below grids: count their households and residents directly. */
-static const char *const SQL_BUILDING_COUNTS =
-    "SELECT (SELECT COUNT(*) FROM household h WHERE h.building_id = ? AND h.status = 'active'"
-    "  AND " REGISTRY_VISIBLE("h") "),"
-    " (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
-    "  WHERE h.building_id = ? AND r.status = 'active' AND " REGISTRY_VISIBLE("r") ")";
+static const char *const SQL_CHILDREN_OF = SQL_WITH_CHILD_COUNT("c.parent_id = ?");
+static const char *const SQL_UNIT_COUNTED = SQL_WITH_CHILD_COUNT("c.id = ?");
 
 #define COL_LEADER_PHONE "org_unit.leader_phone"
 const fc_column_sql org_leader_phone_crypt = {
@@ -172,20 +157,7 @@ int org_update(db_conn *db, int64_t id, int64_t if_version, const org_change *c,
     return 0;
 }
 
-static int org_count_building(db_conn *db, int64_t building_id, int64_t *households, int64_t *residents)
-{
-    db_stmt *s = db_query(db, SQL_BUILDING_COUNTS, DB_INT(building_id), DB_INT(building_id));
-    int rc = db_step(s);
-    if (rc == DB_ROW) {
-        *households = db_col_int(s, 0);
-        *residents = db_col_int(s, 1);
-    }
-    db_finalize(s);
-    return rc == DB_ROW ? 0 : -1;
-}
-
-int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int64_t unit_id,
-                     org_unit_counted **out, size_t *n)
+int org_list_counted(db_conn *db, int64_t parent_id, int64_t unit_id, org_unit_counted **out, size_t *n)
 {
     size_t cap = 16;
     int rc;
@@ -193,8 +165,15 @@ int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int
     *out = malloc(cap * sizeof **out);
     if (!*out)
         return -1;
-    db_stmt *s = parent_id ? db_query(db, SQL_CHILDREN_OF, DB_TEXT(scope_path), DB_INT(parent_id))
-                           : db_query(db, SQL_UNIT_COUNTED, DB_TEXT(scope_path), DB_INT(unit_id));
+    unit_counts *counts = NULL;
+    size_t ncounts = 0;
+    if (parent_id && counts_children(db, parent_id, &counts, &ncounts) != 0) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    db_stmt *s = parent_id ? db_query(db, SQL_CHILDREN_OF, DB_INT(parent_id))
+                           : db_query(db, SQL_UNIT_COUNTED, DB_INT(unit_id));
     while ((rc = db_step(s)) == DB_ROW) {
         if (*n == cap) {
             org_unit_counted *bigger = realloc(*out, (cap *= 2) * sizeof **out);
@@ -207,13 +186,20 @@ int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int
         org_unit_counted *c = &(*out)[(*n)++];
         org_from_row(s, &c->unit);
         c->child_count = db_col_int(s, 10);
-        c->household_count = db_col_int(s, 11);
-        c->resident_count = db_col_int(s, 12);
-        if (strcmp(c->unit.kind, "building") == 0 &&
-            org_count_building(db, c->unit.id, &c->household_count, &c->resident_count) != 0)
-            rc = DB_ERROR;
+        unit_counts one;
+        const unit_counts *k = counts_find(counts, ncounts, c->unit.id);
+        if (!parent_id) {
+            if (counts_unit(db, &c->unit, &one) != 0) {
+                rc = DB_ERROR;
+                break;
+            }
+            k = &one;
+        }
+        c->household_count = k ? k->households : 0;
+        c->resident_count = k ? k->residents : 0;
     }
     db_finalize(s);
+    free(counts);
     if (rc != DB_DONE) {
         free(*out);
         *out = NULL;

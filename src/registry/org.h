@@ -62,10 +62,10 @@ int org_get(db_conn *db, int64_t id, org_unit *out);
 int org_get_by_code(db_conn *db, const char *code, org_unit *out);
 
 /* The children of parent_id (or, with parent_id 0, the unit unit_id
- * itself) with their counts, households and residents counted inside
- * scope_path. A malloc'd array in *out (free() it). 0 or -1. */
-int org_list_counted(db_conn *db, const char *scope_path, int64_t parent_id, int64_t unit_id,
-                     org_unit_counted **out, size_t *n);
+ * itself) with their counts: child units, and the households and
+ * residents of each one's subtree (the maintained counters, counts.h).
+ * A malloc'd array in *out (free() it). 0 or -1. */
+int org_list_counted(db_conn *db, int64_t parent_id, int64_t unit_id, org_unit_counted **out, size_t *n);
 
 /* The org_unit.leader_phone column (encrypted at rest) for app/fieldkeys.c's passes. */
 extern const fc_column_sql org_leader_phone_crypt;

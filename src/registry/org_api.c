@@ -66,8 +66,8 @@ static int org_list(request *rq, response *rs)
     if (has_parent && org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
         return -1;
     /* No parent: the caller's own unit, the root of what they may see. */
-    int rc = has_parent ? org_list_counted(rq->db, parent.path, parent.id, 0, &units, &n)
-                        : org_list_counted(rq->db, rq->user.scope_path, 0, rq->user.org_unit_id, &units, &n);
+    int rc = has_parent ? org_list_counted(rq->db, parent.id, 0, &units, &n)
+                        : org_list_counted(rq->db, 0, rq->user.org_unit_id, &units, &n);
     if (rc != 0)
         return reply_internal(rs);
     json_t *items = json_array();

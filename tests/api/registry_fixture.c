@@ -105,7 +105,12 @@ int members_have(json_t *hh, long long rid)
 
 json_t *child_unit(const char *tok, long long parent, long long id)
 {
-    json_t *j = get_ok(tok, fmt("/api/v1/org-units?parent_id=%lld", parent));
+    return item_with_id(tok, fmt("/api/v1/org-units?parent_id=%lld", parent), id);
+}
+
+json_t *item_with_id(const char *tok, const char *path, long long id)
+{
+    json_t *j = get_ok(tok, path);
     size_t i;
     json_t *it, *hit = NULL;
     json_array_foreach(json_object_get(j, "items"), i, it)

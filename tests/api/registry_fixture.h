@@ -45,6 +45,9 @@ long long create_resident(const char *tok, long long hh, const char *idn, const 
 int members_have(json_t *hh, long long rid);
 /* The item of GET /org-units?parent_id=parent whose id is `id` (new ref). */
 json_t *child_unit(const char *tok, long long parent, long long id);
+/* The item whose id is `id` in the `items` of GET path (new ref); the
+ * test fails when there is none. */
+json_t *item_with_id(const char *tok, const char *path, long long id);
 /* The last event of `kind` in a history reply (borrowed), NULL when none. */
 json_t *last_event(json_t *hist, const char *kind);
 

@@ -1,0 +1,54 @@
+/* counts.h — the maintained registry counts (migration 0009).
+ *
+ * Owns: the registry_count table — per grid and per building, the ACTIVE
+ * visible households, residents and residents per tag. Triggers in the
+ * migration keep it in the transaction of every registry write; this
+ * module sums it for any unit (a unit's count is the sum over at most
+ * its grids, or a building's own row), and recounts everything from
+ * scratch to find and repair drift (`minsheng check counts`). */
+#ifndef MS_COUNTS_H
+#define MS_COUNTS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "registry/org.h"
+#include "storage/db.h"
+
+#define COUNTS_MAX_TAGS 32
+
+/* Counts of one unit's subtree; tags[i] is for resident_tag_codes[i]. */
+typedef struct unit_counts {
+    int64_t unit_id;
+    int64_t households, residents;
+    int64_t tags[COUNTS_MAX_TAGS];
+} unit_counts;
+
+/* The counts of unit u's subtree (a building: its own). 0, or -1 on a
+ * database error. */
+int counts_unit(db_conn *db, const org_unit *u, unit_counts *out);
+
+/* The counts of every child of parent_id, one query; *out (malloc'd,
+ * caller frees; NULL when n is 0) ordered by unit_id, children without
+ * any count left out. 0, or -1 on a database error. */
+int counts_children(db_conn *db, int64_t parent_id, unit_counts **out, size_t *n);
+/* The entry for unit_id in an array from counts_children; NULL = none
+ * (all zero). */
+const unit_counts *counts_find(const unit_counts *a, size_t n, int64_t unit_id);
+
+/* One (unit, what) whose stored count differs from a recount. */
+typedef struct counts_drift {
+    int64_t unit_id;
+    const char *unit_code, *unit_name;   /* valid during the callback */
+    const char *what;                    /* households, residents or a tag code */
+    int64_t stored, actual;
+} counts_drift;
+
+/* Recounts everything inside one read snapshot and calls report for
+ * each drifting (unit, what) (report may be NULL). With fix, does so
+ * inside a write transaction and replaces the table with the recount,
+ * writing a `counts_fix` audit row when anything drifted. Returns the
+ * number of drifting pairs, or -1 on a database error. */
+int64_t counts_check(db_conn *db, int fix, void (*report)(const counts_drift *d, void *ctx), void *ctx);
+
+#endif
