@@ -6,6 +6,8 @@
 #   make api        API tests only
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) in build-fuzz/fuzz/;
 #                   scripts/fuzz.sh runs them (see tests/fuzz/README.md)
+#   make bench-tools the floor programs of bench/compare.sh in build/bench/
+#                   (not part of minsheng)
 #   make clean
 #
 # Sources are found by wildcard: a new .c file under src/ is picked up
@@ -50,7 +52,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
 
 GEN_SRC = gen/migrations_gen.c gen/web_gen.c
 
-.PHONY: all test unit api clean bench fuzz
+.PHONY: all test unit api clean bench bench-tools fuzz
 .SECONDARY:
 all: $(REL)/minsheng
 
@@ -127,6 +129,28 @@ fuzz: $(FUZZ_BINS)
 
 bench: $(REL)/minsheng
 	sh bench/run.sh
+
+# --- benchmark helpers (bench/tools/, see bench/compare.sh) ------------------
+# Release flags; sql_floor links the library only for the key file and
+# field decryption (core/keys.c, core/fieldcrypt.c).
+BENCH_TOOLS := $(REL)/bench/http_floor $(REL)/bench/sql_floor $(REL)/bench/bulk_insert $(REL)/bench/sqltrace.so
+bench-tools: $(BENCH_TOOLS)
+
+$(REL)/bench/http_floor: bench/tools/http_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(REL)/bench/sql_floor: bench/tools/sql_floor.c $(REL)/libminsheng.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(REL)/libminsheng.a $(PKG_LIBS)
+
+$(REL)/bench/bulk_insert: bench/tools/bulk_insert.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(REL)/bench/sqltrace.so: bench/tools/sqltrace.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 clean:
 	rm -rf $(REL) $(TST) $(FUZ)
