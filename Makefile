@@ -106,6 +106,14 @@ $(TST)/tests/powercut.so: tests/crash/powercut.c
 
 $(TST)/tests/test_crash: $(TST)/tests/powercut.so
 
+# The SQL-tracing library test_bench_floor preloads into the server (no
+# sanitizers, as above).
+$(TST)/tests/sqltrace.so: bench/tools/sqltrace.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(TST)/tests/test_bench_floor: $(TST)/tests/sqltrace.so bench/tools/floor_sql.h
+
 $(TST)/obj/tests/api/%.o: tests/api/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_CFLAGS) -Itests -Itests/api -MMD -MP -c $< -o $@
@@ -140,7 +148,7 @@ $(REL)/bench/http_floor: bench/tools/http_floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(REL)/bench/sql_floor: bench/tools/sql_floor.c $(REL)/libminsheng.a
+$(REL)/bench/sql_floor: bench/tools/sql_floor.c bench/tools/floor_sql.h $(REL)/libminsheng.a
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(REL)/libminsheng.a $(PKG_LIBS)
 
@@ -150,7 +158,7 @@ $(REL)/bench/bulk_insert: bench/tools/bulk_insert.c
 
 $(REL)/bench/sqltrace.so: bench/tools/sqltrace.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl -lpthread
 
 clean:
 	rm -rf $(REL) $(TST) $(FUZ)

@@ -8,13 +8,10 @@
  *             [--no-decrypt] ENDPOINT
  *   sql_floor --list
  *
- * The SQL below is what the server ran at the time of writing, captured
- * with bench/tools/sqltrace.c (LD_PRELOAD) and with the bound values
- * turned back into '?' (the resident SELECT list and the visibility
- * condition come from the registry's headers): when an endpoint's SQL
- * changes, capture it again and update ENDPOINTS. The session and user lookups every request makes
- * (3–4 small statements by primary key) are left out: they belong to the
- * server's cost, not to the endpoint's query.
+ * The SQL is the table of floor_sql.h, checked against what the server
+ * runs by tests/api/test_bench_floor.c. The session and user lookups
+ * every request makes (3–4 small statements by primary key) are left
+ * out: they belong to the server's cost, not to the endpoint's query.
  *
  * Statements are prepared once per thread and reused (the floor); with
  * --prepare-each they are prepared and finalized in every operation, as
@@ -26,8 +23,7 @@
 #include "core/err.h"
 #include "core/fieldcrypt.h"
 #include "core/keys.h"
-#include "registry/registry.h"
-#include "registry/resident.h"
+#include "floor_sql.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -36,98 +32,13 @@
 #include <string.h>
 #include <time.h>
 
-/* The resident SELECT list and the import-batch visibility condition
- * are the registry's own macros, so those parts cannot drift. */
-#define VISIBLE(t) REGISTRY_VISIBLE(t)
-#define RESIDENT_COLS RESIDENT_SELECT
-
-/* What a statement's '?' are bound to, in order. */
-typedef enum param {
-    P_END = 0,
-    P_GRID,       /* a grid id, cycling over every grid */
-    P_STREET,     /* the root unit's id */
-    P_PATH,       /* the root unit's path ("/1/") */
-    P_NAME,       /* a name prefix, cycling over NAMES */
-    P_RESIDENT,   /* a resident id, (n * 7919) % max + 1 as bench/detail.lua */
-} param;
-
-/* Which columns hold encrypted values and which column gives their row id. */
-typedef enum decrypt { D_NONE, D_RESIDENT, D_HOUSEHOLD } decrypt;
-
-typedef struct stmt_spec {
-    const char *sql;
-    param params[6];
-    decrypt dec;
-} stmt_spec;
-
-typedef struct endpoint {
-    const char *name, *what;
-    stmt_spec stmts[3];
-} endpoint;
-
-static const endpoint ENDPOINTS[] = {
-    {"grid", "GET /residents?org_unit_id=<grid>&page_size=50 (count + page)", {
-        {"SELECT COUNT(*) FROM resident r WHERE " VISIBLE("r") " AND r.grid_id = ? AND r.status = 'active'",
-         {P_GRID}, D_NONE},
-        {RESIDENT_COLS " WHERE r.id IN (SELECT r.id FROM resident r WHERE " VISIBLE("r")
-         " AND r.grid_id = ? AND r.status = 'active' ORDER BY r.name ASC, r.id LIMIT 50 OFFSET 0)"
-         " ORDER BY r.name ASC, r.id", {P_GRID}, D_RESIDENT}}},
-    {"households", "GET /households?page_size=50 street-wide (count + page)", {
-        {"SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id WHERE " VISIBLE("h")
-         " AND g.path LIKE ? || '%' AND g.path LIKE ? || '%' AND h.status = 'active'", {P_PATH, P_PATH}, D_NONE},
-        {"SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address, h.registered_address,"
-         " h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes, h.status, h.created_at,"
-         " h.updated_at, (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active'),"
-         " h.version FROM household h JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit b ON"
-         " b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id WHERE " VISIBLE("h")
-         " AND g.path LIKE ? || '%' AND g.path LIKE ? || '%' AND h.status = 'active'"
-         " ORDER BY h.code ASC, h.id LIMIT 50 OFFSET 0", {P_PATH, P_PATH}, D_HOUSEHOLD}}},
-    {"name", "GET /residents?name=<prefix>&page_size=20 street-wide (count + page)", {
-        {"SELECT COUNT(*) FROM resident r WHERE " VISIBLE("r")
-         " AND r.status = 'active' AND r.name >= ? AND r.name < ? || char(1114111)", {P_NAME, P_NAME}, D_NONE},
-        {RESIDENT_COLS " WHERE r.id IN (SELECT r.id FROM resident r WHERE " VISIBLE("r")
-         " AND r.status = 'active' AND r.name >= ? AND r.name < ? || char(1114111)"
-         " ORDER BY r.name ASC, r.id LIMIT 20 OFFSET 0) ORDER BY r.name ASC, r.id", {P_NAME, P_NAME}, D_RESIDENT}}},
-    {"detail", "GET /residents/<id>", {
-        {RESIDENT_COLS " WHERE r.id = ? AND " VISIBLE("r"), {P_RESIDENT}, D_RESIDENT}}},
-    {"stats_tags", "GET /stats/tags (street)", {
-        {"SELECT COUNT(*) FROM resident r WHERE r.status = 'active' AND " VISIBLE("r")
-         " AND r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%')", {P_PATH}, D_NONE},
-        {"SELECT d.code, d.label, COALESCE(c.n, 0) FROM tag_def d LEFT JOIN ( SELECT t.tag AS tag, COUNT(*) AS n"
-         " FROM resident r JOIN resident_tag t ON t.resident_id = r.id WHERE r.status = 'active' AND " VISIBLE("r")
-         " AND r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%') GROUP BY t.tag) c"
-         " ON c.tag = d.code ORDER BY d.sort", {P_PATH}, D_NONE}}},
-    {"stats_org", "GET /stats/org-units (street's communities)", {
-        {"SELECT id, code, name, kind FROM org_unit WHERE parent_id = ? ORDER BY code", {P_STREET}, D_NONE},
-        {"WITH kids AS (SELECT id, path FROM org_unit WHERE parent_id = ?), grids AS (SELECT k.id AS kid, g.id AS gid"
-         " FROM kids k JOIN org_unit g ON g.kind = 'grid' AND g.path LIKE k.path || '%')"
-         " SELECT kid, 'h', NULL, COUNT(*) FROM grids JOIN household h ON h.grid_id = gid AND h.status = 'active'"
-         " AND " VISIBLE("h") " GROUP BY kid"
-         " UNION ALL SELECT kid, 'r', NULL, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid"
-         " AND r.status = 'active' AND " VISIBLE("r") " GROUP BY kid"
-         " UNION ALL SELECT kid, 't', t.tag, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid"
-         " AND r.status = 'active' AND " VISIBLE("r") " JOIN resident_tag t ON t.resident_id = r.id"
-         " GROUP BY kid, t.tag", {P_STREET}, D_NONE}}},
-    {"org_tree", "GET /org-units (street account's default view: its own unit with counts)", {
-        {"WITH grid_counts AS (SELECT g.path AS path,"
-         " (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active' AND " VISIBLE("h") ") AS hh,"
-         " (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active' AND " VISIBLE("r") ") AS res"
-         " FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%')"
-         " SELECT c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc,"
-         " c.notes, c.version, (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"
-         " (SELECT COALESCE(SUM(hh),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path),"
-         " (SELECT COALESCE(SUM(res),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)"
-         " FROM org_unit c WHERE c.id = ? ORDER BY c.code", {P_PATH, P_STREET}, D_NONE}}},
-};
-#define NENDPOINTS (sizeof ENDPOINTS / sizeof ENDPOINTS[0])
-
 /* The prefixes of bench/by_name.lua. */
 static const char *const NAMES[] = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "王建", "李秀", "张伟"};
 #define NNAMES (sizeof NAMES / sizeof NAMES[0])
 
 static struct {
     const char *db_path;
-    const endpoint *ep;
+    const floor_endpoint *ep;
     int threads, seconds, prepare_each, decrypt;
     int64_t *grids;
     int ngrids;
@@ -175,7 +86,7 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
     return s;
 }
 
-static void bind_params(sqlite3_stmt *s, const param *p, uint64_t n)
+static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n)
 {
     for (int i = 0; p[i] != P_END; i++) {
         switch (p[i]) {
@@ -184,6 +95,10 @@ static void bind_params(sqlite3_stmt *s, const param *p, uint64_t n)
         case P_PATH:     sqlite3_bind_text(s, i + 1, G.street_path, -1, SQLITE_STATIC); break;
         case P_NAME:     sqlite3_bind_text(s, i + 1, NAMES[n % NNAMES], -1, SQLITE_STATIC); break;
         case P_RESIDENT: sqlite3_bind_int64(s, i + 1, (int64_t)((n * 7919) % (uint64_t)G.max_resident) + 1); break;
+        case P_ACTIVE:   sqlite3_bind_text(s, i + 1, "active", -1, SQLITE_STATIC); break;
+        case P_LIMIT50:  sqlite3_bind_int(s, i + 1, 50); break;
+        case P_LIMIT20:  sqlite3_bind_int(s, i + 1, 20); break;
+        case P_OFFSET0:  sqlite3_bind_int(s, i + 1, 0); break;
         case P_END: break;
         }
     }
@@ -198,7 +113,7 @@ static void decrypt_col(sqlite3_stmt *s, int col, const char *column, int64_t ro
 }
 
 /* Steps s to its end, reading every column (and decrypting). 0 or -1. */
-static int run_stmt(sqlite3_stmt *s, decrypt dec)
+static int run_stmt(sqlite3_stmt *s, floor_decrypt dec)
 {
     int rc, ncol = sqlite3_column_count(s);
     size_t bytes = 0;
@@ -320,8 +235,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--no-decrypt") == 0)
             G.decrypt = 0;
         else if (strcmp(argv[i], "--list") == 0) {
-            for (size_t e = 0; e < NENDPOINTS; e++)
-                printf("%-11s %s\n", ENDPOINTS[e].name, ENDPOINTS[e].what);
+            for (size_t e = 0; e < FLOOR_NENDPOINTS; e++)
+                printf("%-11s GET %s\n", FLOOR_ENDPOINTS[e].name, FLOOR_ENDPOINTS[e].path);
             return 0;
         } else if (argv[i][0] == '-' || name)
             usage();
@@ -330,9 +245,9 @@ int main(int argc, char **argv)
     }
     if (!G.db_path || !name || G.threads < 1 || G.seconds < 1)
         usage();
-    for (size_t e = 0; e < NENDPOINTS; e++)
-        if (strcmp(ENDPOINTS[e].name, name) == 0)
-            G.ep = &ENDPOINTS[e];
+    for (size_t e = 0; e < FLOOR_NENDPOINTS; e++)
+        if (strcmp(FLOOR_ENDPOINTS[e].name, name) == 0)
+            G.ep = &FLOOR_ENDPOINTS[e];
     if (!G.ep) {
         fprintf(stderr, "sql_floor: unknown endpoint %s (see --list)\n", name);
         return 2;
