@@ -37,6 +37,7 @@
 #   BENCH_IMPORT     1      0 skips the import comparison
 #   BENCH_PORT       18180  (the HTTP floor on BENCH_PORT + 1)
 #   BENCH_DIR        bench/out-compare (CSV, import databases, logs, results)
+#   BENCH_TABLE_ONLY 1 prints the table again from $BENCH_DIR/rounds.txt
 set -eu
 cd "$(dirname "$0")/.."
 make -j2 build/minsheng bench-tools >/dev/null
@@ -55,11 +56,37 @@ ENDPOINTS="${BENCH_ENDPOINTS:-grid households name detail stats_tags stats_org o
 PORT="${BENCH_PORT:-18180}"
 FLOOR_PORT=$((PORT + 1))
 RESULTS="$OUT/results.txt"
-: >"$RESULTS"
 
 now() { date +%s.%N; }
 say() { echo "$@" | tee -a "$RESULTS"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+RAW="$OUT/rounds.txt"
+
+# ---- the table: medians over the rounds ------------------------------------------
+print_table() {
+    say ""
+    say "| endpoint | minsheng req/s | p50 ms | p99 ms | HTTP floor req/s | SQL floor ops/s | SQL p50 ms | SQL p99 ms | ms/HTTP | ms/SQL | errors |"
+    say "|---|---|---|---|---|---|---|---|---|---|---|"
+    for ep in $ENDPOINTS; do
+        med() {   # kind column → median over the rounds
+            awk -v ep="$ep" -v kind="$1" -v col="$2" '$2 == ep && $3 == kind { print $col }' "$RAW" | sort -g |
+                awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+        }
+        errs=$(awk -v ep="$ep" '$2 == ep && $3 != "http" { s += $7 } END { print s + 0 }' "$RAW")
+        awk -v ep="$ep" -v ms="$(med ms 4)" -v p50="$(med ms 5)" -v p99="$(med ms 6)" -v http="$(med http 4)" \
+            -v sql="$(med sql 4)" -v s50="$(med sql 5)" -v s99="$(med sql 6)" -v errs="$errs" 'BEGIN {
+            printf "| %s | %.1f | %.2f | %.2f | %.0f | %.1f | %.2f | %.2f | %.2g | %.2f | %d |\n",
+                ep, ms, p50, p99, http, sql, s50, s99, (http > 0 ? ms / http : 0), (sql > 0 ? ms / sql : 0), errs }' |
+            tee -a "$RESULTS"
+    done
+}
+
+if [ "${BENCH_TABLE_ONLY:-0}" = 1 ]; then   # the table again, from the last run's rounds
+    RESULTS=/dev/null
+    print_table
+    exit 0
+fi
+: >"$RESULTS"
 
 if [ ! -f "$DB" ]; then
     echo "== building $DB with $HH households (once; reused by later runs)"
@@ -146,7 +173,6 @@ drain() {
     echo "   (port $1 still had connections open after 120 s)" >&2
 }
 
-RAW="$OUT/rounds.txt"
 : >"$RAW"
 say "== $ROUNDS rounds x (http floor, sql floor, minsheng) per endpoint, ${SECS}s each, wrk -c$CONN, $THREADS threads"
 for r in $(seq 1 "$ROUNDS"); do
@@ -164,22 +190,7 @@ HWM=$(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER/status")
 RSS=$(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER/status")
 stop_servers
 
-# ---- the table: medians over the rounds ------------------------------------------
-say ""
-say "| endpoint | minsheng req/s | p50 ms | p99 ms | HTTP floor req/s | SQL floor ops/s | SQL p50 ms | SQL p99 ms | ms/HTTP | ms/SQL | errors |"
-say "|---|---|---|---|---|---|---|---|---|---|---|"
-for ep in $ENDPOINTS; do
-    med() {   # kind column → median over the rounds
-        awk -v ep="$ep" -v kind="$1" -v col="$2" '$2 == ep && $3 == kind { print $col }' "$RAW" | sort -g |
-            awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-    }
-    errs=$(awk -v ep="$ep" '$2 == ep && $3 != "http" { s += $7 } END { print s + 0 }' "$RAW")
-    awk -v ep="$ep" -v ms="$(med ms 4)" -v p50="$(med ms 5)" -v p99="$(med ms 6)" -v http="$(med http 4)" \
-        -v sql="$(med sql 4)" -v s50="$(med sql 5)" -v s99="$(med sql 6)" -v errs="$errs" 'BEGIN {
-        printf "| %s | %.1f | %.2f | %.2f | %.0f | %.1f | %.2f | %.2f | %.3f | %.2f | %d |\n",
-            ep, ms, p50, p99, http, sql, s50, s99, (http > 0 ? ms / http : 0), (sql > 0 ? ms / sql : 0), errs }' |
-        tee -a "$RESULTS"
-done
+print_table
 say ""
 say "server memory after the run: VmHWM $HWM (VmRSS $RSS)"
 say "load average after the HTTP runs: $(loadavg)"
