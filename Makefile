@@ -6,6 +6,8 @@
 #   make api        API tests only
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) in build-fuzz/fuzz/;
 #                   scripts/fuzz.sh runs them (see tests/fuzz/README.md)
+#   make bench-tools the floor programs of bench/compare.sh in build/bench/
+#                   (not part of minsheng)
 #   make clean
 #
 # Sources are found by wildcard: a new .c file under src/ is picked up
@@ -50,7 +52,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
 
 GEN_SRC = gen/migrations_gen.c gen/web_gen.c
 
-.PHONY: all test unit api clean bench fuzz
+.PHONY: all test unit api clean bench bench-tools fuzz
 .SECONDARY:
 all: $(REL)/minsheng
 
@@ -104,6 +106,14 @@ $(TST)/tests/powercut.so: tests/crash/powercut.c
 
 $(TST)/tests/test_crash: $(TST)/tests/powercut.so
 
+# The SQL-tracing library test_bench_floor preloads into the server (no
+# sanitizers, as above).
+$(TST)/tests/sqltrace.so: bench/tools/sqltrace.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -o $@ $< -ldl -lpthread
+
+$(TST)/tests/test_bench_floor: $(TST)/tests/sqltrace.so bench/tools/floor_sql.h
+
 $(TST)/obj/tests/api/%.o: tests/api/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_CFLAGS) -Itests -Itests/api -MMD -MP -c $< -o $@
@@ -127,6 +137,28 @@ fuzz: $(FUZZ_BINS)
 
 bench: $(REL)/minsheng
 	sh bench/run.sh
+
+# --- benchmark helpers (bench/tools/, see bench/compare.sh) ------------------
+# Release flags; sql_floor links the library only for the key file and
+# field decryption (core/keys.c, core/fieldcrypt.c).
+BENCH_TOOLS := $(REL)/bench/http_floor $(REL)/bench/sql_floor $(REL)/bench/bulk_insert $(REL)/bench/sqltrace.so
+bench-tools: $(BENCH_TOOLS)
+
+$(REL)/bench/http_floor: bench/tools/http_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(REL)/bench/sql_floor: bench/tools/sql_floor.c bench/tools/floor_sql.h $(REL)/libminsheng.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(REL)/libminsheng.a $(PKG_LIBS)
+
+$(REL)/bench/bulk_insert: bench/tools/bulk_insert.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(REL)/bench/sqltrace.so: bench/tools/sqltrace.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl -lpthread
 
 clean:
 	rm -rf $(REL) $(TST) $(FUZ)

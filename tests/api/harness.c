@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -642,6 +643,29 @@ const char *bad_checksum(const char *id)
     b[18] = '\0';
     b[17] = b[17] == '0' ? '1' : '0';
     return b;
+}
+
+const char *preload_beside_bin(const char *name, const char *given)
+{
+    static char lib[600];
+    if (given && *given) {
+        snprintf(lib, sizeof lib, "%s", given);
+    } else {
+        char bin[512];
+        snprintf(bin, sizeof bin, "%s", bin_path());
+        snprintf(lib, sizeof lib, "%s/tests/%s", dirname(bin), name);
+    }
+    struct stat st;
+    if (stat(lib, &st) != 0) {
+        fprintf(stderr, "no %s to preload (make build-test/tests/%s)\n", lib, name);
+        exit(1);
+    }
+    char asan[512];
+    const char *old = getenv("ASAN_OPTIONS");
+    snprintf(asan, sizeof asan, "%s%sverify_asan_link_order=0", old ? old : "", old && *old ? ":" : "");
+    setenv("ASAN_OPTIONS", asan, 1);
+    setenv("LD_PRELOAD", lib, 1);
+    return lib;
 }
 
 char *read_whole_file(const char *path, size_t *len_out)

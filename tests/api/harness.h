@@ -109,6 +109,15 @@ const char *bad_checksum(const char *id);
  * non-NULL); NULL when it cannot be opened. */
 char *read_whole_file(const char *path, size_t *len_out);
 
+/* Preloads a library into every process the harness starts from now on
+ * (servers and CLI runs): `given` when non-NULL and non-empty, else
+ * `name` beside the test build (dirname($MINSHENG_BIN)/tests/name).
+ * Sets LD_PRELOAD, and tells ASan not to insist on coming first (the
+ * libraries the tests preload wrap a few libc or SQLite calls, so the
+ * order does not matter). Exits when the file is missing; returns its
+ * path (static). */
+const char *preload_beside_bin(const char *name, const char *given);
+
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);
 

@@ -21,7 +21,6 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -29,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -198,30 +196,11 @@ static void crash_cycles(void **state)
     assert_int_equal(run_cli(&g.srv, verify, NULL, NULL), 0);
 }
 
-/* The shim beside the test build: dirname($MINSHENG_BIN)/tests/powercut.so. */
+/* The shim beside the test build (dirname($MINSHENG_BIN)/tests/powercut.so),
+ * or $CRASH_SHIM. */
 static void preload_shim(void)
 {
-    static char shim[600];
-    const char *given = getenv("CRASH_SHIM");
-    if (given && *given) {
-        snprintf(shim, sizeof shim, "%s", given);
-    } else {
-        char bin[512];
-        snprintf(bin, sizeof bin, "%s", getenv("MINSHENG_BIN") ? getenv("MINSHENG_BIN") : "build-test/minsheng");
-        snprintf(shim, sizeof shim, "%s/tests/powercut.so", dirname(bin));
-    }
-    struct stat st;
-    if (stat(shim, &st) != 0) {
-        fprintf(stderr, "test_crash: no power-cut shim at %s (make build-test/tests/powercut.so)\n", shim);
-        exit(1);
-    }
-    char asan[512];
-    const char *old = getenv("ASAN_OPTIONS");
-    /* ASan wants its runtime first in the preload list; the shim only
-     * wraps file calls, so the order does not matter here. */
-    snprintf(asan, sizeof asan, "%s%sverify_asan_link_order=0", old ? old : "", old && *old ? ":" : "");
-    setenv("ASAN_OPTIONS", asan, 1);
-    setenv("LD_PRELOAD", shim, 1);
+    preload_beside_bin("powercut.so", getenv("CRASH_SHIM"));
     setenv("CRASH_SHIM_DIR", "/tmp/minsheng-test-", 1);
 }
 

@@ -1,0 +1,221 @@
+#!/bin/sh
+# bench/compare.sh — minsheng side by side with its two floors, in one
+# run, on one database. Prints figures; nothing here passes or fails.
+#
+# For each endpoint, in every round (interleaved, so that a change in the
+# machine's load hits all three alike):
+#   http  wrk against build/bench/http_floor: bare libmicrohttpd with
+#         minsheng's threading flags, a fixed 1 KB JSON (what HTTP costs);
+#   sql   build/bench/sql_floor: the endpoint's SQL run directly on the
+#         same database in BENCH_THREADS threads, decrypting what the
+#         endpoint decrypts (what the query costs);
+#   ms    wrk against minsheng, signed in as the street account jiedao
+#         (bearer token; the server runs with --two-factor off).
+# wrk: BENCH_CONN connections (16), 2 threads, BENCH_SECONDS each. The
+# table gives the median over the rounds of req/s, p50 and p99, and
+# minsheng's req/s as a ratio to each floor. Then: the server's memory
+# high-water mark (VmHWM) after the run, and the CSV import of the whole
+# street (`minsheng import residents`, into a database holding only the
+# org tree) against build/bench/bulk_insert (the same rows in one
+# transaction with prepared inserts, plaintext, no validation).
+#
+# Between runs the script waits until the server has closed every
+# connection (a slow endpoint keeps working on requests whose client has
+# gone). Exact search by ID number or phone is left out: it is limited to 30
+# requests a minute per user (429 beyond), so wrk would measure the limit.
+#
+# Environment:
+#   BENCH_DB         the database (default: built once with the demo
+#                    generator as $BENCH_DIR/big.db, BENCH_HOUSEHOLDS
+#                    households, ~2.4 residents each); reused when present
+#   BENCH_HOUSEHOLDS 400000 (≈1M residents)
+#   BENCH_SECONDS    10     per wrk / sql_floor run
+#   BENCH_ROUNDS     3
+#   BENCH_CONN       16     wrk connections
+#   BENCH_THREADS    4      server threads = http_floor threads = sql_floor threads
+#   BENCH_ENDPOINTS  "grid households name detail stats_tags stats_org org_tree"
+#   BENCH_IMPORT     1      0 skips the import comparison
+#   BENCH_PORT       18180  (the HTTP floor on BENCH_PORT + 1)
+#   BENCH_DIR        bench/out-compare (CSV, import databases, logs, results)
+#   BENCH_TABLE_ONLY 1 prints the table again from $BENCH_DIR/rounds.txt
+set -eu
+cd "$(dirname "$0")/.."
+make -j2 build/minsheng bench-tools >/dev/null
+BIN=$PWD/build/minsheng
+TOOLS=$PWD/build/bench
+OUT="${BENCH_DIR:-bench/out-compare}"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+HH="${BENCH_HOUSEHOLDS:-400000}"
+DB="${BENCH_DB:-$OUT/big.db}"
+SECS="${BENCH_SECONDS:-10}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+CONN="${BENCH_CONN:-16}"
+THREADS="${BENCH_THREADS:-4}"
+ENDPOINTS="${BENCH_ENDPOINTS:-grid households name detail stats_tags stats_org org_tree}"
+PORT="${BENCH_PORT:-18180}"
+FLOOR_PORT=$((PORT + 1))
+RESULTS="$OUT/results.txt"
+
+now() { date +%s.%N; }
+say() { echo "$@" | tee -a "$RESULTS"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+RAW="$OUT/rounds.txt"
+
+# ---- the table: medians over the rounds ------------------------------------------
+print_table() {
+    say ""
+    say "| endpoint | minsheng req/s | p50 ms | p99 ms | HTTP floor req/s | SQL floor ops/s | SQL p50 ms | SQL p99 ms | ms/HTTP | ms/SQL | errors |"
+    say "|---|---|---|---|---|---|---|---|---|---|---|"
+    for ep in $ENDPOINTS; do
+        med() {   # kind column → median over the rounds
+            awk -v ep="$ep" -v kind="$1" -v col="$2" '$2 == ep && $3 == kind { print $col }' "$RAW" | sort -g |
+                awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+        }
+        errs=$(awk -v ep="$ep" '$2 == ep && $3 != "http" { s += $7 } END { print s + 0 }' "$RAW")
+        awk -v ep="$ep" -v ms="$(med ms 4)" -v p50="$(med ms 5)" -v p99="$(med ms 6)" -v http="$(med http 4)" \
+            -v sql="$(med sql 4)" -v s50="$(med sql 5)" -v s99="$(med sql 6)" -v errs="$errs" 'BEGIN {
+            printf "| %s | %.1f | %.2f | %.2f | %.0f | %.1f | %.2f | %.2f | %.2g | %.2f | %d |\n",
+                ep, ms, p50, p99, http, sql, s50, s99, (http > 0 ? ms / http : 0), (sql > 0 ? ms / sql : 0), errs }' |
+            tee -a "$RESULTS"
+    done
+}
+
+if [ "${BENCH_TABLE_ONLY:-0}" = 1 ]; then   # the table again, from the last run's rounds
+    RESULTS=/dev/null
+    print_table
+    exit 0
+fi
+: >"$RESULTS"
+
+if [ ! -f "$DB" ]; then
+    echo "== building $DB with $HH households (once; reused by later runs)"
+    "$BIN" --db "$DB" demo --households "$HH" >/dev/null
+fi
+
+say "== machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+    "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; SQLite $(sqlite3 --version | cut -d' ' -f1)," \
+    "libmicrohttpd $(pkg-config --modversion libmicrohttpd); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+say "== database: $DB, $(sqlite3 "$DB" 'SELECT COUNT(*) FROM resident') residents," \
+    "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM household') households, $(du -m "$DB" | cut -f1) MiB"
+say "== load average at start: $(loadavg)"
+
+# ---- servers -------------------------------------------------------------------
+SERVER= FLOOR=
+stop_servers() {
+    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
+    [ -n "$FLOOR" ] && kill "$FLOOR" 2>/dev/null && wait "$FLOOR" 2>/dev/null || true
+    SERVER= FLOOR=
+}
+trap stop_servers EXIT INT TERM
+"$TOOLS/http_floor" --listen "127.0.0.1:$FLOOR_PORT" --threads "$THREADS" 2>"$OUT/http_floor.log" &
+FLOOR=$!
+"$BIN" --db "$DB" serve --listen "127.0.0.1:$PORT" --threads "$THREADS" --two-factor off >"$OUT/server.log" 2>&1 &
+SERVER=$!
+up=
+for i in $(seq 1 300); do
+    if curl -fs "http://127.0.0.1:$PORT/api/v1/openapi.json" >/dev/null 2>&1 &&
+       curl -fs "http://127.0.0.1:$FLOOR_PORT/" >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$SERVER" 2>/dev/null || break
+    sleep 0.2
+done
+[ -n "$up" ] || { echo "a server did not start (see $OUT/server.log, $OUT/http_floor.log)" >&2; exit 1; }
+TOKEN=$(curl -fs -H 'Content-Type: application/json' -d '{"username":"jiedao","password":"Minsheng@2026"}' \
+    "http://127.0.0.1:$PORT/api/v1/auth/login" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
+[ -n "$TOKEN" ] || { echo "could not sign in as jiedao" >&2; exit 1; }
+GRIDS=$(sqlite3 "$DB" "SELECT group_concat(id) FROM org_unit WHERE kind = 'grid'")
+MAXID=$(sqlite3 "$DB" "SELECT MAX(id) FROM resident")
+export GRIDS MAXID
+
+# The wrk target of an endpoint: a Lua script or a fixed path.
+wrk_args() {
+    case $1 in
+    grid)       echo "-s bench/by_grid.lua" ;;
+    name)       echo "-s bench/by_name.lua" ;;
+    detail)     echo "-s bench/detail.lua" ;;
+    households) echo "--path /api/v1/households?page_size=50" ;;
+    stats_tags) echo "--path /api/v1/stats/tags" ;;
+    stats_org)  echo "--path /api/v1/stats/org-units" ;;
+    org_tree)   echo "--path /api/v1/org-units" ;;
+    *) echo "unknown endpoint $1" >&2; exit 2 ;;
+    esac
+}
+
+# Runs wrk; prints "req/s p50_ms p99_ms errors".
+run_wrk() {   # port endpoint [header]
+    port=$1 ep=$2 hdr=${3:-}
+    set -- $(wrk_args "$ep")
+    if [ "$1" = "--path" ]; then target="http://127.0.0.1:$port$2"; script=; else target="http://127.0.0.1:$port"; script=$2; fi
+    wrk -t2 -c"$CONN" -d"${SECS}s" --timeout 60s --latency ${script:+-s "$script"} \
+        ${hdr:+-H "$hdr"} "$target" 2>&1 | awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
+        /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+        /^Requests\/sec/ { rps = $2 }
+        /Non-2xx/ { err += $NF } /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+        END { printf "%.1f %.3f %.3f %d\n", rps, p50, p99, err }'
+}
+
+run_sql() {   # endpoint → "ops/s p50_ms p99_ms errors"
+    "$TOOLS/sql_floor" --db "$DB" --threads "$THREADS" --seconds "$SECS" "$1" | awk '{
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        printf "%s %s %s %s\n", v["ops_per_s"], v["p50_ms"], v["p99_ms"], v["failed"] }'
+}
+
+# Waits (up to 120 s) until no connection to port $1 is left open on the
+# server's side: a server still busy with requests whose wrk client has
+# gone keeps their connections, and the next run would meet the
+# per-address connection limit (32) instead of the endpoint.
+drain() {
+    for i in $(seq 1 600); do
+        [ "$(ss -Htan "( sport = :$1 )" | grep -vc LISTEN)" = 0 ] && return 0
+        sleep 0.2
+    done
+    echo "   (port $1 still had connections open after 120 s)" >&2
+}
+
+: >"$RAW"
+say "== $ROUNDS rounds x (http floor, sql floor, minsheng) per endpoint, ${SECS}s each, wrk -c$CONN, $THREADS threads"
+for r in $(seq 1 "$ROUNDS"); do
+    for ep in $ENDPOINTS; do
+        echo "$r $ep http $(run_wrk "$FLOOR_PORT" "$ep")" >>"$RAW"
+        drain "$FLOOR_PORT"
+        echo "$r $ep sql $(run_sql "$ep")" >>"$RAW"
+        echo "$r $ep ms $(run_wrk "$PORT" "$ep" "Authorization: Bearer $TOKEN")" >>"$RAW"
+        drain "$PORT"
+        tail -3 "$RAW" | sed 's/^/   /'
+    done
+    say "   round $r done, load average $(loadavg)"
+done
+HWM=$(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER/status")
+RSS=$(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER/status")
+stop_servers
+
+print_table
+say ""
+say "server memory after the run: VmHWM $HWM (VmRSS $RSS)"
+say "load average after the HTTP runs: $(loadavg)"
+
+# ---- import against a raw bulk insert --------------------------------------------
+if [ "${BENCH_IMPORT:-1}" = 1 ]; then
+    # The street's CSV, exported once per database (the server's sessions
+    # and audit rows change the file, not the residents).
+    CSV="$OUT/residents.csv"
+    if [ ! -s "$CSV" ] || [ "$(cat "$CSV.source" 2>/dev/null)" != "$DB" ]; then
+        "$BIN" --db "$DB" export residents --full-id --purpose 性能测试 --out "$CSV" >/dev/null 2>&1
+        echo "$DB" >"$CSV.source"
+    fi
+    rows=$(($(wc -l <"$CSV") - 1))
+    rm -f "$OUT"/import.db* "$OUT"/raw.db*
+    "$BIN" --db "$OUT/import.db" demo --households 0 >/dev/null 2>&1
+    t0=$(now)
+    "$BIN" --db "$OUT/import.db" import residents "$CSV" >"$OUT/import.log" 2>&1
+    t1=$(now)
+    raw=$("$TOOLS/bulk_insert" "$CSV" "$OUT/raw.db")
+    raw_s=$(echo "$raw" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+    imp_s=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+    say ""
+    say "CSV import of $rows rows: minsheng $imp_s s ($(awk "BEGIN { printf \"%.0f\", $rows / $imp_s }") rows/s);" \
+        "raw bulk insert (one transaction, plaintext) $raw_s s; ratio $(awk "BEGIN { printf \"%.2f\", $imp_s / $raw_s }")"
+    say "load average after the import: $(loadavg)"
+fi
+echo "results in $RESULTS, every round in $RAW"

@@ -1,0 +1,108 @@
+/* floor_sql.h — the SQL each benchmarked endpoint runs, for the SQLite
+ * floor of bench/compare.sh (bench/tools/sql_floor.c) and for the test
+ * that keeps it true (tests/api/test_bench_floor.c: the server, traced
+ * with bench/tools/sqltrace.c, must run each of these statements for the
+ * endpoint's request).
+ *
+ * Owns: the endpoint table (request path, statements, what their '?' are
+ * bound to, which columns are decrypted). Captured with sqltrace.so from
+ * the server; the resident SELECT list and the visibility condition are
+ * the registry's own macros. When an endpoint's SQL changes, the test
+ * fails: capture the new SQL (SQLTRACE_FILE=… LD_PRELOAD=…/sqltrace.so
+ * minsheng serve …) and update this table, so the floor keeps measuring
+ * what the endpoint runs. */
+#ifndef MS_BENCH_FLOOR_SQL_H
+#define MS_BENCH_FLOOR_SQL_H
+
+#include "registry/registry.h"
+#include "registry/resident.h"
+
+#define VISIBLE(t) REGISTRY_VISIBLE(t)
+
+/* What a statement's '?' are bound to, in order. */
+typedef enum floor_param {
+    P_END = 0,
+    P_GRID,       /* a grid id, cycling over every grid */
+    P_STREET,     /* the root unit's id */
+    P_PATH,       /* the root unit's path ("/1/") */
+    P_NAME,       /* a name prefix, cycling over the names of bench/by_name.lua */
+    P_RESIDENT,   /* a resident id, (n * 7919) % max + 1 as bench/detail.lua */
+    P_ACTIVE,     /* 'active' */
+    P_LIMIT50, P_LIMIT20, P_OFFSET0,
+} floor_param;
+
+/* Which columns of a row hold encrypted values (column 0 is the row id). */
+typedef enum floor_decrypt { D_NONE, D_RESIDENT, D_HOUSEHOLD } floor_decrypt;
+
+typedef struct floor_stmt {
+    const char *sql;
+    floor_param params[6];
+    floor_decrypt dec;
+} floor_stmt;
+
+typedef struct floor_endpoint {
+    const char *name;
+    /* the request, signed in as street staff; {grid} and {resident}
+     * stand for a grid id and a resident id */
+    const char *path;
+    floor_stmt stmts[3];
+} floor_endpoint;
+
+static const floor_endpoint FLOOR_ENDPOINTS[] = {
+    {"grid", "/api/v1/residents?org_unit_id={grid}&page_size=50", {
+        {"SELECT COUNT(*) FROM resident r WHERE " VISIBLE("r") " AND r.grid_id = ? AND r.status = ?",
+         {P_GRID, P_ACTIVE}, D_NONE},
+        {RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r WHERE " VISIBLE("r")
+         " AND r.grid_id = ? AND r.status = ? ORDER BY r.name ASC, r.id LIMIT ? OFFSET ?)"
+         " ORDER BY r.name ASC, r.id", {P_GRID, P_ACTIVE, P_LIMIT50, P_OFFSET0}, D_RESIDENT}}},
+    {"households", "/api/v1/households?page_size=50", {
+        {"SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id WHERE " VISIBLE("h")
+         " AND g.path LIKE ? || '%' AND g.path LIKE ? || '%' AND h.status = ?", {P_PATH, P_PATH, P_ACTIVE}, D_NONE},
+        {"SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address, h.registered_address,"
+         " h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes, h.status, h.created_at,"
+         " h.updated_at, (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active'),"
+         " h.version FROM household h JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit b ON"
+         " b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id WHERE " VISIBLE("h")
+         " AND g.path LIKE ? || '%' AND g.path LIKE ? || '%' AND h.status = ?"
+         " ORDER BY h.code ASC, h.id LIMIT ? OFFSET ?", {P_PATH, P_PATH, P_ACTIVE, P_LIMIT50, P_OFFSET0}, D_HOUSEHOLD}}},
+    {"name", "/api/v1/residents?name=%E7%8E%8B&page_size=20", {
+        {"SELECT COUNT(*) FROM resident r WHERE " VISIBLE("r")
+         " AND r.status = ? AND r.name >= ? AND r.name < ? || char(1114111)", {P_ACTIVE, P_NAME, P_NAME}, D_NONE},
+        {RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r WHERE " VISIBLE("r")
+         " AND r.status = ? AND r.name >= ? AND r.name < ? || char(1114111)"
+         " ORDER BY r.name ASC, r.id LIMIT ? OFFSET ?) ORDER BY r.name ASC, r.id",
+         {P_ACTIVE, P_NAME, P_NAME, P_LIMIT20, P_OFFSET0}, D_RESIDENT}}},
+    {"detail", "/api/v1/residents/{resident}", {
+        {RESIDENT_SELECT " WHERE r.id = ? AND " VISIBLE("r"), {P_RESIDENT}, D_RESIDENT}}},
+    {"stats_tags", "/api/v1/stats/tags", {
+        {"SELECT COUNT(*) FROM resident r WHERE r.status = 'active' AND " VISIBLE("r")
+         " AND r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%')", {P_PATH}, D_NONE},
+        {"SELECT d.code, d.label, COALESCE(c.n, 0) FROM tag_def d LEFT JOIN ( SELECT t.tag AS tag, COUNT(*) AS n"
+         " FROM resident r JOIN resident_tag t ON t.resident_id = r.id WHERE r.status = 'active' AND " VISIBLE("r")
+         " AND r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%') GROUP BY t.tag) c"
+         " ON c.tag = d.code ORDER BY d.sort", {P_PATH}, D_NONE}}},
+    {"stats_org", "/api/v1/stats/org-units", {
+        {"SELECT id, code, name, kind FROM org_unit WHERE parent_id = ? ORDER BY code", {P_STREET}, D_NONE},
+        {"WITH kids AS (SELECT id, path FROM org_unit WHERE parent_id = ?), grids AS (SELECT k.id AS kid, g.id AS gid"
+         " FROM kids k JOIN org_unit g ON g.kind = 'grid' AND g.path LIKE k.path || '%')"
+         " SELECT kid, 'h', NULL, COUNT(*) FROM grids JOIN household h ON h.grid_id = gid AND h.status = 'active'"
+         " AND " VISIBLE("h") " GROUP BY kid"
+         " UNION ALL SELECT kid, 'r', NULL, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid"
+         " AND r.status = 'active' AND " VISIBLE("r") " GROUP BY kid"
+         " UNION ALL SELECT kid, 't', t.tag, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid"
+         " AND r.status = 'active' AND " VISIBLE("r") " JOIN resident_tag t ON t.resident_id = r.id"
+         " GROUP BY kid, t.tag", {P_STREET}, D_NONE}}},
+    {"org_tree", "/api/v1/org-units", {
+        {"WITH grid_counts AS (SELECT g.path AS path,"
+         " (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active' AND " VISIBLE("h") ") AS hh,"
+         " (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active' AND " VISIBLE("r") ") AS res"
+         " FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%')"
+         " SELECT c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc,"
+         " c.notes, c.version, (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"
+         " (SELECT COALESCE(SUM(hh),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path),"
+         " (SELECT COALESCE(SUM(res),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)"
+         " FROM org_unit c WHERE c.id = ? ORDER BY c.code", {P_PATH, P_STREET}, D_NONE}}},
+};
+#define FLOOR_NENDPOINTS (sizeof FLOOR_ENDPOINTS / sizeof FLOOR_ENDPOINTS[0])
+
+#endif
