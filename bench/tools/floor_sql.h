@@ -18,6 +18,10 @@
 #include "registry/resident.h"
 
 #define VISIBLE(t) REGISTRY_VISIBLE(t)
+/* A unit's counts: its grids' rows of registry_count (?1 = its path). */
+#define GRID_COUNTS                                                                                   \
+    "SELECT rc.what, rc.n FROM org_unit g JOIN registry_count rc ON rc.unit_id = g.id"                \
+    " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < substr(?1, 1, length(?1) - 1) || '0'"
 
 /* What a statement's '?' are bound to, in order. */
 typedef enum floor_param {
@@ -74,34 +78,22 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
          {P_ACTIVE, P_NAME, P_NAME, P_LIMIT20, P_OFFSET0}, D_RESIDENT}}},
     {"detail", "/api/v1/residents/{resident}", {
         {RESIDENT_SELECT " WHERE r.id = ? AND " VISIBLE("r"), {P_RESIDENT}, D_RESIDENT}}},
+    /* The three below read the maintained counts (registry_count,
+     * registry/counts.c): a sum over the unit's grids. */
     {"stats_tags", "/api/v1/stats/tags", {
-        {"SELECT COUNT(*) FROM resident r WHERE r.status = 'active' AND " VISIBLE("r")
-         " AND r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%')", {P_PATH}, D_NONE},
-        {"SELECT d.code, d.label, COALESCE(c.n, 0) FROM tag_def d LEFT JOIN ( SELECT t.tag AS tag, COUNT(*) AS n"
-         " FROM resident r JOIN resident_tag t ON t.resident_id = r.id WHERE r.status = 'active' AND " VISIBLE("r")
-         " AND r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%') GROUP BY t.tag) c"
-         " ON c.tag = d.code ORDER BY d.sort", {P_PATH}, D_NONE}}},
+        {GRID_COUNTS, {P_PATH}, D_NONE}}},
     {"stats_org", "/api/v1/stats/org-units", {
         {"SELECT id, code, name, kind FROM org_unit WHERE parent_id = ? ORDER BY code", {P_STREET}, D_NONE},
-        {"WITH kids AS (SELECT id, path FROM org_unit WHERE parent_id = ?), grids AS (SELECT k.id AS kid, g.id AS gid"
-         " FROM kids k JOIN org_unit g ON g.kind = 'grid' AND g.path LIKE k.path || '%')"
-         " SELECT kid, 'h', NULL, COUNT(*) FROM grids JOIN household h ON h.grid_id = gid AND h.status = 'active'"
-         " AND " VISIBLE("h") " GROUP BY kid"
-         " UNION ALL SELECT kid, 'r', NULL, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid"
-         " AND r.status = 'active' AND " VISIBLE("r") " GROUP BY kid"
-         " UNION ALL SELECT kid, 't', t.tag, COUNT(*) FROM grids JOIN resident r ON r.grid_id = gid"
-         " AND r.status = 'active' AND " VISIBLE("r") " JOIN resident_tag t ON t.resident_id = r.id"
-         " GROUP BY kid, t.tag", {P_STREET}, D_NONE}}},
+        {"SELECT c.id, rc.what, rc.n FROM org_unit c JOIN org_unit g ON g.kind = 'grid' AND g.path >= c.path"
+         " AND g.path < substr(c.path, 1, length(c.path) - 1) || '0' JOIN registry_count rc ON rc.unit_id = g.id"
+         " WHERE c.parent_id = ?1 AND c.kind <> 'building' UNION ALL SELECT c.id, rc.what, rc.n FROM org_unit c"
+         " JOIN registry_count rc ON rc.unit_id = c.id WHERE c.parent_id = ?1 AND c.kind = 'building'",
+         {P_STREET}, D_NONE}}},
     {"org_tree", "/api/v1/org-units", {
-        {"WITH grid_counts AS (SELECT g.path AS path,"
-         " (SELECT COUNT(*) FROM household h WHERE h.grid_id = g.id AND h.status = 'active' AND " VISIBLE("h") ") AS hh,"
-         " (SELECT COUNT(*) FROM resident r WHERE r.grid_id = g.id AND r.status = 'active' AND " VISIBLE("r") ") AS res"
-         " FROM org_unit g WHERE g.kind = 'grid' AND g.path LIKE ? || '%')"
-         " SELECT c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc,"
-         " c.notes, c.version, (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id),"
-         " (SELECT COALESCE(SUM(hh),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path),"
-         " (SELECT COALESCE(SUM(res),0) FROM grid_counts gc WHERE substr(gc.path, 1, length(c.path)) = c.path)"
-         " FROM org_unit c WHERE c.id = ? ORDER BY c.code", {P_PATH, P_STREET}, D_NONE}}},
+        {"SELECT c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc,"
+         " c.notes, c.version, (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id) FROM org_unit c"
+         " WHERE c.id = ? ORDER BY c.code", {P_STREET}, D_NONE},
+        {GRID_COUNTS, {P_PATH}, D_NONE}}},
 };
 #define FLOOR_NENDPOINTS (sizeof FLOOR_ENDPOINTS / sizeof FLOOR_ENDPOINTS[0])
 
