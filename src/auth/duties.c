@@ -16,6 +16,7 @@ static const char *const SQL_INSERT =
     "INSERT INTO change_request(kind, target_user_id, username, display_name, role, org_unit_id, disabled,"
     " password_hash, summary, proposed_by, proposer_role, proposed_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_GET = CHANGE_SELECT " WHERE c.id = ?";
+static const char *const SQL_IN_SCOPE = "SELECT 1 FROM change_request c WHERE c.id = ? AND " CHANGE_IN_SCOPE;
 static const char *const SQL_HASH = "SELECT password_hash FROM change_request WHERE id = ?";
 /* Expired requests keep no password hash. */
 static const char *const SQL_EXPIRE =
@@ -73,12 +74,13 @@ int64_t change_propose(db_conn *db, const actor *by, const change_request *req, 
 }
 
 /* Loads a pending request for a decision: 0, or -1 with *err. */
-static int load_pending(db_conn *db, int64_t id, change_request *c, ms_err *err)
+/* A pending request in by's scope (outside it: 404, as absent). */
+static int load_pending(db_conn *db, const actor *by, int64_t id, change_request *c, ms_err *err)
 {
     int rc = change_get(db, id, c);
     if (rc < 0)
         return err_db(err);
-    if (rc > 0)
+    if (rc > 0 || !db_exists(db, SQL_IN_SCOPE, DB_INT(id), DB_TEXT(by->scope_path)))
         return err_set(err, ERR_NOT_FOUND, NULL, "变更申请不存在");
     if (strcmp(c->status, "expired") == 0)
         return err_set(err, ERR_CONFLICT, NULL, "变更申请已过期（%d 小时内未批准），请重新提出", CHANGE_REQUEST_TTL / 3600);
@@ -148,7 +150,7 @@ int change_approve(db_conn *db, const actor *by, int64_t id, change_request *c, 
 {
     if (db_exec_args(db, SQL_EXPIRE, DB_INT((int64_t)time(NULL))) != DB_DONE)
         return err_db(err);
-    if (load_pending(db, id, c, err) != 0)
+    if (load_pending(db, by, id, c, err) != 0)
         return -1;
     if (by->id == c->proposed_by)
         return err_set(err, ERR_FORBIDDEN, NULL, "不能批准自己提出的申请：须由另一人批准");
@@ -168,7 +170,7 @@ int change_approve(db_conn *db, const actor *by, int64_t id, change_request *c, 
 
 int change_reject(db_conn *db, const actor *by, int64_t id, change_request *c, ms_err *err)
 {
-    if (load_pending(db, id, c, err) != 0)
+    if (load_pending(db, by, id, c, err) != 0)
         return -1;
     int withdraw = by->id == c->proposed_by;
     if (!withdraw && (!(by->role & ROLES_ACCOUNTS) || strcmp(role_name(by->role), c->proposer_role) == 0))

@@ -77,6 +77,13 @@ int change_reject(db_conn *db, const actor *by, int64_t id, change_request *out,
     " c.decided_by, d.username, c.decided_at"                                                           \
     " FROM change_request c JOIN app_user p ON p.id = c.proposed_by LEFT JOIN app_user d ON d.id = c.decided_by"
 #define CHANGE_COUNT "SELECT COUNT(*) FROM change_request c"
+/* A request is in a caller's scope (? = the caller's scope path) when
+ * the unit it concerns is: the new scope it names, else the target
+ * account's unit, else the proposer's. */
+#define CHANGE_IN_SCOPE                                                                                \
+    "EXISTS (SELECT 1 FROM org_unit so WHERE so.id = COALESCE(c.org_unit_id,"                          \
+    " (SELECT org_unit_id FROM app_user WHERE id = c.target_user_id),"                                 \
+    " (SELECT org_unit_id FROM app_user WHERE id = c.proposed_by)) AND so.path LIKE ? || '%')"
 void change_from_row(db_stmt *s, change_request *out);
 
 #endif

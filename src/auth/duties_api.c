@@ -78,6 +78,8 @@ static int change_list(request *rq, response *rs)
     db_stmt *s = NULL;
     const char *status = req_query(rq, "status");
     q_init(&q, "");
+    q_where(&q, CHANGE_IN_SCOPE);
+    q_bind_text(&q, rq->user.scope_path);
     if (req_page(rq, rs, SORT_KEYS, &pg) != 0)
         goto out;
     if (!status || !*status)

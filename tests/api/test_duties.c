@@ -300,6 +300,35 @@ static void privileged_creation_and_expiry(void **state)
     assert_true(api_total(&srv, t_sec, "/api/v1/change-requests?status=expired") >= 1);
 }
 
+/* A security administrator of another street (one database holding
+ * two, as a district will) neither sees nor decides a request about an
+ * account of this street (404, as absent). */
+static void requests_outside_the_scope_are_not_shown(void **state)
+{
+    db_sql(&srv, "INSERT INTO org_unit(id, kind, code, name, path, created_at, updated_at)"
+                 " VALUES (900000, 'street', '371702009', '测试街道', '/900000/', '2026-01-01', '2026-01-01')");
+    static const char *const add[] = {"user", "add", "anquan9", "--role", "secadmin", "--org", "371702009", NULL};
+    assert_int_equal(run_cli(&srv, add, NULL, "Anquan#Jiu2026x\n"), 0);
+    char *t_sec9 = login(&srv, "anquan9", "Anquan#Jiu2026x");
+    assert_non_null(t_sec9);
+    json_decref(api_expect(&srv, t_sec9, "POST", "/api/v1/auth/password",
+                           "{\"old_password\":\"Anquan#Jiu2026x\",\"new_password\":\"Anquan#Shi2026x\"}", 200));
+    free(t_sec9);
+    t_sec9 = login(&srv, "anquan9", "Anquan#Shi2026x");
+    assert_non_null(t_sec9);
+    long long street = org_id_by_code(&srv, t_admin, "371702001");
+    long long rid = request_id(api_expect(&srv, t_admin, "POST", "/api/v1/users",
+                                          fmt("{\"username\":\"shenji9\",\"role\":\"auditor\",\"org_unit_id\":%lld,"
+                                              "\"password\":\"Shenji#Jiu2026x\"}", street), 202));
+    assert_int_equal(api_total(&srv, t_sec9, fmt("/api/v1/change-requests?page_size=200")), 0);
+    assert_true(api_total(&srv, t_sec, "/api/v1/change-requests?page_size=200") >= 1);
+    json_decref(api_expect(&srv, t_sec9, "POST", fmt("/api/v1/change-requests/%lld/approve", rid), NULL, 404));
+    json_decref(api_expect(&srv, t_sec9, "POST", fmt("/api/v1/change-requests/%lld/reject", rid), NULL, 404));
+    /* the street's security administrator still can */
+    json_decref(api_expect(&srv, t_sec, "POST", fmt("/api/v1/change-requests/%lld/reject", rid), NULL, 200));
+    free(t_sec9);
+}
+
 /* serve --admin-allow 127.0.0.1/32: privileged accounts sign in and
  * work from there only. */
 static void allow_list_refuses_privileged_sign_in_from_elsewhere(void **state)
@@ -356,6 +385,7 @@ int main(void)
         cmocka_unit_test(admin_alone_cannot_take_over_the_auditor),
         cmocka_unit_test(two_people_of_the_two_roles_apply_a_change),
         cmocka_unit_test(privileged_creation_and_expiry),
+        cmocka_unit_test(requests_outside_the_scope_are_not_shown),
         cmocka_unit_test(allow_list_refuses_privileged_sign_in_from_elsewhere),
     };
     return cmocka_run_group_tests_name("api_duties", tests, setup, teardown);
