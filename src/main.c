@@ -123,7 +123,7 @@ static int encrypt_existing(db_conn *db, int quiet)
         fprintf(stderr, "minsheng: %s\n", pending < 0 ? "无法读取加密状态" : err.message);
         return -1;
     }
-    if (!quiet)
+    if (!quiet && done > 0)   /* a new database has nothing to convert */
         fprintf(stderr, "已加密 %lld 行敏感字段（身份证号、电话、残疾信息、动态验证码密钥），明文已清除\n", (long long)done);
     return 0;
 }
