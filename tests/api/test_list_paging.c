@@ -139,6 +139,15 @@ static char *next_cursor_of(json_t *j)
     return strdup(c);
 }
 
+/* The next_cursor of the first page of GET path, as tok (a copy). */
+static char *first_cursor(const char *tok, const char *path)
+{
+    json_t *j = get_ok(tok, path);
+    char *c = next_cursor_of(j);
+    json_decref(j);
+    return c;
+}
+
 /* ---- totals ----------------------------------------------------------------- */
 
 /* The total of the unit's list (no filter) and a walk of every row agree. */
@@ -409,12 +418,9 @@ static void ties_and_inserts_between_pages(void **state)
 static void bad_cursors_are_400(void **state)
 {
     (void)state;
-    json_t *j = get_ok(t_street, "/api/v1/residents?page_size=2&sort=name");
-    char *c = next_cursor_of(j);
-    json_decref(j);
-    j = get_ok(t_street, "/api/v1/households?page_size=2");
-    char *hc = next_cursor_of(j);
-    json_decref(j);
+    json_t *j;
+    char *c = first_cursor(t_street, "/api/v1/residents?page_size=2&sort=name");
+    char *hc = first_cursor(t_street, "/api/v1/households?page_size=2");
     size_t n = strlen(c);
     char *flipped = strdup(c), *cut = strndup(c, n - 3), *longer = malloc(4000);
     flipped[n / 2] = flipped[n / 2] == 'A' ? 'B' : 'A';
@@ -451,12 +457,9 @@ static void bad_cursors_are_400(void **state)
 static void a_cursor_does_not_widen_scope(void **state)
 {
     (void)state;
-    json_t *j = get_ok(t_street, "/api/v1/residents?page_size=3");
-    char *street_cursor = next_cursor_of(j);
-    json_decref(j);
-    j = get_ok(t_g0101, "/api/v1/residents?page_size=3");
-    char *grid_cursor = next_cursor_of(j);
-    json_decref(j);
+    json_t *j;
+    char *street_cursor = first_cursor(t_street, "/api/v1/residents?page_size=3");
+    char *grid_cursor = first_cursor(t_g0101, "/api/v1/residents?page_size=3");
     const char *cursors[] = {street_cursor, grid_cursor};
     for (int i = 0; i < 2; i++) {
         j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=200&cursor=%s", cursors[i]));
