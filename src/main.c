@@ -202,12 +202,14 @@ static const char *const SERVE_USAGE =
     "                     [--max-conn-per-ip N] [--conn-timeout 秒] [--trusted-proxy 地址]\n"
     "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
     "                     [--admin-allow 地址段,… [--admin-allow-street]]\n"
-    "                     [--cache-mib N] [--password-checks N]\n"
+    "                     [--cache-mib N] [--password-checks N] [--count-cap N]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --cache-mib        每个数据库连接（每个工作线程一个）的页缓存 MiB\n"
     "                     （默认 32 除以线程数，至少 4；见 docs/deploy.md 的内存预算）\n"
     "  --password-checks  同时进行的密码计算（Argon2id，每个 64 MiB）上限，其余排队（默认 1）\n"
+    "  --count-cap        列表总数最多数到多少条，超过时报“超过 N 条”（total_is_estimate；\n"
+    "                     默认 10000；单位的在册户数、人数不受此限，取自维护的计数）\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
     "  --two-factor       系统管理员、安全管理员、审计员、街道工作人员须绑定动态验证码\n"
@@ -255,7 +257,8 @@ static int cmd_serve(int argc, char **argv)
         {"unused-account-days", required_argument, 0, 'u'}, {"login-failures-per-address", required_argument, 0, 'a'},
         {"login-failures-global", required_argument, 0, 'g'}, {"admin-allow", required_argument, 0, 'A'},
         {"admin-allow-street", no_argument, 0, 'S'}, {"cache-mib", required_argument, 0, 'M'},
-        {"password-checks", required_argument, 0, 'H'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"password-checks", required_argument, 0, 'H'}, {"count-cap", required_argument, 0, 'N'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static addr_list admin_allow;
     char allow_err[200];
     server_config cfg = g_config;
@@ -344,6 +347,11 @@ static int cmd_serve(int argc, char **argv)
             if (parse_long(optarg, 1, 64, &v) != 0)
                 return usage_error(SERVE_USAGE, "同时进行的密码计算应为 1 到 64：%s", optarg);
             g_session_policy.max_concurrent_checks = (int)v;
+            break;
+        case 'N':
+            if (parse_long(optarg, 1, 100000000, &v) != 0)
+                return usage_error(SERVE_USAGE, "列表计数上限应为 1 到 100000000：%s", optarg);
+            cfg.count_cap = (unsigned)v;
             break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;

@@ -3,6 +3,7 @@
 (function () {
   const API = '/api/v1';
   const PAGE_SIZE = 20;
+  const PAGE_MAX_ROWS = 10000;   // rows reachable by page number (docs/api.md, Lists)
   const KIND_LABELS = { street: '街道', community: '社区', grid: '网格', building: '楼栋' };
   const LEADER_LABELS = { street: '负责人', community: '负责人', grid: '网格员', building: '楼长' };
   const ROLE_LABELS = {
@@ -455,11 +456,15 @@
     const st = state[key];
     const total = d && typeof d.total === 'number' ? d.total : count;
     const size = (d && Number(d.page_size)) || PAGE_SIZE;
+    // total_is_estimate: the server stopped counting at its cap ("more than").
+    const estimate = !!(d && d.total_is_estimate);
     const pages = Math.max(1, Math.ceil(total / size));
-    p.querySelector('.pager-info').textContent = '共 ' + fmtNum(total) + ' 条';
-    p.querySelector('.pager-page').textContent = '第 ' + st.page + ' / ' + pages + ' 页';
+    p.querySelector('.pager-info').textContent = estimate ? '超过 ' + fmtNum(total) + ' 条' : '共 ' + fmtNum(total) + ' 条';
+    p.querySelector('.pager-page').textContent = estimate ? '第 ' + st.page + ' 页' : '第 ' + st.page + ' / ' + pages + ' 页';
     p.querySelector('.prev').disabled = st.page <= 1;
-    p.querySelector('.next').disabled = st.page >= pages;
+    // Page numbers reach the first 10,000 rows; next_cursor null = last page.
+    const more = d && 'next_cursor' in d ? d.next_cursor !== null : st.page < pages;
+    p.querySelector('.next').disabled = !more || st.page * size >= PAGE_MAX_ROWS;
   }
 
   function bindPager(key, load) {

@@ -23,6 +23,22 @@
     "SELECT rc.what, rc.n FROM org_unit g JOIN registry_count rc ON rc.unit_id = g.id"                \
     " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < substr(?1, 1, length(?1) - 1) || '0'"
 
+#define FLOOR_MAX_STMTS 5
+/* A unit's one count ('residents' or 'households'; ?1 = its path,
+ * ?2 = what), registry/counts.c: the total of a unit's list. */
+#define UNIT_COUNT                                                                                    \
+    "SELECT COALESCE(SUM(rc.n), 0) FROM org_unit g JOIN registry_count rc ON rc.unit_id = g.id AND rc.what = ?2" \
+    " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < substr(?1, 1, length(?1) - 1) || '0'"
+/* Is the street the whole tree (no other root)? */
+#define OTHER_ROOT "SELECT 1 FROM org_unit WHERE parent_id IS NULL AND id <> ?"
+#define HOUSEHOLD_COLUMNS                                                                             \
+    "SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address, h.registered_address," \
+    " h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes, h.status, h.created_at,"      \
+    " h.updated_at, (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active')," \
+    " h.version FROM household h JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit b ON"           \
+    " b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id"
+#define NAME_PREFIX " AND r.status = ? AND r.name >= ? AND r.name < ? || char(1114111)"
+
 /* What a statement's '?' are bound to, in order. */
 typedef enum floor_param {
     P_END = 0,
@@ -33,6 +49,12 @@ typedef enum floor_param {
     P_RESIDENT,   /* a resident id, (n * 7919) % max + 1 as bench/detail.lua */
     P_ACTIVE,     /* 'active' */
     P_LIMIT50, P_LIMIT20, P_OFFSET0,
+    P_GRID_PATH,  /* the path of the grid P_GRID names */
+    P_RESIDENTS, P_HOUSEHOLDS,   /* 'residents', 'households' (registry_count.what) */
+    P_CAP1,       /* the count cap + 1 (10,001) */
+    P_LIMIT51, P_LIMIT21,        /* a keyset pick: the page and one more row */
+    P_IDS50, P_IDS20,            /* the first 50 / 20 ids (column 1) the statement before returned, as
+                                    a JSON array: the page the pick chose */
 } floor_param;
 
 /* Which columns of a row hold encrypted values (column 0 is the row id). */
@@ -49,33 +71,34 @@ typedef struct floor_endpoint {
     /* the request, signed in as street staff; {grid} and {resident}
      * stand for a grid id and a resident id */
     const char *path;
-    floor_stmt stmts[3];
+    floor_stmt stmts[FLOOR_MAX_STMTS];
 } floor_endpoint;
 
 static const floor_endpoint FLOOR_ENDPOINTS[] = {
+    /* Lists: the total (the maintained count, or a count up to the cap),
+     * the keyset pick of the page's ids (and one more, for next_cursor),
+     * then the page's rows by those ids (src/server/page.c). */
     {"grid", "/api/v1/residents?org_unit_id={grid}&page_size=50", {
-        {"SELECT COUNT(*) FROM resident r WHERE " VISIBLE("r") " AND r.grid_id = ? AND r.status = ?",
-         {P_GRID, P_ACTIVE}, D_NONE},
-        {RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r WHERE " VISIBLE("r")
-         " AND r.grid_id = ? AND r.status = ? ORDER BY r.name ASC, r.id LIMIT ? OFFSET ?)"
-         " ORDER BY r.name ASC, r.id", {P_GRID, P_ACTIVE, P_LIMIT50, P_OFFSET0}, D_RESIDENT}}},
+        {UNIT_COUNT, {P_GRID_PATH, P_RESIDENTS}, D_NONE},
+        {"SELECT r.name, r.id FROM resident r WHERE " VISIBLE("r") " AND r.grid_id = ? AND r.status = ?"
+         " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_GRID, P_ACTIVE, P_LIMIT51, P_OFFSET0}, D_NONE},
+        {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name ASC, r.id ASC",
+         {P_IDS50}, D_RESIDENT}}},
     {"households", "/api/v1/households?page_size=50", {
-        {"SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id WHERE " VISIBLE("h")
-         " AND g.path LIKE ? || '%' AND g.path LIKE ? || '%' AND h.status = ?", {P_PATH, P_PATH, P_ACTIVE}, D_NONE},
-        {"SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address, h.registered_address,"
-         " h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes, h.status, h.created_at,"
-         " h.updated_at, (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active'),"
-         " h.version FROM household h JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit b ON"
-         " b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id WHERE " VISIBLE("h")
-         " AND g.path LIKE ? || '%' AND g.path LIKE ? || '%' AND h.status = ?"
-         " ORDER BY h.code ASC, h.id LIMIT ? OFFSET ?", {P_PATH, P_PATH, P_ACTIVE, P_LIMIT50, P_OFFSET0}, D_HOUSEHOLD}}},
+        {OTHER_ROOT, {P_STREET}, D_NONE},
+        {UNIT_COUNT, {P_PATH, P_HOUSEHOLDS}, D_NONE},
+        {"SELECT h.code, h.id FROM household h WHERE " VISIBLE("h") " AND h.status = ?"
+         " ORDER BY h.code ASC, h.id ASC LIMIT ? OFFSET ?", {P_ACTIVE, P_LIMIT51, P_OFFSET0}, D_NONE},
+        {HOUSEHOLD_COLUMNS " WHERE h.id IN (SELECT value FROM json_each(?)) ORDER BY h.code ASC, h.id ASC",
+         {P_IDS50}, D_HOUSEHOLD}}},
     {"name", "/api/v1/residents?name=%E7%8E%8B&page_size=20", {
-        {"SELECT COUNT(*) FROM resident r WHERE " VISIBLE("r")
-         " AND r.status = ? AND r.name >= ? AND r.name < ? || char(1114111)", {P_ACTIVE, P_NAME, P_NAME}, D_NONE},
-        {RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r WHERE " VISIBLE("r")
-         " AND r.status = ? AND r.name >= ? AND r.name < ? || char(1114111)"
-         " ORDER BY r.name ASC, r.id LIMIT ? OFFSET ?) ORDER BY r.name ASC, r.id",
-         {P_ACTIVE, P_NAME, P_NAME, P_LIMIT20, P_OFFSET0}, D_RESIDENT}}},
+        {OTHER_ROOT, {P_STREET}, D_NONE},
+        {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_PREFIX " LIMIT ?)",
+         {P_ACTIVE, P_NAME, P_NAME, P_CAP1}, D_NONE},
+        {"SELECT r.name, r.id FROM resident r WHERE " VISIBLE("r") NAME_PREFIX
+         " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_ACTIVE, P_NAME, P_NAME, P_LIMIT21, P_OFFSET0}, D_NONE},
+        {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name ASC, r.id ASC",
+         {P_IDS20}, D_RESIDENT}}},
     {"detail", "/api/v1/residents/{resident}", {
         {RESIDENT_SELECT " WHERE r.id = ? AND " VISIBLE("r"), {P_RESIDENT}, D_RESIDENT}}},
     /* The three below read the maintained counts (registry_count,

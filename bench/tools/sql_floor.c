@@ -41,6 +41,7 @@ static struct {
     const floor_endpoint *ep;
     int threads, seconds, prepare_each, decrypt;
     int64_t *grids;
+    char (*grid_paths)[64];
     int ngrids;
     int64_t street_id, max_resident;
     char street_path[64];
@@ -53,6 +54,8 @@ typedef struct worker {
     double *lat;      /* milliseconds per operation */
     size_t n, cap;
     int failed;
+    char ids[4096];   /* column 1 of the last statement's rows, "[id,…]" (P_IDS*) */
+    int nids;
 } worker;
 
 static double now_ms(void)
@@ -86,8 +89,25 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
     return s;
 }
 
-static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n)
+/* The first `max` ids of w->ids as a JSON array, in out. */
+static const char *first_ids(const worker *w, int max, char *out, size_t outsz)
 {
+    int k = 0;
+    size_t i = 0;
+    for (; w->ids[i] && i < outsz - 2; i++) {
+        if (w->ids[i] == ',' && ++k == max)
+            break;
+        out[i] = w->ids[i];
+    }
+    if (i && out[i - 1] != ']')
+        out[i++] = ']';
+    out[i] = '\0';
+    return out;
+}
+
+static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n, const worker *w)
+{
+    static _Thread_local char ids[4096];
     for (int i = 0; p[i] != P_END; i++) {
         switch (p[i]) {
         case P_GRID:     sqlite3_bind_int64(s, i + 1, G.grids[n % (uint64_t)G.ngrids]); break;
@@ -99,6 +119,14 @@ static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n)
         case P_LIMIT50:  sqlite3_bind_int(s, i + 1, 50); break;
         case P_LIMIT20:  sqlite3_bind_int(s, i + 1, 20); break;
         case P_OFFSET0:  sqlite3_bind_int(s, i + 1, 0); break;
+        case P_GRID_PATH: sqlite3_bind_text(s, i + 1, G.grid_paths[n % (uint64_t)G.ngrids], -1, SQLITE_STATIC); break;
+        case P_RESIDENTS: sqlite3_bind_text(s, i + 1, "residents", -1, SQLITE_STATIC); break;
+        case P_HOUSEHOLDS: sqlite3_bind_text(s, i + 1, "households", -1, SQLITE_STATIC); break;
+        case P_CAP1:     sqlite3_bind_int(s, i + 1, 10001); break;
+        case P_LIMIT51:  sqlite3_bind_int(s, i + 1, 51); break;
+        case P_LIMIT21:  sqlite3_bind_int(s, i + 1, 21); break;
+        case P_IDS50:    sqlite3_bind_text(s, i + 1, first_ids(w, 50, ids, sizeof ids), -1, SQLITE_TRANSIENT); break;
+        case P_IDS20:    sqlite3_bind_text(s, i + 1, first_ids(w, 20, ids, sizeof ids), -1, SQLITE_TRANSIENT); break;
         case P_END: break;
         }
     }
@@ -112,12 +140,19 @@ static void decrypt_col(sqlite3_stmt *s, int col, const char *column, int64_t ro
         fprintf(stderr, "sql_floor: %s of row %lld does not decrypt\n", column, (long long)row);
 }
 
-/* Steps s to its end, reading every column (and decrypting). 0 or -1. */
-static int run_stmt(sqlite3_stmt *s, floor_decrypt dec)
+/* Steps s to its end, reading every column (and decrypting), keeping
+ * column 1 of each row in w->ids. 0 or -1. */
+static int run_stmt(sqlite3_stmt *s, floor_decrypt dec, worker *w)
 {
     int rc, ncol = sqlite3_column_count(s);
-    size_t bytes = 0;
+    size_t bytes = 0, len = 1;
+    w->ids[0] = '[';
+    w->ids[1] = '\0';
+    w->nids = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (ncol > 1 && len < sizeof w->ids - 24)
+            len += (size_t)snprintf(w->ids + len, sizeof w->ids - len, "%s%lld", w->nids++ ? "," : "",
+                                    (long long)sqlite3_column_int64(s, 1));
         for (int c = 0; c < ncol; c++) {
             sqlite3_column_text(s, c);
             bytes += (size_t)sqlite3_column_bytes(s, c);
@@ -133,6 +168,7 @@ static int run_stmt(sqlite3_stmt *s, floor_decrypt dec)
             decrypt_col(s, 10, "household.phone", id);
         }
     }
+    snprintf(w->ids + len, sizeof w->ids - len, "]");
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE && bytes < (size_t)-1 ? 0 : -1;
@@ -142,9 +178,9 @@ static void *work(void *arg)
 {
     worker *w = arg;
     sqlite3 *db = open_db();
-    sqlite3_stmt *st[3] = {0};
+    sqlite3_stmt *st[FLOOR_MAX_STMTS] = {0};
     size_t nst = 0;
-    while (nst < 3 && G.ep->stmts[nst].sql)
+    while (nst < FLOOR_MAX_STMTS && G.ep->stmts[nst].sql)
         nst++;
     if (!G.prepare_each)
         for (size_t i = 0; i < nst; i++)
@@ -155,8 +191,8 @@ static void *work(void *arg)
         double t0 = now_ms();
         for (size_t i = 0; i < nst; i++) {
             sqlite3_stmt *s = G.prepare_each ? prepare(db, G.ep->stmts[i].sql) : st[i];
-            bind_params(s, G.ep->stmts[i].params, n);
-            if (run_stmt(s, G.ep->stmts[i].dec) != 0) {
+            bind_params(s, G.ep->stmts[i].params, n, w);
+            if (run_stmt(s, G.ep->stmts[i].dec, w) != 0) {
                 if (!w->failed++)
                     fprintf(stderr, "sql_floor: %s\n", sqlite3_errmsg(db));
             }
@@ -198,9 +234,12 @@ static void load_params(void)
     G.ngrids = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     G.grids = calloc((size_t)G.ngrids + 1, sizeof *G.grids);
-    s = prepare(db, "SELECT id FROM org_unit WHERE kind = 'grid' ORDER BY id");
-    for (int i = 0; i < G.ngrids && sqlite3_step(s) == SQLITE_ROW; i++)
+    G.grid_paths = calloc((size_t)G.ngrids + 1, sizeof *G.grid_paths);
+    s = prepare(db, "SELECT id, path FROM org_unit WHERE kind = 'grid' ORDER BY id");
+    for (int i = 0; i < G.ngrids && sqlite3_step(s) == SQLITE_ROW; i++) {
         G.grids[i] = sqlite3_column_int64(s, 0);
+        snprintf(G.grid_paths[i], sizeof G.grid_paths[i], "%s", (const char *)sqlite3_column_text(s, 1));
+    }
     sqlite3_finalize(s);
     s = prepare(db, "SELECT COALESCE(MAX(id), 1) FROM resident");
     sqlite3_step(s);
@@ -291,6 +330,7 @@ int main(int argc, char **argv)
     free(all);
     free(w);
     free(G.grids);
+    free(G.grid_paths);
     keys_clear();
     return failed ? 1 : 0;
 }

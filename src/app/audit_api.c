@@ -21,7 +21,8 @@ static const char *const SQL_SELECT =
     " a.before_json, a.after_json, a.client_ip, a.detail, a.outcome FROM audit_log a";
 static const char *const SQL_COUNT = "SELECT COUNT(*) FROM audit_log a";
 
-static const char *const SORT_KEYS[] = {"at", "a.at", "id", "a.id", NULL};
+/* Newest first by default; ties by id in the sort's direction. */
+static const char *const SORT_KEYS[] = {"-at", "a.at", "id", "a.id", NULL};
 
 /* ---- rows → JSON ------------------------------------------------------------- */
 
@@ -119,42 +120,42 @@ static int add_filters(request *rq, response *rs, query *q)
     return 0;
 }
 
-/* Newest first unless ?sort= says otherwise; ties broken by id. */
-static void order_clause(request *rq, const page_req *pg, char *out, size_t outsz)
-{
-    const char *sort = req_query(rq, "sort");
-    if (!sort || !*sort)
-        snprintf(out, outsz, " ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?");
-    else
-        snprintf(out, outsz, " ORDER BY %s, a.id%s LIMIT ? OFFSET ?", pg->order_by, sort[0] == '-' ? " DESC" : "");
-}
-
 /* GET /api/v1/audit — roles: auditor (only: separation of duties).
  * Query: user_id, action, entity, entity_id, outcome (success|failure),
- * from, to (Beijing dates, inclusive), page, page_size, sort (at|id).
+ * from, to (Beijing dates, inclusive), page, page_size, sort (at|id, -
+ * for desc; default -at, newest first), cursor (next_cursor of the
+ * previous page: rows after it, at any depth; not with page).
  * Reply: page of rows with before/after images, outcome and `at` in
- * Beijing time (+08:00), newest first. Errors: 400 parameter. */
+ * Beijing time (+08:00), with total (counted up to the count cap, serve
+ * --count-cap, default 10,000: beyond it total is the cap and
+ * total_is_estimate true), total_is_estimate and next_cursor (null on
+ * the last page). Errors: 400 parameter (cursor malformed, of another
+ * sort, or with page). */
 static int audit_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
-    char suffix[256];
+    page_pick pk = {0};
     db_stmt *s = NULL;
     int64_t total;
     int rc = -1;
 
     q_init(&q, "");
-    if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_filters(rq, rs, &q) != 0)
+    if (req_page_keyset(rq, rs, SORT_KEYS, "a.id", &pg) != 0 || add_filters(rq, rs, &q) != 0 ||
+        page_count_capped_or_reply(rq, rs, "FROM audit_log a", &q, &pg, &total) != 0 ||
+        page_pick_or_reply(rq, rs, "FROM audit_log a", &q, &pg, NULL, NULL, 0, &pk) != 0)
         goto cleanup;
-    order_clause(rq, &pg, suffix, sizeof suffix);
-    if (!(s = page_query_or_reply(rq, rs, SQL_COUNT, SQL_SELECT, &q, suffix, &pg, &total)))
+    if (!(s = page_fetch(rq, SQL_SELECT, &pg, &pk))) {
+        rc = reply_internal(rs);
         goto cleanup;
+    }
     json_t *items = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(items, audit_row_json(s));
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 cleanup:
     db_finalize(s);
+    page_pick_release(&pk);
     q_free(&q);
     return rc;
 }

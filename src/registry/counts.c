@@ -20,6 +20,11 @@ static const char *const SQL_UNIT =
     "SELECT rc.what, rc.n FROM org_unit g JOIN registry_count rc ON rc.unit_id = g.id"
     " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < " PATH_END("?1");
 static const char *const SQL_BUILDING = "SELECT what, n FROM registry_count WHERE unit_id = ?";
+static const char *const SQL_UNIT_ONE =
+    "SELECT COALESCE(SUM(rc.n), 0) FROM org_unit g JOIN registry_count rc ON rc.unit_id = g.id AND rc.what = ?2"
+    " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < " PATH_END("?1");
+static const char *const SQL_BUILDING_ONE =
+    "SELECT COALESCE(SUM(n), 0) FROM registry_count WHERE unit_id = ?1 AND what = ?2";
 
 /* (child id, what, n) for every row under each child of ?1. */
 static const char *const SQL_CHILDREN =
@@ -89,6 +94,13 @@ int counts_unit(db_conn *db, const org_unit *u, unit_counts *out)
         counts_add(out, db_col_text(s, 0), db_col_int(s, 1));
     db_finalize(s);
     return rc == DB_DONE ? 0 : -1;
+}
+
+int64_t counts_unit_one(db_conn *db, const org_unit *u, const char *what)
+{
+    int building = strcmp(u->kind, "building") == 0;
+    return db_one_int(db, -1, building ? SQL_BUILDING_ONE : SQL_UNIT_ONE,
+                      building ? DB_INT(u->id) : DB_TEXT(u->path), DB_TEXT(what));
 }
 
 static int by_unit_id(const void *a, const void *b)

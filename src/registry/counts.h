@@ -28,6 +28,11 @@ typedef struct unit_counts {
  * database error. */
 int counts_unit(db_conn *db, const org_unit *u, unit_counts *out);
 
+/* One count ("households" or "residents") of unit u's subtree, as
+ * counts_unit: the list totals of a unit with no other filter. The
+ * count, or -1 on a database error. */
+int64_t counts_unit_one(db_conn *db, const org_unit *u, const char *what);
+
 /* The counts of every child of parent_id, one query; *out (malloc'd,
  * caller frees; NULL when n is 0) ordered by unit_id, children without
  * any count left out. 0, or -1 on a database error. */

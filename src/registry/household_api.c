@@ -5,6 +5,7 @@
  *
  * Translates HTTP to household.h / resident.h calls and back; owns only
  * the list filters (query parameters → SQL conditions). */
+#include "registry/counts.h"
 #include "registry/registry_api.h"
 #include "registry/resident_view.h"
 #include "server/write.h"
@@ -117,23 +118,38 @@ static int body_phone(request *rq, response *rs, char canon[40])
 
 /* ---- list ------------------------------------------------------------------ */
 
-static int add_unit_filter(request *rq, response *rs, query *q)
-{
+/* The unit a list is narrowed to: a grid's or a building's own column;
+ * a community's (or a street's below another root) grids, each walked by
+ * household(grid_id, status, code) and merged (grids[]); or, for the
+ * whole tree, nothing. */
+typedef struct unit_filter {
     org_unit unit;
-    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
+    int64_t *grids;              /* the subtree's grids, or NULL */
+    size_t ngrids;
+    int subtree;                 /* grids[] is the partition of the pick */
+} unit_filter;
+
+static int add_unit_filter(request *rq, response *rs, query *q, unit_filter *uf)
+{
+    char end[256];
+    memset(uf, 0, sizeof *uf);
+    /* The unit is inside the caller's scope (404 otherwise), and so is
+     * its subtree: the scope needs no condition of its own. */
+    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &uf->unit) != 0)
         return -1;
-    /* Always bounded by the caller's scope, then narrowed to the unit. */
-    q_where(q, "g.path LIKE ? || '%'");
-    q_bind_text(q, rq->user.scope_path);
-    if (strcmp(unit.kind, "building") == 0) {
+    if (strcmp(uf->unit.kind, "building") == 0) {
         q_where(q, "h.building_id = ?");
-        q_bind_int(q, unit.id);
-    } else if (strcmp(unit.kind, "grid") == 0) {
+        q_bind_int(q, uf->unit.id);
+    } else if (strcmp(uf->unit.kind, "grid") == 0) {
         q_where(q, "h.grid_id = ?");
-        q_bind_int(q, unit.id);
-    } else {
-        q_where(q, "g.path LIKE ? || '%'");
-        q_bind_text(q, unit.path);
+        q_bind_int(q, uf->unit.id);
+    } else if (!org_is_whole_tree(rq->db, &uf->unit)) {
+        q_where(q, "h.grid_id IN " ORG_SUBTREE_GRIDS);
+        q_bind_text(q, uf->unit.path);
+        q_bind_text(q, org_path_end(uf->unit.path, end));
+        uf->subtree = 1;
+        if (org_subtree_grids(rq->db, &uf->unit, &uf->grids, &uf->ngrids) != 0)
+            return reply_internal(rs), -1;
     }
     return 0;
 }
@@ -150,11 +166,15 @@ static char *like_escape(const char *s)
     return sb_detach(&b);
 }
 
-static int add_text_filters(request *rq, response *rs, query *q)
+/* The text and status filters; *plain set when there are none beyond
+ * the default status (active): the total is then the unit's
+ * maintained count. */
+static int add_text_filters(request *rq, response *rs, query *q, int *plain)
 {
     static const char *const STATUSES[] = {"active", "closed", NULL};
     const char *text = req_query(rq, "q");
     const char *st = req_query(rq, "status");
+    *plain = !(text && *text) && (!st || !*st || strcmp(st, "active") == 0);
     if (text && *text) {
         long n = utf8_length(text);
         if (n < 0 || n > 100)
@@ -176,25 +196,47 @@ static int add_text_filters(request *rq, response *rs, query *q)
 
 /* GET /api/v1/households — roles: registry readers.
  * Query: org_unit_id (default own unit), q (code or address contains),
- * status (active|closed|all), page, page_size, sort (code|address|id).
- * Reply: page of households (phones masked). Errors: 400; 404 unit. */
+ * status (active|closed|all), page, page_size, sort (code|address|id, -
+ * for desc; ties by id in the same direction), cursor (next_cursor of
+ * the previous page: rows after it, at any depth; not with page).
+ * Reply: page of households (phones masked) with total,
+ * total_is_estimate and next_cursor (null on the last page). The total
+ * of a unit's active households (no q) is its maintained count; with q
+ * or another status it is counted up to the count cap (serve
+ * --count-cap, default 10,000): beyond it total is the cap and
+ * total_is_estimate true ("more than"). A community's list walks each of
+ * its grids by code and merges them. Errors: 400 (cursor malformed, of
+ * another sort, or with page; page beyond 10,000 rows); 404 unit. */
 static int household_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
-    char suffix[200];
+    unit_filter uf = {0};
+    page_pick pk = {0};
     db_stmt *s = NULL;
     int64_t total;
-    int rc = -1;
+    int rc = -1, plain;
 
     q_init(&q, "");
     q_where(&q, REGISTRY_VISIBLE("h"));
-    if (req_page(rq, rs, SORT_KEYS, &pg) != 0 || add_unit_filter(rq, rs, &q) != 0 ||
-        add_text_filters(rq, rs, &q) != 0)
+    if (req_page_keyset(rq, rs, SORT_KEYS, "h.id", &pg) != 0 || add_unit_filter(rq, rs, &q, &uf) != 0 ||
+        add_text_filters(rq, rs, &q, &plain) != 0)
         goto out;
-    snprintf(suffix, sizeof suffix, " ORDER BY %s, h.id LIMIT ? OFFSET ?", pg.order_by);
-    if (!(s = page_query_or_reply(rq, rs, HOUSEHOLD_COUNT, HOUSEHOLD_SELECT, &q, suffix, &pg, &total)))
+    if (plain) {
+        if ((total = counts_unit_one(rq->db, &uf.unit, "households")) < 0) {
+            rc = reply_internal(rs);
+            goto out;
+        }
+    } else if (page_count_capped_or_reply(rq, rs, "FROM household h", &q, &pg, &total) != 0) {
         goto out;
+    }
+    if (page_pick_or_reply(rq, rs, "FROM household h", &q, &pg, uf.subtree ? "h.grid_id = ?" : NULL, uf.grids,
+                           uf.ngrids, &pk) != 0)
+        goto out;
+    if (!(s = page_fetch(rq, HOUSEHOLD_SELECT, &pg, &pk))) {
+        rc = reply_internal(rs);
+        goto out;
+    }
     json_t *items = json_array();
     household h;
     resident_view_opts o = resident_view_for(rq->user.role, 0, 1);
@@ -205,6 +247,8 @@ static int household_list(request *rq, response *rs)
     rc = reply_json(rs, 200, page_result(items, &pg, total));
 out:
     db_finalize(s);
+    page_pick_release(&pk);
+    free(uf.grids);
     q_free(&q);
     return rc;
 }

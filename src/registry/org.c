@@ -208,3 +208,52 @@ int org_list_counted(db_conn *db, int64_t parent_id, int64_t unit_id, org_unit_c
     }
     return 0;
 }
+
+/* ---- subtrees ------------------------------------------------------------ */
+
+static const char *const SQL_OTHER_ROOT = "SELECT 1 FROM org_unit WHERE parent_id IS NULL AND id <> ?";
+static const char *const SQL_SUBTREE_GRIDS =
+    "SELECT id FROM org_unit WHERE kind = 'grid' AND path >= ? AND path < ? ORDER BY id";
+
+char *org_path_end(const char *path, char out[256])
+{
+    snprintf(out, 256, "%s", path);
+    size_t n = strlen(out);
+    if (n && out[n - 1] == '/')
+        out[n - 1] = '0';
+    return out;
+}
+
+int org_is_whole_tree(db_conn *db, const org_unit *u)
+{
+    return u->parent_id == 0 && strcmp(u->kind, "street") == 0 && !db_exists(db, SQL_OTHER_ROOT, DB_INT(u->id));
+}
+
+int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n)
+{
+    char end[256];
+    size_t cap = 0;
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    db_stmt *s = db_query(db, SQL_SUBTREE_GRIDS, DB_TEXT(u->path), DB_TEXT(org_path_end(u->path, end)));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            int64_t *bigger = realloc(*ids, (cap = cap ? cap * 2 : 16) * sizeof **ids);
+            if (!bigger) {
+                rc = DB_ERROR;
+                break;
+            }
+            *ids = bigger;
+        }
+        (*ids)[(*n)++] = db_col_int(s, 0);
+    }
+    db_finalize(s);
+    if (rc != DB_DONE) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}

@@ -1,8 +1,8 @@
 /* org.h — the org-unit tree: street → community → grid → building.
  *
  * Owns: the org_unit table. Every unit stores its materialised path
- * ("/1/4/17/"), so "is X inside Y" is a prefix test and subtree queries
- * are `path LIKE prefix || '%'`. */
+ * ("/1/4/17/"), so "is X inside Y" is a prefix test and a subtree is
+ * the range [path, org_path_end(path)) of org_unit(kind, path). */
 #ifndef MS_ORG_H
 #define MS_ORG_H
 
@@ -66,6 +66,21 @@ int org_get_by_code(db_conn *db, const char *code, org_unit *out);
  * residents of each one's subtree (the maintained counters, counts.h).
  * A malloc'd array in *out (free() it). 0 or -1. */
 int org_list_counted(db_conn *db, int64_t parent_id, int64_t unit_id, org_unit_counted **out, size_t *n);
+
+/* ---- subtrees, for the lists ---- */
+/* The ids of the grids of unit u's subtree (a grid: itself), as a
+ * condition on a grid id column: "<col> IN " ORG_SUBTREE_GRIDS, bound to
+ * u's path and org_path_end(u's path). A range of org_unit(kind, path):
+ * no LIKE, no join. */
+#define ORG_SUBTREE_GRIDS "(SELECT id FROM org_unit WHERE kind = 'grid' AND path >= ? AND path < ?)"
+/* The end of path's subtree range: path with its last '/' raised to '0'. */
+char *org_path_end(const char *path, char out[256]);
+/* 1 when u is the root of the whole tree (the street, and no other
+ * root beside it): its lists need no unit filter. 0 otherwise. */
+int org_is_whole_tree(db_conn *db, const org_unit *u);
+/* The grid ids of u's subtree, ascending, into *ids (malloc'd, caller
+ * frees; NULL when none). 0, or -1 on a database error. */
+int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n);
 
 /* The org_unit.leader_phone column (encrypted at rest) for app/fieldkeys.c's passes. */
 extern const fc_column_sql org_leader_phone_crypt;

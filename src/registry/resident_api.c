@@ -2,6 +2,7 @@
  * update, move between households, status (deceased / moved out) and
  * history. Translates HTTP to resident.h calls and back; owns only the
  * search filters (query parameters → SQL conditions). */
+#include "registry/counts.h"
 #include "registry/history.h"
 #include "registry/registry_api.h"
 #include "registry/resident_view.h"
@@ -110,32 +111,43 @@ static int exact_search_rate_or_reply(request *rq, response *rs, const char *fie
                        EXACT_SEARCH.max, wait), -1;
 }
 
-static int add_scope_filter(request *rq, response *rs, query *q)
+/* The unit (in the caller's scope, 404 otherwise) into *unit and its
+ * condition: a building's households, a grid's own column, the grids of
+ * a community's subtree (a filter on the walk of the name index, which
+ * holds grid_id); none for the whole tree. */
+static int add_scope_filter(request *rq, response *rs, query *q, org_unit *unit)
 {
-    org_unit unit;
-    if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
+    char end[256];
+    if (org_unit_param_or_reply(rq, rs, "org_unit_id", unit) != 0)
         return -1;
-    if (strcmp(unit.kind, "building") == 0) {
+    if (strcmp(unit->kind, "building") == 0) {
         q_where(q, "r.household_id IN (SELECT id FROM household WHERE building_id = ?)");
-        q_bind_int(q, unit.id);
-    } else if (strcmp(unit.kind, "grid") == 0) {
+        q_bind_int(q, unit->id);
+    } else if (strcmp(unit->kind, "grid") == 0) {
         q_where(q, "r.grid_id = ?");
-        q_bind_int(q, unit.id);
-    } else if (unit.parent_id != 0) {
-        q_where(q, "r.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path LIKE ? || '%')");
-        q_bind_text(q, unit.path);
+        q_bind_int(q, unit->id);
+    } else if (!org_is_whole_tree(rq->db, unit)) {
+        q_where(q, "r.grid_id IN " ORG_SUBTREE_GRIDS);
+        q_bind_text(q, unit->path);
+        q_bind_text(q, org_path_end(unit->path, end));
     }
-    /* The street is the root: every resident is inside it, no filter needed
-     * (leaving the planner free to walk the name or id index in order). */
+    /* The whole tree needs no filter (leaving the planner free to walk
+     * the name or id index in order). */
     return 0;
 }
 
-static int add_status_filter(request *rq, response *rs, query *q)
+/* *plain stays set when the status is the default (active). */
+static int add_status_filter(request *rq, response *rs, query *q, int *plain)
 {
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
     const char *st = req_query(rq, "status");
-    if (st && strcmp(st, "all") == 0)
+    *plain = !st || strcmp(st, "active") == 0;
+    if (st && strcmp(st, "all") == 0) {
+        /* Every status, named: status leads resident_status_name, so a
+         * name search stays three ranges of it rather than a scan. */
+        q_where(q, "r.status IN ('active', 'deceased', 'moved_out')");
         return 0;
+    }
     if (st && !str_in_set(st, STATUSES))
         return reply_bad_request(rs, "status", "status 只能是 active、deceased、moved_out 或 all"), -1;
     q_where(q, "r.status = ?");
@@ -222,53 +234,76 @@ static int add_household_filter(request *rq, response *rs, query *q)
     return 0;
 }
 
-static int64_t count_rows(db_conn *db, const query *q)
+/* 1 when any filter beyond the unit and the status is given. */
+static int searches(request *rq)
 {
-    int64_t n = -1;
-    db_stmt *s = q_prepare_with(db, "SELECT COUNT(*) FROM resident r", q, "");
-    if (db_step(s) == DB_ROW)
-        n = db_col_int(s, 0);
-    db_finalize(s);
-    return n;
+    static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", NULL};
+    for (size_t i = 0; KEYS[i]; i++) {
+        const char *v = req_query(rq, KEYS[i]);
+        if (v && *v)
+            return 1;
+    }
+    return 0;
 }
 
 /* GET /api/v1/residents — roles: registry readers.
  * Query: org_unit_id (default own unit), status (active|deceased|
  * moved_out|all), name (prefix), id_number, phone, tag, household_id,
  * full_id=1 (roles with the right; each row shown in full is audited),
- * page, page_size, sort (name|birth_date|id|updated_at, - for desc).
- * Reply: page of residents (ID numbers and phones masked).
+ * page, page_size, sort (name|birth_date|id|updated_at, - for desc; ties
+ * by id in the same direction; birth_date without full_id=1 sorts by
+ * birth year), cursor (next_cursor of the previous page: rows after it,
+ * at any depth; not with page).
+ * Reply: page of residents (ID numbers and phones masked) with total,
+ * total_is_estimate and next_cursor (null on the last page; sealed, it
+ * shows nothing, not even the sort value it holds). The total of a
+ * unit's active residents (no other filter) is its maintained count;
+ * any other search is counted up to the count cap (serve --count-cap,
+ * default 10,000): beyond it total is the cap and total_is_estimate true.
  * id_number and phone are exact searches: only for roles that may see
  * the value, each audited (search_exact, masked term), 30 a minute per
- * user. Errors: 400 parameter; 403 full_id, exact search or tag the
- * role may not see; 404 unit; 429 (Retry-After) too many exact searches. */
+ * user. Errors: 400 parameter (cursor malformed, of another sort, or
+ * with page; page beyond 10,000 rows); 403 full_id, exact search or tag
+ * the role may not see; 404 unit; 429 (Retry-After) too many exact
+ * searches. */
 static int resident_list(request *rq, response *rs)
 {
     query q;
     page_req pg;
-    int full = 0, rc = -1;
+    org_unit unit;
+    page_pick pk = {0};
+    int full = 0, rc = -1, plain;
+    int64_t total;
     db_stmt *s = NULL;
-    char suffix[400], exact[96], detail[160];
+    char exact[96], detail[160];
 
     q_init(&q, "");
     q_where(&q, REGISTRY_VISIBLE("r"));
-    if (full_id_or_reply(rq, rs, &full) != 0 || req_page(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, &pg) != 0 ||
-        add_scope_filter(rq, rs, &q) != 0 || add_status_filter(rq, rs, &q) != 0 ||
+    if (full_id_or_reply(rq, rs, &full) != 0 ||
+        req_page_keyset(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, "r.id", &pg) != 0 ||
+        add_scope_filter(rq, rs, &q, &unit) != 0 || add_status_filter(rq, rs, &q, &plain) != 0 ||
         add_text_filters(rq, rs, &q, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||
         (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
         goto out;
     int audited = full || exact[0];
-    int64_t total = count_rows(rq->db, &q);
-    if (total < 0) {
-        rc = reply_internal(rs);
+    /* Only the unit and the default status: the maintained count. */
+    plain = plain && !searches(rq);
+    if (plain) {
+        if ((total = counts_unit_one(rq->db, &unit, "residents")) < 0) {
+            rc = reply_internal(rs);
+            goto out;
+        }
+    } else if (page_count_capped_or_reply(rq, rs, "FROM resident r", &q, &pg, &total) != 0) {
         goto out;
     }
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
-    snprintf(suffix, sizeof suffix, " ORDER BY %s, r.id LIMIT ? OFFSET ?) ORDER BY %s, r.id", pg.order_by, pg.order_by);
-    s = q_prepare_with(rq->db, RESIDENT_SELECT " WHERE r.id IN (SELECT r.id FROM resident r", &q, suffix);
-    db_bind_int(s, q.nbind + 1, pg.page_size);
-    db_bind_int(s, q.nbind + 2, pg.offset);
+    if (page_pick_or_reply(rq, rs, "FROM resident r", &q, &pg, NULL, NULL, 0, &pk) != 0)
+        goto out;
+    if (!(s = page_fetch(rq, RESIDENT_SELECT, &pg, &pk))) {
+        rc = reply_internal(rs);
+        goto out;
+    }
     resident_view_opts o = resident_view_for(rq->user.role, full, 1); /* lists mask phones for everyone */
     if (audited && write_begin_or_reply(rq, rs) != 0)
         goto out;
@@ -281,7 +316,8 @@ static int resident_list(request *rq, response *rs)
         ok = ok && (!full || audit_full_view(rq, r.id) == 0);
     }
     if (exact[0]) {
-        snprintf(detail, sizeof detail, "%s；%lld 条结果", exact, (long long)total);
+        snprintf(detail, sizeof detail, "%s；%s%lld 条结果", exact, pg.total_is_estimate ? "超过 " : "",
+                 (long long)total);
         ok = ok && audit_request(rq, &(audit_entry){.action = "search_exact", .entity = "resident",
                                                     .org_path = rq->user.scope_path, .detail = detail}) == 0;
     }
@@ -295,6 +331,7 @@ static int resident_list(request *rq, response *rs)
     }
 out:
     db_finalize(s);
+    page_pick_release(&pk);
     q_free(&q);
     return rc;
 }

@@ -41,6 +41,7 @@ server_config g_config = {
     .max_conn = 1000,
     .max_conn_per_ip = 32,
     .conn_timeout = 15,
+    .count_cap = 10000,
 };
 
 int scope_contains(const request *rq, const char *path)
@@ -180,40 +181,62 @@ int req_query_flag(request *rq, const char *key)
     return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 }
 
-int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *out)
+/* Page, page size and sort of any list; keyset lists (page.c) add the
+ * cursor. */
+int page_parse(request *rq, response *rs, const char *const *sort_keys, int keyset, page_req *out)
 {
+    memset(out, 0, sizeof *out);
+    out->keyset = keyset;
+    if (!keyset && req_query(rq, "cursor"))
+        return reply_bad_request(rs, "cursor", "该列表只能按页码翻页，不支持 cursor 参数"), -1;
     if (req_query_int(rq, rs, "page", 1, 1, 1000000, &out->page) < 0)
         return -1;
     if (req_query_int(rq, rs, "page_size", 50, 1, 200, &out->page_size) < 0)
         return -1;
     out->offset = (out->page - 1) * out->page_size;
     if (out->page * out->page_size > PAGE_MAX_ROWS) {
-        reply_error(rs, 400, "bad_request", "page",
-                    "只能翻看前 %d 条记录（第 %" PRId64 " 页、每页 %" PRId64 " 条已超出），请缩小筛选条件（如按社区、网格、姓名筛选）",
-                    PAGE_MAX_ROWS, out->page, out->page_size);
+        if (keyset)
+            reply_error(rs, 400, "bad_request", "page",
+                        "按页码只能翻看前 %d 条记录（第 %" PRId64 " 页、每页 %" PRId64 " 条已超出）；"
+                        "请用上一页回复中的 next_cursor 作为 cursor 参数继续往后翻，或缩小筛选条件（如按社区、网格、姓名筛选）",
+                        PAGE_MAX_ROWS, out->page, out->page_size);
+        else
+            reply_error(rs, 400, "bad_request", "page",
+                        "只能翻看前 %d 条记录（第 %" PRId64 " 页、每页 %" PRId64 " 条已超出），请缩小筛选条件（如按社区、网格、姓名筛选）",
+                        PAGE_MAX_ROWS, out->page, out->page_size);
         return -1;
     }
+    /* The first key is the default, descending when written "-key". */
     const char *sort = req_query(rq, "sort");
     const char *expr = sort_keys[1];
-    int desc = 0;
+    int desc = sort_keys[0][0] == '-';
+    snprintf(out->sort_key, sizeof out->sort_key, "%s", sort_keys[0]);
     if (sort && *sort) {
         desc = sort[0] == '-';
         const char *key = desc ? sort + 1 : sort;
         expr = NULL;
         for (size_t i = 0; sort_keys[i]; i += 2)
-            if (strcmp(sort_keys[i], key) == 0)
+            if (strcmp(sort_keys[i] + (sort_keys[i][0] == '-'), key) == 0)
                 expr = sort_keys[i + 1];
+        snprintf(out->sort_key, sizeof out->sort_key, "%s", sort);
         if (!expr) {
             strbuf allowed = STRBUF_INIT;
             for (size_t i = 0; sort_keys[i]; i += 2)
-                sb_printf(&allowed, "%s%s", i ? ", " : "", sort_keys[i]);
+                sb_printf(&allowed, "%s%s", i ? ", " : "", sort_keys[i] + (sort_keys[i][0] == '-'));
             reply_error(rs, 400, "bad_request", "sort", "不支持按 %s 排序（可选: %s，前加 - 表示倒序）", key, allowed.data);
             sb_free(&allowed);
             return -1;
         }
     }
+    out->sort_expr = expr;
+    out->desc = desc;
     snprintf(out->order_by, sizeof out->order_by, "%s %s", expr, desc ? "DESC" : "ASC");
     return 0;
+}
+
+int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *out)
+{
+    return page_parse(rq, rs, sort_keys, 0, out);
 }
 
 db_stmt *page_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
@@ -233,8 +256,12 @@ db_stmt *page_query_or_reply(request *rq, response *rs, const char *count_sql, c
 
 json_t *page_result(json_t *items, const page_req *p, int64_t total)
 {
-    return json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)p->page,
-                     "page_size", (json_int_t)p->page_size, "total", (json_int_t)total);
+    json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:b}", "items", items, "page", (json_int_t)p->page,
+                          "page_size", (json_int_t)p->page_size, "total", (json_int_t)total,
+                          "total_is_estimate", p->total_is_estimate);
+    if (p->keyset)
+        json_object_set_new(j, "next_cursor", p->next_cursor[0] ? json_string(p->next_cursor) : json_null());
+    return j;
 }
 
 /* ---- JSON body --------------------------------------------------------- */

@@ -94,17 +94,51 @@ int req_client_gone(request *rq);
 int req_query_flag(request *rq, const char *key);
 
 /* ---- pagination & sorting ---- */
-/* Lists show at most the first PAGE_MAX_ROWS rows (page × page_size);
- * deeper pages cost the database a scan of every row before them and
- * are refused with 400 on "page" telling the user to narrow the filters. */
+/* Lists show at most the first PAGE_MAX_ROWS rows by page number (page ×
+ * page_size); deeper pages cost the database a scan of every row before
+ * them and are refused with 400 on "page". The big lists (keyset lists,
+ * req_page_keyset) go deeper by cursor: each reply's next_cursor, sent
+ * back as ?cursor=, continues after the page's last row through the
+ * sort's index, so any page costs what the first one costs. */
 #define PAGE_MAX_ROWS 10000
+/* A sort key value of a cursor: the sort expression's value in the last
+ * row shown (text up to PAGE_KEY_MAX bytes, or an integer). */
+#define PAGE_KEY_MAX 1024
+#define PAGE_CURSOR_MAX 1536
+typedef struct page_value {
+    int is_int;
+    int64_t i;
+    size_t len;
+    char text[PAGE_KEY_MAX + 1];
+} page_value;
 typedef struct page_req {
     int64_t page, page_size, offset;
-    char order_by[128];          /* a whitelisted SQL ORDER BY clause body */
+    char order_by[128];          /* a whitelisted SQL ORDER BY clause body: "<expr> ASC|DESC" */
+    const char *sort_expr;       /* the whitelisted expression alone */
+    int desc;
+    char sort_key[48];           /* the API's name of the sort ("-name") */
+    /* keyset lists only (req_page_keyset) */
+    int keyset;
+    const char *id_expr;         /* the row's id column, the tie-breaker ("r.id") */
+    int has_cursor;              /* ?cursor= given: rows after (after, after_id) */
+    page_value after;
+    int64_t after_id;
+    /* filled while answering, shown by page_result */
+    int total_is_estimate;       /* the count stopped at the cap: total means "more than" */
+    char next_cursor[PAGE_CURSOR_MAX];  /* "" on the last page */
 } page_req;
 /* sort_keys: NULL-terminated pairs {api_key, sql_expr, ...}; the first is
- * the default. Returns 0, or -1 with a 400 in rs. */
+ * the default (descending when written "-key"). Returns 0, or -1 with a 400 in rs. A ?cursor= is refused
+ * (400): these lists page by number only. */
 int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *out);
+/* The same for a keyset list whose rows are identified by id_expr
+ * ("r.id", an INTEGER PRIMARY KEY: ties of the sort are ordered by it,
+ * in the sort's direction). Also reads ?cursor= (400 on "cursor" when it
+ * is malformed, altered, from an earlier server process, or made for
+ * another list or sort; 400 on "page" with both). */
+int req_page_keyset(request *rq, response *rs, const char *const *sort_keys, const char *id_expr, page_req *out);
+/* Both of the above (http.c); keyset lists also take ?cursor= (page.c). */
+int page_parse(request *rq, response *rs, const char *const *sort_keys, int keyset, page_req *out);
 /* The list shape every paged route shares: counts the rows count_sql +
  * q's filters match into *total, and prepares select_sql + q's filters +
  * order_suffix (" ORDER BY … LIMIT ? OFFSET ?", the last two bound here
@@ -113,7 +147,33 @@ int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *
 struct query;
 db_stmt *page_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
                              const struct query *q, const char *order_suffix, const page_req *p, int64_t *total);
-/* Builds {"items": items, "page":…, "page_size":…, "total":…}; steals items. */
+/* Counts the rows of "SELECT 1 " + from_sql + q's filters, stopping at
+ * the server's count cap (serve --count-cap, default 10,000): beyond it
+ * *total is the cap and p->total_is_estimate is set. For lists that can
+ * grow large, whose totals the maintained counts cannot give (text
+ * searches, other statuses, the audit log). 0, or -1 with a 500 in rs. */
+int page_count_capped_or_reply(request *rq, response *rs, const char *from_sql, const struct query *q,
+                               page_req *p, int64_t *total);
+/* The ids of one page of a keyset list, in order, picked from the sort's
+ * index: "SELECT <sort_expr>, <id_expr> " + from_sql + q's filters, after
+ * the cursor, LIMIT page_size + 1. With part_cond ("h.grid_id = ?") the
+ * pick runs once per value of parts[0..nparts) and the streams are
+ * merged in C: a subtree's grids, each walked in order by its own index
+ * where one IN (…) would sort every row of the subtree. Sets
+ * p->next_cursor when a row follows the page. */
+typedef struct page_pick {
+    size_t n;                    /* rows of the page */
+    char *ids_json;              /* "[7,3,12]": the page's ids, for PAGE_BY_IDS (malloc'd) */
+} page_pick;
+int page_pick_or_reply(request *rq, response *rs, const char *from_sql, const struct query *q, page_req *p,
+                       const char *part_cond, const int64_t *parts, size_t nparts, page_pick *out);
+void page_pick_release(page_pick *pk);
+/* The page's rows: select_sql + " WHERE <id_expr> IN (ids) ORDER BY …"
+ * (the pick's order). The caller steps and finalizes; NULL on a prepare
+ * error. */
+db_stmt *page_fetch(request *rq, const char *select_sql, const page_req *p, const page_pick *pk);
+/* Builds {"items": items, "page":…, "page_size":…, "total":…,
+ * "total_is_estimate":…} (+ "next_cursor" on keyset lists); steals items. */
 json_t *page_result(json_t *items, const page_req *p, int64_t total);
 
 /* ---- JSON body helpers (fill a 400 on failure and return -1) ---- */
@@ -154,6 +214,9 @@ typedef struct server_config {
      * Strict-Transport-Security and marks the session cookie Secure. */
     const char *tls_cert;
     const char *tls_key;
+    /* Counted totals of lists stop here (page_count_capped_or_reply;
+     * default 10,000; serve --count-cap). */
+    unsigned count_cap;
 } server_config;
 
 extern server_config g_config;

@@ -47,6 +47,24 @@ void q_bind_int(query *q, int64_t v)
     q->nbind++;
 }
 
+void q_and_all(query *q, const query *src)
+{
+    static const char WHERE[] = " WHERE ";
+    if (!src->has_where)
+        return;
+    if (strncmp(src->sql.data, WHERE, sizeof WHERE - 1) != 0) {
+        fprintf(stderr, "minsheng: q_and_all of a query with a base\n");
+        abort();
+    }
+    q_where(q, src->sql.data + sizeof WHERE - 1);
+    for (int i = 0; i < src->nbind; i++) {
+        if (src->binds[i].is_int)
+            q_bind_int(q, src->binds[i].i);
+        else
+            q_bind_text(q, src->binds[i].s);
+    }
+}
+
 static db_stmt *prepare_bound(db_conn *db, const char *sql, const query *q)
 {
     db_stmt *s = db_prepare(db, sql);

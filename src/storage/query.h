@@ -25,6 +25,10 @@ void q_where(query *q, const char *cond);
 void q_append(query *q, const char *sql);
 void q_bind_text(query *q, const char *v);
 void q_bind_int(query *q, int64_t v);
+/* Appends every condition of src (a query begun with q_init(src, ""))
+ * to q, with its values: a statement that puts conditions of its own
+ * before the filters of another. */
+void q_and_all(query *q, const query *src);
 /* Prepares and binds everything. NULL on a prepare error. */
 db_stmt *q_prepare(db_conn *db, const query *q);
 /* Prepares prefix + q's SQL + suffix, binding q's values; the suffix may

@@ -13,12 +13,13 @@
 test_server srv;
 char *t_admin, *t_auditor, *t_street, *t_c01, *t_g0101, *t_viewer;
 long long street_id, c001, c002, grid_a, grid_b, bld_a1, bld_b1;
+const char *const *registry_serve_args;
 
 /* ---- fixture ------------------------------------------------------------- */
 
 int registry_setup(void **state)
 {
-    if (server_start(&srv, 300, NULL) != 0)
+    if (server_start(&srv, 300, registry_serve_args) != 0)
         return -1;
     t_admin = login(&srv, "admin", DEMO_PW);
     t_auditor = login(&srv, "auditor", DEMO_PW);

@@ -24,6 +24,10 @@ extern test_server srv;
 extern char *t_admin, *t_auditor, *t_street, *t_c01, *t_g0101, *t_viewer;
 extern long long street_id, c001, c002, grid_a, grid_b, bld_a1, bld_b1;
 
+/* Extra serve arguments for registry_setup's server (NULL-terminated;
+ * NULL = none), set before the group runs. */
+extern const char *const *registry_serve_args;
+
 int registry_setup(void **state);
 int registry_teardown(void **state);
 

@@ -108,7 +108,7 @@ static void floor_statements_are_the_servers(void **state)
         json_decref(j);
         char *trace = read_whole_file(g_trace, NULL);
         assert_non_null(trace);
-        for (size_t i = 0; i < 3 && ep->stmts[i].sql; i++) {
+        for (size_t i = 0; i < FLOOR_MAX_STMTS && ep->stmts[i].sql; i++) {
             if (traced(trace, ep->stmts[i].sql))
                 continue;
             if (!stale++)

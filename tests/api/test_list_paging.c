@@ -1,0 +1,542 @@
+/* test_list_paging.c — the big lists at any depth (issue 7): totals of a
+ * unit's list are its maintained counts and agree with a walk of every
+ * row (street, community, grid, building; after writes and while an
+ * import batch is pending); other totals are counted up to the count
+ * cap (the server runs with --count-cap 20) and say so
+ * (total_is_estimate); keyset paging by next_cursor yields every row
+ * once, in order, for each sort key both ways, with ties, merged over a
+ * community's grids, and stays consistent while rows are inserted
+ * between pages; bad, altered or foreign cursors are 400; a cursor
+ * neither widens the caller's scope nor shows a masked value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "registry_fixture.h"
+#include "storage/db.h"
+
+#define CAP 20
+
+/* ---- walking a list ------------------------------------------------------- */
+
+/* Every item of `path` (which has a '?'), walked by cursor with pages of
+ * page_size: a new array; *pages counts the requests. Each page's total
+ * and total_is_estimate are the first page's. */
+static json_t *walk_by_cursor(const char *tok, const char *path, int page_size, int *pages)
+{
+    json_t *all = json_array(), *first = NULL;
+    char *cursor = NULL;
+    *pages = 0;
+    for (;;) {
+        json_t *j = get_ok(tok, fmt("%s&page_size=%d%s%s", path, page_size, cursor ? "&cursor=" : "",
+                                    cursor ? cursor : ""));
+        free(cursor);
+        cursor = NULL;
+        (*pages)++;
+        assert_true(*pages < 1000);
+        json_t *items = json_object_get(j, "items");
+        assert_true(json_array_size(items) <= (size_t)page_size);
+        json_array_extend(all, items);
+        assert_non_null(json_object_get(j, "next_cursor"));   /* present: a string or null */
+        if (!first) {
+            first = json_incref(j);
+        } else {
+            assert_int_equal(jint(j, "total"), jint(first, "total"));
+            assert_true(json_equal(json_object_get(j, "total_is_estimate"), json_object_get(first, "total_is_estimate")));
+        }
+        const char *next = jstr(j, "next_cursor");
+        if (next) {
+            assert_int_equal(json_array_size(items), page_size);   /* only a full page has a next one */
+            cursor = strdup(next);
+        }
+        json_decref(j);
+        if (!cursor)
+            break;
+    }
+    json_decref(first);
+    return all;
+}
+
+/* The same list by page number, pages of 200. */
+static json_t *walk_by_page(const char *tok, const char *path)
+{
+    json_t *all = json_array();
+    for (int page = 1; page <= 50; page++) {
+        json_t *j = get_ok(tok, fmt("%s&page_size=200&page=%d", path, page));
+        size_t n = json_array_size(json_object_get(j, "items"));
+        json_array_extend(all, json_object_get(j, "items"));
+        json_decref(j);
+        if (n < 200)
+            break;
+    }
+    return all;
+}
+
+static long long item_id(json_t *items, size_t i)
+{
+    return jint(json_array_get(items, i), "id");
+}
+
+/* The same ids in the same order, none twice. */
+static void assert_same_ids(json_t *a, json_t *b, const char *what)
+{
+    if (json_array_size(a) != json_array_size(b))
+        print_error("%s: %zu rows by cursor, %zu by page\n", what, json_array_size(a), json_array_size(b));
+    assert_int_equal(json_array_size(a), json_array_size(b));
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        if (item_id(a, i) != item_id(b, i))
+            print_error("%s: row %zu is %lld by cursor, %lld by page\n", what, i, item_id(a, i), item_id(b, i));
+        assert_int_equal(item_id(a, i), item_id(b, i));
+        for (size_t k = 0; k < i; k++)
+            assert_true(item_id(a, k) != item_id(a, i));
+    }
+}
+
+/* The sort value of an item as the list sorts it, for the order check:
+ * text compared bytewise as SQLite's BINARY collation does. */
+static const char *sort_value(json_t *it, const char *key, char *buf, size_t bufsz)
+{
+    if (strcmp(key, "birth_date") == 0) {   /* masked lists sort by birth year */
+        snprintf(buf, bufsz, "%lld", jint(it, "birth_year"));
+        return buf;
+    }
+    if (strcmp(key, "id") == 0) {
+        snprintf(buf, bufsz, "%020lld", jint(it, "id"));
+        return buf;
+    }
+    return jstr(it, key);
+}
+
+/* Items in (sort key, id) order, ascending or descending. */
+static void assert_sorted(json_t *items, const char *sort)
+{
+    int desc = sort[0] == '-';
+    const char *key = desc ? sort + 1 : sort;
+    char a[64], b[64];
+    for (size_t i = 1; i < json_array_size(items); i++) {
+        json_t *x = json_array_get(items, i - 1), *y = json_array_get(items, i);
+        int c = strcmp(sort_value(x, key, a, sizeof a), sort_value(y, key, b, sizeof b));
+        if (!c)
+            c = jint(x, "id") < jint(y, "id") ? -1 : 1;
+        if (desc ? c < 0 : c > 0)
+            print_error("sort=%s: row %zu (id %lld, %s) before row %zu (id %lld, %s)\n", sort, i - 1, jint(x, "id"),
+                        a, i, jint(y, "id"), b);
+        assert_true(desc ? c > 0 : c < 0);
+    }
+}
+
+/* A copy of the reply's next_cursor, which must be there. */
+static char *next_cursor_of(json_t *j)
+{
+    const char *c = jstr(j, "next_cursor");
+    assert_non_null(c);
+    return strdup(c);
+}
+
+/* The next_cursor of the first page of GET path, as tok (a copy). */
+static char *first_cursor(const char *tok, const char *path)
+{
+    json_t *j = get_ok(tok, path);
+    char *c = next_cursor_of(j);
+    json_decref(j);
+    return c;
+}
+
+/* ---- totals ----------------------------------------------------------------- */
+
+/* The total of the unit's list (no filter) and a walk of every row agree. */
+static void unit_total_is_exact(const char *list, long long unit)
+{
+    const char *path = fmt("/api/v1/%s?org_unit_id=%lld", list, unit);
+    json_t *j = get_ok(t_street, fmt("%s&page_size=1", path));
+    long long total = jint(j, "total");
+    assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
+    json_decref(j);
+    int pages;
+    json_t *all = walk_by_cursor(t_street, path, 200, &pages);
+    if ((long long)json_array_size(all) != total)
+        print_error("%s of unit %lld: total %lld, %zu rows\n", list, unit, total, json_array_size(all));
+    assert_int_equal((long long)json_array_size(all), total);
+    json_decref(all);
+}
+
+static void units_total_is_exact(const char *step)
+{
+    const long long units[] = {street_id, c001, grid_a, bld_a1};
+    (void)step;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        unit_total_is_exact("residents", units[i]);
+        unit_total_is_exact("households", units[i]);
+    }
+}
+
+/* A unit's total is its maintained count: a count changed by hand shows
+ * (and nothing else in the reply counts rows). */
+static void unit_totals_are_the_maintained_counts(void **state)
+{
+    (void)state;
+    char err[256];
+    long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a));
+    long long c_before = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", c001));
+    db_conn *db = db_open(srv.db, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n + 1000 WHERE unit_id = ? AND what = 'residents'",
+                                  DB_INT(grid_a)), DB_DONE);
+    assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n + 7 WHERE unit_id = ? AND what = 'households'",
+                                  DB_INT(grid_a)), DB_DONE);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a)), before + 1000);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", c001)), c_before + 7);
+    /* a search is counted, not taken from the counts */
+    assert_true(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=1", grid_a)) <= CAP);
+    assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n - 1000 WHERE unit_id = ? AND what = 'residents'",
+                                  DB_INT(grid_a)), DB_DONE);
+    assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n - 7 WHERE unit_id = ? AND what = 'households'",
+                                  DB_INT(grid_a)), DB_DONE);
+    db_close(db);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a)), before);
+}
+
+/* Street, community, grid and building totals equal a walk of every row:
+ * as the demo made them, after writes (create, status change, close,
+ * move) and while an import batch is pending (its rows neither counted
+ * nor listed), and once it commits. */
+static void unit_totals_equal_every_row(void **state)
+{
+    (void)state;
+    char err[256];
+    units_total_is_exact("demo");
+
+    long long hh = create_household(t_street, "PG-0001", grid_a, bld_a1);
+    long long r1 = create_resident(t_street, hh, new_id(), "翻页甲", ", \"relation\": \"户主\"");
+    long long r2 = create_resident(t_street, hh, new_id(), "翻页乙", "");
+    units_total_is_exact("created");
+    json_decref(req(t_street, "POST", fmt("/api/v1/residents/%lld/status", r2), "{\"status\":\"deceased\"}", 200));
+    units_total_is_exact("status");
+    long long hh2 = create_household(t_street, "PG-0002", grid_b, 0);
+    json_decref(req(t_street, "POST", fmt("/api/v1/residents/%lld/move", r1),
+                    fmt("{\"household_id\":%lld,\"relation\":\"户主\"}", hh2), 200));
+    json_decref(req(t_street, "POST", fmt("/api/v1/households/%lld/close", hh), "{}", 200));
+    units_total_is_exact("move and close");
+
+    /* A batch an import is still writing: its rows are nobody's yet. */
+    db_conn *db = db_open(srv.db, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(db_exec_args(db, "INSERT INTO import_batch(username, mode, state, pid, heartbeat, started_at)"
+                                      " VALUES ('test', 'all', 'running', ?, strftime('%s', 'now'), '2026-01-01 00:00:00')",
+                                  DB_INT(getpid())), DB_DONE);
+    long long batch = db_last_insert_id(db);
+    assert_int_equal(db_exec_args(db, "INSERT INTO household(code, grid_id, building_id, address, status, created_at,"
+                                      " updated_at, import_batch_id) VALUES ('PG-BATCH', ?, ?, '批次路1号', 'active',"
+                                      " '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?)",
+                                  DB_INT(grid_a), DB_INT(bld_a1), DB_INT(batch)), DB_DONE);
+    units_total_is_exact("pending batch");
+    long long pending = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", bld_a1));
+    assert_int_equal(db_exec_args(db, "UPDATE import_batch SET state = 'committed' WHERE id = ?", DB_INT(batch)),
+                     DB_DONE);
+    db_close(db);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", bld_a1)), pending + 1);
+    units_total_is_exact("batch committed");
+}
+
+/* Searches count up to the cap: beyond it total is the cap and
+ * total_is_estimate true; under it the exact count and false. */
+static void searches_count_up_to_the_cap(void **state)
+{
+    (void)state;
+    static const char *const CAPPED[] = {
+        "/api/v1/residents?status=all",                 /* another status */
+        "/api/v1/residents?sort=-id&status=active&tag=elderly",
+        "/api/v1/households?q=371702",                  /* a text search */
+        "/api/v1/households?status=all",
+        NULL};
+    for (size_t i = 0; CAPPED[i]; i++) {
+        int pages;
+        json_t *j = get_ok(t_street, fmt("%s&page_size=1", CAPPED[i]));
+        json_t *all = walk_by_cursor(t_street, CAPPED[i], 200, &pages);
+        if (json_array_size(all) <= CAP) {   /* not enough rows in the demo for this one */
+            json_decref(all);
+            json_decref(j);
+            continue;
+        }
+        assert_int_equal(jint(j, "total"), CAP);
+        assert_true(json_is_true(json_object_get(j, "total_is_estimate")));
+        json_decref(all);
+        json_decref(j);
+    }
+    /* the same walks as the capped ones, but few: exact */
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&tag=elderly&page_size=1", grid_a));
+    int pages;
+    json_t *all = walk_by_cursor(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&tag=elderly", grid_a),
+                                 5, &pages);
+    assert_true(json_array_size(all) <= CAP);
+    assert_int_equal(jint(j, "total"), (long long)json_array_size(all));
+    assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
+    json_decref(all);
+    json_decref(j);
+    /* a unit's list is not capped: its count is kept */
+    j = get_ok(t_street, "/api/v1/residents?page_size=1");
+    assert_true(jint(j, "total") > CAP);
+    assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
+    json_decref(j);
+    /* the audit log is counted up to the cap too (each row shown with its
+     * full ID number is one audit row) */
+    json_decref(get_ok(t_street, fmt("/api/v1/residents?full_id=1&page_size=%d", CAP + 1)));
+    j = get_ok(t_auditor, "/api/v1/audit?page_size=1");
+    assert_int_equal(jint(j, "total"), CAP);
+    assert_true(json_is_true(json_object_get(j, "total_is_estimate")));
+    json_decref(j);
+    /* a list of accounts stays exact, and takes no cursor */
+    j = get_ok(t_admin, "/api/v1/users?page_size=1");
+    assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
+    assert_null(json_object_get(j, "next_cursor"));
+    json_decref(j);
+    expect_400_field(t_admin, "GET", "/api/v1/users?cursor=abc", NULL, "cursor");
+}
+
+/* ---- keyset paging ------------------------------------------------------------ */
+
+/* Walking by cursor gives what walking by page gives, in order, for each
+ * sort key both ways: residents street-wide, in a community (a filter on
+ * the name walk) and a grid; households street-wide, in a community (its
+ * grids merged) and a grid; the audit log. */
+static void cursor_walks_every_row_once_in_order(void **state)
+{
+    (void)state;
+    static const char *const RES_SORTS[] = {"name", "-name", "birth_date", "-birth_date", "id", "-id",
+                                            "updated_at", "-updated_at", NULL};
+    static const char *const HH_SORTS[] = {"code", "-code", "address", "-address", "id", "-id", NULL};
+    const long long units[] = {street_id, c001, grid_a};
+    int pages;
+    for (size_t u = 0; u < 3; u++) {
+        for (size_t i = 0; RES_SORTS[i]; i++) {
+            const char *path = fmt("/api/v1/residents?org_unit_id=%lld&sort=%s", units[u], RES_SORTS[i]);
+            char *p = strdup(path);
+            json_t *a = walk_by_cursor(t_street, p, u == 0 ? 97 : 7, &pages), *b = walk_by_page(t_street, p);
+            assert_same_ids(a, b, p);
+            assert_true(json_array_size(a) > 0);
+            assert_sorted(a, RES_SORTS[i]);
+            json_decref(a);
+            json_decref(b);
+            free(p);
+        }
+        for (size_t i = 0; HH_SORTS[i]; i++) {
+            const char *path = fmt("/api/v1/households?org_unit_id=%lld&status=all&sort=%s", units[u], HH_SORTS[i]);
+            char *p = strdup(path);
+            json_t *a = walk_by_cursor(t_street, p, u == 0 ? 41 : 3, &pages), *b = walk_by_page(t_street, p);
+            assert_same_ids(a, b, p);
+            assert_true(json_array_size(a) > 0);
+            if (strcmp(HH_SORTS[i] + (HH_SORTS[i][0] == '-'), "address") != 0)   /* addresses hold digits of any width */
+                assert_sorted(a, HH_SORTS[i]);
+            json_decref(a);
+            json_decref(b);
+            free(p);
+        }
+    }
+    /* a community's households by page number (its grids merged, then
+     * the page's offset): the same as by cursor */
+    json_t *a = walk_by_cursor(t_street, fmt("/api/v1/households?org_unit_id=%lld", c001), 2, &pages);
+    for (int page = 1; page <= pages; page++) {
+        json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=2&page=%d", c001, page));
+        json_t *items = json_object_get(j, "items");
+        for (size_t k = 0; k < json_array_size(items); k++)
+            assert_int_equal(item_id(items, k), item_id(a, (size_t)(page - 1) * 2 + k));
+        json_decref(j);
+    }
+    json_decref(a);
+    a = walk_by_cursor(t_auditor, "/api/v1/audit?x=1", 9, &pages);
+    json_t *b = walk_by_page(t_auditor, "/api/v1/audit?x=1");
+    assert_same_ids(a, b, "audit");
+    for (size_t i = 1; i < json_array_size(a); i++)   /* newest first */
+        assert_true(item_id(a, i - 1) > item_id(a, i));
+    json_decref(a);
+    json_decref(b);
+}
+
+/* Ties of the sort key (the same name) are ordered by id and split
+ * across pages without loss; rows inserted between pages do not come
+ * twice, those after the cursor come, those before it do not. */
+static void ties_and_inserts_between_pages(void **state)
+{
+    (void)state;
+    long long hh = create_household(t_street, "PG-TIES", grid_a, 0);
+    long long ids[7];
+    for (int i = 0; i < 7; i++)
+        ids[i] = create_resident(t_street, hh, new_id(), "同名翻页", i == 0 ? ", \"relation\": \"户主\"" : "");
+    const char *name = urlenc("同名翻页");
+    int pages;
+    for (int d = 0; d < 2; d++) {
+        json_t *a = walk_by_cursor(t_street, fmt("/api/v1/residents?name=%s&sort=%sname", name, d ? "-" : ""), 3,
+                                   &pages);
+        assert_int_equal(json_array_size(a), 7);
+        assert_int_equal(pages, 3);
+        for (int i = 0; i < 7; i++)
+            assert_int_equal(item_id(a, (size_t)i), ids[d ? 6 - i : i]);
+        json_decref(a);
+    }
+
+    /* First page of grid A by name, then residents named before and after
+     * its last row are added, then the walk goes on. */
+    json_t *first = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=5", grid_a));
+    json_t *items = json_object_get(first, "items");
+    assert_int_equal(json_array_size(items), 5);
+    const char *last_name = jstr(json_array_get(items, 4), "name");
+    char *cursor = next_cursor_of(first);
+    long long before = create_resident(t_street, hh, new_id(), "一一翻页", "");   /* U+4E00: before every name shown */
+    long long after = create_resident(t_street, hh, new_id(), "龥翻页", "");      /* U+9FA5: after */
+    assert_true(strcmp("一一翻页", last_name) < 0 && strcmp("龥翻页", last_name) > 0);
+    json_t *seen = json_array();
+    json_array_extend(seen, items);
+    while (cursor) {
+        json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=5&cursor=%s", grid_a, cursor));
+        free(cursor);
+        cursor = jstr(j, "next_cursor") ? next_cursor_of(j) : NULL;
+        json_array_extend(seen, json_object_get(j, "items"));
+        json_decref(j);
+    }
+    int saw_before = 0, saw_after = 0;
+    for (size_t i = 0; i < json_array_size(seen); i++) {
+        for (size_t k = 0; k < i; k++)
+            assert_true(item_id(seen, k) != item_id(seen, i));
+        saw_before |= item_id(seen, i) == before;
+        saw_after |= item_id(seen, i) == after;
+    }
+    assert_sorted(seen, "name");
+    assert_int_equal(saw_before, 0);
+    assert_int_equal(saw_after, 1);
+    json_decref(seen);
+    json_decref(first);
+}
+
+/* A cursor that is not one the server made for this list and sort is
+ * 400 on "cursor" with a Chinese message, never a crash or SQL error. */
+static void bad_cursors_are_400(void **state)
+{
+    (void)state;
+    json_t *j;
+    char *c = first_cursor(t_street, "/api/v1/residents?page_size=2&sort=name");
+    char *hc = first_cursor(t_street, "/api/v1/households?page_size=2");
+    size_t n = strlen(c);
+    char *flipped = strdup(c), *cut = strndup(c, n - 3), *longer = malloc(4000);
+    flipped[n / 2] = flipped[n / 2] == 'A' ? 'B' : 'A';
+    memset(longer, 'A', 3999);
+    longer[3999] = '\0';
+    const char *const BAD[] = {"abc", flipped, cut, "", "%2B%2F%3D", "!!!!", "AAAA", longer,
+                               "eyJuYW1lIjoi546LIiwiaWQiOjF9" /* base64 of a JSON guess */, NULL};
+    for (size_t i = 0; BAD[i]; i++) {
+        j = req(t_street, "GET", fmt("/api/v1/residents?page_size=2&cursor=%s", BAD[i]), NULL, 400);
+        assert_string_equal(err_field(j), "cursor");
+        assert_non_null(strstr(err_message(j), "cursor"));
+        json_decref(j);
+    }
+    /* made for another sort, another list, or sent with page */
+    expect_400_field(t_street, "GET", fmt("/api/v1/residents?sort=-id&cursor=%s", c), NULL, "cursor");
+    expect_400_field(t_street, "GET", fmt("/api/v1/residents?sort=-name&cursor=%s", c), NULL, "cursor");
+    expect_400_field(t_street, "GET", fmt("/api/v1/residents?cursor=%s", hc), NULL, "cursor");
+    expect_400_field(t_street, "GET", fmt("/api/v1/households?cursor=%s", c), NULL, "cursor");
+    expect_400_field(t_street, "GET", fmt("/api/v1/residents?page=2&cursor=%s", c), NULL, "page");
+    /* the page cap names the way past it */
+    j = req(t_street, "GET", "/api/v1/residents?page=51&page_size=200", NULL, 400);
+    assert_string_equal(err_field(j), "page");
+    assert_non_null(strstr(err_message(j), "cursor"));
+    json_decref(j);
+    free(c);
+    free(hc);
+    free(flipped);
+    free(cut);
+    free(longer);
+}
+
+/* A grid worker's cursor, or the street's, shows the grid worker only
+ * their grid; a unit outside their scope stays 404 with any cursor. */
+static void a_cursor_does_not_widen_scope(void **state)
+{
+    (void)state;
+    json_t *j;
+    char *street_cursor = first_cursor(t_street, "/api/v1/residents?page_size=3");
+    char *grid_cursor = first_cursor(t_g0101, "/api/v1/residents?page_size=3");
+    const char *cursors[] = {street_cursor, grid_cursor};
+    for (int i = 0; i < 2; i++) {
+        j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=200&cursor=%s", cursors[i]));
+        size_t k;
+        json_t *it;
+        json_array_foreach(json_object_get(j, "items"), k, it)
+            assert_int_equal(jint(it, "grid_id"), grid_a);
+        json_decref(j);
+        json_decref(req(t_g0101, "GET", fmt("/api/v1/residents?org_unit_id=%lld&cursor=%s", c001, cursors[i]), NULL,
+                        404));
+        json_decref(req(t_g0101, "GET", fmt("/api/v1/residents?org_unit_id=%lld&cursor=%s", grid_b, cursors[i]), NULL,
+                        404));
+    }
+    free(street_cursor);
+    free(grid_cursor);
+}
+
+/* A masked list sorted by birth date sorts by birth year (what it
+ * shows), and its cursor shows nothing in clear: neither the last row's
+ * birth date, year or name. It does not serve the unmasked sort. */
+static void a_masked_cursor_shows_no_more_than_the_reply(void **state)
+{
+    (void)state;
+    json_t *j = get_ok(t_street, "/api/v1/residents?page_size=20&sort=birth_date");
+    json_t *last = json_array_get(json_object_get(j, "items"), 19);
+    assert_null(json_object_get(last, "birth_date"));
+    const char *cursor = jstr(j, "next_cursor");
+    assert_non_null(cursor);
+    /* URL-safe, unpadded base64 */
+    for (const char *p = cursor; *p; p++)
+        assert_true((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                    *p == '_');
+    unsigned char bin[2048];
+    size_t len = 0;
+    /* decode base64url by hand */
+    unsigned acc = 0;
+    int bits = 0;
+    for (const char *p = cursor; *p && len < sizeof bin; p++) {
+        int v = *p >= 'A' && *p <= 'Z' ? *p - 'A' : *p >= 'a' && *p <= 'z' ? *p - 'a' + 26
+              : *p >= '0' && *p <= '9' ? *p - '0' + 52 : *p == '-' ? 62 : 63;
+        acc = acc << 6 | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            bin[len++] = (unsigned char)(acc >> bits);
+        }
+    }
+    char year[8];
+    snprintf(year, sizeof year, "%lld", jint(last, "birth_year"));
+    const char *name = jstr(last, "name");
+    assert_null(memmem(bin, len, year, strlen(year)));
+    assert_null(memmem(bin, len, name, strlen(name)));
+    assert_null(strstr(cursor, year));
+    /* the walk by year: every row once, in (year, id) order */
+    int pages;
+    json_t *a = walk_by_cursor(t_street, "/api/v1/residents?sort=birth_date", 50, &pages);
+    assert_sorted(a, "birth_date");
+    json_decref(a);
+    /* the masked sort's cursor is not the unmasked sort's (full_id=1) */
+    expect_400_field(t_street, "GET", fmt("/api/v1/residents?full_id=1&sort=birth_date&cursor=%s", cursor), NULL,
+                     "cursor");
+    json_decref(j);
+}
+
+int main(void)
+{
+    static const char *const ARGS[] = {"--count-cap", "20", NULL};
+    registry_serve_args = ARGS;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(unit_totals_are_the_maintained_counts),
+        cmocka_unit_test(unit_totals_equal_every_row),
+        cmocka_unit_test(searches_count_up_to_the_cap),
+        cmocka_unit_test(cursor_walks_every_row_once_in_order),
+        cmocka_unit_test(ties_and_inserts_between_pages),
+        cmocka_unit_test(bad_cursors_are_400),
+        cmocka_unit_test(a_cursor_does_not_widen_scope),
+        cmocka_unit_test(a_masked_cursor_shows_no_more_than_the_reply),
+    };
+    return cmocka_run_group_tests_name("api_list_paging", tests, registry_setup, registry_teardown);
+}
