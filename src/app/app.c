@@ -5,6 +5,7 @@
 #include "auth/auth_api.h"
 #include "auth/session.h"
 #include "core/audit.h"
+#include "core/keys.h"
 #include "registry/registry_api.h"
 
 #include <errno.h>
@@ -97,6 +98,9 @@ int app_serve(server_config *cfg, const app_options *opt)
     int timer_running = 0;
     cfg->route_tables = app_route_tables;
     cfg->authenticate = authenticate;
+    const unsigned char *cursor_key = keys_subkey(KEY_CURSOR);
+    if (cursor_key)
+        page_set_cursor_key(cursor_key);
     /* The stop signals go to http_serve's sigwait only: block them before
      * the timer thread starts, so it inherits the mask. */
     sigset_t stop_set;

@@ -17,6 +17,7 @@ static const char KDF_CONTEXT[KEY_PURPOSE_COUNT][crypto_kdf_CONTEXTBYTES + 1] = 
     [KEY_AUDIT] = "msaudit1",
     [KEY_DATA] = "msdata01",
     [KEY_BLIND] = "msblind1",
+    [KEY_CURSOR] = "mscursr1",
 };
 
 /* The audit master and its subkey; the data generations (file order,
@@ -24,6 +25,7 @@ static const char KDF_CONTEXT[KEY_PURPOSE_COUNT][crypto_kdf_CONTEXTBYTES + 1] = 
  * rotation) and its two subkeys. */
 static unsigned char g_audit_master[KEY_BYTES];
 static unsigned char g_audit_key[KEY_BYTES];
+static unsigned char g_cursor_key[KEY_BYTES];
 static struct generation {
     unsigned gen;
     unsigned char master[KEY_BYTES];
@@ -63,6 +65,7 @@ static void install(const unsigned char audit[KEY_BYTES], const unsigned *gens,
     keys_clear();
     memcpy(g_audit_master, audit, KEY_BYTES);
     crypto_kdf_derive_from_key(g_audit_key, KEY_BYTES, KEY_AUDIT + 1, KDF_CONTEXT[KEY_AUDIT], audit);
+    crypto_kdf_derive_from_key(g_cursor_key, KEY_BYTES, KEY_CURSOR + 1, KDF_CONTEXT[KEY_CURSOR], audit);
     for (int i = 0; i < n; i++) {
         g_gens[i].gen = gens[i];
         memcpy(g_gens[i].master, masters + (size_t)i * KEY_BYTES, KEY_BYTES);
@@ -211,13 +214,16 @@ const unsigned char *keys_subkey(key_purpose p)
 {
     if (!g_loaded || p < 0 || p >= KEY_PURPOSE_COUNT)
         return NULL;
-    return p == KEY_AUDIT ? g_audit_key : keys_gen_subkey(p, 0);
+    if (p == KEY_AUDIT || p == KEY_CURSOR)
+        return p == KEY_AUDIT ? g_audit_key : g_cursor_key;
+    return keys_gen_subkey(p, 0);
 }
 
 void keys_clear(void)
 {
     sodium_memzero(g_audit_master, sizeof g_audit_master);
     sodium_memzero(g_audit_key, sizeof g_audit_key);
+    sodium_memzero(g_cursor_key, sizeof g_cursor_key);
     sodium_memzero(g_gens, sizeof g_gens);
     g_ngens = 0;
     g_loaded = 0;

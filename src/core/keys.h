@@ -37,6 +37,9 @@ typedef enum key_purpose {
     KEY_AUDIT = 0,   /* MAC of the audit chain and of its checkpoints */
     KEY_DATA,        /* encryption of sensitive fields (core/fieldcrypt.c) */
     KEY_BLIND,       /* keyed blind index for exact search (core/fieldcrypt.c) */
+    KEY_CURSOR,      /* sealing of list cursors (server/page.c); from the audit
+                      * master, so a rotation or a restart keeps them valid and
+                      * every server process of one database shares it */
     KEY_PURPOSE_COUNT
 } key_purpose;
 

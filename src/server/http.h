@@ -137,6 +137,9 @@ int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *
  * is malformed, altered, from an earlier server process, or made for
  * another list or sort; 400 on "page" with both). */
 int req_page_keyset(request *rq, response *rs, const char *const *sort_keys, const char *id_expr, page_req *out);
+/* The 32-byte key cursors are sealed with (page.c); call before serving.
+ * Without it each process makes its own, and a restart voids them. */
+void page_set_cursor_key(const unsigned char key[32]);
 /* Both of the above (http.c); keyset lists also take ?cursor= (page.c). */
 int page_parse(request *rq, response *rs, const char *const *sort_keys, int keyset, page_req *out);
 /* The list shape every paged route shares: counts the rows count_sql +

@@ -2,8 +2,8 @@
  * paging section of http.h).
  *
  * Owns: the cursor (?cursor= / next_cursor) — the last row's sort key
- * value and id, sealed (XChaCha20-Poly1305 under a key made at server
- * start: opaque, so a cursor never shows a value in clear, such as a
+ * value and id, sealed (XChaCha20-Poly1305 under a key derived from
+ * the database's key file, page_set_cursor_key: opaque, so a cursor never shows a value in clear, such as a
  * birth date the caller may not see, and any change to it is found),
  * tied to the list's path and sort, URL-safe base64; the keyset pick
  * (a page's ids from the sort's index, after the cursor, merged over
@@ -36,11 +36,23 @@
 static unsigned char g_cursor_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 static pthread_once_t g_cursor_once = PTHREAD_ONCE_INIT;
 
-/* Cursors live as long as the server process: a restart makes the old
- * ones fail (400, start again from the first page). */
+/* The key cursors are sealed with: set by the application from the
+ * database's key file (page_set_cursor_key), so cursors outlive a restart
+ * and every server process of one database accepts the others'; a
+ * process that never sets it (tests of this layer alone) makes one, and
+ * its cursors last as long as it does. */
+static int g_cursor_key_set;
+
+void page_set_cursor_key(const unsigned char key[32])
+{
+    memcpy(g_cursor_key, key, sizeof g_cursor_key);
+    g_cursor_key_set = 1;
+}
+
 static void cursor_key_init(void)
 {
-    crypto_aead_xchacha20poly1305_ietf_keygen(g_cursor_key);
+    if (!g_cursor_key_set)
+        crypto_aead_xchacha20poly1305_ietf_keygen(g_cursor_key);
 }
 
 /* The list and sort a cursor belongs to: its path and ORDER BY. */

@@ -524,6 +524,32 @@ static void a_masked_cursor_shows_no_more_than_the_reply(void **state)
     json_decref(j);
 }
 
+/* A cursor outlives a restart of the server (its key comes from the
+ * database's key file, not from the process), so a user paging through
+ * a long list, or a second server process behind a load balancer, goes
+ * on where the page left off. Runs last: the restart ends the sessions. */
+static void a_cursor_survives_a_restart(void **state)
+{
+    (void)state;
+    json_t *before = get_ok(t_street, "/api/v1/residents?page_size=5&sort=name");
+    char *c = next_cursor_of(before);
+    json_t *want = get_ok(t_street, fmt("/api/v1/residents?page_size=5&sort=name&cursor=%s", c));
+    assert_int_equal(server_halt(&srv), 0);
+    assert_int_equal(server_launch(&srv, registry_serve_args), 0);
+    char *tok = login(&srv, "jiedao", DEMO_PW);
+    json_t *got = get_ok(tok, fmt("/api/v1/residents?page_size=5&sort=name&cursor=%s", c));
+    json_t *a = json_object_get(want, "items"), *b = json_object_get(got, "items");
+    assert_int_equal(json_array_size(a), 5);
+    assert_int_equal(json_array_size(b), 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(jint(json_array_get(a, i), "id"), jint(json_array_get(b, i), "id"));
+    json_decref(before);
+    json_decref(want);
+    json_decref(got);
+    free(c);
+    free(tok);
+}
+
 int main(void)
 {
     static const char *const ARGS[] = {"--count-cap", "20", NULL};
@@ -537,6 +563,7 @@ int main(void)
         cmocka_unit_test(bad_cursors_are_400),
         cmocka_unit_test(a_cursor_does_not_widen_scope),
         cmocka_unit_test(a_masked_cursor_shows_no_more_than_the_reply),
+        cmocka_unit_test(a_cursor_survives_a_restart),
     };
     return cmocka_run_group_tests_name("api_list_paging", tests, registry_setup, registry_teardown);
 }
