@@ -41,76 +41,89 @@ void jsonw_obj_end(jsonw *w) { close_container(w, '}'); }
 void jsonw_arr_begin(jsonw *w) { open_container(w, '['); }
 void jsonw_arr_end(jsonw *w) { close_container(w, ']'); }
 
-/* The escaped form of ASCII byte c, or NULL when it is written as is. */
-static const char *escape_of(unsigned char c, char buf[7])
+/* How each byte is written: as is (0), escaped (its escape's length,
+ * from ESCAPES), or as the start of a multi-byte sequence to check
+ * (NON_ASCII). */
+#define NON_ASCII 9
+static const unsigned char CLASS[256] = {
+    6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 6, 2, 2, 6, 6,   /* \b \t \n \f \r as two bytes, others \u00XX */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+    0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,   /* '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* DEL as is, as jansson */
+#define NA9 NON_ASCII, NON_ASCII, NON_ASCII, NON_ASCII, NON_ASCII, NON_ASCII, NON_ASCII, NON_ASCII
+    NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9, NA9,
+#undef NA9
+};
+
+/* The escape of ASCII byte c (CLASS 2 or 6) at out. */
+static void put_escape(char *out, unsigned char c)
 {
     static const char HEX[] = "0123456789ABCDEF";
+    out[0] = '\\';
     switch (c) {
-    case '"':  return "\\\"";
-    case '\\': return "\\\\";
-    case '\b': return "\\b";
-    case '\f': return "\\f";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
+    case '"':  out[1] = '"'; return;
+    case '\\': out[1] = '\\'; return;
+    case '\b': out[1] = 'b'; return;
+    case '\f': out[1] = 'f'; return;
+    case '\n': out[1] = 'n'; return;
+    case '\r': out[1] = 'r'; return;
+    case '\t': out[1] = 't'; return;
     default:
-        if (c >= 0x20)
-            return NULL;
-        memcpy(buf, "\\u00", 4);
-        buf[4] = HEX[c >> 4];
-        buf[5] = HEX[c & 15];
-        buf[6] = '\0';
-        return buf;
+        memcpy(out + 1, "u00", 3);
+        out[4] = HEX[c >> 4];
+        out[5] = HEX[c & 15];
     }
 }
 
-/* The string body, escaped, without quotes: runs of bytes written as
- * they are go out in one append. */
-static void put_escaped(strbuf *sb, const char *s, size_t n)
+/* '"' + s escaped + '"', written in place: at most 6 bytes per input
+ * byte (\u00XX) and the quotes are reserved first. */
+static void put_string(strbuf *sb, const char *s, size_t n)
 {
-    size_t run = 0, i = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char buf[7];
-        size_t len = 1;
-        if (c < 0x80) {
-            esc = escape_of(c, buf);
+    char *out = sb_reserve(sb, 6 * n + 2), *o = out;
+    const unsigned char *u = (const unsigned char *)s, *end = u + n;
+    *o++ = '"';
+    while (u < end) {
+        unsigned char c = *u, cls = CLASS[c];
+        if (cls == 0) {
+            *o++ = (char)c;
+            u++;
+        } else if (cls != NON_ASCII) {
+            put_escape(o, c);
+            o += cls;
+            u++;
         } else {
             unsigned long cp;
-            int k = utf8_next(s + i, n - i, &cp);
-            if (k)
-                len = (size_t)k;
-            else
-                esc = "?";   /* not UTF-8: one byte at a time, as utf8_scrub */
+            int k = utf8_next((const char *)u, (size_t)(end - u), &cp);
+            if (k) {
+                memcpy(o, u, (size_t)k);
+                o += k;
+                u += k;
+            } else {
+                *o++ = '?';   /* not UTF-8: one byte at a time, as utf8_scrub */
+                u++;
+            }
         }
-        if (!esc) {
-            i += len;
-            continue;
-        }
-        sb_append(sb, s + run, i - run);
-        sb_puts(sb, esc);
-        i += len;
-        run = i;
     }
-    sb_append(sb, s + run, n - run);
+    *o++ = '"';
+    sb_commit(sb, (size_t)(o - out));
 }
 
 void jsonw_key(jsonw *w, const char *key)
 {
     item(w);
-    sb_putc(&w->sb, '"');
-    put_escaped(&w->sb, key, strlen(key));
-    sb_append(&w->sb, "\":", 2);
+    put_string(&w->sb, key, strlen(key));
+    sb_putc(&w->sb, ':');
     w->comma = 0;
 }
 
 void jsonw_strn(jsonw *w, const char *s, size_t n)
 {
     item(w);
-    sb_putc(&w->sb, '"');
-    put_escaped(&w->sb, s, n);
-    sb_putc(&w->sb, '"');
+    put_string(&w->sb, s, n);
     w->comma = 1;
 }
 

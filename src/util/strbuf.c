@@ -67,6 +67,18 @@ void sb_append(strbuf *sb, const char *data, size_t len)
     sb->data[sb->len] = '\0';
 }
 
+char *sb_reserve(strbuf *sb, size_t n)
+{
+    sb_grow(sb, n);
+    return sb->data + sb->len;
+}
+
+void sb_commit(strbuf *sb, size_t written)
+{
+    sb->len += written;
+    sb->data[sb->len] = '\0';
+}
+
 void sb_puts(strbuf *sb, const char *s)
 {
     sb_append(sb, s, strlen(s));
@@ -74,7 +86,10 @@ void sb_puts(strbuf *sb, const char *s)
 
 void sb_putc(strbuf *sb, char c)
 {
-    sb_append(sb, &c, 1);
+    if (sb->len + 2 > sb->cap)
+        sb_grow(sb, 1);
+    sb->data[sb->len++] = c;
+    sb->data[sb->len] = '\0';
 }
 
 void sb_printf(strbuf *sb, const char *fmt, ...)

@@ -32,6 +32,11 @@ void sb_append(strbuf *sb, const char *data, size_t len);
 void sb_puts(strbuf *sb, const char *s);
 void sb_putc(strbuf *sb, char c);
 void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes (and the NUL): returns where they go; the
+ * caller writes up to n bytes there, then calls sb_commit with how many
+ * it wrote. Nothing else may touch sb in between. */
+char *sb_reserve(strbuf *sb, size_t n);
+void sb_commit(strbuf *sb, size_t written);
 /* Hands the buffer to the caller (free() it; from an arena buffer, a
  * heap copy); the strbuf is left empty. */
 char *sb_detach(strbuf *sb);
