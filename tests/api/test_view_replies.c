@@ -26,7 +26,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,19 +310,6 @@ static void views_equal_the_jansson_replies(void **state)
     }
 }
 
-/* Runs SQL on the test database while the server runs (WAL). */
-static void db_sql(const char *sql)
-{
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        print_error("%s: %s\n", sql, err ? err : "");
-    assert_null(err);
-    sqlite3_close(db);
-}
-
 /* The string member `key` of o; the test fails when it is missing. */
 static const char *present(json_t *o, const char *key)
 {
@@ -342,8 +328,8 @@ static void text_that_is_not_utf8(void **state)
     (void)state;
     make_records();
     /* "坏" FF "字" E4 B8 (a cut character) */
-    db_sql(fmt("UPDATE resident SET notes = CAST(X'E59D8FFFE5AD97E4B8' AS TEXT) WHERE id = %lld", rid));
-    db_sql(fmt("UPDATE household SET address = CAST(X'E5B9B8C0AF31' AS TEXT) WHERE id = %lld", hh_id));
+    server_sql(&srv, fmt("UPDATE resident SET notes = CAST(X'E59D8FFFE5AD97E4B8' AS TEXT) WHERE id = %lld", rid));
+    server_sql(&srv, fmt("UPDATE household SET address = CAST(X'E5B9B8C0AF31' AS TEXT) WHERE id = %lld", hh_id));
     json_t *one = get_exact(t_street, fmt("/api/v1/residents/%lld", rid), NULL);
     assert_string_equal(present(one, "notes"), "坏?字??");
     json_t *page = get_exact(t_g0101, fmt("/api/v1/residents?household_id=%lld", hh_id), NULL);
