@@ -3,10 +3,11 @@
  * Owns: the daemon (limits per client address, idle timeout, TLS),
  * per-request state (raw-URI check, body accumulation with a size cap,
  * wiped when freed; the request's arena, which lives until its reply
- * has been sent when the reply was written into it), route matching (HEAD as GET), the Content-Type of
- * JSON bodies, authentication, the cross-site check of cookie writes
- * and role checks before any handler runs, static web assets, security
- * headers (HSTS on TLS, Retry-After on 503) and the JSON error shape.
+ * has been sent when the reply was written into it), route matching
+ * (HEAD as GET), the Content-Type of JSON bodies, authentication, the
+ * cross-site check of cookie writes and role checks before any handler
+ * runs, static web assets, security headers (HSTS on TLS, Retry-After
+ * on 503) and the JSON error shape.
  * Handlers never see a request that failed any of those steps. */
 #include "server/http.h"
 #include "core/audit.h"
@@ -261,7 +262,8 @@ void page_write_begin(jsonw *w)
     jsonw_arr_begin(w);
 }
 
-/* The members after "items", in page_result's order. */
+/* The members after "items", in page_result's order (keep the two in
+ * step: tests/api/test_view_replies.c checks the keys). */
 void page_write_end(jsonw *w, const page_req *p, int64_t total)
 {
     jsonw_arr_end(w);
