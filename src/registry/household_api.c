@@ -237,14 +237,17 @@ static int household_list(request *rq, response *rs)
         rc = reply_internal(rs);
         goto out;
     }
-    json_t *items = json_array();
+    jsonw w;   /* the reply, written row by row into the request's memory */
+    jsonw_init(&w, rq->arena);
+    page_write_begin(&w);
     household h;
     resident_view_opts o = resident_view_for(rq->user.role, 0, 1);
     while (db_step(s) == DB_ROW) {
         household_from_row(s, &h);
-        json_array_append_new(items, household_json(&h, &o)); /* lists mask phones */
+        household_write_json(&w, &h, &o); /* lists mask phones */
     }
-    rc = reply_json(rs, 200, page_result(items, &pg, total));
+    page_write_end(&w, &pg, total);
+    rc = reply_json_buf(rq, rs, 200, &w.sb);
 out:
     db_finalize(s);
     page_pick_release(&pk);
@@ -255,28 +258,27 @@ out:
 
 /* ---- get ------------------------------------------------------------------- */
 
-/* The members, as JSON; each one shown with a full ID number is an
- * audited view (inside the caller's open transaction). */
-static json_t *members_json(request *rq, const household *h, const resident_view_opts *o, int audit)
+/* The members, written into w as the array "members"; each one shown
+ * with a full ID number is an audited view (inside the caller's open
+ * transaction). 0, or -1 on a database error. */
+static int write_members(request *rq, jsonw *w, const household *h, const resident_view_opts *o, int audit)
 {
     db_stmt *s = db_query(rq->db, SQL_MEMBERS, DB_INT(h->id));
-    json_t *items = json_array();
     resident r;
     int rc;
+    jsonw_key(w, "members");
+    jsonw_arr_begin(w);
     while ((rc = db_step(s)) == DB_ROW) {
         resident_from_row(s, &r);
-        json_array_append_new(items, resident_json(&r, o));
+        resident_write_json(w, &r, o);
         if (audit && audit_request(rq, &(audit_entry){.action = "view_full_id", .entity = "resident",
                                                       .entity_id = r.id, .org_path = h->grid_path,
                                                       .detail = rq->path}) != 0)
             rc = DB_ERROR;
     }
+    jsonw_arr_end(w);
     db_finalize(s);
-    if (rc != DB_DONE) {
-        json_decref(items);
-        return NULL;
-    }
-    return items;
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* GET /api/v1/households/{id} — roles: registry readers.
@@ -293,14 +295,16 @@ static int household_get_one(request *rq, response *rs)
     resident_view_opts o = resident_view_for(rq->user.role, full_id, 0);
     if (full_id && write_begin_or_reply(rq, rs) != 0)
         return -1;
-    json_t *members = members_json(rq, &h, &o, full_id);
-    if (!members)
+    jsonw w;
+    jsonw_init(&w, rq->arena);
+    jsonw_obj_begin(&w);
+    household_write_fields(&w, &h, &o);
+    if (write_members(rq, &w, &h, &o, full_id) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *hh = household_json(&h, &o);
-    json_object_set_new(hh, "members", members);
-    if (!full_id)
-        return reply_json(rs, 200, hh);
-    return write_commit_or_reply(rq, rs, NULL, 200, hh);
+    jsonw_obj_end(&w);
+    if (full_id && write_commit_only_or_reply(rq, rs, NULL) != 0)
+        return -1;
+    return reply_json_buf(rq, rs, 200, &w.sb);
 }
 
 /* ---- create ---------------------------------------------------------------- */

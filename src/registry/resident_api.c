@@ -307,28 +307,29 @@ static int resident_list(request *rq, response *rs)
     resident_view_opts o = resident_view_for(rq->user.role, full, 1); /* lists mask phones for everyone */
     if (audited && write_begin_or_reply(rq, rs) != 0)
         goto out;
-    json_t *items = json_array();
+    jsonw w;   /* the reply, written row by row into the request's memory */
+    jsonw_init(&w, rq->arena);
+    page_write_begin(&w);
     resident r;
     int ok = 1;
     while (db_step(s) == DB_ROW) {
         resident_from_row(s, &r);
-        json_array_append_new(items, resident_json(&r, &o));
+        resident_write_json(&w, &r, &o);
         ok = ok && (!full || audit_full_view(rq, r.id) == 0);
     }
+    page_write_end(&w, &pg, total);
     if (exact[0]) {
         snprintf(detail, sizeof detail, "%s；%s%lld 条结果", exact, pg.total_is_estimate ? "超过 " : "",
                  (long long)total);
         ok = ok && audit_request(rq, &(audit_entry){.action = "search_exact", .entity = "resident",
                                                     .org_path = rq->user.scope_path, .detail = detail}) == 0;
     }
-    if (!ok) {
-        json_decref(items);
+    if (!ok)
         rc = write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    } else if (audited) {
-        rc = write_commit_or_reply(rq, rs, NULL, 200, page_result(items, &pg, total));
-    } else {
-        rc = reply_json(rs, 200, page_result(items, &pg, total));
-    }
+    else if (audited && write_commit_only_or_reply(rq, rs, NULL) != 0)
+        rc = -1;
+    else
+        rc = reply_json_buf(rq, rs, 200, &w.sb);
 out:
     db_finalize(s);
     page_pick_release(&pk);
@@ -350,13 +351,18 @@ static int resident_get_one(request *rq, response *rs)
         return -1;
     reply_etag(rs, r.version);
     resident_view_opts o = resident_view_for(rq->user.role, full, 0);
+    jsonw w;
+    jsonw_init(&w, rq->arena);
+    resident_write_json(&w, &r, &o);
     if (!full)
-        return reply_json(rs, 200, resident_json(&r, &o));
+        return reply_json_buf(rq, rs, 200, &w.sb);
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
     if (audit_full_view(rq, r.id) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    return write_commit_or_reply(rq, rs, NULL, 200, resident_json(&r, &o));
+    if (write_commit_only_or_reply(rq, rs, NULL) != 0)
+        return -1;
+    return reply_json_buf(rq, rs, 200, &w.sb);
 }
 
 /* GET /api/v1/residents/{id}/history — roles: registry readers.

@@ -5,7 +5,12 @@
  * Owns: the visibility table — which role gets which field, in full,
  * masked or not at all (personal-information minimum per role) — and
  * the masking of ID numbers, birth dates and phones that goes with it.
- * Nothing leaves the registry as JSON without passing through here. */
+ * Nothing leaves the registry as JSON without passing through here.
+ *
+ * Each object comes two ways from the same field decisions: as a
+ * jansson tree (audit images, write replies) or written straight into
+ * a streaming writer (util/jsonw.h: the lists and views on the hot
+ * paths), byte for byte the same once serialised. */
 #ifndef MS_RESIDENT_VIEW_H
 #define MS_RESIDENT_VIEW_H
 
@@ -14,6 +19,7 @@
 #include "core/actor.h"
 #include "registry/household.h"
 #include "registry/resident.h"
+#include "util/jsonw.h"
 
 typedef struct resident_view_opts {
     unsigned role;    /* who receives it: the caller's role; ROLE_AUDITOR for audit images */
@@ -46,8 +52,18 @@ int resident_field_full(unsigned r, const char *field);
  * gets. New reference. */
 json_t *resident_json(const resident *r, const resident_view_opts *o);
 
+/* The same object written into w (the text json_dumps would make of
+ * resident_json's, with JSON_COMPACT). */
+void resident_write_json(jsonw *w, const resident *r, const resident_view_opts *o);
+
 /* The household object, with only the fields o->role gets (o->full_id
  * is ignored; phones masked in lists). New reference. */
 json_t *household_json(const household *h, const resident_view_opts *o);
+
+/* The same object written into w; household_write_fields writes only
+ * its members, into an object the caller has opened (to add more, such
+ * as "members", before closing it). */
+void household_write_json(jsonw *w, const household *h, const resident_view_opts *o);
+void household_write_fields(jsonw *w, const household *h, const resident_view_opts *o);
 
 #endif

@@ -2,14 +2,17 @@
  *
  * Owns: the daemon (limits per client address, idle timeout, TLS),
  * per-request state (raw-URI check, body accumulation with a size cap,
- * wiped when freed), route matching (HEAD as GET), the Content-Type of
- * JSON bodies, authentication, the cross-site check of cookie writes
- * and role checks before any handler runs, static web assets, security
- * headers (HSTS on TLS, Retry-After on 503) and the JSON error shape.
+ * wiped when freed; the request's arena, which lives until its reply
+ * has been sent when the reply was written into it), route matching
+ * (HEAD as GET), the Content-Type of JSON bodies, authentication, the
+ * cross-site check of cookie writes and role checks before any handler
+ * runs, static web assets, security headers (HSTS on TLS, Retry-After
+ * on 503) and the JSON error shape.
  * Handlers never see a request that failed any of those steps. */
 #include "server/http.h"
 #include "core/audit.h"
 #include "storage/query.h"
+#include "util/arena.h"
 #include "util/embedded.h"
 #include "util/strbuf.h"
 #include "util/validate.h"
@@ -56,9 +59,23 @@ int reply_json(response *rs, int status, json_t *j)
     json_decref(rs->json);
     free(rs->body);
     rs->body = NULL;
+    rs->arena_body = NULL;
     rs->content_type = NULL;   /* a JSON reply replaces any raw one */
     rs->status = status;
     rs->json = j;
+    return 0;
+}
+
+int reply_json_buf(request *rq, response *rs, int status, const strbuf *body)
+{
+    const char *data = body->data ? body->data : "";
+    if (body->arena != rq->arena) {
+        char *copy = arena_alloc(rq->arena, body->len);
+        data = memcpy(copy, data, body->len);
+    }
+    reply_json(rs, status, NULL);
+    rs->arena_body = data;
+    rs->body_len = body->len;
     return 0;
 }
 
@@ -115,6 +132,7 @@ int reply_raw(response *rs, int status, const char *content_type, char *body, si
 {
     json_decref(rs->json);
     rs->json = NULL;
+    rs->arena_body = NULL;
     free(rs->body);
     rs->status = status;
     rs->body = body;
@@ -262,6 +280,36 @@ json_t *page_result(json_t *items, const page_req *p, int64_t total)
     if (p->keyset)
         json_object_set_new(j, "next_cursor", p->next_cursor[0] ? json_string(p->next_cursor) : json_null());
     return j;
+}
+
+void page_write_begin(jsonw *w)
+{
+    jsonw_obj_begin(w);
+    jsonw_key(w, "items");
+    jsonw_arr_begin(w);
+}
+
+/* The members after "items", in page_result's order (keep the two in
+ * step: tests/api/test_view_replies.c checks the keys). */
+void page_write_end(jsonw *w, const page_req *p, int64_t total)
+{
+    jsonw_arr_end(w);
+    jsonw_key(w, "page");
+    jsonw_int(w, p->page);
+    jsonw_key(w, "page_size");
+    jsonw_int(w, p->page_size);
+    jsonw_key(w, "total");
+    jsonw_int(w, total);
+    jsonw_key(w, "total_is_estimate");
+    jsonw_bool(w, p->total_is_estimate);
+    if (p->keyset) {
+        jsonw_key(w, "next_cursor");
+        if (p->next_cursor[0])
+            jsonw_str(w, p->next_cursor);
+        else
+            jsonw_null(w);
+    }
+    jsonw_obj_end(w);
 }
 
 /* ---- JSON body --------------------------------------------------------- */
@@ -462,12 +510,27 @@ static struct MHD_Response *response_wiped(char *data, size_t len)
     return NULL;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, int secure)
+/* A body in the request's arena: sent from there, and the arena (which
+ * arena_free wipes) goes with the response. *a is NULL once it has. */
+static struct MHD_Response *response_from_arena(const char *data, size_t len, arena **a)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)data, arena_free, *a);
+    if (r)
+        *a = NULL;
+    return r;
+}
+
+/* Sends rs; a reply written into the request's arena takes *a with it
+ * (*a is then NULL). */
+static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, int secure, arena **a)
 {
     struct MHD_Response *r;
     if (rs->content_type) {   /* set only by reply_raw; the body may be empty */
         r = response_wiped(rs->body, rs->body_len);
         rs->body = NULL;
+    } else if (rs->arena_body) {
+        r = response_from_arena(rs->arena_body, rs->body_len, a);
     } else {
         if (!rs->json)
             rs->json = json_object();
@@ -746,10 +809,11 @@ static const char *route_method(const char *method)
 }
 
 static void dispatch(struct MHD_Connection *conn, const char *method, const char *url,
-                     conn_state *st, response *rs)
+                     conn_state *st, arena *a, response *rs)
 {
     request rq;
     memset(&rq, 0, sizeof rq);
+    rq.arena = a;
     rq.method = route_method(method);
     rq.path = url;
     rq.conn = conn;
@@ -856,9 +920,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     response rs;
     memset(&rs, 0, sizeof rs);
-    dispatch(conn, method, url, st, &rs);
-    enum MHD_Result ret = send_response(conn, &rs, request_is_secure(conn));
+    /* The request's memory: it lives until the reply has been sent when
+     * the reply was written into it, else until here. */
+    arena *a = arena_new(0);
+    dispatch(conn, method, url, st, a, &rs);
+    enum MHD_Result ret = send_response(conn, &rs, request_is_secure(conn), &a);
     response_free(&rs);
+    arena_free(a);
     return ret;
 }
 

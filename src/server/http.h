@@ -15,8 +15,10 @@
 
 #include "core/actor.h"
 #include "storage/db.h"
+#include "util/jsonw.h"
 
 struct MHD_Connection;
+struct arena;
 
 typedef struct request {
     const char *method;
@@ -31,12 +33,15 @@ typedef struct request {
     db_conn *db;
     int64_t id;                  /* the {id} path segment, when the route has one */
     char client_ip[64];
+    struct arena *arena;         /* memory for this request only (util/arena.h): gone, wiped, once
+                                    the reply has been sent; reply_json_buf sends from it */
 } request;
 
 typedef struct response {
     int status;
     json_t *json;                /* owned; serialised when body is NULL */
     char *body;                  /* owned raw body (malloc) */
+    const char *arena_body;      /* a JSON body in the request's arena (reply_json_buf) */
     size_t body_len;
     const char *content_type;    /* static string; default application/json */
     char set_cookie[256];
@@ -70,6 +75,11 @@ int scope_contains(const request *rq, const char *path);
 /* ---- responses ---- */
 /* Takes ownership of j. Always returns 0 so handlers can `return reply_json(...)`. */
 int reply_json(response *rs, int status, json_t *j);
+/* A JSON body already written (jsonw_init(&w, rq->arena), then
+ * reply_json_buf(rq, rs, 200, &w.sb)): sent as it is, from the arena,
+ * with the headers of reply_json. A body outside rq's arena is copied
+ * into it. Always returns 0, like reply_json. */
+int reply_json_buf(request *rq, response *rs, int status, const strbuf *body);
 /* {"error":{"code":..., "message":..., "field":...}}; field may be NULL. */
 int reply_error(response *rs, int status, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -178,6 +188,11 @@ db_stmt *page_fetch(request *rq, const char *select_sql, const page_req *p, cons
 /* Builds {"items": items, "page":…, "page_size":…, "total":…,
  * "total_is_estimate":…} (+ "next_cursor" on keyset lists); steals items. */
 json_t *page_result(json_t *items, const page_req *p, int64_t total);
+/* The same page written by a streaming writer: page_write_begin opens
+ * the envelope and its "items" array, the caller writes each item,
+ * page_write_end closes the array and adds the other members. */
+void page_write_begin(jsonw *w);
+void page_write_end(jsonw *w, const page_req *p, int64_t total);
 
 /* ---- JSON body helpers (fill a 400 on failure and return -1) ---- */
 /* Optional string: *out NULL when absent or null; -1 when not a string. */

@@ -1,10 +1,20 @@
 /* strbuf.c — growable byte buffer (see strbuf.h). */
 #include "strbuf.h"
+#include "arena.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void *or_die(void *p)
+{
+    if (!p) {
+        fputs("minsheng: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
 
 static void sb_grow(strbuf *sb, size_t extra)
 {
@@ -14,12 +24,7 @@ static void sb_grow(strbuf *sb, size_t extra)
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(sb->data, cap);
-    if (!p) {
-        fputs("minsheng: out of memory\n", stderr);
-        abort();
-    }
-    sb->data = p;
+    sb->data = sb->arena ? arena_grow(sb->arena, sb->data, sb->cap, cap) : or_die(realloc(sb->data, cap));
     sb->cap = cap;
 }
 
@@ -28,12 +33,22 @@ void sb_init(strbuf *sb)
     sb->data = NULL;
     sb->len = 0;
     sb->cap = 0;
+    sb->arena = NULL;
+}
+
+void sb_init_arena(strbuf *sb, struct arena *a)
+{
+    sb_init(sb);
+    sb->arena = a;
 }
 
 void sb_free(strbuf *sb)
 {
-    free(sb->data);
+    struct arena *a = sb->arena;
+    if (!a)
+        free(sb->data);
     sb_init(sb);
+    sb->arena = a;
 }
 
 void sb_reset(strbuf *sb)
@@ -52,6 +67,18 @@ void sb_append(strbuf *sb, const char *data, size_t len)
     sb->data[sb->len] = '\0';
 }
 
+char *sb_reserve(strbuf *sb, size_t n)
+{
+    sb_grow(sb, n);
+    return sb->data + sb->len;
+}
+
+void sb_commit(strbuf *sb, size_t written)
+{
+    sb->len += written;
+    sb->data[sb->len] = '\0';
+}
+
 void sb_puts(strbuf *sb, const char *s)
 {
     sb_append(sb, s, strlen(s));
@@ -59,7 +86,10 @@ void sb_puts(strbuf *sb, const char *s)
 
 void sb_putc(strbuf *sb, char c)
 {
-    sb_append(sb, &c, 1);
+    if (sb->len + 2 > sb->cap)
+        sb_grow(sb, 1);
+    sb->data[sb->len++] = c;
+    sb->data[sb->len] = '\0';
 }
 
 void sb_printf(strbuf *sb, const char *fmt, ...)
@@ -82,6 +112,10 @@ char *sb_detach(strbuf *sb)
     if (!sb->data)
         sb_grow(sb, 0), sb->data[0] = '\0';
     char *p = sb->data;
+    if (sb->arena)
+        p = memcpy(or_die(malloc(sb->len + 1)), sb->data, sb->len + 1);
+    struct arena *a = sb->arena;
     sb_init(sb);
+    sb->arena = a;
     return p;
 }

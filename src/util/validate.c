@@ -13,16 +13,16 @@
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
-/* Decodes one UTF-8 sequence at s (NUL-terminated). Returns its length
- * in bytes and stores the code point in *cp, or 0 when the sequence is
- * invalid: stray continuation bytes, overlongs (C0, C1, E0 80..9F,
- * F0 80..8F), surrogates (ED A0..BF), > U+10FFFF or truncated. */
-static int utf8_decode(const unsigned char *s, unsigned long *cp)
+int utf8_next(const char *str, size_t avail, unsigned long *cp)
 {
-    unsigned char c = s[0];
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned char c;
     int n;
     unsigned char lo = 0x80, hi = 0xBF;   /* allowed range of the 2nd byte */
 
+    if (avail == 0)
+        return 0;
+    c = s[0];
     if (c < 0x80) {
         *cp = c;
         return 1;
@@ -47,14 +47,21 @@ static int utf8_decode(const unsigned char *s, unsigned long *cp)
     } else {
         return 0;
     }
-    if (s[1] < lo || s[1] > hi)
+    if ((size_t)n > avail || s[1] < lo || s[1] > hi)
         return 0;
     for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)     /* also stops at the NUL */
+        if ((s[i] & 0xC0) != 0x80)
             return 0;
         *cp = (*cp << 6) | (s[i] & 0x3F);
     }
     return n;
+}
+
+/* utf8_next on a NUL-terminated string: the NUL is not a continuation
+ * byte, so no byte after it is read. */
+static int utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+    return utf8_next((const char *)s, 4, cp);
 }
 
 long utf8_length(const char *s)

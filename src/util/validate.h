@@ -24,6 +24,13 @@ char *phone_mask(const char *phone, char *out, size_t outsz);
 /* "YYYY-MM-DD", a real calendar date between 1880-01-01 and 2199-12-31. */
 int date_is_valid(const char *s);
 
+/* Decodes the UTF-8 sequence at s, of which at most `avail` bytes may
+ * be read: its length in bytes (1–4) with the code point in *cp, or 0
+ * when it is invalid (a stray continuation byte, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short) — the same sequences
+ * jansson refuses. */
+int utf8_next(const char *s, size_t avail, unsigned long *cp);
+
 /* Length in Unicode code points of a valid UTF-8 string; -1 when s is
  * not valid UTF-8 (overlongs, surrogates and stray bytes rejected). */
 long utf8_length(const char *s);

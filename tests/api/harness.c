@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -286,6 +287,18 @@ int server_stop(test_server *s)
             fprintf(stderr, "harness: could not remove %s\n", s->dir);
     }
     return rc;
+}
+
+void server_sql(const test_server *s, const char *sql)
+{
+    sqlite3 *db;
+    char *err = NULL;
+    assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        print_error("%s: %s\n", sql, err ? err : "");
+    assert_null(err);
+    sqlite3_close(db);
 }
 
 /* ---- HTTP ---------------------------------------------------------------- */

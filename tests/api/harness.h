@@ -52,6 +52,10 @@ int server_kill(test_server *s, int sig);
 int server_halt(test_server *s);
 /* Stops the server; returns its exit status (0 = clean). Removes the temp dir. */
 int server_stop(test_server *s);
+/* Runs SQL on the server's database behind its back, while it runs
+ * (WAL): what the API cannot do (age a record, store bytes it would
+ * refuse). The test fails when the SQL does. */
+void server_sql(const test_server *s, const char *sql);
 /* Runs `minsheng --db <db> args...` to completion; returns exit status.
  * Output goes to out_path when non-NULL. stdin_data is fed when non-NULL. */
 int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data);

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,19 +34,6 @@ static int teardown(void **state)
     free(admin);
     free(sec);
     return server_stop(&srv);
-}
-
-/* Runs SQL on the test database while the server runs (WAL). */
-static void db_sql(const char *sql)
-{
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        print_error("%s: %s\n", sql, err ? err : "");
-    assert_null(err);
-    sqlite3_close(db);
 }
 
 static const char *create_body(const char *user, const char *pw)
@@ -168,7 +154,7 @@ static void demo_accounts_keep_their_password(void **state)
 
 static void expired_password_must_be_changed(void **state)
 {
-    db_sql("UPDATE app_user SET password_changed_at = strftime('%s','now') - 91*86400 WHERE username = 'shequ02'");
+    server_sql(&srv, "UPDATE app_user SET password_changed_at = strftime('%s','now') - 91*86400 WHERE username = 'shequ02'");
     char *tok = sign_in("shequ02", DEMO_PW, "password_change");
     assert_restricted(tok);
     assert_int_equal(change(tok, DEMO_PW, "Renewed#Pass2026", NULL), 200);
@@ -220,7 +206,7 @@ static void unused_account_is_disabled_at_next_sign_in(void **state)
     json_decref(list);
     assert_true(wg > 0);
 
-    db_sql("UPDATE app_user SET last_login_at = strftime('%s','now') - 91*86400,"
+    server_sql(&srv, "UPDATE app_user SET last_login_at = strftime('%s','now') - 91*86400,"
            " enabled_at = strftime('%s','now') - 200*86400 WHERE username = 'wangge0102'");
     assert_null(login(&srv, "wangge0102", DEMO_PW));
     json_t *u = api_get_ok(&srv, admin, "/api/v1/users?page_size=200&role=grid");

@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,19 +37,6 @@ static int teardown(void **state)
     free(t_sec);
     free(t_aud);
     return server_stop(&srv);
-}
-
-/* Runs SQL on the test database while the server runs (WAL). */
-static void db_sql(const test_server *s, const char *sql)
-{
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(s->db, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        print_error("%s: %s\n", sql, err ? err : "");
-    assert_null(err);
-    sqlite3_close(db);
 }
 
 static long long user_id(const char *username)
@@ -294,7 +280,7 @@ static void privileged_creation_and_expiry(void **state)
     free(t);
     /* A request not approved within a day expires. */
     rid = request_id(api_expect(&srv, t_admin, "POST", fmt("/api/v1/users/%lld/totp/reset", uid), "{}", 202));
-    db_sql(&srv, fmt("UPDATE change_request SET expires_at = proposed_at - 1 WHERE id = %lld", rid));
+    server_sql(&srv, fmt("UPDATE change_request SET expires_at = proposed_at - 1 WHERE id = %lld", rid));
     j = api_expect(&srv, t_sec, "POST", fmt("/api/v1/change-requests/%lld/approve", rid), NULL, 409);
     json_decref(j);
     assert_true(api_total(&srv, t_sec, "/api/v1/change-requests?status=expired") >= 1);
@@ -305,7 +291,7 @@ static void privileged_creation_and_expiry(void **state)
  * account of this street (404, as absent). */
 static void requests_outside_the_scope_are_not_shown(void **state)
 {
-    db_sql(&srv, "INSERT INTO org_unit(id, kind, code, name, path, created_at, updated_at)"
+    server_sql(&srv, "INSERT INTO org_unit(id, kind, code, name, path, created_at, updated_at)"
                  " VALUES (900000, 'street', '371702009', '测试街道', '/900000/', '2026-01-01', '2026-01-01')");
     static const char *const add[] = {"user", "add", "anquan9", "--role", "secadmin", "--org", "371702009", NULL};
     assert_int_equal(run_cli(&srv, add, NULL, "Anquan#Jiu2026x\n"), 0);
