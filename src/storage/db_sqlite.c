@@ -642,12 +642,46 @@ int64_t db_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(c->h); 
 int db_changes(db_conn *c) { return sqlite3_changes(c->h); }
 const char *db_errmsg(db_conn *c) { return sqlite3_errmsg(c->h); }
 
+int db_trigger_unknown(db_conn *c, const char *table, const char *const *known)
+{
+    db_stmt *s = db_query(c, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", DB_TEXT(table));
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *name = db_col_text(s, 0);
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], name) != 0)
+            i++;
+        n += known[i] == NULL;
+    }
+    db_finalize(s);
+    return rc == DB_DONE ? n : -1;
+}
+
+/* SQLite expires the connection's prepared statements when the setting
+ * changes: the cached ones are prepared again, with or without their
+ * trigger programs, at their next step. */
+int db_set_triggers(db_conn *c, int on)
+{
+    int before = -1;
+    if (sqlite3_db_config(c->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &before) != SQLITE_OK ||
+        sqlite3_db_config(c->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, NULL) != SQLITE_OK)
+        return -1;
+    return before;
+}
+
+/* Formatted once a second per thread: an import asks for it three times a row. */
 char *db_now(char out[static 20])
 {
+    static __thread time_t last = -1;
+    static __thread char text[20];
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+    if (t != last) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+        last = t;
+    }
+    memcpy(out, text, sizeof text);
     return out;
 }
 
