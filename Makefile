@@ -113,6 +113,7 @@ $(TST)/tests/sqltrace.so: bench/tools/sqltrace.c
 	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -o $@ $< -ldl -lpthread
 
 $(TST)/tests/test_bench_floor: $(TST)/tests/sqltrace.so bench/tools/floor_sql.h
+$(TST)/tests/test_import_cost: $(TST)/tests/sqltrace.so
 
 $(TST)/obj/tests/api/%.o: tests/api/%.c
 	@mkdir -p $(dir $@)
