@@ -185,6 +185,13 @@ int db_integrity_check(db_conn *c, char *problem, size_t sz);
 /* The newest schema version this program knows (its last migration). */
 int db_schema_latest(void);
 
+/* 1 when another writer may want the write lock now: a connection of
+ * this process waited for it within the last WAIT_RECENT_MS (its busy
+ * handler ran), or a server other than this process runs on the
+ * database (dbfile_server_elsewhere: its writers wait unseen). A long
+ * writer (an import) commits and lets them in when this says so. */
+int db_writer_waiting(db_conn *c);
+
 /* Triggers. db_trigger_unknown: how many triggers on `table` are not
  * named in known (NULL-terminated), -1 on error. db_set_triggers: turns
  * the triggers of this connection's statements off (0) or on (1) from

@@ -8,6 +8,7 @@
  * backup, and each connection's cache of prepared statements (see
  * "statements" below). */
 #include "storage/db.h"
+#include "storage/dbfile.h"
 #include "storage/wal_vfs.h"
 #include "util/embedded.h"
 
@@ -52,13 +53,33 @@ static void stmt_cache_clear(db_conn *c);
  * short transactions) would get it back before any waiter woke up. */
 #define BUSY_TIMEOUT_MS 10000
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* When a connection of this process last waited for a lock (db_writer_waiting). */
+static _Atomic int64_t last_wait_ms = -1000000;
+#define WAIT_RECENT_MS 20
+
 static int busy_wait(void *ctx, int tries)
 {
     (void)ctx;
     if (tries >= BUSY_TIMEOUT_MS)
         return 0;
+    last_wait_ms = monotonic_ms();
     sqlite3_sleep(1);
     return 1;
+}
+
+int db_writer_waiting(db_conn *c)
+{
+    if (monotonic_ms() - last_wait_ms < WAIT_RECENT_MS)
+        return 1;
+    const char *path = sqlite3_db_filename(c->h, "main");
+    return path && *path && dbfile_server_elsewhere(path);
 }
 
 /* ---- durability ------------------------------------------------------
