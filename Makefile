@@ -113,6 +113,7 @@ $(TST)/tests/sqltrace.so: bench/tools/sqltrace.c
 	$(CC) $(CSTD) $(WARN) -O1 -g -fPIC -shared -o $@ $< -ldl -lpthread
 
 $(TST)/tests/test_bench_floor: $(TST)/tests/sqltrace.so bench/tools/floor_sql.h
+$(TST)/tests/test_import_cost: $(TST)/tests/sqltrace.so
 
 $(TST)/obj/tests/api/%.o: tests/api/%.c
 	@mkdir -p $(dir $@)
@@ -139,8 +140,9 @@ bench: $(REL)/minsheng
 	sh bench/run.sh
 
 # --- benchmark helpers (bench/tools/, see bench/compare.sh) ------------------
-# Release flags; sql_floor links the library only for the key file and
-# field decryption (core/keys.c, core/fieldcrypt.c).
+# Release flags; sql_floor and bulk_insert link the library only for the
+# key file and field encryption (core/keys.c, core/fieldcrypt.c,
+# resident_encrypt_values).
 BENCH_TOOLS := $(REL)/bench/http_floor $(REL)/bench/sql_floor $(REL)/bench/bulk_insert $(REL)/bench/sqltrace.so
 bench-tools: $(BENCH_TOOLS)
 
@@ -152,9 +154,9 @@ $(REL)/bench/sql_floor: bench/tools/sql_floor.c bench/tools/floor_sql.h $(REL)/l
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(REL)/libminsheng.a $(PKG_LIBS)
 
-$(REL)/bench/bulk_insert: bench/tools/bulk_insert.c
+$(REL)/bench/bulk_insert: bench/tools/bulk_insert.c $(REL)/libminsheng.a
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(REL)/libminsheng.a $(PKG_LIBS)
 
 $(REL)/bench/sqltrace.so: bench/tools/sqltrace.c
 	@mkdir -p $(dir $@)

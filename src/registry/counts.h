@@ -56,4 +56,22 @@ typedef struct counts_drift {
  * number of drifting pairs, or -1 on a database error. */
 int64_t counts_check(db_conn *db, int fix, void (*report)(const counts_drift *d, void *ctx), void *ctx);
 
+/* Rows written into a running import batch are counted by the UPDATE
+ * that commits the batch (trigger registry_count_batch_state), never
+ * by the per-row triggers of migration 0009, whose WHEN is false for
+ * them. Yet SQLite gives every INSERT into a table with a trigger a
+ * statement journal (a copy of each page it changes, in case a trigger
+ * fails half-way), which was a quarter of an import's work. So the
+ * writer of a running batch's rows (import.c, between the batch's start
+ * and its commit or undo) may switch its connection's triggers off:
+ * counts_batch_triggers_off does so only when the tables such a writer
+ * touches (household, resident, resident_tag, registry_event,
+ * import_batch) have no trigger but the known ones of migration 0009
+ * (a trigger added later keeps them on until it is reviewed here), and
+ * returns 1 when it did, 0 when it left them on, -1 on error.
+ * counts_batch_triggers_on switches them back on; it must come before
+ * the batch is committed or undone. */
+int counts_batch_triggers_off(db_conn *db);
+void counts_batch_triggers_on(db_conn *db);
+
 #endif

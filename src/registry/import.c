@@ -9,22 +9,34 @@
  * Import flow per row: trim and convert the cells, validate with
  * resident_input_check / household_input_check, resolve the grid,
  * building and household through the caches (one SELECT per distinct
- * code, never per row), then write inside a SAVEPOINT so that a row is
- * either written whole (household if new, resident, tags, registry
- * events, head of household) or not at all.
+ * code, never per row), ask the database what it would refuse (ID
+ * number registered, a second head: check_row), and only then write
+ * the row (household if new, resident, tags, registry events, head of
+ * household). A row is written whole or not at all without a SAVEPOINT
+ * per row, which made SQLite copy every page the row touched into a
+ * sub-journal (a quarter of an import's work): what can refuse a row is
+ * asked before its first write, in the same transaction, where nobody
+ * else writes; a write that fails all the same (a database error, a
+ * grid deleted meanwhile) ends the import, and its batch is undone.
  *
  * Transactions: the rows are written in short transactions (at most
- * IMPORT_TX_ROWS rows or IMPORT_TX_MS, see tx_due), so that other
+ * IMPORT_TX_ROWS rows or IMPORT_TX_MS while another writer may wait,
+ * IMPORT_TX_LONG_MS when none does: see tx_due), so that other
  * writers get the lock in between, all under one import batch
  * (import_batch.h) whose rows nobody else sees. At the end the batch is
  * committed in one small transaction with the import's audit row, or —
  * ALL_OR_NOTHING with a bad row, a database error, a cancelled request
- * — undone: its rows deleted again, with an import_undo audit row. A
+ * — undone: its rows deleted again, with an import_undo audit row.
+ * While its rows are written the connection's triggers are off
+ * (counts_batch_triggers_off: none of them does anything for a row of
+ * a running batch, but their presence costs every INSERT a statement
+ * journal); they are on again before the batch commits or is undone. A
  * head of household the import gives to a household registered before
  * is set only in that last transaction, so that no visible row points
  * at a hidden one. */
 #include "registry/import.h"
 #include "core/audit.h"
+#include "registry/counts.h"
 #include "registry/import_batch.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
@@ -44,9 +56,6 @@ static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
     "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
-static const char *const SQL_SAVEPOINT = "SAVEPOINT import_row";
-static const char *const SQL_RELEASE = "RELEASE import_row";
-static const char *const SQL_ROLLBACK_TO = "ROLLBACK TO import_row";
 static const char *const SQL_EXPORT =
     "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date,"
     " r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment, r.disability_enc,"
@@ -298,7 +307,7 @@ typedef struct importer {
     const import_options *o;
     import_report *rep;
     registry_writer *w;
-    db_stmt *org_by_code, *hh_by_code, *sp_begin, *sp_release, *sp_rollback;
+    db_stmt *org_by_code, *hh_by_code;
     arena keys;
     cmap orgs;                    /* org code → id, ref = parent id, flags ORG_* */
     cmap households;              /* household code → id, ref = grid id, flags HH_* */
@@ -791,25 +800,40 @@ static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
 
 /* ---- writing ------------------------------------------------------------- */
 
-static int step_reset(db_stmt *s)
+static int is_head_relation(const char *relation)
 {
-    int rc = db_step_done(s);
-    db_reset(s);
-    return rc;
+    return relation && strcmp(relation, "户主") == 0;
 }
 
 static const char *NOTE_IMPORT = "CSV导入";
 
-/* The one-head rule for a head in this file. A household of this batch
- * gets its head at once; one registered before is only checked now
- * (against its members, this file's included) and gets its head when
- * the batch commits (set_later_heads). */
-static int head_rule(importer *im, const hh_ref *hh, int64_t rid, size_t line, ms_err *err)
+/* What the database would refuse on writing the row, asked with SELECTs
+ * in the open transaction: its ID number registered already, a second
+ * head for its household (one of this file included: HH_HAS_HEAD).
+ * Every row is checked so before it is written (write_row), and after a
+ * bad row in ALL_OR_NOTHING only checked: nothing more will be imported,
+ * so the rest of a large file is not written (and then deleted) just to
+ * keep the error report whole. Returns 0, 1 (row error) or -1. */
+static int check_row(importer *im, const row *r, const hh_ref *hh)
 {
-    if (hh->is_new)
-        return resident_head_rule(im->db, hh->id, rid, NULL, "户主", err);
-    if (resident_head_free(im->db, hh->id, rid, err) != 0)
-        return -1;
+    ms_err err;
+    int taken = resident_id_taken(im->db, r->in.id_number);
+    if (taken < 0)
+        return db_fail(im);
+    if (taken)
+        return row_error(im, r->line, "id_number", "身份证号已登记");
+    if (is_head_relation(r->in.relation) &&
+        ((hh->flags & HH_HAS_HEAD) || (hh->id && resident_head_free(im->db, hh->id, 0, &err) != 0)))
+        return row_error(im, r->line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
+    return 0;
+}
+
+/* The head a row gives a household it did not create (check_row found
+ * it free): when the batch commits (set_later_heads), so that no
+ * visible row points at a hidden one. (The row that creates a household
+ * gives it its head in the INSERT.) */
+static int set_head(importer *im, const hh_ref *hh, int64_t rid, size_t line)
+{
     if (im->nheads == im->heads_cap) {
         im->heads_cap = im->heads_cap ? im->heads_cap * 2 : 64;
         im->heads = realloc(im->heads, im->heads_cap * sizeof *im->heads);
@@ -817,81 +841,31 @@ static int head_rule(importer *im, const hh_ref *hh, int64_t rid, size_t line, m
             abort();
     }
     im->heads[im->nheads++] = (struct head_later){hh->id, rid, line};
-    return 0;
+    return DB_DONE;
 }
 
-/* Writes one checked row inside a savepoint. Returns 0, 1 (row error,
- * rolled back to the savepoint) or -1 (database failure). */
+/* Writes one row check_row passed. A failure here is not the row's (see
+ * the top of this file): 0, or -1 and the import stops. */
 static int write_row(importer *im, row *r, const household_input *hin, hh_ref *hh)
 {
-    int is_head = r->in.relation && strcmp(r->in.relation, "户主") == 0;
-    const char *field = NULL;          /* the row's fault, when it is the row's */
-    ms_err herr;
-    int64_t rid = 0;
-    int rc;
-    if (step_reset(im->sp_begin) != DB_DONE)
-        return db_fail(im);
-    if (hh->is_new) {
-        rc = registry_insert_household(im->w, hin, &hh->id);
-        if (rc == DB_CONSTRAINT)
-            field = "household_code";
-        else if (rc == DB_DONE)
+    int is_head = is_head_relation(r->in.relation);
+    int64_t rid = 0, head = 0;
+    int rc = DB_DONE;
+    if (hh->is_new) {   /* a new household whose first row is its head gets it in its INSERT */
+        head = is_head ? registry_writer_next_resident_id(im->w) : 0;
+        rc = is_head && head <= 0 ? DB_ERROR : registry_insert_household_with_head(im->w, hin, head, &hh->id);
+        if (rc == DB_DONE)
             rc = registry_log_event(im->w, "household", hh->id, "created", im->o->user_id, NOTE_IMPORT);
-        if (rc != DB_DONE)
-            goto undo;
     }
-    rc = registry_insert_resident(im->w, hh->id, hh->grid_id, &r->in, &rid);
-    if (rc == DB_CONSTRAINT)
-        field = "id_number";
+    if (rc == DB_DONE)
+        rc = registry_insert_resident(im->w, hh->id, hh->grid_id, &r->in, &rid);
+    if (rc == DB_DONE && head && rid != head)
+        rc = DB_ERROR;
     if (rc == DB_DONE)
         rc = registry_log_event(im->w, "resident", rid, "created", im->o->user_id, NOTE_IMPORT);
-    /* The head rule the API uses too; checked after the insert, so that a
-     * row imported twice reports its registered ID number rather than
-     * the head it also duplicates. */
-    if (rc == DB_DONE && is_head && head_rule(im, hh, rid, r->line, &herr) != 0) {
-        field = herr.kind == ERR_INVALID ? "relation" : NULL;
-        rc = DB_CONSTRAINT;
-    }
-    if (rc != DB_DONE)
-        goto undo;
-    if (step_reset(im->sp_release) != DB_DONE)
-        return db_fail(im);
-    return 0;
-undo:
-    if (!field) {
-        db_fail(im);
-        step_reset(im->sp_rollback);
-        step_reset(im->sp_release);
-        return -1;
-    }
-    if (step_reset(im->sp_rollback) != DB_DONE || step_reset(im->sp_release) != DB_DONE)
-        return db_fail(im);
-    if (strcmp(field, "household_code") == 0)
-        return row_error(im, r->line, field, "户编号“%s”已存在", hin->code);
-    if (strcmp(field, "relation") == 0)
-        return row_error(im, r->line, field, "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
-    return row_error(im, r->line, field, "身份证号已登记");
-}
-
-static int is_head_relation(const char *relation)
-{
-    return relation && strcmp(relation, "户主") == 0;
-}
-
-/* ALL_OR_NOTHING after a bad row: nothing more will be imported, so the
- * remaining rows are only checked — what the database would refuse on
- * writing them asked with SELECTs — and what was written is undone at
- * the end. Keeps the error report whole without writing (and then
- * deleting) the rest of a large file. Returns 0 or 1 (row error). */
-static int check_row(importer *im, const row *r, const hh_ref *hh)
-{
-    ms_err err;
-    if (resident_id_taken(im->db, r->in.id_number))
-        return row_error(im, r->line, "id_number", "身份证号已登记");
-    if (is_head_relation(r->in.relation) &&
-        ((hh->flags & HH_HAS_HEAD) || (hh->id && resident_head_free(im->db, hh->id, 0, &err) != 0)))
-        return row_error(im, r->line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
-    return 0;
+    if (rc == DB_DONE && is_head && !head)
+        rc = set_head(im, hh, rid, r->line);
+    return rc == DB_DONE ? 0 : db_fail(im);
 }
 
 /* Remembers what a written (or checked) row changed, for later rows. */
@@ -928,7 +902,9 @@ static int process_row(importer *im, char **fields, size_t nfields, size_t line)
         return 0;
     if ((rc = resolve_place(im, &r, &hin, &hh)) != 0)
         return rc < 0 ? -1 : 0;
-    rc = im->check_only ? check_row(im, &r, &hh) : write_row(im, &r, &hin, &hh);
+    rc = check_row(im, &r, &hh);
+    if (rc == 0 && !im->check_only)
+        rc = write_row(im, &r, &hin, &hh);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     row_written(im, &r, &hh);
@@ -986,6 +962,7 @@ static int tx_begin(importer *im)
     }
     im->in_tx = 1;
     im->tx_rows = 0;
+    registry_writer_begin_tx(im->w);
     clock_gettime(CLOCK_MONOTONIC, &im->tx_start);
     return 0;
 }
@@ -1010,17 +987,27 @@ static int tx_commit_rows(importer *im)
     return 0;
 }
 
-/* Time to commit the rows written so far and let other writers in? */
+/* Time to commit the rows written so far and let other writers in?
+ * After IMPORT_TX_ROWS rows or IMPORT_TX_MS when another writer may be
+ * waiting (a connection of this process waited for the lock a moment
+ * ago, or a server runs elsewhere: db_writer_waiting), else after
+ * IMPORT_TX_LONG_MS: fewer, longer transactions write each page of the
+ * random indexes (blind index, name) to the WAL fewer times; at a million
+ * rows the 100 ms transactions were two thirds of the import's time.
+ * Asked every 64 rows (a few ms), so a writer that comes meanwhile waits
+ * no longer than before. */
 static int tx_due(importer *im)
 {
     struct timespec now;
-    if (im->tx_rows >= IMPORT_TX_ROWS)
-        return 1;
     if (im->tx_rows % 64)
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long ms = (long)(now.tv_sec - im->tx_start.tv_sec) * 1000 + (now.tv_nsec - im->tx_start.tv_nsec) / 1000000;
-    return ms >= IMPORT_TX_MS;
+    if (ms >= IMPORT_TX_LONG_MS)
+        return 1;
+    if (im->tx_rows < IMPORT_TX_ROWS && ms < IMPORT_TX_MS)
+        return 0;
+    return db_writer_waiting(im->db);
 }
 
 /* Commits the open transaction, gives other writers the lock for a
@@ -1098,10 +1085,7 @@ static int importer_open(importer *im)
     im->w = registry_writer_open(im->db);
     im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
     im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
-    im->sp_begin = db_prepare(im->db, SQL_SAVEPOINT);
-    im->sp_release = db_prepare(im->db, SQL_RELEASE);
-    im->sp_rollback = db_prepare(im->db, SQL_ROLLBACK_TO);
-    if (!im->w || !im->org_by_code || !im->hh_by_code || !im->sp_begin || !im->sp_release || !im->sp_rollback)
+    if (!im->w || !im->org_by_code || !im->hh_by_code)
         return db_fail(im);
     return 0;
 }
@@ -1111,9 +1095,6 @@ static void importer_close(importer *im)
     registry_writer_close(im->w);
     db_finalize(im->org_by_code);
     db_finalize(im->hh_by_code);
-    db_finalize(im->sp_begin);
-    db_finalize(im->sp_release);
-    db_finalize(im->sp_rollback);
     free(im->orgs.slots);
     free(im->households.slots);
     idset_free(&im->ids);
@@ -1200,7 +1181,13 @@ static int run_batch(importer *im, csvr *in)
     int rc = IMPORT_DB_ERROR;
     if (importer_open(im) == 0 && tx_begin(im) == 0) {
         registry_writer_set_batch(im->w, im->batch_id);
-        rc = run_rows(im, in);
+        int off = counts_batch_triggers_off(im->db);
+        if (off < 0)
+            db_fail(im);
+        else
+            rc = run_rows(im, in);
+        if (off > 0)
+            counts_batch_triggers_on(im->db);
     }
     if (rc == IMPORT_OK && o->mode == IMPORT_ALL_OR_NOTHING && im->rep->error_rows)
         rc = IMPORT_ROWS_REJECTED;

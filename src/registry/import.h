@@ -22,6 +22,7 @@
 #define IMPORT_MAX_ERRORS 1000      /* row errors kept in a report */
 #define IMPORT_TX_ROWS 2000         /* rows are committed (still hidden) after this many rows … */
 #define IMPORT_TX_MS 100            /* … or this long (ms), whichever comes first: bounds the lock time */
+#define IMPORT_TX_LONG_MS 2000      /* … when another writer may be waiting; else after this long */
 #define IMPORT_TX_PAUSE_US 2000     /* then the lock is left free this long for waiting writers */
 
 typedef enum import_mode {

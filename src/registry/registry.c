@@ -35,7 +35,7 @@ static const char *const SQL_NEXT_HOUSEHOLD_ID = "SELECT COALESCE(MAX(id), 0) + 
 static const char *const SQL_NEXT_RESIDENT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM resident";
 static const char *const SQL_INSERT_HOUSEHOLD =
     "INSERT INTO household(id, code, grid_id, building_id, address, registered_address, actual_address,"
-    " phone_enc, notes, created_at, updated_at, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+    " phone_enc, notes, created_at, updated_at, import_batch_id, head_resident_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_RESIDENT =
     "INSERT INTO resident(id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id,"
     " relation, phone_bidx, phone_enc, hukou_type, residence_status, employment, disability_enc, party_member,"
@@ -181,6 +181,8 @@ struct registry_writer {
     db_conn *db;
     db_stmt *household, *resident, *tag, *head, *event, *next_household, *next_resident;
     int64_t batch_id;
+    int keep_ids;                          /* registry_writer_begin_tx: count on from these */
+    int64_t household_id, resident_id;     /* the next free ids, 0 = to be read */
 };
 
 registry_writer *registry_writer_open(db_conn *db)
@@ -204,6 +206,12 @@ void registry_writer_set_batch(registry_writer *w, int64_t batch_id)
     w->batch_id = batch_id;
 }
 
+void registry_writer_begin_tx(registry_writer *w)
+{
+    w->keep_ids = 1;
+    w->household_id = w->resident_id = 0;
+}
+
 void registry_writer_close(registry_writer *w)
 {
     if (!w)
@@ -225,18 +233,37 @@ static int run(db_stmt *s)
     return rc;
 }
 
-/* The id the next row gets: 0 on error. */
-static int64_t next_id(db_stmt *s)
+/* The id the next row gets (read with s, or counted on from *next when
+ * the writer keeps ids): 0 on error. */
+static int64_t next_id(registry_writer *w, db_stmt *s, int64_t *next)
 {
+    if (w->keep_ids && *next > 0)
+        return (*next)++;
     int64_t id = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
     db_reset(s);
+    if (w->keep_ids && id > 0)
+        *next = id + 1;
     return id;
 }
 
 int registry_insert_household(registry_writer *w, const household_input *h, int64_t *id_out)
 {
+    return registry_insert_household_with_head(w, h, 0, id_out);
+}
+
+int64_t registry_writer_next_resident_id(registry_writer *w)
+{
+    int64_t id = next_id(w, w->next_resident, &w->resident_id);
+    if (w->keep_ids && id > 0)
+        w->resident_id = id;      /* only looked at: the next insert takes it */
+    return id;
+}
+
+int registry_insert_household_with_head(registry_writer *w, const household_input *h, int64_t head_resident_id,
+                                        int64_t *id_out)
+{
     char now[20], phone_enc[FC_STORED_MAX];
-    int64_t id = next_id(w->next_household);
+    int64_t id = next_id(w, w->next_household, &w->household_id);
     if (id <= 0 || household_encrypt_phone(id, h->phone, phone_enc) != 0)
         return DB_ERROR;
     db_stmt *s = w->household;
@@ -252,6 +279,7 @@ int registry_insert_household(registry_writer *w, const household_input *h, int6
     db_bind_text(s, 10, db_now(now));
     db_bind_text(s, 11, now);
     if (w->batch_id > 0) db_bind_int(s, 12, w->batch_id); else db_bind_null(s, 12);
+    if (head_resident_id > 0) db_bind_int(s, 13, head_resident_id); else db_bind_null(s, 13);
     int rc = run(s);
     if (rc == DB_DONE && id_out)
         *id_out = id;
@@ -266,7 +294,7 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
     resident_cipher c;
     if (idcard_validate(r->id_number, 0, &info) != IDCARD_OK)
         return DB_ERROR;
-    int64_t id = next_id(w->next_resident);
+    int64_t id = next_id(w, w->next_resident, &w->resident_id);
     if (id <= 0 || resident_encrypt_values(id, r->id_number, r->phone, r->disability_type, r->disability_grade, &c) != 0)
         return DB_ERROR;
     db_stmt *s = w->resident;

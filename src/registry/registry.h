@@ -82,6 +82,13 @@ void registry_writer_close(registry_writer *w);
  * batch_id (0 = none: registered directly). */
 void registry_writer_set_batch(registry_writer *w, int64_t batch_id);
 
+/* The caller has just begun a write transaction (BEGIN IMMEDIATE) in
+ * which only this writer inserts households and residents: the next
+ * free ids are read once and counted on from there, instead of with a
+ * query per row. A writer never told so reads them afresh for each
+ * row; one that lives across transactions is told after every BEGIN. */
+void registry_writer_begin_tx(registry_writer *w);
+
 /* Each returns DB_DONE on success (id in *id_out), DB_CONSTRAINT when a
  * unique key or reference fails (duplicate 户编号 / ID number), or
  * DB_ERROR. Inputs must have passed the *_check functions. The resident's
@@ -90,6 +97,13 @@ int registry_insert_household(registry_writer *w, const household_input *h, int6
 int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t grid_id,
                              const resident_input *r, int64_t *id_out);
 int registry_set_household_head(registry_writer *w, int64_t household_id, int64_t resident_id);
+/* A new household whose head is the resident this writer inserts next
+ * (head_resident_id = registry_writer_next_resident_id, the key is
+ * checked at COMMIT): saves the UPDATE of registry_set_household_head. */
+int registry_insert_household_with_head(registry_writer *w, const household_input *h, int64_t head_resident_id,
+                                        int64_t *id_out);
+/* The id the next registry_insert_resident of this writer gets; 0 on error. */
+int64_t registry_writer_next_resident_id(registry_writer *w);
 /* Records a registry_event row ('created' …) for the history view. */
 int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id, const char *kind,
                        int64_t user_id, const char *note);

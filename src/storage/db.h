@@ -185,6 +185,23 @@ int db_integrity_check(db_conn *c, char *problem, size_t sz);
 /* The newest schema version this program knows (its last migration). */
 int db_schema_latest(void);
 
+/* 1 when another writer may want the write lock now: a connection of
+ * this process waited for it within the last WAIT_RECENT_MS (its busy
+ * handler ran), or a server other than this process runs on the
+ * database (dbfile_server_elsewhere: its writers wait unseen). A long
+ * writer (an import) commits and lets them in when this says so. */
+int db_writer_waiting(db_conn *c);
+
+/* Triggers. db_trigger_unknown: how many triggers on `table` are not
+ * named in known (NULL-terminated), -1 on error. db_set_triggers: turns
+ * the triggers of this connection's statements off (0) or on (1) from
+ * the next statement on, and returns the setting before, or -1. Only
+ * for a writer that has shown that no trigger would do anything for
+ * the rows it writes (counts_batch_triggers_off); other connections are
+ * not affected. (PostgreSQL: SET session_replication_role.) */
+int db_trigger_unknown(db_conn *c, const char *table, const char *const *known);
+int db_set_triggers(db_conn *c, int on);
+
 /* The current UTC time as "YYYY-MM-DD HH:MM:SS" (what every timestamp
  * column stores). out must hold 20 bytes. */
 char *db_now(char out[static 20]);

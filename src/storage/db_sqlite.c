@@ -8,6 +8,7 @@
  * backup, and each connection's cache of prepared statements (see
  * "statements" below). */
 #include "storage/db.h"
+#include "storage/dbfile.h"
 #include "storage/wal_vfs.h"
 #include "util/embedded.h"
 
@@ -52,13 +53,33 @@ static void stmt_cache_clear(db_conn *c);
  * short transactions) would get it back before any waiter woke up. */
 #define BUSY_TIMEOUT_MS 10000
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* When a connection of this process last waited for a lock (db_writer_waiting). */
+static _Atomic int64_t last_wait_ms = -1000000;
+#define WAIT_RECENT_MS 20
+
 static int busy_wait(void *ctx, int tries)
 {
     (void)ctx;
     if (tries >= BUSY_TIMEOUT_MS)
         return 0;
+    last_wait_ms = monotonic_ms();
     sqlite3_sleep(1);
     return 1;
+}
+
+int db_writer_waiting(db_conn *c)
+{
+    if (monotonic_ms() - last_wait_ms < WAIT_RECENT_MS)
+        return 1;
+    const char *path = sqlite3_db_filename(c->h, "main");
+    return path && *path && dbfile_server_elsewhere(path);
 }
 
 /* ---- durability ------------------------------------------------------
@@ -642,12 +663,46 @@ int64_t db_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(c->h); 
 int db_changes(db_conn *c) { return sqlite3_changes(c->h); }
 const char *db_errmsg(db_conn *c) { return sqlite3_errmsg(c->h); }
 
+int db_trigger_unknown(db_conn *c, const char *table, const char *const *known)
+{
+    db_stmt *s = db_query(c, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", DB_TEXT(table));
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *name = db_col_text(s, 0);
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], name) != 0)
+            i++;
+        n += known[i] == NULL;
+    }
+    db_finalize(s);
+    return rc == DB_DONE ? n : -1;
+}
+
+/* SQLite expires the connection's prepared statements when the setting
+ * changes: the cached ones are prepared again, with or without their
+ * trigger programs, at their next step. */
+int db_set_triggers(db_conn *c, int on)
+{
+    int before = -1;
+    if (sqlite3_db_config(c->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &before) != SQLITE_OK ||
+        sqlite3_db_config(c->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, NULL) != SQLITE_OK)
+        return -1;
+    return before;
+}
+
+/* Formatted once a second per thread: an import asks for it three times a row. */
 char *db_now(char out[static 20])
 {
+    static __thread time_t last = -1;
+    static __thread char text[20];
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+    if (t != last) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+        last = t;
+    }
+    memcpy(out, text, sizeof text);
     return out;
 }
 

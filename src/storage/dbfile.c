@@ -48,6 +48,20 @@ int dbfile_lock(const char *db_path, char *err, size_t errsz)
     return fd;
 }
 
+int dbfile_server_elsewhere(const char *db_path)
+{
+    char path[4200], holder[32];
+    snprintf(path, sizeof path, "%s.lock", db_path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, holder, sizeof holder - 1);
+    close(fd);
+    holder[n > 0 ? n : 0] = '\0';
+    long pid = strtol(holder, NULL, 10);
+    return pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
 void dbfile_unlock(int fd)
 {
     if (fd >= 0)

@@ -23,6 +23,12 @@
  * any other error (err). */
 int dbfile_lock(const char *db_path, char *err, size_t errsz);
 void dbfile_unlock(int fd);
+/* 1 when a process other than this one holds (or held and still runs
+ * under the pid it wrote into) `<db_path>.lock`: a server elsewhere may
+ * write to the database at any moment. 0 when there is no lock file, or
+ * its pid is gone or is this process. Reads the pid only: never takes
+ * the lock, so a server starting meanwhile is not turned away. */
+int dbfile_server_elsewhere(const char *db_path);
 
 /* "<final>.partial-<pid of this process>" into out; returns out. */
 char *dbfile_partial_name(const char *final, char *out, size_t outsz);

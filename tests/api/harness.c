@@ -681,6 +681,19 @@ const char *preload_beside_bin(const char *name, const char *given)
     return lib;
 }
 
+void preload_sqltrace(char path[64])
+{
+    snprintf(path, 64, "/tmp/minsheng-sqltrace-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        perror("mkstemp");
+        exit(1);
+    }
+    close(fd);
+    preload_beside_bin("sqltrace.so", NULL);
+    setenv("SQLTRACE_FILE", path, 1);
+}
+
 char *read_whole_file(const char *path, size_t *len_out)
 {
     FILE *f = fopen(path, "rb");

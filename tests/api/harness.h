@@ -121,6 +121,11 @@ char *read_whole_file(const char *path, size_t *len_out);
  * order does not matter). Exits when the file is missing; returns its
  * path (static). */
 const char *preload_beside_bin(const char *name, const char *given);
+/* Preloads sqltrace.so (bench/tools/sqltrace.c) into every server and
+ * command started from now on, logging the SQL of each statement to a
+ * new temporary file whose name goes into path (64 bytes; the caller
+ * unlinks it). */
+void preload_sqltrace(char path[64]);
 
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);

@@ -135,25 +135,10 @@ static void a_statement_the_server_does_not_run_is_missing(void **state)
     assert_false(traced(trace, "SELECT 2"));
 }
 
-/* The tracing library beside the test build (dirname($MINSHENG_BIN)/tests/sqltrace.so),
- * preloaded into every server this test starts, writing to g_trace. */
-static void preload_trace(void)
-{
-    snprintf(g_trace, sizeof g_trace, "/tmp/minsheng-sqltrace-XXXXXX");
-    int fd = mkstemp(g_trace);
-    if (fd < 0) {
-        perror("mkstemp");
-        exit(1);
-    }
-    close(fd);
-    preload_beside_bin("sqltrace.so", NULL);
-    setenv("SQLTRACE_FILE", g_trace, 1);
-}
-
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    preload_trace();
+    preload_sqltrace(g_trace);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_statement_the_server_does_not_run_is_missing),
         cmocka_unit_test(floor_statements_are_the_servers),

@@ -537,6 +537,47 @@ static void duplicate_id_in_file_is_a_row_error(void **state)
     assert_int_equal(id_count(id2), 1);
 }
 
+/* Two heads in one file for a household registered before without one:
+ * the second is that row's error, found before anything of it is
+ * written (check_row: the first head is only remembered, HH_HAS_HEAD,
+ * as it is given to the household when the batch commits); the other
+ * rows are imported and the first head is the household's. */
+static void second_head_for_a_registered_household_is_its_row_error(void **state)
+{
+    json_t *h = api_expect(&srv, t_street, "POST", "/api/v1/households",
+                           fmt("{\"code\":\"IMP-H-1\",\"grid_id\":%lld,\"address\":\"菏泽市牡丹区户主路1号\"}", grid_imp),
+                           201);
+    long long hid = jint(h, "id");
+    json_decref(h);
+    char csv[1024], id1[19], id2[19], id3[19];
+    snprintf(id1, sizeof id1, "%s", new_id());
+    snprintf(id2, sizeof id2, "%s", new_id());
+    snprintf(id3, sizeof id3, "%s", new_id());
+    snprintf(csv, sizeof csv,
+             "姓名,身份证号,与户主关系,网格编码,户编号,地址\n"
+             "户主甲,%s,户主," GRID_IMPORT_CODE ",IMP-H-1,\n"
+             "户主乙,%s,户主," GRID_IMPORT_CODE ",IMP-H-1,\n"
+             "成员丙,%s,女," GRID_IMPORT_CODE ",IMP-H-1,\n",
+             id1, id2, id3);
+    json_t *rep;
+    assert_int_equal(import_csv("?mode=valid", csv, &rep), 200);
+    assert_int_equal(jint(rep, "rows"), 3);
+    assert_int_equal(jint(rep, "imported"), 2);
+    json_t *errs = json_object_get(rep, "errors");
+    assert_int_equal(json_array_size(errs), 1);
+    assert_int_equal(jint(json_array_get(errs, 0), "row"), 3);
+    assert_string_equal(jstr(json_array_get(errs, 0), "field"), "relation");
+    assert_non_null(strstr(jstr(json_array_get(errs, 0), "message"), "户主"));
+    json_decref(rep);
+    h = get_ok(t_street, fmt("/api/v1/households/%lld", hid));
+    assert_int_equal(jint(h, "member_count"), 2);
+    long long head = jint(h, "head_resident_id");
+    json_decref(h);
+    json_t *r = get_ok(t_street, fmt("/api/v1/residents/%lld", head));
+    assert_string_equal(jstr(r, "name"), "户主甲");
+    json_decref(r);
+}
+
 /* ---- export --------------------------------------------------------------- */
 
 static void export_is_masked_csv_with_bom_and_attachment(void **state)
@@ -878,6 +919,7 @@ int main(void)
         cmocka_unit_test(duplicate_id_in_file_is_a_row_error),
         cmocka_unit_test(community_staff_import_into_own_grid),
         cmocka_unit_test(import_edge_rows),
+        cmocka_unit_test(second_head_for_a_registered_household_is_its_row_error),
         cmocka_unit_test(large_files_import_completely),
     };
     return cmocka_run_group_tests_name("api_import", tests, setup, teardown);

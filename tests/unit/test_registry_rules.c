@@ -27,6 +27,7 @@
 #include "core/err.h"
 #include "core/keys.h"
 #include "demo/demo.h"
+#include "registry/counts.h"
 #include "registry/history.h"
 #include "registry/household.h"
 #include "registry/org.h"
@@ -890,6 +891,35 @@ static void test_versions_increment_and_stale_writes_refused(void **state)
     assert_int_equal(col_int(db, "resident", a, "version"), v + 3);
 }
 
+/* ---- triggers off while a batch's rows are written (counts.h) ------------------ */
+
+static int64_t counted_residents(db_conn *db, int64_t unit_id)
+{
+    return db_one_int(db, 0, "SELECT n FROM registry_count WHERE unit_id = ? AND what = 'residents'", DB_INT(unit_id));
+}
+
+/* With the schema's own triggers only, counts_batch_triggers_off turns
+ * them off for this connection (a visible row written meanwhile would
+ * go uncounted: that is why only a running batch's writer may) and
+ * counts_batch_triggers_on back on; a trigger it does not know keeps
+ * them on. */
+static void test_batch_triggers_off_only_with_the_known_triggers(void **state)
+{
+    db_conn *db = *state;
+    int64_t hh = add_household(db, "T-TRIG", grid_a.id), n = counted_residents(db, grid_a.id);
+    assert_int_equal(counts_batch_triggers_off(db), 1);
+    add_resident(db, hh, "无触发", "户主");
+    assert_int_equal(counted_residents(db, grid_a.id), n);
+    counts_batch_triggers_on(db);
+    add_resident(db, hh, "有触发", "配偶");
+    assert_int_equal(counted_residents(db, grid_a.id), n + 1);
+
+    assert_int_equal(db_exec(db, "CREATE TRIGGER test_unknown AFTER INSERT ON resident BEGIN SELECT 1; END"), DB_DONE);
+    assert_int_equal(counts_batch_triggers_off(db), 0);
+    add_resident(db, hh, "仍计数", "子");
+    assert_int_equal(counted_residents(db, grid_a.id), n + 2);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
 
 int main(void)
@@ -924,6 +954,7 @@ int main(void)
         T(test_reopen_into_closed_household_refused),
         T(test_household_move_checks_row_not_stale_snapshot),
         T(test_versions_increment_and_stale_writes_refused),
+        T(test_batch_triggers_off_only_with_the_known_triggers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
