@@ -15,7 +15,7 @@
 # library that tests link against.
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 jansson libsodium liboath libqrencode
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))

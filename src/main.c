@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -390,6 +391,10 @@ static int cmd_serve(int argc, char **argv)
      * undone before anyone is served. */
     int recovered = import_batch_recover(db, 1);
     db_close(db);
+    /* What the start-up needed (migrations, the recovery, the key check)
+     * goes back to the system before serving, not kept by malloc for
+     * later: the memory budget (docs/deploy.md) is for serving. */
+    malloc_trim(0);
     if (recovered < 0) {
         dbfile_unlock(lock);
         return 1;

@@ -3,9 +3,11 @@
  * Owns: nothing itself; it is the narrow waist between domain code and
  * the database engine. Domain modules include only this header (never
  * sqlite3.h), write SQL with '?' placeholders and bind every value, so
- * that a PostgreSQL (libpq) backend can implement the same functions
- * (translating '?' to $n) without touching them. The SQLite backend is
- * db_sqlite.c.
+ * that either engine runs them: SQLite (db_sqlite.c) or PostgreSQL
+ * through libpq (db_pg.c, which translates '?' to $n). db_open picks the
+ * engine from its argument (db_is_postgres); db.c dispatches every
+ * function below to the connection's engine (db_engine.h). What differs
+ * on PostgreSQL is said at each function and in docs/postgresql.md.
  *
  * Threading: a db_conn belongs to one thread at a time. The server gives
  * each worker thread its own connection (see db_thread_conn). */
@@ -20,12 +22,30 @@ typedef struct db_stmt db_stmt;
 
 enum { DB_ROW = 1, DB_DONE = 0, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 };
 
-/* Opens (creating if needed) the database at path: WAL journal, foreign
- * keys on, secure_delete on, busy timeout, and the sync mode of
- * MINSHENG_SYNC (group, the default; full; normal: see db_sync).
- * Returns NULL with a message in err. */
+/* 1 when path names a PostgreSQL database rather than a SQLite file: a
+ * URI starting "postgresql://" or "postgres://", or a libpq conninfo
+ * string whose first word is a libpq keyword followed by '='
+ * ("host=db1 dbname=minsheng", "dbname=minsheng"). Anything else is a
+ * file path (a file really named "host=x" is written "./host=x"). */
+int db_is_postgres(const char *path);
+
+/* Opens the database path names (db_is_postgres). SQLite: opens,
+ * creating if needed, the file: WAL journal, foreign keys on,
+ * secure_delete on, busy timeout, and the sync mode of MINSHENG_SYNC
+ * (group, the default; full; normal: see db_sync). PostgreSQL: connects
+ * (connect_timeout 10 s unless the conninfo says otherwise), UTF-8,
+ * time zone UTC, statement_timeout from MINSHENG_PG_STATEMENT_TIMEOUT
+ * (default 30s) and lock_timeout from MINSHENG_PG_LOCK_TIMEOUT (default
+ * 10s, SQLite's busy timeout). Returns NULL with a message in err (a
+ * PostgreSQL message never repeats the conninfo: it may hold a
+ * password). */
 db_conn *db_open(const char *path, char *err, size_t errsz);
 void db_close(db_conn *c);
+/* "sqlite" or "postgresql". */
+const char *db_engine_name(db_conn *c);
+/* 1 when the connection to the PostgreSQL server was lost (every call
+ * then fails: the caller opens a new one); always 0 on SQLite. */
+int db_conn_broken(db_conn *c);
 /* The page cache each connection opened from now on may fill, in MiB
  * (SQLite's cache_size; 64 until set). The server sets it so that its
  * threads together stay within a memory budget; a PostgreSQL backend
@@ -35,7 +55,7 @@ void db_set_cache_mib(int mib);
 
 /* Brings the schema up to the newest embedded migration. Each migration
  * runs in its own transaction and is recorded in schema_migrations.
- * Returns 0, or -1 with a message in err. */
+ * Returns 0, or -1 with a message in err. Not yet on PostgreSQL (-1). */
 int db_migrate(db_conn *c, char *err, size_t errsz);
 int db_schema_version(db_conn *c);
 
@@ -55,7 +75,10 @@ void db_bind_double(db_stmt *s, int idx, double v);
 void db_bind_text(db_stmt *s, int idx, const char *v);   /* NULL binds SQL NULL */
 void db_bind_textn(db_stmt *s, int idx, const char *v, size_t n);
 void db_bind_null(db_stmt *s, int idx);
-/* DB_ROW, DB_DONE, DB_CONSTRAINT (unique/foreign key/check), DB_BUSY or DB_ERROR. */
+/* DB_ROW, DB_DONE, DB_CONSTRAINT (unique/foreign key/check/not null),
+ * DB_BUSY (lock wait timed out; PostgreSQL: also serialization failure
+ * or deadlock) or DB_ERROR. On PostgreSQL a failed statement inside a
+ * transaction aborts the whole transaction: only db_rollback helps. */
 int db_step(db_stmt *s);
 void db_reset(db_stmt *s);
 /* Ends the caller's use of s. The backend may keep the prepared
@@ -69,6 +92,7 @@ void db_finalize(db_stmt *s);
 enum { DB_STMT_CACHE_MAX = 128 };
 int db_stmt_cache_size(db_conn *c);
 
+/* The result's columns (PostgreSQL: known once the first db_step ran). */
 int db_column_count(db_stmt *s);
 const char *db_column_name(db_stmt *s, int col);
 int db_col_is_null(db_stmt *s, int col);
@@ -137,12 +161,20 @@ int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const
 /* Runs a prepared-and-bound statement to completion: DB_DONE or error code. */
 int db_step_done(db_stmt *s);
 
-int db_begin(db_conn *c);      /* BEGIN IMMEDIATE: take the write lock up front */
+/* Starts a transaction that holds the write lock from its start, so
+ * that what it reads stays true until it commits. SQLite: BEGIN
+ * IMMEDIATE. PostgreSQL: BEGIN (READ COMMITTED) and a transaction-level
+ * advisory lock that every db_begin takes: transactions begun here run
+ * one at a time, as on SQLite (statements outside a transaction do not
+ * take it). Both wait up to the lock timeout, then DB_BUSY. */
+int db_begin(db_conn *c);
 /* COMMIT, then db_sync: DB_DONE only once the commit is durable. */
 int db_commit(db_conn *c);
 
 /* Makes this connection's commits so far durable before anything is
- * acknowledged. In group mode (MINSHENG_SYNC unset or "group") one
+ * acknowledged (SQLite; on PostgreSQL COMMIT is durable by itself and
+ * this does nothing).
+ * In group mode (MINSHENG_SYNC unset or "group") one
  * fsync of the WAL covers every writer waiting at that moment (group
  * commit); in "full" mode COMMIT already synced and in "normal" mode
  * nothing is synced (a power cut may lose the newest commits). A no-op
@@ -155,11 +187,18 @@ const char *db_sync_mode_name(void);
 /* Copies the whole WAL into the database file and empties it
  * (checkpoint TRUNCATE), syncing the database file before the log goes
  * (this connection may run synchronous=OFF). After a change that must
- * leave no old page in the log, e.g. wiping plaintext. 0 or -1. */
+ * leave no old page in the log, e.g. wiping plaintext. 0 or -1 (and -1
+ * on PostgreSQL, which has no such file). */
 int db_checkpoint_truncate(db_conn *c);
 void db_rollback(db_conn *c);
 
+/* The id the last INSERT on this connection gave its new row. PostgreSQL:
+ * the value of a one-row, one-column RETURNING of the last INSERT when
+ * it had one, else lastval() (the last sequence value this session
+ * took: right after an INSERT into a table with an identity or serial
+ * key, as all our callers do). */
 int64_t db_last_insert_id(db_conn *c);
+/* Rows changed by the last INSERT, UPDATE or DELETE on this connection. */
 int db_changes(db_conn *c);
 const char *db_errmsg(db_conn *c);
 
@@ -167,7 +206,8 @@ const char *db_errmsg(db_conn *c);
  * pass under one read transaction: writers on other connections go on
  * and do not restart it. The copy is one self-contained file (no -wal),
  * not yet fsync'd. Returns 0, or -1 with a message in err (dest_path
- * may then hold a partial file: the caller removes it). */
+ * may then hold a partial file: the caller removes it). SQLite only:
+ * -1 with a message on PostgreSQL (pg_dump is the next step). */
 int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz);
 
 /* Opens an existing database file read-only and as immutable: exactly
@@ -179,7 +219,8 @@ int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz);
 db_conn *db_open_readonly(const char *path, char *err, size_t errsz);
 
 /* PRAGMA integrity_check: 0 when "ok", else -1 with the first problem
- * (or "file is not a database") in problem. Never aborts. */
+ * (or "file is not a database") in problem. Never aborts. SQLite only
+ * (db_open_readonly too): -1 with a message on PostgreSQL. */
 int db_integrity_check(db_conn *c, char *problem, size_t sz);
 
 /* The newest schema version this program knows (its last migration). */

@@ -3,11 +3,13 @@
  * Owns: sqlite3 handles and statements, the WAL/foreign-key/busy/
  * secure-delete settings every connection gets, durability (the sync
  * mode, group commit and the checkpointer thread: see "durability"
- * below), the per-thread connection of server workers, schema
- * migrations (embedded .sql files from src/storage/migrations), online
- * backup, and each connection's cache of prepared statements (see
- * "statements" below). */
+ * below), schema migrations (embedded .sql files from
+ * src/storage/migrations), online backup, read-only opening and the
+ * integrity check of a file. db.c reaches it through db_sqlite_engine;
+ * the cache of prepared statements and the per-thread connections are
+ * db.c's. */
 #include "storage/db.h"
+#include "storage/db_engine.h"
 #include "storage/dbfile.h"
 #include "storage/wal_vfs.h"
 #include "util/embedded.h"
@@ -21,31 +23,20 @@
 #include <string.h>
 #include <time.h>
 
-/* Idle prepared statements kept per connection (see "statements"). */
-#define STMT_CACHE_BUCKETS 256
-_Static_assert(DB_STMT_CACHE_MAX < STMT_CACHE_BUCKETS, "keep the hash chains short");
+typedef struct sq_stmt {
+    db_stmt base;
+    sqlite3_stmt *st;       /* NULL: the dead statement */
+} sq_stmt;
 
-struct db_stmt {
-    sqlite3_stmt *st;
-    db_conn *conn;
-    char *sql;              /* the cache key: the SQL text as the caller gave it (NULL: never cached) */
-    uint64_t hash;          /* of sql */
-    db_stmt *chain;         /* next in its hash bucket, while idle in the cache */
-    db_stmt *newer, *older; /* the cache's recency list, while idle in it */
-};
-
-struct db_conn {
+typedef struct sq_conn {
+    db_conn base;
     sqlite3 *h;
     uint64_t pending;   /* group commit: number of this connection's last commit not yet synced (0: none) */
     int counted;        /* counted in dur.conns (a group-mode read-write connection) */
-    struct {
-        db_stmt *bucket[STMT_CACHE_BUCKETS];
-        db_stmt *newest, *oldest;
-        int count;
-    } cache;
-};
+} sq_conn;
 
-static void stmt_cache_clear(db_conn *c);
+static sqlite3 *H(db_conn *c) { return ((sq_conn *)c)->h; }
+static sqlite3_stmt *ST(db_stmt *s) { return ((sq_stmt *)s)->st; }
 
 /* A writer waits for the lock up to BUSY_TIMEOUT_MS, trying again every
  * millisecond. SQLite's own handler sleeps up to 100 ms between tries,
@@ -76,9 +67,9 @@ static int busy_wait(void *ctx, int tries)
 
 int db_writer_waiting(db_conn *c)
 {
-    if (monotonic_ms() - last_wait_ms < WAIT_RECENT_MS)
+    if (c->eng != &db_sqlite_engine || monotonic_ms() - last_wait_ms < WAIT_RECENT_MS)
         return 1;
-    const char *path = sqlite3_db_filename(c->h, "main");
+    const char *path = sqlite3_db_filename(H(c), "main");
     return path && *path && dbfile_server_elsewhere(path);
 }
 
@@ -148,19 +139,19 @@ static sync_mode durability_mode(void)
     return dur.mode;
 }
 
-int db_checkpoint_truncate(db_conn *c)
+static int sq_checkpoint_truncate(db_conn *c)
 {
     /* A checkpoint at synchronous=OFF would not sync the database file
      * before truncating the log: run this one at FULL. */
-    int rc = sqlite3_exec(c->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    int rc = sqlite3_exec(H(c), "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        rc = sqlite3_wal_checkpoint_v2(H(c), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     static const char *const restore[] = {
         [SYNC_GROUP] = "PRAGMA synchronous=OFF",
         [SYNC_FULL] = "PRAGMA synchronous=FULL",
         [SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
     };
-    sqlite3_exec(c->h, restore[durability_mode()], NULL, NULL, NULL);
+    sqlite3_exec(H(c), restore[durability_mode()], NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -175,7 +166,7 @@ const char *db_sync_mode_name(void)
  * has grown. Installing it also turns SQLite's autocheckpoint off. */
 static int on_wal_commit(void *arg, sqlite3 *h, const char *dbname, int frames)
 {
-    db_conn *c = arg;
+    sq_conn *c = arg;
     pthread_mutex_lock(&dur.mu);
     c->pending = ++dur.committed;
     dur.wal_frames = frames;
@@ -190,14 +181,15 @@ static int on_wal_commit(void *arg, sqlite3 *h, const char *dbname, int frames)
 static int wal_fsync(db_conn *c)
 {
     sqlite3_file *f = NULL;
-    if (sqlite3_file_control(c->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
+    if (sqlite3_file_control(H(c), "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
         return -1;
     return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) == SQLITE_OK ? 0 : -1;
 }
 
-int db_sync(db_conn *c)
+static int sq_sync(db_conn *conn)
 {
-    if (!c || !c->pending)
+    sq_conn *c = (sq_conn *)conn;
+    if (!c->pending)
         return 0;
     uint64_t want = c->pending;
     int rc = 0;
@@ -213,7 +205,7 @@ int db_sync(db_conn *c)
         uint64_t upto = dur.committed;
         dur.syncing = 1;
         pthread_mutex_unlock(&dur.mu);
-        rc = wal_fsync(c);
+        rc = wal_fsync(conn);
         pthread_mutex_lock(&dur.mu);
         dur.syncing = 0;
         if (rc == 0 && upto > dur.synced)
@@ -303,7 +295,7 @@ void db_set_cache_mib(int mib)
     cache_kib = mib > 0 ? mib * 1024 : 64 * 1024;
 }
 
-static int configure(db_conn *c)
+static int configure(sq_conn *c)
 {
     static const char *const pragmas =
         "PRAGMA journal_mode=WAL;"
@@ -331,10 +323,10 @@ static int configure(db_conn *c)
     return rc;
 }
 
-db_conn *db_open(const char *path, char *err, size_t errsz)
+db_conn *db_sqlite_open(const char *path, char *err, size_t errsz)
 {
     sqlite3 *h = NULL;
-    db_conn *c = NULL;
+    sq_conn *c = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const char *vfs = durability_mode() == SYNC_GROUP ? wal_vfs_name() : NULL;
     if (sqlite3_open_v2(path, &h, flags, vfs) != SQLITE_OK) {
@@ -346,6 +338,7 @@ db_conn *db_open(const char *path, char *err, size_t errsz)
         snprintf(err, errsz, "内存不足");
         goto fail;
     }
+    c->base.eng = &db_sqlite_engine;
     c->h = h;
     if (configure(c) != SQLITE_OK) {
         snprintf(err, errsz, "无法设置数据库 %s: %s", path, sqlite3_errmsg(h));
@@ -355,19 +348,19 @@ db_conn *db_open(const char *path, char *err, size_t errsz)
         group_conn_opened(path);
         c->counted = 1;
     }
-    return c;
+    return &c->base;
 fail:
     sqlite3_close(h);
     free(c);
     return NULL;
 }
 
-void db_close(db_conn *c)
+/* db.c has finalized the cached statements (sqlite3_close refuses while
+ * statements are left). */
+static void sq_close(db_conn *conn)
 {
-    if (!c)
-        return;
-    db_sync(c);
-    stmt_cache_clear(c);   /* sqlite3_close refuses while statements are left */
+    sq_conn *c = (sq_conn *)conn;
+    sq_sync(conn);
     if (c->counted) {   /* not a read-only connection (db_open_readonly) */
         /* The checkpoint SQLite runs when the last connection closes,
          * before it deletes the WAL, must sync the database file. */
@@ -380,196 +373,55 @@ void db_close(db_conn *c)
     free(c);
 }
 
-/* ---- per-thread connections ------------------------------------------ */
-
-static char *thread_db_path;
-static pthread_key_t thread_key;
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-
-static void thread_conn_free(void *p)
-{
-    db_close(p);
-}
-
-static void thread_key_make(void)
-{
-    pthread_key_create(&thread_key, thread_conn_free);
-}
-
-void db_thread_setup(const char *path)
-{
-    pthread_once(&thread_once, thread_key_make);
-    free(thread_db_path);
-    thread_db_path = path ? strdup(path) : NULL;
-}
-
-db_conn *db_thread_conn(void)
-{
-    pthread_once(&thread_once, thread_key_make);
-    db_conn *c = pthread_getspecific(thread_key);
-    if (c || !thread_db_path)
-        return c;
-    char err[256];
-    c = db_open(thread_db_path, err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "minsheng: %s\n", err);
-        return NULL;
-    }
-    pthread_setspecific(thread_key, c);
-    return c;
-}
-
 /* ---- statements ------------------------------------------------------
  *
- * Preparing costs more than running most of our statements (the
- * resident detail: 0.05 of 0.06 ms), so each connection keeps the
- * statements it has finished with, up to DB_STMT_CACHE_MAX, keyed by
- * their SQL text (not the pointer: query.c builds SQL in buffers that
- * are reused for other text). db_prepare takes an idle statement of
- * the same text out of the cache; when none is idle — the same SQL
- * already running, e.g. a nested query — it prepares a fresh one.
- * db_finalize resets the statement, clears its bindings (no value of
- * one request stays bound into the next) and puts it back, finalizing
- * it instead when an idle twin is already there, and the least
- * recently used statement goes when the cache is full. A statement
- * in the cache holds no lock (it is reset). Statements made with
- * sqlite3_prepare_v2 prepare themselves again when the schema changed
- * (a migration, another process), so the cache needs no invalidation. */
+ * db.c keeps finished statements in each connection's cache; a kept
+ * statement made with sqlite3_prepare_v2 prepares itself again when the
+ * schema changed (a migration, another process), so the cache needs no
+ * invalidation. */
 
 /* A statement that could not be prepared is a bug in our SQL (or the
  * database is out of memory). The test build stops at once, naming the
  * SQL; the release build logs it and hands back a dead statement whose
  * binds do nothing and whose step answers DB_ERROR, so callers need no
  * NULL branch and the request ends in a 500. */
-static db_stmt dead_stmt = {0};
+static sq_stmt dead_stmt = {.base.eng = &db_sqlite_engine};
 
-static uint64_t sql_hash(const char *sql)
+static void sq_stmt_free(db_stmt *s)
 {
-    uint64_t h = 14695981039346656037u;   /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-        h = (h ^ *p) * 1099511628211u;
-    return h;
-}
-
-static void stmt_free(db_stmt *s)
-{
-    sqlite3_finalize(s->st);
-    free(s->sql);
+    sqlite3_finalize(ST(s));
     free(s);
 }
 
-/* Unlinks an idle statement from c's cache (bucket chain and recency list). */
-static void stmt_cache_unlink(db_conn *c, db_stmt *s)
+static db_stmt *sq_prepare(db_conn *c, const char *sql)
 {
-    db_stmt **p = &c->cache.bucket[s->hash % STMT_CACHE_BUCKETS];
-    while (*p != s)
-        p = &(*p)->chain;
-    *p = s->chain;
-    if (s->newer)
-        s->newer->older = s->older;
-    else
-        c->cache.newest = s->older;
-    if (s->older)
-        s->older->newer = s->newer;
-    else
-        c->cache.oldest = s->newer;
-    s->chain = s->newer = s->older = NULL;
-    c->cache.count--;
-}
-
-/* The idle statement of exactly this SQL text, or NULL. */
-static db_stmt *stmt_cache_find(db_conn *c, const char *sql, uint64_t hash)
-{
-    for (db_stmt *s = c->cache.bucket[hash % STMT_CACHE_BUCKETS]; s; s = s->chain)
-        if (s->hash == hash && strcmp(s->sql, sql) == 0)
-            return s;
-    return NULL;
-}
-
-/* Puts a reset statement back as the newest; evicts the oldest past the bound. */
-static void stmt_cache_put(db_conn *c, db_stmt *s)
-{
-    if (stmt_cache_find(c, s->sql, s->hash)) {   /* the twin of a nested use came back first */
-        stmt_free(s);
-        return;
-    }
-    db_stmt **b = &c->cache.bucket[s->hash % STMT_CACHE_BUCKETS];
-    s->chain = *b;
-    *b = s;
-    s->newer = NULL;
-    s->older = c->cache.newest;
-    if (c->cache.newest)
-        c->cache.newest->newer = s;
-    else
-        c->cache.oldest = s;
-    c->cache.newest = s;
-    if (++c->cache.count > DB_STMT_CACHE_MAX) {
-        db_stmt *old = c->cache.oldest;
-        stmt_cache_unlink(c, old);
-        stmt_free(old);
-    }
-}
-
-static void stmt_cache_clear(db_conn *c)
-{
-    while (c->cache.oldest) {
-        db_stmt *s = c->cache.oldest;
-        stmt_cache_unlink(c, s);
-        stmt_free(s);
-    }
-}
-
-int db_stmt_cache_size(db_conn *c)
-{
-    return c ? c->cache.count : 0;
-}
-
-db_stmt *db_prepare(db_conn *c, const char *sql)
-{
-    uint64_t hash = sql_hash(sql);
-    db_stmt *s = stmt_cache_find(c, sql, hash);
-    if (s) {
-        stmt_cache_unlink(c, s);
-        return s;
-    }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(c->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "minsheng: SQL prepare failed: %s\n  in: %s\n", sqlite3_errmsg(c->h), sql);
+    if (sqlite3_prepare_v2(H(c), sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "minsheng: SQL prepare failed: %s\n  in: %s\n", sqlite3_errmsg(H(c)), sql);
 #ifdef MS_TEST_BUILD
         abort();
 #endif
-        return &dead_stmt;
+        return &dead_stmt.base;
     }
-    s = calloc(1, sizeof *s);
-    if (!s || !(s->sql = strdup(sql))) {
-        free(s);
+    sq_stmt *s = calloc(1, sizeof *s);
+    if (!s) {
         sqlite3_finalize(st);
-        return &dead_stmt;
+        return &dead_stmt.base;
     }
+    s->base.eng = &db_sqlite_engine;
+    s->base.conn = c;
     s->st = st;
-    s->conn = c;
-    s->hash = hash;
-    return s;
+    return &s->base;
 }
 
-void db_bind_int(db_stmt *s, int idx, int64_t v) { if (s->st) sqlite3_bind_int64(s->st, idx, v); }
-void db_bind_double(db_stmt *s, int idx, double v) { if (s->st) sqlite3_bind_double(s->st, idx, v); }
-void db_bind_null(db_stmt *s, int idx) { if (s->st) sqlite3_bind_null(s->st, idx); }
+static void sq_bind_int(db_stmt *s, int idx, int64_t v) { if (ST(s)) sqlite3_bind_int64(ST(s), idx, v); }
+static void sq_bind_double(db_stmt *s, int idx, double v) { if (ST(s)) sqlite3_bind_double(ST(s), idx, v); }
+static void sq_bind_null(db_stmt *s, int idx) { if (ST(s)) sqlite3_bind_null(ST(s), idx); }
 
-void db_bind_text(db_stmt *s, int idx, const char *v)
+static void sq_bind_textn(db_stmt *s, int idx, const char *v, size_t n)
 {
-    if (!s->st)
-        return;
-    if (v)
-        sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s->st, idx);
-}
-
-void db_bind_textn(db_stmt *s, int idx, const char *v, size_t n)
-{
-    if (s->st)
-        sqlite3_bind_text(s->st, idx, v, (int)n, SQLITE_TRANSIENT);
+    if (ST(s))
+        sqlite3_bind_text(ST(s), idx, v, (int)n, SQLITE_TRANSIENT);   /* v NULL binds NULL */
 }
 
 static int map_rc(db_stmt *s, int rc)
@@ -581,60 +433,42 @@ static int map_rc(db_stmt *s, int rc)
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return DB_BUSY;
     default:
-        fprintf(stderr, "minsheng: SQL error %d: %s\n", rc, sqlite3_errmsg(s->conn->h));
+        fprintf(stderr, "minsheng: SQL error %d: %s\n", rc, sqlite3_errmsg(H(s->conn)));
         return DB_ERROR;
     }
 }
 
-int db_step(db_stmt *s)
+static int sq_step(db_stmt *s)
 {
-    if (!s->st)
+    if (!ST(s))
         return DB_ERROR;
-    return map_rc(s, sqlite3_step(s->st));
+    return map_rc(s, sqlite3_step(ST(s)));
 }
 
-void db_reset(db_stmt *s)
+static void sq_reset(db_stmt *s)
 {
-    if (!s->st)
+    if (!ST(s))
         return;
-    sqlite3_reset(s->st);
-    sqlite3_clear_bindings(s->st);
+    sqlite3_reset(ST(s));
+    sqlite3_clear_bindings(ST(s));
 }
 
-/* Back into the connection's cache, reset and unbound (see above). */
-void db_finalize(db_stmt *s)
-{
-    if (!s || s == &dead_stmt)
-        return;
-    sqlite3_reset(s->st);
-    sqlite3_clear_bindings(s->st);
-    stmt_cache_put(s->conn, s);
-}
+static int sq_column_count(db_stmt *s) { return sqlite3_column_count(ST(s)); }
+static const char *sq_column_name(db_stmt *s, int col) { return sqlite3_column_name(ST(s), col); }
+static int sq_col_is_null(db_stmt *s, int col) { return sqlite3_column_type(ST(s), col) == SQLITE_NULL; }
+static int64_t sq_col_int(db_stmt *s, int col) { return sqlite3_column_int64(ST(s), col); }
+static double sq_col_double(db_stmt *s, int col) { return sqlite3_column_double(ST(s), col); }
 
-int db_column_count(db_stmt *s) { return sqlite3_column_count(s->st); }
-const char *db_column_name(db_stmt *s, int col) { return sqlite3_column_name(s->st, col); }
-int db_col_is_null(db_stmt *s, int col) { return sqlite3_column_type(s->st, col) == SQLITE_NULL; }
-int64_t db_col_int(db_stmt *s, int col) { return sqlite3_column_int64(s->st, col); }
-double db_col_double(db_stmt *s, int col) { return sqlite3_column_double(s->st, col); }
-
-const char *db_col_text(db_stmt *s, int col)
+static const char *sq_col_text(db_stmt *s, int col)
 {
-    const unsigned char *t = sqlite3_column_text(s->st, col);
+    const unsigned char *t = sqlite3_column_text(ST(s), col);
     return t ? (const char *)t : "";
 }
 
-int db_step_done(db_stmt *s)
-{
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW)
-        ;
-    return rc;
-}
-
-int db_exec(db_conn *c, const char *sql)
+static int sq_exec(db_conn *c, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(c->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(H(c), sql, NULL, NULL, &msg) != SQLITE_OK) {
         fprintf(stderr, "minsheng: SQL exec failed: %s\n", msg ? msg : "?");
         sqlite3_free(msg);
         return DB_ERROR;
@@ -642,29 +476,38 @@ int db_exec(db_conn *c, const char *sql)
     return DB_DONE;
 }
 
-int db_begin(db_conn *c) { return db_exec(c, "BEGIN IMMEDIATE"); }
+static int sq_begin(db_conn *c) { return sq_exec(c, "BEGIN IMMEDIATE"); }
 
 /* COMMIT releases the write lock; the wait for the disk comes after it,
  * shared with the other writers (db_sync). */
-int db_commit(db_conn *c)
+static int sq_commit(db_conn *c)
 {
-    if (db_exec(c, "COMMIT") != DB_DONE)
+    if (sq_exec(c, "COMMIT") != DB_DONE)
         return DB_ERROR;
-    return db_sync(c) == 0 ? DB_DONE : DB_ERROR;
+    return sq_sync(c) == 0 ? DB_DONE : DB_ERROR;
 }
 
-void db_rollback(db_conn *c)
+static void sq_rollback(db_conn *c)
 {
-    if (!sqlite3_get_autocommit(c->h))
-        sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(H(c)))
+        sqlite3_exec(H(c), "ROLLBACK", NULL, NULL, NULL);
 }
 
-int64_t db_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(c->h); }
-int db_changes(db_conn *c) { return sqlite3_changes(c->h); }
-const char *db_errmsg(db_conn *c) { return sqlite3_errmsg(c->h); }
+static int64_t sq_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(H(c)); }
+static int sq_changes(db_conn *c) { return sqlite3_changes(H(c)); }
+static const char *sq_errmsg(db_conn *c) { return sqlite3_errmsg(H(c)); }
+static int sq_broken(db_conn *c) { return 0; }
+
+/* The import's helpers below are SQLite's (sqlite_master, the
+ * per-connection trigger switch, the lock of another process); on
+ * another engine they answer so that the caller keeps the safe path:
+ * triggers on, short transactions. */
+static int is_sqlite(db_conn *c) { return c->eng == &db_sqlite_engine; }
 
 int db_trigger_unknown(db_conn *c, const char *table, const char *const *known)
 {
+    if (!is_sqlite(c))
+        return 1;
     db_stmt *s = db_query(c, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", DB_TEXT(table));
     int n = 0, rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -684,26 +527,10 @@ int db_trigger_unknown(db_conn *c, const char *table, const char *const *known)
 int db_set_triggers(db_conn *c, int on)
 {
     int before = -1;
-    if (sqlite3_db_config(c->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &before) != SQLITE_OK ||
-        sqlite3_db_config(c->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, NULL) != SQLITE_OK)
+    if (!is_sqlite(c) || sqlite3_db_config(H(c), SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &before) != SQLITE_OK ||
+        sqlite3_db_config(H(c), SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, NULL) != SQLITE_OK)
         return -1;
     return before;
-}
-
-/* Formatted once a second per thread: an import asks for it three times a row. */
-char *db_now(char out[static 20])
-{
-    static __thread time_t last = -1;
-    static __thread char text[20];
-    time_t t = time(NULL);
-    if (t != last) {
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
-        last = t;
-    }
-    memcpy(out, text, sizeof text);
-    return out;
 }
 
 /* ---- migrations ------------------------------------------------------ */
@@ -711,16 +538,6 @@ char *db_now(char out[static 20])
 static int migration_number(const char *name)
 {
     return atoi(name); /* "0003_xxx.sql" -> 3 */
-}
-
-int db_schema_version(db_conn *c)
-{
-    int v = 0;
-    db_stmt *s = db_prepare(c, "SELECT COALESCE(MAX(version),0) FROM schema_migrations");
-    if (s && db_step(s) == DB_ROW)
-        v = (int)db_col_int(s, 0);
-    db_finalize(s);
-    return v;
 }
 
 /* 1 when a foreign key points nowhere (PRAGMA foreign_key_check). */
@@ -742,7 +559,7 @@ static int apply_migration(db_conn *c, const struct embedded_file *m, char *err,
     db_exec(c, "PRAGMA foreign_keys=OFF");
     if (db_begin(c) != DB_DONE)
         goto fail;
-    if (sqlite3_exec(c->h, m->data, NULL, NULL, &msg) != SQLITE_OK)
+    if (sqlite3_exec(H(c), m->data, NULL, NULL, &msg) != SQLITE_OK)
         goto fail;
     if (foreign_keys_broken(c)) {
         msg = sqlite3_mprintf("外键引用不一致");
@@ -761,36 +578,44 @@ static int apply_migration(db_conn *c, const struct embedded_file *m, char *err,
     db_exec(c, "PRAGMA foreign_keys=ON");
     return 0;
 fail:
-    snprintf(err, errsz, "数据库迁移 %s 失败: %s", m->name, msg ? msg : sqlite3_errmsg(c->h));
+    snprintf(err, errsz, "数据库迁移 %s 失败: %s", m->name, msg ? msg : sqlite3_errmsg(H(c)));
     sqlite3_free(msg);
     db_rollback(c);
     db_exec(c, "PRAGMA foreign_keys=ON");
     return -1;
 }
 
-int db_migrate(db_conn *c, char *err, size_t errsz)
+static int sq_migrate(db_conn *c, char *err, size_t errsz)
 {
     if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations("
                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)") != DB_DONE) {
-        snprintf(err, errsz, "无法创建迁移记录表: %s", sqlite3_errmsg(c->h));
+        snprintf(err, errsz, "无法创建迁移记录表: %s", sqlite3_errmsg(H(c)));
         return -1;
     }
     /* Every embedded migration not yet recorded is applied, in file-name
      * order (names start with a 4-digit number): a migration that landed
      * with a lower number than one already applied still runs. */
-    for (const struct embedded_file *m = ms_migrations; m->name; m++) {
+    /* A migration that builds an index sorts every row of its table:
+     * with temp_store=MEMORY the whole sort would sit in memory (~70 MiB
+     * for a street of a million residents, at the server's start). Its
+     * sort spills to temporary files instead, past the page cache. */
+    sqlite3_exec(H(c), "PRAGMA temp_store=FILE", NULL, NULL, NULL);
+    int rc = 0;
+    for (const struct embedded_file *m = ms_migrations; m->name && rc == 0; m++) {
         db_stmt *s = db_prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?");
         if (!s) {
-            snprintf(err, errsz, "无法读取迁移记录: %s", sqlite3_errmsg(c->h));
-            return -1;
+            snprintf(err, errsz, "无法读取迁移记录: %s", sqlite3_errmsg(H(c)));
+            rc = -1;
+            break;
         }
         db_bind_int(s, 1, migration_number(m->name));
         int applied = db_step(s) == DB_ROW;
         db_finalize(s);
         if (!applied && apply_migration(c, m, err, errsz) != 0)
-            return -1;
+            rc = -1;
     }
-    return 0;
+    sqlite3_exec(H(c), "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+    return rc;
 }
 
 /* ---- backup ---------------------------------------------------------- */
@@ -800,16 +625,16 @@ int db_migrate(db_conn *c, char *err, size_t errsz)
  * restart nor enter the copy (the online backup API restarted on every
  * change and never finished under a steady load). The copy is written
  * without a journal, in rollback-journal mode: one self-contained file. */
-int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz)
+static int sq_backup(db_conn *c, const char *dest_path, char *err, size_t errsz)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->h, "VACUUM INTO ?", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(H(c), "VACUUM INTO ?", -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, dest_path, -1, SQLITE_TRANSIENT);
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE)
-        snprintf(err, errsz, "备份到 %s 失败: %s", dest_path, sqlite3_errmsg(c->h));
+        snprintf(err, errsz, "备份到 %s 失败: %s", dest_path, sqlite3_errmsg(H(c)));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -833,7 +658,7 @@ static void immutable_uri(const char *path, char *out, size_t outsz)
     snprintf(out + n, outsz - n, "?immutable=1");
 }
 
-db_conn *db_open_readonly(const char *path, char *err, size_t errsz)
+db_conn *db_sqlite_open_readonly(const char *path, char *err, size_t errsz)
 {
     sqlite3 *h = NULL;
     char uri[3 * 4096 + 32];
@@ -847,20 +672,21 @@ db_conn *db_open_readonly(const char *path, char *err, size_t errsz)
         sqlite3_close(h);
         return NULL;
     }
-    db_conn *c = calloc(1, sizeof *c);
+    sq_conn *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, errsz, "内存不足");
         sqlite3_close(h);
         return NULL;
     }
+    c->base.eng = &db_sqlite_engine;
     c->h = h;
-    return c;
+    return &c->base;
 }
 
-int db_integrity_check(db_conn *c, char *problem, size_t sz)
+static int sq_integrity_check(db_conn *c, char *problem, size_t sz)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->h, "PRAGMA integrity_check(5)", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(H(c), "PRAGMA integrity_check(5)", -1, &st, NULL);
     const char *first = NULL;
     if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
         first = (const char *)sqlite3_column_text(st, 0);
@@ -869,7 +695,7 @@ int db_integrity_check(db_conn *c, char *problem, size_t sz)
         problem[0] = '\0';
         return 0;
     }
-    snprintf(problem, sz, "%s", rc == SQLITE_ROW && first ? first : sqlite3_errmsg(c->h));
+    snprintf(problem, sz, "%s", rc == SQLITE_ROW && first ? first : sqlite3_errmsg(H(c)));
     sqlite3_finalize(st);
     return -1;
 }
@@ -882,3 +708,36 @@ int db_schema_latest(void)
             v = migration_number(m->name);
     return v;
 }
+
+const struct db_engine db_sqlite_engine = {
+    .name = "sqlite",
+    .dead = &dead_stmt.base,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .prepare = sq_prepare,
+    .stmt_free = sq_stmt_free,
+    .reset = sq_reset,
+    .bind_int = sq_bind_int,
+    .bind_double = sq_bind_double,
+    .bind_textn = sq_bind_textn,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .column_count = sq_column_count,
+    .column_name = sq_column_name,
+    .col_is_null = sq_col_is_null,
+    .col_int = sq_col_int,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .sync = sq_sync,
+    .checkpoint_truncate = sq_checkpoint_truncate,
+    .last_insert_id = sq_last_insert_id,
+    .changes = sq_changes,
+    .errmsg = sq_errmsg,
+    .backup = sq_backup,
+    .integrity_check = sq_integrity_check,
+    .broken = sq_broken,
+};

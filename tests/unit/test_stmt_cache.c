@@ -1,5 +1,5 @@
 /* test_stmt_cache.c — the per-connection cache of prepared statements
- * (storage/db_sqlite.c, "statements"), on a real database file: a
+ * (storage/db.c, "statements", with SQLite), on a real database file: a
  * finished statement is reused for the same SQL text, two uses of one
  * text at once get two statements with their own bindings and cursors,
  * nothing bound or stepped in one use shows in the next, the cache stays

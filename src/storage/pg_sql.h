@@ -1,0 +1,24 @@
+/* pg_sql.h — the text rules of the PostgreSQL backend, apart so that
+ * unit tests reach them without a server.
+ *
+ * Owns: the translation of our '?' placeholders to PostgreSQL's $n, and
+ * the rule that tells a PostgreSQL conninfo from a SQLite file path. */
+#ifndef MS_PG_SQL_H
+#define MS_PG_SQL_H
+
+/* Copies sql into *out (malloc'd; the caller frees it) with every
+ * placeholder outside literals and comments replaced: '?' by $n, where n
+ * is one more than the highest number so far (SQLite's rule), and '?NNN'
+ * by $NNN. Left as they are: 'strings' ('' escapes; E'...' also with
+ * backslash escapes), "quoted identifiers", $tag$ dollar-quoted $tag$
+ * strings, -- comments and (nested) block comments. Returns the number
+ * of parameters (the highest n), or -1 when out of memory or a number is
+ * out of range (*out then NULL). */
+int pg_translate_placeholders(const char *sql, char **out);
+
+/* 1 when s is a "postgresql://" or "postgres://" URI, or a conninfo
+ * string: optional spaces, a libpq connection keyword (host, dbname,
+ * user, service, …), optional spaces, '='. See db_is_postgres. */
+int pg_is_conninfo(const char *s);
+
+#endif

@@ -1,0 +1,442 @@
+/* test_db_pg.c — the PostgreSQL backend of db.h (storage/db_pg.c) on a
+ * real server: a throwaway cluster that scripts/pg-temp.sh starts for
+ * this test and removes afterwards (or the one MINSHENG_TEST_PG_URI
+ * names). Every bind type and NULL round-trips, Chinese text and the
+ * int64 extremes too; unique, foreign-key, check and not-null
+ * violations are DB_CONSTRAINT; transactions commit, roll back, and a
+ * failed statement aborts only its own transaction; the statement cache
+ * reuses a prepared statement and deallocates what it drops; db_changes
+ * and db_last_insert_id; a second connection sees committed data and
+ * waits for the writer lock; a killed session is noticed; SQLite-only
+ * operations say so. Without PostgreSQL installed this test FAILS: CI
+ * installs postgresql-15 (scripts/install-deps.sh). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "storage/db.h"
+
+static char cluster[64];    /* the temporary cluster's directory ("" when MINSHENG_TEST_PG_URI is used) */
+static char uri[256];
+
+static int start_cluster(void **state)
+{
+    const char *given = getenv("MINSHENG_TEST_PG_URI");
+    if (given && *given) {
+        snprintf(uri, sizeof uri, "%s", given);
+        return 0;
+    }
+    snprintf(cluster, sizeof cluster, "/tmp/minsheng-pg-XXXXXX");
+    if (!mkdtemp(cluster)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    char cmd[256];
+    /* The watcher removes the cluster even when this process crashes. */
+    snprintf(cmd, sizeof cmd, "PG_TEMP_WATCH_PID=%d sh scripts/pg-temp.sh start '%s'", (int)getpid(), cluster);
+    FILE *p = popen(cmd, "r");
+    if (!p || !fgets(uri, sizeof uri, p))
+        uri[0] = '\0';
+    int rc = p ? pclose(p) : -1;
+    uri[strcspn(uri, "\n")] = '\0';
+    if (rc != 0 || !db_is_postgres(uri)) {
+        fprintf(stderr, "test_db_pg: 无法启动临时 PostgreSQL 集群 (scripts/pg-temp.sh start %s): "
+                        "PostgreSQL 15 未安装？运行 scripts/install-deps.sh\n", cluster);
+        rmdir(cluster);
+        cluster[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+static int stop_cluster(void **state)
+{
+    if (!cluster[0])
+        return 0;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "sh scripts/pg-temp.sh stop '%s'", cluster);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static db_conn *open_or_fail(void)
+{
+    char err[512];
+    db_conn *db = db_open(uri, err, sizeof err);
+    if (!db)
+        fail_msg("%s", err);
+    return db;
+}
+
+/* A fresh table t for each test. */
+static int make_tables(void **state)
+{
+    db_conn *db = open_or_fail();
+    int rc = db_exec(db, "DROP TABLE IF EXISTS child, t, parent;"
+                         "CREATE TABLE t(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                         " i bigint, d double precision, s text, code text UNIQUE,"
+                         " n integer CHECK (n >= 0), must text NOT NULL DEFAULT '');"
+                         "CREATE TABLE parent(id bigint PRIMARY KEY);"
+                         "CREATE TABLE child(id bigserial PRIMARY KEY, parent_id bigint REFERENCES parent(id))");
+    db_close(db);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+static int64_t count_t(db_conn *db)
+{
+    return db_one_int(db, -1, "SELECT COUNT(*) FROM t");
+}
+
+static void test_engine_is_postgresql(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_string_equal(db_engine_name(db), "postgresql");
+    assert_int_equal(db_conn_broken(db), 0);
+    char tz[32], timeout[32];
+    db_one_text(db, tz, sizeof tz, "SELECT current_setting('TimeZone')");
+    assert_string_equal(tz, "UTC");
+    db_one_text(db, timeout, sizeof timeout, "SELECT current_setting('statement_timeout')");
+    assert_string_equal(timeout, "30s");
+    db_close(db);
+}
+
+/* The same database named by a conninfo string instead of the URI. */
+static void test_conninfo_string_opens_too(void **state)
+{
+    char err[512], conninfo[512] = "";
+    PQconninfoOption *opts = PQconninfoParse(uri, NULL);
+    assert_non_null(opts);
+    size_t n = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (o->val && *o->val && n < sizeof conninfo)
+            n += (size_t)snprintf(conninfo + n, sizeof conninfo - n, "%s%s='%s'", n ? " " : "", o->keyword, o->val);
+    PQconninfoFree(opts);
+    assert_true(db_is_postgres(conninfo));
+    db_conn *db = db_open(conninfo, err, sizeof err);
+    if (!db)
+        fail_msg("%s: %s", conninfo, err);
+    assert_string_equal(db_engine_name(db), "postgresql");
+    assert_int_equal(db_one_int(db, 0, "SELECT ?", DB_INT(7)), 7);
+    db_close(db);
+}
+
+/* Server worker threads get their connection from db_thread_conn. */
+static void *thread_count(void *arg)
+{
+    db_conn *db = db_thread_conn();
+    *(int64_t *)arg = db ? count_t(db) : -2;
+    return NULL;
+}
+
+static void test_thread_connection(void **state)
+{
+    db_thread_setup(uri);
+    pthread_t t;
+    int64_t n = -3;
+    assert_int_equal(pthread_create(&t, NULL, thread_count, &n), 0);
+    pthread_join(t, NULL);   /* the thread's connection closes as it exits */
+    assert_int_equal(n, 0);
+    db_thread_setup(NULL);
+}
+
+static void test_each_bind_type_round_trips(void **state)
+{
+    db_conn *db = open_or_fail();
+    db_stmt *s = db_prepare(db, "INSERT INTO t(i, d, s, code) VALUES (?, ?, ?, ?)");
+    db_bind_int(s, 1, 42);
+    db_bind_double(s, 2, 2.5);
+    db_bind_text(s, 3, "丹阳街道 中山社区 '引号' ?");
+    db_bind_textn(s, 4, "ABCDEF", 3);
+    assert_int_equal(db_step(s), DB_DONE);
+    db_finalize(s);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i, d, s, code) VALUES (?, ?, ?, ?)", DB_NULL, DB_NULL,
+                                  DB_TEXT(NULL), DB_NULL), DB_DONE);
+    s = db_prepare(db, "SELECT i, d, s, code, i + 1 AS next FROM t ORDER BY id");
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_int_equal(db_column_count(s), 5);
+    assert_string_equal(db_column_name(s, 4), "next");
+    assert_int_equal(db_col_int(s, 0), 42);
+    assert_true(db_col_double(s, 1) == 2.5);
+    assert_string_equal(db_col_text(s, 2), "丹阳街道 中山社区 '引号' ?");
+    assert_string_equal(db_col_text(s, 3), "ABC");
+    assert_int_equal(db_col_int(s, 4), 43);
+    assert_false(db_col_is_null(s, 0));
+    assert_int_equal(db_step(s), DB_ROW);
+    for (int col = 0; col < 4; col++) {
+        assert_true(db_col_is_null(s, col));
+        assert_string_equal(db_col_text(s, col), "");
+        assert_int_equal(db_col_int(s, col), 0);
+    }
+    assert_int_equal(db_step(s), DB_DONE);
+    db_finalize(s);
+    db_close(db);
+}
+
+static void test_int64_extremes_and_arithmetic(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?), (?)", DB_INT(INT64_MAX), DB_INT(INT64_MIN)), DB_DONE);
+    assert_true(db_one_int(db, 0, "SELECT MAX(i) FROM t") == INT64_MAX);
+    assert_true(db_one_int(db, 0, "SELECT MIN(i) FROM t") == INT64_MIN);
+    assert_true(db_one_int(db, 0, "SELECT i FROM t WHERE i = ?", DB_INT(INT64_MIN)) == INT64_MIN);
+    /* Integers go as int8: beyond int4 in arithmetic and comparisons. */
+    assert_true(db_one_int(db, 0, "SELECT ? + 1", DB_INT(5000000000)) == 5000000001);
+    assert_int_equal(db_one_int(db, 0, "SELECT COUNT(*) FROM t WHERE i > ?", DB_INT(0)), 1);
+    /* Text compared with an integer column takes the column's type (as
+     * SQLite's affinity does). */
+    assert_int_equal(db_one_int(db, 0, "SELECT COUNT(*) FROM t WHERE i < ?", DB_TEXT("0")), 1);
+    /* Booleans read as 1/0; real numbers truncate toward zero. */
+    assert_int_equal(db_one_int(db, -1, "SELECT ? = 7", DB_INT(7)), 1);
+    char b[4];
+    db_one_text(db, b, sizeof b, "SELECT ? > 7", DB_INT(7));
+    assert_string_equal(b, "0");
+    assert_int_equal(db_one_int(db, 0, "SELECT 7.9::numeric"), 7);
+    assert_int_equal(db_one_int(db, 0, "SELECT -7.9::float8"), -7);
+    db_close(db);
+}
+
+/* A parameter the server cannot type by itself (? IS NULL) is tried
+ * again as text, in and out of a transaction. */
+static void test_untyped_parameters(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_int_equal(db_one_int(db, -1, "SELECT ? IS NULL", DB_TEXT("x")), 0);
+    assert_int_equal(db_one_int(db, -1, "SELECT ? IS NULL", DB_NULL), 1);
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_one_int(db, -1, "SELECT (? IS NULL)::int + 1", DB_NULL), 2);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (1)"), DB_DONE);
+    assert_int_equal(db_commit(db), DB_DONE);
+    assert_int_equal(count_t(db), 1);
+    /* A statement first run with NULL, then with an integer. */
+    const char *sql = "SELECT COUNT(*) FROM t WHERE i = ? OR ? IS NULL";
+    assert_int_equal(db_one_int(db, -1, sql, DB_NULL, DB_NULL), 1);
+    assert_int_equal(db_one_int(db, -1, sql, DB_INT(1), DB_INT(1)), 1);
+    assert_int_equal(db_one_int(db, -1, sql, DB_INT(2), DB_INT(2)), 0);
+    db_close(db);
+}
+
+static void test_constraint_violations(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(code) VALUES (?)", DB_TEXT("a")), DB_DONE);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(code) VALUES (?)", DB_TEXT("a")), DB_CONSTRAINT);   /* unique */
+    assert_non_null(strstr(db_errmsg(db), "t_code_key"));
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(n) VALUES (?)", DB_INT(-1)), DB_CONSTRAINT);        /* check */
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(must) VALUES (?)", DB_NULL), DB_CONSTRAINT);        /* not null */
+    assert_int_equal(db_exec_args(db, "INSERT INTO child(parent_id) VALUES (?)", DB_INT(9)),
+                     DB_CONSTRAINT);                                                                   /* foreign key */
+    assert_int_equal(db_exec_args(db, "INSERT INTO parent(id) VALUES (9)"), DB_DONE);
+    assert_int_equal(db_exec_args(db, "INSERT INTO child(parent_id) VALUES (?)", DB_INT(9)), DB_DONE);
+    assert_int_equal(db_exec_args(db, "DELETE FROM parent"), DB_CONSTRAINT);
+    assert_int_equal(count_t(db), 1);   /* outside a transaction each failure stands alone */
+    db_close(db);
+}
+
+static void test_transactions(void **state)
+{
+    db_conn *db = open_or_fail();
+    db_conn *other = open_or_fail();
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(1)), DB_DONE);
+    assert_int_equal(count_t(db), 1);
+    assert_int_equal(count_t(other), 0);   /* not yet committed */
+    db_rollback(db);
+    assert_int_equal(count_t(db), 0);
+    db_rollback(db);   /* outside a transaction: nothing happens */
+
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(2)), DB_DONE);
+    assert_int_equal(db_commit(db), DB_DONE);
+    assert_int_equal(db_one_int(other, 0, "SELECT i FROM t"), 2);   /* a second connection sees it */
+
+    /* A failed statement aborts the transaction: its commit is an
+     * error, the rollback leaves the connection usable. */
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(3)), DB_DONE);
+    assert_int_equal(db_exec_args(db, "SELECT 1 / ?", DB_INT(0)), DB_ERROR);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(4)), DB_ERROR);
+    assert_int_equal(db_commit(db), DB_ERROR);
+    db_rollback(db);
+    assert_int_equal(count_t(db), 1);
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(code) VALUES ('dup'), ('dup')"), DB_CONSTRAINT);
+    db_rollback(db);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(5)), DB_DONE);
+    assert_int_equal(count_t(other), 2);
+    db_close(other);
+    db_close(db);
+}
+
+/* db_begin takes the writer lock: a second db_begin waits for it and,
+ * past lock_timeout, is DB_BUSY; reads go on meanwhile. */
+static void test_writer_lock(void **state)
+{
+    db_conn *db = open_or_fail();
+    setenv("MINSHENG_PG_LOCK_TIMEOUT", "200ms", 1);
+    db_conn *other = open_or_fail();
+    unsetenv("MINSHENG_PG_LOCK_TIMEOUT");
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_begin(other), DB_BUSY);
+    assert_int_equal(count_t(other), 0);   /* not in a transaction: usable */
+    assert_int_equal(db_commit(db), DB_DONE);
+    assert_int_equal(db_begin(other), DB_DONE);
+    assert_int_equal(db_commit(other), DB_DONE);
+    db_close(other);
+    db_close(db);
+}
+
+static int64_t prepared_on_server(db_conn *db, const char *like)
+{
+    return db_one_int(db, -1, "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE ?", DB_TEXT(like));
+}
+
+static void test_statement_cache(void **state)
+{
+    db_conn *db = open_or_fail();
+    const char *sql = "SELECT COUNT(*) FROM t WHERE i >= ? /* cache test */";
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(db_one_int(db, -1, sql, DB_INT(i)), 0);
+    assert_int_equal(prepared_on_server(db, "%cache test%"), 1);   /* prepared once, run five times */
+
+    /* Nested use of one text: two statements, each its own cursor. */
+    assert_int_equal(db_exec(db, "INSERT INTO t(i) VALUES (1), (2)"), DB_DONE);
+    const char *q = "SELECT i FROM t WHERE i >= ? ORDER BY i /* nested */";
+    db_stmt *outer = db_query(db, q, DB_INT(1));
+    int64_t sum = 0;
+    while (db_step(outer) == DB_ROW) {
+        db_stmt *inner = db_query(db, q, DB_INT(db_col_int(outer, 0)));
+        assert_ptr_not_equal(inner, outer);
+        while (db_step(inner) == DB_ROW)
+            sum += db_col_int(inner, 0);
+        db_finalize(inner);
+    }
+    db_finalize(outer);
+    assert_int_equal(sum, (1 + 2) + 2);
+    assert_int_equal(prepared_on_server(db, "%nested%"), 2);
+
+    /* Past DB_STMT_CACHE_MAX the least recently used go, and the server
+     * forgets them too (at the next statement outside a transaction). */
+    char text[96];
+    for (int i = 0; i < DB_STMT_CACHE_MAX + 20; i++) {
+        snprintf(text, sizeof text, "SELECT %d + ? /* many */", i);
+        assert_int_equal(db_one_int(db, -1, text, DB_INT(1)), i + 1);
+    }
+    assert_int_equal(db_stmt_cache_size(db), DB_STMT_CACHE_MAX);
+    db_finalize(db_prepare(db, "SELECT 1 /* flush */"));
+    assert_int_equal(db_one_int(db, -1, "SELECT 2 /* flush */"), 2);
+    assert_true(prepared_on_server(db, "%") <= DB_STMT_CACHE_MAX + 1);
+    assert_true(prepared_on_server(db, "%many%") < DB_STMT_CACHE_MAX);
+    db_close(db);
+}
+
+static void test_changes_and_last_insert_id(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(10)), DB_DONE);
+    int64_t first = db_last_insert_id(db);
+    assert_true(first > 0);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(11)), DB_DONE);
+    assert_int_equal(db_last_insert_id(db), first + 1);
+    assert_int_equal(db_one_int(db, 0, "SELECT i FROM t WHERE id = ?", DB_INT(first + 1)), 11);
+    /* RETURNING id is taken as it is. */
+    db_stmt *s = db_query(db, "INSERT INTO t(i) VALUES (?) RETURNING id", DB_INT(12));
+    assert_int_equal(db_step(s), DB_ROW);
+    int64_t third = db_col_int(s, 0);
+    db_finalize(s);
+    assert_int_equal(db_last_insert_id(db), third);
+    assert_int_equal(db_changes(db), 1);
+
+    assert_int_equal(db_exec_args(db, "UPDATE t SET i = i + 100 WHERE i >= ?", DB_INT(11)), DB_DONE);
+    assert_int_equal(db_changes(db), 2);
+    assert_int_equal(count_t(db), 3);   /* a SELECT leaves db_changes alone */
+    assert_int_equal(db_changes(db), 2);
+    assert_int_equal(db_exec_args(db, "DELETE FROM t WHERE i > ?", DB_INT(1000)), DB_DONE);
+    assert_int_equal(db_changes(db), 0);
+    assert_int_equal(db_exec(db, "DELETE FROM t"), DB_DONE);
+    assert_int_equal(db_changes(db), 3);
+    db_close(db);
+}
+
+/* A session the server ends is noticed: every call fails at once and
+ * db_conn_broken says so. */
+static void test_lost_connection(void **state)
+{
+    db_conn *db = open_or_fail();
+    db_conn *killer = open_or_fail();
+    int64_t pid = db_one_int(db, 0, "SELECT pg_backend_pid()");
+    assert_true(pid > 0);
+    assert_int_equal(db_one_int(killer, 0, "SELECT pg_terminate_backend(?::int)", DB_INT(pid)), 1);
+    int rc = DB_DONE;
+    for (int i = 0; i < 50 && rc != DB_ERROR; i++) {   /* the backend may take a moment to go */
+        rc = db_exec_args(db, "SELECT 1");
+        usleep(20000);
+    }
+    assert_int_equal(rc, DB_ERROR);
+    assert_int_equal(db_conn_broken(db), 1);
+    assert_int_equal(db_begin(db), DB_ERROR);
+    assert_int_equal(db_one_int(db, -7, "SELECT 1"), -7);
+    db_rollback(db);
+    assert_int_equal(db_conn_broken(killer), 0);
+    db_close(db);
+    db_close(killer);
+}
+
+static void test_sqlite_only_operations_refuse(void **state)
+{
+    db_conn *db = open_or_fail();
+    char err[256];
+    assert_int_equal(db_migrate(db, err, sizeof err), -1);
+    assert_non_null(strstr(err, "PostgreSQL"));
+    assert_int_equal(db_backup(db, "/tmp/never-written.db", err, sizeof err), -1);
+    assert_non_null(strstr(err, "PostgreSQL 数据库不支持此操作"));
+    assert_int_equal(access("/tmp/never-written.db", F_OK), -1);
+    assert_int_equal(db_integrity_check(db, err, sizeof err), -1);
+    assert_non_null(strstr(err, "PostgreSQL 数据库不支持此操作"));
+    assert_int_equal(db_checkpoint_truncate(db), -1);
+    assert_int_equal(db_sync(db), 0);
+    assert_null(db_open_readonly(uri, err, sizeof err));
+    assert_non_null(strstr(err, "PostgreSQL 数据库不支持此操作"));
+    assert_int_equal(count_t(db), 0);   /* still usable */
+    db_close(db);
+}
+
+static void test_bad_conninfo_is_an_error(void **state)
+{
+    char err[512];
+    assert_null(db_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", err, sizeof err));
+    assert_non_null(strstr(err, "无法连接 PostgreSQL"));
+    assert_null(db_open("host=127.0.0.1 port=1 password=secret-in-conninfo connect_timeout=2", err, sizeof err));
+    assert_null(strstr(err, "secret-in-conninfo"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, make_tables)
+    const struct CMUnitTest tests[] = {
+        T(test_engine_is_postgresql),
+        T(test_conninfo_string_opens_too),
+        T(test_thread_connection),
+        T(test_each_bind_type_round_trips),
+        T(test_int64_extremes_and_arithmetic),
+        T(test_untyped_parameters),
+        T(test_constraint_violations),
+        T(test_transactions),
+        T(test_writer_lock),
+        T(test_statement_cache),
+        T(test_changes_and_last_insert_id),
+        T(test_lost_connection),
+        T(test_sqlite_only_operations_refuse),
+        T(test_bad_conninfo_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, start_cluster, stop_cluster);
+}
