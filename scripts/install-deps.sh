@@ -9,7 +9,8 @@ libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev libcsv-dev
 liboath-dev libqrencode-dev
 libcmocka-dev libcurl4-openssl-dev
 clang-14 libclang-rt-14-dev
-sqlite3 curl wrk openssl iproute2"
+sqlite3 curl wrk openssl iproute2
+postgresql-15 libpq-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -8,6 +8,7 @@
  * backup, and each connection's cache of prepared statements (see
  * "statements" below). */
 #include "storage/db.h"
+#include "storage/migrations.h"
 #include "storage/wal_vfs.h"
 #include "util/embedded.h"
 
@@ -653,11 +654,6 @@ char *db_now(char out[static 20])
 
 /* ---- migrations ------------------------------------------------------ */
 
-static int migration_number(const char *name)
-{
-    return atoi(name); /* "0003_xxx.sql" -> 3 */
-}
-
 int db_schema_version(db_conn *c)
 {
     int v = 0;
@@ -696,7 +692,7 @@ static int apply_migration(db_conn *c, const struct embedded_file *m, char *err,
     db_stmt *s = db_prepare(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)");
     if (!s)
         goto fail;
-    db_bind_int(s, 1, migration_number(m->name));
+    db_bind_int(s, 1, db_migration_number(m->name));
     db_bind_text(s, 2, m->name);
     db_bind_text(s, 3, db_now(now));
     int rc = db_step_done(s);
@@ -715,21 +711,20 @@ fail:
 
 int db_migrate(db_conn *c, char *err, size_t errsz)
 {
-    if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations("
-                   " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)") != DB_DONE) {
+    if (db_exec(c, DB_SCHEMA_MIGRATIONS_DDL) != DB_DONE) {
         snprintf(err, errsz, "无法创建迁移记录表: %s", sqlite3_errmsg(c->h));
         return -1;
     }
     /* Every embedded migration not yet recorded is applied, in file-name
      * order (names start with a 4-digit number): a migration that landed
      * with a lower number than one already applied still runs. */
-    for (const struct embedded_file *m = ms_migrations; m->name; m++) {
+    for (const struct embedded_file *m = db_migrations("sqlite"); m->name; m++) {
         db_stmt *s = db_prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?");
         if (!s) {
             snprintf(err, errsz, "无法读取迁移记录: %s", sqlite3_errmsg(c->h));
             return -1;
         }
-        db_bind_int(s, 1, migration_number(m->name));
+        db_bind_int(s, 1, db_migration_number(m->name));
         int applied = db_step(s) == DB_ROW;
         db_finalize(s);
         if (!applied && apply_migration(c, m, err, errsz) != 0)
@@ -822,8 +817,8 @@ int db_integrity_check(db_conn *c, char *problem, size_t sz)
 int db_schema_latest(void)
 {
     int v = 0;
-    for (const struct embedded_file *m = ms_migrations; m->name; m++)
-        if (migration_number(m->name) > v)
-            v = migration_number(m->name);
+    for (const struct embedded_file *m = db_migrations("sqlite"); m->name; m++)
+        if (db_migration_number(m->name) > v)
+            v = db_migration_number(m->name);
     return v;
 }
