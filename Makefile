@@ -24,6 +24,14 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
 SRC_ALL  := $(sort $(wildcard src/*.c src/*/*.c))
 SRC_LIB  := $(filter-out src/main.c,$(SRC_ALL))
 MIGRATIONS := $(sort $(wildcard src/storage/migrations/*.sql))
+# PostgreSQL runs the same numbered list: a file in migrations/pg/ with
+# the same name replaces the SQLite one where the SQL is engine-specific;
+# the others are portable and shared (src/storage/migrations.h).
+MIGRATIONS_PG := $(foreach m,$(MIGRATIONS),$(or $(wildcard src/storage/migrations/pg/$(notdir $(m))),$(m)))
+PG_ONLY_MIGRATIONS := $(filter-out $(notdir $(MIGRATIONS)),$(notdir $(wildcard src/storage/migrations/pg/*.sql)))
+ifneq ($(PG_ONLY_MIGRATIONS),)
+$(error migrations/pg/ has no SQLite file of the same name: $(PG_ONLY_MIGRATIONS))
+endif
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.json))
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -50,7 +58,7 @@ FUZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZ_SAN) -fsanitize=fuzzer-no-link -Isrc 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
 
-GEN_SRC = gen/migrations_gen.c gen/web_gen.c
+GEN_SRC = gen/migrations_gen.c gen/migrations_pg_gen.c gen/web_gen.c
 
 .PHONY: all test unit api clean bench bench-tools fuzz
 .SECONDARY:
@@ -60,6 +68,10 @@ define build_tree
 $(1)/gen/migrations_gen.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $$(dir $$@)
 	sh scripts/embed.sh ms_migrations $$@ $(MIGRATIONS)
+
+$(1)/gen/migrations_pg_gen.c: $(MIGRATIONS_PG) scripts/embed.sh
+	@mkdir -p $$(dir $$@)
+	sh scripts/embed.sh ms_migrations_pg $$@ $(MIGRATIONS_PG)
 
 $(1)/gen/web_gen.c: $(WEB_FILES) scripts/embed.sh
 	@mkdir -p $$(dir $$@)

@@ -110,7 +110,7 @@ EOF
         if as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 start >/dev/null 2>&1; then
             echo "$port" >"$dir/port"
             as_owner "$BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U "$(db_user)" -d postgres \
-                -c "CREATE DATABASE $DBNAME" >/dev/null ||
+                -c "CREATE DATABASE $DBNAME ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null ||
                 die "无法创建数据库 $DBNAME"
             if [ -n "${PG_TEMP_WATCH_PID:-}" ]; then
                 watch "$PG_TEMP_WATCH_PID" "$dir"

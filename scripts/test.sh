@@ -2,12 +2,15 @@
 # test.sh — the second command of the README, and what CI runs: install
 # dependencies, build with AddressSanitizer + UndefinedBehaviorSanitizer,
 # run the unit tests and the API tests (real server, loopback, temp DBs),
+# check the PostgreSQL migrations against SQLite (scripts/pg-schema-check.sh),
 # then each fuzz target for a short run (FUZZ_SECONDS, default 15 s each;
 # FUZZ_SECONDS=0 leaves them out).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
 make -j"$(nproc)" test
+# The schema on a throw-away PostgreSQL 15 against SQLite's (issue 8).
+MINSHENG_BIN=build-test/minsheng sh scripts/pg-schema-check.sh
 if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
     FUZZ_SECONDS=${FUZZ_SECONDS:-15} sh scripts/fuzz.sh
 fi

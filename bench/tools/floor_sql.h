@@ -93,7 +93,7 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
          {P_IDS50}, D_HOUSEHOLD}}},
     {"name", "/api/v1/residents?name=%E7%8E%8B&page_size=20", {
         {OTHER_ROOT, {P_STREET}, D_NONE},
-        {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_PREFIX " LIMIT ?)",
+        {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_PREFIX " LIMIT ?) AS capped",
          {P_ACTIVE, P_NAME, P_NAME, P_CAP1}, D_NONE},
         {"SELECT r.name, r.id FROM resident r WHERE " VISIBLE("r") NAME_PREFIX
          " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_ACTIVE, P_NAME, P_NAME, P_LIMIT21, P_OFFSET0}, D_NONE},

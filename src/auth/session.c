@@ -15,7 +15,7 @@
 
 static const char *const SQL_FIND_USER =
     "SELECT u.id, u.password_hash, u.failed_logins, u.locked_until, u.disabled, o.path,"
-    " MAX(u.last_login_at, u.enabled_at), u.role"
+    " CASE WHEN u.last_login_at > u.enabled_at THEN u.last_login_at ELSE u.enabled_at END, u.role"
     " FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?";
 static const char *const SQL_SET_FAILURES =
     "UPDATE app_user SET failed_logins = ?, locked_until = ? WHERE id = ?";

@@ -41,8 +41,9 @@ const fc_column_sql totp_secret_crypt = {
     .next = "SELECT user_id, secret, secret_enc FROM user_totp WHERE user_id > ?"
             " AND ((secret_enc IS NULL AND secret <> '') OR secret_enc NOT LIKE ?) ORDER BY user_id LIMIT ?",
     .set = "UPDATE user_totp SET secret_enc = ?, secret = '' WHERE user_id = ?",
-    .status = "SELECT COALESCE(SUM(secret_enc IS NULL AND secret <> ''), 0), COALESCE(SUM(secret_enc NOT LIKE ?), 0),"
-              " COALESCE(SUM(secret_enc LIKE ?), 0) FROM user_totp",
+    .status = "SELECT COUNT(CASE WHEN secret_enc IS NULL AND secret <> '' THEN 1 END),"
+              " COUNT(CASE WHEN secret_enc NOT LIKE ? THEN 1 END), COUNT(CASE WHEN secret_enc LIKE ? THEN 1 END)"
+              " FROM user_totp",
 };
 
 static pthread_once_t oath_once = PTHREAD_ONCE_INIT;

@@ -31,7 +31,7 @@ static const char *const SQL_SET_PASSWORD =
 static const char *const SQL_RECENT_HASHES =
     "SELECT password_hash FROM app_user WHERE username = ?"
     " UNION ALL SELECT * FROM (SELECT h.password_hash FROM password_history h JOIN app_user u ON u.id = h.user_id"
-    " WHERE u.username = ? ORDER BY h.id DESC LIMIT ?)";
+    " WHERE u.username = ? ORDER BY h.id DESC LIMIT ?) AS recent";
 static const char *const SQL_SET_ROLE =
     "UPDATE app_user SET role = ?, org_unit_id = ?, role_approved = ?, updated_at = ? WHERE id = ?";
 static const char *const SQL_KEEP_PASSWORD = "UPDATE app_user SET must_change_password = 0 WHERE username = ?";

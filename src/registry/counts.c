@@ -47,7 +47,7 @@ static const char *const SQL_CHILDREN =
     " UNION ALL SELECT grid_id, what, COUNT(*) FROM registry_count_member GROUP BY grid_id, what"        \
     " UNION ALL SELECT h.building_id, m.what, COUNT(*) FROM registry_count_member m"                     \
     "  JOIN household h ON h.id = m.household_id WHERE h.building_id IS NOT NULL"                        \
-    "  GROUP BY h.building_id, m.what)"                                                                  \
+    "  GROUP BY h.building_id, m.what) AS per_unit"                                                      \
     " GROUP BY unit_id, what"
 
 /* (unit_id, code, name, what, stored, actual) for every pair that differs. */

@@ -28,8 +28,9 @@ const fc_column_sql household_phone_crypt = {
     .next = "SELECT id, phone, phone_enc FROM household WHERE id > ?"
             " AND ((phone_enc IS NULL AND phone IS NOT NULL) OR phone_enc NOT LIKE ?) ORDER BY id LIMIT ?",
     .set = "UPDATE household SET phone_enc = ?, phone = NULL WHERE id = ?",
-    .status = "SELECT COALESCE(SUM(phone_enc IS NULL AND phone IS NOT NULL), 0), COALESCE(SUM(phone_enc NOT LIKE ?), 0),"
-              " COALESCE(SUM(phone_enc LIKE ?), 0) FROM household",
+    .status = "SELECT COUNT(CASE WHEN phone_enc IS NULL AND phone IS NOT NULL THEN 1 END),"
+              " COUNT(CASE WHEN phone_enc NOT LIKE ? THEN 1 END), COUNT(CASE WHEN phone_enc LIKE ? THEN 1 END)"
+              " FROM household",
 };
 
 /* ---- loading ------------------------------------------------------------- */

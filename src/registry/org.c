@@ -34,8 +34,9 @@ const fc_column_sql org_leader_phone_crypt = {
     .next = "SELECT id, leader_phone, leader_phone_enc FROM org_unit WHERE id > ? AND ((leader_phone_enc IS NULL"
             " AND leader_phone IS NOT NULL) OR leader_phone_enc NOT LIKE ?) ORDER BY id LIMIT ?",
     .set = "UPDATE org_unit SET leader_phone_enc = ?, leader_phone = NULL WHERE id = ?",
-    .status = "SELECT COALESCE(SUM(leader_phone_enc IS NULL AND leader_phone IS NOT NULL), 0),"
-              " COALESCE(SUM(leader_phone_enc NOT LIKE ?), 0), COALESCE(SUM(leader_phone_enc LIKE ?), 0) FROM org_unit",
+    .status = "SELECT COUNT(CASE WHEN leader_phone_enc IS NULL AND leader_phone IS NOT NULL THEN 1 END),"
+              " COUNT(CASE WHEN leader_phone_enc NOT LIKE ? THEN 1 END),"
+              " COUNT(CASE WHEN leader_phone_enc LIKE ? THEN 1 END) FROM org_unit",
 };
 
 const char *org_child_kind(const char *parent_kind)

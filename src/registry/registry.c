@@ -41,15 +41,15 @@ static const char *const SQL_INSERT_RESIDENT =
     " relation, phone_bidx, phone_enc, hukou_type, residence_status, employment, disability_enc, party_member,"
     " notes, created_at, updated_at, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_TAG =
-    "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
+    "INSERT INTO resident_tag(resident_id, tag) VALUES (?,?) ON CONFLICT DO NOTHING";
 static const char *const SQL_SET_HEAD =
     "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ?";
 /* Undoing an import batch: the highest id of its next `limit` rows, then
  * everything of the batch up to that id (indexes (import_batch_id, id)). */
 static const char *const SQL_BATCH_RESIDENTS_UPTO =
-    "SELECT MAX(id) FROM (SELECT id FROM resident WHERE import_batch_id = ? ORDER BY id LIMIT ?)";
+    "SELECT MAX(id) FROM (SELECT id FROM resident WHERE import_batch_id = ? ORDER BY id LIMIT ?) AS upto";
 static const char *const SQL_BATCH_HOUSEHOLDS_UPTO =
-    "SELECT MAX(id) FROM (SELECT id FROM household WHERE import_batch_id = ? ORDER BY id LIMIT ?)";
+    "SELECT MAX(id) FROM (SELECT id FROM household WHERE import_batch_id = ? ORDER BY id LIMIT ?) AS upto";
 static const char *const SQL_DELETE_BATCH_TAGS =
     "DELETE FROM resident_tag WHERE resident_id IN (SELECT id FROM resident WHERE import_batch_id = ? AND id <= ?)";
 static const char *const SQL_CLEAR_BATCH_HEADS =
@@ -63,7 +63,7 @@ static const char *const SQL_BATCH_BLOCKERS =
     "SELECT (SELECT COUNT(*) FROM resident WHERE import_batch_id = ? AND updated_at > ?)"
     " + (SELECT COUNT(*) FROM household WHERE import_batch_id = ? AND updated_at > ?)"
     " + (SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
-    "    WHERE h.import_batch_id = ? AND r.import_batch_id IS NOT h.import_batch_id)"
+    "    WHERE h.import_batch_id = ? AND r.import_batch_id IS DISTINCT FROM h.import_batch_id)"
     " + (SELECT COUNT(*) FROM registry_event e JOIN household h"
     "    ON h.id = e.from_household_id OR h.id = e.to_household_id"
     "    WHERE h.import_batch_id = ? AND NOT (e.entity = 'resident' AND e.entity_id IN"

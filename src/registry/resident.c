@@ -27,7 +27,8 @@ static const char *const SQL_UPDATE =
     " employment = ?, disability_enc = ?, party_member = ?, notes = ?,"
     " updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_DELETE_TAGS = "DELETE FROM resident_tag WHERE resident_id = ?";
-static const char *const SQL_INSERT_TAG = "INSERT OR IGNORE INTO resident_tag(resident_id, tag) VALUES (?,?)";
+static const char *const SQL_INSERT_TAG =
+    "INSERT INTO resident_tag(resident_id, tag) VALUES (?,?) ON CONFLICT DO NOTHING";
 static const char *const SQL_MOVE =
     "UPDATE resident SET household_id = ?, grid_id = ?, relation = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_COUNT = "SELECT COUNT(*), COUNT(CASE WHEN status = 'active' THEN 1 END) FROM resident";
@@ -42,8 +43,8 @@ static const char *const SQL_CRYPT_SET =
     "UPDATE resident SET id_number_bidx = ?, id_number_enc = ?, phone_bidx = ?, phone_enc = ?, disability_enc = ?,"
     " disability_type = NULL, disability_grade = NULL WHERE id = ?";
 static const char *const SQL_CRYPT_STATUS =
-    "SELECT COALESCE(SUM(id_number_enc IS NULL), 0), COALESCE(SUM(id_number_enc NOT LIKE ?), 0),"
-    " COALESCE(SUM(id_number_enc LIKE ?), 0) FROM resident";
+    "SELECT COUNT(CASE WHEN id_number_enc IS NULL THEN 1 END), COUNT(CASE WHEN id_number_enc NOT LIKE ? THEN 1 END),"
+    " COUNT(CASE WHEN id_number_enc LIKE ? THEN 1 END) FROM resident";
 static const char *const SQL_SET_STATUS =
     "UPDATE resident SET status = ?, status_date = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 

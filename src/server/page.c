@@ -181,7 +181,7 @@ int page_count_capped_or_reply(request *rq, response *rs, const char *from_sql, 
     int64_t cap = g_config.count_cap ? g_config.count_cap : 10000;
     strbuf prefix = STRBUF_INIT;
     sb_printf(&prefix, "SELECT COUNT(*) FROM (SELECT 1 %s", from_sql);
-    db_stmt *s = q_prepare_with(rq->db, prefix.data, q, " LIMIT ?)");
+    db_stmt *s = q_prepare_with(rq->db, prefix.data, q, " LIMIT ?) AS capped");
     sb_free(&prefix);
     if (!s)
         return reply_internal(rs), -1;

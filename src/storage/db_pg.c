@@ -13,6 +13,7 @@
  * docs/postgresql.md says what works and what comes next. */
 #include "storage/db.h"
 #include "storage/db_engine.h"
+#include "storage/migrations.h"
 #include "storage/pg_sql.h"
 
 #include <errno.h>
@@ -578,10 +579,45 @@ static int64_t pgb_last_insert_id(db_conn *c)
 static int pgb_changes(db_conn *c) { return PC(c)->changes; }
 static const char *pgb_errmsg(db_conn *c) { return PC(c)->err[0] ? PC(c)->err : "not an error"; }
 
+/* One migration in its own transaction, under the writer lock: applied
+ * unless another process recorded it meanwhile (two servers starting on
+ * one database migrate once). The file runs whole (it holds DO and
+ * $$-quoted function bodies). 1 applied, 0 already there, -1 error. */
+static int pgb_apply(db_conn *c, const struct embedded_file *m, char *err, size_t errsz)
+{
+    char now[20];
+    int version = db_migration_number(m->name);
+    if (db_begin(c) != DB_DONE)
+        goto fail;
+    if (db_exists(c, "SELECT 1 FROM schema_migrations WHERE version = ?", DB_INT(version))) {
+        pgb_rollback(c);
+        return 0;
+    }
+    if (pgb_exec(c, m->data) != DB_DONE ||
+        db_exec_args(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                     DB_INT(version), DB_TEXT(m->name), DB_TEXT(db_now(now))) != DB_DONE ||
+        pgb_commit(c) != DB_DONE)
+        goto fail;
+    return 1;
+fail:
+    snprintf(err, errsz, "数据库迁移 %s 失败: %s", m->name, pgb_errmsg(c));
+    pgb_rollback(c);
+    return -1;
+}
+
+/* The PostgreSQL list of storage/migrations.h, each file not yet
+ * recorded, in order (as on SQLite). */
 static int pgb_migrate(db_conn *c, char *err, size_t errsz)
 {
-    snprintf(err, errsz, "PostgreSQL 数据库迁移尚未实现（下一步，见 docs/postgresql.md）");
-    return -1;
+    if (pgb_exec(c, DB_SCHEMA_MIGRATIONS_DDL) != DB_DONE) {
+        snprintf(err, errsz, "无法创建迁移记录表: %s", pgb_errmsg(c));
+        return -1;
+    }
+    for (const struct embedded_file *m = db_migrations("postgresql"); m->name; m++)
+        if (!db_exists(c, "SELECT 1 FROM schema_migrations WHERE version = ?", DB_INT(db_migration_number(m->name))) &&
+            pgb_apply(c, m, err, errsz) < 0)
+            return -1;
+    return 0;
 }
 
 static int pgb_backup(db_conn *c, const char *dest_path, char *err, size_t errsz)

@@ -11,6 +11,7 @@
 #include "storage/db.h"
 #include "storage/db_engine.h"
 #include "storage/dbfile.h"
+#include "storage/migrations.h"
 #include "storage/wal_vfs.h"
 #include "util/embedded.h"
 
@@ -535,11 +536,6 @@ int db_set_triggers(db_conn *c, int on)
 
 /* ---- migrations ------------------------------------------------------ */
 
-static int migration_number(const char *name)
-{
-    return atoi(name); /* "0003_xxx.sql" -> 3 */
-}
-
 /* 1 when a foreign key points nowhere (PRAGMA foreign_key_check). */
 static int foreign_keys_broken(db_conn *c)
 {
@@ -568,7 +564,7 @@ static int apply_migration(db_conn *c, const struct embedded_file *m, char *err,
     db_stmt *s = db_prepare(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)");
     if (!s)
         goto fail;
-    db_bind_int(s, 1, migration_number(m->name));
+    db_bind_int(s, 1, db_migration_number(m->name));
     db_bind_text(s, 2, m->name);
     db_bind_text(s, 3, db_now(now));
     int rc = db_step_done(s);
@@ -587,8 +583,7 @@ fail:
 
 static int sq_migrate(db_conn *c, char *err, size_t errsz)
 {
-    if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations("
-                   " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)") != DB_DONE) {
+    if (db_exec(c, DB_SCHEMA_MIGRATIONS_DDL) != DB_DONE) {
         snprintf(err, errsz, "无法创建迁移记录表: %s", sqlite3_errmsg(H(c)));
         return -1;
     }
@@ -601,14 +596,14 @@ static int sq_migrate(db_conn *c, char *err, size_t errsz)
      * sort spills to temporary files instead, past the page cache. */
     sqlite3_exec(H(c), "PRAGMA temp_store=FILE", NULL, NULL, NULL);
     int rc = 0;
-    for (const struct embedded_file *m = ms_migrations; m->name && rc == 0; m++) {
+    for (const struct embedded_file *m = db_migrations("sqlite"); m->name && rc == 0; m++) {
         db_stmt *s = db_prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?");
         if (!s) {
             snprintf(err, errsz, "无法读取迁移记录: %s", sqlite3_errmsg(H(c)));
             rc = -1;
             break;
         }
-        db_bind_int(s, 1, migration_number(m->name));
+        db_bind_int(s, 1, db_migration_number(m->name));
         int applied = db_step(s) == DB_ROW;
         db_finalize(s);
         if (!applied && apply_migration(c, m, err, errsz) != 0)
@@ -703,9 +698,9 @@ static int sq_integrity_check(db_conn *c, char *problem, size_t sz)
 int db_schema_latest(void)
 {
     int v = 0;
-    for (const struct embedded_file *m = ms_migrations; m->name; m++)
-        if (migration_number(m->name) > v)
-            v = migration_number(m->name);
+    for (const struct embedded_file *m = db_migrations("sqlite"); m->name; m++)
+        if (db_migration_number(m->name) > v)
+            v = db_migration_number(m->name);
     return v;
 }
 

@@ -11,7 +11,11 @@ struct embedded_file {
     size_t size;        /* bytes, without the terminating NUL */
 };
 
+/* Schema migrations: the SQLite list, and PostgreSQL's (the same names,
+ * from migrations/pg/ where that engine has its own file). Read them
+ * through db_migrations() in storage/migrations.h. */
 extern const struct embedded_file ms_migrations[];
+extern const struct embedded_file ms_migrations_pg[];
 extern const struct embedded_file ms_web_assets[];
 
 /* Finds a file by base name in a table; NULL when absent. */
