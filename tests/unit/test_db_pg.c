@@ -205,6 +205,38 @@ static void test_int64_extremes_and_arithmetic(void **state)
     db_close(db);
 }
 
+/* A comparison selected as a column is boolean on PostgreSQL ('t'/'f'
+ * on the wire): db_col_int and db_col_text read it as SQLite gives it,
+ * 1/0, in every form the domain SQL uses (=, IS NOT NULL, EXISTS, a
+ * boolean column); a NULL boolean stays NULL. */
+static void test_booleans_read_as_integers(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_int_equal(db_exec(db, "INSERT INTO t(i, s) VALUES (1, 'active'), (2, 'closed'), (3, NULL)"), DB_DONE);
+    db_stmt *s = db_prepare(db, "SELECT i, s = 'active', s IS NOT NULL, EXISTS (SELECT 1 FROM t u WHERE u.i = t.i + 1),"
+                                " (i > 1)::boolean, CAST(NULL AS boolean) FROM t ORDER BY i");
+    static const int64_t want[3][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}, {-1, 0, 0, 1}};
+    for (int row = 0; row < 3; row++) {
+        assert_int_equal(db_step(s), DB_ROW);
+        if (want[row][0] < 0)
+            assert_true(db_col_is_null(s, 1));
+        else
+            assert_int_equal(db_col_int(s, 1), want[row][0]);
+        assert_int_equal(db_col_int(s, 2), want[row][1]);
+        assert_int_equal(db_col_int(s, 3), want[row][2]);
+        assert_int_equal(db_col_int(s, 4), row > 0);
+        assert_string_equal(db_col_text(s, 4), row > 0 ? "1" : "0");
+        assert_true(db_col_is_null(s, 5));
+        assert_int_equal(db_col_int(s, 5), 0);
+        assert_string_equal(db_col_text(s, 5), "");
+    }
+    assert_int_equal(db_step(s), DB_DONE);
+    db_finalize(s);
+    assert_int_equal(db_one_int(db, -1, "SELECT EXISTS (SELECT 1 FROM t WHERE s = ?)", DB_TEXT("closed")), 1);
+    assert_int_equal(db_one_int(db, -1, "SELECT EXISTS (SELECT 1 FROM t WHERE s = ?)", DB_TEXT("gone")), 0);
+    db_close(db);
+}
+
 /* A parameter the server cannot type by itself (? IS NULL) is tried
  * again as text, in and out of a transaction. */
 static void test_untyped_parameters(void **state)
@@ -446,6 +478,7 @@ int main(void)
         T(test_thread_connection),
         T(test_each_bind_type_round_trips),
         T(test_int64_extremes_and_arithmetic),
+        T(test_booleans_read_as_integers),
         T(test_untyped_parameters),
         T(test_constraint_violations),
         T(test_transactions),
