@@ -37,7 +37,7 @@
     " h.updated_at, (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active')," \
     " h.version FROM household h JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit b ON"           \
     " b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id"
-#define NAME_PREFIX " AND r.status = ? AND r.name >= ? AND r.name < ? || char(1114111)"
+#define NAME_PREFIX " AND r.status = ? AND r.name >= ? AND r.name < ?"
 
 /* What a statement's '?' are bound to, in order. */
 typedef enum floor_param {
@@ -46,6 +46,7 @@ typedef enum floor_param {
     P_STREET,     /* the root unit's id */
     P_PATH,       /* the root unit's path ("/1/") */
     P_NAME,       /* a name prefix, cycling over the names of bench/by_name.lua */
+    P_NAME_END,   /* the end of P_NAME's range: the prefix and U+10FFFF (UTF8_MAX_CHAR) */
     P_RESIDENT,   /* a resident id, (n * 7919) % max + 1 as bench/detail.lua */
     P_ACTIVE,     /* 'active' */
     P_LIMIT50, P_LIMIT20, P_OFFSET0,
@@ -94,9 +95,9 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
     {"name", "/api/v1/residents?name=%E7%8E%8B&page_size=20", {
         {OTHER_ROOT, {P_STREET}, D_NONE},
         {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_PREFIX " LIMIT ?) AS capped",
-         {P_ACTIVE, P_NAME, P_NAME, P_CAP1}, D_NONE},
+         {P_ACTIVE, P_NAME, P_NAME_END, P_CAP1}, D_NONE},
         {"SELECT r.name, r.id FROM resident r WHERE " VISIBLE("r") NAME_PREFIX
-         " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_ACTIVE, P_NAME, P_NAME, P_LIMIT21, P_OFFSET0}, D_NONE},
+         " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_ACTIVE, P_NAME, P_NAME_END, P_LIMIT21, P_OFFSET0}, D_NONE},
         {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name ASC, r.id ASC",
          {P_IDS20}, D_RESIDENT}}},
     {"detail", "/api/v1/residents/{resident}", {

@@ -24,6 +24,7 @@
 #include "core/fieldcrypt.h"
 #include "core/keys.h"
 #include "floor_sql.h"
+#include "util/validate.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -105,6 +106,14 @@ static const char *first_ids(const worker *w, int max, char *out, size_t outsz)
     return out;
 }
 
+/* The end of a name prefix's range, as the server binds it. */
+static const char *name_end(const char *prefix)
+{
+    static _Thread_local char end[256];
+    snprintf(end, sizeof end, "%s" UTF8_MAX_CHAR, prefix);
+    return end;
+}
+
 static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n, const worker *w)
 {
     static _Thread_local char ids[4096];
@@ -114,6 +123,7 @@ static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n, const
         case P_STREET:   sqlite3_bind_int64(s, i + 1, G.street_id); break;
         case P_PATH:     sqlite3_bind_text(s, i + 1, G.street_path, -1, SQLITE_STATIC); break;
         case P_NAME:     sqlite3_bind_text(s, i + 1, NAMES[n % NNAMES], -1, SQLITE_STATIC); break;
+        case P_NAME_END: sqlite3_bind_text(s, i + 1, name_end(NAMES[n % NNAMES]), -1, SQLITE_TRANSIENT); break;
         case P_RESIDENT: sqlite3_bind_int64(s, i + 1, (int64_t)((n * 7919) % (uint64_t)G.max_resident) + 1); break;
         case P_ACTIVE:   sqlite3_bind_text(s, i + 1, "active", -1, SQLITE_STATIC); break;
         case P_LIMIT50:  sqlite3_bind_int(s, i + 1, 50); break;

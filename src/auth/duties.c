@@ -43,6 +43,8 @@ void change_from_row(db_stmt *s, change_request *c)
     c->proposed_at = db_col_int(s, 12);
     c->expires_at = db_col_int(s, 13);
     db_col_copy(s, 14, c->status, sizeof c->status);
+    if (strcmp(c->status, "pending") == 0 && c->expires_at < (int64_t)time(NULL))
+        snprintf(c->status, sizeof c->status, "expired");
     c->decided_by = db_col_int(s, 15);
     db_col_copy(s, 16, c->decided_by_name, sizeof c->decided_by_name);
     c->decided_at = db_col_int(s, 17);

@@ -69,11 +69,13 @@ int change_approve(db_conn *db, const actor *by, int64_t id, change_request *out
 int change_reject(db_conn *db, const actor *by, int64_t id, change_request *out, ms_err *err);
 
 /* The one SELECT list of requests (callers append WHERE …), its COUNT,
- * and the row reader (password hashes are not read). */
+ * and the row reader (password hashes are not read). The reader reports
+ * a request still pending past expires_at as expired (until the next
+ * write marks it so). */
 #define CHANGE_SELECT                                                                                    \
     "SELECT c.id, c.kind, c.target_user_id, c.username, c.display_name, c.role, c.org_unit_id,"         \
     " c.disabled, c.summary, c.proposed_by, p.username, c.proposer_role, c.proposed_at, c.expires_at,"  \
-    " CASE WHEN c.status = 'pending' AND c.expires_at < strftime('%s','now') THEN 'expired' ELSE c.status END," \
+    " c.status,"                                                                                        \
     " c.decided_by, d.username, c.decided_at"                                                           \
     " FROM change_request c JOIN app_user p ON p.id = c.proposed_by LEFT JOIN app_user d ON d.id = c.decided_by"
 #define CHANGE_COUNT "SELECT COUNT(*) FROM change_request c"

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const SORT_KEYS[] = {"proposed_at", "c.proposed_at", "id", "c.id", NULL};
 static const char *const STATUSES[] = {"pending", "approved", "rejected", "expired", NULL};
@@ -88,11 +89,13 @@ static int change_list(request *rq, response *rs)
         reply_bad_request(rs, "status", "status 只能是 pending、approved、rejected 或 expired");
         goto out;
     }
-    /* Pending past expires_at counts as expired (until the next write marks it). */
+    /* Pending past expires_at counts as expired (until the next write
+     * marks it), as change_from_row reads it: the time is bound. */
     if (strcmp(status, "pending") == 0 || strcmp(status, "expired") == 0) {
         q_where(&q, strcmp(status, "pending") == 0
-                        ? "c.status = 'pending' AND c.expires_at >= strftime('%s','now')"
-                        : "(c.status = 'expired' OR (c.status = 'pending' AND c.expires_at < strftime('%s','now')))");
+                        ? "c.status = 'pending' AND c.expires_at >= ?"
+                        : "(c.status = 'expired' OR (c.status = 'pending' AND c.expires_at < ?))");
+        q_bind_int(&q, (int64_t)time(NULL));
     } else {
         q_where(&q, "c.status = ?");
         q_bind_text(&q, status);

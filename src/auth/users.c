@@ -240,16 +240,23 @@ int user_load_ctx(db_conn *db, int64_t user_id, actor *out)
 int user_print_list(db_conn *db, FILE *out)
 {
     static const char *const SQL_LIST =
-        "SELECT u.username, u.display_name, u.role, o.code, o.name, u.disabled, u.locked_until > strftime('%s','now'),"
-        " CASE WHEN u.last_login_at > 0 THEN datetime(u.last_login_at, 'unixepoch') ELSE '从未登录' END,"
+        "SELECT u.username, u.display_name, u.role, o.code, o.name, u.disabled, u.locked_until, u.last_login_at,"
         " u.role_approved FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id ORDER BY o.path, u.username";
     db_stmt *s = db_prepare(db, SQL_LIST);
     fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s\n", "用户名", "显示名", "角色", "单位编码", "最近登录(UTC)",
             "单位/状态");
+    int64_t now = (int64_t)time(NULL);
     while (db_step(s) == DB_ROW) {
+        /* The lock and the last login (unix seconds) are read here, in C,
+         * the same on both engines. */
+        char login[24] = "从未登录";
+        time_t last = (time_t)db_col_int(s, 7);
+        struct tm tm;
+        if (last > 0 && gmtime_r(&last, &tm))
+            strftime(login, sizeof login, "%Y-%m-%d %H:%M:%S", &tm);
         fprintf(out, "%-16s %-14s %-12s %-18s %-20s %s%s%s%s\n", db_col_text(s, 0), db_col_text(s, 1),
-                db_col_text(s, 2), db_col_text(s, 3), db_col_text(s, 7), db_col_text(s, 4),
-                db_col_int(s, 5) ? " [已停用]" : "", db_col_int(s, 6) ? " [已锁定]" : "",
+                db_col_text(s, 2), db_col_text(s, 3), login, db_col_text(s, 4),
+                db_col_int(s, 5) ? " [已停用]" : "", db_col_int(s, 6) > now ? " [已锁定]" : "",
                 db_col_int(s, 8) ? "" : " [角色待安全管理员确认]");
     }
     db_finalize(s);

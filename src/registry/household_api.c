@@ -19,9 +19,9 @@
 #define R_READ  ROLES_REGISTRY_READ
 #define R_WRITE ROLES_REGISTRY_WRITE
 
-static const char *const SQL_MEMBERS =
-    RESIDENT_SELECT " WHERE r.household_id = ? AND " REGISTRY_VISIBLE("r")
-    " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
+#define SQL_MEMBERS_WHERE                                                      \
+    " WHERE r.household_id = ? AND " REGISTRY_VISIBLE("r")                    \
+    " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id"
 
 static const char *const SORT_KEYS[] = {"code", "h.code", "address", "h.address", "id", "h.id", NULL};
 
@@ -263,7 +263,7 @@ out:
  * transaction). 0, or -1 on a database error. */
 static int write_members(request *rq, jsonw *w, const household *h, const resident_view_opts *o, int audit)
 {
-    db_stmt *s = db_query(rq->db, SQL_MEMBERS, DB_INT(h->id));
+    db_stmt *s = db_query(rq->db, RESIDENT_SQL(rq->db, SQL_MEMBERS_WHERE), DB_INT(h->id));
     resident r;
     int rc;
     jsonw_key(w, "members");

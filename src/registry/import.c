@@ -56,15 +56,17 @@ static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
     "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
-static const char *const SQL_EXPORT =
-    "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date,"
-    " r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment, r.disability_enc,"
-    " r.disability_enc, r.party_member,"
-    " (SELECT group_concat(t.tag, ',') FROM resident_tag t WHERE t.resident_id = r.id), r.notes, r.id"
-    " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
-    " LEFT JOIN org_unit b ON b.id = h.building_id"
-    " WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
-    " ORDER BY g.code, h.code, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id";
+/* The tags as in RESIDENT_SELECT, per engine (SQL_EXPORT(db)). */
+#define SQL_EXPORT_WITH_(tags)                                                                        \
+    "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date," \
+    " r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment, r.disability_enc," \
+    " r.disability_enc, r.party_member," \
+    " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.notes, r.id" \
+    " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id" \
+    " LEFT JOIN org_unit b ON b.id = h.building_id" \
+    " WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)" \
+    " ORDER BY g.code, h.code, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id"
+#define SQL_EXPORT(db) db_sql((db), SQL_EXPORT_WITH_(RESIDENT_TAGS_SQLITE), SQL_EXPORT_WITH_(RESIDENT_TAGS_PG))
 
 /* ---- column vocabulary ------------------------------------------------ */
 
@@ -1353,7 +1355,7 @@ long export_residents_write(db_conn *db, const export_filter *f,
 {
     strbuf out = STRBUF_INIT;
     long n = -1;
-    db_stmt *s = db_prepare(db, SQL_EXPORT);
+    db_stmt *s = db_prepare(db, SQL_EXPORT(db));
     db_bind_text(s, 1, f->scope_path ? f->scope_path : "");
     db_bind_int(s, 2, f->building_id > 0 ? f->building_id : 0);
     db_bind_int(s, 3, f->building_id > 0 ? f->building_id : 0);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const SQL_GET = RESIDENT_SELECT " WHERE r.id = ? AND " REGISTRY_VISIBLE("r");
+#define SQL_GET_WHERE " WHERE r.id = ? AND " REGISTRY_VISIBLE("r")
 static const char *const SQL_HOUSEHOLD_ACTIVE =
     "SELECT 1 FROM household h WHERE h.id = ? AND h.status = 'active' AND " REGISTRY_VISIBLE("h");
 /* Hidden rows of a running import take their number too. */
@@ -139,7 +139,7 @@ void resident_from_row(db_stmt *s, resident *r)
 
 int resident_get(db_conn *db, int64_t id, resident *out)
 {
-    db_stmt *s = db_query(db, SQL_GET, DB_INT(id));
+    db_stmt *s = db_query(db, RESIDENT_SQL(db, SQL_GET_WHERE), DB_INT(id));
     int rc = db_step(s);
     if (rc == DB_ROW)
         resident_from_row(s, out);

@@ -52,13 +52,24 @@ typedef struct resident {
 /* The one SELECT list for residents: callers append WHERE / ORDER BY /
  * LIMIT and read rows with resident_from_row, which decrypts the ID
  * number, phone and disability (core/fieldcrypt.h; a value that does not
- * decrypt reads as "" and is reported on stderr). */
-#define RESIDENT_SELECT                                                                          \
+ * decrypt reads as "" and is reported on stderr). The tags are one
+ * comma-separated column in tag-code order (the order of the API's
+ * `tags`): SQLite's group_concat reads them along resident_tag's
+ * primary key (resident_id, tag); PostgreSQL has string_agg instead and
+ * is told the order. So a statement is said with RESIDENT_SQL(db, tail),
+ * which picks the engine's text at run time (db_sql); RESIDENT_SELECT
+ * alone is SQLite's. */
+#define RESIDENT_TAGS_SQLITE "group_concat(t.tag)"
+#define RESIDENT_TAGS_PG     "string_agg(t.tag, ',' ORDER BY t.tag)"
+#define RESIDENT_SELECT      RESIDENT_SELECT_WITH_(RESIDENT_TAGS_SQLITE)
+#define RESIDENT_SELECT_PG   RESIDENT_SELECT_WITH_(RESIDENT_TAGS_PG)
+#define RESIDENT_SQL(db, tail) db_sql((db), RESIDENT_SELECT tail, RESIDENT_SELECT_PG tail)
+#define RESIDENT_SELECT_WITH_(tags)                                                              \
     "SELECT r.id, r.id_number_enc, r.name, r.sex, r.birth_date, r.household_id, h.code, r.grid_id," \
     " g.name, r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment,"          \
     " r.disability_enc, NULL, r.party_member, r.status, r.status_date, r.notes,"                 \
     " r.created_at, r.updated_at, g.path,"                                                       \
-    " (SELECT group_concat(t.tag) FROM resident_tag t WHERE t.resident_id = r.id), r.version"    \
+    " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.version"    \
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
 
 void resident_from_row(db_stmt *s, resident *out);

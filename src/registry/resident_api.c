@@ -180,10 +180,13 @@ static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
     if (name && *name) {
         if (utf8_length(name) < 0 || utf8_length(name) > 50)
             return reply_bad_request(rs, "name", "姓名查询条件无效"), -1;
-        /* Prefix match as a range, so the name index is used. */
-        q_where(q, "r.name >= ? AND r.name < ? || char(1114111)");
+        /* Prefix match as a range, so the name index is used; its end is
+         * made here, the same bytes on both engines. */
+        char end[256];
+        snprintf(end, sizeof end, "%s" UTF8_MAX_CHAR, name);
+        q_where(q, "r.name >= ? AND r.name < ?");
         q_bind_text(q, name);
-        q_bind_text(q, name);
+        q_bind_text(q, end);
     }
     exact[0] = '\0';
     if (idn && *idn) {
@@ -300,7 +303,7 @@ static int resident_list(request *rq, response *rs)
      * those only: sorting whole rows (with their tag lists) is what costs. */
     if (page_pick_or_reply(rq, rs, "FROM resident r", &q, &pg, NULL, NULL, 0, &pk) != 0)
         goto out;
-    if (!(s = page_fetch(rq, RESIDENT_SELECT, &pg, &pk))) {
+    if (!(s = page_fetch(rq, RESIDENT_SQL(rq->db, ""), &pg, &pk))) {
         rc = reply_internal(rs);
         goto out;
     }

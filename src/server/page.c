@@ -353,8 +353,12 @@ void page_pick_release(page_pick *pk)
 db_stmt *page_fetch(request *rq, const char *select_sql, const page_req *p, const page_pick *pk)
 {
     strbuf sql = STRBUF_INIT;
-    sb_printf(&sql, "%s WHERE %s IN (SELECT value FROM json_each(?)) ORDER BY %s, %s %s", select_sql, p->id_expr,
-              p->order_by, p->id_expr, p->desc ? "DESC" : "ASC");
+    /* The page's ids are one JSON array bound as text: SQLite reads it
+     * with json_each, PostgreSQL with jsonb_array_elements_text. */
+    const char *ids = db_sql(rq->db, "SELECT value FROM json_each(?)",
+                             "SELECT jsonb_array_elements_text(?::jsonb)::bigint");
+    sb_printf(&sql, "%s WHERE %s IN (%s) ORDER BY %s, %s %s", select_sql, p->id_expr, ids, p->order_by, p->id_expr,
+              p->desc ? "DESC" : "ASC");
     db_stmt *s = db_prepare(rq->db, sql.data);
     sb_free(&sql);
     if (s)

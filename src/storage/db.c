@@ -3,8 +3,9 @@
  * Owns: the choice of engine for a --db argument (db_is_postgres) and
  * the dispatch of every db.h function to the connection's engine (see
  * db_engine.h), each connection's cache of prepared statements (see
- * "statements" below), the per-thread connection of server workers,
- * and what needs no engine (db_step_done, db_schema_version, db_now). */
+ * "statements" below), the choice of per-engine SQL (db_sql), the
+ * per-thread connection of server workers, and what needs no engine
+ * (db_step_done, db_schema_version, db_now). */
 #include "storage/db.h"
 #include "storage/db_engine.h"
 #include "storage/pg_sql.h"
@@ -44,6 +45,11 @@ void db_close(db_conn *c)
 
 const char *db_engine_name(db_conn *c) { return c->eng->name; }
 int db_conn_broken(db_conn *c) { return c->eng->broken(c); }
+
+const char *db_sql(db_conn *c, const char *sqlite_sql, const char *pg_sql)
+{
+    return strcmp(c->eng->name, "postgresql") == 0 ? pg_sql : sqlite_sql;
+}
 
 int db_migrate(db_conn *c, char *err, size_t errsz) { return c->eng->migrate(c, err, errsz); }
 int db_exec(db_conn *c, const char *sql) { return c->eng->exec(c, sql); }

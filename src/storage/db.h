@@ -43,6 +43,12 @@ db_conn *db_open(const char *path, char *err, size_t errsz);
 void db_close(db_conn *c);
 /* "sqlite" or "postgresql". */
 const char *db_engine_name(db_conn *c);
+/* Per-engine SQL for the few statements no one text serves on both
+ * engines (an aggregate only one of them has, a function over JSON):
+ * sqlite_sql on SQLite, pg_sql on PostgreSQL. Say a statement once,
+ * portably, wherever that is possible; both texts bind the same '?' in
+ * the same order. docs/postgresql-sql.md lists where this is used. */
+const char *db_sql(db_conn *c, const char *sqlite_sql, const char *pg_sql);
 /* 1 when the connection to the PostgreSQL server was lost (every call
  * then fails: the caller opens a new one); always 0 on SQLite. */
 int db_conn_broken(db_conn *c);

@@ -35,6 +35,12 @@ int utf8_next(const char *s, size_t avail, unsigned long *cp);
  * not valid UTF-8 (overlongs, surrogates and stray bytes rejected). */
 long utf8_length(const char *s);
 
+/* U+10FFFF, the last code point, in UTF-8: a prefix followed by it is
+ * above every valid string that starts with the prefix, in byte order
+ * (SQLite's BINARY, PostgreSQL's C collation). So "name >= p AND
+ * name < p || UTF8_MAX_CHAR" is a prefix match that uses the index. */
+#define UTF8_MAX_CHAR "\xF4\x8F\xBF\xBF"
+
 /* Cuts a trailing, incomplete UTF-8 sequence (left by truncating a
  * message into a fixed buffer) so the rest stays valid UTF-8. */
 void utf8_trim_partial(char *s);

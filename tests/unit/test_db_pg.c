@@ -26,48 +26,7 @@
 #include <libpq-fe.h>
 
 #include "storage/db.h"
-
-static char cluster[64];    /* the temporary cluster's directory ("" when MINSHENG_TEST_PG_URI is used) */
-static char uri[256];
-
-static int start_cluster(void **state)
-{
-    const char *given = getenv("MINSHENG_TEST_PG_URI");
-    if (given && *given) {
-        snprintf(uri, sizeof uri, "%s", given);
-        return 0;
-    }
-    snprintf(cluster, sizeof cluster, "/tmp/minsheng-pg-XXXXXX");
-    if (!mkdtemp(cluster)) {
-        perror("mkdtemp");
-        return -1;
-    }
-    char cmd[256];
-    /* The watcher removes the cluster even when this process crashes. */
-    snprintf(cmd, sizeof cmd, "PG_TEMP_WATCH_PID=%d sh scripts/pg-temp.sh start '%s'", (int)getpid(), cluster);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(uri, sizeof uri, p))
-        uri[0] = '\0';
-    int rc = p ? pclose(p) : -1;
-    uri[strcspn(uri, "\n")] = '\0';
-    if (rc != 0 || !db_is_postgres(uri)) {
-        fprintf(stderr, "test_db_pg: 无法启动临时 PostgreSQL 集群 (scripts/pg-temp.sh start %s): "
-                        "PostgreSQL 15 未安装？运行 scripts/install-deps.sh\n", cluster);
-        rmdir(cluster);
-        cluster[0] = '\0';
-        return -1;
-    }
-    return 0;
-}
-
-static int stop_cluster(void **state)
-{
-    if (!cluster[0])
-        return 0;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "sh scripts/pg-temp.sh stop '%s'", cluster);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "unit/pg_temp.h"
 
 static db_conn *open_or_fail(void)
 {
@@ -202,6 +161,38 @@ static void test_int64_extremes_and_arithmetic(void **state)
     assert_string_equal(b, "0");
     assert_int_equal(db_one_int(db, 0, "SELECT 7.9::numeric"), 7);
     assert_int_equal(db_one_int(db, 0, "SELECT -7.9::float8"), -7);
+    db_close(db);
+}
+
+/* A comparison selected as a column is boolean on PostgreSQL ('t'/'f'
+ * on the wire): db_col_int and db_col_text read it as SQLite gives it,
+ * 1/0, in every form the domain SQL uses (=, IS NOT NULL, EXISTS, a
+ * boolean column); a NULL boolean stays NULL. */
+static void test_booleans_read_as_integers(void **state)
+{
+    db_conn *db = open_or_fail();
+    assert_int_equal(db_exec(db, "INSERT INTO t(i, s) VALUES (1, 'active'), (2, 'closed'), (3, NULL)"), DB_DONE);
+    db_stmt *s = db_prepare(db, "SELECT i, s = 'active', s IS NOT NULL, EXISTS (SELECT 1 FROM t u WHERE u.i = t.i + 1),"
+                                " (i > 1)::boolean, CAST(NULL AS boolean) FROM t ORDER BY i");
+    static const int64_t want[3][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}, {-1, 0, 0, 1}};
+    for (int row = 0; row < 3; row++) {
+        assert_int_equal(db_step(s), DB_ROW);
+        if (want[row][0] < 0)
+            assert_true(db_col_is_null(s, 1));
+        else
+            assert_int_equal(db_col_int(s, 1), want[row][0]);
+        assert_int_equal(db_col_int(s, 2), want[row][1]);
+        assert_int_equal(db_col_int(s, 3), want[row][2]);
+        assert_int_equal(db_col_int(s, 4), row > 0);
+        assert_string_equal(db_col_text(s, 4), row > 0 ? "1" : "0");
+        assert_true(db_col_is_null(s, 5));
+        assert_int_equal(db_col_int(s, 5), 0);
+        assert_string_equal(db_col_text(s, 5), "");
+    }
+    assert_int_equal(db_step(s), DB_DONE);
+    db_finalize(s);
+    assert_int_equal(db_one_int(db, -1, "SELECT EXISTS (SELECT 1 FROM t WHERE s = ?)", DB_TEXT("closed")), 1);
+    assert_int_equal(db_one_int(db, -1, "SELECT EXISTS (SELECT 1 FROM t WHERE s = ?)", DB_TEXT("gone")), 0);
     db_close(db);
 }
 
@@ -446,6 +437,7 @@ int main(void)
         T(test_thread_connection),
         T(test_each_bind_type_round_trips),
         T(test_int64_extremes_and_arithmetic),
+        T(test_booleans_read_as_integers),
         T(test_untyped_parameters),
         T(test_constraint_violations),
         T(test_transactions),
