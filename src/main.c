@@ -86,9 +86,11 @@ static const char *const USAGE =
     "  check [counts] [--fix]  从头重新统计户数、人数和各标签人数，与维护的计数核对（--fix 修复）\n"
     "\n"
     "全局选项:\n"
-    "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
+    "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）；\n"
+    "              或 PostgreSQL 数据库地址，如 postgresql://用户@主机/minsheng（见 docs/postgresql.md）\n"
     "  --key-file 文件  密钥文件（默认取环境变量 MINSHENG_KEY_FILE，否则 数据库文件名.key）；\n"
-    "              新数据库自动创建（权限 0600）。请与数据库分开备份：没有它无法校验审计日志\n"
+    "              新数据库自动创建（权限 0600）。请与数据库分开备份：没有它无法校验审计日志。\n"
+    "              PostgreSQL 数据库须用 --key-file 或 MINSHENG_KEY_FILE 指定\n"
     "  -h, --help  显示帮助；每个命令也支持 --help，如 minsheng serve --help\n";
 
 /* ---- shared helpers ---------------------------------------------------- */
@@ -251,7 +253,7 @@ static const char *const SERVE_USAGE =
     "  --unused-account-days  超过这么多天未登录的账户在下次登录时停用（默认 90 天；0 不停用）\n"
     "  --login-failures-per-address  每个客户端地址每分钟最多失败登录次数（默认 20；0 不限）\n"
     "  --login-failures-global       全部地址每分钟最多失败登录次数（默认 200；0 不限）\n"
-    "  --seal             审计检查点文件（默认 数据库文件名.audit-seal）\n"
+    "  --seal             审计检查点文件（默认 数据库文件名.audit-seal；PostgreSQL 为 密钥文件名去掉.key.audit-seal）\n"
     "  --checkpoint-minutes  每隔几分钟把审计链头封存到检查点文件（默认 60；0 只在停止时封存）\n"
     "  --max-conn-per-ip  每个客户端地址最多同时连接数（默认 32，0 为不限；\n"
     "                     给出 --trusted-proxy 时默认不限，由代理限制）\n"
@@ -995,7 +997,7 @@ static const char *const AUDIT_USAGE =
     "  checkpoint  把当前链头（最新一行的编号和哈希）追加到检查点文件并打印，供离线留存\n"
     "  purge       清理 --before 日期（北京时间）之前的审计记录；至少保留 180 天（--min-days 只能更长），\n"
     "              清理前先校验，清理后留下锚点，链的其余部分仍可校验\n"
-    "  --seal      检查点文件（默认 数据库文件名.audit-seal，以追加方式写入；建议 chattr +a 并定期复制到别处）\n";
+    "  --seal      检查点文件（默认 数据库文件名.audit-seal，PostgreSQL 为 密钥文件名去掉.key.audit-seal；以追加方式写入；建议 chattr +a 并定期复制到别处）\n";
 
 static int audit_verify_cmd(db_conn *db, const char *seal)
 {
