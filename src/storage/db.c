@@ -1,6 +1,7 @@
 /* db.c — the engine-neutral half of db.h.
  *
- * Owns: the choice of engine for a --db argument (db_is_postgres) and
+ * Owns: the choice of engine for a --db argument (db_is_postgres), how
+ * messages show that argument (db_display_name: no password), and
  * the dispatch of every db.h function to the connection's engine (see
  * db_engine.h), each connection's cache of prepared statements (see
  * "statements" below), the choice of per-engine SQL (db_sql), the

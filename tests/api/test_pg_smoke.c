@@ -5,7 +5,9 @@
  * household lists (totals, paging by cursor), a resident's detail, the
  * statistics, a household and a resident created (the audit log shows
  * both writes, the maintained counts moved), a grid worker denied a
- * resident of another grid, and a CSV import. The first step of running
+ * resident of another grid, a CSV import; and the commands' PostgreSQL
+ * rules (a key file must be named, backup points to pg_dump, the seal
+ * file sits beside the key file). The first step of running
  * the API suite on both engines (docs/postgresql.md). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,6 +218,46 @@ static void csv_import(void **state)
     json_decref(found);
 }
 
+/* The commands on PostgreSQL: without a named key file they stop with
+ * exit code 2; check counts and export run; backup answers with pg_dump;
+ * the audit seal file defaults to the key file's name. */
+static void commands(void **state)
+{
+    char out[400];
+    snprintf(out, sizeof out, "%s/cli.out", srv.dir);
+    test_server nokey = srv;
+    nokey.key_file[0] = '\0';
+    unsetenv("MINSHENG_KEY_FILE");
+    const char *counts[] = {"check", "counts", NULL};
+    assert_int_equal(run_cli(&nokey, counts, out, NULL), 2);
+    char *msg = read_whole_file(out, NULL);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "MINSHENG_KEY_FILE"));
+    free(msg);
+
+    assert_int_equal(run_cli(&srv, counts, out, NULL), 0);
+    const char *exp[] = {"export", "residents", "--out", fmt("%s/r.csv", srv.dir), NULL};
+    assert_int_equal(run_cli(&srv, exp, out, NULL), 0);
+    size_t len = 0;
+    char *csv = read_whole_file(fmt("%s/r.csv", srv.dir), &len);
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "导入甲"));   /* written by csv_import */
+    free(csv);
+
+    const char *backup[] = {"backup", fmt("%s/b.db", srv.dir), NULL};
+    assert_int_equal(run_cli(&srv, backup, out, NULL), 1);
+    msg = read_whole_file(out, NULL);
+    assert_non_null(strstr(msg, "pg_dump"));
+    free(msg);
+
+    const char *checkpoint[] = {"audit", "checkpoint", NULL};
+    assert_int_equal(run_cli(&srv, checkpoint, out, NULL), 0);
+    msg = read_whole_file(fmt("%s/test.audit-seal", srv.dir), NULL);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "minsheng-audit-seal v1"));
+    free(msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +265,7 @@ int main(void)
         cmocka_unit_test(statistics),
         cmocka_unit_test(writes_audit_and_scope),
         cmocka_unit_test(csv_import),
+        cmocka_unit_test(commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
