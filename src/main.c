@@ -36,6 +36,35 @@
 
 static const char *db_path = NULL;
 static const char *key_file = NULL;   /* --key-file; NULL = $MINSHENG_KEY_FILE or <db>.key */
+/* db_path as messages show it: a PostgreSQL URI's password as *** (db_display_name). */
+static char db_shown[1024];
+
+/* The audit seal file: --seal, else beside the database file
+ * ("<db>.audit-seal"); on PostgreSQL, where there is no database file,
+ * beside the key file: "<key file without .key>.audit-seal". Each host
+ * (each server sharing one PostgreSQL database) keeps its own file. */
+static char *seal_path(const char *given, char *out, size_t outsz)
+{
+    if (!db_is_postgres(db_path))
+        return audit_seal_path(db_path, given, out, outsz);
+    char base[4096];
+    keys_path(db_path, key_file, base, sizeof base);
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".key") == 0)
+        base[n - 4] = '\0';
+    return audit_seal_path(base, given, out, outsz);
+}
+
+/* backup and restore copy a SQLite file; a PostgreSQL database is saved
+ * with PostgreSQL's own tools. */
+static int refuse_on_postgres(const char *what)
+{
+    if (!db_is_postgres(db_path))
+        return 0;
+    fprintf(stderr, "minsheng: %s 只适用于 SQLite 数据库文件；PostgreSQL 数据库请用 pg_dump 备份、pg_restore 恢复"
+                    "（并另行保存密钥文件）\n", what);
+    return 1;
+}
 
 static const char *const USAGE =
     "用法: minsheng [--db 文件] <命令> [选项]\n"
@@ -57,9 +86,11 @@ static const char *const USAGE =
     "  check [counts] [--fix]  从头重新统计户数、人数和各标签人数，与维护的计数核对（--fix 修复）\n"
     "\n"
     "全局选项:\n"
-    "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）\n"
+    "  --db 文件   数据库文件（默认取环境变量 MINSHENG_DB，否则 minsheng.db）；\n"
+    "              或 PostgreSQL 数据库地址，如 postgresql://用户@主机/minsheng（见 docs/postgresql.md）\n"
     "  --key-file 文件  密钥文件（默认取环境变量 MINSHENG_KEY_FILE，否则 数据库文件名.key）；\n"
-    "              新数据库自动创建（权限 0600）。请与数据库分开备份：没有它无法校验审计日志\n"
+    "              新数据库自动创建（权限 0600）。请与数据库分开备份：没有它无法校验审计日志。\n"
+    "              PostgreSQL 数据库须用 --key-file 或 MINSHENG_KEY_FILE 指定\n"
     "  -h, --help  显示帮助；每个命令也支持 --help，如 minsheng serve --help\n";
 
 /* ---- shared helpers ---------------------------------------------------- */
@@ -93,7 +124,7 @@ static int open_keys(db_conn *db)
         }
         if (audit_chain_exists(db)) {
             fprintf(stderr, "minsheng: 密钥文件 %s 不存在，而数据库 %s 的审计日志已受它保护；"
-                            "请用 --key-file（或环境变量 MINSHENG_KEY_FILE）指定原来的密钥文件\n", path, db_path);
+                            "请用 --key-file（或环境变量 MINSHENG_KEY_FILE）指定原来的密钥文件\n", path, db_shown);
             return -1;
         }
         if (keys_create(db_path, key_file, &err) != 0) {
@@ -222,7 +253,7 @@ static const char *const SERVE_USAGE =
     "  --unused-account-days  超过这么多天未登录的账户在下次登录时停用（默认 90 天；0 不停用）\n"
     "  --login-failures-per-address  每个客户端地址每分钟最多失败登录次数（默认 20；0 不限）\n"
     "  --login-failures-global       全部地址每分钟最多失败登录次数（默认 200；0 不限）\n"
-    "  --seal             审计检查点文件（默认 数据库文件名.audit-seal）\n"
+    "  --seal             审计检查点文件（默认 数据库文件名.audit-seal；PostgreSQL 为 密钥文件名去掉.key.audit-seal）\n"
     "  --checkpoint-minutes  每隔几分钟把审计链头封存到检查点文件（默认 60；0 只在停止时封存）\n"
     "  --max-conn-per-ip  每个客户端地址最多同时连接数（默认 32，0 为不限；\n"
     "                     给出 --trusted-proxy 时默认不限，由代理限制）\n"
@@ -375,10 +406,12 @@ static int cmd_serve(int argc, char **argv)
         cache_mib = 32 / (int)threads < 4 ? 4 : 32 / (int)threads;
     }
     db_set_cache_mib(cache_mib);
-    /* One server per database file: a second one (or a restore) is refused. */
+    /* One server per database file: a second one (or a restore) is refused.
+     * Not on PostgreSQL: several servers may share one database (its own
+     * locking keeps them consistent), so there is no lock file. */
     char lock_err[1024];
-    int lock = dbfile_lock(db_path, lock_err, sizeof lock_err);
-    if (lock < 0) {
+    int lock = db_is_postgres(db_path) ? -1 : dbfile_lock(db_path, lock_err, sizeof lock_err);
+    if (lock < 0 && !db_is_postgres(db_path)) {
         fprintf(stderr, "minsheng: %s\n", lock_err);
         return 1;
     }
@@ -400,7 +433,7 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     cfg.db_path = db_path;
-    app.seal_file = audit_seal_path(db_path, app.seal_file, seal, sizeof seal);
+    app.seal_file = seal_path(app.seal_file, seal, sizeof seal);
     int rc = app_serve(&cfg, &app);
     dbfile_unlock(lock);
     return rc;
@@ -434,7 +467,7 @@ static int cmd_init(int argc, char **argv)
     db_conn *db = open_db();
     if (!db)
         return 1;
-    printf("数据库 %s 已就绪（结构版本 %d）\n", db_path, db_schema_version(db));
+    printf("数据库 %s 已就绪（结构版本 %d）\n", db_shown, db_schema_version(db));
     if (!code) {
         rc = 0;
         goto cleanup;
@@ -865,6 +898,8 @@ static int cmd_backup(int argc, char **argv)
     if (argc - optind != 1)
         return usage_error(BACKUP_USAGE, "需要一个备份文件名");
     const char *dest = argv[optind];
+    if (refuse_on_postgres("backup"))
+        return 1;
     if (!dbfile_exists(db_path)) {   /* opening would create an empty one */
         fprintf(stderr, "minsheng: 数据库 %s 不存在\n", db_path);
         return 1;
@@ -920,7 +955,9 @@ static int cmd_restore(int argc, char **argv)
     if (argc - optind != 1)
         return usage_error(RESTORE_USAGE, "需要一个备份文件名");
     o.backup = argv[optind];
-    o.seal_file = audit_seal_path(db_path, o.seal_file, seal, sizeof seal);
+    if (refuse_on_postgres("restore"))
+        return 1;
+    o.seal_file = seal_path(o.seal_file, seal, sizeof seal);
     restore_report rep;
     if (restore_run(&o, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "minsheng: 恢复失败：%s\n", err);
@@ -960,7 +997,7 @@ static const char *const AUDIT_USAGE =
     "  checkpoint  把当前链头（最新一行的编号和哈希）追加到检查点文件并打印，供离线留存\n"
     "  purge       清理 --before 日期（北京时间）之前的审计记录；至少保留 180 天（--min-days 只能更长），\n"
     "              清理前先校验，清理后留下锚点，链的其余部分仍可校验\n"
-    "  --seal      检查点文件（默认 数据库文件名.audit-seal，以追加方式写入；建议 chattr +a 并定期复制到别处）\n";
+    "  --seal      检查点文件（默认 数据库文件名.audit-seal，PostgreSQL 为 密钥文件名去掉.key.audit-seal；以追加方式写入；建议 chattr +a 并定期复制到别处）\n";
 
 static int audit_verify_cmd(db_conn *db, const char *seal)
 {
@@ -1052,7 +1089,7 @@ static int cmd_audit(int argc, char **argv)
     db_conn *db = open_db();
     if (!db)
         return is_purge ? 1 : 2;
-    audit_seal_path(db_path, seal_opt, seal, sizeof seal);
+    seal_path(seal_opt, seal, sizeof seal);
     int rc = is_purge                        ? audit_purge_cmd(db, seal, before, min_days)
              : strcmp(sub, "verify") == 0 ? audit_verify_cmd(db, seal)
                                           : audit_checkpoint_cmd(db, seal);
@@ -1226,6 +1263,7 @@ int main(int argc, char **argv)
     }
     if (!db_path || !*db_path)
         db_path = "minsheng.db";
+    db_display_name(db_path, db_shown, sizeof db_shown);
     if (sodium_init() < 0) {
         fprintf(stderr, "minsheng: 无法初始化加密库\n");
         return 1;
@@ -1252,6 +1290,13 @@ int main(int argc, char **argv)
         }
     }
     sub[n] = NULL;
+    /* No file beside a PostgreSQL URI to hold the keys: name one. */
+    const char *env_key = getenv("MINSHENG_KEY_FILE");
+    if (db_is_postgres(db_path) && !(key_file && *key_file) && !(env_key && *env_key) && !wants_help(n, sub)) {
+        fprintf(stderr, "minsheng: PostgreSQL 数据库须用 --key-file 文件（或环境变量 MINSHENG_KEY_FILE）指定密钥文件："
+                        "数据库地址旁没有可放密钥文件的地方；多台服务器共用一个数据库时须用同一个密钥文件的副本\n");
+        return EXIT_USAGE;
+    }
     for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++) {
         if (strcmp(COMMANDS[k].name, cmd) == 0) {
             optind = 1;

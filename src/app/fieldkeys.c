@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A table: either its own pass and status (resident: five columns and
  * two blind indexes per row) or one fc_column_sql column. */
@@ -92,7 +93,11 @@ int fieldkeys_reencrypt(db_conn *db, int batch, const char *action, int64_t *don
     *done = 0;
     if (!keys_generation())
         return err_set(err, ERR_INVALID, "key_file", "没有载入数据密钥");
-    db_exec(db, "PRAGMA secure_delete = ON");
+    /* SQLite-only: the freed pages of the wiped plaintext are zeroed.
+     * PostgreSQL has no such setting (old row versions go at VACUUM). */
+    int sqlite = strcmp(db_engine_name(db), "sqlite") == 0;
+    if (sqlite)
+        db_exec(db, "PRAGMA secure_delete = ON");
     for (size_t i = 0; i < NTABLES; i++) {
         int64_t cursor = 0;
         for (;;) {
@@ -124,7 +129,9 @@ int fieldkeys_reencrypt(db_conn *db, int batch, const char *action, int64_t *don
             return err_set(err, ERR_DB, NULL, "写审计记录失败");
         }
     }
-    /* The log may still hold pages with the old bytes: copy back and empty it. */
-    db_checkpoint_truncate(db);
+    /* The log may still hold pages with the old bytes: copy back and empty
+     * it. SQLite-only: PostgreSQL has no WAL file of ours to empty. */
+    if (sqlite)
+        db_checkpoint_truncate(db);
     return 0;
 }

@@ -1065,8 +1065,9 @@ int http_serve(const server_config *cfg)
     int rc = http_start(cfg);
     if (rc != 0)
         return rc;
+    char shown[1024];   /* a PostgreSQL URI's password is never printed */
     printf("minsheng 已启动: %s://%s:%u/  (数据库 %s，按 Ctrl-C 停止)\n", cfg->tls_cert ? "https" : "http",
-           cfg->listen_addr, cfg->port, cfg->db_path);
+           cfg->listen_addr, cfg->port, db_display_name(cfg->db_path, shown, sizeof shown));
     fflush(stdout);
     int sig = 0;
     sigwait(&stop_set, &sig);

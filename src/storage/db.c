@@ -1,6 +1,7 @@
 /* db.c — the engine-neutral half of db.h.
  *
- * Owns: the choice of engine for a --db argument (db_is_postgres) and
+ * Owns: the choice of engine for a --db argument (db_is_postgres), how
+ * messages show that argument (db_display_name: no password), and
  * the dispatch of every db.h function to the connection's engine (see
  * db_engine.h), each connection's cache of prepared statements (see
  * "statements" below), the choice of per-engine SQL (db_sql), the
@@ -19,6 +20,68 @@
 int db_is_postgres(const char *path)
 {
     return path && pg_is_conninfo(path);
+}
+
+/* Appends s[0..n) to out (truncating at outsz). */
+static void put(char *out, size_t outsz, size_t *len, const char *s, size_t n)
+{
+    while (n-- && *len + 1 < outsz)
+        out[(*len)++] = *s++;
+    out[*len] = '\0';
+}
+
+char *db_display_name(const char *path, char *out, size_t outsz)
+{
+    size_t len = 0;
+    if (!outsz)
+        return out;
+    out[0] = '\0';
+    if (!path)
+        return out;
+    if (!db_is_postgres(path)) {
+        snprintf(out, outsz, "%s", path);
+        return out;
+    }
+    const char *p = path;
+    const char *scheme = strstr(p, "://");
+    if (scheme) {   /* URI: the userinfo's password, before the host */
+        const char *auth = scheme + 3;
+        size_t auth_len = strcspn(auth, "/?");
+        const char *at = memchr(auth, '@', auth_len);
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            put(out, outsz, &len, p, (size_t)(colon + 1 - p));
+            put(out, outsz, &len, "***", 3);
+            p = at;
+        }
+    }
+    /* password=VALUE: in a conninfo VALUE ends at a space (or is quoted),
+     * in a URI's query at '&'. */
+    for (;;) {
+        const char *kw = strstr(p, "password=");
+        if (!kw || (kw > path && !strchr(" \t?&", kw[-1]))) {
+            if (!kw) {
+                put(out, outsz, &len, p, strlen(p));
+                return out;
+            }
+            put(out, outsz, &len, p, (size_t)(kw + 9 - p));
+            p = kw + 9;
+            continue;
+        }
+        put(out, outsz, &len, p, (size_t)(kw + 9 - p));
+        put(out, outsz, &len, "***", 3);
+        const char *v = kw + 9;
+        if (*v == '\'') {
+            for (v++; *v && *v != '\''; v++)
+                if (*v == '\\' && v[1])
+                    v++;
+            if (*v)
+                v++;
+        } else {
+            v += strcspn(v, scheme ? "&" : " \t");
+        }
+        p = v;
+    }
 }
 
 db_conn *db_open(const char *path, char *err, size_t errsz)

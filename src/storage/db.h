@@ -28,6 +28,11 @@ enum { DB_ROW = 1, DB_DONE = 0, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 
  * ("host=db1 dbname=minsheng", "dbname=minsheng"). Anything else is a
  * file path (a file really named "host=x" is written "./host=x"). */
 int db_is_postgres(const char *path);
+/* The --db argument as messages may show it: a file path as it is; a
+ * PostgreSQL URI or conninfo with its password (user:PASSWORD@ in a URI,
+ * password=... in a conninfo or a URI's query) replaced by "***".
+ * Returns out. */
+char *db_display_name(const char *path, char *out, size_t outsz);
 
 /* Opens the database path names (db_is_postgres). SQLite: opens,
  * creating if needed, the file: WAL journal, foreign keys on,

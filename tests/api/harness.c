@@ -105,6 +105,10 @@ static pid_t spawn_cli(const test_server *s, const char *const *args, const char
     argv[n++] = bin_path();
     argv[n++] = "--db";
     argv[n++] = s->db;
+    if (s->key_file[0]) {
+        argv[n++] = "--key-file";
+        argv[n++] = s->key_file;
+    }
     for (size_t i = 0; args && args[i] && n < 31; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
@@ -197,6 +201,10 @@ int server_launch(test_server *s, const char *const *serve_args)
         argv[n++] = bin_path();
         argv[n++] = "--db";
         argv[n++] = s->db;
+        if (s->key_file[0]) {
+            argv[n++] = "--key-file";
+            argv[n++] = s->key_file;
+        }
         argv[n++] = "serve";
         argv[n++] = "--listen";
         argv[n++] = listen;
@@ -227,11 +235,21 @@ int server_launch(test_server *s, const char *const *serve_args)
 
 int server_start(test_server *s, long households, const char *const *serve_args)
 {
+    return server_start_db(s, NULL, households, serve_args);
+}
+
+int server_start_db(test_server *s, const char *db, long households, const char *const *serve_args)
+{
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/minsheng-test-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
-    snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
+    if (db) {
+        snprintf(s->db, sizeof s->db, "%s", db);
+        snprintf(s->key_file, sizeof s->key_file, "%s/test.key", s->dir);
+    } else {
+        snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
+    }
     snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
     const char *demo[] = {"demo", "--households", fmt("%ld", households), "--seed", "7", NULL};
     if (run_cli(s, demo, NULL, NULL) != 0) {

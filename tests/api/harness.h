@@ -16,7 +16,8 @@ typedef struct test_server {
     pid_t pid;
     int port;
     char dir[256];       /* temp directory (database, logs) */
-    char db[300];
+    char db[300];        /* the --db argument: dir/test.db, or a PostgreSQL URI */
+    char key_file[300];  /* --key-file given to every command ("" = none: <db>.key) */
     char log[300];
     int tls;             /* started with --tls-cert: requests go over https (certificate not verified) */
 } test_server;
@@ -40,6 +41,10 @@ typedef struct http_resp {
  * added, so the privileged demo accounts sign in without TOTP. Returns 0
  * or -1 (message on stderr). */
 int server_start(test_server *s, long households, const char *const *serve_args);
+/* The same on the database db names instead of a new file: a PostgreSQL
+ * URI (an empty database: `demo` fills it), with the key file in the
+ * temp dir (--key-file, as PostgreSQL requires). NULL = server_start. */
+int server_start_db(test_server *s, const char *db, long households, const char *const *serve_args);
 /* Starts the server again on the database s->db already holds (after
  * server_kill), on a new port. Returns 0 or -1. */
 int server_launch(test_server *s, const char *const *serve_args);

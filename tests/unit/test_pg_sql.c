@@ -2,7 +2,8 @@
  * (storage/pg_sql.c): '?' placeholders become $n everywhere except in
  * literals, quoted identifiers, dollar quotes and comments; numbered
  * '?NNN' keep their number and plain '?' continue after the highest;
- * and which --db arguments are PostgreSQL (db_is_postgres). */
+ * which --db arguments are PostgreSQL (db_is_postgres); and how messages
+ * show them, the password hidden (db_display_name). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,29 @@ static void check(const char *sql, const char *want, int nparams)
     assert_string_equal(out, want);
     assert_int_equal(n, nparams);
     free(out);
+}
+
+static void shown(const char *arg, const char *want)
+{
+    char out[256];
+    assert_ptr_equal(db_display_name(arg, out, sizeof out), out);
+    assert_string_equal(out, want);
+}
+
+static void test_display_name_hides_passwords(void **state)
+{
+    shown("minsheng.db", "minsheng.db");
+    shown("/srv/password=x.db", "/srv/password=x.db");   /* a file path is shown as it is */
+    shown("postgresql://ms@db1:5432/minsheng", "postgresql://ms@db1:5432/minsheng");
+    shown("postgresql://ms:s3cret@db1:5432/minsheng", "postgresql://ms:***@db1:5432/minsheng");
+    shown("postgres://ms:a:b@db1/minsheng?sslmode=require", "postgres://ms:***@db1/minsheng?sslmode=require");
+    shown("postgresql://db1/minsheng?user=ms&password=s3cret&sslmode=require",
+          "postgresql://db1/minsheng?user=ms&password=***&sslmode=require");
+    shown("postgresql://db1/x?password=s3cret", "postgresql://db1/x?password=***");
+    shown("host=db1 password=s3cret dbname=minsheng", "host=db1 password=*** dbname=minsheng");
+    shown("host=db1 password='s 3\\'x' dbname=minsheng", "host=db1 password=*** dbname=minsheng");
+    shown("dbname=minsheng password=s3cret", "dbname=minsheng password=***");
+    shown("dbname=minsheng sslpassword=k", "dbname=minsheng sslpassword=k");
 }
 
 static void test_plain_placeholders_are_numbered_in_order(void **state)
@@ -147,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_dollar_quotes_are_left_alone),
         cmocka_unit_test(test_postgres_arguments),
         cmocka_unit_test(test_sqlite_arguments),
+        cmocka_unit_test(test_display_name_hides_passwords),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
