@@ -66,9 +66,14 @@ static int busy_wait(void *ctx, int tries)
     return 1;
 }
 
+/* The import's helpers (db_writer_waiting, db_trigger_unknown,
+ * db_set_triggers) are public functions of this file that another
+ * engine's connection may reach. */
+static int is_sqlite(db_conn *c) { return c->eng == &db_sqlite_engine; }
+
 int db_writer_waiting(db_conn *c)
 {
-    if (c->eng != &db_sqlite_engine || monotonic_ms() - last_wait_ms < WAIT_RECENT_MS)
+    if (!is_sqlite(c) || monotonic_ms() - last_wait_ms < WAIT_RECENT_MS)
         return 1;
     const char *path = sqlite3_db_filename(H(c), "main");
     return path && *path && dbfile_server_elsewhere(path);
@@ -503,8 +508,6 @@ static int sq_broken(db_conn *c) { return 0; }
  * per-connection trigger switch, the lock of another process); on
  * another engine they answer so that the caller keeps the safe path:
  * triggers on, short transactions. */
-static int is_sqlite(db_conn *c) { return c->eng == &db_sqlite_engine; }
-
 int db_trigger_unknown(db_conn *c, const char *table, const char *const *known)
 {
     if (!is_sqlite(c))
