@@ -15,11 +15,16 @@
 #       primary has it. --install installs the packages first
 #       (scripts/install-deps.sh cluster); otherwise nothing is installed.
 #   scripts/pg-cluster.sh status DIR    the nodes, their states, the mode, the URI
-#   scripts/pg-cluster.sh failover DIR  kills the primary hard (SIGKILL to its
+#   scripts/pg-cluster.sh failover DIR [--lag S]  kills the primary hard (SIGKILL to its
 #       pg_autoctl keeper, its postmaster and the postmaster's children at
 #       once: as if the machine were gone), waits until
 #       the URI reaches a writable primary again and prints on stdout the
-#       new primary's name and the seconds that took
+#       new primary's name, the seconds that took and the time of the kill
+#       (seconds since the epoch)
+#       With --lag S the primary's WAL senders are stopped (SIGSTOP) S
+#       seconds before the kill: a replica that lags S seconds behind, as
+#       over a slow or congested link (what asynchronous replication then
+#       loses is what was committed in those seconds).
 #   scripts/pg-cluster.sh stop DIR      stops everything and removes DIR
 #
 # Owns: DIR and nothing else. DIR must be absent, empty or made by this
@@ -54,7 +59,7 @@ die() { echo "pg-cluster: $*" >&2; exit 1; }
 say() { echo "pg-cluster: $*" >&2; }
 
 usage() {
-    die "用法: $0 start DIR [--sync|--async] [--default-timeouts] [--install] | status DIR | failover DIR | stop DIR"
+    die "用法: $0 start DIR [--sync|--async] [--default-timeouts] [--install] | status DIR | failover DIR [--lag S] | stop DIR"
 }
 
 find_bin() {
@@ -295,6 +300,14 @@ failover() {
         [ "$(node_sql "$name" "SELECT pg_is_in_recovery()" 2>/dev/null || true)" = f ] && old=$name
     done
     [ -n "$old" ] || die "没有可写的主库"
+    if [ "$LAG" != 0 ]; then
+        senders=$(node_sql "$old" "SELECT string_agg(pid::text, ' ') FROM pg_stat_replication")
+        [ -n "$senders" ] || die "$old 没有 WAL sender"
+        # shellcheck disable=SC2086
+        kill -STOP $senders
+        say "$old 的 WAL sender ($senders) 暂停 $LAG 秒：备库落后"
+        sleep "$LAG"
+    fi
     kp=$(keeper_pid "$old") || die "$old 的 pg_autoctl 没在运行"
     pm=$(postmaster_pid "$old") || die "$old 的 postmaster 没在运行"
     group=$(group_of "$kp") || die "$old 不在自己的进程组里"
@@ -319,7 +332,7 @@ failover() {
     done
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
     say "新主库 $new，$secs 秒后可写 ($old 停着：start $D 让它作为备库重新加入)"
-    echo "$new $secs"
+    echo "$new $secs $t0"
 }
 
 stop() {
@@ -362,9 +375,14 @@ fi
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2
 shift 2
-MODE_ARG="" TIMEOUTS=short install=""
-for a in "$@"; do
+MODE_ARG="" TIMEOUTS=short install="" LAG=0
+while [ $# -gt 0 ]; do
+    a=$1; shift
     case $a in
+        --lag)
+            [ "$cmd" = failover ] && [ $# -gt 0 ] || usage
+            LAG=$1; shift
+            case $LAG in *[!0-9.]* | "") usage ;; esac ;;
         --sync) MODE_ARG=sync ;;
         --async) MODE_ARG=async ;;
         --default-timeouts) TIMEOUTS=default ;;
@@ -372,7 +390,7 @@ for a in "$@"; do
         *) usage ;;
     esac
 done
-[ "$cmd" = start ] || [ -z "$MODE_ARG$install" ] || usage
+[ "$cmd" = start ] || { [ -z "$MODE_ARG$install" ] && [ "$TIMEOUTS" = short ]; } || usage
 if [ -n "$install" ]; then
     sh "$(dirname "$0")/install-deps.sh" cluster >&2
 fi
