@@ -31,7 +31,7 @@
 # `scripts/install-deps.sh cluster`. Everything listens on 127.0.0.1:
 # the cluster on three ports of $PG_CLUSTER_PORTS (LOW-HIGH; default a
 # random range, see pg-cluster.sh), minsheng on $FAILOVER_HTTP_PORT
-# (default picked from the pid). Working files in $FAILOVER_DIR
+# (default the first free port from one picked by the pid in 46500-46899). Working files in $FAILOVER_DIR
 # (default /tmp/minsheng-failover-PID), removed at the end unless
 # FAILOVER_KEEP=1. Takes about a minute per mode.
 set -eu
@@ -46,7 +46,11 @@ BEFORE=${FAILOVER_BEFORE:-5}
 AFTER=${FAILOVER_AFTER:-5}
 RECOVER=${FAILOVER_RECOVER:-90}
 LAG=${FAILOVER_LAG:-0}
-PORT=${FAILOVER_HTTP_PORT:-$((46500 + $$ % 400))}
+PORT=${FAILOVER_HTTP_PORT:-}
+if [ -z "$PORT" ]; then   # the first free port from one picked by the pid
+    PORT=$((46500 + $$ % 400))
+    while ss -Htan "sport = :$PORT" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
+fi
 WORK=${FAILOVER_DIR:-/tmp/minsheng-failover-$$}
 
 modes=""

@@ -85,7 +85,9 @@ as_owner() {
 }
 
 port_free() {
-    ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+    # any socket on it, not only a listening one: an outgoing connection
+    # from that local port (the ephemeral range) blocks a listen too
+    ! ss -Htan "sport = :$1" 2>/dev/null | grep -q .
 }
 
 pick_ports() {
