@@ -31,9 +31,9 @@
 # `scripts/install-deps.sh cluster`. Everything listens on 127.0.0.1:
 # the cluster on three ports of $PG_CLUSTER_PORTS (LOW-HIGH; default a
 # random range, see pg-cluster.sh), minsheng on $FAILOVER_HTTP_PORT
-# (default the first free port from one picked by the pid in 46500-46899). Working files in $FAILOVER_DIR
-# (default /tmp/minsheng-failover-PID), removed at the end unless
-# FAILOVER_KEEP=1. Takes about a minute per mode.
+# (default the first free port from one picked by the pid in 46500-46899).
+# Working files in a new directory under $FAILOVER_DIR (default /tmp),
+# removed at the end unless FAILOVER_KEEP=1. Takes about a minute per mode.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -51,7 +51,8 @@ if [ -z "$PORT" ]; then   # the first free port from one picked by the pid
     PORT=$((46500 + $$ % 400))
     while ss -Htan "sport = :$PORT" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
 fi
-WORK=${FAILOVER_DIR:-/tmp/minsheng-failover-$$}
+mkdir -p "${FAILOVER_DIR:-/tmp}"
+WORK=$(mktemp -d "${FAILOVER_DIR:-/tmp}/minsheng-failover.XXXXXX")
 
 modes=""
 for a in "$@"; do
@@ -63,14 +64,13 @@ for a in "$@"; do
 done
 [ -n "$modes" ] || modes="sync async"
 
-mkdir -p "$WORK"
 chmod 755 "$WORK"   # the cluster's owner (postgres, as root) walks through it
 SERVER="" WRITER_PIDS="" CDIR=""
 cleanup() {
     [ -n "$WRITER_PIDS" ] && kill $WRITER_PIDS 2>/dev/null || true
     [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
     [ -n "$CDIR" ] && $CLUSTER stop "$CDIR" 2>/dev/null || true
-    [ "${FAILOVER_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+    if [ "${FAILOVER_KEEP:-0}" = 1 ]; then echo "logs: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

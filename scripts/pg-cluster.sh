@@ -15,12 +15,12 @@
 #       primary has it. --install installs the packages first
 #       (scripts/install-deps.sh cluster); otherwise nothing is installed.
 #   scripts/pg-cluster.sh status DIR    the nodes, their states, the mode, the URI
-#   scripts/pg-cluster.sh failover DIR [--lag S]  kills the primary hard (SIGKILL to its
-#       pg_autoctl keeper, its postmaster and the postmaster's children at
-#       once: as if the machine were gone), waits until
-#       the URI reaches a writable primary again and prints on stdout the
-#       new primary's name, the seconds that took and the time of the kill
-#       (seconds since the epoch)
+#   scripts/pg-cluster.sh failover DIR [--lag S]
+#       kills the primary hard (SIGKILL to its pg_autoctl keeper, its
+#       postmaster and the postmaster's children at once: as if the
+#       machine were gone), waits until the URI reaches a writable primary
+#       again and prints on stdout the new primary's name, the seconds
+#       that took and the time of the kill (seconds since the epoch).
 #       With --lag S the primary's WAL senders are stopped (SIGSTOP) S
 #       seconds before the kill: a replica that lags S seconds behind, as
 #       over a slow or congested link (what asynchronous replication then
@@ -31,16 +31,20 @@
 # script (marker file .minsheng-pg-cluster); stop refuses any other.
 # Everything listens on 127.0.0.1 only, on three free ports of
 # $PG_CLUSTER_PORTS ("LOW-HIGH", default a random start in 20000-59999):
-# the monitor, node1 and node2. Data, configuration, sockets, pid files
-# and logs are all under DIR (DIR/monitor, DIR/node1, DIR/node2 are the
-# data directories; DIR/log/*.log the pg_autoctl logs; each server's own
-# log in its data directory's log/). Connections are trusted from
-# loopback and unencrypted (--no-ssl): test data only.
+# the monitor, node1 and node2. Data, configuration, pid files and logs
+# are all under DIR (DIR/monitor, DIR/node1, DIR/node2 are the data
+# directories; DIR/log/*.log the pg_autoctl logs; each server's own log
+# in its data directory's log/); the Unix sockets are PostgreSQL's usual
+# ones in /var/run/postgresql, named by port (pg_autoctl talks to its
+# server through them). Connections are trusted from loopback and
+# unencrypted (--no-ssl): test data only.
 #
 # As root, PostgreSQL and pg_autoctl run as the `postgres` system user
 # (PostgreSQL refuses root) and the database user is `postgres`;
-# otherwise they run as, and connect as, the current user. The database
-# `minsheng` is UTF8 with LC_COLLATE 'C' (migration 0001 refuses others).
+# otherwise they run as, and connect as, the current user, who then
+# needs write access to /var/run/postgresql (the postgres group). The
+# database `minsheng` is UTF8 with LC_COLLATE 'C' (migration 0001
+# refuses others).
 #
 # Timeouts: pg_auto_failover's defaults promote the replica about 50 s
 # after the primary is lost (20 s to call a node unhealthy, 30 s more for
@@ -247,7 +251,9 @@ start() {
         runuser -u postgres -- test -x "$D" || die "postgres 用户进不了 $D (上级目录权限)"
     fi
     as_owner mkdir -p "$D/config" "$D/share" "$D/run" "$D/log"
-    set -- $(pick_ports)
+    ports=$(pick_ports) || exit 1
+    # shellcheck disable=SC2086
+    set -- $ports
     printf 'monitor %s\nnode1 %s\nnode2 %s\n' "$1" "$2" "$3" >"$D/ports"
 
     say "监控节点 127.0.0.1:$(port_of monitor)"
