@@ -28,8 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/app.h"
 #include "harness.h"
+#include "route_probe.h"
 
 static test_server srv;
 /* jiedao/admin/auditor: the demo's street-1 accounts; the others made here. */
@@ -174,31 +174,7 @@ static int teardown(void **state)
 
 /* ---- the routes tried ---------------------------------------------------- */
 
-/* Every "METHOD /pattern" tried across streets ("/123" as "/{id}"). */
-static char probed[64][96];
-static size_t nprobed;
 static int leaks;
-
-static void note_probe(const char *method, const char *path)
-{
-    char key[96];
-    size_t n = (size_t)snprintf(key, sizeof key, "%s ", method);
-    for (const char *p = path; *p && *p != '?' && n + 6 < sizeof key;) {
-        if (p[0] == '/' && p[1] >= '0' && p[1] <= '9') {
-            n += (size_t)snprintf(key + n, sizeof key - n, "/{id}");
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                ;
-        } else {
-            key[n++] = *p++;
-        }
-    }
-    key[n] = '\0';
-    for (size_t i = 0; i < nprobed; i++)
-        if (strcmp(probed[i], key) == 0)
-            return;
-    if (nprobed < sizeof probed / sizeof probed[0])
-        snprintf(probed[nprobed++], sizeof probed[0], "%s", key);
-}
 
 /* `tok` must be refused (`want`, or 400 as well when loose) and, for 404,
  * with not_found; a leak is printed and counted, so one run names them all. */
@@ -206,7 +182,7 @@ static void refused(const char *who, const char *tok, const char *method, const 
                     long want, int loose)
 {
     json_t *j = NULL;
-    note_probe(method, path);
+    probe_note(method, path);
     long st = api_send(&srv, method, tok, path, body, &j);
     int ok = st == want || (loose && st == 400);
     if (ok && st == 404 && strcmp(err_code(j), "not_found") != 0)
@@ -224,13 +200,18 @@ static void refused(const char *who, const char *tok, const char *method, const 
 /* What district staff see of a place, to show nothing changed. */
 static json_t *snapshot(const place *p)
 {
-    json_t *s = json_object();
-    json_object_set_new(s, "street", get_ok(t_qu, fmt("/api/v1/org-units/%lld", p->street)));
-    json_object_set_new(s, "building", get_ok(t_qu, fmt("/api/v1/org-units/%lld", p->building)));
-    json_object_set_new(s, "household", get_ok(t_qu, fmt("/api/v1/households/%lld", p->household)));
-    json_object_set_new(s, "resident", get_ok(t_qu, fmt("/api/v1/residents/%lld", p->resident)));
-    json_object_set_new(s, "residents", get_ok(t_qu, fmt("/api/v1/residents?org_unit_id=%lld&status=all", p->grid)));
-    json_object_set_new(s, "stats", get_ok(t_qu, fmt("/api/v1/stats/org-units?parent_id=%lld", p->street)));
+    const struct {
+        const char *path, *query;
+        long long id;
+    } READS[] = {
+        {"/api/v1/org-units/", "", p->street},         {"/api/v1/org-units/", "", p->building},
+        {"/api/v1/households/", "", p->household},     {"/api/v1/residents/", "", p->resident},
+        {"/api/v1/residents?org_unit_id=", "&status=all", p->grid},
+        {"/api/v1/stats/org-units?parent_id=", "", p->street},
+    };
+    json_t *s = json_array();
+    for (size_t i = 0; i < sizeof READS / sizeof READS[0]; i++)
+        json_array_append_new(s, get_ok(t_qu, fmt("%s%lld%s", READS[i].path, READS[i].id, READS[i].query)));
     return s;
 }
 
@@ -286,7 +267,7 @@ static void deny_registry(const char *who, const char *tok, const place *own, co
     /* imports naming the other street's grid or household: refused by row */
     const char *csv = fmt("姓名,身份证号,与户主关系,网格编码,户编号,地址\n越权导入,%s,户主,%s,X-%lld-IMP,越权地址1号\n",
                           fresh_id("130104"), far->grid_code, own->street);
-    note_probe("POST", "/api/v1/import/residents");
+    probe_note("POST", "/api/v1/import/residents");
     http_resp r;
     assert_int_equal(http(&srv, "POST", "/api/v1/import/residents", tok, csv, strlen(csv), "text/csv", &r), 0);
     if (r.status != 400 || !strstr(r.body, "grid_code")) {
@@ -482,7 +463,7 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
     }
     assert_int_equal(json_array_size(json_object_get(j, "items")), 4);
     json_decref(j);
-    note_probe("GET", "/api/v1/users");
+    probe_note("GET", "/api/v1/users");
     DENY("admin2", t_admin2, "PATCH", fmt("/api/v1/users/%lld", jiedao_id), "{\"password\":\"Hijacked#2026x\"}");
     DENY("admin2", t_admin2, "POST", fmt("/api/v1/users/%lld/totp/reset", jiedao_id), "{}");
     refused("admin2", t_admin2, "POST", "/api/v1/users",
@@ -502,7 +483,7 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
     j = get_ok(t_sec2, "/api/v1/change-requests");
     assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
     json_decref(j);
-    note_probe("GET", "/api/v1/change-requests");
+    probe_note("GET", "/api/v1/change-requests");
     DENY("anquan2", t_sec2, "POST", fmt("/api/v1/change-requests/%lld/approve", cr), "{}");
     DENY("anquan2", t_sec2, "POST", fmt("/api/v1/change-requests/%lld/reject", cr), "{}");
     /* the audit log: each street's auditor its own rows; the district's all of them */
@@ -515,14 +496,14 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
         }
     }
     json_decref(j);
-    note_probe("GET", "/api/v1/audit");
+    probe_note("GET", "/api/v1/audit");
     assert_int_equal(total_of(t_aud2, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p1.resident)), 0);
     assert_true(total_of(t_aud2, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p2.resident)) > 0);
     assert_int_equal(total_of(t_aud1, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p2.resident)), 0);
     assert_true(total_of(t_quaud, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p2.resident)) > 0);
     assert_true(total_of(t_quaud, "/api/v1/audit?action=demo") > 0);
     http_resp r;
-    note_probe("GET", "/api/v1/audit/export");
+    probe_note("GET", "/api/v1/audit/export");
     assert_int_equal(http(&srv, "GET", "/api/v1/audit/export", t_aud2, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     assert_null(strstr(r.body, fmt(",%s", street1_path)));
@@ -534,7 +515,7 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
     j = get_ok(t_sec2, "/api/v1/security/alerts");
     assert_int_equal(jint(j, "total"), 0);
     json_decref(j);
-    note_probe("GET", "/api/v1/security/alerts");
+    probe_note("GET", "/api/v1/security/alerts");
     j = get_ok(t_aud1, "/api/v1/security/alerts");
     long long alert = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
@@ -545,30 +526,9 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
 
 /* ---- every route ------------------------------------------------------------ */
 
-/* Routes with nothing of a street in them. */
-static const char *const UNSCOPED[] = {
-    "POST /api/v1/auth/login", "POST /api/v1/auth/logout", "GET /api/v1/auth/me", "POST /api/v1/auth/password",
-    "POST /api/v1/auth/totp/enroll", "POST /api/v1/auth/totp/confirm",
-    "GET /api/v1/tags", "GET /api/v1/openapi.json", NULL};
-
 static void every_route_tried_across_streets(void **state)
 {
-    int missing = 0;
-    for (const route *const *t = app_route_tables; *t; t++)
-        for (const route *rt = *t; rt->method; rt++) {
-            char key[160];
-            int found = 0;
-            snprintf(key, sizeof key, "%s %s", rt->method, rt->pattern);
-            for (size_t i = 0; UNSCOPED[i] && !found; i++)
-                found = strcmp(UNSCOPED[i], key) == 0;
-            for (size_t i = 0; i < nprobed && !found; i++)
-                found = strcmp(probed[i], key) == 0;
-            if (!found) {
-                print_error("no cross-street test for %s\n", key);
-                missing++;
-            }
-        }
-    assert_int_equal(missing, 0);
+    assert_int_equal(probe_missing("cross-street"), 0);
 }
 
 int main(void)
