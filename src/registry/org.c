@@ -160,7 +160,10 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
      * the id: the parent's path and the id. The district's is "/", the
      * root path itself (org.h). */
     int district = strcmp(kind, "district") == 0;
-    snprintf(path, sizeof path, district ? "/" : "tmp:%s", code);
+    if (district)
+        snprintf(path, sizeof path, "/");
+    else
+        snprintf(path, sizeof path, "tmp:%s", code);
     int rc = db_exec_args(db, SQL_INSERT, DB_ID(parent_id), DB_TEXT(kind), DB_TEXT(code), DB_TEXT(name),
                           DB_TEXT(path), DB_OPT_TEXT(leader_name), DB_TEXT(db_now(now)), DB_TEXT(now));
     if (rc == DB_CONSTRAINT)
