@@ -242,7 +242,7 @@ static int household_list(request *rq, response *rs)
         if (crc != 0)
             goto out;
     }
-    if (page_pick_or_reply(rq, rs, "FROM household h", &q, &pg, uf.subtree ? "h.grid_id = ?" : NULL, uf.grids,
+    if (page_pick_or_reply(rq, rs, "FROM household h", &q, &pg, uf.subtree ? "h.grid_id" : NULL, uf.grids,
                            uf.ngrids, &pk) != 0)
         goto out;
     if (!(s = page_fetch(rq, HOUSEHOLD_SELECT, &pg, &pk))) {
