@@ -45,6 +45,12 @@ int server_start(test_server *s, long households, const char *const *serve_args)
  * URI (an empty database: `demo` fills it), with the key file in the
  * temp dir (--key-file, as PostgreSQL requires). NULL = server_start. */
 int server_start_db(test_server *s, const char *db, long households, const char *const *serve_args);
+/* Starts another server on the database `first` serves (a PostgreSQL
+ * URI: several servers share one database), as a second machine would:
+ * its own temp dir, log, port and seal file, and a copy of first's key
+ * file. server_stop(s) stops it and leaves the database alone. Returns 0
+ * or -1. */
+int server_start_peer(test_server *s, const test_server *first, const char *const *serve_args);
 /* Starts the server again on the database s->db already holds (after
  * server_kill), on a new port. Returns 0 or -1. */
 int server_launch(test_server *s, const char *const *serve_args);
