@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <liboath/oath.h>
 #include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -287,6 +288,17 @@ int server_start_peer(test_server *s, const test_server *first, const char *cons
         argv[n++] = serve_args[i];
     argv[n] = NULL;
     return server_launch(s, argv);   /* no reseeding: another port than first's */
+}
+
+const char *totp_code_at(const char *secret, time_t t)
+{
+    static char out[8];
+    char *raw = NULL;
+    size_t len = 0;
+    assert_int_equal(oath_base32_decode(secret, strlen(secret), &raw, &len), OATH_OK);
+    assert_int_equal(oath_totp_generate(raw, len, t, 30, 0, 6, out), OATH_OK);
+    free(raw);
+    return out;
 }
 
 static void dump_log(const char *path)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define DEMO_PW "Minsheng@2026"
 
@@ -137,6 +138,11 @@ const char *preload_beside_bin(const char *name, const char *given);
  * new temporary file whose name goes into path (64 bytes; the caller
  * unlinks it). */
 void preload_sqltrace(char path[64]);
+
+/* The 6-digit TOTP code for base32 `secret` at time t, as a phone's
+ * authenticator computes it (liboath: oath_init() first), in a static
+ * buffer. */
+const char *totp_code_at(const char *secret, time_t t);
 
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);

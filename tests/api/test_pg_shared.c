@@ -187,17 +187,6 @@ static void concurrent_attempts_on_both_stop_at_the_limit(void **state)
 
 /* ---- second factor ------------------------------------------------------------ */
 
-static const char *code_at(const char *secret, time_t t)
-{
-    static char out[8];
-    char *raw = NULL;
-    size_t len = 0;
-    assert_int_equal(oath_base32_decode(secret, strlen(secret), &raw, &len), OATH_OK);
-    assert_int_equal(oath_totp_generate(raw, len, t, 30, 0, 6, out), OATH_OK);
-    free(raw);
-    return out;
-}
-
 static void totp_code_used_on_a_is_refused_on_b(void **state)
 {
     char *tok = login(&a, "shequ02", DEMO_PW);
@@ -207,11 +196,11 @@ static void totp_code_used_on_a_is_refused_on_b(void **state)
     snprintf(secret, sizeof secret, "%s", jstr(j, "secret"));
     json_decref(j);
     json_decref(api_expect(&b, tok, "POST", "/api/v1/auth/totp/confirm",
-                           fmt("{\"code\":\"%s\"}", code_at(secret, time(NULL))), 200));
+                           fmt("{\"code\":\"%s\"}", totp_code_at(secret, time(NULL))), 200));
     free(tok);
     /* The next step's code signs in once, on A … */
     char code[8];
-    snprintf(code, sizeof code, "%s", code_at(secret, time(NULL) + 30));
+    snprintf(code, sizeof code, "%s", totp_code_at(secret, time(NULL) + 30));
     assert_int_equal(sign_in(&a, "shequ02", DEMO_PW, fmt(",\"totp\":\"%s\"", code), NULL), 200);
     /* … and never again, on B either. */
     json_t *err = NULL;
