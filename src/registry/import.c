@@ -18,6 +18,12 @@
  * asked before its first write, in the same transaction, where nobody
  * else writes; a write that fails all the same (a database error, a
  * grid deleted meanwhile) ends the import, and its batch is undone.
+ * So the rows need not reach the database one by one: the writer is a
+ * bulk one (registry_writer_open_bulk), which on PostgreSQL keeps them
+ * and sends each transaction's rows with COPY just before it commits
+ * (flush_rows; a row refused there ends the import as above). No check
+ * reads them back meanwhile: the rows of this file are known from the
+ * caches (households, ID numbers seen, heads given).
  *
  * Transactions: the rows are written in short transactions (at most
  * IMPORT_TX_ROWS rows or IMPORT_TX_MS while another writer may wait,
@@ -976,11 +982,18 @@ static void tx_rollback(importer *im)
     im->in_tx = 0;
 }
 
+/* Sends the rows the writer kept (PostgreSQL: COPY), before anything
+ * reads them and before the transaction commits. 0 or -1. */
+static int flush_rows(importer *im)
+{
+    return registry_writer_flush(im->w) == DB_DONE ? 0 : db_fail(im);
+}
+
 /* Commits the open transaction of rows (still hidden: the batch runs). */
 static int tx_commit_rows(importer *im)
 {
     import_counts c = counts_of(im);
-    if (import_batch_touch(im->db, im->batch_id, &c) != 0 || db_commit(im->db) != DB_DONE) {
+    if (flush_rows(im) != 0 || import_batch_touch(im->db, im->batch_id, &c) != 0 || db_commit(im->db) != DB_DONE) {
         db_fail(im);
         tx_rollback(im);
         return -1;
@@ -1044,7 +1057,8 @@ static int set_later_heads(importer *im)
 static int commit_batch(importer *im)
 {
     import_counts c = counts_of(im);
-    if (set_later_heads(im) != 0 || import_batch_commit(im->db, im->batch_id, &c) != 0 || audit_import(im) != 0) {
+    if (flush_rows(im) != 0 || set_later_heads(im) != 0 || import_batch_commit(im->db, im->batch_id, &c) != 0 ||
+        audit_import(im) != 0) {
         if (!im->rep->fatal[0] && !im->rep->error_rows)
             db_fail(im);
         tx_rollback(im);
@@ -1084,7 +1098,7 @@ static void report_progress(importer *im, csvr *in, int force)
 
 static int importer_open(importer *im)
 {
-    im->w = registry_writer_open(im->db);
+    im->w = registry_writer_open_bulk(im->db);
     im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
     im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
     if (!im->w || !im->org_by_code || !im->hh_by_code)
