@@ -256,7 +256,7 @@ const char *db_errmsg(db_conn *c);
  * and do not restart it. The copy is one self-contained file (no -wal),
  * not yet fsync'd. Returns 0, or -1 with a message in err (dest_path
  * may then hold a partial file: the caller removes it). SQLite only:
- * -1 with a message on PostgreSQL (pg_dump is the next step). */
+ * -1 with a message on PostgreSQL (`backup` runs pg_dump there: app/backup.h). */
 int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz);
 
 /* Opens an existing database file read-only and as immutable: exactly

@@ -623,7 +623,7 @@ static int pgb_migrate(db_conn *c, char *err, size_t errsz)
 
 static int pgb_backup(db_conn *c, const char *dest_path, char *err, size_t errsz)
 {
-    snprintf(err, errsz, "PostgreSQL 数据库不支持此操作：备份请用 pg_dump（见 docs/postgresql.md）");
+    snprintf(err, errsz, "PostgreSQL 数据库不支持此操作：minsheng backup 在 PostgreSQL 上调用 pg_dump（见 app/backup.h）");
     return -1;
 }
 
