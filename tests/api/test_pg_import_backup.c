@@ -1,11 +1,15 @@
-/* test_pg_backup.c — the CSV import through COPY, and backup and restore
+/* test_pg_import_backup.c — the CSV import through COPY, and backup and restore
  * with pg_dump / pg_restore, on a real PostgreSQL (a throwaway cluster:
  * tests/unit/pg_temp.h, or the database MINSHENG_TEST_PG_URI names)
  * with the server running on it (harness server_start_db).
  *
  * The import's rows hold what COPY's text format must escape (tabs,
  * backslashes, newlines, "\N", "\.") beside Chinese, and come back byte
- * for byte, the maintained counts right (`check counts`). Then `backup`
+ * for byte, the maintained counts right (`check counts`). Its checks,
+ * asked 64 records at a time on PostgreSQL, give the row errors they
+ * give on SQLite — an ID number registered before, in this file or in
+ * an earlier chunk of it, a second head, a household of another grid —
+ * and all-or-nothing still imports nothing. Then `backup`
  * runs pg_dump through a wrapper (MINSHENG_PG_BIN) that records its
  * arguments and environment: the --db URI's password is in PGPASSWORD
  * only, never an argument nor in the output, and the output says it is
@@ -28,8 +32,10 @@
 
 #include "harness.h"
 #include "unit/pg_temp.h"
+#include "util/strbuf.h"
 
 #define GRID "371702001001-01"
+#define GRID_OTHER "371702001001-02"
 #define PASSWORD "s3cret-PW-never-shown"
 
 /* The notes and address of the imported head of household: CSV quoting
@@ -154,6 +160,123 @@ static void import_keeps_awkward_text(void **state)
     free(msg);
 }
 
+/* POST /import/residents with csv: the status, the JSON body in *out. */
+static long import_pg(const char *query, const char *csv, json_t **out)
+{
+    http_resp r;
+    assert_int_equal(http(&srv, "POST", fmt("/api/v1/import/residents%s", query), t_street, csv, strlen(csv),
+                          "text/csv", &r), 0);
+    *out = r.json ? json_incref(r.json) : NULL;
+    long st = r.status;
+    http_free(&r);
+    return st;
+}
+
+/* errors[i] of a report is (row, field) and its message holds `says`. */
+static void assert_row_error(json_t *report, size_t i, long long row, const char *field, const char *says)
+{
+    json_t *e = json_array_get(json_object_get(report, "errors"), i);
+    assert_non_null(e);
+    if (jint(e, "row") != row || strcmp(jstr(e, "field"), field) != 0 || !strstr(jstr(e, "message"), says))
+        print_error("error %zu: row %lld field %s: %s\n", i, jint(e, "row"), jstr(e, "field"), jstr(e, "message"));
+    assert_int_equal(jint(e, "row"), row);
+    assert_string_equal(jstr(e, "field"), field);
+    assert_non_null(strstr(jstr(e, "message"), says));
+}
+
+static long long residents_now(void)
+{
+    return query_int(uri, "SELECT COUNT(*) FROM resident");
+}
+
+/* The checks asked in chunks give the errors a row-by-row import gives. */
+static void import_checks_on_postgres(void **state)
+{
+    char csv[4096], a1[19], a2[19], b1[19], b2[19];
+    snprintf(a1, sizeof a1, "%s", fresh_id("110105"));
+    snprintf(a2, sizeof a2, "%s", fresh_id("110105"));
+    snprintf(b1, sizeof b1, "%s", fresh_id("110105"));
+    snprintf(b2, sizeof b2, "%s", fresh_id("110105"));
+    snprintf(csv, sizeof csv,
+             "姓名,身份证号,与户主关系,网格编码,户编号,地址\n"
+             "检查甲,%s,户主," GRID ",PG-CHK-1,菏泽市牡丹区检查路1号\n", a1);
+    json_t *rep;
+    assert_int_equal(import_pg("", csv, &rep), 200);
+    json_decref(rep);
+
+    long long before = residents_now();
+    snprintf(csv, sizeof csv,
+             "姓名,身份证号,与户主关系,网格编码,户编号,地址\n"
+             "已登记,%s,子," GRID ",PG-CHK-1,\n"                       /* 2: registered before */
+             "第二户主,%s,户主," GRID ",PG-CHK-1,\n"                    /* 3: the household has a head */
+             "别的网格,%s,子," GRID_OTHER ",PG-CHK-1,\n"                /* 4: household of another grid */
+             "好配偶,%s,配偶," GRID ",PG-CHK-1,\n"                      /* 5: imported */
+             "新户主,%s,户主," GRID ",PG-CHK-2,菏泽市牡丹区检查路2号\n" /* 6: imported, new household */
+             "重复号,%s,子," GRID ",PG-CHK-2,\n"                        /* 7: the ID of line 6 */
+             "又户主,%s,户主," GRID ",PG-CHK-2,\n",                     /* 8: line 6 is its head */
+             a1, fresh_id("110105"), fresh_id("110105"), a2, b1, b1, b2);
+    assert_int_equal(import_pg("?mode=valid", csv, &rep), 200);
+    assert_int_equal(jint(rep, "imported"), 2);
+    assert_int_equal(jint(rep, "households_created"), 1);
+    assert_int_equal(jint(rep, "error_rows"), 5);
+    assert_row_error(rep, 0, 2, "id_number", "已登记");
+    assert_row_error(rep, 1, 3, "relation", "已有户主");
+    assert_row_error(rep, 2, 4, "household_code", "其他网格");
+    assert_row_error(rep, 3, 7, "id_number", "第6行");
+    assert_row_error(rep, 4, 8, "relation", "已有户主");
+    json_decref(rep);
+    assert_int_equal(residents_now(), before + 2);
+
+    /* More rows than one chunk: a household made in the first chunk, and
+     * an ID number of the first chunk, meet again in the third. */
+    strbuf big = STRBUF_INIT;
+    char first_ids[4][19];
+    sb_puts(&big, "姓名,身份证号,与户主关系,网格编码,户编号,地址\n");
+    for (int i = 0; i < 150; i++) {
+        const char *id = fresh_id("110105");
+        if (i < 4)
+            snprintf(first_ids[i], sizeof first_ids[i], "%s", id);
+        sb_printf(&big, "批量%d,%s,%s," GRID ",PG-BIG-%d,%s\n", i, id, i % 2 ? "配偶" : "户主", i / 2,
+                  i % 2 ? "" : "菏泽市牡丹区批量路");
+    }
+    sb_printf(&big, "晚来户主,%s,户主," GRID ",PG-BIG-0,\n", fresh_id("110105"));   /* line 152 */
+    sb_printf(&big, "晚来重复,%s,子," GRID ",PG-BIG-1,\n", first_ids[3]);          /* line 153 */
+    before = residents_now();
+    assert_int_equal(import_pg("?mode=valid", big.data, &rep), 200);
+    assert_int_equal(jint(rep, "imported"), 150);
+    assert_int_equal(jint(rep, "households_created"), 75);
+    assert_int_equal(jint(rep, "error_rows"), 2);
+    assert_row_error(rep, 0, 152, "relation", "已有户主");
+    assert_row_error(rep, 1, 153, "id_number", "第5行");
+    json_decref(rep);
+    assert_int_equal(residents_now(), before + 150);
+
+    /* All or nothing: a file with one bad row far down imports nothing;
+     * the same IDs go in afterwards without it (nothing was left behind). */
+    sb_reset(&big);
+    sb_puts(&big, "姓名,身份证号,与户主关系,网格编码,户编号,地址\n");
+    for (int i = 0; i < 100; i++)
+        sb_printf(&big, "全或无%d,%s,户主," GRID ",PG-ALL-%d,菏泽市牡丹区全无路\n", i, fresh_id("110105"), i);
+    size_t good_len = big.len;
+    sb_printf(&big, "坏行,%s,户主," GRID ",PG-ALL-X,菏泽市牡丹区全无路\n", a2);   /* registered above */
+    before = residents_now();
+    assert_int_equal(import_pg("", big.data, &rep), 400);
+    assert_int_equal(jint(json_object_get(rep, "report"), "imported"), 0);
+    assert_row_error(json_object_get(rep, "report"), 0, 102, "id_number", "已登记");
+    json_decref(rep);
+    assert_int_equal(residents_now(), before);
+    big.data[good_len] = '\0';
+    assert_int_equal(import_pg("", big.data, &rep), 200);
+    assert_int_equal(jint(rep, "imported"), 100);
+    json_decref(rep);
+    sb_free(&big);
+
+    char *msg;
+    const char *counts[] = {"check", "counts", NULL};
+    assert_int_equal(run_on(uri, counts, &msg), 0);
+    free(msg);
+}
+
 /* pg_dump and pg_restore wrappers that record how they were called. */
 static const char *wrappers(void)
 {
@@ -271,6 +394,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(import_keeps_awkward_text),
+        cmocka_unit_test(import_checks_on_postgres),
         cmocka_unit_test(backup_change_restore),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
