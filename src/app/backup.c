@@ -144,6 +144,18 @@ static void test_pause(void)
 
 /* ---- backup ---------------------------------------------------------------------- */
 
+/* A copy of every record is an export: audited, after the fact, with
+ * detail (trimmed here). A failure only warns: the backup is made. */
+static void audit_backup(db_conn *db, char *detail)
+{
+    utf8_trim_partial(detail);
+    audit_entry e = {.action = "backup", .entity = "database", .detail = detail};
+    if (db_begin(db) != DB_DONE || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: 备份已完成，但未能写入审计记录（数据库繁忙？）\n");
+    }
+}
+
 /* The copy under its partial name, made durable and checked. */
 static int write_partial(db_conn *db, const char *partial, const char *key_path, backup_report *rep, char *err,
                          size_t errsz)
@@ -184,15 +196,9 @@ int backup_run(db_conn *db, const char *db_path, const char *dest, int overwrite
     dbfile_temp_release(rc != 0);
     if (rc != 0)
         return -1;
-    /* A copy of every record is an export: audited, after the fact. */
     snprintf(detail, sizeof detail, "备份到 %.300s（%lld 字节，居民 %lld 人，审计记录至第 %lld 行）", dest, rep->check.bytes,
              (long long)rep->check.residents, (long long)rep->check.audit_head_id);
-    utf8_trim_partial(detail);
-    audit_entry e = {.action = "backup", .entity = "database", .detail = detail};
-    if (db_begin(db) != DB_DONE || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
-        db_rollback(db);
-        fprintf(stderr, "minsheng: 备份已完成，但未能写入审计记录（数据库繁忙？）\n");
-    }
+    audit_backup(db, detail);
     return 0;
 }
 
@@ -461,12 +467,7 @@ int backup_pg_run(db_conn *db, const char *conninfo, const char *dest, int overw
         return -1;
     snprintf(detail, sizeof detail, "pg_dump 自定义格式备份到 %.300s（%lld 字节，居民 %lld 人，审计记录至第 %lld 行）", dest,
              rep->bytes, (long long)rep->residents, (long long)rep->audit_head_id);
-    utf8_trim_partial(detail);
-    audit_entry e = {.action = "backup", .entity = "database", .detail = detail};
-    if (db_begin(db) != DB_DONE || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
-        db_rollback(db);
-        fprintf(stderr, "minsheng: 备份已完成，但未能写入审计记录（数据库繁忙？）\n");
-    }
+    audit_backup(db, detail);
     return 0;
 }
 

@@ -5,9 +5,10 @@
  * fsync, check, then the final name) and the restore procedure (check
  * a copy of the backup against this program and the key file, keep the
  * current database and seal file aside, install atomically, audit the
- * restore and seal a fresh checkpoint). It sits in app/ because a check
- * needs the storage layer, the audit chain (core) and the registry's
- * counts together.
+ * restore and seal a fresh checkpoint); on PostgreSQL the same through
+ * pg_dump's custom-format archive and pg_restore (below). It sits in
+ * app/ because a check needs the storage layer, the audit chain (core)
+ * and the registry's counts together.
  *
  * The key file is never copied: a backup is checked with, and useless
  * without, the key file the database uses; it is kept apart. */

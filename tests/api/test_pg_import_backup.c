@@ -121,6 +121,12 @@ static int run_on(const char *db_uri, const char *const *args, char **msg)
     return rc;
 }
 
+/* POST /import/residents with csv: the status, the JSON body in *out. */
+static long import_pg(const char *query, const char *csv, json_t **out)
+{
+    return api_import(&srv, t_street, query, csv, strlen(csv), out);
+}
+
 /* An import through the API (COPY underneath) keeps every awkward byte. */
 static void import_keeps_awkward_text(void **state)
 {
@@ -132,14 +138,11 @@ static void import_keeps_awkward_text(void **state)
              "复制甲,%s,户主," GRID ",PG-COPY-1," ADDRESS ",低保、高龄," NOTES_CSV "\n"
              "复制乙,%s,配偶," GRID ",PG-COPY-1,,,\"\\\\\"\n",
              id1, id2);
-    http_resp r;
-    assert_int_equal(http(&srv, "POST", "/api/v1/import/residents", t_street, csv, strlen(csv), "text/csv", &r), 0);
-    if (r.status != 200)
-        print_error("import: %ld %.300s\n", r.status, r.body);
-    assert_int_equal(r.status, 200);
-    assert_int_equal(jint(r.json, "imported"), 2);
-    assert_int_equal(jint(r.json, "households_created"), 1);
-    http_free(&r);
+    json_t *rep;
+    assert_int_equal(import_pg("", csv, &rep), 200);
+    assert_int_equal(jint(rep, "imported"), 2);
+    assert_int_equal(jint(rep, "households_created"), 1);
+    json_decref(rep);
 
     json_t *found = api_get_ok(&srv, t_street, fmt("/api/v1/residents?name=%s&page_size=5", urlenc("复制甲")));
     assert_int_equal(jint(found, "total"), 1);
@@ -160,17 +163,6 @@ static void import_keeps_awkward_text(void **state)
     free(msg);
 }
 
-/* POST /import/residents with csv: the status, the JSON body in *out. */
-static long import_pg(const char *query, const char *csv, json_t **out)
-{
-    http_resp r;
-    assert_int_equal(http(&srv, "POST", fmt("/api/v1/import/residents%s", query), t_street, csv, strlen(csv),
-                          "text/csv", &r), 0);
-    *out = r.json ? json_incref(r.json) : NULL;
-    long st = r.status;
-    http_free(&r);
-    return st;
-}
 
 /* errors[i] of a report is (row, field) and its message holds `says`. */
 static void assert_row_error(json_t *report, size_t i, long long row, const char *field, const char *says)
