@@ -901,16 +901,23 @@ static int prefetch_ids(importer *im)
     return 0;
 }
 
-static const char *sql_households_by_codes(void)
+/* The households of AHEAD_ROWS codes, per engine (see sql_ids_taken in
+ * resident.c for why PostgreSQL probes the index once per code). */
+static const char *sql_households_by_codes(db_conn *db)
 {
-    static char sql[sizeof SQL_HOUSEHOLDS_BY_CODES_HEAD + 2 * AHEAD_ROWS + 1];
-    if (!sql[0]) {
-        size_t len = (size_t)snprintf(sql, sizeof sql, "%s", SQL_HOUSEHOLDS_BY_CODES_HEAD);
-        for (int i = 0; i < AHEAD_ROWS; i++)
-            len += (size_t)snprintf(sql + len, sizeof sql - len, i ? ",?" : "?");
-        snprintf(sql + len, sizeof sql - len, ")");
+    static char lite[sizeof SQL_HOUSEHOLDS_BY_CODES_HEAD + 2 * AHEAD_ROWS + 1], pg[240 + 5 * AHEAD_ROWS];
+    if (!lite[0]) {
+        size_t a = (size_t)snprintf(lite, sizeof lite, "%s", SQL_HOUSEHOLDS_BY_CODES_HEAD);
+        size_t b = (size_t)snprintf(pg, sizeof pg, "SELECT h.code, h.id, h.grid_id, h.status = 'active' FROM (VALUES ");
+        for (int i = 0; i < AHEAD_ROWS; i++) {
+            a += (size_t)snprintf(lite + a, sizeof lite - a, i ? ",?" : "?");
+            b += (size_t)snprintf(pg + b, sizeof pg - b, i ? ",(?)" : "(?)");
+        }
+        snprintf(lite + a, sizeof lite - a, ")");
+        snprintf(pg + b, sizeof pg - b, ") AS k(c) CROSS JOIN LATERAL"
+                 " (SELECT code, id, grid_id, status FROM household WHERE code = k.c LIMIT 1) AS h");
     }
-    return sql;
+    return db_sql(db, lite, pg);
 }
 
 /* The households of the records read ahead that the cache does not
@@ -1266,7 +1273,7 @@ static int importer_open(importer *im)
     im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
     im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
     im->prefetch = strcmp(db_engine_name(im->db), "postgresql") == 0;
-    im->hh_by_codes = im->prefetch ? db_prepare(im->db, sql_households_by_codes()) : NULL;
+    im->hh_by_codes = im->prefetch ? db_prepare(im->db, sql_households_by_codes(im->db)) : NULL;
     if (!im->w || !im->org_by_code || !im->hh_by_code)
         return db_fail(im);
     return 0;
