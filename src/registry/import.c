@@ -62,8 +62,8 @@ static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
     "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
-/* The same for AHEAD_ROWS codes at once (built once: sql_households_by_codes). */
-#define SQL_HOUSEHOLDS_BY_CODES_HEAD "SELECT code, id, grid_id, status = 'active' FROM household WHERE code IN ("
+/* The same for AHEAD_ROWS codes at once (db_sql_keys_lookup). */
+#define HOUSEHOLD_BY_CODES_COLS "code, id, grid_id, status = 'active'"
 /* The tags as in RESIDENT_SELECT, per engine (SQL_EXPORT(db)). */
 #define SQL_EXPORT_WITH_(tags)                                                                        \
     "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date," \
@@ -901,25 +901,6 @@ static int prefetch_ids(importer *im)
     return 0;
 }
 
-/* The households of AHEAD_ROWS codes, per engine (see sql_ids_taken in
- * resident.c for why PostgreSQL probes the index once per code). */
-static const char *sql_households_by_codes(db_conn *db)
-{
-    static char lite[sizeof SQL_HOUSEHOLDS_BY_CODES_HEAD + 2 * AHEAD_ROWS + 1], pg[240 + 5 * AHEAD_ROWS];
-    if (!lite[0]) {
-        size_t a = (size_t)snprintf(lite, sizeof lite, "%s", SQL_HOUSEHOLDS_BY_CODES_HEAD);
-        size_t b = (size_t)snprintf(pg, sizeof pg, "SELECT h.code, h.id, h.grid_id, h.status = 'active' FROM (VALUES ");
-        for (int i = 0; i < AHEAD_ROWS; i++) {
-            a += (size_t)snprintf(lite + a, sizeof lite - a, i ? ",?" : "?");
-            b += (size_t)snprintf(pg + b, sizeof pg - b, i ? ",(?)" : "(?)");
-        }
-        snprintf(lite + a, sizeof lite - a, ")");
-        snprintf(pg + b, sizeof pg - b, ") AS k(c) CROSS JOIN LATERAL"
-                 " (SELECT code, id, grid_id, status FROM household WHERE code = k.c LIMIT 1) AS h");
-    }
-    return db_sql(db, lite, pg);
-}
-
 /* The households of the records read ahead that the cache does not
  * know, in one query, into the cache as household_lookup would put
  * them; a code not found is cached as absent for this transaction
@@ -1273,7 +1254,10 @@ static int importer_open(importer *im)
     im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
     im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
     im->prefetch = strcmp(db_engine_name(im->db), "postgresql") == 0;
-    im->hh_by_codes = im->prefetch ? db_prepare(im->db, sql_households_by_codes(im->db)) : NULL;
+    char sql[256 + 5 * AHEAD_ROWS];
+    im->hh_by_codes = im->prefetch ? db_prepare(im->db, db_sql_keys_lookup(im->db, sql, sizeof sql, HOUSEHOLD_BY_CODES_COLS,
+                                                                       "household", "code", AHEAD_ROWS))
+                                   : NULL;
     if (!im->w || !im->org_by_code || !im->hh_by_code)
         return db_fail(im);
     return 0;

@@ -188,29 +188,9 @@ int resident_id_taken(db_conn *db, const char *id_number)
     return db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
 }
 
-/* The registered blind indexes among a full batch's (one per generation
- * of each ID; a shorter batch repeats its first): one text per engine,
- * built once. SQLite: an IN list. PostgreSQL: one index probe per value
- * (LATERAL … LIMIT 1), since the plan it keeps for an IN list is the one
- * it made while the table was small — a sequential scan, 20 ms a batch
- * at 30,000 residents during a first import. */
+/* Placeholders of resident_ids_taken's query: one per generation of
+ * each ID of a full batch (a shorter batch repeats its first index). */
 #define IDS_TAKEN_N (RESIDENT_TAKEN_BATCH * KEYS_MAX_GENERATIONS)
-static const char *sql_ids_taken(db_conn *db)
-{
-    static char lite[64 + 2 * IDS_TAKEN_N], pg[160 + 5 * IDS_TAKEN_N];
-    if (!lite[0]) {
-        size_t a = (size_t)snprintf(lite, sizeof lite, "SELECT id_number_bidx FROM resident WHERE id_number_bidx IN (");
-        size_t b = (size_t)snprintf(pg, sizeof pg, "SELECT r.id_number_bidx FROM (VALUES ");
-        for (int i = 0; i < IDS_TAKEN_N; i++) {
-            a += (size_t)snprintf(lite + a, sizeof lite - a, i ? ",?" : "?");
-            b += (size_t)snprintf(pg + b, sizeof pg - b, i ? ",(?)" : "(?)");
-        }
-        snprintf(lite + a, sizeof lite - a, ")");
-        snprintf(pg + b, sizeof pg - b, ") AS k(b) CROSS JOIN LATERAL"
-                 " (SELECT id_number_bidx FROM resident WHERE id_number_bidx = k.b LIMIT 1) AS r");
-    }
-    return db_sql(db, lite, pg);
-}
 
 int resident_ids_taken(db_conn *db, const char *const *ids, size_t n, unsigned char *taken)
 {
@@ -225,7 +205,9 @@ int resident_ids_taken(db_conn *db, const char *const *ids, size_t n, unsigned c
         if (fc_blinds(FC_ID_NUMBER, ids[i], bidx[i]) != 0)
             return -1;
     }
-    db_stmt *s = db_prepare(db, sql_ids_taken(db));
+    char sql[256 + 5 * IDS_TAKEN_N];
+    db_stmt *s = db_prepare(db, db_sql_keys_lookup(db, sql, sizeof sql, "id_number_bidx", "resident", "id_number_bidx",
+                                                   IDS_TAKEN_N));
     for (int k = 0; k < MAX; k++) {
         size_t i = (size_t)k / G;
         db_bind_text(s, k + 1, i < n ? bidx[i][k % G] : bidx[0][0]);

@@ -142,6 +142,15 @@ static inline db_arg DB_ID(int64_t v) { return v > 0 ? DB_INT(v) : DB_NULL; }
 /* Text where "" means "none": binds NULL for NULL or "". */
 static inline db_arg DB_OPT_TEXT(const char *v) { return v && *v ? DB_TEXT(v) : DB_NULL; }
 
+/* A lookup of many keys at once: "SELECT cols FROM table WHERE key is one
+ * of n values", the n values bound in order, written into buf (sz
+ * bytes; returns buf). SQLite: an IN list. PostgreSQL: one probe of
+ * key's index per value (VALUES … CROSS JOIN LATERAL (… LIMIT 1)), since
+ * the generic plan it keeps for a prepared IN list may be the one made
+ * while the table was small: a sequential scan. cols are columns (or
+ * expressions) of table; key is unique. */
+char *db_sql_keys_lookup(db_conn *c, char *buf, size_t sz, const char *cols, const char *table, const char *key, int n);
+
 /* Binds args (up to the DB_END) to s from index `first`. */
 void db_bind_args(db_stmt *s, int first, const db_arg *args);
 
