@@ -600,7 +600,7 @@ static int resident_status(request *rq, response *rs)
 }
 
 const route resident_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/residents",              .handler = resident_list,       .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/residents",              .handler = resident_list,       .roles = R_READ, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/residents",              .handler = resident_create_one, .roles = R_WRITE},
     {.method = "GET",   .pattern = "/api/v1/residents/{id}",         .handler = resident_get_one,    .roles = R_READ},
     {.method = "PATCH", .pattern = "/api/v1/residents/{id}",         .handler = resident_update_one, .roles = R_WRITE},

@@ -7,7 +7,10 @@
  * failed statement aborts only its own transaction; the statement cache
  * reuses a prepared statement and deallocates what it drops; db_changes
  * and db_last_insert_id; a second connection sees committed data and
- * waits for the writer lock; a killed session is noticed; SQLite-only
+ * waits for the writer lock; a killed session is noticed; the server's
+ * connection pool (bounded, replaces lost connections, backs off from a
+ * database that is down); a real deadlock is a conflict the server may
+ * retry, a lock timeout is not; SQLite-only
  * operations say so. Without PostgreSQL installed this test FAILS: CI
  * installs postgresql-15 (scripts/install-deps.sh). */
 #include <setjmp.h>
@@ -21,11 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "storage/db.h"
+#include "storage/pool.h"
 #include "unit/pg_temp.h"
 
 static db_conn *open_or_fail(void)
@@ -89,23 +94,124 @@ static void test_conninfo_string_opens_too(void **state)
     db_close(db);
 }
 
-/* Server worker threads get their connection from db_thread_conn. */
-static void *thread_count(void *arg)
+/* The server's pool (storage/pool.h): at most its size open, a bounded
+ * wait for one given back, an idle connection whose backend was
+ * terminated found dead before it is lent and replaced, a connection
+ * lost in use closed when it comes back. */
+static void test_pool_lends_within_its_size(void **state)
 {
-    db_conn *db = db_thread_conn();
-    *(int64_t *)arg = db ? count_t(db) : -2;
-    return NULL;
+    db_pool *p = db_pool_new(uri, 1);
+    db_pool_status why;
+    db_conn *a = db_pool_get(p, 0, &why);
+    assert_non_null(a);
+    assert_int_equal(why, DB_POOL_OK);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(db_pool_get(p, 150, &why));   /* all lent: waits, then gives up */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(why, DB_POOL_BUSY);
+    long waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(waited >= 140 && waited < 2000);
+    db_pool_put(p, a);
+    db_conn *b = db_pool_get(p, 0, &why);
+    assert_ptr_equal(b, a);   /* the same connection again, not a new one */
+    assert_int_equal(db_pool_open_count(p), 1);
+    db_pool_put(p, b);
+    db_pool_free(p);
 }
 
-static void test_thread_connection(void **state)
+static int64_t backend_pid(db_conn *db)
 {
-    db_thread_setup(uri);
-    pthread_t t;
-    int64_t n = -3;
-    assert_int_equal(pthread_create(&t, NULL, thread_count, &n), 0);
-    pthread_join(t, NULL);   /* the thread's connection closes as it exits */
-    assert_int_equal(n, 0);
-    db_thread_setup(NULL);
+    return db_one_int(db, 0, "SELECT pg_backend_pid()");
+}
+
+static void terminate(int64_t pid)
+{
+    db_conn *killer = open_or_fail();
+    /* waits (up to 5 s) until the backend is gone */
+    assert_int_equal(db_one_int(killer, 0, "SELECT pg_terminate_backend(CAST(? AS int), 5000)", DB_INT(pid)), 1);
+    db_close(killer);
+}
+
+static void test_pool_replaces_terminated_connections(void **state)
+{
+    db_pool *p = db_pool_new(uri, 2);
+    db_conn *a = db_pool_get(p, 0, NULL);
+    int64_t pid = backend_pid(a);
+    db_pool_put(p, a);
+    terminate(pid);   /* while idle: found dead before it is lent again */
+    a = db_pool_get(p, 0, NULL);
+    assert_non_null(a);
+    assert_int_equal(db_conn_broken(a), 0);
+    int64_t pid2 = backend_pid(a);
+    assert_true(pid2 > 0 && pid2 != pid);
+    assert_int_equal(db_pool_open_count(p), 1);
+
+    terminate(pid2);  /* while lent: the request's statement fails … */
+    assert_int_equal(db_exec_args(a, "SELECT 1"), DB_ERROR);
+    assert_int_equal(db_conn_broken(a), 1);
+    assert_int_equal(db_failure_of(a, 1), DB_FAIL_BROKEN);
+    db_pool_put(p, a);   /* … and it is closed when given back */
+    assert_int_equal(db_pool_open_count(p), 0);
+    a = db_pool_get(p, 0, NULL);
+    assert_non_null(a);
+    assert_int_equal(count_t(a), 0);
+    db_pool_put(p, a);
+    db_pool_free(p);
+}
+
+/* A database that cannot be reached: NULL at once (DB_POOL_DOWN), and
+ * while the backoff runs no new connect is tried. */
+static void test_pool_down_backs_off(void **state)
+{
+    db_pool *p = db_pool_new("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", 2);
+    db_pool_status why;
+    assert_null(db_pool_get(p, 1000, &why));
+    assert_int_equal(why, DB_POOL_DOWN);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(db_pool_get(p, 1000, &why));   /* within the backoff: no wait, no connect */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(why, DB_POOL_DOWN);
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 50);
+    assert_int_equal(db_pool_open_count(p), 0);
+    db_pool_free(p);
+}
+
+/* A real deadlock: two transactions lock two rows in opposite orders.
+ * The one the server picks fails with DB_BUSY and db_failure_of says
+ * DB_FAIL_CONFLICT (which the server's request loop runs again); a lock
+ * wait that times out is DB_BUSY but no conflict. */
+static void test_deadlock_is_a_conflict(void **state)
+{
+    db_conn *a = open_or_fail();
+    assert_int_equal(db_exec(a, "INSERT INTO t(i) VALUES (1), (2)"), DB_DONE);
+    PGconn *b = PQconnectdb(uri);
+    assert_int_equal(PQstatus(b), CONNECTION_OK);
+    PGresult *r = PQexec(b, "BEGIN; SET LOCAL deadlock_timeout = '60s'; UPDATE t SET s = 'b' WHERE i = 2");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(db_exec(a, "BEGIN; UPDATE t SET s = 'a' WHERE i = 1"), DB_DONE);
+    /* b now waits for row 1 (its deadlock check is a minute away) … */
+    assert_int_equal(PQsendQuery(b, "UPDATE t SET s = 'b' WHERE i = 1"), 1);
+    /* … and a for row 2: a's check, after a second, finds the cycle. */
+    db_failure_of(a, 1);
+    assert_int_equal(db_exec_args(a, "UPDATE t SET s = 'a' WHERE i = 2"), DB_BUSY);
+    assert_int_equal(db_failure_of(a, 0), DB_FAIL_CONFLICT);
+    assert_int_equal(db_failure_of(a, 1), DB_FAIL_CONFLICT);   /* until cleared */
+    assert_int_equal(db_failure_of(a, 0), DB_FAIL_NONE);
+    db_rollback(a);
+    while ((r = PQgetResult(b)))   /* b had its row once a rolled back */
+        PQclear(r);
+    /* A lock wait that times out is busy, but no conflict: it waited already. */
+    assert_int_equal(db_exec(a, "SET lock_timeout = '100ms'"), DB_DONE);
+    assert_int_equal(db_exec_args(a, "UPDATE t SET s = 'a' WHERE i = 1"), DB_BUSY);
+    assert_int_equal(db_failure_of(a, 0), DB_FAIL_NONE);
+    r = PQexec(b, "ROLLBACK");
+    PQclear(r);
+    PQfinish(b);
+    assert_int_equal(db_conn_broken(a), 0);
+    db_close(a);
 }
 
 static void test_each_bind_type_round_trips(void **state)
@@ -434,7 +540,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_engine_is_postgresql),
         T(test_conninfo_string_opens_too),
-        T(test_thread_connection),
+        T(test_pool_lends_within_its_size),
+        T(test_pool_replaces_terminated_connections),
+        T(test_pool_down_backs_off),
+        T(test_deadlock_is_a_conflict),
         T(test_each_bind_type_round_trips),
         T(test_int64_extremes_and_arithmetic),
         T(test_booleans_read_as_integers),
