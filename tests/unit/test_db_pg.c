@@ -214,6 +214,27 @@ static void test_deadlock_is_a_conflict(void **state)
     db_close(a);
 }
 
+/* A libpq multi-host URI with target_session_attrs=read-write (what a
+ * failover setup gives --db) opens, and the pool's connections reach
+ * the host that takes writes: the first host here is not there. */
+static void test_multi_host_uri_finds_the_primary(void **state)
+{
+    const char *at = strstr(uri, "@127.0.0.1:");
+    if (!at)
+        skip();   /* a MINSHENG_TEST_PG_URI of another shape */
+    char multi[512];
+    snprintf(multi, sizeof multi, "%.*s@127.0.0.1:1,127.0.0.1:%s?target_session_attrs=read-write&connect_timeout=2",
+             (int)(at - uri), uri, at + strlen("@127.0.0.1:"));
+    assert_true(db_is_postgres(multi));
+    db_pool *p = db_pool_new(multi, 1);
+    db_conn *db = db_pool_get(p, 0, NULL);
+    assert_non_null(db);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(5)), DB_DONE);
+    assert_int_equal(count_t(db), 1);
+    db_pool_put(p, db);
+    db_pool_free(p);
+}
+
 static void test_each_bind_type_round_trips(void **state)
 {
     db_conn *db = open_or_fail();
@@ -544,6 +565,7 @@ int main(void)
         T(test_pool_replaces_terminated_connections),
         T(test_pool_down_backs_off),
         T(test_deadlock_is_a_conflict),
+        T(test_multi_host_uri_finds_the_primary),
         T(test_each_bind_type_round_trips),
         T(test_int64_extremes_and_arithmetic),
         T(test_booleans_read_as_integers),
