@@ -400,7 +400,13 @@ static int ensure_prepared(pgb_conn *c, pgb_stmt *s)
     s->name[0] = '\0';
     int rc = error_rc(c, r);
 #ifdef MS_TEST_BUILD
-    if (!c->broken && PQtransactionStatus(c->pq) != PQTRANS_INERROR) {   /* a bug in our SQL */
+    /* A bug in our SQL — not the moment's trouble: a lost connection, an
+     * aborted transaction, a deadlock or lock timeout while the
+     * statement's tables were being locked for its analysis (DB_BUSY), a
+     * statement timeout or cancel (class 57). */
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!c->broken && PQtransactionStatus(c->pq) != PQTRANS_INERROR && rc == DB_ERROR &&
+        !(state && strncmp(state, "57", 2) == 0)) {
         fprintf(stderr, "minsheng: SQL prepare failed: %s\n  in: %s\n", c->err, s->text);
         abort();
     }

@@ -214,6 +214,34 @@ static void test_deadlock_is_a_conflict(void **state)
     db_close(a);
 }
 
+/* The same deadlock met while a statement is first prepared (its table
+ * is locked for the analysis): a conflict, not taken for a bug in the
+ * SQL (the test build stops on those). */
+static void test_deadlock_while_preparing_is_a_conflict(void **state)
+{
+    db_conn *a = open_or_fail();
+    assert_int_equal(db_exec(a, "INSERT INTO t(i) VALUES (1)"), DB_DONE);
+    PGconn *b = PQconnectdb(uri);
+    assert_int_equal(PQstatus(b), CONNECTION_OK);
+    PGresult *r = PQexec(b, "BEGIN; SET LOCAL deadlock_timeout = '60s'; LOCK TABLE parent IN ACCESS EXCLUSIVE MODE");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(db_exec(a, "BEGIN; UPDATE t SET s = 'a' WHERE i = 1"), DB_DONE);
+    assert_int_equal(PQsendQuery(b, "UPDATE t SET s = 'b' WHERE i = 1"), 1);
+    db_failure_of(a, 1);
+    assert_int_equal(db_exec_args(a, "INSERT INTO parent(id) VALUES (?)", DB_INT(77)), DB_BUSY);
+    assert_int_equal(db_failure_of(a, 1), DB_FAIL_CONFLICT);
+    db_rollback(a);
+    while ((r = PQgetResult(b)))
+        PQclear(r);
+    r = PQexec(b, "ROLLBACK");
+    PQclear(r);
+    PQfinish(b);
+    /* the statement prepares and runs once the lock is gone */
+    assert_int_equal(db_exec_args(a, "INSERT INTO parent(id) VALUES (?)", DB_INT(77)), DB_DONE);
+    db_close(a);
+}
+
 /* A libpq multi-host URI with target_session_attrs=read-write (what a
  * failover setup gives --db) opens, and the pool's connections reach
  * the host that takes writes: the first host here is not there. */
@@ -565,6 +593,7 @@ int main(void)
         T(test_pool_replaces_terminated_connections),
         T(test_pool_down_backs_off),
         T(test_deadlock_is_a_conflict),
+        T(test_deadlock_while_preparing_is_a_conflict),
         T(test_multi_host_uri_finds_the_primary),
         T(test_each_bind_type_round_trips),
         T(test_int64_extremes_and_arithmetic),
