@@ -69,6 +69,20 @@ uri() {
     echo "postgresql://$(db_user)@127.0.0.1:$(cat "$1/port")/$DBNAME"
 }
 
+# make_dir DIR: makes DIR this script's (its marker, mode 700, owned by
+# the cluster's system user) and sets $dir to its absolute path.
+make_dir() {
+    mkdir -p "$1"
+    dir=$(cd "$1" && pwd)
+    : >"$dir/$MARKER"
+    chmod 700 "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 || die "需要 postgres 系统用户 (以 root 运行时 PostgreSQL 用它)"
+        chown postgres "$dir"
+        runuser -u postgres -- test -x "$dir" || die "postgres 用户进不了 $dir (上级目录权限)"
+    fi
+}
+
 start() {
     dir=$1
     if [ -e "$dir" ] && [ ! -f "$dir/$MARKER" ] && [ -n "$(ls -A "$dir")" ]; then
@@ -80,15 +94,7 @@ start() {
     if [ -f "$dir/$MARKER" ]; then   # a half-made or stopped cluster: start over
         stop "$dir"
     fi
-    mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
-    : >"$dir/$MARKER"
-    chmod 700 "$dir"
-    if [ "$(id -u)" -eq 0 ]; then
-        id postgres >/dev/null 2>&1 || die "需要 postgres 系统用户 (以 root 运行时 PostgreSQL 用它)"
-        chown postgres "$dir"
-        runuser -u postgres -- test -x "$dir" || die "postgres 用户进不了 $dir (上级目录权限)"
-    fi
+    make_dir "$dir"
     as_owner "$BIN/initdb" -D "$dir/data" -U "$(db_user)" --auth=trust --encoding=UTF8 \
         --locale=C.UTF-8 --no-sync --no-instructions >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; die "initdb 失败"; }
@@ -147,13 +153,7 @@ start_replica() {
     if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
         die "$dir 不是空目录：不碰它"
     fi
-    mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
-    : >"$dir/$MARKER"
-    chmod 700 "$dir"
-    if [ "$(id -u)" -eq 0 ]; then
-        chown postgres "$dir"
-    fi
+    make_dir "$dir"
     as_owner "$BIN/pg_basebackup" -h 127.0.0.1 -p "$(cat "$primary/port")" -U "$(db_user)" -D "$dir/data" \
         -R -X stream --no-sync >"$dir/basebackup.log" 2>&1 ||
         { cat "$dir/basebackup.log" >&2; die "pg_basebackup 失败"; }

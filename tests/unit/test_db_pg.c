@@ -178,6 +178,37 @@ static void test_pool_down_backs_off(void **state)
     db_pool_free(p);
 }
 
+/* A deadlock a loses: b (whose own deadlock check is a minute away)
+ * runs b_first in its transaction, a locks row 1 of t, b asks for row 1
+ * and waits; whatever a runs next that waits for b ends, after a's
+ * check (a second), in a deadlock error. Returns b, still waiting. */
+static PGconn *deadlock_partner(db_conn *a, const char *b_first)
+{
+    char sql[256];
+    assert_int_equal(db_exec(a, "INSERT INTO t(i) VALUES (1), (2)"), DB_DONE);
+    PGconn *b = PQconnectdb(uri);
+    assert_int_equal(PQstatus(b), CONNECTION_OK);
+    snprintf(sql, sizeof sql, "BEGIN; SET LOCAL deadlock_timeout = '60s'; %s", b_first);
+    PGresult *r = PQexec(b, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(db_exec(a, "BEGIN; UPDATE t SET s = 'a' WHERE i = 1"), DB_DONE);
+    assert_int_equal(PQsendQuery(b, "UPDATE t SET s = 'b' WHERE i = 1"), 1);
+    db_failure_of(a, 1);
+    return b;
+}
+
+/* b gets row 1 once a has rolled back; then b ends too. */
+static void deadlock_partner_end(PGconn *b)
+{
+    PGresult *r;
+    while ((r = PQgetResult(b)))
+        PQclear(r);
+    r = PQexec(b, "ROLLBACK");
+    PQclear(r);
+    PQfinish(b);
+}
+
 /* A real deadlock: two transactions lock two rows in opposite orders.
  * The one the server picks fails with DB_BUSY and db_failure_of says
  * DB_FAIL_CONFLICT (which the server's request loop runs again); a lock
@@ -185,31 +216,20 @@ static void test_pool_down_backs_off(void **state)
 static void test_deadlock_is_a_conflict(void **state)
 {
     db_conn *a = open_or_fail();
-    assert_int_equal(db_exec(a, "INSERT INTO t(i) VALUES (1), (2)"), DB_DONE);
-    PGconn *b = PQconnectdb(uri);
-    assert_int_equal(PQstatus(b), CONNECTION_OK);
-    PGresult *r = PQexec(b, "BEGIN; SET LOCAL deadlock_timeout = '60s'; UPDATE t SET s = 'b' WHERE i = 2");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    assert_int_equal(db_exec(a, "BEGIN; UPDATE t SET s = 'a' WHERE i = 1"), DB_DONE);
-    /* b now waits for row 1 (its deadlock check is a minute away) … */
-    assert_int_equal(PQsendQuery(b, "UPDATE t SET s = 'b' WHERE i = 1"), 1);
-    /* … and a for row 2: a's check, after a second, finds the cycle. */
-    db_failure_of(a, 1);
+    PGconn *b = deadlock_partner(a, "UPDATE t SET s = 'b' WHERE i = 2");
     assert_int_equal(db_exec_args(a, "UPDATE t SET s = 'a' WHERE i = 2"), DB_BUSY);
     assert_int_equal(db_failure_of(a, 0), DB_FAIL_CONFLICT);
     assert_int_equal(db_failure_of(a, 1), DB_FAIL_CONFLICT);   /* until cleared */
     assert_int_equal(db_failure_of(a, 0), DB_FAIL_NONE);
     db_rollback(a);
-    while ((r = PQgetResult(b)))   /* b had its row once a rolled back */
-        PQclear(r);
+    PGresult *r = PQgetResult(b);   /* b has row 1 now */
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
     /* A lock wait that times out is busy, but no conflict: it waited already. */
     assert_int_equal(db_exec(a, "SET lock_timeout = '100ms'"), DB_DONE);
     assert_int_equal(db_exec_args(a, "UPDATE t SET s = 'a' WHERE i = 1"), DB_BUSY);
     assert_int_equal(db_failure_of(a, 0), DB_FAIL_NONE);
-    r = PQexec(b, "ROLLBACK");
-    PQclear(r);
-    PQfinish(b);
+    deadlock_partner_end(b);
     assert_int_equal(db_conn_broken(a), 0);
     db_close(a);
 }
@@ -220,23 +240,11 @@ static void test_deadlock_is_a_conflict(void **state)
 static void test_deadlock_while_preparing_is_a_conflict(void **state)
 {
     db_conn *a = open_or_fail();
-    assert_int_equal(db_exec(a, "INSERT INTO t(i) VALUES (1)"), DB_DONE);
-    PGconn *b = PQconnectdb(uri);
-    assert_int_equal(PQstatus(b), CONNECTION_OK);
-    PGresult *r = PQexec(b, "BEGIN; SET LOCAL deadlock_timeout = '60s'; LOCK TABLE parent IN ACCESS EXCLUSIVE MODE");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    assert_int_equal(db_exec(a, "BEGIN; UPDATE t SET s = 'a' WHERE i = 1"), DB_DONE);
-    assert_int_equal(PQsendQuery(b, "UPDATE t SET s = 'b' WHERE i = 1"), 1);
-    db_failure_of(a, 1);
+    PGconn *b = deadlock_partner(a, "LOCK TABLE parent IN ACCESS EXCLUSIVE MODE");
     assert_int_equal(db_exec_args(a, "INSERT INTO parent(id) VALUES (?)", DB_INT(77)), DB_BUSY);
     assert_int_equal(db_failure_of(a, 1), DB_FAIL_CONFLICT);
     db_rollback(a);
-    while ((r = PQgetResult(b)))
-        PQclear(r);
-    r = PQexec(b, "ROLLBACK");
-    PQclear(r);
-    PQfinish(b);
+    deadlock_partner_end(b);
     /* the statement prepares and runs once the lock is gone */
     assert_int_equal(db_exec_args(a, "INSERT INTO parent(id) VALUES (?)", DB_INT(77)), DB_DONE);
     db_close(a);
