@@ -31,15 +31,6 @@ static char replica_dir[64], replica_uri[256];
 static char *t_street, *t_comm;
 static long long grid_id;
 
-static db_conn *open_or_fail(const char *u)
-{
-    char err[512];
-    db_conn *db = db_open(u, err, sizeof err);
-    if (!db)
-        fail_msg("%s", err);
-    return db;
-}
-
 static int start_replica(void)
 {
     snprintf(replica_dir, sizeof replica_dir, "/tmp/minsheng-pgr-XXXXXX");
@@ -115,7 +106,7 @@ static void skip_without_own_clusters(void)
 /* Waits until the replica has replayed everything the primary has now. */
 static void replica_catch_up(void)
 {
-    db_conn *p = open_or_fail(uri), *r = open_or_fail(replica_uri);
+    db_conn *p = pg_open_or_fail(uri), *r = pg_open_or_fail(replica_uri);
     char lsn[64];
     assert_true(db_one_text(p, lsn, sizeof lsn, "SELECT pg_current_wal_insert_lsn()::text"));
     int ok = 0;
@@ -131,7 +122,7 @@ static void replica_catch_up(void)
 
 static void replay(const char *what)   /* "pause" or "resume" */
 {
-    db_conn *r = open_or_fail(replica_uri);
+    db_conn *r = pg_open_or_fail(replica_uri);
     assert_int_equal(db_exec(r, strcmp(what, "pause") == 0 ? "SELECT pg_wal_replay_pause()"
                                                            : "SELECT pg_wal_replay_resume()"),
                      DB_DONE);

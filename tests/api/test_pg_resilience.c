@@ -56,19 +56,10 @@ static int teardown(void **state)
     return stop_cluster(state) | rc;
 }
 
-static db_conn *open_db(void)
-{
-    char err[512];
-    db_conn *db = db_open(uri, err, sizeof err);
-    if (!db)
-        fail_msg("%s", err);
-    return db;
-}
-
 /* Ends every session of the server's (not this one). */
 static void terminate_server_backends(void)
 {
-    db_conn *db = open_db();
+    db_conn *db = pg_open_or_fail(uri);
     db_one_int(db, 0, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
                       " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                       " AND backend_type = 'client backend'");
@@ -151,7 +142,7 @@ static void *run_load(void *arg)
 
 static long long households_named_res(void)
 {
-    db_conn *db = open_db();
+    db_conn *db = pg_open_or_fail(uri);
     long long n = db_one_int(db, -1, "SELECT COUNT(*) FROM household WHERE code LIKE 'RES-%'");
     db_close(db);
     return n;
@@ -270,7 +261,7 @@ static void release(PGconn *pq)
 /* How many of the server's sessions wait for the writer lock. */
 static long long waiting_for_lock(void)
 {
-    db_conn *db = open_db();
+    db_conn *db = pg_open_or_fail(uri);
     long long n = db_one_int(db, -1, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
     db_close(db);
     return n;
@@ -324,7 +315,7 @@ static void busy_pool_answers_503_after_its_wait(void **state)
 
 static long long waiting_for_audit_log(void)
 {
-    db_conn *db = open_db();
+    db_conn *db = pg_open_or_fail(uri);
     long long n = db_one_int(db, -1, "SELECT COUNT(*) FROM pg_locks WHERE relation = 'audit_log'::regclass AND NOT granted");
     db_close(db);
     return n;
@@ -360,7 +351,7 @@ static void deadlocked_write_is_retried(void **state)
     pthread_join(th, NULL);
     assert_int_equal(w.status, 201);
 
-    db_conn *db = open_db();
+    db_conn *db = pg_open_or_fail(uri);
     assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM household WHERE code = 'DEADLOCK-1'"), 1);
     assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND entity = 'household'"
                                         " AND entity_id = ?", DB_INT(w.id)), 1);

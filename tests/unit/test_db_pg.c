@@ -35,11 +35,7 @@
 
 static db_conn *open_or_fail(void)
 {
-    char err[512];
-    db_conn *db = db_open(uri, err, sizeof err);
-    if (!db)
-        fail_msg("%s", err);
-    return db;
+    return pg_open_or_fail(uri);
 }
 
 /* A fresh table t for each test. */
