@@ -7,7 +7,11 @@
  * (HEAD as GET), the Content-Type of JSON bodies, authentication, the
  * cross-site check of cookie writes and role checks before any handler
  * runs, static web assets, security headers (HSTS on TLS, Retry-After
- * on 503) and the JSON error shape.
+ * on 503) and the JSON error shape; the database connections each
+ * request borrows (storage/pool.h: the primary's, and a read replica's
+ * for read-heavy routes), the 503 for a lost connection, and running a
+ * handler again after a serialization failure or deadlock
+ * (storage/retry.h).
  * Handlers never see a request that failed any of those steps. */
 #include "server/http.h"
 #include "core/audit.h"
@@ -924,11 +928,7 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
     db_rollback(rq.db);   /* no-op unless a handler left a transaction open */
     if (rq.db != rq.primary)
         db_rollback(rq.primary);
-    if (db_conn_broken(rq.primary) || db_conn_broken(rq.db)) {
-        /* Whatever the handler made of failed statements (an empty list,
-         * a 404, a 500, a COMMIT whose outcome is unknown): not an answer. */
-        reply_error(rs, 503, "db_connection_lost", NULL, "数据库连接中断，请稍后重试");
-    } else {
+    if (!db_conn_broken(rq.primary) && !db_conn_broken(rq.db)) {
         /* A signed-in caller refused (403, 404, a refused write): a security event. */
         if (rq.authed && rs->status >= 400 && rs->status < 500)
             audit_refusal(rq.primary, &rq.user, rq.client_ip, method, url, rs->status,
@@ -940,9 +940,12 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
         /* The caller's reads wait on a replica until it has this write. */
         if (rq.authed && !method_is_safe(rq.method) && rs->status < 400)
             db_note_write(rq.primary, rq.user.id);
-        if (db_conn_broken(rq.primary))
-            reply_error(rs, 503, "db_connection_lost", NULL, "数据库连接中断，请稍后重试");
     }
+    /* Whatever the handler made of statements that failed because the
+     * connection was lost (an empty list, a 404, a 500, a COMMIT whose
+     * outcome is unknown) is not an answer. */
+    if (db_conn_broken(rq.primary) || db_conn_broken(rq.db))
+        reply_error(rs, 503, "db_connection_lost", NULL, "数据库连接中断，请稍后重试");
     if (replica)
         db_pool_put(g_replica, replica);
     db_pool_put(g_primary, rq.primary);
