@@ -286,9 +286,13 @@ static void busy_pool_answers_503_after_its_wait(void **state)
     one_req w[2] = {{.method = "POST", .path = "/api/v1/households", .body = b0},
                     {.method = "POST", .path = "/api/v1/households", .body = b1}};
     pthread_t th[2];
-    for (int i = 0; i < 2; i++)
+    /* One after the other: a worker thread of libmicrohttpd accepts every
+     * connection waiting at that moment and serves them in turn, so two
+     * sent at once could queue behind each other in one thread. */
+    for (int i = 0; i < 2; i++) {
         assert_int_equal(pthread_create(&th[i], NULL, send_one, &w[i]), 0);
-    wait_until(waiting_for_lock, 2);
+        wait_until(waiting_for_lock, i + 1);
+    }
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
