@@ -103,7 +103,7 @@ static int exact_field_or_reply(request *rq, response *rs, const char *field, co
 
 static int exact_search_rate_or_reply(request *rq, response *rs, const char *field)
 {
-    int wait = rate_limit_take(rq->db, &EXACT_SEARCH, rq->user.id, 0);
+    int wait = rate_limit_take(req_primary(rq), &EXACT_SEARCH, rq->user.id, 0);   /* a write: never a replica */
     if (!wait)
         return 0;
     if (wait < 0)

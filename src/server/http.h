@@ -76,6 +76,11 @@ typedef struct route {
                                     the primary */
 } route;
 
+/* The primary's connection: where a read-heavy handler, possibly served
+ * from a replica (rq->db), writes what it writes outside
+ * write_begin_or_reply (a rate-limit event). */
+static inline db_conn *req_primary(request *rq) { return rq->primary ? rq->primary : rq->db; }
+
 /* 1 when the caller is signed in and org path `path` lies in their scope. */
 int scope_contains(const request *rq, const char *path);
 
