@@ -539,7 +539,7 @@ static int household_close_one(request *rq, response *rs)
 }
 
 const route household_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/households",            .handler = household_list,       .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/households",            .handler = household_list,       .roles = R_READ, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/households",            .handler = household_create_one, .roles = R_WRITE},
     {.method = "GET",   .pattern = "/api/v1/households/{id}",       .handler = household_get_one,    .roles = R_READ},
     {.method = "PATCH", .pattern = "/api/v1/households/{id}",       .handler = household_update_one, .roles = R_WRITE},
