@@ -329,35 +329,109 @@ static int pg_cluster_exec(const char *sql)
     return rc == DB_DONE ? 0 : -1;
 }
 
-/* A new empty database in the run's cluster for s: UTF8 with the C
+/* Finds (or starts) the run's cluster once: pg_base, pg_query. */
+static int pg_cluster_ready(void)
+{
+    if (pg_base[0])
+        return 0;
+    char uri[256];
+    if (pg_cluster_uri(uri, sizeof uri) != 0)
+        return -1;
+    /* postgresql://user@host:port/dbname[?query]: keep all but dbname */
+    const char *auth = strstr(uri, "://");
+    const char *slash = auth ? strchr(auth + 3, '/') : NULL;
+    if (!slash) {
+        fprintf(stderr, "harness: MINSHENG_TEST_PG_URI is not a postgresql://…/dbname URI: %s\n", uri);
+        return -1;
+    }
+    const char *q = strchr(slash, '?');
+    snprintf(pg_base, sizeof pg_base, "%.*s", (int)(slash + 1 - uri), uri);
+    snprintf(pg_query, sizeof pg_query, "%s", q ? q : "");
+    return 0;
+}
+
+/* A new database in the run's cluster for s: a copy of the template
+ * database tmpl, or when tmpl is NULL an empty one, UTF8 with the C
  * collation migration pg/0001 requires; s->db becomes its URI and
  * s->pg_db its name (server_stop drops it). */
-static int pg_create_database(test_server *s)
+static int pg_create_database(test_server *s, const char *tmpl)
 {
     static unsigned seq;
-    if (!pg_base[0]) {
-        char uri[256];
-        if (pg_cluster_uri(uri, sizeof uri) != 0)
-            return -1;
-        /* postgresql://user@host:port/dbname[?query]: keep all but dbname */
-        const char *auth = strstr(uri, "://");
-        const char *slash = auth ? strchr(auth + 3, '/') : NULL;
-        if (!slash) {
-            fprintf(stderr, "harness: MINSHENG_TEST_PG_URI is not a postgresql://…/dbname URI: %s\n", uri);
-            return -1;
-        }
-        const char *q = strchr(slash, '?');
-        snprintf(pg_base, sizeof pg_base, "%.*s", (int)(slash + 1 - uri), uri);
-        snprintf(pg_query, sizeof pg_query, "%s", q ? q : "");
-    }
+    if (pg_cluster_ready() != 0)
+        return -1;
     snprintf(s->pg_db, sizeof s->pg_db, "ms_test_%d_%u", (int)getpid(), ++seq);
-    if (pg_cluster_exec(fmt("CREATE DATABASE %s ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
-                            s->pg_db)) != 0) {
+    const char *sql = tmpl ? fmt("CREATE DATABASE %s TEMPLATE %s", s->pg_db, tmpl)
+                           : fmt("CREATE DATABASE %s ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+                                 s->pg_db);
+    if (pg_cluster_exec(sql) != 0) {
         s->pg_db[0] = '\0';
         return -1;
     }
     snprintf(s->db, sizeof s->db, "%s%s%s", pg_base, s->pg_db, pg_query);
     return 0;
+}
+
+/* The demo street of `households` households (seed 7) is made once per
+ * cluster and build of the program, as a template database
+ * ms_tmpl_h<households>_<the program's mtime> whose key file
+ * is kept (hex) in the table ms_test_template of the cluster's
+ * `postgres` database; each server_start copies it (CREATE DATABASE …
+ * TEMPLATE, a fraction of a second where the demo takes seconds on
+ * PostgreSQL) and writes the key file beside. An advisory lock keeps
+ * two processes from making the same template. s gives the temp dir
+ * for the demo's log and key file. Returns 0 with the template's name in
+ * tmpl and its key file written to s->key_file, or -1. */
+static int pg_demo_template(test_server *s, long households, char tmpl[64])
+{
+    char uri[400], err[256], hex[2 * 512 + 1] = "";
+    struct stat bin;
+    snprintf(tmpl, 64, "ms_tmpl_h%ld_%lld", households, stat(bin_path(), &bin) == 0 ? (long long)bin.st_mtime : 0LL);
+    snprintf(uri, sizeof uri, "%spostgres%s", pg_base, pg_query);
+    db_conn *c = db_open(uri, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "harness: %s\n", err);
+        return -1;
+    }
+    int rc = -1;
+    if (db_exists(c, "SELECT 1 FROM (SELECT pg_advisory_lock(7117)) AS l") != 1 ||
+        db_exec(c, "CREATE TABLE IF NOT EXISTS ms_test_template(name text PRIMARY KEY, key_hex text NOT NULL)") != DB_DONE)
+        goto out;
+    if (!db_one_text(c, hex, sizeof hex, "SELECT key_hex FROM ms_test_template WHERE name = ?", DB_TEXT(tmpl))) {
+        test_server t = *s;
+        snprintf(t.db, sizeof t.db, "%s%s%s", pg_base, tmpl, pg_query);
+        snprintf(t.key_file, sizeof t.key_file, "%s/template.key", s->dir);
+        const char *demo[] = {"demo", "--households", fmt("%ld", households), "--seed", "7", NULL};
+        size_t len = 0;
+        char *key = NULL;
+        if (db_exec(c, fmt("DROP DATABASE IF EXISTS %s", tmpl)) != DB_DONE ||
+            db_exec(c, fmt("CREATE DATABASE %s ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+                           tmpl)) != DB_DONE ||
+            run_cli(&t, demo, NULL, NULL) != 0 || !(key = read_whole_file(t.key_file, &len)) || len > 512) {
+            fprintf(stderr, "harness: the demo template %s failed, see %s\n", tmpl, s->log);
+            free(key);
+            goto out;
+        }
+        for (size_t i = 0; i < len; i++)
+            snprintf(hex + 2 * i, 3, "%02x", (unsigned char)key[i]);
+        free(key);
+        unlink(t.key_file);
+        if (db_exec_args(c, "INSERT INTO ms_test_template(name, key_hex) VALUES (?, ?)", DB_TEXT(tmpl),
+                         DB_TEXT(hex)) != DB_DONE)
+            goto out;
+    }
+    int fd = open(s->key_file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    size_t n = strlen(hex) / 2;
+    unsigned char key[512];
+    for (size_t i = 0; i < n; i++)
+        sscanf(hex + 2 * i, "%2hhx", &key[i]);
+    if (fd >= 0 && write(fd, key, n) == (ssize_t)n)
+        rc = 0;
+    if (fd >= 0)
+        close(fd);
+out:
+    db_exists(c, "SELECT 1 FROM (SELECT pg_advisory_unlock(7117)) AS l");
+    db_close(c);
+    return rc;
 }
 
 /* The copies server_db_copy made (dropped with the server's database). */
@@ -472,9 +546,15 @@ int server_start_db(test_server *s, const char *db, long households, const char 
         snprintf(s->db, sizeof s->db, "%s", db);
         snprintf(s->key_file, sizeof s->key_file, "%s/test.key", s->dir);
     } else if (test_engine_pg()) {
-        if (pg_create_database(s) != 0)
-            return -1;
+        char tmpl[64];
         snprintf(s->key_file, sizeof s->key_file, "%s/test.key", s->dir);
+        snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+        if (households < 0)   /* server_new_db: empty */
+            return pg_create_database(s, NULL);
+        if (pg_cluster_ready() != 0 || pg_demo_template(s, households, tmpl) != 0 ||
+            pg_create_database(s, tmpl) != 0)
+            return -1;
+        return serve_db(s, serve_args);
     } else {
         snprintf(s->db, sizeof s->db, "%s/test.db", s->dir);
     }

@@ -56,7 +56,10 @@ int skip_on_pg(const char *why);
  * added, so the privileged demo accounts sign in without TOTP. The
  * database is a file in the temp dir, or on a PostgreSQL run
  * (test_engine_pg) a new database of the cluster with the key file in
- * the temp dir. Returns 0 or -1 (message on stderr). */
+ * the temp dir: a copy of a template database the first such start made
+ * with the same demo (the demo takes seconds on PostgreSQL, the copy a
+ * fraction of one), its key file copied too. Returns 0 or -1 (message
+ * on stderr). */
 int server_start(test_server *s, long households, const char *const *serve_args);
 /* The database alone, as server_start would make it, without demo or
  * server: the temp dir, s->db (a file path not yet created, or a new
