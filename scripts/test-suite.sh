@@ -23,8 +23,12 @@ api_bins=$2
 engines=${MINSHENG_TEST_ENGINES:-sqlite postgresql}
 summary=$(mktemp)
 cluster=""
+stop_cluster() {   # pg-temp.sh removes what it made; an empty directory it refused to start in goes too
+    sh scripts/pg-temp.sh stop "$cluster" 2>/dev/null || rmdir "$cluster" 2>/dev/null
+    cluster=""
+}
 cleanup() {
-    [ -n "$cluster" ] && sh scripts/pg-temp.sh stop "$cluster"
+    [ -n "$cluster" ] && stop_cluster
     rm -f "$summary"
 }
 trap cleanup EXIT
@@ -49,12 +53,11 @@ for engine in $engines; do
         if uri=$(PG_TEMP_WATCH_PID=$$ sh scripts/pg-temp.sh start "$cluster"); then
             MINSHENG_TEST_ENGINE=postgres MINSHENG_TEST_PG_URI=$uri run "api (postgresql)" "$api_bins"
         else
-            echo "== api (postgresql) ==" >>"$summary"
+            echo "== api (postgresql) tests ==" >>"$summary"
             echo "failing: no PostgreSQL cluster (scripts/pg-temp.sh start; PostgreSQL 15: scripts/install-deps.sh)" >>"$summary"
             echo "0 passed, 1 failed" >>"$summary"
         fi
-        sh scripts/pg-temp.sh stop "$cluster"
-        cluster="" ;;
+        stop_cluster ;;
     *) echo "test-suite: unknown engine $engine (sqlite, postgresql)" >&2; exit 2 ;;
     esac
 done
