@@ -2,6 +2,10 @@
 # install-deps.sh — installs the Debian 12 packages minsheng needs to
 # build, run and test. Does nothing when they are all present; otherwise
 # runs apt-get (as root, or through sudo).
+#
+#   scripts/install-deps.sh           what the build and the test suite need
+#   scripts/install-deps.sh cluster   that and pg_auto_failover, for
+#                                     scripts/pg-cluster.sh and bench/failover.sh
 set -eu
 
 PACKAGES="build-essential pkg-config
@@ -11,6 +15,11 @@ libcmocka-dev libcurl4-openssl-dev
 clang-14 libclang-rt-14-dev
 sqlite3 curl wrk openssl iproute2
 postgresql-15 libpq-dev"
+case "${1:-}" in
+    "") ;;
+    cluster) PACKAGES="$PACKAGES postgresql-15-auto-failover pg-auto-failover-cli" ;;
+    *) echo "用法: $0 [cluster]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PACKAGES; do

@@ -74,8 +74,9 @@ static const char *const USAGE =
     "命令:\n"
     "  serve                 启动 HTTP 服务（默认 http://127.0.0.1:8080）\n"
     "  init                  创建/升级数据库，建立街道和管理员账户\n"
-    "  demo                  载入演示街道（丹阳街道：33个社区、131个网格）和演示账户\n"
+    "  demo                  载入演示街道（丹阳街道：33个社区、131个网格）和演示账户；--streets N 建一个区的 N 个街道\n"
     "  user add|passwd|list  管理账户\n"
+    "  org district|add      建立区（一个数据库管理多个街道）、在上级单位下建立单位\n"
     "  import residents 文件 从 CSV 导入居民（UTF-8 或 GBK）\n"
     "  export residents      导出居民 CSV\n"
     "  backup 文件           在线备份数据库（校验后才生成；不含密钥文件，请另行保存）\n"
@@ -510,18 +511,22 @@ cleanup:
 /* ---- demo ---------------------------------------------------------------- */
 
 static const char *const DEMO_USAGE =
-    "用法: minsheng demo [--db 文件] [--seed N] [--households N] [--if-empty]\n"
+    "用法: minsheng demo [--db 文件] [--seed N] [--households N] [--streets N] [--if-empty]\n"
     "  在空数据库中建立演示街道（丹阳街道）及各角色演示账户。\n"
     "  --seed        随机种子（默认 2026，相同种子生成相同数据）\n"
-    "  --households  户数（默认 50000，约12万居民；0 只建组织架构）\n"
+    "  --households  每个街道的户数（默认 50000，约12万居民；0 只建组织架构）\n"
+    "  --streets     街道数（默认 1：只建丹阳街道，街道为最高一级）；2 到 50 时建立牡丹区（371702）\n"
+    "                及其下的街道 371702001、371702002……，账户: 区一级 admin anquan auditor qu bumen，\n"
+    "                每个街道 jiedao01、shequ0101、shequ0102、wangge010101……（见 README）\n"
     "  --if-empty    数据库已有街道时不报错，直接跳过\n";
 
 static int cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"seed", required_argument, 0, 's'}, {"households", required_argument, 0, 'n'},
-        {"if-empty", no_argument, 0, 'e'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    demo_options o = {.seed = 2026, .households = DEMO_DEFAULT_HOUSEHOLDS, .today_ymd = 0};
+        {"streets", required_argument, 0, 'S'}, {"if-empty", no_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    demo_options o = {.seed = 2026, .households = DEMO_DEFAULT_HOUSEHOLDS, .today_ymd = 0, .streets = 1};
     int c, if_empty = 0, rc = 1;
     long v;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -535,6 +540,11 @@ static int cmd_demo(int argc, char **argv)
             if (parse_long(optarg, 0, DEMO_MAX_HOUSEHOLDS, &v) != 0)
                 return usage_error(DEMO_USAGE, "户数应为 0 到 1000000：%s", optarg);
             o.households = v;
+            break;
+        case 'S':
+            if (parse_long(optarg, 1, DEMO_MAX_STREETS, &v) != 0)
+                return usage_error(DEMO_USAGE, "街道数应为 1 到 %d：%s", DEMO_MAX_STREETS, optarg);
+            o.streets = (int)v;
             break;
         case 'e': if_empty = 1; break;
         case 'h': fputs(DEMO_USAGE, stdout); return 0;
@@ -553,21 +563,29 @@ static int cmd_demo(int argc, char **argv)
     char err[256];
     demo_summary sum;
     time_t t0 = time(NULL);
-    fprintf(stderr, "正在生成演示街道（%ld 户）……\n", o.households);
-    if (demo_build(db, &o, &sum, err, sizeof err) != 0 || demo_create_accounts(db, stdout, err, sizeof err) != 0) {
+    if (o.streets > 1)
+        fprintf(stderr, "正在生成演示区（%d 个街道，每个街道 %ld 户）……\n", o.streets, o.households);
+    else
+        fprintf(stderr, "正在生成演示街道（%ld 户）……\n", o.households);
+    if (demo_build(db, &o, &sum, err, sizeof err) != 0 ||
+        demo_create_accounts(db, o.streets, stdout, err, sizeof err) != 0) {
         fprintf(stderr, "minsheng: %s\n", err);
         goto cleanup;
     }
     char detail[160];
-    snprintf(detail, sizeof detail, "minsheng demo: 种子 %llu，%ld 户，%ld 人", (unsigned long long)o.seed,
-             sum.households, sum.residents);
+    snprintf(detail, sizeof detail, "minsheng demo: 种子 %llu，%ld 个街道，%ld 户，%ld 人", (unsigned long long)o.seed,
+             sum.streets, sum.households, sum.residents);
     audit_entry e = {.action = "demo", .entity = "org_unit", .detail = detail};
     if (db_begin(db) != DB_DONE || audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
         db_rollback(db);
         fprintf(stderr, "minsheng: 无法写入审计日志\n");
         goto cleanup;
     }
-    printf("演示街道已建立: %ld 个社区，%ld 个网格，%ld 栋楼，%ld 户，%ld 人（用时 %ld 秒）\n", sum.communities,
+    if (o.streets > 1)
+        printf("演示区已建立: %ld 个街道，", sum.streets);
+    else
+        printf("演示街道已建立: ");
+    printf("%ld 个社区，%ld 个网格，%ld 栋楼，%ld 户，%ld 人（用时 %ld 秒）\n", sum.communities,
            sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
     rc = 0;
 cleanup:
@@ -663,6 +681,72 @@ static int cmd_user(int argc, char **argv)
         rc = user_print_list(db, stdout) == 0 ? 0 : 1;
     else
         rc = usage_error(USER_USAGE, "未知的子命令 %s", argv[1]);
+    db_close(db);
+    return rc;
+}
+
+/* ---- org ------------------------------------------------------------------ */
+
+static const char *const ORG_USAGE =
+    "用法: minsheng org district 区编码 区名称\n"
+    "      minsheng org add 上级单位编码 编码 名称\n"
+    "  district  建立区：一个数据库管理一个区的多个街道。已有的街道成为区下的第一个街道\n"
+    "            （其编码、路径、账户和数据都不变）；此后新街道用 org add 区编码 … 建在区下。\n"
+    "  add       在上级单位下建立下级单位，类别随上级而定：区 → 街道 → 社区 → 网格 → 楼栋。\n"
+    "  区一级的账户: user add 用户名 --role street|viewer|admin|secadmin|auditor --org 区编码\n";
+
+/* Creates one unit (parent_code NULL: the district) and its audit row in
+ * one transaction; prints what it made. */
+static int org_cli_create(db_conn *db, const char *parent_code, const char *code, const char *name)
+{
+    org_unit parent = {0}, made;
+    ms_err err;
+    if (org_check_code_name(code, name, &err) != 0)
+        return usage_error(ORG_USAGE, "%s", err.message);
+    if (db_begin(db) != DB_DONE)
+        return 1;
+    if (parent_code && org_get_by_code(db, parent_code, &parent) != 0) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: 上级单位 %s 不存在\n", parent_code);
+        return 1;
+    }
+    const char *kind = parent_code ? org_child_kind(parent.kind) : "district";
+    int64_t id = kind ? org_create(db, parent.id, kind, code, name, NULL, NULL, &err)
+                      : err_set(&err, ERR_INVALID, "parent", "楼栋下不能再设下级单位");
+    if (id < 0 || org_get(db, id, &made) != 0) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: %s\n", id < 0 ? err.message : "保存失败");
+        return 1;
+    }
+    char detail[256];
+    snprintf(detail, sizeof detail, "minsheng org: 建立%s %s（%s）", org_kind_label(kind), name, code);
+    audit_entry e = {.action = "create", .entity = "org_unit", .entity_id = id, .org_path = made.path,
+                     .detail = detail};
+    if (audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: 保存失败\n");
+        return 1;
+    }
+    printf("已建立%s %s（%s）%s%s\n", org_kind_label(kind), name, code, parent_code ? "，上级 " : "",
+           parent_code ? parent.name : "");
+    return 0;
+}
+
+static int cmd_org(int argc, char **argv)
+{
+    if (argc < 2 || wants_help(argc, argv)) {
+        fputs(ORG_USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    int district = strcmp(argv[1], "district") == 0;
+    if (!district && strcmp(argv[1], "add") != 0)
+        return usage_error(ORG_USAGE, "未知的子命令 %s", argv[1]);
+    if (argc != (district ? 4 : 5))
+        return usage_error(ORG_USAGE, district ? "org district 需要区编码和区名称" : "org add 需要上级单位编码、编码和名称");
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    int rc = district ? org_cli_create(db, NULL, argv[2], argv[3]) : org_cli_create(db, argv[2], argv[3], argv[4]);
     db_close(db);
     return rc;
 }
@@ -1227,7 +1311,7 @@ static int cmd_check(int argc, char **argv)
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static const struct { const char *name; int (*fn)(int, char **); } COMMANDS[] = {
-    {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user},
+    {"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"user", cmd_user}, {"org", cmd_org},
     {"import", cmd_import}, {"export", cmd_export}, {"backup", cmd_backup}, {"restore", cmd_restore},
     {"migrate", cmd_migrate}, {"audit", cmd_audit}, {"keys", cmd_keys}, {"check", cmd_check},
 };

@@ -4,8 +4,8 @@
   const API = '/api/v1';
   const PAGE_SIZE = 20;
   const PAGE_MAX_ROWS = 10000;   // rows reachable by page number (docs/api.md, Lists)
-  const KIND_LABELS = { street: '街道', community: '社区', grid: '网格', building: '楼栋' };
-  const LEADER_LABELS = { street: '负责人', community: '负责人', grid: '网格员', building: '楼长' };
+  const KIND_LABELS = { district: '区', street: '街道', community: '社区', grid: '网格', building: '楼栋' };
+  const LEADER_LABELS = { district: '负责人', street: '负责人', community: '负责人', grid: '网格员', building: '楼长' };
   const ROLE_LABELS = {
     admin: '系统管理员', secadmin: '安全管理员', auditor: '审计员', street: '街道工作人员',
     community: '社区工作人员', grid: '网格员', viewer: '部门只读'

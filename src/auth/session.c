@@ -268,8 +268,11 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
     attempt a;
     int wait = 0, first = 0;
     *retry_after = 0;
-    if (throttle_login_attempt(in->client_ip, pol->login_failures_per_address, pol->login_failures_global,
-                               pol->login_window_seconds, &wait, &first) != 0) {
+    int throttled = throttle_login_attempt(db, in->client_ip, pol->login_failures_per_address,
+                                           pol->login_failures_global, pol->login_window_seconds, &wait, &first);
+    if (throttled == -2)
+        return LOGIN_ERROR;
+    if (throttled != 0) {
         *retry_after = wait;
         if (first) {   /* the throttle starts: one security event per window */
             char detail[96];
@@ -309,7 +312,7 @@ login_result session_login(db_conn *db, const session_policy *pol, const login_r
         *retry_after = a.retry_after;
     if (r != LOGIN_OK)
         return r;
-    throttle_login_succeeded(in->client_ip);
+    throttle_login_succeeded(db, in->client_ip);
     if (in->password_only)
         return LOGIN_OK;
     if (user_load_ctx(db, a.user_id, user) != 0)

@@ -1,111 +1,95 @@
-/* throttle.c — login throttles in memory (see throttle.h). A fixed table
- * of address slots (open addressing over a few probes; when every probe
- * is busy the oldest window is taken over), one mutex. */
+/* throttle.c — login throttles (see throttle.h): the login_throttle
+ * window rows, and this process's password-check slots (one mutex). */
 #include "auth/throttle.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#define SLOTS 4096
-#define PROBES 8
+/* The subject of the whole service's window (no address is "*"). */
+#define ALL "*"
 
-typedef struct window {
-    char ip[64];
-    int64_t start;
-    int count;
-    int refused;   /* refusals in this window */
-} window;
+/* One attempt against one window (?1 subject, ?2 now, ?3 now - window:
+ * a window that started then or before has ended, ?4 the limit): a
+ * new or ended window starts with this attempt; below the limit the
+ * attempt is counted; at it, refused. Every SET reads the row as it
+ * was, on both engines. */
+static const char *const SQL_ATTEMPT =
+    "INSERT INTO login_throttle(subject, window_start, attempts, refused, last_refused) VALUES (?1, ?2, 1, 0, 0)"
+    " ON CONFLICT(subject) DO UPDATE SET"
+    " window_start = CASE WHEN login_throttle.window_start <= ?3 THEN ?2 ELSE login_throttle.window_start END,"
+    " attempts = CASE WHEN login_throttle.window_start <= ?3 THEN 1"
+    "  WHEN login_throttle.attempts < ?4 THEN login_throttle.attempts + 1 ELSE login_throttle.attempts END,"
+    " refused = CASE WHEN login_throttle.window_start <= ?3 THEN 0"
+    "  WHEN login_throttle.attempts < ?4 THEN login_throttle.refused ELSE login_throttle.refused + 1 END,"
+    " last_refused = CASE WHEN login_throttle.window_start <= ?3 OR login_throttle.attempts < ?4 THEN 0 ELSE 1 END"
+    " RETURNING window_start, refused, last_refused";
+static const char *const SQL_GIVE_BACK =
+    "UPDATE login_throttle SET attempts = attempts - 1 WHERE subject = ? AND attempts > 0";
+static const char *const SQL_SUCCEEDED =
+    "UPDATE login_throttle SET attempts = attempts - 1 WHERE (subject = ? OR subject = '" ALL "') AND attempts > 0";
+static const char *const SQL_PRUNE = "DELETE FROM login_throttle WHERE window_start <= ?";
+
+#define PRUNE_EVERY 60
+static _Atomic int64_t last_prune;   /* when this process last pruned: only a cadence */
+
+/* Counts one attempt in subject's window: 0 counted, 1 refused (with
+ * *retry_after and *first), -1 database error. */
+static int take(db_conn *db, const char *subject, int limit, int window_seconds, int64_t now, int *retry_after,
+                int *first)
+{
+    int rc = -1;
+    db_stmt *s = db_query(db, SQL_ATTEMPT, DB_TEXT(subject), DB_INT(now), DB_INT(now - window_seconds),
+                          DB_INT(limit));
+    if (db_step(s) == DB_ROW) {
+        rc = db_col_int(s, 2) != 0;
+        *retry_after = (int)(db_col_int(s, 0) + window_seconds - now);
+        *first = db_col_int(s, 1) == 1;
+    }
+    db_finalize(s);
+    return rc;
+}
+
+int throttle_login_attempt(db_conn *db, const char *ip, int per_address, int global, int window_seconds,
+                           int *retry_after, int *first)
+{
+    int64_t now = (int64_t)time(NULL), last = atomic_load(&last_prune);
+    const char *subject = ip && *ip ? ip : "?";
+    int rc = 0;
+    if (now - last >= PRUNE_EVERY && atomic_compare_exchange_strong(&last_prune, &last, now))
+        db_exec_args(db, SQL_PRUNE, DB_INT(now - window_seconds));
+    if (per_address > 0)
+        rc = take(db, subject, per_address, window_seconds, now, retry_after, first);
+    if (rc == 0 && global > 0) {
+        rc = take(db, ALL, global, window_seconds, now, retry_after, first);
+        if (rc != 0 && per_address > 0)
+            db_exec_args(db, SQL_GIVE_BACK, DB_TEXT(subject));
+    }
+    if (rc < 0)
+        return -2;
+    if (rc == 0)
+        return 0;
+    if (*retry_after < 1)
+        *retry_after = 1;
+    return -1;
+}
+
+void throttle_login_succeeded(db_conn *db, const char *ip)
+{
+    db_exec_args(db, SQL_SUCCEEDED, DB_TEXT(ip && *ip ? ip : "?"));
+}
+
+/* ---- password-check slots (this process's) -------------------------------- */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
-static window by_address[SLOTS];
-static window all;
 static int checks_running;
 /* Slots this thread holds (a check inside a check, e.g. the dummy hash
  * made during the first sign-in, takes no second slot). */
 static _Thread_local int checks_held;
-
-static uint32_t hash_ip(const char *ip)
-{
-    uint32_t h = 2166136261u;   /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
-}
-
-/* The window of `ip` (created or taken over); called with lock held. */
-static window *address_window(const char *ip, int64_t now)
-{
-    uint32_t h = hash_ip(ip);
-    window *oldest = NULL;
-    for (int i = 0; i < PROBES; i++) {
-        window *w = &by_address[(h + (uint32_t)i) % SLOTS];
-        if (strcmp(w->ip, ip) == 0)
-            return w;
-        if (!oldest || w->start < oldest->start)
-            oldest = w;
-    }
-    snprintf(oldest->ip, sizeof oldest->ip, "%s", ip);
-    oldest->start = now;
-    oldest->count = 0;
-    oldest->refused = 0;
-    return oldest;
-}
-
-static void roll(window *w, int64_t now, int window_seconds)
-{
-    if (now - w->start >= window_seconds) {
-        w->start = now;
-        w->count = 0;
-        w->refused = 0;
-    }
-}
-
-int throttle_login_attempt(const char *ip, int per_address, int global, int window_seconds, int *retry_after,
-                           int *first)
-{
-    int64_t now = (int64_t)time(NULL);
-    int rc = 0;
-    pthread_mutex_lock(&lock);
-    window *w = address_window(ip ? ip : "?", now);
-    roll(w, now, window_seconds);
-    roll(&all, now, window_seconds);
-    if (per_address > 0 && w->count >= per_address) {
-        *retry_after = (int)(w->start + window_seconds - now);
-        *first = ++w->refused == 1;
-        rc = -1;
-    } else if (global > 0 && all.count >= global) {
-        *retry_after = (int)(all.start + window_seconds - now);
-        *first = ++all.refused == 1;
-        rc = -1;
-    } else {
-        w->count++;
-        all.count++;
-    }
-    pthread_mutex_unlock(&lock);
-    if (rc && *retry_after < 1)
-        *retry_after = 1;
-    return rc;
-}
-
-void throttle_login_succeeded(const char *ip)
-{
-    pthread_mutex_lock(&lock);
-    uint32_t h = hash_ip(ip ? ip : "?");
-    for (int i = 0; i < PROBES; i++) {
-        window *w = &by_address[(h + (uint32_t)i) % SLOTS];
-        if (strcmp(w->ip, ip ? ip : "?") == 0 && w->count > 0) {
-            w->count--;
-            break;
-        }
-    }
-    if (all.count > 0)
-        all.count--;
-    pthread_mutex_unlock(&lock);
-}
 
 int throttle_check_acquire(int max, int wait_ms)
 {

@@ -65,14 +65,18 @@ int password_verify(const char *hash, const char *pw)
     return ok;
 }
 
-/* Which kinds of unit each role may be scoped to. */
+/* Which kinds of unit each role may be scoped to. The street-level
+ * roles may also be scoped to the district: the same role over all its
+ * streets (district staff are street staff of the whole district, with
+ * the same fields and masking). */
 static int role_fits_unit(role r, const char *kind)
 {
+    int street_level = strcmp(kind, "street") == 0 || strcmp(kind, "district") == 0;
     switch (r) {
     case ROLE_ADMIN:
     case ROLE_SECADMIN:
-    case ROLE_AUDITOR: return strcmp(kind, "street") == 0;
-    case ROLE_STREET: return strcmp(kind, "street") == 0;
+    case ROLE_AUDITOR:
+    case ROLE_STREET: return street_level;
     case ROLE_COMMUNITY: return strcmp(kind, "community") == 0;
     case ROLE_GRID: return strcmp(kind, "grid") == 0;
     case ROLE_VIEWER: return strcmp(kind, "building") != 0;

@@ -1,4 +1,5 @@
-/* demo.c — builds the demo street 丹阳街道 and its accounts (see demo.h).
+/* demo.c — builds the demo street 丹阳街道 (or the district 牡丹区 with N
+ * streets) and its accounts (see demo.h).
  *
  * The generator works household by household: a size (1–6 people), a
  * family pattern for that size (an elderly couple, parents with
@@ -17,6 +18,7 @@
 #include "util/idcard.h"
 #include "util/validate.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,14 @@
 #define HERE_REGION "371702"      /* 菏泽市牡丹区 */
 #define OLD_REGION "372901"       /* 菏泽市 (county-level city) before 2000 */
 #define CITY_PREFIX "菏泽市牡丹区"
+#define DISTRICT_NAME "牡丹区"
+
+/* The demo district's streets in order (the towns and streets of 牡丹区);
+ * beyond them "第N街道". */
+static const char *const STREET_NAMES[] = {
+    "丹阳街道", "东城街道", "西城街道", "南城街道", "北城街道", "牡丹街道", "万福街道", "何楼街道", "岳程街道",
+    "佃户屯街道", "皇镇街道", "沙土街道", "吴店街道", "王浩屯街道", "黄堽街道", "都司街道", "高庄街道",
+    "小留街道", "李村街道", "马岭岗街道", NULL};
 
 /* ---- PRNG: xoshiro256** seeded by splitmix64 ------------------------- */
 
@@ -1113,10 +1123,22 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
     return 0;
 }
 
-static int build_tree(demo_ctx *c, long households)
+/* The code and name of demo street k (1-based). */
+static void street_code_name(int k, char code[16], char name[32])
+{
+    snprintf(code, 16, "%s%03d", DEMO_DISTRICT_CODE, k % 1000);   /* k <= DEMO_MAX_STREETS */
+    if ((size_t)k <= list_len(STREET_NAMES))
+        snprintf(name, 32, "%s", STREET_NAMES[k - 1]);
+    else
+        snprintf(name, 32, "第%d街道", k);
+}
+
+/* Street k (1-based) under parent_id (0: the root street) with its
+ * communities, grids, buildings and households. */
+static int build_street(demo_ctx *c, long households, int64_t parent_id, int k)
 {
     rng *r = &c->r;
-    char name[64], phone[12], code[32], gname[32];
+    char name[64], phone[12], code[32], gname[32], street_code[16], street_name[32];
     ms_err oerr;
     int64_t street, community;
     grid_info g;
@@ -1127,9 +1149,11 @@ static int build_tree(demo_ctx *c, long households)
     adult_name(c, name, sizeof name, 40, 55);
     if (make_phone(c, phone) != 0)
         return -1;
-    street = org_create(c->db, 0, "street", DEMO_STREET_CODE, "丹阳街道", name, phone, &oerr);
+    street_code_name(k, street_code, street_name);
+    street = org_create(c->db, parent_id, "street", street_code, street_name, name, phone, &oerr);
     if (street < 0)
-        return failf(c, "创建街道失败：%s", oerr.message);
+        return failf(c, "创建街道 %s 失败：%s", street_name, oerr.message);
+    c->sum->streets++;
 
     /* Households per grid: about equal, within ±15%. */
     for (int i = 0; i < 131; i++)
@@ -1143,7 +1167,7 @@ static int build_tree(demo_ctx *c, long households)
     int gi = 0;
     for (int ci = 0; ci < N_COMMUNITIES; ci++) {
         const demo_community *dc = &demo_communities[ci];
-        snprintf(code, sizeof code, "%s%03d", DEMO_STREET_CODE, ci + 1);
+        snprintf(code, sizeof code, "%s%03d", street_code, ci + 1);
         adult_name(c, name, sizeof name, 35, 55);
         if (make_phone(c, phone) != 0)
             return -1;
@@ -1176,12 +1200,36 @@ static int build_tree(demo_ctx *c, long households)
     return 0;
 }
 
+/* The street, or the district and its streets. Street 1 draws from the
+ * seed's streams as the one-street demo does (the same 丹阳街道); street k
+ * from streams seeded with seed and k. */
+static int build_tree(demo_ctx *c, uint64_t seed, long households, int streets)
+{
+    if (streets <= 1)
+        return build_street(c, households, 0, 1);
+    ms_err oerr;
+    int64_t district = org_create(c->db, 0, "district", DEMO_DISTRICT_CODE, DISTRICT_NAME, NULL, NULL, &oerr);
+    if (district < 0)
+        return failf(c, "创建区失败：%s", oerr.message);
+    for (int k = 1; k <= streets; k++) {
+        if (k > 1) {
+            uint64_t street_seed = seed ^ ((uint64_t)k * 0xD1B54A32D192ED03ULL);
+            rng_seed(&c->r, street_seed);
+            rng_seed(&c->other, street_seed ^ 0x9E3779B97F4A7C15ULL);
+        }
+        if (build_street(c, households, district, k) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int org_units_exist(db_conn *db)
 {
     return (int)db_one_int(db, -1, "SELECT COUNT(*) FROM org_unit");
 }
 
-static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, demo_summary *sum, char *err, size_t errsz)
+static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, int streets, demo_summary *sum, char *err,
+                    size_t errsz)
 {
     /* Relative numbers of people at each age from 60 to 105 in a Chinese
      * city today (large 1960s cohorts, then survival). */
@@ -1210,7 +1258,7 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, demo_summar
             if (strcmp(resident_tag_codes[k], TAG_CODES[t]) == 0)
                 c->tag_index[t] = k;
     }
-    size_t people = (size_t)o->households * 5 / 2 + 4096;
+    size_t people = (size_t)o->households * (size_t)streets * 5 / 2 + 4096;
     if (set_init(&c->ids, people) != 0 || set_init(&c->phones, people) != 0)
         return failf(c, "内存不足");
     return 0;
@@ -1218,7 +1266,8 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, demo_summar
 
 int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *err, size_t errsz)
 {
-    demo_options o = opt ? *opt : (demo_options){0, DEMO_DEFAULT_HOUSEHOLDS, 0};
+    demo_options o = opt ? *opt : (demo_options){0, DEMO_DEFAULT_HOUSEHOLDS, 0, 1};
+    int streets = o.streets < 1 ? 1 : o.streets;
     demo_summary local;
     demo_ctx c;
     if (!sum)
@@ -1228,6 +1277,10 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
         o.households = DEMO_DEFAULT_HOUSEHOLDS;
     if (o.households > DEMO_MAX_HOUSEHOLDS) {
         snprintf(err, errsz, "演示户数不能超过 %ld", DEMO_MAX_HOUSEHOLDS);
+        return -1;
+    }
+    if (streets > DEMO_MAX_STREETS) {
+        snprintf(err, errsz, "演示街道数不能超过 %d", DEMO_MAX_STREETS);
         return -1;
     }
     if (o.today_ymd != 0 && !ymd_is_valid(o.today_ymd)) {
@@ -1245,14 +1298,14 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
                                    : "数据库中已有单位，演示街道只能建在空数据库中");
         return -1;
     }
-    int rc = ctx_init(&c, db, &o, sum, err, errsz);
+    int rc = ctx_init(&c, db, &o, streets, sum, err, errsz);
     if (rc == 0) {
         c.w = registry_writer_open(db);
         if (!c.w)
             rc = failf(&c, "无法准备写入语句: %s", db_errmsg(db));
     }
     if (rc == 0)
-        rc = build_tree(&c, o.households);
+        rc = build_tree(&c, o.seed, o.households, streets);
     registry_writer_close(c.w);
     set_free(&c.ids);
     set_free(&c.phones);
@@ -1286,36 +1339,101 @@ static void put_cell(FILE *out, const char *s, int width)
     fputc(' ', out);
 }
 
-int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
+/* One demo account: display "" takes a name from its unit. */
+typedef struct demo_account {
+    char username[24];
+    const char *role;
+    char code[32];
+    const char *display;
+} demo_account;
+
+/* An account at the top unit (the street, or the district): the street
+ * staff account is "qu" at the district. */
+static void top_account(demo_account *a, const char *username, const char *role_s, const char *display, int district)
+{
+    int street_staff = strcmp(role_s, "street") == 0;
+    snprintf(a->username, sizeof a->username, "%s", street_staff && district ? "qu" : username);
+    a->role = role_s;
+    snprintf(a->code, sizeof a->code, "%s", district ? DEMO_DISTRICT_CODE : DEMO_STREET_CODE);
+    a->display = street_staff && district ? DISTRICT_NAME "民政局" : display;
+}
+
+/* The accounts of demo.h's table into a[] (room for 5 + 6 per street). */
+static int plan_accounts(int streets, demo_account *a)
 {
     static const struct {
-        const char *username, *role, *code, *display;   /* display NULL: from the unit */
-    } ACCOUNTS[] = {
-        {"admin", "admin", DEMO_STREET_CODE, "系统管理员"},
-        {"anquan", "secadmin", DEMO_STREET_CODE, "安全管理员"},
-        {"auditor", "auditor", DEMO_STREET_CODE, "审计员"},
-        {"jiedao", "street", DEMO_STREET_CODE, "丹阳街道民政办"},
-        {"shequ01", "community", DEMO_STREET_CODE "001", NULL},
-        {"shequ02", "community", DEMO_STREET_CODE "002", NULL},
-        {"wangge0101", "grid", DEMO_STREET_CODE "001-01", NULL},
-        {"wangge0102", "grid", DEMO_STREET_CODE "001-02", NULL},
-        {"wangge0201", "grid", DEMO_STREET_CODE "002-01", NULL},
-        {"bumen", "viewer", DEMO_STREET_CODE, "区民政局（只读）"},
+        const char *username, *role, *display;
+    } TOP[] = {
+        {"admin", "admin", "系统管理员"}, {"anquan", "secadmin", "安全管理员"}, {"auditor", "auditor", "审计员"},
+        {"jiedao", "street", "丹阳街道民政办"}, {"bumen", "viewer", "区民政局（只读）"},
     };
-    enum { N = sizeof ACCOUNTS / sizeof ACCOUNTS[0] };
-    char display[N][512], scope[N][320];
-    org_unit unit, parent;
+    /* Per street: the community and grid accounts (username prefix and
+     * suffix around the street's KK, unit code after the street's, role). */
+    static const struct {
+        const char *prefix, *suffix, *code_suffix, *role;
+    } LOCAL[] = {
+        {"shequ", "01", "001", "community"}, {"shequ", "02", "002", "community"},
+        {"wangge", "0101", "001-01", "grid"}, {"wangge", "0102", "001-02", "grid"}, {"wangge", "0201", "002-01", "grid"},
+    };
+    int n = 0, district = streets > 1;
+    enum { N_TOP = sizeof TOP / sizeof TOP[0] };
+    /* The street-level accounts, the department viewer last. */
+    for (size_t i = 0; i < N_TOP - 1; i++, n++)
+        top_account(&a[n], TOP[i].username, TOP[i].role, TOP[i].display, district);
+    for (int k = 1; k <= (district ? streets : 1); k++) {
+        char street[16], kk[12] = "", name[32];
+        street_code_name(k, street, name);
+        if (district) {
+            snprintf(kk, sizeof kk, "%02d", k);
+            snprintf(a[n].username, sizeof a[n].username, "jiedao%s", kk);
+            a[n].role = "street";
+            snprintf(a[n].code, sizeof a[n].code, "%s", street);
+            a[n++].display = "";
+        }
+        for (size_t i = 0; i < sizeof LOCAL / sizeof LOCAL[0]; i++, n++) {
+            snprintf(a[n].username, sizeof a[n].username, "%s%s%s", LOCAL[i].prefix, kk, LOCAL[i].suffix);
+            a[n].role = LOCAL[i].role;
+            snprintf(a[n].code, sizeof a[n].code, "%s%s", street, LOCAL[i].code_suffix);
+            a[n].display = "";
+        }
+    }
+    top_account(&a[n++], TOP[N_TOP - 1].username, TOP[N_TOP - 1].role, TOP[N_TOP - 1].display, district);
+    return n;
+}
 
+int demo_create_accounts(db_conn *db, int streets, FILE *out, char *err, size_t errsz)
+{
+    enum { MAX = 5 + 6 * DEMO_MAX_STREETS };
+    if (streets > DEMO_MAX_STREETS) {
+        snprintf(err, errsz, "演示街道数不能超过 %d", DEMO_MAX_STREETS);
+        return -1;
+    }
+    demo_account *acc = calloc(MAX, sizeof *acc);
+    char (*display)[512] = calloc(MAX, sizeof *display), (*scope)[320] = calloc(MAX, sizeof *scope);
+    char hash[128];
+    org_unit unit, parent;
+    int rc = -1;
+
+    if (!acc || !display || !scope) {
+        snprintf(err, errsz, "内存不足");
+        goto out;
+    }
+    int N = plan_accounts(streets, acc);
+    /* One hash of the published password serves every account. */
+    if (password_hash(DEMO_PASSWORD, hash) != 0) {
+        snprintf(err, errsz, "密码加密失败（内存不足）");
+        goto out;
+    }
     for (int i = 0; i < N; i++) {
-        if (org_get_by_code(db, ACCOUNTS[i].code, &unit) != 0) {
-            snprintf(err, errsz, "单位 %s 不存在，请先生成演示街道", ACCOUNTS[i].code);
-            return -1;
+        if (org_get_by_code(db, acc[i].code, &unit) != 0) {
+            snprintf(err, errsz, "单位 %s 不存在，请先生成演示街道", acc[i].code);
+            goto out;
         }
         snprintf(scope[i], sizeof scope[i], "%s", unit.name);
         if (strcmp(unit.kind, "grid") == 0 && org_get(db, unit.parent_id, &parent) == 0)
             snprintf(scope[i], sizeof scope[i], "%s%s", parent.name, unit.name);
-        if (ACCOUNTS[i].display)
-            snprintf(display[i], sizeof display[i], "%s", ACCOUNTS[i].display);
+        if (acc[i].display[0])
+            snprintf(display[i], sizeof display[i], "%s", acc[i].display);
         else if (strcmp(unit.kind, "grid") == 0 && unit.leader_name[0])
             snprintf(display[i], sizeof display[i], "%s（网格员）", unit.leader_name);
         else
@@ -1323,22 +1441,22 @@ int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
     }
     if (db_begin(db) != DB_DONE) {
         snprintf(err, errsz, "无法开始事务: %s", db_errmsg(db));
-        return -1;
+        goto out;
     }
     for (int i = 0; i < N; i++) {
         ms_err e;
         /* The demo password is published and kept: no forced change. */
-        if (user_create(db, ACCOUNTS[i].username, display[i], ACCOUNTS[i].role, ACCOUNTS[i].code,
-                        DEMO_PASSWORD, &e) < 0 || user_keep_password(db, ACCOUNTS[i].username) != 0) {
+        if (user_create_hashed(db, acc[i].username, display[i], acc[i].role, acc[i].code, hash,
+                               &e) < 0 || user_keep_password(db, acc[i].username) != 0) {
             db_rollback(db);
-            snprintf(err, errsz, "创建账号 %s 失败：%s", ACCOUNTS[i].username, e.message);
-            return -1;
+            snprintf(err, errsz, "创建账号 %s 失败：%s", acc[i].username, e.message);
+            goto out;
         }
     }
     if (db_commit(db) != DB_DONE) {
         db_rollback(db);
         snprintf(err, errsz, "提交事务失败: %s", db_errmsg(db));
-        return -1;
+        goto out;
     }
     if (out) {
         put_cell(out, "用户名", 12);
@@ -1348,9 +1466,9 @@ int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
         fputs("显示名\n", out);
         for (int i = 0; i < N; i++) {
             char role_text[64];
-            snprintf(role_text, sizeof role_text, "%s %s", ACCOUNTS[i].role,
-                     role_label(role_from_name(ACCOUNTS[i].role)));
-            put_cell(out, ACCOUNTS[i].username, 12);
+            snprintf(role_text, sizeof role_text, "%s %s", acc[i].role,
+                     role_label(role_from_name(acc[i].role)));
+            put_cell(out, acc[i].username, 12);
             put_cell(out, DEMO_PASSWORD, 15);
             put_cell(out, role_text, 24);
             put_cell(out, scope[i], 20);
@@ -1358,5 +1476,11 @@ int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz)
         }
         fprintf(out, "以上演示账号的密码都是 %s，请登录后立即修改。\n", DEMO_PASSWORD);
     }
-    return 0;
+    rc = 0;
+out:
+    sodium_memzero(hash, sizeof hash);
+    free(acc);
+    free(display);
+    free(scope);
+    return rc;
 }

@@ -1,5 +1,6 @@
-/* demo.h — the demo street 丹阳街道: a complete, realistic and
- * deterministic registry to try the system with and to benchmark it.
+/* demo.h — the demo street 丹阳街道 (or the demo district 牡丹区 with N
+ * streets): a complete, realistic and deterministic registry to try the
+ * system with and to benchmark it.
  *
  * Owns: nothing persistent. demo_build generates the org-unit tree
  * (street → 33 communities → 131 grids → buildings), households and
@@ -8,6 +9,12 @@
  * Households, residents and tags go through the registry writer, org
  * units through org_create, accounts through user_create: this module
  * holds no SQL of its own apart from one emptiness check.
+ *
+ * With streets = N >= 2 the tree is the district 牡丹区 (code 371702) and
+ * N streets under it, codes 371702001 … 3717020NN, each built as the one
+ * street is (33 communities, 131 grids, `households` households); the
+ * first is 丹阳街道, the same street the one-street demo builds with the
+ * same seed. ID numbers and phones are distinct over the whole district.
  *
  * Everything is derived from demo_options.seed with a private PRNG
  * (xoshiro256**), so the same seed and date give the same ID numbers,
@@ -25,6 +32,8 @@
 #define DEMO_DEFAULT_HOUSEHOLDS 50000L
 #define DEMO_MAX_HOUSEHOLDS 1000000L
 #define DEMO_STREET_CODE "371702001"
+#define DEMO_DISTRICT_CODE "371702"
+#define DEMO_MAX_STREETS 50
 #define DEMO_PASSWORD "Minsheng@2026"
 
 typedef struct demo_options {
@@ -34,25 +43,34 @@ typedef struct demo_options {
                           * negative means the default; at most
                           * DEMO_MAX_HOUSEHOLDS */
     int today_ymd;       /* YYYYMMDD used for ages; 0 = today */
+    int streets;         /* 0 or 1: the one street, as the root (no district);
+                          * 2..DEMO_MAX_STREETS: the district and that many
+                          * streets, each of `households` households */
 } demo_options;
 
 typedef struct demo_summary {
-    long communities, grids, buildings, households, residents;
+    long streets, communities, grids, buildings, households, residents;
     long tag_counts[16]; /* residents per tag, indexed like resident_tag_codes */
 } demo_summary;
 
-/* Builds the demo street into an empty, migrated database; fails
- * (returns -1, Chinese message in err) if an org unit already exists.
- * opt NULL means seed 0, the default size and today. Runs in one
- * transaction (rolled back on failure). Prints nothing. sum may be NULL. */
+/* Builds the demo street (or district) into an empty, migrated
+ * database; fails (returns -1, Chinese message in err) if an org unit
+ * already exists. opt NULL means seed 0, the default size, today and one
+ * street. Runs in one transaction (rolled back on failure). Prints
+ * nothing. sum may be NULL (its counts are over all streets). */
 int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *err, size_t errsz);
 
-/* Creates the demo accounts (one per role: admin, auditor, jiedao,
- * shequ01, shequ02, wangge0101, wangge0102, wangge0201, bumen), all with
- * the password DEMO_PASSWORD, in one transaction, and writes a table of
- * username / password / role / scope to out (may be NULL). Needs the
- * demo tree; fails when an account of that name exists. */
-int demo_create_accounts(db_conn *db, FILE *out, char *err, size_t errsz);
+/* Creates the demo accounts, all with the password DEMO_PASSWORD, in one
+ * transaction, and writes a table of username / password / role / scope
+ * to out (may be NULL). Needs the demo tree of demo_build with the same
+ * number of streets; fails when an account of that name exists.
+ *   one street (streets 0 or 1): admin, anquan, auditor, jiedao and bumen
+ *     at the street; shequ01, shequ02; wangge0101, wangge0102, wangge0201.
+ *   a district: admin, anquan, auditor, qu (street staff of the whole
+ *     district) and bumen at the district; per street KK (01, 02 …):
+ *     jiedaoKK, shequKK01, shequKK02, wanggeKK0101, wanggeKK0102,
+ *     wanggeKK0201. */
+int demo_create_accounts(db_conn *db, int streets, FILE *out, char *err, size_t errsz);
 
 /* ---- data tables, defined in names.c, used only by demo.c ------------- */
 

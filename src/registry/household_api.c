@@ -119,20 +119,25 @@ static int body_phone(request *rq, response *rs, char canon[40])
 /* ---- list ------------------------------------------------------------------ */
 
 /* The unit a list is narrowed to: a grid's or a building's own column;
- * a community's (or a street's below another root) grids, each walked by
+ * a community's (or a street's below the district) grids, each walked by
  * household(grid_id, status, code) and merged (grids[]); or, for the
- * whole tree, nothing. */
+ * whole tree, nothing. The subtree's condition is kept apart (subtree_q):
+ * the count needs it, while the pick's partitions are its grids already
+ * (a street's 131 partitions each rebuilding the subtree's list of grids
+ * cost as much as the walks). */
 typedef struct unit_filter {
     org_unit unit;
     int64_t *grids;              /* the subtree's grids, or NULL */
     size_t ngrids;
     int subtree;                 /* grids[] is the partition of the pick */
+    query subtree_q;             /* "h.grid_id IN <subtree>" when subtree */
 } unit_filter;
 
 static int add_unit_filter(request *rq, response *rs, query *q, unit_filter *uf)
 {
     char end[256];
     memset(uf, 0, sizeof *uf);
+    q_init(&uf->subtree_q, "");
     /* The unit is inside the caller's scope (404 otherwise), and so is
      * its subtree: the scope needs no condition of its own. */
     if (org_unit_param_or_reply(rq, rs, "org_unit_id", &uf->unit) != 0)
@@ -144,9 +149,9 @@ static int add_unit_filter(request *rq, response *rs, query *q, unit_filter *uf)
         q_where(q, "h.grid_id = ?");
         q_bind_int(q, uf->unit.id);
     } else if (!org_is_whole_tree(rq->db, &uf->unit)) {
-        q_where(q, "h.grid_id IN " ORG_SUBTREE_GRIDS);
-        q_bind_text(q, uf->unit.path);
-        q_bind_text(q, org_path_end(uf->unit.path, end));
+        q_where(&uf->subtree_q, "h.grid_id IN " ORG_SUBTREE_GRIDS);
+        q_bind_text(&uf->subtree_q, uf->unit.path);
+        q_bind_text(&uf->subtree_q, org_path_end(uf->unit.path, end));
         uf->subtree = 1;
         if (org_subtree_grids(rq->db, &uf->unit, &uf->grids, &uf->ngrids) != 0)
             return reply_internal(rs), -1;
@@ -231,10 +236,17 @@ static int household_list(request *rq, response *rs)
             rc = reply_internal(rs);
             goto out;
         }
-    } else if (page_count_capped_or_reply(rq, rs, "FROM household h", &q, &pg, &total) != 0) {
-        goto out;
+    } else {
+        query counted;   /* the subtree's condition first, then the filters */
+        q_init(&counted, "");
+        q_and_all(&counted, &uf.subtree_q);
+        q_and_all(&counted, &q);
+        int crc = page_count_capped_or_reply(rq, rs, "FROM household h", &counted, &pg, &total);
+        q_free(&counted);
+        if (crc != 0)
+            goto out;
     }
-    if (page_pick_or_reply(rq, rs, "FROM household h", &q, &pg, uf.subtree ? "h.grid_id = ?" : NULL, uf.grids,
+    if (page_pick_or_reply(rq, rs, "FROM household h", &q, &pg, uf.subtree ? "h.grid_id" : NULL, uf.grids,
                            uf.ngrids, &pk) != 0)
         goto out;
     if (!(s = page_fetch(rq, HOUSEHOLD_SELECT, &pg, &pk))) {
@@ -256,6 +268,7 @@ out:
     db_finalize(s);
     page_pick_release(&pk);
     free(uf.grids);
+    q_free(&uf.subtree_q);
     q_free(&q);
     return rc;
 }

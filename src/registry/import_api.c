@@ -2,10 +2,10 @@
  * report) and GET /api/v1/export/residents (CSV download). The import
  * engine and the export row format are import.c's; this file only maps
  * query parameters, scope and roles onto them and audits the export. */
+#include "core/ratelimit.h"
 #include "registry/import.h"
 #include "registry/registry_api.h"
 #include "server/write.h"
-#include "util/ratelimit.h"
 #include "util/validate.h"
 
 #include <stdio.h>
@@ -148,7 +148,9 @@ static int full_export_purpose_or_reply(request *rq, response *rs, const char **
     long n = *purpose ? utf8_length(*purpose) : 0;
     if (n < 2 || n > 200)
         return reply_bad_request(rs, "purpose", "导出完整身份证号须说明用途（purpose，2到200字），用途记入审计日志"), -1;
-    int wait = rate_limit_take(&FULL_EXPORT, rq->user.id, 0);
+    int wait = rate_limit_take(rq->db, &FULL_EXPORT, rq->user.id, 0);
+    if (wait < 0)
+        return reply_error(rs, 503, "busy", NULL, "系统繁忙，请稍后重试"), -1;
     if (wait) {
         rs->retry_after = wait;
         return reply_error(rs, 429, "too_many_requests", NULL, "完整信息导出过于频繁（每小时最多 %d 次），请 %d 秒后再试",

@@ -14,8 +14,8 @@
 static const char *const SQL_PENDING =
     "SELECT id, username FROM import_batch WHERE state = 'running' OR state = 'undoing' ORDER BY id LIMIT 1";
 static const char *const SQL_INSERT =
-    "INSERT INTO import_batch(user_id, username, file_name, mode, org_path, state, pid, heartbeat, started_at)"
-    " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)";
+    "INSERT INTO import_batch(user_id, username, file_name, mode, org_path, state, host, pid, heartbeat, started_at)"
+    " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)";
 static const char *const SQL_TOUCH =
     "UPDATE import_batch SET heartbeat = ?, rows_read = ?, residents = ?, households = ?, error_rows = ?"
     " WHERE id = ?";
@@ -24,20 +24,38 @@ static const char *const SQL_COMMIT =
     " rows_read = ?, residents = ?, households = ?, error_rows = ? WHERE id = ? AND state = 'running'";
 /* Claims the batch for this process's undo (only one process undoes it). */
 static const char *const SQL_CLAIM_UNDO =
-    "UPDATE import_batch SET state = 'undoing', pid = ?, heartbeat = ?, note = COALESCE(note, ?)"
-    " WHERE id = ? AND (state = 'running' OR state = 'undoing' OR state = 'committed') AND pid = ?";
+    "UPDATE import_batch SET state = 'undoing', host = ?, pid = ?, heartbeat = ?, note = COALESCE(note, ?)"
+    " WHERE id = ? AND (state = 'running' OR state = 'undoing' OR state = 'committed') AND pid = ?"
+    " AND host IS NOT DISTINCT FROM ?";
 static const char *const SQL_GET =
-    "SELECT state, pid, committed_at IS NOT NULL, COALESCE(org_path, ''), COALESCE(committed_at, ''), heartbeat"
+    "SELECT state, pid, committed_at IS NOT NULL, COALESCE(org_path, ''), COALESCE(committed_at, ''), heartbeat, host"
     " FROM import_batch WHERE id = ?";
 static const char *const SQL_HEARTBEAT = "UPDATE import_batch SET heartbeat = ? WHERE id = ?";
 static const char *const SQL_FINISH_UNDO =
     "UPDATE import_batch SET state = ?, finished_at = ?, heartbeat = ? WHERE id = ? AND state = 'undoing'";
 static const char *const SQL_STALE =
-    "SELECT id, pid, heartbeat FROM import_batch WHERE state = 'running' OR state = 'undoing' ORDER BY id";
+    "SELECT id, pid, heartbeat, host FROM import_batch WHERE state = 'running' OR state = 'undoing' ORDER BY id";
 
 static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
+}
+
+/* This machine's name: a batch's pid means something only on the host
+ * that wrote it (several servers may share a PostgreSQL database). */
+static const char *this_host(void)
+{
+    static _Thread_local char name[256];
+    if (gethostname(name, sizeof name - 1) != 0)
+        name[0] = '\0';
+    name[sizeof name - 1] = '\0';
+    return name;
+}
+
+/* host is this machine (NULL: a batch from before hosts were kept). */
+static int on_this_host(const char *host)
+{
+    return !host || strcmp(host, this_host()) == 0;
 }
 
 int import_batch_start(db_conn *db, const import_owner *who, const char *file_name, const char *mode,
@@ -59,7 +77,8 @@ int import_batch_start(db_conn *db, const import_owner *who, const char *file_na
                        (long long)busy_id, other);
     }
     int rc = db_exec_args(db, SQL_INSERT, DB_ID(who->user_id), DB_TEXT(who->username ? who->username : "cli"),
-                          DB_OPT_TEXT(file_name), DB_TEXT(mode), DB_OPT_TEXT(who->org_path), DB_INT(getpid()),
+                          DB_OPT_TEXT(file_name), DB_TEXT(mode), DB_OPT_TEXT(who->org_path), DB_TEXT(this_host()),
+                          DB_INT(getpid()),
                           DB_INT(now_s()), DB_TEXT(db_now(now)));
     *id_out = db_last_insert_id(db);
     if (rc != DB_DONE || db_commit(db) != DB_DONE) {
@@ -85,8 +104,12 @@ int import_batch_commit(db_conn *db, int64_t id, const import_counts *c)
     return db_changes(db) == 1 ? 0 : -1;
 }
 
-static int process_gone(int64_t pid, int64_t heartbeat, int at_startup)
+/* Whether the process of a batch is gone. Another host's process is
+ * judged by its heartbeat alone: its pid is not one of this machine's. */
+static int process_gone(const char *host, int64_t pid, int64_t heartbeat, int at_startup)
 {
+    if (!on_this_host(host))
+        return heartbeat < now_s() - IMPORT_BATCH_STALE_S;
     if (pid <= 0 || (at_startup && pid == (int64_t)getpid()))
         return 1;
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
@@ -103,6 +126,8 @@ typedef struct batch_state {
     char org_path[256];
     char committed_at[20];
     int64_t heartbeat;
+    char host[256];
+    int has_host;
 } batch_state;
 
 static int batch_load(db_conn *db, int64_t id, batch_state *b)
@@ -116,6 +141,8 @@ static int batch_load(db_conn *db, int64_t id, batch_state *b)
         db_col_copy(s, 3, b->org_path, sizeof b->org_path);
         db_col_copy(s, 4, b->committed_at, sizeof b->committed_at);
         b->heartbeat = db_col_int(s, 5);
+        b->has_host = !db_col_is_null(s, 6);
+        db_col_copy(s, 6, b->host, sizeof b->host);
     }
     db_finalize(s);
     return rc == DB_ROW ? 0 : -1;
@@ -131,7 +158,9 @@ static int claim_undo(db_conn *db, int64_t id, const char *reason, batch_state *
         db_rollback(db);
         return err_set(err, ERR_NOT_FOUND, NULL, "导入批次 #%lld 不存在", (long long)id);
     }
-    if (strcmp(b->state, "committed") != 0 && b->pid != (int64_t)getpid() && !process_gone(b->pid, b->heartbeat, 0)) {
+    const char *host = b->has_host ? b->host : NULL;
+    int mine = on_this_host(host) && b->pid == (int64_t)getpid();
+    if (strcmp(b->state, "committed") != 0 && !mine && !process_gone(host, b->pid, b->heartbeat, 0)) {
         db_rollback(db);
         return err_set(err, ERR_CONFLICT, NULL, "导入批次 #%lld 正由另一进程（%lld）处理，不能撤销", (long long)id,
                        (long long)b->pid);
@@ -144,8 +173,8 @@ static int claim_undo(db_conn *db, int64_t id, const char *reason, batch_state *
         return err_set(err, ERR_CONFLICT, NULL, "导入批次 #%lld 的数据导入后已有 %lld 处被修改或引用，不能整体撤销，请逐条处理",
                        (long long)id, (long long)blockers);
     }
-    if (db_exec_args(db, SQL_CLAIM_UNDO, DB_INT(getpid()), DB_INT(now_s()), DB_TEXT(reason), DB_INT(id),
-                     DB_INT(b->pid)) != DB_DONE) {
+    if (db_exec_args(db, SQL_CLAIM_UNDO, DB_TEXT(this_host()), DB_INT(getpid()), DB_INT(now_s()), DB_TEXT(reason),
+                     DB_INT(id), DB_INT(b->pid), DB_TEXT(host)) != DB_DONE) {
         db_rollback(db);
         return err_db(err);
     }
@@ -229,7 +258,8 @@ int import_batch_recover(db_conn *db, int at_startup)
     size_t n = 0;
     db_stmt *s = db_query(db, SQL_STALE);
     while (n < sizeof ids / sizeof ids[0] && db_step(s) == DB_ROW)
-        if (process_gone(db_col_int(s, 1), db_col_int(s, 2), at_startup))
+        if (process_gone(db_col_is_null(s, 3) ? NULL : db_col_text(s, 3), db_col_int(s, 1), db_col_int(s, 2),
+                         at_startup))
             ids[n++] = db_col_int(s, 0);
     db_finalize(s);
     int undone = 0;

@@ -61,7 +61,9 @@ int import_batch_undo(db_conn *db, int64_t id, const import_owner *who, const ch
 /* Undoes every running or undoing batch whose process is gone (not
  * alive, or no heartbeat for IMPORT_BATCH_STALE_S; at_startup also
  * treats this process's own pid as gone, as a restarted server in a
- * container often gets its old pid back). Returns how many were
+ * container often gets its old pid back). A batch another host writes
+ * (import_batch.host, several servers on one PostgreSQL database) is
+ * judged by its heartbeat alone. Returns how many were
  * undone, or -1 when one could not be. */
 int import_batch_recover(db_conn *db, int at_startup);
 

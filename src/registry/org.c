@@ -2,6 +2,7 @@
 #include "registry/org.h"
 #include "registry/counts.h"
 #include "registry/registry.h"
+#include "util/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,12 @@ static const char *const SQL_SET_PATH = "UPDATE org_unit SET path = ?, leader_ph
     "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc, c.notes, c.version"
 static const char *const SQL_GET = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.id = ?";
 static const char *const SQL_GET_BY_CODE = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.code = ?";
-static const char *const SQL_STREET_EXISTS = "SELECT 1 FROM org_unit WHERE kind = 'street'";
+/* The kind of the tree's root: the district, or the street of a one-street database. */
+static const char *const SQL_ROOT_KIND = "SELECT kind FROM org_unit WHERE parent_id IS NULL ORDER BY id LIMIT 1";
+/* A new district takes the root street (if any) under it; no path moves (org.h). */
+static const char *const SQL_ADOPT_ROOT_STREET =
+    "UPDATE org_unit SET parent_id = ?, updated_at = ?, version = version + 1"
+    " WHERE parent_id IS NULL AND kind = 'street'";
 static const char *const SQL_UPDATE =
     "UPDATE org_unit SET name = ?, leader_name = ?, leader_phone_enc = ?, notes = ?, updated_at = ?,"
     " version = version + 1 WHERE id = ?";
@@ -41,6 +47,7 @@ const fc_column_sql org_leader_phone_crypt = {
 
 const char *org_child_kind(const char *parent_kind)
 {
+    if (strcmp(parent_kind, "district") == 0) return "street";
     if (strcmp(parent_kind, "street") == 0) return "community";
     if (strcmp(parent_kind, "community") == 0) return "grid";
     if (strcmp(parent_kind, "grid") == 0) return "building";
@@ -49,6 +56,7 @@ const char *org_child_kind(const char *parent_kind)
 
 const char *org_kind_label(const char *kind)
 {
+    if (strcmp(kind, "district") == 0) return "区";
     if (strcmp(kind, "street") == 0) return "街道";
     if (strcmp(kind, "community") == 0) return "社区";
     if (strcmp(kind, "grid") == 0) return "网格";
@@ -91,15 +99,43 @@ int org_get_by_code(db_conn *db, const char *code, org_unit *out)
     return load_one(db_query(db, SQL_GET_BY_CODE, DB_TEXT(code)), out);
 }
 
-/* Checks the parent and the kind; fills *parent (zeroed for the street). */
+int org_check_code_name(const char *code, const char *name, ms_err *err)
+{
+    long n = utf8_length(code);
+    if (n < 1 || n > 40)
+        return err_set(err, ERR_INVALID, "code", "编码须为1到40个字符");
+    for (const char *p = code; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '_'))
+            return err_set(err, ERR_INVALID, "code", "编码只能包含字母、数字、- 和 _");
+    n = utf8_length(name);
+    if (n < 1 || n > 60)
+        return err_set(err, ERR_INVALID, "name", "名称须为1到60个字");
+    return 0;
+}
+
+/* Checks the parent and the kind; fills *parent (zeroed for a root). A
+ * root is the district, or a street while there is no district (and no
+ * other street). */
 static int check_placement(db_conn *db, int64_t parent_id, const char *kind, org_unit *parent, ms_err *err)
 {
     memset(parent, 0, sizeof *parent);
     if (parent_id == 0) {
+        char root[16] = "";
+        db_stmt *s = db_query(db, SQL_ROOT_KIND);
+        if (db_step(s) == DB_ROW)
+            db_col_copy(s, 0, root, sizeof root);
+        db_finalize(s);
+        if (strcmp(kind, "district") == 0)
+            return strcmp(root, "district") == 0
+                       ? err_set(err, ERR_CONFLICT, "parent_id", "区已存在，一个数据库只管理一个区")
+                       : 0;
         if (strcmp(kind, "street") != 0)
-            return err_set(err, ERR_INVALID, "parent_id", "只有街道可以没有上级单位");
-        if (db_exists(db, SQL_STREET_EXISTS))
-            return err_set(err, ERR_CONFLICT, "parent_id", "街道已存在，一个系统只管理一个街道");
+            return err_set(err, ERR_INVALID, "parent_id", "只有区和街道可以没有上级单位");
+        if (strcmp(root, "district") == 0)
+            return err_set(err, ERR_INVALID, "parent_id", "已建立区，街道须设在区下");
+        if (root[0])
+            return err_set(err, ERR_CONFLICT, "parent_id",
+                           "街道已存在；一个数据库要管理多个街道，须先在其上建立区（minsheng org district）");
         return 0;
     }
     if (org_get(db, parent_id, parent) != 0)
@@ -120,8 +156,14 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
 
     if (check_placement(db, parent_id, kind, &parent, err) != 0)
         return -1;
-    /* Insert with a temporary unique path, then set the real one from the id. */
-    snprintf(path, sizeof path, "tmp:%s", code);
+    /* Insert with a temporary unique path, then set the real one from
+     * the id: the parent's path and the id. The district's is "/", the
+     * root path itself (org.h). */
+    int district = strcmp(kind, "district") == 0;
+    if (district)
+        snprintf(path, sizeof path, "/");
+    else
+        snprintf(path, sizeof path, "tmp:%s", code);
     int rc = db_exec_args(db, SQL_INSERT, DB_ID(parent_id), DB_TEXT(kind), DB_TEXT(code), DB_TEXT(name),
                           DB_TEXT(path), DB_OPT_TEXT(leader_name), DB_TEXT(db_now(now)), DB_TEXT(now));
     if (rc == DB_CONSTRAINT)
@@ -130,9 +172,11 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
         return err_set(err, ERR_DB, NULL, "保存单位失败: %s", db_errmsg(db));
     int64_t id = db_last_insert_id(db);
     char phone_enc[FC_STORED_MAX];
-    snprintf(path, sizeof path, "%s%lld/", parent_id ? parent.path : "/", (long long)id);
+    if (!district)
+        snprintf(path, sizeof path, "%s%lld/", parent_id ? parent.path : "/", (long long)id);
     if (fc_encrypt(COL_LEADER_PHONE, id, leader_phone, phone_enc) != 0 ||
-        db_exec_args(db, SQL_SET_PATH, DB_TEXT(path), DB_OPT_TEXT(phone_enc), DB_INT(id)) != DB_DONE)
+        db_exec_args(db, SQL_SET_PATH, DB_TEXT(path), DB_OPT_TEXT(phone_enc), DB_INT(id)) != DB_DONE ||
+        (district && db_exec_args(db, SQL_ADOPT_ROOT_STREET, DB_INT(id), DB_TEXT(now)) != DB_DONE))
         return err_set(err, ERR_DB, NULL, "保存单位失败: %s", db_errmsg(db));
     return id;
 }
@@ -227,7 +271,7 @@ char *org_path_end(const char *path, char out[256])
 
 int org_is_whole_tree(db_conn *db, const org_unit *u)
 {
-    return u->parent_id == 0 && strcmp(u->kind, "street") == 0 && !db_exists(db, SQL_OTHER_ROOT, DB_INT(u->id));
+    return u->parent_id == 0 && !db_exists(db, SQL_OTHER_ROOT, DB_INT(u->id));
 }
 
 int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n)

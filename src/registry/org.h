@@ -1,8 +1,19 @@
-/* org.h — the org-unit tree: street → community → grid → building.
+/* org.h — the org-unit tree: (district →) street → community → grid →
+ * building.
  *
  * Owns: the org_unit table. Every unit stores its materialised path
  * ("/1/4/17/"), so "is X inside Y" is a prefix test and a subtree is
- * the range [path, org_path_end(path)) of org_unit(kind, path). */
+ * the range [path, org_path_end(path)) of org_unit(kind, path).
+ *
+ * The district (区, migration 0011) is the root of a database that holds
+ * several streets; its path is "/", the root path itself, so that a
+ * street's path is "/<id>/" whether it is the root of a one-street
+ * database or a street of the district. A one-street database keeps its
+ * street as the root until a district is created (org_create with kind
+ * "district"), which takes that street under it without moving any path:
+ * the paths stored elsewhere (audit rows, import batches, workflow cases)
+ * stay true, and a street stays at workflow depth 1. One district per
+ * database. */
 #ifndef MS_ORG_H
 #define MS_ORG_H
 
@@ -15,8 +26,8 @@
 
 typedef struct org_unit {
     int64_t id;
-    int64_t parent_id;        /* 0 for the street */
-    char kind[16];            /* street | community | grid | building */
+    int64_t parent_id;        /* 0 for the root (the district, or the street of a one-street database) */
+    char kind[16];            /* district | street | community | grid | building */
     char code[64];
     char name[128];
     char path[256];
@@ -32,16 +43,24 @@ typedef struct org_unit_counted {
     int64_t child_count, household_count, resident_count;   /* active households and residents */
 } org_unit_counted;
 
-/* The kind a child of `parent_kind` must have ("community" under
- * "street" …); NULL when the parent cannot have children (building). */
+/* The kind a child of `parent_kind` must have ("street" under
+ * "district", "community" under "street" …); NULL when the parent cannot
+ * have children (building). */
 const char *org_child_kind(const char *parent_kind);
-const char *org_kind_label(const char *kind);   /* "社区" … */
+const char *org_kind_label(const char *kind);   /* "区", "社区" … */
 
-/* Creates a unit; parent_id 0 creates the street (only one allowed).
- * Returns the id or -1 with *err (409 on a used code, 400 on a wrong
+/* Creates a unit. parent_id 0 creates a root: the district (one per
+ * database; it takes the root street, if there is one, under it), or the
+ * street of a one-street database (refused once a street or a district
+ * exists: further streets go under the district). Returns the id or -1
+ * with *err (409 on a used code or a second root, 400 on a wrong
  * placement). Caller owns the transaction. */
 int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char *code,
                    const char *name, const char *leader_name, const char *leader_phone, ms_err *err);
+
+/* A unit's code (1–40 letters, digits, - and _) and name (1–60
+ * characters): 0, or -1 with *err (400, field "code" or "name"). */
+int org_check_code_name(const char *code, const char *name, ms_err *err);
 
 /* The fields an edit sets (org_change.set); the others keep the row's values. */
 enum { OC_NAME = 1 << 0, OC_LEADER_NAME = 1 << 1, OC_LEADER_PHONE = 1 << 2, OC_NOTES = 1 << 3 };
@@ -75,8 +94,10 @@ int org_list_counted(db_conn *db, int64_t parent_id, int64_t unit_id, org_unit_c
 #define ORG_SUBTREE_GRIDS "(SELECT id FROM org_unit WHERE kind = 'grid' AND path >= ? AND path < ?)"
 /* The end of path's subtree range: path with its last '/' raised to '0'. */
 char *org_path_end(const char *path, char out[256]);
-/* 1 when u is the root of the whole tree (the street, and no other
- * root beside it): its lists need no unit filter. 0 otherwise. */
+/* 1 when u is the root of the whole tree (the district, or the street
+ * of a one-street database, and no other root beside it): its lists
+ * need no unit filter. 0 otherwise (a street of a district is filtered
+ * by its grids, as a community is). */
 int org_is_whole_tree(db_conn *db, const org_unit *u);
 /* The grid ids of u's subtree, ascending, into *ids (malloc'd, caller
  * frees; NULL when none). 0, or -1 on a database error. */

@@ -115,21 +115,14 @@ static int check_leader_or_reply(response *rs, const char *name, const char *pho
 
 static int check_code_name_or_reply(response *rs, const char *code, const char *name)
 {
-    long n = utf8_length(code);
-    if (n < 1 || n > 40)
-        return reply_bad_request(rs, "code", "编码须为1到40个字符"), -1;
-    for (const char *p = code; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '_'))
-            return reply_bad_request(rs, "code", "编码只能包含字母、数字、- 和 _"), -1;
-    n = utf8_length(name);
-    if (n < 1 || n > 60)
-        return reply_bad_request(rs, "name", "名称须为1到60个字"), -1;
-    return 0;
+    ms_err err;
+    return org_check_code_name(code, name, &err) == 0 ? 0 : reply_err(rs, &err);
 }
 
 /* POST /api/v1/org-units — roles: street, community.
  * Body: parent_id*, code*, name*, leader_name, leader_phone. The kind
- * follows the parent (street → community → grid → building).
+ * follows the parent (district → street → community → grid → building;
+ * the district itself is made on the command line: minsheng org district).
  * Reply 201: the unit. Errors: 400 field; 404 parent outside scope;
  * 409 code used. */
 static int org_create_unit(request *rq, response *rs)

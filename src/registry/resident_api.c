@@ -2,6 +2,7 @@
  * update, move between households, status (deceased / moved out) and
  * history. Translates HTTP to resident.h calls and back; owns only the
  * search filters (query parameters → SQL conditions). */
+#include "core/ratelimit.h"
 #include "registry/counts.h"
 #include "registry/history.h"
 #include "registry/registry_api.h"
@@ -9,7 +10,6 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/idcard.h"
-#include "util/ratelimit.h"
 #include "util/validate.h"
 
 #include <stdio.h>
@@ -103,9 +103,11 @@ static int exact_field_or_reply(request *rq, response *rs, const char *field, co
 
 static int exact_search_rate_or_reply(request *rq, response *rs, const char *field)
 {
-    int wait = rate_limit_take(&EXACT_SEARCH, rq->user.id, 0);
+    int wait = rate_limit_take(rq->db, &EXACT_SEARCH, rq->user.id, 0);
     if (!wait)
         return 0;
+    if (wait < 0)
+        return reply_error(rs, 503, "busy", NULL, "系统繁忙，请稍后重试"), -1;
     rs->retry_after = wait;
     return reply_error(rs, 429, "too_many_requests", field, "按身份证号或电话精确查询过于频繁（每分钟最多 %d 次），请 %d 秒后再试",
                        EXACT_SEARCH.max, wait), -1;

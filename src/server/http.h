@@ -169,17 +169,20 @@ int page_count_capped_or_reply(request *rq, response *rs, const char *from_sql, 
                                page_req *p, int64_t *total);
 /* The ids of one page of a keyset list, in order, picked from the sort's
  * index: "SELECT <sort_expr>, <id_expr> " + from_sql + q's filters, after
- * the cursor, LIMIT page_size + 1. With part_cond ("h.grid_id = ?") the
- * pick runs once per value of parts[0..nparts) and the streams are
- * merged in C: a subtree's grids, each walked in order by its own index
- * where one IN (…) would sort every row of the subtree. Sets
- * p->next_cursor when a row follows the page. */
+ * the cursor, LIMIT page_size + 1. With part_col ("h.grid_id") the pick
+ * takes the first rows of each partition part_col = parts[i] and merges
+ * them: a subtree's grids, each walked in order by its own index where
+ * one IN (…) would sort every row of the subtree. SQLite runs one
+ * statement per partition and merges in C; PostgreSQL runs one statement
+ * that walks every partition through a LATERAL subquery (one round trip
+ * for a street's 131 grids). Sets p->next_cursor when a row follows the
+ * page. */
 typedef struct page_pick {
     size_t n;                    /* rows of the page */
     char *ids_json;              /* "[7,3,12]": the page's ids, for PAGE_BY_IDS (malloc'd) */
 } page_pick;
 int page_pick_or_reply(request *rq, response *rs, const char *from_sql, const struct query *q, page_req *p,
-                       const char *part_cond, const int64_t *parts, size_t nparts, page_pick *out);
+                       const char *part_col, const int64_t *parts, size_t nparts, page_pick *out);
 void page_pick_release(page_pick *pk);
 /* The page's rows: select_sql + " WHERE <id_expr> IN (ids) ORDER BY …"
  * (the pick's order). The caller steps and finalizes; NULL on a prepare

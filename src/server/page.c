@@ -228,13 +228,20 @@ static int row_cmp_desc(const void *a, const void *b) { return row_cmp_dir(a, b,
 
 /* The pick statement: the cursor's condition first (SQLite takes the
  * first lower bound it meets on the index column, and the cursor's is
- * the tighter one), then the list's filters, then the partition. */
+ * the tighter one), then the list's filters, then the partition
+ * (part_col = ?). With parts_json (PostgreSQL), every partition at once:
+ * the ids of parts_json each pick their first rows through a LATERAL
+ * subquery (an index walk apiece), and the server merges them, in one
+ * round trip instead of one per partition. Binds: [parts_json], the
+ * cursor's, q's, then LIMIT (per partition), [LIMIT of the merge], OFFSET. */
 static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, const page_req *p,
-                             const char *part_cond)
+                             const char *part_col, const char *parts_json)
 {
     query pk;
     char cond[300];
     q_init(&pk, "");
+    if (parts_json)
+        q_bind_text(&pk, parts_json);   /* the '?' of the prefix, before every condition's */
     if (p->has_cursor) {
         snprintf(cond, sizeof cond, "(%s, %s) %s (?, ?)", p->sort_expr, p->id_expr, p->desc ? "<" : ">");
         q_where(&pk, cond);
@@ -245,12 +252,21 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
         q_bind_int(&pk, p->after_id);
     }
     q_and_all(&pk, q);
-    if (part_cond)
-        q_where(&pk, part_cond);
+    if (part_col) {
+        snprintf(cond, sizeof cond, "%s = %s", part_col, parts_json ? "parts.part::bigint" : "?");
+        q_where(&pk, cond);
+    }
     strbuf prefix = STRBUF_INIT, suffix = STRBUF_INIT;
     const char *dir = p->desc ? "DESC" : "ASC";
-    sb_printf(&prefix, "SELECT %s, %s %s", p->sort_expr, p->id_expr, from_sql);
-    sb_printf(&suffix, " ORDER BY %s, %s %s LIMIT ? OFFSET ?", p->order_by, p->id_expr, dir);
+    if (parts_json)
+        sb_printf(&prefix, "SELECT pick.s, pick.i FROM jsonb_array_elements_text(?::jsonb) AS parts(part)"
+                           " CROSS JOIN LATERAL (SELECT %s AS s, %s AS i %s", p->sort_expr, p->id_expr, from_sql);
+    else
+        sb_printf(&prefix, "SELECT %s, %s %s", p->sort_expr, p->id_expr, from_sql);
+    sb_printf(&suffix, " ORDER BY %s, %s %s LIMIT ?", p->order_by, p->id_expr, dir);
+    if (parts_json)
+        sb_printf(&suffix, ") AS pick ORDER BY pick.s %s, pick.i %s LIMIT ?", dir, dir);
+    sb_puts(&suffix, " OFFSET ?");
     db_stmt *s = q_prepare_with(rq->db, prefix.data, &pk, suffix.data);
     sb_free(&prefix);
     sb_free(&suffix);
@@ -286,7 +302,7 @@ static int pick_collect(db_stmt *s, int key_is_int, pick_row **rows, size_t *n, 
 }
 
 int page_pick_or_reply(request *rq, response *rs, const char *from_sql, const query *q, page_req *p,
-                       const char *part_cond, const int64_t *parts, size_t nparts, page_pick *out)
+                       const char *part_col, const int64_t *parts, size_t nparts, page_pick *out)
 {
     pick_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -296,20 +312,37 @@ int page_pick_or_reply(request *rq, response *rs, const char *from_sql, const qu
     int64_t want = p->page_size + 1;
     memset(out, 0, sizeof *out);
     int first = q->nbind + (p->has_cursor ? 2 : 0) + 1;
-    if (!part_cond) {
-        db_stmt *s = pick_prepare(rq, from_sql, q, p, NULL);
+    if (!part_col) {
+        db_stmt *s = pick_prepare(rq, from_sql, q, p, NULL, NULL);
         if (s) {
             db_bind_int(s, first, want);
             db_bind_int(s, first + 1, p->offset);
         }
         rc = s ? pick_collect(s, key_is_int, &rows, &n, &cap) : -1;
         db_finalize(s);
+    } else if (strcmp(db_engine_name(rq->db), "postgresql") == 0) {
+        /* Each partition's first offset + want rows, merged by the
+         * server down to offset + want; the merge below skips offset. */
+        strbuf ids = STRBUF_INIT;
+        sb_putc(&ids, '[');
+        for (size_t i = 0; i < nparts; i++)
+            sb_printf(&ids, "%s%" PRId64, i ? "," : "", parts[i]);
+        sb_putc(&ids, ']');
+        db_stmt *s = pick_prepare(rq, from_sql, q, p, part_col, ids.data);
+        if (s) {
+            db_bind_int(s, first + 1, p->offset + want);
+            db_bind_int(s, first + 2, p->offset + want);
+            db_bind_int(s, first + 3, 0);
+        }
+        rc = s ? pick_collect(s, key_is_int, &rows, &n, &cap) : -1;
+        db_finalize(s);
+        sb_free(&ids);
     } else {
         /* Each partition's first offset + want rows; the merge skips
          * offset. (A reset statement loses its values: prepared again,
          * from the connection's cache.) */
         for (size_t i = 0; i < nparts && rc == 0; i++) {
-            db_stmt *s = pick_prepare(rq, from_sql, q, p, part_cond);
+            db_stmt *s = pick_prepare(rq, from_sql, q, p, part_col, NULL);
             if (s) {
                 db_bind_int(s, first, parts[i]);
                 db_bind_int(s, first + 1, p->offset + want);
@@ -321,7 +354,7 @@ int page_pick_or_reply(request *rq, response *rs, const char *from_sql, const qu
         if (rc == 0 && n > 1)
             qsort(rows, n, sizeof *rows, p->desc ? row_cmp_desc : row_cmp_asc);
     }
-    size_t skip = part_cond ? (size_t)(p->offset < (int64_t)n ? p->offset : (int64_t)n) : 0;
+    size_t skip = part_col ? (size_t)(p->offset < (int64_t)n ? p->offset : (int64_t)n) : 0;
     size_t avail = n - skip, shown = avail > (size_t)p->page_size ? (size_t)p->page_size : avail;
     strbuf ids = STRBUF_INIT;
     sb_putc(&ids, '[');

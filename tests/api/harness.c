@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <liboath/oath.h>
 #include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -567,6 +568,47 @@ int server_start_db(test_server *s, const char *db, long households, const char 
         return -1;
     }
     return serve_db(s, serve_args);
+}
+
+int server_start_peer(test_server *s, const test_server *first, const char *const *serve_args)
+{
+    size_t len = 0;
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/minsheng-test-XXXXXX");
+    if (!mkdtemp(s->dir))
+        return -1;
+    snprintf(s->db, sizeof s->db, "%s", first->db);
+    snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+    snprintf(s->key_file, sizeof s->key_file, "%s/test.key", s->dir);
+    char *key = read_whole_file(first->key_file, &len);
+    int fd = key ? open(s->key_file, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
+    int ok = fd >= 0 && write(fd, key, len) == (ssize_t)len;
+    if (fd >= 0)
+        close(fd);
+    free(key);
+    if (!ok) {
+        fprintf(stderr, "harness: cannot copy the key file %s\n", first->key_file);
+        return -1;
+    }
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = "--seal";
+    argv[n++] = fmt("%s/test.audit-seal", s->dir);
+    for (size_t i = 0; serve_args && serve_args[i] && n < 31; i++)
+        argv[n++] = serve_args[i];
+    argv[n] = NULL;
+    return server_launch(s, argv);   /* no reseeding: another port than first's */
+}
+
+const char *totp_code_at(const char *secret, time_t t)
+{
+    static char out[8];
+    char *raw = NULL;
+    size_t len = 0;
+    assert_int_equal(oath_base32_decode(secret, strlen(secret), &raw, &len), OATH_OK);
+    assert_int_equal(oath_totp_generate(raw, len, t, 30, 0, 6, out), OATH_OK);
+    free(raw);
+    return out;
 }
 
 static void dump_log(const char *path)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define DEMO_PW "Minsheng@2026"
 
@@ -77,6 +78,12 @@ char *server_db_bytes(const test_server *s, size_t *len);
  * URI (an empty database: `demo` fills it), with the key file in the
  * temp dir (--key-file, as PostgreSQL requires). NULL = server_start. */
 int server_start_db(test_server *s, const char *db, long households, const char *const *serve_args);
+/* Starts another server on the database `first` serves (a PostgreSQL
+ * URI: several servers share one database), as a second machine would:
+ * its own temp dir, log, port and seal file, and a copy of first's key
+ * file. server_stop(s) stops it and leaves the database alone. Returns 0
+ * or -1. */
+int server_start_peer(test_server *s, const test_server *first, const char *const *serve_args);
 /* Starts the server again on the database s->db already holds (after
  * server_kill), on a new port. Returns 0 or -1. */
 int server_launch(test_server *s, const char *const *serve_args);
@@ -173,6 +180,11 @@ const char *preload_beside_bin(const char *name, const char *given);
  * new temporary file whose name goes into path (64 bytes; the caller
  * unlinks it). */
 void preload_sqltrace(char path[64]);
+
+/* The 6-digit TOTP code for base32 `secret` at time t, as a phone's
+ * authenticator computes it (liboath: oath_init() first), in a static
+ * buffer. */
+const char *totp_code_at(const char *secret, time_t t);
 
 /* Logs in; returns a malloc'd token or NULL. */
 char *login(const test_server *s, const char *user, const char *pw);

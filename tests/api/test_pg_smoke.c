@@ -7,8 +7,10 @@
  * both writes, the maintained counts moved), a grid worker denied a
  * resident of another grid, a CSV import; and the commands' PostgreSQL
  * rules (a key file must be named, backup points to pg_dump, the seal
- * file sits beside the key file). The first step of running
- * the API suite on both engines (docs/postgresql.md). */
+ * file sits beside the key file); and the demo district (`demo --streets
+ * 2`) in a second database of the cluster, served: district staff see
+ * both streets, each street's staff only its own. The first step of
+ * running the API suite on both engines (docs/postgresql.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +260,103 @@ static void commands(void **state)
     free(msg);
 }
 
+/* `demo --streets 2` into a second database of the cluster, served. */
+static void district_demo(void **state)
+{
+    char err[256], out[400], uri2[300];
+    db_conn *db = db_open(uri, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(db_exec(db, "DROP DATABASE IF EXISTS minsheng_district"), DB_DONE);
+    assert_int_equal(db_exec(db, "CREATE DATABASE minsheng_district TEMPLATE template0 ENCODING 'UTF8'"
+                                 " LC_COLLATE 'C' LC_CTYPE 'C'"), DB_DONE);
+    db_close(db);
+    const char *slash = strrchr(uri, '/');
+    assert_non_null(slash);
+    snprintf(uri2, sizeof uri2, "%.*s/minsheng_district", (int)(slash - uri), uri);
+    test_server d = srv;
+    d.pid = 0;
+    snprintf(d.db, sizeof d.db, "%s", uri2);
+    snprintf(d.log, sizeof d.log, "%s/district.log", srv.dir);
+    snprintf(out, sizeof out, "%s/district.out", srv.dir);
+    const char *demo[] = {"demo", "--streets", "2", "--households", "40", "--seed", "7", NULL};
+    assert_int_equal(run_cli(&d, demo, out, NULL), 0);
+    char *msg = read_whole_file(out, NULL);
+    assert_non_null(msg);
+    const char *names[] = {"qu ", "jiedao01", "jiedao02", "shequ0201", "wangge020101", "演示区已建立: 2 个街道"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strstr(msg, names[i]))
+            fail_msg("demo --streets 2 printed no %s:\n%s", names[i], msg);
+    free(msg);
+    assert_int_equal(server_launch(&d, NULL), 0);
+    char *qu = login(&d, "qu", DEMO_PW), *s1 = login(&d, "jiedao01", DEMO_PW), *s2 = login(&d, "jiedao02", DEMO_PW);
+    assert_non_null(qu);
+    assert_non_null(s1);
+    assert_non_null(s2);
+    json_t *st = api_get_ok(&d, qu, "/api/v1/stats/org-units");
+    json_t *items = json_object_get(st, "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(jstr(json_array_get(items, 0), "code"), "371702001");
+    assert_string_equal(jstr(json_array_get(items, 1), "code"), "371702002");
+    long long r1 = jint(json_array_get(items, 0), "residents"), r2 = jint(json_array_get(items, 1), "residents");
+    long long street2 = jint(json_array_get(items, 1), "id");
+    json_decref(st);
+    assert_true(r1 > 0 && r2 > 0);
+    assert_int_equal(api_total(&d, qu, "/api/v1/residents"), r1 + r2);
+    assert_int_equal(api_total(&d, s1, "/api/v1/residents"), r1);
+    assert_int_equal(api_total(&d, s2, "/api/v1/residents"), r2);
+    assert_int_equal(api_total(&d, s1, "/api/v1/residents?status=all&name=%E7%8E%8B"),
+                     api_total(&d, qu, fmt("/api/v1/residents?org_unit_id=%lld&status=all&name=%%E7%%8E%%8B",
+                                           org_id_by_code(&d, qu, "371702001"))));
+    /* street 2's first page, and its second by cursor: its own rows */
+    json_t *p = api_get_ok(&d, s2, "/api/v1/residents?page_size=5");
+    json_t *first = json_array_get(json_object_get(p, "items"), 0);
+    long long far_resident = jint(first, "id");
+    const char *cursor = jstr(p, "next_cursor");
+    assert_non_null(cursor);
+    json_t *p2 = api_get_ok(&d, s2, fmt("/api/v1/residents?page_size=5&cursor=%s", urlenc(cursor)));
+    assert_int_not_equal(jint(json_array_get(json_object_get(p2, "items"), 0), "id"), far_resident);
+    json_decref(p);
+    json_decref(p2);
+    /* street 2's households a page at a time (its grids merged in one
+     * statement on PostgreSQL), both directions: the district's list of
+     * all households, street 2's codes only, in the same order */
+    for (int desc = 0; desc < 2; desc++) {
+        json_t *all = api_get_ok(&d, qu, fmt("/api/v1/households?page_size=200&sort=%scode", desc ? "-" : ""));
+        char want[4096] = "", got[4096] = "";
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(all, "items"), i, it)
+            if (strncmp(jstr(it, "code"), "371702002", 9) == 0)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s,", jstr(it, "code"));
+        json_decref(all);
+        char cur[512] = "";
+        for (int pages = 0; pages < 20; pages++) {
+            json_t *pg = api_get_ok(&d, s2, fmt("/api/v1/households?page_size=7&sort=%scode%s%s", desc ? "-" : "",
+                                                cur[0] ? "&cursor=" : "", cur[0] ? urlenc(cur) : ""));
+            json_array_foreach(json_object_get(pg, "items"), i, it)
+                snprintf(got + strlen(got), sizeof got - strlen(got), "%s,", jstr(it, "code"));
+            const char *next = jstr(pg, "next_cursor");
+            snprintf(cur, sizeof cur, "%s", next ? next : "");
+            json_decref(pg);
+            if (!cur[0])
+                break;
+        }
+        assert_true(strlen(want) > 0);
+        assert_string_equal(got, want);
+    }
+    assert_int_equal(api_total(&d, s2, "/api/v1/households?q=371702002"), 40);
+    assert_int_equal(api_total(&d, s1, "/api/v1/households?q=371702002"), 0);
+    json_decref(api_expect(&d, s1, "GET", fmt("/api/v1/residents/%lld", far_resident), NULL, 404));
+    json_decref(api_expect(&d, s1, "GET", fmt("/api/v1/households?org_unit_id=%lld", street2), NULL, 404));
+    json_decref(api_expect(&d, qu, "GET", fmt("/api/v1/residents/%lld", far_resident), NULL, 200));
+    free(qu);
+    free(s1);
+    free(s2);
+    const char *counts[] = {"check", "counts", NULL};
+    assert_int_equal(run_cli(&d, counts, out, NULL), 0);
+    assert_int_equal(server_halt(&d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +365,7 @@ int main(void)
         cmocka_unit_test(writes_audit_and_scope),
         cmocka_unit_test(csv_import),
         cmocka_unit_test(commands),
+        cmocka_unit_test(district_demo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

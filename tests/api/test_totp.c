@@ -3,7 +3,8 @@
  * until they enrol; enrolment by secret/QR and a first code; sign-in
  * needs a code (no replay of a used step) or a single-use recovery
  * code; wrong codes count towards the lockout; an admin's reset is
- * audited. Codes are computed here with liboath, as a phone would. */
+ * audited. Codes are computed with liboath (harness totp_code_at), as a
+ * phone would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,18 +30,6 @@ static int teardown(void **state)
 {
     oath_done();
     return server_stop(&srv);
-}
-
-/* The 6-digit code for base32 `secret` at time t. */
-static const char *code_at(const char *secret, time_t t)
-{
-    static char out[8];
-    char *raw = NULL;
-    size_t len = 0;
-    assert_int_equal(oath_base32_decode(secret, strlen(secret), &raw, &len), OATH_OK);
-    assert_int_equal(oath_totp_generate(raw, len, t, 30, 0, 6, out), OATH_OK);
-    free(raw);
-    return out;
 }
 
 static long sign_in(const char *user, const char *extra, json_t **out)
@@ -76,14 +65,14 @@ static void enrol(const char *user, enrolled *e)
     assert_int_equal(strncmp(jstr(j, "qr_svg"), "<svg", 4), 0);
     json_decref(j);
     /* A wrong first code is refused (one chance in a million to collide). */
-    const char *right = code_at(e->secret, time(NULL));
+    const char *right = totp_code_at(e->secret, time(NULL));
     char wrong[8];
     snprintf(wrong, sizeof wrong, "%06d", (atoi(right) + 500000) % 1000000);
     j = api_expect(&srv, tok, "POST", "/api/v1/auth/totp/confirm", fmt("{\"code\":\"%s\"}", wrong), 400);
     assert_string_equal(err_field(j), "code");
     json_decref(j);
     j = api_expect(&srv, tok, "POST", "/api/v1/auth/totp/confirm",
-                   fmt("{\"code\":\"%s\"}", code_at(e->secret, time(NULL))), 200);
+                   fmt("{\"code\":\"%s\"}", totp_code_at(e->secret, time(NULL))), 200);
     assert_true(json_is_true(json_object_get(j, "enabled")));
     json_t *codes = json_object_get(j, "recovery_codes");
     assert_int_equal(json_array_size(codes), 10);
@@ -136,7 +125,7 @@ static void enrolled_sign_in_needs_a_fresh_code(void **state)
     json_decref(j);
     /* The step used at enrolment cannot be used again; the next one can,
      * once (the server accepts one step of drift). */
-    const char *next = code_at(street.secret, time(NULL) + 30);
+    const char *next = totp_code_at(street.secret, time(NULL) + 30);
     char extra[64];
     snprintf(extra, sizeof extra, ",\"totp\":\"%s\"", next);
     assert_int_equal(sign_in("jiedao", extra, &j), 200);
@@ -172,7 +161,7 @@ static void wrong_codes_count_towards_the_lockout(void **state)
     }
     /* Locked now: the right password and code are refused too, alike. */
     char extra[64];
-    snprintf(extra, sizeof extra, ",\"totp\":\"%s\"", code_at(aud.secret, time(NULL) + 30));
+    snprintf(extra, sizeof extra, ",\"totp\":\"%s\"", totp_code_at(aud.secret, time(NULL) + 30));
     assert_int_equal(sign_in("auditor", extra, &j), 401);
     assert_string_equal(err_code(j), "unauthorized");
     json_decref(j);

@@ -1,6 +1,8 @@
 /* test_demo.c — the demo street generator: shape of the org tree,
- * validity of every generated record, special groups, determinism, and
- * refusal to build into a database that already has units. */
+ * validity of every generated record, special groups, determinism,
+ * refusal to build into a database that already has units, and the demo
+ * district (streets > 1): its streets, their accounts, street 1 the same
+ * as the one-street demo. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,7 +73,7 @@ static int group_setup(void **state)
     main_db = db_open(path, err, sizeof err);
     if (!main_db || db_migrate(main_db, err, sizeof err) != 0)
         return -1;
-    demo_options o = {SEED, HOUSEHOLDS, TODAY};
+    demo_options o = {SEED, HOUSEHOLDS, TODAY, 1};
     if (demo_build(main_db, &o, &main_sum, err, sizeof err) != 0) {
         fprintf(stderr, "demo_build: %s\n", err);
         return -1;
@@ -314,7 +316,7 @@ static void test_deterministic(void **state)
 {
     (void)state;
     char err[256];
-    demo_options o = {7, 300, TODAY};
+    demo_options o = {7, 300, TODAY, 1};
     db_conn *a = open_db("det_a"), *b = open_db("det_b"), *c = open_db("det_c");
     demo_summary sa, sb;
     assert_int_equal(demo_build(a, &o, &sa, err, sizeof err), 0);
@@ -340,7 +342,7 @@ static void test_refuses_existing_units(void **state)
 {
     (void)state;
     char err[256] = "";
-    demo_options o = {1, 10, TODAY};
+    demo_options o = {1, 10, TODAY, 1};
     int64_t units = count(main_db, "SELECT COUNT(*) FROM org_unit");
     assert_int_equal(demo_build(main_db, &o, NULL, err, sizeof err), -1);
     assert_true(strlen(err) > 0);
@@ -364,7 +366,7 @@ static void test_bad_options(void **state)
     (void)state;
     char err[256] = "";
     db_conn *db = open_db("bad_options");
-    demo_options o = {1, DEMO_MAX_HOUSEHOLDS + 1, TODAY};
+    demo_options o = {1, DEMO_MAX_HOUSEHOLDS + 1, TODAY, 1};
     assert_int_equal(demo_build(db, &o, NULL, err, sizeof err), -1);
     assert_true(strlen(err) > 0);
     o.households = 10;
@@ -380,7 +382,7 @@ static void test_tree_only_and_accounts(void **state)
 {
     (void)state;
     char err[256];
-    demo_options o = {3, 0, TODAY};
+    demo_options o = {3, 0, TODAY, 1};
     demo_summary sum;
     db_conn *db = open_db("accounts");
     assert_int_equal(demo_build(db, &o, &sum, err, sizeof err), 0);
@@ -393,7 +395,7 @@ static void test_tree_only_and_accounts(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    int rc = demo_create_accounts(db, out, err, sizeof err);
+    int rc = demo_create_accounts(db, 1, out, err, sizeof err);
     fclose(out);
     if (rc != 0)
         fail_msg("demo_create_accounts: %s", err);
@@ -409,10 +411,108 @@ static void test_tree_only_and_accounts(void **state)
                                " WHERE u.username = 'shequ01' AND o.code = '371702001001' AND u.role = 'community'"), 1);
     /* Second run: the names are taken; nothing half-created. */
     err[0] = '\0';
-    assert_int_equal(demo_create_accounts(db, NULL, err, sizeof err), -1);
+    assert_int_equal(demo_create_accounts(db, 1, NULL, err, sizeof err), -1);
     assert_true(strlen(err) > 0);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 10);
     db_close(db);
+}
+
+/* The residents (name, birth date, grid code after the street's) of the
+ * street whose code is `street`, in id order. */
+static char *street_text(db_conn *db, const char *street)
+{
+    db_stmt *s = db_prepare(db, "SELECT group_concat(x, ';') FROM (SELECT r.name || r.birth_date"
+                                " || substr(g.code, 10) AS x FROM resident r JOIN org_unit g ON g.id = r.grid_id"
+                                " WHERE substr(g.code, 1, 9) = ? ORDER BY r.id) AS one_street");
+    db_bind_text(s, 1, street);
+    assert_int_equal(db_step(s), DB_ROW);
+    char *t = strdup(db_col_text(s, 0));
+    db_finalize(s);
+    return t;
+}
+
+static int64_t account_at(db_conn *db, const char *username, const char *role_s, const char *code)
+{
+    db_stmt *s = db_prepare(db, "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
+                                " WHERE u.username = ? AND u.role = ? AND o.code = ?");
+    db_bind_text(s, 1, username);
+    db_bind_text(s, 2, role_s);
+    db_bind_text(s, 3, code);
+    assert_int_equal(db_step(s), DB_ROW);
+    int64_t n = db_col_int(s, 0);
+    db_finalize(s);
+    return n;
+}
+
+static void test_district_streets(void **state)
+{
+    (void)state;
+    char err[256];
+    demo_options one = {7, 120, TODAY, 1}, three = {7, 120, TODAY, 3};
+    demo_summary s1, s3;
+    db_conn *a = open_db("district_one"), *d = open_db("district_three");
+    assert_int_equal(demo_build(a, &one, &s1, err, sizeof err), 0);
+    if (demo_build(d, &three, &s3, err, sizeof err) != 0)
+        fail_msg("demo_build --streets 3: %s", err);
+    /* one street: the root, no district */
+    assert_int_equal(s1.streets, 1);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM org_unit WHERE kind = 'district'"), 0);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM org_unit WHERE kind = 'street' AND parent_id IS NULL"), 1);
+    /* three: the district 371702 and its streets, distinct codes and names */
+    assert_int_equal(s3.streets, 3);
+    assert_int_equal(s3.households, 3 * 120);
+    assert_int_equal(s3.grids, 3 * 131);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit WHERE kind = 'district' AND code = '371702'"
+                              " AND parent_id IS NULL AND path = '/'"), 1);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit s JOIN org_unit p ON p.id = s.parent_id"
+                              " WHERE s.kind = 'street' AND p.kind = 'district'"), 3);
+    assert_int_equal(count(d, "SELECT COUNT(DISTINCT name) FROM org_unit WHERE kind = 'street'"), 3);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit WHERE code IN ('371702001', '371702002', '371702003')"
+                              " AND kind = 'street'"), 3);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit WHERE code = '371702003033-03' AND kind = 'grid'"), 1);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
+                              " WHERE g.code LIKE '371702002%'"), 120);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM resident"), s3.residents);
+    /* street 1 is the one-street demo's street; the others are not copies of it */
+    char *ta = street_text(a, "371702001"), *td = street_text(d, "371702001"), *t2 = street_text(d, "371702002");
+    assert_true(strlen(ta) > 100);
+    assert_string_equal(ta, td);
+    assert_string_not_equal(t2, ta);
+    free(ta);
+    free(td);
+    free(t2);
+    /* the accounts: district level and per street */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    int rc = demo_create_accounts(d, 3, out, err, sizeof err);
+    fclose(out);
+    if (rc != 0)
+        fail_msg("demo_create_accounts: %s", err);
+    assert_non_null(strstr(text, "wangge030201"));
+    free(text);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM app_user"), 5 + 3 * 6);
+    assert_int_equal(account_at(d, "qu", "street", "371702"), 1);
+    assert_int_equal(account_at(d, "admin", "admin", "371702"), 1);
+    assert_int_equal(account_at(d, "anquan", "secadmin", "371702"), 1);
+    assert_int_equal(account_at(d, "auditor", "auditor", "371702"), 1);
+    assert_int_equal(account_at(d, "bumen", "viewer", "371702"), 1);
+    assert_int_equal(account_at(d, "jiedao01", "street", "371702001"), 1);
+    assert_int_equal(account_at(d, "jiedao03", "street", "371702003"), 1);
+    assert_int_equal(account_at(d, "shequ0202", "community", "371702002002"), 1);
+    assert_int_equal(account_at(d, "wangge030102", "grid", "371702003001-02"), 1);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM app_user WHERE username = 'jiedao'"), 0);
+    /* too many streets: refused, nothing written */
+    db_conn *x = open_db("district_many");
+    demo_options many = {7, 1, TODAY, DEMO_MAX_STREETS + 1};
+    err[0] = '\0';
+    assert_int_equal(demo_build(x, &many, NULL, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    assert_int_equal(count(x, "SELECT COUNT(*) FROM org_unit"), 0);
+    db_close(x);
+    db_close(a);
+    db_close(d);
 }
 
 static char *tree_text(db_conn *db)
@@ -432,7 +532,7 @@ static void test_tree_independent_of_households(void **state)
 {
     (void)state;
     char err[256];
-    demo_options o = {SEED, 0, TODAY};
+    demo_options o = {SEED, 0, TODAY, 1};
     demo_summary sum;
     db_conn *db = open_db("tree_only");
     assert_int_equal(demo_build(db, &o, &sum, err, sizeof err), 0);
@@ -457,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_refuses_existing_units),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_tree_only_and_accounts),
+        cmocka_unit_test(test_district_streets),
         cmocka_unit_test(test_tree_independent_of_households),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

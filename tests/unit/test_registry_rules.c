@@ -68,7 +68,7 @@ static int group_setup(void **state)
         return -1;
     snprintf(template_path, sizeof template_path, "%s/template.db", tmpdir);
     template_db = db_open(template_path, err, sizeof err);
-    demo_options o = {1, 0, TODAY};
+    demo_options o = {1, 0, TODAY, 1};
     if (!template_db || db_migrate(template_db, err, sizeof err) != 0 ||
         demo_build(template_db, &o, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "template database: %s\n", err);

@@ -1,0 +1,546 @@
+/* test_district.c — a district (区) in one database (migration 0011):
+ * an existing one-street database (the demo street 丹阳街道) gets the
+ * district above it on the command line (`minsheng org district`) while
+ * the server runs, and a second street, 东城街道, with a community, a
+ * grid, a building, a household and residents, created as a district
+ * account would (`org add`, then the API). Then:
+ *
+ *   - the first street keeps working: same path, same lists, totals,
+ *     statistics and audit rows as before the district;
+ *   - street staff, street administrators, security administrators and
+ *     auditors of one street are refused (404, existence not leaked)
+ *     everything of the other street on every route, and see none of it
+ *     in their lists, statistics, exports, imports, account lists,
+ *     change requests, audit log and security alerts; nothing of the
+ *     other street changes;
+ *   - district staff (role street at the district) see both streets with
+ *     the same masking as street staff: the tree from the district, a
+ *     per-street statistics table summing the maintained counters, and
+ *     district-wide lists;
+ *   - the last test fails on a route of any module's table that no
+ *     cross-street check tried. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "route_probe.h"
+
+static test_server srv;
+/* jiedao/admin/auditor: the demo's street-1 accounts; the others made here. */
+static char *t_s1, *t_admin1, *t_aud1, *t_s2, *t_admin2, *t_sec2, *t_aud2, *t_qu, *t_quaud;
+static long long district_id, s1_residents_before, s1_households_before;
+static json_t *s1_tags_before;
+static char street1_path[64];
+
+/* One street's units and a household with a resident. */
+typedef struct place {
+    long long street, community, grid, building, household, resident;
+    char grid_code[32], household_code[48];
+} place;
+static place p1, p2;
+
+#define get_ok(tok, path) api_get_ok(&srv, tok, path)
+#define total_of(tok, path) api_total(&srv, tok, path)
+
+static const char *const STRONG_PW = "Strong#Pass2026";
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static void cli_ok(const char *const *args, const char *stdin_data)
+{
+    if (run_cli(&srv, args, NULL, stdin_data) != 0)
+        fail_msg("minsheng %s %s failed, see %s", args[0], args[1], srv.log);
+}
+
+static void add_user(const char *name, const char *role_s, const char *org)
+{
+    cli_ok((const char *[]){"user", "add", name, "--role", role_s, "--org", org, NULL}, "Strong#Pass2026\n");
+}
+
+static char *login_new(const char *name)
+{
+    char *t = login(&srv, name, STRONG_PW);
+    assert_non_null(t);
+    return t;
+}
+
+/* The first resident (by id) of grid `grid` as `tok` sees it, into p. */
+static void find_resident(const char *tok, place *p)
+{
+    json_t *j = get_ok(tok, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", p->grid));
+    json_t *r = json_array_get(json_object_get(j, "items"), 0);
+    assert_non_null(r);
+    p->resident = jint(r, "id");
+    p->household = jint(r, "household_id");
+    snprintf(p->household_code, sizeof p->household_code, "%s", jstr(r, "household_code"));
+    json_decref(j);
+}
+
+static void copy_path(const char *tok, long long unit, char out[64])
+{
+    json_t *j = get_ok(tok, fmt("/api/v1/org-units/%lld", unit));
+    snprintf(out, 64, "%s", jstr(j, "path"));
+    json_decref(j);
+}
+
+/* Street 2's household and residents, written through the API by its staff. */
+static void populate_street2(void)
+{
+    json_t *j = api_expect(&srv, t_s2, "POST", "/api/v1/households",
+                           fmt("{\"code\":\"371702002001-01-0001\",\"grid_id\":%lld,\"building_id\":%lld,"
+                               "\"address\":\"菏泽市牡丹区东城路1号1号楼1单元101室\",\"phone\":\"13800000001\"}",
+                               p2.grid, p2.building), 201);
+    long long hh = jint(j, "id");
+    json_decref(j);
+    const char *names[] = {"东城甲", "东城乙", "东城丙"};
+    for (int i = 0; i < 3; i++) {
+        j = api_expect(&srv, t_s2, "POST", "/api/v1/residents",
+                       fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"%s\",\"relation\":\"%s\","
+                           "\"phone\":\"1390000000%d\",\"tags\":[\"%s\"]}",
+                           hh, fresh_id("130102"), names[i], i ? "子" : "户主", i, i == 2 ? "dibao" : "veteran"),
+                       201);
+        json_decref(j);
+    }
+    snprintf(p2.grid_code, sizeof p2.grid_code, "371702002001-01");
+    find_resident(t_s2, &p2);
+}
+
+static int setup(void **state)
+{
+    if (server_start(&srv, 120, NULL) != 0)
+        return -1;
+    t_s1 = login(&srv, "jiedao", DEMO_PW);
+    t_admin1 = login(&srv, "admin", DEMO_PW);
+    t_aud1 = login(&srv, "auditor", DEMO_PW);
+    if (!t_s1 || !t_admin1 || !t_aud1)
+        return -1;
+    /* The one-street database as it is before the district. */
+    p1.street = org_id_by_code(&srv, t_s1, "371702001");
+    p1.community = org_id_by_code(&srv, t_s1, "371702001001");
+    p1.grid = org_id_by_code(&srv, t_s1, "371702001001-01");
+    p1.building = org_id_by_code(&srv, t_s1, "371702001001-01-B01");
+    snprintf(p1.grid_code, sizeof p1.grid_code, "371702001001-01");
+    find_resident(t_s1, &p1);
+    copy_path(t_s1, p1.street, street1_path);
+    s1_residents_before = total_of(t_s1, "/api/v1/residents");
+    s1_households_before = total_of(t_s1, "/api/v1/households");
+    s1_tags_before = get_ok(t_s1, "/api/v1/stats/tags");
+
+    /* The district above it, a second street, accounts: on the command line. */
+    cli_ok((const char *[]){"org", "district", "371702", "牡丹区", NULL}, NULL);
+    cli_ok((const char *[]){"org", "add", "371702", "371702002", "东城街道", NULL}, NULL);
+    cli_ok((const char *[]){"org", "add", "371702002", "371702002001", "东一社区", NULL}, NULL);
+    cli_ok((const char *[]){"org", "add", "371702002001", "371702002001-01", "第一网格", NULL}, NULL);
+    cli_ok((const char *[]){"org", "add", "371702002001-01", "371702002001-01-B01", "东城1号楼", NULL}, NULL);
+    add_user("jiedao2", "street", "371702002");
+    add_user("admin2", "admin", "371702002");
+    add_user("anquan2", "secadmin", "371702002");
+    add_user("auditor2", "auditor", "371702002");
+    add_user("qu", "street", "371702");
+    add_user("qushenji", "auditor", "371702");
+    server_sql(&srv, "UPDATE app_user SET must_change_password = 0 WHERE username IN"
+                     " ('jiedao2', 'admin2', 'anquan2', 'auditor2', 'qu', 'qushenji')");
+    t_s2 = login_new("jiedao2");
+    t_admin2 = login_new("admin2");
+    t_sec2 = login_new("anquan2");
+    t_aud2 = login_new("auditor2");
+    t_qu = login_new("qu");
+    t_quaud = login_new("qushenji");
+    district_id = org_id_by_code(&srv, t_qu, "371702");
+    p2.street = org_id_by_code(&srv, t_qu, "371702002");
+    p2.community = org_id_by_code(&srv, t_qu, "371702002001");
+    p2.grid = org_id_by_code(&srv, t_qu, "371702002001-01");
+    p2.building = org_id_by_code(&srv, t_qu, "371702002001-01-B01");
+    if (!district_id || !p2.street || !p2.community || !p2.grid || !p2.building)
+        return -1;
+    populate_street2();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char *toks[] = {t_s1, t_admin1, t_aud1, t_s2, t_admin2, t_sec2, t_aud2, t_qu, t_quaud};
+    for (size_t i = 0; i < sizeof toks / sizeof toks[0]; i++)
+        free(toks[i]);
+    json_decref(s1_tags_before);
+    return server_stop(&srv);
+}
+
+/* ---- the routes tried ---------------------------------------------------- */
+
+static int leaks;
+
+/* `tok` must be refused (`want`, or 400 as well when loose) and, for 404,
+ * with not_found; a leak is printed and counted, so one run names them all. */
+static void refused(const char *who, const char *tok, const char *method, const char *path, const char *body,
+                    long want, int loose)
+{
+    json_t *j = NULL;
+    probe_note(method, path);
+    long st = api_send(&srv, method, tok, path, body, &j);
+    int ok = st == want || (loose && st == 400);
+    if (ok && st == 404 && strcmp(err_code(j), "not_found") != 0)
+        ok = 0;
+    if (!ok) {
+        print_error("CROSS-STREET LEAK [%s] %s %s -> %ld (want %ld) %s\n", who, method, path, st, want,
+                    err_message(j));
+        leaks++;
+    }
+    json_decref(j);
+}
+
+#define DENY(who, tok, m, path, body) refused(who, tok, m, path, body, 404, 0)
+
+/* What district staff see of a place, to show nothing changed. */
+static json_t *snapshot(const place *p)
+{
+    const struct {
+        const char *path, *query;
+        long long id;
+    } READS[] = {
+        {"/api/v1/org-units/", "", p->street},         {"/api/v1/org-units/", "", p->building},
+        {"/api/v1/households/", "", p->household},     {"/api/v1/residents/", "", p->resident},
+        {"/api/v1/residents?org_unit_id=", "&status=all", p->grid},
+        {"/api/v1/stats/org-units?parent_id=", "", p->street},
+    };
+    json_t *s = json_array();
+    for (size_t i = 0; i < sizeof READS / sizeof READS[0]; i++)
+        json_array_append_new(s, get_ok(t_qu, fmt("%s%lld%s", READS[i].path, READS[i].id, READS[i].query)));
+    return s;
+}
+
+/* Street staff `tok` (whose street holds `own`) against the other street `far`. */
+static void deny_registry(const char *who, const char *tok, const place *own, const place *far)
+{
+    json_t *before = snapshot(far);
+    leaks = 0;
+    /* the tree: the other street, its units, the district above both */
+    DENY(who, tok, "GET", fmt("/api/v1/org-units/%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/org-units/%lld", far->grid), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/org-units/%lld", district_id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/org-units?parent_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/org-units?parent_id=%lld", district_id), NULL);
+    DENY(who, tok, "PATCH", fmt("/api/v1/org-units/%lld", far->street), "{\"name\":\"越权改名\"}");
+    DENY(who, tok, "PATCH", fmt("/api/v1/org-units/%lld", far->building), "{\"leader_name\":\"越权\"}");
+    DENY(who, tok, "PATCH", fmt("/api/v1/org-units/%lld", district_id), "{\"name\":\"越权改名\"}");
+    DENY(who, tok, "POST", "/api/v1/org-units",
+         fmt("{\"parent_id\":%lld,\"code\":\"X%lld\",\"name\":\"越权社区\"}", far->street, own->street));
+    DENY(who, tok, "POST", "/api/v1/org-units",
+         fmt("{\"parent_id\":%lld,\"code\":\"X%lld\",\"name\":\"越权街道\"}", district_id, own->street));
+    /* households */
+    DENY(who, tok, "GET", fmt("/api/v1/households/%lld", far->household), NULL);
+    DENY(who, tok, "PATCH", fmt("/api/v1/households/%lld", far->household), "{\"notes\":\"越权\"}");
+    DENY(who, tok, "POST", fmt("/api/v1/households/%lld/move", far->household), fmt("{\"grid_id\":%lld}", own->grid));
+    DENY(who, tok, "POST", fmt("/api/v1/households/%lld/close", far->household), "{\"note\":\"越权\"}");
+    DENY(who, tok, "POST", fmt("/api/v1/households/%lld/move", own->household), fmt("{\"grid_id\":%lld}", far->grid));
+    DENY(who, tok, "GET", fmt("/api/v1/households?org_unit_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/households?org_unit_id=%lld", district_id), NULL);
+    DENY(who, tok, "POST", "/api/v1/households",
+         fmt("{\"code\":\"X-%lld-H1\",\"grid_id\":%lld,\"address\":\"越权地址\"}", own->street, far->grid));
+    /* residents */
+    DENY(who, tok, "GET", fmt("/api/v1/residents/%lld", far->resident), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/residents/%lld?full_id=1", far->resident), NULL);
+    DENY(who, tok, "PATCH", fmt("/api/v1/residents/%lld", far->resident), "{\"notes\":\"越权\"}");
+    DENY(who, tok, "POST", fmt("/api/v1/residents/%lld/move", far->resident),
+         fmt("{\"household_id\":%lld}", own->household));
+    DENY(who, tok, "POST", fmt("/api/v1/residents/%lld/move", own->resident),
+         fmt("{\"household_id\":%lld}", far->household));
+    DENY(who, tok, "POST", fmt("/api/v1/residents/%lld/status", far->resident), "{\"status\":\"deceased\"}");
+    DENY(who, tok, "GET", fmt("/api/v1/residents/%lld/history", far->resident), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/residents?org_unit_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/residents?org_unit_id=%lld", district_id), NULL);
+    DENY(who, tok, "POST", "/api/v1/residents",
+         fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"越权新增\"}", far->household, fresh_id("130103")));
+    /* statistics and export */
+    DENY(who, tok, "GET", fmt("/api/v1/stats/tags?org_unit_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/tags?org_unit_id=%lld", district_id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/org-units?parent_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/org-units?parent_id=%lld", district_id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);
+    /* imports naming the other street's grid or household: refused by row */
+    const char *csv = fmt("姓名,身份证号,与户主关系,网格编码,户编号,地址\n越权导入,%s,户主,%s,X-%lld-IMP,越权地址1号\n",
+                          fresh_id("130104"), far->grid_code, own->street);
+    probe_note("POST", "/api/v1/import/residents");
+    http_resp r;
+    assert_int_equal(http(&srv, "POST", "/api/v1/import/residents", tok, csv, strlen(csv), "text/csv", &r), 0);
+    if (r.status != 400 || !strstr(r.body, "grid_code")) {
+        print_error("CROSS-STREET LEAK [%s] import naming %s -> %ld\n", who, far->grid_code, r.status);
+        leaks++;
+    }
+    http_free(&r);
+    csv = fmt("姓名,身份证号,与户主关系,网格编码,户编号,地址\n越权导入,%s,子,%s,%s,越权地址2号\n", fresh_id("130104"),
+              own->grid_code, far->household_code);
+    assert_int_equal(http(&srv, "POST", "/api/v1/import/residents", tok, csv, strlen(csv), "text/csv", &r), 0);
+    if (r.status != 400) {
+        print_error("CROSS-STREET LEAK [%s] import into %s -> %ld\n", who, far->household_code, r.status);
+        leaks++;
+    }
+    http_free(&r);
+    json_t *after = snapshot(far);
+    assert_true(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+    assert_int_equal(leaks, 0);
+}
+
+static void street1_staff_denied_street2(void **state)
+{
+    deny_registry("jiedao→东城街道", t_s1, &p1, &p2);
+}
+
+static void street2_staff_denied_street1(void **state)
+{
+    deny_registry("jiedao2→丹阳街道", t_s2, &p2, &p1);
+}
+
+/* ---- lists: only the own street; the district: both ------------------------ */
+
+/* How many items of a list page have grid_id `grid`. */
+static long long items_in_grid(json_t *list, long long grid)
+{
+    size_t i;
+    json_t *it;
+    long long n = 0;
+    json_array_foreach(json_object_get(list, "items"), i, it)
+        n += jint(it, "grid_id") == grid;
+    return n;
+}
+
+static void street_lists_hold_only_their_street(void **state)
+{
+    /* street 2's whole lists: its own rows only */
+    json_t *j = get_ok(t_s2, "/api/v1/residents?status=all&page_size=200");
+    assert_int_equal(jint(j, "total"), 3);
+    assert_int_equal(items_in_grid(j, p2.grid), 3);
+    json_decref(j);
+    assert_int_equal(total_of(t_s2, "/api/v1/households?status=all"), 1);
+    assert_int_equal(total_of(t_s2, fmt("/api/v1/residents?name=%s", urlenc("张"))), 0);
+    /* street 1 never finds street 2's people, by name or household code */
+    assert_int_equal(total_of(t_s1, fmt("/api/v1/residents?name=%s", urlenc("东城"))), 0);
+    assert_int_equal(total_of(t_qu, fmt("/api/v1/residents?name=%s", urlenc("东城"))), 3);
+    assert_int_equal(total_of(t_s1, "/api/v1/households?q=371702002"), 0);
+    assert_int_equal(total_of(t_qu, "/api/v1/households?q=371702002"), 1);
+    /* street 1's pages, newest first (street 2's rows are the newest): none of street 2's */
+    const char *lists[] = {"/api/v1/residents?sort=-id&page_size=200", "/api/v1/residents?tag=dibao&sort=-id",
+                           "/api/v1/residents?status=all&sort=-id", "/api/v1/households?sort=-id&status=all"};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        j = get_ok(t_s1, lists[i]);
+        assert_true(json_array_size(json_object_get(j, "items")) > 0);
+        assert_int_equal(items_in_grid(j, p2.grid), 0);
+        json_decref(j);
+        j = get_ok(t_qu, lists[i]);
+        assert_true(items_in_grid(j, p2.grid) > 0);
+        json_decref(j);
+    }
+    /* exports */
+    http_resp r;
+    assert_int_equal(http(&srv, "GET", "/api/v1/export/residents", t_s1, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "东城甲"));
+    assert_null(strstr(r.body, "371702002001-01"));
+    http_free(&r);
+    assert_int_equal(http(&srv, "GET", "/api/v1/export/residents", t_qu, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "东城甲"));
+    assert_non_null(strstr(r.body, "371702001001-01"));
+    http_free(&r);
+}
+
+/* The first street after the district was put above it: unchanged. */
+static void first_street_unchanged_by_the_district(void **state)
+{
+    json_t *j = get_ok(t_s1, fmt("/api/v1/org-units/%lld", p1.street));
+    assert_string_equal(jstr(j, "path"), street1_path);
+    assert_int_equal(jint(j, "parent_id"), district_id);
+    assert_int_equal(json_array_size(json_object_get(j, "ancestors")), 0);   /* the district is outside its scope */
+    json_decref(j);
+    /* GET /org-units without parent: still the caller's street */
+    j = get_ok(t_s1, "/api/v1/org-units");
+    assert_int_equal(jint(json_array_get(json_object_get(j, "items"), 0), "id"), p1.street);
+    json_decref(j);
+    assert_int_equal(total_of(t_s1, "/api/v1/residents"), s1_residents_before);
+    assert_int_equal(total_of(t_s1, "/api/v1/households"), s1_households_before);
+    json_t *tags = get_ok(t_s1, "/api/v1/stats/tags");
+    assert_true(json_equal(tags, s1_tags_before));
+    json_decref(tags);
+    /* the demo's audit rows (paths of the street) are still the street auditor's */
+    assert_true(total_of(t_aud1, "/api/v1/audit?entity=org_unit") > 0);
+    assert_true(total_of(t_aud1, "/api/v1/audit?action=login") > 0);
+    /* and the counts still equal a recount */
+    char out[300];
+    snprintf(out, sizeof out, "%s/check.out", srv.dir);
+    assert_int_equal(run_cli(&srv, (const char *[]){"check", "counts", NULL}, out, NULL), 0);
+}
+
+static void district_sees_every_street(void **state)
+{
+    /* the tree from the district, with each street's counts */
+    json_t *root = get_ok(t_qu, "/api/v1/org-units");
+    json_t *d = json_array_get(json_object_get(root, "items"), 0);
+    assert_string_equal(jstr(d, "kind"), "district");
+    assert_string_equal(jstr(d, "kind_label"), "区");
+    assert_string_equal(jstr(d, "path"), "/");
+    assert_int_equal(jint(d, "child_count"), 2);
+    long long all_residents = jint(d, "resident_count");
+    assert_int_equal(all_residents, s1_residents_before + 3);
+    json_decref(root);
+    json_t *kids = get_ok(t_qu, fmt("/api/v1/org-units?parent_id=%lld", district_id));
+    assert_int_equal(json_array_size(json_object_get(kids, "items")), 2);
+    json_decref(kids);
+    /* statistics per street: the maintained counters, summed */
+    json_t *st = get_ok(t_qu, "/api/v1/stats/org-units");
+    assert_int_equal(jint(json_object_get(st, "parent"), "id"), district_id);
+    json_t *items = json_object_get(st, "items");
+    assert_int_equal(json_array_size(items), 2);
+    json_t *a = json_array_get(items, 0), *b = json_array_get(items, 1);
+    assert_string_equal(jstr(a, "code"), "371702001");
+    assert_string_equal(jstr(b, "code"), "371702002");
+    assert_int_equal(jint(a, "residents"), s1_residents_before);
+    assert_int_equal(jint(b, "residents"), 3);
+    assert_int_equal(jint(b, "households"), 1);
+    assert_int_equal(jint(json_object_get(b, "tags"), "dibao"), 1);
+    assert_int_equal(jint(json_object_get(b, "tags"), "veteran"), 2);
+    json_decref(st);
+    json_t *tags = get_ok(t_qu, "/api/v1/stats/tags");
+    assert_int_equal(jint(tags, "total_residents"), all_residents);
+    json_decref(tags);
+    /* district-wide lists */
+    assert_int_equal(total_of(t_qu, "/api/v1/residents"), all_residents);
+    assert_int_equal(total_of(t_qu, "/api/v1/households"), s1_households_before + 1);
+    assert_int_equal(total_of(t_qu, fmt("/api/v1/residents?org_unit_id=%lld", p2.street)), 3);
+    /* the same masking as street staff: a street-1 resident read by both */
+    json_t *by_qu = get_ok(t_qu, fmt("/api/v1/residents/%lld", p1.resident));
+    json_t *by_street = get_ok(t_s1, fmt("/api/v1/residents/%lld", p1.resident));
+    assert_true(json_equal(by_qu, by_street));
+    assert_non_null(strstr(jstr(by_qu, "id_number"), "*"));
+    json_decref(by_qu);
+    json_decref(by_street);
+    /* district staff write in any street */
+    json_t *j = api_expect(&srv, t_qu, "PATCH", fmt("/api/v1/residents/%lld", p2.resident), "{\"notes\":\"区里核对\"}", 200);
+    json_decref(j);
+    j = api_expect(&srv, t_qu, "POST", "/api/v1/org-units",
+                   fmt("{\"parent_id\":%lld,\"code\":\"371702003\",\"name\":\"西城街道\"}", district_id), 201);
+    assert_string_equal(jstr(j, "kind"), "street");
+    assert_int_equal(jint(j, "parent_id"), district_id);
+    json_decref(j);
+}
+
+/* ---- accounts, change requests, audit and alerts, per street ---------------- */
+
+static long long user_id_of(const char *tok, const char *username)
+{
+    json_t *j = get_ok(tok, "/api/v1/users?page_size=200");
+    size_t i;
+    json_t *it;
+    long long id = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        if (strcmp(jstr(it, "username"), username) == 0)
+            id = jint(it, "id");
+    json_decref(j);
+    return id;
+}
+
+static void street_privileged_accounts_stay_in_their_street(void **state)
+{
+    leaks = 0;
+    long long jiedao_id = user_id_of(t_admin1, "jiedao");
+    assert_true(jiedao_id > 0);
+    /* the street-2 admin lists street 2's accounts only */
+    json_t *j = get_ok(t_admin2, "/api/v1/users?page_size=200");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(j, "items"), i, it) {
+        const char *u = jstr(it, "username");
+        assert_true(strcmp(u, "jiedao2") == 0 || strcmp(u, "admin2") == 0 || strcmp(u, "anquan2") == 0 ||
+                    strcmp(u, "auditor2") == 0);
+    }
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 4);
+    json_decref(j);
+    probe_note("GET", "/api/v1/users");
+    DENY("admin2", t_admin2, "PATCH", fmt("/api/v1/users/%lld", jiedao_id), "{\"password\":\"Hijacked#2026x\"}");
+    DENY("admin2", t_admin2, "POST", fmt("/api/v1/users/%lld/totp/reset", jiedao_id), "{}");
+    refused("admin2", t_admin2, "POST", "/api/v1/users",
+            fmt("{\"username\":\"x2\",\"display_name\":\"越权\",\"role\":\"street\",\"org_unit_id\":%lld,"
+                "\"password\":\"Strong#Pass2026\"}", p1.street), 404, 1);
+    DENY("anquan2", t_sec2, "PUT", fmt("/api/v1/users/%lld/role", jiedao_id),
+         fmt("{\"role\":\"street\",\"org_unit_id\":%lld}", p2.street));
+    refused("anquan2", t_sec2, "PUT", fmt("/api/v1/users/%lld/role", user_id_of(t_admin2, "jiedao2")),
+            fmt("{\"role\":\"street\",\"org_unit_id\":%lld}", p1.street), 404, 1);
+    /* a change request proposed in street 1 is not street 2's to see or decide */
+    j = api_expect(&srv, t_admin1, "POST", "/api/v1/users",
+                   fmt("{\"username\":\"shenji1b\",\"display_name\":\"审计员乙\",\"role\":\"auditor\",\"org_unit_id\":%lld,"
+                       "\"password\":\"Strong#Pass2026\"}", p1.street), 202);
+    long long cr = jint(json_object_get(j, "change_request"), "id");
+    json_decref(j);
+    assert_true(cr > 0);
+    j = get_ok(t_sec2, "/api/v1/change-requests");
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+    probe_note("GET", "/api/v1/change-requests");
+    DENY("anquan2", t_sec2, "POST", fmt("/api/v1/change-requests/%lld/approve", cr), "{}");
+    DENY("anquan2", t_sec2, "POST", fmt("/api/v1/change-requests/%lld/reject", cr), "{}");
+    /* the audit log: each street's auditor its own rows; the district's all of them */
+    j = get_ok(t_aud2, "/api/v1/audit?page_size=200");
+    json_array_foreach(json_object_get(j, "items"), i, it) {
+        const char *p = jstr(it, "org_path");
+        if (p && strncmp(p, street1_path, strlen(street1_path)) == 0) {
+            print_error("CROSS-STREET LEAK [auditor2] audit row %lld of %s\n", jint(it, "id"), p);
+            leaks++;
+        }
+    }
+    json_decref(j);
+    probe_note("GET", "/api/v1/audit");
+    assert_int_equal(total_of(t_aud2, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p1.resident)), 0);
+    assert_true(total_of(t_aud2, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p2.resident)) > 0);
+    assert_int_equal(total_of(t_aud1, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p2.resident)), 0);
+    assert_true(total_of(t_quaud, fmt("/api/v1/audit?entity=resident&entity_id=%lld", p2.resident)) > 0);
+    assert_true(total_of(t_quaud, "/api/v1/audit?action=demo") > 0);
+    http_resp r;
+    probe_note("GET", "/api/v1/audit/export");
+    assert_int_equal(http(&srv, "GET", "/api/v1/audit/export", t_aud2, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, fmt(",%s", street1_path)));
+    http_free(&r);
+    /* security alerts of street 1: not listed for, nor acknowledged by, street 2 */
+    server_sql(&srv, fmt("INSERT INTO security_alert(at, rule, subject, org_path, count, detail)"
+                         " VALUES ('2026-12-01 00:00:00', 'login_failures_user', 'jiedao', '%s', 9, '测试告警')",
+                         street1_path));
+    j = get_ok(t_sec2, "/api/v1/security/alerts");
+    assert_int_equal(jint(j, "total"), 0);
+    json_decref(j);
+    probe_note("GET", "/api/v1/security/alerts");
+    j = get_ok(t_aud1, "/api/v1/security/alerts");
+    long long alert = jint(json_array_get(json_object_get(j, "items"), 0), "id");
+    json_decref(j);
+    assert_true(alert > 0);
+    DENY("anquan2", t_sec2, "POST", fmt("/api/v1/security/alerts/%lld/ack", alert), "{}");
+    assert_int_equal(leaks, 0);
+}
+
+/* ---- every route ------------------------------------------------------------ */
+
+static void every_route_tried_across_streets(void **state)
+{
+    assert_int_equal(probe_missing("cross-street"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(first_street_unchanged_by_the_district),
+        cmocka_unit_test(street1_staff_denied_street2),
+        cmocka_unit_test(street2_staff_denied_street1),
+        cmocka_unit_test(street_lists_hold_only_their_street),
+        cmocka_unit_test(street_privileged_accounts_stay_in_their_street),
+        cmocka_unit_test(district_sees_every_street),
+        cmocka_unit_test(every_route_tried_across_streets),
+    };
+    return cmocka_run_group_tests_name("api_district", tests, setup, teardown);
+}
