@@ -46,6 +46,8 @@ static int setup(void **state)
         stop_cluster(state);
         return -1;
     }
+    if (test_engine_pg())   /* what the tests read behind the servers */
+        snprintf(uri, sizeof uri, "%.255s", a.db);
     return 0;
 }
 

@@ -58,6 +58,8 @@ static int setup(void **state)
         stop_cluster(state);
         return -1;
     }
+    if (test_engine_pg())   /* district_demo makes a sibling database beside it */
+        snprintf(uri, sizeof uri, "%.255s", srv.db);
     t_street = login(&srv, "jiedao", DEMO_PW);
     t_grid = login(&srv, "wangge0101", DEMO_PW);
     t_auditor = login(&srv, "auditor", DEMO_PW);
