@@ -14,6 +14,9 @@
 # interrupted (trap, and pg-temp.sh's watcher if this script is killed).
 # Every server of that run gets a new database in it
 # (MINSHENG_TEST_ENGINE=postgres, MINSHENG_TEST_PG_URI: tests/api/harness.h).
+# The API tests named test_pg_* are about PostgreSQL alone and start
+# clusters of their own (a replica, a restart): they run once, in the
+# PostgreSQL pass, as "api (postgresql, own clusters)".
 # MINSHENG_TEST_ENGINES=sqlite or =postgresql runs the API tests on one
 # engine only (default: both).
 set -u
@@ -21,6 +24,13 @@ cd "$(dirname "$0")/.."
 unit_bins=$1
 api_bins=$2
 engines=${MINSHENG_TEST_ENGINES:-sqlite postgresql}
+both_bins=""; pg_bins=""
+for b in $api_bins; do
+    case $(basename "$b") in
+    test_pg_*) pg_bins="$pg_bins $b" ;;
+    *) both_bins="$both_bins $b" ;;
+    esac
+done
 summary=$(mktemp)
 cluster=""
 stop_cluster() {   # pg-temp.sh removes what it made; an empty directory it refused to start in goes too
@@ -47,17 +57,18 @@ run() {   # run LABEL BINS: one run-tests.sh group, timed
 for engine in $engines; do
     case $engine in
     sqlite)
-        MINSHENG_TEST_ENGINE=sqlite run "api (sqlite)" "$api_bins" ;;
+        MINSHENG_TEST_ENGINE=sqlite run "api (sqlite)" "$both_bins" ;;
     postgresql)
         cluster=$(mktemp -d /tmp/minsheng-pg-suite-XXXXXX)
         if uri=$(PG_TEMP_WATCH_PID=$$ sh scripts/pg-temp.sh start "$cluster"); then
-            MINSHENG_TEST_ENGINE=postgres MINSHENG_TEST_PG_URI=$uri run "api (postgresql)" "$api_bins"
+            MINSHENG_TEST_ENGINE=postgres MINSHENG_TEST_PG_URI=$uri run "api (postgresql)" "$both_bins"
         else
             echo "== api (postgresql) tests ==" >>"$summary"
             echo "failing: no PostgreSQL cluster (scripts/pg-temp.sh start; PostgreSQL 15: scripts/install-deps.sh)" >>"$summary"
             echo "0 passed, 1 failed" >>"$summary"
         fi
-        stop_cluster ;;
+        stop_cluster
+        [ -n "$pg_bins" ] && (unset MINSHENG_TEST_PG_URI; MINSHENG_TEST_ENGINE=sqlite run "api (postgresql, own clusters)" "$pg_bins") ;;
     *) echo "test-suite: unknown engine $engine (sqlite, postgresql)" >&2; exit 2 ;;
     esac
 done
