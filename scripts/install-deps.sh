@@ -3,9 +3,10 @@
 # build, run and test. Does nothing when they are all present; otherwise
 # runs apt-get (as root, or through sudo).
 #
-#   scripts/install-deps.sh           what the build and the test suite need
-#   scripts/install-deps.sh cluster   that and pg_auto_failover, for
-#                                     scripts/pg-cluster.sh and bench/failover.sh
+#   scripts/install-deps.sh           what the build and the test suite need,
+#                                     pg_auto_failover included (scripts/pg-cluster.sh,
+#                                     bench/failover.sh: the suite's failover test)
+#   scripts/install-deps.sh cluster   the same (kept for the commands in docs)
 set -eu
 
 PACKAGES="build-essential pkg-config
@@ -14,10 +15,11 @@ liboath-dev libqrencode-dev
 libcmocka-dev libcurl4-openssl-dev
 clang-14 libclang-rt-14-dev
 sqlite3 curl wrk openssl iproute2
-postgresql-15 libpq-dev"
+postgresql-15 libpq-dev
+postgresql-15-auto-failover pg-auto-failover-cli"
 case "${1:-}" in
     "") ;;
-    cluster) PACKAGES="$PACKAGES postgresql-15-auto-failover pg-auto-failover-cli" ;;
+    cluster) ;;
     *) echo "用法: $0 [cluster]" >&2; exit 2 ;;
 esac
 
