@@ -6,6 +6,8 @@
 #   scripts/install-deps.sh           what the build and the test suite need
 #   scripts/install-deps.sh cluster   that and pg_auto_failover, for
 #                                     scripts/pg-cluster.sh and bench/failover.sh
+#   scripts/install-deps.sh bench     that and haproxy, the load balancer of
+#                                     bench/district.sh (not the test suite's)
 set -eu
 
 PACKAGES="build-essential pkg-config
@@ -18,7 +20,8 @@ postgresql-15 libpq-dev"
 case "${1:-}" in
     "") ;;
     cluster) PACKAGES="$PACKAGES postgresql-15-auto-failover pg-auto-failover-cli" ;;
-    *) echo "用法: $0 [cluster]" >&2; exit 2 ;;
+    bench) PACKAGES="$PACKAGES haproxy" ;;
+    *) echo "用法: $0 [cluster|bench]" >&2; exit 2 ;;
 esac
 
 missing=""
