@@ -33,7 +33,7 @@
 #   BENCH_ENDPOINTS  "grid name households detail stats_tags stats_org"
 #   BENCH_USERS      "jiedao01 qu"  accounts of the direct runs
 #   BENCH_LB_USERS   "jiedao01 qu"  accounts of the haproxy runs ("" skips them)
-#   BENCH_PORT       18380 (servers on it and +1, haproxy to both on +2, to one on +3)
+#   BENCH_PORT       18380 (the first server; the second and haproxy on the next free ports)
 #   BENCH_DIR        bench/out-district
 #   BENCH_KEEP_PG    1 keeps the database after the run and reuses it (no import)
 #   PG_TEMP_PORTS    the cluster's port range (scripts/pg-temp.sh)
@@ -57,7 +57,6 @@ ENDPOINTS="${BENCH_ENDPOINTS:-grid name households detail stats_tags stats_org}"
 USERS="${BENCH_USERS-jiedao01 qu}"
 LB_USERS="${BENCH_LB_USERS-jiedao01 qu}"
 PORT="${BENCH_PORT:-18380}"
-PORT2=$((PORT + 1)) LB2=$((PORT + 2)) LB1=$((PORT + 3))
 RESULTS="$OUT/results.txt"
 RAW="$OUT/runs.txt"
 say() { echo "$@" | tee -a "$RESULTS"; }
@@ -95,7 +94,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
-    "$(psql --version | sed 's/ (.*//'), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    "PostgreSQL $(psql --version | cut -d" " -f3), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 say "== load average at start: $(loadavg)"
 say "PostgreSQL settings: $(pg_bench_settings | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 
@@ -135,13 +134,13 @@ fi
 
 # ---- one server --------------------------------------------------------------------------
 FLAGS="--threads $THREADS --two-factor off --max-conn-per-ip 0 --login-failures-per-address 0 --trusted-proxy 127.0.0.1"
-serve() {   # port → pid in $!
-    "$BIN" --db "$URI" --key-file "$KEY" serve --listen "127.0.0.1:$1" $FLAGS >>"$OUT/server-$1.log" 2>&1 &
+serve() {   # FROM → SERVER_PID, SERVER_PORT
+    start_server "$1" "$OUT/server.log" "$BIN" --db "$URI" --key-file "$KEY" serve $FLAGS ||
+        { echo "a server did not start (see $OUT/server.log)" >&2; exit 1; }
+    SERVERS="$SERVERS $SERVER_PID"
 }
 serve "$PORT"
-S1=$!
-SERVERS=$S1
-wait_http "$PORT" "$S1" || { echo "the server did not start (see $OUT/server-$PORT.log)" >&2; exit 1; }
+S1=$SERVER_PID PORT=$SERVER_PORT
 
 # What an account's runs ask for: its grids (by_grid.lua) and its residents' ids (detail.lua).
 scope_of() {   # user → "GRIDS MINID MAXID" (asked once per run)
@@ -175,10 +174,10 @@ say "load average after: $(loadavg)"
 
 # ---- two servers behind haproxy ------------------------------------------------------
 if [ -n "$LB_USERS" ]; then
-    serve "$PORT2"
-    S2=$!
-    SERVERS="$S1 $S2"
-    wait_http "$PORT2" "$S2" || { echo "the second server did not start (see $OUT/server-$PORT2.log)" >&2; exit 1; }
+    serve $((PORT + 1))
+    S2=$SERVER_PID PORT2=$SERVER_PORT
+    LB2=$(pick_port $((PORT2 + 1)))
+    LB1=$(pick_port $((LB2 + 1)))
     cat >"$OUT/haproxy.cfg" <<EOF
 global
     maxconn 4000

@@ -28,7 +28,7 @@
 #   BENCH_CONNS      "16 64"
 #   BENCH_THREADS    4     server threads (and PostgreSQL pool)
 #   BENCH_ENDPOINTS  "grid name households detail stats_tags stats_org"
-#   BENCH_PORT       18280 (SQLite; PostgreSQL on BENCH_PORT + 1)
+#   BENCH_PORT       18280 (SQLite; PostgreSQL on the next free port)
 #   BENCH_DIR        bench/out-engines (source street, CSV, databases, logs)
 #   PG_TEMP_PORTS    the cluster's port range (scripts/pg-temp.sh)
 #   MINSHENG_BIN     another build (default build/minsheng, made here)
@@ -46,7 +46,6 @@ CONNS="${BENCH_CONNS:-16 64}"
 THREADS="${BENCH_THREADS:-4}"
 ENDPOINTS="${BENCH_ENDPOINTS:-grid name households detail stats_tags stats_org}"
 PORT="${BENCH_PORT:-18280}"
-PGPORT_HTTP=$((PORT + 1))
 RESULTS="$OUT/results.txt"
 RAW="$OUT/runs.txt"
 say() { echo "$@" | tee -a "$RESULTS"; }
@@ -73,7 +72,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
-    "SQLite $(sqlite3 --version | cut -d' ' -f1), $(psql --version | sed 's/ (.*//'); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    "SQLite $(sqlite3 --version | cut -d' ' -f1), PostgreSQL $(psql --version | cut -d" " -f3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 say "== street: $HH households, $rows residents (CSV $(du -m "$CSV" | cut -f1) MiB); load average $(loadavg)"
 
 # ---- the import into each engine ---------------------------------------------------
@@ -108,13 +107,14 @@ say "load average after the imports: $(loadavg)"
 
 # ---- both served ------------------------------------------------------------------
 FLAGS="--threads $THREADS --two-factor off --max-conn-per-ip 0 --login-failures-per-address 0"
-"$BIN" --db "$OUT/sqlite.db" serve --listen "127.0.0.1:$PORT" $FLAGS >"$OUT/server-sqlite.log" 2>&1 &
-SQ=$!
-$PGCMD serve --listen "127.0.0.1:$PGPORT_HTTP" $FLAGS >"$OUT/server-pg.log" 2>&1 &
-PG=$!
+start_server "$PORT" "$OUT/server-sqlite.log" "$BIN" --db "$OUT/sqlite.db" serve $FLAGS ||
+    { echo "the SQLite server did not start (see $OUT/server-sqlite.log)" >&2; exit 1; }
+SQ=$SERVER_PID PORT=$SERVER_PORT
+SERVERS=$SQ
+start_server $((PORT + 1)) "$OUT/server-pg.log" $PGCMD serve $FLAGS ||
+    { echo "the PostgreSQL server did not start (see $OUT/server-pg.log)" >&2; exit 1; }
+PG=$SERVER_PID PGPORT_HTTP=$SERVER_PORT
 SERVERS="$SQ $PG"
-wait_http "$PORT" "$SQ" || { echo "the SQLite server did not start (see $OUT/server-sqlite.log)" >&2; exit 1; }
-wait_http "$PGPORT_HTTP" "$PG" || { echo "the PostgreSQL server did not start (see $OUT/server-pg.log)" >&2; exit 1; }
 TOK_SQ=$(sign_in "$PORT" jiedao)
 TOK_PG=$(sign_in "$PGPORT_HTTP" jiedao)
 [ -n "$TOK_SQ" ] && [ -n "$TOK_PG" ] || { echo "could not sign in as jiedao" >&2; exit 1; }

@@ -64,6 +64,34 @@ wait_http() {
     return 1
 }
 
+# pick_port FROM: the first port from FROM on that no socket uses on this
+# machine. A listening port inside the ephemeral range (32768-60999) may
+# be the local port of some other program's outgoing connection at the
+# moment a server binds it.
+pick_port() {
+    p=$1
+    while [ -n "$(ss -Htan "( sport = :$p )")" ]; do p=$((p + 1)); done
+    echo "$p"
+}
+
+# start_server FROM LOG CMD...: runs `CMD --listen 127.0.0.1:PORT` in the
+# background on the first free port from FROM, and on the next one if it
+# could not bind there after all (5 tries); sets SERVER_PORT and
+# SERVER_PID once it answers, else returns 1.
+start_server() {
+    p=$1 log=$2
+    shift 2
+    for try in 1 2 3 4 5; do
+        p=$(pick_port "$p")
+        "$@" --listen "127.0.0.1:$p" >>"$log" 2>&1 &
+        SERVER_PID=$! SERVER_PORT=$p
+        wait_http "$p" "$SERVER_PID" && return 0
+        kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+        p=$((p + 1))
+    done
+    return 1
+}
+
 # sign_in PORT USER: prints a bearer token (the demo password; the
 # servers run with --two-factor off).
 sign_in() {
