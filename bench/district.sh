@@ -94,7 +94,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
-    "PostgreSQL $(psql --version | cut -d" " -f3), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    "PostgreSQL $(psql --version | cut -d" " -f3), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')${MINSHENG_BIN:+, binary $MINSHENG_BIN}"
 say "== load average at start: $(loadavg)"
 say "PostgreSQL settings: $(pg_bench_settings | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 

@@ -72,7 +72,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
-    "SQLite $(sqlite3 --version | cut -d' ' -f1), PostgreSQL $(psql --version | cut -d" " -f3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    "SQLite $(sqlite3 --version | cut -d' ' -f1), PostgreSQL $(psql --version | cut -d" " -f3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')${MINSHENG_BIN:+, binary $MINSHENG_BIN}"
 say "== street: $HH households, $rows residents (CSV $(du -m "$CSV" | cut -f1) MiB); load average $(loadavg)"
 
 # ---- the import into each engine ---------------------------------------------------
