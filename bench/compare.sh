@@ -43,7 +43,7 @@
 #   BENCH_TABLE_ONLY 1 prints the table again from $BENCH_DIR/rounds.txt
 set -eu
 cd "$(dirname "$0")/.."
-. bench/lib.sh   # wrk_args, run_wrk, drain, now, loadavg
+. bench/lib.sh   # wrk_args, run_wrk, drain, now, loadavg, say
 make -j2 build/minsheng bench-tools >/dev/null
 BIN=$PWD/build/minsheng
 TOOLS=$PWD/build/bench
@@ -61,7 +61,6 @@ PORT="${BENCH_PORT:-18180}"
 FLOOR_PORT=$((PORT + 1))
 RESULTS="$OUT/results.txt"
 
-say() { echo "$@" | tee -a "$RESULTS"; }
 RAW="$OUT/rounds.txt"
 
 # ---- the table: medians over the rounds ------------------------------------------

@@ -43,25 +43,12 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 command -v haproxy >/dev/null || [ -z "${BENCH_LB_USERS-x}" ] ||
     { echo "haproxy is missing: sh scripts/install-deps.sh bench" >&2; exit 1; }
-if [ -z "${MINSHENG_BIN:-}" ]; then make -j2 build/minsheng >/dev/null; fi
-BIN=${MINSHENG_BIN:-$PWD/build/minsheng}
-OUT="${BENCH_DIR:-bench/out-district}"
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
+bench_setup bench/out-district
 STREETS="${BENCH_STREETS:-10}"
 HH="${BENCH_HOUSEHOLDS:-50000}"
-SECS="${BENCH_SECONDS:-10}"
-CONNS="${BENCH_CONNS:-16 64}"
-THREADS="${BENCH_THREADS:-4}"
-ENDPOINTS="${BENCH_ENDPOINTS:-grid name households detail stats_tags stats_org}"
 USERS="${BENCH_USERS-jiedao01 qu}"
 LB_USERS="${BENCH_LB_USERS-jiedao01 qu}"
 PORT="${BENCH_PORT:-18380}"
-RESULTS="$OUT/results.txt"
-RAW="$OUT/runs.txt"
-say() { echo "$@" | tee -a "$RESULTS"; }
-: >"$RESULTS"
-: >"$RAW"
 rm -f "$OUT"/scope-*
 
 # ---- the district on SQLite, one CSV per street ------------------------------------
@@ -93,8 +80,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
-    "PostgreSQL $(psql --version | cut -d" " -f3), $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')${MINSHENG_BIN:+, binary $MINSHENG_BIN}"
+machine_line "$(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3)"
 say "== load average at start: $(loadavg)"
 say "PostgreSQL settings: $(pg_bench_settings | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 

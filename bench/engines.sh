@@ -35,21 +35,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-if [ -z "${MINSHENG_BIN:-}" ]; then make -j2 build/minsheng >/dev/null; fi
-BIN=${MINSHENG_BIN:-$PWD/build/minsheng}
-OUT="${BENCH_DIR:-bench/out-engines}"
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
+bench_setup bench/out-engines
 HH="${BENCH_HOUSEHOLDS:-50000}"
-SECS="${BENCH_SECONDS:-10}"
-CONNS="${BENCH_CONNS:-16 64}"
-THREADS="${BENCH_THREADS:-4}"
-ENDPOINTS="${BENCH_ENDPOINTS:-grid name households detail stats_tags stats_org}"
 PORT="${BENCH_PORT:-18280}"
-RESULTS="$OUT/results.txt"
-RAW="$OUT/runs.txt"
-say() { echo "$@" | tee -a "$RESULTS"; }
-: >"$RESULTS"
 
 SRC="$OUT/street-$HH.db"
 CSV="$OUT/street-$HH.csv"
@@ -71,8 +59,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
-    "SQLite $(sqlite3 --version | cut -d' ' -f1), PostgreSQL $(psql --version | cut -d" " -f3); $(git rev-parse --short HEAD 2>/dev/null || echo '?')${MINSHENG_BIN:+, binary $MINSHENG_BIN}"
+machine_line "SQLite $(sqlite3 --version | cut -d' ' -f1)"
 say "== street: $HH households, $rows residents (CSV $(du -m "$CSV" | cut -f1) MiB); load average $(loadavg)"
 
 # ---- the import into each engine ---------------------------------------------------
@@ -137,7 +124,6 @@ one() {
     drain "$port"
     tail -1 "$RAW" | sed 's/^/   /'
 }
-: >"$RAW"
 say ""
 say "== wrk -t2, ${SECS}s per run, SQLite then PostgreSQL for each endpoint; load average $(loadavg)"
 for c in $CONNS; do

@@ -6,8 +6,37 @@
 # passes or fails. Expects to run from the repository's top directory.
 
 now() { date +%s.%N; }
+say() { echo "$@" | tee -a "$RESULTS"; }   # a line of the results (and the terminal)
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 secs_since() { awk -v t0="$1" -v t1="$(now)" 'BEGIN { printf "%.1f", t1 - t0 }'; }
+
+# bench_setup DEFAULT_DIR: what engines.sh and district.sh start with —
+# the binary ($BIN: MINSHENG_BIN, else build/minsheng made here), the
+# output directory ($OUT: BENCH_DIR, else DEFAULT_DIR) with results.txt
+# ($RESULTS, emptied) and runs.txt ($RAW), and the wrk runs' knobs
+# ($SECS, $CONNS, $THREADS, $ENDPOINTS).
+bench_setup() {
+    if [ -z "${MINSHENG_BIN:-}" ]; then make -j2 build/minsheng >/dev/null; fi
+    BIN=${MINSHENG_BIN:-$PWD/build/minsheng}
+    OUT="${BENCH_DIR:-$1}"
+    mkdir -p "$OUT"
+    OUT=$(cd "$OUT" && pwd)
+    SECS="${BENCH_SECONDS:-10}"
+    CONNS="${BENCH_CONNS:-16 64}"
+    THREADS="${BENCH_THREADS:-4}"
+    ENDPOINTS="${BENCH_ENDPOINTS:-grid name households detail stats_tags stats_org}"
+    RESULTS="$OUT/results.txt"
+    RAW="$OUT/runs.txt"
+    : >"$RESULTS"
+    : >"$RAW"
+}
+
+# machine_line [MORE]: the machine, the PostgreSQL version, MORE, the
+# commit and the binary, as one results line.
+machine_line() {
+    say "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
+        "PostgreSQL $(psql --version | cut -d' ' -f3)${1:+, $1}; $(git rev-parse --short HEAD 2>/dev/null || echo '?')${MINSHENG_BIN:+, binary $MINSHENG_BIN}"
+}
 
 # The wrk target of an endpoint: a Lua script or a fixed path. The Lua
 # scripts read GRIDS (by_grid), MINID and MAXID (detail) from the
