@@ -55,17 +55,6 @@ static char *seal_path(const char *given, char *out, size_t outsz)
     return audit_seal_path(base, given, out, outsz);
 }
 
-/* backup and restore copy a SQLite file; a PostgreSQL database is saved
- * with PostgreSQL's own tools. */
-static int refuse_on_postgres(const char *what)
-{
-    if (!db_is_postgres(db_path))
-        return 0;
-    fprintf(stderr, "minsheng: %s 只适用于 SQLite 数据库文件；PostgreSQL 数据库请用 pg_dump 备份、pg_restore 恢复"
-                    "（并另行保存密钥文件）\n", what);
-    return 1;
-}
-
 static const char *const USAGE =
     "用法: minsheng [--db 文件] <命令> [选项]\n"
     "\n"
@@ -966,7 +955,34 @@ static const char *const BACKUP_USAGE =
     "  同步到磁盘并校验（完整性检查、数据库结构、用密钥文件校验审计哈希链）后才改名为备份文件；\n"
     "  失败或被中断（Ctrl-C、kill）时删除未完成的文件，被 kill -9 留下的在下次备份时删除。\n"
     "  --force  覆盖已有的备份文件（默认不覆盖）\n"
-    "  备份不含密钥文件（默认 数据库文件名.key）：请另行保存在别处，恢复时须用它校验审计日志。\n";
+    "  备份不含密钥文件（默认 数据库文件名.key）：请另行保存在别处，恢复时须用它校验审计日志。\n"
+    "  PostgreSQL 数据库（--db postgresql://…）：用 pg_dump 生成自定义格式归档（-Fc，密码不出现在命令行），\n"
+    "  检查 pg_dump 的退出码并用 pg_restore --list 校验归档后才改名为备份文件；用 minsheng restore 或\n"
+    "  pg_restore 恢复（见 README「Restore on PostgreSQL」）。\n";
+
+/* backup on PostgreSQL: pg_dump -Fc, said so in the output. */
+static int backup_postgres(db_conn *db, const char *dest, int force)
+{
+    char key[4096], err[1024];
+    backup_pg_report rep;
+    keys_path(db_path, key_file, key, sizeof key);
+    if (backup_pg_run(db, db_path, dest, force, &rep, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        return 1;
+    }
+    if (rep.stale_removed)
+        printf("已删除以前中断的备份留下的未完成文件 %d 个\n", rep.stale_removed);
+    printf("已用 pg_dump 备份到 %s：PostgreSQL pg_dump 自定义格式归档（-Fc），%lld 字节，%d 个对象，"
+           "pg_restore --list 校验通过；备份开始时居民 %lld 人（在册 %lld），审计记录 %lld 条（链头第 %lld 行），"
+           "数据库结构版本 %d\n",
+           dest, rep.bytes, rep.entries, (long long)rep.residents, (long long)rep.residents_active,
+           (long long)rep.audit_rows, (long long)rep.audit_head_id, rep.schema);
+    printf("恢复：minsheng --db 新的空数据库 --key-file %s restore %s（或 pg_restore，见 README「Restore on PostgreSQL」）。\n",
+           key, dest);
+    printf("注意：备份不含密钥文件 %s。请把它另行保存在与备份分开的地方（如离线介质、保险柜）；"
+           "恢复时须用它校验审计日志，丢失后无法再校验。\n", key);
+    return 0;
+}
 
 static int cmd_backup(int argc, char **argv)
 {
@@ -982,8 +998,12 @@ static int cmd_backup(int argc, char **argv)
     if (argc - optind != 1)
         return usage_error(BACKUP_USAGE, "需要一个备份文件名");
     const char *dest = argv[optind];
-    if (refuse_on_postgres("backup"))
-        return 1;
+    if (db_is_postgres(db_path)) {
+        db_conn *db = open_db();
+        int rc = db ? backup_postgres(db, dest, force) : 1;
+        db_close(db);
+        return rc;
+    }
     if (!dbfile_exists(db_path)) {   /* opening would create an empty one */
         fprintf(stderr, "minsheng: 数据库 %s 不存在\n", db_path);
         return 1;
@@ -1019,7 +1039,29 @@ static const char *const RESTORE_USAGE =
     "  原数据库改名保留为 数据库文件.before-restore-时间（UTC），原检查点文件改名为 检查点文件.before-restore-时间；\n"
     "  恢复后写入一条 restore 审计记录（注明来自哪个备份）并在新的检查点文件里封存链头。\n"
     "  --force  替换已有的数据库（数据库已存在时必须给出）\n"
-    "  --seal   检查点文件（默认 数据库文件名.audit-seal）\n";
+    "  --seal   检查点文件（默认 数据库文件名.audit-seal）\n"
+    "  PostgreSQL（--db postgresql://… 为目标，备份文件为 minsheng backup 生成的 pg_dump 归档）：\n"
+    "  先用 pg_restore --list 校验归档，目标数据库须是空的（--force：覆盖其中的同名对象），在一个事务里\n"
+    "  pg_restore，再用密钥文件校验恢复后的审计链，写入 restore 审计记录并封存检查点。\n";
+
+/* restore on PostgreSQL: pg_restore into an empty database. */
+static int restore_postgres(restore_options *o)
+{
+    char err[1024];
+    restore_report rep;
+    if (restore_pg_run(o, &rep, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: 恢复失败：%s\n", err);
+        return 1;
+    }
+    printf("已用 pg_restore 从 pg_dump 归档 %s 恢复到 %s：居民 %lld 人（在册 %lld），审计记录 %lld 条（链头第 %lld 行），"
+           "审计链已用密钥文件 %s 校验，数据库结构版本 %d\n",
+           o->backup, db_shown, (long long)rep.check.residents, (long long)rep.check.residents_active,
+           (long long)rep.check.audit_rows, (long long)rep.check.audit_head_id, rep.key_path, rep.check.schema);
+    if (rep.kept_seal[0])
+        printf("原检查点文件移为 %s（其中的检查点属于原数据库；新的检查点文件从恢复时开始）\n", rep.kept_seal);
+    printf("已写入 restore 审计记录并封存检查点到 %s（请另行抄存下面这一行）:\n%s", o->seal_file, rep.seal.line);
+    return 0;
+}
 
 static int cmd_restore(int argc, char **argv)
 {
@@ -1039,9 +1081,9 @@ static int cmd_restore(int argc, char **argv)
     if (argc - optind != 1)
         return usage_error(RESTORE_USAGE, "需要一个备份文件名");
     o.backup = argv[optind];
-    if (refuse_on_postgres("restore"))
-        return 1;
     o.seal_file = seal_path(o.seal_file, seal, sizeof seal);
+    if (db_is_postgres(db_path))
+        return restore_postgres(&o);
     restore_report rep;
     if (restore_run(&o, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "minsheng: 恢复失败：%s\n", err);

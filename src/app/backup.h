@@ -5,9 +5,10 @@
  * fsync, check, then the final name) and the restore procedure (check
  * a copy of the backup against this program and the key file, keep the
  * current database and seal file aside, install atomically, audit the
- * restore and seal a fresh checkpoint). It sits in app/ because a check
- * needs the storage layer, the audit chain (core) and the registry's
- * counts together.
+ * restore and seal a fresh checkpoint); on PostgreSQL the same through
+ * pg_dump's custom-format archive and pg_restore (below). It sits in
+ * app/ because a check needs the storage layer, the audit chain (core)
+ * and the registry's counts together.
  *
  * The key file is never copied: a backup is checked with, and useless
  * without, the key file the database uses; it is kept apart. */
@@ -77,5 +78,47 @@ typedef struct restore_report {
  * row naming the backup and seals a checkpoint into a new seal file.
  * Returns 0 or -1 with a message in err (errsz bytes). */
 int restore_run(const restore_options *o, restore_report *rep, char *err, size_t errsz);
+
+/* ---- PostgreSQL ---------------------------------------------------------
+ * There is no file to copy: `backup` runs pg_dump in its custom format
+ * (-Fc) and `restore` runs pg_restore, each given the --db conninfo
+ * without its password (storage/pg_tools.h). */
+
+/* What pg_dump archived; the figures are read just before it starts. */
+typedef struct backup_pg_report {
+    long long bytes;
+    int entries;                     /* objects in the archive (pg_restore --list) */
+    int schema;
+    int64_t residents, residents_active;
+    int64_t audit_rows, audit_head_id;
+    int stale_removed;
+} backup_pg_report;
+
+/* Checks that file is a pg_dump custom-format archive that pg_restore
+ * reads (`pg_restore --list`) and that it holds the data of the tables
+ * every minsheng database has; *entries: its objects. 0 or -1 with a
+ * message in err. */
+int backup_pg_check_archive(const char *file, int *entries, char *err, size_t errsz);
+
+/* Backs up the database conninfo names (db: open on it) with `pg_dump
+ * -Fc` into `<dest>.partial-<pid>` (0600; no password on its command
+ * line), checks pg_dump's exit status and the archive
+ * (backup_pg_check_archive), fsyncs it and gives it the name dest
+ * (never over an existing file without overwrite), then writes a
+ * `backup` audit row. 0 or -1 with a message in err. */
+int backup_pg_run(db_conn *db, const char *conninfo, const char *dest, int overwrite, backup_pg_report *rep,
+                  char *err, size_t errsz);
+
+/* Restores the archive o->backup into the PostgreSQL database
+ * o->db_path with pg_restore: loads the key, checks the archive,
+ * refuses a target whose public schema holds anything unless o->force
+ * (then pg_restore --clean --if-exists), restores in one transaction
+ * (a failure leaves the target as it was), checks the restored database
+ * as backup_check_file checks a file (schema, audit chain with the key,
+ * data generations), moves the seal file aside as restore_run does
+ * (rep->kept_seal; rep->kept stays ""), brings the schema up to date,
+ * writes a `restore` audit row and seals a checkpoint into a new
+ * o->seal_file. 0 or -1 with a message in err. */
+int restore_pg_run(const restore_options *o, restore_report *rep, char *err, size_t errsz);
 
 #endif

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const SQL_INSERT =
-    "INSERT INTO registry_event(entity, entity_id, kind, from_grid_id, to_grid_id, from_household_id,"
-    " to_household_id, event_date, note, user_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+#define EVENT_COLUMNS \
+    "entity, entity_id, kind, from_grid_id, to_grid_id, from_household_id, to_household_id, event_date, note," \
+    " user_id, created_at"
+static const char *const SQL_INSERT = "INSERT INTO registry_event(" EVENT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 static const char *const SQL_INSERT_MEMBERS =
     "INSERT INTO registry_event(entity, entity_id, kind, from_grid_id, to_grid_id, from_household_id,"
     " to_household_id, event_date, note, user_id, created_at)"
@@ -26,29 +27,27 @@ static const char *const SQL_OF_RESIDENT =
     " LEFT JOIN app_user u ON u.id = e.user_id"
     " WHERE e.entity = 'resident' AND e.entity_id = ? ORDER BY e.id";
 
-db_stmt *history_prepare(db_conn *db)
+/* The values of EVENT_COLUMNS for e (now: db_now's buffer). */
+#define EVENT_VALUES(e, now)                                                                            \
+    DB_TEXT((e)->entity), DB_INT((e)->entity_id), DB_TEXT((e)->kind), DB_ID((e)->from_grid),           \
+        DB_ID((e)->to_grid), DB_ID((e)->from_household), DB_ID((e)->to_household), DB_TEXT((e)->event_date), \
+        DB_TEXT((e)->note), DB_ID((e)->user_id), DB_TEXT(db_now(now))
+
+db_copy *history_copy_open(db_conn *db, int buffered)
 {
-    return db_prepare(db, SQL_INSERT);
+    return db_copy_open(db, "registry_event", EVENT_COLUMNS, buffered);
 }
 
-int history_add_with(db_stmt *s, const registry_event *e)
+int history_copy_add(db_copy *cp, const registry_event *e)
 {
     char now[20];
-    db_bind_args(s, 1, (const db_arg[]){
-        DB_TEXT(e->entity), DB_INT(e->entity_id), DB_TEXT(e->kind), DB_ID(e->from_grid), DB_ID(e->to_grid),
-        DB_ID(e->from_household), DB_ID(e->to_household), DB_TEXT(e->event_date), DB_TEXT(e->note),
-        DB_ID(e->user_id), DB_TEXT(db_now(now)), DB_END});
-    int rc = db_step_done(s);
-    db_reset(s);
-    return rc;
+    return db_copy_row(cp, EVENT_VALUES(e, now));
 }
 
 int history_add(db_conn *db, const registry_event *e)
 {
-    db_stmt *s = history_prepare(db);
-    int rc = history_add_with(s, e);
-    db_finalize(s);
-    return rc;
+    char now[20];
+    return db_exec_args(db, SQL_INSERT, EVENT_VALUES(e, now));
 }
 
 int history_add_members(db_conn *db, int64_t household_id, const registry_event *e)

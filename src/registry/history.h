@@ -27,10 +27,11 @@ typedef struct registry_event {
 /* Records one event: DB_DONE or an error code. */
 int history_add(db_conn *db, const registry_event *e);
 
-/* For bulk writers: a prepared INSERT reused for many events (finalize
- * it with db_finalize), and the call that binds and runs one event. */
-db_stmt *history_prepare(db_conn *db);
-int history_add_with(db_stmt *s, const registry_event *e);
+/* For bulk writers (registry_writer): a db_copy of registry_event rows
+ * (buffered: sent at db_copy_flush, see db.h; close it with
+ * db_copy_close), and the call that adds one event to it. */
+db_copy *history_copy_open(db_conn *db, int buffered);
+int history_copy_add(db_copy *cp, const registry_event *e);
 
 /* One event of `e->kind` for every active member of household
  * `household_id`, written before their rows change: from_household is

@@ -18,6 +18,12 @@
  * asked before its first write, in the same transaction, where nobody
  * else writes; a write that fails all the same (a database error, a
  * grid deleted meanwhile) ends the import, and its batch is undone.
+ * So the rows need not reach the database one by one: the writer is a
+ * bulk one (registry_writer_open_bulk), which on PostgreSQL keeps them
+ * and sends each transaction's rows with COPY just before it commits
+ * (flush_rows; a row refused there ends the import as above). No check
+ * reads them back meanwhile: the rows of this file are known from the
+ * caches (households, ID numbers seen, heads given).
  *
  * Transactions: the rows are written in short transactions (at most
  * IMPORT_TX_ROWS rows or IMPORT_TX_MS while another writer may wait,
@@ -56,6 +62,8 @@ static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
     "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
+/* The same for AHEAD_ROWS codes at once (db_sql_keys_lookup). */
+#define HOUSEHOLD_BY_CODES_COLS "code, id, grid_id, status = 'active'"
 /* The tags as in RESIDENT_SELECT, per engine (SQL_EXPORT(db)). */
 #define SQL_EXPORT_WITH_(tags)                                                                        \
     "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date," \
@@ -128,16 +136,17 @@ typedef struct header_map {
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, cap;
-    char data[];
+    _Alignas(8) char data[];
 } arena_chunk;
 
 typedef struct arena {
     arena_chunk *head;
 } arena;
 
-static char *arena_strdup(arena *a, const char *s)
+/* n bytes (8-aligned) that live until arena_free. */
+static void *arena_alloc(arena *a, size_t n)
 {
-    size_t n = strlen(s) + 1;
+    n = (n + 7) & ~(size_t)7;
     if (!a->head || a->head->cap - a->head->used < n) {
         size_t cap = n > 65536 ? n : 65536;
         arena_chunk *c = malloc(sizeof *c + cap);
@@ -149,9 +158,14 @@ static char *arena_strdup(arena *a, const char *s)
         a->head = c;
     }
     char *p = a->head->data + a->head->used;
-    memcpy(p, s, n);
     a->head->used += n;
     return p;
+}
+
+static char *arena_strdup(arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(arena_alloc(a, n), s, n);
 }
 
 static void arena_free(arena *a)
@@ -302,7 +316,30 @@ static void idset_free(idset *s)
 /* ---- importer state ----------------------------------------------------- */
 
 enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8 };
-enum { HH_ACTIVE = 2, HH_HAS_HEAD = 4 };
+/* HH_ABSENT: no such household in the database when the transaction
+ * whose number is in the entry's id asked (prefetch_places). */
+enum { HH_ACTIVE = 2, HH_HAS_HEAD = 4, HH_ABSENT = 8 };
+
+/* Records are read this many at a time (run_rows), and on PostgreSQL
+ * what their checks ask the database (ID numbers registered, households
+ * by code) is asked for all of them in one query each: there a query is
+ * a round trip, which was most of an import's time once the rows went
+ * in with COPY. SQLite answers a lookup in microseconds within the
+ * process: there each row asks for itself, as before (the IN lists
+ * cost it more than they save). */
+#define AHEAD_ROWS RESIDENT_TAKEN_BATCH
+
+typedef struct ahead {
+    arena mem;                    /* the records' cells (copies) */
+    struct record {
+        char **fields;
+        size_t nfields, line;
+    } rec[AHEAD_ROWS];
+    size_t n;
+    uint64_t id_keys[AHEAD_ROWS]; /* the valid ID numbers asked about … */
+    unsigned char taken[AHEAD_ROWS];   /* … and whether each is registered */
+    size_t nids;
+} ahead;
 
 typedef struct importer {
     db_conn *db;
@@ -322,6 +359,10 @@ typedef struct importer {
     int stop_checking;            /* ALL_OR_NOTHING with too many errors: only count rows */
     int check_only;               /* ALL_OR_NOTHING after a bad row: check the rest, write no more */
     int64_t batch_id;             /* the import batch its rows belong to */
+    int64_t tx_number;            /* of the open transaction, counting from 1 */
+    ahead ahead;                  /* the records being processed */
+    db_stmt *hh_by_codes;         /* households of up to AHEAD_ROWS codes */
+    int prefetch;                 /* ask for AHEAD_ROWS records at once (PostgreSQL) */
     size_t tx_rows;               /* rows read in the open transaction */
     struct timespec tx_start;
     size_t imported, created;     /* residents, households written so far (hidden until the batch commits) */
@@ -731,10 +772,12 @@ typedef struct hh_ref {
 static int household_lookup(importer *im, const char *code, hh_ref *out)
 {
     centry *e = cmap_get(&im->households, code);
-    if (e) {
+    if (e && !(e->flags & HH_ABSENT)) {
         *out = (hh_ref){e->id, e->ref, e->flags, 0};
         return 0;
     }
+    if (e && e->id == im->tx_number)
+        return 1;                 /* asked in this transaction (prefetch_places): none */
     db_stmt *s = im->hh_by_code;
     db_bind_text(s, 1, code);
     int rc = db_step(s);
@@ -809,6 +852,118 @@ static int is_head_relation(const char *relation)
 
 static const char *NOTE_IMPORT = "CSV导入";
 
+/* ---- asking for a chunk of records at once ------------------------------ */
+
+/* Whether prefetch_ids found this ID number registered: 1, 0, or -2
+ * when it was not asked (then the row asks itself). */
+static int ahead_taken(const importer *im, const char *id_number)
+{
+    uint64_t k = id_key(id_number);
+    for (size_t i = 0; i < im->ahead.nids; i++)
+        if (im->ahead.id_keys[i] == k)
+            return im->ahead.taken[i];
+    return -2;
+}
+
+/* The trimmed cell of field f in record r, or NULL. */
+static char *ahead_cell(const importer *im, const struct record *r, field_id f)
+{
+    int c = im->hdr.field_col[f];
+    if (c < 0 || (size_t)c >= r->nfields)
+        return NULL;
+    char *v = trim(r->fields[c]);
+    return *v ? v : NULL;
+}
+
+/* Whether the ID numbers of the records read ahead are registered, in
+ * one query (resident_ids_taken): those check_row will ask, i.e. the
+ * valid ones not seen earlier in the file. 0 or -1. */
+static int prefetch_ids(importer *im)
+{
+    ahead *a = &im->ahead;
+    char norm[AHEAD_ROWS][32];
+    const char *ids[AHEAD_ROWS];
+    a->nids = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        char *v = ahead_cell(im, &a->rec[i], F_ID_NUMBER);
+        if (!v)
+            continue;
+        const char *id = idcard_normalize(v, norm[a->nids]);
+        if (idcard_validate(id, im->today, NULL) != IDCARD_OK || idset_find(&im->ids, id_key(id)))
+            continue;
+        a->id_keys[a->nids] = id_key(id);
+        ids[a->nids++] = id;
+    }
+    if (resident_ids_taken(im->db, ids, a->nids, a->taken) != 0) {
+        a->nids = 0;
+        return db_fail(im);
+    }
+    return 0;
+}
+
+/* The households of the records read ahead that the cache does not
+ * know, in one query, into the cache as household_lookup would put
+ * them; a code not found is cached as absent for this transaction
+ * (HH_ABSENT), so that household_lookup does not ask again. 0 or -1. */
+static int prefetch_places(importer *im)
+{
+    ahead *a = &im->ahead;
+    const char *codes[AHEAD_ROWS];
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        char *code = ahead_cell(im, &a->rec[i], F_HOUSEHOLD_CODE);
+        centry *e = code ? cmap_get(&im->households, code) : NULL;
+        if (code && (!e || ((e->flags & HH_ABSENT) && e->id != im->tx_number)))
+            codes[n++] = code;
+    }
+    if (!n)
+        return 0;
+    db_stmt *s = im->hh_by_codes;
+    for (int k = 0; k < AHEAD_ROWS; k++)
+        db_bind_text(s, k + 1, codes[(size_t)k < n ? (size_t)k : 0]);
+    for (size_t i = 0; i < n; i++) {
+        centry *e = cmap_put(&im->households, &im->keys, codes[i]);
+        e->flags = HH_ABSENT;
+        e->id = im->tx_number;
+        e->ref = 0;
+    }
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        centry *e = cmap_put(&im->households, &im->keys, db_col_text(s, 0));
+        e->id = db_col_int(s, 1);
+        e->ref = db_col_int(s, 2);
+        e->flags = db_col_int(s, 3) ? HH_ACTIVE : 0;
+    }
+    db_reset(s);
+    return rc == DB_DONE ? 0 : db_fail(im);
+}
+
+/* Reads up to AHEAD_ROWS records (their cells copied), then asks the
+ * database about all of them (prefetch_ids, prefetch_places) in the
+ * open transaction, which lasts until they are processed (run_rows).
+ * Returns csvr_next's last answer (1: more may follow), or -2 on a
+ * database error. */
+static int read_ahead(importer *im, csvr *in)
+{
+    ahead *a = &im->ahead;
+    char **fields;
+    size_t nfields;
+    int rc = 1;
+    arena_free(&a->mem);
+    a->n = a->nids = 0;
+    while (a->n < AHEAD_ROWS && (rc = csvr_next(in, &fields, &nfields)) > 0) {
+        struct record *r = &a->rec[a->n++];
+        r->line = csvr_line(in);
+        r->nfields = nfields;
+        r->fields = arena_alloc(&a->mem, (nfields ? nfields : 1) * sizeof *r->fields);
+        for (size_t c = 0; c < nfields; c++)
+            r->fields[c] = arena_strdup(&a->mem, fields[c]);
+    }
+    if (a->n && im->prefetch && !im->stop_checking && (prefetch_ids(im) != 0 || prefetch_places(im) != 0))
+        return -2;
+    return rc;
+}
+
 /* What the database would refuse on writing the row, asked with SELECTs
  * in the open transaction: its ID number registered already, a second
  * head for its household (one of this file included: HH_HAS_HEAD).
@@ -819,7 +974,9 @@ static const char *NOTE_IMPORT = "CSV导入";
 static int check_row(importer *im, const row *r, const hh_ref *hh)
 {
     ms_err err;
-    int taken = resident_id_taken(im->db, r->in.id_number);
+    int taken = ahead_taken(im, r->in.id_number);
+    if (taken == -2)
+        taken = resident_id_taken(im->db, r->in.id_number);
     if (taken < 0)
         return db_fail(im);
     if (taken)
@@ -964,6 +1121,7 @@ static int tx_begin(importer *im)
     }
     im->in_tx = 1;
     im->tx_rows = 0;
+    im->tx_number++;
     registry_writer_begin_tx(im->w);
     clock_gettime(CLOCK_MONOTONIC, &im->tx_start);
     return 0;
@@ -976,11 +1134,18 @@ static void tx_rollback(importer *im)
     im->in_tx = 0;
 }
 
+/* Sends the rows the writer kept (PostgreSQL: COPY), before anything
+ * reads them and before the transaction commits. 0 or -1. */
+static int flush_rows(importer *im)
+{
+    return registry_writer_flush(im->w) == DB_DONE ? 0 : db_fail(im);
+}
+
 /* Commits the open transaction of rows (still hidden: the batch runs). */
 static int tx_commit_rows(importer *im)
 {
     import_counts c = counts_of(im);
-    if (import_batch_touch(im->db, im->batch_id, &c) != 0 || db_commit(im->db) != DB_DONE) {
+    if (flush_rows(im) != 0 || import_batch_touch(im->db, im->batch_id, &c) != 0 || db_commit(im->db) != DB_DONE) {
         db_fail(im);
         tx_rollback(im);
         return -1;
@@ -996,13 +1161,13 @@ static int tx_commit_rows(importer *im)
  * IMPORT_TX_LONG_MS: fewer, longer transactions write each page of the
  * random indexes (blind index, name) to the WAL fewer times; at a million
  * rows the 100 ms transactions were two thirds of the import's time.
- * Asked every 64 rows (a few ms), so a writer that comes meanwhile waits
- * no longer than before. */
+ * Asked after every AHEAD_ROWS records (a few ms), so a writer that
+ * comes meanwhile waits no longer than before; never in between, since
+ * the answers read_ahead got hold for its records only in the
+ * transaction that asked. */
 static int tx_due(importer *im)
 {
     struct timespec now;
-    if (im->tx_rows % 64)
-        return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long ms = (long)(now.tv_sec - im->tx_start.tv_sec) * 1000 + (now.tv_nsec - im->tx_start.tv_nsec) / 1000000;
     if (ms >= IMPORT_TX_LONG_MS)
@@ -1044,7 +1209,8 @@ static int set_later_heads(importer *im)
 static int commit_batch(importer *im)
 {
     import_counts c = counts_of(im);
-    if (set_later_heads(im) != 0 || import_batch_commit(im->db, im->batch_id, &c) != 0 || audit_import(im) != 0) {
+    if (flush_rows(im) != 0 || set_later_heads(im) != 0 || import_batch_commit(im->db, im->batch_id, &c) != 0 ||
+        audit_import(im) != 0) {
         if (!im->rep->fatal[0] && !im->rep->error_rows)
             db_fail(im);
         tx_rollback(im);
@@ -1084,9 +1250,14 @@ static void report_progress(importer *im, csvr *in, int force)
 
 static int importer_open(importer *im)
 {
-    im->w = registry_writer_open(im->db);
+    im->w = registry_writer_open_bulk(im->db);
     im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
     im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
+    im->prefetch = strcmp(db_engine_name(im->db), "postgresql") == 0;
+    char sql[256 + 5 * AHEAD_ROWS];
+    im->hh_by_codes = im->prefetch ? db_prepare(im->db, db_sql_keys_lookup(im->db, sql, sizeof sql, HOUSEHOLD_BY_CODES_COLS,
+                                                                       "household", "code", AHEAD_ROWS))
+                                   : NULL;
     if (!im->w || !im->org_by_code || !im->hh_by_code)
         return db_fail(im);
     return 0;
@@ -1097,6 +1268,8 @@ static void importer_close(importer *im)
     registry_writer_close(im->w);
     db_finalize(im->org_by_code);
     db_finalize(im->hh_by_code);
+    db_finalize(im->hh_by_codes);
+    arena_free(&im->ahead.mem);
     free(im->orgs.slots);
     free(im->households.slots);
     idset_free(&im->ids);
@@ -1120,25 +1293,28 @@ static int start(importer *im, csvr *in)
     return read_header(im, fields, nfields);
 }
 
-/* Reads and processes every data record. Returns IMPORT_* codes. */
+/* Reads and processes every data record, AHEAD_ROWS at a time
+ * (read_ahead). Returns IMPORT_* codes. */
 static int run_rows(importer *im, csvr *in)
 {
-    char **fields;
-    size_t nfields;
     int rc;
-    while ((rc = csvr_next(in, &fields, &nfields)) > 0) {
-        size_t line = csvr_line(in);
-        if (im->stop_checking) {
-            size_t c = 0;
-            while (c < nfields && !*trim(fields[c]))
-                c++;
-            im->rep->rows += c < nfields;
-            continue;
-        }
-        if (process_row(im, fields, nfields, line) != 0)
+    do {
+        if ((rc = read_ahead(im, in)) == -2)
             return IMPORT_DB_ERROR;
-        report_progress(im, in, 0);
-        if (!tx_due(im))
+        for (size_t i = 0; i < im->ahead.n; i++) {
+            struct record *r = &im->ahead.rec[i];
+            if (im->stop_checking) {
+                size_t c = 0;
+                while (c < r->nfields && !*trim(r->fields[c]))
+                    c++;
+                im->rep->rows += c < r->nfields;
+                continue;
+            }
+            if (process_row(im, r->fields, r->nfields, r->line) != 0)
+                return IMPORT_DB_ERROR;
+            report_progress(im, in, 0);
+        }
+        if (!im->ahead.n || !tx_due(im))
             continue;
         if (im->o->cancelled && im->o->cancelled(im->o->cancel_ctx)) {
             set_fatal(im, "导入已取消（客户端已断开）");
@@ -1146,7 +1322,7 @@ static int run_rows(importer *im, csvr *in)
         }
         if (tx_next(im) != 0)
             return IMPORT_DB_ERROR;
-    }
+    } while (rc > 0);
     if (rc < 0) {
         set_fatal(im, "文件无法继续解析，导入已停止：%s", csvr_error(in));
         return IMPORT_FATAL;

@@ -1,6 +1,7 @@
 /* registry.c — resident/household input rules and the bulk insert
- * writer (see registry.h). Owns the INSERT SQL of household, resident
- * and resident_tag; history rows go through history.h. */
+ * writer (see registry.h). Owns the columns a new household, resident
+ * and resident_tag row is inserted with (through db_copy: COPY on
+ * PostgreSQL for a bulk writer); history rows go through history.h. */
 #include "registry/registry.h"
 #include "registry/history.h"
 #include "registry/household.h"
@@ -33,15 +34,14 @@ const char *const resident_tag_labels[] = {
  * ciphertexts are bound to them (core/fieldcrypt.h). */
 static const char *const SQL_NEXT_HOUSEHOLD_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM household";
 static const char *const SQL_NEXT_RESIDENT_ID = "SELECT COALESCE(MAX(id), 0) + 1 FROM resident";
-static const char *const SQL_INSERT_HOUSEHOLD =
-    "INSERT INTO household(id, code, grid_id, building_id, address, registered_address, actual_address,"
-    " phone_enc, notes, created_at, updated_at, import_batch_id, head_resident_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
-static const char *const SQL_INSERT_RESIDENT =
-    "INSERT INTO resident(id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id,"
-    " relation, phone_bidx, phone_enc, hukou_type, residence_status, employment, disability_enc, party_member,"
-    " notes, created_at, updated_at, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-static const char *const SQL_INSERT_TAG =
-    "INSERT INTO resident_tag(resident_id, tag) VALUES (?,?) ON CONFLICT DO NOTHING";
+static const char *const HOUSEHOLD_COLUMNS =
+    "id, code, grid_id, building_id, address, registered_address, actual_address, phone_enc, notes, created_at,"
+    " updated_at, import_batch_id, head_resident_id";
+static const char *const RESIDENT_COLUMNS =
+    "id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id, relation, phone_bidx,"
+    " phone_enc, hukou_type, residence_status, employment, disability_enc, party_member, notes, created_at,"
+    " updated_at, import_batch_id";
+static const char *const TAG_COLUMNS = "resident_id, tag";
 static const char *const SQL_SET_HEAD =
     "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ?";
 /* Undoing an import batch: the highest id of its next `limit` rows, then
@@ -179,26 +179,49 @@ int household_input_check(const household_input *h, ms_err *fe)
 
 struct registry_writer {
     db_conn *db;
-    db_stmt *household, *resident, *tag, *head, *event, *next_household, *next_resident;
+    db_copy *household, *resident, *tag, *event;   /* flushed in this order (foreign keys) */
+    db_stmt *head, *next_household, *next_resident;
     int64_t batch_id;
     int keep_ids;                          /* registry_writer_begin_tx: count on from these */
     int64_t household_id, resident_id;     /* the next free ids, 0 = to be read */
 };
 
-registry_writer *registry_writer_open(db_conn *db)
+static registry_writer *writer_open(db_conn *db, int bulk)
 {
     registry_writer *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->db = db;
-    w->household = db_prepare(db, SQL_INSERT_HOUSEHOLD);
-    w->resident = db_prepare(db, SQL_INSERT_RESIDENT);
-    w->tag = db_prepare(db, SQL_INSERT_TAG);
+    w->household = db_copy_open(db, "household", HOUSEHOLD_COLUMNS, bulk);
+    w->resident = db_copy_open(db, "resident", RESIDENT_COLUMNS, bulk);
+    w->tag = db_copy_open(db, "resident_tag", TAG_COLUMNS, bulk);
+    w->event = history_copy_open(db, bulk);
     w->head = db_prepare(db, SQL_SET_HEAD);
-    w->event = history_prepare(db);
     w->next_household = db_prepare(db, SQL_NEXT_HOUSEHOLD_ID);
     w->next_resident = db_prepare(db, SQL_NEXT_RESIDENT_ID);
     return w;
+}
+
+registry_writer *registry_writer_open(db_conn *db)
+{
+    return writer_open(db, 0);
+}
+
+registry_writer *registry_writer_open_bulk(db_conn *db)
+{
+    return writer_open(db, 1);
+}
+
+int registry_writer_flush(registry_writer *w)
+{
+    db_copy *order[] = {w->household, w->resident, w->tag, w->event};
+    int rc = DB_DONE;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int r = db_copy_flush(order[i]);   /* each flushed (or emptied) even after a failure */
+        if (rc == DB_DONE)
+            rc = r;
+    }
+    return rc;
 }
 
 void registry_writer_set_batch(registry_writer *w, int64_t batch_id)
@@ -208,6 +231,11 @@ void registry_writer_set_batch(registry_writer *w, int64_t batch_id)
 
 void registry_writer_begin_tx(registry_writer *w)
 {
+    /* Rows kept from a transaction that rolled back are not written. */
+    db_copy_discard(w->household);
+    db_copy_discard(w->resident);
+    db_copy_discard(w->tag);
+    db_copy_discard(w->event);
     w->keep_ids = 1;
     w->household_id = w->resident_id = 0;
 }
@@ -216,11 +244,11 @@ void registry_writer_close(registry_writer *w)
 {
     if (!w)
         return;
-    db_finalize(w->household);
-    db_finalize(w->resident);
-    db_finalize(w->tag);
+    db_copy_close(w->household);
+    db_copy_close(w->resident);
+    db_copy_close(w->tag);
+    db_copy_close(w->event);
     db_finalize(w->head);
-    db_finalize(w->event);
     db_finalize(w->next_household);
     db_finalize(w->next_resident);
     free(w);
@@ -266,21 +294,11 @@ int registry_insert_household_with_head(registry_writer *w, const household_inpu
     int64_t id = next_id(w, w->next_household, &w->household_id);
     if (id <= 0 || household_encrypt_phone(id, h->phone, phone_enc) != 0)
         return DB_ERROR;
-    db_stmt *s = w->household;
-    db_bind_int(s, 1, id);
-    db_bind_text(s, 2, h->code);
-    db_bind_int(s, 3, h->grid_id);
-    if (h->building_id > 0) db_bind_int(s, 4, h->building_id); else db_bind_null(s, 4);
-    db_bind_text(s, 5, h->address);
-    db_bind_text(s, 6, h->registered_address);
-    db_bind_text(s, 7, h->actual_address);
-    db_bind_text(s, 8, phone_enc[0] ? phone_enc : NULL);
-    db_bind_text(s, 9, h->notes);
-    db_bind_text(s, 10, db_now(now));
-    db_bind_text(s, 11, now);
-    if (w->batch_id > 0) db_bind_int(s, 12, w->batch_id); else db_bind_null(s, 12);
-    if (head_resident_id > 0) db_bind_int(s, 13, head_resident_id); else db_bind_null(s, 13);
-    int rc = run(s);
+    db_now(now);
+    int rc = db_copy_row(w->household, DB_INT(id), DB_TEXT(h->code), DB_INT(h->grid_id), DB_ID(h->building_id),
+                         DB_TEXT(h->address), DB_TEXT(h->registered_address), DB_TEXT(h->actual_address),
+                         DB_OPT_TEXT(phone_enc), DB_TEXT(h->notes), DB_TEXT(now), DB_TEXT(now),
+                         DB_ID(w->batch_id), DB_ID(head_resident_id));
     if (rc == DB_DONE && id_out)
         *id_out = id;
     return rc;
@@ -297,34 +315,22 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
     int64_t id = next_id(w, w->next_resident, &w->resident_id);
     if (id <= 0 || resident_encrypt_values(id, r->id_number, r->phone, r->disability_type, r->disability_grade, &c) != 0)
         return DB_ERROR;
-    db_stmt *s = w->resident;
-    db_bind_int(s, 1, id);
-    db_bind_text(s, 2, c.id_number_bidx);
-    db_bind_text(s, 3, c.id_number_enc);
-    db_bind_text(s, 4, r->name);
-    db_bind_text(s, 5, info.sex == 'M' ? "M" : "F");
-    db_bind_text(s, 6, info.birth_date);
-    db_bind_int(s, 7, household_id);
-    db_bind_int(s, 8, grid_id);
-    db_bind_text(s, 9, r->relation ? r->relation : "其他");
-    db_bind_text(s, 10, c.phone_bidx[0] ? c.phone_bidx : NULL);
-    db_bind_text(s, 11, c.phone_enc[0] ? c.phone_enc : NULL);
-    db_bind_text(s, 12, r->hukou_type);
-    db_bind_text(s, 13, r->residence_status ? r->residence_status : "户籍");
-    db_bind_text(s, 14, r->employment);
-    db_bind_text(s, 15, c.disability_enc[0] ? c.disability_enc : NULL);
-    db_bind_int(s, 16, r->party_member ? 1 : 0);
-    db_bind_text(s, 17, r->notes);
-    db_bind_text(s, 18, db_now(now));
-    db_bind_text(s, 19, now);
-    if (w->batch_id > 0) db_bind_int(s, 20, w->batch_id); else db_bind_null(s, 20);
-    int rc = run(s);
+    db_now(now);
+    int rc = db_copy_row(w->resident, DB_INT(id), DB_TEXT(c.id_number_bidx), DB_TEXT(c.id_number_enc),
+                         DB_TEXT(r->name), DB_TEXT(info.sex == 'M' ? "M" : "F"), DB_TEXT(info.birth_date),
+                         DB_INT(household_id), DB_INT(grid_id), DB_TEXT(r->relation ? r->relation : "其他"),
+                         DB_OPT_TEXT(c.phone_bidx), DB_OPT_TEXT(c.phone_enc), DB_TEXT(r->hukou_type),
+                         DB_TEXT(r->residence_status ? r->residence_status : "户籍"), DB_TEXT(r->employment),
+                         DB_OPT_TEXT(c.disability_enc), DB_INT(r->party_member ? 1 : 0), DB_TEXT(r->notes),
+                         DB_TEXT(now), DB_TEXT(now), DB_ID(w->batch_id));
     if (rc != DB_DONE)
         return rc;
     for (size_t i = 0; i < r->ntags; i++) {
-        db_bind_int(w->tag, 1, id);
-        db_bind_text(w->tag, 2, resident_tag_code(r->tags[i]));
-        if ((rc = run(w->tag)) != DB_DONE)
+        const char *code = resident_tag_code(r->tags[i]);
+        int seen = 0;   /* a tag given twice is one row (the key is resident, tag) */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = resident_tag_code(r->tags[j]) == code;
+        if (!seen && (rc = db_copy_row(w->tag, DB_INT(id), DB_TEXT(code))) != DB_DONE)
             return rc;
     }
     if (id_out)
@@ -343,7 +349,7 @@ int registry_log_event(registry_writer *w, const char *entity, int64_t entity_id
                        int64_t user_id, const char *note)
 {
     registry_event e = {.entity = entity, .entity_id = entity_id, .kind = kind, .user_id = user_id, .note = note};
-    return history_add_with(w->event, &e);
+    return history_copy_add(w->event, &e);
 }
 
 int registry_delete_batch_rows(db_conn *db, int64_t batch_id, int limit, int64_t *residents, int64_t *households)

@@ -77,6 +77,17 @@ int household_input_check(const household_input *h, ms_err *err);
 typedef struct registry_writer registry_writer;
 
 registry_writer *registry_writer_open(db_conn *db);
+/* A writer for many new rows (the CSV import): on PostgreSQL its
+ * households, residents, tags and events are kept and sent with COPY by
+ * registry_writer_flush (db.h "bulk load"), so the caller reads none of
+ * them back before flushing (its ids come from registry_writer_begin_tx's
+ * counting) and learns of a constraint they break only at the flush. On
+ * SQLite it writes each row at once, as registry_writer_open's does. */
+registry_writer *registry_writer_open_bulk(db_conn *db);
+/* Sends the rows a bulk writer kept (households, residents, tags,
+ * events, in that order): DB_DONE or the first error code. A writer
+ * from registry_writer_open has nothing kept. */
+int registry_writer_flush(registry_writer *w);
 void registry_writer_close(registry_writer *w);
 /* Households and residents inserted from now on belong to import batch
  * batch_id (0 = none: registered directly). */
@@ -86,7 +97,9 @@ void registry_writer_set_batch(registry_writer *w, int64_t batch_id);
  * which only this writer inserts households and residents: the next
  * free ids are read once and counted on from there, instead of with a
  * query per row. A writer never told so reads them afresh for each
- * row; one that lives across transactions is told after every BEGIN. */
+ * row; one that lives across transactions is told after every BEGIN
+ * (a bulk writer must be: it forgets here the rows it kept and never
+ * sent, those of a transaction that rolled back). */
 void registry_writer_begin_tx(registry_writer *w);
 
 /* Each returns DB_DONE on success (id in *id_out), DB_CONSTRAINT when a

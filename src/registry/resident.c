@@ -188,6 +188,41 @@ int resident_id_taken(db_conn *db, const char *id_number)
     return db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
 }
 
+/* Placeholders of resident_ids_taken's query: one per generation of
+ * each ID of a full batch (a shorter batch repeats its first index). */
+#define IDS_TAKEN_N (RESIDENT_TAKEN_BATCH * KEYS_MAX_GENERATIONS)
+
+int resident_ids_taken(db_conn *db, const char *const *ids, size_t n, unsigned char *taken)
+{
+    enum { G = KEYS_MAX_GENERATIONS, MAX = IDS_TAKEN_N };
+    static __thread char bidx[RESIDENT_TAKEN_BATCH][G][FC_BLIND_HEX];
+    if (n == 0)
+        return 0;
+    if (n > RESIDENT_TAKEN_BATCH)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        taken[i] = 0;
+        if (fc_blinds(FC_ID_NUMBER, ids[i], bidx[i]) != 0)
+            return -1;
+    }
+    char sql[256 + 5 * IDS_TAKEN_N];
+    db_stmt *s = db_prepare(db, db_sql_keys_lookup(db, sql, sizeof sql, "id_number_bidx", "resident", "id_number_bidx",
+                                                   IDS_TAKEN_N));
+    for (int k = 0; k < MAX; k++) {
+        size_t i = (size_t)k / G;
+        db_bind_text(s, k + 1, i < n ? bidx[i][k % G] : bidx[0][0]);
+    }
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *found = db_col_text(s, 0);
+        for (size_t i = 0; i < n; i++)
+            for (int g = 0; g < G; g++)
+                taken[i] |= strcmp(bidx[i][g], found) == 0;
+    }
+    db_finalize(s);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 int resident_head_free(db_conn *db, int64_t household_id, int64_t resident_id, ms_err *err)
 {
     if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))

@@ -142,6 +142,11 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
  * included) has this ID number (by its blind index), 0 when none, -1 on
  * error. */
 int resident_id_taken(db_conn *db, const char *id_number);
+/* resident_id_taken for up to RESIDENT_TAKEN_BATCH valid, normalized ID
+ * numbers at once, in one query (a bulk writer's round trips): taken[i]
+ * is 1 or 0 for ids[i]. 0, or -1 on error. */
+#define RESIDENT_TAKEN_BATCH 64
+int resident_ids_taken(db_conn *db, const char *const *ids, size_t n, unsigned char *taken);
 
 /* The check half of the rule: 0 when household_id has no active head
  * other than resident_id, else -1 with *err (400 on relation). */

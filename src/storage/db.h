@@ -142,6 +142,15 @@ static inline db_arg DB_ID(int64_t v) { return v > 0 ? DB_INT(v) : DB_NULL; }
 /* Text where "" means "none": binds NULL for NULL or "". */
 static inline db_arg DB_OPT_TEXT(const char *v) { return v && *v ? DB_TEXT(v) : DB_NULL; }
 
+/* A lookup of many keys at once: "SELECT cols FROM table WHERE key is one
+ * of n values", the n values bound in order, written into buf (sz
+ * bytes; returns buf). SQLite: an IN list. PostgreSQL: one probe of
+ * key's index per value (VALUES … CROSS JOIN LATERAL (… LIMIT 1)), since
+ * the generic plan it keeps for a prepared IN list may be the one made
+ * while the table was small: a sequential scan. cols are columns (or
+ * expressions) of table; key is unique. */
+char *db_sql_keys_lookup(db_conn *c, char *buf, size_t sz, const char *cols, const char *table, const char *key, int n);
+
 /* Binds args (up to the DB_END) to s from index `first`. */
 void db_bind_args(db_stmt *s, int first, const db_arg *args);
 
@@ -171,6 +180,44 @@ int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const
 #define DB_SQL_ARGS_(sql, ...) (sql), (const db_arg[]){__VA_ARGS__ __VA_OPT__(,) DB_END}
 /* Runs a prepared-and-bound statement to completion: DB_DONE or error code. */
 int db_step_done(db_stmt *s);
+
+/* ---- bulk load ---------------------------------------------------------
+ * Many new rows into one table, for a writer that inserts far more than
+ * it reads (the CSV import):
+ *
+ *     db_copy *cp = db_copy_open(db, "resident_tag", "resident_id, tag", 1);
+ *     db_copy_row(cp, DB_INT(id), DB_TEXT("dibao"));   … for each row
+ *     db_copy_flush(cp);                               before anything reads them
+ *     db_copy_close(cp);
+ *
+ * Unbuffered (buffered 0), or on SQLite, each row is inserted at once
+ * by a prepared INSERT INTO table(columns) and its code returned.
+ * Buffered on PostgreSQL, db_copy_row only encodes the row (COPY's text
+ * format: pg_copy_field) and keeps it; db_copy_flush sends every kept
+ * row in one COPY table(columns) FROM STDIN, whose per-row cost is a
+ * fraction of an INSERT's round trip. Until then the rows are not in
+ * the database: nothing may read them, and a constraint they break
+ * shows at the flush (as its code; inside a transaction it aborts it).
+ * Flush tables in the order their foreign keys need (deferred ones
+ * excepted). Plain inserts only: no ON CONFLICT, no RETURNING. */
+typedef struct db_copy db_copy;
+
+/* columns: "a, b, c", the names in the order db_copy_row gives values.
+ * Never NULL (a copy whose SQL does not prepare fails at its first row). */
+db_copy *db_copy_open(db_conn *c, const char *table, const char *columns, int buffered);
+/* One row: exactly one value per column, in order, DB_END-terminated.
+ * DB_DONE (kept, or inserted), or the INSERT's error code. */
+int db_copy_row_argv(db_copy *cp, const db_arg *args);
+#define db_copy_row(cp, ...) db_copy_row_argv((cp), (const db_arg[]){__VA_ARGS__, DB_END})
+/* Sends the kept rows (none kept: DB_DONE at once). DB_DONE or the
+ * COPY's error code; the kept rows are gone either way. */
+int db_copy_flush(db_copy *cp);
+/* Forgets the kept rows without sending them (after a rollback). */
+void db_copy_discard(db_copy *cp);
+/* Rows kept and not yet sent. */
+size_t db_copy_pending(const db_copy *cp);
+/* Frees cp; rows still kept are not sent. NULL is allowed. */
+void db_copy_close(db_copy *cp);
 
 /* Starts a transaction that holds the write lock from its start, so
  * that what it reads stays true until it commits. SQLite: BEGIN
@@ -218,7 +265,7 @@ const char *db_errmsg(db_conn *c);
  * and do not restart it. The copy is one self-contained file (no -wal),
  * not yet fsync'd. Returns 0, or -1 with a message in err (dest_path
  * may then hold a partial file: the caller removes it). SQLite only:
- * -1 with a message on PostgreSQL (pg_dump is the next step). */
+ * -1 with a message on PostgreSQL (`backup` runs pg_dump there: app/backup.h). */
 int db_backup(db_conn *c, const char *dest_path, char *err, size_t errsz);
 
 /* Opens an existing database file read-only and as immutable: exactly

@@ -84,6 +84,12 @@ db_conn *db_sqlite_open(const char *path, char *err, size_t errsz);
 db_conn *db_sqlite_open_readonly(const char *path, char *err, size_t errsz);
 db_conn *db_pg_open(const char *conninfo, char *err, size_t errsz);
 
+/* COPY on a PostgreSQL connection (db_copy.c): runs sql, a "COPY …
+ * FROM STDIN" in text format, sends data[0..len) (whole rows) and ends
+ * it. DB_DONE (db_changes: the rows copied) or the error's code, as a
+ * statement's (a bad row aborts the transaction). */
+int db_pg_copy_in(db_conn *c, const char *sql, const char *data, size_t len);
+
 /* Finalizes every idle statement of c's cache (before c closes). */
 void db_stmt_cache_clear(db_conn *c);
 

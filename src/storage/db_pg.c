@@ -6,7 +6,8 @@
  * parameters sent as text with the types the binds give, results read
  * whole and walked row by row, the mapping of SQLSTATEs to db.h's codes,
  * the writer lock db_begin takes, db_last_insert_id, and noticing a lost
- * connection (db_conn_broken). Which statements stay prepared is db.c's
+ * connection (db_conn_broken), and COPY FROM STDIN for db_copy.c's
+ * bulk loads (db_pg_copy_in). Which statements stay prepared is db.c's
  * cache; a statement it drops is deallocated here on the next occasion
  * outside a transaction. What is SQLite's only (migrations for now,
  * backup, integrity check, checkpoint) answers a clear error.
@@ -630,7 +631,7 @@ static int pgb_migrate(db_conn *c, char *err, size_t errsz)
 
 static int pgb_backup(db_conn *c, const char *dest_path, char *err, size_t errsz)
 {
-    snprintf(err, errsz, "PostgreSQL 数据库不支持此操作：备份请用 pg_dump（见 docs/postgresql.md）");
+    snprintf(err, errsz, "PostgreSQL 数据库不支持此操作：minsheng backup 在 PostgreSQL 上调用 pg_dump（见 app/backup.h）");
     return -1;
 }
 
@@ -638,6 +639,45 @@ static int pgb_integrity_check(db_conn *c, char *problem, size_t sz)
 {
     snprintf(problem, sz, "PostgreSQL 数据库不支持此操作（完整性检查）");
     return -1;
+}
+
+/* ---- COPY (db_copy.c) ---------------------------------------------------- */
+
+enum { COPY_CHUNK = 1 << 20 };   /* bytes per CopyData message */
+
+int db_pg_copy_in(db_conn *conn, const char *sql, const char *data, size_t len)
+{
+    pgb_conn *c = PC(conn);
+    if (c->broken) {
+        set_err(c, "PostgreSQL 连接已断开");
+        return DB_ERROR;
+    }
+    PGresult *r = PQexec(c->pq, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        int rc = error_rc(c, r);
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    int sent = 1;
+    for (size_t off = 0; off < len && sent == 1; off += COPY_CHUNK)
+        sent = PQputCopyData(c->pq, data + off, (int)(len - off < COPY_CHUNK ? len - off : COPY_CHUNK));
+    /* A failed send ends the COPY with an error: the server rolls it back. */
+    if (PQputCopyEnd(c->pq, sent == 1 ? NULL : "minsheng: 发送 COPY 数据失败") != 1) {
+        error_rc(c, NULL);
+        return DB_ERROR;
+    }
+    int rc = DB_DONE;
+    while ((r = PQgetResult(c->pq)) != NULL) {
+        if (PQresultStatus(r) == PGRES_COMMAND_OK && rc == DB_DONE) {
+            c->changes = atoi(PQcmdTuples(r));
+            c->have_returned_id = 0;
+        } else if (rc == DB_DONE) {
+            rc = error_rc(c, r);
+        }
+        PQclear(r);
+    }
+    return rc;
 }
 
 const struct db_engine db_pg_engine = {

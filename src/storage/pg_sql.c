@@ -1,4 +1,5 @@
-/* pg_sql.c — placeholder translation and the conninfo rule (see pg_sql.h). */
+/* pg_sql.c — placeholder translation, the conninfo rule and COPY's text
+ * escaping (see pg_sql.h). */
 #include "storage/pg_sql.h"
 
 #include <libpq-fe.h>
@@ -144,4 +145,29 @@ int pg_is_conninfo(const char *s)
         found = strlen(o->keyword) == wl && strncmp(o->keyword, s, wl) == 0;
     PQconninfoFree(opts);
     return found;
+}
+
+void pg_copy_field(strbuf *out, const char *v, size_t n)
+{
+    if (!v) {
+        sb_append(out, "\\N", 2);
+        return;
+    }
+    /* Runs of bytes that need no escape are appended whole. */
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        char esc;
+        switch (v[i]) {
+        case '\\': esc = '\\'; break;
+        case '\t': esc = 't'; break;
+        case '\n': esc = 'n'; break;
+        case '\r': esc = 'r'; break;
+        default: continue;
+        }
+        sb_append(out, v + start, i - start);
+        sb_putc(out, '\\');
+        sb_putc(out, esc);
+        start = i + 1;
+    }
+    sb_append(out, v + start, n - start);
 }

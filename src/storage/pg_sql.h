@@ -1,10 +1,15 @@
 /* pg_sql.h — the text rules of the PostgreSQL backend, apart so that
  * unit tests reach them without a server.
  *
- * Owns: the translation of our '?' placeholders to PostgreSQL's $n, and
- * the rule that tells a PostgreSQL conninfo from a SQLite file path. */
+ * Owns: the translation of our '?' placeholders to PostgreSQL's $n, the
+ * rule that tells a PostgreSQL conninfo from a SQLite file path, and
+ * the escaping of values in COPY's text format (db_copy). */
 #ifndef MS_PG_SQL_H
 #define MS_PG_SQL_H
+
+#include <stddef.h>
+
+#include "util/strbuf.h"
 
 /* Copies sql into *out (malloc'd; the caller frees it) with every
  * placeholder outside literals and comments replaced: '?' by $n, where n
@@ -20,5 +25,12 @@ int pg_translate_placeholders(const char *sql, char **out);
  * string: optional spaces, a libpq connection keyword (host, dbname,
  * user, service, …), optional spaces, '='. See db_is_postgres. */
 int pg_is_conninfo(const char *s);
+
+/* Appends one field of a row in COPY ... FROM STDIN's text format (tab
+ * between fields, newline after the row: the caller's) to out: v[0..n)
+ * with backslash, tab, newline and carriage return written as \\, \t,
+ * \n and \r, every other byte as it is (UTF-8 passes through); v NULL
+ * is SQL NULL, written \N. A text "\N" or "\." thus stays that text. */
+void pg_copy_field(strbuf *out, const char *v, size_t n);
 
 #endif

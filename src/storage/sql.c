@@ -72,3 +72,27 @@ int db_one_text_argv(db_conn *c, char *out, size_t outsz, const char *sql, const
     db_finalize(s);
     return found;
 }
+
+/* Appends n placeholders, "?" each (or "(?)": VALUES rows), comma-separated. */
+static size_t put_placeholders(char *buf, size_t sz, size_t len, int n, int rows)
+{
+    for (int i = 0; i < n && len < sz; i++)
+        len += (size_t)snprintf(buf + len, sz - len, "%s%s", i ? "," : "", rows ? "(?)" : "?");
+    return len;
+}
+
+char *db_sql_keys_lookup(db_conn *c, char *buf, size_t sz, const char *cols, const char *table, const char *key, int n)
+{
+    int pg = strcmp(db_engine_name(c), "postgresql") == 0;
+    size_t len = pg ? (size_t)snprintf(buf, sz, "SELECT t.* FROM (VALUES ")
+                    : (size_t)snprintf(buf, sz, "SELECT %s FROM %s WHERE %s IN (", cols, table, key);
+    len = put_placeholders(buf, sz, len, n, pg);
+    if (len < sz) {
+        if (pg)
+            snprintf(buf + len, sz - len, ") AS k(v) CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s = k.v LIMIT 1) AS t",
+                     cols, table, key);
+        else
+            snprintf(buf + len, sz - len, ")");
+    }
+    return buf;
+}

@@ -696,6 +696,19 @@ long long api_total(const test_server *s, const char *tok, const char *path)
     return n;
 }
 
+long api_import(const test_server *s, const char *tok, const char *query, const char *csv, size_t len, json_t **out)
+{
+    http_resp r;
+    assert_int_equal(http(s, "POST", fmt("/api/v1/import/residents%s", query), tok, csv, len, "text/csv", &r), 0);
+    long st = r.status;
+    *out = r.json;
+    r.json = NULL;
+    if (!*out)
+        print_error("import: non-JSON answer %ld: %.200s\n", st, r.body);
+    http_free(&r);
+    return st;
+}
+
 const char *fresh_id(const char *region6)
 {
     static char bufs[16][19];

@@ -114,6 +114,10 @@ json_t *api_expect(const test_server *s, const char *tok, const char *method, co
                    const char *body, long want);
 json_t *api_get_ok(const test_server *s, const char *tok, const char *path);
 long long api_total(const test_server *s, const char *tok, const char *path);
+/* POSTs a CSV body (len bytes) to /api/v1/import/residents<query>:
+ * the status, the JSON body in *out (caller decrefs; a non-JSON answer
+ * is printed and gives NULL). */
+long api_import(const test_server *s, const char *tok, const char *query, const char *csv, size_t len, json_t **out);
 
 /* A fresh valid ID number in `region6` (a different one on every call in
  * this process; pick a region the demo never uses), and a copy of `id`

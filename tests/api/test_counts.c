@@ -101,13 +101,7 @@ static void counts_hold(const char *step)
 
 static long import_csv(const char *query, const char *csv, json_t **report)
 {
-    http_resp r;
-    assert_int_equal(http(&srv, "POST", fmt("/api/v1/import/residents%s", query), t_street, csv, strlen(csv),
-                          "text/csv", &r), 0);
-    long st = r.status;
-    *report = r.json ? json_incref(r.json) : NULL;
-    http_free(&r);
-    return st;
+    return api_import(&srv, t_street, query, csv, strlen(csv), report);
 }
 
 /* ---- the tests ------------------------------------------------------------------ */

@@ -39,23 +39,10 @@ static json_t *get_on(const test_server *s, const char *tok, const char *path)
 
 #define new_id() fresh_id("110105")
 
-/* POSTs a CSV body; returns the status, the JSON in *out (caller decrefs). */
-static long import_on(const test_server *s, const char *tok, const char *query, const char *csv, size_t len, json_t **out)
-{
-    http_resp r;
-    assert_int_equal(http(s, "POST", fmt("/api/v1/import/residents%s", query), tok, csv, len, "text/csv", &r), 0);
-    long st = r.status;
-    *out = r.json;
-    r.json = NULL;
-    if (!*out)
-        print_error("import: non-JSON answer %ld: %.200s\n", st, r.body);
-    http_free(&r);
-    return st;
-}
 
 static long import_csv(const char *query, const char *csv, json_t **out)
 {
-    return import_on(&srv, t_street, query, csv, strlen(csv), out);
+    return api_import(&srv, t_street, query, csv, strlen(csv), out);
 }
 
 /* The one resident with this ID number (any status), or NULL. */
@@ -283,7 +270,7 @@ static void gbk_file_imports_with_names_intact(void **state)
     assert_null(strstr(gbk, "张秀英"));              /* really not UTF-8 */
 
     json_t *rep;
-    assert_int_equal(import_on(&srv, t_street, "", gbk, len, &rep), 200);   /* encoding=auto */
+    assert_int_equal(api_import(&srv, t_street, "", gbk, len, &rep), 200);   /* encoding=auto */
     assert_int_equal(jint(rep, "imported"), 3);
     assert_int_equal(jint(rep, "households_created"), 2);
     json_decref(rep);
@@ -314,7 +301,7 @@ static void gbk_file_imports_with_names_intact(void **state)
     assert_int_equal(write_file(in, csv, strlen(csv)), 0);
     assert_int_equal(system(cmd), 0);
     gbk = read_whole_file(out, &len);
-    assert_int_equal(import_on(&srv, t_street, "?encoding=gbk", gbk, len, &rep), 200);
+    assert_int_equal(api_import(&srv, t_street, "?encoding=gbk", gbk, len, &rep), 200);
     assert_int_equal(jint(rep, "imported"), 1);
     json_decref(rep);
     free(gbk);
@@ -684,14 +671,14 @@ static void export_roundtrips_into_a_fresh_server(void **state)
     assert_true(fresh_grid > 0);
     json_t *rep;
     /* A masked export cannot be imported. */
-    assert_int_equal(import_on(&fresh, ft, "", masked.body, masked.len, &rep), 400);
+    assert_int_equal(api_import(&fresh, ft, "", masked.body, masked.len, &rep), 400);
     assert_int_equal(jint(json_object_get(rep, "report"), "imported"), 0);
     assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "report"), "errors")), n);
     assert_string_equal(jstr(json_array_get(json_object_get(json_object_get(rep, "report"), "errors"), 0), "field"), "id_number");
     json_decref(rep);
     http_free(&masked);
     /* The full one can. */
-    long st = import_on(&fresh, ft, "", r.body, r.len, &rep);
+    long st = api_import(&fresh, ft, "", r.body, r.len, &rep);
     if (st != 200) {
         char *d = json_dumps(rep, JSON_COMPACT);
         print_error("round-trip import -> %ld: %.500s\n", st, d ? d : "");
@@ -760,7 +747,7 @@ static void community_staff_import_into_own_grid(void **state)
              "姓名,身份证号,与户主关系,网格编码,户编号,地址\n社区导入,%s,户主,371702001001-02,IMP-C-1,菏泽市牡丹区社区路1号\n",
              id1);
     json_t *rep;
-    assert_int_equal(import_on(&srv, t_c01, "", csv, strlen(csv), &rep), 200);
+    assert_int_equal(api_import(&srv, t_c01, "", csv, strlen(csv), &rep), 200);
     assert_int_equal(jint(rep, "imported"), 1);
     json_decref(rep);
     json_t *r = find_by_id(&srv, t_c01, id1);
@@ -864,7 +851,7 @@ static void large_files_import_completely(void **state)
         json_t *rep;
         long st;
         if (pass == 0) {
-            st = import_on(&srv, t_street, "", csv, len, &rep);
+            st = api_import(&srv, t_street, "", csv, len, &rep);
         } else {
             char in[400], out[400], cmd[900];
             snprintf(in, sizeof in, "%s/large-in.csv", srv.dir);
@@ -875,7 +862,7 @@ static void large_files_import_completely(void **state)
             size_t glen;
             char *gbk = read_whole_file(out, &glen);
             assert_non_null(gbk);
-            st = import_on(&srv, t_street, "", gbk, glen, &rep);
+            st = api_import(&srv, t_street, "", gbk, glen, &rep);
             free(gbk);
         }
         free(csv);

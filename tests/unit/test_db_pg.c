@@ -8,7 +8,8 @@
  * reuses a prepared statement and deallocates what it drops; db_changes
  * and db_last_insert_id; a second connection sees committed data and
  * waits for the writer lock; a killed session is noticed; SQLite-only
- * operations say so. Without PostgreSQL installed this test FAILS: CI
+ * operations say so; db_copy's COPY brings awkward text back byte for
+ * byte, keeps its rows until the flush and reports a constraint there. Without PostgreSQL installed this test FAILS: CI
  * installs postgresql-15 (scripts/install-deps.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -388,6 +389,7 @@ static void test_sqlite_only_operations_refuse(void **state)
     char err[256];
     assert_int_equal(db_backup(db, "/tmp/never-written.db", err, sizeof err), -1);
     assert_non_null(strstr(err, "PostgreSQL 数据库不支持此操作"));
+    assert_non_null(strstr(err, "pg_dump"));
     assert_int_equal(access("/tmp/never-written.db", F_OK), -1);
     assert_int_equal(db_integrity_check(db, err, sizeof err), -1);
     assert_non_null(strstr(err, "PostgreSQL 数据库不支持此操作"));
@@ -416,6 +418,81 @@ static void test_migrations_apply_once(void **state)
     /* the registry's tables and count triggers are there and work */
     assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM registry_count"), 0);
     assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM org_unit"), 0);
+    db_close(db);
+}
+
+/* Texts COPY's text format must escape, and NULL beside them. */
+static const char *const AWKWARD[] = {
+    "tab\there", "back\\slash\\", "new\nline", "cr\r\nlf", "\\N", "\\.", "", "居民备注：含\t制表符、\\反斜杠和\n换行",
+    "\\t not a tab", "末尾反斜杠\\", NULL};
+
+/* Buffered rows go in one COPY at the flush, not before; every awkward
+ * text comes back as it was, NULL as NULL, integers exactly. */
+static void test_copy_round_trips(void **state)
+{
+    db_conn *db = open_or_fail();
+    size_t n = sizeof AWKWARD / sizeof AWKWARD[0];
+    db_copy *cp = db_copy_open(db, "t", "i, s", 1);
+    assert_int_equal(db_begin(db), DB_DONE);
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(db_copy_row(cp, DB_INT((int64_t)k), DB_TEXT(AWKWARD[k])), DB_DONE);
+    assert_int_equal(db_copy_row(cp, DB_INT(INT64_MIN), DB_NULL), DB_DONE);
+    assert_int_equal(db_copy_row(cp, DB_INT(INT64_MAX), DB_TEXT("最大")), DB_DONE);
+    assert_int_equal(db_copy_pending(cp), n + 2);
+    assert_int_equal(count_t(db), 0);   /* kept, not sent */
+    assert_int_equal(db_copy_flush(cp), DB_DONE);
+    assert_int_equal(db_changes(db), (int)(n + 2));
+    assert_int_equal(db_copy_pending(cp), 0);
+    assert_int_equal(db_copy_flush(cp), DB_DONE);   /* nothing kept: nothing sent */
+    assert_int_equal(db_commit(db), DB_DONE);
+    assert_int_equal(count_t(db), (int64_t)n + 2);
+    for (size_t k = 0; k < n; k++) {
+        db_stmt *q = db_query(db, "SELECT s, s IS NULL FROM t WHERE i = ?", DB_INT((int64_t)k));
+        assert_int_equal(db_step(q), DB_ROW);
+        if (AWKWARD[k]) {
+            assert_string_equal(db_col_text(q, 0), AWKWARD[k]);
+            assert_int_equal(db_col_int(q, 1), 0);
+        } else {
+            assert_int_equal(db_col_int(q, 1), 1);
+        }
+        db_finalize(q);
+    }
+    assert_int_equal(db_one_int(db, 0, "SELECT COUNT(*) FROM t WHERE i = ? AND s IS NULL", DB_INT(INT64_MIN)), 1);
+    assert_int_equal(db_one_int(db, 0, "SELECT COUNT(*) FROM t WHERE i = ? AND s = '最大'", DB_INT(INT64_MAX)), 1);
+    db_copy_close(cp);
+    db_close(db);
+}
+
+/* A constraint a kept row breaks shows at the flush, as DB_CONSTRAINT,
+ * and aborts the transaction (rolled back: none of the rows stays);
+ * discarded rows are never sent; unbuffered rows go in at once. */
+static void test_copy_errors_and_modes(void **state)
+{
+    db_conn *db = open_or_fail();
+    db_copy *cp = db_copy_open(db, "t", "code, n", 1);
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(db_copy_row(cp, DB_TEXT("a"), DB_INT(1)), DB_DONE);
+    assert_int_equal(db_copy_row(cp, DB_TEXT("a"), DB_INT(2)), DB_DONE);   /* the same unique code */
+    assert_int_equal(db_copy_flush(cp), DB_CONSTRAINT);
+    assert_int_equal(db_copy_pending(cp), 0);
+    assert_int_equal(db_commit(db), DB_ERROR);   /* the COPY aborted it */
+    db_rollback(db);
+    assert_int_equal(count_t(db), 0);
+
+    assert_int_equal(db_copy_row(cp, DB_TEXT("b"), DB_INT(-1)), DB_DONE);   /* the check fails … */
+    db_copy_discard(cp);                                                    /* … but it is never sent */
+    assert_int_equal(db_copy_flush(cp), DB_DONE);
+    assert_int_equal(count_t(db), 0);
+    db_copy_close(cp);
+
+    db_copy *now = db_copy_open(db, "t", "code, n", 0);
+    assert_int_equal(db_copy_row(now, DB_TEXT("c\t\\"), DB_INT(3)), DB_DONE);
+    assert_int_equal(db_copy_pending(now), 0);
+    assert_int_equal(count_t(db), 1);
+    assert_int_equal(db_copy_row(now, DB_TEXT("c\t\\"), DB_INT(4)), DB_CONSTRAINT);
+    assert_int_equal(db_copy_row(now, DB_TEXT("d"), DB_INT(-1)), DB_CONSTRAINT);
+    db_copy_close(now);
+    assert_true(db_exists(db, "SELECT 1 FROM t WHERE code = ? AND n = 3", DB_TEXT("c\t\\")));
     db_close(db);
 }
 
@@ -448,6 +525,8 @@ int main(void)
         T(test_sqlite_only_operations_refuse),
         T(test_bad_conninfo_is_an_error),
         T(test_migrations_apply_once),
+        T(test_copy_round_trips),
+        T(test_copy_errors_and_modes),
     };
     return cmocka_run_group_tests(tests, start_cluster, stop_cluster);
 }

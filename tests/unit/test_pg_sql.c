@@ -3,7 +3,9 @@
  * literals, quoted identifiers, dollar quotes and comments; numbered
  * '?NNN' keep their number and plain '?' continue after the highest;
  * which --db arguments are PostgreSQL (db_is_postgres); and how messages
- * show them, the password hidden (db_display_name). */
+ * show them, the password hidden (db_display_name); and how a value is
+ * written in COPY's text format (pg_copy_field: backslash, tab, newline
+ * and carriage return escaped, NULL as \N, UTF-8 as it is). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #include "storage/db.h"
 #include "storage/pg_sql.h"
+#include "util/strbuf.h"
 
 /* Translates sql and checks the text and the parameter count. */
 static void check(const char *sql, const char *want, int nparams)
@@ -159,6 +162,41 @@ static void test_sqlite_arguments(void **state)
     assert_false(db_is_postgres("街道=1.db"));
 }
 
+/* One field as pg_copy_field writes it (n bytes of v; v NULL: SQL NULL). */
+static void copied(const char *v, size_t n, const char *want)
+{
+    strbuf sb = STRBUF_INIT;
+    pg_copy_field(&sb, v, n);
+    assert_string_equal(sb.data ? sb.data : "", want);
+    sb_free(&sb);
+}
+
+static void test_copy_field_escapes(void **state)
+{
+    copied(NULL, 0, "\\N");                                   /* SQL NULL */
+    copied("", 0, "");                                          /* the empty text, not NULL */
+    copied("plain 文本", strlen("plain 文本"), "plain 文本");   /* UTF-8 as it is */
+    copied("a\tb", 3, "a\\tb");                               /* a tab */
+    copied("line1\nline2\r\n", 13, "line1\\nline2\\r\\n");
+    copied("C:\\路径\\", strlen("C:\\路径\\"), "C:\\\\路径\\\\");   /* backslashes doubled */
+    copied("\\N", 2, "\\\\N");                                /* the text \N is not NULL */
+    copied("\\.", 2, "\\\\.");                                /* nor the end-of-data marker */
+    copied("\t\t", 2, "\\t\\t");                              /* only tabs */
+    copied("x\ty", 1, "x");                                    /* n bytes, not up to the NUL */
+    copied("备注\t含\\反斜杠\n和换行", strlen("备注\t含\\反斜杠\n和换行"), "备注\\t含\\\\反斜杠\\n和换行");
+    /* other control bytes pass: COPY reads them as themselves */
+    copied("\x01\x7f", 2, "\x01\x7f");
+    /* appends: a row is its fields with the caller's tabs between */
+    strbuf sb = STRBUF_INIT;
+    pg_copy_field(&sb, "1", 1);
+    sb_putc(&sb, '\t');
+    pg_copy_field(&sb, NULL, 0);
+    sb_putc(&sb, '\t');
+    pg_copy_field(&sb, "a\tb", 3);
+    assert_string_equal(sb.data, "1\t\\N\ta\\tb");
+    sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_postgres_arguments),
         cmocka_unit_test(test_sqlite_arguments),
         cmocka_unit_test(test_display_name_hides_passwords),
+        cmocka_unit_test(test_copy_field_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,11 @@
+-- 0014_count_insert_statements.sql — nothing to change on SQLite.
+--
+-- On PostgreSQL (pg/0014_count_insert_statements.sql) the count triggers
+-- of migration 0009 that fire on INSERT into household, resident and
+-- resident_tag become statement-level triggers over the inserted rows,
+-- so that a COPY of thousands of rows (the CSV import, issue 8) counts
+-- them with one set-based statement instead of a PL/pgSQL call per row.
+-- SQLite has no statement-level triggers; its import switches the
+-- import connection's triggers off instead (counts_batch_triggers_off).
+-- The file exists so that both engines record the same versions.
+SELECT 1;
