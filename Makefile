@@ -1,9 +1,12 @@
 # Makefile — builds minsheng and its tests.
 #
 #   make            release binary: build/minsheng
-#   make test       sanitizer build (ASan+UBSan), unit tests, then API tests
+#   make test       sanitizer build (ASan+UBSan), unit tests, then the API
+#                   tests twice: on SQLite and on a throwaway PostgreSQL 15
+#                   cluster (scripts/test-suite.sh)
 #   make unit       unit tests only
-#   make api        API tests only
+#   make api        API tests only, on SQLite
+#   make api-pg     API tests only, on PostgreSQL
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) in build-fuzz/fuzz/;
 #                   scripts/fuzz.sh runs them (see tests/fuzz/README.md)
 #   make bench-tools the floor programs of bench/compare.sh in build/bench/
@@ -60,7 +63,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
 
 GEN_SRC = gen/migrations_gen.c gen/migrations_pg_gen.c gen/web_gen.c
 
-.PHONY: all test unit api clean bench bench-tools fuzz
+.PHONY: all test unit api api-pg clean bench bench-tools fuzz
 .SECONDARY:
 all: $(REL)/minsheng
 
@@ -137,8 +140,11 @@ unit: $(UNIT_BINS)
 api: $(TST)/minsheng $(API_BINS)
 	@MINSHENG_BIN=$(abspath $(TST)/minsheng) sh scripts/run-tests.sh api $(API_BINS)
 
+api-pg: $(TST)/minsheng $(API_BINS)
+	@MINSHENG_BIN=$(abspath $(TST)/minsheng) MINSHENG_TEST_ENGINES=postgresql sh scripts/test-suite.sh "" "$(API_BINS)"
+
 test: $(TST)/minsheng $(UNIT_BINS) $(API_BINS)
-	@MINSHENG_BIN=$(abspath $(TST)/minsheng) sh scripts/run-tests.sh all $(UNIT_BINS) $(API_BINS)
+	@MINSHENG_BIN=$(abspath $(TST)/minsheng) sh scripts/test-suite.sh "$(UNIT_BINS)" "$(API_BINS)"
 
 # --- fuzz targets --------------------------------------------------------------
 $(FUZ)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/support.c tests/fuzz/support.h $(FUZ)/libminsheng.a

@@ -1,7 +1,9 @@
 #!/bin/sh
 # test.sh — the second command of the README, and what CI runs: install
 # dependencies, build with AddressSanitizer + UndefinedBehaviorSanitizer,
-# run the unit tests and the API tests (real server, loopback, temp DBs),
+# run the unit tests and the API tests (real server, loopback, temp DBs)
+# twice: on SQLite and on a throwaway PostgreSQL 15 cluster
+# (scripts/test-suite.sh),
 # check the PostgreSQL migrations against SQLite (scripts/pg-schema-check.sh),
 # the failover test when MINSHENG_TEST_FAILOVER=1, then each fuzz target
 # for a short run (FUZZ_SECONDS, default 15 s each; FUZZ_SECONDS=0 leaves

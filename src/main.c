@@ -225,6 +225,7 @@ static const char *const SERVE_USAGE =
     "                     [--tls-cert 文件 --tls-key 文件] [--seal 文件] [--checkpoint-minutes N]\n"
     "                     [--admin-allow 地址段,… [--admin-allow-street]]\n"
     "                     [--cache-mib N] [--password-checks N] [--count-cap N]\n"
+    "                     [--db-pool N] [--db-pool-wait 毫秒] [--db-replica URI]\n"
     "  --listen           监听地址（默认 127.0.0.1:8080）\n"
     "  --threads          工作线程数（默认 4）\n"
     "  --cache-mib        每个数据库连接（每个工作线程一个）的页缓存 MiB\n"
@@ -232,6 +233,10 @@ static const char *const SERVE_USAGE =
     "  --password-checks  同时进行的密码计算（Argon2id，每个 64 MiB）上限，其余排队（默认 1）\n"
     "  --count-cap        列表总数最多数到多少条，超过时报“超过 N 条”（total_is_estimate；\n"
     "                     默认 10000；单位的在册户数、人数不受此限，取自维护的计数）\n"
+    "  --db-pool          PostgreSQL：请求借用的数据库连接数（默认等于线程数；SQLite 固定每线程一个）\n"
+    "  --db-pool-wait     连接全被占用时请求最多等待多少毫秒，超时答 503（默认 5000）\n"
+    "  --db-replica       PostgreSQL 只读副本（流复制备库）的 URI：列表、统计等读请求由它回答，\n"
+    "                     但调用者自己最新的写入尚未同步到副本时、副本不可用时改由主库回答\n"
     "  --session-idle     会话空闲超时（默认 1800 秒）\n"
     "  --lockout-seconds  连续5次登录失败后的锁定时长（默认 900 秒）\n"
     "  --two-factor       系统管理员、安全管理员、审计员、街道工作人员须绑定动态验证码\n"
@@ -280,6 +285,8 @@ static int cmd_serve(int argc, char **argv)
         {"login-failures-global", required_argument, 0, 'g'}, {"admin-allow", required_argument, 0, 'A'},
         {"admin-allow-street", no_argument, 0, 'S'}, {"cache-mib", required_argument, 0, 'M'},
         {"password-checks", required_argument, 0, 'H'}, {"count-cap", required_argument, 0, 'N'},
+        {"db-pool", required_argument, 0, 'D'}, {"db-pool-wait", required_argument, 0, 'W'},
+        {"db-replica", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static addr_list admin_allow;
     char allow_err[200];
@@ -375,12 +382,29 @@ static int cmd_serve(int argc, char **argv)
                 return usage_error(SERVE_USAGE, "列表计数上限应为 1 到 100000000：%s", optarg);
             cfg.count_cap = (unsigned)v;
             break;
+        case 'D':
+            if (parse_long(optarg, 1, 1000, &v) != 0)
+                return usage_error(SERVE_USAGE, "数据库连接数应为 1 到 1000：%s", optarg);
+            cfg.db_pool = (unsigned)v;
+            break;
+        case 'W':
+            if (parse_long(optarg, 1, 600000, &v) != 0)
+                return usage_error(SERVE_USAGE, "等待数据库连接的时间应为 1 到 600000 毫秒：%s", optarg);
+            cfg.db_pool_wait_ms = (unsigned)v;
+            break;
+        case 'R':
+            if (!db_is_postgres(optarg))
+                return usage_error(SERVE_USAGE, "--db-replica 应为 PostgreSQL 的 URI 或连接串（postgresql://…）");
+            cfg.db_replica = optarg;
+            break;
         case 'h': fputs(SERVE_USAGE, stdout); return 0;
         default: fputs(SERVE_USAGE, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return usage_error(SERVE_USAGE, "多余的参数 %s", argv[optind]);
+    if (cfg.db_replica && !db_is_postgres(db_path))
+        return usage_error(SERVE_USAGE, "--db-replica 只用于 PostgreSQL 数据库（--db postgresql://…）");
     if (g_session_policy.allow_list_street && !g_session_policy.allow_list)
         return usage_error(SERVE_USAGE, "--admin-allow-street 须与 --admin-allow 同时给出");
     if (!cfg.tls_cert != !cfg.tls_key)

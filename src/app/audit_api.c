@@ -247,7 +247,7 @@ cleanup:
 }
 
 const route audit_routes[] = {
-    {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR},
+    {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR, .read_heavy = 1},
     {.method = "GET", .pattern = "/api/v1/audit/export", .handler = audit_export, .roles = ROLE_AUDITOR},
     {0}
 };

@@ -185,7 +185,11 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
         if (n < 0 || n > 100)
             return reply_bad_request(rs, "q", "查询内容须为不超过100字的文字"), -1;
         char *esc = like_escape(text);
-        q_where(q, "(h.code LIKE '%' || ? || '%' ESCAPE '\\' OR h.address LIKE '%' || ? || '%' ESCAPE '\\')");
+        /* Latin letters in either case on both engines: SQLite's LIKE
+         * folds ASCII case, PostgreSQL's does not; lower() on both sides
+         * folds ASCII only on both (LC_CTYPE 'C' on PostgreSQL). */
+        q_where(q, "(lower(h.code) LIKE lower('%' || ? || '%') ESCAPE '\\'"
+                   " OR lower(h.address) LIKE lower('%' || ? || '%') ESCAPE '\\')");
         q_bind_text(q, esc);
         q_bind_text(q, esc);
         free(esc);
@@ -539,7 +543,7 @@ static int household_close_one(request *rq, response *rs)
 }
 
 const route household_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/households",            .handler = household_list,       .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/households",            .handler = household_list,       .roles = R_READ, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/households",            .handler = household_create_one, .roles = R_WRITE},
     {.method = "GET",   .pattern = "/api/v1/households/{id}",       .handler = household_get_one,    .roles = R_READ},
     {.method = "PATCH", .pattern = "/api/v1/households/{id}",       .handler = household_update_one, .roles = R_WRITE},

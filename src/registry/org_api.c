@@ -207,7 +207,7 @@ static int org_update_unit(request *rq, response *rs)
 }
 
 const route org_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/org-units",      .handler = org_list,        .roles = R_TREE},
+    {.method = "GET",   .pattern = "/api/v1/org-units",      .handler = org_list,        .roles = R_TREE, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/org-units",      .handler = org_create_unit, .roles = R_ORG_ADMIN},
     {.method = "GET",   .pattern = "/api/v1/org-units/{id}", .handler = org_get_one,     .roles = R_TREE},
     {.method = "PATCH", .pattern = "/api/v1/org-units/{id}", .handler = org_update_unit, .roles = R_WRITE},

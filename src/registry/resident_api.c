@@ -103,7 +103,7 @@ static int exact_field_or_reply(request *rq, response *rs, const char *field, co
 
 static int exact_search_rate_or_reply(request *rq, response *rs, const char *field)
 {
-    int wait = rate_limit_take(rq->db, &EXACT_SEARCH, rq->user.id, 0);
+    int wait = rate_limit_take(req_primary(rq), &EXACT_SEARCH, rq->user.id, 0);   /* a write: never a replica */
     if (!wait)
         return 0;
     if (wait < 0)
@@ -602,7 +602,7 @@ static int resident_status(request *rq, response *rs)
 }
 
 const route resident_routes[] = {
-    {.method = "GET",   .pattern = "/api/v1/residents",              .handler = resident_list,       .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/residents",              .handler = resident_list,       .roles = R_READ, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/residents",              .handler = resident_create_one, .roles = R_WRITE},
     {.method = "GET",   .pattern = "/api/v1/residents/{id}",         .handler = resident_get_one,    .roles = R_READ},
     {.method = "PATCH", .pattern = "/api/v1/residents/{id}",         .handler = resident_update_one, .roles = R_WRITE},

@@ -136,8 +136,8 @@ static int stats_org_units(request *rq, response *rs)
 }
 
 const route stats_routes[] = {
-    {.method = "GET", .pattern = "/api/v1/stats/tags",      .handler = stats_tags,      .roles = ROLES_REGISTRY_READ},
-    {.method = "GET", .pattern = "/api/v1/stats/org-units", .handler = stats_org_units, .roles = ROLES_REGISTRY_READ},
+    {.method = "GET", .pattern = "/api/v1/stats/tags",      .handler = stats_tags,      .roles = ROLES_REGISTRY_READ, .read_heavy = 1},
+    {.method = "GET", .pattern = "/api/v1/stats/org-units", .handler = stats_org_units, .roles = ROLES_REGISTRY_READ, .read_heavy = 1},
     {.method = "GET", .pattern = "/api/v1/tags",            .handler = tags_list,       .roles = ROLES_ALL},
     {0}
 };

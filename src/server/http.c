@@ -7,11 +7,18 @@
  * (HEAD as GET), the Content-Type of JSON bodies, authentication, the
  * cross-site check of cookie writes and role checks before any handler
  * runs, static web assets, security headers (HSTS on TLS, Retry-After
- * on 503) and the JSON error shape.
+ * on 503) and the JSON error shape; the database connections each
+ * request borrows (storage/pool.h: the primary's, and a read replica's
+ * for read-heavy routes), the 503 for a lost connection, and running a
+ * handler again after a serialization failure or deadlock
+ * (storage/retry.h).
  * Handlers never see a request that failed any of those steps. */
 #include "server/http.h"
 #include "core/audit.h"
+#include "storage/pool.h"
 #include "storage/query.h"
+#include "storage/replica.h"
+#include "storage/retry.h"
 #include "util/arena.h"
 #include "util/embedded.h"
 #include "util/strbuf.h"
@@ -31,6 +38,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY (1u << 20)
@@ -808,6 +816,68 @@ static const char *route_method(const char *method)
     return strcmp(method, "HEAD") == 0 ? "GET" : method;
 }
 
+/* ---- database connections ---------------------------------------------- */
+
+static db_pool *g_primary, *g_replica;
+
+static void reply_db_unavailable(response *rs, db_pool_status why)
+{
+    if (why == DB_POOL_BUSY)
+        reply_error(rs, 503, "busy", NULL, "系统繁忙（数据库连接已全部占用），请稍后重试");
+    else
+        reply_error(rs, 503, "db_unavailable", NULL, "数据库暂时无法连接，请稍后重试");
+}
+
+/* A replica's connection for a read-heavy request of user_id, when the
+ * replica is up and has replayed the user's own latest write; else NULL
+ * (the primary answers). Never waits for a busy replica pool. */
+static db_conn *replica_for(db_conn *primary, int64_t user_id)
+{
+    db_conn *r = g_replica ? db_pool_get(g_replica, 0, NULL) : NULL;
+    if (r && !db_replica_caught_up(primary, r, user_id)) {
+        db_pool_put(g_replica, r);
+        r = NULL;
+    }
+    return r;
+}
+
+/* Runs the route's handler, and runs it again — the whole transaction —
+ * while it failed on a serialization failure or deadlock and the retry
+ * policy (storage/retry.h) allows: the server rolled the transaction
+ * back, so nothing of the failed run remains. Retries exhausted answer
+ * 503. */
+static void run_handler(const route *rt, request *rq, response *rs)
+{
+    for (int attempt = 0;; attempt++) {
+        db_failure_of(rq->db, 1);
+        if (rq->db != rq->primary)
+            db_failure_of(rq->primary, 1);
+        if (rt->handler(rq, rs) != 0 && rs->status == 0)
+            reply_internal(rs);
+        db_rollback(rq->db);
+        db_failure f = db_failure_of(rq->db, 0);
+        if (f == DB_FAIL_NONE && rq->db != rq->primary)
+            f = db_failure_of(rq->primary, 0);
+        if (rs->status < 500 || f != DB_FAIL_CONFLICT)
+            return;
+        int ms = db_retry_delay_ms(f, attempt, randombytes_random());
+        if (ms < 0) {
+            reply_error(rs, 503, "busy", NULL, "系统繁忙（数据库事务冲突），请稍后重试");
+            return;
+        }
+        fprintf(stderr, "minsheng: %s %s: 事务冲突（序列化失败或死锁），%d 毫秒后重试（第 %d 次）\n", rq->method,
+                rq->path, ms, attempt + 1);
+        response_free(rs);
+        memset(rs, 0, sizeof *rs);
+        wipe_passwords(rq->json);
+        json_decref(rq->json);
+        rq->json = NULL;
+        parse_json_body(rt, rq, rs);   /* parsed once already: cannot fail now */
+        struct timespec d = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+        nanosleep(&d, NULL);
+    }
+}
+
 static void dispatch(struct MHD_Connection *conn, const char *method, const char *url,
                      conn_state *st, arena *a, response *rs)
 {
@@ -841,24 +911,44 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
     }
     if (body_type_ok_or_reply(st->route, &rq, rs) != 0)
         return;
-    rq.db = db_thread_conn();
+    db_pool_status why;
+    rq.primary = rq.db = db_pool_get(g_primary, (int)g_config.db_pool_wait_ms, &why);
     if (!rq.db) {
-        reply_error(rs, 503, "unavailable", NULL, "数据库暂时不可用");
+        reply_db_unavailable(rs, why);
         return;
     }
-    if (check_access(st->route, method, &rq, rs) == 0 && parse_json_body(st->route, &rq, rs) == 0) {
-        if (st->route->handler(&rq, rs) != 0 && rs->status == 0)
-            reply_internal(rs);
-    }
+    int ran = check_access(st->route, method, &rq, rs) == 0 && parse_json_body(st->route, &rq, rs) == 0;
+    db_conn *replica = NULL;
+    if (ran && st->route->read_heavy && rq.authed)
+        rq.db = replica = replica_for(rq.primary, rq.user.id);
+    if (!rq.db)
+        rq.db = rq.primary;
+    if (ran)
+        run_handler(st->route, &rq, rs);
     db_rollback(rq.db);   /* no-op unless a handler left a transaction open */
-    /* A signed-in caller refused (403, 404, a refused write): a security event. */
-    if (rq.authed && rs->status >= 400 && rs->status < 500)
-        audit_refusal(rq.db, &rq.user, rq.client_ip, method, url, rs->status,
-                      json_string_value(json_object_get(json_object_get(rs->json, "error"), "code")));
-    /* Nothing is acknowledged before it is durable (db_commit already
-     * synced its own commits; this covers single-statement writes). */
-    if (db_sync(rq.db) != 0 && rs->status < 400)
-        reply_internal(rs);
+    if (rq.db != rq.primary)
+        db_rollback(rq.primary);
+    if (!db_conn_broken(rq.primary) && !db_conn_broken(rq.db)) {
+        /* A signed-in caller refused (403, 404, a refused write): a security event. */
+        if (rq.authed && rs->status >= 400 && rs->status < 500)
+            audit_refusal(rq.primary, &rq.user, rq.client_ip, method, url, rs->status,
+                          json_string_value(json_object_get(json_object_get(rs->json, "error"), "code")));
+        /* Nothing is acknowledged before it is durable (db_commit already
+         * synced its own commits; this covers single-statement writes). */
+        if (db_sync(rq.primary) != 0 && rs->status < 400)
+            reply_internal(rs);
+        /* The caller's reads wait on a replica until it has this write. */
+        if (rq.authed && !method_is_safe(rq.method) && rs->status < 400)
+            db_note_write(rq.primary, rq.user.id);
+    }
+    /* Whatever the handler made of statements that failed because the
+     * connection was lost (an empty list, a 404, a 500, a COMMIT whose
+     * outcome is unknown) is not an answer. */
+    if (db_conn_broken(rq.primary) || db_conn_broken(rq.db))
+        reply_error(rs, 503, "db_connection_lost", NULL, "数据库连接中断，请稍后重试");
+    if (replica)
+        db_pool_put(g_replica, replica);
+    db_pool_put(g_primary, rq.primary);
     wipe_passwords(rq.json);
     json_decref(rq.json);
     sodium_memzero(rq.token, sizeof rq.token);
@@ -990,6 +1080,13 @@ static char *read_pem(const char *path, int is_key, size_t *len_out)
     return data;
 }
 
+static void pools_free(void)
+{
+    db_pool_free(g_primary);
+    db_pool_free(g_replica);
+    g_primary = g_replica = NULL;
+}
+
 int http_start(const server_config *cfg)
 {
     struct sockaddr_in addr;
@@ -1011,7 +1108,22 @@ int http_start(const server_config *cfg)
         return 2;
     }
     g_config = *cfg;
-    db_thread_setup(cfg->db_path);
+    /* Connections: --db-pool of them (default one per worker thread), a
+     * pool as large for a read replica. SQLite keeps one per worker
+     * thread: its writers queue on the file's lock whatever the count,
+     * and each connection's page cache is sized for the threads. */
+    unsigned threads = cfg->threads ? cfg->threads : 4;
+    int pool_size = (int)(cfg->db_pool && db_is_postgres(cfg->db_path) ? cfg->db_pool : threads);
+    if (!g_config.db_pool_wait_ms)
+        g_config.db_pool_wait_ms = DB_POOL_WAIT_MS;
+    g_primary = db_pool_new(cfg->db_path, pool_size);
+    g_replica = cfg->db_replica ? db_pool_new(cfg->db_replica, pool_size) : NULL;
+    if (!g_primary || (cfg->db_replica && !g_replica)) {
+        fprintf(stderr, "minsheng: 内存不足\n");
+        pools_free();
+        tls_free();
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG;
@@ -1039,6 +1151,7 @@ int http_start(const server_config *cfg)
     if (!g_daemon) {
         fprintf(stderr, "minsheng: 无法在 %s:%u 上监听（端口被占用、无权限或 TLS 证书与私钥无效）\n",
                 cfg->listen_addr, cfg->port);
+        pools_free();
         tls_free();
         return 1;
     }
@@ -1050,6 +1163,7 @@ void http_stop(void)
     if (g_daemon)
         MHD_stop_daemon(g_daemon);
     g_daemon = NULL;
+    pools_free();
     tls_free();
 }
 

@@ -30,7 +30,10 @@ typedef struct request {
     actor user;               /* valid when authed */
     int authed;
     char token[96];              /* the session token presented, for logout */
-    db_conn *db;
+    db_conn *db;                 /* a read replica's connection on read_heavy routes when one is
+                                    up to date for the caller (--db-replica), else the primary's */
+    db_conn *primary;            /* the primary's connection (== db unless db is a replica's):
+                                    write_begin_or_reply moves the request onto it */
     int64_t id;                  /* the {id} path segment, when the route has one */
     char client_ip[64];
     struct arena *arena;         /* memory for this request only (util/arena.h): gone, wiped, once
@@ -67,7 +70,16 @@ typedef struct route {
     int raw_body;                /* 1: body is not JSON (CSV upload) */
     int allow_pending;           /* 1: open to a session with actor.pending set
                                     (password change, second-factor enrolment) */
+    int read_heavy;              /* 1: a read (list, statistics) that may be answered from a read
+                                    replica (serve --db-replica) once the replica has the caller's
+                                    own latest write; a write it begins (an audit row) moves to
+                                    the primary */
 } route;
+
+/* The primary's connection: where a read-heavy handler, possibly served
+ * from a replica (rq->db), writes what it writes outside
+ * write_begin_or_reply (a rate-limit event). */
+static inline db_conn *req_primary(request *rq) { return rq->primary ? rq->primary : rq->db; }
 
 /* 1 when the caller is signed in and org path `path` lies in their scope. */
 int scope_contains(const request *rq, const char *path);
@@ -238,6 +250,15 @@ typedef struct server_config {
     /* Counted totals of lists stop here (page_count_capped_or_reply;
      * default 10,000; serve --count-cap). */
     unsigned count_cap;
+    /* Database connections lent to requests (serve --db-pool; 0: one per
+     * worker thread) and how long a request waits for one before it is
+     * answered 503 (--db-pool-wait, ms; 0: DB_POOL_WAIT_MS). SQLite
+     * always has one per worker thread. */
+    unsigned db_pool;
+    unsigned db_pool_wait_ms;
+    /* A read replica's conninfo (serve --db-replica), or NULL: read_heavy
+     * routes are served from it (a pool of db_pool connections). */
+    const char *db_replica;
 } server_config;
 
 extern server_config g_config;

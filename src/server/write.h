@@ -20,7 +20,11 @@
 #include "core/err.h"
 #include "server/http.h"
 
-/* Opens the write transaction: 0, or -1 with a 503 (database busy). */
+/* Opens the write transaction on the primary (a read-heavy request
+ * served from a replica moves to the primary's connection here): 0, or
+ * -1 with a 503 (database busy). A serialization failure or deadlock
+ * anywhere in the transaction is retried by the server, which runs the
+ * whole handler again (http.c run_handler, storage/retry.h). */
 int write_begin_or_reply(request *rq, response *rs);
 
 /* Writes the audit row *e (user and client address filled in from rq;

@@ -4,14 +4,13 @@
  * messages show that argument (db_display_name: no password), and
  * the dispatch of every db.h function to the connection's engine (see
  * db_engine.h), each connection's cache of prepared statements (see
- * "statements" below), the choice of per-engine SQL (db_sql), the
- * per-thread connection of server workers, and what needs no engine
+ * "statements" below), the choice of per-engine SQL (db_sql), and what
+ * needs no engine
  * (db_step_done, db_schema_version, db_now). */
 #include "storage/db.h"
 #include "storage/db_engine.h"
 #include "storage/pg_sql.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +107,8 @@ void db_close(db_conn *c)
 
 const char *db_engine_name(db_conn *c) { return c->eng->name; }
 int db_conn_broken(db_conn *c) { return c->eng->broken(c); }
+int db_conn_probe(db_conn *c) { return c->eng->probe(c); }
+db_failure db_failure_of(db_conn *c, int clear) { return c->eng->failure(c, clear); }
 
 const char *db_sql(db_conn *c, const char *sqlite_sql, const char *pg_sql)
 {
@@ -312,43 +313,4 @@ void db_finalize(db_stmt *s)
         return;
     s->eng->reset(s);
     stmt_cache_put(s->conn, s);
-}
-
-/* ---- per-thread connections ------------------------------------------ */
-
-static char *thread_db_path;
-static pthread_key_t thread_key;
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-
-static void thread_conn_free(void *p)
-{
-    db_close(p);
-}
-
-static void thread_key_make(void)
-{
-    pthread_key_create(&thread_key, thread_conn_free);
-}
-
-void db_thread_setup(const char *path)
-{
-    pthread_once(&thread_once, thread_key_make);
-    free(thread_db_path);
-    thread_db_path = path ? strdup(path) : NULL;
-}
-
-db_conn *db_thread_conn(void)
-{
-    pthread_once(&thread_once, thread_key_make);
-    db_conn *c = pthread_getspecific(thread_key);
-    if (c || !thread_db_path)
-        return c;
-    char err[256];
-    c = db_open(thread_db_path, err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "minsheng: %s\n", err);
-        return NULL;
-    }
-    pthread_setspecific(thread_key, c);
-    return c;
 }

@@ -9,8 +9,8 @@
  * function below to the connection's engine (db_engine.h). What differs
  * on PostgreSQL is said at each function and in docs/postgresql.md.
  *
- * Threading: a db_conn belongs to one thread at a time. The server gives
- * each worker thread its own connection (see db_thread_conn). */
+ * Threading: a db_conn belongs to one thread at a time. The server
+ * lends its connections to requests from a pool (storage/pool.h). */
 #ifndef MS_DB_H
 #define MS_DB_H
 
@@ -57,6 +57,21 @@ const char *db_sql(db_conn *c, const char *sqlite_sql, const char *pg_sql);
 /* 1 when the connection to the PostgreSQL server was lost (every call
  * then fails: the caller opens a new one); always 0 on SQLite. */
 int db_conn_broken(db_conn *c);
+/* Checks an idle connection without waiting: PostgreSQL reads what the
+ * server sent meanwhile, so a connection whose backend was terminated
+ * or whose server restarted is found broken before it is used. 0 fine,
+ * -1 broken (db_conn_broken is then 1). SQLite: always 0. */
+int db_conn_probe(db_conn *c);
+/* What the failures on c since the last clearing call came to: the
+ * connection lost (DB_FAIL_BROKEN), else a serialization failure or
+ * deadlock (SQLSTATE 40001/40P01: the server rolled the transaction
+ * back, which may simply run again: DB_FAIL_CONFLICT), else
+ * DB_FAIL_NONE. clear: forget the conflict (the server's request loop
+ * clears before each run of a handler). SQLite never has a conflict:
+ * BEGIN IMMEDIATE takes the write lock first, and a busy database shows
+ * at db_begin as DB_BUSY after the busy timeout. */
+typedef enum { DB_FAIL_NONE, DB_FAIL_CONFLICT, DB_FAIL_BROKEN } db_failure;
+db_failure db_failure_of(db_conn *c, int clear);
 /* The page cache each connection opened from now on may fill, in MiB
  * (SQLite's cache_size; 64 until set). The server sets it so that its
  * threads together stay within a memory budget; a PostgreSQL backend
@@ -69,11 +84,6 @@ void db_set_cache_mib(int mib);
  * Returns 0, or -1 with a message in err. Not yet on PostgreSQL (-1). */
 int db_migrate(db_conn *c, char *err, size_t errsz);
 int db_schema_version(db_conn *c);
-
-/* Per-thread connection for server workers: opened lazily on first use
- * from db_thread_setup's path and closed when the thread exits. */
-void db_thread_setup(const char *path);
-db_conn *db_thread_conn(void);
 
 /* Statements. db_prepare never returns NULL: SQL that does not prepare
  * is a bug, which stops the test build at once (naming the SQL) and in

@@ -74,6 +74,8 @@ struct db_engine {
     int (*backup)(db_conn *c, const char *dest_path, char *err, size_t errsz);
     int (*integrity_check)(db_conn *c, char *problem, size_t sz);
     int (*broken)(db_conn *c);
+    int (*probe)(db_conn *c);         /* db_conn_probe */
+    db_failure (*failure)(db_conn *c, int clear);   /* db_failure */
 };
 
 extern const struct db_engine db_sqlite_engine;

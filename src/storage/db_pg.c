@@ -40,6 +40,7 @@ typedef struct pgb_conn {
     int have_returned_id;   /* the last INSERT returned one row of one column … */
     int64_t returned_id;    /* … this one */
     int broken;             /* the server is gone */
+    int conflict;           /* a serialization failure or deadlock since the last db_failure(c, 1) */
     char *dealloc;          /* "DEALLOCATE ms1;DEALLOCATE ms7;…" not yet sent (NULL: none) */
     char err[512];          /* the last error message */
 } pgb_conn;
@@ -90,8 +91,12 @@ static int error_rc(pgb_conn *c, const PGresult *r)
     }
     if (state && strncmp(state, "23", 2) == 0)   /* integrity: unique, foreign key, check, not null */
         return DB_CONSTRAINT;
-    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
-        return DB_BUSY;                          /* serialization failure, deadlock, lock timeout */
+    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
+        c->conflict = 1;                         /* serialization failure, deadlock: the server rolled back */
+        return DB_BUSY;
+    }
+    if (state && strcmp(state, "55P03") == 0)
+        return DB_BUSY;                          /* lock timeout */
     fprintf(stderr, "minsheng: SQL error %s: %s\n", state ? state : "?", c->err);
     return DB_ERROR;
 }
@@ -187,6 +192,32 @@ static void pgb_close(db_conn *conn)
 }
 
 static int pgb_broken(db_conn *c) { return PC(c)->broken; }
+
+/* An idle connection whose server went away (pg_terminate_backend, a
+ * restart: the server sent its FATAL message and closed the socket)
+ * shows it only at the next read: read what is there now, without
+ * waiting — twice, since libpq's read that finds the message stops
+ * before the end of file behind it. In a transaction nothing is read
+ * (the caller is mid-way). */
+static int pgb_probe(db_conn *conn)
+{
+    pgb_conn *c = PC(conn);
+    if (!c->broken && PQtransactionStatus(c->pq) == PQTRANS_IDLE &&
+        (!PQconsumeInput(c->pq) || !PQconsumeInput(c->pq) || PQstatus(c->pq) != CONNECTION_OK)) {
+        set_err(c, PQerrorMessage(c->pq));
+        c->broken = 1;
+    }
+    return c->broken ? -1 : 0;
+}
+
+static db_failure pgb_failure(db_conn *conn, int clear)
+{
+    pgb_conn *c = PC(conn);
+    db_failure f = c->broken ? DB_FAIL_BROKEN : c->conflict ? DB_FAIL_CONFLICT : DB_FAIL_NONE;
+    if (clear)
+        c->conflict = 0;
+    return f;
+}
 
 /* Sends the DEALLOCATEs of dropped statements, only outside a
  * transaction (a failure there would abort it). */
@@ -378,7 +409,13 @@ static int ensure_prepared(pgb_conn *c, pgb_stmt *s)
     s->name[0] = '\0';
     int rc = error_rc(c, r);
 #ifdef MS_TEST_BUILD
-    if (!c->broken && PQtransactionStatus(c->pq) != PQTRANS_INERROR) {   /* a bug in our SQL */
+    /* A bug in our SQL — not the moment's trouble: a lost connection, an
+     * aborted transaction, a deadlock or lock timeout while the
+     * statement's tables were being locked for its analysis (DB_BUSY), a
+     * statement timeout or cancel (class 57). */
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!c->broken && PQtransactionStatus(c->pq) != PQTRANS_INERROR && rc == DB_ERROR &&
+        !(state && strncmp(state, "57", 2) == 0)) {
         fprintf(stderr, "minsheng: SQL prepare failed: %s\n  in: %s\n", c->err, s->text);
         abort();
     }
@@ -711,4 +748,6 @@ const struct db_engine db_pg_engine = {
     .backup = pgb_backup,
     .integrity_check = pgb_integrity_check,
     .broken = pgb_broken,
+    .probe = pgb_probe,
+    .failure = pgb_failure,
 };

@@ -503,6 +503,10 @@ static int64_t sq_last_insert_id(db_conn *c) { return sqlite3_last_insert_rowid(
 static int sq_changes(db_conn *c) { return sqlite3_changes(H(c)); }
 static const char *sq_errmsg(db_conn *c) { return sqlite3_errmsg(H(c)); }
 static int sq_broken(db_conn *c) { return 0; }
+static int sq_probe(db_conn *c) { return 0; }
+/* BEGIN IMMEDIATE takes the write lock up front: a busy database shows
+ * there, after the busy timeout, never as a conflict half-way. */
+static db_failure sq_failure(db_conn *c, int clear) { return DB_FAIL_NONE; }
 
 /* The import's helpers below are SQLite's (sqlite_master, the
  * per-connection trigger switch, the lock of another process); on
@@ -738,4 +742,6 @@ const struct db_engine db_sqlite_engine = {
     .backup = sq_backup,
     .integrity_check = sq_integrity_check,
     .broken = sq_broken,
+    .probe = sq_probe,
+    .failure = sq_failure,
 };

@@ -19,6 +19,7 @@ typedef struct test_server {
     char dir[256];       /* temp directory (database, logs) */
     char db[300];        /* the --db argument: dir/test.db, or a PostgreSQL URI */
     char key_file[300];  /* --key-file given to every command ("" = none: <db>.key) */
+    char pg_db[64];      /* the PostgreSQL database server_start made for it (server_stop drops it), or "" */
     char log[300];
     int tls;             /* started with --tls-cert: requests go over https (certificate not verified) */
 } test_server;
@@ -36,12 +37,43 @@ typedef struct http_resp {
     char retry_after[32];
 } http_resp;
 
+/* The engine of the run: MINSHENG_TEST_ENGINE=postgres runs every API
+ * test on PostgreSQL (scripts/test-suite.sh runs the suite once on each
+ * engine). server_start then makes a new database in the cluster
+ * MINSHENG_TEST_PG_URI names (or, without it, in a throwaway cluster of
+ * this process's own) instead of a SQLite file. test_engine_name:
+ * "sqlite" or "postgresql". */
+int test_engine_pg(void);
+const char *test_engine_name(void);
+/* For what is inherently SQLite's (a file lock, the WAL file, the
+ * power-cut shim, file backups): on a PostgreSQL run prints why the
+ * test is skipped and returns 1 (the caller then calls cmocka's skip()
+ * or leaves main with 0); else 0. docs/postgresql.md lists the skips. */
+int skip_on_pg(const char *why);
+
 /* Creates the database (demo street with `households` households, seed
  * 7) and starts the server with extra serve arguments (NULL-terminated,
  * may be NULL). Unless they name --two-factor, "--two-factor off" is
- * added, so the privileged demo accounts sign in without TOTP. Returns 0
- * or -1 (message on stderr). */
+ * added, so the privileged demo accounts sign in without TOTP. The
+ * database is a file in the temp dir, or on a PostgreSQL run
+ * (test_engine_pg) a new database of the cluster with the key file in
+ * the temp dir: a copy of a template database the first such start made
+ * with the same demo (the demo takes seconds on PostgreSQL, the copy a
+ * fraction of one), its key file copied too. Returns 0 or -1 (message
+ * on stderr). */
 int server_start(test_server *s, long households, const char *const *serve_args);
+/* The database alone, as server_start would make it, without demo or
+ * server: the temp dir, s->db (a file path not yet created, or a new
+ * empty PostgreSQL database), the key file's name and the log; commands
+ * then run on it with run_cli, and server_stop removes it. */
+int server_new_db(test_server *s);
+/* The key file the commands use: s->key_file, else <db>.key (static). */
+const char *server_key_path(const test_server *s);
+/* Every byte the database stores, to search for what must not be there
+ * in clear (malloc'd, NUL-terminated, length in *len): SQLite: the file
+ * and its WAL; PostgreSQL: pg_dump's plain output (every row of every
+ * table). The test fails when it cannot be read. */
+char *server_db_bytes(const test_server *s, size_t *len);
 /* The same on the database db names instead of a new file: a PostgreSQL
  * URI (an empty database: `demo` fills it), with the key file in the
  * temp dir (--key-file, as PostgreSQL requires). NULL = server_start. */
@@ -66,8 +98,18 @@ int server_halt(test_server *s);
 int server_stop(test_server *s);
 /* Runs SQL on the server's database behind its back, while it runs
  * (WAL): what the API cannot do (age a record, store bytes it would
- * refuse). The test fails when the SQL does. */
+ * refuse). On either engine (write SQL both take; times as numbers
+ * computed in C, not strftime). The test fails when the SQL does. */
 void server_sql(const test_server *s, const char *sql);
+/* A consistent copy of the server's database while it runs, to tamper
+ * with: SQLite: VACUUM INTO the file `name`.db in the temp dir;
+ * PostgreSQL: a new database <its name>_`name` filled by pg_dump | psql
+ * (dropped with the server's by server_stop). Returns its --db (static,
+ * rotating over 4); the test fails when the copy does. */
+const char *server_db_copy(const test_server *s, const char *name);
+/* The first column of the first row of sql on the server's database
+ * (either engine), as an integer; the test fails when there is none. */
+long long server_sql_int(const test_server *s, const char *sql);
 /* Runs `minsheng --db <db> args...` to completion; returns exit status.
  * Output goes to out_path when non-NULL. stdin_data is fed when non-NULL. */
 int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data);

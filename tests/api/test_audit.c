@@ -43,6 +43,7 @@ static int cli_on(const char *db, const char *const *args, char **out)
     char path[400];
     test_server s = srv;
     snprintf(s.db, sizeof s.db, "%s", db);
+    s.key_file[0] = '\0';   /* each call names the key file it means */
     snprintf(path, sizeof path, "%s/audit-cli-%d.out", srv.dir, ++seq);
     int rc = run_cli(&s, args, path, NULL);
     *out = read_whole_file(path, NULL);
@@ -61,16 +62,7 @@ static void assert_contains(const char *text, const char *needle)
 /* A consistent copy of the live database (the server keeps running). */
 static const char *copy_db(const char *name)
 {
-    static char path[4][400];
-    static int next;
-    char *p = path[next++ % 4];
-    char err[256];
-    snprintf(p, 400, "%s/%s.db", srv.dir, name);
-    db_conn *db = db_open(srv.db, err, sizeof err);
-    assert_non_null(db);
-    assert_int_equal(db_exec(db, fmt("VACUUM INTO '%s'", p)), DB_DONE);
-    db_close(db);
-    return p;
+    return server_db_copy(&srv, name);
 }
 
 static void sql_on(const char *dbpath, const char *sql)
@@ -142,7 +134,10 @@ static int setup(void **state)
     unsetenv("TZ");
     if (rc != 0)
         return -1;
-    snprintf(key_path, sizeof key_path, "%s.key", srv.db);
+    if (srv.key_file[0])   /* PostgreSQL: named, in the temp dir */
+        snprintf(key_path, sizeof key_path, "%s", srv.key_file);
+    else
+        snprintf(key_path, sizeof key_path, "%s.key", srv.db);
     t_admin = login(&srv, "admin", DEMO_PW);
     t_auditor = login(&srv, "auditor", DEMO_PW);
     t_g0101 = login(&srv, "wangge0101", DEMO_PW);
@@ -172,7 +167,7 @@ static void key_file_next_to_database_and_strict(void **state)
     assert_int_equal(st.st_size, 32);
     /* readable by the group: refused with a clear message */
     assert_int_equal(chmod(key_path, 0640), 0);
-    assert_int_not_equal(cli_on(srv.db, (const char *[]){"audit", "verify", NULL}, &out), 0);
+    assert_int_not_equal(cli_on(srv.db, (const char *[]){"--key-file", key_path, "audit", "verify", NULL}, &out), 0);
     assert_contains(out, "权限过宽");
     assert_contains(out, "chmod 600");
     free(out);
@@ -241,7 +236,8 @@ static void verify_names_the_tampered_row(void **state)
 
     db = copy_db("forged");
     sql_on(db, fmt("INSERT INTO audit_log(at, username, action, outcome, prev_hash, row_hash)"
-                   " SELECT '2026-01-01T00:00:00Z', 'admin', 'login', 'success', row_hash, hex(randomblob(32))"
+                   " SELECT '2026-01-01T00:00:00Z', 'admin', 'login', 'success', row_hash,"
+                   " '5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED'"
                    " FROM audit_log WHERE id = %lld", last));
     expect_broken_at(db, seal, last + 1, fmt("第 %lld 行", last + 1));
 }

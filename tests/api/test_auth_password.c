@@ -154,7 +154,8 @@ static void demo_accounts_keep_their_password(void **state)
 
 static void expired_password_must_be_changed(void **state)
 {
-    server_sql(&srv, "UPDATE app_user SET password_changed_at = strftime('%s','now') - 91*86400 WHERE username = 'shequ02'");
+    server_sql(&srv, fmt("UPDATE app_user SET password_changed_at = %lld WHERE username = 'shequ02'",
+                         (long long)time(NULL) - 91 * 86400));
     char *tok = sign_in("shequ02", DEMO_PW, "password_change");
     assert_restricted(tok);
     assert_int_equal(change(tok, DEMO_PW, "Renewed#Pass2026", NULL), 200);
@@ -206,8 +207,8 @@ static void unused_account_is_disabled_at_next_sign_in(void **state)
     json_decref(list);
     assert_true(wg > 0);
 
-    server_sql(&srv, "UPDATE app_user SET last_login_at = strftime('%s','now') - 91*86400,"
-           " enabled_at = strftime('%s','now') - 200*86400 WHERE username = 'wangge0102'");
+    server_sql(&srv, fmt("UPDATE app_user SET last_login_at = %lld, enabled_at = %lld WHERE username = 'wangge0102'",
+                         (long long)time(NULL) - 91 * 86400, (long long)time(NULL) - 200 * 86400));
     assert_null(login(&srv, "wangge0102", DEMO_PW));
     json_t *u = api_get_ok(&srv, admin, "/api/v1/users?page_size=200&role=grid");
     int disabled = 0;

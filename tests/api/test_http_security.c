@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sqlite3.h>
+#include "storage/db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,15 +416,18 @@ static void csv_import_refuses_invisible_characters(void **state)
 static void busy_database_answers_503_with_retry_after(void **state)
 {
     (void)state;
-    /* Another writer holds the write lock for longer than the server waits. */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    /* Another writer holds the write lock for longer than the server waits
+     * (db_begin: BEGIN IMMEDIATE on SQLite, the advisory lock every
+     * db_begin takes on PostgreSQL). */
+    char err[256];
+    db_conn *db = db_open(srv.db, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(db_begin(db), DB_DONE);
     http_resp r;
     const char *busy_body = "{\"display_name\":\"忙\"}";
     assert_int_equal(http(&srv, "PATCH", "/api/v1/users/1", t_admin, busy_body, strlen(busy_body), NULL, &r), 0);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
+    db_rollback(db);
+    db_close(db);
     assert_int_equal(r.status, 503);
     char ra[32];
     assert_true(resp_header(&r, "Retry-After", ra, sizeof ra));

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry_fixture.h"
@@ -228,8 +229,8 @@ static void unit_totals_equal_every_row(void **state)
     db_conn *db = db_open(srv.db, err, sizeof err);
     assert_non_null(db);
     assert_int_equal(db_exec_args(db, "INSERT INTO import_batch(username, mode, state, pid, heartbeat, started_at)"
-                                      " VALUES ('test', 'all', 'running', ?, strftime('%s', 'now'), '2026-01-01 00:00:00')",
-                                  DB_INT(getpid())), DB_DONE);
+                                      " VALUES ('test', 'all', 'running', ?, ?, '2026-01-01 00:00:00')",
+                                  DB_INT(getpid()), DB_INT(time(NULL))), DB_DONE);
     long long batch = db_last_insert_id(db);
     assert_int_equal(db_exec_args(db, "INSERT INTO household(code, grid_id, building_id, address, status, created_at,"
                                       " updated_at, import_batch_id) VALUES ('PG-BATCH', ?, ?, '批次路1号', 'active',"

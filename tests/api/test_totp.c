@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include <liboath/oath.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -172,20 +171,8 @@ static void wrong_codes_count_towards_the_lockout(void **state)
  * auditor is locked out by the test before, and the admin reads no log. */
 static long long audit_rows(const char *action, long long id)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open(srv.db, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit_log WHERE action = ? AND entity_id = ?", -1,
-                                        &st, NULL), SQLITE_OK);
-    sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return server_sql_int(&srv, fmt("SELECT COUNT(*) FROM audit_log WHERE action = '%s' AND entity_id = %lld",
+                                    action, id));
 }
 
 static void admin_reset_is_audited_and_user_enrols_again(void **state)

@@ -326,6 +326,8 @@ static const char *present(json_t *o, const char *key)
 static void text_that_is_not_utf8(void **state)
 {
     (void)state;
+    if (skip_on_pg("a UTF8 database refuses text that is not UTF-8, so there is none to show"))
+        skip();
     make_records();
     /* "坏" FF "字" E4 B8 (a cut character) */
     server_sql(&srv, fmt("UPDATE resident SET notes = CAST(X'E59D8FFFE5AD97E4B8' AS TEXT) WHERE id = %lld", rid));

@@ -3,7 +3,8 @@
  * afterwards, even when the test crashes), or MINSHENG_TEST_PG_URI names
  * an existing database instead. Included by one test file each (static
  * definitions): start_cluster / stop_cluster are cmocka group setup and
- * teardown; `uri` is the database's URI once started. Without
+ * teardown; `uri` is the database's URI once started; pg_open_or_fail
+ * opens a connection. Without
  * PostgreSQL installed the setup fails, and so does the test. */
 #ifndef MS_TEST_PG_TEMP_H
 #define MS_TEST_PG_TEMP_H
@@ -47,6 +48,16 @@ static int start_cluster(void **state)
         return -1;
     }
     return 0;
+}
+
+/* Opens the database u names, or fails the test with the reason. */
+static inline db_conn *pg_open_or_fail(const char *u)
+{
+    char err[512];
+    db_conn *db = db_open(u, err, sizeof err);
+    if (!db)
+        fail_msg("%s", err);
+    return db;
 }
 
 static int stop_cluster(void **state)

@@ -7,7 +7,10 @@
  * failed statement aborts only its own transaction; the statement cache
  * reuses a prepared statement and deallocates what it drops; db_changes
  * and db_last_insert_id; a second connection sees committed data and
- * waits for the writer lock; a killed session is noticed; SQLite-only
+ * waits for the writer lock; a killed session is noticed; the server's
+ * connection pool (bounded, replaces lost connections, backs off from a
+ * database that is down); a real deadlock is a conflict the server may
+ * retry, a lock timeout is not; SQLite-only
  * operations say so; db_copy's COPY brings awkward text back byte for
  * byte, keeps its rows until the flush and reports a constraint there. Without PostgreSQL installed this test FAILS: CI
  * installs postgresql-15 (scripts/install-deps.sh). */
@@ -22,20 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "storage/db.h"
+#include "storage/pool.h"
 #include "unit/pg_temp.h"
 
 static db_conn *open_or_fail(void)
 {
-    char err[512];
-    db_conn *db = db_open(uri, err, sizeof err);
-    if (!db)
-        fail_msg("%s", err);
-    return db;
+    return pg_open_or_fail(uri);
 }
 
 /* A fresh table t for each test. */
@@ -90,23 +91,181 @@ static void test_conninfo_string_opens_too(void **state)
     db_close(db);
 }
 
-/* Server worker threads get their connection from db_thread_conn. */
-static void *thread_count(void *arg)
+/* The server's pool (storage/pool.h): at most its size open, a bounded
+ * wait for one given back, an idle connection whose backend was
+ * terminated found dead before it is lent and replaced, a connection
+ * lost in use closed when it comes back. */
+static void test_pool_lends_within_its_size(void **state)
 {
-    db_conn *db = db_thread_conn();
-    *(int64_t *)arg = db ? count_t(db) : -2;
-    return NULL;
+    db_pool *p = db_pool_new(uri, 1);
+    db_pool_status why;
+    db_conn *a = db_pool_get(p, 0, &why);
+    assert_non_null(a);
+    assert_int_equal(why, DB_POOL_OK);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(db_pool_get(p, 150, &why));   /* all lent: waits, then gives up */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(why, DB_POOL_BUSY);
+    long waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(waited >= 140 && waited < 2000);
+    db_pool_put(p, a);
+    db_conn *b = db_pool_get(p, 0, &why);
+    assert_ptr_equal(b, a);   /* the same connection again, not a new one */
+    assert_int_equal(db_pool_open_count(p), 1);
+    db_pool_put(p, b);
+    db_pool_free(p);
 }
 
-static void test_thread_connection(void **state)
+static int64_t backend_pid(db_conn *db)
 {
-    db_thread_setup(uri);
-    pthread_t t;
-    int64_t n = -3;
-    assert_int_equal(pthread_create(&t, NULL, thread_count, &n), 0);
-    pthread_join(t, NULL);   /* the thread's connection closes as it exits */
-    assert_int_equal(n, 0);
-    db_thread_setup(NULL);
+    return db_one_int(db, 0, "SELECT pg_backend_pid()");
+}
+
+static void terminate(int64_t pid)
+{
+    db_conn *killer = open_or_fail();
+    /* waits (up to 5 s) until the backend is gone */
+    assert_int_equal(db_one_int(killer, 0, "SELECT pg_terminate_backend(CAST(? AS int), 5000)", DB_INT(pid)), 1);
+    db_close(killer);
+}
+
+static void test_pool_replaces_terminated_connections(void **state)
+{
+    db_pool *p = db_pool_new(uri, 2);
+    db_conn *a = db_pool_get(p, 0, NULL);
+    int64_t pid = backend_pid(a);
+    db_pool_put(p, a);
+    terminate(pid);   /* while idle: found dead before it is lent again */
+    a = db_pool_get(p, 0, NULL);
+    assert_non_null(a);
+    assert_int_equal(db_conn_broken(a), 0);
+    int64_t pid2 = backend_pid(a);
+    assert_true(pid2 > 0 && pid2 != pid);
+    assert_int_equal(db_pool_open_count(p), 1);
+
+    terminate(pid2);  /* while lent: the request's statement fails … */
+    assert_int_equal(db_exec_args(a, "SELECT 1"), DB_ERROR);
+    assert_int_equal(db_conn_broken(a), 1);
+    assert_int_equal(db_failure_of(a, 1), DB_FAIL_BROKEN);
+    db_pool_put(p, a);   /* … and it is closed when given back */
+    assert_int_equal(db_pool_open_count(p), 0);
+    a = db_pool_get(p, 0, NULL);
+    assert_non_null(a);
+    assert_int_equal(count_t(a), 0);
+    db_pool_put(p, a);
+    db_pool_free(p);
+}
+
+/* A database that cannot be reached: NULL at once (DB_POOL_DOWN), and
+ * while the backoff runs no new connect is tried. */
+static void test_pool_down_backs_off(void **state)
+{
+    db_pool *p = db_pool_new("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", 2);
+    db_pool_status why;
+    assert_null(db_pool_get(p, 1000, &why));
+    assert_int_equal(why, DB_POOL_DOWN);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(db_pool_get(p, 1000, &why));   /* within the backoff: no wait, no connect */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(why, DB_POOL_DOWN);
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 50);
+    assert_int_equal(db_pool_open_count(p), 0);
+    db_pool_free(p);
+}
+
+/* A deadlock a loses: b (whose own deadlock check is a minute away)
+ * runs b_first in its transaction, a locks row 1 of t, b asks for row 1
+ * and waits; whatever a runs next that waits for b ends, after a's
+ * check (a second), in a deadlock error. Returns b, still waiting. */
+static PGconn *deadlock_partner(db_conn *a, const char *b_first)
+{
+    char sql[256];
+    assert_int_equal(db_exec(a, "INSERT INTO t(i) VALUES (1), (2)"), DB_DONE);
+    PGconn *b = PQconnectdb(uri);
+    assert_int_equal(PQstatus(b), CONNECTION_OK);
+    snprintf(sql, sizeof sql, "BEGIN; SET LOCAL deadlock_timeout = '60s'; %s", b_first);
+    PGresult *r = PQexec(b, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(db_exec(a, "BEGIN; UPDATE t SET s = 'a' WHERE i = 1"), DB_DONE);
+    assert_int_equal(PQsendQuery(b, "UPDATE t SET s = 'b' WHERE i = 1"), 1);
+    db_failure_of(a, 1);
+    return b;
+}
+
+/* b gets row 1 once a has rolled back; then b ends too. */
+static void deadlock_partner_end(PGconn *b)
+{
+    PGresult *r;
+    while ((r = PQgetResult(b)))
+        PQclear(r);
+    r = PQexec(b, "ROLLBACK");
+    PQclear(r);
+    PQfinish(b);
+}
+
+/* A real deadlock: two transactions lock two rows in opposite orders.
+ * The one the server picks fails with DB_BUSY and db_failure_of says
+ * DB_FAIL_CONFLICT (which the server's request loop runs again); a lock
+ * wait that times out is DB_BUSY but no conflict. */
+static void test_deadlock_is_a_conflict(void **state)
+{
+    db_conn *a = open_or_fail();
+    PGconn *b = deadlock_partner(a, "UPDATE t SET s = 'b' WHERE i = 2");
+    assert_int_equal(db_exec_args(a, "UPDATE t SET s = 'a' WHERE i = 2"), DB_BUSY);
+    assert_int_equal(db_failure_of(a, 0), DB_FAIL_CONFLICT);
+    assert_int_equal(db_failure_of(a, 1), DB_FAIL_CONFLICT);   /* until cleared */
+    assert_int_equal(db_failure_of(a, 0), DB_FAIL_NONE);
+    db_rollback(a);
+    PGresult *r = PQgetResult(b);   /* b has row 1 now */
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    /* A lock wait that times out is busy, but no conflict: it waited already. */
+    assert_int_equal(db_exec(a, "SET lock_timeout = '100ms'"), DB_DONE);
+    assert_int_equal(db_exec_args(a, "UPDATE t SET s = 'a' WHERE i = 1"), DB_BUSY);
+    assert_int_equal(db_failure_of(a, 0), DB_FAIL_NONE);
+    deadlock_partner_end(b);
+    assert_int_equal(db_conn_broken(a), 0);
+    db_close(a);
+}
+
+/* The same deadlock met while a statement is first prepared (its table
+ * is locked for the analysis): a conflict, not taken for a bug in the
+ * SQL (the test build stops on those). */
+static void test_deadlock_while_preparing_is_a_conflict(void **state)
+{
+    db_conn *a = open_or_fail();
+    PGconn *b = deadlock_partner(a, "LOCK TABLE parent IN ACCESS EXCLUSIVE MODE");
+    assert_int_equal(db_exec_args(a, "INSERT INTO parent(id) VALUES (?)", DB_INT(77)), DB_BUSY);
+    assert_int_equal(db_failure_of(a, 1), DB_FAIL_CONFLICT);
+    db_rollback(a);
+    deadlock_partner_end(b);
+    /* the statement prepares and runs once the lock is gone */
+    assert_int_equal(db_exec_args(a, "INSERT INTO parent(id) VALUES (?)", DB_INT(77)), DB_DONE);
+    db_close(a);
+}
+
+/* A libpq multi-host URI with target_session_attrs=read-write (what a
+ * failover setup gives --db) opens, and the pool's connections reach
+ * the host that takes writes: the first host here is not there. */
+static void test_multi_host_uri_finds_the_primary(void **state)
+{
+    const char *at = strstr(uri, "@127.0.0.1:");
+    if (!at)
+        skip();   /* a MINSHENG_TEST_PG_URI of another shape */
+    char multi[512];
+    snprintf(multi, sizeof multi, "%.*s@127.0.0.1:1,127.0.0.1:%s?target_session_attrs=read-write&connect_timeout=2",
+             (int)(at - uri), uri, at + strlen("@127.0.0.1:"));
+    assert_true(db_is_postgres(multi));
+    db_pool *p = db_pool_new(multi, 1);
+    db_conn *db = db_pool_get(p, 0, NULL);
+    assert_non_null(db);
+    assert_int_equal(db_exec_args(db, "INSERT INTO t(i) VALUES (?)", DB_INT(5)), DB_DONE);
+    assert_int_equal(count_t(db), 1);
+    db_pool_put(p, db);
+    db_pool_free(p);
 }
 
 static void test_each_bind_type_round_trips(void **state)
@@ -511,7 +670,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_engine_is_postgresql),
         T(test_conninfo_string_opens_too),
-        T(test_thread_connection),
+        T(test_pool_lends_within_its_size),
+        T(test_pool_replaces_terminated_connections),
+        T(test_pool_down_backs_off),
+        T(test_deadlock_is_a_conflict),
+        T(test_deadlock_while_preparing_is_a_conflict),
+        T(test_multi_host_uri_finds_the_primary),
         T(test_each_bind_type_round_trips),
         T(test_int64_extremes_and_arithmetic),
         T(test_booleans_read_as_integers),
