@@ -155,9 +155,7 @@ EOF
 pg_bench_cluster() {
     uri=$(sh scripts/pg-temp.sh start "$1") || return 1
     pg_bench_settings | sed 's/^\([a-z_]*\) = \(.*\)$/ALTER SYSTEM SET \1 = \2;/' | psql -X -q "$uri" >/dev/null || return 1
-    if [ "$(id -u)" -eq 0 ]; then own="runuser -u postgres --"; else own=; fi
-    $own "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D "$1/data" -l "$1/data/server.log" \
-        -m fast -w -t 60 restart >/dev/null || return 1
+    sh scripts/pg-temp.sh restart "$1" >/dev/null || return 1
     echo "$uri"
 }
 
