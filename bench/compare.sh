@@ -43,6 +43,7 @@
 #   BENCH_TABLE_ONLY 1 prints the table again from $BENCH_DIR/rounds.txt
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh   # wrk_args, run_wrk, drain, now, loadavg, say
 make -j2 build/minsheng bench-tools >/dev/null
 BIN=$PWD/build/minsheng
 TOOLS=$PWD/build/bench
@@ -60,9 +61,6 @@ PORT="${BENCH_PORT:-18180}"
 FLOOR_PORT=$((PORT + 1))
 RESULTS="$OUT/results.txt"
 
-now() { date +%s.%N; }
-say() { echo "$@" | tee -a "$RESULTS"; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 RAW="$OUT/rounds.txt"
 
 # ---- the table: medians over the rounds ------------------------------------------
@@ -130,60 +128,20 @@ GRIDS=$(sqlite3 "$DB" "SELECT group_concat(id) FROM org_unit WHERE kind = 'grid'
 MAXID=$(sqlite3 "$DB" "SELECT MAX(id) FROM resident")
 export GRIDS MAXID
 
-# The wrk target of an endpoint: a Lua script or a fixed path.
-wrk_args() {
-    case $1 in
-    grid)       echo "-s bench/by_grid.lua" ;;
-    name)       echo "-s bench/by_name.lua" ;;
-    detail)     echo "-s bench/detail.lua" ;;
-    households) echo "--path /api/v1/households?page_size=50" ;;
-    stats_tags) echo "--path /api/v1/stats/tags" ;;
-    stats_org)  echo "--path /api/v1/stats/org-units" ;;
-    org_tree)   echo "--path /api/v1/org-units" ;;
-    *) echo "unknown endpoint $1" >&2; exit 2 ;;
-    esac
-}
-
-# Runs wrk; prints "req/s p50_ms p99_ms errors".
-run_wrk() {   # port endpoint [header]
-    port=$1 ep=$2 hdr=${3:-}
-    set -- $(wrk_args "$ep")
-    if [ "$1" = "--path" ]; then target="http://127.0.0.1:$port$2"; script=; else target="http://127.0.0.1:$port"; script=$2; fi
-    wrk -t2 -c"$CONN" -d"${SECS}s" --timeout 60s --latency ${script:+-s "$script"} \
-        ${hdr:+-H "$hdr"} "$target" 2>&1 | awk '
-        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
-        /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
-        /^Requests\/sec/ { rps = $2 }
-        /Non-2xx/ { err += $NF } /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-        END { printf "%.1f %.3f %.3f %d\n", rps, p50, p99, err }'
-}
-
 run_sql() {   # endpoint → "ops/s p50_ms p99_ms errors"
     "$TOOLS/sql_floor" --db "$DB" --threads "$THREADS" --seconds "$SECS" "$1" | awk '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         printf "%s %s %s %s\n", v["ops_per_s"], v["p50_ms"], v["p99_ms"], v["failed"] }'
 }
 
-# Waits (up to 120 s) until no connection to port $1 is left open on the
-# server's side: a server still busy with requests whose wrk client has
-# gone keeps their connections, and the next run would meet the
-# per-address connection limit (32) instead of the endpoint.
-drain() {
-    for i in $(seq 1 600); do
-        [ "$(ss -Htan "( sport = :$1 )" | grep -vc LISTEN)" = 0 ] && return 0
-        sleep 0.2
-    done
-    echo "   (port $1 still had connections open after 120 s)" >&2
-}
-
 : >"$RAW"
 say "== $ROUNDS rounds x (http floor, sql floor, minsheng) per endpoint, ${SECS}s each, wrk -c$CONN, $THREADS threads"
 for r in $(seq 1 "$ROUNDS"); do
     for ep in $ENDPOINTS; do
-        echo "$r $ep http $(run_wrk "$FLOOR_PORT" "$ep")" >>"$RAW"
+        echo "$r $ep http $(run_wrk "$FLOOR_PORT" "$ep" "$CONN" "$SECS")" >>"$RAW"
         drain "$FLOOR_PORT"
         echo "$r $ep sql $(run_sql "$ep")" >>"$RAW"
-        echo "$r $ep ms $(run_wrk "$PORT" "$ep" "Authorization: Bearer $TOKEN")" >>"$RAW"
+        echo "$r $ep ms $(run_wrk "$PORT" "$ep" "$CONN" "$SECS" "Authorization: Bearer $TOKEN")" >>"$RAW"
         drain "$PORT"
         tail -3 "$RAW" | sed 's/^/   /'
     done

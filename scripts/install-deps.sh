@@ -7,6 +7,8 @@
 #                                     pg_auto_failover included (scripts/pg-cluster.sh,
 #                                     bench/failover.sh: the suite's failover test)
 #   scripts/install-deps.sh cluster   the same (kept for the commands in docs)
+#   scripts/install-deps.sh bench     that and haproxy, the load balancer of
+#                                     bench/district.sh (not the test suite's)
 set -eu
 
 PACKAGES="build-essential pkg-config
@@ -20,7 +22,8 @@ postgresql-15-auto-failover pg-auto-failover-cli"
 case "${1:-}" in
     "") ;;
     cluster) ;;
-    *) echo "用法: $0 [cluster]" >&2; exit 2 ;;
+    bench) PACKAGES="$PACKAGES haproxy" ;;
+    *) echo "用法: $0 [cluster|bench]" >&2; exit 2 ;;
 esac
 
 missing=""

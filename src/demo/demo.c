@@ -199,6 +199,14 @@ static int set_add(u64set *s, uint64_t key)
     return 1;
 }
 
+static int set_has(const u64set *s, uint64_t key)
+{
+    for (size_t i = set_hash(key) & s->mask; s->slot[i]; i = (i + 1) & s->mask)
+        if (s->slot[i] == key)
+            return 1;
+    return 0;
+}
+
 /* ---- dates (days since 1970-01-01, proleptic Gregorian) -------------- */
 
 static long days_from_civil(int y, int m, int d)
@@ -308,9 +316,11 @@ typedef struct quota {
 typedef struct demo_ctx {
     db_conn *db;
     registry_writer *w;
-    rng r;                  /* the stream in use (households, or the tree while in tree_mode) */
-    rng other;              /* the stream set aside by tree_mode */
-    u64set ids, phones;
+    rng r;                  /* the stream in use (households, or the tree while in_tree) */
+    rng other;              /* the stream set aside */
+    int in_tree;            /* r is the tree's stream (swap_streams flips it) */
+    u64set ids, phones;     /* residents' ID numbers and phones (mobile and landline) */
+    u64set tree_phones;     /* the leaders' phones of the org tree */
     int today_ymd;          /* ages are computed on this date */
     int check_ymd;          /* min(today_ymd, the real date): birth dates never after it */
     int ty, tm, td;
@@ -382,7 +392,14 @@ static int make_phone(demo_ctx *c, char out[12])
         uint32_t rest = rng_below(&c->r, 100000000u);
         snprintf(out, 12, "%s%08u", prefix, (unsigned)rest);
         uint64_t key = strtoull(out, NULL, 10);
-        int rc = set_add(&c->phones, key);
+        /* A leader's phone is unique among the tree's: were the residents'
+         * phones asked too, a resident who drew it first would make the
+         * tree draw again, and the tree would depend on the households
+         * (a tree-only demo would refuse a populated one's CSV). A
+         * resident's phone is unique among all drawn so far, as before. */
+        if (!c->in_tree && set_has(&c->tree_phones, key))
+            continue;
+        int rc = set_add(c->in_tree ? &c->tree_phones : &c->phones, key);
         if (rc < 0)
             return failf(c, "内存不足");
         if (rc == 1)
@@ -1036,6 +1053,7 @@ static void swap_streams(demo_ctx *c)
     rng t = c->r;
     c->r = c->other;
     c->other = t;
+    c->in_tree = !c->in_tree;
 }
 
 static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
@@ -1259,7 +1277,8 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, int streets
                 c->tag_index[t] = k;
     }
     size_t people = (size_t)o->households * (size_t)streets * 5 / 2 + 4096;
-    if (set_init(&c->ids, people) != 0 || set_init(&c->phones, people) != 0)
+    if (set_init(&c->ids, people) != 0 || set_init(&c->phones, people) != 0 ||
+        set_init(&c->tree_phones, (size_t)streets * 4096) != 0)
         return failf(c, "内存不足");
     return 0;
 }
@@ -1309,6 +1328,7 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
     registry_writer_close(c.w);
     set_free(&c.ids);
     set_free(&c.phones);
+    set_free(&c.tree_phones);
     if (rc == 0 && db_commit(db) != DB_DONE)
         rc = failf(&c, "提交事务失败: %s", db_errmsg(db));
     if (rc != 0) {
