@@ -564,7 +564,12 @@ int server_start_db(test_server *s, const char *db, long households, const char 
         return 0;
     const char *demo[] = {"demo", "--households", fmt("%ld", households), "--seed", "7", NULL};
     if (run_cli(s, demo, NULL, NULL) != 0) {
-        fprintf(stderr, "harness: demo failed, see %s\n", s->log);
+        /* the temp dir goes with the test: say here what demo said */
+        char *said = read_whole_file(s->log, NULL);
+        size_t n = said ? strlen(said) : 0;
+        fprintf(stderr, "harness: demo failed (%s); its last output:\n%s\n", s->log,
+                said ? said + (n > 2000 ? n - 2000 : 0) : "(none)");
+        free(said);
         return -1;
     }
     return serve_db(s, serve_args);
