@@ -64,7 +64,7 @@ void fuzz_db_build(const char *path, long households, int accounts)
     demo_options o = {.seed = 7, .households = households, .today_ymd = 0};
     fuzz_require(demo_build(db, &o, NULL, err, sizeof err) == 0, err);
     if (accounts)
-        fuzz_require(demo_create_accounts(db, NULL, err, sizeof err) == 0, err);
+        fuzz_require(demo_create_accounts(db, 1, NULL, err, sizeof err) == 0, err);
     db_close(db);   /* the last connection: SQLite folds the WAL back in */
 }
 
