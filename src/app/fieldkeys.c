@@ -95,7 +95,7 @@ int fieldkeys_reencrypt(db_conn *db, int batch, const char *action, int64_t *don
         return err_set(err, ERR_INVALID, "key_file", "没有载入数据密钥");
     /* SQLite-only: the freed pages of the wiped plaintext are zeroed.
      * PostgreSQL has no such setting (old row versions go at VACUUM). */
-    int sqlite = strcmp(db_engine_name(db), "sqlite") == 0;
+    int sqlite = !db_conn_is_postgres(db);
     if (sqlite)
         db_exec(db, "PRAGMA secure_delete = ON");
     for (size_t i = 0; i < NTABLES; i++) {

@@ -1253,7 +1253,7 @@ static int importer_open(importer *im)
     im->w = registry_writer_open_bulk(im->db);
     im->org_by_code = db_prepare(im->db, SQL_ORG_BY_CODE);
     im->hh_by_code = db_prepare(im->db, SQL_HOUSEHOLD_BY_CODE);
-    im->prefetch = strcmp(db_engine_name(im->db), "postgresql") == 0;
+    im->prefetch = db_conn_is_postgres(im->db);
     char sql[256 + 5 * AHEAD_ROWS];
     im->hh_by_codes = im->prefetch ? db_prepare(im->db, db_sql_keys_lookup(im->db, sql, sizeof sql, HOUSEHOLD_BY_CODES_COLS,
                                                                        "household", "code", AHEAD_ROWS))

@@ -320,7 +320,7 @@ int page_pick_or_reply(request *rq, response *rs, const char *from_sql, const qu
         }
         rc = s ? pick_collect(s, key_is_int, &rows, &n, &cap) : -1;
         db_finalize(s);
-    } else if (strcmp(db_engine_name(rq->db), "postgresql") == 0) {
+    } else if (db_conn_is_postgres(rq->db)) {
         /* Each partition's first offset + want rows, merged by the
          * server down to offset + want; the merge below skips offset. */
         strbuf ids = STRBUF_INIT;

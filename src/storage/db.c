@@ -106,13 +106,14 @@ void db_close(db_conn *c)
 }
 
 const char *db_engine_name(db_conn *c) { return c->eng->name; }
+int db_conn_is_postgres(db_conn *c) { return c->eng == &db_pg_engine; }
 int db_conn_broken(db_conn *c) { return c->eng->broken(c); }
 int db_conn_probe(db_conn *c) { return c->eng->probe(c); }
 db_failure db_failure_of(db_conn *c, int clear) { return c->eng->failure(c, clear); }
 
 const char *db_sql(db_conn *c, const char *sqlite_sql, const char *pg_sql)
 {
-    return strcmp(c->eng->name, "postgresql") == 0 ? pg_sql : sqlite_sql;
+    return db_conn_is_postgres(c) ? pg_sql : sqlite_sql;
 }
 
 int db_migrate(db_conn *c, char *err, size_t errsz) { return c->eng->migrate(c, err, errsz); }

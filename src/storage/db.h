@@ -48,6 +48,9 @@ db_conn *db_open(const char *path, char *err, size_t errsz);
 void db_close(db_conn *c);
 /* "sqlite" or "postgresql". */
 const char *db_engine_name(db_conn *c);
+/* 1 when c is a PostgreSQL connection: the one test of an open
+ * connection's engine (db_is_postgres is the test of a --db argument). */
+int db_conn_is_postgres(db_conn *c);
 /* Per-engine SQL for the few statements no one text serves on both
  * engines (an aggregate only one of them has, a function over JSON):
  * sqlite_sql on SQLite, pg_sql on PostgreSQL. Say a statement once,

@@ -40,7 +40,7 @@ db_copy *db_copy_open(db_conn *c, const char *table, const char *columns, int bu
     cp->c = c;
     cp->ncols = count_columns(columns);
     strbuf sql = STRBUF_INIT;
-    if (buffered && strcmp(db_engine_name(c), "postgresql") == 0) {
+    if (buffered && db_conn_is_postgres(c)) {
         sb_printf(&sql, "COPY %s(%s) FROM STDIN", table, columns);
         cp->copy_sql = sb_detach(&sql);
     } else {

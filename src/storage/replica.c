@@ -2,12 +2,6 @@
 #include "storage/replica.h"
 
 #include <stdio.h>
-#include <string.h>
-
-static int is_pg(db_conn *c)
-{
-    return strcmp(db_engine_name(c), "postgresql") == 0;
-}
 
 /* An autocommit statement of its own, after the write's COMMIT: the WAL
  * insert position then is past the commit record. (Not
@@ -17,7 +11,7 @@ static int is_pg(db_conn *c)
  * to the write. */
 int db_note_write(db_conn *primary, int64_t user_id)
 {
-    if (!is_pg(primary) || user_id <= 0)
+    if (!db_conn_is_postgres(primary) || user_id <= 0)
         return 0;
     int rc = db_exec_args(primary,
                           "INSERT INTO replica_wait(user_id, lsn) VALUES (?, pg_current_wal_insert_lsn()::text)"
@@ -32,7 +26,7 @@ int db_note_write(db_conn *primary, int64_t user_id)
 
 int db_replica_caught_up(db_conn *primary, db_conn *replica, int64_t user_id)
 {
-    if (!is_pg(primary) || !is_pg(replica))
+    if (!db_conn_is_postgres(primary) || !db_conn_is_postgres(replica))
         return 0;
     char lsn[64];
     if (!db_one_text(primary, lsn, sizeof lsn, "SELECT lsn FROM replica_wait WHERE user_id = ?", DB_INT(user_id)))

@@ -83,7 +83,7 @@ static size_t put_placeholders(char *buf, size_t sz, size_t len, int n, int rows
 
 char *db_sql_keys_lookup(db_conn *c, char *buf, size_t sz, const char *cols, const char *table, const char *key, int n)
 {
-    int pg = strcmp(db_engine_name(c), "postgresql") == 0;
+    int pg = db_conn_is_postgres(c);
     size_t len = pg ? (size_t)snprintf(buf, sz, "SELECT t.* FROM (VALUES ")
                     : (size_t)snprintf(buf, sz, "SELECT %s FROM %s WHERE %s IN (", cols, table, key);
     len = put_placeholders(buf, sz, len, n, pg);
