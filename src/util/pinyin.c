@@ -186,43 +186,64 @@ static void split_syllables(const char *text, char tok[][NAME_KEY_MAX], int *n, 
     }
 }
 
+/* 1 when the UTF-8 character at p is a Han character (CJK ideographs and
+ * their extensions): a syllable of its own. Others (é, Ü) belong to the
+ * word around them. */
+static int is_han(const unsigned char *p)
+{
+    uint32_t c;
+    if (*p < 0xe0)
+        return 0;
+    if (*p < 0xf0)
+        c = (uint32_t)(*p & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+    else
+        c = (uint32_t)(*p & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 | (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+    return (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x3ffff);
+}
+
 /* The reading `which` of name, split into lowercase syllables into tok[]
- * (at most max, each under NAME_KEY_MAX): ASCII words as they are, every
- * other character read on its own — except that the Names reading reads
- * the first two characters together, as a surname (单 shan; 单于 chan yu).
+ * (at most max, each under NAME_KEY_MAX): words of other letters as
+ * they are (accents taken off by Latin-ASCII), every Han character read
+ * on its own — except that the Names reading reads the first two
+ * characters together, as a surname (单 shan; 欧阳 ou yang).
  * Returns the number of syllables, -1 without ICU. */
 static int reading(const char *name, int which, char tok[][NAME_KEY_MAX], int max)
 {
-    int n = 0, first = 1;
-    char out[64];
+    int n = 0;
+    char out[64], word[NAME_KEY_MAX];
+    size_t w = 0;
     const unsigned char *p = (const unsigned char *)name;
     while (*p) {
-        size_t sep = separator_len(p);
+        size_t sep = separator_len(p), len = utf8_char_len(*p);
+        if (sep || is_han(p)) {
+            word[w] = '\0';
+            split_syllables(word, tok, &n, max);
+            w = 0;
+        }
         if (sep) {
             p += sep;
-            first = 0;
-            continue;
+        } else if (is_han(p)) {
+            if (which == READ_NAMES && p == (const unsigned char *)name && is_han(p + len))
+                len += utf8_char_len(p[len]);   /* the surname's two characters, read together */
+            if (piece_reading(which, (const char *)p, len, out, sizeof out) != 0)
+                return -1;
+            split_syllables(out, tok, &n, max);
+            p += len;
+        } else {
+            if (*p < 0x80)
+                snprintf(out, sizeof out, "%c", *p);
+            else if (piece_reading(which, (const char *)p, len, out, sizeof out) != 0)
+                return -1;
+            size_t olen = strlen(out);
+            if (w + olen < sizeof word) {
+                memcpy(word + w, out, olen);
+                w += olen;
+            }
+            p += len;
         }
-        if (*p < 0x80) {
-            const unsigned char *q = p;
-            while (*q && *q < 0x80 && !separator_len(q))
-                q++;
-            char word[NAME_KEY_MAX];
-            snprintf(word, sizeof word, "%.*s", (int)(q - p), (const char *)p);
-            split_syllables(word, tok, &n, max);
-            p = q;
-            first = 0;
-            continue;
-        }
-        size_t len = utf8_char_len(*p);
-        if (which == READ_NAMES && first && p[len] >= 0x80 && !separator_len(p + len))
-            len += utf8_char_len(p[len]);   /* the surname's two characters, read together */
-        if (piece_reading(which, (const char *)p, len, out, sizeof out) != 0)
-            return -1;
-        split_syllables(out, tok, &n, max);
-        p += len;
-        first = 0;
     }
+    word[w] = '\0';
+    split_syllables(word, tok, &n, max);
     return n;
 }
 

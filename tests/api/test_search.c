@@ -1,5 +1,5 @@
-/* test_search.c — the resident and household lists: search by name
- * prefix, exact ID number, phone, tag (code or label), org unit and
+/* test_search.c — the resident and household lists: search by part of
+ * a name, exact ID number, phone, tag (code or label), org unit and
  * household, with bad filters refused; pagination (disjoint pages, the
  * last page, page bounds) and sorting that holds across pages; and
  * phone numbers masked in lists even for registry writers — against the
@@ -65,7 +65,8 @@ static void search_by_name_id_phone_tag_unit(void **state)
     json_t *it;
     assert_true(n > 300);
 
-    /* Name prefix: the first character of someone's name. */
+    /* Name: the first character of someone's name finds every name
+     * holding it, wherever it stands (test_resident_search.c for pinyin). */
     const char *name0 = jstr(json_array_get(all, 0), "name");
     char prefix[8];
     size_t plen = 1;
@@ -75,19 +76,19 @@ static void search_by_name_id_phone_tag_unit(void **state)
     prefix[plen] = '\0';
     long long expect = 0;
     json_array_foreach(all, i, it)
-        expect += strncmp(jstr(it, "name"), prefix, plen) == 0;
+        expect += strstr(jstr(it, "name"), prefix) != NULL;
     json_t *j = get_ok(t_street, fmt("/api/v1/residents?name=%s&page_size=200", urlenc(prefix)));
     assert_int_equal(jint(j, "total"), expect);
     assert_true(expect >= 1);
     json_array_foreach(json_object_get(j, "items"), i, it)
-        assert_memory_equal(jstr(it, "name"), prefix, plen);
+        assert_non_null(strstr(jstr(it, "name"), prefix));
     json_decref(j);
     /* A whole name finds that person. */
     j = get_ok(t_street, fmt("/api/v1/residents?name=%s", urlenc(name0)));
     int found = 0;
     json_array_foreach(json_object_get(j, "items"), i, it) {
         found |= jint(it, "id") == jint(json_array_get(all, 0), "id");
-        assert_int_equal(strncmp(jstr(it, "name"), name0, strlen(name0)), 0);
+        assert_non_null(strstr(jstr(it, "name"), name0));
     }
     assert_true(found);
     json_decref(j);
