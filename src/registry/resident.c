@@ -136,6 +136,8 @@ void resident_from_row(db_stmt *s, resident *r)
     db_col_copy(s, 22, r->grid_path, sizeof r->grid_path);
     tags_from_csv(db_col_text(s, 23), r);
     r->version = db_col_int(s, 24);
+    r->community_id = db_col_int(s, 25);
+    db_col_copy(s, 26, r->community_name, sizeof r->community_name);
 }
 
 int resident_get(db_conn *db, int64_t id, resident *out)

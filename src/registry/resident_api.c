@@ -20,14 +20,31 @@
 #define R_READ  ROLES_REGISTRY_READ
 #define R_WRITE ROLES_REGISTRY_WRITE
 
-/* name sorts in pinyin order (resident.name_py, migration 0017). */
+/* Every column of a list row but the masked ones (phone, ID number)
+ * and the staff-only ones (disability, notes): name sorts in pinyin
+ * order (resident.name_py, migration 0017); the household's code and
+ * the grid's and community's names are read per row (a sort by them
+ * reads every match; a grid's parent is its community). Values that may
+ * be NULL sort as "" (a cursor compares them), party_member as '0'/'1'.
+ * Each expression fits page_req.order_by (128 bytes with " DESC"). */
+#define RESIDENT_SORT_COMMON                                                                          \
+    "sex", "r.sex", "relation", "r.relation", "hukou_type", "COALESCE(r.hukou_type, '')",               \
+    "residence_status", "COALESCE(r.residence_status, '')", "employment", "COALESCE(r.employment, '')",  \
+    "party_member", "CASE WHEN r.party_member = 1 THEN '1' ELSE '0' END", "status", "r.status",          \
+    "status_date", "COALESCE(r.status_date, '')", "created_at", "r.created_at",                         \
+    "household_code", "(SELECT hc.code FROM household hc WHERE hc.id = r.household_id)",               \
+    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = r.grid_id)",                          \
+    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"       \
+    " WHERE gn.id = r.grid_id)"
 static const char *const SORT_KEYS[] = {
-    "name", "r.name_py", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at", NULL};
+    "name", "r.name_py", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at",
+    RESIDENT_SORT_COMMON, NULL};
 /* Without full_id=1 the birth date is not shown, and an order by it
  * would give it away (each resident's rank among thousands): by birth
  * year only. */
 static const char *const SORT_KEYS_MASKED[] = {
-    "name", "r.name_py", "birth_date", "substr(r.birth_date, 1, 4)", "id", "r.id", "updated_at", "r.updated_at", NULL};
+    "name", "r.name_py", "birth_date", "substr(r.birth_date, 1, 4)", "id", "r.id", "updated_at", "r.updated_at",
+    RESIDENT_SORT_COMMON, NULL};
 
 static const char *const WRITABLE_FIELDS[] = {
     "name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",

@@ -238,7 +238,7 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
                              const char *part_col, const char *parts_json)
 {
     query pk;
-    char cond[300];
+    char cond[1200];   /* the cursor condition holds the sort expression (a subquery for some sorts) */
     q_init(&pk, "");
     if (parts_json)
         q_bind_text(&pk, parts_json);   /* the '?' of the prefix, before every condition's */
