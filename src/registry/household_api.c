@@ -217,7 +217,7 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
 
 /* GET /api/v1/households — roles: registry readers.
  * Query: org_unit_id (default own unit), q (code or address contains),
- * status (active|closed|all), page, page_size, sort (code|address|id, -
+ * status (active|closed|all), page, page_size (20, 50 or 100), sort (code|address|id, -
  * for desc; ties by id in the same direction), cursor (next_cursor of
  * the previous page: rows after it, at any depth; not with page).
  * Reply: page of households (phones masked) with total,
@@ -240,7 +240,8 @@ static int household_list(request *rq, response *rs)
 
     q_init(&q, "");
     q_where(&q, REGISTRY_VISIBLE("h"));
-    if (req_page_keyset(rq, rs, SORT_KEYS, "h.id", &pg) != 0 || add_unit_filter(rq, rs, &q, &uf) != 0 ||
+    if (page_size_choice_or_reply(rq, rs) != 0 || req_page_keyset(rq, rs, SORT_KEYS, "h.id", &pg) != 0 ||
+        add_unit_filter(rq, rs, &q, &uf) != 0 ||
         add_text_filters(rq, rs, &q, &plain) != 0)
         goto out;
     if (plain) {

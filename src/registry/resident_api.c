@@ -313,7 +313,7 @@ static int searches(request *rq)
  * phone_tail (last 4 digits), id_tail (last 4–6 characters: an exact
  * search), tag, household_id,
  * full_id=1 (roles with the right; each row shown in full is audited),
- * page, page_size, sort (name — in pinyin order —|birth_date|id|updated_at, - for desc; ties
+ * page, page_size (20, 50 or 100; default 50), sort (name — in pinyin order —|birth_date|id|updated_at, - for desc; ties
  * by id in the same direction; birth_date without full_id=1 sorts by
  * birth year), cursor (next_cursor of the previous page: rows after it,
  * at any depth; not with page).
@@ -342,7 +342,7 @@ static int resident_list(request *rq, response *rs)
 
     q_init(&q, "");
     q_where(&q, REGISTRY_VISIBLE("r"));
-    if (full_id_or_reply(rq, rs, &full) != 0 ||
+    if (full_id_or_reply(rq, rs, &full) != 0 || page_size_choice_or_reply(rq, rs) != 0 ||
         req_page_keyset(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, "r.id", &pg) != 0 ||
         add_scope_filter(rq, rs, &q, &unit) != 0 || add_status_filter(rq, rs, &q, &plain) != 0 ||
         add_text_filters(rq, rs, &q, &unit, exact) != 0 || add_tail_filter(rq, rs, &q, &unit, exact) != 0 ||

@@ -16,6 +16,7 @@
 #include "server/http.h"
 #include "storage/query.h"
 #include "util/strbuf.h"
+#include "util/validate.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -171,6 +172,15 @@ int req_page_keyset(request *rq, response *rs, const char *const *sort_keys, con
     if (req_query(rq, "page") && out->page != 1)
         return reply_bad_request(rs, "page", "cursor 与 page 不能同时使用：按 cursor 翻页时不要给出 page"), -1;
     return cursor_open_or_reply(rq, rs, cursor, out);
+}
+
+int page_size_choice_or_reply(request *rq, response *rs)
+{
+    static const char *const SIZES[] = {"20", "50", "100", NULL};
+    const char *v = req_query(rq, "page_size");
+    if (!v || str_in_set(v, SIZES))
+        return 0;
+    return reply_bad_request(rs, "page_size", "每页条数只能是 " PAGE_SIZE_CHOICES), -1;
 }
 
 /* ---- capped totals ------------------------------------------------------- */

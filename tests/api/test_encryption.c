@@ -111,7 +111,7 @@ static void new_values_never_stored_in_clear(void **state)
     assert_int_equal(server_start(&s, 20, NULL), 0);
     char *tok = login(&s, "jiedao", DEMO_PW);
     assert_non_null(tok);
-    json_t *hh = api_get_ok(&s, tok, "/api/v1/households?page_size=1");
+    json_t *hh = api_get_ok(&s, tok, "/api/v1/households?page_size=20");
     long long household = jint(json_array_get(json_object_get(hh, "items"), 0), "id");
     json_decref(hh);
     char idn[19];
