@@ -66,16 +66,16 @@ terms_of() {
 }
 
 # floor KIND: queries/s of the server's statements for the terms of
-# bench/name_KIND.lua, in sqlite3 (each term 20 times).
+# bench/name_KIND.lua, in sqlite3 (each term 5 times).
 floor() {
     path=$(sqlite3 "$DB" "SELECT path FROM org_unit WHERE kind = 'street' LIMIT 1")
     end=$(printf '%s' "$path" | sed 's|/$|0|')
     sql="$OUT/floor-$1.sql"
     : >"$sql"
     n=0
-    for rep in $(seq 1 20); do
+    for rep in $(seq 1 5); do
         terms_of "bench/name_$1.lua" | while read -r t; do
-            cond="r.status = 'active' AND r.id IN (SELECT k.resident_id FROM resident_search_key k WHERE k.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path >= '$path' AND path < '$end') AND k.term >= '$t' AND k.term < '$t'||char(1114111))"
+            cond="r.status || '' = 'active' AND r.id IN (SELECT k.resident_id FROM resident_search_key k WHERE k.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid' AND path >= '$path' AND path < '$end') AND k.term >= '$t' AND k.term < '$t'||char(1114111))"
             echo "SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE $cond LIMIT 10001);"
             echo "SELECT r.id, r.name, h.code, g.name FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id WHERE r.id IN (SELECT r.id FROM resident r WHERE $cond ORDER BY r.name_py, r.id LIMIT 21) ORDER BY r.name_py, r.id LIMIT 20;"
         done >>"$sql"

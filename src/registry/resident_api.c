@@ -157,20 +157,44 @@ static int add_scope_filter(request *rq, response *rs, query *q, org_unit *unit)
     return 0;
 }
 
+/* Whether the request searches by a term (name, phone or ID tail):
+ * resident_search_key picks the residents, the status only filters them. */
+static int searches_terms(request *rq)
+{
+    static const char *const KEYS[] = {"name", "phone_tail", "id_tail", NULL};
+    for (size_t i = 0; KEYS[i]; i++) {
+        const char *v = req_query(rq, KEYS[i]);
+        if (v && *v)
+            return 1;
+    }
+    return 0;
+}
+
 /* *plain stays set when the status is the default (active). */
 static int add_status_filter(request *rq, response *rs, query *q, int *plain)
 {
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
     const char *st = req_query(rq, "status");
     *plain = !st || strcmp(st, "active") == 0;
+    if (st && strcmp(st, "all") != 0 && !str_in_set(st, STATUSES))
+        return reply_bad_request(rs, "status", "status 只能是 active、deceased、moved_out 或 all"), -1;
+    if (searches_terms(rq)) {
+        /* Not a range of the status index: without statistics SQLite
+         * would walk every active resident in resident_status_name and
+         * test each against the terms' ids (0.6 s at a million) instead
+         * of reading the few thousand residents the terms name by rowid. */
+        if (!st || strcmp(st, "all") != 0) {
+            q_where(q, "r.status || '' = ?");
+            q_bind_text(q, st ? st : "active");
+        }
+        return 0;
+    }
     if (st && strcmp(st, "all") == 0) {
         /* Every status, named: status leads resident_status_name, so a
-         * name search stays three ranges of it rather than a scan. */
+         * list in name order stays three ranges of it rather than a scan. */
         q_where(q, "r.status IN ('active', 'deceased', 'moved_out')");
         return 0;
     }
-    if (st && !str_in_set(st, STATUSES))
-        return reply_bad_request(rs, "status", "status 只能是 active、deceased、moved_out 或 all"), -1;
     q_where(q, "r.status = ?");
     q_bind_text(q, st ? st : "active");
     return 0;
