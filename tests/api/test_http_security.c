@@ -348,9 +348,11 @@ static void pages_beyond_the_cap_are_refused(void **state)
     for (size_t i = 0; lists[i]; i++) {
         json_t *j;
         const char *tok = strstr(lists[i], "users") ? t_admin : t_street;   /* who may list it */
-        assert_int_equal(api_get(&srv, tok, fmt("%s?page=50&page_size=200", lists[i]), NULL), 200);
+        /* residents and households take page sizes 20, 50 and 100 only */
+        int big = strstr(lists[i], "users") ? 200 : 100;
+        assert_int_equal(api_get(&srv, tok, fmt("%s?page=%d&page_size=%d", lists[i], 10000 / big, big), NULL), 200);
         assert_int_equal(api_get(&srv, tok, fmt("%s?page=200", lists[i]), NULL), 200);
-        assert_int_equal(api_get(&srv, tok, fmt("%s?page=51&page_size=200", lists[i]), &j), 400);
+        assert_int_equal(api_get(&srv, tok, fmt("%s?page=%d&page_size=%d", lists[i], 10000 / big + 1, big), &j), 400);
         assert_string_equal(err_field(j), "page");
         assert_non_null(strstr(err_message(j), "10000"));
         assert_non_null(strstr(err_message(j), "筛选"));
@@ -358,7 +360,7 @@ static void pages_beyond_the_cap_are_refused(void **state)
         assert_int_equal(api_get(&srv, tok, fmt("%s?page=201", lists[i]), &j), 400);
         assert_string_equal(err_field(j), "page");
         json_decref(j);
-        assert_int_equal(api_get(&srv, tok, fmt("%s?page=1000000&page_size=200", lists[i]), &j), 400);
+        assert_int_equal(api_get(&srv, tok, fmt("%s?page=1000000&page_size=%d", lists[i], big), &j), 400);
         json_decref(j);
     }
 }
