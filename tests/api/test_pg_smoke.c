@@ -91,7 +91,7 @@ static void lists_page_by_cursor(void **state)
     json_t *p1 = get_ok(t_street, "/api/v1/residents?page_size=20");
     assert_int_equal(jint(p1, "total"), res);
     json_t *items1 = json_object_get(p1, "items");
-    assert_int_equal(json_array_size(items1), 10);
+    assert_int_equal(json_array_size(items1), 20);
     const char *next = jstr(p1, "next_cursor");
     assert_non_null(next);
     json_t *p2 = get_ok(t_street, fmt("/api/v1/residents?page_size=20&cursor=%s", urlenc(next)));
