@@ -9,6 +9,7 @@
 #include "registry/import.h"
 #include "registry/import_batch.h"
 #include "registry/org.h"
+#include "registry/resident_search.h"
 #include "core/audit.h"
 #include "core/keys.h"
 #include "app/app.h"
@@ -150,6 +151,21 @@ static int encrypt_existing(db_conn *db, int quiet)
     return 0;
 }
 
+/* Fills the search terms of residents registered before migration 0017
+ * (registry/resident_search.h), in bounded transactions. */
+static int search_keys_existing(db_conn *db)
+{
+    int64_t done;
+    ms_err err;
+    if (resident_search_backfill(db, FIELDKEYS_BATCH, &done, &err) != 0) {
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return -1;
+    }
+    if (done > 0)
+        fprintf(stderr, "已为 %lld 名居民建立姓名拼音和尾号检索键\n", (long long)done);
+    return 0;
+}
+
 static db_conn *open_db(void)
 {
     char err[512] = "";
@@ -158,7 +174,8 @@ static db_conn *open_db(void)
         fprintf(stderr, "minsheng: %s\n", err);
         return NULL;
     }
-    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0 || encrypt_existing(db, 0) != 0) {
+    if (db_migrate(db, err, sizeof err) != 0 || open_keys(db) != 0 || encrypt_existing(db, 0) != 0 ||
+        search_keys_existing(db) != 0) {
         if (err[0])
             fprintf(stderr, "minsheng: %s\n", err);
         db_close(db);

@@ -14,6 +14,7 @@
 #ifndef MS_BENCH_FLOOR_SQL_H
 #define MS_BENCH_FLOOR_SQL_H
 
+#include "registry/household.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
 
@@ -31,13 +32,12 @@
     " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < substr(?1, 1, length(?1) - 1) || '0'"
 /* Is the street the whole tree (no other root)? */
 #define OTHER_ROOT "SELECT 1 FROM org_unit WHERE parent_id IS NULL AND id <> ?"
-#define HOUSEHOLD_COLUMNS                                                                             \
-    "SELECT h.id, h.code, h.grid_id, g.name, g.path, h.building_id, b.name, h.address, h.registered_address," \
-    " h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes, h.status, h.created_at,"      \
-    " h.updated_at, (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active')," \
-    " h.version FROM household h JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit b ON"           \
-    " b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id"
-#define NAME_PREFIX " AND r.status = ? AND r.name >= ? AND r.name < ?"
+#define HOUSEHOLD_COLUMNS HOUSEHOLD_SELECT
+/* A name search (migration 0017): the residents whose search terms of
+ * the street's grids start with the name (registry/resident_search.c). */
+#define NAME_TERMS                                                                                    \
+    " AND r.status || '' = ? AND r.id IN (SELECT k.resident_id FROM resident_search_key k WHERE k.grid_id IN" \
+    " (SELECT id FROM org_unit WHERE kind = 'grid' AND path >= ? AND path < ?) AND k.term >= ? AND k.term < ?)"
 
 /* What a statement's '?' are bound to, in order. */
 typedef enum floor_param {
@@ -45,6 +45,7 @@ typedef enum floor_param {
     P_GRID,       /* a grid id, cycling over every grid */
     P_STREET,     /* the root unit's id */
     P_PATH,       /* the root unit's path ("/1/") */
+    P_PATH_END,   /* the end of its subtree's range ("/10", registry/org.h org_path_end) */
     P_NAME,       /* a name prefix, cycling over the names of bench/by_name.lua */
     P_NAME_END,   /* the end of P_NAME's range: the prefix and U+10FFFF (UTF8_MAX_CHAR) */
     P_RESIDENT,   /* a resident id, (n * 7919) % max + 1 as bench/detail.lua */
@@ -63,7 +64,7 @@ typedef enum floor_decrypt { D_NONE, D_RESIDENT, D_HOUSEHOLD } floor_decrypt;
 
 typedef struct floor_stmt {
     const char *sql;
-    floor_param params[6];
+    floor_param params[8];
     floor_decrypt dec;
 } floor_stmt;
 
@@ -81,9 +82,9 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
      * then the page's rows by those ids (src/server/page.c). */
     {"grid", "/api/v1/residents?org_unit_id={grid}&page_size=50", {
         {UNIT_COUNT, {P_GRID_PATH, P_RESIDENTS}, D_NONE},
-        {"SELECT r.name, r.id FROM resident r WHERE " VISIBLE("r") " AND r.grid_id = ? AND r.status = ?"
-         " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_GRID, P_ACTIVE, P_LIMIT51, P_OFFSET0}, D_NONE},
-        {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name ASC, r.id ASC",
+        {"SELECT r.name_py, r.id FROM resident r WHERE " VISIBLE("r") " AND r.grid_id = ? AND r.status = ?"
+         " ORDER BY r.name_py ASC, r.id ASC LIMIT ? OFFSET ?", {P_GRID, P_ACTIVE, P_LIMIT51, P_OFFSET0}, D_NONE},
+        {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name_py ASC, r.id ASC",
          {P_IDS50}, D_RESIDENT}}},
     {"households", "/api/v1/households?page_size=50", {
         {OTHER_ROOT, {P_STREET}, D_NONE},
@@ -94,11 +95,12 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
          {P_IDS50}, D_HOUSEHOLD}}},
     {"name", "/api/v1/residents?name=%E7%8E%8B&page_size=20", {
         {OTHER_ROOT, {P_STREET}, D_NONE},
-        {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_PREFIX " LIMIT ?) AS capped",
-         {P_ACTIVE, P_NAME, P_NAME_END, P_CAP1}, D_NONE},
-        {"SELECT r.name, r.id FROM resident r WHERE " VISIBLE("r") NAME_PREFIX
-         " ORDER BY r.name ASC, r.id ASC LIMIT ? OFFSET ?", {P_ACTIVE, P_NAME, P_NAME_END, P_LIMIT21, P_OFFSET0}, D_NONE},
-        {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name ASC, r.id ASC",
+        {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_TERMS " LIMIT ?) AS capped",
+         {P_ACTIVE, P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_CAP1}, D_NONE},
+        {"SELECT r.name_py, r.id FROM resident r WHERE " VISIBLE("r") NAME_TERMS
+         " ORDER BY r.name_py ASC, r.id ASC LIMIT ? OFFSET ?",
+         {P_ACTIVE, P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_LIMIT21, P_OFFSET0}, D_NONE},
+        {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name_py ASC, r.id ASC",
          {P_IDS20}, D_RESIDENT}}},
     {"detail", "/api/v1/residents/{resident}", {
         {RESIDENT_SELECT " WHERE r.id = ? AND " VISIBLE("r"), {P_RESIDENT}, D_RESIDENT}}},

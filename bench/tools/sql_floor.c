@@ -114,6 +114,18 @@ static const char *name_end(const char *prefix)
     return end;
 }
 
+/* The end of a path's subtree range, as the server binds it
+ * (registry/org.h org_path_end: the last '/' raised to '0'). */
+static const char *path_end(const char *path)
+{
+    static _Thread_local char end[256];
+    snprintf(end, sizeof end, "%s", path);
+    size_t n = strlen(end);
+    if (n && end[n - 1] == '/')
+        end[n - 1] = '0';
+    return end;
+}
+
 static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n, const worker *w)
 {
     static _Thread_local char ids[4096];
@@ -122,6 +134,7 @@ static void bind_params(sqlite3_stmt *s, const floor_param *p, uint64_t n, const
         case P_GRID:     sqlite3_bind_int64(s, i + 1, G.grids[n % (uint64_t)G.ngrids]); break;
         case P_STREET:   sqlite3_bind_int64(s, i + 1, G.street_id); break;
         case P_PATH:     sqlite3_bind_text(s, i + 1, G.street_path, -1, SQLITE_STATIC); break;
+        case P_PATH_END: sqlite3_bind_text(s, i + 1, path_end(G.street_path), -1, SQLITE_TRANSIENT); break;
         case P_NAME:     sqlite3_bind_text(s, i + 1, NAMES[n % NNAMES], -1, SQLITE_STATIC); break;
         case P_NAME_END: sqlite3_bind_text(s, i + 1, name_end(NAMES[n % NNAMES]), -1, SQLITE_TRANSIENT); break;
         case P_RESIDENT: sqlite3_bind_int64(s, i + 1, (int64_t)((n * 7919) % (uint64_t)G.max_resident) + 1); break;

@@ -85,12 +85,18 @@ int fc_decrypt(const char *column, int64_t row, const char *stored, char *out, s
 /* The value as the index sees it (see fc_kind); "" when nothing is left. */
 static void normalise(fc_kind kind, const char *value, char out[FC_PLAIN_MAX + 1])
 {
-    size_t n = 0;
+    size_t n = 0, tail = kind == FC_PHONE_TAIL4 || kind == FC_ID_TAIL4 ? 4 : kind == FC_ID_TAIL5 ? 5
+                          : kind == FC_ID_TAIL6 ? 6 : 0;
+    int digits = kind == FC_PHONE || kind == FC_PHONE_TAIL4;
     for (const unsigned char *p = (const unsigned char *)value; *p && n < FC_PLAIN_MAX; p++) {
-        if (kind == FC_PHONE ? isdigit(*p) : !isspace(*p))
-            out[n++] = kind == FC_PHONE ? (char)*p : (char)toupper(*p);
+        if (digits ? isdigit(*p) : !isspace(*p))
+            out[n++] = digits ? (char)*p : (char)toupper(*p);
     }
     out[n] = '\0';
+    if (tail && n < tail)
+        out[0] = '\0';
+    else if (tail)
+        memmove(out, out + n - tail, tail + 1);
 }
 
 int fc_blind(fc_kind kind, const char *value, unsigned gen, char out[FC_BLIND_HEX])

@@ -35,7 +35,16 @@
 /* What a blind index normalises its value as. */
 typedef enum fc_kind {
     FC_ID_NUMBER = 1,   /* upper case, spaces removed: "11010519491231002x" = "11010519491231002X" */
-    FC_PHONE = 2        /* digits only: "0531-8888 6666" = "053188886666" */
+    FC_PHONE = 2,       /* digits only: "0531-8888 6666" = "053188886666" */
+    /* Tails (尾号), for search by the end of a value (registry/resident_search.c):
+     * the last 4 digits of a phone, the last 4, 5 or 6 characters of an ID
+     * number, normalised as above; the full value or the tail alone give the
+     * same index. A value shorter than the tail has none. Low entropy: see
+     * docs/design.md, "Search by tail". */
+    FC_PHONE_TAIL4 = 3,
+    FC_ID_TAIL4 = 4,
+    FC_ID_TAIL5 = 5,
+    FC_ID_TAIL6 = 6
 } fc_kind;
 
 /* Encrypts plain (NUL-terminated, at most FC_PLAIN_MAX bytes) for

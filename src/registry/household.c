@@ -57,6 +57,8 @@ void household_from_row(db_stmt *s, household *h)
     db_col_copy(s, 16, h->updated_at, sizeof h->updated_at);
     h->member_count = db_col_int(s, 17);
     h->version = db_col_int(s, 18);
+    h->community_id = db_col_int(s, 19);
+    db_col_copy(s, 20, h->community_name, sizeof h->community_name);
 }
 
 int household_get(db_conn *db, int64_t id, household *out)

@@ -24,6 +24,8 @@ typedef struct household {
     char code[64];
     int64_t grid_id;
     char grid_name[128];
+    int64_t community_id;          /* the grid's community (0 when none) */
+    char community_name[128];
     char grid_path[256];            /* the grid's org path: what scope is checked against */
     int64_t building_id;            /* 0 = none */
     char building_name[128];
@@ -47,8 +49,9 @@ typedef struct household {
     " h.registered_address, h.actual_address, h.phone_enc, h.head_resident_id, hr.name, h.notes," \
     " h.status, h.created_at, h.updated_at,"                                                  \
     " (SELECT COUNT(*) FROM resident m WHERE m.household_id = h.id AND m.status = 'active'),"  \
-    " h.version"                                                                               \
+    " h.version, gc.id, gc.name"                                                               \
     " FROM household h JOIN org_unit g ON g.id = h.grid_id"                                   \
+    " LEFT JOIN org_unit gc ON gc.id = g.parent_id AND gc.kind = 'community'"                 \
     " LEFT JOIN org_unit b ON b.id = h.building_id LEFT JOIN resident hr ON hr.id = h.head_resident_id"
 #define HOUSEHOLD_COUNT "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
 

@@ -23,7 +23,19 @@
     " WHERE r.household_id = ? AND " REGISTRY_VISIBLE("r")                    \
     " ORDER BY (r.status = 'active') DESC, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id"
 
-static const char *const SORT_KEYS[] = {"code", "h.code", "address", "h.address", "id", "h.id", NULL};
+/* Every column of a list row but the masked phone, the notes and the
+ * member count: the building's, grid's, community's and head's names
+ * are read per row (a sort by them reads every match); values that may
+ * be NULL sort as "" (a cursor compares them). */
+static const char *const SORT_KEYS[] = {
+    "code", "h.code", "address", "h.address", "id", "h.id", "status", "h.status", "created_at", "h.created_at",
+    "updated_at", "h.updated_at", "registered_address", "COALESCE(h.registered_address, '')",
+    "actual_address", "COALESCE(h.actual_address, '')",
+    "building_name", "COALESCE((SELECT bn.name FROM org_unit bn WHERE bn.id = h.building_id), '')",
+    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = h.grid_id)",
+    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"
+    " WHERE gn.id = h.grid_id)",
+    "head_name", "COALESCE((SELECT hn.name FROM resident hn WHERE hn.id = h.head_resident_id), '')", NULL};
 
 /* ---- shared checks ------------------------------------------------------- */
 
@@ -205,7 +217,7 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
 
 /* GET /api/v1/households — roles: registry readers.
  * Query: org_unit_id (default own unit), q (code or address contains),
- * status (active|closed|all), page, page_size, sort (code|address|id, -
+ * status (active|closed|all), page, page_size (20, 50 or 100), sort (code|address|id, -
  * for desc; ties by id in the same direction), cursor (next_cursor of
  * the previous page: rows after it, at any depth; not with page).
  * Reply: page of households (phones masked) with total,
@@ -228,7 +240,8 @@ static int household_list(request *rq, response *rs)
 
     q_init(&q, "");
     q_where(&q, REGISTRY_VISIBLE("h"));
-    if (req_page_keyset(rq, rs, SORT_KEYS, "h.id", &pg) != 0 || add_unit_filter(rq, rs, &q, &uf) != 0 ||
+    if (page_size_choice_or_reply(rq, rs) != 0 || req_page_keyset(rq, rs, SORT_KEYS, "h.id", &pg) != 0 ||
+        add_unit_filter(rq, rs, &q, &uf) != 0 ||
         add_text_filters(rq, rs, &q, &plain) != 0)
         goto out;
     if (plain) {

@@ -6,6 +6,7 @@
 #include "registry/history.h"
 #include "registry/household.h"
 #include "registry/resident.h"
+#include "registry/resident_search.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -40,8 +41,9 @@ static const char *const HOUSEHOLD_COLUMNS =
 static const char *const RESIDENT_COLUMNS =
     "id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id, relation, phone_bidx,"
     " phone_enc, hukou_type, residence_status, employment, disability_enc, party_member, notes, created_at,"
-    " updated_at, import_batch_id";
+    " updated_at, import_batch_id, name_py";
 static const char *const TAG_COLUMNS = "resident_id, tag";
+static const char *const SEARCH_KEY_COLUMNS = "grid_id, term, resident_id";
 static const char *const SQL_SET_HEAD =
     "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ?";
 /* Undoing an import batch: the highest id of its next `limit` rows, then
@@ -179,7 +181,7 @@ int household_input_check(const household_input *h, ms_err *fe)
 
 struct registry_writer {
     db_conn *db;
-    db_copy *household, *resident, *tag, *event;   /* flushed in this order (foreign keys) */
+    db_copy *household, *resident, *tag, *event, *search;   /* flushed in this order (foreign keys) */
     db_stmt *head, *next_household, *next_resident;
     int64_t batch_id;
     int keep_ids;                          /* registry_writer_begin_tx: count on from these */
@@ -196,6 +198,7 @@ static registry_writer *writer_open(db_conn *db, int bulk)
     w->resident = db_copy_open(db, "resident", RESIDENT_COLUMNS, bulk);
     w->tag = db_copy_open(db, "resident_tag", TAG_COLUMNS, bulk);
     w->event = history_copy_open(db, bulk);
+    w->search = db_copy_open(db, "resident_search_key", SEARCH_KEY_COLUMNS, bulk);
     w->head = db_prepare(db, SQL_SET_HEAD);
     w->next_household = db_prepare(db, SQL_NEXT_HOUSEHOLD_ID);
     w->next_resident = db_prepare(db, SQL_NEXT_RESIDENT_ID);
@@ -214,7 +217,7 @@ registry_writer *registry_writer_open_bulk(db_conn *db)
 
 int registry_writer_flush(registry_writer *w)
 {
-    db_copy *order[] = {w->household, w->resident, w->tag, w->event};
+    db_copy *order[] = {w->household, w->resident, w->tag, w->event, w->search};
     int rc = DB_DONE;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         int r = db_copy_flush(order[i]);   /* each flushed (or emptied) even after a failure */
@@ -236,6 +239,7 @@ void registry_writer_begin_tx(registry_writer *w)
     db_copy_discard(w->resident);
     db_copy_discard(w->tag);
     db_copy_discard(w->event);
+    db_copy_discard(w->search);
     w->keep_ids = 1;
     w->household_id = w->resident_id = 0;
 }
@@ -248,6 +252,7 @@ void registry_writer_close(registry_writer *w)
     db_copy_close(w->resident);
     db_copy_close(w->tag);
     db_copy_close(w->event);
+    db_copy_close(w->search);
     db_finalize(w->head);
     db_finalize(w->next_household);
     db_finalize(w->next_resident);
@@ -310,10 +315,12 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
     char now[20];
     idcard_info info;
     resident_cipher c;
+    static __thread resident_keys k;   /* 11 KB: off the stack of the server's threads */
     if (idcard_validate(r->id_number, 0, &info) != IDCARD_OK)
         return DB_ERROR;
     int64_t id = next_id(w, w->next_resident, &w->resident_id);
-    if (id <= 0 || resident_encrypt_values(id, r->id_number, r->phone, r->disability_type, r->disability_grade, &c) != 0)
+    if (id <= 0 || resident_encrypt_values(id, r->id_number, r->phone, r->disability_type, r->disability_grade, &c) != 0 ||
+        resident_keys_make(r->name, r->id_number, r->phone, &k) != 0)
         return DB_ERROR;
     db_now(now);
     int rc = db_copy_row(w->resident, DB_INT(id), DB_TEXT(c.id_number_bidx), DB_TEXT(c.id_number_enc),
@@ -322,9 +329,12 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
                          DB_OPT_TEXT(c.phone_bidx), DB_OPT_TEXT(c.phone_enc), DB_TEXT(r->hukou_type),
                          DB_TEXT(r->residence_status ? r->residence_status : "户籍"), DB_TEXT(r->employment),
                          DB_OPT_TEXT(c.disability_enc), DB_INT(r->party_member ? 1 : 0), DB_TEXT(r->notes),
-                         DB_TEXT(now), DB_TEXT(now), DB_ID(w->batch_id));
+                         DB_TEXT(now), DB_TEXT(now), DB_ID(w->batch_id), DB_TEXT(k.name_py));
     if (rc != DB_DONE)
         return rc;
+    for (size_t i = 0; i < k.n; i++)
+        if ((rc = db_copy_row(w->search, DB_INT(grid_id), DB_TEXT(k.term[i]), DB_INT(id))) != DB_DONE)
+            return rc;
     for (size_t i = 0; i < r->ntags; i++) {
         const char *code = resident_tag_code(r->tags[i]);
         int seen = 0;   /* a tag given twice is one row (the key is resident, tag) */

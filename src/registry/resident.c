@@ -2,6 +2,7 @@
 #include "registry/resident.h"
 #include "registry/history.h"
 #include "registry/household.h"
+#include "registry/resident_search.h"
 #include "util/validate.h"
 
 #include <sodium.h>
@@ -36,7 +37,7 @@ static const char *const SQL_COUNT = "SELECT COUNT(*), COUNT(CASE WHEN status = 
  * not under the newest generation (the LIKE bound three times). */
 static const char *const SQL_CRYPT_NEXT =
     "SELECT id, id_number_bidx, phone_bidx, disability_type, disability_grade, id_number_enc, phone_enc,"
-    " disability_enc FROM resident WHERE id > ? AND (id_number_enc IS NULL OR id_number_enc NOT LIKE ?"
+    " disability_enc, name, grid_id FROM resident WHERE id > ? AND (id_number_enc IS NULL OR id_number_enc NOT LIKE ?"
     " OR (phone_enc IS NOT NULL AND phone_enc NOT LIKE ?) OR (disability_enc IS NOT NULL AND disability_enc NOT LIKE ?))"
     " ORDER BY id LIMIT ?";
 static const char *const SQL_CRYPT_SET =
@@ -135,6 +136,8 @@ void resident_from_row(db_stmt *s, resident *r)
     db_col_copy(s, 22, r->grid_path, sizeof r->grid_path);
     tags_from_csv(db_col_text(s, 23), r);
     r->version = db_col_int(s, 24);
+    r->community_id = db_col_int(s, 25);
+    db_col_copy(s, 26, r->community_name, sizeof r->community_name);
 }
 
 int resident_get(db_conn *db, int64_t id, resident *out)
@@ -352,7 +355,10 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
                           DB_TEXT(in->residence_status ? in->residence_status : "户籍"), DB_TEXT(in->employment),
                           DB_OPT_TEXT(dis_enc), DB_INT(in->party_member),
                           DB_TEXT(in->notes), DB_TEXT(db_now(now)), DB_INT(cur->id));
+    static __thread resident_keys k;   /* 11 KB: off the stack of the server's threads */
     if (rc != DB_DONE || write_tags(db, cur->id, in) != 0 ||
+        resident_keys_make(in->name, cur->id_number, in->phone, &k) != 0 ||
+        resident_keys_store(db, cur->id, cur->grid_id, &k) != 0 ||
         log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "updated"}) != 0)
         return err_db(err);
     return 0;
@@ -455,9 +461,15 @@ static int crypt_row(db_conn *db, db_stmt *s)
         fprintf(stderr, "minsheng: 居民 %lld 的加密字段无法解密，未能重新加密\n", (long long)r.id);
         rc = -1;
     } else {
+        /* the tails' terms follow the blind indexes to the newest generation */
+        static __thread resident_keys k;
+        db_col_copy(s, 8, r.name, sizeof r.name);
         rc = db_exec_args(db, SQL_CRYPT_SET, DB_TEXT(c.id_number_bidx), DB_TEXT(c.id_number_enc),
                           DB_OPT_TEXT(c.phone_bidx), DB_OPT_TEXT(c.phone_enc), DB_OPT_TEXT(c.disability_enc),
-                          DB_INT(r.id)) == DB_DONE ? 0 : -1;
+                          DB_INT(r.id)) == DB_DONE &&
+             resident_keys_make(r.name, r.id_number, r.phone, &k) == 0 &&
+             resident_keys_store(db, r.id, db_col_int(s, 9), &k) == 0 ? 0 : -1;
+        sodium_memzero(&k, sizeof k);
     }
     sodium_memzero(&r, sizeof r);
     sodium_memzero(&c, sizeof c);

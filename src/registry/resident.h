@@ -31,6 +31,8 @@ typedef struct resident {
     char household_code[64];
     int64_t grid_id;
     char grid_name[128];
+    int64_t community_id;          /* the grid's community (0 when the grid hangs elsewhere) */
+    char community_name[128];
     char grid_path[256];           /* the grid's org path: what scope is checked against */
     char relation[32];
     char phone[40];
@@ -69,8 +71,9 @@ typedef struct resident {
     " g.name, r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment,"          \
     " r.disability_enc, NULL, r.party_member, r.status, r.status_date, r.notes,"                 \
     " r.created_at, r.updated_at, g.path,"                                                       \
-    " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.version"    \
-    " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id"
+    " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.version, gc.id, gc.name"  \
+    " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id" \
+    " LEFT JOIN org_unit gc ON gc.id = g.parent_id AND gc.kind = 'community'"
 
 void resident_from_row(db_stmt *s, resident *out);
 

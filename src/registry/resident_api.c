@@ -6,6 +6,7 @@
 #include "registry/counts.h"
 #include "registry/history.h"
 #include "registry/registry_api.h"
+#include "registry/resident_search.h"
 #include "registry/resident_view.h"
 #include "server/write.h"
 #include "storage/query.h"
@@ -19,13 +20,31 @@
 #define R_READ  ROLES_REGISTRY_READ
 #define R_WRITE ROLES_REGISTRY_WRITE
 
+/* Every column of a list row but the masked ones (phone, ID number)
+ * and the staff-only ones (disability, notes): name sorts in pinyin
+ * order (resident.name_py, migration 0017); the household's code and
+ * the grid's and community's names are read per row (a sort by them
+ * reads every match; a grid's parent is its community). Values that may
+ * be NULL sort as "" (a cursor compares them), party_member as '0'/'1'.
+ * Each expression fits page_req.order_by (128 bytes with " DESC"). */
+#define RESIDENT_SORT_COMMON                                                                          \
+    "sex", "r.sex", "relation", "r.relation", "hukou_type", "COALESCE(r.hukou_type, '')",               \
+    "residence_status", "COALESCE(r.residence_status, '')", "employment", "COALESCE(r.employment, '')",  \
+    "party_member", "CASE WHEN r.party_member = 1 THEN '1' ELSE '0' END", "status", "r.status",          \
+    "status_date", "COALESCE(r.status_date, '')", "created_at", "r.created_at",                         \
+    "household_code", "(SELECT hc.code FROM household hc WHERE hc.id = r.household_id)",               \
+    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = r.grid_id)",                          \
+    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"       \
+    " WHERE gn.id = r.grid_id)"
 static const char *const SORT_KEYS[] = {
-    "name", "r.name", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at", NULL};
+    "name", "r.name_py", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at",
+    RESIDENT_SORT_COMMON, NULL};
 /* Without full_id=1 the birth date is not shown, and an order by it
  * would give it away (each resident's rank among thousands): by birth
  * year only. */
 static const char *const SORT_KEYS_MASKED[] = {
-    "name", "r.name", "birth_date", "substr(r.birth_date, 1, 4)", "id", "r.id", "updated_at", "r.updated_at", NULL};
+    "name", "r.name_py", "birth_date", "substr(r.birth_date, 1, 4)", "id", "r.id", "updated_at", "r.updated_at",
+    RESIDENT_SORT_COMMON, NULL};
 
 static const char *const WRITABLE_FIELDS[] = {
     "name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
@@ -138,20 +157,44 @@ static int add_scope_filter(request *rq, response *rs, query *q, org_unit *unit)
     return 0;
 }
 
+/* Whether the request searches by a term (name, phone or ID tail):
+ * resident_search_key picks the residents, the status only filters them. */
+static int searches_terms(request *rq)
+{
+    static const char *const KEYS[] = {"name", "phone_tail", "id_tail", NULL};
+    for (size_t i = 0; KEYS[i]; i++) {
+        const char *v = req_query(rq, KEYS[i]);
+        if (v && *v)
+            return 1;
+    }
+    return 0;
+}
+
 /* *plain stays set when the status is the default (active). */
 static int add_status_filter(request *rq, response *rs, query *q, int *plain)
 {
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
     const char *st = req_query(rq, "status");
     *plain = !st || strcmp(st, "active") == 0;
+    if (st && strcmp(st, "all") != 0 && !str_in_set(st, STATUSES))
+        return reply_bad_request(rs, "status", "status 只能是 active、deceased、moved_out 或 all"), -1;
+    if (searches_terms(rq)) {
+        /* Not a range of the status index: without statistics SQLite
+         * would walk every active resident in resident_status_name and
+         * test each against the terms' ids (0.6 s at a million) instead
+         * of reading the few thousand residents the terms name by rowid. */
+        if (!st || strcmp(st, "all") != 0) {
+            q_where(q, "r.status || '' = ?");
+            q_bind_text(q, st ? st : "active");
+        }
+        return 0;
+    }
     if (st && strcmp(st, "all") == 0) {
         /* Every status, named: status leads resident_status_name, so a
-         * name search stays three ranges of it rather than a scan. */
+         * list in name order stays three ranges of it rather than a scan. */
         q_where(q, "r.status IN ('active', 'deceased', 'moved_out')");
         return 0;
     }
-    if (st && !str_in_set(st, STATUSES))
-        return reply_bad_request(rs, "status", "status 只能是 active、deceased、moved_out 或 all"), -1;
     q_where(q, "r.status = ?");
     q_bind_text(q, st ? st : "active");
     return 0;
@@ -171,24 +214,59 @@ static int bind_blinds(response *rs, query *q, const char *cond, fc_kind kind, c
     return 0;
 }
 
+/* A search by tail (尾号): the term of value's last 4 (phone) or 4–6
+ * (ID number) characters among the unit's grids. The phone's last four
+ * digits are in every masked phone (138****5678), so any role that sees
+ * phones may search by them; the ID number's tail is masked, so its
+ * search is an exact search (the right to the full number, audited,
+ * rate-limited). */
+static int add_tail_filter(request *rq, response *rs, query *q, const org_unit *unit, char exact[96])
+{
+    const char *pt = req_query(rq, "phone_tail");
+    const char *it = req_query(rq, "id_tail");
+    char terms[KEYS_MAX_GENERATIONS][RESIDENT_TAIL_TERM];
+    if (pt && *pt) {
+        if (!resident_field_visible(rq->user.role, "phone"))
+            return reply_error(rs, 403, "forbidden", "phone_tail", "您的角色无权查看电话，不能按电话尾号查询"), -1;
+        if (strlen(pt) != 4 || strspn(pt, "0123456789") != 4)
+            return reply_bad_request(rs, "phone_tail", "电话尾号应为4位数字"), -1;
+        if (resident_tail_terms(FC_PHONE_TAIL4, pt, terms) != 0)
+            return reply_error(rs, 500, "internal", NULL, "没有载入数据密钥"), -1;
+        resident_search_add_terms(q, unit, terms[0], terms[1]);
+    }
+    if (it && *it) {
+        static const fc_kind KINDS[] = {FC_ID_TAIL4, FC_ID_TAIL5, FC_ID_TAIL6};
+        char norm[32];
+        size_t n = strlen(idcard_normalize(it, norm));
+        if (exact_field_or_reply(rq, rs, "id_number", "身份证号") != 0)
+            return -1;
+        if (n < 4 || n > 6 || strspn(norm, "0123456789") < n - (norm[n - 1] == 'X'))
+            return reply_bad_request(rs, "id_tail", "身份证号尾号应为最后4到6位（数字，末位可为X）"), -1;
+        if (resident_tail_terms(KINDS[n - 4], norm, terms) != 0)
+            return reply_error(rs, 500, "internal", NULL, "没有载入数据密钥"), -1;
+        resident_search_add_terms(q, unit, terms[0], terms[1]);
+        size_t len = strlen(exact);
+        snprintf(exact + len, 96 - len, "%s身份证号尾号（%zu位）", len ? "，" : "", n);
+    }
+    return 0;
+}
+
 /* The filters on text; an exact ID number or phone search is described
- * (masked) in exact[] for its audit row, "" when there is none. */
-static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
+ * (masked) in exact[] for its audit row, "" when there is none. name
+ * finds any part of the name, its pinyin from any syllable, and the
+ * initials of the whole name (resident_search.h), among the unit's grids. */
+static int add_text_filters(request *rq, response *rs, query *q, const org_unit *unit, char exact[96])
 {
     const char *name = req_query(rq, "name");
     const char *idn = req_query(rq, "id_number");
     const char *phone = req_query(rq, "phone");
     const char *tag = req_query(rq, "tag");
     if (name && *name) {
-        if (utf8_length(name) < 0 || utf8_length(name) > 50)
-            return reply_bad_request(rs, "name", "姓名查询条件无效"), -1;
-        /* Prefix match as a range, so the name index is used; its end is
-         * made here, the same bytes on both engines. */
-        char end[256];
-        snprintf(end, sizeof end, "%s" UTF8_MAX_CHAR, name);
-        q_where(q, "r.name >= ? AND r.name < ?");
-        q_bind_text(q, name);
-        q_bind_text(q, end);
+        char term[NAME_KEY_MAX];
+        if (utf8_length(name) < 0 || utf8_length(name) > 50 || !text_is_clean(name, 0) ||
+            pinyin_query_norm(name, term, sizeof term) == 0)
+            return reply_bad_request(rs, "name", "姓名查询条件无效（可输入姓名的任意部分、拼音或拼音首字母）"), -1;
+        resident_search_add_prefix(q, unit, term);
     }
     exact[0] = '\0';
     if (idn && *idn) {
@@ -242,7 +320,8 @@ static int add_household_filter(request *rq, response *rs, query *q)
 /* 1 when any filter beyond the unit and the status is given. */
 static int searches(request *rq)
 {
-    static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", NULL};
+    static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
+                                       NULL};
     for (size_t i = 0; KEYS[i]; i++) {
         const char *v = req_query(rq, KEYS[i]);
         if (v && *v)
@@ -253,9 +332,12 @@ static int searches(request *rq)
 
 /* GET /api/v1/residents — roles: registry readers.
  * Query: org_unit_id (default own unit), status (active|deceased|
- * moved_out|all), name (prefix), id_number, phone, tag, household_id,
+ * moved_out|all), name (any part of the name, pinyin from any syllable,
+ * initials of the whole name: 三, zhangsan, san, zs), id_number, phone,
+ * phone_tail (last 4 digits), id_tail (last 4–6 characters: an exact
+ * search), tag, household_id,
  * full_id=1 (roles with the right; each row shown in full is audited),
- * page, page_size, sort (name|birth_date|id|updated_at, - for desc; ties
+ * page, page_size (20, 50 or 100; default 50), sort (name — in pinyin order —|birth_date|id|updated_at, - for desc; ties
  * by id in the same direction; birth_date without full_id=1 sorts by
  * birth year), cursor (next_cursor of the previous page: rows after it,
  * at any depth; not with page).
@@ -284,10 +366,11 @@ static int resident_list(request *rq, response *rs)
 
     q_init(&q, "");
     q_where(&q, REGISTRY_VISIBLE("r"));
-    if (full_id_or_reply(rq, rs, &full) != 0 ||
+    if (full_id_or_reply(rq, rs, &full) != 0 || page_size_choice_or_reply(rq, rs) != 0 ||
         req_page_keyset(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, "r.id", &pg) != 0 ||
         add_scope_filter(rq, rs, &q, &unit) != 0 || add_status_filter(rq, rs, &q, &plain) != 0 ||
-        add_text_filters(rq, rs, &q, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||
+        add_text_filters(rq, rs, &q, &unit, exact) != 0 || add_tail_filter(rq, rs, &q, &unit, exact) != 0 ||
+        add_household_filter(rq, rs, &q) != 0 ||
         (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
         goto out;
     int audited = full || exact[0];

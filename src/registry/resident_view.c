@@ -29,7 +29,7 @@ typedef enum shown { SHOWN_NONE, SHOWN_MASKED, SHOWN_FULL } shown;
  * lookups by name. */
 typedef enum field {
     F_ID, F_ID_NUMBER, F_BIRTH_DATE, F_BIRTH_YEAR, F_AGE, F_NAME, F_SEX, F_HOUSEHOLD_ID, F_HOUSEHOLD_CODE,
-    F_GRID_ID, F_GRID_NAME, F_RELATION, F_PHONE, F_HUKOU_TYPE, F_RESIDENCE_STATUS, F_EMPLOYMENT,
+    F_GRID_ID, F_GRID_NAME, F_COMMUNITY_ID, F_COMMUNITY_NAME, F_RELATION, F_PHONE, F_HUKOU_TYPE, F_RESIDENCE_STATUS, F_EMPLOYMENT,
     F_DISABILITY_TYPE, F_DISABILITY_GRADE, F_PARTY_MEMBER, F_STATUS, F_STATUS_DATE, F_NOTES, F_TAGS,
     F_TAG_RELEASED_PRISONER, F_CREATED_AT, F_UPDATED_AT, F_VERSION,
     F_CODE, F_BUILDING_ID, F_BUILDING_NAME, F_ADDRESS, F_REGISTERED_ADDRESS, F_ACTUAL_ADDRESS,
@@ -54,6 +54,8 @@ static const struct visibility {
     [F_HOUSEHOLD_CODE] =   {"household_code",   READERS,                0},
     [F_GRID_ID] =          {"grid_id",          READERS,                0},
     [F_GRID_NAME] =        {"grid_name",        READERS,                0},
+    [F_COMMUNITY_ID] =     {"community_id",     READERS,                0},   /* the grid's community */
+    [F_COMMUNITY_NAME] =   {"community_name",   READERS,                0},
     [F_RELATION] =         {"relation",         READERS,                0},
     [F_PHONE] =            {"phone",            STAFF,                  ROLE_AUDITOR},   /* lists: masked for staff too */
     [F_HUKOU_TYPE] =       {"hukou_type",       READERS,                0},
@@ -330,6 +332,8 @@ static void resident_fields(const sink *k, const resident *r)
     put_str(k, F_HOUSEHOLD_CODE, r->household_code);
     put_int(k, F_GRID_ID, r->grid_id);
     put_str(k, F_GRID_NAME, r->grid_name);
+    put_id(k, F_COMMUNITY_ID, r->community_id);
+    put_text(k, F_COMMUNITY_NAME, r->community_name);
     put_str(k, F_RELATION, r->relation);
     put_phone(k, r->phone);
     put_text(k, F_HUKOU_TYPE, r->hukou_type);
@@ -354,6 +358,8 @@ static void household_fields(const sink *k, const household *h)
     put_str(k, F_CODE, h->code);
     put_int(k, F_GRID_ID, h->grid_id);
     put_str(k, F_GRID_NAME, h->grid_name);
+    put_id(k, F_COMMUNITY_ID, h->community_id);
+    put_text(k, F_COMMUNITY_NAME, h->community_name);
     put_id(k, F_BUILDING_ID, h->building_id);
     put_text(k, F_BUILDING_NAME, h->building_name);
     put_str(k, F_ADDRESS, h->address);

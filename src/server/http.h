@@ -159,6 +159,12 @@ int req_page(request *rq, response *rs, const char *const *sort_keys, page_req *
  * is malformed, altered, from an earlier server process, or made for
  * another list or sort; 400 on "page" with both). */
 int req_page_keyset(request *rq, response *rs, const char *const *sort_keys, const char *id_expr, page_req *out);
+/* The page sizes a person picks from on the big lists (residents,
+ * households): PAGE_SIZE_CHOICES, the default 50. 0, or -1 with a 400 on
+ * "page_size" naming them when another is asked; call before
+ * req_page_keyset. */
+#define PAGE_SIZE_CHOICES "20、50 或 100"
+int page_size_choice_or_reply(request *rq, response *rs);
 /* The 32-byte key cursors are sealed with (page.c); call before serving.
  * Without it each process makes its own, and a restart voids them. */
 void page_set_cursor_key(const unsigned char key[32]);

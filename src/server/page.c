@@ -16,6 +16,7 @@
 #include "server/http.h"
 #include "storage/query.h"
 #include "util/strbuf.h"
+#include "util/validate.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -173,6 +174,15 @@ int req_page_keyset(request *rq, response *rs, const char *const *sort_keys, con
     return cursor_open_or_reply(rq, rs, cursor, out);
 }
 
+int page_size_choice_or_reply(request *rq, response *rs)
+{
+    static const char *const SIZES[] = {"20", "50", "100", NULL};
+    const char *v = req_query(rq, "page_size");
+    if (!v || str_in_set(v, SIZES))
+        return 0;
+    return reply_bad_request(rs, "page_size", "每页条数只能是 " PAGE_SIZE_CHOICES), -1;
+}
+
 /* ---- capped totals ------------------------------------------------------- */
 
 int page_count_capped_or_reply(request *rq, response *rs, const char *from_sql, const query *q, page_req *p,
@@ -238,7 +248,7 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
                              const char *part_col, const char *parts_json)
 {
     query pk;
-    char cond[300];
+    char cond[1200];   /* the cursor condition holds the sort expression (a subquery for some sorts) */
     q_init(&pk, "");
     if (parts_json)
         q_bind_text(&pk, parts_json);   /* the '?' of the prefix, before every condition's */

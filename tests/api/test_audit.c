@@ -105,7 +105,7 @@ static void expect_broken_at(const char *dbpath, const char *seal, long long id,
 /* Some audited writes: notes changed on a resident of the street's scope. */
 static void some_writes(int n)
 {
-    json_t *j = api_get_ok(&srv, t_street, "/api/v1/residents?page_size=1&sort=id");
+    json_t *j = api_get_ok(&srv, t_street, "/api/v1/residents?page_size=20&sort=id");
     long long rid = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
     for (int i = 0; i < n; i++)

@@ -177,7 +177,7 @@ static int setup(void **state)
     if (!t_street)
         return -1;
     json_t *j = NULL;
-    if (api_get(&srv, t_street, fmt("/api/v1/residents?page_size=%d", WRITERS), &j) != 200)
+    if (api_get(&srv, t_street, "/api/v1/residents?page_size=20", &j) != 200)
         return -1;
     for (int i = 0; i < WRITERS; i++)
         rid[i] = jint(json_array_get(json_object_get(j, "items"), (size_t)i), "id");
@@ -384,7 +384,7 @@ static void second_server_and_restore_refused_while_serving(void **state)
         print_error("user add beside the server -> %d:\n%s\n", rc, out);
     assert_int_equal(rc, 0);
     free(out);
-    json_decref(api_get_ok(&srv, t_street, "/api/v1/residents?page_size=1"));
+    json_decref(api_get_ok(&srv, t_street, "/api/v1/residents?page_size=20"));
 }
 
 /* ---- restore refuses bad backups ----------------------------------------------------- */

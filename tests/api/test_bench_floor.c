@@ -95,7 +95,7 @@ static void floor_statements_are_the_servers(void **state)
     assert_non_null(tok);
     long long grid = org_id_by_code(&s, tok, "371702001001-01");
     assert_true(grid > 0);
-    json_t *page = api_get_ok(&s, tok, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid));
+    json_t *page = api_get_ok(&s, tok, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid));
     long long res_id = jint(json_array_get(json_object_get(page, "items"), 0), "id");
     json_decref(page);
     assert_true(res_id > 0);

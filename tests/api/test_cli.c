@@ -206,7 +206,7 @@ static void user_add_then_login_over_http(void **state)
     /* An initial password: the first sign-in may only change it. */
     char *tok = login(&srv, "cli_grid", "Strong#Pass2026");
     assert_non_null(tok);
-    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=1", NULL), 403);
+    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=20", NULL), 403);
     assert_int_equal(api_send(&srv, "POST", tok, "/api/v1/auth/password",
                               "{\"old_password\":\"Strong#Pass2026\",\"new_password\":\"Own#Choice2026\"}", NULL), 200);
     free(tok);
@@ -221,7 +221,7 @@ static void user_add_then_login_over_http(void **state)
     json_decref(me);
     /* Their scope is the grid they were given. */
     json_t *j;
-    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=200", &j), 200);
+    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=100", &j), 200);
     size_t i;
     json_t *it;
     assert_true(json_array_size(json_object_get(j, "items")) > 0);
@@ -242,7 +242,7 @@ static void user_add_then_login_over_http(void **state)
     tok = login(&srv, "cli_grid", "Changed#Pass2026");
     assert_non_null(tok);
     /* A reset from the command line is an initial password again. */
-    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=1", NULL), 403);
+    assert_int_equal(api_get(&srv, tok, "/api/v1/residents?page_size=20", NULL), 403);
     free(tok);
 }
 
@@ -286,7 +286,7 @@ static void import_with_errors_exits_nonzero_and_names_rows(void **state)
              id1, id2, id3, id1);
     snprintf(path, sizeof path, "%s/cli-import.csv", srv.dir);
     assert_int_equal(write_text(path, csv), 0);
-    long long before = total_of("/api/v1/residents?page_size=1&status=all");
+    long long before = total_of("/api/v1/residents?page_size=20&status=all");
 
     char *out;
     int rc = cli((const char *[]){"import", "residents", path, NULL}, NULL, &out);
@@ -294,7 +294,7 @@ static void import_with_errors_exits_nonzero_and_names_rows(void **state)
     assert_contains(out, "第 3 行");
     assert_contains(out, "第 5 行");   /* duplicate of line 2 */
     free(out);
-    assert_int_equal(total_of("/api/v1/residents?page_size=1&status=all"), before);
+    assert_int_equal(total_of("/api/v1/residents?page_size=20&status=all"), before);
     assert_int_equal(total_of(fmt("/api/v1/residents?id_number=%s&status=all", id1)), 0);
 
     /* --mode valid: the good rows go in, the bad ones are still reported. */
@@ -306,7 +306,7 @@ static void import_with_errors_exits_nonzero_and_names_rows(void **state)
     free(out);
     assert_int_equal(total_of(fmt("/api/v1/residents?id_number=%s", id1)), 1);
     assert_int_equal(total_of(fmt("/api/v1/residents?id_number=%s", id3)), 1);
-    assert_int_equal(total_of("/api/v1/residents?page_size=1&status=all"), before + 2);
+    assert_int_equal(total_of("/api/v1/residents?page_size=20&status=all"), before + 2);
     json_t *rep = json_load_file(report, 0, NULL);
     assert_non_null(rep);
     assert_int_equal(json_array_size(rep), 2);
@@ -339,13 +339,13 @@ static void export_out_writes_the_file(void **state)
     size_t lines = 0;
     for (char *p = csv; *p; p++)
         lines += *p == '\n';
-    long long n = total_of(fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a));
+    long long n = total_of(fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a));
     assert_true(n > 0);
     assert_int_equal((long long)lines - 1, n);
     assert_non_null(strstr(csv, "********"));
     /* No full ID number of the grid in the masked file; all of them in the --full-id one. */
     json_t *j;
-    assert_int_equal(api_get(&srv, t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a), &j), 200);
+    assert_int_equal(api_get(&srv, t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=100&full_id=1", grid_a), &j), 200);
     rc = cli((const char *[]){"export", "residents", "--org", "371702001001-01", "--full-id", "--purpose", "核对户籍", "--out", full_path, NULL},
              NULL, &out);
     assert_int_equal(rc, 0);
@@ -417,7 +417,7 @@ static void backup_is_a_database_migrate_accepts(void **state)
     for (char *p = csv; *p; p++)
         lines += *p == '\n';
     free(csv);
-    assert_int_equal((long long)lines - 1, total_of(fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a)));
+    assert_int_equal((long long)lines - 1, total_of(fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a)));
     /* An existing file is never overwritten. */
     assert_int_not_equal(cli((const char *[]){"backup", path, NULL}, NULL, &out), 0);
     free(out);
@@ -425,19 +425,19 @@ static void backup_is_a_database_migrate_accepts(void **state)
 
 static void demo_refuses_a_database_with_a_street(void **state)
 {
-    long long before = total_of("/api/v1/residents?page_size=1&status=all");
-    long long hh_before = total_of("/api/v1/households?page_size=1&status=all");
+    long long before = total_of("/api/v1/residents?page_size=20&status=all");
+    long long hh_before = total_of("/api/v1/households?page_size=20&status=all");
     char *out;
     int rc = cli((const char *[]){"demo", "--households", "5", NULL}, NULL, &out);
     assert_int_not_equal(rc, 0);
     assert_contains(out, "已有");
     free(out);
-    assert_int_equal(total_of("/api/v1/residents?page_size=1&status=all"), before);
-    assert_int_equal(total_of("/api/v1/households?page_size=1&status=all"), hh_before);
+    assert_int_equal(total_of("/api/v1/residents?page_size=20&status=all"), before);
+    assert_int_equal(total_of("/api/v1/households?page_size=20&status=all"), hh_before);
     /* --if-empty skips quietly. */
     assert_int_equal(cli((const char *[]){"demo", "--households", "5", "--if-empty", NULL}, NULL, &out), 0);
     free(out);
-    assert_int_equal(total_of("/api/v1/residents?page_size=1&status=all"), before);
+    assert_int_equal(total_of("/api/v1/residents?page_size=20&status=all"), before);
     /* The demo accounts still sign in with their password. */
     char *tok = login(&srv, "wangge0101", DEMO_PW);
     assert_non_null(tok);

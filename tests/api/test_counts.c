@@ -42,8 +42,8 @@ static int run_check(const char *extra, char **out)
  * its lists give the same numbers. */
 static void unit_agrees(const char *step, long long parent, long long id)
 {
-    long long res = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", id));
-    long long hh = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", id));
+    long long res = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", id));
+    long long hh = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", id));
     json_t *st = get_ok(t_street, fmt("/api/v1/stats/tags?org_unit_id=%lld", id));
     json_t *ch = item_with_id(t_street, fmt("/api/v1/stats/org-units?parent_id=%lld", parent), id);
     json_t *node = child_unit(t_street, parent, id);
@@ -58,7 +58,7 @@ static void unit_agrees(const char *step, long long parent, long long id)
     assert_int_equal(jint(node, "resident_count"), res);
     assert_int_equal(jint(node, "household_count"), hh);
     for (size_t k = 0; TAGS[k]; k++) {
-        long long n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&tag=%s&page_size=1", id, TAGS[k]));
+        long long n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&tag=%s&page_size=20", id, TAGS[k]));
         long long in_stats = -1;
         size_t i;
         json_t *t;
@@ -89,7 +89,7 @@ static void counts_hold(const char *step)
     free(out);
     assert_int_equal(rc, 0);
     json_t *st = get_ok(t_street, "/api/v1/stats/tags");
-    assert_int_equal(jint(st, "total_residents"), total_of(t_street, "/api/v1/residents?page_size=1"));
+    assert_int_equal(jint(st, "total_residents"), total_of(t_street, "/api/v1/residents?page_size=20"));
     json_decref(st);
     unit_agrees(step, street_id, c001);
     unit_agrees(step, c001, grid_a);

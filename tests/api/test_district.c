@@ -73,7 +73,7 @@ static char *login_new(const char *name)
 /* The first resident (by id) of grid `grid` as `tok` sees it, into p. */
 static void find_resident(const char *tok, place *p)
 {
-    json_t *j = get_ok(tok, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", p->grid));
+    json_t *j = get_ok(tok, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=20", p->grid));
     json_t *r = json_array_get(json_object_get(j, "items"), 0);
     assert_non_null(r);
     p->resident = jint(r, "id");
@@ -316,7 +316,7 @@ static long long items_in_grid(json_t *list, long long grid)
 static void street_lists_hold_only_their_street(void **state)
 {
     /* street 2's whole lists: its own rows only */
-    json_t *j = get_ok(t_s2, "/api/v1/residents?status=all&page_size=200");
+    json_t *j = get_ok(t_s2, "/api/v1/residents?status=all&page_size=100");
     assert_int_equal(jint(j, "total"), 3);
     assert_int_equal(items_in_grid(j, p2.grid), 3);
     json_decref(j);
@@ -328,7 +328,7 @@ static void street_lists_hold_only_their_street(void **state)
     assert_int_equal(total_of(t_s1, "/api/v1/households?q=371702002"), 0);
     assert_int_equal(total_of(t_qu, "/api/v1/households?q=371702002"), 1);
     /* street 1's pages, newest first (street 2's rows are the newest): none of street 2's */
-    const char *lists[] = {"/api/v1/residents?sort=-id&page_size=200", "/api/v1/residents?tag=dibao&sort=-id",
+    const char *lists[] = {"/api/v1/residents?sort=-id&page_size=100", "/api/v1/residents?tag=dibao&sort=-id",
                            "/api/v1/residents?status=all&sort=-id", "/api/v1/households?sort=-id&status=all"};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         j = get_ok(t_s1, lists[i]);

@@ -91,7 +91,7 @@ static void household_create_update_move_close(void **state)
     assert_string_equal(jstr(json_object_get(a, "after"), "address"), "菏泽市牡丹区测试路1号2单元202室");
     json_decref(j);
     /* The head must be a member. */
-    json_t *other = get_ok(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_b));
+    json_t *other = get_ok(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_b));
     long long outsider = jint(json_array_get(json_object_get(other, "items"), 0), "id");
     json_decref(other);
     assert_true(outsider > 0);

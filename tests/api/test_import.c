@@ -186,7 +186,7 @@ static void utf8_bom_chinese_headers_import(void **state)
              "导入乙,%s,配偶,," GRID_IMPORT_CODE ",IMP-U-1,,,,,\r\n"
              "导入丙,%s,户主,," GRID_IMPORT_CODE ",IMP-U-2,菏泽市牡丹区导入路2号,,肢体残疾,二级,否\r\n",
              id1, id2, id3);
-    long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp));
+    long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_imp));
     json_t *rep;
     assert_int_equal(import_csv("", csv, &rep), 200);
     assert_int_equal(jint(rep, "rows"), 3);
@@ -195,7 +195,7 @@ static void utf8_bom_chinese_headers_import(void **state)
     assert_int_equal(json_array_size(json_object_get(rep, "errors")), 0);
     json_decref(rep);
 
-    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp)), before + 3);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_imp)), before + 3);
     json_t *r1 = find_by_id(&srv, t_street, id1);
     assert_non_null(r1);
     json_t *one = get_ok(t_street, fmt("/api/v1/residents/%lld", jint(r1, "id")));
@@ -243,7 +243,7 @@ static void utf8_bom_chinese_headers_import(void **state)
     assert_int_equal(jint(json_object_get(rep, "report"), "imported"), 0);
     assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "report"), "errors")), 3);
     json_decref(rep);
-    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_imp)), before + 3);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_imp)), before + 3);
 }
 
 static void gbk_file_imports_with_names_intact(void **state)
@@ -329,7 +329,7 @@ static void mode_all_with_one_bad_row_imports_nothing(void **state)
 {
     char csv[2048], id1[19], id2[19], id3[19];
     bad_row_file(csv, sizeof csv, id1, id2, id3, "IMP-A-1");
-    long long before = total_of(t_street, "/api/v1/residents?page_size=1&status=all");
+    long long before = total_of(t_street, "/api/v1/residents?page_size=20&status=all");
     json_t *rep;
     assert_int_equal(import_csv("?mode=all", csv, &rep), 400);
     assert_string_equal(err_code(rep), "bad_request");
@@ -349,7 +349,7 @@ static void mode_all_with_one_bad_row_imports_nothing(void **state)
     assert_int_equal(id_count(id1), 0);
     assert_int_equal(id_count(id3), 0);
     assert_null(household_by_code("IMP-A-1"));
-    assert_int_equal(total_of(t_street, "/api/v1/residents?page_size=1&status=all"), before);
+    assert_int_equal(total_of(t_street, "/api/v1/residents?page_size=20&status=all"), before);
     /* The default mode is all-or-nothing too. */
     assert_int_equal(import_csv("", csv, &rep), 400);
     json_decref(rep);
@@ -501,7 +501,7 @@ static void duplicate_id_in_file_is_a_row_error(void **state)
     assert_int_equal(id_count(id2), 0);
 
     /* An ID number already in the registry (a demo resident's). */
-    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1&full_id=1", grid_a));
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20&full_id=1", grid_a));
     snprintf(demo_id, sizeof demo_id, "%s", jstr(json_array_get(json_object_get(j, "items"), 0), "id_number"));
     json_decref(j);
     snprintf(csv, sizeof csv,
@@ -583,7 +583,7 @@ static void export_is_masked_csv_with_bom_and_attachment(void **state)
     int c_id = column(header, "身份证号"), c_name = column(header, "姓名"), c_grid = column(header, "网格编码");
     assert_true(c_id >= 0 && c_name >= 0 && c_grid >= 0);
     assert_true(column(header, "户编号") >= 0);
-    long long n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a));
+    long long n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a));
     assert_int_equal((long long)json_array_size(rows) - 1, n);
     for (size_t i = 1; i < json_array_size(rows); i++) {
         json_t *row = json_array_get(rows, i);
@@ -594,7 +594,7 @@ static void export_is_masked_csv_with_bom_and_attachment(void **state)
     }
     json_decref(rows);
     /* No full number of that grid appears anywhere in the file. */
-    json_t *full = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a));
+    json_t *full = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=100&full_id=1", grid_a));
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(full, "items"), i, it)
@@ -616,7 +616,7 @@ static void export_of_a_building(void **state)
         b = org_id_by_code(&srv, t_street, fmt("371702001001-01-B%02d", k));
         if (!b)
             break;
-        n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", b));
+        n = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", b));
     }
     assert_true(n > 0);
     http_resp r;
@@ -636,7 +636,7 @@ static json_t *resident_full(const test_server *s, const char *tok, long long id
 static void export_roundtrips_into_a_fresh_server(void **state)
 {
     /* A note that needs CSV quoting, to travel along. */
-    json_t *first = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1&sort=id", grid_a));
+    json_t *first = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20&sort=id", grid_a));
     long long first_id = jint(json_array_get(json_object_get(first, "items"), 0), "id");
     json_decref(first);
     api_send(&srv, "PATCH", t_street, fmt("/api/v1/residents/%lld", first_id),
@@ -649,10 +649,10 @@ static void export_roundtrips_into_a_fresh_server(void **state)
                                            urlenc("迁移到新系统")),
                           t_street, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
-    json_t *orig = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", grid_a));
+    json_t *orig = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=100", grid_a));
     size_t n = json_array_size(json_object_get(orig, "items"));
     assert_true(n >= 2);
-    json_t *full = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200&full_id=1", grid_a));
+    json_t *full = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=100&full_id=1", grid_a));
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(full, "items"), i, it)
@@ -693,7 +693,7 @@ static void export_roundtrips_into_a_fresh_server(void **state)
     http_free(&r);
 
     /* Resident by resident, the same record. */
-    json_t *fl = get_on(&fresh, ft, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", fresh_grid));
+    json_t *fl = get_on(&fresh, ft, fmt("/api/v1/residents?org_unit_id=%lld&page_size=100", fresh_grid));
     assert_int_equal(jint(fl, "total"), n);
     json_decref(fl);
     static const char *const same[] = {"name", "sex", "birth_date", "relation", "phone", "hukou_type",
@@ -765,7 +765,7 @@ static void import_edge_rows(void **state)
     /* A demo household of grid A gets a new member; a second head is refused;
      * a building of another grid is refused; extra cells are refused; blank
      * lines are not rows; a mapped header and a starred header are read. */
-    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1&sort=code", grid_a));
+    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20&sort=code", grid_a));
     json_t *h0 = json_array_get(json_object_get(j, "items"), 0);
     char hcode[64];
     snprintf(hcode, sizeof hcode, "%s", jstr(h0, "code"));
@@ -831,7 +831,7 @@ static void large_files_import_completely(void **state)
     for (int pass = 0; pass < 2; pass++) {
         long long g = org_id_by_code(&srv, t_street, grids[pass]);
         assert_true(g > 0);
-        long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", g));
+        long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", g));
         size_t cap = 400000, len = 0;
         char *csv = malloc(cap);
         char first[19] = "", last[19] = "";
@@ -876,7 +876,7 @@ static void large_files_import_completely(void **state)
         assert_int_equal(jint(rep, "imported"), rows);
         assert_int_equal(jint(rep, "households_created"), rows / 5);
         json_decref(rep);
-        assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", g)), before + rows);
+        assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", g)), before + rows);
         json_t *r = find_by_id(&srv, t_street, last);
         assert_non_null(r);
         assert_string_equal(jstr(r, "name"), fmt("%s%d", names[(rows - 1) % 8], rows - 1));

@@ -135,14 +135,14 @@ static void *run_import(void *arg)
 static long long residents_in_grid(void)
 {
     char path[96];
-    snprintf(path, sizeof path, "/api/v1/residents?org_unit_id=%lld&page_size=1", grid);
+    snprintf(path, sizeof path, "/api/v1/residents?org_unit_id=%lld&page_size=20", grid);
     return api_total(&srv, t_admin, path);
 }
 
 static long long households_in_grid(void)
 {
     char path[96];
-    snprintf(path, sizeof path, "/api/v1/households?org_unit_id=%lld&page_size=1", grid);
+    snprintf(path, sizeof path, "/api/v1/households?org_unit_id=%lld&page_size=20", grid);
     return api_total(&srv, t_admin, path);
 }
 

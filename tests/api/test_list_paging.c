@@ -21,6 +21,7 @@
 
 #include "registry_fixture.h"
 #include "storage/db.h"
+#include "util/pinyin.h"
 
 #define CAP 20
 
@@ -29,8 +30,10 @@
 /* Every item of `path` (which has a '?'), walked by cursor with pages of
  * page_size: a new array; *pages counts the requests. Each page's total
  * and total_is_estimate are the first page's. */
-static json_t *walk_by_cursor(const char *tok, const char *path, int page_size, int *pages)
+static json_t *walk_by_cursor(const char *tok, const char *path_in, int page_size, int *pages)
 {
+    char path[512];   /* path_in may be one of fmt's rotating buffers, which the pages reuse */
+    snprintf(path, sizeof path, "%s", path_in);
     json_t *all = json_array(), *first = NULL;
     char *cursor = NULL;
     *pages = 0;
@@ -64,16 +67,16 @@ static json_t *walk_by_cursor(const char *tok, const char *path, int page_size, 
     return all;
 }
 
-/* The same list by page number, pages of 200. */
+/* The same list by page number, pages of 100. */
 static json_t *walk_by_page(const char *tok, const char *path)
 {
     json_t *all = json_array();
     for (int page = 1; page <= 50; page++) {
-        json_t *j = get_ok(tok, fmt("%s&page_size=200&page=%d", path, page));
+        json_t *j = get_ok(tok, fmt("%s&page_size=100&page=%d", path, page));
         size_t n = json_array_size(json_object_get(j, "items"));
         json_array_extend(all, json_object_get(j, "items"));
         json_decref(j);
-        if (n < 200)
+        if (n < 100)
             break;
     }
     return all;
@@ -100,9 +103,14 @@ static void assert_same_ids(json_t *a, json_t *b, const char *what)
 }
 
 /* The sort value of an item as the list sorts it, for the order check:
- * text compared bytewise as SQLite's BINARY collation does. */
+ * text compared bytewise as SQLite's BINARY collation does; names by
+ * their pinyin (util/pinyin.h), as sort=name orders them. */
 static const char *sort_value(json_t *it, const char *key, char *buf, size_t bufsz)
 {
+    if (strcmp(key, "name") == 0 && bufsz >= PINYIN_MAX) {
+        pinyin_sort_key(jstr(it, "name"), buf);
+        return buf;
+    }
     if (strcmp(key, "birth_date") == 0) {   /* masked lists sort by birth year */
         snprintf(buf, bufsz, "%lld", jint(it, "birth_year"));
         return buf;
@@ -119,7 +127,7 @@ static void assert_sorted(json_t *items, const char *sort)
 {
     int desc = sort[0] == '-';
     const char *key = desc ? sort + 1 : sort;
-    char a[64], b[64];
+    char a[PINYIN_MAX], b[PINYIN_MAX];
     for (size_t i = 1; i < json_array_size(items); i++) {
         json_t *x = json_array_get(items, i - 1), *y = json_array_get(items, i);
         int c = strcmp(sort_value(x, key, a, sizeof a), sort_value(y, key, b, sizeof b));
@@ -155,12 +163,12 @@ static char *first_cursor(const char *tok, const char *path)
 static void unit_total_is_exact(const char *list, long long unit)
 {
     const char *path = fmt("/api/v1/%s?org_unit_id=%lld", list, unit);
-    json_t *j = get_ok(t_street, fmt("%s&page_size=1", path));
+    json_t *j = get_ok(t_street, fmt("%s&page_size=20", path));
     long long total = jint(j, "total");
     assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
     json_decref(j);
     int pages;
-    json_t *all = walk_by_cursor(t_street, path, 200, &pages);
+    json_t *all = walk_by_cursor(t_street, path, 100, &pages);
     if ((long long)json_array_size(all) != total)
         print_error("%s of unit %lld: total %lld, %zu rows\n", list, unit, total, json_array_size(all));
     assert_int_equal((long long)json_array_size(all), total);
@@ -183,24 +191,24 @@ static void unit_totals_are_the_maintained_counts(void **state)
 {
     (void)state;
     char err[256];
-    long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a));
-    long long c_before = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", c001));
+    long long before = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a));
+    long long c_before = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", c001));
     db_conn *db = db_open(srv.db, err, sizeof err);
     assert_non_null(db);
     assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n + 1000 WHERE unit_id = ? AND what = 'residents'",
                                   DB_INT(grid_a)), DB_DONE);
     assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n + 7 WHERE unit_id = ? AND what = 'households'",
                                   DB_INT(grid_a)), DB_DONE);
-    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a)), before + 1000);
-    assert_int_equal(total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", c001)), c_before + 7);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a)), before + 1000);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", c001)), c_before + 7);
     /* a search is counted, not taken from the counts */
-    assert_true(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=1", grid_a)) <= CAP);
+    assert_true(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=20", grid_a)) <= CAP);
     assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n - 1000 WHERE unit_id = ? AND what = 'residents'",
                                   DB_INT(grid_a)), DB_DONE);
     assert_int_equal(db_exec_args(db, "UPDATE registry_count SET n = n - 7 WHERE unit_id = ? AND what = 'households'",
                                   DB_INT(grid_a)), DB_DONE);
     db_close(db);
-    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_a)), before);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a)), before);
 }
 
 /* Street, community, grid and building totals equal a walk of every row:
@@ -237,11 +245,11 @@ static void unit_totals_equal_every_row(void **state)
                                       " '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?)",
                                   DB_INT(grid_a), DB_INT(bld_a1), DB_INT(batch)), DB_DONE);
     units_total_is_exact("pending batch");
-    long long pending = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", bld_a1));
+    long long pending = total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", bld_a1));
     assert_int_equal(db_exec_args(db, "UPDATE import_batch SET state = 'committed' WHERE id = ?", DB_INT(batch)),
                      DB_DONE);
     db_close(db);
-    assert_int_equal(total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", bld_a1)), pending + 1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", bld_a1)), pending + 1);
     units_total_is_exact("batch committed");
 }
 
@@ -258,8 +266,8 @@ static void searches_count_up_to_the_cap(void **state)
         NULL};
     for (size_t i = 0; CAPPED[i]; i++) {
         int pages;
-        json_t *j = get_ok(t_street, fmt("%s&page_size=1", CAPPED[i]));
-        json_t *all = walk_by_cursor(t_street, CAPPED[i], 200, &pages);
+        json_t *j = get_ok(t_street, fmt("%s&page_size=20", CAPPED[i]));
+        json_t *all = walk_by_cursor(t_street, CAPPED[i], 100, &pages);
         if (json_array_size(all) <= CAP) {   /* not enough rows in the demo for this one */
             json_decref(all);
             json_decref(j);
@@ -271,23 +279,23 @@ static void searches_count_up_to_the_cap(void **state)
         json_decref(j);
     }
     /* the same walks as the capped ones, but few: exact */
-    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&tag=elderly&page_size=1", grid_a));
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&tag=elderly&page_size=20", grid_a));
     int pages;
     json_t *all = walk_by_cursor(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&tag=elderly", grid_a),
-                                 5, &pages);
+                                 20, &pages);
     assert_true(json_array_size(all) <= CAP);
     assert_int_equal(jint(j, "total"), (long long)json_array_size(all));
     assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
     json_decref(all);
     json_decref(j);
     /* a unit's list is not capped: its count is kept */
-    j = get_ok(t_street, "/api/v1/residents?page_size=1");
+    j = get_ok(t_street, "/api/v1/residents?page_size=20");
     assert_true(jint(j, "total") > CAP);
     assert_true(json_is_false(json_object_get(j, "total_is_estimate")));
     json_decref(j);
     /* the audit log is counted up to the cap too (each row shown with its
      * full ID number is one audit row) */
-    json_decref(get_ok(t_street, fmt("/api/v1/residents?full_id=1&page_size=%d", CAP + 1)));
+    json_decref(get_ok(t_street, "/api/v1/residents?full_id=1&page_size=50"));
     j = get_ok(t_auditor, "/api/v1/audit?page_size=1");
     assert_int_equal(jint(j, "total"), CAP);
     assert_true(json_is_true(json_object_get(j, "total_is_estimate")));
@@ -318,7 +326,7 @@ static void cursor_walks_every_row_once_in_order(void **state)
         for (size_t i = 0; RES_SORTS[i]; i++) {
             const char *path = fmt("/api/v1/residents?org_unit_id=%lld&sort=%s", units[u], RES_SORTS[i]);
             char *p = strdup(path);
-            json_t *a = walk_by_cursor(t_street, p, u == 0 ? 97 : 7, &pages), *b = walk_by_page(t_street, p);
+            json_t *a = walk_by_cursor(t_street, p, u == 0 ? 100 : 20, &pages), *b = walk_by_page(t_street, p);
             assert_same_ids(a, b, p);
             assert_true(json_array_size(a) > 0);
             assert_sorted(a, RES_SORTS[i]);
@@ -329,7 +337,7 @@ static void cursor_walks_every_row_once_in_order(void **state)
         for (size_t i = 0; HH_SORTS[i]; i++) {
             const char *path = fmt("/api/v1/households?org_unit_id=%lld&status=all&sort=%s", units[u], HH_SORTS[i]);
             char *p = strdup(path);
-            json_t *a = walk_by_cursor(t_street, p, u == 0 ? 41 : 3, &pages), *b = walk_by_page(t_street, p);
+            json_t *a = walk_by_cursor(t_street, p, u == 0 ? 50 : 20, &pages), *b = walk_by_page(t_street, p);
             assert_same_ids(a, b, p);
             assert_true(json_array_size(a) > 0);
             if (strcmp(HH_SORTS[i] + (HH_SORTS[i][0] == '-'), "address") != 0)   /* addresses hold digits of any width */
@@ -341,9 +349,9 @@ static void cursor_walks_every_row_once_in_order(void **state)
     }
     /* a community's households by page number (its grids merged, then
      * the page's offset): the same as by cursor */
-    json_t *a = walk_by_cursor(t_street, fmt("/api/v1/households?org_unit_id=%lld", c001), 2, &pages);
+    json_t *a = walk_by_cursor(t_street, fmt("/api/v1/households?org_unit_id=%lld", c001), 20, &pages);
     for (int page = 1; page <= pages; page++) {
-        json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=2&page=%d", c001, page));
+        json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20&page=%d", c001, page));
         json_t *items = json_object_get(j, "items");
         for (size_t k = 0; k < json_array_size(items); k++)
             assert_int_equal(item_id(items, k), item_id(a, (size_t)(page - 1) * 2 + k));
@@ -366,35 +374,42 @@ static void ties_and_inserts_between_pages(void **state)
 {
     (void)state;
     long long hh = create_household(t_street, "PG-TIES", grid_a, 0);
-    long long ids[7];
-    for (int i = 0; i < 7; i++)
+    enum { SAME = 45 };   /* three pages of 20: 20, 20, 5 */
+    long long ids[SAME];
+    for (int i = 0; i < SAME; i++)
         ids[i] = create_resident(t_street, hh, new_id(), "同名翻页", i == 0 ? ", \"relation\": \"户主\"" : "");
-    const char *name = urlenc("同名翻页");
+    char name[64];
+    snprintf(name, sizeof name, "%s", urlenc("同名翻页"));
     int pages;
     for (int d = 0; d < 2; d++) {
-        json_t *a = walk_by_cursor(t_street, fmt("/api/v1/residents?name=%s&sort=%sname", name, d ? "-" : ""), 3,
+        json_t *a = walk_by_cursor(t_street, fmt("/api/v1/residents?name=%s&sort=%sname", name, d ? "-" : ""), 20,
                                    &pages);
-        assert_int_equal(json_array_size(a), 7);
+        assert_int_equal(json_array_size(a), SAME);
         assert_int_equal(pages, 3);
-        for (int i = 0; i < 7; i++)
-            assert_int_equal(item_id(a, (size_t)i), ids[d ? 6 - i : i]);
+        for (int i = 0; i < SAME; i++)
+            assert_int_equal(item_id(a, (size_t)i), ids[d ? SAME - 1 - i : i]);
         json_decref(a);
     }
 
     /* First page of grid A by name, then residents named before and after
      * its last row are added, then the walk goes on. */
-    json_t *first = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=5", grid_a));
+    json_t *first = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_a));
     json_t *items = json_object_get(first, "items");
-    assert_int_equal(json_array_size(items), 5);
-    const char *last_name = jstr(json_array_get(items, 4), "name");
+    assert_int_equal(json_array_size(items), 20);
+    const char *last_name = jstr(json_array_get(items, 19), "name");
     char *cursor = next_cursor_of(first);
-    long long before = create_resident(t_street, hh, new_id(), "一一翻页", "");   /* U+4E00: before every name shown */
-    long long after = create_resident(t_street, hh, new_id(), "龥翻页", "");      /* U+9FA5: after */
-    assert_true(strcmp("一一翻页", last_name) < 0 && strcmp("龥翻页", last_name) > 0);
+    /* sort=name is pinyin order: "a a …" before every name shown, "zuo zuo …" after */
+    long long before = create_resident(t_street, hh, new_id(), "啊啊翻页", "");
+    long long after = create_resident(t_street, hh, new_id(), "做做翻页", "");
+    char py_last[PINYIN_MAX], py_before[PINYIN_MAX], py_after[PINYIN_MAX];
+    pinyin_sort_key(last_name, py_last);
+    pinyin_sort_key("啊啊翻页", py_before);
+    pinyin_sort_key("做做翻页", py_after);
+    assert_true(strcmp(py_before, py_last) < 0 && strcmp(py_after, py_last) > 0);
     json_t *seen = json_array();
     json_array_extend(seen, items);
     while (cursor) {
-        json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=5&cursor=%s", grid_a, cursor));
+        json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20&cursor=%s", grid_a, cursor));
         free(cursor);
         cursor = jstr(j, "next_cursor") ? next_cursor_of(j) : NULL;
         json_array_extend(seen, json_object_get(j, "items"));
@@ -414,14 +429,97 @@ static void ties_and_inserts_between_pages(void **state)
     json_decref(first);
 }
 
+/* An item's value of column `key` as its list sorts it: text as shown,
+ * null as "", booleans as "0"/"1", names by their pinyin. */
+static void column_value(json_t *it, const char *key, char *buf, size_t bufsz)
+{
+    json_t *v = json_object_get(it, key);
+    if (strcmp(key, "name") == 0)
+        pinyin_sort_key(json_string_value(v), buf);
+    else if (json_is_boolean(v))
+        snprintf(buf, bufsz, "%d", json_is_true(v));
+    else
+        snprintf(buf, bufsz, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+/* Every row of `path` once, by cursor, in (key, id) order in `sort`'s direction. */
+static void assert_walk_sorted(const char *path_in, const char *sort_in)
+{
+    char path[256], sort[64];   /* fmt's buffers rotate: copies */
+    snprintf(path, sizeof path, "%s", path_in);
+    snprintf(sort, sizeof sort, "%s", sort_in);
+    int pages, desc = sort[0] == '-';
+    const char *key = sort + desc;
+    json_t *all = walk_by_cursor(t_street, fmt("%s&sort=%s", path, sort), 100, &pages);
+    json_t *total = get_ok(t_street, fmt("%s&page_size=20", path));
+    if (json_is_true(json_object_get(total, "total_is_estimate")))   /* counted up to this file's cap */
+        assert_true((long long)json_array_size(all) > jint(total, "total"));
+    else
+        assert_int_equal((long long)json_array_size(all), jint(total, "total"));
+    json_decref(total);
+    char a[PINYIN_MAX], b[PINYIN_MAX];
+    for (size_t i = 1; i < json_array_size(all); i++) {
+        json_t *x = json_array_get(all, i - 1), *y = json_array_get(all, i);
+        column_value(x, key, a, sizeof a);
+        column_value(y, key, b, sizeof b);
+        int c = strcmp(a, b);
+        if (!c)
+            c = jint(x, "id") < jint(y, "id") ? -1 : 1;
+        if (desc ? c < 0 : c > 0)
+            print_error("%s sort=%s: row %zu (id %lld, %s) before row %zu (id %lld, %s)\n", path, sort, i - 1,
+                        jint(x, "id"), a, i, jint(y, "id"), b);
+        assert_true(desc ? c > 0 : c < 0);
+        for (size_t k = 0; k < i; k++)
+            assert_true(item_id(all, k) != item_id(all, i));
+    }
+    json_decref(all);
+}
+
+/* Issue 9: any listed column sorts, both ways, ties by id, across pages
+ * (the cursor carries the value); street and community rows name the
+ * community as well as the grid. */
+static void every_listed_column_sorts_both_ways(void **state)
+{
+    (void)state;
+    static const char *const RESIDENT_KEYS[] = {
+        "name", "sex", "relation", "hukou_type", "residence_status", "employment", "party_member", "status",
+        "status_date", "created_at", "updated_at", "household_code", "grid_name", "community_name", NULL};
+    static const char *const HOUSEHOLD_KEYS[] = {
+        "code", "address", "status", "created_at", "updated_at", "registered_address", "actual_address",
+        "building_name", "grid_name", "community_name", "head_name", NULL};
+    for (size_t i = 0; RESIDENT_KEYS[i]; i++)
+        for (int d = 0; d < 2; d++)
+            assert_walk_sorted(fmt("/api/v1/residents?org_unit_id=%lld&status=all", c001),
+                               fmt("%s%s", d ? "-" : "", RESIDENT_KEYS[i]));
+    for (size_t i = 0; HOUSEHOLD_KEYS[i]; i++)
+        for (int d = 0; d < 2; d++)
+            assert_walk_sorted(fmt("/api/v1/households?org_unit_id=%lld&status=all", c001),
+                               fmt("%s%s", d ? "-" : "", HOUSEHOLD_KEYS[i]));
+    /* the street's list sorted by community: the names, not just ids */
+    json_t *j = get_ok(t_street, "/api/v1/residents?sort=-community_name&page_size=20");
+    json_t *it = json_array_get(json_object_get(j, "items"), 0);
+    assert_non_null(jstr(it, "community_name"));
+    assert_true(jint(it, "community_id") > 0);
+    assert_non_null(jstr(it, "grid_name"));
+    json_decref(j);
+    j = get_ok(t_c01, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", c001));
+    size_t n;
+    json_array_foreach(json_object_get(j, "items"), n, it)
+        assert_int_equal(jint(it, "community_id"), c001);
+    json_decref(j);
+    expect_400_field(t_street, "GET", "/api/v1/residents?sort=phone", NULL, "sort");
+    expect_400_field(t_street, "GET", "/api/v1/residents?sort=notes", NULL, "sort");
+    expect_400_field(t_street, "GET", "/api/v1/households?sort=phone", NULL, "sort");
+}
+
 /* A cursor that is not one the server made for this list and sort is
  * 400 on "cursor" with a Chinese message, never a crash or SQL error. */
 static void bad_cursors_are_400(void **state)
 {
     (void)state;
     json_t *j;
-    char *c = first_cursor(t_street, "/api/v1/residents?page_size=2&sort=name");
-    char *hc = first_cursor(t_street, "/api/v1/households?page_size=2");
+    char *c = first_cursor(t_street, "/api/v1/residents?page_size=20&sort=name");
+    char *hc = first_cursor(t_street, "/api/v1/households?page_size=20");
     size_t n = strlen(c);
     char *flipped = strdup(c), *cut = strndup(c, n - 3), *longer = malloc(4000);
     flipped[n / 2] = flipped[n / 2] == 'A' ? 'B' : 'A';
@@ -430,7 +528,7 @@ static void bad_cursors_are_400(void **state)
     const char *const BAD[] = {"abc", flipped, cut, "", "%2B%2F%3D", "!!!!", "AAAA", longer,
                                "eyJuYW1lIjoi546LIiwiaWQiOjF9" /* base64 of a JSON guess */, NULL};
     for (size_t i = 0; BAD[i]; i++) {
-        j = req(t_street, "GET", fmt("/api/v1/residents?page_size=2&cursor=%s", BAD[i]), NULL, 400);
+        j = req(t_street, "GET", fmt("/api/v1/residents?page_size=20&cursor=%s", BAD[i]), NULL, 400);
         assert_string_equal(err_field(j), "cursor");
         assert_non_null(strstr(err_message(j), "cursor"));
         json_decref(j);
@@ -442,7 +540,7 @@ static void bad_cursors_are_400(void **state)
     expect_400_field(t_street, "GET", fmt("/api/v1/households?cursor=%s", c), NULL, "cursor");
     expect_400_field(t_street, "GET", fmt("/api/v1/residents?page=2&cursor=%s", c), NULL, "page");
     /* the page cap names the way past it */
-    j = req(t_street, "GET", "/api/v1/residents?page=51&page_size=200", NULL, 400);
+    j = req(t_street, "GET", "/api/v1/residents?page=101&page_size=100", NULL, 400);
     assert_string_equal(err_field(j), "page");
     assert_non_null(strstr(err_message(j), "cursor"));
     json_decref(j);
@@ -459,11 +557,11 @@ static void a_cursor_does_not_widen_scope(void **state)
 {
     (void)state;
     json_t *j;
-    char *street_cursor = first_cursor(t_street, "/api/v1/residents?page_size=3");
-    char *grid_cursor = first_cursor(t_g0101, "/api/v1/residents?page_size=3");
+    char *street_cursor = first_cursor(t_street, "/api/v1/residents?page_size=20");
+    char *grid_cursor = first_cursor(t_g0101, "/api/v1/residents?page_size=20");
     const char *cursors[] = {street_cursor, grid_cursor};
     for (int i = 0; i < 2; i++) {
-        j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=200&cursor=%s", cursors[i]));
+        j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=100&cursor=%s", cursors[i]));
         size_t k;
         json_t *it;
         json_array_foreach(json_object_get(j, "items"), k, it)
@@ -532,17 +630,17 @@ static void a_masked_cursor_shows_no_more_than_the_reply(void **state)
 static void a_cursor_survives_a_restart(void **state)
 {
     (void)state;
-    json_t *before = get_ok(t_street, "/api/v1/residents?page_size=5&sort=name");
+    json_t *before = get_ok(t_street, "/api/v1/residents?page_size=20&sort=name");
     char *c = next_cursor_of(before);
-    json_t *want = get_ok(t_street, fmt("/api/v1/residents?page_size=5&sort=name&cursor=%s", c));
+    json_t *want = get_ok(t_street, fmt("/api/v1/residents?page_size=20&sort=name&cursor=%s", c));
     assert_int_equal(server_halt(&srv), 0);
     assert_int_equal(server_launch(&srv, registry_serve_args), 0);
     char *tok = login(&srv, "jiedao", DEMO_PW);
-    json_t *got = get_ok(tok, fmt("/api/v1/residents?page_size=5&sort=name&cursor=%s", c));
+    json_t *got = get_ok(tok, fmt("/api/v1/residents?page_size=20&sort=name&cursor=%s", c));
     json_t *a = json_object_get(want, "items"), *b = json_object_get(got, "items");
-    assert_int_equal(json_array_size(a), 5);
-    assert_int_equal(json_array_size(b), 5);
-    for (size_t i = 0; i < 5; i++)
+    assert_int_equal(json_array_size(a), 20);
+    assert_int_equal(json_array_size(b), 20);
+    for (size_t i = 0; i < 20; i++)
         assert_int_equal(jint(json_array_get(a, i), "id"), jint(json_array_get(b, i), "id"));
     json_decref(before);
     json_decref(want);
@@ -561,6 +659,7 @@ int main(void)
         cmocka_unit_test(searches_count_up_to_the_cap),
         cmocka_unit_test(cursor_walks_every_row_once_in_order),
         cmocka_unit_test(ties_and_inserts_between_pages),
+        cmocka_unit_test(every_listed_column_sorts_both_ways),
         cmocka_unit_test(bad_cursors_are_400),
         cmocka_unit_test(a_cursor_does_not_widen_scope),
         cmocka_unit_test(a_masked_cursor_shows_no_more_than_the_reply),

@@ -80,7 +80,7 @@ static text collect(const char *tok)
     const char *name = urlenc("柯隐私");
     fetch(&t, tok, fmt("/api/v1/residents?name=%s&status=all", name));
     fetch(&t, tok, fmt("/api/v1/residents?household_id=%lld&sort=birth_date", hh_id));
-    fetch(&t, tok, fmt("/api/v1/residents?org_unit_id=%lld&tag=elderly&page_size=200", grid_a));
+    fetch(&t, tok, fmt("/api/v1/residents?org_unit_id=%lld&tag=elderly&page_size=100", grid_a));
     fetch(&t, tok, fmt("/api/v1/residents/%lld", rid));
     fetch(&t, tok, fmt("/api/v1/residents/%lld/history", rid));
     fetch(&t, tok, fmt("/api/v1/households/%lld", hh_id));

@@ -144,7 +144,7 @@ static void import_keeps_awkward_text(void **state)
     assert_int_equal(jint(rep, "households_created"), 1);
     json_decref(rep);
 
-    json_t *found = api_get_ok(&srv, t_street, fmt("/api/v1/residents?name=%s&page_size=5", urlenc("复制甲")));
+    json_t *found = api_get_ok(&srv, t_street, fmt("/api/v1/residents?name=%s&page_size=20", urlenc("复制甲")));
     assert_int_equal(jint(found, "total"), 1);
     long long rid = jint(json_array_get(json_object_get(found, "items"), 0), "id");
     json_decref(found);

@@ -24,7 +24,7 @@
 #include "unit/pg_temp.h"
 
 #define GRID "371702001001-01"   /* in shequ01's community */
-#define LIST "/api/v1/households?page_size=1"
+#define LIST "/api/v1/households?page_size=20"
 
 static test_server srv, srv2;    /* two server processes on the same primary and replica */
 static char replica_dir[64], replica_uri[256];

@@ -83,18 +83,18 @@ static int teardown(void **state)
  * time: the second page by cursor holds other rows than the first. */
 static void lists_page_by_cursor(void **state)
 {
-    long long hh = total_of(t_street, "/api/v1/households?page_size=1");
-    long long res = total_of(t_street, "/api/v1/residents?page_size=1");
+    long long hh = total_of(t_street, "/api/v1/households?page_size=20");
+    long long res = total_of(t_street, "/api/v1/residents?page_size=20");
     assert_true(hh >= 50);   /* 50 from demo, maybe more from the tests below */
     assert_true(res > hh);   /* a household has one member or more */
 
-    json_t *p1 = get_ok(t_street, "/api/v1/residents?page_size=10");
+    json_t *p1 = get_ok(t_street, "/api/v1/residents?page_size=20");
     assert_int_equal(jint(p1, "total"), res);
     json_t *items1 = json_object_get(p1, "items");
-    assert_int_equal(json_array_size(items1), 10);
+    assert_int_equal(json_array_size(items1), 20);
     const char *next = jstr(p1, "next_cursor");
     assert_non_null(next);
-    json_t *p2 = get_ok(t_street, fmt("/api/v1/residents?page_size=10&cursor=%s", urlenc(next)));
+    json_t *p2 = get_ok(t_street, fmt("/api/v1/residents?page_size=20&cursor=%s", urlenc(next)));
     json_t *items2 = json_object_get(p2, "items");
     assert_true(json_array_size(items2) > 0);
     size_t i, k;
@@ -121,15 +121,15 @@ static void lists_page_by_cursor(void **state)
     json_decref(h);
 
     /* The grid worker sees their own grid only. */
-    long long own = total_of(t_grid, "/api/v1/residents?page_size=1");
-    assert_int_equal(own, total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", grid_own)));
+    long long own = total_of(t_grid, "/api/v1/residents?page_size=20");
+    assert_int_equal(own, total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", grid_own)));
     assert_true(own < res);
 }
 
 /* The statistics agree with the lists. */
 static void statistics(void **state)
 {
-    long long res = total_of(t_street, "/api/v1/residents?page_size=1");
+    long long res = total_of(t_street, "/api/v1/residents?page_size=20");
     json_t *st = get_ok(t_street, "/api/v1/stats/tags");
     assert_int_equal(jint(st, "total_residents"), res);
     json_t *tags = json_object_get(st, "tags");
@@ -137,7 +137,7 @@ static void statistics(void **state)
     size_t i;
     json_t *t;
     json_array_foreach(tags, i, t) {
-        assert_int_equal(jint(t, "count"), total_of(t_street, fmt("/api/v1/residents?tag=%s&page_size=1", jstr(t, "code"))));
+        assert_int_equal(jint(t, "count"), total_of(t_street, fmt("/api/v1/residents?tag=%s&page_size=20", jstr(t, "code"))));
     }
     json_decref(st);
 
@@ -155,7 +155,7 @@ static void statistics(void **state)
  * 404 for the resident. */
 static void writes_audit_and_scope(void **state)
 {
-    long long res_before = total_of(t_street, "/api/v1/residents?page_size=1");
+    long long res_before = total_of(t_street, "/api/v1/residents?page_size=20");
     long long grid_before = maintained(grid_other, "residents");
     long long grid_hh_before = maintained(grid_other, "households");
     assert_true(grid_before >= 0 && grid_hh_before >= 0);
@@ -173,7 +173,7 @@ static void writes_audit_and_scope(void **state)
     assert_string_equal(jstr(r, "name"), "冒烟测试");
     json_decref(r);
 
-    assert_int_equal(total_of(t_street, "/api/v1/residents?page_size=1"), res_before + 1);
+    assert_int_equal(total_of(t_street, "/api/v1/residents?page_size=20"), res_before + 1);
     assert_int_equal(maintained(grid_other, "residents"), grid_before + 1);
     assert_int_equal(maintained(grid_other, "households"), grid_hh_before + 1);
 
@@ -207,7 +207,7 @@ static void csv_import(void **state)
              "导入甲,%s,户主," GRID_OWN ",PG-IMP-1,菏泽市牡丹区导入路1号,低保\n"
              "导入乙,%s,配偶," GRID_OWN ",PG-IMP-1,,\n",
              id1, id2);
-    long long before = total_of(t_grid, "/api/v1/residents?page_size=1");
+    long long before = total_of(t_grid, "/api/v1/residents?page_size=20");
     http_resp r;
     assert_int_equal(http(&srv, "POST", "/api/v1/import/residents", t_street, csv, strlen(csv), "text/csv", &r), 0);
     if (r.status != 200)
@@ -218,8 +218,8 @@ static void csv_import(void **state)
     assert_int_equal(jint(r.json, "households_created"), 1);
     assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 0);
     http_free(&r);
-    assert_int_equal(total_of(t_grid, "/api/v1/residents?page_size=1"), before + 2);
-    json_t *found = get_ok(t_grid, fmt("/api/v1/residents?name=%s&page_size=5", urlenc("导入甲")));
+    assert_int_equal(total_of(t_grid, "/api/v1/residents?page_size=20"), before + 2);
+    json_t *found = get_ok(t_grid, fmt("/api/v1/residents?name=%s&page_size=20", urlenc("导入甲")));
     assert_int_equal(jint(found, "total"), 1);
     json_decref(found);
 }
@@ -312,12 +312,12 @@ static void district_demo(void **state)
                      api_total(&d, qu, fmt("/api/v1/residents?org_unit_id=%lld&status=all&name=%%E7%%8E%%8B",
                                            org_id_by_code(&d, qu, "371702001"))));
     /* street 2's first page, and its second by cursor: its own rows */
-    json_t *p = api_get_ok(&d, s2, "/api/v1/residents?page_size=5");
+    json_t *p = api_get_ok(&d, s2, "/api/v1/residents?page_size=20");
     json_t *first = json_array_get(json_object_get(p, "items"), 0);
     long long far_resident = jint(first, "id");
     const char *cursor = jstr(p, "next_cursor");
     assert_non_null(cursor);
-    json_t *p2 = api_get_ok(&d, s2, fmt("/api/v1/residents?page_size=5&cursor=%s", urlenc(cursor)));
+    json_t *p2 = api_get_ok(&d, s2, fmt("/api/v1/residents?page_size=20&cursor=%s", urlenc(cursor)));
     assert_int_not_equal(jint(json_array_get(json_object_get(p2, "items"), 0), "id"), far_resident);
     json_decref(p);
     json_decref(p2);
@@ -325,7 +325,7 @@ static void district_demo(void **state)
      * statement on PostgreSQL), both directions: the district's list of
      * all households, street 2's codes only, in the same order */
     for (int desc = 0; desc < 2; desc++) {
-        json_t *all = api_get_ok(&d, qu, fmt("/api/v1/households?page_size=200&sort=%scode", desc ? "-" : ""));
+        json_t *all = api_get_ok(&d, qu, fmt("/api/v1/households?page_size=100&sort=%scode", desc ? "-" : ""));
         char want[4096] = "", got[4096] = "";
         size_t i;
         json_t *it;
@@ -335,7 +335,7 @@ static void district_demo(void **state)
         json_decref(all);
         char cur[512] = "";
         for (int pages = 0; pages < 20; pages++) {
-            json_t *pg = api_get_ok(&d, s2, fmt("/api/v1/households?page_size=7&sort=%scode%s%s", desc ? "-" : "",
+            json_t *pg = api_get_ok(&d, s2, fmt("/api/v1/households?page_size=20&sort=%scode%s%s", desc ? "-" : "",
                                                 cur[0] ? "&cursor=" : "", cur[0] ? urlenc(cur) : ""));
             json_array_foreach(json_object_get(pg, "items"), i, it)
                 snprintf(got + strlen(got), sizeof got - strlen(got), "%s,", jstr(it, "code"));

@@ -270,7 +270,7 @@ static void resident_status_deceased_and_history(void **state)
 {
     long long hh = create_household(t_g0101, "T-REG-H7", grid_a, 0);
     long long r = create_resident(t_g0101, hh, new_id(), "吴测试", ",\"relation\":\"户主\"");
-    long long grid_total = total_of(t_g0101, "/api/v1/residents?page_size=1");
+    long long grid_total = total_of(t_g0101, "/api/v1/residents?page_size=20");
     json_t *j = req(t_g0101, "POST", fmt("/api/v1/residents/%lld/status", r),
                     "{\"status\":\"deceased\",\"date\":\"2026-03-01\",\"note\":\"病故\"}", 200);
     assert_string_equal(jstr(j, "status"), "deceased");
@@ -278,7 +278,7 @@ static void resident_status_deceased_and_history(void **state)
     json_decref(j);
     /* Out of the default list, in with status=all / deceased. */
     assert_int_equal(total_of(t_g0101, fmt("/api/v1/residents?household_id=%lld", hh)), 0);
-    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=1"), grid_total - 1);
+    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=20"), grid_total - 1);
     j = get_ok(t_g0101, fmt("/api/v1/residents?household_id=%lld&status=all", hh));
     assert_int_equal(jint(j, "total"), 1);
     assert_int_equal(jint(json_array_get(json_object_get(j, "items"), 0), "id"), r);
@@ -317,7 +317,7 @@ static void resident_status_deceased_and_history(void **state)
     items = json_object_get(j, "items");
     assert_string_equal(jstr(json_array_get(items, json_array_size(items) - 1), "kind"), "reopened");
     json_decref(j);
-    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=1"), grid_total);
+    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=20"), grid_total);
 }
 
 /* ---- viewer ------------------------------------------------------------------ */
@@ -325,7 +325,7 @@ static void resident_status_deceased_and_history(void **state)
 static void viewer_reads_masked_and_writes_nothing(void **state)
 {
     /* The viewer gets masked lists without phones (test_masking.c checks every field). */
-    json_t *j = get_ok(t_viewer, fmt("/api/v1/residents?org_unit_id=%lld&page_size=200", c001));
+    json_t *j = get_ok(t_viewer, fmt("/api/v1/residents?org_unit_id=%lld&page_size=100", c001));
     size_t i;
     json_t *it;
     long long rid = 0, hid = 0;
@@ -344,7 +344,7 @@ static void viewer_reads_masked_and_writes_nothing(void **state)
     assert_null(json_object_get(j, "phone"));
     assert_masked_shape(jstr(j, "id_number"));
     json_decref(j);
-    j = get_ok(t_viewer, fmt("/api/v1/households?org_unit_id=%lld&page_size=200", c001));
+    j = get_ok(t_viewer, fmt("/api/v1/households?org_unit_id=%lld&page_size=100", c001));
     json_array_foreach(json_object_get(j, "items"), i, it)
         assert_null(json_object_get(it, "phone"));
     json_decref(j);

@@ -86,7 +86,7 @@ static void find_place(long long grid, long long building, place *p)
     memset(p, 0, sizeof *p);
     p->grid = grid;
     p->building = building;
-    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", grid));
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=20", grid));
     json_t *r = json_array_get(json_object_get(j, "items"), 0);
     assert_non_null(r);
     p->resident = jint(r, "id");
@@ -109,9 +109,9 @@ static json_t *snapshot(const place *p)
     json_object_set_new(s, "resident", get_ok(t_street, fmt("/api/v1/residents/%lld", p->resident)));
     json_object_set_new(s, "history", get_ok(t_street, fmt("/api/v1/residents/%lld/history", p->resident)));
     json_object_set_new(s, "residents",
-                        get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=200", p->grid)));
+                        get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=100", p->grid)));
     json_object_set_new(s, "households",
-                        get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&status=all&page_size=200", p->grid)));
+                        get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&status=all&page_size=100", p->grid)));
     json_object_set_new(s, "stats", get_ok(t_street, fmt("/api/v1/stats/tags?org_unit_id=%lld", p->grid)));
     return s;
 }
@@ -401,7 +401,7 @@ static void grid_worker_lists_only_own_grid(void **state)
     /* Residents, small pages, every page. */
     long long total = -1, seen = 0;
     for (int page = 1; page < 50; page++) {
-        j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=2&page=%d&status=all", page));
+        j = get_ok(t_g0101, fmt("/api/v1/residents?page_size=20&page=%d&status=all", page));
         if (total < 0)
             total = jint(j, "total");
         size_t i;
@@ -417,10 +417,10 @@ static void grid_worker_lists_only_own_grid(void **state)
     }
     assert_int_equal(seen, total);
     assert_true(total >= res_count);
-    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=1"), res_count);
-    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=1", grid_a)), total);
+    assert_int_equal(total_of(t_g0101, "/api/v1/residents?page_size=20"), res_count);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&status=all&page_size=20", grid_a)), total);
     /* Search terms do not widen the scope: a tag over the whole street. */
-    j = get_ok(t_g0101, "/api/v1/residents?tag=disabled&page_size=200&status=all");
+    j = get_ok(t_g0101, "/api/v1/residents?tag=disabled&page_size=100&status=all");
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(j, "items"), i, it)
@@ -435,7 +435,7 @@ static void grid_worker_lists_only_own_grid(void **state)
     assert_int_equal(total_of(t_street, fmt("/api/v1/residents?id_number=%s", far_id)), 1);
 
     /* Households. */
-    j = get_ok(t_g0101, "/api/v1/households?page_size=200&status=all");
+    j = get_ok(t_g0101, "/api/v1/households?page_size=100&status=all");
     json_array_foreach(json_object_get(j, "items"), i, it)
         assert_int_equal(jint(it, "grid_id"), grid_a);
     assert_true(jint(j, "total") >= hh_count);
@@ -491,7 +491,7 @@ static void community_sees_all_its_grids_and_no_other(void **state)
     int seen_grid[8] = {0};
     long long total = -1, seen = 0;
     for (int page = 1; page < 50; page++) {
-        j = get_ok(t_c01, fmt("/api/v1/residents?page_size=7&page=%d", page));
+        j = get_ok(t_c01, fmt("/api/v1/residents?page_size=20&page=%d", page));
         if (total < 0)
             total = jint(j, "total");
         json_array_foreach(json_object_get(j, "items"), i, it) {
@@ -519,7 +519,7 @@ static void community_sees_all_its_grids_and_no_other(void **state)
         assert_true(seen_grid[k]);
     /* Each own grid is reachable; each of theirs is not. */
     for (size_t k = 0; k < nmine; k++)
-        json_decref(get_ok(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", mine[k])));
+        json_decref(get_ok(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", mine[k])));
     for (size_t k = 0; k < ntheirs; k++) {
         json_t *e = req(t_c01, "GET", fmt("/api/v1/residents?org_unit_id=%lld", theirs[k]), NULL, 404);
         assert_string_equal(err_code(e), "not_found");

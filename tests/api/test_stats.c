@@ -13,7 +13,7 @@
 
 static void stats_agree_with_lists(void **state)
 {
-    long long total = total_of(t_street, "/api/v1/residents?page_size=1");
+    long long total = total_of(t_street, "/api/v1/residents?page_size=20");
     json_t *st = get_ok(t_street, "/api/v1/stats/tags");
     assert_int_equal(jint(st, "total_residents"), total);
     assert_int_equal(jint(json_object_get(st, "unit"), "id"), street_id);
@@ -25,7 +25,7 @@ static void stats_agree_with_lists(void **state)
     json_array_foreach(tags, i, t) {
         const char *code = jstr(t, "code");
         assert_non_null(jstr(t, "label"));
-        long long n = total_of(t_street, fmt("/api/v1/residents?tag=%s&page_size=1", code));
+        long long n = total_of(t_street, fmt("/api/v1/residents?tag=%s&page_size=20", code));
         if (jint(t, "count") != n)
             print_error("stats/tags %s: %lld, list total %lld\n", code, jint(t, "count"), n);
         assert_int_equal(jint(t, "count"), n);
@@ -51,7 +51,7 @@ static void stats_agree_with_lists(void **state)
     }
     json_decref(tree);
     assert_int_equal(sum, total);
-    assert_int_equal(sum_hh, total_of(t_street, "/api/v1/households?page_size=1"));
+    assert_int_equal(sum_hh, total_of(t_street, "/api/v1/households?page_size=20"));
     json_array_foreach(tags, i, t) {
         const char *code = jstr(t, "code");
         long long s = 0;
@@ -64,7 +64,7 @@ static void stats_agree_with_lists(void **state)
     json_array_foreach(items, i, it) {
         if (jint(it, "id") != c001)
             continue;
-        long long res = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", c001));
+        long long res = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", c001));
         assert_int_equal(jint(it, "residents"), res);
         assert_int_equal(jint(json_object_get(it, "tags"), "disabled"),
                          total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&tag=disabled", c001)));
@@ -81,7 +81,7 @@ static void stats_agree_with_lists(void **state)
         if (jint(it, "id") != bld_a1)
             continue;
         assert_string_equal(jstr(it, "kind"), "building");
-        long long res = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=1", bld_a1));
+        long long res = total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", bld_a1));
         assert_int_equal(jint(it, "residents"), res);
         json_t *ct = get_ok(t_street, fmt("/api/v1/stats/tags?org_unit_id=%lld", bld_a1));
         assert_int_equal(jint(ct, "total_residents"), res);

@@ -144,24 +144,24 @@ static json_t *as_list_item(json_t *v)
 
 static const char *const RESIDENT_STAFF[] = {
     "id", "id_number", "id_number_masked", "name", "sex", "birth_year", "age", "household_id", "household_code",
-    "grid_id", "grid_name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
+    "grid_id", "grid_name", "community_id", "community_name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
     "disability_grade", "party_member", "status", "status_date", "notes", "created_at", "updated_at", "version",
     "tags", NULL};
 static const char *const RESIDENT_STAFF_FULL[] = {
     "id", "id_number", "id_number_masked", "name", "sex", "birth_date", "birth_year", "age", "household_id",
-    "household_code", "grid_id", "grid_name", "relation", "phone", "hukou_type", "residence_status", "employment",
+    "household_code", "grid_id", "grid_name", "community_id", "community_name", "relation", "phone", "hukou_type", "residence_status", "employment",
     "disability_type", "disability_grade", "party_member", "status", "status_date", "notes", "created_at",
     "updated_at", "version", "tags", NULL};
 static const char *const RESIDENT_VIEWER[] = {
     "id", "id_number", "id_number_masked", "name", "sex", "birth_year", "age", "household_id", "household_code",
-    "grid_id", "grid_name", "relation", "hukou_type", "residence_status", "employment", "party_member", "status",
+    "grid_id", "grid_name", "community_id", "community_name", "relation", "hukou_type", "residence_status", "employment", "party_member", "status",
     "status_date", "created_at", "updated_at", "version", "tags", NULL};
 static const char *const HOUSEHOLD_STAFF[] = {
-    "id", "code", "grid_id", "grid_name", "building_id", "building_name", "address", "registered_address",
+    "id", "code", "grid_id", "grid_name", "community_id", "community_name", "building_id", "building_name", "address", "registered_address",
     "actual_address", "phone", "head_resident_id", "head_name", "notes", "status", "created_at", "updated_at",
     "member_count", "version", NULL};
 static const char *const HOUSEHOLD_VIEWER[] = {
-    "id", "code", "grid_id", "grid_name", "building_id", "building_name", "address", "registered_address",
+    "id", "code", "grid_id", "grid_name", "community_id", "community_name", "building_id", "building_name", "address", "registered_address",
     "actual_address", "head_resident_id", "head_name", "status", "created_at", "updated_at", "member_count",
     "version", NULL};
 
