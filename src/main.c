@@ -9,6 +9,7 @@
 #include "registry/import.h"
 #include "registry/import_batch.h"
 #include "registry/org.h"
+#include "util/xlsx_read.h"
 #include "core/audit.h"
 #include "core/keys.h"
 #include "app/app.h"
@@ -66,7 +67,7 @@ static const char *const USAGE =
     "  demo                  载入演示街道（丹阳街道：33个社区、131个网格）和演示账户；--streets N 建一个区的 N 个街道\n"
     "  user add|passwd|list  管理账户\n"
     "  org district|add      建立区（一个数据库管理多个街道）、在上级单位下建立单位\n"
-    "  import residents 文件 从 CSV 导入居民（UTF-8 或 GBK）\n"
+    "  import residents 文件 从 CSV（UTF-8 或 GBK）或 Excel（.xlsx）导入居民\n"
     "  export residents      导出居民 CSV\n"
     "  backup 文件           在线备份数据库（校验后才生成；不含密钥文件，请另行保存）\n"
     "  restore 备份文件      校验备份后恢复数据库（服务须已停止）\n"
@@ -767,14 +768,15 @@ static int cmd_org(int argc, char **argv)
 /* ---- import / export ------------------------------------------------------ */
 
 static const char *const IMPORT_USAGE =
-    "用法: minsheng import residents 文件.csv [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
+    "用法: minsheng import residents 文件.csv|文件.xlsx [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
     "                                [--map 表头=字段,...] [--report 错误报告.json]\n"
     "      minsheng import --undo 批次号\n"
     "  --undo        撤销一次已提交的导入（批次号见导入结果和审计日志），其数据导入后未被修改时才可撤销\n"
     "  --mode all    （默认）全部正确才导入，有任何错误则一行也不导入\n"
     "  --mode valid  跳过有错误的行，导入其余行\n"
     "  --map         补充表头对应，如 \"证件号=id_number,住址=address\"\n"
-    "  每行错误会写明行号和字段。必需列: 姓名、身份证号、网格编码、户编号（新户还需地址）。\n";
+    "  每行错误会写明行号和字段。必需列: 姓名、身份证号、网格编码、户编号（新户还需地址）。\n"
+    "  Excel 工作簿（.xlsx）读第一个工作表，行号即表中行号；--encoding 只用于 CSV。\n";
 
 static void print_progress(size_t rows, size_t bytes, size_t total, void *ctx)
 {
@@ -878,7 +880,7 @@ static int cmd_import(int argc, char **argv)
         return usage_error(IMPORT_USAGE, "用法错误：应为 import residents 文件.csv");
     const char *file = argv[optind + 1];
     char err[256];
-    csvr *in = csvr_open_file(file, o.enc, err, sizeof err);
+    csvr *in = table_open_file(file, o.enc, err, sizeof err);
     if (!in) {
         fprintf(stderr, "minsheng: %s\n", err);
         return 1;

@@ -7,6 +7,7 @@
 #include "registry/registry_api.h"
 #include "server/write.h"
 #include "util/validate.h"
+#include "util/xlsx_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,8 @@ static int client_gone(void *ctx)
 }
 
 /* POST /api/v1/import/residents — roles: registry writers; body: the
- * CSV file itself (up to 64 MiB, UTF-8 or GBK).
+ * CSV file itself (up to 64 MiB, UTF-8 or GBK) or an Excel workbook
+ * (.xlsx, told by its content: its first sheet; row = the sheet's row).
  * Query: mode (all|valid), encoding (auto|utf-8|gbk), mapping
  * ("表头=field,…"), file_name (shown in the audit log). Only grids in
  * the caller's scope are accepted. Rows are written in short
@@ -85,8 +87,8 @@ static int import_residents_csv(request *rq, response *rs)
     if (parse_mode(rq, rs, &o.mode) != 0 || parse_encoding(rq, rs, &o.enc) != 0)
         return -1;
     if (rq->body_len == 0)
-        return reply_bad_request(rs, NULL, "请在请求内容中上传 CSV 文件");
-    csvr *in = csvr_open_memory(rq->body, rq->body_len, o.enc, err, sizeof err);
+        return reply_bad_request(rs, NULL, "请在请求内容中上传 CSV 或 Excel（.xlsx）文件");
+    csvr *in = table_open_memory(rq->body, rq->body_len, o.enc, err, sizeof err);
     if (!in)
         return reply_bad_request(rs, NULL, err);
     o.mapping = req_query(rq, "mapping");
