@@ -935,11 +935,13 @@ static int org_cli_import(int argc, char **argv)
         goto cleanup;
     int irc = org_import(db, in, &o, &rep);
     if (irc == IMPORT_OK) {
-        if (org_import_audit(db, &o, &rep, (audit_entry){0}) != 0 || db_commit(db) != DB_DONE) {
-            db_rollback(db);
-            fprintf(stderr, "minsheng: 保存失败，未导入任何单位\n");
+        audit_entry e;
+        char detail[600];
+        json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
+        int crc = org_cli_commit(db, &e);
+        json_decref(after);
+        if (crc != 0)
             goto cleanup;
-        }
     } else {
         db_rollback(db);
     }
@@ -1054,8 +1056,9 @@ static int print_row_errors(const json_t *errors, size_t error_rows, const char 
     size_t i, shown = 0;
     json_t *e;
     json_array_foreach(errors, i, e) {
-        if (shown++ >= 20)
+        if (shown == 20)
             break;
+        shown++;
         const char *field = json_string_value(json_object_get(e, "field"));
         fprintf(stderr, "  第 %lld 行%s%s%s %s\n", (long long)json_integer_value(json_object_get(e, "row")),
                 field ? " [" : "", field ? field : "", field ? "]" : "",

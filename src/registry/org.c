@@ -203,6 +203,8 @@ int org_update(db_conn *db, int64_t id, int64_t if_version, const org_change *c,
     if (db_exec_args(db, SQL_UPDATE, DB_TEXT(name), DB_OPT_TEXT(leader), DB_OPT_TEXT(phone_enc), DB_OPT_TEXT(notes),
                      DB_TEXT(db_now(now)), DB_INT(u->id)) != DB_DONE)
         return err_db(err);
+    if (c->set & OC_GEOMETRY)
+        return org_set_geometry(db, u->id, c->geometry, err);
     return 0;
 }
 
@@ -309,8 +311,7 @@ int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n)
 
 /* ---- boundary ------------------------------------------------------------ */
 
-static const char *const SQL_SET_GEOMETRY =
-    "UPDATE org_unit SET geometry = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+static const char *const SQL_SET_GEOMETRY = "UPDATE org_unit SET geometry = ? WHERE id = ?";
 static const char *const SQL_GET_GEOMETRY = "SELECT geometry FROM org_unit WHERE id = ?";
 
 #define GEOMETRY_WHAT "边界须为 GeoJSON 的 Polygon 或 MultiPolygon 对象"
@@ -392,8 +393,7 @@ int org_check_geometry(const char *text, char **canon, ms_err *err)
 
 int org_set_geometry(db_conn *db, int64_t id, const char *canon, ms_err *err)
 {
-    char now[20];
-    if (db_exec_args(db, SQL_SET_GEOMETRY, DB_OPT_TEXT(canon), DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
+    if (db_exec_args(db, SQL_SET_GEOMETRY, DB_OPT_TEXT(canon), DB_INT(id)) != DB_DONE)
         return err_db(err);
     return 0;
 }

@@ -65,10 +65,11 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
 int org_check_code_name(const char *code, const char *name, ms_err *err);
 
 /* The fields an edit sets (org_change.set); the others keep the row's values. */
-enum { OC_NAME = 1 << 0, OC_LEADER_NAME = 1 << 1, OC_LEADER_PHONE = 1 << 2, OC_NOTES = 1 << 3 };
+enum { OC_NAME = 1 << 0, OC_LEADER_NAME = 1 << 1, OC_LEADER_PHONE = 1 << 2, OC_NOTES = 1 << 3, OC_GEOMETRY = 1 << 4 };
 
 typedef struct org_change {
     const char *name, *leader_name, *leader_phone, *notes;   /* NULL or "" = none (name: required) */
+    const char *geometry;                                    /* checked text (org_check_geometry) or NULL = none */
     unsigned set;                                            /* OC_* bits */
 } org_change;
 
@@ -116,8 +117,9 @@ int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n);
 int org_check_geometry_json(const json_t *g, char **canon, ms_err *err);
 int org_check_geometry(const char *text, char **canon, ms_err *err);
 
-/* Sets (canon: checked text) or clears (NULL) unit id's boundary. Caller
- * owns the transaction. 0 or -1 with *err. */
+/* Sets (canon: checked text) or clears (NULL) unit id's boundary, as
+ * part of a write that changes its version (org_create, org_update).
+ * Caller owns the transaction. 0 or -1 with *err. */
 int org_set_geometry(db_conn *db, int64_t id, const char *canon, ms_err *err);
 /* Unit id's boundary (malloc'd text, caller frees) or NULL when none. */
 char *org_get_geometry(db_conn *db, int64_t id);

@@ -457,10 +457,10 @@ json_t *org_import_report_json(const org_import_report *rep)
     return j;
 }
 
-int org_import_audit(db_conn *db, const org_import_options *o, const org_import_report *rep, audit_entry e)
+json_t *org_import_audit_entry(const org_import_options *o, const org_import_report *rep, char *detail,
+                               size_t detailsz, audit_entry *e)
 {
-    char detail[600];
-    snprintf(detail, sizeof detail, "导入组织架构%s%s%s：新建 %zu 个单位（街道 %zu、社区 %zu、网格 %zu、楼栋 %zu）%s",
+    snprintf(detail, detailsz, "导入组织架构%s%s%s：新建 %zu 个单位（街道 %zu、社区 %zu、网格 %zu、楼栋 %zu）%s",
              o->file_name ? "（" : "", o->file_name ? o->file_name : "", o->file_name ? "）" : "", rep->created,
              rep->by_kind[0], rep->by_kind[1], rep->by_kind[2], rep->by_kind[3],
              rep->error_rows ? "；有错误的行未导入" : "");
@@ -468,12 +468,11 @@ int org_import_audit(db_conn *db, const org_import_options *o, const org_import_
     json_t *after = json_pack("{s:s, s:I, s:I, s:O}", "mode", o->mode == IMPORT_ALL_OR_NOTHING ? "all" : "valid",
                               "created", (json_int_t)rep->created, "error_rows", (json_int_t)rep->error_rows,
                               "codes", rep->codes);
-    e.action = "import";
-    e.entity = "org_unit";
-    e.org_path = o->scope_path;
-    e.after = after;
-    e.detail = detail;
-    int rc = audit_write(db, &e);
-    json_decref(after);
-    return rc;
+    memset(e, 0, sizeof *e);
+    e->action = "import";
+    e->entity = "org_unit";
+    e->org_path = o->scope_path;
+    e->after = after;
+    e->detail = detail;
+    return after;
 }

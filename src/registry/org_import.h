@@ -55,10 +55,12 @@ void org_import_report_free(org_import_report *rep);
  *  "error_rows", "errors", ["fatal"]}. */
 json_t *org_import_report_json(const org_import_report *rep);
 
-/* The import's audit row (action "import", entity "org_unit", the
- * counts in its detail, the created codes in its after image) inside
- * the caller's transaction, for e's user (user_id, username,
- * client_ip; the command line: zeroed). 0 or -1. */
-int org_import_audit(db_conn *db, const org_import_options *o, const org_import_report *rep, audit_entry e);
+/* The import's audit row: fills *e (action "import", entity
+ * "org_unit", the counts in its detail, written into detail, and the
+ * created codes in its after image, returned: json_decref it once the
+ * row is written). The caller sets the user (the command line: none)
+ * and writes it in the import's transaction. */
+json_t *org_import_audit_entry(const org_import_options *o, const org_import_report *rep, char *detail,
+                               size_t detailsz, audit_entry *e);
 
 #endif
