@@ -72,6 +72,8 @@ static const struct leader_cols {
 
 enum { PENDING, VISITING, DONE, FAILED };
 
+#define MAX_COLUMNS 64
+
 typedef struct orow {
     size_t line;
     char *v[C_COUNT];               /* trimmed cells ("" when empty), malloc'd */
@@ -89,15 +91,13 @@ typedef struct importer {
     db_conn *db;
     const org_import_options *o;
     org_import_report *rep;
-    int col_of[64];                 /* column → col_id, -1 none (header empty) */
+    int col_of[MAX_COLUMNS];        /* column → col_id, -1 none (header empty) */
     size_t ncols;
     orow *rows;
     size_t nrows, cap;
     json_t *by_code;                /* code → row index */
     int db_failed;
 } importer;
-
-#define MAX_COLUMNS 64
 
 /* ---- messages ------------------------------------------------------------- */
 

@@ -190,17 +190,16 @@ static XML_Parser parser_new(xlsx_reader *x, XML_StartElementHandler start, XML_
     return p;
 }
 
-/* Parses a whole small part with the given handlers: 0 or -1. */
-static int parse_part(xlsx_reader *x, const char *name, const char *label, size_t limit,
-                      XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler text)
+/* Feeds part `name` whole to parser p (set up by the caller, freed
+ * here): 0 or -1. While it runs, x->p is p (for the handlers' stops). */
+static int parse_with(xlsx_reader *x, XML_Parser p, const char *name, const char *label, size_t limit)
 {
     part pt;
-    if (part_open(x, name, label, limit, &pt) != 0)
-        return -1;
-    XML_Parser p = parser_new(x, start, end, text);
-    if (!p) {
-        part_close(&pt);
+    if (!p)
         return fail(x, "内存不足");
+    if (part_open(x, name, label, limit, &pt) != 0) {
+        XML_ParserFree(p);
+        return -1;
     }
     XML_Parser saved = x->p;
     x->p = p;
@@ -276,43 +275,16 @@ static void XMLCALL loc_doctype(void *ud, const XML_Char *name, const XML_Char *
     on_doctype(((locate *)ud)->x, name, sys, pub, internal);
 }
 
-/* Parses with a locate as the parser's user data (the handlers get it;
- * fail() reaches the reader through l->x). */
+/* Parses a part with a locate as the parser's user data. */
 static int parse_locate(locate *l, const char *name, const char *label, XML_StartElementHandler start)
 {
-    xlsx_reader *x = l->x;
-    part pt;
-    if (part_open(x, name, label, XLSX_MAX_PART, &pt) != 0)
-        return -1;
     XML_Parser p = XML_ParserCreateNS("UTF-8", NS);
-    if (!p) {
-        part_close(&pt);
-        return fail(x, "内存不足");
+    if (p) {
+        XML_SetUserData(p, l);
+        XML_SetElementHandler(p, start, no_end);
+        XML_SetStartDoctypeDeclHandler(p, loc_doctype);
     }
-    XML_SetUserData(p, l);
-    XML_SetElementHandler(p, start, no_end);
-    XML_SetStartDoctypeDeclHandler(p, loc_doctype);
-    XML_Parser saved = x->p;
-    x->p = p;
-    int rc = 0;
-    for (;;) {
-        void *buf = XML_GetBuffer(p, (int)CHUNK);
-        long n = buf ? part_read(x, &pt, buf, CHUNK) : fail(x, "内存不足");
-        if (n < 0) {
-            rc = -1;
-            break;
-        }
-        if (XML_ParseBuffer(p, (int)n, n == 0) != XML_STATUS_OK) {
-            rc = fail(x, "%s（%s）XML 格式错误：%s", label, name, XML_ErrorString(XML_GetErrorCode(p)));
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    x->p = saved;
-    XML_ParserFree(p);
-    part_close(&pt);
-    return rc;
+    return parse_with(l->x, p, name, label, XLSX_MAX_PART);
 }
 
 /* ---- shared strings ----------------------------------------------------------------- */
@@ -592,7 +564,8 @@ static int start(xlsx_reader *x)
         return -1;
     if (!l.sheet_path[0])
         return fail(x, "工作簿的第一个工作表（%s）在关系表中没有对应的文件，文件已损坏", l.sheet_name);
-    if (l.sst_path[0] && parse_part(x, l.sst_path, "共享字符串", XLSX_MAX_STRINGS, sst_start, sst_end, sst_text) != 0)
+    if (l.sst_path[0] &&
+        parse_with(x, parser_new(x, sst_start, sst_end, sst_text), l.sst_path, "共享字符串", XLSX_MAX_STRINGS) != 0)
         return -1;
     x->in_cell = x->in_rph = x->collecting = 0;
     if (part_open(x, l.sheet_path, "工作表", XLSX_MAX_SHEET, &x->sheet) != 0)
