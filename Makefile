@@ -18,11 +18,13 @@
 # library that tests link against.
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode icu-uc icu-i18n
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode icu-uc icu-i18n libzip expat
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
+# libxlsxwriter writes the .xlsx fixtures of the tests (not linked into minsheng).
+TEST_LIBS  := $(shell pkg-config --libs xlsxwriter)
 
 SRC_ALL  := $(sort $(wildcard src/*.c src/*/*.c))
 SRC_LIB  := $(filter-out src/main.c,$(SRC_ALL))
@@ -107,11 +109,11 @@ API_LIB_OBJS := $(patsubst %.c,$(TST)/obj/%.o,$(API_LIB))
 
 $(TST)/tests/test_%: tests/unit/test_%.c $(TST)/libminsheng.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TST_CFLAGS) -Itests -o $@ $< $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka $(SAN)
+	$(CC) $(TST_CFLAGS) -Itests -o $@ $< $(TST)/libminsheng.a $(PKG_LIBS) $(TEST_LIBS) -lcmocka $(SAN)
 
 $(TST)/tests/test_%: tests/api/test_%.c $(API_LIB_OBJS) $(TST)/libminsheng.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TST_CFLAGS) -Itests -Itests/api -o $@ $< $(API_LIB_OBJS) $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka -lcurl $(SAN)
+	$(CC) $(TST_CFLAGS) -Itests -Itests/api -o $@ $< $(API_LIB_OBJS) $(TST)/libminsheng.a $(PKG_LIBS) $(TEST_LIBS) -lcmocka -lcurl $(SAN)
 
 # The power-cut shim the crash test preloads into the server (no
 # sanitizers: it is loaded into a sanitized process beside ASan's runtime).

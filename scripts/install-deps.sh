@@ -14,6 +14,7 @@ set -eu
 PACKAGES="build-essential pkg-config
 libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev libcsv-dev
 liboath-dev libqrencode-dev libicu-dev
+libzip-dev libexpat1-dev libxlsxwriter-dev
 libcmocka-dev libcurl4-openssl-dev
 clang-14 libclang-rt-14-dev
 sqlite3 curl wrk openssl iproute2

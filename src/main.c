@@ -10,6 +10,8 @@
 #include "registry/import_batch.h"
 #include "registry/org.h"
 #include "registry/resident_search.h"
+#include "registry/org_import.h"
+#include "util/xlsx_read.h"
 #include "core/audit.h"
 #include "core/keys.h"
 #include "app/app.h"
@@ -66,8 +68,8 @@ static const char *const USAGE =
     "  init                  创建/升级数据库，建立街道和管理员账户\n"
     "  demo                  载入演示街道（丹阳街道：33个社区、131个网格）和演示账户；--streets N 建一个区的 N 个街道\n"
     "  user add|passwd|list  管理账户\n"
-    "  org district|add      建立区（一个数据库管理多个街道）、在上级单位下建立单位\n"
-    "  import residents 文件 从 CSV 导入居民（UTF-8 或 GBK）\n"
+    "  org list|add|rename|close|import|district  组织架构：显示、建立、改名、撤销、从 CSV/Excel 导入；建立区\n"
+    "  import residents 文件 从 CSV（UTF-8 或 GBK）或 Excel（.xlsx）导入居民\n"
     "  export residents      导出居民 CSV\n"
     "  backup 文件           在线备份数据库（校验后才生成；不含密钥文件，请另行保存）\n"
     "  restore 备份文件      校验备份后恢复数据库（服务须已停止）\n"
@@ -718,12 +720,49 @@ static int cmd_user(int argc, char **argv)
 /* ---- org ------------------------------------------------------------------ */
 
 static const char *const ORG_USAGE =
-    "用法: minsheng org district 区编码 区名称\n"
+    "用法: minsheng org list [--under 单位编码] [--all]\n"
     "      minsheng org add 上级单位编码 编码 名称\n"
+    "      minsheng org rename 编码 新名称\n"
+    "      minsheng org close 编码\n"
+    "      minsheng org import 文件.csv|文件.xlsx [--mode all|valid] [--encoding auto|utf-8|gbk] [--report 错误报告.json]\n"
+    "      minsheng org district 区编码 区名称\n"
+    "  list      显示组织架构树：层级、名称、编码、负责人（网格员、楼长）；--under 只显示某单位及其下级，\n"
+    "            --all 连同已撤销的单位\n"
+    "  add       在上级单位下建立下级单位，类别随上级而定：区 → 街道 → 社区 → 网格 → 楼栋。\n"
+    "  rename    修改单位名称（编码不变）\n"
+    "  close     撤销单位：其下还有未撤销的下级单位或在册的户、居民时拒绝；撤销的单位保留，显示为已撤销\n"
+    "  import    从 CSV 或 Excel（.xlsx）导入组织架构。列: 层级（街道/社区/网格/楼栋）、编码、名称、上级编码，\n"
+    "            可选 网格员、网格员电话（网格行）、楼长、楼长电话（楼栋行）、负责人、负责人电话（街道、社区行）、\n"
+    "            边界（GeoJSON 的 Polygon 或 MultiPolygon）。行的顺序不限，上级可在文件中或已建立；已有的编码\n"
+    "            报错而不修改。默认全部正确才导入；--mode valid 跳过有错误的行（及其下级）。\n"
     "  district  建立区：一个数据库管理一个区的多个街道。已有的街道成为区下的第一个街道\n"
     "            （其编码、路径、账户和数据都不变）；此后新街道用 org add 区编码 … 建在区下。\n"
-    "  add       在上级单位下建立下级单位，类别随上级而定：区 → 街道 → 社区 → 网格 → 楼栋。\n"
     "  区一级的账户: user add 用户名 --role street|viewer|admin|secadmin|auditor --org 区编码\n";
+
+static int parse_encoding(const char *s, csvr_encoding *out);
+static int print_row_errors(const json_t *errors, size_t error_rows, const char *report_path);
+
+/* Audits and commits the command's open transaction; on failure rolls
+ * back and says so. 0 or 1. */
+static int org_cli_commit(db_conn *db, const audit_entry *e)
+{
+    if (audit_write(db, e) != 0 || db_commit(db) != DB_DONE) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: 保存失败\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* Loads unit `code` inside the open transaction; else rolls back and says so. */
+static int org_cli_load(db_conn *db, const char *code, const char *what, org_unit *out)
+{
+    if (org_get_by_code(db, code, out) == 0)
+        return 0;
+    db_rollback(db);
+    fprintf(stderr, "minsheng: %s %s 不存在\n", what, code);
+    return 1;
+}
 
 /* Creates one unit (parent_code NULL: the district) and its audit row in
  * one transaction; prints what it made. */
@@ -735,11 +774,8 @@ static int org_cli_create(db_conn *db, const char *parent_code, const char *code
         return usage_error(ORG_USAGE, "%s", err.message);
     if (db_begin(db) != DB_DONE)
         return 1;
-    if (parent_code && org_get_by_code(db, parent_code, &parent) != 0) {
-        db_rollback(db);
-        fprintf(stderr, "minsheng: 上级单位 %s 不存在\n", parent_code);
+    if (parent_code && org_cli_load(db, parent_code, "上级单位", &parent) != 0)
         return 1;
-    }
     const char *kind = parent_code ? org_child_kind(parent.kind) : "district";
     int64_t id = kind ? org_create(db, parent.id, kind, code, name, NULL, NULL, &err)
                       : err_set(&err, ERR_INVALID, "parent", "楼栋下不能再设下级单位");
@@ -750,33 +786,251 @@ static int org_cli_create(db_conn *db, const char *parent_code, const char *code
     }
     char detail[256];
     snprintf(detail, sizeof detail, "minsheng org: 建立%s %s（%s）", org_kind_label(kind), name, code);
-    audit_entry e = {.action = "create", .entity = "org_unit", .entity_id = id, .org_path = made.path,
-                     .detail = detail};
-    if (audit_write(db, &e) != 0 || db_commit(db) != DB_DONE) {
-        db_rollback(db);
-        fprintf(stderr, "minsheng: 保存失败\n");
+    if (org_cli_commit(db, &(audit_entry){.action = "create", .entity = "org_unit", .entity_id = id,
+                                          .org_path = made.path, .detail = detail}) != 0)
         return 1;
-    }
     printf("已建立%s %s（%s）%s%s\n", org_kind_label(kind), name, code, parent_code ? "，上级 " : "",
            parent_code ? parent.name : "");
     return 0;
 }
 
+/* minsheng org rename CODE NAME */
+static int org_cli_rename(db_conn *db, const char *code, const char *name)
+{
+    org_unit u, after;
+    ms_err err;
+    if (org_check_code_name(code, name, &err) != 0)
+        return usage_error(ORG_USAGE, "%s", err.message);
+    if (db_begin(db) != DB_DONE || org_cli_load(db, code, "单位", &u) != 0)
+        return 1;
+    org_change c = {.name = name, .set = OC_NAME};
+    if (org_update(db, u.id, 0, &c, NULL, &err) != 0 || org_get(db, u.id, &after) != 0) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    char detail[400];
+    snprintf(detail, sizeof detail, "minsheng org rename: %s %s 改名为 %s", org_kind_label(u.kind), u.name, name);
+    json_t *before_j = json_pack("{s:s, s:s}", "code", u.code, "name", u.name);
+    json_t *after_j = json_pack("{s:s, s:s}", "code", after.code, "name", after.name);
+    int rc = org_cli_commit(db, &(audit_entry){.action = "update", .entity = "org_unit", .entity_id = u.id,
+                                               .org_path = u.path, .before = before_j, .after = after_j,
+                                               .detail = detail});
+    json_decref(before_j);
+    json_decref(after_j);
+    if (rc == 0)
+        printf("已将%s %s（%s）改名为 %s\n", org_kind_label(u.kind), u.name, code, name);
+    return rc;
+}
+
+/* minsheng org close CODE */
+static int org_cli_close(db_conn *db, const char *code)
+{
+    org_unit u;
+    ms_err err;
+    if (db_begin(db) != DB_DONE || org_cli_load(db, code, "单位", &u) != 0)
+        return 1;
+    if (org_close(db, u.id, NULL, &err) != 0) {
+        db_rollback(db);
+        fprintf(stderr, "minsheng: %s\n", err.message);
+        return 1;
+    }
+    char detail[300];
+    snprintf(detail, sizeof detail, "minsheng org close: 撤销%s %s（%s）", org_kind_label(u.kind), u.name, code);
+    if (org_cli_commit(db, &(audit_entry){.action = "close", .entity = "org_unit", .entity_id = u.id,
+                                          .org_path = u.path, .detail = detail}) != 0)
+        return 1;
+    printf("已撤销%s %s（%s）：单位保留，显示为已撤销\n", org_kind_label(u.kind), u.name, code);
+    return 0;
+}
+
+/* ---- org list: the tree, siblings by code ---- */
+
+static int by_parent_code(const void *a, const void *b)
+{
+    const org_unit *x = a, *y = b;
+    if (x->parent_id != y->parent_id)
+        return x->parent_id < y->parent_id ? -1 : 1;
+    return strcmp(x->code, y->code);
+}
+
+typedef struct org_tree {
+    org_unit *u;
+    size_t n;
+    int all;
+    size_t shown, closed_hidden;
+} org_tree;
+
+static void org_print(org_tree *t, const org_unit *u, int depth)
+{
+    int closed = strcmp(u->status, "closed") == 0;
+    if (closed && !t->all) {
+        t->closed_hidden++;
+        return;
+    }
+    t->shown++;
+    const char *lead = strcmp(u->kind, "grid") == 0 ? "网格员" : strcmp(u->kind, "building") == 0 ? "楼长" : "负责人";
+    printf("%*s%s %s（%s）", depth * 2, "", org_kind_label(u->kind), u->name, u->code);
+    if (u->leader_name[0])
+        printf("  %s %s%s%s", lead, u->leader_name, u->leader_phone[0] ? " " : "", u->leader_phone);
+    printf("%s\n", closed ? "  [已撤销]" : "");
+    /* children: the run of units whose parent is u (sorted by parent, code) */
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->u[mid].parent_id < u->id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < t->n && t->u[i].parent_id == u->id; i++)
+        org_print(t, &t->u[i], depth + 1);
+}
+
+static int org_cli_list(db_conn *db, const char *under, int all)
+{
+    org_unit root;
+    org_tree t = {.all = all};
+    if (under ? org_get_by_code(db, under, &root) != 0 : org_get_root(db, &root) != 0) {
+        fprintf(stderr, under ? "minsheng: 单位 %s 不存在\n" : "minsheng: 还没有任何单位：先运行 minsheng init --street-code 编码 --street-name 名称%s\n",
+                under ? under : "");
+        return 1;
+    }
+    if (org_subtree(db, &root, &t.u, &t.n) != 0) {
+        fprintf(stderr, "minsheng: 读取组织架构失败\n");
+        return 1;
+    }
+    qsort(t.u, t.n, sizeof *t.u, by_parent_code);
+    org_print(&t, &root, 0);
+    printf("共 %zu 个单位", t.shown);
+    if (t.closed_hidden)
+        printf("；另有已撤销的单位未显示（--all 显示）");
+    printf("\n");
+    free(t.u);
+    return 0;
+}
+
+/* minsheng org import FILE [--mode all|valid] [--encoding …] [--report FILE] */
+static int org_cli_import(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mode", required_argument, 0, 'm'}, {"encoding", required_argument, 0, 'e'},
+        {"report", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    org_import_options o = {.mode = IMPORT_ALL_OR_NOTHING};
+    csvr_encoding enc = CSVR_ENC_AUTO;
+    const char *report_path = NULL;
+    int c, rc = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            if (strcmp(optarg, "all") == 0) o.mode = IMPORT_ALL_OR_NOTHING;
+            else if (strcmp(optarg, "valid") == 0) o.mode = IMPORT_VALID_ONLY;
+            else return usage_error(ORG_USAGE, "--mode 只能是 all 或 valid：%s", optarg);
+            break;
+        case 'e':
+            if (parse_encoding(optarg, &enc) != 0)
+                return usage_error(ORG_USAGE, "--encoding 只能是 auto、utf-8 或 gbk：%s", optarg);
+            break;
+        case 'r': report_path = optarg; break;
+        case 'h': fputs(ORG_USAGE, stdout); return 0;
+        default: fputs(ORG_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error(ORG_USAGE, "用法错误：应为 org import 文件.csv 或 文件.xlsx");
+    o.file_name = argv[optind];
+    char err[256];
+    csvr *in = table_open_file(o.file_name, enc, err, sizeof err);
+    if (!in) {
+        fprintf(stderr, "minsheng: %s\n", err);
+        return 1;
+    }
+    org_import_report rep = {0};
+    db_conn *db = open_db();
+    if (!db || db_begin(db) != DB_DONE)
+        goto cleanup;
+    int irc = org_import(db, in, &o, &rep);
+    if (irc == IMPORT_OK) {
+        audit_entry e;
+        char detail[600];
+        json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
+        int crc = org_cli_commit(db, &e);
+        json_decref(after);
+        if (crc != 0)
+            goto cleanup;
+    } else {
+        db_rollback(db);
+    }
+    if (rep.fatal[0]) {
+        fprintf(stderr, "minsheng: 导入失败: %s\n", rep.fatal);
+        goto cleanup;
+    }
+    printf("共 %zu 行，新建 %zu 个单位（街道 %zu、社区 %zu、网格 %zu、楼栋 %zu），错误 %zu 行\n", rep.rows, rep.created,
+           rep.by_kind[0], rep.by_kind[1], rep.by_kind[2], rep.by_kind[3], rep.error_rows);
+    if (rep.error_rows && print_row_errors(rep.errors, rep.error_rows, report_path) != 0)
+        goto cleanup;
+    if (irc != IMPORT_OK)
+        fprintf(stderr, "有错误，未导入任何单位（全部正确才导入；可改用 --mode valid 跳过错误行）\n");
+    rc = irc == IMPORT_OK ? 0 : 1;
+cleanup:
+    org_import_report_free(&rep);
+    csvr_close(in);
+    db_close(db);
+    return rc;
+}
+
 static int cmd_org(int argc, char **argv)
 {
-    if (argc < 2 || wants_help(argc, argv)) {
+    static const struct { const char *name; int args; const char *usage; } SUBS[] = {
+        {"district", 2, "org district 需要区编码和区名称"}, {"add", 3, "org add 需要上级单位编码、编码和名称"},
+        {"rename", 2, "org rename 需要编码和新名称"}, {"close", 1, "org close 需要单位编码"},
+    };
+    if (argc < 2 || (argc == 2 && wants_help(argc, argv))) {
         fputs(ORG_USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
-    int district = strcmp(argv[1], "district") == 0;
-    if (!district && strcmp(argv[1], "add") != 0)
-        return usage_error(ORG_USAGE, "未知的子命令 %s", argv[1]);
-    if (argc != (district ? 4 : 5))
-        return usage_error(ORG_USAGE, district ? "org district 需要区编码和区名称" : "org add 需要上级单位编码、编码和名称");
+    const char *sub = argv[1];
+    if (strcmp(sub, "import") == 0)
+        return org_cli_import(argc - 1, argv + 1);
+    if (wants_help(argc, argv))
+        return fputs(ORG_USAGE, stdout), 0;
+    if (strcmp(sub, "list") == 0) {
+        static const struct option opts[] = {{"under", required_argument, 0, 'u'}, {"all", no_argument, 0, 'a'}, {0, 0, 0, 0}};
+        const char *under = NULL;
+        int all = 0, c;
+        optind = 1;
+        while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+            if (c == 'u') under = optarg;
+            else if (c == 'a') all = 1;
+            else return usage_error(ORG_USAGE, "org list 只接受 --under 单位编码 和 --all");
+        }
+        if (optind != argc - 1)
+            return usage_error(ORG_USAGE, "org list 只接受 --under 单位编码 和 --all");
+        db_conn *db = open_db();
+        if (!db)
+            return 1;
+        int rc = org_cli_list(db, under, all);
+        db_close(db);
+        return rc;
+    }
+    size_t k = 0;
+    while (k < sizeof SUBS / sizeof SUBS[0] && strcmp(SUBS[k].name, sub) != 0)
+        k++;
+    if (k == sizeof SUBS / sizeof SUBS[0])
+        return usage_error(ORG_USAGE, "未知的子命令 %s", sub);
+    if (argc != SUBS[k].args + 2)
+        return usage_error(ORG_USAGE, "%s", SUBS[k].usage);
     db_conn *db = open_db();
     if (!db)
         return 1;
-    int rc = district ? org_cli_create(db, NULL, argv[2], argv[3]) : org_cli_create(db, argv[2], argv[3], argv[4]);
+    int rc;
+    switch (k) {
+    case 0: rc = org_cli_create(db, NULL, argv[2], argv[3]); break;
+    case 1: rc = org_cli_create(db, argv[2], argv[3], argv[4]); break;
+    case 2: rc = org_cli_rename(db, argv[2], argv[3]); break;
+    default: rc = org_cli_close(db, argv[2]); break;
+    }
     db_close(db);
     return rc;
 }
@@ -784,14 +1038,15 @@ static int cmd_org(int argc, char **argv)
 /* ---- import / export ------------------------------------------------------ */
 
 static const char *const IMPORT_USAGE =
-    "用法: minsheng import residents 文件.csv [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
+    "用法: minsheng import residents 文件.csv|文件.xlsx [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
     "                                [--map 表头=字段,...] [--report 错误报告.json]\n"
     "      minsheng import --undo 批次号\n"
     "  --undo        撤销一次已提交的导入（批次号见导入结果和审计日志），其数据导入后未被修改时才可撤销\n"
     "  --mode all    （默认）全部正确才导入，有任何错误则一行也不导入\n"
     "  --mode valid  跳过有错误的行，导入其余行\n"
     "  --map         补充表头对应，如 \"证件号=id_number,住址=address\"\n"
-    "  每行错误会写明行号和字段。必需列: 姓名、身份证号、网格编码、户编号（新户还需地址）。\n";
+    "  每行错误会写明行号和字段。必需列: 姓名、身份证号、网格编码、户编号（新户还需地址）。\n"
+    "  Excel 工作簿（.xlsx）读第一个工作表，行号即表中行号；--encoding 只用于 CSV。\n";
 
 static void print_progress(size_t rows, size_t bytes, size_t total, void *ctx)
 {
@@ -812,21 +1067,23 @@ static int parse_encoding(const char *s, csvr_encoding *out)
     return 0;
 }
 
-static int print_import_errors(const import_report *rep, const char *report_path)
+/* The first 20 row errors on stderr, all of them in report_path (JSON) when given. */
+static int print_row_errors(const json_t *errors, size_t error_rows, const char *report_path)
 {
     size_t i, shown = 0;
     json_t *e;
-    json_array_foreach(rep->errors, i, e) {
-        if (shown++ >= 20)
+    json_array_foreach(errors, i, e) {
+        if (shown == 20)
             break;
+        shown++;
         const char *field = json_string_value(json_object_get(e, "field"));
         fprintf(stderr, "  第 %lld 行%s%s%s %s\n", (long long)json_integer_value(json_object_get(e, "row")),
                 field ? " [" : "", field ? field : "", field ? "]" : "",
                 json_string_value(json_object_get(e, "message")));
     }
-    if (rep->error_rows > shown)
-        fprintf(stderr, "  ……共 %zu 行有错误\n", rep->error_rows);
-    if (report_path && json_dump_file(rep->errors, report_path, JSON_INDENT(2)) != 0) {
+    if (error_rows > shown)
+        fprintf(stderr, "  ……共 %zu 行有错误\n", error_rows);
+    if (report_path && json_dump_file(errors, report_path, JSON_INDENT(2)) != 0) {
         fprintf(stderr, "minsheng: 无法写入错误报告 %s\n", report_path);
         return -1;
     }
@@ -895,7 +1152,7 @@ static int cmd_import(int argc, char **argv)
         return usage_error(IMPORT_USAGE, "用法错误：应为 import residents 文件.csv");
     const char *file = argv[optind + 1];
     char err[256];
-    csvr *in = csvr_open_file(file, o.enc, err, sizeof err);
+    csvr *in = table_open_file(file, o.enc, err, sizeof err);
     if (!in) {
         fprintf(stderr, "minsheng: %s\n", err);
         return 1;
@@ -919,7 +1176,7 @@ static int cmd_import(int argc, char **argv)
     long secs = (long)(time(NULL) - t0);
     printf("共 %zu 行，导入 %zu 人，新建 %zu 户，错误 %zu 行（用时 %ld 秒）\n", rep.rows, rep.imported,
            rep.households_created, rep.error_rows, secs);
-    if (rep.error_rows && print_import_errors(&rep, report_path) != 0)
+    if (rep.error_rows && print_row_errors(rep.errors, rep.error_rows, report_path) != 0)
         goto cleanup;
     if (irc != 0 && o.mode == IMPORT_ALL_OR_NOTHING)
         fprintf(stderr, "有错误，未导入任何数据（全部正确才导入；可改用 --mode valid 跳过错误行）\n");

@@ -117,7 +117,7 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
          {P_STREET}, D_NONE}}},
     {"org_tree", "/api/v1/org-units", {
         {"SELECT c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc,"
-         " c.notes, c.version, (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id) FROM org_unit c"
+         " c.notes, c.version, c.status, (SELECT COUNT(*) FROM org_unit x WHERE x.parent_id = c.id) FROM org_unit c"
          " WHERE c.id = ? ORDER BY c.code", {P_STREET}, D_NONE},
         {GRID_COUNTS, {P_PATH}, D_NONE}}},
 };

@@ -1,12 +1,16 @@
-/* import_api.c — POST /api/v1/import/residents (CSV body → import
+/* import_api.c — POST /api/v1/import/residents (CSV or .xlsx body →
+ * import report), POST /api/v1/import/org-units (the org tree, same
  * report) and GET /api/v1/export/residents (CSV download). The import
- * engine and the export row format are import.c's; this file only maps
- * query parameters, scope and roles onto them and audits the export. */
+ * engines and the export row format are import.c's and org_import.c's;
+ * this file only maps query parameters, scope and roles onto them and
+ * audits the export. */
 #include "core/ratelimit.h"
 #include "registry/import.h"
+#include "registry/org_import.h"
 #include "registry/registry_api.h"
 #include "server/write.h"
 #include "util/validate.h"
+#include "util/xlsx_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +56,33 @@ static int reply_rejected(response *rs, const char *message, json_t *report)
     return reply_json(rs, 400, json_pack("{s:o, s:o}", "error", err, "report", report));
 }
 
-static void rejected_message(const import_report *rep, char *out, size_t outsz)
+static void rejected_message(const json_t *errors, size_t error_rows, char *out, size_t outsz)
 {
-    json_t *first = json_array_get(rep->errors, 0);
+    json_t *first = json_array_get(errors, 0);
     const char *msg = json_string_value(json_object_get(first, "message"));
     snprintf(out, outsz, "共 %zu 行有错误，未导入任何数据（第%lld行：%s）。请修改后重新导入，或选择只导入正确的行",
-             rep->error_rows, (long long)json_integer_value(json_object_get(first, "row")), msg ? msg : "");
+             error_rows, (long long)json_integer_value(json_object_get(first, "row")), msg ? msg : "");
+}
+
+/* The file_name query parameter (shown in the audit log): 0, or -1 replied. */
+static int file_name_or_reply(request *rq, response *rs, const char **out)
+{
+    *out = req_query(rq, "file_name");
+    if (*out && (utf8_length(*out) < 0 || utf8_length(*out) > 200 || !text_is_clean(*out, 0)))
+        return reply_bad_request(rs, "file_name", "文件名无效（最多200字，不能含控制字符）"), -1;
+    return 0;
+}
+
+/* The uploaded table (CSV or .xlsx) as a reader: NULL replied. */
+static csvr *table_or_reply(request *rq, response *rs, csvr_encoding enc)
+{
+    char err[256];
+    if (rq->body_len == 0)
+        return reply_bad_request(rs, NULL, "请在请求内容中上传 CSV 或 Excel（.xlsx）文件"), NULL;
+    csvr *in = table_open_memory(rq->body, rq->body_len, enc, err, sizeof err);
+    if (!in)
+        reply_bad_request(rs, NULL, err);
+    return in;
 }
 
 static int client_gone(void *ctx)
@@ -66,7 +91,8 @@ static int client_gone(void *ctx)
 }
 
 /* POST /api/v1/import/residents — roles: registry writers; body: the
- * CSV file itself (up to 64 MiB, UTF-8 or GBK).
+ * CSV file itself (up to 64 MiB, UTF-8 or GBK) or an Excel workbook
+ * (.xlsx, told by its content: its first sheet; row = the sheet's row).
  * Query: mode (all|valid), encoding (auto|utf-8|gbk), mapping
  * ("表头=field,…"), file_name (shown in the audit log). Only grids in
  * the caller's scope are accepted. Rows are written in short
@@ -80,25 +106,19 @@ static int import_residents_csv(request *rq, response *rs)
 {
     import_options o;
     import_report rep;
-    char err[256], msg[768];
+    char msg[768];
     memset(&o, 0, sizeof o);
-    if (parse_mode(rq, rs, &o.mode) != 0 || parse_encoding(rq, rs, &o.enc) != 0)
+    if (parse_mode(rq, rs, &o.mode) != 0 || parse_encoding(rq, rs, &o.enc) != 0 ||
+        file_name_or_reply(rq, rs, &o.file_name) != 0)
         return -1;
-    if (rq->body_len == 0)
-        return reply_bad_request(rs, NULL, "请在请求内容中上传 CSV 文件");
-    csvr *in = csvr_open_memory(rq->body, rq->body_len, o.enc, err, sizeof err);
+    csvr *in = table_or_reply(rq, rs, o.enc);
     if (!in)
-        return reply_bad_request(rs, NULL, err);
+        return -1;
     o.mapping = req_query(rq, "mapping");
     o.scope_path = rq->user.scope_path;
     o.user_id = rq->user.id;
     o.username = rq->user.username;
     o.client_ip = rq->client_ip;
-    o.file_name = req_query(rq, "file_name");
-    if (o.file_name && (utf8_length(o.file_name) < 0 || utf8_length(o.file_name) > 200 || !text_is_clean(o.file_name, 0))) {
-        csvr_close(in);
-        return reply_bad_request(rs, "file_name", "文件名无效（最多200字，不能含控制字符）");
-    }
     o.cancelled = client_gone;
     o.cancel_ctx = rq;
     int rc = import_residents(rq->db, in, &o, &rep);
@@ -109,7 +129,7 @@ static int import_residents_csv(request *rq, response *rs)
         reply_json(rs, 200, report);
         break;
     case IMPORT_ROWS_REJECTED:
-        rejected_message(&rep, msg, sizeof msg);
+        rejected_message(rep.errors, rep.error_rows, msg, sizeof msg);
         reply_rejected(rs, msg, report);
         break;
     case IMPORT_FATAL:
@@ -127,6 +147,62 @@ static int import_residents_csv(request *rq, response *rs)
         break;
     }
     import_report_free(&rep);
+    return 0;
+}
+
+/* POST /api/v1/import/org-units — roles: street, community; body: the
+ * org table, CSV (UTF-8 or GBK) or .xlsx (up to 16 MiB): columns 层级
+ * (街道/社区/网格/楼栋 or street/community/grid/building), 编码, 名称,
+ * 上级编码; optional 网格员, 网格员电话 (grid rows), 楼长, 楼长电话
+ * (building rows), 负责人, 负责人电话 (street and community rows), 边界
+ * (GeoJSON Polygon or MultiPolygon). Rows in any order; each parent in
+ * the file or an existing unit inside the caller's scope (a community
+ * account: its own community's grids and buildings). Existing codes are
+ * row errors, never updated. Query: mode (all|valid), encoding
+ * (auto|utf-8|gbk), file_name (for the audit row). One transaction with
+ * one audit row (import, org_unit: the counts and the codes created).
+ * Reply 200: the report {rows, created, created_by_level, error_rows,
+ * errors: [{row, field, message}]}. Errors: 400 with the report (a bad
+ * row in all-or-nothing mode: nothing created; bad header; unreadable
+ * file); 503 database busy. */
+static int import_org_units(request *rq, response *rs)
+{
+    org_import_options o = {0};
+    org_import_report rep;
+    csvr_encoding enc;
+    char msg[768], detail[600];
+    if (parse_mode(rq, rs, &o.mode) != 0 || parse_encoding(rq, rs, &enc) != 0 ||
+        file_name_or_reply(rq, rs, &o.file_name) != 0)
+        return -1;
+    csvr *in = table_or_reply(rq, rs, enc);
+    if (!in)
+        return -1;
+    o.scope_path = rq->user.scope_path;
+    if (write_begin_or_reply(rq, rs) != 0) {
+        csvr_close(in);
+        return -1;
+    }
+    int rc = org_import(rq->db, in, &o, &rep);
+    csvr_close(in);
+    json_t *report = org_import_report_json(&rep);
+    if (rc == IMPORT_OK) {
+        audit_entry e;
+        json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
+        write_commit_or_reply(rq, rs, &e, 200, report);
+        json_decref(after);
+    } else {
+        db_rollback(rq->db);
+        if (rc == IMPORT_ROWS_REJECTED) {
+            rejected_message(rep.errors, rep.error_rows, msg, sizeof msg);
+            reply_rejected(rs, msg, report);
+        } else if (rc == IMPORT_FATAL) {
+            reply_rejected(rs, rep.fatal, report);
+        } else {
+            json_decref(report);
+            reply_error(rs, 503, "busy", NULL, "导入失败（%s），请稍后重试", rep.fatal);
+        }
+    }
+    org_import_report_free(&rep);
     return 0;
 }
 
@@ -202,10 +278,13 @@ static int export_residents_csv_route(request *rq, response *rs)
 }
 
 #define IMPORT_MAX_BODY (64u << 20)
+#define ORG_IMPORT_MAX_BODY (16u << 20)
 
 const route import_routes[] = {
     {.method = "POST", .pattern = "/api/v1/import/residents", .handler = import_residents_csv,
      .roles = ROLES_REGISTRY_WRITE, .max_body = IMPORT_MAX_BODY, .raw_body = 1},
+    {.method = "POST", .pattern = "/api/v1/import/org-units", .handler = import_org_units,
+     .roles = ROLE_STREET | ROLE_COMMUNITY, .max_body = ORG_IMPORT_MAX_BODY, .raw_body = 1},
     {.method = "GET",  .pattern = "/api/v1/export/residents", .handler = export_residents_csv_route,
      .roles = ROLES_FULL_ID},
     {0}

@@ -14,7 +14,8 @@ static const char *const SQL_INSERT =
 /* The path and the leader's phone (encrypted: bound to the id) once the id is known. */
 static const char *const SQL_SET_PATH = "UPDATE org_unit SET path = ?, leader_phone_enc = ? WHERE id = ?";
 #define ORG_COLUMNS \
-    "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc, c.notes, c.version"
+    "c.id, COALESCE(c.parent_id, 0), c.kind, c.code, c.name, c.path, c.leader_name, c.leader_phone_enc, c.notes, c.version," \
+    " c.status"
 static const char *const SQL_GET = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.id = ?";
 static const char *const SQL_GET_BY_CODE = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.code = ?";
 /* The kind of the tree's root: the district, or the street of a one-street database. */
@@ -78,6 +79,7 @@ void org_from_row(db_stmt *s, org_unit *out)
         fprintf(stderr, "minsheng: 单位 %lld 的负责人电话无法解密（被改动，或缺少该代密钥）\n", (long long)out->id);
     db_col_copy(s, 8, out->notes, sizeof out->notes);
     out->version = db_col_int(s, 9);
+    db_col_copy(s, 10, out->status, sizeof out->status);
 }
 
 static int load_one(db_stmt *s, org_unit *out)
@@ -140,6 +142,8 @@ static int check_placement(db_conn *db, int64_t parent_id, const char *kind, org
     }
     if (org_get(db, parent_id, parent) != 0)
         return err_set(err, ERR_NOT_FOUND, "parent_id", "上级单位不存在");
+    if (strcmp(parent->status, "closed") == 0)
+        return err_set(err, ERR_CONFLICT, "parent_id", "上级单位“%s”已撤销，不能在其下建立单位", parent->name);
     const char *want = org_child_kind(parent->kind);
     if (!want)
         return err_set(err, ERR_INVALID, "parent_id", "楼栋下不能再设下级单位");
@@ -199,6 +203,8 @@ int org_update(db_conn *db, int64_t id, int64_t if_version, const org_change *c,
     if (db_exec_args(db, SQL_UPDATE, DB_TEXT(name), DB_OPT_TEXT(leader), DB_OPT_TEXT(phone_enc), DB_OPT_TEXT(notes),
                      DB_TEXT(db_now(now)), DB_INT(u->id)) != DB_DONE)
         return err_db(err);
+    if (c->set & OC_GEOMETRY)
+        return org_set_geometry(db, u->id, c->geometry, err);
     return 0;
 }
 
@@ -230,7 +236,7 @@ int org_list_counted(db_conn *db, int64_t parent_id, int64_t unit_id, org_unit_c
         }
         org_unit_counted *c = &(*out)[(*n)++];
         org_from_row(s, &c->unit);
-        c->child_count = db_col_int(s, 10);
+        c->child_count = db_col_int(s, 11);
         unit_counts one;
         const unit_counts *k = counts_find(counts, ncounts, c->unit.id);
         if (!parent_id) {
@@ -297,6 +303,186 @@ int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n)
     if (rc != DB_DONE) {
         free(*ids);
         *ids = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- boundary ------------------------------------------------------------ */
+
+static const char *const SQL_SET_GEOMETRY = "UPDATE org_unit SET geometry = ? WHERE id = ?";
+static const char *const SQL_GET_GEOMETRY = "SELECT geometry FROM org_unit WHERE id = ?";
+
+#define GEOMETRY_WHAT "边界须为 GeoJSON 的 Polygon 或 MultiPolygon 对象"
+
+/* A ring: at least 4 positions [lon, lat(, alt)], the last equal to the first. */
+static int ring_ok(const json_t *ring)
+{
+    size_t n = json_array_size(ring);
+    if (!json_is_array(ring) || n < 4)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *p = json_array_get(ring, i);
+        size_t k = json_array_size(p);
+        if (!json_is_array(p) || k < 2 || k > 3)
+            return 0;
+        for (size_t j = 0; j < k; j++)
+            if (!json_is_number(json_array_get(p, j)))
+                return 0;
+        double lon = json_number_value(json_array_get(p, 0)), lat = json_number_value(json_array_get(p, 1));
+        if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
+            return 0;
+    }
+    const json_t *a = json_array_get(ring, 0), *b = json_array_get(ring, n - 1);
+    return json_number_value(json_array_get(a, 0)) == json_number_value(json_array_get(b, 0)) &&
+           json_number_value(json_array_get(a, 1)) == json_number_value(json_array_get(b, 1));
+}
+
+static int polygon_ok(const json_t *rings)
+{
+    if (!json_is_array(rings) || json_array_size(rings) == 0)
+        return 0;
+    for (size_t i = 0; i < json_array_size(rings); i++)
+        if (!ring_ok(json_array_get(rings, i)))
+            return 0;
+    return 1;
+}
+
+int org_check_geometry_json(const json_t *g, char **canon, ms_err *err)
+{
+    *canon = NULL;
+    const char *type = json_string_value(json_object_get(g, "type"));
+    const json_t *coords = json_object_get(g, "coordinates");
+    if (!json_is_object(g) || !type || (strcmp(type, "Polygon") != 0 && strcmp(type, "MultiPolygon") != 0))
+        return err_set(err, ERR_INVALID, "geometry", GEOMETRY_WHAT "（type 为 Polygon 或 MultiPolygon）");
+    int ok = 1;
+    if (strcmp(type, "Polygon") == 0) {
+        ok = polygon_ok(coords);
+    } else {
+        ok = json_is_array(coords) && json_array_size(coords) > 0;
+        for (size_t i = 0; ok && i < json_array_size(coords); i++)
+            ok = polygon_ok(json_array_get(coords, i));
+    }
+    if (!ok)
+        return err_set(err, ERR_INVALID, "geometry",
+                       "边界坐标无效：每个环须至少4个 [经度, 纬度] 点、首尾相同，经度在±180、纬度在±90以内");
+    *canon = json_dumps(g, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!*canon)
+        return err_db(err);
+    if (strlen(*canon) > ORG_GEOMETRY_MAX) {
+        free(*canon);
+        *canon = NULL;
+        return err_set(err, ERR_INVALID, "geometry", "边界过大（超过 %zu KiB）", ORG_GEOMETRY_MAX >> 10);
+    }
+    return 0;
+}
+
+int org_check_geometry(const char *text, char **canon, ms_err *err)
+{
+    *canon = NULL;
+    if (strlen(text) > ORG_GEOMETRY_MAX)
+        return err_set(err, ERR_INVALID, "geometry", "边界过大（超过 %zu KiB）", ORG_GEOMETRY_MAX >> 10);
+    json_t *g = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (!g)
+        return err_set(err, ERR_INVALID, "geometry", "边界不是有效的 JSON：" GEOMETRY_WHAT);
+    int rc = org_check_geometry_json(g, canon, err);
+    json_decref(g);
+    return rc;
+}
+
+int org_set_geometry(db_conn *db, int64_t id, const char *canon, ms_err *err)
+{
+    if (db_exec_args(db, SQL_SET_GEOMETRY, DB_OPT_TEXT(canon), DB_INT(id)) != DB_DONE)
+        return err_db(err);
+    return 0;
+}
+
+char *org_get_geometry(db_conn *db, int64_t id)
+{
+    char *out = NULL;
+    db_stmt *s = db_query(db, SQL_GET_GEOMETRY, DB_INT(id));
+    if (db_step(s) == DB_ROW && db_col_text(s, 0))
+        out = strdup(db_col_text(s, 0));
+    db_finalize(s);
+    return out;
+}
+
+/* ---- closing ------------------------------------------------------------- */
+
+static const char *const SQL_OPEN_CHILDREN = "SELECT COUNT(*) FROM org_unit WHERE parent_id = ? AND status = 'active'";
+/* Active households of a grid or a building (every batch's: a running
+ * import's rows count too, they will be active when it commits). */
+static const char *const SQL_ACTIVE_HOUSEHOLDS =
+    "SELECT COUNT(*) FROM household WHERE (grid_id = ? OR building_id = ?) AND status = 'active'";
+static const char *const SQL_ACTIVE_RESIDENTS = "SELECT COUNT(*) FROM resident WHERE grid_id = ? AND status = 'active'";
+static const char *const SQL_CLOSE =
+    "UPDATE org_unit SET status = 'closed', closed_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+
+int org_close(db_conn *db, int64_t id, org_unit *before, ms_err *err)
+{
+    org_unit fresh, *u = before ? before : &fresh;
+    char now[20];
+    if (org_get(db, id, u) != 0)
+        return err_set(err, ERR_NOT_FOUND, NULL, "单位不存在或不在您的管辖范围内");
+    if (strcmp(u->status, "closed") == 0)
+        return err_set(err, ERR_CONFLICT, NULL, "%s“%s”已经撤销", org_kind_label(u->kind), u->name);
+    if (!u->parent_id)
+        return err_set(err, ERR_CONFLICT, NULL, "不能撤销最上级单位“%s”", u->name);
+    int64_t n = db_one_int(db, -1, SQL_OPEN_CHILDREN, DB_INT(u->id));
+    if (n < 0)
+        return err_db(err);
+    if (n > 0)
+        return err_set(err, ERR_CONFLICT, NULL, "%s“%s”下还有 %lld 个未撤销的下级单位，不能撤销：请先撤销或调整下级单位",
+                       org_kind_label(u->kind), u->name, (long long)n);
+    n = db_one_int(db, -1, SQL_ACTIVE_HOUSEHOLDS, DB_INT(u->id), DB_INT(u->id));
+    if (n < 0)
+        return err_db(err);
+    if (n > 0)
+        return err_set(err, ERR_CONFLICT, NULL, "%s“%s”下还有 %lld 户在册，不能撤销：请先将这些户迁出或注销",
+                       org_kind_label(u->kind), u->name, (long long)n);
+    n = db_one_int(db, -1, SQL_ACTIVE_RESIDENTS, DB_INT(u->id));
+    if (n > 0)
+        return err_set(err, ERR_CONFLICT, NULL, "%s“%s”下还有 %lld 名在册居民，不能撤销：请先将其迁出",
+                       org_kind_label(u->kind), u->name, (long long)n);
+    if (n < 0 || db_exec_args(db, SQL_CLOSE, DB_TEXT(db_now(now)), DB_TEXT(now), DB_INT(u->id)) != DB_DONE)
+        return err_db(err);
+    return 0;
+}
+
+/* ---- the whole subtree (the command line's org list) ------------------------ */
+
+static const char *const SQL_SUBTREE = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.path >= ? AND c.path < ? ORDER BY c.path";
+static const char *const SQL_ROOT = "SELECT " ORG_COLUMNS " FROM org_unit c WHERE c.parent_id IS NULL ORDER BY c.kind = 'district' DESC, c.id LIMIT 1";
+
+int org_get_root(db_conn *db, org_unit *out)
+{
+    return load_one(db_query(db, SQL_ROOT), out);
+}
+
+int org_subtree(db_conn *db, const org_unit *root, org_unit **out, size_t *n)
+{
+    char end[256];
+    size_t cap = 0;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = db_query(db, SQL_SUBTREE, DB_TEXT(root->path), DB_TEXT(org_path_end(root->path, end)));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            org_unit *bigger = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof **out);
+            if (!bigger) {
+                rc = DB_ERROR;
+                break;
+            }
+            *out = bigger;
+        }
+        org_from_row(s, &(*out)[(*n)++]);
+    }
+    db_finalize(s);
+    if (rc != DB_DONE) {
+        free(*out);
+        *out = NULL;
         *n = 0;
         return -1;
     }

@@ -17,6 +17,7 @@
 #ifndef MS_ORG_H
 #define MS_ORG_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -35,6 +36,7 @@ typedef struct org_unit {
     char leader_phone[40];
     char notes[2048];
     int64_t version;          /* incremented by every write (If-Match / ETag) */
+    char status[8];           /* active | closed (migration 0015: closed units are kept) */
 } org_unit;
 
 /* A unit with the counts shown in the tree. */
@@ -63,10 +65,11 @@ int64_t org_create(db_conn *db, int64_t parent_id, const char *kind, const char 
 int org_check_code_name(const char *code, const char *name, ms_err *err);
 
 /* The fields an edit sets (org_change.set); the others keep the row's values. */
-enum { OC_NAME = 1 << 0, OC_LEADER_NAME = 1 << 1, OC_LEADER_PHONE = 1 << 2, OC_NOTES = 1 << 3 };
+enum { OC_NAME = 1 << 0, OC_LEADER_NAME = 1 << 1, OC_LEADER_PHONE = 1 << 2, OC_NOTES = 1 << 3, OC_GEOMETRY = 1 << 4 };
 
 typedef struct org_change {
     const char *name, *leader_name, *leader_phone, *notes;   /* NULL or "" = none (name: required) */
+    const char *geometry;                                    /* checked text (org_check_geometry) or NULL = none */
     unsigned set;                                            /* OC_* bits */
 } org_change;
 
@@ -102,6 +105,39 @@ int org_is_whole_tree(db_conn *db, const org_unit *u);
 /* The grid ids of u's subtree, ascending, into *ids (malloc'd, caller
  * frees; NULL when none). 0, or -1 on a database error. */
 int org_subtree_grids(db_conn *db, const org_unit *u, int64_t **ids, size_t *n);
+
+/* ---- boundary and status (migration 0015) ---- */
+#define ORG_GEOMETRY_MAX ((size_t)1 << 20)   /* bytes of a boundary's GeoJSON */
+
+/* Checks a boundary: a GeoJSON geometry object of type Polygon or
+ * MultiPolygon (rings of at least 4 [lon, lat] positions, closed,
+ * longitudes within ±180, latitudes within ±90). 0 with its compact
+ * text in *canon (malloc'd, caller frees), or -1 with *err (400, field
+ * "geometry"). org_check_geometry takes the text (CSV, .xlsx). */
+int org_check_geometry_json(const json_t *g, char **canon, ms_err *err);
+int org_check_geometry(const char *text, char **canon, ms_err *err);
+
+/* Sets (canon: checked text) or clears (NULL) unit id's boundary, as
+ * part of a write that changes its version (org_create, org_update).
+ * Caller owns the transaction. 0 or -1 with *err. */
+int org_set_geometry(db_conn *db, int64_t id, const char *canon, ms_err *err);
+/* Unit id's boundary (malloc'd text, caller frees) or NULL when none. */
+char *org_get_geometry(db_conn *db, int64_t id);
+
+/* Closes (撤销) unit id: refused (409) when it is the root, already
+ * closed, or still has open child units or active households; the row
+ * is kept with status "closed". before (may be NULL) gets the row as it
+ * was. Caller owns the transaction. 0 or -1 with *err. */
+int org_close(db_conn *db, int64_t id, org_unit *before, ms_err *err);
+
+/* Every unit of root's subtree, root included, open and closed, ordered
+ * by path (a parent before its children). A malloc'd array in *out
+ * (free() it). 0 or -1. */
+int org_subtree(db_conn *db, const org_unit *root, org_unit **out, size_t *n);
+
+/* The root of the tree (the district, or the street of a one-street
+ * database): 0, or -1 when the tree is empty. */
+int org_get_root(db_conn *db, org_unit *out);
 
 /* The org_unit.leader_phone column (encrypted at rest) for app/fieldkeys.c's passes. */
 extern const fc_column_sql org_leader_phone_crypt;

@@ -44,7 +44,31 @@ static json_t *unit_json(const org_unit *u)
     json_object_set_new(j, "leader_name", u->leader_name[0] ? json_string(u->leader_name) : json_null());
     json_object_set_new(j, "leader_phone", u->leader_phone[0] ? json_string(u->leader_phone) : json_null());
     json_object_set_new(j, "version", json_integer(u->version));
+    json_object_set_new(j, "status", json_string(u->status[0] ? u->status : "active"));
     return j;
+}
+
+/* The body's "geometry": absent (0), null (1, *canon NULL: clear), or a
+ * checked Polygon/MultiPolygon (1, *canon malloc'd). -1 replied 400. */
+static int geometry_or_reply(request *rq, response *rs, char **canon)
+{
+    ms_err err;
+    json_t *g = json_object_get(rq->json, "geometry");
+    *canon = NULL;
+    if (!g)
+        return 0;
+    if (json_is_null(g))
+        return 1;
+    if (org_check_geometry_json(g, canon, &err) != 0)
+        return reply_err(rs, &err);
+    return 1;
+}
+
+/* The unit's boundary (GeoJSON object) or null, into j. */
+static void set_geometry_json(json_t *j, const char *text)
+{
+    json_t *g = text ? json_loads(text, 0, NULL) : NULL;
+    json_object_set_new(j, "geometry", g ? g : json_null());
 }
 
 /* ---- read -------------------------------------------------------------------- */
@@ -85,7 +109,9 @@ static int org_list(request *rq, response *rs)
 }
 
 /* GET /api/v1/org-units/{id} — roles: registry readers, admin, secadmin.
- * Reply: the unit with its ancestors inside the caller's scope (breadcrumb).
+ * Reply: the unit (status active|closed, geometry: its boundary as a
+ * GeoJSON object or null) with its ancestors inside the caller's scope
+ * (breadcrumb).
  * Errors: 404 absent or outside scope. */
 static int org_get_one(request *rq, response *rs)
 {
@@ -93,6 +119,9 @@ static int org_get_one(request *rq, response *rs)
     if (org_unit_in_scope_or_reply(rq, rs, rq->id, &u) != 0)
         return -1;
     json_t *j = unit_json(&u);
+    char *geometry = org_get_geometry(rq->db, u.id);
+    set_geometry_json(j, geometry);
+    free(geometry);
     json_t *ancestors = json_array();
     for (int64_t pid = u.parent_id; pid && org_get(rq->db, pid, &a) == 0 && scope_contains(rq, a.path); pid = a.parent_id)
         json_array_insert_new(ancestors, 0, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)a.id, "name", a.name, "kind", a.kind));
@@ -120,17 +149,18 @@ static int check_code_name_or_reply(response *rs, const char *code, const char *
 }
 
 /* POST /api/v1/org-units — roles: street, community.
- * Body: parent_id*, code*, name*, leader_name, leader_phone. The kind
+ * Body: parent_id*, code*, name*, leader_name, leader_phone, geometry
+ * (GeoJSON Polygon or MultiPolygon object, or null). The kind
  * follows the parent (district → street → community → grid → building;
  * the district itself is made on the command line: minsheng org district).
  * Reply 201: the unit. Errors: 400 field; 404 parent outside scope;
  * 409 code used. */
 static int org_create_unit(request *rq, response *rs)
 {
-    static const char *const FIELDS[] = {"parent_id", "code", "name", "leader_name", "leader_phone", NULL};
+    static const char *const FIELDS[] = {"parent_id", "code", "name", "leader_name", "leader_phone", "geometry", NULL};
     org_unit parent, created;
     const char *code, *name, *lname = NULL, *lphone = NULL;
-    char phone[40];
+    char phone[40], *geometry = NULL;
     int64_t parent_id;
     ms_err err;
 
@@ -142,19 +172,27 @@ static int org_create_unit(request *rq, response *rs)
         body_str(rq, rs, "leader_name", &lname) < 0 || body_str(rq, rs, "leader_phone", &lphone) < 0)
         return -1;
     if (check_code_name_or_reply(rs, code, name) != 0 || check_leader_or_reply(rs, lname, lphone, phone) != 0 ||
-        org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
+        org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0 || geometry_or_reply(rq, rs, &geometry) < 0)
         return -1;
     const char *kind = org_child_kind(parent.kind);
-    if (!kind)
+    if (!kind) {
+        free(geometry);
         return reply_bad_request(rs, "parent_id", "楼栋下不能再设下级单位");
-    if (write_begin_or_reply(rq, rs) != 0)
+    }
+    if (write_begin_or_reply(rq, rs) != 0) {
+        free(geometry);
         return -1;
+    }
     int64_t id = org_create(rq->db, parent.id, kind, code, name, lname, phone, &err);
-    if (id < 0)
-        return write_fail_or_reply(rq, rs, &err);
-    if (org_get(rq->db, id, &created) != 0)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    if (id >= 0 && geometry && org_set_geometry(rq->db, id, geometry, &err) != 0)
+        id = -1;
+    if (id < 0 || org_get(rq->db, id, &created) != 0) {
+        free(geometry);
+        return write_fail_or_reply(rq, rs, id < 0 ? &err : &(ms_err){.kind = ERR_DB});
+    }
     json_t *after = unit_json(&created);
+    set_geometry_json(after, geometry);
+    free(geometry);
     return write_commit_or_reply(rq, rs, &(audit_entry){.action = "create", .entity = "org_unit", .entity_id = id,
                                                         .org_path = created.path, .after = after}, 201, after);
 }
@@ -162,17 +200,18 @@ static int org_create_unit(request *rq, response *rs)
 /* PATCH /api/v1/org-units/{id} — roles: registry writers (a grid worker
  * only the buildings of their grid).
  * Header: If-Match (optional). Body: name, leader_name, leader_phone,
- * notes (null or "" clears); only the fields sent change. Reply: the
+ * notes (null or "" clears), geometry (a GeoJSON Polygon or
+ * MultiPolygon object; null clears); only the fields sent change. Reply: the
  * unit, ETag. Errors: 400 field; 403 grid worker on a non-building; 404
  * outside scope; 412 stale If-Match. */
 static int org_update_unit(request *rq, response *rs)
 {
-    static const char *const FIELDS[] = {"name", "leader_name", "leader_phone", "notes", NULL};
+    static const char *const FIELDS[] = {"name", "leader_name", "leader_phone", "notes", "geometry", NULL};
     org_unit u, before, after_u;
     const char *name = NULL, *lname = NULL, *lphone = NULL, *notes = NULL;
-    char phone[40];
+    char phone[40], *geometry = NULL;
     int64_t if_version;
-    ms_err err;
+    ms_err err = {0};
 
     if (body_only(rq, rs, FIELDS) != 0 || if_match_or_reply(rq, rs, &if_version) != 0 ||
         body_str(rq, rs, "name", &name) < 0 ||
@@ -185,18 +224,23 @@ static int org_update_unit(request *rq, response *rs)
         return -1;
     if (notes && (utf8_length(notes) < 0 || utf8_length(notes) > 500))
         return reply_bad_request(rs, "notes", "备注不能超过500字");
+    int has_geometry = geometry_or_reply(rq, rs, &geometry);
+    if (has_geometry < 0)
+        return -1;
     json_t *body = rq->json;
-    org_change c = {.name = name, .leader_name = lname, .leader_phone = phone, .notes = notes,
+    org_change c = {.name = name, .leader_name = lname, .leader_phone = phone, .notes = notes, .geometry = geometry,
                     .set = (name ? OC_NAME : 0) | (json_object_get(body, "leader_name") ? OC_LEADER_NAME : 0) |
                            (json_object_get(body, "leader_phone") ? OC_LEADER_PHONE : 0) |
-                           (json_object_get(body, "notes") ? OC_NOTES : 0)};
-    if (write_begin_or_reply(rq, rs) != 0)
-        return -1;
-    if (org_update(rq->db, u.id, if_version, &c, &before, &err) != 0)
-        return write_fail_or_reply(rq, rs, &err);
-    if (org_get(rq->db, u.id, &after_u) != 0)
-        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+                           (json_object_get(body, "notes") ? OC_NOTES : 0) | (has_geometry ? OC_GEOMETRY : 0)};
+    if (write_begin_or_reply(rq, rs) != 0 || org_update(rq->db, u.id, if_version, &c, &before, &err) != 0 ||
+        org_get(rq->db, u.id, &after_u) != 0) {
+        free(geometry);
+        return rs->status ? -1 : write_fail_or_reply(rq, rs, err.kind ? &err : &(ms_err){.kind = ERR_DB});
+    }
     json_t *before_j = unit_json(&before), *after = unit_json(&after_u);
+    if (has_geometry)
+        set_geometry_json(after, geometry);
+    free(geometry);
     int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = "update", .entity = "org_unit", .entity_id = u.id,
                                                           .org_path = u.path, .before = before_j, .after = after},
                                    200, after);

@@ -77,6 +77,10 @@ struct csvr {
     size_t ptrs_cap;
 
     char err[256];
+
+    /* rows from elsewhere (csvr_open_rows): everything above unused */
+    const csvr_rows *rows;
+    void *rows_ctx;
 };
 
 /* ---- messages ----------------------------------------------------------- */
@@ -422,6 +426,12 @@ int csvr_next(csvr *r, char ***fields, size_t *nfields)
     *nfields = 0;
     if (r->failed)
         return -1;
+    if (r->rows) {
+        int rc = r->rows->next(r->rows_ctx, fields, nfields, &r->rec_line);
+        if (rc < 0)
+            fail(r, "%s", r->rows->error(r->rows_ctx));
+        return rc;
+    }
     sb_reset(&r->text);
     r->nfields = 0;
     r->rec_ready = 0;
@@ -539,6 +549,21 @@ csvr *csvr_open_memory(const char *data, size_t len, csvr_encoding enc, char *er
     return finish_open(r, err, errsz);
 }
 
+csvr *csvr_open_rows(const csvr_rows *ops, void *ctx, size_t bytes_total)
+{
+    csvr *r = calloc(1, sizeof *r);
+    if (!r) {
+        ops->close(ctx);
+        return NULL;
+    }
+    r->cd = (iconv_t)-1;
+    r->enc = CSVR_ENC_UTF8;
+    r->rows = ops;
+    r->rows_ctx = ctx;
+    r->bytes_total = bytes_total;
+    return r;
+}
+
 size_t csvr_line(const csvr *r)
 {
     return r ? r->rec_line : 0;
@@ -546,6 +571,8 @@ size_t csvr_line(const csvr *r)
 
 size_t csvr_bytes_read(const csvr *r)
 {
+    if (r && r->rows)
+        return r->rows->bytes_read ? r->rows->bytes_read(r->rows_ctx) : 0;
     return r ? r->bytes_read : 0;
 }
 
@@ -568,6 +595,11 @@ void csvr_close(csvr *r)
 {
     if (!r)
         return;
+    if (r->rows) {
+        r->rows->close(r->rows_ctx);
+        free(r);
+        return;
+    }
     if (r->cd != (iconv_t)-1)
         iconv_close(r->cd);
     if (r->fp)

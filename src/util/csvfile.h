@@ -48,6 +48,23 @@ csvr_encoding csvr_detected_encoding(const csvr *r);
 const char *csvr_error(const csvr *r);
 void csvr_close(csvr *r);
 
+/* Rows from another kind of table behind the same reader (an .xlsx
+ * sheet: util/xlsx_read.h), so that the imports read either without
+ * knowing which. next answers as csvr_next (fields valid until the next
+ * call; blank rows already skipped) and sets *line to the row's number;
+ * error gives its message after a -1; close frees ctx (csvr_close calls
+ * it). bytes_read is asked for progress and may be NULL. */
+typedef struct csvr_rows {
+    int (*next)(void *ctx, char ***fields, size_t *nfields, size_t *line);
+    size_t (*bytes_read)(const void *ctx);
+    const char *(*error)(const void *ctx);
+    void (*close)(void *ctx);
+} csvr_rows;
+
+/* A reader over rows (ops is static; ctx is owned by the reader from
+ * now on, also when this fails: NULL only when out of memory). */
+csvr *csvr_open_rows(const csvr_rows *ops, void *ctx, size_t bytes_total);
+
 /* Appends one field, quoted when it contains a comma, quote, CR or LF,
  * or starts with = + - @ (spreadsheet formula injection: such fields
  * are prefixed with a single quote inside the quotes). */

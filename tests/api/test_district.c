@@ -275,6 +275,16 @@ static void deny_registry(const char *who, const char *tok, const place *own, co
         leaks++;
     }
     http_free(&r);
+    /* the org-tree import naming the other street's grid: a row error */
+    probe_note("POST", "/api/v1/import/org-units");
+    const char *org_csv = fmt("层级,编码,名称,上级编码\n楼栋,X-%lld-ORGIMP,越权楼栋,%s\n", own->street, far->grid_code);
+    assert_int_equal(http(&srv, "POST", "/api/v1/import/org-units", tok, org_csv, strlen(org_csv), "text/csv", &r), 0);
+    if ((r.status != 400 && r.status != 403) || !strstr(r.body, r.status == 400 ? "parent_code" : "forbidden") ||
+        server_sql_int(&srv, fmt("SELECT COUNT(*) FROM org_unit WHERE code = 'X-%lld-ORGIMP'", own->street)) != 0) {
+        print_error("CROSS-STREET LEAK [%s] org import under %s -> %ld\n", who, far->grid_code, r.status);
+        leaks++;
+    }
+    http_free(&r);
     csv = fmt("姓名,身份证号,与户主关系,网格编码,户编号,地址\n越权导入,%s,子,%s,%s,越权地址2号\n", fresh_id("130104"),
               own->grid_code, far->household_code);
     assert_int_equal(http(&srv, "POST", "/api/v1/import/residents", tok, csv, strlen(csv), "text/csv", &r), 0);

@@ -320,6 +320,20 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     }
     json_decref(rep);
 
+    /* org-tree import naming the far grid as a building's parent: a row
+     * error (a grid worker may not import at all), nothing created */
+    probe_note("POST", "/api/v1/import/org-units");
+    const char *org_csv = fmt("层级,编码,名称,上级编码\n楼栋,X-%s-ORGIMP,越权楼栋,%s\n", tag, far->grid_code);
+    http_resp orr;
+    assert_int_equal(http(&srv, "POST", "/api/v1/import/org-units", tok, org_csv, strlen(org_csv), "text/csv", &orr), 0);
+    if (orr.status != (is_grid_worker ? 403 : 400) ||
+        (!is_grid_worker && !strstr(orr.body, fmt("上级编码“%s”不存在或不在您的管辖范围内", far->grid_code))) ||
+        server_sql_int(&srv, fmt("SELECT COUNT(*) FROM org_unit WHERE code = 'X-%s-ORGIMP'", tag)) != 0) {
+        print_error("SCOPE LEAK [%s] org import under %s -> %ld %.300s\n", who, far->grid_code, orr.status, orr.body);
+        denials_failed++;
+    }
+    http_free(&orr);
+
     /* accounts and the audit log are not theirs */
     deny(who, tok, "GET", "/api/v1/users", NULL, ONLY_403);
     deny(who, tok, "POST", "/api/v1/users",
