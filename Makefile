@@ -18,7 +18,7 @@
 # library that tests link against.
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium liboath libqrencode xlsxwriter
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))

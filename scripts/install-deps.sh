@@ -13,10 +13,10 @@ set -eu
 
 PACKAGES="build-essential pkg-config
 libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev libcsv-dev
-liboath-dev libqrencode-dev
+liboath-dev libqrencode-dev libxlsxwriter-dev
 libcmocka-dev libcurl4-openssl-dev
 clang-14 libclang-rt-14-dev
-sqlite3 curl wrk openssl iproute2
+sqlite3 curl wrk openssl iproute2 unzip
 postgresql-15 libpq-dev
 postgresql-15-auto-failover pg-auto-failover-cli"
 case "${1:-}" in

@@ -223,7 +223,8 @@ static void viewer_gets_masked_lists_without_sensitive_fields(void **state)
     json_decref(req(t_viewer, "GET", fmt("/api/v1/residents?tag=%s", urlenc("刑释解教")), NULL, 403));
     /* … but not of that tag: a count of one next to a building's list
      * would name the person */
-    static const char *const STATS[] = {"/api/v1/stats/tags", "/api/v1/stats/org-units", "/api/v1/tags", NULL};
+    static const char *const STATS[] = {"/api/v1/stats/tags", "/api/v1/stats/org-units", "/api/v1/stats/table",
+                                        "/api/v1/tags", NULL};
     for (int i = 0; STATS[i]; i++) {
         j = get_ok(t_viewer, STATS[i]);
         char *dump = json_dumps(j, 0);
