@@ -1449,6 +1449,8 @@ int main(int argc, char **argv)
     }
     for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++) {
         if (strcmp(COMMANDS[k].name, cmd) == 0) {
+            if (strcmp(cmd, "serve") != 0)
+                audit_command_line();   /* the audit rows of a command name its OS user */
             optind = 1;
             return COMMANDS[k].fn(n, sub);
         }
