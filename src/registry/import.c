@@ -1094,10 +1094,15 @@ static int audit_import(importer *im)
              im->o->file_name ? "，文件 " : "", im->o->file_name ? im->o->file_name : "", rep->rows, im->imported,
              im->created, rep->error_rows);
     utf8_trim_partial(detail);
-    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "mode", mode, "batch", (json_int_t)im->batch_id,
-                              "rows", (json_int_t)rep->rows, "imported", (json_int_t)im->imported,
-                              "households_created", (json_int_t)im->created,
-                              "error_rows", (json_int_t)rep->error_rows);
+    char residents[96], households[96];
+    snprintf(residents, sizeof residents, "/api/v1/residents?import_batch_id=%lld&status=all", (long long)im->batch_id);
+    snprintf(households, sizeof households, "/api/v1/households?import_batch_id=%lld&status=all",
+             (long long)im->batch_id);
+    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:s, s:s}}", "mode", mode, "batch",
+                              (json_int_t)im->batch_id, "rows", (json_int_t)rep->rows, "imported",
+                              (json_int_t)im->imported, "households_created", (json_int_t)im->created,
+                              "error_rows", (json_int_t)rep->error_rows, "created", "residents", residents,
+                              "households", households);
     audit_entry e = {
         .user_id = im->o->user_id,
         .username = im->o->username,

@@ -228,21 +228,29 @@ static int add_text_filters(request *rq, response *rs, query *q, char exact[96])
     return 0;
 }
 
+/* household_id, and import_batch_id (the rows an import created: the
+ * link in its audit row). */
 static int add_household_filter(request *rq, response *rs, query *q)
 {
-    int64_t hid;
-    int rc = req_query_int(rq, rs, "household_id", 0, 1, INT64_MAX, &hid);
-    if (rc <= 0)
-        return rc;
-    q_where(q, "r.household_id = ?");
-    q_bind_int(q, hid);
+    static const char *const KEYS[][2] = {{"household_id", "r.household_id = ?"},
+                                          {"import_batch_id", "r.import_batch_id = ?"}};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t v;
+        int rc = req_query_int(rq, rs, KEYS[i][0], 0, 1, INT64_MAX, &v);
+        if (rc < 0)
+            return rc;
+        if (rc > 0) {
+            q_where(q, KEYS[i][1]);
+            q_bind_int(q, v);
+        }
+    }
     return 0;
 }
 
 /* 1 when any filter beyond the unit and the status is given. */
 static int searches(request *rq)
 {
-    static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", NULL};
+    static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", "import_batch_id", NULL};
     for (size_t i = 0; KEYS[i]; i++) {
         const char *v = req_query(rq, KEYS[i]);
         if (v && *v)
@@ -254,7 +262,7 @@ static int searches(request *rq)
 /* GET /api/v1/residents — roles: registry readers.
  * Query: org_unit_id (default own unit), status (active|deceased|
  * moved_out|all), name (prefix), id_number, phone, tag, household_id,
- * full_id=1 (roles with the right; each row shown in full is audited),
+ * import_batch_id (the residents an import created), full_id=1 (roles with the right; each row shown in full is audited),
  * page, page_size, sort (name|birth_date|id|updated_at, - for desc; ties
  * by id in the same direction; birth_date without full_id=1 sorts by
  * birth year), cursor (next_cursor of the previous page: rows after it,
