@@ -414,6 +414,10 @@ static void auditor_exports_csv_and_the_export_is_audited(void **state)
     assert_non_null(strstr(r.body, ",修改后,操作代码"));
     assert_non_null(strstr(r.body, ",登录失败,失败,"));
     assert_non_null(strstr(r.body, ",login_failed\r\n"));
+    char fields[512];
+    assert_true(resp_header(&r, "X-Export-Fields", fields, sizeof fields));
+    assert_string_equal(fields, "id,at,user_id,username,action_label,outcome,entity,entity_id,org_path,client_ip,"
+                                "detail,before,after,action");
     assert_non_null(strstr(r.body, "+08:00"));
     http_free(&r);
     assert_int_equal(api_total(&srv, t_auditor, "/api/v1/audit?action=export&entity=audit_log&page_size=1"), exports + 1);
