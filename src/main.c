@@ -600,6 +600,8 @@ static int cmd_demo(int argc, char **argv)
         printf("演示街道已建立: ");
     printf("%ld 个社区，%ld 个网格，%ld 栋楼，%ld 户，%ld 人（用时 %ld 秒）\n", sum.communities,
            sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
+    printf("历史记录: 已注销 %ld 户，已故 %ld 人，迁出 %ld 人，户迁移 %ld 次，人员迁移 %ld 次（户数和人数为在册的）\n",
+           sum.closed_households, sum.deceased, sum.moved_out, sum.household_moves, sum.resident_moves);
     rc = 0;
 cleanup:
     db_close(db);
