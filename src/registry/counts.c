@@ -36,11 +36,19 @@ static const char *const SQL_CHILDREN =
     " SELECT c.id, rc.what, rc.n FROM org_unit c JOIN registry_count rc ON rc.unit_id = c.id"
     " WHERE c.parent_id = ?1 AND c.kind = 'building'";
 
-/* (tag, households) of a subtree's grids, or of a building. */
+/* (tag, households) of a subtree's grids, or of a building, or of the
+ * whole tree. CROSS JOIN fixes the order SQLite would otherwise choose
+ * (every active resident by status, then its grid): a unit walks its
+ * grids' residents; the root walks the tags instead (about a seventh of
+ * the residents carry one), each to its resident by key. */
 static const char *const SQL_TAG_HH_UNIT =
     "SELECT t.tag, COUNT(DISTINCT c.household_id) FROM org_unit g"
-    " JOIN registry_counted_resident c ON c.grid_id = g.id JOIN resident_tag t ON t.resident_id = c.resident_id"
-    " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < " PATH_END("?1") " GROUP BY t.tag";
+    " CROSS JOIN registry_counted_resident c CROSS JOIN resident_tag t"
+    " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < " PATH_END("?1")
+    " AND c.grid_id = g.id AND t.resident_id = c.resident_id GROUP BY t.tag";
+static const char *const SQL_TAG_HH_ROOT =
+    "SELECT t.tag, COUNT(DISTINCT c.household_id) FROM resident_tag t CROSS JOIN registry_counted_resident c"
+    " WHERE c.resident_id = t.resident_id GROUP BY t.tag";
 static const char *const SQL_TAG_HH_BUILDING =
     "SELECT t.tag, COUNT(DISTINCT c.household_id) FROM household h"
     " JOIN registry_counted_resident c ON c.household_id = h.id JOIN resident_tag t ON t.resident_id = c.resident_id"
@@ -49,9 +57,10 @@ static const char *const SQL_TAG_HH_BUILDING =
  * SQLite from scanning every resident for a grid's buildings). */
 static const char *const SQL_TAG_HH_CHILDREN =
     "SELECT u.id, t.tag, COUNT(DISTINCT c.household_id) FROM org_unit u"
-    " JOIN org_unit g ON g.kind = 'grid' AND g.path >= u.path AND g.path < " PATH_END("u.path")
-    " JOIN registry_counted_resident c ON c.grid_id = g.id JOIN resident_tag t ON t.resident_id = c.resident_id"
-    " WHERE u.parent_id = ?1 AND u.kind <> 'building' GROUP BY u.id, t.tag"
+    " CROSS JOIN org_unit g CROSS JOIN registry_counted_resident c CROSS JOIN resident_tag t"
+    " WHERE u.parent_id = ?1 AND u.kind <> 'building'"
+    " AND g.kind = 'grid' AND g.path >= u.path AND g.path < " PATH_END("u.path")
+    " AND c.grid_id = g.id AND t.resident_id = c.resident_id GROUP BY u.id, t.tag"
     " UNION ALL"
     " SELECT u.id, t.tag, COUNT(DISTINCT c.household_id) FROM org_unit u"
     " CROSS JOIN household h CROSS JOIN registry_counted_resident c CROSS JOIN resident_tag t"
@@ -135,6 +144,7 @@ int64_t counts_unit_one(db_conn *db, const org_unit *u, const char *what)
 int counts_add_tag_households(db_conn *db, const org_unit *u, unit_counts *c)
 {
     db_stmt *s = strcmp(u->kind, "building") == 0 ? db_query(db, SQL_TAG_HH_BUILDING, DB_INT(u->id))
+                 : u->parent_id == 0              ? db_query(db, SQL_TAG_HH_ROOT)
                                                   : db_query(db, SQL_TAG_HH_UNIT, DB_TEXT(u->path));
     int rc, i;
     while ((rc = db_step(s)) == DB_ROW)

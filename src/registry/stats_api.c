@@ -186,11 +186,18 @@ static json_t *stats_table_build(db_conn *db, unsigned roles, const org_unit *u)
     size_t ncounts;
     if (counts_children(db, u->id, &counts, &ncounts) != 0)
         return NULL;
+    /* Above a grid every counted household lies in one child: the
+     * totals' households per tag are the children's sum. A grid's
+     * children are buildings, and a household may have none. */
+    int sum_children = strcmp(u->kind, "grid") != 0 && strcmp(u->kind, "building") != 0;
     if (counts_add_children_tag_households(db, u->id, counts, ncounts) != 0 || counts_unit(db, u, &total) != 0 ||
-        counts_add_tag_households(db, u, &total) != 0) {
+        (!sum_children && counts_add_tag_households(db, u, &total) != 0)) {
         free(counts);
         return NULL;
     }
+    for (size_t k = 0; sum_children && k < ncounts; k++)
+        for (size_t i = 0; i < COUNTS_MAX_TAGS; i++)
+            total.tag_households[i] += counts[k].tag_households[i];
     json_t *columns = json_array(), *rows = json_array();
     for (size_t i = 0; resident_tag_codes[i] && i < COUNTS_MAX_TAGS; i++)
         if (stats_tag_visible(roles, resident_tag_codes[i]))
