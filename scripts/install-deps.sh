@@ -17,7 +17,7 @@ liboath-dev libqrencode-dev libicu-dev
 libzip-dev libexpat1-dev libxlsxwriter-dev
 libcmocka-dev libcurl4-openssl-dev
 clang-14 libclang-rt-14-dev
-sqlite3 curl wrk openssl iproute2
+sqlite3 curl wrk openssl iproute2 unzip
 postgresql-15 libpq-dev
 postgresql-15-auto-failover pg-auto-failover-cli"
 case "${1:-}" in

@@ -619,6 +619,8 @@ static int cmd_demo(int argc, char **argv)
         printf("演示街道已建立: ");
     printf("%ld 个社区，%ld 个网格，%ld 栋楼，%ld 户，%ld 人（用时 %ld 秒）\n", sum.communities,
            sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
+    printf("历史记录: 已注销 %ld 户，已故 %ld 人，迁出 %ld 人，户迁移 %ld 次，人员迁移 %ld 次（户数和人数为在册的）\n",
+           sum.closed_households, sum.deceased, sum.moved_out, sum.household_moves, sum.resident_moves);
     rc = 0;
 cleanup:
     db_close(db);
@@ -1723,6 +1725,8 @@ int main(int argc, char **argv)
     }
     for (size_t k = 0; k < sizeof COMMANDS / sizeof COMMANDS[0]; k++) {
         if (strcmp(COMMANDS[k].name, cmd) == 0) {
+            if (strcmp(cmd, "serve") != 0)
+                audit_command_line();   /* the audit rows of a command name its OS user */
             optind = 1;
             return COMMANDS[k].fn(n, sub);
         }

@@ -8,10 +8,12 @@
 #include "core/keys.h"
 #include "util/validate.h"
 
+#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const SQL_INSERT =
     "INSERT INTO audit_log(at, user_id, username, action, entity, entity_id, org_path,"
@@ -170,6 +172,42 @@ static int seal_row(db_conn *db, int64_t id, const char *prev_hash, char mac[sta
 
 /* ---- writing ----------------------------------------------------------------- */
 
+/* The name of rows written without a user: "system", or the command
+ * line's (audit_command_line). */
+static char system_name[160] = "system";
+
+/* An OS account name as it goes into the log: letters, digits, '.', '_'
+ * and '-' kept, anything else as '?', at most 32 characters. */
+static void account_name(const char *in, char out[static 33])
+{
+    size_t n = 0;
+    for (; in && in[n] && n < 32; n++) {
+        char c = in[n];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                 c == '_' || c == '-';
+        out[n] = ok ? c : '?';
+    }
+    out[n] = '\0';
+}
+
+const char *audit_command_line(void)
+{
+    char user[33], sudo[33];
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+    uid_t uid = geteuid();
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        account_name(found->pw_name, user);
+    else
+        snprintf(user, sizeof user, "uid%u", (unsigned)uid);
+    account_name(getenv("SUDO_USER"), sudo);
+    if (sudo[0] && strcmp(sudo, user) != 0)
+        snprintf(system_name, sizeof system_name, "system:%s (sudo %s)", user, sudo);
+    else
+        snprintf(system_name, sizeof system_name, "system:%s", user);
+    return system_name;
+}
+
 /* The JSON image as compact text with sorted keys (malloc'd); NULL for NULL. */
 static char *json_text(json_t *j)
 {
@@ -194,7 +232,7 @@ int audit_write(db_conn *db, const audit_entry *e)
     }
     char *before = json_text(e->before), *after = json_text(e->after);
     int rc = db_exec_args(db, SQL_INSERT, DB_TEXT(audit_iso_utc(time(NULL), now)), DB_ID(e->user_id),
-                          DB_TEXT(e->username ? e->username : "system"), DB_TEXT(e->action),
+                          DB_TEXT(e->username ? e->username : system_name), DB_TEXT(e->action),
                           DB_TEXT(e->entity), DB_ID(e->entity_id), DB_TEXT(e->org_path), DB_TEXT(before),
                           DB_TEXT(after), DB_TEXT(e->client_ip), DB_TEXT(e->detail), DB_TEXT(outcome),
                           DB_TEXT(prev));

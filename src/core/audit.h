@@ -26,7 +26,7 @@
 
 typedef struct audit_entry {
     int64_t user_id;            /* 0 = system / command line */
-    const char *username;       /* NULL = "system" */
+    const char *username;       /* NULL = "system" (on the command line: audit_command_line's name) */
     const char *client_ip;      /* NULL for the command line */
     const char *action;         /* create, update, move, status, login, ... */
     const char *entity;         /* resident, household, org_unit, user, session, ... */
@@ -44,6 +44,19 @@ typedef struct audit_entry {
  * Refuses when no key is loaded (keys.h) or the newest row is not
  * chained. Also runs the alert rules (alerts.h) on the new row. */
 int audit_write(db_conn *db, const audit_entry *e);
+
+/* From now on this process is the command line: rows written without a
+ * username name the operating-system user who ran it instead of plain
+ * "system" — "system:root", or "system:root (sudo alice)" when sudo
+ * started it as another user (SUDO_USER). Called by main() for every
+ * command but serve. Returns the name used. */
+const char *audit_command_line(void);
+
+/* The Chinese name of an audit action code ("view_full_id" →
+ * "查看完整身份证号"), one table for every code the program writes
+ * (audit_names.c; tests/unit/test_audit_names.c checks that every code
+ * used in src/ has one); the code itself for an unknown one. */
+const char *audit_action_label(const char *code);
 
 /* The same, with user_id and username taken from `who` (NULL or a
  * zeroed actor = the command line) and the client address from ip. */

@@ -14,7 +14,9 @@
 
 #include "auth/users.h"
 #include "registry/org.h"
+#include "registry/household.h"
 #include "registry/registry.h"
+#include "registry/resident.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -25,6 +27,7 @@
 #include <time.h>
 
 #define MAX_MEMBERS 8
+#define HIST_STREAM 0x5851F42D4C957F2DULL   /* seeds the history's stream (xor the street's seed) */
 #define N_COMMUNITIES 33
 #define HERE_REGION "371702"      /* 菏泽市牡丹区 */
 #define OLD_REGION "372901"       /* 菏泽市 (county-level city) before 2000 */
@@ -290,7 +293,7 @@ enum kind {
     K_SINGLE_PARENT, K_WITH_PARENT, K_NUCLEAR, K_COUPLE_PARENTS, K_SKIP, K_OLDHEAD
 };
 
-typedef struct household {
+typedef struct family {
     int n;
     int kind;
     person p[MAX_MEMBERS];
@@ -298,7 +301,7 @@ typedef struct household {
     const char *hukou;       /* 城镇 / 农村 / 其他 */
     const demo_region *origin; /* where a non-户籍 household is registered */
     int dibao, tekun;
-} household;
+} family;   /* a household being generated (registry/household.h's is the stored one) */
 
 typedef struct grid_info {
     int64_t id;
@@ -312,6 +315,24 @@ typedef struct quota {
     double expected;
     long chosen;
 } quota;
+
+/* One change the history pass makes after a grid's households (see
+ * demo.h): kind 'D' died, 'O' moved out, 'C' household closed, 'H'
+ * household moves to an earlier grid, 'R' resident moves into a
+ * household of an earlier grid. */
+typedef struct hist_event {
+    char kind;
+    int64_t id;               /* the resident ('D', 'O', 'R') or the household */
+    long day;                 /* its date ('D', 'O', 'C') */
+    int n;                    /* people who leave the active counts, */
+    unsigned tags[MAX_MEMBERS]; /* with their tags */
+} hist_event;
+
+/* An earlier grid of the street, as a destination of moves. */
+typedef struct hist_grid {
+    int64_t id, building_id, household_id;   /* the grid, its first building, its first household */
+    char address[200];                       /* that building's address */
+} hist_grid;
 
 typedef struct demo_ctx {
     db_conn *db;
@@ -329,6 +350,12 @@ typedef struct demo_ctx {
     int surname_total;
     int old_weights[46];    /* ages 60..105 */
     quota dibao, tekun;     /* the programmes with figures to match */
+    rng hist;               /* the history's own stream (demo.h) */
+    hist_event *events;     /* decided for the grid being built */
+    size_t nevents, capevents;
+    hist_grid *grids;       /* the street's grids built so far */
+    size_t ngrids, capgrids;
+    long moved_in;          /* households moved in so far: their flat numbers */
     demo_summary *sum;
     char *err;
     size_t errsz;
@@ -499,7 +526,7 @@ static const struct {
 /* Household sizes 1..6, in percent: about 2.44 people per household. */
 static const int SIZE_WEIGHTS[6] = {24, 35, 23, 11, 5, 2};
 
-static person *add_person(household *h, int rel, char sex, int age, const char *surname)
+static person *add_person(family *h, int rel, char sex, int age, const char *surname)
 {
     person *p = &h->p[h->n++];
     memset(p, 0, sizeof *p);
@@ -535,7 +562,7 @@ static void sibling_ages(demo_ctx *c, int *ages, int n, int oldest)
 
 /* Adds a couple as head and spouse: husband's age given, wife a little
  * younger. Returns the family surname (the husband's). */
-static const char *add_couple(demo_ctx *c, household *h, int husband_age, int min_wife_age,
+static const char *add_couple(demo_ctx *c, family *h, int husband_age, int min_wife_age,
                               double male_head, const char **wife_surname)
 {
     int wife_age = husband_age - rng_range(&c->r, -1, 5);
@@ -555,7 +582,7 @@ static const char *add_couple(demo_ctx *c, household *h, int husband_age, int mi
 }
 
 /* The head's own parents: father older, mother a little younger. */
-static int add_head_parents(demo_ctx *c, household *h, int nparents)
+static int add_head_parents(demo_ctx *c, family *h, int nparents)
 {
     const person *head = &h->p[0];
     int father = head->age + rng_range(&c->r, 24, 35);
@@ -571,7 +598,7 @@ static int add_head_parents(demo_ctx *c, household *h, int nparents)
     return 0;
 }
 
-static void add_children(demo_ctx *c, household *h, const int *ages, int n, const char *father_surname,
+static void add_children(demo_ctx *c, family *h, const int *ages, int n, const char *father_surname,
                          const char *mother_surname)
 {
     for (int i = 0; i < n; i++) {
@@ -583,7 +610,7 @@ static void add_children(demo_ctx *c, household *h, const int *ages, int n, cons
 
 /* Fills h with `size` people following pattern `pt`. Returns -1 when the
  * draw gave impossible ages (the caller draws again). */
-static int plan_members(demo_ctx *c, household *h, int size, const pattern *pt)
+static int plan_members(demo_ctx *c, family *h, int size, const pattern *pt)
 {
     rng *r = &c->r;
     int ages[MAX_MEMBERS];
@@ -711,7 +738,7 @@ static void plan_disability(demo_ctx *c, person *p)
     p->tags |= 1u << T_DISABLED;
 }
 
-static const char *plan_employment(demo_ctx *c, const household *h, const person *p)
+static const char *plan_employment(demo_ctx *c, const family *h, const person *p)
 {
     rng *r = &c->r;
     int a = p->age;
@@ -758,7 +785,7 @@ static double phone_probability(int age)
 }
 
 /* Residence status, hukou type and origin of a household. */
-static void plan_residence(demo_ctx *c, household *h)
+static void plan_residence(demo_ctx *c, family *h)
 {
     rng *r = &c->r;
     int head_age = h->p[0].age;
@@ -782,7 +809,7 @@ static void plan_residence(demo_ctx *c, household *h)
     }
 }
 
-static const char *person_region(demo_ctx *c, const household *h, const person *p, int birth_year)
+static const char *person_region(demo_ctx *c, const family *h, const person *p, int birth_year)
 {
     rng *r = &c->r;
     int born_here = p->rel == R_SON || p->rel == R_DAUGHTER || p->rel == R_GRANDSON ||
@@ -821,7 +848,7 @@ static int steered_chance(demo_ctx *c, double p, quota *q)
 /* Scaled probability of choosing a 低保 household of this size: gives
  * about 726 households with 1,293 people per 50,000 (1.78 per household)
  * once restricted to 户籍 households. */
-static double dibao_probability(const household *h)
+static double dibao_probability(const family *h)
 {
     static const double by_size[7] = {0, 0.0355, 0.0195, 0.0095, 0.0072, 0.0017, 0.0008};
     int disabled = 0;
@@ -831,7 +858,7 @@ static double dibao_probability(const household *h)
     return by_size[h->n] * (disabled ? 2.6 : 0.78);
 }
 
-static void plan_groups(demo_ctx *c, household *h)
+static void plan_groups(demo_ctx *c, family *h)
 {
     rng *r = &c->r;
     const int local = strcmp(h->residence, "户籍") == 0;
@@ -903,8 +930,10 @@ static void plan_groups(demo_ctx *c, household *h)
 
 /* ---- writing ------------------------------------------------------------ */
 
+static int plan_history(demo_ctx *c, const family *h, int64_t hid, const int64_t *rids, const long *bdays);
+
 static int insert_household(demo_ctx *c, const grid_info *g, int64_t building_id, long seq,
-                            const char *address, household *h)
+                            const char *address, family *h)
 {
     rng *r = &c->r;
     char code[64], registered[256];
@@ -912,9 +941,11 @@ static int insert_household(demo_ctx *c, const grid_info *g, int64_t building_id
     int64_t hid = 0, rid = 0, head_id = 0;
 
     /* ID numbers, real ages, names and phones. */
+    long bdays[MAX_MEMBERS];
+    int64_t rids[MAX_MEMBERS];
     for (int i = 0; i < h->n; i++) {
         person *p = &h->p[i];
-        long bday = birth_day_for_age(c, p->age);
+        long bday = bdays[i] = birth_day_for_age(c, p->age);
         int by, bm, bd;
         civil_from_days(bday, &by, &bm, &bd);
         p->region = person_region(c, h, p, by);
@@ -992,6 +1023,7 @@ static int insert_household(demo_ctx *c, const grid_info *g, int64_t building_id
             return failf(c, "写入居民 %s（%s）失败: %s", p->name, p->id, db_errmsg(c->db));
         if (i == 0)
             head_id = rid;
+        rids[i] = rid;
         c->sum->residents++;
         for (int t = 0; t < N_TAGS; t++)
             if ((p->tags & (1u << t)) && c->tag_index[t] >= 0)
@@ -1000,10 +1032,157 @@ static int insert_household(demo_ctx *c, const grid_info *g, int64_t building_id
     if (registry_set_household_head(c->w, hid, head_id) != DB_DONE)
         return failf(c, "设置户 %s 的户主失败: %s", code, db_errmsg(c->db));
     c->sum->households++;
+    if (seq == 1 && c->ngrids < c->capgrids)   /* the grid's slot is made by build_grid */
+        c->grids[c->ngrids].household_id = hid;
+    return plan_history(c, h, hid, rids, bdays);
+}
+
+/* ---- history --------------------------------------------------------------- */
+
+/* Appends an event (NULL when out of memory). */
+static hist_event *add_event(demo_ctx *c, char kind, int64_t id)
+{
+    if (c->nevents == c->capevents) {
+        size_t cap = c->capevents ? c->capevents * 2 : 64;
+        hist_event *bigger = realloc(c->events, cap * sizeof *bigger);
+        if (!bigger)
+            return NULL;
+        c->events = bigger;
+        c->capevents = cap;
+    }
+    hist_event *e = &c->events[c->nevents++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->id = id;
+    return e;
+}
+
+/* A day within the last three years before the check date, after born. */
+static long history_day(demo_ctx *c, long born)
+{
+    long hi = c->limit_day - 1, lo = c->limit_day - 3 * 365;
+    if (lo <= born)
+        lo = born + 1;
+    return lo >= hi ? hi : lo + (long)rng_below(&c->hist, (uint32_t)(hi - lo + 1));
+}
+
+/* Chance that a member of this age has died within the three years. */
+static double death_probability(int age)
+{
+    return age >= 90 ? 0.2 : age >= 80 ? 0.1 : age >= 70 ? 0.03 : age >= 60 ? 0.006 : 0.0003;
+}
+
+/* Decides what happens to a household just written (hid, its members'
+ * ids and birth days): rates per 50,000 households of about 120 closed,
+ * 100 moved to another grid, and per person 200–300 deaths, 150
+ * departures and 100 moves. Only non-head members die, leave or move
+ * alone, so that every household keeps its 户主. */
+static int plan_history(demo_ctx *c, const family *h, int64_t hid, const int64_t *rids, const long *bdays)
+{
+    hist_event *e;
+    if (rng_unit(&c->hist) < 0.0024) {
+        if (!(e = add_event(c, 'C', hid)))
+            return failf(c, "内存不足");
+        long born = 0;
+        for (int i = 0; i < h->n; i++) {
+            e->tags[e->n++] = h->p[i].tags;
+            born = bdays[i] > born ? bdays[i] : born;
+        }
+        e->day = history_day(c, born);
+        return 0;
+    }
+    for (int i = 1; i < h->n; i++) {
+        const person *p = &h->p[i];
+        double x = rng_unit(&c->hist);
+        double die = death_probability(p->age), leave = p->age >= 18 && p->age <= 40 ? 0.006 : 0.0005;
+        double move = p->age >= 18 && p->age <= 45 ? 0.004 : 0;
+        char kind = x < die ? 'D' : x < die + leave ? 'O' : x < die + leave + move ? 'R' : 0;
+        if (!kind)
+            continue;
+        if (!(e = add_event(c, kind, rids[i])))
+            return failf(c, "内存不足");
+        if (kind != 'R') {
+            e->tags[e->n++] = p->tags;
+            e->day = history_day(c, bdays[i]);
+        }
+    }
+    if (rng_unit(&c->hist) < 0.002 && !(e = add_event(c, 'H', hid)))
+        return failf(c, "内存不足");
     return 0;
 }
 
-static int generate_household(demo_ctx *c, household *h)
+/* Takes the people of e out of the summary's active counts. */
+static void uncount(demo_ctx *c, const hist_event *e)
+{
+    for (int i = 0; i < e->n; i++) {
+        c->sum->residents--;
+        for (int t = 0; t < N_TAGS; t++)
+            if ((e->tags[i] & (1u << t)) && c->tag_index[t] >= 0)
+                c->sum->tag_counts[c->tag_index[t]]--;
+    }
+}
+
+/* Applies the grid's events through the registry's operations (history
+ * rows, counts), as the command line would (no user). A move whose
+ * destination refuses it (a household closed in the meantime …) is
+ * left out; any other failure fails the demo. */
+static int apply_history(demo_ctx *c)
+{
+    static const actor SYSTEM;
+    char date[16];
+    ms_err err;
+    for (size_t k = 0; k < c->nevents; k++) {
+        const hist_event *e = &c->events[k];
+        int y, m, d, rc = 0;
+        civil_from_days(e->day, &y, &m, &d);
+        snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+        memset(&err, 0, sizeof err);
+        /* moves go to one of the street's earlier grids (none for its first) */
+        size_t earlier = c->ngrids ? c->ngrids - 1 : 0;
+        const hist_grid *to = earlier ? &c->grids[rng_below(&c->hist, (uint32_t)earlier)] : NULL;
+        switch (e->kind) {
+        case 'D':
+        case 'O':
+            rc = resident_set_status(c->db, &SYSTEM, e->id, 0, e->kind == 'D' ? "deceased" : "moved_out", date,
+                                     e->kind == 'D' ? "病故" : "外出务工，户籍迁出", NULL, &err);
+            if (rc == 0) {
+                uncount(c, e);
+                *(e->kind == 'D' ? &c->sum->deceased : &c->sum->moved_out) += 1;
+            }
+            break;
+        case 'C':
+            rc = household_close(c->db, &SYSTEM, e->id, 0, date, "全户迁往外地", NULL, &err);
+            if (rc == 0) {
+                uncount(c, e);
+                c->sum->households--;
+                c->sum->closed_households++;
+                c->sum->moved_out += e->n;
+            }
+            break;
+        case 'H': {
+            if (!to || !to->building_id)
+                break;
+            char address[256];
+            snprintf(address, sizeof address, "%s9单元%ld室", to->address, 101 + c->moved_in++);
+            rc = household_move(c->db, &SYSTEM, e->id, 0, to->id, to->building_id, address, NULL, &err);
+            c->sum->household_moves += rc == 0;
+            break;
+        }
+        case 'R':
+            if (!to || !to->household_id)
+                break;
+            rc = resident_move(c->db, &SYSTEM, e->id, 0, to->household_id, "其他", NULL, &err);
+            c->sum->resident_moves += rc == 0;
+            break;
+        }
+        if (rc != 0 && err.kind == ERR_DB)
+            return failf(c, "演示历史（%c %lld）写入失败：%s", e->kind, (long long)e->id, err.message);
+    }
+    c->nevents = 0;
+    return 0;
+}
+
+static int generate_household(demo_ctx *c, family *h)
 {
     for (int tries = 0; tries < 100; tries++) {
         int size = 1 + pick_weighted(&c->r, SIZE_WEIGHTS, 6);
@@ -1117,11 +1296,26 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
         }
     }
 
+    /* The grid as a later grid's destination of moves. */
+    if (c->ngrids == c->capgrids) {
+        size_t cap = c->capgrids ? c->capgrids * 2 : 160;
+        hist_grid *bigger = realloc(c->grids, cap * sizeof *bigger);
+        if (!bigger)
+            return failf(c, "内存不足");
+        c->grids = bigger;
+        c->capgrids = cap;
+    }
+    hist_grid *hg = &c->grids[c->ngrids];
+    memset(hg, 0, sizeof *hg);
+    hg->id = g->id;
+    hg->building_id = nb ? b[0].id : 0;
+    snprintf(hg->address, sizeof hg->address, "%s", nb ? b[0].address : "");
+
     /* Households, building by building: rooms chosen in order among all
      * rooms (selection sampling) so that some flats stay empty. */
     long seq = 0;
     char address[256];
-    household h;
+    family h;
     for (int i = 0; i < nb; i++) {
         long rooms_total = (long)b[i].units * b[i].floors * b[i].rooms;
         long left = b[i].households, slot = 0;
@@ -1138,7 +1332,8 @@ static int build_grid(demo_ctx *c, const grid_info *g, long nhouseholds)
                         return -1;
                 }
     }
-    return 0;
+    c->ngrids++;
+    return apply_history(c);
 }
 
 /* The code and name of demo street k (1-based). */
@@ -1163,6 +1358,7 @@ static int build_street(demo_ctx *c, long households, int64_t parent_id, int k)
     double weights[131], wsum = 0;
     long per_grid[131];
 
+    c->ngrids = 0;     /* moves stay within the street */
     swap_streams(c);   /* tree stream until the end (build_grid swaps back for households) */
     adult_name(c, name, sizeof name, 40, 55);
     if (make_phone(c, phone) != 0)
@@ -1234,6 +1430,7 @@ static int build_tree(demo_ctx *c, uint64_t seed, long households, int streets)
             uint64_t street_seed = seed ^ ((uint64_t)k * 0xD1B54A32D192ED03ULL);
             rng_seed(&c->r, street_seed);
             rng_seed(&c->other, street_seed ^ 0x9E3779B97F4A7C15ULL);
+            rng_seed(&c->hist, street_seed ^ HIST_STREAM);
         }
         if (build_street(c, households, district, k) != 0)
             return -1;
@@ -1259,6 +1456,7 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, int streets
     c->errsz = errsz;
     rng_seed(&c->r, o->seed);
     rng_seed(&c->other, o->seed ^ 0x9E3779B97F4A7C15ULL);  /* the org tree's own stream */
+    rng_seed(&c->hist, o->seed ^ HIST_STREAM);
     int real = local_today_ymd();
     c->today_ymd = o->today_ymd ? o->today_ymd : real;
     c->check_ymd = c->today_ymd < real ? c->today_ymd : real;
@@ -1326,6 +1524,8 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
     if (rc == 0)
         rc = build_tree(&c, o.seed, o.households, streets);
     registry_writer_close(c.w);
+    free(c.events);
+    free(c.grids);
     set_free(&c.ids);
     set_free(&c.phones);
     set_free(&c.tree_phones);

@@ -16,6 +16,16 @@
  * first is 丹阳街道, the same street the one-street demo builds with the
  * same seed. ID numbers and phones are distinct over the whole district.
  *
+ * The registry has a history, as a street's has: after each grid's
+ * households, a few hundred per 50,000 households of its non-head
+ * members have died (死亡, the older the likelier) or moved away (迁出),
+ * some households have left the street (注销, members 迁出), and some
+ * households and people have moved to an earlier grid of the street
+ * (another grid or community), all through the registry's own
+ * operations (history rows, maintained counts), dated within the last
+ * three years and never before a birth. These choices draw from a
+ * stream of their own, so the people are the same with or without them.
+ *
  * Everything is derived from demo_options.seed with a private PRNG
  * (xoshiro256**), so the same seed and date give the same ID numbers,
  * names and addresses; timestamps (created_at) are the only difference.
@@ -48,9 +58,13 @@ typedef struct demo_options {
                           * streets, each of `households` households */
 } demo_options;
 
+/* households, residents and tag_counts are of the ACTIVE registry (what
+ * the statistics show); the history beside them is in the rows too. */
 typedef struct demo_summary {
     long streets, communities, grids, buildings, households, residents;
-    long tag_counts[16]; /* residents per tag, indexed like resident_tag_codes */
+    long tag_counts[16]; /* active residents per tag, indexed like resident_tag_codes */
+    long closed_households, deceased, moved_out;   /* history: 注销 households (members 迁出), 死亡, 迁出 */
+    long household_moves, resident_moves;          /* history: moves to another grid / household */
 } demo_summary;
 
 /* Builds the demo street (or district) into an empty, migrated

@@ -36,6 +36,37 @@ static const char *const SQL_CHILDREN =
     " SELECT c.id, rc.what, rc.n FROM org_unit c JOIN registry_count rc ON rc.unit_id = c.id"
     " WHERE c.parent_id = ?1 AND c.kind = 'building'";
 
+/* (tag, households) of a subtree's grids, or of a building, or of the
+ * whole tree. CROSS JOIN fixes the order SQLite would otherwise choose
+ * (every active resident by status, then its grid): a unit walks its
+ * grids' residents; the root walks the tags instead (about a seventh of
+ * the residents carry one), each to its resident by key. */
+static const char *const SQL_TAG_HH_UNIT =
+    "SELECT t.tag, COUNT(DISTINCT c.household_id) FROM org_unit g"
+    " CROSS JOIN registry_counted_resident c CROSS JOIN resident_tag t"
+    " WHERE g.kind = 'grid' AND g.path >= ?1 AND g.path < " PATH_END("?1")
+    " AND c.grid_id = g.id AND t.resident_id = c.resident_id GROUP BY t.tag";
+static const char *const SQL_TAG_HH_ROOT =
+    "SELECT t.tag, COUNT(DISTINCT c.household_id) FROM resident_tag t CROSS JOIN registry_counted_resident c"
+    " WHERE c.resident_id = t.resident_id GROUP BY t.tag";
+static const char *const SQL_TAG_HH_BUILDING =
+    "SELECT t.tag, COUNT(DISTINCT c.household_id) FROM household h"
+    " JOIN registry_counted_resident c ON c.household_id = h.id JOIN resident_tag t ON t.resident_id = c.resident_id"
+    " WHERE h.building_id = ?1 GROUP BY t.tag";
+/* (child id, tag, households) for each child of ?1 (CROSS JOIN keeps
+ * SQLite from scanning every resident for a grid's buildings). */
+static const char *const SQL_TAG_HH_CHILDREN =
+    "SELECT u.id, t.tag, COUNT(DISTINCT c.household_id) FROM org_unit u"
+    " CROSS JOIN org_unit g CROSS JOIN registry_counted_resident c CROSS JOIN resident_tag t"
+    " WHERE u.parent_id = ?1 AND u.kind <> 'building'"
+    " AND g.kind = 'grid' AND g.path >= u.path AND g.path < " PATH_END("u.path")
+    " AND c.grid_id = g.id AND t.resident_id = c.resident_id GROUP BY u.id, t.tag"
+    " UNION ALL"
+    " SELECT u.id, t.tag, COUNT(DISTINCT c.household_id) FROM org_unit u"
+    " CROSS JOIN household h CROSS JOIN registry_counted_resident c CROSS JOIN resident_tag t"
+    " WHERE u.parent_id = ?1 AND u.kind = 'building' AND h.building_id = u.id AND c.household_id = h.id"
+    " AND t.resident_id = c.resident_id GROUP BY u.id, t.tag";
+
 /* Everything recounted from the rows (the views of migration 0009 say
  * which rows count), as (unit_id, what, n). */
 #define SQL_RECOUNT                                                                                      \
@@ -65,6 +96,15 @@ static const char *const SQL_DRIFT =
 static const char *const SQL_CLEAR = "DELETE FROM registry_count";
 static const char *const SQL_REFILL = "INSERT INTO registry_count(unit_id, what, n) " SQL_RECOUNT;
 
+/* The index of tag code in resident_tag_codes, or -1. */
+static int tag_index(const char *code)
+{
+    for (size_t i = 0; resident_tag_codes[i] && i < COUNTS_MAX_TAGS; i++)
+        if (strcmp(resident_tag_codes[i], code) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* Adds one (what, n) to c. */
 static void counts_add(unit_counts *c, const char *what, int64_t n)
 {
@@ -76,11 +116,9 @@ static void counts_add(unit_counts *c, const char *what, int64_t n)
         c->residents += n;
         return;
     }
-    for (size_t i = 0; resident_tag_codes[i] && i < COUNTS_MAX_TAGS; i++)
-        if (strcmp(resident_tag_codes[i], what) == 0) {
-            c->tags[i] += n;
-            return;
-        }
+    int i = tag_index(what);
+    if (i >= 0)
+        c->tags[i] += n;
 }
 
 int counts_unit(db_conn *db, const org_unit *u, unit_counts *out)
@@ -101,6 +139,19 @@ int64_t counts_unit_one(db_conn *db, const org_unit *u, const char *what)
     int building = strcmp(u->kind, "building") == 0;
     return db_one_int(db, -1, building ? SQL_BUILDING_ONE : SQL_UNIT_ONE,
                       building ? DB_INT(u->id) : DB_TEXT(u->path), DB_TEXT(what));
+}
+
+int counts_add_tag_households(db_conn *db, const org_unit *u, unit_counts *c)
+{
+    db_stmt *s = strcmp(u->kind, "building") == 0 ? db_query(db, SQL_TAG_HH_BUILDING, DB_INT(u->id))
+                 : u->parent_id == 0              ? db_query(db, SQL_TAG_HH_ROOT)
+                                                  : db_query(db, SQL_TAG_HH_UNIT, DB_TEXT(u->path));
+    int rc, i;
+    while ((rc = db_step(s)) == DB_ROW)
+        if ((i = tag_index(db_col_text(s, 0))) >= 0)
+            c->tag_households[i] = db_col_int(s, 1);
+    db_finalize(s);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 static int by_unit_id(const void *a, const void *b)
@@ -170,6 +221,19 @@ const unit_counts *counts_find(const unit_counts *a, size_t n, int64_t unit_id)
             hi = mid;
     }
     return NULL;
+}
+
+int counts_add_children_tag_households(db_conn *db, int64_t parent_id, unit_counts *a, size_t n)
+{
+    db_stmt *s = db_query(db, SQL_TAG_HH_CHILDREN, DB_INT(parent_id));
+    int rc, i;
+    while ((rc = db_step(s)) == DB_ROW) {
+        unit_counts *c = (unit_counts *)counts_find(a, n, db_col_int(s, 0));
+        if (c && (i = tag_index(db_col_text(s, 1))) >= 0)
+            c->tag_households[i] = db_col_int(s, 2);
+    }
+    db_finalize(s);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* Reports the drift as it stands; the caller holds the transaction. */

@@ -17,11 +17,14 @@
 
 #define COUNTS_MAX_TAGS 32
 
-/* Counts of one unit's subtree; tags[i] is for resident_tag_codes[i]. */
+/* Counts of one unit's subtree; tags[i] is for resident_tag_codes[i].
+ * tag_households[i] (households with at least one counted member
+ * carrying the tag) is filled only by counts_add_tag_households. */
 typedef struct unit_counts {
     int64_t unit_id;
     int64_t households, residents;
     int64_t tags[COUNTS_MAX_TAGS];
+    int64_t tag_households[COUNTS_MAX_TAGS];
 } unit_counts;
 
 /* The counts of unit u's subtree (a building: its own). 0, or -1 on a
@@ -40,6 +43,17 @@ int counts_children(db_conn *db, int64_t parent_id, unit_counts **out, size_t *n
 /* The entry for unit_id in an array from counts_children; NULL = none
  * (all zero). */
 const unit_counts *counts_find(const unit_counts *a, size_t n, int64_t unit_id);
+
+/* Households per tag are not maintained (a household counts once for a
+ * tag whichever of its members carry it): they are counted from the
+ * rows with indexed queries over the unit's grids (the same counted
+ * residents as the maintained counts: registry_counted_resident), a
+ * household under the grid and building of its member. These fill
+ * tag_households of c (one unit u) or of the entries of a (children of
+ * parent_id, as from counts_children; a child missing from a is left
+ * out). 0, or -1 on a database error. */
+int counts_add_tag_households(db_conn *db, const org_unit *u, unit_counts *c);
+int counts_add_children_tag_households(db_conn *db, int64_t parent_id, unit_counts *a, size_t n);
 
 /* One (unit, what) whose stored count differs from a recount. */
 typedef struct counts_drift {

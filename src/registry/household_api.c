@@ -191,7 +191,15 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
     static const char *const STATUSES[] = {"active", "closed", NULL};
     const char *text = req_query(rq, "q");
     const char *st = req_query(rq, "status");
-    *plain = !(text && *text) && (!st || !*st || strcmp(st, "active") == 0);
+    int64_t batch;
+    int has_batch = req_query_int(rq, rs, "import_batch_id", 0, 1, INT64_MAX, &batch);
+    if (has_batch < 0)
+        return -1;
+    *plain = !(text && *text) && !has_batch && (!st || !*st || strcmp(st, "active") == 0);
+    if (has_batch) {   /* the households an import created: the link in its audit row */
+        q_where(q, "h.import_batch_id = ?");
+        q_bind_int(q, batch);
+    }
     if (text && *text) {
         long n = utf8_length(text);
         if (n < 0 || n > 100)
@@ -217,7 +225,8 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
 
 /* GET /api/v1/households — roles: registry readers.
  * Query: org_unit_id (default own unit), q (code or address contains),
- * status (active|closed|all), page, page_size (20, 50 or 100), sort (code|address|id, -
+ * status (active|closed|all), import_batch_id (the households an import
+ * created), page, page_size (20, 50 or 100), sort (code|address|id, -
  * for desc; ties by id in the same direction), cursor (next_cursor of
  * the previous page: rows after it, at any depth; not with page).
  * Reply: page of households (phones masked) with total,

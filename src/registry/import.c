@@ -1094,10 +1094,15 @@ static int audit_import(importer *im)
              im->o->file_name ? "，文件 " : "", im->o->file_name ? im->o->file_name : "", rep->rows, im->imported,
              im->created, rep->error_rows);
     utf8_trim_partial(detail);
-    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "mode", mode, "batch", (json_int_t)im->batch_id,
-                              "rows", (json_int_t)rep->rows, "imported", (json_int_t)im->imported,
-                              "households_created", (json_int_t)im->created,
-                              "error_rows", (json_int_t)rep->error_rows);
+    char residents[96], households[96];
+    snprintf(residents, sizeof residents, "/api/v1/residents?import_batch_id=%lld&status=all", (long long)im->batch_id);
+    snprintf(households, sizeof households, "/api/v1/households?import_batch_id=%lld&status=all",
+             (long long)im->batch_id);
+    json_t *after = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:{s:s, s:s}}", "mode", mode, "batch",
+                              (json_int_t)im->batch_id, "rows", (json_int_t)rep->rows, "imported",
+                              (json_int_t)im->imported, "households_created", (json_int_t)im->created,
+                              "error_rows", (json_int_t)rep->error_rows, "created", "residents", residents,
+                              "households", households);
     audit_entry e = {
         .user_id = im->o->user_id,
         .username = im->o->username,
@@ -1448,6 +1453,34 @@ static const struct export_col {
 };
 #define NEXPORT_COLS (sizeof EXPORT_COLS / sizeof EXPORT_COLS[0])
 
+/* The field code of each EXPORT_COLS entry, as X-Export-Fields names it. */
+static const char *const EXPORT_CODES[NEXPORT_COLS] = {
+    "household_code", "grid_code", "grid_name", "building_code", "address", "name", "id_number", "sex", "birth_date",
+    "relation", "phone", "hukou_type", "residence_status", "employment_status", "disability_type",
+    "disability_grade", "party_member", "tags", "notes"};
+
+/* 1 when column c is masked in this export. */
+static int export_masked(const struct export_col *c, const export_filter *f)
+{
+    return (c->fmt == C_ID && !f->full_id) || (c->fmt == C_PHONE && !f->full_phone);
+}
+
+void export_residents_fields(const export_filter *f, char *codes, size_t codes_sz, char *names, size_t names_sz)
+{
+    size_t a = 0, b = 0;
+    codes[0] = names[0] = '\0';
+    for (size_t i = 0; i < NEXPORT_COLS; i++) {
+        const struct export_col *c = &EXPORT_COLS[i];
+        int masked = export_masked(c, f), year = c->fmt == C_BIRTH && !f->full_id;
+        if (a < codes_sz)
+            a += (size_t)snprintf(codes + a, codes_sz - a, "%s%s%s", i ? "," : "", year ? "birth_year" : EXPORT_CODES[i],
+                                  masked ? ":masked" : "");
+        if (b < names_sz)
+            b += (size_t)snprintf(names + b, names_sz - b, "%s%s%s", i ? "、" : "", year ? "出生年份" : c->header,
+                                  masked ? "（已脱敏）" : "");
+    }
+}
+
 /* Tag codes "dibao,elderly" → labels in tag order, joined by 、. */
 static void tag_labels(const char *codes, strbuf *out)
 {
@@ -1570,8 +1603,11 @@ int export_residents_csv(db_conn *db, const char *scope_path, int full_id, const
     long n = export_residents_write(db, &f, file_sink, out);
     if (n < 0 || fflush(out) != 0)
         return -1;
-    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s%s%s", n, full_id ? "是" : "否",
-             full_id ? "；用途：" : "", full_id ? purpose : "");
+    char codes[512], names[640];
+    export_residents_fields(&f, codes, sizeof codes, names, sizeof names);
+    fprintf(stderr, "导出字段：%s\n", names);
+    snprintf(detail, sizeof detail, "命令行导出居民 %ld 人；完整身份证号：%s%s%s；字段：%s", n, full_id ? "是" : "否",
+             full_id ? "；用途：" : "", full_id ? purpose : "", names);
     audit_entry e = {.action = "export", .entity = "resident", .org_path = scope_path, .detail = detail};
     if (db_begin(db) != DB_DONE)
         return -1;

@@ -99,6 +99,14 @@ typedef struct export_filter {
 long export_residents_write(db_conn *db, const export_filter *f,
                             int (*sink)(const char *data, size_t len, void *ctx), void *ctx);
 
+/* The fields of an export made with f, in column order: as codes into
+ * codes ("household_code,…,id_number:masked,…,birth_year,…,phone:masked,
+ * …": the X-Export-Fields header) and as Chinese names into names
+ * ("户编号、…、身份证号（已脱敏）、…": the audit row and the command
+ * line). Masked: ID numbers without full_id, phones without full_phone;
+ * birth_year in place of birth_date without full_id. */
+void export_residents_fields(const export_filter *f, char *codes, size_t codes_sz, char *names, size_t names_sz);
+
 /* For the command line: exports active residents under scope_path (NULL =
  * all) to out — ID numbers, birth dates and phones in full only with
  * full_id, which needs a stated purpose (kept in the audit row) — and

@@ -240,7 +240,9 @@ static int full_export_purpose_or_reply(request *rq, response *rs, const char **
  * right: full ID numbers, birth dates and phones) with purpose (the
  * stated purpose, recorded in the audit row; 5 such exports an hour per
  * user). Reply: CSV (UTF-8 with BOM); a full one the import reads back;
- * the export is audited. Errors: 400 purpose missing; 403 full_id
+ * header X-Export-Fields lists its fields (":masked" on ID numbers and
+ * phones unless full_id=1); the export is audited with the fields in
+ * Chinese. Errors: 400 purpose missing; 403 full_id
  * without the right; 404 unit; 429 (Retry-After) too many full exports. */
 static int export_residents_csv_route(request *rq, response *rs)
 {
@@ -262,9 +264,10 @@ static int export_residents_csv_route(request *rq, response *rs)
         sb_free(&out);
         return reply_internal(rs);
     }
-    char detail[1024];
-    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s%s%s", unit.name, unit.code, n,
-             full_id ? "是" : "否", full_id ? "；用途：" : "", full_id ? purpose : "");
+    char detail[1536], names[640];
+    export_residents_fields(&f, rs->export_fields, sizeof rs->export_fields, names, sizeof names);
+    snprintf(detail, sizeof detail, "导出%s（%s）在册居民 %ld 人；完整身份证号：%s%s%s；字段：%s", unit.name, unit.code, n,
+             full_id ? "是" : "否", full_id ? "；用途：" : "", full_id ? purpose : "", names);
     if (write_begin_or_reply(rq, rs) != 0 ||
         write_commit_only_or_reply(rq, rs, &(audit_entry){.action = "export", .entity = "resident",
                                                           .org_path = unit.path, .detail = detail}) != 0) {

@@ -306,14 +306,22 @@ static int add_text_filters(request *rq, response *rs, query *q, const org_unit 
     return 0;
 }
 
+/* household_id, and import_batch_id (the rows an import created: the
+ * link in its audit row). */
 static int add_household_filter(request *rq, response *rs, query *q)
 {
-    int64_t hid;
-    int rc = req_query_int(rq, rs, "household_id", 0, 1, INT64_MAX, &hid);
-    if (rc <= 0)
-        return rc;
-    q_where(q, "r.household_id = ?");
-    q_bind_int(q, hid);
+    static const char *const KEYS[][2] = {{"household_id", "r.household_id = ?"},
+                                          {"import_batch_id", "r.import_batch_id = ?"}};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t v;
+        int rc = req_query_int(rq, rs, KEYS[i][0], 0, 1, INT64_MAX, &v);
+        if (rc < 0)
+            return rc;
+        if (rc > 0) {
+            q_where(q, KEYS[i][1]);
+            q_bind_int(q, v);
+        }
+    }
     return 0;
 }
 
@@ -321,7 +329,7 @@ static int add_household_filter(request *rq, response *rs, query *q)
 static int searches(request *rq)
 {
     static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
-                                       NULL};
+                                       "import_batch_id", NULL};
     for (size_t i = 0; KEYS[i]; i++) {
         const char *v = req_query(rq, KEYS[i]);
         if (v && *v)
@@ -336,6 +344,7 @@ static int searches(request *rq)
  * initials of the whole name: 三, zhangsan, san, zs), id_number, phone,
  * phone_tail (last 4 digits), id_tail (last 4–6 characters: an exact
  * search), tag, household_id,
+ * import_batch_id (the residents an import created),
  * full_id=1 (roles with the right; each row shown in full is audited),
  * page, page_size (20, 50 or 100; default 50), sort (name — in pinyin order —|birth_date|id|updated_at, - for desc; ties
  * by id in the same direction; birth_date without full_id=1 sorts by

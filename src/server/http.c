@@ -104,6 +104,7 @@ static int reply_errorv(response *rs, int status, const char *code, const char *
     if (field)
         json_object_set_new(err, "field", json_string(field));
     rs->content_disposition[0] = '\0';
+    rs->export_fields[0] = '\0';
     return reply_json(rs, status, json_pack("{s:o}", "error", err));
 }
 
@@ -560,6 +561,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, 
     }
     if (rs->content_disposition[0])
         MHD_add_response_header(r, "Content-Disposition", rs->content_disposition);
+    if (rs->export_fields[0])
+        MHD_add_response_header(r, "X-Export-Fields", rs->export_fields);
     if (rs->etag[0])
         MHD_add_response_header(r, "ETag", rs->etag);
     if (rs->retry_after > 0 || rs->status == 503) {   /* every 503 says when to retry */

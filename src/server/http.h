@@ -49,6 +49,7 @@ typedef struct response {
     const char *content_type;    /* static string; default application/json */
     char set_cookie[256];
     char content_disposition[256];
+    char export_fields[1024];    /* X-Export-Fields header when set: an export's field codes, comma-separated */
     char etag[40];               /* ETag header when set: "\"<version>\"" */
     int retry_after;             /* Retry-After header (seconds) when > 0 */
 } response;

@@ -11,7 +11,9 @@
  *     audited as security events with outcome, caller and address;
  *   - rows show time with zone (+08:00) and outcome; date filters are
  *     Beijing days whatever the server's time zone;
- *   - the auditor's CSV export, itself audited;
+ *   - the auditor's CSV export, itself audited; rows and the export give
+ *     each action's Chinese name beside its code;
+ *   - command-line rows name the OS user (and the sudo user);
  *   - a burst of failed sign-ins raises an alert that the security
  *     administrator sees and acknowledges (the auditor sees it). */
 #include <setjmp.h>
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +410,14 @@ static void auditor_exports_csv_and_the_export_is_audited(void **state)
     assert_int_equal(lines - 1, n);
     assert_non_null(strstr(r.body, ",失败,"));
     assert_null(strstr(r.body, ",成功,"));
+    /* 操作 in Chinese, the code in the last column */
+    assert_non_null(strstr(r.body, ",修改后,操作代码"));
+    assert_non_null(strstr(r.body, ",登录失败,失败,"));
+    assert_non_null(strstr(r.body, ",login_failed\r\n"));
+    char fields[512];
+    assert_true(resp_header(&r, "X-Export-Fields", fields, sizeof fields));
+    assert_string_equal(fields, "id,at,user_id,username,action_label,outcome,entity,entity_id,org_path,client_ip,"
+                                "detail,before,after,action");
     assert_non_null(strstr(r.body, "+08:00"));
     http_free(&r);
     assert_int_equal(api_total(&srv, t_auditor, "/api/v1/audit?action=export&entity=audit_log&page_size=1"), exports + 1);
@@ -418,6 +429,40 @@ static void auditor_exports_csv_and_the_export_is_audited(void **state)
     json_decref(api_expect(&srv, t_admin, "GET", "/api/v1/audit/export", NULL, 403));
     json_decref(api_expect(&srv, t_g0101, "GET", "/api/v1/audit/export", NULL, 403));
     json_decref(api_expect(&srv, t_auditor, "GET", "/api/v1/audit/export?from=2026-13-01", NULL, 400));
+}
+
+/* ---- readable rows ----------------------------------------------------------------- */
+
+static void rows_name_actions_in_chinese_and_the_os_user(void **state)
+{
+    json_t *row = newest_with("login_failed");
+    assert_string_equal(jstr(row, "action"), "login_failed");
+    assert_string_equal(jstr(row, "action_label"), "登录失败");
+    json_decref(row);
+    row = newest_with("update");
+    assert_string_equal(jstr(row, "action_label"), "修改");
+    json_decref(row);
+
+    /* A command writes its audit row under the OS user who ran it. */
+    struct passwd *pw = getpwuid(geteuid());
+    assert_non_null(pw);
+    char me[64];
+    snprintf(me, sizeof me, "%s", pw->pw_name);
+    const char *out = fmt("%s/os-user-export.csv", srv.dir);
+    const char *args[] = {"export", "residents", "--org", "371702001", "--out", out, NULL};
+    unsetenv("SUDO_USER");
+    assert_int_equal(run_cli(&srv, args, fmt("%s/os-user.out", srv.dir), NULL), 0);
+    row = newest_with("export");
+    assert_string_equal(jstr(row, "username"), fmt("system:%s", me));
+    assert_string_equal(jstr(row, "action_label"), "导出");
+    assert_true(json_is_null(json_object_get(row, "user_id")));
+    json_decref(row);
+    setenv("SUDO_USER", "zhang.san", 1);
+    assert_int_equal(run_cli(&srv, args, fmt("%s/os-user.out", srv.dir), NULL), 0);
+    unsetenv("SUDO_USER");
+    row = newest_with("export");
+    assert_string_equal(jstr(row, "username"), fmt("system:%s (sudo zhang.san)", me));
+    json_decref(row);
 }
 
 /* ---- alerts ------------------------------------------------------------------------------ */
@@ -482,6 +527,7 @@ int main(void)
         cmocka_unit_test(refused_requests_are_audited),
         cmocka_unit_test(rows_have_zone_and_outcome_and_beijing_day_filters),
         cmocka_unit_test(auditor_exports_csv_and_the_export_is_audited),
+        cmocka_unit_test(rows_name_actions_in_chinese_and_the_os_user),
         cmocka_unit_test(failed_login_burst_raises_an_alert_secadmin_acknowledges),
     };
     return cmocka_run_group_tests_name("api_audit", tests, setup, teardown);

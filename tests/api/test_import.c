@@ -235,7 +235,32 @@ static void utf8_bom_chinese_headers_import(void **state)
     assert_true(jint(a, "total") >= 1);
     json_t *last = json_array_get(json_object_get(a, "items"), 0);
     assert_string_equal(jstr(last, "username"), "jiedao");
-    assert_int_equal(jint(json_object_get(last, "after"), "imported"), 3);
+    assert_string_equal(jstr(last, "action_label"), "导入");
+    json_t *after = json_object_get(last, "after");
+    assert_int_equal(jint(after, "imported"), 3);
+    assert_int_equal(jint(after, "households_created"), 2);
+    /* … with links to what it created: the batch's residents and households */
+    long long batch = jint(after, "batch");
+    json_t *created = json_object_get(after, "created");
+    assert_string_equal(jstr(created, "residents"), fmt("/api/v1/residents?import_batch_id=%lld&status=all", batch));
+    assert_string_equal(jstr(created, "households"), fmt("/api/v1/households?import_batch_id=%lld&status=all", batch));
+    json_t *rs = get_ok(t_street, jstr(created, "residents"));
+    assert_int_equal(jint(rs, "total"), 3);
+    int seen = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(rs, "items"), i, it)
+        seen |= (strcmp(jstr(it, "name"), "导入甲") == 0) << 0 | (strcmp(jstr(it, "name"), "导入乙") == 0) << 1 |
+                (strcmp(jstr(it, "name"), "导入丙") == 0) << 2;
+    assert_int_equal(seen, 7);
+    json_decref(rs);
+    json_t *hs = get_ok(t_street, jstr(created, "households"));
+    assert_int_equal(jint(hs, "total"), 2);
+    json_decref(hs);
+    /* … within the caller's scope: another community's account sees none of them */
+    assert_int_equal(total_of(t_c01, jstr(created, "residents")), 0);
+    assert_int_equal(total_of(t_c01, jstr(created, "households")), 0);
+    json_decref(api_expect(&srv, t_street, "GET", "/api/v1/residents?import_batch_id=x", NULL, 400));
     json_decref(a);
 
     /* Importing the same file again: every row is already registered. */

@@ -223,7 +223,8 @@ static void viewer_gets_masked_lists_without_sensitive_fields(void **state)
     json_decref(req(t_viewer, "GET", fmt("/api/v1/residents?tag=%s", urlenc("刑释解教")), NULL, 403));
     /* … but not of that tag: a count of one next to a building's list
      * would name the person */
-    static const char *const STATS[] = {"/api/v1/stats/tags", "/api/v1/stats/org-units", "/api/v1/tags", NULL};
+    static const char *const STATS[] = {"/api/v1/stats/tags", "/api/v1/stats/org-units", "/api/v1/stats/table",
+                                        "/api/v1/tags", NULL};
     for (int i = 0; STATS[i]; i++) {
         j = get_ok(t_viewer, STATS[i]);
         char *dump = json_dumps(j, 0);
@@ -298,7 +299,18 @@ static void full_export_needs_a_purpose_and_is_rate_limited(void **state)
     assert_null(strstr(r.body, PHONE));
     assert_null(strstr(r.body, full_id));
     assert_non_null(strstr(r.body, "出生年份"));
+    /* The reply and the audit row say which fields it holds, and which are masked. */
+    char fields[1024];
+    assert_true(resp_header(&r, "X-Export-Fields", fields, sizeof fields));
+    assert_string_equal(fields, "household_code,grid_code,grid_name,building_code,address,name,id_number:masked,sex,"
+                                "birth_year,relation,phone:masked,hukou_type,residence_status,employment_status,"
+                                "disability_type,disability_grade,party_member,tags,notes");
     http_free(&r);
+    json_t *a = get_ok(t_auditor, "/api/v1/audit?action=export&page_size=1");
+    assert_non_null(strstr(jstr(json_array_get(json_object_get(a, "items"), 0), "detail"),
+                           "；字段：户编号、网格编码、网格名称、楼栋编码、地址、姓名、身份证号（已脱敏）、性别、出生年份、"
+                           "与户主关系、联系电话（已脱敏）、户籍类型、居住状态、就业状态、残疾类别、残疾等级、是否党员、标签、备注"));
+    json_decref(a);
 
     json_t *j = req(t_c01, "GET", fmt("%s&full_id=1", path), NULL, 400);
     assert_string_equal(err_field(j), "purpose");
@@ -310,6 +322,9 @@ static void full_export_needs_a_purpose_and_is_rate_limited(void **state)
         assert_non_null(strstr(r.body, full_id));
         assert_non_null(strstr(r.body, BIRTH));
         assert_non_null(strstr(r.body, PHONE));
+        assert_true(resp_header(&r, "X-Export-Fields", fields, sizeof fields));
+        assert_null(strstr(fields, ":masked"));
+        assert_non_null(strstr(fields, ",id_number,sex,birth_date,relation,phone,"));
         http_free(&r);
     }
     j = get_ok(t_auditor, "/api/v1/audit?action=export&page_size=1");

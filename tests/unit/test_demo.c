@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "demo/demo.h"
+#include "registry/counts.h"
 #include "registry/org.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
@@ -135,23 +136,28 @@ static void test_households(void **state)
     (void)state;
     db_conn *db = main_db;
     assert_int_equal(count(db, "SELECT COUNT(*) FROM household"), HOUSEHOLDS);
-    assert_int_equal(main_sum.households, HOUSEHOLDS);
+    /* the summary counts the active registry: closed households apart */
+    assert_int_equal(main_sum.households + main_sum.closed_households, HOUSEHOLDS);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household WHERE status = 'active'"), main_sum.households);
     /* Every household has a head, who is one of its members, related as 户主. */
     assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN resident r ON r.id = h.head_resident_id"
                                " AND r.household_id = h.id AND r.relation = '户主'"), HOUSEHOLDS);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE relation = '户主'"), HOUSEHOLDS);
     /* Codes follow the grid; buildings lie in the household's grid; residents carry the grid. */
+    /* (a household that moved to another grid keeps its code) */
     assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
-                               " WHERE h.code LIKE g.code || '-____'"), HOUSEHOLDS);
+                               " WHERE h.code LIKE g.code || '-____'"), HOUSEHOLDS - main_sum.household_moves);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN org_unit b ON b.id = h.building_id"
                                " WHERE b.parent_id = h.grid_id AND h.address LIKE '菏泽市牡丹区%' || b.name || '%单元%室'"),
                      HOUSEHOLDS);
+    /* (the dead and departed stay where they were when a household moves on) */
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
-                               " WHERE r.grid_id <> h.grid_id"), 0);
+                               " WHERE r.grid_id <> h.grid_id AND r.status = 'active'"), 0);
     assert_int_equal(count(db, "SELECT COUNT(*) - COUNT(DISTINCT address) FROM household"), 0);
     /* About 2.4 people per household. */
     int64_t residents = count(db, "SELECT COUNT(*) FROM resident");
-    assert_int_equal(residents, main_sum.residents);
+    assert_int_equal(residents, main_sum.residents + main_sum.deceased + main_sum.moved_out);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE status = 'active'"), main_sum.residents);
     assert_in_range(residents, HOUSEHOLDS * 21 / 10, HOUSEHOLDS * 28 / 10);
 }
 
@@ -182,7 +188,7 @@ static void test_residents_valid(void **state)
         n++;
     }
     db_finalize(s);
-    assert_int_equal(n, main_sum.residents);
+    assert_int_equal(n, main_sum.residents + main_sum.deceased + main_sum.moved_out);
     assert_true(local * 2 > n);   /* most are registered in 牡丹区 */
     assert_int_equal(count(db, "SELECT COUNT(DISTINCT id_number_bidx) FROM resident"), n);
     assert_int_equal(count(db, "SELECT COUNT(phone_bidx) - COUNT(DISTINCT phone_bidx) FROM resident"), 0);
@@ -247,10 +253,10 @@ static void test_special_groups(void **state)
     db_stmt *s = db_prepare(db, "SELECT r.id_number_enc,"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly'),"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'living_alone'),"
-                                " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id), r.id"
-                                " FROM resident r");
+                                " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id), r.id,"
+                                " r.status = 'active' FROM resident r");
     assert_non_null(s);
-    long aged60 = 0, aged80 = 0;
+    long aged60 = 0, aged80 = 0, active80 = 0;
     resident dec;
     while (db_step(s) == DB_ROW) {
         idcard_info info;
@@ -264,9 +270,10 @@ static void test_special_groups(void **state)
             fail_msg("%s aged %d in a household of %d tagged living_alone", dec.id_number, age, members);
         aged60 += age >= 60;
         aged80 += age >= 80;
+        active80 += age >= 80 && db_col_int(s, 5);
     }
     db_finalize(s);
-    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], aged80);
+    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], active80);
     assert_in_range(aged60 * 100 / n, 14, 25);   /* ~19% */
     assert_in_range(aged80 * 1000 / n, 12, 40);  /* ~2.5% */
 
@@ -276,9 +283,10 @@ static void test_special_groups(void **state)
     int64_t party = count(db, "SELECT COUNT(*) FROM resident WHERE party_member = 1");
     assert_in_range(party * 1000 / n, 30, 110);
 
-    /* The summary matches the database for every tag. */
+    /* The summary matches the database's active residents for every tag. */
     for (int i = 0; resident_tag_codes[i]; i++) {
-        db_stmt *q = db_prepare(db, "SELECT COUNT(*) FROM resident_tag WHERE tag = ?");
+        db_stmt *q = db_prepare(db, "SELECT COUNT(*) FROM resident_tag t JOIN resident r ON r.id = t.resident_id"
+                                    " AND r.status = 'active' WHERE t.tag = ?");
         db_bind_text(q, 1, resident_tag_codes[i]);
         assert_int_equal(db_step(q), DB_ROW);
         assert_int_equal(db_col_int(q, 0), main_sum.tag_counts[i]);
@@ -310,6 +318,55 @@ static char *fingerprint(db_conn *db)
     }
     db_finalize(s);
     return out;
+}
+
+/* The street has a history: deaths, departures, closed households and
+ * moves, dated within the last three years and after each birth, with
+ * their history rows, every household still headed, the maintained
+ * counts right. */
+static void test_history(void **state)
+{
+    (void)state;
+    db_conn *db = main_db;
+    /* a few of each on 2,000 households (hundreds on the 50,000 of the real demo) */
+    assert_in_range(main_sum.deceased, 5, 60);
+    assert_in_range(main_sum.moved_out, 5, 60);
+    assert_in_range(main_sum.closed_households, 1, 20);
+    assert_in_range(main_sum.household_moves, 1, 20);
+    assert_in_range(main_sum.resident_moves, 1, 20);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE status = 'deceased'"), main_sum.deceased);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE status = 'moved_out'"), main_sum.moved_out);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household WHERE status = 'closed'"), main_sum.closed_households);
+    /* each with its history row, on its status date: after the birth, not after today, within three years */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident r JOIN registry_event e ON e.entity = 'resident'"
+                               " AND e.entity_id = r.id AND e.kind = r.status AND e.event_date = r.status_date"
+                               " WHERE r.status <> 'active'"), main_sum.deceased + main_sum.moved_out);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE status <> 'active' AND (status_date <= birth_date"
+                               " OR status_date >= '2026-03-01' OR status_date < '2023-03-01')"), 0);
+    /* a closed household: every member left with it, on its date */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN registry_event e ON e.entity = 'household'"
+                               " AND e.entity_id = h.id AND e.kind = 'closed' WHERE h.status = 'closed'"),
+                     main_sum.closed_households);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM resident r JOIN household h ON h.id = r.household_id"
+                               " WHERE h.status = 'closed' AND r.status = 'active'"), 0);
+    /* only members other than the head die or leave alone: every active household keeps its 户主 */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM household h JOIN resident r ON r.id = h.head_resident_id"
+                               " WHERE h.status = 'active' AND r.status = 'active' AND r.relation = '户主'"),
+                     main_sum.households);
+    /* moves: to another grid, households with their members, people into another household */
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM registry_event WHERE entity = 'household' AND kind = 'moved'"
+                               " AND from_grid_id <> to_grid_id"), main_sum.household_moves);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM registry_event WHERE entity = 'resident' AND kind = 'moved'"
+                               " AND to_household_id IS NOT NULL AND from_household_id <> to_household_id"),
+                     main_sum.resident_moves);
+    assert_true(count(db, "SELECT COUNT(*) FROM registry_event e JOIN org_unit f ON f.id = e.from_grid_id"
+                          " JOIN org_unit t ON t.id = e.to_grid_id WHERE e.kind = 'moved'"
+                          " AND f.parent_id <> t.parent_id") > 0);   /* some to another community */
+    /* the dead are mostly old */
+    assert_true(count(db, "SELECT COUNT(*) FROM resident WHERE status = 'deceased' AND birth_date < '1956-03-01'") * 2 >
+                main_sum.deceased);
+    /* and the maintained counts agree with a recount */
+    assert_int_equal(counts_check(db, 0, NULL, NULL), 0);
 }
 
 static void test_deterministic(void **state)
@@ -460,7 +517,7 @@ static void test_district_streets(void **state)
     assert_int_equal(count(a, "SELECT COUNT(*) FROM org_unit WHERE kind = 'street' AND parent_id IS NULL"), 1);
     /* three: the district 371702 and its streets, distinct codes and names */
     assert_int_equal(s3.streets, 3);
-    assert_int_equal(s3.households, 3 * 120);
+    assert_int_equal(s3.households + s3.closed_households, 3 * 120);
     assert_int_equal(s3.grids, 3 * 131);
     assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit WHERE kind = 'district' AND code = '371702'"
                               " AND parent_id IS NULL AND path = '/'"), 1);
@@ -472,7 +529,7 @@ static void test_district_streets(void **state)
     assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit WHERE code = '371702003033-03' AND kind = 'grid'"), 1);
     assert_int_equal(count(d, "SELECT COUNT(*) FROM household h JOIN org_unit g ON g.id = h.grid_id"
                               " WHERE g.code LIKE '371702002%'"), 120);
-    assert_int_equal(count(d, "SELECT COUNT(*) FROM resident"), s3.residents);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM resident"), s3.residents + s3.deceased + s3.moved_out);
     /* street 1 is the one-street demo's street; the others are not copies of it */
     char *ta = street_text(a, "371702001"), *td = street_text(d, "371702001"), *t2 = street_text(d, "371702002");
     assert_true(strlen(ta) > 100);
@@ -553,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_residents_valid),
         cmocka_unit_test(test_relations_ages),
         cmocka_unit_test(test_special_groups),
+        cmocka_unit_test(test_history),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_refuses_existing_units),
         cmocka_unit_test(test_bad_options),
