@@ -356,7 +356,7 @@ static void test_input_check_unknown_tag(void **state)
     ms_err e;
     resident_input in = valid_input(idn);
     in.tags[0] = "dibao";
-    in.tags[1] = "高龄";       /* a label is accepted as well as a code */
+    in.tags[1] = "退役军人";   /* a label is accepted as well as a code */
     in.ntags = 2;
     assert_int_equal(resident_input_check(&in, TODAY, &e), 0);
     in.tags[1] = "vip";
