@@ -3,6 +3,8 @@
 #include "registry/derived.h"
 #include "core/audit.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -104,4 +106,73 @@ int derived_refresh(db_conn *db, int today_ymd, int64_t *added, int64_t *removed
 fail:
     db_rollback(db);
     return -1;
+}
+
+/* ---- the server's daily refresh ----------------------------------------- */
+
+static struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running, stop;
+    const char *db_path;
+} daily = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void refresh_once(const char *db_path)
+{
+    char err[256];
+    int64_t added, removed;
+    db_conn *db = db_open(db_path, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "minsheng: 高龄标签更新: %s\n", err);
+        return;
+    }
+    if (derived_refresh(db, 0, &added, &removed) != 0)
+        fprintf(stderr, "minsheng: 高龄标签更新失败: %s\n", db_errmsg(db));
+    db_close(db);
+}
+
+static void *daily_loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&daily.mu);
+    while (!daily.stop) {
+        pthread_mutex_unlock(&daily.mu);
+        refresh_once(daily.db_path);
+        pthread_mutex_lock(&daily.mu);
+        /* the next run: 00:05 local time tomorrow */
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        tm.tm_mday += 1;
+        tm.tm_hour = 0;
+        tm.tm_min = 5;
+        tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        struct timespec until = {.tv_sec = mktime(&tm)};
+        while (!daily.stop && pthread_cond_timedwait(&daily.cv, &daily.mu, &until) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&daily.mu);
+    return NULL;
+}
+
+int derived_daily_start(const char *db_path)
+{
+    daily.db_path = db_path;
+    daily.stop = 0;
+    daily.running = pthread_create(&daily.thread, NULL, daily_loop, NULL) == 0;
+    return daily.running ? 0 : -1;
+}
+
+void derived_daily_stop(void)
+{
+    if (!daily.running)
+        return;
+    pthread_mutex_lock(&daily.mu);
+    daily.stop = 1;
+    pthread_cond_signal(&daily.cv);
+    pthread_mutex_unlock(&daily.mu);
+    pthread_join(daily.thread, NULL);
+    daily.running = 0;
 }

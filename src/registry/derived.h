@@ -54,4 +54,11 @@ int derived_tags_check(const resident_input *in, int age, int removal, ms_err *e
  * counts. 0, or -1 on a database error. */
 int derived_refresh(db_conn *db, int today_ymd, int64_t *added, int64_t *removed);
 
+/* The refresh of the server: once now and then every day a few minutes
+ * after local midnight, each on its own connection to db_path, in a
+ * thread of its own (errors go to stderr). derived_daily_stop ends it.
+ * 0, or -1 when the thread could not start. */
+int derived_daily_start(const char *db_path);
+void derived_daily_stop(void);
+
 #endif

@@ -48,6 +48,7 @@ static const char *const SQL_CRYPT_SET =
 static const char *const SQL_CRYPT_STATUS =
     "SELECT COUNT(CASE WHEN id_number_enc IS NULL THEN 1 END), COUNT(CASE WHEN id_number_enc NOT LIKE ? THEN 1 END),"
     " COUNT(CASE WHEN id_number_enc LIKE ? THEN 1 END) FROM resident";
+static const char *const SQL_DROP_ELDERLY_TAG = "DELETE FROM resident_tag WHERE resident_id = ? AND tag = 'elderly'";
 static const char *const SQL_ADD_FLAG =
     "INSERT INTO resident_event_flag(resident_id, event, event_date, created_at, created_by) VALUES (?,?,?,?,?)";
 static const char *const SQL_LAST_FLAG =
@@ -455,6 +456,11 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
                      DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
         log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = reopen ? "reopened" : status,
                                              .event_date = date ? date : today, .note = note}) != 0)
+        return err_db(err);
+    /* died before 70: not 高龄 (the age stops at death; the daily
+     * refresh keeps the tag of the living only) */
+    if (strcmp(status, "deceased") == 0 && derived_age(cur->birth_date, date, 0) < DERIVED_ELDERLY_AGE &&
+        db_exec_args(db, SQL_DROP_ELDERLY_TAG, DB_INT(cur->id)) != DB_DONE)
         return err_db(err);
     /* the stop flag the assistance and pairing modules act on */
     if (!reopen && db_exec_args(db, SQL_ADD_FLAG, DB_INT(cur->id), DB_TEXT(status), DB_TEXT(date), DB_TEXT(now),

@@ -68,7 +68,8 @@ char *fullwidth_fold(const char *in, char *out, size_t outsz);
  * spaces made one ' ', and the look-alikes of the middle dot of minority
  * names (• U+2022, ‧ U+2027, ・ U+30FB, ･ U+FF65, ． U+FF0E, ⋅ U+22C5)
  * made '·' (U+00B7). out must hold 4 × strlen(in) + 1 bytes at most; at
- * most outsz - 1 bytes are written. Returns out. */
+ * most outsz - 1 bytes are written; out may be in (the result is never
+ * longer). Returns out. */
 char *person_name_normalize(const char *in, char *out, size_t outsz);
 
 /* Why a (normalized) name is refused, in Chinese, or NULL when it is a

@@ -243,14 +243,14 @@ static void test_special_groups(void **state)
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident_tag a JOIN resident_tag b"
                                " ON a.resident_id = b.resident_id WHERE a.tag = 'dibao' AND b.tag = 'tekun'"), 0);
 
-    /* 高龄 is exactly everyone 80 or older; 独居 only on the elderly living alone. */
+    /* 高龄 is exactly everyone 70 or older (registry/derived.h); 独居 only on the elderly living alone. */
     db_stmt *s = db_prepare(db, "SELECT r.id_number_enc,"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly'),"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'living_alone'),"
                                 " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id), r.id"
                                 " FROM resident r");
     assert_non_null(s);
-    long aged60 = 0, aged80 = 0;
+    long aged60 = 0, aged70 = 0, aged80 = 0;
     resident dec;
     while (db_step(s) == DB_ROW) {
         idcard_info info;
@@ -258,15 +258,16 @@ static void test_special_groups(void **state)
         assert_int_equal(idcard_validate(dec.id_number, TODAY, &info), IDCARD_OK);
         int age = idcard_age_on(&info, TODAY);
         int elderly = (int)db_col_int(s, 1), alone = (int)db_col_int(s, 2), members = (int)db_col_int(s, 3);
-        if ((age >= 80) != elderly)
+        if ((age >= 70) != elderly)
             fail_msg("%s aged %d: elderly tag %d", dec.id_number, age, elderly);
         if (alone && (age < 60 || members != 1))
             fail_msg("%s aged %d in a household of %d tagged living_alone", dec.id_number, age, members);
         aged60 += age >= 60;
+        aged70 += age >= 70;
         aged80 += age >= 80;
     }
     db_finalize(s);
-    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], aged80);
+    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], aged70);
     assert_in_range(aged60 * 100 / n, 14, 25);   /* ~19% */
     assert_in_range(aged80 * 1000 / n, 12, 40);  /* ~2.5% */
 
