@@ -21,6 +21,7 @@
 #include "registry/resident.h"
 #include "core/keys.h"
 #include "storage/db.h"
+#include "util/gbt2260.h"
 #include "util/idcard.h"
 
 #define TODAY 20260301
@@ -198,6 +199,21 @@ static void test_residents_valid(void **state)
                                " AND birth_date > '1980-01-01'"), 0);
     /* nothing sensitive in clear: the disability columns stay empty */
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE disability_type IS NOT NULL OR disability_grade IS NOT NULL"), 0);
+}
+
+/* Every region the demo's ID numbers may carry is a GB/T 2260 code of
+ * the shipped list (data/gbt2260.txt): the demo makes only valid data. */
+static void test_regions_in_gbt2260(void **state)
+{
+    (void)state;
+    const demo_region *lists[] = {demo_regions_heze, demo_regions_shandong, demo_regions_other};
+    int n = 0;
+    for (size_t l = 0; l < 3; l++)
+        for (const demo_region *r = lists[l]; r->code; r++, n++)
+            if (!gbt2260_exists(atoi(r->code)))
+                fail_msg("demo region %s %s is not in GB/T 2260", r->code, r->name);
+    assert_true(n > 10);
+    assert_true(gbt2260_exists(371702));   /* HERE_REGION, 牡丹区 */
 }
 
 static void test_relations_ages(void **state)
@@ -552,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_org_tree),
         cmocka_unit_test(test_households),
         cmocka_unit_test(test_residents_valid),
+        cmocka_unit_test(test_regions_in_gbt2260),
         cmocka_unit_test(test_relations_ages),
         cmocka_unit_test(test_special_groups),
         cmocka_unit_test(test_deterministic),
