@@ -1024,6 +1024,13 @@ static void test_status_dates_and_stop_flag(void **state)
     assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM resident_event_flag"), 1);
     assert_ok(set_status(db, id, "moved_out", NULL, NULL, &e), &e);
     assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM resident_event_flag WHERE resident_id = ?", DB_INT(id)), 2);
+    /* a household that moves away: a flag for each member still active */
+    int64_t hh2 = add_household(db, "H-LEAVES", grid_a.id);
+    int64_t m1 = add_resident(db, hh2, "随户一", "户主"), m2 = add_resident(db, hh2, "随户二", "配偶");
+    assert_ok(close_household(db, hh2, "2026-02-01", &e), &e);
+    assert_int_equal(db_one_int(db, -1,
+                                "SELECT COUNT(*) FROM resident_event_flag WHERE resident_id IN (?, ?)"
+                                " AND event = 'moved_out' AND event_date = '2026-02-01'", DB_INT(m1), DB_INT(m2)), 2);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
