@@ -38,6 +38,8 @@ ifneq ($(PG_ONLY_MIGRATIONS),)
 $(error migrations/pg/ has no SQLite file of the same name: $(PG_ONLY_MIGRATIONS))
 endif
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.json))
+# Reference data compiled in (data/gbt2260.txt: scripts/gen-gbt2260.sh).
+DATA_FILES := $(sort $(wildcard data/*.txt))
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 API_SRC  := $(sort $(wildcard tests/api/test_*.c))
@@ -63,7 +65,7 @@ FUZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZ_SAN) -fsanitize=fuzzer-no-link -Isrc 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
 
-GEN_SRC = gen/migrations_gen.c gen/migrations_pg_gen.c gen/web_gen.c
+GEN_SRC = gen/migrations_gen.c gen/migrations_pg_gen.c gen/web_gen.c gen/data_gen.c
 
 .PHONY: all test unit api api-pg clean bench bench-tools fuzz
 .SECONDARY:
@@ -81,6 +83,10 @@ $(1)/gen/migrations_pg_gen.c: $(MIGRATIONS_PG) scripts/embed.sh
 $(1)/gen/web_gen.c: $(WEB_FILES) scripts/embed.sh
 	@mkdir -p $$(dir $$@)
 	sh scripts/embed.sh ms_web_assets $$@ $(WEB_FILES)
+
+$(1)/gen/data_gen.c: $(DATA_FILES) scripts/embed.sh
+	@mkdir -p $$(dir $$@)
+	sh scripts/embed.sh ms_data_files $$@ $(DATA_FILES)
 
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)

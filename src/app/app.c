@@ -6,6 +6,7 @@
 #include "auth/session.h"
 #include "core/audit.h"
 #include "core/keys.h"
+#include "registry/derived.h"
 #include "registry/registry_api.h"
 
 #include <errno.h>
@@ -110,7 +111,9 @@ int app_serve(server_config *cfg, const app_options *opt)
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     if (opt->checkpoint_minutes > 0)
         timer_running = pthread_create(&timer, NULL, checkpoint_loop, &cp) == 0;
+    derived_daily_start(cfg->db_path);   /* 高龄 from the birth date: now, then every day */
     int rc = http_serve(cfg);
+    derived_daily_stop();
     if (timer_running) {
         pthread_mutex_lock(&cp.mu);
         cp.stop = 1;

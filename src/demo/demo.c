@@ -11,6 +11,7 @@
  * 1,293 people, 54 特困, 19% aged 60+, 2.5% aged 80+ …); smaller or
  * larger streets scale with the number of households. */
 #include "demo/demo.h"
+#include "registry/derived.h"
 
 #include "auth/users.h"
 #include "registry/org.h"
@@ -890,7 +891,7 @@ static void plan_groups(demo_ctx *c, family *h)
             p->tags |= 1u << T_TEKUN;
             p->notes = chance(r, 0.85) ? "分散供养" : "集中供养（敬老院）";
         }
-        if (p->age >= 80)
+        if (p->age >= DERIVED_ELDERLY_AGE)   /* 高龄 is the birth date's (registry/derived.h) */
             p->tags |= 1u << T_ELDERLY;
         if (h->n == 1 && p->age >= 60)
             p->tags |= 1u << T_ALONE;

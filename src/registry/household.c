@@ -22,6 +22,12 @@ static const char *const SQL_CLOSE_MEMBERS =
     "UPDATE resident SET status = 'moved_out', status_date = ?, updated_at = ?, version = version + 1"
     " WHERE household_id = ? AND status = 'active'";
 
+/* Each member who leaves with the household leaves a stop flag, as one
+ * marked moved out alone does (resident.h, migration 0018). */
+static const char *const SQL_CLOSE_MEMBER_FLAGS =
+    "INSERT INTO resident_event_flag(resident_id, event, event_date, created_at, created_by)"
+    " SELECT id, 'moved_out', COALESCE(?, substr(?, 1, 10)), ?, ? FROM resident WHERE household_id = ? AND status = 'active'";
+
 #define COL_PHONE "household.phone"
 const fc_column_sql household_phone_crypt = {
     .column = COL_PHONE,
@@ -202,6 +208,8 @@ int household_close(db_conn *db, const actor *who, int64_t id, int64_t if_versio
     registry_event left = {.kind = "moved_out", .from_grid = cur->grid_id, .event_date = date, .note = note,
                            .user_id = who ? who->id : 0};
     if (history_add_members(db, cur->id, &left) != DB_DONE ||
+        db_exec_args(db, SQL_CLOSE_MEMBER_FLAGS, DB_TEXT(date), DB_TEXT(now), DB_TEXT(now), DB_ID(who ? who->id : 0),
+                     DB_INT(cur->id)) != DB_DONE ||
         db_exec_args(db, SQL_CLOSE_MEMBERS, DB_TEXT(date), DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||
         db_exec_args(db, SQL_CLOSE, DB_TEXT(now), DB_INT(cur->id)) != DB_DONE || db_changes(db) != 1 ||
         log_event(db, who, cur->id, &(registry_event){.kind = "closed", .from_grid = cur->grid_id,

@@ -98,7 +98,8 @@ int household_move(db_conn *db, const actor *who, int64_t id, int64_t if_version
                    int64_t building_id, const char *address, household *before, ms_err *err);
 
 /* Closes the household (it left the street) on date: its active members
- * become moved_out, each with a history row. */
+ * become moved_out, each with a history row and a stop flag
+ * (resident_event_flag, as resident_set_status leaves). */
 int household_close(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *date,
                     const char *note, household *before, ms_err *err);
 

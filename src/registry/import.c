@@ -41,6 +41,7 @@
  * is set only in that last transaction, so that no visible row points
  * at a hidden one. */
 #include "registry/import.h"
+#include "registry/derived.h"
 #include "core/audit.h"
 #include "registry/counts.h"
 #include "registry/import_batch.h"
@@ -688,9 +689,14 @@ static int convert_resident(importer *im, row *r)
     ms_err fe;
 
     in->name = r->v[F_NAME];
+    if (r->v[F_NAME]) {   /* in place: the stored form is never longer */
+        char *name = (char *)r->v[F_NAME];
+        person_name_normalize(name, name, strlen(name) + 1);
+    }
     in->id_number = idcard_normalize(r->v[F_ID_NUMBER] ? r->v[F_ID_NUMBER] : "", r->idn);
     /* The ID number first: it is what identifies the row to the reader. */
-    idcard_status st = idcard_validate(in->id_number, im->today, NULL);
+    idcard_info info;
+    idcard_status st = idcard_validate(in->id_number, im->today, &info);
     if (st != IDCARD_OK)
         return row_error(im, r->line, "id_number", "%s", idcard_status_message(st));
     uint32_t seen = idset_find(&im->ids, id_key(in->id_number));
@@ -719,6 +725,7 @@ static int convert_resident(importer *im, row *r)
         return row_error(im, r->line, "party_member", "是否党员“%s”无效，应为 是 或 否", r->v[F_PARTY]);
     if (r->v[F_TAGS] && parse_tags(im, r, (char *)r->v[F_TAGS]) != 0)
         return 1;
+    derived_tags_apply(in, derived_age(info.birth_date, NULL, im->today));   /* 高龄 is the birth date's */
     if (resident_input_check(in, im->today, &fe) != 0)
         return row_error(im, r->line, fe.field, "%s", fe.message);
     return 0;

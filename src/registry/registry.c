@@ -3,6 +3,7 @@
  * and resident_tag row is inserted with (through db_copy: COPY on
  * PostgreSQL for a bulk writer); history rows go through history.h. */
 #include "registry/registry.h"
+#include "registry/derived.h"
 #include "registry/history.h"
 #include "registry/household.h"
 #include "registry/resident.h"
@@ -41,7 +42,7 @@ static const char *const HOUSEHOLD_COLUMNS =
 static const char *const RESIDENT_COLUMNS =
     "id, id_number_bidx, id_number_enc, name, sex, birth_date, household_id, grid_id, relation, phone_bidx,"
     " phone_enc, hukou_type, residence_status, employment, disability_enc, party_member, notes, created_at,"
-    " updated_at, import_batch_id, name_py";
+    " updated_at, import_batch_id, name_py, id_kind";
 static const char *const TAG_COLUMNS = "resident_id, tag";
 static const char *const SEARCH_KEY_COLUMNS = "grid_id, term, resident_id";
 static const char *const SQL_SET_HEAD =
@@ -116,11 +117,13 @@ static int clean_text_or_fail(ms_err *fe, const char *field, const char *label, 
 
 int resident_input_check(const resident_input *r, int today_ymd, ms_err *fe)
 {
-    idcard_status st = idcard_validate(r->id_number ? r->id_number : "", today_ymd, NULL);
+    idcard_info info;
+    idcard_status st = idcard_validate(r->id_number ? r->id_number : "", today_ymd, &info);
     if (st != IDCARD_OK)
         return fail(fe, "id_number", idcard_status_message(st));
-    if (!person_name_is_valid(r->name))
-        return fail(fe, "name", "姓名须为1到50个字，不能为空或含控制字符");
+    const char *name_problem = person_name_problem(r->name);
+    if (name_problem)
+        return fail(fe, "name", name_problem);
     if (!optional_in(r->relation, resident_relation_values))
         return fail(fe, "relation", "与户主关系不在可选值内（户主、配偶、子、女、父亲、母亲……其他）");
     if (r->phone && !phone_is_valid(r->phone))
@@ -149,7 +152,7 @@ int resident_input_check(const resident_input *r, int today_ymd, ms_err *fe)
     for (size_t i = 0; i < r->ntags; i++)
         if (!r->tags[i] || !resident_tag_code(r->tags[i]))
             return fail(fe, "tags", "未知的人员标签");
-    return 0;
+    return derived_tags_check(r, derived_age(info.birth_date, NULL, today_ymd), 0, fe);
 }
 
 int household_input_check(const household_input *h, ms_err *fe)
@@ -329,7 +332,8 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
                          DB_OPT_TEXT(c.phone_bidx), DB_OPT_TEXT(c.phone_enc), DB_TEXT(r->hukou_type),
                          DB_TEXT(r->residence_status ? r->residence_status : "户籍"), DB_TEXT(r->employment),
                          DB_OPT_TEXT(c.disability_enc), DB_INT(r->party_member ? 1 : 0), DB_TEXT(r->notes),
-                         DB_TEXT(now), DB_TEXT(now), DB_ID(w->batch_id), DB_TEXT(k.name_py));
+                         DB_TEXT(now), DB_TEXT(now), DB_ID(w->batch_id), DB_TEXT(k.name_py),
+                         DB_TEXT(idcard_kind_code(info.kind)));
     if (rc != DB_DONE)
         return rc;
     for (size_t i = 0; i < k.n; i++)

@@ -1,13 +1,16 @@
 /* resident.c — resident records and their changes (see resident.h). */
 #include "registry/resident.h"
+#include "registry/derived.h"
 #include "registry/history.h"
 #include "registry/household.h"
 #include "registry/resident_search.h"
+#include "util/idcard.h"
 #include "util/validate.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define SQL_GET_WHERE " WHERE r.id = ? AND " REGISTRY_VISIBLE("r")
 static const char *const SQL_HOUSEHOLD_ACTIVE =
@@ -46,6 +49,12 @@ static const char *const SQL_CRYPT_SET =
 static const char *const SQL_CRYPT_STATUS =
     "SELECT COUNT(CASE WHEN id_number_enc IS NULL THEN 1 END), COUNT(CASE WHEN id_number_enc NOT LIKE ? THEN 1 END),"
     " COUNT(CASE WHEN id_number_enc LIKE ? THEN 1 END) FROM resident";
+static const char *const SQL_DROP_ELDERLY_TAG = "DELETE FROM resident_tag WHERE resident_id = ? AND tag = 'elderly'";
+static const char *const SQL_ADD_FLAG =
+    "INSERT INTO resident_event_flag(resident_id, event, event_date, created_at, created_by) VALUES (?,?,?,?,?)";
+static const char *const SQL_LAST_FLAG =
+    "SELECT id, event, event_date, created_at, handled_at FROM resident_event_flag WHERE resident_id = ?"
+    " ORDER BY id DESC LIMIT 1";
 static const char *const SQL_SET_STATUS =
     "UPDATE resident SET status = ?, status_date = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 
@@ -138,6 +147,12 @@ void resident_from_row(db_stmt *s, resident *r)
     r->version = db_col_int(s, 24);
     r->community_id = db_col_int(s, 25);
     db_col_copy(s, 26, r->community_name, sizeof r->community_name);
+    db_col_copy(s, 27, r->id_kind, sizeof r->id_kind);
+    if (!r->id_kind[0]) {   /* registered before migration 0018: the number says */
+        idcard_info info;
+        if (idcard_validate(r->id_number, 0, &info) == IDCARD_OK)
+            snprintf(r->id_kind, sizeof r->id_kind, "%s", idcard_kind_code(info.kind));
+    }
 }
 
 int resident_get(db_conn *db, int64_t id, resident *out)
@@ -276,8 +291,13 @@ int resident_create(db_conn *db, const actor *who, int64_t household_id, const r
         return err_db(err);
     if (taken)
         return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
+    /* 高龄 is the birth date's: added here for whoever is 70 or over */
+    resident_input tagged = *in;
+    idcard_info info;
+    if (idcard_validate(in->id_number, 0, &info) == IDCARD_OK)
+        derived_tags_apply(&tagged, derived_age(info.birth_date, NULL, 0));
     registry_writer *w = registry_writer_open(db);
-    rc = w ? registry_insert_resident(w, hh.id, hh.grid_id, in, id_out) : DB_ERROR;
+    rc = w ? registry_insert_resident(w, hh.id, hh.grid_id, &tagged, id_out) : DB_ERROR;
     registry_writer_close(w);
     if (rc == DB_CONSTRAINT)
         return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
@@ -340,6 +360,12 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
     if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
     overlay(cur, c, in);
+    /* 高龄 follows the birth date (frozen at death): a new set of tags may
+     * neither add it under 70 nor drop it at 70 or over */
+    int age = derived_age(cur->birth_date, strcmp(cur->status, "deceased") == 0 ? cur->status_date : NULL, 0);
+    if ((c->set & RC_TAGS) && derived_tags_check(in, age, 1, err) != 0)
+        return -1;
+    derived_tags_apply(in, age);
     if (resident_input_check(in, 0, err) != 0)
         return -1;
     if (resident_head_rule(db, cur->household_id, cur->id, cur->relation, in->relation, err) != 0)
@@ -400,7 +426,7 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
                         const char *date, const char *note, resident *before, ms_err *err)
 {
     static const char *const STATUSES[] = {"active", "deceased", "moved_out", NULL};
-    char now[20], today[11];
+    char now[20], today[11], beijing[11];
     resident fresh, *cur = before ? before : &fresh;
     if (load_for_write(db, id, if_version, cur, err) != 0)
         return -1;
@@ -410,6 +436,22 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
         return err_set(err, ERR_INVALID, "status", "状态未变化");
     snprintf(today, sizeof today, "%.10s", db_now(now));
     int reopen = strcmp(status, "active") == 0;
+    if (!reopen) {
+        /* the date a person died or left: not after today (Beijing
+         * time, the street's day), not before the birth */
+        time_t t = time(NULL) + 8 * 3600;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(beijing, sizeof beijing, "%Y-%m-%d", &tm);
+        if (!date)
+            date = strcmp(today, beijing) > 0 ? today : beijing;
+        if (strcmp(date, beijing) > 0 && strcmp(date, today) > 0)
+            return err_set(err, ERR_INVALID, "date", "%s日期 %s 晚于今天（%s）",
+                           strcmp(status, "deceased") == 0 ? "死亡" : "迁出", date, beijing);
+        if (strcmp(date, cur->birth_date) < 0)
+            return err_set(err, ERR_INVALID, "date", "%s日期 %s 早于出生日期（%s）",
+                           strcmp(status, "deceased") == 0 ? "死亡" : "迁出", date, cur->birth_date);
+    }
     if (reopen && !db_exists(db, SQL_HOUSEHOLD_ACTIVE, DB_INT(cur->household_id)))
         return err_set(err, ERR_INVALID, "status", "该居民所在户已注销，不能恢复为在册；请将其登记到现有的户");
     /* a 户主 who leaves stops being head; one who comes back must be the only 户主 */
@@ -421,7 +463,32 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
         log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = reopen ? "reopened" : status,
                                              .event_date = date ? date : today, .note = note}) != 0)
         return err_db(err);
+    /* died before 70: not 高龄 (the age stops at death; the daily
+     * refresh keeps the tag of the living only) */
+    if (strcmp(status, "deceased") == 0 && derived_age(cur->birth_date, date, 0) < DERIVED_ELDERLY_AGE &&
+        db_exec_args(db, SQL_DROP_ELDERLY_TAG, DB_INT(cur->id)) != DB_DONE)
+        return err_db(err);
+    /* the stop flag the assistance and pairing modules act on */
+    if (!reopen && db_exec_args(db, SQL_ADD_FLAG, DB_INT(cur->id), DB_TEXT(status), DB_TEXT(date), DB_TEXT(now),
+                                DB_ID(who ? who->id : 0)) != DB_DONE)
+        return err_db(err);
     return 0;
+}
+
+int resident_last_flag(db_conn *db, int64_t resident_id, resident_flag *out)
+{
+    memset(out, 0, sizeof *out);
+    db_stmt *s = db_query(db, SQL_LAST_FLAG, DB_INT(resident_id));
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        out->id = db_col_int(s, 0);
+        db_col_copy(s, 1, out->event, sizeof out->event);
+        db_col_copy(s, 2, out->event_date, sizeof out->event_date);
+        db_col_copy(s, 3, out->created_at, sizeof out->created_at);
+        db_col_copy(s, 4, out->handled_at, sizeof out->handled_at);
+    }
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 /* ---- encryption at rest ---------------------------------------------------- */

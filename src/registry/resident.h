@@ -49,6 +49,7 @@ typedef struct resident {
     const char *tags[REGISTRY_MAX_TAGS];   /* tag codes (static strings) */
     size_t ntags;
     int64_t version;               /* incremented by every write (If-Match / ETag) */
+    char id_kind[32];              /* idcard_kind_code: citizen_id | gat_residence_permit | foreign_permanent_residence */
 } resident;
 
 /* The one SELECT list for residents: callers append WHERE / ORDER BY /
@@ -71,7 +72,8 @@ typedef struct resident {
     " g.name, r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment,"          \
     " r.disability_enc, NULL, r.party_member, r.status, r.status_date, r.notes,"                 \
     " r.created_at, r.updated_at, g.path,"                                                       \
-    " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.version, gc.id, gc.name"  \
+    " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.version, gc.id, gc.name,"  \
+    " r.id_kind"                                                                                    \
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id" \
     " LEFT JOIN org_unit gc ON gc.id = g.parent_id AND gc.kind = 'community'"
 
@@ -131,9 +133,21 @@ int resident_move(db_conn *db, const actor *who, int64_t id, int64_t if_version,
                   const char *relation, resident *before, ms_err *err);
 
 /* Sets status (active | deceased | moved_out) on date (NULL = today)
- * with an optional note. */
+ * with an optional note. The date of a death or move out may be neither
+ * after today (Beijing time) nor before the birth date (400 on "date");
+ * each writes a stop flag (resident_event_flag, migration 0018) in the
+ * same transaction, for the assistance and pairing modules to act on. */
 int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *status,
                         const char *date, const char *note, resident *before, ms_err *err);
+
+/* A resident's latest stop flag. */
+typedef struct resident_flag {
+    int64_t id;
+    char event[16], event_date[11], created_at[20], handled_at[20];
+} resident_flag;
+
+/* 0 found, 1 none, -1 database error. */
+int resident_last_flag(db_conn *db, int64_t resident_id, resident_flag *out);
 
 /* The one-head rule, inside the caller's transaction (so two writers
  * cannot both pass): a resident of household_id whose relation becomes

@@ -10,12 +10,14 @@
 #include "registry/resident_view.h"
 #include "server/write.h"
 #include "storage/query.h"
+#include "util/arena.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define R_READ  ROLES_REGISTRY_READ
 #define R_WRITE ROLES_REGISTRY_WRITE
@@ -86,8 +88,8 @@ static int audit_full_view(request *rq, int64_t id)
 /* Ends a write: reloads the resident, audits `action` with the before
  * and after images (as the auditor may see them: masked, no birth date)
  * and commits, replying `status` with the resident as the caller sees it. */
-static int finish_or_reply(request *rq, response *rs, const char *action, const resident *before_r,
-                           int64_t id, const char *detail, int status)
+static int finish_with_or_reply(request *rq, response *rs, const char *action, const resident *before_r,
+                                int64_t id, const char *detail, int status, json_t *extra)
 {
     resident r;
     resident_view_opts o = resident_view_for(rq->user.role, 0, 0), img = RESIDENT_VIEW_AUDIT;
@@ -95,14 +97,24 @@ static int finish_or_reply(request *rq, response *rs, const char *action, const 
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
     json_t *after = resident_json(&r, &img);
     json_t *before = before_r ? resident_json(before_r, &img) : NULL;
+    json_t *body = resident_json(&r, &o);
+    if (extra)
+        json_object_update(body, extra);
     int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "resident", .entity_id = id,
                                                           .org_path = r.grid_path, .before = before, .after = after,
-                                                          .detail = detail}, status, resident_json(&r, &o));
+                                                          .detail = detail}, status, body);
     json_decref(before);
     json_decref(after);
+    json_decref(extra);
     if (rc == 0)
         reply_etag(rs, r.version);
     return rc;
+}
+
+static int finish_or_reply(request *rq, response *rs, const char *action, const resident *before_r,
+                           int64_t id, const char *detail, int status)
+{
+    return finish_with_or_reply(rq, rs, action, before_r, id, detail, status, NULL);
 }
 
 /* ---- list ---------------------------------------------------------------- */
@@ -325,11 +337,47 @@ static int add_household_filter(request *rq, response *rs, query *q)
     return 0;
 }
 
+/* age_min / age_max (whole years, 0–150): a range of birth_date. With
+ * full_id=1 the exact age today; otherwise the age the views show
+ * without the birth date, the age reached this year (a range of birth
+ * years), so that a filter tells no more than the row does. */
+static int add_age_filters(request *rq, response *rs, query *q, int full)
+{
+    int64_t lo, hi;
+    int has_lo = req_query_int(rq, rs, "age_min", 0, 0, 150, &lo), has_hi;
+    if (has_lo < 0 || (has_hi = req_query_int(rq, rs, "age_max", 0, 0, 150, &hi)) < 0)
+        return -1;
+    if (has_lo > 0 && has_hi > 0 && lo > hi)
+        return reply_bad_request(rs, "age_min", "age_min 不能大于 age_max"), -1;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    int y = tm.tm_year + 1900, md = (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    char bound[48];
+    if (has_lo > 0) {   /* born on or before this day (year) */
+        if (full)
+            snprintf(bound, sizeof bound, "%04d-%02d-%02d", (int)(y - lo), md / 100, md % 100);
+        else
+            snprintf(bound, sizeof bound, "%04d-12-31", (int)(y - lo));
+        q_where(q, "r.birth_date <= ?");
+        q_bind_text(q, bound);
+    }
+    if (has_hi > 0) {   /* born after this day (year) */
+        if (full)
+            snprintf(bound, sizeof bound, "%04d-%02d-%02d", (int)(y - hi - 1), md / 100, md % 100);
+        else
+            snprintf(bound, sizeof bound, "%04d-12-31", (int)(y - hi - 1));
+        q_where(q, "r.birth_date > ?");
+        q_bind_text(q, bound);
+    }
+    return 0;
+}
+
 /* 1 when any filter beyond the unit and the status is given. */
 static int searches(request *rq)
 {
     static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
-                                       "import_batch_id", NULL};
+                                       "import_batch_id", "age_min", "age_max", NULL};
     for (size_t i = 0; KEYS[i]; i++) {
         const char *v = req_query(rq, KEYS[i]);
         if (v && *v)
@@ -343,7 +391,9 @@ static int searches(request *rq)
  * moved_out|all), name (any part of the name, pinyin from any syllable,
  * initials of the whole name: 三, zhangsan, san, zs), id_number, phone,
  * phone_tail (last 4 digits), id_tail (last 4–6 characters: an exact
- * search), tag, household_id,
+ * search), tag (高龄 = elderly: 70 or over, refreshed from the birth date
+ * every day), household_id,
+ * age_min, age_max (years; exact with full_id=1, else by birth year),
  * import_batch_id (the residents an import created),
  * full_id=1 (roles with the right; each row shown in full is audited),
  * page, page_size (20, 50 or 100; default 50), sort (name — in pinyin order —|birth_date|id|updated_at, - for desc; ties
@@ -380,6 +430,7 @@ static int resident_list(request *rq, response *rs)
         add_scope_filter(rq, rs, &q, &unit) != 0 || add_status_filter(rq, rs, &q, &plain) != 0 ||
         add_text_filters(rq, rs, &q, &unit, exact) != 0 || add_tail_filter(rq, rs, &q, &unit, exact) != 0 ||
         add_household_filter(rq, rs, &q) != 0 ||
+        add_age_filters(rq, rs, &q, full) != 0 ||
         (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
         goto out;
     int audited = full || exact[0];
@@ -493,6 +544,15 @@ static int resident_history(request *rq, response *rs)
 
 /* ---- input from JSON ------------------------------------------------- */
 
+/* The name as stored (validate.h: spaces, the middle dot's look-alikes),
+ * in the request's memory. */
+static const char *normalized_name(request *rq, const char *name)
+{
+    size_t n = strlen(name) * 2 + 1;
+    char *out = arena_alloc(rq->arena, n);
+    return out ? person_name_normalize(name, out, n) : name;
+}
+
 /* Reads the writable fields present in the body over *in. Strings stay
  * owned by rq->json (or by `phone_buf`). Returns 0 or -1 with rs filled. */
 static int read_fields(request *rq, response *rs, resident_input *in, char phone_buf[40])
@@ -503,8 +563,11 @@ static int read_fields(request *rq, response *rs, resident_input *in, char phone
     json_t *body = rq->json;
 #define OPT_STR(key, dst) \
     if (json_object_get(body, key)) { if (body_str(rq, rs, key, &v) < 0) return -1; dst = (v && *v) ? v : NULL; }
-    if (json_object_get(body, "name") && body_str_required(rq, rs, "name", &in->name) < 0)
-        return -1;
+    if (json_object_get(body, "name")) {
+        if (body_str_required(rq, rs, "name", &in->name) < 0)
+            return -1;
+        in->name = normalized_name(rq, in->name);
+    }
     OPT_STR("relation", in->relation);
     OPT_STR("hukou_type", in->hukou_type);
     OPT_STR("residence_status", in->residence_status);
@@ -584,6 +647,7 @@ static int resident_create_one(request *rq, response *rs)
     if (body_str_required(rq, rs, "id_number", &raw_id) < 0 || body_str_required(rq, rs, "name", &in.name) < 0)
         return -1;
     in.id_number = idcard_normalize(raw_id, idn);
+    in.name = normalized_name(rq, in.name);
     if (read_fields(rq, rs, &in, phone) != 0 || check_input_or_reply(rs, &in) != 0 ||
         household_in_scope_or_reply(rq, rs, hid, &hh) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
@@ -661,10 +725,39 @@ static int resident_move_one(request *rq, response *rs)
     return finish_or_reply(rq, rs, "move", &before, cur.id, NULL, 200);
 }
 
+/* The stop flag resident_set_status has just written, audited, and the
+ * reply's members that go with it: what the person receives and must
+ * stop (none yet: the assistance and pairing modules will fill the two
+ * lists from their active cases and pairings; docs/api.md gives their
+ * items' shape). 0 with *out, or -1 rolled back with a 500. */
+static int stop_flag_or_reply(request *rq, response *rs, const resident *r, json_t **out)
+{
+    resident_flag f;
+    char detail[160];
+    if (resident_last_flag(rq->db, r->id, &f) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    snprintf(detail, sizeof detail, "%s（%s）：待停止的救助 0 项、结对 0 项", strcmp(f.event, "deceased") == 0 ? "已故" : "迁出",
+             f.event_date);
+    if (audit_request(rq, &(audit_entry){.action = "stop_flag", .entity = "resident_event_flag", .entity_id = f.id,
+                                         .org_path = r->grid_path, .detail = detail}) != 0)
+        return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
+    *out = json_pack("{s:{s:I, s:I, s:s, s:s, s:s, s:n}, s:[], s:[]}", "stop_flag", "id", (json_int_t)f.id,
+                     "resident_id", (json_int_t)r->id, "event", f.event, "event_date", f.event_date, "created_at",
+                     f.created_at, "handled_at", "active_benefits", "active_pairings");
+    return 0;
+}
+
 /* POST /api/v1/residents/{id}/status — roles: registry writers.
  * Header: If-Match (optional). Body: status* (active|deceased|moved_out),
- * date (default today), note. Reply: the resident.
- * Errors: 400 field or unchanged; 404 outside scope; 412 stale If-Match. */
+ * date (default today, Beijing time), note. Reply: the resident; for
+ * deceased / moved_out also stop_flag {id, resident_id, event,
+ * event_date, created_at, handled_at: null} (the flag left for the
+ * assistance and pairing modules, audited as stop_flag) and
+ * active_benefits, active_pairings (what the person received: empty
+ * arrays until those modules exist). The age of a deceased person
+ * stays the age at death.
+ * Errors: 400 field or unchanged, date after today or before the birth
+ * date; 404 outside scope; 412 stale If-Match. */
 static int resident_status(request *rq, response *rs)
 {
     static const char *const FIELDS[] = {"status", "date", "note", NULL};
@@ -690,7 +783,10 @@ static int resident_status(request *rq, response *rs)
         return write_fail_or_reply(rq, rs, &err);
     if (write_in_scope_or_reply(rq, rs, before.grid_path, "居民") != 0)
         return -1;
-    return finish_or_reply(rq, rs, "status", &before, cur.id, note, 200);
+    json_t *stop = NULL;
+    if (strcmp(status, "active") != 0 && stop_flag_or_reply(rq, rs, &before, &stop) != 0)
+        return -1;
+    return finish_with_or_reply(rq, rs, "status", &before, cur.id, note, 200, stop);
 }
 
 const route resident_routes[] = {

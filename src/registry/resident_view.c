@@ -1,6 +1,7 @@
 /* resident_view.c — resident and household structs as JSON, with the
  * visibility table (see resident_view.h). */
 #include "registry/resident_view.h"
+#include "registry/derived.h"
 #include "util/idcard.h"
 #include "util/jsonw.h"
 #include "util/validate.h"
@@ -28,7 +29,7 @@ typedef enum shown { SHOWN_NONE, SHOWN_MASKED, SHOWN_FULL } shown;
  * The writers below name fields by their index here, so a row costs no
  * lookups by name. */
 typedef enum field {
-    F_ID, F_ID_NUMBER, F_BIRTH_DATE, F_BIRTH_YEAR, F_AGE, F_NAME, F_SEX, F_HOUSEHOLD_ID, F_HOUSEHOLD_CODE,
+    F_ID, F_ID_NUMBER, F_ID_KIND, F_BIRTH_DATE, F_BIRTH_YEAR, F_AGE, F_AGE_BAND, F_NAME, F_SEX, F_HOUSEHOLD_ID, F_HOUSEHOLD_CODE,
     F_GRID_ID, F_GRID_NAME, F_COMMUNITY_ID, F_COMMUNITY_NAME, F_RELATION, F_PHONE, F_HUKOU_TYPE, F_RESIDENCE_STATUS, F_EMPLOYMENT,
     F_DISABILITY_TYPE, F_DISABILITY_GRADE, F_PARTY_MEMBER, F_STATUS, F_STATUS_DATE, F_NOTES, F_TAGS,
     F_TAG_RELEASED_PRISONER, F_CREATED_AT, F_UPDATED_AT, F_VERSION,
@@ -45,9 +46,11 @@ static const struct visibility {
     /* resident */
     [F_ID] =               {"id",               READERS,                0},
     [F_ID_NUMBER] =        {"id_number",        0,                      READERS},        /* full with full_id=1 */
+    [F_ID_KIND] =          {"id_kind",          READERS,                0},              /* the document (util/idcard.h) */
     [F_BIRTH_DATE] =       {"birth_date",       0,                      0},              /* only with full_id=1 */
     [F_BIRTH_YEAR] =       {"birth_year",       READERS,                0},
     [F_AGE] =              {"age",              READERS,                0},              /* by birth year unless full_id=1 */
+    [F_AGE_BAND] =         {"age_band",         READERS,                0},              /* 70+/80+/90+/100+: what 高龄 says */
     [F_NAME] =             {"name",             READERS,                0},
     [F_SEX] =              {"sex",              READERS,                0},
     [F_HOUSEHOLD_ID] =     {"household_id",     READERS,                0},
@@ -303,12 +306,14 @@ static int parse_ymd(const char *s, int *y, int *m, int *d)
  * views get the age reached this year (this year − birth year), which
  * tells no more than the birth year — an exact age would give the
  * birthday away on the day it changes. */
-static int age_of(const char *birth, int exact, int today_ymd)
+static int age_of(const char *birth, const char *death, int exact, int today_ymd)
 {
-    int y, m, d;
+    int y, m, d, dy, dm, dd;
     if (!parse_ymd(birth, &y, &m, &d))
         return 0;
     int t = today(today_ymd);
+    if (death && parse_ymd(death, &dy, &dm, &dd))   /* age stops growing at death */
+        t = dy * 10000 + dm * 100 + dd;
     int age = t / 10000 - y;
     if (exact && (t % 10000) < m * 100 + d)
         age--;
@@ -323,11 +328,14 @@ static void resident_fields(const sink *k, const resident *r)
     put_int(k, F_ID, r->id);
     put_str(k, F_ID_NUMBER, full_id ? r->id_number : idcard_mask(r->id_number, masked));
     put_bool_as(k, "id_number_masked", !full_id);   /* every view */
+    put_text(k, F_ID_KIND, r->id_kind);
     put_str(k, F_NAME, r->name);
     put_str(k, F_SEX, r->sex);
     put_str(k, F_BIRTH_DATE, r->birth_date);
     put_int(k, F_BIRTH_YEAR, atoi(r->birth_date));
-    put_int(k, F_AGE, age_of(r->birth_date, full_id, k->o->today_ymd));
+    const char *death = strcmp(r->status, "deceased") == 0 ? r->status_date : NULL;
+    put_int(k, F_AGE, age_of(r->birth_date, death, full_id, k->o->today_ymd));
+    put_str(k, F_AGE_BAND, derived_age_band(age_of(r->birth_date, death, 1, k->o->today_ymd)));
     put_int(k, F_HOUSEHOLD_ID, r->household_id);
     put_str(k, F_HOUSEHOLD_CODE, r->household_code);
     put_int(k, F_GRID_ID, r->grid_id);

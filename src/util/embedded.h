@@ -1,4 +1,5 @@
-/* embedded.h — files compiled into the binary (migrations, web assets).
+/* embedded.h — files compiled into the binary (migrations, web assets,
+ * reference data).
  * Tables are generated at build time by scripts/embed.sh. */
 #ifndef MS_EMBEDDED_H
 #define MS_EMBEDDED_H
@@ -17,6 +18,8 @@ struct embedded_file {
 extern const struct embedded_file ms_migrations[];
 extern const struct embedded_file ms_migrations_pg[];
 extern const struct embedded_file ms_web_assets[];
+/* Reference data (the .txt files of data/): the GB/T 2260 region codes (util/gbt2260.h). */
+extern const struct embedded_file ms_data_files[];
 
 /* Finds a file by base name in a table; NULL when absent. */
 const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);

@@ -1,30 +1,23 @@
-/* idcard.c — PRC citizen ID numbers (GB 11643-1999), see idcard.h.
+/* idcard.c — the identity numbers of idcard.h: citizen ID numbers
+ * (GB 11643-1999), 港澳台居民居住证 and the 2023 外国人永久居留身份证.
  *
- * Owns: the province-code table, the ISO 7064 MOD 11-2 check digit,
- * birth-date/sex derivation and display masking. Pure functions, no
- * allocation; the only outside state read is the local date when a
+ * Owns: the rules of each kind, the ISO 7064 MOD 11-2 check digit they
+ * share, birth-date/sex derivation, normalisation of pasted input and
+ * display masking. Region codes are looked up in the embedded GB/T 2260
+ * list (gbt2260.h); the only outside state read is the local date when a
  * caller passes today_ymd == 0. */
 #include "idcard.h"
+#include "gbt2260.h"
+#include "validate.h"
 
 #include <string.h>
 #include <time.h>
 
 #define ID_LEN 18
-#define ID_MIN_YEAR 1880
+#define ID_MIN_YEAR 1900
 
 static const int id_weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 static const char id_check_chars[] = "10X98765432";
-
-/* Province-level codes (first two digits), GB/T 2260. */
-static const int id_provinces[] = {
-    11, 12, 13, 14, 15,                 /* 华北 */
-    21, 22, 23,                         /* 东北 */
-    31, 32, 33, 34, 35, 36, 37,         /* 华东 */
-    41, 42, 43, 44, 45, 46,             /* 中南 */
-    50, 51, 52, 53, 54,                 /* 西南 */
-    61, 62, 63, 64, 65,                 /* 西北 */
-    71, 81, 82                          /* 台湾、香港、澳门 */
-};
 
 static int is_digit(char c)
 {
@@ -78,21 +71,49 @@ static int today_local_ymd(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* A citizen number's region: a GB/T 2260 code at county level (or a
+ * prefecture or province code, which older numbers carry), abolished
+ * codes included. */
 static int region_is_valid(const char *id)
 {
-    int code = digits_value(id, 2);
-    for (size_t i = 0; i < sizeof id_provinces / sizeof id_provinces[0]; i++) {
-        if (id_provinces[i] == code)
-            return 1;
-    }
-    return 0;
+    return gbt2260_exists(digits_value(id, 6));
 }
 
-static int birth_is_valid(int y, int m, int d, int today_ymd)
+static int is_gat_region(const char *id)
 {
-    if (y < ID_MIN_YEAR || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    return memcmp(id, "810000", 6) == 0 || memcmp(id, "820000", 6) == 0 || memcmp(id, "830000", 6) == 0;
+}
+
+/* "3.71702E+17", "3.71702198001011e+17", "3,71702E+17": a digit, a
+ * decimal point (or comma), digits, E, an optional sign, digits. */
+static int is_scientific(const char *s)
+{
+    if (!is_digit(*s++))
         return 0;
-    return y * 10000 + m * 100 + d <= today_ymd;
+    if (*s == '.' || *s == ',') {
+        s++;
+        while (is_digit(*s))
+            s++;
+    }
+    if (*s != 'E' && *s != 'e')
+        return 0;
+    s++;
+    if (*s == '+')
+        s++;
+    if (!is_digit(*s))
+        return 0;
+    while (is_digit(*s))
+        s++;
+    return *s == '\0';
+}
+
+static idcard_status birth_status(int y, int m, int d, int today_ymd)
+{
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return IDCARD_BAD_DATE;
+    if (y < ID_MIN_YEAR)
+        return IDCARD_BEFORE_1900;
+    return y * 10000 + m * 100 + d <= today_ymd ? IDCARD_OK : IDCARD_FUTURE_BIRTH;
 }
 
 static int all_whitespace(const char *s)
@@ -123,26 +144,21 @@ char idcard_check_digit(const char *first17)
  * over-long and idcard_validate reports IDCARD_BAD_LENGTH for it. */
 char *idcard_normalize(const char *in, char out[static 32])
 {
+    char folded[128];
     out[0] = '\0';
     if (!in)
         return out;
-    size_t n;
-    while ((n = space_len(in)) > 0)
-        in += n;
-    size_t len = strlen(in);
-    /* trim trailing whitespace, ASCII or U+3000 */
-    for (;;) {
-        if (len >= 1 && is_ascii_space((unsigned char)in[len - 1]))
-            len--;
-        else if (len >= 3 && space_len(in + len - 3) == 3)
-            len -= 3;
-        else
-            break;
+    fullwidth_fold(in, folded, sizeof folded);
+    size_t len = 0;
+    for (const char *p = folded; *p && len < 31;) {
+        size_t n = space_len(p);
+        if (n) {
+            p += n;
+            continue;
+        }
+        out[len++] = *p == 'x' ? 'X' : *p;
+        p++;
     }
-    if (len > 31)
-        len = 31;
-    for (size_t i = 0; i < len; i++)
-        out[i] = in[i] == 'x' ? 'X' : in[i];
     out[len] = '\0';
     return out;
 }
@@ -151,6 +167,8 @@ idcard_status idcard_validate(const char *id, int today_ymd, idcard_info *info)
 {
     if (!id || all_whitespace(id))
         return IDCARD_EMPTY;
+    if (is_scientific(id))
+        return IDCARD_EXCEL;
     if (strlen(id) != ID_LEN)
         return IDCARD_BAD_LENGTH;
     for (int i = 0; i < 17; i++) {
@@ -159,20 +177,31 @@ idcard_status idcard_validate(const char *id, int today_ymd, idcard_info *info)
     }
     if (!is_digit(id[17]) && id[17] != 'X')
         return IDCARD_BAD_CHAR;
-    if (!region_is_valid(id))
+    idcard_kind kind = id[0] == '9' ? IDCARD_KIND_FOREIGN : is_gat_region(id) ? IDCARD_KIND_GAT : IDCARD_KIND_CITIZEN;
+    if (kind == IDCARD_KIND_FOREIGN) {
+        /* 9, the issuing province (2), the nationality (3, numeric) */
+        int province = digits_value(id + 1, 2), nationality = digits_value(id + 3, 3);
+        if (province == 71 || province == 81 || province == 82 || !gbt2260_exists(province * 10000))
+            return IDCARD_BAD_FOREIGN_PROVINCE;
+        if (nationality == 0 || nationality == 156)
+            return IDCARD_BAD_NATIONALITY;
+    } else if (kind == IDCARD_KIND_CITIZEN && !region_is_valid(id)) {
         return IDCARD_BAD_REGION;
+    }
 
     int y = digits_value(id + 6, 4);
     int m = digits_value(id + 10, 2);
     int d = digits_value(id + 12, 2);
     if (today_ymd == 0)
         today_ymd = today_local_ymd();
-    if (!birth_is_valid(y, m, d, today_ymd))
-        return IDCARD_BAD_DATE;
+    idcard_status bs = birth_status(y, m, d, today_ymd);
+    if (bs != IDCARD_OK)
+        return bs;
     if (idcard_check_digit(id) != id[17])
         return IDCARD_BAD_CHECKSUM;
 
     if (info) {
+        info->kind = kind;
         info->birth_year = y;
         info->birth_month = m;
         info->birth_day = d;
@@ -194,11 +223,37 @@ const char *idcard_status_message(idcard_status s)
     case IDCARD_EMPTY:        return "身份证号不能为空";
     case IDCARD_BAD_LENGTH:   return "身份证号应为18位";
     case IDCARD_BAD_CHAR:     return "身份证号含有非法字符";
-    case IDCARD_BAD_REGION:   return "身份证号地区码无效";
+    case IDCARD_BAD_REGION:   return "身份证号地区码无效（前6位不在 GB/T 2260 行政区划代码中，已撤销的旧代码也查过）";
     case IDCARD_BAD_DATE:     return "身份证号中的出生日期无效";
     case IDCARD_BAD_CHECKSUM: return "身份证号校验位错误";
+    case IDCARD_BEFORE_1900:  return "出生日期早于1900年，请核对身份证号";
+    case IDCARD_FUTURE_BIRTH: return "身份证号中的出生日期晚于今天";
+    case IDCARD_EXCEL:
+        return "身份证号被 Excel 转成了科学计数法（如 3.71702E+17），后几位已丢失，请把该列设为文本格式后重新导出";
+    case IDCARD_BAD_FOREIGN_PROVINCE: return "外国人永久居留身份证号第2、3位应为受理地的省级行政区划代码";
+    case IDCARD_BAD_NATIONALITY:      return "外国人永久居留身份证号第4至6位的国籍代码无效";
     }
     return "身份证号无效";
+}
+
+const char *idcard_kind_code(idcard_kind k)
+{
+    switch (k) {
+    case IDCARD_KIND_GAT:     return "gat_residence_permit";
+    case IDCARD_KIND_FOREIGN: return "foreign_permanent_residence";
+    case IDCARD_KIND_CITIZEN: break;
+    }
+    return "citizen_id";
+}
+
+const char *idcard_kind_label(idcard_kind k)
+{
+    switch (k) {
+    case IDCARD_KIND_GAT:     return "港澳台居民居住证";
+    case IDCARD_KIND_FOREIGN: return "外国人永久居留身份证";
+    case IDCARD_KIND_CITIZEN: break;
+    }
+    return "居民身份证";
 }
 
 /* An 18-byte, all-ASCII input keeps its first 6 characters (the region).

@@ -133,25 +133,165 @@ static int is_space_cp(unsigned long cp)
     return cp == ' ' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
 }
 
-int person_name_is_valid(const char *s)
+static int is_cjk(unsigned long cp)
+{
+    return (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0x20000 && cp <= 0x3134F) || cp == 0x3007;   /* 〇 */
+}
+
+/* Latin letters, with the accented ones of Latin-1 and Latin Extended-A/B
+ * (× and ÷ are not letters). */
+static int is_latin_letter(unsigned long cp)
+{
+    return (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') ||
+           (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7);
+}
+
+static int is_middle_dot_lookalike(unsigned long cp)
+{
+    return cp == 0x2022 || cp == 0x2027 || cp == 0x30FB || cp == 0xFF65 || cp == 0xFF0E || cp == 0x22C5;
+}
+
+static size_t put_utf8(unsigned long cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Each code point of in, mapped by map() (which returns it, or another,
+ * or (unsigned long)-1 to drop it), into out; invalid bytes are kept as
+ * they are, for the validator to refuse. */
+static char *map_utf8(const char *in, char *out, size_t outsz, unsigned long (*map)(unsigned long, void *), void *ctx)
+{
+    size_t o = 0;
+    const unsigned char *u = (const unsigned char *)(in ? in : "");
+    if (!outsz)
+        return out;
+    while (*u) {
+        unsigned long cp;
+        char buf[4];
+        size_t n = (size_t)utf8_decode(u, &cp), w;
+        if (!n) {
+            buf[0] = (char)*u;
+            w = 1;
+            n = 1;
+        } else {
+            unsigned long m = map(cp, ctx);
+            w = m == (unsigned long)-1 ? 0 : put_utf8(m, buf);
+        }
+        if (o + w >= outsz)
+            break;
+        memcpy(out + o, buf, w);
+        o += w;
+        u += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static unsigned long fold_one(unsigned long cp, void *ctx)
+{
+    (void)ctx;
+    if (cp >= 0xFF01 && cp <= 0xFF5E)
+        return cp - 0xFEE0;
+    return cp == 0x3000 ? ' ' : cp;
+}
+
+char *fullwidth_fold(const char *in, char *out, size_t outsz)
+{
+    return map_utf8(in, out, outsz, fold_one, NULL);
+}
+
+/* ctx: the previous code point written was a space (or nothing yet). */
+static unsigned long name_one(unsigned long cp, void *ctx)
+{
+    int *after_space = ctx;
+    if (is_middle_dot_lookalike(cp))
+        cp = 0xB7;
+    if (is_space_cp(cp)) {
+        if (*after_space)
+            return (unsigned long)-1;
+        *after_space = 1;
+        return ' ';
+    }
+    *after_space = 0;
+    return cp;
+}
+
+char *person_name_normalize(const char *in, char *out, size_t outsz)
+{
+    int after_space = 1;   /* leading spaces are dropped */
+    map_utf8(in, out, outsz, name_one, &after_space);
+    size_t n = strlen(out);
+    while (n && out[n - 1] == ' ')
+        out[--n] = '\0';
+    return out;
+}
+
+const char *person_name_problem(const char *s)
 {
     if (!s)
-        return 0;
+        return "姓名不能为空";
     const unsigned char *u = (const unsigned char *)s;
     long count = 0;
-    int visible = 0;
+    int cjk = 0, latin = 0, prev_sep = 1;
+    unsigned long last = 0;
     while (*u) {
         unsigned long cp;
         int n = utf8_decode(u, &cp);
         if (!n || is_control(cp))
-            return 0;
-        if (!is_space_cp(cp))
-            visible = 1;
-        u += n;
+            return "姓名不能含控制字符或不可见的格式字符";
         if (++count > 50)
-            return 0;
+            return "姓名不能超过50个字";
+        if ((cp >= '0' && cp <= '9') || (cp >= 0xFF10 && cp <= 0xFF19))
+            return "姓名不能含数字";
+        if (cp == '<' || cp == '>' || cp == '&' || cp == '"' || cp == '`' || cp == '\\' || cp == '/' || cp == '=' ||
+            cp == ';' || cp == 0x201C || cp == 0x201D || cp == 0xFF1C || cp == 0xFF1E || cp == 0xFF06)
+            return "姓名不能含 < > & \" 等符号";
+        int sep = is_space_cp(cp) || cp == 0xB7 || cp == '-' || cp == '\'' || cp == 0x2019 || cp == '.';
+        if (is_cjk(cp))
+            cjk = 1;
+        else if (is_latin_letter(cp))
+            latin = 1;
+        else if (!sep)
+            return "姓名只能由汉字或拉丁字母组成（少数民族姓名用间隔号·分隔，外文姓名可含空格、连字符和撇号）";
+        if (sep && !is_space_cp(cp) && prev_sep)
+            return "姓名中的间隔号、连字符或撇号不能在开头或连用";
+        prev_sep = sep && !is_space_cp(cp);
+        if (!is_space_cp(cp))
+            last = cp;
+        u += n;
     }
-    return visible;
+    if (!cjk && !latin)
+        return "姓名不能为空";
+    if (prev_sep && last != '.')   /* "Martin Luther King Jr." */
+        return "姓名不能以间隔号、连字符或撇号结尾";
+    if (cjk && latin)
+        return "姓名不能汉字和拉丁字母混写";
+    return NULL;
+}
+
+int person_name_is_valid(const char *s)
+{
+    return person_name_problem(s) == NULL;
 }
 
 /* ---- dates ------------------------------------------------------------- */
@@ -359,12 +499,14 @@ static int parse_landline(const digit_group *g, int ng, phone_parts *out)
     return 1;
 }
 
-static int phone_parse(const char *s, phone_parts *out)
+static int phone_parse(const char *in, phone_parts *out)
 {
     digit_group g[PHONE_MAX_GROUPS];
     int plus;
-    if (!s)
+    char s[96];
+    if (!in)
         return 0;
+    fullwidth_fold(in, s, sizeof s);   /* １３８…, the ＋86 and －; the U+3000 space */
     memset(out, 0, sizeof *out);
     int ng = split_groups(s, &plus, g);
     if (ng <= 0)

@@ -58,8 +58,28 @@ void utf8_scrub(char *s);
  * is 1, tab, line feed and carriage return are allowed. NULL is clean. */
 int text_is_clean(const char *s, int multiline);
 
-/* A person's name: valid UTF-8, 1..50 code points, no control chars,
- * not only whitespace. Accepts middle dots (·) in minority names. */
+/* Copies in to out (at most outsz - 1 bytes, never cutting a character)
+ * with the full-width forms U+FF01–U+FF5E (０-９, Ａ-Ｚ, ａ-ｚ, ＋, ．, －
+ * …) made ASCII and the ideographic space U+3000 made ' '. ID numbers and
+ * phones go through it before they are parsed. Returns out. */
+char *fullwidth_fold(const char *in, char *out, size_t outsz);
+
+/* A person's name as it is stored: surrounding spaces trimmed, runs of
+ * spaces made one ' ', and the look-alikes of the middle dot of minority
+ * names (• U+2022, ‧ U+2027, ・ U+30FB, ･ U+FF65, ． U+FF0E, ⋅ U+22C5)
+ * made '·' (U+00B7). out must hold 4 × strlen(in) + 1 bytes at most; at
+ * most outsz - 1 bytes are written; out may be in (the result is never
+ * longer). Returns out. */
+char *person_name_normalize(const char *in, char *out, size_t outsz);
+
+/* Why a (normalized) name is refused, in Chinese, or NULL when it is a
+ * valid name: 1..50 code points of either a Chinese name (汉字, parts
+ * joined by '·', spaces allowed) or a name in Latin letters (with
+ * accents; spaces, hyphens, apostrophes, dots and '·' between parts);
+ * no digits, no markup characters (< > & " and the like), no controls. */
+const char *person_name_problem(const char *s);
+
+/* person_name_problem(s) == NULL. */
 int person_name_is_valid(const char *s);
 
 /* 1 when s equals one of the NULL-terminated strings in `allowed`. */

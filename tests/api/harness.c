@@ -1065,7 +1065,31 @@ const char *fresh_id(const char *region6)
     static unsigned seq, next;
     char first17[18];
     unsigned n = ++seq;
-    snprintf(first17, sizeof first17, "%.6s%04u%02u%02u%03u", region6, 1950 + n % 50, 1 + n % 12, 1 + n % 28,
+    snprintf(first17, sizeof first17, "%.6s%04u%02u%02u%03u", region6, 1960 + n % 50, 1 + n % 12, 1 + n % 28,
+             n % 1000);
+    return id_with_check(first17, bufs[next++ % 16]);
+}
+
+const char *cn_number(unsigned n)
+{
+    static const char *const DIGITS[10] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+    static char bufs[8][64];
+    static unsigned next;
+    char *b = bufs[next++ % 8], tmp[16];
+    snprintf(tmp, sizeof tmp, "%u", n);
+    b[0] = '\0';
+    for (const char *p = tmp; *p; p++)
+        strcat(b, DIGITS[*p - '0']);
+    return b;
+}
+
+const char *fresh_old_id(const char *region6)
+{
+    static char bufs[16][19];
+    static unsigned seq, next;
+    char first17[18];
+    unsigned n = ++seq;
+    snprintf(first17, sizeof first17, "%.6s%04u%02u%02u%03u", region6, 1930 + n % 20, 1 + n % 12, 1 + n % 28,
              n % 1000);
     return id_with_check(first17, bufs[next++ % 16]);
 }

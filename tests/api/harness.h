@@ -162,9 +162,16 @@ long long api_total(const test_server *s, const char *tok, const char *path);
 long api_import(const test_server *s, const char *tok, const char *query, const char *csv, size_t len, json_t **out);
 
 /* A fresh valid ID number in `region6` (a different one on every call in
- * this process; pick a region the demo never uses), and a copy of `id`
- * with a wrong check digit. Both return rotating static buffers. */
+ * this process; pick a region the demo never uses; born 1960–2009, so
+ * under 70 until 2030: 高龄 is never theirs), and a copy of `id` with a
+ * wrong check digit. Both return rotating static buffers. */
 const char *fresh_id(const char *region6);
+/* The same for someone born 1930–1949: 70 or over, so 高龄 (elderly) is
+ * theirs (registry/derived.h); never one fresh_id gives. */
+const char *fresh_old_id(const char *region6);
+/* n in Chinese digits ("一二〇" for 120), for names, which hold no
+ * digits (util/validate.h); a rotating static buffer. */
+const char *cn_number(unsigned n);
 const char *bad_checksum(const char *id);
 
 /* Reads a whole file (malloc'd, NUL-terminated; length in *len_out when

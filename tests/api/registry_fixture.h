@@ -37,6 +37,8 @@ int registry_teardown(void **state);
 #define total_of(tok, path) api_total(&srv, tok, path)
 
 #define new_id() fresh_id("110101")
+/* Born 1930–1949: 高龄 is theirs (tags may hold elderly). */
+#define old_id() fresh_old_id("110101")
 
 /* A 400 naming `field`. */
 void expect_400_field(const char *tok, const char *method, const char *path, const char *body, const char *field);

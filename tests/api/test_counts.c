@@ -115,10 +115,10 @@ static void every_write_path_keeps_the_counts(void **state)
 
     /* Create: a household in building A1, residents with tags. */
     long long h1 = create_household(t_street, "CNT-H1", grid_a, bld_a1);
-    long long r1 = create_resident(t_street, h1, new_id(), "计一", ",\"relation\":\"户主\",\"tags\":[\"dibao\",\"disabled\"]");
+    long long r1 = create_resident(t_street, h1, old_id(), "计一", ",\"relation\":\"户主\",\"tags\":[\"dibao\",\"disabled\"]");
     long long r2 = create_resident(t_street, h1, new_id(), "计二", ",\"relation\":\"配偶\",\"tags\":[\"veteran\"]");
     long long h2 = create_household(t_street, "CNT-H2", grid_b, bld_b1);
-    long long r3 = create_resident(t_street, h2, new_id(), "计三", ",\"relation\":\"户主\",\"tags\":[\"elderly\"]");
+    long long r3 = create_resident(t_street, h2, old_id(), "计三", ",\"relation\":\"户主\",\"tags\":[\"elderly\"]");
     counts_hold("create");
 
     /* Patch: tags replaced, then cleared; a patch without tags. */
@@ -177,7 +177,7 @@ static void imports_count_when_committed_only(void **state)
              "姓名,身份证号,与户主关系,网格编码,楼栋编码,户编号,地址,标签\n"
              "导四,%s,户主,%s,%s,CNT-I3,批次路3号,高龄\n"
              "导五,%s,配偶,%s,%s,CNT-I3,批次路3号,低保\n",
-             new_id(), GRID_A_CODE, BLD_A2_CODE, bad_checksum(new_id()), GRID_A_CODE, BLD_A2_CODE);
+             old_id(), GRID_A_CODE, BLD_A2_CODE, bad_checksum(new_id()), GRID_A_CODE, BLD_A2_CODE);
     assert_int_equal(import_csv("?mode=valid", csv, &rep), 200);
     assert_int_equal(jint(rep, "imported"), 1);
     json_decref(rep);

@@ -867,8 +867,8 @@ static void large_files_import_completely(void **state)
             if (i == 0)
                 snprintf(first, sizeof first, "%s", idn);
             snprintf(last, sizeof last, "%s", idn);
-            len += (size_t)snprintf(csv + len, cap - len, "%s%d,%s,%s,%s,IMP-L%d-%04d,菏泽市牡丹区长文件路%d号院%d号楼,批量导入测试第%d行\n",
-                                    names[i % 8], i, idn, i % 5 == 0 ? "户主" : "其他", grids[pass], pass, i / 5,
+            len += (size_t)snprintf(csv + len, cap - len, "%s%s,%s,%s,%s,IMP-L%d-%04d,菏泽市牡丹区长文件路%d号院%d号楼,批量导入测试第%d行\n",
+                                    names[i % 8], cn_number((unsigned)i), idn, i % 5 == 0 ? "户主" : "其他", grids[pass], pass, i / 5,
                                     i / 5, i % 7, i + 2);
             assert_true(len < cap - 512);
         }
@@ -904,11 +904,11 @@ static void large_files_import_completely(void **state)
         assert_int_equal(total_of(t_street, fmt("/api/v1/residents?org_unit_id=%lld&page_size=20", g)), before + rows);
         json_t *r = find_by_id(&srv, t_street, last);
         assert_non_null(r);
-        assert_string_equal(jstr(r, "name"), fmt("%s%d", names[(rows - 1) % 8], rows - 1));
+        assert_string_equal(jstr(r, "name"), fmt("%s%s", names[(rows - 1) % 8], cn_number((unsigned)(rows - 1))));
         json_decref(r);
         r = find_by_id(&srv, t_street, first);
         assert_non_null(r);
-        assert_string_equal(jstr(r, "name"), "王建国0");
+        assert_string_equal(jstr(r, "name"), "王建国〇");
         assert_string_equal(jstr(r, "notes"), "批量导入测试第2行");
         json_decref(r);
     }

@@ -98,7 +98,7 @@ static char *make_csv(const char *tag, unsigned first, int rows, const char *las
     n += (size_t)snprintf(csv + n, cap - n, "姓名,身份证号,与户主关系,网格编码,户编号,地址\n");
     for (int i = 0; i < rows; i++) {
         const char *id = i == rows - 1 && last_id ? last_id : nth_id(first + (unsigned)i, idn);
-        n += (size_t)snprintf(csv + n, cap - n, "%s%d,%s,%s,%s,IMPB-%s-%05d,菏泽市牡丹区批次路%d号\n", names[i % 6], i,
+        n += (size_t)snprintf(csv + n, cap - n, "%s%s,%s,%s,%s,IMPB-%s-%05d,菏泽市牡丹区批次路%d号\n", names[i % 6], cn_number((unsigned)i),
                               id, i % 2 ? "配偶" : "户主", GRID_CODE, tag, i / 2, i / 2);
         assert_true(n < cap - 256);
     }

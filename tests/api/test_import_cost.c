@@ -65,7 +65,7 @@ static void an_import_runs_no_statement_per_row_beyond_its_inserts(void **state)
     assert_non_null(csv);
     n += (size_t)snprintf(csv + n, cap - n, "姓名,身份证号,与户主关系,网格编码,户编号,地址\n");
     for (int i = 0; i < ROWS; i++)
-        n += (size_t)snprintf(csv + n, cap - n, "成本%d,%s,%s," GRID_CODE ",COST-%04d,菏泽市牡丹区成本路%d号\n", i,
+        n += (size_t)snprintf(csv + n, cap - n, "成本%s,%s,%s," GRID_CODE ",COST-%04d,菏泽市牡丹区成本路%d号\n", cn_number((unsigned)i),
                               fresh_id("110105"), i % 2 ? "配偶" : "户主", i / 2, i / 2);
     assert_int_equal(truncate(g_trace, 0), 0);
     http_resp r;

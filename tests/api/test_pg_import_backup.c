@@ -131,7 +131,7 @@ static long import_pg(const char *query, const char *csv, json_t **out)
 static void import_keeps_awkward_text(void **state)
 {
     char csv[2048], id1[19], id2[19];
-    snprintf(id1, sizeof id1, "%s", fresh_id("110105"));
+    snprintf(id1, sizeof id1, "%s", fresh_old_id("110105"));
     snprintf(id2, sizeof id2, "%s", fresh_id("110105"));
     snprintf(csv, sizeof csv,
              "姓名,身份证号,与户主关系,网格编码,户编号,地址,标签,备注\n"
@@ -228,7 +228,7 @@ static void import_checks_on_postgres(void **state)
         const char *id = fresh_id("110105");
         if (i < 4)
             snprintf(first_ids[i], sizeof first_ids[i], "%s", id);
-        sb_printf(&big, "批量%d,%s,%s," GRID ",PG-BIG-%d,%s\n", i, id, i % 2 ? "配偶" : "户主", i / 2,
+        sb_printf(&big, "批量%s,%s,%s," GRID ",PG-BIG-%d,%s\n", cn_number((unsigned)i), id, i % 2 ? "配偶" : "户主", i / 2,
                   i % 2 ? "" : "菏泽市牡丹区批量路");
     }
     sb_printf(&big, "晚来户主,%s,户主," GRID ",PG-BIG-0,\n", fresh_id("110105"));   /* line 152 */
@@ -248,7 +248,7 @@ static void import_checks_on_postgres(void **state)
     sb_reset(&big);
     sb_puts(&big, "姓名,身份证号,与户主关系,网格编码,户编号,地址\n");
     for (int i = 0; i < 100; i++)
-        sb_printf(&big, "全或无%d,%s,户主," GRID ",PG-ALL-%d,菏泽市牡丹区全无路\n", i, fresh_id("110105"), i);
+        sb_printf(&big, "全或无%s,%s,户主," GRID ",PG-ALL-%d,菏泽市牡丹区全无路\n", cn_number((unsigned)i), fresh_id("110105"), i);
     size_t good_len = big.len;
     sb_printf(&big, "坏行,%s,户主," GRID ",PG-ALL-X,菏泽市牡丹区全无路\n", a2);   /* registered above */
     before = residents_now();

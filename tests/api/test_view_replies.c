@@ -143,17 +143,17 @@ static json_t *as_list_item(json_t *v)
 /* ---- the fields of each role --------------------------------------------------- */
 
 static const char *const RESIDENT_STAFF[] = {
-    "id", "id_number", "id_number_masked", "name", "sex", "birth_year", "age", "household_id", "household_code",
+    "id", "id_number", "id_number_masked", "id_kind", "name", "sex", "birth_year", "age", "age_band", "household_id", "household_code",
     "grid_id", "grid_name", "community_id", "community_name", "relation", "phone", "hukou_type", "residence_status", "employment", "disability_type",
     "disability_grade", "party_member", "status", "status_date", "notes", "created_at", "updated_at", "version",
     "tags", NULL};
 static const char *const RESIDENT_STAFF_FULL[] = {
-    "id", "id_number", "id_number_masked", "name", "sex", "birth_date", "birth_year", "age", "household_id",
+    "id", "id_number", "id_number_masked", "id_kind", "name", "sex", "birth_date", "birth_year", "age", "age_band", "household_id",
     "household_code", "grid_id", "grid_name", "community_id", "community_name", "relation", "phone", "hukou_type", "residence_status", "employment",
     "disability_type", "disability_grade", "party_member", "status", "status_date", "notes", "created_at",
     "updated_at", "version", "tags", NULL};
 static const char *const RESIDENT_VIEWER[] = {
-    "id", "id_number", "id_number_masked", "name", "sex", "birth_year", "age", "household_id", "household_code",
+    "id", "id_number", "id_number_masked", "id_kind", "name", "sex", "birth_year", "age", "age_band", "household_id", "household_code",
     "grid_id", "grid_name", "community_id", "community_name", "relation", "hukou_type", "residence_status", "employment", "party_member", "status",
     "status_date", "created_at", "updated_at", "version", "tags", NULL};
 static const char *const HOUSEHOLD_STAFF[] = {

@@ -22,6 +22,7 @@
 #include "registry/resident.h"
 #include "core/keys.h"
 #include "storage/db.h"
+#include "util/gbt2260.h"
 #include "util/idcard.h"
 
 #define TODAY 20260301
@@ -206,6 +207,21 @@ static void test_residents_valid(void **state)
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident WHERE disability_type IS NOT NULL OR disability_grade IS NOT NULL"), 0);
 }
 
+/* Every region the demo's ID numbers may carry is a GB/T 2260 code of
+ * the shipped list (data/gbt2260.txt): the demo makes only valid data. */
+static void test_regions_in_gbt2260(void **state)
+{
+    (void)state;
+    const demo_region *lists[] = {demo_regions_heze, demo_regions_shandong, demo_regions_other};
+    int n = 0;
+    for (size_t l = 0; l < 3; l++)
+        for (const demo_region *r = lists[l]; r->code; r++, n++)
+            if (!gbt2260_exists(atoi(r->code)))
+                fail_msg("demo region %s %s is not in GB/T 2260", r->code, r->name);
+    assert_true(n > 10);
+    assert_true(gbt2260_exists(371702));   /* HERE_REGION, 牡丹区 */
+}
+
 static void test_relations_ages(void **state)
 {
     (void)state;
@@ -249,14 +265,14 @@ static void test_special_groups(void **state)
     assert_int_equal(count(db, "SELECT COUNT(*) FROM resident_tag a JOIN resident_tag b"
                                " ON a.resident_id = b.resident_id WHERE a.tag = 'dibao' AND b.tag = 'tekun'"), 0);
 
-    /* 高龄 is exactly everyone 80 or older; 独居 only on the elderly living alone. */
+    /* 高龄 is exactly everyone 70 or older (registry/derived.h); 独居 only on the elderly living alone. */
     db_stmt *s = db_prepare(db, "SELECT r.id_number_enc,"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly'),"
                                 " EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'living_alone'),"
                                 " (SELECT COUNT(*) FROM resident m WHERE m.household_id = r.household_id), r.id,"
                                 " r.status = 'active' FROM resident r");
     assert_non_null(s);
-    long aged60 = 0, aged80 = 0, active80 = 0;
+    long aged60 = 0, aged70 = 0, aged80 = 0, active70 = 0;
     resident dec;
     while (db_step(s) == DB_ROW) {
         idcard_info info;
@@ -264,16 +280,17 @@ static void test_special_groups(void **state)
         assert_int_equal(idcard_validate(dec.id_number, TODAY, &info), IDCARD_OK);
         int age = idcard_age_on(&info, TODAY);
         int elderly = (int)db_col_int(s, 1), alone = (int)db_col_int(s, 2), members = (int)db_col_int(s, 3);
-        if ((age >= 80) != elderly)
+        if ((age >= 70) != elderly)
             fail_msg("%s aged %d: elderly tag %d", dec.id_number, age, elderly);
         if (alone && (age < 60 || members != 1))
             fail_msg("%s aged %d in a household of %d tagged living_alone", dec.id_number, age, members);
         aged60 += age >= 60;
+        aged70 += age >= 70;
         aged80 += age >= 80;
-        active80 += age >= 80 && db_col_int(s, 5);
+        active70 += age >= 70 && db_col_int(s, 5);
     }
     db_finalize(s);
-    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], active80);
+    assert_int_equal(main_sum.tag_counts[tag_index("elderly")], active70);
     assert_in_range(aged60 * 100 / n, 14, 25);   /* ~19% */
     assert_in_range(aged80 * 1000 / n, 12, 40);  /* ~2.5% */
 
@@ -608,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_org_tree),
         cmocka_unit_test(test_households),
         cmocka_unit_test(test_residents_valid),
+        cmocka_unit_test(test_regions_in_gbt2260),
         cmocka_unit_test(test_relations_ages),
         cmocka_unit_test(test_special_groups),
         cmocka_unit_test(test_history),

@@ -156,11 +156,12 @@ static void test_resident_select_with_tags(void **state)
     }
     char *all = same_on_both(got);
     /* Tags in code order, whatever order they were written in; then the
-     * version and the grid's community (id, name). */
-    assert_non_null(strstr(all, "|/1/2/3/|dibao,elderly,veteran|1|2|东一社区\n"));
-    assert_non_null(strstr(all, "|/1/2/3/|disabled,tekun|1|2|东一社区\n"));
-    assert_non_null(strstr(all, "|/1/2/4/|living_alone|1|2|东一社区\n"));
-    assert_non_null(strstr(all, "|/1/2/4/|NULL|1|2|东一社区\n"));
+     * version, the grid's community (id, name), and id_kind (NULL for rows
+     * written without the writer). */
+    assert_non_null(strstr(all, "|/1/2/3/|dibao,elderly,veteran|1|2|东一社区|NULL\n"));
+    assert_non_null(strstr(all, "|/1/2/3/|disabled,tekun|1|2|东一社区|NULL\n"));
+    assert_non_null(strstr(all, "|/1/2/4/|living_alone|1|2|东一社区|NULL\n"));
+    assert_non_null(strstr(all, "|/1/2/4/|NULL|1|2|东一社区|NULL\n"));
     free(all);
     /* resident_get reads them into the struct alike. */
     for (int e = 0; e < 2; e++) {

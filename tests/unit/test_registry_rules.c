@@ -28,6 +28,7 @@
 #include "core/keys.h"
 #include "demo/demo.h"
 #include "registry/counts.h"
+#include "registry/derived.h"
 #include "registry/history.h"
 #include "registry/household.h"
 #include "registry/org.h"
@@ -356,7 +357,7 @@ static void test_input_check_unknown_tag(void **state)
     ms_err e;
     resident_input in = valid_input(idn);
     in.tags[0] = "dibao";
-    in.tags[1] = "高龄";       /* a label is accepted as well as a code */
+    in.tags[1] = "退役军人";   /* a label is accepted as well as a code */
     in.ntags = 2;
     assert_int_equal(resident_input_check(&in, TODAY, &e), 0);
     in.tags[1] = "vip";
@@ -920,6 +921,118 @@ static void test_batch_triggers_off_only_with_the_known_triggers(void **state)
     assert_int_equal(counted_residents(db, grid_a.id), n + 2);
 }
 
+/* ---- facts: 高龄 refreshed from the birth date, status dates, stop flags ---- */
+
+static int64_t active_born_by(db_conn *db, const char *cutoff)
+{
+    return db_one_int(db, -1, "SELECT COUNT(*) FROM resident WHERE status = 'active' AND birth_date <= ?",
+                      DB_TEXT(cutoff));
+}
+
+static int64_t elderly_tags(db_conn *db)
+{
+    return db_one_int(db, -1,
+                      "SELECT COUNT(*) FROM resident_tag t JOIN resident r ON r.id = t.resident_id"
+                      " WHERE t.tag = 'elderly' AND r.status = 'active'");
+}
+
+static int64_t elderly_counted(db_conn *db)
+{
+    return db_one_int(db, -1,
+                      "SELECT COALESCE(SUM(rc.n), 0) FROM registry_count rc JOIN org_unit u ON u.id = rc.unit_id"
+                      " WHERE u.kind = 'grid' AND rc.what = 'elderly'");
+}
+
+static void test_derived_refresh_follows_birthdays(void **state)
+{
+    db_conn *db = *state;
+    int64_t added, removed;
+    /* the demo tagged everyone 70 or over on TODAY: nothing to do */
+    assert_int_equal(derived_refresh(db, TODAY, &added, &removed), 0);
+    assert_int_equal(added, 0);
+    assert_int_equal(removed, 0);
+    assert_int_equal(elderly_tags(db), active_born_by(db, "1956-03-01"));
+    /* two years on, those born up to 1958-03-01 are 70: one of 1957 */
+    char idn[19];
+    ms_err e;
+    int64_t hh57 = add_household(db, "H-1957", grid_a.id), r57 = 0;
+    resident_input in57 = {.id_number = make_id(idn, "19570601", 903), .name = "将七十", .relation = "户主"};
+    assert_ok(create(db, hh57, &in57, &r57, &e), &e);
+    int64_t before = elderly_tags(db);
+    assert_int_equal(derived_refresh(db, 20280301, &added, &removed), 0);
+    assert_true(added > 0);
+    assert_int_equal(removed, 0);
+    assert_int_equal(elderly_tags(db), before + added);
+    assert_int_equal(elderly_tags(db), active_born_by(db, "1958-03-01"));
+    /* the maintained counts followed (migration 0009's triggers) */
+    assert_int_equal(elderly_counted(db), elderly_tags(db));
+    assert_int_equal(counts_check(db, 0, NULL, NULL), 0);
+    /* audited */
+    assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM audit_log WHERE action = 'derived_refresh'"), 1);
+    /* a tag typed on someone too young (bypassing the API) is taken away */
+    int64_t hh = add_household(db, "H-REFRESH", grid_a.id);
+    int64_t young = add_resident(db, hh, "年轻", "户主");
+    assert_int_equal(db_exec_args(db, "INSERT INTO resident_tag(resident_id, tag) VALUES (?, 'elderly')", DB_INT(young)),
+                     DB_DONE);
+    assert_int_equal(derived_refresh(db, 20280301, &added, &removed), 0);
+    assert_int_equal(added, 0);
+    assert_int_equal(removed, 1);
+    assert_int_equal(elderly_counted(db), elderly_tags(db));
+}
+
+static void test_derived_tags_on_create_and_update(void **state)
+{
+    db_conn *db = *state;
+    char idn[19];
+    ms_err e;
+    int64_t hh = add_household(db, "H-DERIVED", grid_a.id), old = 0;
+    /* 1940: 高龄 added on create, though not given */
+    resident_input in = {.id_number = make_id(idn, "19400101", 901), .name = "长者", .relation = "户主"};
+    assert_ok(create(db, hh, &in, &old, &e), &e);
+    assert_int_equal(db_one_int(db, 0, "SELECT COUNT(*) FROM resident_tag WHERE resident_id = ? AND tag = 'elderly'",
+                                DB_INT(old)), 1);
+    /* a new set of tags without it is refused */
+    resident_change c = {.in.tags = {"dibao"}, .in.ntags = 1, .set = RC_TAGS};
+    begin(db);
+    assert_refused(end(db, resident_update(db, &who, old, 0, &c, NULL, &e)), &e, ERR_INVALID, "tags");
+    assert_non_null(strstr(e.message, "不能去掉高龄标签"));
+    /* typed on someone of 1980: refused by the input check */
+    resident_input young = {.id_number = next_id(idn), .name = "青年", .tags = {"elderly"}, .ntags = 1};
+    assert_refused(resident_input_check(&young, TODAY, &e), &e, ERR_INVALID, "tags");
+    assert_string_equal(e.message, "高龄由出生日期得出：该居民46周岁，未满70周岁，不能标注高龄");
+}
+
+static void test_status_dates_and_stop_flag(void **state)
+{
+    db_conn *db = *state;
+    ms_err e;
+    int64_t hh = add_household(db, "H-STATUS", grid_a.id);
+    int64_t id = add_resident(db, hh, "身故", "户主");   /* born 1980-01-01 */
+    assert_refused(set_status(db, id, "deceased", "2999-01-01", NULL, &e), &e, ERR_INVALID, "date");
+    assert_refused(set_status(db, id, "moved_out", "1979-12-31", NULL, &e), &e, ERR_INVALID, "date");
+    assert_string_equal(e.message, "迁出日期 1979-12-31 早于出生日期（1980-01-01）");
+    assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM resident_event_flag"), 0);
+    assert_ok(set_status(db, id, "deceased", "2020-05-01", "病故", &e), &e);
+    resident_flag f;
+    assert_int_equal(resident_last_flag(db, id, &f), 0);
+    assert_string_equal(f.event, "deceased");
+    assert_string_equal(f.event_date, "2020-05-01");
+    assert_string_equal(f.handled_at, "");
+    assert_int_equal(db_one_int(db, -1, "SELECT created_by FROM resident_event_flag WHERE id = ?", DB_INT(f.id)), who.id);
+    /* reopened: no new flag; moved out: one more */
+    assert_ok(set_status(db, id, "active", NULL, NULL, &e), &e);
+    assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM resident_event_flag"), 1);
+    assert_ok(set_status(db, id, "moved_out", NULL, NULL, &e), &e);
+    assert_int_equal(db_one_int(db, -1, "SELECT COUNT(*) FROM resident_event_flag WHERE resident_id = ?", DB_INT(id)), 2);
+    /* a household that moves away: a flag for each member still active */
+    int64_t hh2 = add_household(db, "H-LEAVES", grid_a.id);
+    int64_t m1 = add_resident(db, hh2, "随户一", "户主"), m2 = add_resident(db, hh2, "随户二", "配偶");
+    assert_ok(close_household(db, hh2, "2026-02-01", &e), &e);
+    assert_int_equal(db_one_int(db, -1,
+                                "SELECT COUNT(*) FROM resident_event_flag WHERE resident_id IN (?, ?)"
+                                " AND event = 'moved_out' AND event_date = '2026-02-01'", DB_INT(m1), DB_INT(m2)), 2);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
 
 int main(void)
@@ -955,6 +1068,9 @@ int main(void)
         T(test_household_move_checks_row_not_stale_snapshot),
         T(test_versions_increment_and_stale_writes_refused),
         T(test_batch_triggers_off_only_with_the_known_triggers),
+        T(test_derived_refresh_follows_birthdays),
+        T(test_derived_tags_on_create_and_update),
+        T(test_status_dates_and_stop_flag),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

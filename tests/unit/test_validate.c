@@ -194,6 +194,57 @@ static void test_person_name(void **state)
     assert_true(person_name_is_valid(ascii));
 }
 
+/* Chinese and Latin names, the middle dot's look-alikes, what is refused
+ * and the message that says why. */
+static void test_person_name_rules(void **state)
+{
+    (void)state;
+    char out[256];
+    /* • ・ ． ‧ typed for the middle dot become · */
+    assert_string_equal(person_name_normalize("阿依古丽\xE2\x80\xA2买买提", out, sizeof out), "阿依古丽·买买提");
+    assert_string_equal(person_name_normalize("阿依古丽\xE3\x83\xBB买买提", out, sizeof out), "阿依古丽·买买提");
+    assert_string_equal(person_name_normalize("阿依古丽\xEF\xBC\x8E买买提", out, sizeof out), "阿依古丽·买买提");
+    assert_string_equal(person_name_normalize("  John \xE3\x80\x80 Smith ", out, sizeof out), "John Smith");
+    assert_null(person_name_problem("阿依古丽·买买提"));
+    assert_null(person_name_problem("O'Brien"));
+    assert_null(person_name_problem("Jean-Luc Picard"));
+    assert_null(person_name_problem("José María Núñez"));
+    assert_null(person_name_problem("Martin Luther King Jr."));
+    assert_null(person_name_problem("𠀋三"));   /* an extension-B character */
+    assert_string_equal(person_name_problem("张3"), "姓名不能含数字");
+    assert_string_equal(person_name_problem("张\xEF\xBC\x93"), "姓名不能含数字");   /* ３ */
+    assert_string_equal(person_name_problem("<b>张三</b>"), "姓名不能含 < > & \" 等符号");
+    assert_string_equal(person_name_problem("张&三"), "姓名不能含 < > & \" 等符号");
+    assert_string_equal(person_name_problem("\"张三\""), "姓名不能含 < > & \" 等符号");
+    assert_string_equal(person_name_problem("张\x01三"), "姓名不能含控制字符或不可见的格式字符");
+    assert_string_equal(person_name_problem("张三John"), "姓名不能汉字和拉丁字母混写");
+    assert_string_equal(person_name_problem("·张三"), "姓名中的间隔号、连字符或撇号不能在开头或连用");
+    assert_string_equal(person_name_problem("张··三"), "姓名中的间隔号、连字符或撇号不能在开头或连用");
+    assert_string_equal(person_name_problem("张三·"), "姓名不能以间隔号、连字符或撇号结尾");
+    assert_string_equal(person_name_problem("张三@"),
+                        "姓名只能由汉字或拉丁字母组成（少数民族姓名用间隔号·分隔，外文姓名可含空格、连字符和撇号）");
+    assert_string_equal(person_name_problem("Иван"),
+                        "姓名只能由汉字或拉丁字母组成（少数民族姓名用间隔号·分隔，外文姓名可含空格、连字符和撇号）");
+    assert_string_equal(person_name_problem(" "), "姓名不能为空");
+}
+
+/* Full-width digits, plus sign, dash and spaces in phones. */
+static void test_phone_fullwidth(void **state)
+{
+    (void)state;
+    char out[40], folded[64];
+    /* １３８ ００１３ ８０００ */
+    assert_true(phone_normalize("\xEF\xBC\x91\xEF\xBC\x93\xEF\xBC\x98\xE3\x80\x80\xEF\xBC\x90\xEF\xBC\x90\xEF\xBC\x91"
+                                "\xEF\xBC\x93 8000", out, sizeof out));
+    assert_string_equal(out, "13800138000");
+    /* ＋８６ and ０５３０－５３１２３４５ */
+    assert_true(phone_normalize("\xEF\xBC\x8B\xEF\xBC\x98\xEF\xBC\x96 13800138000", out, sizeof out));
+    assert_string_equal(out, "13800138000");
+    assert_true(phone_normalize("\xEF\xBC\x90\xEF\xBC\x95\xEF\xBC\x93\xEF\xBC\x90\xEF\xBC\x8D" "5312345", out, sizeof out));
+    assert_string_equal(out, "0530-5312345");
+    assert_string_equal(fullwidth_fold("\xEF\xBC\xA1\xEF\xBD\x82\xE3\x80\x80" "c", folded, sizeof folded), "Ab c");
+}
+
 static void test_text_is_clean(void **state)
 {
     (void)state;
@@ -280,6 +331,8 @@ int main(void)
         cmocka_unit_test(test_date),
         cmocka_unit_test(test_utf8_length),
         cmocka_unit_test(test_person_name),
+        cmocka_unit_test(test_person_name_rules),
+        cmocka_unit_test(test_phone_fullwidth),
         cmocka_unit_test(test_text_is_clean),
         cmocka_unit_test(test_str_in_set),
         cmocka_unit_test(test_utf8_trim_partial),

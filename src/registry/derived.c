@@ -1,0 +1,178 @@
+/* derived.c — tags that are facts (see derived.h). Owns the SQL of the
+ * daily 高龄 refresh. */
+#include "registry/derived.h"
+#include "core/audit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Active residents born on or before the cutoff (70 years before today)
+ * without the tag / after it with the tag; the index resident_status_birth
+ * (migration 0018) serves both. */
+static const char *const SQL_ADD_ELDERLY =
+    "INSERT INTO resident_tag(resident_id, tag) SELECT r.id, 'elderly' FROM resident r"
+    " WHERE r.status = 'active' AND r.birth_date <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly')";
+static const char *const SQL_DROP_ELDERLY =
+    "DELETE FROM resident_tag WHERE tag = 'elderly' AND resident_id IN"
+    " (SELECT r.id FROM resident r WHERE r.status = 'active' AND r.birth_date > ?)";
+
+static int today_local(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&now, &tm))
+        return 0;
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static int ymd_of(const char *d)
+{
+    int y, m, dd;
+    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+        return -1;
+    return y * 10000 + m * 100 + dd;
+}
+
+int derived_age(const char *birth_date, const char *death_date, int today_ymd)
+{
+    int b = ymd_of(birth_date), on = ymd_of(death_date);
+    if (b < 0)
+        return -1;
+    if (on < 0)
+        on = today_ymd ? today_ymd : today_local();
+    /* a birthday on 29 February comes on 1 March in common years */
+    int age = on / 10000 - b / 10000 - (on % 10000 < b % 10000 ? 1 : 0);
+    return age < 0 ? -1 : age;
+}
+
+const char *derived_age_band(int age)
+{
+    return age >= 100 ? "100+" : age >= 90 ? "90+" : age >= 80 ? "80+" : age >= DERIVED_ELDERLY_AGE ? "70+" : NULL;
+}
+
+int derived_has_elderly(const resident_input *in)
+{
+    for (size_t i = 0; i < in->ntags; i++)
+        if (in->tags[i] && resident_tag_code(in->tags[i]) && strcmp(resident_tag_code(in->tags[i]), "elderly") == 0)
+            return 1;
+    return 0;
+}
+
+void derived_tags_apply(resident_input *in, int age)
+{
+    if (age >= DERIVED_ELDERLY_AGE && !derived_has_elderly(in) && in->ntags < REGISTRY_MAX_TAGS)
+        in->tags[in->ntags++] = "elderly";
+}
+
+int derived_tags_check(const resident_input *in, int age, int removal, ms_err *err)
+{
+    int has = derived_has_elderly(in);
+    if (has && age >= 0 && age < DERIVED_ELDERLY_AGE)
+        return err_set(err, ERR_INVALID, "tags", "高龄由出生日期得出：该居民%d周岁，未满70周岁，不能标注高龄", age);
+    if (!has && removal && age >= DERIVED_ELDERLY_AGE)
+        return err_set(err, ERR_INVALID, "tags", "高龄由出生日期得出：该居民已满70周岁（%d周岁），不能去掉高龄标签", age);
+    return 0;
+}
+
+int derived_refresh(db_conn *db, int today_ymd, int64_t *added, int64_t *removed)
+{
+    char cutoff[32], detail[160];
+    if (!today_ymd)
+        today_ymd = today_local();
+    /* born on or before this day: 70 or over today (29 February → 28th is
+     * still before the birthday of 1 March, as derived_age has it) */
+    snprintf(cutoff, sizeof cutoff, "%04d-%02d-%02d", today_ymd / 10000 - DERIVED_ELDERLY_AGE, today_ymd / 100 % 100,
+             today_ymd % 100);
+    *added = *removed = 0;
+    if (db_begin(db) != DB_DONE)
+        return -1;
+    if (db_exec_args(db, SQL_ADD_ELDERLY, DB_TEXT(cutoff)) != DB_DONE)
+        goto fail;
+    *added = db_changes(db);
+    if (db_exec_args(db, SQL_DROP_ELDERLY, DB_TEXT(cutoff)) != DB_DONE)
+        goto fail;
+    *removed = db_changes(db);
+    if (*added || *removed) {
+        snprintf(detail, sizeof detail, "按出生日期更新高龄标签（%s 及以前出生）：新增 %lld 人，去掉 %lld 人", cutoff,
+                 (long long)*added, (long long)*removed);
+        if (audit_write(db, &(audit_entry){.action = "derived_refresh", .entity = "resident_tag", .detail = detail}) != 0)
+            goto fail;
+    }
+    return db_commit(db) == DB_DONE ? 0 : -1;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+/* ---- the server's daily refresh ----------------------------------------- */
+
+static struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running, stop;
+    const char *db_path;
+} daily = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void refresh_once(const char *db_path)
+{
+    char err[256];
+    int64_t added, removed;
+    db_conn *db = db_open(db_path, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "minsheng: 高龄标签更新: %s\n", err);
+        return;
+    }
+    if (derived_refresh(db, 0, &added, &removed) != 0)
+        fprintf(stderr, "minsheng: 高龄标签更新失败: %s\n", db_errmsg(db));
+    db_close(db);
+}
+
+static void *daily_loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&daily.mu);
+    while (!daily.stop) {
+        pthread_mutex_unlock(&daily.mu);
+        refresh_once(daily.db_path);
+        pthread_mutex_lock(&daily.mu);
+        /* the next run: 00:05 local time tomorrow */
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        tm.tm_mday += 1;
+        tm.tm_hour = 0;
+        tm.tm_min = 5;
+        tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        struct timespec until = {.tv_sec = mktime(&tm)};
+        while (!daily.stop && pthread_cond_timedwait(&daily.cv, &daily.mu, &until) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&daily.mu);
+    return NULL;
+}
+
+int derived_daily_start(const char *db_path)
+{
+    daily.db_path = db_path;
+    daily.stop = 0;
+    daily.running = pthread_create(&daily.thread, NULL, daily_loop, NULL) == 0;
+    return daily.running ? 0 : -1;
+}
+
+void derived_daily_stop(void)
+{
+    if (!daily.running)
+        return;
+    pthread_mutex_lock(&daily.mu);
+    daily.stop = 1;
+    pthread_cond_signal(&daily.cv);
+    pthread_mutex_unlock(&daily.mu);
+    pthread_join(daily.thread, NULL);
+    daily.running = 0;
+}
