@@ -43,6 +43,7 @@
 #include "registry/import.h"
 #include "core/audit.h"
 #include "registry/counts.h"
+#include "registry/household.h"
 #include "registry/import_batch.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
@@ -840,6 +841,10 @@ static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
                           : strcmp(fe.field, "grid_id") == 0 ? "grid_code" : fe.field;
         return row_error(im, r->line, field, "%s", fe.message);
     }
+    /* kept as given, unless it is another grid's number in the system's
+     * format or another household's former number (household.h) */
+    if (household_code_check(im->db, hcode, g.id, &fe) != 0)
+        return fe.kind == ERR_DB ? db_fail(im) : row_error(im, r->line, "household_code", "%s", fe.message);
     return 0;
 }
 
@@ -979,8 +984,13 @@ static int check_row(importer *im, const row *r, const hh_ref *hh)
         taken = resident_id_taken(im->db, r->in.id_number);
     if (taken < 0)
         return db_fail(im);
-    if (taken)
-        return row_error(im, r->line, "id_number", "身份证号已登记");
+    if (taken) {   /* where, at the level the importing account may know (resident.h) */
+        char where[512];
+        int found = resident_where_registered(im->db, im->o->scope_path, r->in.id_number, where, sizeof where);
+        if (found < 0)
+            return db_fail(im);
+        return row_error(im, r->line, "id_number", "%s", found == 0 ? where : "该身份证号已登记");
+    }
     if (is_head_relation(r->in.relation) &&
         ((hh->flags & HH_HAS_HEAD) || (hh->id && resident_head_free(im->db, hh->id, 0, &err) != 0)))
         return row_error(im, r->line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);
