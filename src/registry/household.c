@@ -201,7 +201,7 @@ int household_code_check(db_conn *db, const char *code, int64_t grid_id, ms_err 
     if (household_code_parse(code, prefix, sizeof prefix) > 0) {
         int64_t named = db_one_int(db, 0, SQL_GRID_BY_CODE, DB_TEXT(prefix));
         if (named > 0 && named != grid_id)
-            return err_set(err, ERR_INVALID, "code", "户编号“%s”以网格“%s”的编码开头，与所属网格不符（不填则由系统按所属网格编号）",
+            return err_set(err, ERR_INVALID, "code", "户编号“%s”以网格“%s”的编码开头，与所属网格不符",
                            code, prefix);
     }
     int rc = household_code_former(db, code, &other, to);

@@ -164,7 +164,7 @@ static void a_given_number_is_checked(void **state)
     assert_int_equal(household_code_check(db, DEMO_STREET_CODE "001-02-0777", grid_a.id, &e), -1);
     assert_int_equal(e.kind, ERR_INVALID);
     assert_string_equal(e.message, "户编号“" DEMO_STREET_CODE "001-02-0777”以网格“" DEMO_STREET_CODE
-                                   "001-02”的编码开头，与所属网格不符（不填则由系统按所属网格编号）");
+                                   "001-02”的编码开头，与所属网格不符");
     /* its own format, or a legacy number: kept as given */
     assert_int_equal(household_code_check(db, DEMO_STREET_CODE "001-01-0777", grid_a.id, &e), 0);
     assert_int_equal(household_code_check(db, "老系统-户-12", grid_a.id, &e), 0);
