@@ -299,7 +299,7 @@ int resident_where_registered(db_conn *db, const char *scope_path, const char *i
         return -1;
     switch (registry_place_seen(db, scope_path, path, name, sizeof name)) {
     case PLACE_IN_SCOPE:   /* as the API shows it inside the scope */
-        snprintf(out, outsz, "该身份证号已在网格“%s”登记（户编号 %s）%s", grid, code,
+        snprintf(out, outsz, "该身份证号已登记：网格“%s”，户编号 %s%s", grid, code,
                  strcmp(status, "moved_out") == 0 ? "，状态为迁出" : strcmp(status, "deceased") == 0 ? "，状态为已故" : "");
         return 0;
     case PLACE_COMMUNITY:

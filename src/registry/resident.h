@@ -171,7 +171,7 @@ int registry_place_seen(db_conn *db, const char *scope_path, const char *path, c
 
 /* Where a registered ID number is, said at the level a caller with
  * scope `scope_path` may know (NULL or "" = everything), into out:
- *   inside the scope     该身份证号已在网格“G”登记（户编号 X）[，状态为迁出/已故]
+ *   inside the scope     该身份证号已登记：网格“G”，户编号 X[，状态为迁出/已故]
  *   in the same street   该身份证号已在××社区登记，可发起迁入申请
  *   in another street    该身份证号已在××街道登记
  * never the name, address or household outside the scope. 0 found, 1

@@ -452,14 +452,7 @@ static long long file_transfer(const char *tok, long long rid, long long hh, jso
 
 static int transfer_listed(const char *tok, long long id)
 {
-    json_t *j = get_ok(tok, "/api/v1/transfers?page_size=100");
-    size_t i;
-    json_t *it;
-    int found = 0;
-    json_array_foreach(json_object_get(j, "items"), i, it)
-        found |= jint(it, "id") == id;
-    json_decref(j);
-    return found;
+    return api_list_has(&srv, tok, "/api/v1/transfers?page_size=100", id);
 }
 
 /* `tok` (street staff of the other street) against request `id`. */

@@ -104,14 +104,7 @@ static const char *actions_of(json_t *t)
 
 static int list_has(const char *tok, const char *query, long long id)
 {
-    json_t *j = get_ok(tok, fmt("/api/v1/transfers%s", query));
-    size_t i;
-    json_t *it;
-    int found = 0;
-    json_array_foreach(json_object_get(j, "items"), i, it)
-        found |= jint(it, "id") == id;
-    json_decref(j);
-    return found;
+    return api_list_has(&srv, tok, fmt("/api/v1/transfers%s", query), id);
 }
 
 static void expect_error(const char *tok, const char *method, const char *path, const char *body, long want,
@@ -282,7 +275,7 @@ static void conflict_says_where_at_the_callers_level(void **state)
     long long hh = create_household(t_g0101, "T-TR-409", grid_a, 0);
     expect_error(t_g0101, "POST", "/api/v1/residents",
                  fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"重复登记\"}", hh, full_id_of(own)), 409,
-                 fmt("该身份证号已在网格“%s”登记（户编号 %s）", grid_a_name, own_code));
+                 fmt("该身份证号已登记：网格“%s”，户编号 %s", grid_a_name, own_code));
     /* in the street, outside the scope: the community only */
     long long far = pick_member(grid_c2a);
     const char *far_id = full_id_of(far);
