@@ -201,14 +201,13 @@ int household_code_check(db_conn *db, const char *code, int64_t grid_id, ms_err 
     if (household_code_parse(code, prefix, sizeof prefix) > 0) {
         int64_t named = db_one_int(db, 0, SQL_GRID_BY_CODE, DB_TEXT(prefix));
         if (named > 0 && named != grid_id)
-            return err_set(err, ERR_INVALID, "code", "户编号“%s”以网格“%s”的编码开头，与所属网格不符",
-                           code, prefix);
+            return err_set(err, ERR_INVALID, "code", HOUSEHOLD_CODE_OTHER_GRID_MSG, code, prefix);
     }
     int rc = household_code_former(db, code, &other, to);
     if (rc < 0)
         return err_db(err);
     if (rc == 0)
-        return err_set(err, ERR_CONFLICT, "code", "户编号“%s”是另一户的曾用编号，不能再用", code);
+        return err_set(err, ERR_CONFLICT, "code", HOUSEHOLD_CODE_FORMER_MSG, code);
     return 0;
 }
 

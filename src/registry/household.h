@@ -77,6 +77,12 @@ int household_create(db_conn *db, const actor *who, const household_input *in, i
  * another grid or are another household's former number. */
 #define HOUSEHOLD_SERIAL_DIGITS 4
 
+/* The refusals of a given number (printf formats: the number, and the
+ * grid code its format names), for household_code_check and the
+ * import's row errors. */
+#define HOUSEHOLD_CODE_OTHER_GRID_MSG "户编号“%s”以网格“%s”的编码开头，与所属网格不符"
+#define HOUSEHOLD_CODE_FORMER_MSG "户编号“%s”是另一户的曾用编号，不能再用"
+
 /* "<grid_code>-<serial, at least 4 digits>" into out: 0, or -1 when it does not fit. */
 int household_code_format(const char *grid_code, int64_t serial, char *out, size_t outsz);
 
