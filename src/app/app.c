@@ -25,6 +25,7 @@ const route *const app_route_tables[] = {
     resident_routes,
     stats_routes,
     import_routes,
+    transfer_routes,
     audit_routes,
     security_routes,
     openapi_routes,

@@ -12,8 +12,20 @@ static const char *const SQL_UPDATE =
     "UPDATE household SET building_id = ?, address = ?, registered_address = ?, actual_address = ?,"
     " phone_enc = ?, head_resident_id = ?, notes = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_MOVE =
-    "UPDATE household SET grid_id = ?, building_id = ?, address = ?, updated_at = ?, version = version + 1"
+    "UPDATE household SET code = ?, grid_id = ?, building_id = ?, address = ?, updated_at = ?, version = version + 1"
     " WHERE id = ?";
+static const char *const SQL_GRID_CODE = "SELECT code FROM org_unit WHERE id = ? AND kind = 'grid'";
+static const char *const SQL_GRID_BY_CODE = "SELECT id FROM org_unit WHERE code = ? AND kind = 'grid'";
+/* The numbers of a grid, current and former: a range of each unique index. */
+static const char *const SQL_CODES_FROM =
+    "SELECT code FROM household WHERE code >= ? AND code < ?"
+    " UNION ALL SELECT code FROM household_former_code WHERE code >= ? AND code < ?";
+static const char *const SQL_FORMER =
+    "SELECT household_id, valid_to FROM household_former_code WHERE code = ?";
+/* In use since its last renumbering, or since the household was registered. */
+static const char *const SQL_KEEP_FORMER =
+    "INSERT INTO household_former_code(household_id, code, grid_id, valid_from, valid_to)"
+    " VALUES (?, ?, ?, COALESCE((SELECT MAX(valid_to) FROM household_former_code WHERE household_id = ?), ?), ?)";
 static const char *const SQL_MOVE_MEMBERS =
     "UPDATE resident SET grid_id = ?, updated_at = ?, version = version + 1 WHERE household_id = ?";
 static const char *const SQL_CLOSE =
@@ -131,13 +143,126 @@ static int load_for_write(db_conn *db, int64_t id, int64_t if_version, household
     return err_check_version(err, "户", fresh->version, if_version);
 }
 
+/* ---- household numbers ------------------------------------------------------ */
+
+int household_code_format(const char *grid_code, int64_t serial, char *out, size_t outsz)
+{
+    int n = snprintf(out, outsz, "%s-%0*lld", grid_code, HOUSEHOLD_SERIAL_DIGITS, (long long)serial);
+    return serial > 0 && n > 0 && (size_t)n < outsz ? 0 : -1;
+}
+
+int64_t household_code_parse(const char *code, char *prefix, size_t prefixsz)
+{
+    const char *dash = code ? strrchr(code, '-') : NULL;
+    prefix[0] = '\0';
+    if (!dash || dash == code || strlen(dash + 1) < HOUSEHOLD_SERIAL_DIGITS || strlen(dash + 1) > 12)
+        return 0;
+    int64_t serial = 0;
+    for (const char *p = dash + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        serial = serial * 10 + (*p - '0');
+    }
+    if (serial <= 0 || (size_t)(dash - code) >= prefixsz)
+        return 0;
+    snprintf(prefix, prefixsz, "%.*s", (int)(dash - code), code);
+    return serial;
+}
+
+int household_code_next(db_conn *db, int64_t grid_id, char out[64], ms_err *err)
+{
+    char grid_code[64], lo[80], hi[80], prefix[64];
+    if (db_one_text(db, grid_code, sizeof grid_code, SQL_GRID_CODE, DB_INT(grid_id)) != 1)
+        return err_db(err);
+    snprintf(lo, sizeof lo, "%s-", grid_code);   /* "G-" <= code < "G." */
+    snprintf(hi, sizeof hi, "%s.", grid_code);
+    int64_t top = 0;
+    db_stmt *s = db_query(db, SQL_CODES_FROM, DB_TEXT(lo), DB_TEXT(hi), DB_TEXT(lo), DB_TEXT(hi));
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t serial = household_code_parse(db_col_text(s, 0), prefix, sizeof prefix);
+        if (serial > top && strcmp(prefix, grid_code) == 0)
+            top = serial;
+    }
+    db_finalize(s);
+    if (rc != DB_DONE || household_code_format(grid_code, top + 1, out, 64) != 0)
+        return err_db(err);
+    return 0;
+}
+
+int household_code_former(db_conn *db, const char *code, int64_t *household_id, char valid_to[20])
+{
+    db_stmt *s = db_query(db, SQL_FORMER, DB_TEXT(code));
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *household_id = db_col_int(s, 0);
+        db_col_copy(s, 1, valid_to, 20);
+    }
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+int household_code_check(db_conn *db, const char *code, int64_t grid_id, ms_err *err)
+{
+    char prefix[64], to[20];
+    int64_t other;
+    if (household_code_parse(code, prefix, sizeof prefix) > 0) {
+        int64_t named = db_one_int(db, 0, SQL_GRID_BY_CODE, DB_TEXT(prefix));
+        if (named > 0 && named != grid_id)
+            return err_set(err, ERR_INVALID, "code", HOUSEHOLD_CODE_OTHER_GRID_MSG, code, prefix);
+    }
+    int rc = household_code_former(db, code, &other, to);
+    if (rc < 0)
+        return err_db(err);
+    if (rc == 0)
+        return err_set(err, ERR_CONFLICT, "code", HOUSEHOLD_CODE_FORMER_MSG, code);
+    return 0;
+}
+
+/* Inserts the household; with a number to issue (*code, generated) a
+ * number taken meanwhile is given up for the next one, each try in a
+ * savepoint (on PostgreSQL a failed statement aborts the transaction). */
+static int insert_numbered(db_conn *db, const household_input *in, int generated, char code[64], int64_t *id_out)
+{
+    household_input numbered = *in;
+    registry_writer *w = registry_writer_open(db);
+    int rc = DB_ERROR;
+    if (generated)
+        numbered.code = code;
+    for (int tries = 0; w && tries < 8; tries++) {
+        if (generated && db_exec(db, "SAVEPOINT household_number") != DB_DONE)
+            break;
+        rc = registry_insert_household(w, &numbered, id_out);
+        if (!generated)
+            break;
+        if (rc != DB_CONSTRAINT) {
+            if (db_exec(db, "RELEASE SAVEPOINT household_number") != DB_DONE)
+                rc = DB_ERROR;
+            break;
+        }
+        char prefix[64];
+        int64_t serial = household_code_parse(code, prefix, sizeof prefix);
+        if (db_exec(db, "ROLLBACK TO SAVEPOINT household_number") != DB_DONE ||
+            db_exec(db, "RELEASE SAVEPOINT household_number") != DB_DONE ||
+            household_code_format(prefix, serial + 1, code, 64) != 0) {
+            rc = DB_ERROR;
+            break;
+        }
+    }
+    registry_writer_close(w);
+    return rc;
+}
+
 int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err)
 {
-    registry_writer *w = registry_writer_open(db);
-    int rc = w ? registry_insert_household(w, in, id_out) : DB_ERROR;
-    registry_writer_close(w);
+    char code[64] = "";
+    int generated = !in->code;
+    if (generated ? household_code_next(db, in->grid_id, code, err) != 0
+                  : household_code_check(db, in->code, in->grid_id, err) != 0)
+        return -1;
+    int rc = insert_numbered(db, in, generated, code, id_out);
     if (rc == DB_CONSTRAINT)
-        return err_set(err, ERR_CONFLICT, "code", "户编号 %s 已存在", in->code);
+        return err_set(err, ERR_CONFLICT, "code", "户编号 %s 已存在", generated ? code : in->code);
     if (rc != DB_DONE || log_event(db, who, *id_out, &(registry_event){.kind = "created"}) != 0)
         return err_db(err);
     return 0;
@@ -184,9 +309,20 @@ int household_move(db_conn *db, const actor *who, int64_t id, int64_t if_version
     if (grid_id == cur->grid_id && building_id == cur->building_id && strcmp(address, cur->address) == 0)
         return err_set(err, ERR_INVALID, "grid_id", "该户已在此网格和楼栋，无需迁移");
     db_now(now);
+    /* Into another grid: a number of that grid; the old one is kept. */
+    char code[64], note[160] = "";
+    snprintf(code, sizeof code, "%s", cur->code);
+    if (grid_id != cur->grid_id) {
+        if (household_code_next(db, grid_id, code, err) != 0)
+            return -1;
+        if (db_exec_args(db, SQL_KEEP_FORMER, DB_INT(cur->id), DB_TEXT(cur->code), DB_INT(cur->grid_id),
+                         DB_INT(cur->id), DB_TEXT(cur->created_at), DB_TEXT(now)) != DB_DONE)
+            return err_db(err);
+        snprintf(note, sizeof note, "户编号由 %s 改为 %s", cur->code, code);
+    }
     registry_event moved = {.kind = "moved", .from_grid = cur->grid_id, .to_grid = grid_id,
-                            .user_id = who ? who->id : 0};
-    if (db_exec_args(db, SQL_MOVE, DB_INT(grid_id), DB_ID(building_id), DB_TEXT(address), DB_TEXT(now),
+                            .user_id = who ? who->id : 0, .note = note[0] ? note : NULL};
+    if (db_exec_args(db, SQL_MOVE, DB_TEXT(code), DB_INT(grid_id), DB_ID(building_id), DB_TEXT(address), DB_TEXT(now),
                      DB_INT(cur->id)) != DB_DONE ||
         history_add_members(db, cur->id, &moved) != DB_DONE ||
         db_exec_args(db, SQL_MOVE_MEMBERS, DB_INT(grid_id), DB_TEXT(now), DB_INT(cur->id)) != DB_DONE ||

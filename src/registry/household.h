@@ -62,8 +62,49 @@ int household_get(db_conn *db, int64_t id, household *out);
 
 /* Registers a household (input checked with household_input_check; the
  * grid and building are the caller's scope checks) and its 'created'
- * history row. Returns 0 with *id_out, or -1 (409 on a taken 户编号). */
+ * history row. in->code NULL: the next free number of the grid is
+ * issued (household_code_next; a number taken meanwhile is retried with
+ * the next one). A code given passes household_code_check. Returns 0
+ * with *id_out, or -1 (409 on a taken 户编号). */
 int household_create(db_conn *db, const actor *who, const household_input *in, int64_t *id_out, ms_err *err);
+
+/* ---- household numbers (户编号) ----------------------------------------------
+ * The system's numbers are "<grid code>-<serial>": the serial has 4
+ * digits (0001 …; more past 9999) and is the next free one in the grid,
+ * counting the grid's current numbers and its former ones (a number is
+ * never issued twice). A household moved to another grid gets a number
+ * of that grid; the old one goes to household_former_code (migration
+ * 0016) with the time it was in use, and still finds the household.
+ * Numbers given by an import or the API are kept as they are (legacy
+ * numbering is allowed), unless they are in the system's format for
+ * another grid or are another household's former number. */
+#define HOUSEHOLD_SERIAL_DIGITS 4
+
+/* The refusals of a given number (printf formats: the number, and the
+ * grid code its format names), for household_code_check and the
+ * import's row errors. */
+#define HOUSEHOLD_CODE_OTHER_GRID_MSG "户编号“%s”以网格“%s”的编码开头，与所属网格不符"
+#define HOUSEHOLD_CODE_FORMER_MSG "户编号“%s”是另一户的曾用编号，不能再用"
+
+/* "<grid_code>-<serial, at least 4 digits>" into out: 0, or -1 when it does not fit. */
+int household_code_format(const char *grid_code, int64_t serial, char *out, size_t outsz);
+
+/* When code is in the system's format ("<prefix>-<4 or more digits>"),
+ * the prefix (the grid code it names) into prefix and the serial as the
+ * result; 0 (prefix "") when it is not. */
+int64_t household_code_parse(const char *code, char *prefix, size_t prefixsz);
+
+/* The next free number of grid grid_id into out: 0, or -1 (ERR_DB). */
+int household_code_next(db_conn *db, int64_t grid_id, char out[64], ms_err *err);
+
+/* A given number for a household of grid grid_id: refused (ERR_INVALID
+ * on "code") when it is in the system's format for another existing
+ * grid, ERR_CONFLICT when it is a former number of a household. 0 or -1. */
+int household_code_check(db_conn *db, const char *code, int64_t grid_id, ms_err *err);
+
+/* The household that had `code` before (household_former_code): 0 with
+ * *household_id and valid_to ("YYYY-MM-DD HH:MM:SS"), 1 none, -1 error. */
+int household_code_former(db_conn *db, const char *code, int64_t *household_id, char valid_to[20]);
 
 /* The changes below read the household inside the caller's transaction,
  * check their rules on that row and return it in *before (the audit
@@ -93,7 +134,9 @@ int household_update(db_conn *db, const actor *who, int64_t id, int64_t if_versi
 
 /* Moves the household (active) and its active members to grid_id, into
  * building_id (0 = none) at address (NULL = unchanged). One history row
- * per member and one for the household. */
+ * per member and one for the household. Into another grid, the
+ * household gets the next free number of that grid; its number so far
+ * is kept in household_former_code. */
 int household_move(db_conn *db, const actor *who, int64_t id, int64_t if_version, int64_t grid_id,
                    int64_t building_id, const char *address, household *before, ms_err *err);
 

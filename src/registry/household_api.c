@@ -49,9 +49,7 @@ int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household
     return 0;
 }
 
-/* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
- * and "/1/4/12/"): the narrowest scope containing both ends of a move. */
-static void common_path(const char *a, const char *b, char out[256])
+void registry_common_path(const char *a, const char *b, char out[256])
 {
     size_t i = 0, last = 0;
     while (a[i] && a[i] == b[i] && i < 255) {
@@ -75,7 +73,7 @@ static int finish_or_reply(request *rq, response *rs, const char *action, const 
     resident_view_opts o = resident_view_for(rq->user.role, 0, 0), img = RESIDENT_VIEW_AUDIT;
     if (household_get(rq->db, id, &h) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    common_path(before_h ? before_h->grid_path : h.grid_path, h.grid_path, path);
+    registry_common_path(before_h ? before_h->grid_path : h.grid_path, h.grid_path, path);
     json_t *before = before_h ? household_json(before_h, &img) : NULL, *after = household_json(&h, &img);
     int rc = write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "household", .entity_id = id,
                                                           .org_path = path, .before = before, .after = after,
@@ -207,11 +205,14 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
         char *esc = like_escape(text);
         /* Latin letters in either case on both engines: SQLite's LIKE
          * folds ASCII case, PostgreSQL's does not; lower() on both sides
-         * folds ASCII only on both (LC_CTYPE 'C' on PostgreSQL). */
+         * folds ASCII only on both (LC_CTYPE 'C' on PostgreSQL). A former
+         * number (household_former_code), given exactly, finds its household. */
         q_where(q, "(lower(h.code) LIKE lower('%' || ? || '%') ESCAPE '\\'"
-                   " OR lower(h.address) LIKE lower('%' || ? || '%') ESCAPE '\\')");
+                   " OR lower(h.address) LIKE lower('%' || ? || '%') ESCAPE '\\'"
+                   " OR h.id IN (SELECT household_id FROM household_former_code WHERE code = ?))");
         q_bind_text(q, esc);
         q_bind_text(q, esc);
+        q_bind_text(q, text);
         free(esc);
     }
     if (st && strcmp(st, "all") == 0)
@@ -223,8 +224,31 @@ static int add_text_filters(request *rq, response *rs, query *q, int *plain)
     return 0;
 }
 
+/* The household a search q names by a former number, if any. */
+typedef struct former_match {
+    int64_t household_id;          /* 0 = none */
+    const char *code;
+    char note[256];
+} former_match;
+
+static int former_match_of(request *rq, former_match *fm)
+{
+    char valid_to[20];
+    memset(fm, 0, sizeof *fm);
+    fm->code = req_query(rq, "q");
+    if (!fm->code || !*fm->code)
+        return 0;
+    int rc = household_code_former(rq->db, fm->code, &fm->household_id, valid_to);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    snprintf(fm->note, sizeof fm->note, "%s 是该户的曾用户编号（使用至 %.10s，迁入其他网格时重新编号）", fm->code, valid_to);
+    return 0;
+}
+
 /* GET /api/v1/households — roles: registry readers.
- * Query: org_unit_id (default own unit), q (code or address contains),
+ * Query: org_unit_id (default own unit), q (code or address contains,
+ * or exactly a former code: that row gets former_code and
+ * former_code_note),
  * status (active|closed|all), import_batch_id (the households an import
  * created), page, page_size (20, 50 or 100), sort (code|address|id, -
  * for desc; ties by id in the same direction), cursor (next_cursor of
@@ -280,9 +304,24 @@ static int household_list(request *rq, response *rs)
     page_write_begin(&w);
     household h;
     resident_view_opts o = resident_view_for(rq->user.role, 0, 1);
+    former_match fm;
+    if (former_match_of(rq, &fm) != 0) {
+        rc = reply_internal(rs);
+        goto out;
+    }
     while (db_step(s) == DB_ROW) {
         household_from_row(s, &h);
-        household_write_json(&w, &h, &o); /* lists mask phones */
+        if (h.id != fm.household_id) {
+            household_write_json(&w, &h, &o); /* lists mask phones */
+            continue;
+        }
+        jsonw_obj_begin(&w);
+        household_write_fields(&w, &h, &o);
+        jsonw_key(&w, "former_code");
+        jsonw_str(&w, fm.code);
+        jsonw_key(&w, "former_code_note");
+        jsonw_str(&w, fm.note);
+        jsonw_obj_end(&w);
     }
     page_write_end(&w, &pg, total);
     rc = reply_json_buf(rq, rs, 200, &w.sb);
@@ -360,7 +399,7 @@ static int read_create_body(request *rq, response *rs, hh_body *b)
     household_input *in = &b->in;
     ms_err err;
     int rc;
-    if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "code", &in->code) < 0)
+    if (body_only(rq, rs, FIELDS) != 0 || body_str(rq, rs, "code", &in->code) < 0)
         return -1;
     if ((rc = body_int(rq, rs, "grid_id", &in->grid_id)) <= 0)
         return rc < 0 ? -1 : (reply_bad_request(rs, "grid_id", "缺少必填字段 grid_id（所属网格）"), -1);
@@ -377,9 +416,12 @@ static int read_create_body(request *rq, response *rs, hh_body *b)
 }
 
 /* POST /api/v1/households — roles: registry writers.
- * Body: code*, grid_id*, address*, building_id, registered_address,
- * actual_address, phone, notes. Reply 201: the household.
- * Errors: 400 field; 404 grid/building outside scope; 409 code taken. */
+ * Body: grid_id*, address*, code (absent or null: the system issues
+ * "<grid code>-<next serial>", see household.h), building_id,
+ * registered_address, actual_address, phone, notes. Reply 201: the
+ * household, with its code. Errors: 400 field (a code in the system's
+ * format of another grid); 404 grid/building outside scope; 409 code
+ * taken, or another household's former number. */
 static int household_create_one(request *rq, response *rs)
 {
     hh_body b;

@@ -44,6 +44,7 @@
 #include "registry/derived.h"
 #include "core/audit.h"
 #include "registry/counts.h"
+#include "registry/household.h"
 #include "registry/import_batch.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
@@ -63,6 +64,7 @@ static const char *const SQL_ORG_BY_CODE =
     "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
     "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
+static const char *const SQL_ANY_FORMER_CODE = "SELECT 1 FROM household_former_code LIMIT 1";
 /* The same for AHEAD_ROWS codes at once (db_sql_keys_lookup). */
 #define HOUSEHOLD_BY_CODES_COLS "code, id, grid_id, status = 'active'"
 /* The tags as in RESIDENT_SELECT, per engine (SQL_EXPORT(db)). */
@@ -361,6 +363,8 @@ typedef struct importer {
     int check_only;               /* ALL_OR_NOTHING after a bad row: check the rest, write no more */
     int64_t batch_id;             /* the import batch its rows belong to */
     int64_t tx_number;            /* of the open transaction, counting from 1 */
+    int64_t former_tx;            /* the transaction former_any was asked in */
+    int former_any;               /* household_former_code has rows (check_new_code) */
     ahead ahead;                  /* the records being processed */
     db_stmt *hh_by_codes;         /* households of up to AHEAD_ROWS codes */
     int prefetch;                 /* ask for AHEAD_ROWS records at once (PostgreSQL) */
@@ -803,6 +807,33 @@ static int household_lookup(importer *im, const char *code, hh_ref *out)
     return rc == DB_DONE ? 1 : db_fail(im);
 }
 
+/* A new household's number is kept as given unless it is another
+ * grid's in the system's format or another household's former number
+ * (household.h: household_code_check), asked here without a query per
+ * household: the grid its format names from the org cache, the former
+ * numbers only while there are any (asked once per transaction).
+ * Returns 0, 1 (row error) or -1. */
+static int check_new_code(importer *im, const row *r, const char *hcode, const centry *g)
+{
+    char prefix[64], valid_to[20];
+    centry named;
+    int64_t other;
+    if (household_code_parse(hcode, prefix, sizeof prefix) > 0) {
+        if (org_lookup(im, prefix, &named) != 0)
+            return -1;
+        if ((named.flags & ORG_GRID) && named.id != g->id)
+            return row_error(im, r->line, "household_code", HOUSEHOLD_CODE_OTHER_GRID_MSG, hcode, prefix);
+    }
+    if (im->former_tx != im->tx_number) {
+        im->former_tx = im->tx_number;
+        im->former_any = db_exists(im->db, SQL_ANY_FORMER_CODE);
+    }
+    int rc = im->former_any ? household_code_former(im->db, hcode, &other, valid_to) : 1;
+    if (rc < 0)
+        return db_fail(im);
+    return rc == 0 ? row_error(im, r->line, "household_code", HOUSEHOLD_CODE_FORMER_MSG, hcode) : 0;
+}
+
 /* Resolves grid, building and household of a row into *hh and the new
  * household input (when is_new). Returns 0, 1 (row error) or -1. */
 static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
@@ -847,7 +878,7 @@ static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
                           : strcmp(fe.field, "grid_id") == 0 ? "grid_code" : fe.field;
         return row_error(im, r->line, field, "%s", fe.message);
     }
-    return 0;
+    return check_new_code(im, r, hcode, &g);
 }
 
 /* ---- writing ------------------------------------------------------------- */
@@ -986,8 +1017,13 @@ static int check_row(importer *im, const row *r, const hh_ref *hh)
         taken = resident_id_taken(im->db, r->in.id_number);
     if (taken < 0)
         return db_fail(im);
-    if (taken)
-        return row_error(im, r->line, "id_number", "身份证号已登记");
+    if (taken) {   /* where, at the level the importing account may know (resident.h) */
+        char where[512];
+        int found = resident_where_registered(im->db, im->o->scope_path, r->in.id_number, where, sizeof where);
+        if (found < 0)
+            return db_fail(im);
+        return row_error(im, r->line, "id_number", "%s", found == 0 ? where : "该身份证号已登记");
+    }
     if (is_head_relation(r->in.relation) &&
         ((hh->flags & HH_HAS_HEAD) || (hh->id && resident_head_free(im->db, hh->id, 0, &err) != 0)))
         return row_error(im, r->line, "relation", "户编号“%s”已有户主，一户只能有一位户主", r->v[F_HOUSEHOLD_CODE]);

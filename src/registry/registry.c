@@ -157,7 +157,8 @@ int resident_input_check(const resident_input *r, int today_ymd, ms_err *fe)
 
 int household_input_check(const household_input *h, ms_err *fe)
 {
-    if (!h->code || !*h->code || !text_ok(h->code, 40))
+    /* NULL: the system issues the number (household_create) */
+    if (h->code && (!*h->code || !text_ok(h->code, 40)))
         return fail(fe, "code", "户编号不能为空，且不超过40个字符");
     if (h->grid_id <= 0)
         return fail(fe, "grid_id", "必须指定所属网格");

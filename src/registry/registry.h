@@ -17,7 +17,7 @@
 #define REGISTRY_MAX_TAGS 16
 
 typedef struct household_input {
-    const char *code;                 /* 户编号, unique */
+    const char *code;                 /* 户编号, unique; NULL: issued by household_create */
     int64_t grid_id;                  /* must be a grid */
     int64_t building_id;              /* 0 = none; must be a building under grid_id */
     const char *address;

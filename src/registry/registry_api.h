@@ -16,6 +16,7 @@ extern const route household_routes[];   /* household_api.c: /households */
 extern const route resident_routes[];    /* resident_api.c:  /residents */
 extern const route stats_routes[];       /* stats_api.c:     /tags, /stats */
 extern const route import_routes[];      /* import_api.c:    /import, /export */
+extern const route transfer_routes[];    /* transfer_api.c:  /transfers */
 
 /* Loads org unit `id` and checks it lies inside the caller's scope.
  * Returns 0, or -1 with a 404 (outside the scope looks like absent). */
@@ -28,6 +29,11 @@ int org_unit_param_or_reply(request *rq, response *rs, const char *param, org_un
 /* Loads household `id` and checks its grid lies in the caller's scope:
  * 0, or -1 with a 404 (500 on a database error). household_api.c. */
 int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out);
+
+/* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
+ * and "/1/4/12/"): the narrowest scope containing both ends of a move,
+ * for its audit row. household_api.c. */
+void registry_common_path(const char *a, const char *b, char out[256]);
 
 /* The full_id=1 query flag into *full: 0, or -1 with a 403 when the
  * caller's role may not see full ID numbers. resident_api.c. */

@@ -55,6 +55,15 @@ static const char *const SQL_ADD_FLAG =
 static const char *const SQL_LAST_FLAG =
     "SELECT id, event, event_date, created_at, handled_at FROM resident_event_flag WHERE resident_id = ?"
     " ORDER BY id DESC LIMIT 1";
+static const char *const SQL_BY_ID_NUMBER = "SELECT r.id FROM resident r WHERE " RESIDENT_BY_ID_NUMBER " ORDER BY r.id";
+static const char *const SQL_WHERE_REGISTERED =
+    "SELECT g.path, g.name, h.code, r.status FROM resident r JOIN household h ON h.id = r.household_id"
+    " JOIN org_unit g ON g.id = r.grid_id WHERE r.id = ?";
+static const char *const SQL_UNIT_NAME = "SELECT name FROM org_unit WHERE path = ?";
+static const char *const SQL_OTHER_ACTIVE_MEMBERS =
+    "SELECT 1 FROM resident WHERE household_id = ? AND status = 'active' AND id <> ?";
+static const char *const SQL_REACTIVATE =
+    "UPDATE resident SET status = 'active', status_date = NULL, updated_at = ?, version = version + 1 WHERE id = ?";
 static const char *const SQL_SET_STATUS =
     "UPDATE resident SET status = ?, status_date = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 
@@ -241,6 +250,87 @@ int resident_ids_taken(db_conn *db, const char *const *ids, size_t n, unsigned c
     return rc == DB_DONE ? 0 : -1;
 }
 
+int resident_by_id_number(db_conn *db, const char *id_number, int64_t *id)
+{
+    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
+    if (fc_blinds(FC_ID_NUMBER, id_number, bidx) != 0)
+        return -1;
+    db_stmt *s = db_query(db, SQL_BY_ID_NUMBER, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        *id = db_col_int(s, 0);
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+}
+
+/* The first `levels` ids of org path p ("/1/4/17/", 2 → "/1/4/") into
+ * out; 0, or -1 when p has fewer. */
+static int path_head(const char *p, int levels, char out[256])
+{
+    size_t i = 1;
+    for (int n = 0; n < levels; n++) {
+        const char *slash = strchr(p + i, '/');
+        if (!slash)
+            return -1;
+        i = (size_t)(slash - p) + 1;
+    }
+    if (i >= 256)
+        return -1;
+    memcpy(out, p, i);
+    out[i] = '\0';
+    return 0;
+}
+
+int registry_place_seen(db_conn *db, const char *scope_path, const char *path, char *name, size_t namesz)
+{
+    char street[256], own_street[256], unit[256];
+    size_t n = scope_path ? strlen(scope_path) : 0;
+    name[0] = '\0';
+    if (n == 0 || strncmp(scope_path, path, n) == 0)
+        return PLACE_IN_SCOPE;
+    /* the street is the first id of a path ("/1/4/17/" → "/1/"); the district ("/") contains every street */
+    int same_street = path_head(path, 1, street) == 0 && path_head(scope_path, 1, own_street) == 0 &&
+                      strcmp(street, own_street) == 0;
+    if (path_head(path, same_street ? 2 : 1, unit) != 0 ||
+        db_one_text(db, name, namesz, SQL_UNIT_NAME, DB_TEXT(unit)) != 1)
+        return -1;
+    return same_street ? PLACE_COMMUNITY : PLACE_STREET;
+}
+
+int resident_where_registered(db_conn *db, const char *scope_path, const char *id_number, char *out, size_t outsz)
+{
+    int64_t id;
+    int rc = resident_by_id_number(db, id_number, &id);
+    if (rc != 0)
+        return rc;
+    char path[256], grid[128], code[64], status[16], name[128];
+    db_stmt *s = db_query(db, SQL_WHERE_REGISTERED, DB_INT(id));
+    rc = db_step(s);
+    if (rc == DB_ROW) {
+        db_col_copy(s, 0, path, sizeof path);
+        db_col_copy(s, 1, grid, sizeof grid);
+        db_col_copy(s, 2, code, sizeof code);
+        db_col_copy(s, 3, status, sizeof status);
+    }
+    db_finalize(s);
+    if (rc != DB_ROW)
+        return -1;
+    switch (registry_place_seen(db, scope_path, path, name, sizeof name)) {
+    case PLACE_IN_SCOPE:   /* as the API shows it inside the scope */
+        snprintf(out, outsz, "该身份证号已登记：网格“%s”，户编号 %s%s", grid, code,
+                 strcmp(status, "moved_out") == 0 ? "，状态为迁出" : strcmp(status, "deceased") == 0 ? "，状态为已故" : "");
+        return 0;
+    case PLACE_COMMUNITY:
+        snprintf(out, outsz, "该身份证号已在%s登记，可发起迁入申请", name);
+        return 0;
+    case PLACE_STREET:
+        snprintf(out, outsz, "该身份证号已在%s登记", name);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 int resident_head_free(db_conn *db, int64_t household_id, int64_t resident_id, ms_err *err)
 {
     if (db_exists(db, SQL_OTHER_HEAD, DB_INT(household_id), DB_INT(resident_id)))
@@ -286,11 +376,12 @@ int resident_create(db_conn *db, const actor *who, int64_t household_id, const r
         return err_set(err, ERR_NOT_FOUND, "household_id", "户不存在或不在您的管辖范围内");
     if (strcmp(hh.status, "active") != 0)
         return err_set(err, ERR_INVALID, "household_id", "该户已注销，不能新增成员");
-    int taken = resident_id_taken(db, in->id_number);
+    char where[512];
+    int taken = resident_where_registered(db, who ? who->scope_path : NULL, in->id_number, where, sizeof where);
     if (taken < 0)
         return err_db(err);
-    if (taken)
-        return err_set(err, ERR_CONFLICT, "id_number", "该身份证号已登记");
+    if (taken == 0)
+        return err_set(err, ERR_CONFLICT, "id_number", "%s", where);
     /* 高龄 is the birth date's: added here for whoever is 70 or over */
     resident_input tagged = *in;
     idcard_info info;
@@ -420,6 +511,27 @@ int resident_move(db_conn *db, const actor *who, int64_t id, int64_t if_version,
                                              .to_household = to.id}) != 0)
         return err_db(err);
     return 0;
+}
+
+int resident_move_in(db_conn *db, const actor *who, int64_t id, int64_t to_household, const char *relation,
+                     resident *before, ms_err *err)
+{
+    char now[20];
+    resident fresh, *cur = before ? before : &fresh;
+    if (load_for_write(db, id, 0, cur, err) != 0)
+        return -1;
+    if (strcmp(cur->status, "deceased") == 0)
+        return err_set(err, ERR_INVALID, NULL, "该居民已故，不能迁入");
+    if (is_head(cur->relation) && strcmp(cur->status, "active") == 0 &&
+        db_exists(db, SQL_OTHER_ACTIVE_MEMBERS, DB_INT(cur->household_id), DB_INT(cur->id)))
+        return err_set(err, ERR_INVALID, NULL, "该居民是原户户主，户内还有其他在册成员：请先为原户指定新户主，再同意迁入");
+    if (strcmp(cur->status, "moved_out") == 0) {   /* back in the registry, then moved as any active resident */
+        if (db_exec_args(db, SQL_REACTIVATE, DB_TEXT(db_now(now)), DB_INT(cur->id)) != DB_DONE ||
+            log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "reopened", .note = "迁入申请同意"}) != 0)
+            return err_db(err);
+    }
+    resident moved;
+    return resident_move(db, who, cur->id, 0, to_household, relation, &moved, err);
 }
 
 int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *status,

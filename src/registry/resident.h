@@ -132,6 +132,15 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
 int resident_move(db_conn *db, const actor *who, int64_t id, int64_t if_version, int64_t to_household,
                   const char *relation, resident *before, ms_err *err);
 
+/* A transfer accepted (registry/transfer.c): moves resident id into
+ * household to_household with relation, like resident_move, whether it
+ * is active or moved out (it becomes active again: a 'reopened' and a
+ * 'moved' history row). Refused (ERR_INVALID) when deceased, or when it
+ * is the head of a household that has other active members (a new
+ * head must be named there first). */
+int resident_move_in(db_conn *db, const actor *who, int64_t id, int64_t to_household, const char *relation,
+                     resident *before, ms_err *err);
+
 /* Sets status (active | deceased | moved_out) on date (NULL = today)
  * with an optional note. The date of a death or move out may be neither
  * after today (Beijing time) nor before the birth date (400 on "date");
@@ -164,6 +173,28 @@ int resident_id_taken(db_conn *db, const char *id_number);
  * is 1 or 0 for ids[i]. 0, or -1 on error. */
 #define RESIDENT_TAKEN_BATCH 64
 int resident_ids_taken(db_conn *db, const char *const *ids, size_t n, unsigned char *taken);
+
+/* The resident (of any status, hidden rows of a running import
+ * included) with this ID number into *id: 0 found, 1 none, -1 error. */
+int resident_by_id_number(db_conn *db, const char *id_number, int64_t *id);
+
+/* How the unit at org path `path` (a grid's) may be named to a caller
+ * with scope scope_path (NULL or "" = everything): PLACE_IN_SCOPE
+ * (inside the scope: as the API shows it; name ""), PLACE_COMMUNITY (in
+ * the caller's street: the name of its community), PLACE_STREET (in
+ * another street of the district: the name of its street); -1 on error. */
+enum { PLACE_IN_SCOPE = 0, PLACE_COMMUNITY = 1, PLACE_STREET = 2 };
+int registry_place_seen(db_conn *db, const char *scope_path, const char *path, char *name, size_t namesz);
+
+/* Where a registered ID number is, said at the level a caller with
+ * scope `scope_path` may know (NULL or "" = everything), into out:
+ *   inside the scope     该身份证号已登记：网格“G”，户编号 X[，状态为迁出/已故]
+ *   in the same street   该身份证号已在××社区登记，可发起迁入申请
+ *   in another street    该身份证号已在××街道登记
+ * never the name, address or household outside the scope. 0 found, 1
+ * not registered, -1 error. The 409 of a new resident and the import's
+ * row error say it. */
+int resident_where_registered(db_conn *db, const char *scope_path, const char *id_number, char *out, size_t outsz);
 
 /* The check half of the rule: 0 when household_id has no active head
  * other than resident_id, else -1 with *err (400 on relation). */

@@ -72,6 +72,9 @@ static int check_transition(const wf_type *t, const wf_transition *tr, char *why
         return FAULT("%s: action \"%s\" declared twice out of \"%s\"", t->code, tr->action, tr->from);
     if (tr->roles == 0 || tr->level < WF_LEVEL_STREET || tr->level > WF_LEVEL_GRID)
         return FAULT("%s: transition \"%s\" needs roles and a level", t->code, tr->action);
+    if (tr->other_party && !t->party_path)
+        return FAULT("%s: transition \"%s\" is the other party's, and the type has no party_path", t->code,
+                     tr->action);
     return 0;
 }
 

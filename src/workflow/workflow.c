@@ -61,16 +61,27 @@ static void roles_text(role roles, char *out, size_t outsz)
     utf8_trim_partial(out);
 }
 
-/* 0 when who's role, scope and level admit transition tr on case c,
- * else -1 with ERR_FORBIDDEN in e (e may be NULL). */
-static int check_actor(const wf_transition *tr, const wf_case *c, const actor *who, ms_err *e)
+/* The org path transition tr is checked against: the case's, or the
+ * other party's (wf_type.party_path) into buf. NULL on an error. */
+static const char *step_path(db_conn *db, const wf_type *t, const wf_transition *tr, const wf_case *c,
+                             char buf[WF_PATH_MAX])
+{
+    if (!tr->other_party)
+        return c->org_path;
+    return t->party_path && t->party_path(db, c, buf) == 0 ? buf : NULL;
+}
+
+/* 0 when who's role, scope and level admit transition tr on case c
+ * (on the unit at path: step_path), else -1 with ERR_FORBIDDEN in e (e
+ * may be NULL). */
+static int check_actor(const wf_transition *tr, const char *path, const actor *who, ms_err *e)
 {
     if (!(who->role & tr->roles)) {
         char roles[160];
         roles_text(tr->roles, roles, sizeof roles);
         return err_set(e, ERR_FORBIDDEN, NULL, "「%s」须由%s办理", tr->label, roles);
     }
-    if (!actor_scope_contains(who, c->org_path))
+    if (!path || !actor_scope_contains(who, path))
         return err_set(e, ERR_FORBIDDEN, NULL, "该案件不在您的管辖范围内");
     int depth = path_depth(who->scope_path);
     if (depth > (int)tr->level)
@@ -100,7 +111,8 @@ int wf_allowed_actions(db_conn *db, const wf_type *t, const wf_case *c, const ac
     if (c->closed_at[0])
         return 0;
     for (const wf_transition *tr = t->transitions; tr->from && n < max; tr++) {
-        if (strcmp(tr->from, c->state) != 0 || check_actor(tr, c, who, NULL) != 0)
+        char buf[WF_PATH_MAX];
+        if (strcmp(tr->from, c->state) != 0 || check_actor(tr, step_path(db, t, tr, c, buf), who, NULL) != 0)
             continue;
         out[n++] = (wf_action){tr->action, tr->label, tr->to, wf_state_label(t, tr->to), tr->opinion_required};
     }
@@ -284,7 +296,9 @@ int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, co
     if (wf_load(db, t, id, &before, e) != 0)
         return -1;
     const wf_transition *tr = find_step(t, &before, action, e);
-    if (!tr || check_actor(tr, &before, who, e) != 0 || check_conflict(db, t, &before, who, e) != 0 ||
+    char buf[WF_PATH_MAX];
+    if (!tr || check_actor(tr, step_path(db, t, tr, &before, buf), who, e) != 0 ||
+        check_conflict(db, t, &before, who, e) != 0 ||
         check_input(tr, in, e) != 0)
         return -1;
     const wf_state *to = wf_state_find(t, tr->to);

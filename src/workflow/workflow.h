@@ -30,6 +30,10 @@
  * A street-level step therefore needs a street-level account, while a
  * grid-level step may be taken by the grid worker, the community or the
  * street above that grid (if the transition's roles allow them).
+ * A case between two units (a transfer: the receiving side files it
+ * under its own unit, the releasing side decides) marks the deciding
+ * side's transitions other_party: those are checked the same way
+ * against the unit the type's party_path hook names.
  *
  * Time limits. Each state may carry a limit of N working days or N
  * calendar days, counted from the moment the case entered the state by
@@ -91,6 +95,9 @@ typedef struct wf_transition {
     role roles;                   /* any of these role bits may take the step */
     wf_level level;               /* ... from a unit at this level or above */
     int opinion_required;         /* 1: a non-blank opinion must be given */
+    int other_party;              /* 1: taken by the case's other party (a transfer's releasing
+                                   * side): scope and level are checked against the org path the
+                                   * type's party_path gives, not the case's org_path */
 } wf_transition;
 
 typedef struct wf_case wf_case;
@@ -100,6 +107,11 @@ typedef struct wf_case wf_case;
  * -1 on a database error. */
 typedef int (*wf_conflict_fn)(db_conn *db, const wf_case *c, const actor *who, char *why, size_t whysz);
 
+/* Other-party hook: the org path of the unit on the case's other side
+ * (for transitions with other_party) into path. 0, or -1 on a database
+ * error or when the case has none. */
+typedef int (*wf_party_fn)(db_conn *db, const wf_case *c, char path[WF_PATH_MAX]);
+
 typedef struct wf_type {
     const char *code;             /* "assist"; stored in wf_case.type */
     const char *label;            /* "低保申请" */
@@ -107,6 +119,7 @@ typedef struct wf_type {
     const wf_state *states;       /* ends with an entry whose code is NULL */
     const wf_transition *transitions;  /* ends with an entry whose from is NULL */
     wf_conflict_fn conflicted;    /* NULL: no conflict rule */
+    wf_party_fn party_path;       /* NULL: no transition is the other party's */
 } wf_type;
 
 /* A case as loaded from wf_case. Empty strings stand for NULL columns. */

@@ -1046,6 +1046,17 @@ long long api_total(const test_server *s, const char *tok, const char *path)
     return n;
 }
 
+int api_list_has(const test_server *s, const char *tok, const char *path, long long id)
+{
+    json_t *j = api_get_ok(s, tok, path), *it;
+    size_t i;
+    int found = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        found |= jint(it, "id") == id;
+    json_decref(j);
+    return found;
+}
+
 long api_import(const test_server *s, const char *tok, const char *query, const char *csv, size_t len, json_t **out)
 {
     http_resp r;

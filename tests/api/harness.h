@@ -156,6 +156,8 @@ json_t *api_expect(const test_server *s, const char *tok, const char *method, co
                    const char *body, long want);
 json_t *api_get_ok(const test_server *s, const char *tok, const char *path);
 long long api_total(const test_server *s, const char *tok, const char *path);
+/* 1 when the `items` of GET path (a list reply, asserted 200) hold one whose "id" is `id`. */
+int api_list_has(const test_server *s, const char *tok, const char *path, long long id);
 /* POSTs a CSV body (len bytes) to /api/v1/import/residents<query>:
  * the status, the JSON body in *out (caller decrefs; a non-JSON answer
  * is printed and gives NULL). */

@@ -444,6 +444,103 @@ static void district_sees_every_street(void **state)
     json_decref(j);
 }
 
+/* ---- transfer-in requests, per street ------------------------------------------ */
+
+static long long file_transfer(const char *tok, long long rid, long long hh, json_t **out)
+{
+    json_t *j = get_ok(t_qu, fmt("/api/v1/residents/%lld?full_id=1", rid));
+    char idn[19];
+    snprintf(idn, sizeof idn, "%s", jstr(j, "id_number"));
+    json_decref(j);
+    j = api_expect(&srv, tok, "POST", "/api/v1/transfers", fmt("{\"id_number\":\"%s\",\"household_id\":%lld}", idn, hh),
+                   201);
+    long long id = jint(j, "id");
+    if (out)
+        *out = j;
+    else
+        json_decref(j);
+    return id;
+}
+
+static int transfer_listed(const char *tok, long long id)
+{
+    return api_list_has(&srv, tok, "/api/v1/transfers?page_size=100", id);
+}
+
+/* `tok` (street staff of the other street) against request `id`. */
+static void deny_transfer(const char *who, const char *tok, long long id, long long far_hh)
+{
+    DENY(who, tok, "GET", fmt("/api/v1/transfers/%lld", id), NULL);
+    DENY(who, tok, "POST", fmt("/api/v1/transfers/%lld/accept", id), "{}");
+    DENY(who, tok, "POST", fmt("/api/v1/transfers/%lld/refuse", id), "{\"opinion\":\"越权拒绝\"}");
+    refused(who, tok, "POST", fmt("/api/v1/transfers/%lld/withdraw", id), "{}", 403, 0);   /* street staff never withdraw */
+    refused(who, tok, "POST", "/api/v1/transfers", fmt("{\"id_number\":\"%s\",\"household_id\":%lld}",
+                                                      fresh_id("130105"), far_hh), 403, 0);
+    probe_note("GET", "/api/v1/transfers");
+    if (transfer_listed(tok, id)) {
+        print_error("CROSS-STREET LEAK [%s] GET /transfers lists request %lld\n", who, id);
+        leaks++;
+    }
+}
+
+static void transfers_stay_in_their_streets(void **state)
+{
+    /* a second community in street 2, its account, a household numbered by the system */
+    cli_ok((const char *[]){"org", "add", "371702002", "371702002002", "东二社区", NULL}, NULL);
+    cli_ok((const char *[]){"org", "add", "371702002002", "371702002002-01", "东二第一网格", NULL}, NULL);
+    add_user("shequ2b", "community", "371702002002");
+    server_sql(&srv, "UPDATE app_user SET must_change_password = 0 WHERE username = 'shequ2b'");
+    char *t_c2b = login_new("shequ2b"), *t_c1b = login(&srv, "shequ02", DEMO_PW);
+    assert_non_null(t_c1b);
+    long long g2b = org_id_by_code(&srv, t_qu, "371702002002-01");
+    json_t *j = api_expect(&srv, t_c2b, "POST", "/api/v1/households",
+                           fmt("{\"grid_id\":%lld,\"address\":\"东城路2号\"}", g2b), 201);
+    assert_string_equal(jstr(j, "code"), "371702002002-01-0001");
+    long long hh2 = jint(j, "id");
+    json_decref(j);
+    /* street 1's c002 household, a street-1 resident of c001 */
+    long long c002 = org_id_by_code(&srv, t_s1, "371702001002");
+    j = get_ok(t_s1, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", c002));
+    long long hh1 = jint(json_array_get(json_object_get(j, "items"), 0), "id");
+    json_decref(j);
+
+    /* inside each street: the community named */
+    long long t2 = file_transfer(t_c2b, p2.resident, hh2, &j);
+    assert_string_equal(jstr(j, "registered_in"), "东一社区");
+    json_decref(j);
+    long long t1 = file_transfer(t_c1b, p1.resident, hh1, NULL);
+    leaks = 0;
+    deny_transfer("jiedao→东城街道", t_s1, t2, hh2);
+    deny_transfer("jiedao2→丹阳街道", t_s2, t1, hh1);
+    assert_int_equal(leaks, 0);
+    assert_true(transfer_listed(t_qu, t1) && transfer_listed(t_qu, t2));
+    assert_true(transfer_listed(t_s1, t1) && transfer_listed(t_s2, t2));
+
+    /* across streets: the street only, in the 409 and in the request */
+    j = get_ok(t_qu, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", c002));
+    long long other = jint(json_array_get(json_object_get(j, "items"), 0), "id");
+    json_decref(j);
+    j = get_ok(t_qu, fmt("/api/v1/residents/%lld?full_id=1", other));
+    char idn[19];
+    snprintf(idn, sizeof idn, "%s", jstr(j, "id_number"));
+    json_decref(j);
+    j = api_expect(&srv, t_c2b, "POST", "/api/v1/residents",
+                   fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"跨街登记\"}", hh2, idn), 409);
+    assert_string_equal(err_message(j), "该身份证号已在丹阳街道登记");
+    json_decref(j);
+    long long t3 = file_transfer(t_c2b, other, hh2, &j);
+    assert_string_equal(jstr(j, "registered_in"), "丹阳街道");
+    assert_null(json_object_get(json_object_get(j, "person"), "resident_id"));
+    json_decref(j);
+    /* the releasing street sees the receiving side as a street too */
+    j = get_ok(t_s1, fmt("/api/v1/transfers/%lld", t3));
+    assert_string_equal(jstr(json_object_get(j, "to"), "unit"), "东城街道");
+    json_decref(j);
+    json_decref(api_expect(&srv, t_c2b, "POST", fmt("/api/v1/transfers/%lld/withdraw", t3), "{}", 200));
+    free(t_c2b);
+    free(t_c1b);
+}
+
 /* ---- accounts, change requests, audit and alerts, per street ---------------- */
 
 static long long user_id_of(const char *tok, const char *username)
@@ -552,6 +649,7 @@ int main(void)
         cmocka_unit_test(street_lists_hold_only_their_street),
         cmocka_unit_test(street_privileged_accounts_stay_in_their_street),
         cmocka_unit_test(district_sees_every_street),
+        cmocka_unit_test(transfers_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

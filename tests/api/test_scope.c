@@ -28,6 +28,11 @@ typedef struct place {
 } place;
 
 static place own_a, sib_a2, foreign_f;   /* grid A (wangge0101's), A2 (same community), F (community 002) */
+/* A transfer-in request between community 003 (releasing) and grid
+ * 002-02 (receiving, filed by shequ02): no tested account is on either
+ * side. far_transfer_id_number: its person's ID number. */
+static long long far_transfer;
+static char far_transfer_id_number[19];
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -142,6 +147,30 @@ static int import_csv(const char *tok, const char *query, const char *csv, json_
 
 /* ---- fixture ------------------------------------------------------------- */
 
+static int file_far_transfer(void)
+{
+    char *t_c02 = login(&srv, "shequ02", DEMO_PW);
+    long long c003 = org_id_by_code(&srv, t_street, "371702001003");
+    long long g0202 = org_id_by_code(&srv, t_street, "371702001002-02");
+    if (!t_c02 || !c003 || !g0202)
+        return -1;
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", c003));
+    long long rid = jint(json_array_get(json_object_get(j, "items"), 0), "id");
+    json_decref(j);
+    j = get_ok(t_street, fmt("/api/v1/residents/%lld?full_id=1", rid));
+    snprintf(far_transfer_id_number, sizeof far_transfer_id_number, "%s", jstr(j, "id_number"));
+    json_decref(j);
+    j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", g0202));
+    long long hh = jint(json_array_get(json_object_get(j, "items"), 0), "id");
+    json_decref(j);
+    j = req(t_c02, "POST", "/api/v1/transfers", fmt("{\"id_number\":\"%s\",\"household_id\":%lld}", far_transfer_id_number, hh),
+            201);
+    far_transfer = jint(j, "id");
+    json_decref(j);
+    free(t_c02);
+    return far_transfer > 0 ? 0 : -1;
+}
+
 static int setup(void **state)
 {
     if (server_start(&srv, 300, NULL) != 0)
@@ -168,7 +197,7 @@ static int setup(void **state)
     find_place(grid_a, bld_a1, &own_a);
     find_place(grid_a2, bld_a2, &sib_a2);
     find_place(grid_f, bld_f, &foreign_f);
-    return 0;
+    return file_far_transfer();
 }
 
 static int teardown(void **state)
@@ -337,6 +366,24 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
         denials_failed++;
     }
     http_free(&orr);
+    /* transfer-in requests: one between two units neither of which is theirs */
+    DENY404(who, tok, "GET", fmt("/api/v1/transfers/%lld", far_transfer), NULL);
+    DENY404(who, tok, "POST", fmt("/api/v1/transfers/%lld/accept", far_transfer), "{}");
+    DENY404(who, tok, "POST", fmt("/api/v1/transfers/%lld/refuse", far_transfer), "{\"opinion\":\"越权拒绝\"}");
+    DENY404(who, tok, "POST", fmt("/api/v1/transfers/%lld/withdraw", far_transfer), "{}");
+    snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"household_id\":%lld}", far_transfer_id_number, far->household);
+    DENY404(who, tok, "POST", "/api/v1/transfers", body);
+    probe_note("GET", "/api/v1/transfers");
+    if (api_list_has(&srv, tok, "/api/v1/transfers?page_size=100", far_transfer)) {
+        print_error("SCOPE LEAK [%s] GET /transfers lists request %lld\n", who, far_transfer);
+        denials_failed++;
+    }
+    j = get_ok(t_street, fmt("/api/v1/transfers/%lld", far_transfer));
+    if (strcmp(jstr(j, "state"), "requested") != 0) {
+        print_error("SCOPE LEAK [%s] request %lld changed to %s\n", who, far_transfer, jstr(j, "state"));
+        denials_failed++;
+    }
+    json_decref(j);
 
     /* accounts and the audit log are not theirs */
     deny(who, tok, "GET", "/api/v1/users", NULL, ONLY_403);

@@ -18,6 +18,7 @@
 #include "core/keys.h"
 #include "storage/db.h"
 #include "workflow/calendar.h"
+#include "registry/transfer.h"
 #include "workflow/workflow.h"
 
 /* ---- the demo case type ------------------------------------------------ */
@@ -474,6 +475,84 @@ static void test_failure_inside_caller_transaction_rolls_back(void **state)
     assert_int_equal(e.kind, ERR_NOT_FOUND);
 }
 
+/* A case between two units: 'take' is the other party's (the unit at
+ * /1/4/5/), 'cancel' the case's own unit's. */
+static int other_grid(db_conn *db, const wf_case *c, char path[WF_PATH_MAX])
+{
+    snprintf(path, WF_PATH_MAX, "/1/4/5/");
+    return 0;
+}
+
+static const wf_type HANDOVER = {
+    .code = "demo_handover", .label = "移交", .initial = "open",
+    .states = (const wf_state[]){{"open", "待接收", .terminal = 0}, {"taken", "已接收", .terminal = 1},
+                                 {"cancelled", "已撤回", .terminal = 1}, {0}},
+    .transitions = (const wf_transition[]){
+        {"open", "take", "接收", "taken", .roles = STAFF, .level = WF_LEVEL_GRID, .other_party = 1},
+        {"open", "cancel", "撤回", "cancelled", .roles = STAFF, .level = WF_LEVEL_GRID},
+        {0}},
+    .party_path = other_grid,
+};
+
+/* The steps of HANDOVER case id `who` is offered, space-separated. */
+static const char *handover_actions(db_conn *db, int64_t id, const actor *who)
+{
+    static char got[200];
+    wf_action acts[WF_MAX_ACTIONS];
+    wf_case c;
+    assert_int_equal(wf_load(db, &HANDOVER, id, &c, NULL), 0);
+    int n = wf_allowed_actions(db, &HANDOVER, &c, who, acts, WF_MAX_ACTIONS, NULL);
+    got[0] = '\0';
+    for (int i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", acts[i].action);
+    return got;
+}
+
+static int handover_step(db_conn *db, int64_t id, const char *action, const actor *who, ms_err *e)
+{
+    assert_int_equal(db_begin(db), DB_DONE);
+    int rc = wf_perform(db, &HANDOVER, id, action, who, NULL, NULL, NULL, e);
+    if (rc == 0)
+        assert_int_equal(db_commit(db), DB_DONE);
+    else
+        db_rollback(db);
+    return rc;
+}
+
+static void test_other_party_steps_checked_on_the_other_unit(void **state)
+{
+    db_conn *db = *state;
+    char why[200] = "";
+    ms_err e = {0};
+    if (wf_type_check(&HANDOVER, why, sizeof why) != 0 || wf_type_check(&transfer_type, why, sizeof why) != 0)
+        fail_msg("%s", why);
+    wf_type broken = HANDOVER;
+    broken.party_path = NULL;
+    assert_int_equal(wf_type_check(&broken, why, sizeof why), -1);
+    assert_non_null(strstr(why, "party_path"));
+
+    assert_int_equal(db_begin(db), DB_DONE);
+    int64_t id = wf_create(db, &HANDOVER, CASE_PATH, "移交测试", &GRID, NULL, &e);
+    assert_true(id > 0);
+    assert_int_equal(db_commit(db), DB_DONE);
+    /* 接收 on the other unit (/1/4/5/), 撤回 on the case's own (/1/2/3/) */
+    assert_string_equal(handover_actions(db, id, &GRID), "cancel");
+    assert_string_equal(handover_actions(db, id, &OTHER_GRID), "take");
+    assert_string_equal(handover_actions(db, id, &COMMUNITY), "cancel");
+    assert_string_equal(handover_actions(db, id, &STREET), "take cancel");
+    counts before = count_rows(db);
+    assert_int_equal(handover_step(db, id, "take", &GRID, &e), -1);
+    assert_int_equal(e.kind, ERR_FORBIDDEN);
+    assert_string_equal(e.message, "该案件不在您的管辖范围内");
+    assert_int_equal(handover_step(db, id, "cancel", &OTHER_GRID, &e), -1);
+    assert_int_equal(e.kind, ERR_FORBIDDEN);
+    assert_counts(count_rows(db), before);
+    assert_int_equal(handover_step(db, id, "take", &OTHER_COMMUNITY, &e), 0);
+    wf_case c;
+    assert_int_equal(wf_load(db, &HANDOVER, id, &c, NULL), 0);
+    assert_string_equal(c.state, "taken");
+}
+
 int main(void)
 {
     keys_load_ephemeral();   /* audit rows are chained with a key */
@@ -492,6 +571,7 @@ int main(void)
         T(test_allowed_actions_per_actor),
         T(test_conflict_hook_refuses_and_hides),
         T(test_failure_inside_caller_transaction_rolls_back),
+        T(test_other_party_steps_checked_on_the_other_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
