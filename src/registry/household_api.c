@@ -93,13 +93,16 @@ static int check_text_or_reply(response *rs, const char *field, const char *v, l
     return 0;
 }
 
-/* The grid `id` in scope; 404 outside scope, 400 when not a grid. */
+/* The grid `id` in scope, open for new or arriving households; 404
+ * outside scope, 400 when not a grid, 409 when closed (org close). */
 static int grid_in_scope_or_reply(request *rq, response *rs, int64_t id, org_unit *g)
 {
     if (org_unit_in_scope_or_reply(rq, rs, id, g) != 0)
         return -1;
     if (strcmp(g->kind, "grid") != 0)
         return reply_bad_request(rs, "grid_id", "所选单位不是网格，户只能登记在网格下"), -1;
+    if (strcmp(g->status, "closed") == 0)
+        return reply_error(rs, 409, "conflict", "grid_id", "网格“%s”已撤销，不能再登记或迁入住户", g->name), -1;
     return 0;
 }
 
@@ -111,6 +114,8 @@ static int building_of_grid_or_reply(request *rq, response *rs, int64_t id, int6
         return -1;
     if (strcmp(b.kind, "building") != 0 || b.parent_id != grid_id)
         return reply_bad_request(rs, "building_id", "所选楼栋不存在或不属于该网格"), -1;
+    if (strcmp(b.status, "closed") == 0)
+        return reply_error(rs, 409, "conflict", "building_id", "楼栋“%s”已撤销，不能再登记或迁入住户", b.name), -1;
     return 0;
 }
 

@@ -61,7 +61,7 @@
 #include <unistd.h>
 
 static const char *const SQL_ORG_BY_CODE =
-    "SELECT id, COALESCE(parent_id, 0), kind, path FROM org_unit WHERE code = ?";
+    "SELECT id, COALESCE(parent_id, 0), kind, path, status FROM org_unit WHERE code = ?";
 static const char *const SQL_HOUSEHOLD_BY_CODE =
     "SELECT id, grid_id, status = 'active' FROM household WHERE code = ?";
 static const char *const SQL_ANY_FORMER_CODE = "SELECT 1 FROM household_former_code LIMIT 1";
@@ -318,7 +318,7 @@ static void idset_free(idset *s)
 
 /* ---- importer state ----------------------------------------------------- */
 
-enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8 };
+enum { ORG_FOUND = 1, ORG_GRID = 2, ORG_BUILDING = 4, ORG_IN_SCOPE = 8, ORG_CLOSED = 16 };
 /* HH_ABSENT: no such household in the database when the transaction
  * whose number is in the entry's id asked (prefetch_places). */
 enum { HH_ACTIVE = 2, HH_HAS_HEAD = 4, HH_ABSENT = 8 };
@@ -765,6 +765,7 @@ static int org_lookup(importer *im, const char *code, centry *out)
         if (strcmp(kind, "grid") == 0) e->flags |= ORG_GRID;
         if (strcmp(kind, "building") == 0) e->flags |= ORG_BUILDING;
         if (!scope || strncmp(path, scope, strlen(scope)) == 0) e->flags |= ORG_IN_SCOPE;
+        if (strcmp(db_col_text(s, 4), "closed") == 0) e->flags |= ORG_CLOSED;
     }
     db_reset(s);
     *out = *e;
@@ -850,12 +851,16 @@ static int resolve_place(importer *im, row *r, household_input *hin, hh_ref *hh)
         return row_error(im, r->line, "grid_code", "网格编码“%s”不存在或不在您的管辖范围内", gcode);
     if (!(g.flags & ORG_GRID))
         return row_error(im, r->line, "grid_code", "编码“%s”不是网格", gcode);
+    if (g.flags & ORG_CLOSED)
+        return row_error(im, r->line, "grid_code", "网格“%s”已撤销，不能再导入住户和居民", gcode);
     int64_t building_id = 0;
     if (bcode) {
         if (org_lookup(im, bcode, &b) != 0)
             return -1;
         if (!(b.flags & ORG_FOUND) || !(b.flags & ORG_IN_SCOPE) || !(b.flags & ORG_BUILDING) || b.ref != g.id)
             return row_error(im, r->line, "building_code", "楼栋编码“%s”不存在或不属于网格“%s”", bcode, gcode);
+        if (b.flags & ORG_CLOSED)
+            return row_error(im, r->line, "building_code", "楼栋“%s”已撤销，不能再导入住户", bcode);
         building_id = b.id;
     }
     int rc = household_lookup(im, hcode, hh);

@@ -500,7 +500,7 @@ static void transfers_stay_in_their_streets(void **state)
     json_decref(j);
     /* street 1's c002 household, a street-1 resident of c001 */
     long long c002 = org_id_by_code(&srv, t_s1, "371702001002");
-    j = get_ok(t_s1, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", c002));
+    j = get_ok(t_s1, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", c002));
     long long hh1 = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
 
@@ -517,7 +517,7 @@ static void transfers_stay_in_their_streets(void **state)
     assert_true(transfer_listed(t_s1, t1) && transfer_listed(t_s2, t2));
 
     /* across streets: the street only, in the 409 and in the request */
-    j = get_ok(t_qu, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", c002));
+    j = get_ok(t_qu, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=20", c002));
     long long other = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
     j = get_ok(t_qu, fmt("/api/v1/residents/%lld?full_id=1", other));

@@ -511,6 +511,31 @@ static void org_command_imports_lists_renames_closes(void **state)
     assert_int_equal(cli((const char *[]){"org", "add", "371702009003-02", "X-UNDER-CLOSED", "不该建", NULL}, &out), 1);
     assert_contains(out, "上级单位“南湖第二网格”已撤销，不能在其下建立单位");
     free(out);
+    /* nor households: a resident import naming the closed grid is a row error */
+    const char *csv_path = fmt("%s/closed-grid.csv", srv.dir);
+    FILE *f = fopen(csv_path, "w");
+    assert_non_null(f);
+    fputs("姓名,身份证号,网格编码,户编号,地址\n张闭网,110101199003071233,371702009003-02,371702009003-02-0001,南湖小区21号楼\n", f);
+    fclose(f);
+    assert_int_equal(cli((const char *[]){"import", "residents", csv_path, NULL}, &out), 1);
+    assert_contains(out, "第 2 行 [grid_code] 网格“371702009003-02”已撤销，不能再导入住户和居民");
+    free(out);
+    /* and through the API: a grid of the demo street, created empty and closed */
+    long long community = org_id_by_code(&srv, t_street, "371702001001");
+    http_resp r;
+    const char *body = fmt("{\"parent_id\":%lld,\"code\":\"371702001001-99\",\"name\":\"临时网格\"}", community);
+    assert_int_equal(http(&srv, "POST", "/api/v1/org-units", t_street, body, strlen(body), "application/json", &r), 0);
+    assert_int_equal(r.status, 201);
+    http_free(&r);
+    assert_int_equal(cli((const char *[]){"org", "close", "371702001001-99", NULL}, &out), 0);
+    free(out);
+    long long grid = org_id_by_code(&srv, t_street, "371702001001-99");
+    body = fmt("{\"grid_id\":%lld,\"address\":\"临时网格1号\"}", grid);
+    assert_int_equal(http(&srv, "POST", "/api/v1/households", t_street, body, strlen(body), "application/json", &r), 0);
+    assert_int_equal(r.status, 409);
+    assert_contains(r.body, "网格“临时网格”已撤销，不能再登记或迁入住户");
+    http_free(&r);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM household WHERE grid_id = %lld", grid)), 0);
 
     /* every write audited */
     assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM audit_log WHERE action = 'close' AND entity = 'org_unit'"

@@ -154,13 +154,13 @@ static int file_far_transfer(void)
     long long g0202 = org_id_by_code(&srv, t_street, "371702001002-02");
     if (!t_c02 || !c003 || !g0202)
         return -1;
-    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=1", c003));
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=20", c003));
     long long rid = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
     j = get_ok(t_street, fmt("/api/v1/residents/%lld?full_id=1", rid));
     snprintf(far_transfer_id_number, sizeof far_transfer_id_number, "%s", jstr(j, "id_number"));
     json_decref(j);
-    j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", g0202));
+    j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", g0202));
     long long hh = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
     j = req(t_c02, "POST", "/api/v1/transfers", fmt("{\"id_number\":\"%s\",\"household_id\":%lld}", far_transfer_id_number, hh),

@@ -126,7 +126,7 @@ static int setup(void **state)
     grid_c2b = org_id_by_code(&srv, t_street, C002_CODE "-02");
     if (!t_c02 || !t_g0102 || !t_g0201 || !grid_c2a || !grid_c2b)
         return -1;
-    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", grid_c2b));
+    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", grid_c2b));
     hh_c2 = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);
     name_of(c001, c001_name);
@@ -148,7 +148,7 @@ static int teardown(void **state)
 /* The highest serial of the grid's numbers in the system's format. */
 static long top_serial(long long grid, const char *grid_code)
 {
-    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&status=all&sort=-code&page_size=1", grid));
+    json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&status=all&sort=-code&page_size=20", grid));
     const char *code = jstr(json_array_get(json_object_get(j, "items"), 0), "code");
     size_t n = strlen(grid_code);
     long top = code && strncmp(code, grid_code, n) == 0 && code[n] == '-' ? atol(code + n + 1) : 0;
@@ -486,7 +486,7 @@ static void filing_is_refused_with_a_reason(void **state)
                  409, "该居民已有待审核的迁入申请");
     json_decref(req(t_c02, "POST", fmt("/api/v1/transfers/%lld/withdraw", id), "{}", 200));
     /* a household outside the filer's scope; a bad ID number; the street files nothing; viewers see nothing */
-    json_t *hl = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=1", grid_a));
+    json_t *hl = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20", grid_a));
     long long hh_a = jint(json_array_get(json_object_get(hl, "items"), 0), "id");
     json_decref(hl);
     json_decref(req(t_c02, "POST", "/api/v1/transfers", fmt("{\"id_number\":\"%s\",\"household_id\":%lld}", idn, hh_a), 404));
