@@ -379,7 +379,7 @@ static int by_name_alone(request *rq, const page_req *pg, const org_unit *unit)
  * searches. */
 static int resident_list(request *rq, response *rs)
 {
-    query q, qf, *qs = &q;
+    query q, qf, qw, *qs = &q;
     page_req pg;
     org_unit unit;
     page_pick pk = {0};
@@ -391,6 +391,7 @@ static int resident_list(request *rq, response *rs)
 
     q_init(&q, "");
     q_init(&qf, "");
+    q_init(&qw, "");
     q_where(&q, REGISTRY_VISIBLE("r"));
     if (full_id_or_reply(rq, rs, &full) != 0 || page_size_choice_or_reply(rq, rs) != 0 ||
         req_page_keyset(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, "r.id", &pg) != 0 ||
@@ -418,8 +419,19 @@ static int resident_list(request *rq, response *rs)
     }
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
-    if (page_pick_or_reply(rq, rs, from, qs, &pg, NULL, NULL, 0, &pk) != 0)
+    if (fast && pg.total_is_estimate && strcmp(pg.sort_expr, "r.name_py") == 0) {
+        /* Thousands match: the first in name order come soon in a walk
+         * of the terms in that order (resident_search_walk). */
+        page_req pw = pg;
+        pw.id_expr = "r.resident_id";
+        pw.distinct = 1;
+        if (page_pick_or_reply(rq, rs, resident_search_walk(rq->db, &qw, &q, name_term), &qw, &pw, NULL, NULL, 0,
+                               &pk) != 0)
+            goto out;
+        memcpy(pg.next_cursor, pw.next_cursor, sizeof pg.next_cursor);
+    } else if (page_pick_or_reply(rq, rs, from, qs, &pg, NULL, NULL, 0, &pk) != 0) {
         goto out;
+    }
     if (!(s = page_fetch(rq, RESIDENT_SQL(rq->db, ""), &pg, &pk))) {
         rc = reply_internal(rs);
         goto out;
@@ -455,6 +467,7 @@ out:
     page_pick_release(&pk);
     q_free(&q);
     q_free(&qf);
+    q_free(&qw);
     return rc;
 }
 

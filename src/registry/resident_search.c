@@ -79,6 +79,15 @@ void resident_search_add_terms(query *q, const org_unit *u, const char *t1, cons
     q_bind_text(q, t2);
 }
 
+const char *resident_search_walk(db_conn *db, query *qw, const query *q, const char *prefix)
+{
+    q_and_all(qw, q);
+    q_where(qw, "r.term >= ? AND r.term < ?");
+    bind_prefix(qw, prefix);
+    /* Without statistics SQLite would take the primary key's ranges. */
+    return db_sql(db, "FROM resident_search_key r INDEXED BY resident_search_key_name", "FROM resident_search_key r");
+}
+
 /* ---- the terms ------------------------------------------------------------- */
 
 static const struct tail {

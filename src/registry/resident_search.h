@@ -59,6 +59,13 @@ void resident_search_add_prefix(query *q, const org_unit *u, const char *prefix)
  * in q, which must have no binds yet (the filters on r follow them). The
  * text is the thread's until the next call. */
 const char *resident_search_from(query *q, const org_unit *u, const char *prefix);
+/* The same search when its matches reach the count cap, for a pick in
+ * name order: from_sql over the terms' rows themselves as "r" (the
+ * resident is r.resident_id; pick DISTINCT), walked in name order by the
+ * index of 0020, so the first page comes after a few hundred rows where
+ * sorting every match would take the whole range. Sets qw (empty) to q's
+ * filters (on r.status, r.grid_id, r.import_batch_id) and the prefix. */
+const char *resident_search_walk(db_conn *db, query *qw, const query *q, const char *prefix);
 /* … that r has the term t1 or t2 (resident_tail_terms) among u's grids. */
 void resident_search_add_terms(query *q, const org_unit *u, const char *t1, const char *t2);
 

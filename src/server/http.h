@@ -145,6 +145,7 @@ typedef struct page_req {
     int has_cursor;              /* ?cursor= given: rows after (after, after_id) */
     page_value after;
     int64_t after_id;
+    int distinct;                /* the pick is SELECT DISTINCT (rows of one id adjacent in the walk) */
     /* filled while answering, shown by page_result */
     int total_is_estimate;       /* the count stopped at the cap: total means "more than" */
     char next_cursor[PAGE_CURSOR_MAX];  /* "" on the last page */

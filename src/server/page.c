@@ -274,7 +274,7 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
         sb_printf(&prefix, "SELECT pick.s, pick.i FROM jsonb_array_elements_text(?::jsonb) AS parts(part)"
                            " CROSS JOIN LATERAL (SELECT %s AS s, %s AS i %s", p->sort_expr, p->id_expr, from_sql);
     else
-        sb_printf(&prefix, "SELECT %s, %s %s", p->sort_expr, p->id_expr, from_sql);
+        sb_printf(&prefix, "SELECT %s%s, %s %s", p->distinct ? "DISTINCT " : "", p->sort_expr, p->id_expr, from_sql);
     sb_printf(&suffix, " ORDER BY %s, %s %s LIMIT ?", p->order_by, p->id_expr, dir);
     if (parts_json)
         sb_printf(&suffix, ") AS pick ORDER BY pick.s %s, pick.i %s LIMIT ?", dir, dir);
