@@ -41,9 +41,14 @@
     " FROM resident_search_key k WHERE k.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid'"    \
     " AND path >= ? AND path < ?) AND k.term >= ? AND k.term < ?) AS r"
 #define NAME_STATUS " AND r.status || '' = ?"
-/* Beyond the count cap (王 among a million) the page's pick walks the
- * terms in name order (resident_search_walk). */
-#define NAME_WALK " FROM resident_search_key r INDEXED BY resident_search_key_name WHERE "
+/* The page's pick: the first rows of the terms in name order, filtered
+ * before their LIMIT (21 × RESIDENT_TERMS_MAX 52), then the distinct
+ * residents (resident_search_pick_from). */
+#define NAME_PICK_FROM                                                                                \
+    " FROM (SELECT r.resident_id AS id, r.name_py, r.status, r.grid_id, r.import_batch_id"           \
+    " FROM resident_search_key r WHERE " VISIBLE("r") NAME_STATUS " AND grid_id IN (SELECT id FROM"   \
+    " org_unit WHERE kind = 'grid' AND path >= ? AND path < ?) AND r.term >= ? AND r.term < ?"        \
+    " ORDER BY r.name_py ASC, r.resident_id ASC LIMIT 1092) AS r"
 
 /* What a statement's '?' are bound to, in order. */
 typedef enum floor_param {
@@ -103,9 +108,9 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
         {OTHER_ROOT, {P_STREET}, D_NONE},
         {"SELECT COUNT(*) FROM (SELECT 1" NAME_FROM " WHERE " VISIBLE("r") NAME_STATUS " LIMIT ?) AS capped",
          {P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_ACTIVE, P_CAP1}, D_NONE},
-        {"SELECT DISTINCT r.name_py, r.resident_id" NAME_WALK VISIBLE("r") NAME_STATUS
-         " AND r.term >= ? AND r.term < ? ORDER BY r.name_py ASC, r.resident_id ASC LIMIT ? OFFSET ?",
-         {P_ACTIVE, P_NAME, P_NAME_END, P_LIMIT21, P_OFFSET0}, D_NONE},
+        {"SELECT DISTINCT r.name_py, r.id" NAME_PICK_FROM " WHERE " VISIBLE("r") NAME_STATUS
+         " ORDER BY r.name_py ASC, r.id ASC LIMIT ? OFFSET ?",
+         {P_ACTIVE, P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_ACTIVE, P_LIMIT21, P_OFFSET0}, D_NONE},
         {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name_py ASC, r.id ASC",
          {P_IDS20}, D_RESIDENT}}},
     {"detail", "/api/v1/residents/{resident}", {

@@ -419,16 +419,13 @@ static int resident_list(request *rq, response *rs)
     }
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
-    if (fast && pg.total_is_estimate && strcmp(pg.sort_expr, "r.name_py") == 0) {
-        /* Thousands match: the first in name order come soon in a walk
-         * of the terms in that order (resident_search_walk). */
-        page_req pw = pg;
-        pw.id_expr = "r.resident_id";
-        pw.distinct = 1;
-        if (page_pick_or_reply(rq, rs, resident_search_walk(rq->db, &qw, &q, name_term), &qw, &pw, NULL, NULL, 0,
-                               &pk) != 0)
+    if (fast) {
+        /* A bounded sort of the first terms in the page's order
+         * (resident_search_pick_from), not a sort of every match. */
+        pg.distinct = 1;
+        if (page_pick_or_reply(rq, rs, resident_search_pick_from(&qw, &q, &unit, name_term, &pg), &qw, &pg, NULL,
+                               NULL, 0, &pk) != 0)
             goto out;
-        memcpy(pg.next_cursor, pw.next_cursor, sizeof pg.next_cursor);
     } else if (page_pick_or_reply(rq, rs, from, qs, &pg, NULL, NULL, 0, &pk) != 0) {
         goto out;
     }

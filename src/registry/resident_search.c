@@ -2,6 +2,7 @@
 #include "registry/resident_search.h"
 #include "core/audit.h"
 #include "registry/resident.h"
+#include "server/http.h"
 #include "util/strbuf.h"
 
 #include <sodium.h>
@@ -79,13 +80,32 @@ void resident_search_add_terms(query *q, const org_unit *u, const char *t1, cons
     q_bind_text(q, t2);
 }
 
-const char *resident_search_walk(db_conn *db, query *qw, const query *q, const char *prefix)
+const char *resident_search_pick_from(query *qp, const query *q, const org_unit *u, const char *prefix,
+                                      const page_req *p)
 {
-    q_and_all(qw, q);
-    q_where(qw, "r.term >= ? AND r.term < ?");
-    bind_prefix(qw, prefix);
-    /* Without statistics SQLite would take the primary key's ranges. */
-    return db_sql(db, "FROM resident_search_key r INDEXED BY resident_search_key_name", "FROM resident_search_key r");
+    static __thread char from[4096];
+    const char *sort = strcmp(p->sort_expr, "r.id") == 0 ? "r.resident_id" : p->sort_expr;
+    const char *dir = p->desc ? "DESC" : "ASC";
+    char cursor[300] = "";
+    for (int i = 0; i < q->nbind; i++)   /* q's filters, inside */
+        q->binds[i].is_int ? q_bind_int(qp, q->binds[i].i) : q_bind_text(qp, q->binds[i].s);
+    const char *grids = grid_condition(qp, u);
+    bind_prefix(qp, prefix);
+    if (p->has_cursor) {
+        snprintf(cursor, sizeof cursor, " AND (%s, r.resident_id) %s (?, ?)", sort, p->desc ? "<" : ">");
+        p->after.is_int ? q_bind_int(qp, p->after.i) : q_bind_text(qp, p->after.text);
+        q_bind_int(qp, p->after_id);
+    }
+    /* Each resident has at most RESIDENT_TERMS_MAX rows: the first rows
+     * of this many hold every row of the residents up to the page's end. */
+    long long rows = (long long)(p->offset + p->page_size + 1) * RESIDENT_TERMS_MAX;
+    snprintf(from, sizeof from,
+             "FROM (SELECT r.resident_id AS id, r.name_py, r.status, r.grid_id, r.import_batch_id"
+             " FROM resident_search_key r%s AND %s AND r.term >= ? AND r.term < ?%s"
+             " ORDER BY %s %s, r.resident_id %s LIMIT %lld) AS r",
+             q->sql.data, grids + 2 /* "grid_id …" */, cursor, sort, dir, dir, rows);
+    q_and_all(qp, q);   /* and again outside (they hold) */
+    return from;
 }
 
 /* ---- the terms ------------------------------------------------------------- */

@@ -59,13 +59,17 @@ void resident_search_add_prefix(query *q, const org_unit *u, const char *prefix)
  * in q, which must have no binds yet (the filters on r follow them). The
  * text is the thread's until the next call. */
 const char *resident_search_from(query *q, const org_unit *u, const char *prefix);
-/* The same search when its matches reach the count cap, for a pick in
- * name order: from_sql over the terms' rows themselves as "r" (the
- * resident is r.resident_id; pick DISTINCT), walked in name order by the
- * index of 0020, so the first page comes after a few hundred rows where
- * sorting every match would take the whole range. Sets qw (empty) to q's
- * filters (on r.status, r.grid_id, r.import_batch_id) and the prefix. */
-const char *resident_search_walk(db_conn *db, query *qw, const query *q, const char *prefix);
+/* The same search for the pick of a page (sort by r.name_py or r.id, in
+ * p's direction, after p's cursor): from_sql of the first rows of the
+ * terms in that order, q's filters (on r.status, r.grid_id,
+ * r.import_batch_id; q starts with its WHERE) and the cursor applied
+ * before their LIMIT — enough rows for every term of the residents up to
+ * the page's end, so a bounded sort instead of a sort of every match; to
+ * be picked DISTINCT (page_req.distinct), id r.id. Binds into qp (empty)
+ * the values of from_sql, then q's filters again (outside). */
+struct page_req;
+const char *resident_search_pick_from(query *qp, const query *q, const org_unit *u, const char *prefix,
+                                      const struct page_req *p);
 /* … that r has the term t1 or t2 (resident_tail_terms) among u's grids. */
 void resident_search_add_terms(query *q, const org_unit *u, const char *t1, const char *t2);
 

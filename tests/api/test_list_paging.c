@@ -373,11 +373,11 @@ static int id_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A search by name alone (registry/resident_search.c): beyond the cap
- * its name order is a walk of the terms in that order, below it a sort
- * of every match, in id order always the sort. Each way, by cursor as by
- * page, the same residents — street-wide, in a community and a grid,
- * every status and the active ones. */
+/* A search by name alone (registry/resident_search.c) picks its pages
+ * from the first rows of the terms in the page's order: in name order
+ * both ways as in id order, by cursor as by page, the same residents —
+ * street-wide, in a community and a grid, every status and the active
+ * ones, beyond the count cap too. */
 static void name_searches_walk_as_they_sort(void **state)
 {
     (void)state;
@@ -416,7 +416,7 @@ static void name_searches_walk_as_they_sort(void **state)
             json_decref(by_id);
         }
     }
-    assert_true(capped);   /* the walk was taken */
+    assert_true(capped);   /* beyond the cap */
 }
 
 /* Ties of the sort key (the same name) are ordered by id and split

@@ -19,11 +19,6 @@ ALTER TABLE resident_search_key ADD COLUMN import_batch_id INTEGER;
 UPDATE resident_search_key SET status = r.status, name_py = r.name_py, import_batch_id = r.import_batch_id
 FROM resident r WHERE r.id = resident_search_key.resident_id;
 
--- A search whose matches reach the count cap (a common term: zh, 伟) walks
--- the terms in name order instead of sorting every match: the first 21
--- distinct residents come after a few hundred of them (resident_search_walk).
-CREATE INDEX resident_search_key_name ON resident_search_key(name_py, resident_id, status, import_batch_id, grid_id, term);
-
 DROP TRIGGER resident_search_key_grid;
 CREATE TRIGGER resident_search_key_grid AFTER UPDATE OF grid_id, status, name_py, import_batch_id ON resident
 WHEN OLD.grid_id IS NOT NEW.grid_id OR OLD.status IS NOT NEW.status OR OLD.name_py IS NOT NEW.name_py

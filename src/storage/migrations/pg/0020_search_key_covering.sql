@@ -18,8 +18,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE INDEX resident_search_key_name ON resident_search_key(name_py, resident_id, status, import_batch_id, grid_id, term);
-
 DROP TRIGGER resident_search_key_grid ON resident;
 CREATE TRIGGER resident_search_key_grid AFTER UPDATE OF grid_id, status, name_py, import_batch_id ON resident
     FOR EACH ROW WHEN (OLD.grid_id IS DISTINCT FROM NEW.grid_id OR OLD.status IS DISTINCT FROM NEW.status
