@@ -33,11 +33,22 @@
 /* Is the street the whole tree (no other root)? */
 #define OTHER_ROOT "SELECT 1 FROM org_unit WHERE parent_id IS NULL AND id <> ?"
 #define HOUSEHOLD_COLUMNS HOUSEHOLD_SELECT
-/* A name search (migration 0017): the residents whose search terms of
- * the street's grids start with the name (registry/resident_search.c). */
-#define NAME_TERMS                                                                                    \
-    " AND r.status || '' = ? AND r.id IN (SELECT k.resident_id FROM resident_search_key k WHERE k.grid_id IN" \
-    " (SELECT id FROM org_unit WHERE kind = 'grid' AND path >= ? AND path < ?) AND k.term >= ? AND k.term < ?)"
+/* A name search (migrations 0017, 0020): the distinct residents whose
+ * search terms of the street's grids start with the name, read from the
+ * terms alone (registry/resident_search.c, resident_search_from). */
+#define NAME_FROM                                                                                     \
+    " FROM (SELECT DISTINCT k.resident_id AS id, k.name_py, k.status, k.grid_id, k.import_batch_id"  \
+    " FROM resident_search_key k WHERE k.grid_id IN (SELECT id FROM org_unit WHERE kind = 'grid'"    \
+    " AND path >= ? AND path < ?) AND k.term >= ? AND k.term < ?) AS r"
+#define NAME_STATUS " AND r.status || '' = ?"
+/* The page's pick: the first rows of the terms in name order, filtered
+ * before their LIMIT (21 × RESIDENT_TERMS_MAX 52), then the distinct
+ * residents (resident_search_pick_from). */
+#define NAME_PICK_FROM                                                                                \
+    " FROM (SELECT r.resident_id AS id, r.name_py, r.status, r.grid_id, r.import_batch_id"           \
+    " FROM resident_search_key r WHERE " VISIBLE("r") NAME_STATUS " AND grid_id IN (SELECT id FROM"   \
+    " org_unit WHERE kind = 'grid' AND path >= ? AND path < ?) AND r.term >= ? AND r.term < ?"        \
+    " ORDER BY r.name_py ASC, r.resident_id ASC LIMIT 1092) AS r"
 
 /* What a statement's '?' are bound to, in order. */
 typedef enum floor_param {
@@ -95,11 +106,11 @@ static const floor_endpoint FLOOR_ENDPOINTS[] = {
          {P_IDS50}, D_HOUSEHOLD}}},
     {"name", "/api/v1/residents?name=%E7%8E%8B&page_size=20", {
         {OTHER_ROOT, {P_STREET}, D_NONE},
-        {"SELECT COUNT(*) FROM (SELECT 1 FROM resident r WHERE " VISIBLE("r") NAME_TERMS " LIMIT ?) AS capped",
-         {P_ACTIVE, P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_CAP1}, D_NONE},
-        {"SELECT r.name_py, r.id FROM resident r WHERE " VISIBLE("r") NAME_TERMS
+        {"SELECT COUNT(*) FROM (SELECT 1" NAME_FROM " WHERE " VISIBLE("r") NAME_STATUS " LIMIT ?) AS capped",
+         {P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_ACTIVE, P_CAP1}, D_NONE},
+        {"SELECT DISTINCT r.name_py, r.id" NAME_PICK_FROM " WHERE " VISIBLE("r") NAME_STATUS
          " ORDER BY r.name_py ASC, r.id ASC LIMIT ? OFFSET ?",
-         {P_ACTIVE, P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_LIMIT21, P_OFFSET0}, D_NONE},
+         {P_ACTIVE, P_PATH, P_PATH_END, P_NAME, P_NAME_END, P_ACTIVE, P_LIMIT21, P_OFFSET0}, D_NONE},
         {RESIDENT_SELECT " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.name_py ASC, r.id ASC",
          {P_IDS20}, D_RESIDENT}}},
     {"detail", "/api/v1/residents/{resident}", {

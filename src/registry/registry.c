@@ -44,7 +44,7 @@ static const char *const RESIDENT_COLUMNS =
     " phone_enc, hukou_type, residence_status, employment, disability_enc, party_member, notes, created_at,"
     " updated_at, import_batch_id, name_py, id_kind";
 static const char *const TAG_COLUMNS = "resident_id, tag";
-static const char *const SEARCH_KEY_COLUMNS = "grid_id, term, resident_id";
+static const char *const SEARCH_KEY_COLUMNS = "grid_id, term, resident_id, status, name_py, import_batch_id";
 static const char *const SQL_SET_HEAD =
     "UPDATE household SET head_resident_id = ?, version = version + 1 WHERE id = ?";
 /* Undoing an import batch: the highest id of its next `limit` rows, then
@@ -338,7 +338,8 @@ int registry_insert_resident(registry_writer *w, int64_t household_id, int64_t g
     if (rc != DB_DONE)
         return rc;
     for (size_t i = 0; i < k.n; i++)
-        if ((rc = db_copy_row(w->search, DB_INT(grid_id), DB_TEXT(k.term[i]), DB_INT(id))) != DB_DONE)
+        if ((rc = db_copy_row(w->search, DB_INT(grid_id), DB_TEXT(k.term[i]), DB_INT(id), DB_TEXT("active"),
+                                  DB_TEXT(k.name_py), DB_ID(w->batch_id))) != DB_DONE)
             return rc;
     for (size_t i = 0; i < r->ntags; i++) {
         const char *code = resident_tag_code(r->tags[i]);

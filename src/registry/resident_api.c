@@ -267,7 +267,8 @@ static int add_tail_filter(request *rq, response *rs, query *q, const org_unit *
  * (masked) in exact[] for its audit row, "" when there is none. name
  * finds any part of the name, its pinyin from any syllable, and the
  * initials of the whole name (resident_search.h), among the unit's grids. */
-static int add_text_filters(request *rq, response *rs, query *q, const org_unit *unit, char exact[96])
+static int add_text_filters(request *rq, response *rs, query *q, const org_unit *unit, char exact[96],
+                            char *name_term)
 {
     const char *name = req_query(rq, "name");
     const char *idn = req_query(rq, "id_number");
@@ -278,7 +279,10 @@ static int add_text_filters(request *rq, response *rs, query *q, const org_unit 
         if (utf8_length(name) < 0 || utf8_length(name) > 50 || !text_is_clean(name, 0) ||
             pinyin_query_norm(name, term, sizeof term) == 0)
             return reply_bad_request(rs, "name", "姓名查询条件无效（可输入姓名的任意部分、拼音或拼音首字母）"), -1;
-        resident_search_add_prefix(q, unit, term);
+        if (name_term)
+            memcpy(name_term, term, sizeof term);   /* the fast form: the caller's from (resident_search_from) */
+        else
+            resident_search_add_prefix(q, unit, term);
     }
     exact[0] = '\0';
     if (idn && *idn) {
@@ -386,6 +390,27 @@ static int searches(request *rq)
     return 0;
 }
 
+/* Whether the request searches by name alone (no other term, exact
+ * search, tag nor household), in a unit with grids, in name or id order:
+ * then the search terms answer the page and the total by themselves
+ * (resident_search_from), the status, name_py and batch being carried
+ * in each term's row (migration 0020). */
+static int by_name_alone(request *rq, const page_req *pg, const org_unit *unit)
+{
+    static const char *const OTHERS[] = {"id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
+                                         "import_batch_id", "age_min", "age_max", NULL};
+    const char *name = req_query(rq, "name");
+    if (!name || !*name || strcmp(unit->kind, "building") == 0 ||
+        (strcmp(pg->sort_expr, "r.name_py") != 0 && strcmp(pg->sort_expr, "r.id") != 0))
+        return 0;
+    for (size_t i = 0; OTHERS[i]; i++) {
+        const char *v = req_query(rq, OTHERS[i]);
+        if (v && *v)
+            return 0;
+    }
+    return 1;
+}
+
 /* GET /api/v1/residents — roles: registry readers.
  * Query: org_unit_id (default own unit), status (active|deceased|
  * moved_out|all), name (any part of the name, pinyin from any syllable,
@@ -414,25 +439,34 @@ static int searches(request *rq)
  * searches. */
 static int resident_list(request *rq, response *rs)
 {
-    query q;
+    query q, qf, qw, *qs = &q;
     page_req pg;
     org_unit unit;
     page_pick pk = {0};
-    int full = 0, rc = -1, plain;
+    int full = 0, rc = -1, plain, fast = 0;
     int64_t total;
     db_stmt *s = NULL;
-    char exact[96], detail[160];
+    char exact[96], detail[160], name_term[NAME_KEY_MAX];
+    const char *from = "FROM resident r";
 
     q_init(&q, "");
+    q_init(&qf, "");
+    q_init(&qw, "");
     q_where(&q, REGISTRY_VISIBLE("r"));
     if (full_id_or_reply(rq, rs, &full) != 0 || page_size_choice_or_reply(rq, rs) != 0 ||
         req_page_keyset(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, "r.id", &pg) != 0 ||
         add_scope_filter(rq, rs, &q, &unit) != 0 || add_status_filter(rq, rs, &q, &plain) != 0 ||
-        add_text_filters(rq, rs, &q, &unit, exact) != 0 || add_tail_filter(rq, rs, &q, &unit, exact) != 0 ||
-        add_household_filter(rq, rs, &q) != 0 ||
+        add_text_filters(rq, rs, &q, &unit, exact, (fast = by_name_alone(rq, &pg, &unit)) ? name_term : NULL) != 0 ||
+        add_tail_filter(rq, rs, &q, &unit, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||
         add_age_filters(rq, rs, &q, full) != 0 ||
         (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
         goto out;
+    if (fast) {
+        /* The terms' values first, then the filters on their residents. */
+        from = resident_search_from(&qf, &unit, name_term);
+        q_and_all(&qf, &q);
+        qs = &qf;
+    }
     int audited = full || exact[0];
     /* Only the unit and the default status: the maintained count. */
     plain = plain && !searches(rq);
@@ -441,13 +475,21 @@ static int resident_list(request *rq, response *rs)
             rc = reply_internal(rs);
             goto out;
         }
-    } else if (page_count_capped_or_reply(rq, rs, "FROM resident r", &q, &pg, &total) != 0) {
+    } else if (page_count_capped_or_reply(rq, rs, from, qs, &pg, &total) != 0) {
         goto out;
     }
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
-    if (page_pick_or_reply(rq, rs, "FROM resident r", &q, &pg, NULL, NULL, 0, &pk) != 0)
+    if (fast) {
+        /* A bounded sort of the first terms in the page's order
+         * (resident_search_pick_from), not a sort of every match. */
+        pg.distinct = 1;
+        if (page_pick_or_reply(rq, rs, resident_search_pick_from(&qw, &q, &unit, name_term, &pg), &qw, &pg, NULL,
+                               NULL, 0, &pk) != 0)
+            goto out;
+    } else if (page_pick_or_reply(rq, rs, from, qs, &pg, NULL, NULL, 0, &pk) != 0) {
         goto out;
+    }
     if (!(s = page_fetch(rq, RESIDENT_SQL(rq->db, ""), &pg, &pk))) {
         rc = reply_internal(rs);
         goto out;
@@ -482,6 +524,8 @@ out:
     db_finalize(s);
     page_pick_release(&pk);
     q_free(&q);
+    q_free(&qf);
+    q_free(&qw);
     return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "registry/resident_search.h"
 #include "core/audit.h"
 #include "registry/resident.h"
+#include "server/http.h"
 #include "util/strbuf.h"
 
 #include <sodium.h>
@@ -9,8 +10,10 @@
 #include <string.h>
 
 static const char *const SQL_DELETE_TERMS = "DELETE FROM resident_search_key WHERE resident_id = ?";
+/* With what a search filters and sorts by, from the resident (0020). */
 static const char *const SQL_INSERT_TERM =
-    "INSERT INTO resident_search_key(grid_id, term, resident_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    "INSERT INTO resident_search_key(grid_id, term, resident_id, status, name_py, import_batch_id)"
+    " SELECT ?, ?, id, status, name_py, import_batch_id FROM resident WHERE id = ? ON CONFLICT DO NOTHING";
 static const char *const SQL_SET_NAME_PY = "UPDATE resident SET name_py = ? WHERE id = ?";
 static const char *const SQL_VERSION = "SELECT version FROM resident_search_state WHERE id = 1";
 static const char *const SQL_SET_VERSION =
@@ -19,32 +22,55 @@ static const char *const SQL_SET_VERSION =
 static const char *const SQL_BACKFILL_NEXT =
     "SELECT id, name, grid_id, id_number_enc, phone_enc FROM resident WHERE id > ? ORDER BY id LIMIT ?";
 
+/* "k.grid_id …": the grids of unit u, bound in q: a grid itself, a
+ * building's grid, every grid of a larger unit's subtree (one range of
+ * the primary key per grid, so a grid worker's search reads one grid's
+ * terms). */
+static const char *grid_condition(query *q, const org_unit *u)
+{
+    char end[256];
+    if (strcmp(u->kind, "grid") == 0 || strcmp(u->kind, "building") == 0) {
+        q_bind_int(q, strcmp(u->kind, "grid") == 0 ? u->id : u->parent_id);
+        return "k.grid_id = ?";
+    }
+    q_bind_text(q, u->path);
+    q_bind_text(q, org_path_end(u->path, end));
+    return "k.grid_id IN " ORG_SUBTREE_GRIDS;
+}
+
 /* The condition "r has a term <terms> among the grids of unit u", bound
- * in q: a grid itself, a building's grid, every grid of a larger unit's
- * subtree (one range of the primary key per grid, so a grid worker's
- * search reads one grid's terms). The terms' values are bound after. */
+ * in q. The terms' values are bound after. */
 static void add_condition(query *q, const org_unit *u, const char *terms)
 {
-    char cond[400], end[256];
-    int own_grid = strcmp(u->kind, "grid") == 0 || strcmp(u->kind, "building") == 0;
-    snprintf(cond, sizeof cond, "r.id IN (SELECT k.resident_id FROM resident_search_key k WHERE k.grid_id %s AND %s)",
-             own_grid ? "= ?" : "IN " ORG_SUBTREE_GRIDS, terms);
+    char cond[400];
+    snprintf(cond, sizeof cond, "r.id IN (SELECT k.resident_id FROM resident_search_key k WHERE %s AND %s)",
+             grid_condition(q, u), terms);
     q_where(q, cond);
-    if (own_grid) {
-        q_bind_int(q, strcmp(u->kind, "grid") == 0 ? u->id : u->parent_id);
-    } else {
-        q_bind_text(q, u->path);
-        q_bind_text(q, org_path_end(u->path, end));
-    }
+}
+
+static void bind_prefix(query *q, const char *prefix)
+{
+    char end[NAME_KEY_MAX + 8];
+    snprintf(end, sizeof end, "%s" "\xf4\x8f\xbf\xbf", prefix);   /* after every term that starts with prefix */
+    q_bind_text(q, prefix);
+    q_bind_text(q, end);
 }
 
 void resident_search_add_prefix(query *q, const org_unit *u, const char *prefix)
 {
-    char end[NAME_KEY_MAX + 8];
     add_condition(q, u, "k.term >= ? AND k.term < ?");
-    snprintf(end, sizeof end, "%s" "\xf4\x8f\xbf\xbf", prefix);   /* after every term that starts with prefix */
-    q_bind_text(q, prefix);
-    q_bind_text(q, end);
+    bind_prefix(q, prefix);
+}
+
+const char *resident_search_from(query *q, const org_unit *u, const char *prefix)
+{
+    static __thread char from[600];
+    snprintf(from, sizeof from,
+             "FROM (SELECT DISTINCT k.resident_id AS id, k.name_py, k.status, k.grid_id, k.import_batch_id"
+             " FROM resident_search_key k WHERE %s AND k.term >= ? AND k.term < ?) AS r",
+             grid_condition(q, u));
+    bind_prefix(q, prefix);
+    return from;
 }
 
 void resident_search_add_terms(query *q, const org_unit *u, const char *t1, const char *t2)
@@ -52,6 +78,34 @@ void resident_search_add_terms(query *q, const org_unit *u, const char *t1, cons
     add_condition(q, u, "k.term IN (?, ?)");
     q_bind_text(q, t1);
     q_bind_text(q, t2);
+}
+
+const char *resident_search_pick_from(query *qp, const query *q, const org_unit *u, const char *prefix,
+                                      const page_req *p)
+{
+    static __thread char from[4096];
+    const char *sort = strcmp(p->sort_expr, "r.id") == 0 ? "r.resident_id" : p->sort_expr;
+    const char *dir = p->desc ? "DESC" : "ASC";
+    char cursor[300] = "";
+    for (int i = 0; i < q->nbind; i++)   /* q's filters, inside */
+        q->binds[i].is_int ? q_bind_int(qp, q->binds[i].i) : q_bind_text(qp, q->binds[i].s);
+    const char *grids = grid_condition(qp, u);
+    bind_prefix(qp, prefix);
+    if (p->has_cursor) {
+        snprintf(cursor, sizeof cursor, " AND (%s, r.resident_id) %s (?, ?)", sort, p->desc ? "<" : ">");
+        p->after.is_int ? q_bind_int(qp, p->after.i) : q_bind_text(qp, p->after.text);
+        q_bind_int(qp, p->after_id);
+    }
+    /* Each resident has at most RESIDENT_TERMS_MAX rows: the first rows
+     * of this many hold every row of the residents up to the page's end. */
+    long long rows = (long long)(p->offset + p->page_size + 1) * RESIDENT_TERMS_MAX;
+    snprintf(from, sizeof from,
+             "FROM (SELECT r.resident_id AS id, r.name_py, r.status, r.grid_id, r.import_batch_id"
+             " FROM resident_search_key r%s AND %s AND r.term >= ? AND r.term < ?%s"
+             " ORDER BY %s %s, r.resident_id %s LIMIT %lld) AS r",
+             q->sql.data, grids + 2 /* "grid_id …" */, cursor, sort, dir, dir, rows);
+    q_and_all(qp, q);   /* and again outside (they hold) */
+    return from;
 }
 
 /* ---- the terms ------------------------------------------------------------- */

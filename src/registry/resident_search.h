@@ -52,6 +52,24 @@ int resident_tail_terms(fc_kind kind, const char *value, char out[KEYS_MAX_GENER
 /* Adds to q (residents as "r") the condition that r has a term starting
  * with prefix (a pinyin_query_norm'd name term) among the grids of unit u. */
 void resident_search_add_prefix(query *q, const org_unit *u, const char *prefix);
+/* The fast form of a search by name alone (migration 0020): from_sql
+ * ("FROM (…) AS r") of the distinct residents with a term starting with
+ * prefix among u's grids, read from the terms alone, with the columns
+ * id, name_py, status, grid_id and import_batch_id; its values are bound
+ * in q, which must have no binds yet (the filters on r follow them). The
+ * text is the thread's until the next call. */
+const char *resident_search_from(query *q, const org_unit *u, const char *prefix);
+/* The same search for the pick of a page (sort by r.name_py or r.id, in
+ * p's direction, after p's cursor): from_sql of the first rows of the
+ * terms in that order, q's filters (on r.status, r.grid_id,
+ * r.import_batch_id; q starts with its WHERE) and the cursor applied
+ * before their LIMIT — enough rows for every term of the residents up to
+ * the page's end, so a bounded sort instead of a sort of every match; to
+ * be picked DISTINCT (page_req.distinct), id r.id. Binds into qp (empty)
+ * the values of from_sql, then q's filters again (outside). */
+struct page_req;
+const char *resident_search_pick_from(query *qp, const query *q, const org_unit *u, const char *prefix,
+                                      const struct page_req *p);
 /* … that r has the term t1 or t2 (resident_tail_terms) among u's grids. */
 void resident_search_add_terms(query *q, const org_unit *u, const char *t1, const char *t2);
 

@@ -146,6 +146,7 @@ typedef struct page_req {
     int has_cursor;              /* ?cursor= given: rows after (after, after_id) */
     page_value after;
     int64_t after_id;
+    int distinct;                /* the pick is SELECT DISTINCT (rows of one id adjacent in the walk) */
     /* filled while answering, shown by page_result */
     int total_is_estimate;       /* the count stopped at the cap: total means "more than" */
     char next_cursor[PAGE_CURSOR_MAX];  /* "" on the last page */
@@ -188,7 +189,8 @@ int page_count_capped_or_reply(request *rq, response *rs, const char *from_sql, 
                                page_req *p, int64_t *total);
 /* The ids of one page of a keyset list, in order, picked from the sort's
  * index: "SELECT <sort_expr>, <id_expr> " + from_sql + q's filters, after
- * the cursor, LIMIT page_size + 1. With part_col ("h.grid_id") the pick
+ * the cursor, LIMIT page_size + 1. from_sql may hold '?'s (a subquery):
+ * their values are q's first binds. With part_col ("h.grid_id") the pick
  * takes the first rows of each partition part_col = parts[i] and merges
  * them: a subtree's grids, each walked in order by its own index where
  * one IN (…) would sort every row of the subtree. SQLite runs one

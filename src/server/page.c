@@ -252,6 +252,9 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
     q_init(&pk, "");
     if (parts_json)
         q_bind_text(&pk, parts_json);   /* the '?' of the prefix, before every condition's */
+    /* q's filters before the cursor: from_sql may hold '?'s whose values
+     * lead q's binds (resident_search_from). */
+    q_and_all(&pk, q);
     if (p->has_cursor) {
         snprintf(cond, sizeof cond, "(%s, %s) %s (?, ?)", p->sort_expr, p->id_expr, p->desc ? "<" : ">");
         q_where(&pk, cond);
@@ -261,7 +264,6 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
             q_bind_text(&pk, p->after.text);
         q_bind_int(&pk, p->after_id);
     }
-    q_and_all(&pk, q);
     if (part_col) {
         snprintf(cond, sizeof cond, "%s = %s", part_col, parts_json ? "parts.part::bigint" : "?");
         q_where(&pk, cond);
@@ -272,7 +274,7 @@ static db_stmt *pick_prepare(request *rq, const char *from_sql, const query *q, 
         sb_printf(&prefix, "SELECT pick.s, pick.i FROM jsonb_array_elements_text(?::jsonb) AS parts(part)"
                            " CROSS JOIN LATERAL (SELECT %s AS s, %s AS i %s", p->sort_expr, p->id_expr, from_sql);
     else
-        sb_printf(&prefix, "SELECT %s, %s %s", p->sort_expr, p->id_expr, from_sql);
+        sb_printf(&prefix, "SELECT %s%s, %s %s", p->distinct ? "DISTINCT " : "", p->sort_expr, p->id_expr, from_sql);
     sb_printf(&suffix, " ORDER BY %s, %s %s LIMIT ?", p->order_by, p->id_expr, dir);
     if (parts_json)
         sb_printf(&suffix, ") AS pick ORDER BY pick.s %s, pick.i %s LIMIT ?", dir, dir);

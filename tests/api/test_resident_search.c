@@ -184,6 +184,55 @@ static void terms_follow_renames_and_moves(void **state)
     assert_true(finds(t_c01, fmt("/api/v1/residents?org_unit_id=%lld&name=qcy", grid_b), rid, NULL));
 }
 
+/* The ids of GET path's items, as "id,id,…" (a static buffer). */
+static const char *ids_of(const char *path)
+{
+    static char out[256];
+    json_t *j = get_ok(t_street, path);
+    size_t i, n = 0;
+    json_t *it;
+    out[0] = '\0';
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%lld", i ? "," : "", jint(it, "id"));
+    json_decref(j);
+    return out;
+}
+
+/* A search by name alone reads the status, pinyin and grid from the
+ * terms' rows (migration 0020): a death, a rename and a household's
+ * closing reach its results, their order and their totals at once. */
+static void status_and_renames_reach_name_searches(void **state)
+{
+    (void)state;
+    long long hh = create_household(t_street, "RS-C", grid_a, 0);
+    long long a = create_resident(t_street, hh, new_id(), "訾伯安", ", \"relation\": \"户主\"");
+    long long b = create_resident(t_street, hh, new_id(), "訾伯翎", "");
+    char q[128], want[64];
+    snprintf(q, sizeof q, "/api/v1/residents?name=%s", urlenc("訾伯"));
+    snprintf(want, sizeof want, "%lld,%lld", a, b);   /* zi bo an, zi bo ling */
+    assert_string_equal(ids_of(fmt("%s&sort=name", q)), want);
+    json_decref(req(t_street, "PATCH", fmt("/api/v1/residents/%lld", a), "{\"name\": \"訾伯舟\"}", 200));
+    snprintf(want, sizeof want, "%lld,%lld", b, a);   /* zi bo ling, zi bo zhou */
+    assert_string_equal(ids_of(fmt("%s&sort=name", q)), want);
+    snprintf(want, sizeof want, "%lld,%lld", a, b);
+    assert_string_equal(ids_of(fmt("%s&sort=-name", q)), want);
+    json_decref(req(t_street, "POST", fmt("/api/v1/residents/%lld/status", b), "{\"status\":\"deceased\"}", 200));
+    long long total;
+    assert_false(finds(t_street, q, b, &total));
+    assert_int_equal(total, 1);
+    assert_true(finds(t_street, fmt("%s&status=deceased", q), b, &total));
+    assert_int_equal(total, 1);
+    assert_true(finds(t_g0101, fmt("%s&status=all", q), b, &total));
+    assert_int_equal(total, 2);
+    /* Every term's row carries its resident's current values. */
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM resident_search_key k JOIN resident r ON r.id = k.resident_id"
+                                          " WHERE k.status <> r.status OR k.name_py IS DISTINCT FROM r.name_py"
+                                          " OR k.grid_id <> r.grid_id"
+                                          " OR k.import_batch_id IS DISTINCT FROM r.import_batch_id"), 0);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM resident_search_key WHERE resident_id = %lld"
+                                              " AND status = 'deceased'", b)) > 0, 1);
+}
+
 /* sort=name is pinyin order, both ways, ties by id. */
 static void sort_by_name_is_pinyin(void **state)
 {
@@ -239,6 +288,7 @@ int main(void)
         cmocka_unit_test(phone_and_id_tails),
         cmocka_unit_test(a_grid_worker_searches_its_grid_only),
         cmocka_unit_test(terms_follow_renames_and_moves),
+        cmocka_unit_test(status_and_renames_reach_name_searches),
         cmocka_unit_test(sort_by_name_is_pinyin),
         cmocka_unit_test(terms_are_filled_at_the_next_start),
     };
