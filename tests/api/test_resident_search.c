@@ -94,6 +94,11 @@ static void name_by_part_pinyin_and_initials(void **state)
     assert_true(finds(t_street, fmt("/api/v1/residents?name=%s", urlenc("鲸翔")), r_zeng, &total));
     assert_int_equal(total, 1);
     expect_400_field(t_street, "GET", "/api/v1/residents?name=%C2%B7", NULL, "name");
+    /* a name with an age filter: both apply (not the terms-only path) */
+    assert_false(finds(t_street, fmt("/api/v1/residents?name=%s&age_min=120", urlenc("单雄信")), r_shan, &total));
+    assert_int_equal(total, 0);
+    assert_true(finds(t_street, fmt("/api/v1/residents?name=%s&age_max=120", urlenc("单雄信")), r_shan, &total));
+    assert_int_equal(total, 1);
 }
 
 /* The last 4 digits of the phone; the last 4, 5 or 6 characters of the ID. */
