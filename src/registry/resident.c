@@ -57,7 +57,7 @@ static const char *const SQL_LAST_FLAG =
     " ORDER BY id DESC LIMIT 1";
 static const char *const SQL_BY_ID_NUMBER = "SELECT r.id FROM resident r WHERE " RESIDENT_BY_ID_NUMBER " ORDER BY r.id";
 static const char *const SQL_WHERE_REGISTERED =
-    "SELECT g.path, g.name, h.code, r.status FROM resident r JOIN household h ON h.id = r.household_id"
+    "SELECT g.path, h.code, r.status FROM resident r JOIN household h ON h.id = r.household_id"
     " JOIN org_unit g ON g.id = r.grid_id WHERE r.id = ?";
 static const char *const SQL_UNIT_NAME = "SELECT name FROM org_unit WHERE path = ?";
 static const char *const SQL_OTHER_ACTIVE_MEMBERS =
@@ -286,8 +286,8 @@ int registry_place_seen(db_conn *db, const char *scope_path, const char *path, c
     char street[256], own_street[256], unit[256];
     size_t n = scope_path ? strlen(scope_path) : 0;
     name[0] = '\0';
-    if (n == 0 || strncmp(scope_path, path, n) == 0)
-        return PLACE_IN_SCOPE;
+    if (n == 0 || strncmp(scope_path, path, n) == 0)   /* inside the scope: the unit's own name */
+        return db_one_text(db, name, namesz, SQL_UNIT_NAME, DB_TEXT(path)) == 1 ? PLACE_IN_SCOPE : -1;
     /* the street is the first id of a path ("/1/4/17/" → "/1/"); the district ("/") contains every street */
     int same_street = path_head(path, 1, street) == 0 && path_head(scope_path, 1, own_street) == 0 &&
                       strcmp(street, own_street) == 0;
@@ -303,21 +303,20 @@ int resident_where_registered(db_conn *db, const char *scope_path, const char *i
     int rc = resident_by_id_number(db, id_number, &id);
     if (rc != 0)
         return rc;
-    char path[256], grid[128], code[64], status[16], name[128];
+    char path[256], code[64], status[16], name[128];
     db_stmt *s = db_query(db, SQL_WHERE_REGISTERED, DB_INT(id));
     rc = db_step(s);
     if (rc == DB_ROW) {
         db_col_copy(s, 0, path, sizeof path);
-        db_col_copy(s, 1, grid, sizeof grid);
-        db_col_copy(s, 2, code, sizeof code);
-        db_col_copy(s, 3, status, sizeof status);
+        db_col_copy(s, 1, code, sizeof code);
+        db_col_copy(s, 2, status, sizeof status);
     }
     db_finalize(s);
     if (rc != DB_ROW)
         return -1;
     switch (registry_place_seen(db, scope_path, path, name, sizeof name)) {
-    case PLACE_IN_SCOPE:   /* as the API shows it inside the scope */
-        snprintf(out, outsz, "该身份证号已登记：网格“%s”，户编号 %s%s", grid, code,
+    case PLACE_IN_SCOPE:   /* as the API shows it inside the scope: name is the grid's */
+        snprintf(out, outsz, "该身份证号已登记：网格“%s”，户编号 %s%s", name, code,
                  strcmp(status, "moved_out") == 0 ? "，状态为迁出" : strcmp(status, "deceased") == 0 ? "，状态为已故" : "");
         return 0;
     case PLACE_COMMUNITY:
