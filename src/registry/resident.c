@@ -16,9 +16,9 @@
 static const char *const SQL_HOUSEHOLD_ACTIVE =
     "SELECT 1 FROM household h WHERE h.id = ? AND h.status = 'active' AND " REGISTRY_VISIBLE("h");
 /* Hidden rows of a running import take their number too. */
-static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident r WHERE " RESIDENT_BY_ID_NUMBER;
+static const char *const SQL_BY_ID_NUMBER = "SELECT r.id FROM resident r WHERE " RESIDENT_BY_ID_NUMBER " ORDER BY r.id";
 /* The same with one key generation loaded: one probe of the index, no IN list built per call. */
-static const char *const SQL_ID_TAKEN_ONE = "SELECT 1 FROM resident WHERE id_number_bidx = ?";
+static const char *const SQL_BY_ID_NUMBER_ONE = "SELECT id FROM resident WHERE id_number_bidx = ?";
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
 static const char *const SQL_CLEAR_HEAD =
@@ -55,7 +55,6 @@ static const char *const SQL_ADD_FLAG =
 static const char *const SQL_LAST_FLAG =
     "SELECT id, event, event_date, created_at, handled_at FROM resident_event_flag WHERE resident_id = ?"
     " ORDER BY id DESC LIMIT 1";
-static const char *const SQL_BY_ID_NUMBER = "SELECT r.id FROM resident r WHERE " RESIDENT_BY_ID_NUMBER " ORDER BY r.id";
 static const char *const SQL_WHERE_REGISTERED =
     "SELECT g.path, h.code, r.status FROM resident r JOIN household h ON h.id = r.household_id"
     " JOIN org_unit g ON g.id = r.grid_id WHERE r.id = ?";
@@ -207,12 +206,9 @@ static int is_head(const char *relation)
 
 int resident_id_taken(db_conn *db, const char *id_number)
 {
-    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
-    if (fc_blinds(FC_ID_NUMBER, id_number, bidx) != 0)
-        return -1;
-    if (strcmp(bidx[0], bidx[1]) == 0)
-        return db_exists(db, SQL_ID_TAKEN_ONE, DB_TEXT(bidx[0]));
-    return db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
+    int64_t id;
+    int rc = resident_by_id_number(db, id_number, &id);
+    return rc < 0 ? -1 : rc == 0;
 }
 
 /* Placeholders of resident_ids_taken's query: one per generation of
@@ -255,7 +251,8 @@ int resident_by_id_number(db_conn *db, const char *id_number, int64_t *id)
     char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
     if (fc_blinds(FC_ID_NUMBER, id_number, bidx) != 0)
         return -1;
-    db_stmt *s = db_query(db, SQL_BY_ID_NUMBER, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
+    db_stmt *s = strcmp(bidx[0], bidx[1]) == 0 ? db_query(db, SQL_BY_ID_NUMBER_ONE, DB_TEXT(bidx[0]))
+                                               : db_query(db, SQL_BY_ID_NUMBER, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
     int rc = db_step(s);
     if (rc == DB_ROW)
         *id = db_col_int(s, 0);
