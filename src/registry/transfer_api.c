@@ -170,27 +170,20 @@ static int transfer_list(request *rq, response *rs)
     int64_t total = s && db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_finalize(s);
     s = NULL;
-    if (total >= 0) {
-        snprintf(prefix, sizeof prefix, "SELECT t.case_id %s", FROM);
-        if ((s = q_prepare_with(rq->db, prefix, &q, " ORDER BY c.id DESC LIMIT ? OFFSET ?"))) {
-            db_bind_int(s, q.nbind + 1, size);
-            db_bind_int(s, q.nbind + 2, (page - 1) * size);
-        }
+    if (total >= 0 && (s = q_prepare_with(rq->db, TRANSFER_SELECT, &q, " ORDER BY c.id DESC LIMIT ? OFFSET ?"))) {
+        db_bind_int(s, q.nbind + 1, size);
+        db_bind_int(s, q.nbind + 2, (page - 1) * size);
     }
     q_free(&q);
     if (!s)
         return reply_internal(rs);
-    int64_t ids[100];
-    size_t n = 0;
-    while (n < 100 && db_step(s) == DB_ROW)
-        ids[n++] = db_col_int(s, 0);
-    db_finalize(s);
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        transfer t;
-        if (transfer_get(rq->db, ids[i], &t) == 0)
-            json_array_append_new(items, transfer_json(rq, &t, 0));
+    transfer t;
+    while (db_step(s) == DB_ROW) {
+        transfer_from_row(s, &t);
+        json_array_append_new(items, transfer_json(rq, &t, 0));
     }
+    db_finalize(s);
     return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
                                          "page_size", (json_int_t)size, "total", (json_int_t)total));
 }

@@ -19,9 +19,7 @@
 static const char *const SQL_INSERT =
     "INSERT INTO wf_case(type, state, org_path, title, created_by, created_at, state_entered_at, due_at)"
     " VALUES (?,?,?,?,?,?,?,?)";
-static const char *const SQL_GET =
-    "SELECT id, type, state, org_path, title, created_by, created_at, state_entered_at, due_at, closed_at"
-    " FROM wf_case WHERE id = ? AND type = ?";
+static const char *const SQL_GET = "SELECT " WF_CASE_COLUMNS " FROM wf_case c WHERE c.id = ? AND c.type = ?";
 /* Guarded by the state read: a concurrent step makes it change no row. */
 static const char *const SQL_STEP =
     "UPDATE wf_case SET state = ?, state_entered_at = ?, due_at = ?, closed_at = ? WHERE id = ? AND state = ?";
@@ -251,21 +249,25 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
     return c.id;
 }
 
+void wf_case_from_row(db_stmt *s, int first, wf_case *out)
+{
+    *out = (wf_case){.id = db_col_int(s, first), .created_by = db_col_int(s, first + 5)};
+    db_col_copy(s, first + 1, out->type, sizeof out->type);
+    db_col_copy(s, first + 2, out->state, sizeof out->state);
+    db_col_copy(s, first + 3, out->org_path, sizeof out->org_path);
+    db_col_copy(s, first + 4, out->title, sizeof out->title);
+    db_col_copy(s, first + 6, out->created_at, sizeof out->created_at);
+    db_col_copy(s, first + 7, out->state_entered_at, sizeof out->state_entered_at);
+    db_col_copy(s, first + 8, out->due_at, sizeof out->due_at);
+    db_col_copy(s, first + 9, out->closed_at, sizeof out->closed_at);
+}
+
 int wf_load(db_conn *db, const wf_type *t, int64_t id, wf_case *out, ms_err *e)
 {
     db_stmt *s = db_query(db, SQL_GET, DB_INT(id), DB_TEXT(t->code));
     int rc = db_step(s);
-    if (rc == DB_ROW) {
-        *out = (wf_case){.id = db_col_int(s, 0), .created_by = db_col_int(s, 5)};
-        db_col_copy(s, 1, out->type, sizeof out->type);
-        db_col_copy(s, 2, out->state, sizeof out->state);
-        db_col_copy(s, 3, out->org_path, sizeof out->org_path);
-        db_col_copy(s, 4, out->title, sizeof out->title);
-        db_col_copy(s, 6, out->created_at, sizeof out->created_at);
-        db_col_copy(s, 7, out->state_entered_at, sizeof out->state_entered_at);
-        db_col_copy(s, 8, out->due_at, sizeof out->due_at);
-        db_col_copy(s, 9, out->closed_at, sizeof out->closed_at);
-    }
+    if (rc == DB_ROW)
+        wf_case_from_row(s, 0, out);
     db_finalize(s);
     if (rc == DB_ROW)
         return 0;
