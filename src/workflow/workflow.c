@@ -60,13 +60,16 @@ static void roles_text(role roles, char *out, size_t outsz)
 }
 
 /* The org path transition tr is checked against: the case's, or the
- * other party's (wf_type.party_path) into buf. NULL on an error. */
+ * other party's (wf_type.party_path) into buf, asked once per buf
+ * (*asked: 0 not yet, 1 in buf, -1 failed). NULL on an error. */
 static const char *step_path(db_conn *db, const wf_type *t, const wf_transition *tr, const wf_case *c,
-                             char buf[WF_PATH_MAX])
+                             char buf[WF_PATH_MAX], int *asked)
 {
     if (!tr->other_party)
         return c->org_path;
-    return t->party_path && t->party_path(db, c, buf) == 0 ? buf : NULL;
+    if (*asked == 0)
+        *asked = t->party_path && t->party_path(db, c, buf) == 0 ? 1 : -1;
+    return *asked > 0 ? buf : NULL;
 }
 
 /* 0 when who's role, scope and level admit transition tr on case c
@@ -108,9 +111,10 @@ int wf_allowed_actions(db_conn *db, const wf_type *t, const wf_case *c, const ac
     who = who ? who : &NOBODY;
     if (c->closed_at[0])
         return 0;
+    char party[WF_PATH_MAX];
+    int asked = 0;
     for (const wf_transition *tr = t->transitions; tr->from && n < max; tr++) {
-        char buf[WF_PATH_MAX];
-        if (strcmp(tr->from, c->state) != 0 || check_actor(tr, step_path(db, t, tr, c, buf), who, NULL) != 0)
+        if (strcmp(tr->from, c->state) != 0 || check_actor(tr, step_path(db, t, tr, c, party, &asked), who, NULL) != 0)
             continue;
         out[n++] = (wf_action){tr->action, tr->label, tr->to, wf_state_label(t, tr->to), tr->opinion_required};
     }
@@ -298,8 +302,9 @@ int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, co
     if (wf_load(db, t, id, &before, e) != 0)
         return -1;
     const wf_transition *tr = find_step(t, &before, action, e);
-    char buf[WF_PATH_MAX];
-    if (!tr || check_actor(tr, step_path(db, t, tr, &before, buf), who, e) != 0 ||
+    char party[WF_PATH_MAX];
+    int asked = 0;
+    if (!tr || check_actor(tr, step_path(db, t, tr, &before, party, &asked), who, e) != 0 ||
         check_conflict(db, t, &before, who, e) != 0 ||
         check_input(tr, in, e) != 0)
         return -1;
