@@ -16,9 +16,9 @@
 static const char *const SQL_HOUSEHOLD_ACTIVE =
     "SELECT 1 FROM household h WHERE h.id = ? AND h.status = 'active' AND " REGISTRY_VISIBLE("h");
 /* Hidden rows of a running import take their number too. */
-static const char *const SQL_ID_TAKEN = "SELECT 1 FROM resident r WHERE " RESIDENT_BY_ID_NUMBER;
+static const char *const SQL_BY_ID_NUMBER = "SELECT r.id FROM resident r WHERE " RESIDENT_BY_ID_NUMBER " ORDER BY r.id";
 /* The same with one key generation loaded: one probe of the index, no IN list built per call. */
-static const char *const SQL_ID_TAKEN_ONE = "SELECT 1 FROM resident WHERE id_number_bidx = ?";
+static const char *const SQL_BY_ID_NUMBER_ONE = "SELECT id FROM resident WHERE id_number_bidx = ?";
 static const char *const SQL_OTHER_HEAD =
     "SELECT 1 FROM resident WHERE household_id = ? AND relation = '户主' AND status = 'active' AND id <> ?";
 static const char *const SQL_CLEAR_HEAD =
@@ -55,9 +55,8 @@ static const char *const SQL_ADD_FLAG =
 static const char *const SQL_LAST_FLAG =
     "SELECT id, event, event_date, created_at, handled_at FROM resident_event_flag WHERE resident_id = ?"
     " ORDER BY id DESC LIMIT 1";
-static const char *const SQL_BY_ID_NUMBER = "SELECT r.id FROM resident r WHERE " RESIDENT_BY_ID_NUMBER " ORDER BY r.id";
 static const char *const SQL_WHERE_REGISTERED =
-    "SELECT g.path, g.name, h.code, r.status FROM resident r JOIN household h ON h.id = r.household_id"
+    "SELECT g.path, h.code, r.status FROM resident r JOIN household h ON h.id = r.household_id"
     " JOIN org_unit g ON g.id = r.grid_id WHERE r.id = ?";
 static const char *const SQL_UNIT_NAME = "SELECT name FROM org_unit WHERE path = ?";
 static const char *const SQL_OTHER_ACTIVE_MEMBERS =
@@ -207,12 +206,9 @@ static int is_head(const char *relation)
 
 int resident_id_taken(db_conn *db, const char *id_number)
 {
-    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
-    if (fc_blinds(FC_ID_NUMBER, id_number, bidx) != 0)
-        return -1;
-    if (strcmp(bidx[0], bidx[1]) == 0)
-        return db_exists(db, SQL_ID_TAKEN_ONE, DB_TEXT(bidx[0]));
-    return db_exists(db, SQL_ID_TAKEN, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
+    int64_t id;
+    int rc = resident_by_id_number(db, id_number, &id);
+    return rc < 0 ? -1 : rc == 0;
 }
 
 /* Placeholders of resident_ids_taken's query: one per generation of
@@ -255,7 +251,8 @@ int resident_by_id_number(db_conn *db, const char *id_number, int64_t *id)
     char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX];
     if (fc_blinds(FC_ID_NUMBER, id_number, bidx) != 0)
         return -1;
-    db_stmt *s = db_query(db, SQL_BY_ID_NUMBER, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
+    db_stmt *s = strcmp(bidx[0], bidx[1]) == 0 ? db_query(db, SQL_BY_ID_NUMBER_ONE, DB_TEXT(bidx[0]))
+                                               : db_query(db, SQL_BY_ID_NUMBER, DB_TEXT(bidx[0]), DB_TEXT(bidx[1]));
     int rc = db_step(s);
     if (rc == DB_ROW)
         *id = db_col_int(s, 0);
@@ -286,8 +283,8 @@ int registry_place_seen(db_conn *db, const char *scope_path, const char *path, c
     char street[256], own_street[256], unit[256];
     size_t n = scope_path ? strlen(scope_path) : 0;
     name[0] = '\0';
-    if (n == 0 || strncmp(scope_path, path, n) == 0)
-        return PLACE_IN_SCOPE;
+    if (n == 0 || strncmp(scope_path, path, n) == 0)   /* inside the scope: the unit's own name */
+        return db_one_text(db, name, namesz, SQL_UNIT_NAME, DB_TEXT(path)) == 1 ? PLACE_IN_SCOPE : -1;
     /* the street is the first id of a path ("/1/4/17/" → "/1/"); the district ("/") contains every street */
     int same_street = path_head(path, 1, street) == 0 && path_head(scope_path, 1, own_street) == 0 &&
                       strcmp(street, own_street) == 0;
@@ -303,21 +300,20 @@ int resident_where_registered(db_conn *db, const char *scope_path, const char *i
     int rc = resident_by_id_number(db, id_number, &id);
     if (rc != 0)
         return rc;
-    char path[256], grid[128], code[64], status[16], name[128];
+    char path[256], code[64], status[16], name[128];
     db_stmt *s = db_query(db, SQL_WHERE_REGISTERED, DB_INT(id));
     rc = db_step(s);
     if (rc == DB_ROW) {
         db_col_copy(s, 0, path, sizeof path);
-        db_col_copy(s, 1, grid, sizeof grid);
-        db_col_copy(s, 2, code, sizeof code);
-        db_col_copy(s, 3, status, sizeof status);
+        db_col_copy(s, 1, code, sizeof code);
+        db_col_copy(s, 2, status, sizeof status);
     }
     db_finalize(s);
     if (rc != DB_ROW)
         return -1;
     switch (registry_place_seen(db, scope_path, path, name, sizeof name)) {
-    case PLACE_IN_SCOPE:   /* as the API shows it inside the scope */
-        snprintf(out, outsz, "该身份证号已登记：网格“%s”，户编号 %s%s", grid, code,
+    case PLACE_IN_SCOPE:   /* as the API shows it inside the scope: name is the grid's */
+        snprintf(out, outsz, "该身份证号已登记：网格“%s”，户编号 %s%s", name, code,
                  strcmp(status, "moved_out") == 0 ? "，状态为迁出" : strcmp(status, "deceased") == 0 ? "，状态为已故" : "");
         return 0;
     case PLACE_COMMUNITY:

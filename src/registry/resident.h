@@ -180,7 +180,7 @@ int resident_by_id_number(db_conn *db, const char *id_number, int64_t *id);
 
 /* How the unit at org path `path` (a grid's) may be named to a caller
  * with scope scope_path (NULL or "" = everything): PLACE_IN_SCOPE
- * (inside the scope: as the API shows it; name ""), PLACE_COMMUNITY (in
+ * (inside the scope: the unit's own name), PLACE_COMMUNITY (in
  * the caller's street: the name of its community), PLACE_STREET (in
  * another street of the district: the name of its street); -1 on error. */
 enum { PLACE_IN_SCOPE = 0, PLACE_COMMUNITY = 1, PLACE_STREET = 2 };

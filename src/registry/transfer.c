@@ -34,10 +34,7 @@ static const char *const SQL_FROM_PATH = "SELECT from_path FROM resident_transfe
 static const char *const SQL_OPEN_OF_RESIDENT =
     "SELECT 1 FROM resident_transfer t JOIN wf_case c ON c.id = t.case_id"
     " WHERE t.resident_id = ? AND c.closed_at IS NULL";
-static const char *const SQL_GET =
-    "SELECT t.case_id, t.resident_id, t.from_household_id, t.from_path, t.to_household_id, t.to_path, t.relation,"
-    " t.note, r.name, h.code, g.name FROM resident_transfer t JOIN resident r ON r.id = t.resident_id"
-    " JOIN household h ON h.id = t.to_household_id JOIN org_unit g ON g.id = h.grid_id WHERE t.case_id = ?";
+static const char *const SQL_GET = TRANSFER_SELECT " WHERE t.case_id = ? AND c.type = ?";
 
 static int releasing_path(db_conn *db, const wf_case *c, char path[WF_PATH_MAX])
 {
@@ -60,30 +57,30 @@ int transfer_sides(const transfer *t, const actor *who)
     return (actor_scope_contains(who, t->to_path) ? 1 : 0) | (actor_scope_contains(who, t->from_path) ? 2 : 0);
 }
 
+void transfer_from_row(db_stmt *s, transfer *out)
+{
+    memset(out, 0, sizeof *out);
+    out->resident_id = db_col_int(s, 1);
+    out->from_household_id = db_col_int(s, 2);
+    db_col_copy(s, 3, out->from_path, sizeof out->from_path);
+    out->to_household_id = db_col_int(s, 4);
+    db_col_copy(s, 5, out->to_path, sizeof out->to_path);
+    db_col_copy(s, 6, out->relation, sizeof out->relation);
+    db_col_copy(s, 7, out->note, sizeof out->note);
+    db_col_copy(s, 8, out->person_name, sizeof out->person_name);
+    db_col_copy(s, 9, out->to_household_code, sizeof out->to_household_code);
+    db_col_copy(s, 10, out->to_grid_name, sizeof out->to_grid_name);
+    wf_case_from_row(s, 11, &out->c);
+}
+
 int transfer_get(db_conn *db, int64_t id, transfer *out)
 {
-    ms_err e;
-    memset(out, 0, sizeof *out);
-    db_stmt *s = db_query(db, SQL_GET, DB_INT(id));
+    db_stmt *s = db_query(db, SQL_GET, DB_INT(id), DB_TEXT(transfer_type.code));
     int rc = db_step(s);
-    if (rc == DB_ROW) {
-        out->resident_id = db_col_int(s, 1);
-        out->from_household_id = db_col_int(s, 2);
-        db_col_copy(s, 3, out->from_path, sizeof out->from_path);
-        out->to_household_id = db_col_int(s, 4);
-        db_col_copy(s, 5, out->to_path, sizeof out->to_path);
-        db_col_copy(s, 6, out->relation, sizeof out->relation);
-        db_col_copy(s, 7, out->note, sizeof out->note);
-        db_col_copy(s, 8, out->person_name, sizeof out->person_name);
-        db_col_copy(s, 9, out->to_household_code, sizeof out->to_household_code);
-        db_col_copy(s, 10, out->to_grid_name, sizeof out->to_grid_name);
-    }
+    if (rc == DB_ROW)
+        transfer_from_row(s, out);
     db_finalize(s);
-    if (rc != DB_ROW)
-        return rc == DB_DONE ? 1 : -1;
-    if (wf_load(db, &transfer_type, id, &out->c, &e) != 0)
-        return e.kind == ERR_NOT_FOUND ? 1 : -1;
-    return 0;
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 int64_t transfer_file(db_conn *db, const actor *who, const char *ip, const char *id_number, int64_t to_household,

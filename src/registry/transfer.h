@@ -55,6 +55,17 @@ typedef struct transfer {
     char to_grid_name[128];
 } transfer;
 
+/* A request's row with its case, for transfer_from_row: add the
+ * conditions (t, c; the resident r, household h and grid g joined). */
+#define TRANSFER_SELECT                                                                                               \
+    "SELECT t.case_id, t.resident_id, t.from_household_id, t.from_path, t.to_household_id, t.to_path, t.relation,"   \
+    " t.note, r.name, h.code, g.name, " WF_CASE_COLUMNS                                                               \
+    " FROM resident_transfer t JOIN wf_case c ON c.id = t.case_id JOIN resident r ON r.id = t.resident_id"            \
+    " JOIN household h ON h.id = t.to_household_id JOIN org_unit g ON g.id = h.grid_id"
+
+/* A row of TRANSFER_SELECT into out. */
+void transfer_from_row(db_stmt *s, transfer *out);
+
 /* Files a request for the person with ID number id_number (normalized,
  * valid) into household to_household (active, in who's scope: the
  * caller's check, repeated here) with relation (NULL = 其他) and note.

@@ -26,17 +26,7 @@
  * minute as an exact search (resident_api.c). */
 static const rate_limit FILE_LIMIT = {.name = "transfer_file", .max = 30, .window_s = 60};
 
-static const char *const SQL_UNIT_NAME_AT = "SELECT name FROM org_unit WHERE path = ?";
-
 /* ---- what a side sees ------------------------------------------------------ */
-
-/* The name of the unit at `path` as the caller may know it: the grid's
- * own name inside the scope, else its community's or street's. */
-static void unit_seen(request *rq, const char *path, char *out, size_t outsz)
-{
-    if (registry_place_seen(rq->db, rq->user.scope_path, path, out, outsz) == PLACE_IN_SCOPE)
-        db_one_text(rq->db, out, outsz, SQL_UNIT_NAME_AT, DB_TEXT(path));
-}
 
 static json_t *timeline_json(request *rq, const transfer *t)
 {
@@ -64,7 +54,8 @@ static json_t *transfer_json(request *rq, const transfer *t, int detail)
     int sides = transfer_sides(t, &rq->user);
     const wf_state *st = wf_state_find(&transfer_type, t->c.state);
     db_now(now);
-    unit_seen(rq, t->from_path, from, sizeof from);
+    /* each unit as the caller may know it: the grid inside the scope, else its community or street */
+    registry_place_seen(rq->db, rq->user.scope_path, t->from_path, from, sizeof from);
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:s, s:s?, s:s?, s:s, s:s?, s:s}", "id", (json_int_t)t->c.id,
                           "state", t->c.state, "state_label", st ? st->label : t->c.state,
                           "side", sides == 3 ? "both" : sides == 2 ? "releasing" : "receiving",
@@ -89,7 +80,7 @@ static json_t *transfer_json(request *rq, const transfer *t, int detail)
         json_object_set_new(j, "to", json_pack("{s:I, s:s, s:s}", "household_id", (json_int_t)t->to_household_id,
                                                "household_code", t->to_household_code, "grid", t->to_grid_name));
     } else {
-        unit_seen(rq, t->to_path, to, sizeof to);
+        registry_place_seen(rq->db, rq->user.scope_path, t->to_path, to, sizeof to);
         json_object_set_new(j, "to", json_pack("{s:s}", "unit", to));
     }
     wf_action acts[WF_MAX_ACTIONS];
@@ -179,27 +170,20 @@ static int transfer_list(request *rq, response *rs)
     int64_t total = s && db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
     db_finalize(s);
     s = NULL;
-    if (total >= 0) {
-        snprintf(prefix, sizeof prefix, "SELECT t.case_id %s", FROM);
-        if ((s = q_prepare_with(rq->db, prefix, &q, " ORDER BY c.id DESC LIMIT ? OFFSET ?"))) {
-            db_bind_int(s, q.nbind + 1, size);
-            db_bind_int(s, q.nbind + 2, (page - 1) * size);
-        }
+    if (total >= 0 && (s = q_prepare_with(rq->db, TRANSFER_SELECT, &q, " ORDER BY c.id DESC LIMIT ? OFFSET ?"))) {
+        db_bind_int(s, q.nbind + 1, size);
+        db_bind_int(s, q.nbind + 2, (page - 1) * size);
     }
     q_free(&q);
     if (!s)
         return reply_internal(rs);
-    int64_t ids[100];
-    size_t n = 0;
-    while (n < 100 && db_step(s) == DB_ROW)
-        ids[n++] = db_col_int(s, 0);
-    db_finalize(s);
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        transfer t;
-        if (transfer_get(rq->db, ids[i], &t) == 0)
-            json_array_append_new(items, transfer_json(rq, &t, 0));
+    transfer t;
+    while (db_step(s) == DB_ROW) {
+        transfer_from_row(s, &t);
+        json_array_append_new(items, transfer_json(rq, &t, 0));
     }
+    db_finalize(s);
     return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
                                          "page_size", (json_int_t)size, "total", (json_int_t)total));
 }

@@ -19,9 +19,7 @@
 static const char *const SQL_INSERT =
     "INSERT INTO wf_case(type, state, org_path, title, created_by, created_at, state_entered_at, due_at)"
     " VALUES (?,?,?,?,?,?,?,?)";
-static const char *const SQL_GET =
-    "SELECT id, type, state, org_path, title, created_by, created_at, state_entered_at, due_at, closed_at"
-    " FROM wf_case WHERE id = ? AND type = ?";
+static const char *const SQL_GET = "SELECT " WF_CASE_COLUMNS " FROM wf_case c WHERE c.id = ? AND c.type = ?";
 /* Guarded by the state read: a concurrent step makes it change no row. */
 static const char *const SQL_STEP =
     "UPDATE wf_case SET state = ?, state_entered_at = ?, due_at = ?, closed_at = ? WHERE id = ? AND state = ?";
@@ -62,13 +60,16 @@ static void roles_text(role roles, char *out, size_t outsz)
 }
 
 /* The org path transition tr is checked against: the case's, or the
- * other party's (wf_type.party_path) into buf. NULL on an error. */
+ * other party's (wf_type.party_path) into buf, asked once per buf
+ * (*asked: 0 not yet, 1 in buf, -1 failed). NULL on an error. */
 static const char *step_path(db_conn *db, const wf_type *t, const wf_transition *tr, const wf_case *c,
-                             char buf[WF_PATH_MAX])
+                             char buf[WF_PATH_MAX], int *asked)
 {
     if (!tr->other_party)
         return c->org_path;
-    return t->party_path && t->party_path(db, c, buf) == 0 ? buf : NULL;
+    if (*asked == 0)
+        *asked = t->party_path && t->party_path(db, c, buf) == 0 ? 1 : -1;
+    return *asked > 0 ? buf : NULL;
 }
 
 /* 0 when who's role, scope and level admit transition tr on case c
@@ -110,9 +111,10 @@ int wf_allowed_actions(db_conn *db, const wf_type *t, const wf_case *c, const ac
     who = who ? who : &NOBODY;
     if (c->closed_at[0])
         return 0;
+    char party[WF_PATH_MAX];
+    int asked = 0;
     for (const wf_transition *tr = t->transitions; tr->from && n < max; tr++) {
-        char buf[WF_PATH_MAX];
-        if (strcmp(tr->from, c->state) != 0 || check_actor(tr, step_path(db, t, tr, c, buf), who, NULL) != 0)
+        if (strcmp(tr->from, c->state) != 0 || check_actor(tr, step_path(db, t, tr, c, party, &asked), who, NULL) != 0)
             continue;
         out[n++] = (wf_action){tr->action, tr->label, tr->to, wf_state_label(t, tr->to), tr->opinion_required};
     }
@@ -251,21 +253,25 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
     return c.id;
 }
 
+void wf_case_from_row(db_stmt *s, int first, wf_case *out)
+{
+    *out = (wf_case){.id = db_col_int(s, first), .created_by = db_col_int(s, first + 5)};
+    db_col_copy(s, first + 1, out->type, sizeof out->type);
+    db_col_copy(s, first + 2, out->state, sizeof out->state);
+    db_col_copy(s, first + 3, out->org_path, sizeof out->org_path);
+    db_col_copy(s, first + 4, out->title, sizeof out->title);
+    db_col_copy(s, first + 6, out->created_at, sizeof out->created_at);
+    db_col_copy(s, first + 7, out->state_entered_at, sizeof out->state_entered_at);
+    db_col_copy(s, first + 8, out->due_at, sizeof out->due_at);
+    db_col_copy(s, first + 9, out->closed_at, sizeof out->closed_at);
+}
+
 int wf_load(db_conn *db, const wf_type *t, int64_t id, wf_case *out, ms_err *e)
 {
     db_stmt *s = db_query(db, SQL_GET, DB_INT(id), DB_TEXT(t->code));
     int rc = db_step(s);
-    if (rc == DB_ROW) {
-        *out = (wf_case){.id = db_col_int(s, 0), .created_by = db_col_int(s, 5)};
-        db_col_copy(s, 1, out->type, sizeof out->type);
-        db_col_copy(s, 2, out->state, sizeof out->state);
-        db_col_copy(s, 3, out->org_path, sizeof out->org_path);
-        db_col_copy(s, 4, out->title, sizeof out->title);
-        db_col_copy(s, 6, out->created_at, sizeof out->created_at);
-        db_col_copy(s, 7, out->state_entered_at, sizeof out->state_entered_at);
-        db_col_copy(s, 8, out->due_at, sizeof out->due_at);
-        db_col_copy(s, 9, out->closed_at, sizeof out->closed_at);
-    }
+    if (rc == DB_ROW)
+        wf_case_from_row(s, 0, out);
     db_finalize(s);
     if (rc == DB_ROW)
         return 0;
@@ -296,8 +302,9 @@ int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, co
     if (wf_load(db, t, id, &before, e) != 0)
         return -1;
     const wf_transition *tr = find_step(t, &before, action, e);
-    char buf[WF_PATH_MAX];
-    if (!tr || check_actor(tr, step_path(db, t, tr, &before, buf), who, e) != 0 ||
+    char party[WF_PATH_MAX];
+    int asked = 0;
+    if (!tr || check_actor(tr, step_path(db, t, tr, &before, party, &asked), who, e) != 0 ||
         check_conflict(db, t, &before, who, e) != 0 ||
         check_input(tr, in, e) != 0)
         return -1;

@@ -194,6 +194,14 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
  * ERR_NOT_FOUND or ERR_DB. */
 int wf_load(db_conn *db, const wf_type *t, int64_t id, wf_case *out, ms_err *e);
 
+/* A case's columns, for a module's query that joins wf_case as `c` to
+ * its own table (one query for its rows and their cases, a list's
+ * page): read them with wf_case_from_row from column `first` on. */
+#define WF_CASE_COLUMNS \
+    "c.id, c.type, c.state, c.org_path, c.title, c.created_by, c.created_at, c.state_entered_at, c.due_at, c.closed_at"
+#define WF_CASE_NCOLUMNS 10
+void wf_case_from_row(db_stmt *s, int first, wf_case *out);
+
 /* Takes step `action` on case `id` for `who`: the state, its due time
  * and closed_at, a timeline row and an audit row, inside the caller's
  * transaction. On success, out (may be NULL) holds the case as it is

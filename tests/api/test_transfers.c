@@ -107,6 +107,27 @@ static int list_has(const char *tok, const char *query, long long id)
     return api_list_has(&srv, tok, fmt("/api/v1/transfers%s", query), id);
 }
 
+/* Request `id` as list `query` shows it to tok (asserted present), and
+ * as GET /transfers/{id} does: the two must agree but for the timeline
+ * (a list shows no more of the person than the request itself). */
+static json_t *list_item(const char *tok, const char *query, long long id)
+{
+    json_t *j = get_ok(tok, fmt("/api/v1/transfers%s", query)), *it, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(j, "items"), i, it) {
+        if (jint(it, "id") == id)
+            found = json_incref(it);
+    }
+    json_decref(j);
+    assert_non_null(found);
+    json_t *one = get_ok(tok, fmt("/api/v1/transfers/%lld", id));
+    assert_non_null(json_object_get(one, "timeline"));
+    json_object_del(one, "timeline");
+    assert_true(json_equal(found, one));
+    json_decref(one);
+    return found;
+}
+
 static void expect_error(const char *tok, const char *method, const char *path, const char *body, long want,
                          const char *message)
 {
@@ -355,6 +376,16 @@ static void accepted_transfer_moves_the_person(void **state)
     assert_true(list_has(t_c01, "?status=requested", id));
     assert_true(list_has(t_c02, "?side=receiving&status=requested", id));
     assert_false(list_has(t_c02, "?status=accepted", id));
+    /* the list, each side: the receiving side's item masks the person as the request does */
+    json_t *item = list_item(t_c02, "?side=receiving", id);
+    assert_string_equal(jstr(json_object_get(item, "person"), "name"), masked);
+    assert_null(json_object_get(json_object_get(item, "person"), "resident_id"));
+    assert_string_equal(jstr(item, "registered_in"), c001_name);
+    json_decref(item);
+    item = list_item(t_g0101, "?side=releasing", id);
+    assert_int_equal(jint(json_object_get(item, "person"), "resident_id"), p);
+    assert_string_equal(jstr(json_object_get(item, "to"), "unit"), c002_name);
+    json_decref(item);
 
     t = req(t_g0101, "POST", fmt("/api/v1/transfers/%lld/accept", id), "{\"opinion\":\"同意迁入\"}", 200);
     assert_string_equal(jstr(t, "state"), "accepted");
