@@ -25,19 +25,17 @@
 /* Every column of a list row but the masked ones (phone, ID number)
  * and the staff-only ones (disability, notes): name sorts in pinyin
  * order (resident.name_py, migration 0017); the household's code and
- * the grid's and community's names are read per row (a sort by them
- * reads every match; a grid's parent is its community). Values that may
- * be NULL sort as "" (a cursor compares them), party_member as '0'/'1'.
- * Each expression fits page_req.order_by (128 bytes with " DESC"). */
+ * the grid's and community's names (SORT_KEYS_ORG_NAMES) are read per
+ * row (a sort by them reads every match). Values that may be NULL sort
+ * as "" (a cursor compares them), party_member as '0'/'1'. Each
+ * expression fits page_req.order_by (128 bytes with " DESC"). */
 #define RESIDENT_SORT_COMMON                                                                          \
     "sex", "r.sex", "relation", "r.relation", "hukou_type", "COALESCE(r.hukou_type, '')",               \
     "residence_status", "COALESCE(r.residence_status, '')", "employment", "COALESCE(r.employment, '')",  \
     "party_member", "CASE WHEN r.party_member = 1 THEN '1' ELSE '0' END", "status", "r.status",          \
     "status_date", "COALESCE(r.status_date, '')", "created_at", "r.created_at",                         \
     "household_code", "(SELECT hc.code FROM household hc WHERE hc.id = r.household_id)",               \
-    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = r.grid_id)",                          \
-    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"       \
-    " WHERE gn.id = r.grid_id)"
+    SORT_KEYS_ORG_NAMES("r.grid_id")
 static const char *const SORT_KEYS[] = {
     "name", "r.name_py", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at",
     RESIDENT_SORT_COMMON, NULL};
