@@ -277,8 +277,8 @@ int64_t counts_check(db_conn *db, int fix, void (*report)(const counts_drift *d,
 
 /* ---- rows of a running import batch ---------------------------------------- */
 
-/* Every trigger on the tables an import writes, as migrations 0009 and
- * 0017 made them: none does anything for a row of a running batch (nor for the
+/* Every trigger on the tables an import writes, as migrations 0009,
+ * 0017 and 0020 made them: none does anything for a row of a running batch (nor for the
  * import's UPDATEs of head_resident_id, version and the batch's
  * heartbeat, which none of them watches). */
 static const char *const BATCH_TABLES[] = {"household", "resident", "resident_tag", "registry_event", "import_batch",
@@ -287,7 +287,8 @@ static const char *const KNOWN_TRIGGERS[] = {
     "registry_count_household_insert", "registry_count_household_delete", "registry_count_household_update",
     "registry_count_resident_insert", "registry_count_resident_delete", "registry_count_resident_update",
     "registry_count_tag_insert", "registry_count_tag_delete", "registry_count_batch_state",
-    /* migration 0017: a resident's search terms follow its moves and deletion (no INSERT trigger) */
+    /* 0017, widened by 0020: a resident's search terms follow its grid, status, name_py, batch and
+     * deletion (no INSERT trigger; the import changes none of those of an existing resident) */
     "resident_search_key_grid", "resident_search_key_delete", NULL};
 
 int counts_batch_triggers_off(db_conn *db)

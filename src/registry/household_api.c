@@ -32,9 +32,7 @@ static const char *const SORT_KEYS[] = {
     "updated_at", "h.updated_at", "registered_address", "COALESCE(h.registered_address, '')",
     "actual_address", "COALESCE(h.actual_address, '')",
     "building_name", "COALESCE((SELECT bn.name FROM org_unit bn WHERE bn.id = h.building_id), '')",
-    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = h.grid_id)",
-    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"
-    " WHERE gn.id = h.grid_id)",
+    SORT_KEYS_ORG_NAMES("h.grid_id"),
     "head_name", "COALESCE((SELECT hn.name FROM resident hn WHERE hn.id = h.head_resident_id), '')", NULL};
 
 /* ---- shared checks ------------------------------------------------------- */

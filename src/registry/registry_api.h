@@ -35,6 +35,15 @@ int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household
  * for its audit row. household_api.c. */
 void registry_common_path(const char *a, const char *b, char out[256]);
 
+/* The sort keys grid_name and community_name of a list whose rows have
+ * the grid id column grid_col ("r.grid_id"), as key, expression pairs
+ * of a req_page_keyset table: the names are read per row (a sort by them
+ * reads every match); a grid's parent is its community. */
+#define SORT_KEYS_ORG_NAMES(grid_col)                                                               \
+    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = " grid_col ")",                     \
+    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"     \
+    " WHERE gn.id = " grid_col ")"
+
 /* The full_id=1 query flag into *full: 0, or -1 with a 403 when the
  * caller's role may not see full ID numbers. resident_api.c. */
 int full_id_or_reply(request *rq, response *rs, int *full);

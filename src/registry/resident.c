@@ -468,10 +468,12 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
                           DB_TEXT(in->residence_status ? in->residence_status : "户籍"), DB_TEXT(in->employment),
                           DB_OPT_TEXT(dis_enc), DB_INT(in->party_member),
                           DB_TEXT(in->notes), DB_TEXT(db_now(now)), DB_INT(cur->id));
+    /* the search terms come from the name, the phone and the ID number
+     * (which an update does not change): rewritten when one is given */
     static __thread resident_keys k;   /* 11 KB: off the stack of the server's threads */
     if (rc != DB_DONE || write_tags(db, cur->id, in) != 0 ||
-        resident_keys_make(in->name, cur->id_number, in->phone, &k) != 0 ||
-        resident_keys_store(db, cur->id, cur->grid_id, &k) != 0 ||
+        ((c->set & (RC_NAME | RC_PHONE)) && (resident_keys_make(in->name, cur->id_number, in->phone, &k) != 0 ||
+                                            resident_keys_store(db, cur->id, cur->grid_id, &k) != 0)) ||
         log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "updated"}) != 0)
         return err_db(err);
     return 0;

@@ -25,19 +25,17 @@
 /* Every column of a list row but the masked ones (phone, ID number)
  * and the staff-only ones (disability, notes): name sorts in pinyin
  * order (resident.name_py, migration 0017); the household's code and
- * the grid's and community's names are read per row (a sort by them
- * reads every match; a grid's parent is its community). Values that may
- * be NULL sort as "" (a cursor compares them), party_member as '0'/'1'.
- * Each expression fits page_req.order_by (128 bytes with " DESC"). */
+ * the grid's and community's names (SORT_KEYS_ORG_NAMES) are read per
+ * row (a sort by them reads every match). Values that may be NULL sort
+ * as "" (a cursor compares them), party_member as '0'/'1'. Each
+ * expression fits page_req.order_by (128 bytes with " DESC"). */
 #define RESIDENT_SORT_COMMON                                                                          \
     "sex", "r.sex", "relation", "r.relation", "hukou_type", "COALESCE(r.hukou_type, '')",               \
     "residence_status", "COALESCE(r.residence_status, '')", "employment", "COALESCE(r.employment, '')",  \
     "party_member", "CASE WHEN r.party_member = 1 THEN '1' ELSE '0' END", "status", "r.status",          \
     "status_date", "COALESCE(r.status_date, '')", "created_at", "r.created_at",                         \
     "household_code", "(SELECT hc.code FROM household hc WHERE hc.id = r.household_id)",               \
-    "grid_name", "(SELECT gn.name FROM org_unit gn WHERE gn.id = r.grid_id)",                          \
-    "community_name", "(SELECT cn.name FROM org_unit gn JOIN org_unit cn ON cn.id = gn.parent_id"       \
-    " WHERE gn.id = r.grid_id)"
+    SORT_KEYS_ORG_NAMES("r.grid_id")
 static const char *const SORT_KEYS[] = {
     "name", "r.name_py", "birth_date", "r.birth_date", "id", "r.id", "updated_at", "r.updated_at",
     RESIDENT_SORT_COMMON, NULL};
@@ -169,17 +167,28 @@ static int add_scope_filter(request *rq, response *rs, query *q, org_unit *unit)
     return 0;
 }
 
+/* 1 when the request gives any of the query parameters keys (NULL-ended) a value. */
+static int any_query(request *rq, const char *const *keys)
+{
+    for (size_t i = 0; keys[i]; i++) {
+        const char *v = req_query(rq, keys[i]);
+        if (v && *v)
+            return 1;
+    }
+    return 0;
+}
+
+/* Every filter beyond the unit and the status, name first (by_name_alone
+ * reads the others as FILTERS + 1): a new filter goes here, once. */
+static const char *const FILTERS[] = {"name", "id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
+                                      "import_batch_id", "age_min", "age_max", NULL};
+
 /* Whether the request searches by a term (name, phone or ID tail):
  * resident_search_key picks the residents, the status only filters them. */
 static int searches_terms(request *rq)
 {
     static const char *const KEYS[] = {"name", "phone_tail", "id_tail", NULL};
-    for (size_t i = 0; KEYS[i]; i++) {
-        const char *v = req_query(rq, KEYS[i]);
-        if (v && *v)
-            return 1;
-    }
-    return 0;
+    return any_query(rq, KEYS);
 }
 
 /* *plain stays set when the status is the default (active). */
@@ -380,35 +389,20 @@ static int add_age_filters(request *rq, response *rs, query *q, int full)
 /* 1 when any filter beyond the unit and the status is given. */
 static int searches(request *rq)
 {
-    static const char *const KEYS[] = {"name", "id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
-                                       "import_batch_id", "age_min", "age_max", NULL};
-    for (size_t i = 0; KEYS[i]; i++) {
-        const char *v = req_query(rq, KEYS[i]);
-        if (v && *v)
-            return 1;
-    }
-    return 0;
+    return any_query(rq, FILTERS);
 }
 
-/* Whether the request searches by name alone (no other term, exact
- * search, tag nor household), in a unit with grids, in name or id order:
- * then the search terms answer the page and the total by themselves
+/* Whether the request searches by name alone (no other filter of
+ * FILTERS), in a unit with grids, in name or id order: then the search
+ * terms answer the page and the total by themselves
  * (resident_search_from), the status, name_py and batch being carried
  * in each term's row (migration 0020). */
 static int by_name_alone(request *rq, const page_req *pg, const org_unit *unit)
 {
-    static const char *const OTHERS[] = {"id_number", "phone", "tag", "household_id", "phone_tail", "id_tail",
-                                         "import_batch_id", "age_min", "age_max", NULL};
     const char *name = req_query(rq, "name");
-    if (!name || !*name || strcmp(unit->kind, "building") == 0 ||
-        (strcmp(pg->sort_expr, "r.name_py") != 0 && strcmp(pg->sort_expr, "r.id") != 0))
-        return 0;
-    for (size_t i = 0; OTHERS[i]; i++) {
-        const char *v = req_query(rq, OTHERS[i]);
-        if (v && *v)
-            return 0;
-    }
-    return 1;
+    return name && *name && strcmp(unit->kind, "building") != 0 &&
+           (strcmp(pg->sort_expr, "r.name_py") == 0 || strcmp(pg->sort_expr, "r.id") == 0) &&
+           !any_query(rq, FILTERS + 1);
 }
 
 /* GET /api/v1/residents — roles: registry readers.

@@ -37,7 +37,8 @@ typedef struct resident_keys {
 
 /* The keys of a resident with this name, ID number and phone (plain;
  * phone may be NULL or ""), the tails under the newest key generation.
- * 0, or -1 without ICU or a data key. */
+ * 0, or -1 without ICU. A tail that cannot be made (no data key, a value
+ * shorter than the tail) is left out, not an error. */
 int resident_keys_make(const char *name, const char *id_number, const char *phone, resident_keys *out);
 
 /* Replaces the terms of resident id (in grid grid_id) with k's and sets

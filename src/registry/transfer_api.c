@@ -141,10 +141,9 @@ static int transfer_list(request *rq, response *rs)
         return reply_bad_request(rs, "side", "side 只能是 receiving（迁入方）或 releasing（迁出方）");
     if (status && *status && !str_in_set(status, STATES))
         return reply_bad_request(rs, "status", "status 只能是 requested、accepted、refused 或 withdrawn");
-    if (req_query_int(rq, rs, "page", 1, 1, 10000, &page) < 0 || req_query_int(rq, rs, "page_size", 20, 1, 100, &size) < 0)
+    if (req_query_int(rq, rs, "page", 1, 1, 10000, &page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
+        req_query_int(rq, rs, "page_size", 20, 1, 100, &size) < 0)
         return -1;
-    if (size != 20 && size != 50 && size != 100)
-        return reply_bad_request(rs, "page_size", "每页条数只能是 20、50 或 100");
     org_path_end(rq->user.scope_path, end);
     q_init(&q, "");
     int receiving = !side || !*side || strcmp(side, "receiving") == 0;

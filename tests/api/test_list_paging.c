@@ -322,6 +322,11 @@ static void cursor_walks_every_row_once_in_order(void **state)
     static const char *const HH_SORTS[] = {"code", "-code", "address", "-address", "id", "-id", NULL};
     const long long units[] = {street_id, c001, grid_a};
     int pages;
+    /* The demo gives the community 14 households, one page of 20: 30
+     * more, alternating between its two grids, so that its households
+     * span pages (3 pages of 20) and each page merges both grids. */
+    for (int i = 0; i < 30; i++)
+        create_household(t_street, fmt("PG-WALK-%02d", i), i % 2 ? grid_b : grid_a, 0);
     for (size_t u = 0; u < 3; u++) {
         for (size_t i = 0; RES_SORTS[i]; i++) {
             const char *path = fmt("/api/v1/residents?org_unit_id=%lld&sort=%s", units[u], RES_SORTS[i]);
@@ -350,11 +355,12 @@ static void cursor_walks_every_row_once_in_order(void **state)
     /* a community's households by page number (its grids merged, then
      * the page's offset): the same as by cursor */
     json_t *a = walk_by_cursor(t_street, fmt("/api/v1/households?org_unit_id=%lld", c001), 20, &pages);
+    assert_true(pages >= 3);
     for (int page = 1; page <= pages; page++) {
         json_t *j = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=20&page=%d", c001, page));
         json_t *items = json_object_get(j, "items");
         for (size_t k = 0; k < json_array_size(items); k++)
-            assert_int_equal(item_id(items, k), item_id(a, (size_t)(page - 1) * 2 + k));
+            assert_int_equal(item_id(items, k), item_id(a, (size_t)(page - 1) * 20 + k));
         json_decref(j);
     }
     json_decref(a);

@@ -183,6 +183,10 @@ static void terms_follow_renames_and_moves(void **state)
     assert_true(finds(t_street, "/api/v1/residents?name=chouchuyu", rid, NULL));
     assert_true(finds(t_street, "/api/v1/residents?phone_tail=8456", rid, NULL));
     assert_true(finds(t_g0101, "/api/v1/residents?name=qcy", rid, NULL));
+    /* a change of neither name nor phone leaves the terms as they are */
+    json_decref(req(t_street, "PATCH", fmt("/api/v1/residents/%lld", rid), "{\"employment\": \"退休\"}", 200));
+    assert_true(finds(t_street, "/api/v1/residents?name=qiuchuyu", rid, NULL));
+    assert_true(finds(t_street, "/api/v1/residents?phone_tail=8456", rid, NULL));
     json_decref(req(t_street, "POST", fmt("/api/v1/residents/%lld/move", rid), fmt("{\"household_id\": %lld}", hh_b), 200));
     assert_false(finds(t_g0101, "/api/v1/residents?name=qcy", rid, NULL));
     assert_false(finds(t_g0101, "/api/v1/residents?phone_tail=8456", rid, NULL));

@@ -327,6 +327,10 @@ static void exact_searches_are_rate_limited_per_user(void **state)
     int secs = atoi(r.retry_after);
     assert_true(secs >= 1 && secs <= 60);
     http_free(&r);
+    /* a search by ID-number tail is an exact search: the same budget */
+    assert_int_equal(http(&srv, "GET", "/api/v1/residents?id_tail=1234", tok, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 429);
+    http_free(&r);
     json_decref(get_ok(tok, "/api/v1/residents?page_size=20"));   /* other searches still work */
     json_decref(get_ok(t_g0101, "/api/v1/residents?phone=13900009999"));
     free(tok);
