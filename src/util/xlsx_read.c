@@ -86,16 +86,6 @@ static int fail(xlsx_reader *x, const char *fmt, ...)
     return -1;
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fputs("minsheng: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
-
 /* ---- parts of the archive ----------------------------------------------------- */
 
 static int part_open(xlsx_reader *x, const char *name, const char *label, size_t limit, part *p)
