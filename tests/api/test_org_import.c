@@ -405,14 +405,7 @@ static void resident_import_reads_xlsx(void **state)
 
 static int cli(const char *const *args, char **out)
 {
-    static int seq;
-    char path[400];
-    snprintf(path, sizeof path, "%s/org-cli-%d.out", srv.dir, ++seq);
-    int rc = run_cli(&srv, args, path, NULL);
-    *out = read_whole_file(path, NULL);
-    if (!*out)
-        *out = calloc(1, 1);
-    return rc;
+    return run_cli_output(&srv, args, NULL, out);
 }
 
 static void assert_contains(const char *text, const char *needle)
