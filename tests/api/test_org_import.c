@@ -529,6 +529,14 @@ static void org_command_imports_lists_renames_closes(void **state)
     assert_contains(r.body, "网格“临时网格”已撤销，不能再登记或迁入住户");
     http_free(&r);
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM household WHERE grid_id = %lld", grid)), 0);
+    /* nor units from the org import: the row naming it as parent is an error */
+    static const row_t UNDER_CLOSED[] = {{"楼栋", "371702001001-99-01", "不该建的楼", "371702001001-99"}};
+    json_t *rep;
+    assert_int_equal(import_table(t_street, "", UNDER_CLOSED, 1, &rep), 400);
+    expect_error(json_object_get(json_object_get(rep, "report"), "errors"), 0, 2, "parent_code",
+                 "上级单位“临时网格”已撤销，不能在其下建立单位");
+    json_decref(rep);
+    assert_int_equal(units_with_code_prefix("371702001001-99-"), 0);
 
     /* every write audited */
     assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM audit_log WHERE action = 'close' AND entity = 'org_unit'"
