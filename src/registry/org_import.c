@@ -285,10 +285,11 @@ static int read_rows(importer *im, csvr *in)
         r->line = csvr_line(in);
         r->level = -1;
         for (size_t i = 0; i < n; i++) {
+            const char *v = text_trim(f[i]);
             int col = i < im->ncols ? im->col_of[i] : -1;
             if (col >= 0)
-                r->v[col] = strdup(f[i]);
-            else if (*f[i])
+                r->v[col] = strdup(v);
+            else if (*v)
                 row_error(r, NULL, "第%zu行第%zu列有内容，但该列没有表头", r->line, i + 1);
         }
         for (int col = 0; col < C_COUNT; col++)

@@ -183,6 +183,17 @@ static void street_imports_tree_in_any_order(void **state)
     assert_int_equal(json_array_size(codes), 6);
     assert_true(json_array_has_str(codes, "371702001901-02-01"));
     json_decref(a);
+
+    /* cells are stored trimmed, every column (spaces and U+3000 as a spreadsheet leaves them) */
+    const char *padded = "层级,编码,名称,上级编码,负责人\n"
+                         " 社区 , 371702001907 ,\xE3\x80\x80前导空格社区 , 371702001 , 赵书记\xE3\x80\x80\n";
+    assert_int_equal(post_org_import(t_street, "", padded, strlen(padded), &rep), 200);
+    assert_int_equal(jint(rep, "created"), 1);
+    json_decref(rep);
+    c = unit_by_code(t_street, "371702001907");
+    assert_string_equal(jstr(c, "name"), "前导空格社区");
+    assert_string_equal(jstr(c, "leader_name"), "赵书记");
+    json_decref(c);
 }
 
 /* Every row check, with the exact message a user reads; nothing is
