@@ -68,6 +68,7 @@ struct xlsx_reader {
     size_t ncells, cells_cap, max_col;
     char **ptrs;
     size_t nptrs, ptrs_cap;
+    size_t width;                 /* as a csvr: fields of the first row (rows_next) */
 };
 
 /* ---- messages ----------------------------------------------------------------- */
@@ -659,11 +660,29 @@ int xlsx_looks_like_zip(const void *data, size_t len)
 
 /* ---- CSV or .xlsx --------------------------------------------------------------------- */
 
+/* A row as a CSV's: at least as wide as the first one (the header).
+ * Excel leaves out the empty cells at the end of a row where a CSV has
+ * empty fields, and the imports take a short row for a broken line. */
 static int rows_next(void *ctx, char ***fields, size_t *nfields, size_t *line)
 {
-    int rc = xlsx_next(ctx, fields, nfields);
-    *line = xlsx_row(ctx);
-    return rc;
+    xlsx_reader *x = ctx;
+    int rc = xlsx_next(x, fields, nfields);
+    *line = xlsx_row(x);
+    if (rc != 1)
+        return rc;
+    if (!x->width)
+        x->width = *nfields;
+    if (*nfields < x->width) {
+        if (x->width > x->ptrs_cap) {
+            x->ptrs_cap = x->width;
+            x->ptrs = xrealloc(x->ptrs, x->ptrs_cap * sizeof *x->ptrs);
+        }
+        for (size_t i = *nfields; i < x->width; i++)
+            x->ptrs[i] = x->text.data;    /* offset 0: "" */
+        *fields = x->ptrs;
+        *nfields = x->width;
+    }
+    return 1;
 }
 
 static size_t rows_bytes(const void *ctx)
