@@ -872,7 +872,7 @@ static int org_cli_close(db_conn *db, const char *code)
     ms_err err;
     if (db_begin(db) != DB_DONE || org_cli_load(db, code, "单位", &u) != 0)
         return 1;
-    if (org_close(db, u.id, NULL, &err) != 0) {
+    if (org_close(db, &u, &err) != 0) {
         db_rollback(db);
         fprintf(stderr, "minsheng: %s\n", err.message);
         return 1;
