@@ -24,7 +24,6 @@ WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
 # (libxlsxwriter, in PKGS for the exports, also writes the tests' .xlsx fixtures.)
-TEST_LIBS  :=
 
 SRC_ALL  := $(sort $(wildcard src/*.c src/*/*.c))
 SRC_LIB  := $(filter-out src/main.c,$(SRC_ALL))
@@ -115,11 +114,11 @@ API_LIB_OBJS := $(patsubst %.c,$(TST)/obj/%.o,$(API_LIB))
 
 $(TST)/tests/test_%: tests/unit/test_%.c $(TST)/libminsheng.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TST_CFLAGS) -Itests -o $@ $< $(TST)/libminsheng.a $(PKG_LIBS) $(TEST_LIBS) -lcmocka $(SAN)
+	$(CC) $(TST_CFLAGS) -Itests -o $@ $< $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka $(SAN)
 
 $(TST)/tests/test_%: tests/api/test_%.c $(API_LIB_OBJS) $(TST)/libminsheng.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TST_CFLAGS) -Itests -Itests/api -o $@ $< $(API_LIB_OBJS) $(TST)/libminsheng.a $(PKG_LIBS) $(TEST_LIBS) -lcmocka -lcurl $(SAN)
+	$(CC) $(TST_CFLAGS) -Itests -Itests/api -o $@ $< $(API_LIB_OBJS) $(TST)/libminsheng.a $(PKG_LIBS) -lcmocka -lcurl $(SAN)
 
 # The power-cut shim the crash test preloads into the server (no
 # sanitizers: it is loaded into a sanitized process beside ASan's runtime).

@@ -741,8 +741,48 @@ static const char *const ORG_USAGE =
     "            （其编码、路径、账户和数据都不变）；此后新街道用 org add 区编码 … 建在区下。\n"
     "  区一级的账户: user add 用户名 --role street|viewer|admin|secadmin|auditor --org 区编码\n";
 
-static int parse_encoding(const char *s, csvr_encoding *out);
-static int print_row_errors(const json_t *errors, size_t error_rows, const char *report_path);
+/* ---- what both table imports (org import, import residents) share ---- */
+
+/* --mode all|valid: 0, or -1 when it is neither. */
+static int parse_mode(const char *s, import_mode *out)
+{
+    if (strcmp(s, "all") == 0) *out = IMPORT_ALL_OR_NOTHING;
+    else if (strcmp(s, "valid") == 0) *out = IMPORT_VALID_ONLY;
+    else return -1;
+    return 0;
+}
+
+static int parse_encoding(const char *s, csvr_encoding *out)
+{
+    if (strcmp(s, "auto") == 0) *out = CSVR_ENC_AUTO;
+    else if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0) *out = CSVR_ENC_UTF8;
+    else if (strcmp(s, "gbk") == 0 || strcmp(s, "gb18030") == 0) *out = CSVR_ENC_GBK;
+    else return -1;
+    return 0;
+}
+
+/* The first 20 row errors on stderr, all of them in report_path (JSON) when given. */
+static int print_row_errors(const json_t *errors, size_t error_rows, const char *report_path)
+{
+    size_t i, shown = 0;
+    json_t *e;
+    json_array_foreach(errors, i, e) {
+        if (shown == 20)
+            break;
+        shown++;
+        const char *field = json_string_value(json_object_get(e, "field"));
+        fprintf(stderr, "  第 %lld 行%s%s%s %s\n", (long long)json_integer_value(json_object_get(e, "row")),
+                field ? " [" : "", field ? field : "", field ? "]" : "",
+                json_string_value(json_object_get(e, "message")));
+    }
+    if (error_rows > shown)
+        fprintf(stderr, "  ……共 %zu 行有错误\n", error_rows);
+    if (report_path && json_dump_file(errors, report_path, JSON_INDENT(2)) != 0) {
+        fprintf(stderr, "minsheng: 无法写入错误报告 %s\n", report_path);
+        return -1;
+    }
+    return 0;
+}
 
 /* Audits and commits the command's open transaction; on failure rolls
  * back and says so. 0 or 1. */
@@ -832,7 +872,7 @@ static int org_cli_close(db_conn *db, const char *code)
     ms_err err;
     if (db_begin(db) != DB_DONE || org_cli_load(db, code, "单位", &u) != 0)
         return 1;
-    if (org_close(db, u.id, NULL, &err) != 0) {
+    if (org_close(db, &u, &err) != 0) {
         db_rollback(db);
         fprintf(stderr, "minsheng: %s\n", err.message);
         return 1;
@@ -926,9 +966,8 @@ static int org_cli_import(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            if (strcmp(optarg, "all") == 0) o.mode = IMPORT_ALL_OR_NOTHING;
-            else if (strcmp(optarg, "valid") == 0) o.mode = IMPORT_VALID_ONLY;
-            else return usage_error(ORG_USAGE, "--mode 只能是 all 或 valid：%s", optarg);
+            if (parse_mode(optarg, &o.mode) != 0)
+                return usage_error(ORG_USAGE, "--mode 只能是 all 或 valid：%s", optarg);
             break;
         case 'e':
             if (parse_encoding(optarg, &enc) != 0)
@@ -1060,38 +1099,6 @@ static void print_progress(size_t rows, size_t bytes, size_t total, void *ctx)
         fprintf(stderr, "\r已处理 %zu 行", rows);
 }
 
-static int parse_encoding(const char *s, csvr_encoding *out)
-{
-    if (strcmp(s, "auto") == 0) *out = CSVR_ENC_AUTO;
-    else if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0) *out = CSVR_ENC_UTF8;
-    else if (strcmp(s, "gbk") == 0 || strcmp(s, "gb18030") == 0) *out = CSVR_ENC_GBK;
-    else return -1;
-    return 0;
-}
-
-/* The first 20 row errors on stderr, all of them in report_path (JSON) when given. */
-static int print_row_errors(const json_t *errors, size_t error_rows, const char *report_path)
-{
-    size_t i, shown = 0;
-    json_t *e;
-    json_array_foreach(errors, i, e) {
-        if (shown == 20)
-            break;
-        shown++;
-        const char *field = json_string_value(json_object_get(e, "field"));
-        fprintf(stderr, "  第 %lld 行%s%s%s %s\n", (long long)json_integer_value(json_object_get(e, "row")),
-                field ? " [" : "", field ? field : "", field ? "]" : "",
-                json_string_value(json_object_get(e, "message")));
-    }
-    if (error_rows > shown)
-        fprintf(stderr, "  ……共 %zu 行有错误\n", error_rows);
-    if (report_path && json_dump_file(errors, report_path, JSON_INDENT(2)) != 0) {
-        fprintf(stderr, "minsheng: 无法写入错误报告 %s\n", report_path);
-        return -1;
-    }
-    return 0;
-}
-
 /* minsheng import --undo BATCH: the command line imports street-wide,
  * so it may undo any committed batch (its rows unchanged since). */
 static int import_undo(long batch)
@@ -1127,9 +1134,8 @@ static int cmd_import(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            if (strcmp(optarg, "all") == 0) o.mode = IMPORT_ALL_OR_NOTHING;
-            else if (strcmp(optarg, "valid") == 0) o.mode = IMPORT_VALID_ONLY;
-            else return usage_error(IMPORT_USAGE, "--mode 只能是 all 或 valid：%s", optarg);
+            if (parse_mode(optarg, &o.mode) != 0)
+                return usage_error(IMPORT_USAGE, "--mode 只能是 all 或 valid：%s", optarg);
             break;
         case 'e':
             if (parse_encoding(optarg, &o.enc) != 0)

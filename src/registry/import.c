@@ -429,33 +429,6 @@ static int row_error(importer *im, size_t line, const char *field, const char *f
 
 /* ---- text helpers ------------------------------------------------------- */
 
-/* Trims ASCII whitespace, U+3000 and a leading apostrophe (Excel's
- * "store as text" marker) in place; returns the start. */
-static char *trim(char *s)
-{
-    for (;;) {
-        unsigned char c = (unsigned char)*s;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-            s++;
-        else if (c == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
-            s += 3;
-        else
-            break;
-    }
-    size_t n = strlen(s);
-    for (;;) {
-        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-            n--;
-        else if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
-                 (unsigned char)s[n - 1] == 0x80)
-            n -= 3;
-        else
-            break;
-    }
-    s[n] = '\0';
-    return s;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -498,14 +471,14 @@ static int parse_mapping(importer *im, const char *mapping)
     for (char *item = strtok_r(copy, ",;", &save); item; item = strtok_r(NULL, ",;", &save)) {
         char *eq = strchr(item, '=');
         if (!eq) {
-            if (*trim(item) == '\0')
+            if (*text_trim(item) == '\0')
                 continue;
             set_fatal(im, "列名映射“%s”格式不正确，应为 表头=字段名", item);
             rc = -1;
             break;
         }
         *eq = '\0';
-        char *header = trim(item), *target = trim(eq + 1);
+        char *header = text_trim(item), *target = text_trim(eq + 1);
         int f = field_by_api_name(target);
         if (f < 0 || !*header || strlen(header) >= sizeof im->aliases[0].header || im->naliases >= MAX_ALIASES) {
             set_fatal(im, "列名映射“%s=%s”无效：字段名应为 name、id_number、grid_code 等", header, target);
@@ -526,7 +499,7 @@ static int header_field(const importer *im, char *h)
     size_t n = strlen(h);
     while (n && h[n - 1] == '*')
         h[--n] = '\0';
-    trim(h);
+    text_trim(h);
     for (size_t i = 0; i < im->naliases; i++)
         if (strcmp(im->aliases[i].header, h) == 0)
             return im->aliases[i].field;
@@ -552,7 +525,7 @@ static int read_header(importer *im, char **fields, size_t nfields)
         im->hdr.field_col[f] = -1;
     im->hdr.ncols = nfields;
     for (size_t c = 0; c < nfields; c++) {
-        char *h = trim(fields[c]);
+        char *h = text_trim(fields[c]);
         int f = *h ? header_field(im, h) : COL_NO_HEADER;   /* e.g. Excel's trailing empty columns */
         im->hdr.col_field[c] = f;
         if (f == -1) {
@@ -593,7 +566,7 @@ static int split_row(importer *im, char **fields, size_t nfields, row *r)
 {
     int blank = 1;
     for (size_t c = 0; c < nfields; c++) {
-        fields[c] = trim(fields[c]);
+        fields[c] = text_trim(fields[c]);
         if (*fields[c])
             blank = 0;
     }
@@ -656,7 +629,7 @@ static int parse_tags(importer *im, row *r, char *s)
         }
         char saved = p[tok];
         p[tok] = '\0';
-        char *t = trim(p);
+        char *t = text_trim(p);
         if (*t) {
             const char *code = resident_tag_code(t);
             if (!code)
@@ -914,7 +887,7 @@ static char *ahead_cell(const importer *im, const struct record *r, field_id f)
     int c = im->hdr.field_col[f];
     if (c < 0 || (size_t)c >= r->nfields)
         return NULL;
-    char *v = trim(r->fields[c]);
+    char *v = text_trim(r->fields[c]);
     return *v ? v : NULL;
 }
 
@@ -1358,7 +1331,7 @@ static int run_rows(importer *im, csvr *in)
             struct record *r = &im->ahead.rec[i];
             if (im->stop_checking) {
                 size_t c = 0;
-                while (c < r->nfields && !*trim(r->fields[c]))
+                while (c < r->nfields && !*text_trim(r->fields[c]))
                     c++;
                 im->rep->rows += c < r->nfields;
                 continue;

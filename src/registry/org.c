@@ -419,12 +419,9 @@ static const char *const SQL_ACTIVE_RESIDENTS = "SELECT COUNT(*) FROM resident W
 static const char *const SQL_CLOSE =
     "UPDATE org_unit SET status = 'closed', closed_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
 
-int org_close(db_conn *db, int64_t id, org_unit *before, ms_err *err)
+int org_close(db_conn *db, const org_unit *u, ms_err *err)
 {
-    org_unit fresh, *u = before ? before : &fresh;
     char now[20];
-    if (org_get(db, id, u) != 0)
-        return err_set(err, ERR_NOT_FOUND, NULL, "单位不存在或不在您的管辖范围内");
     if (strcmp(u->status, "closed") == 0)
         return err_set(err, ERR_CONFLICT, NULL, "%s“%s”已经撤销", org_kind_label(u->kind), u->name);
     if (!u->parent_id)

@@ -124,11 +124,12 @@ int org_set_geometry(db_conn *db, int64_t id, const char *canon, ms_err *err);
 /* Unit id's boundary (malloc'd text, caller frees) or NULL when none. */
 char *org_get_geometry(db_conn *db, int64_t id);
 
-/* Closes (撤销) unit id: refused (409) when it is the root, already
- * closed, or still has open child units or active households; the row
- * is kept with status "closed". before (may be NULL) gets the row as it
- * was. Caller owns the transaction. 0 or -1 with *err. */
-int org_close(db_conn *db, int64_t id, org_unit *before, ms_err *err);
+/* Closes (撤销) unit u, as the caller loaded it in its transaction:
+ * refused (409) when it is the root, already closed, or still has open
+ * child units, active households or active residents (a grid's); the
+ * row is kept with status "closed". Caller owns the transaction. 0 or
+ * -1 with *err. */
+int org_close(db_conn *db, const org_unit *u, ms_err *err);
 
 /* Every unit of root's subtree, root included, open and closed, ordered
  * by path (a parent before its children). A malloc'd array in *out

@@ -140,16 +140,6 @@ static const char *column_api(const char *field)
 
 /* ---- header ------------------------------------------------------------------ */
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = '\0';
-    return s;
-}
-
 static int header_col(const char *h)
 {
     for (int c = 0; c < C_COUNT; c++) {
@@ -175,7 +165,7 @@ static int read_header(importer *im, csvr *in)
         return set_fatal(im, "表头有 %zu 列，最多 %d 列", n, MAX_COLUMNS), -1;
     im->ncols = n;
     for (size_t i = 0; i < n; i++) {
-        const char *h = trim(f[i]);
+        const char *h = text_trim(f[i]);
         if (!*h) {
             im->col_of[i] = -1;
             continue;
@@ -278,7 +268,7 @@ static int read_rows(importer *im, csvr *in)
     int rc;
     while ((rc = csvr_next(in, &f, &n)) > 0) {
         size_t c = 0;
-        while (c < n && !*trim(f[c]))
+        while (c < n && !*text_trim(f[c]))
             c++;
         if (c == n)
             continue;                           /* a row of empty cells */
@@ -295,10 +285,11 @@ static int read_rows(importer *im, csvr *in)
         r->line = csvr_line(in);
         r->level = -1;
         for (size_t i = 0; i < n; i++) {
+            const char *v = text_trim(f[i]);
             int col = i < im->ncols ? im->col_of[i] : -1;
             if (col >= 0)
-                r->v[col] = strdup(f[i]);
-            else if (*f[i])
+                r->v[col] = strdup(v);
+            else if (*v)
                 row_error(r, NULL, "第%zu行第%zu列有内容，但该列没有表头", r->line, i + 1);
         }
         for (int col = 0; col < C_COUNT; col++)

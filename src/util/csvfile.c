@@ -116,16 +116,6 @@ static int fail(csvr *r, const char *fmt, ...)
     return -1;
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fputs("minsheng: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
-
 /* ---- source ------------------------------------------------------------- */
 
 /* Moves the unconsumed raw bytes (an incomplete multibyte tail) to the

@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *or_die(void *p)
+void *xrealloc(void *p, size_t n)
 {
-    if (!p) {
+    void *q = realloc(p, n);
+    if (!q) {
         fputs("minsheng: out of memory\n", stderr);
         abort();
     }
-    return p;
+    return q;
 }
 
 static void sb_grow(strbuf *sb, size_t extra)
@@ -24,7 +25,7 @@ static void sb_grow(strbuf *sb, size_t extra)
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < need)
         cap *= 2;
-    sb->data = sb->arena ? arena_grow(sb->arena, sb->data, sb->cap, cap) : or_die(realloc(sb->data, cap));
+    sb->data = sb->arena ? arena_grow(sb->arena, sb->data, sb->cap, cap) : xrealloc(sb->data, cap);
     sb->cap = cap;
 }
 
@@ -113,7 +114,7 @@ char *sb_detach(strbuf *sb)
         sb_grow(sb, 0), sb->data[0] = '\0';
     char *p = sb->data;
     if (sb->arena)
-        p = memcpy(or_die(malloc(sb->len + 1)), sb->data, sb->len + 1);
+        p = memcpy(xrealloc(NULL, sb->len + 1), sb->data, sb->len + 1);
     struct arena *a = sb->arena;
     sb_init(sb);
     sb->arena = a;

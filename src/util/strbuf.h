@@ -41,4 +41,8 @@ void sb_commit(strbuf *sb, size_t written);
  * heap copy); the strbuf is left empty. */
 char *sb_detach(strbuf *sb);
 
+/* realloc that aborts on failure, as the strbuf does: for the other
+ * growable arrays of util/ (csvfile.c, xlsx_read.c). */
+void *xrealloc(void *p, size_t n);
+
 #endif

@@ -605,3 +605,28 @@ void utf8_trim_partial(char *s)
     if (i + need > len)
         s[i] = '\0';
 }
+
+char *text_trim(char *s)
+{
+    for (;;) {
+        unsigned char c = (unsigned char)*s;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            s++;
+        else if (c == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
+            s += 3;
+        else
+            break;
+    }
+    size_t n = strlen(s);
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+            n--;
+        else if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
+                 (unsigned char)s[n - 1] == 0x80)
+            n -= 3;
+        else
+            break;
+    }
+    s[n] = '\0';
+    return s;
+}

@@ -82,6 +82,10 @@ const char *person_name_problem(const char *s);
 /* person_name_problem(s) == NULL. */
 int person_name_is_valid(const char *s);
 
+/* A table cell or header as typed: ASCII whitespace and the ideographic
+ * space U+3000 trimmed at both ends, in place. Returns the start. */
+char *text_trim(char *s);
+
 /* 1 when s equals one of the NULL-terminated strings in `allowed`. */
 int str_in_set(const char *s, const char *const *allowed);
 

@@ -48,6 +48,7 @@ struct xlsx_reader {
     zip_source_t *src;            /* memory archives: owned by zip once opened */
     char err[256];
     int failed;
+    struct locate *loc;           /* while workbook.xml and its rels are parsed */
 
     /* the shared strings */
     strbuf sst;
@@ -67,6 +68,7 @@ struct xlsx_reader {
     size_t ncells, cells_cap, max_col;
     char **ptrs;
     size_t nptrs, ptrs_cap;
+    size_t width;                 /* as a csvr: fields of the first row (rows_next) */
 };
 
 /* ---- messages ----------------------------------------------------------------- */
@@ -84,16 +86,6 @@ static int fail(xlsx_reader *x, const char *fmt, ...)
         utf8_trim_partial(x->err);
     x->failed = 1;
     return -1;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fputs("minsheng: out of memory\n", stderr);
-        abort();
-    }
-    return q;
 }
 
 /* ---- parts of the archive ----------------------------------------------------- */
@@ -228,14 +220,13 @@ static int parse_with(xlsx_reader *x, XML_Parser p, const char *name, const char
 /* ---- workbook.xml and its relationships: where the first sheet is ------------- */
 
 typedef struct locate {
-    xlsx_reader *x;
     char sheet_rid[128], sheet_name[128];
     char sheet_path[512], sst_path[512];
 } locate;
 
 static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
-    locate *l = ud;
+    locate *l = ((xlsx_reader *)ud)->loc;
     if (strcmp(local_name(name), "sheet") != 0 || l->sheet_rid[0])
         return;
     const char *rid = attr(atts, "id", "/relationships"), *nm = attr(atts, "name", NULL);
@@ -255,7 +246,7 @@ static void part_path(const char *target, char *out, size_t outsz)
 
 static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
-    locate *l = ud;
+    locate *l = ((xlsx_reader *)ud)->loc;
     if (strcmp(local_name(name), "Relationship") != 0)
         return;
     const char *id = attr(atts, "Id", NULL), *target = attr(atts, "Target", NULL), *type = attr(atts, "Type", NULL);
@@ -268,23 +259,13 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
         part_path(target, l->sst_path, sizeof l->sst_path);
 }
 
-static void XMLCALL no_end(void *ud, const XML_Char *name) {}
-
-static void XMLCALL loc_doctype(void *ud, const XML_Char *name, const XML_Char *sys, const XML_Char *pub, int internal)
+/* Parses workbook.xml or its rels into *l (x->loc while it runs). */
+static int parse_locate(xlsx_reader *x, locate *l, const char *name, const char *label, XML_StartElementHandler start)
 {
-    on_doctype(((locate *)ud)->x, name, sys, pub, internal);
-}
-
-/* Parses a part with a locate as the parser's user data. */
-static int parse_locate(locate *l, const char *name, const char *label, XML_StartElementHandler start)
-{
-    XML_Parser p = XML_ParserCreateNS("UTF-8", NS);
-    if (p) {
-        XML_SetUserData(p, l);
-        XML_SetElementHandler(p, start, no_end);
-        XML_SetStartDoctypeDeclHandler(p, loc_doctype);
-    }
-    return parse_with(l->x, p, name, label, XLSX_MAX_PART);
+    x->loc = l;
+    int rc = parse_with(x, parser_new(x, start, NULL, NULL), name, label, XLSX_MAX_PART);
+    x->loc = NULL;
+    return rc;
 }
 
 /* ---- shared strings ----------------------------------------------------------------- */
@@ -553,14 +534,13 @@ static int start(xlsx_reader *x)
         return fail(x, "压缩包内有 %lld 个文件，不像 Excel 工作簿，拒绝读取", (long long)entries);
     locate l;
     memset(&l, 0, sizeof l);
-    l.x = x;
     if (zip_name_locate(x->zip, "xl/workbook.xml", 0) < 0)
         return fail(x, "文件是压缩包，但其中没有 xl/workbook.xml，不是 Excel 工作簿（.xlsx）");
-    if (parse_locate(&l, "xl/workbook.xml", "工作簿目录", wb_start) != 0)
+    if (parse_locate(x, &l, "xl/workbook.xml", "工作簿目录", wb_start) != 0)
         return -1;
     if (!l.sheet_rid[0])
         return fail(x, "工作簿中没有工作表");
-    if (parse_locate(&l, "xl/_rels/workbook.xml.rels", "工作簿关系表", rels_start) != 0)
+    if (parse_locate(x, &l, "xl/_rels/workbook.xml.rels", "工作簿关系表", rels_start) != 0)
         return -1;
     if (!l.sheet_path[0])
         return fail(x, "工作簿的第一个工作表（%s）在关系表中没有对应的文件，文件已损坏", l.sheet_name);
@@ -680,11 +660,29 @@ int xlsx_looks_like_zip(const void *data, size_t len)
 
 /* ---- CSV or .xlsx --------------------------------------------------------------------- */
 
+/* A row as a CSV's: at least as wide as the first one (the header).
+ * Excel leaves out the empty cells at the end of a row where a CSV has
+ * empty fields, and the imports take a short row for a broken line. */
 static int rows_next(void *ctx, char ***fields, size_t *nfields, size_t *line)
 {
-    int rc = xlsx_next(ctx, fields, nfields);
-    *line = xlsx_row(ctx);
-    return rc;
+    xlsx_reader *x = ctx;
+    int rc = xlsx_next(x, fields, nfields);
+    *line = xlsx_row(x);
+    if (rc != 1)
+        return rc;
+    if (!x->width)
+        x->width = *nfields;
+    if (*nfields < x->width) {
+        if (x->width > x->ptrs_cap) {
+            x->ptrs_cap = x->width;
+            x->ptrs = xrealloc(x->ptrs, x->ptrs_cap * sizeof *x->ptrs);
+        }
+        for (size_t i = *nfields; i < x->width; i++)
+            x->ptrs[i] = x->text.data;    /* offset 0: "" */
+        *fields = x->ptrs;
+        *nfields = x->width;
+    }
+    return 1;
 }
 
 static size_t rows_bytes(const void *ctx)

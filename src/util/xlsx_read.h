@@ -54,7 +54,8 @@ int xlsx_looks_like_zip(const void *data, size_t len);
 
 /* A table file, CSV or .xlsx, told apart by its first bytes, as one
  * csvr (the .xlsx through csvr_open_rows: csvr_line is the sheet's row
- * number). enc applies to CSV only. An old .xls is refused with a
+ * number, and a row has at least as many fields as the first, the
+ * empty cells Excel leaves out at its end being ""). enc applies to CSV only. An old .xls is refused with a
  * message saying how to save it. NULL with err on failure. */
 csvr *table_open_file(const char *path, csvr_encoding enc, char *err, size_t errsz);
 csvr *table_open_memory(const char *data, size_t len, csvr_encoding enc, char *err, size_t errsz);

@@ -124,6 +124,18 @@ int run_cli(const test_server *s, const char *const *args, const char *out_path,
     return pid > 0 ? wait_exit(pid) : -1;
 }
 
+int run_cli_output(const test_server *s, const char *const *args, const char *stdin_data, char **out)
+{
+    static int seq;
+    char path[400];
+    snprintf(path, sizeof path, "%s/cli-output-%d.out", s->dir, ++seq);
+    int rc = run_cli(s, args, path, stdin_data);
+    *out = read_whole_file(path, NULL);
+    if (!*out)
+        *out = calloc(1, 1);
+    return rc;
+}
+
 pid_t cli_start(const test_server *s, const char *const *args, const char *out_path)
 {
     return spawn_cli(s, args, out_path, NULL);

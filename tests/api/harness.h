@@ -113,6 +113,9 @@ long long server_sql_int(const test_server *s, const char *sql);
 /* Runs `minsheng --db <db> args...` to completion; returns exit status.
  * Output goes to out_path when non-NULL. stdin_data is fed when non-NULL. */
 int run_cli(const test_server *s, const char *const *args, const char *out_path, const char *stdin_data);
+/* run_cli with its combined stdout/stderr read back: the exit status,
+ * and the output in *out (malloc'd, "" when there was none). */
+int run_cli_output(const test_server *s, const char *const *args, const char *stdin_data, char **out);
 /* The same without waiting: returns the child's pid (-1 on failure). */
 pid_t cli_start(const test_server *s, const char *const *args, const char *out_path);
 /* Waits up to timeout_ms for a child from cli_start: its exit status

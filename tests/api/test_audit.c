@@ -42,17 +42,10 @@ static char key_path[400];
  * combined output in *out (malloc'd). */
 static int cli_on(const char *db, const char *const *args, char **out)
 {
-    static int seq;
-    char path[400];
     test_server s = srv;
     snprintf(s.db, sizeof s.db, "%s", db);
     s.key_file[0] = '\0';   /* each call names the key file it means */
-    snprintf(path, sizeof path, "%s/audit-cli-%d.out", srv.dir, ++seq);
-    int rc = run_cli(&s, args, path, NULL);
-    *out = read_whole_file(path, NULL);
-    if (!*out)
-        *out = calloc(1, 1);
-    return rc;
+    return run_cli_output(&s, args, NULL, out);
 }
 
 static void assert_contains(const char *text, const char *needle)

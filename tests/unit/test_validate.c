@@ -319,6 +319,15 @@ static void test_utf8_scrub(void **state)
     assert_true(utf8_length(bad) >= 0);
 }
 
+/* A cell as typed: ASCII whitespace and U+3000 trimmed at both ends, inner ones kept. */
+static void test_text_trim(void **state)
+{
+    char a[] = " \t新华\xE3\x80\x80社区\xE3\x80\x80\r\n", b[] = "\xE3\x80\x80 \xE3\x80\x80", c[] = "A1";
+    assert_string_equal(text_trim(a), "新华\xE3\x80\x80社区");
+    assert_string_equal(text_trim(b), "");
+    assert_string_equal(text_trim(c), "A1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_str_in_set),
         cmocka_unit_test(test_utf8_trim_partial),
         cmocka_unit_test(test_utf8_scrub),
+        cmocka_unit_test(test_text_trim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,8 @@ static void test_table_open_tells_xlsx_from_csv(void **state)
     assert_int_equal(csvr_next(r, &f, &nf), 1);
     assert_int_equal(csvr_line(r), 5);
     assert_string_equal(f[2], "丙");
+    assert_int_equal(nf, 4);                          /* as wide as the header, D5 "" */
+    assert_string_equal(f[3], "");
     csvr_close(r);
 
     char *data = slurp(tmp_path("t.xlsx"), &len);
