@@ -10,15 +10,18 @@
 #include <time.h>
 
 /* Active residents born on or before the cutoff (70 years before today)
- * without the tag / after it with the tag; the index resident_status_birth
- * (migration 0018) serves both. */
+ * without the tag, found through the index resident_status_birth
+ * (migration 0018); and the tags of active residents born after it,
+ * found from the tag's rows (resident_tag_by_tag), each resident by its
+ * key: the residents under 70 are most of the table, walked at every
+ * start and every day for the few, if any, whose tag must go. */
 static const char *const SQL_ADD_ELDERLY =
     "INSERT INTO resident_tag(resident_id, tag) SELECT r.id, 'elderly' FROM resident r"
     " WHERE r.status = 'active' AND r.birth_date <= ?"
     " AND NOT EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly')";
 static const char *const SQL_DROP_ELDERLY =
-    "DELETE FROM resident_tag WHERE tag = 'elderly' AND resident_id IN"
-    " (SELECT r.id FROM resident r WHERE r.status = 'active' AND r.birth_date > ?)";
+    "DELETE FROM resident_tag WHERE tag = 'elderly' AND EXISTS (SELECT 1 FROM resident r"
+    " WHERE r.id = resident_tag.resident_id AND r.status = 'active' AND r.birth_date > ?)";
 
 static int today_local(void)
 {
