@@ -2,6 +2,7 @@
  * daily 高龄 refresh. */
 #include "registry/derived.h"
 #include "core/audit.h"
+#include "util/idcard.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,23 +33,47 @@ static int today_local(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+/* "YYYY-MM-DD" as YYYYMMDD, read without sscanf (lists compute ages in
+ * every row); -1 for anything else. */
 static int ymd_of(const char *d)
 {
-    int y, m, dd;
-    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+    static const char SHAPE[] = "dddd-dd-dd";
+    int v = 0;
+    if (!d)
         return -1;
-    return y * 10000 + m * 100 + dd;
+    for (size_t i = 0; SHAPE[i]; i++) {
+        if (SHAPE[i] == '-' ? d[i] != '-' : d[i] < '0' || d[i] > '9')
+            return -1;
+        if (SHAPE[i] != '-')
+            v = v * 10 + (d[i] - '0');
+    }
+    return d[10] == '\0' ? v : -1;
+}
+
+/* The day ages are counted on: the death date (well-formed), else
+ * today_ymd, else the local date. */
+static int age_day(const char *death_date, int today_ymd)
+{
+    int on = ymd_of(death_date);
+    return on >= 0 ? on : today_ymd ? today_ymd : today_local();
 }
 
 int derived_age(const char *birth_date, const char *death_date, int today_ymd)
 {
-    int b = ymd_of(birth_date), on = ymd_of(death_date);
+    int b = ymd_of(birth_date);
     if (b < 0)
         return -1;
-    if (on < 0)
-        on = today_ymd ? today_ymd : today_local();
-    /* a birthday on 29 February comes on 1 March in common years */
-    int age = on / 10000 - b / 10000 - (on % 10000 < b % 10000 ? 1 : 0);
+    /* the birthday rule is idcard.h's (29 February comes on 1 March in common years) */
+    idcard_info born = {.birth_year = b / 10000, .birth_month = b / 100 % 100, .birth_day = b % 100};
+    return idcard_age_on(&born, age_day(death_date, today_ymd));
+}
+
+int derived_age_reached(const char *birth_date, const char *death_date, int today_ymd)
+{
+    int b = ymd_of(birth_date);
+    if (b < 0)
+        return -1;
+    int age = age_day(death_date, today_ymd) / 10000 - b / 10000;
     return age < 0 ? -1 : age;
 }
 
