@@ -3,6 +3,7 @@
 #include "registry/derived.h"
 #include "core/audit.h"
 #include "util/idcard.h"
+#include "util/validate.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,15 +24,6 @@ static const char *const SQL_ADD_ELDERLY =
 static const char *const SQL_DROP_ELDERLY =
     "DELETE FROM resident_tag WHERE tag = 'elderly' AND EXISTS (SELECT 1 FROM resident r"
     " WHERE r.id = resident_tag.resident_id AND r.status = 'active' AND r.birth_date > ?)";
-
-static int today_local(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!localtime_r(&now, &tm))
-        return 0;
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
 
 /* "YYYY-MM-DD" as YYYYMMDD, read without sscanf (lists compute ages in
  * every row); -1 for anything else. */
@@ -55,7 +47,7 @@ static int ymd_of(const char *d)
 static int age_day(const char *death_date, int today_ymd)
 {
     int on = ymd_of(death_date);
-    return on >= 0 ? on : today_ymd ? today_ymd : today_local();
+    return on >= 0 ? on : today_ymd ? today_ymd : date_today_local();
 }
 
 int derived_age(const char *birth_date, const char *death_date, int today_ymd)
@@ -110,7 +102,7 @@ int derived_refresh(db_conn *db, int today_ymd, int64_t *added, int64_t *removed
 {
     char cutoff[32], detail[160];
     if (!today_ymd)
-        today_ymd = today_local();
+        today_ymd = date_today_local();
     /* born on or before this day: 70 or over today (29 February → 28th is
      * still before the birthday of 1 March, as derived_age has it) */
     snprintf(cutoff, sizeof cutoff, "%04d-%02d-%02d", today_ymd / 10000 - DERIVED_ELDERLY_AGE, today_ymd / 100 % 100,

@@ -387,14 +387,6 @@ typedef struct row {
     char idn[32], phone[40];
 } row;
 
-static int today_ymd(void)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
 static void set_fatal(importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_fatal(importer *im, const char *fmt, ...)
 {
@@ -1444,7 +1436,7 @@ int import_residents(db_conn *db, csvr *in, const import_options *o, import_repo
     im.db = db;
     im.o = o;
     im.rep = rep;
-    im.today = today_ymd();
+    im.today = date_today_local();
     im.next_progress = PROGRESS_EVERY;
 
     int rc = IMPORT_FATAL;
