@@ -2,6 +2,8 @@
  * daily 高龄 refresh. */
 #include "registry/derived.h"
 #include "core/audit.h"
+#include "util/idcard.h"
+#include "util/validate.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -10,42 +12,60 @@
 #include <time.h>
 
 /* Active residents born on or before the cutoff (70 years before today)
- * without the tag / after it with the tag; the index resident_status_birth
- * (migration 0018) serves both. */
+ * without the tag, found through the index resident_status_birth
+ * (migration 0018); and the tags of active residents born after it,
+ * found from the tag's rows (resident_tag_by_tag), each resident by its
+ * key: the residents under 70 are most of the table, walked at every
+ * start and every day for the few, if any, whose tag must go. */
 static const char *const SQL_ADD_ELDERLY =
     "INSERT INTO resident_tag(resident_id, tag) SELECT r.id, 'elderly' FROM resident r"
     " WHERE r.status = 'active' AND r.birth_date <= ?"
     " AND NOT EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = 'elderly')";
 static const char *const SQL_DROP_ELDERLY =
-    "DELETE FROM resident_tag WHERE tag = 'elderly' AND resident_id IN"
-    " (SELECT r.id FROM resident r WHERE r.status = 'active' AND r.birth_date > ?)";
+    "DELETE FROM resident_tag WHERE tag = 'elderly' AND EXISTS (SELECT 1 FROM resident r"
+    " WHERE r.id = resident_tag.resident_id AND r.status = 'active' AND r.birth_date > ?)";
 
-static int today_local(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!localtime_r(&now, &tm))
-        return 0;
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
+/* "YYYY-MM-DD" as YYYYMMDD, read without sscanf (lists compute ages in
+ * every row); -1 for anything else. */
 static int ymd_of(const char *d)
 {
-    int y, m, dd;
-    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+    static const char SHAPE[] = "dddd-dd-dd";
+    int v = 0;
+    if (!d)
         return -1;
-    return y * 10000 + m * 100 + dd;
+    for (size_t i = 0; SHAPE[i]; i++) {
+        if (SHAPE[i] == '-' ? d[i] != '-' : d[i] < '0' || d[i] > '9')
+            return -1;
+        if (SHAPE[i] != '-')
+            v = v * 10 + (d[i] - '0');
+    }
+    return d[10] == '\0' ? v : -1;
+}
+
+/* The day ages are counted on: the death date (well-formed), else
+ * today_ymd, else the local date. */
+static int age_day(const char *death_date, int today_ymd)
+{
+    int on = ymd_of(death_date);
+    return on >= 0 ? on : today_ymd ? today_ymd : date_today_local();
 }
 
 int derived_age(const char *birth_date, const char *death_date, int today_ymd)
 {
-    int b = ymd_of(birth_date), on = ymd_of(death_date);
+    int b = ymd_of(birth_date);
     if (b < 0)
         return -1;
-    if (on < 0)
-        on = today_ymd ? today_ymd : today_local();
-    /* a birthday on 29 February comes on 1 March in common years */
-    int age = on / 10000 - b / 10000 - (on % 10000 < b % 10000 ? 1 : 0);
+    /* the birthday rule is idcard.h's (29 February comes on 1 March in common years) */
+    idcard_info born = {.birth_year = b / 10000, .birth_month = b / 100 % 100, .birth_day = b % 100};
+    return idcard_age_on(&born, age_day(death_date, today_ymd));
+}
+
+int derived_age_reached(const char *birth_date, const char *death_date, int today_ymd)
+{
+    int b = ymd_of(birth_date);
+    if (b < 0)
+        return -1;
+    int age = age_day(death_date, today_ymd) / 10000 - b / 10000;
     return age < 0 ? -1 : age;
 }
 
@@ -82,7 +102,7 @@ int derived_refresh(db_conn *db, int today_ymd, int64_t *added, int64_t *removed
 {
     char cutoff[32], detail[160];
     if (!today_ymd)
-        today_ymd = today_local();
+        today_ymd = date_today_local();
     /* born on or before this day: 70 or over today (29 February → 28th is
      * still before the birthday of 1 March, as derived_age has it) */
     snprintf(cutoff, sizeof cutoff, "%04d-%02d-%02d", today_ymd / 10000 - DERIVED_ELDERLY_AGE, today_ymd / 100 % 100,

@@ -32,6 +32,11 @@
  * age stops growing at death. -1 when birth_date is malformed. */
 int derived_age(const char *birth_date, const char *death_date, int today_ymd);
 
+/* The age reached in the year of that day (today, or the death): its
+ * year − the birth year, which tells no more than the birth year (the
+ * lists' age without full_id). -1 when birth_date is malformed. */
+int derived_age_reached(const char *birth_date, const char *death_date, int today_ymd);
+
 /* The age band programmes use: "100+", "90+", "80+", "70+", or NULL under 70. */
 const char *derived_age_band(int age);
 

@@ -387,14 +387,6 @@ typedef struct row {
     char idn[32], phone[40];
 } row;
 
-static int today_ymd(void)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
 static void set_fatal(importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_fatal(importer *im, const char *fmt, ...)
 {
@@ -1417,7 +1409,7 @@ int import_residents(db_conn *db, csvr *in, const import_options *o, import_repo
     im.db = db;
     im.o = o;
     im.rep = rep;
-    im.today = today_ymd();
+    im.today = date_today_local();
     im.next_progress = PROGRESS_EVERY;
 
     int rc = IMPORT_FATAL;
@@ -1460,30 +1452,37 @@ typedef enum col_fmt { C_TEXT, C_ID, C_SEX, C_BIRTH, C_PHONE, C_DIS_TYPE, C_GRAD
 #define EXPORT_COL_ID 19   /* r.id: what the ciphertexts are bound to */
 
 /* The export layout: header (all read back by import_residents), the
- * column of SQL_EXPORT, and how the value is written. */
+ * field code X-Export-Fields names it by, the column of SQL_EXPORT, and
+ * how the value is written. */
 static const struct export_col {
-    const char *header;
+    const char *header, *code;
     int col;
     col_fmt fmt;
 } EXPORT_COLS[] = {
-    {"户编号", 0, C_TEXT},   {"网格编码", 1, C_TEXT}, {"网格名称", 2, C_TEXT}, {"楼栋编码", 3, C_TEXT},
-    {"地址", 4, C_TEXT},     {"姓名", 5, C_TEXT},     {"身份证号", 6, C_ID},   {"性别", 7, C_SEX},
-    {"出生日期", 8, C_BIRTH}, {"与户主关系", 9, C_TEXT}, {"联系电话", 10, C_PHONE}, {"户籍类型", 11, C_TEXT},
-    {"居住状态", 12, C_TEXT}, {"就业状态", 13, C_TEXT}, {"残疾类别", 14, C_DIS_TYPE}, {"残疾等级", 15, C_GRADE},
-    {"是否党员", 16, C_PARTY}, {"标签", 17, C_TAGS},    {"备注", 18, C_TEXT},
+    {"户编号", "household_code", 0, C_TEXT},        {"网格编码", "grid_code", 1, C_TEXT},
+    {"网格名称", "grid_name", 2, C_TEXT},           {"楼栋编码", "building_code", 3, C_TEXT},
+    {"地址", "address", 4, C_TEXT},                 {"姓名", "name", 5, C_TEXT},
+    {"身份证号", "id_number", 6, C_ID},             {"性别", "sex", 7, C_SEX},
+    {"出生日期", "birth_date", 8, C_BIRTH},         {"与户主关系", "relation", 9, C_TEXT},
+    {"联系电话", "phone", 10, C_PHONE},             {"户籍类型", "hukou_type", 11, C_TEXT},
+    {"居住状态", "residence_status", 12, C_TEXT},   {"就业状态", "employment_status", 13, C_TEXT},
+    {"残疾类别", "disability_type", 14, C_DIS_TYPE}, {"残疾等级", "disability_grade", 15, C_GRADE},
+    {"是否党员", "party_member", 16, C_PARTY},      {"标签", "tags", 17, C_TAGS},
+    {"备注", "notes", 18, C_TEXT},
 };
 #define NEXPORT_COLS (sizeof EXPORT_COLS / sizeof EXPORT_COLS[0])
-
-/* The field code of each EXPORT_COLS entry, as X-Export-Fields names it. */
-static const char *const EXPORT_CODES[NEXPORT_COLS] = {
-    "household_code", "grid_code", "grid_name", "building_code", "address", "name", "id_number", "sex", "birth_date",
-    "relation", "phone", "hukou_type", "residence_status", "employment_status", "disability_type",
-    "disability_grade", "party_member", "tags", "notes"};
 
 /* 1 when column c is masked in this export. */
 static int export_masked(const struct export_col *c, const export_filter *f)
 {
     return (c->fmt == C_ID && !f->full_id) || (c->fmt == C_PHONE && !f->full_phone);
+}
+
+/* 1 when column c holds the birth year only: the birth date goes with
+ * the full ID number only. */
+static int export_year_only(const struct export_col *c, const export_filter *f)
+{
+    return c->fmt == C_BIRTH && !f->full_id;
 }
 
 void export_residents_fields(const export_filter *f, char *codes, size_t codes_sz, char *names, size_t names_sz)
@@ -1492,9 +1491,9 @@ void export_residents_fields(const export_filter *f, char *codes, size_t codes_s
     codes[0] = names[0] = '\0';
     for (size_t i = 0; i < NEXPORT_COLS; i++) {
         const struct export_col *c = &EXPORT_COLS[i];
-        int masked = export_masked(c, f), year = c->fmt == C_BIRTH && !f->full_id;
+        int masked = export_masked(c, f), year = export_year_only(c, f);
         if (a < codes_sz)
-            a += (size_t)snprintf(codes + a, codes_sz - a, "%s%s%s", i ? "," : "", year ? "birth_year" : EXPORT_CODES[i],
+            a += (size_t)snprintf(codes + a, codes_sz - a, "%s%s%s", i ? "," : "", year ? "birth_year" : c->code,
                                   masked ? ":masked" : "");
         if (b < names_sz)
             b += (size_t)snprintf(names + b, names_sz - b, "%s%s%s", i ? "、" : "", year ? "出生年份" : c->header,
@@ -1560,7 +1559,7 @@ static void export_header(const export_filter *f, strbuf *out)
 {
     const char *h[NEXPORT_COLS];
     for (size_t i = 0; i < NEXPORT_COLS; i++)
-        h[i] = EXPORT_COLS[i].fmt == C_BIRTH && !f->full_id ? "出生年份" : EXPORT_COLS[i].header;
+        h[i] = export_year_only(&EXPORT_COLS[i], f) ? "出生年份" : EXPORT_COLS[i].header;
     sb_puts(out, "\xEF\xBB\xBF");
     csvw_row(out, h, NEXPORT_COLS);
 }

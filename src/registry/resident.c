@@ -6,11 +6,11 @@
 #include "registry/resident_search.h"
 #include "util/idcard.h"
 #include "util/validate.h"
+#include "workflow/calendar.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define SQL_GET_WHERE " WHERE r.id = ? AND " REGISTRY_VISIBLE("r")
 static const char *const SQL_HOUSEHOLD_ACTIVE =
@@ -549,13 +549,10 @@ int resident_set_status(db_conn *db, const actor *who, int64_t id, int64_t if_ve
     if (!reopen) {
         /* the date a person died or left: not after today (Beijing
          * time, the street's day), not before the birth */
-        time_t t = time(NULL) + 8 * 3600;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(beijing, sizeof beijing, "%Y-%m-%d", &tm);
+        cal_local_date(now, beijing);
         if (!date)
-            date = strcmp(today, beijing) > 0 ? today : beijing;
-        if (strcmp(date, beijing) > 0 && strcmp(date, today) > 0)
+            date = beijing;
+        if (strcmp(date, beijing) > 0)
             return err_set(err, ERR_INVALID, "date", "%s日期 %s 晚于今天（%s）",
                            strcmp(status, "deceased") == 0 ? "死亡" : "迁出", date, beijing);
         if (strcmp(date, cur->birth_date) < 0)

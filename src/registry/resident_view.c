@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- who gets what --------------------------------------------------------- */
 
@@ -269,54 +268,13 @@ static void put_tags(const sink *k, const resident *r)
         json_object_set_new(k->obj, VISIBILITY[F_TAGS].field, arr);
 }
 
-static int today(int ymd)
-{
-    if (ymd)
-        return ymd;
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-}
-
-/* "YYYY-MM-DD" as it is stored, read without sscanf (a cost in every
- * row of a list); anything else as sscanf "%d-%d-%d" reads it. */
-static int parse_ymd(const char *s, int *y, int *m, int *d)
-{
-    static const char SHAPE[] = "dddd-dd-dd";
-    int v[3] = {0, 0, 0}, part = 0;
-    for (size_t i = 0; SHAPE[i]; i++) {
-        if (SHAPE[i] == '-') {
-            if (s[i] != '-')
-                return sscanf(s, "%d-%d-%d", y, m, d) == 3;
-            part++;
-        } else if (s[i] >= '0' && s[i] <= '9') {
-            v[part] = v[part] * 10 + (s[i] - '0');
-        } else {
-            return sscanf(s, "%d-%d-%d", y, m, d) == 3;
-        }
-    }
-    *y = v[0];
-    *m = v[1];
-    *d = v[2];
-    return 1;
-}
-
 /* The exact age needs the birth date, so it goes only with it; other
  * views get the age reached this year (this year − birth year), which
  * tells no more than the birth year — an exact age would give the
- * birthday away on the day it changes. */
+ * birthday away on the day it changes. Both stop at death (derived.h). */
 static int age_of(const char *birth, const char *death, int exact, int today_ymd)
 {
-    int y, m, d, dy, dm, dd;
-    if (!parse_ymd(birth, &y, &m, &d))
-        return 0;
-    int t = today(today_ymd);
-    if (death && parse_ymd(death, &dy, &dm, &dd))   /* age stops growing at death */
-        t = dy * 10000 + dm * 100 + dd;
-    int age = t / 10000 - y;
-    if (exact && (t % 10000) < m * 100 + d)
-        age--;
+    int age = exact ? derived_age(birth, death, today_ymd) : derived_age_reached(birth, death, today_ymd);
     return age < 0 ? 0 : age;
 }
 

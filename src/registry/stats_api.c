@@ -1,8 +1,9 @@
 /* stats_api.c — /api/v1/tags (tag definitions), /api/v1/stats/tags
- * (active residents and households per tag in one unit's subtree) and
+ * (active residents and households per tag in one unit's subtree),
  * /api/v1/stats/org-units (households, residents and per-tag counts for
- * each child of a unit). The community × tag table and its .xlsx are
- * stats_table.c's.
+ * each child of a unit) and /api/v1/stats/table (each child × tag, households
+ * and residents, with totals) and its .xlsx export (laid out by
+ * stats_xlsx.c).
  *
  * Every count is of ACTIVE visible residents and households, read from
  * the maintained counters (counts.h: a sum over at most the unit's
@@ -16,11 +17,11 @@
 #include "registry/resident_view.h"
 #include "registry/stats_xlsx.h"
 #include "server/write.h"
+#include "workflow/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const SQL_TAG_DEFS = "SELECT code, label FROM tag_def ORDER BY sort";
 
@@ -30,7 +31,7 @@ static const char *const SQL_CHILDREN =
 /* A tag the role may not see on a resident (the department viewer and
  * 刑释解教) is left out of every count too: a count of one in a building
  * next to that building's list would name the person. */
-int stats_tag_visible(unsigned roles, const char *code)
+static int stats_tag_visible(unsigned roles, const char *code)
 {
     char key[48];
     snprintf(key, sizeof key, "tag:%s", code);
@@ -169,15 +170,6 @@ static json_t *table_cells(unsigned roles, const unit_counts *c)
                      (json_int_t)(c ? c->residents : 0), "tags", tags);
 }
 
-/* Today's date in Beijing (UTC+8), "2026-12-07". */
-static void beijing_today(char out[static 11])
-{
-    time_t t = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* The table of unit u's children × the tags the role may see, with its
  * totals; NULL on a database error. */
 static json_t *stats_table_build(db_conn *db, unsigned roles, const org_unit *u)
@@ -219,9 +211,9 @@ static json_t *stats_table_build(db_conn *db, unsigned roles, const org_unit *u)
         json_decref(rows);
         return NULL;
     }
-    char today[11], title[512];
+    char now[20], today[11], title[512];
     const char *child = org_child_kind(u->kind);
-    beijing_today(today);
+    cal_local_date(db_now(now), today);   /* Beijing's day */
     snprintf(title, sizeof title, "%s各%s特殊群体统计（%s）", u->name, child ? org_kind_label(child) : "单位", today);
     return json_pack("{s:{s:I, s:s, s:s, s:s}, s:s, s:s, s:s?, s:o, s:o, s:o}", "unit", "id", (json_int_t)u->id,
                      "code", u->code, "name", u->name, "kind", u->kind, "date", today, "title", title, "row_kind",

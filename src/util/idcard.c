@@ -11,7 +11,6 @@
 #include "validate.h"
 
 #include <string.h>
-#include <time.h>
 
 #define ID_LEN 18
 #define ID_MIN_YEAR 1900
@@ -60,15 +59,6 @@ static int days_in_month(int y, int m)
     if (m == 2 && is_leap(y))
         return 29;
     return days[m - 1];
-}
-
-static int today_local_ymd(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!localtime_r(&now, &tm))
-        return 0;
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
 /* A citizen number's region: a GB/T 2260 code at county level (or a
@@ -193,7 +183,7 @@ idcard_status idcard_validate(const char *id, int today_ymd, idcard_info *info)
     int m = digits_value(id + 10, 2);
     int d = digits_value(id + 12, 2);
     if (today_ymd == 0)
-        today_ymd = today_local_ymd();
+        today_ymd = date_today_local();
     idcard_status bs = birth_status(y, m, d, today_ymd);
     if (bs != IDCARD_OK)
         return bs;
@@ -295,7 +285,7 @@ int idcard_age_on(const idcard_info *info, int today_ymd)
     if (!info)
         return -1;
     if (today_ymd == 0)
-        today_ymd = today_local_ymd();
+        today_ymd = date_today_local();
     int ty = today_ymd / 10000;
     int tmd = today_ymd % 10000;
     int bmd = info->birth_month * 100 + info->birth_day;

@@ -53,8 +53,9 @@ typedef struct idcard_info {
  * '\0' when first17 has a non-digit in it. */
 char idcard_check_digit(const char *first17);
 
-/* Copies `in` to `out` with every space removed (ASCII, U+3000 and the
- * others of validate.h), full-width characters (０-９, Ｘ, ．, ＋ …) made
+/* Copies `in` to `out` with every space removed (ASCII whitespace and
+ * U+3000; not the no-break or typographic spaces U+00A0, U+2000–U+200A
+ * that names treat as spaces), full-width characters (０-９, Ｘ, ．, ＋ …) made
  * half-width and a lower-case 'x' made upper-case. Does not validate. out
  * must hold 32 bytes; input longer than 31 (after that) is cut, and
  * anything over 18 is reported by a later idcard_validate as a length

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
@@ -328,6 +329,15 @@ int date_is_valid(const char *s)
     if (y < 1880 || y > 2199 || m < 1 || m > 12)
         return 0;
     return d >= 1 && d <= days_in_month(y, m);
+}
+
+int date_today_local(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&now, &tm))
+        return 0;
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
 /* ---- phone numbers ------------------------------------------------------
