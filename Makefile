@@ -36,7 +36,12 @@ PG_ONLY_MIGRATIONS := $(filter-out $(notdir $(MIGRATIONS)),$(notdir $(wildcard s
 ifneq ($(PG_ONLY_MIGRATIONS),)
 $(error migrations/pg/ has no SQLite file of the same name: $(PG_ONLY_MIGRATIONS))
 endif
-WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.json))
+# The web application (web/: Vue 3 + Element Plus + ECharts, built by
+# Vite into web/dist by scripts/build-web.sh) and the API description.
+WEB_SRC    := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js \
+              web/package.json web/package-lock.json
+WEB_DIST   := web/dist/.built
+API_DOC    := web/openapi.json
 # Reference data compiled in (data/gbt2260.txt: scripts/gen-gbt2260.sh).
 DATA_FILES := $(sort $(wildcard data/*.txt))
 
@@ -64,7 +69,7 @@ FUZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZ_SAN) -fsanitize=fuzzer-no-link -Isrc 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZ)/fuzz/%,$(FUZZ_SRC))
 
-GEN_SRC = gen/migrations_gen.c gen/migrations_pg_gen.c gen/web_gen.c gen/data_gen.c
+GEN_SRC = gen/migrations_gen.c gen/migrations_pg_gen.c gen/web_gen.c gen/apidoc_gen.c gen/data_gen.c
 
 .PHONY: all test unit api api-pg clean bench bench-tools fuzz
 .SECONDARY:
@@ -79,9 +84,13 @@ $(1)/gen/migrations_pg_gen.c: $(MIGRATIONS_PG) scripts/embed.sh
 	@mkdir -p $$(dir $$@)
 	sh scripts/embed.sh ms_migrations_pg $$@ $(MIGRATIONS_PG)
 
-$(1)/gen/web_gen.c: $(WEB_FILES) scripts/embed.sh
+$(1)/gen/web_gen.c: $(WEB_DIST) scripts/embed.sh scripts/embed-web.sh
 	@mkdir -p $$(dir $$@)
-	sh scripts/embed.sh ms_web_assets $$@ $(WEB_FILES)
+	sh scripts/embed-web.sh $$@ web/dist
+
+$(1)/gen/apidoc_gen.c: $(API_DOC) scripts/embed.sh
+	@mkdir -p $$(dir $$@)
+	sh scripts/embed.sh ms_api_doc $$@ $(API_DOC)
 
 $(1)/gen/data_gen.c: $(DATA_FILES) scripts/embed.sh
 	@mkdir -p $$(dir $$@)
@@ -106,6 +115,10 @@ endef
 $(eval $(call build_tree,$(REL),$(REL_CFLAGS),,$$(CC)))
 $(eval $(call build_tree,$(TST),$(TST_CFLAGS),$(SAN),$$(CC)))
 $(eval $(call build_tree,$(FUZ),$(FUZ_CFLAGS),$(FUZ_SAN),$$(FUZZ_CC)))
+
+# The web application, once for every build tree.
+$(WEB_DIST): $(WEB_SRC) scripts/build-web.sh
+	sh scripts/build-web.sh
 
 # --- tests -----------------------------------------------------------------
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TST)/tests/%,$(UNIT_SRC))
@@ -188,6 +201,6 @@ $(REL)/bench/sqltrace.so: bench/tools/sqltrace.c
 	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl -lpthread
 
 clean:
-	rm -rf $(REL) $(TST) $(FUZ)
+	rm -rf $(REL) $(TST) $(FUZ) web/dist
 
 -include $(shell find $(REL)/obj $(TST)/obj $(FUZ)/obj -name '*.d' 2>/dev/null)

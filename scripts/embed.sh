@@ -4,7 +4,8 @@
 # Usage: embed.sh TABLE_NAME OUT.c FILE...
 # Emits `const struct embedded_file TABLE_NAME[]` (name, data, size),
 # terminated by an entry with name NULL. The name is the file's base
-# name. Data is NUL-terminated so SQL and text can be used as C strings.
+# name, or with EMBED_ROOT=DIR set its path under DIR ("assets/app.js").
+# Data is NUL-terminated so SQL and text can be used as C strings.
 set -eu
 table=$1; out=$2; shift 2
 tmp="$out.tmp"
@@ -22,7 +23,8 @@ tmp="$out.tmp"
     i=0
     for f in "$@"; do
         size=$(wc -c < "$f" | tr -d ' ')
-        echo "    {\"$(basename "$f")\", (const char *)${table}_$i, $size},"
+        if [ -n "${EMBED_ROOT:-}" ]; then name=${f#"$EMBED_ROOT"/}; else name=$(basename "$f"); fi
+        echo "    {\"$name\", (const char *)${table}_$i, $size},"
         i=$((i + 1))
     done
     echo "    {0, 0, 0}"

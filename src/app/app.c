@@ -29,6 +29,7 @@ const route *const app_route_tables[] = {
     audit_routes,
     security_routes,
     openapi_routes,
+    permissions_routes,
     NULL,
 };
 

@@ -14,6 +14,7 @@
 extern const route audit_routes[];     /* app/audit_api.c:   /audit, /audit/export */
 extern const route security_routes[];  /* app/security_api.c: /security/alerts */
 extern const route openapi_routes[];   /* app/openapi_api.c: /openapi.json */
+extern const route permissions_routes[]; /* app/permissions_api.c: /auth/permissions */
 
 /* Every route table, NULL-terminated, in matching order. */
 extern const route *const app_route_tables[];

@@ -1,6 +1,6 @@
 /* openapi_api.c — GET /api/v1/openapi.json: the API description. The
  * document itself is web/openapi.json, compiled into the binary with
- * the other web assets (scripts/embed.sh); this file only serves it.
+ * scripts/embed.sh (table ms_api_doc); this file only serves it.
  * tests/api/test_openapi.c checks it against the route tables. */
 #include "app/app.h"
 #include "util/embedded.h"
@@ -11,7 +11,7 @@
 /* GET /api/v1/openapi.json — no sign-in needed. Reply: OpenAPI 3.0. */
 static int openapi_get(request *rq, response *rs)
 {
-    const struct embedded_file *f = embedded_find(ms_web_assets, "openapi.json");
+    const struct embedded_file *f = embedded_find(ms_api_doc, "openapi.json");
     if (!f)
         return reply_not_found(rs, "API 描述文件");
     char *copy = malloc(f->size + 1);

@@ -14,13 +14,13 @@
  * (storage/retry.h).
  * Handlers never see a request that failed any of those steps. */
 #include "server/http.h"
+#include "server/static.h"
 #include "core/audit.h"
 #include "storage/pool.h"
 #include "storage/query.h"
 #include "storage/replica.h"
 #include "storage/retry.h"
 #include "util/arena.h"
-#include "util/embedded.h"
 #include "util/strbuf.h"
 #include "util/validate.h"
 
@@ -535,7 +535,9 @@ static struct MHD_Response *response_from_arena(const char *data, size_t len, ar
 static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, int secure, arena **a)
 {
     struct MHD_Response *r;
-    if (rs->content_type) {   /* set only by reply_raw; the body may be empty */
+    if (rs->static_body) {    /* the web application's files: never freed, never wiped */
+        r = MHD_create_response_from_buffer(rs->body_len, (void *)rs->static_body, MHD_RESPMEM_PERSISTENT);
+    } else if (rs->content_type) {   /* set only by reply_raw; the body may be empty */
         r = response_wiped(rs->body, rs->body_len);
         rs->body = NULL;
     } else if (rs->arena_body) {
@@ -551,7 +553,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, response *rs, 
     MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type : "application/json; charset=utf-8");
     for (size_t i = 0; i < sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0]; i++)
         MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Cache-Control", rs->cache_control ? rs->cache_control : "no-store");
+    if (rs->content_encoding)
+        MHD_add_response_header(r, "Content-Encoding", rs->content_encoding);
+    if (rs->vary)
+        MHD_add_response_header(r, "Vary", rs->vary);
     if (secure)
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     if (rs->set_cookie[0]) {
@@ -580,35 +586,6 @@ static void response_free(response *rs)
     json_decref(rs->json);
     free(rs->body);
     sodium_memzero(rs->set_cookie, sizeof rs->set_cookie);   /* may hold a session token */
-}
-
-static int serve_static(const char *path, response *rs)
-{
-    static const struct { const char *url, *file, *type; } ASSETS[] = {
-        {"/", "index.html", "text/html; charset=utf-8"},
-        {"/index.html", "index.html", "text/html; charset=utf-8"},
-        {"/app.js", "app.js", "text/javascript; charset=utf-8"},
-        {"/style.css", "style.css", "text/css; charset=utf-8"},
-    };
-    if (strcmp(path, "/favicon.ico") == 0) {
-        /* No icon yet: an empty answer keeps browsers from logging 404s. */
-        reply_raw(rs, 204, "image/x-icon", NULL, 0);
-        return 1;
-    }
-    for (size_t i = 0; i < sizeof ASSETS / sizeof ASSETS[0]; i++) {
-        if (strcmp(path, ASSETS[i].url) != 0)
-            continue;
-        const struct embedded_file *f = embedded_find(ms_web_assets, ASSETS[i].file);
-        if (!f)
-            break;
-        char *copy = malloc(f->size + 1);
-        if (!copy)
-            return reply_internal(rs), 1;
-        memcpy(copy, f->data, f->size);
-        reply_raw(rs, 200, ASSETS[i].type, copy, f->size);
-        return 1;
-    }
-    return 0;
 }
 
 static const char *header(struct MHD_Connection *conn, const char *name)
@@ -904,7 +881,7 @@ static void dispatch(struct MHD_Connection *conn, const char *method, const char
         return;
     }
     if (!st->route) {
-        if (strcmp(rq.method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 && serve_static(url, rs))
+        if (strcmp(rq.method, "GET") == 0 && static_serve_or_skip(url, header(conn, "Accept-Encoding"), rs))
             return;
         if (st->route_status == 405)
             reply_error(rs, 405, "method_not_allowed", NULL, "不支持的请求方法 %s", method);

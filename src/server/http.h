@@ -47,6 +47,10 @@ typedef struct response {
     const char *arena_body;      /* a JSON body in the request's arena (reply_json_buf) */
     size_t body_len;
     const char *content_type;    /* static string; default application/json */
+    const char *static_body;     /* a body in the binary's read-only data (static.c), sent as is */
+    const char *cache_control;   /* Cache-Control when set (static files); default no-store */
+    const char *content_encoding;/* Content-Encoding when set ("gzip": a pre-compressed file) */
+    const char *vary;            /* Vary when set */
     char set_cookie[256];
     char content_disposition[256];
     char export_fields[1024];    /* X-Export-Fields header when set: an export's field codes, comma-separated */
