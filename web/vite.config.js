@@ -12,8 +12,10 @@ import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
 export default defineConfig({
   plugins: [
     vue(),
-    // Element Plus components and services (ElMessage …) imported where
-    // used, with their own CSS: the login page does not carry the table.
+    // Element Plus components and services imported where used, with
+    // their own CSS: the login page does not carry the table. Use
+    // ElMessage, ElMessageBox … WITHOUT importing them from
+    // 'element-plus' (an explicit import would come without its CSS).
     AutoImport({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false }),
     Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false }),
   ],

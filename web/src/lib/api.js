@@ -4,7 +4,6 @@
 // so a form can show it next to that field (fieldErrors) and everything
 // else as a toast (showError). A 401 means the session is gone: the
 // session module returns the user to the login page with a message.
-import { ElMessage } from 'element-plus';
 
 export const API = '/api/v1';
 
