@@ -157,6 +157,20 @@ test('审计员按用户和操作筛选，看到新建账户的记录和修改�
   assert.match(await diff.innerText(), /角色已确认\s+否/);
   await shot(page, 'audit-detail');
   await page.keyboard.press('Escape');
+  await page.getByTestId('audit-detail').waitFor({ state: 'hidden' });
+
+  // The new user's own rows: its sign-in, not the admin's creation.
+  await page.getByTestId('audit-user').fill(USER);
+  await page.getByTestId('audit-action').locator('.el-select__clear, .el-icon').first().hover();
+  await page.getByTestId('audit-action').locator('.el-select__clear').click();
+  await page.getByTestId('audit-search').click();
+  await table.locator('tbody tr', { hasText: '登录' }).first().waitFor();
+  for (const text of await table.locator('tbody tr').allInnerTexts()) assert.ok(text.includes(USER), text);
+  await page.getByTestId('audit-user').fill('admin');
+  await page.getByTestId('audit-action').click();
+  await page.getByRole('option', { name: '新增', exact: true }).click();
+  await page.getByTestId('audit-search').click();
+  await row.waitFor();
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
   const file = await download.path();
