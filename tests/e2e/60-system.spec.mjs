@@ -160,9 +160,8 @@ test('审计员按用户和操作筛选，看到新建账户的记录和修改�
   await page.getByTestId('audit-detail').waitFor({ state: 'hidden' });
 
   // The new user's own rows: its sign-in, not the admin's creation.
+  await page.getByRole('button', { name: '重置' }).click();
   await page.getByTestId('audit-user').fill(USER);
-  await page.getByTestId('audit-action').locator('.el-select__clear, .el-icon').first().hover();
-  await page.getByTestId('audit-action').locator('.el-select__clear').click();
   await page.getByTestId('audit-search').click();
   await table.locator('tbody tr', { hasText: '登录' }).first().waitFor();
   for (const text of await table.locator('tbody tr').allInnerTexts()) assert.ok(text.includes(USER), text);

@@ -53,6 +53,12 @@ export function fmtUnix(t) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+// The audit log's and alerts' Beijing times ("2026-03-01T10:03:04+08:00")
+// as "2026-03-01 10:03:04": shown as they are, in Beijing time.
+export function fmtBeijing(at) {
+  return (at || '').replace('T', ' ').replace(/\+08:00$/, '') || '—';
+}
+
 // After a write to an account: true when it was applied; false (and a
 // notice) when it became a change request for the other administrator.
 export function appliedOrQueued(reply, done) {
