@@ -198,11 +198,11 @@ test('安全管理员看到批量导出告警并确认，审计员只能查看',
   for (let i = 0; i < 5; i++) assert.equal((await auditor('GET', '/audit/export?action=ack')).status, 200);
   const page = await pageAs('anquan');
   await page.goto(env.base + '/alerts');
-  await page.getByTestId('alert-acked').getByText('未确认').click();
   const row = page.getByTestId('alert-table').locator('tbody tr', { hasText: '同一用户批量导出过多' }).first();
   await row.waitFor();
-  await page.mouse.move(0, 0);
   await shot(page, 'alerts');
+  await page.getByTestId('alert-acked').getByText('未确认').click();
+  await row.waitFor();
   await row.getByRole('button', { name: '确认' }).click();
   await page.getByRole('dialog', { name: '确认安全告警' }).getByRole('button', { name: '确认' }).click();
   await page.getByText('告警已确认').waitFor();
