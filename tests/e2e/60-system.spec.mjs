@@ -41,6 +41,18 @@ async function apiOf(user) {
   };
 }
 
+// Waits until the table shows rows and every one matches re (a search
+// replaces the rows of the one before it a moment after the click).
+async function allRowsMatch(table, re) {
+  let texts = [];
+  for (let i = 0; i < 100; i++) {
+    texts = await table.locator('tbody tr').allInnerTexts();
+    if (texts.length && texts.every((t) => re.test(t))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`表格中有不符合 ${re} 的行：${texts.find((t) => !re.test(t)) || '（没有行）'}`);
+}
+
 async function pickOrg(page, dialog, unit) {
   await dialog.getByTestId('new-org').locator('.el-select').click();
   await page.locator('.el-tree .el-select-dropdown__item', { hasText: unit + '（' }).first().click();
@@ -143,9 +155,9 @@ test('审计员按用户和操作筛选，看到新建账户的记录和修改�
   await page.getByTestId('audit-search').click();
   const table = page.getByTestId('audit-table');
   const row = table.locator('tbody tr', { hasText: `用户账户 #${created.id}` });
-  await row.waitFor();
   // Every row shown is the admin's 新增.
-  for (const text of await table.locator('tbody tr').allInnerTexts()) assert.match(text, /admin[\s\S]*新增/);
+  await allRowsMatch(table, /admin[\s\S]*新增/);
+  await row.waitFor();
   await shot(page, 'audit-list');
 
   await row.getByRole('button', { name: '查看' }).click();
@@ -163,12 +175,13 @@ test('审计员按用户和操作筛选，看到新建账户的记录和修改�
   await page.getByRole('button', { name: '重置' }).click();
   await page.getByTestId('audit-user').fill(USER);
   await page.getByTestId('audit-search').click();
+  await allRowsMatch(table, new RegExp(USER));
   await table.locator('tbody tr', { hasText: '登录' }).first().waitFor();
-  for (const text of await table.locator('tbody tr').allInnerTexts()) assert.ok(text.includes(USER), text);
   await page.getByTestId('audit-user').fill('admin');
   await page.getByTestId('audit-action').click();
   await page.getByRole('option', { name: '新增', exact: true }).click();
   await page.getByTestId('audit-search').click();
+  await allRowsMatch(table, /admin[\s\S]*新增/);
   await row.waitFor();
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);

@@ -13,19 +13,22 @@ export function usePagedList(path) {
   const pageSize = ref(20);
   const loading = ref(false);
   let applied = {};
+  let latest = 0;   // only the newest request's reply is shown
 
   // The current page again (after a change, or when paging).
   async function load() {
+    const mine = ++latest;
     loading.value = true;
     try {
       const r = await api(path, { query: { ...applied, page: page.value, page_size: pageSize.value } });
+      if (mine !== latest) return;
       rows.value = r.items;
       total.value = r.total;
       estimate.value = !!r.total_is_estimate;
     } catch (e) {
       showError(e);
     } finally {
-      loading.value = false;
+      if (mine === latest) loading.value = false;
     }
   }
 
