@@ -172,18 +172,6 @@ static int add_unit_filter(request *rq, response *rs, query *q, unit_filter *uf)
     return 0;
 }
 
-/* "50%_off" → "50\%\_off" for LIKE … ESCAPE '\'. */
-static char *like_escape(const char *s)
-{
-    strbuf b = STRBUF_INIT;
-    for (; *s; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            sb_putc(&b, '\\');
-        sb_putc(&b, *s);
-    }
-    return sb_detach(&b);
-}
-
 /* The text and status filters; *plain set when there are none beyond
  * the default status (active): the total is then the unit's
  * maintained count. */
