@@ -236,6 +236,26 @@ static void household_update_fields_and_search_escaping(void **state)
     expect_400_field(t_street, "GET", "/api/v1/households?status=gone", NULL, "status");
 }
 
+/* head_name and tag narrow the list: the head's name contains the term
+ * (literally: % is no wildcard), a member still registered carries the
+ * tag (one moved out no longer counts); an unknown tag is 400, and the
+ * viewer may not filter by 刑释解教 (403, as on the residents list). */
+static void household_list_by_head_name_and_tag(void **state)
+{
+    long long hh = create_household(t_c01, "T-REG-H20", grid_a, 0);
+    create_resident(t_c01, hh, new_id(), "欧阳测户", ",\"relation\":\"户主\"");
+    long long vet = create_resident(t_c01, hh, new_id(), "欧阳测兵", ",\"relation\":\"子\",\"tags\":[\"veteran\"]");
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s", urlenc("阳测户"))), 1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s", urlenc("阳测兵"))), 0);
+    assert_int_equal(total_of(t_street, "/api/v1/households?head_name=%25"), 0);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s&tag=veteran", urlenc("阳测户"))), 1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s&tag=dibao", urlenc("阳测户"))), 0);
+    json_decref(req(t_c01, "POST", fmt("/api/v1/residents/%lld/status", vet), "{\"status\":\"moved_out\"}", 200));
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s&tag=veteran", urlenc("阳测户"))), 0);
+    expect_400_field(t_street, "GET", "/api/v1/households?tag=nosuch", NULL, "tag");
+    json_decref(req(t_viewer, "GET", "/api/v1/households?tag=released_prisoner", NULL, 403));
+}
+
 /* ---- the head of a household ------------------------------------------------ */
 
 /* The CSV import refuses a second 户主 in a household ("一户只能有一位户主");
@@ -305,6 +325,7 @@ int main(void)
         cmocka_unit_test(household_full_id_view_audits_each_member),
         cmocka_unit_test(closing_keeps_deceased_members_deceased),
         cmocka_unit_test(household_update_fields_and_search_escaping),
+        cmocka_unit_test(household_list_by_head_name_and_tag),
         cmocka_unit_test(one_head_per_household_via_api),
         cmocka_unit_test(head_follows_relation),
     };

@@ -46,6 +46,19 @@ test('社区工作人员登记新户 → 系统编号 → 改地址 → 迁入�
   await page.goto(env.base + '/households');
   await page.getByTestId('hh-table').waitFor();
   await shot(page, 'households-list');
+  // By the head's name and a member's tag: the rows the API gives.
+  const api = await apiAs('shequ01');
+  const sample = (await api('GET', '/households?tag=elderly&page_size=20')).body.items[0];
+  const want = await api('GET', `/households?tag=elderly&head_name=${encodeURIComponent(sample.head_name)}&page_size=20`);
+  await page.getByTestId('hh-head').fill(sample.head_name);
+  await page.locator('.el-select[data-test="hh-tag"]').click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '高龄' }).click();
+  await page.getByTestId('hh-search').click();
+  await page.waitForURL(/tag=elderly/);
+  await page.getByTestId('hh-table').locator('.el-table__row', { hasText: sample.code }).waitFor();
+  assert.equal(await page.getByTestId('hh-table').locator('.el-table__row').count(), want.body.items.length);
+  await page.getByRole('button', { name: '重置' }).click();
+  await page.waitForURL((u) => !u.search.includes('tag='));
 
   const street = `测试${unique()}路`;
   await page.getByTestId('hh-new').click();
@@ -109,7 +122,6 @@ test('社区工作人员登记新户 → 系统编号 → 改地址 → 迁入�
   await page.getByTestId('hh-close-confirm').click();
   await page.getByTestId('hh-drawer').getByText('已注销').first().waitFor();
   assert.equal(await page.getByTestId('hh-close').count(), 0);
-  const api = await apiAs('shequ01');
   const r = await api('GET', `/households?q=${encodeURIComponent(moved)}&status=all&page_size=20`);
   assert.equal(r.body.items[0].status, 'closed');
   assertClean(page, assert);
