@@ -1,7 +1,7 @@
 /* household_api.c — the /api/v1/households routes: list and search
  * inside the caller's scope, create, view with members, update, move to
- * another grid (members follow) and close (the household moved away;
- * its members become moved_out, all kept as history).
+ * another grid (members follow), close (the household moved away;
+ * its members become moved_out, all kept as history) and its history.
  *
  * Translates HTTP to household.h / resident.h calls and back; owns only
  * the list filters (query parameters → SQL conditions). */
@@ -424,6 +424,18 @@ static int household_get_one(request *rq, response *rs)
     return reply_json_buf(rq, rs, 200, &w.sb);
 }
 
+/* GET /api/v1/households/{id}/history — roles: registry readers.
+ * Reply: {items: [{id, kind (created|updated|moved|closed), event_date,
+ * note (a move into another grid: "户编号由 A 改为 B"), created_at,
+ * from_grid, to_grid, by}]}, oldest first. Errors: 404 outside scope. */
+static int household_history(request *rq, response *rs)
+{
+    household h;
+    if (household_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
+        return -1;
+    return history_reply(rq, rs, "household", rq->id);
+}
+
 /* ---- create ---------------------------------------------------------------- */
 
 typedef struct hh_body {
@@ -649,6 +661,7 @@ const route household_routes[] = {
     {.method = "GET",   .pattern = "/api/v1/households",            .handler = household_list,       .roles = R_READ, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/households",            .handler = household_create_one, .roles = R_WRITE},
     {.method = "GET",   .pattern = "/api/v1/households/{id}",       .handler = household_get_one,    .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/households/{id}/history", .handler = household_history,  .roles = R_READ},
     {.method = "PATCH", .pattern = "/api/v1/households/{id}",       .handler = household_update_one, .roles = R_WRITE},
     {.method = "POST",  .pattern = "/api/v1/households/{id}/move",  .handler = household_move_one,   .roles = R_WRITE},
     {.method = "POST",  .pattern = "/api/v1/households/{id}/close", .handler = household_close_one,  .roles = R_WRITE},

@@ -48,4 +48,9 @@ void registry_common_path(const char *a, const char *b, char out[256]);
  * caller's role may not see full ID numbers. resident_api.c. */
 int full_id_or_reply(request *rq, response *rs, int *full);
 
+/* Replies the registry history (GET …/history) of a resident or a
+ * household ("resident" | "household") already loaded in scope: 0, or
+ * -1 with a 500. resident_api.c. */
+int history_reply(request *rq, response *rs, const char *entity, int64_t id);
+
 #endif

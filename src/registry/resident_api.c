@@ -551,18 +551,15 @@ static int resident_get_one(request *rq, response *rs)
     return reply_json_buf(rq, rs, 200, &w.sb);
 }
 
-/* GET /api/v1/residents/{id}/history — roles: registry readers.
- * Reply: {items: [{id, kind, event_date, note, created_at,
- * from_household_id, to_household_id, from_grid, to_grid, by}]}.
- * Errors: 404 outside scope. */
-static int resident_history(request *rq, response *rs)
+/* Replies {items: [{id, kind, event_date, note, created_at,
+ * from_household_id, to_household_id, from_grid, to_grid, by}]}: the
+ * history of a resident or a household (entity) the caller has loaded
+ * in scope. Also household_api.c. */
+int history_reply(request *rq, response *rs, const char *entity, int64_t id)
 {
-    resident r;
     history_item *h;
     size_t n;
-    if (resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
-        return -1;
-    if (history_of_resident(rq->db, rq->id, &h, &n) != 0)
+    if (history_of(rq->db, entity, id, &h, &n) != 0)
         return reply_internal(rs);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -578,6 +575,18 @@ static int resident_history(request *rq, response *rs)
     }
     free(h);
     return reply_json(rs, 200, json_pack("{s:o}", "items", items));
+}
+
+/* GET /api/v1/residents/{id}/history — roles: registry readers.
+ * Reply: {items: [{id, kind, event_date, note, created_at,
+ * from_household_id, to_household_id, from_grid, to_grid, by}]}.
+ * Errors: 404 outside scope. */
+static int resident_history(request *rq, response *rs)
+{
+    resident r;
+    if (resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
+        return -1;
+    return history_reply(rq, rs, "resident", rq->id);
 }
 
 /* ---- input from JSON ------------------------------------------------- */
