@@ -104,6 +104,7 @@ test('社区工作人员登记新户 → 系统编号 → 改地址 → 迁入�
   assert.match(moved, /^371702001001-02-\d{4}$/);
   await done.getByRole('button', { name: '知道了' }).click();
   await page.getByTestId('hh-code').filter({ hasText: moved }).waitFor();
+  await page.getByTestId('hh-history').filter({ hasText: `户编号由 ${first} 改为 ${moved}` }).waitFor();
   await page.locator('.el-drawer__close-btn').first().click();
 
   // The old number still finds it, and says it is a former number.
