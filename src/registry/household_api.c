@@ -203,13 +203,9 @@ static int add_member_filters(request *rq, response *rs, query *q)
         free(esc);
     }
     if (tag && *tag) {
-        const char *code = resident_tag_code(tag);
-        char key[48];
-        if (!code)
-            return reply_bad_request(rs, "tag", "未知的人员标签"), -1;
-        snprintf(key, sizeof key, "tag:%s", code);
-        if (!resident_field_visible(rq->user.role, key))
-            return reply_forbidden(rs, "您的角色无权按该标签查询"), -1;
+        const char *code;
+        if (tag_param_or_reply(rq, rs, tag, &code) != 0)
+            return -1;
         q_where(q, "EXISTS (SELECT 1 FROM resident m JOIN resident_tag t ON t.resident_id = m.id"
                    " WHERE m.household_id = h.id AND m.status = 'active' AND t.tag = ?)");
         q_bind_text(q, code);
