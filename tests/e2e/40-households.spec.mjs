@@ -167,6 +167,32 @@ test('组织架构：街道看到33个社区且户数人数与接口一致；社
   }
 });
 
+test('组织架构：社区工作人员在网格下新增楼栋，再修改楼长和电话（树中电话脱敏）', async () => {
+  const page = await newPage();
+  await login(page, 'shequ01');
+  await page.goto(env.base + '/org');
+  const api = await apiAs('shequ01');
+  const grid = (await api('GET', '/org-units?parent_id=2')).body.items.find((u) => u.name === '第三网格');
+  await page.getByTestId(`org-node-${grid.id}`).click();
+  await page.getByTestId('org-add').click();
+  const name = `${unique()}苑`;
+  await page.getByTestId('org-form-name').fill(name);
+  await page.getByTestId('org-form-save').click();
+  await page.getByTestId('org-form').waitFor({ state: 'hidden' });
+  const made = (await api('GET', `/org-units?parent_id=${grid.id}`)).body.items.find((u) => u.name === name);
+  assert.ok(made, '新楼栋已建');
+  await page.getByTestId(`org-node-${made.id}`).click();
+  await page.getByTestId('org-edit').click();
+  await page.getByTestId('org-form-leader').fill(`楼长${unique()}`);
+  await page.getByTestId('org-form-phone').fill('13912345678');
+  await page.getByTestId('org-form-save').click();
+  await page.getByTestId(`org-node-${made.id}`).filter({ hasText: '139****5678' }).waitFor();
+  const after = (await api('GET', `/org-units/${made.id}`)).body;
+  assert.equal(after.leader_phone, '13912345678');
+  assertClean(page, assert);
+  await page.close_all();
+});
+
 test('迁入申请：一个社区发起，原登记社区同意后居民迁入', async () => {
   // The person, registered in 五屯社区 (shequ02) in a household of their own.
   const other = await apiAs('shequ02');
