@@ -804,6 +804,20 @@ static int org_cli_commit(db_conn *db, const audit_entry *e)
     return 0;
 }
 
+/* Ends an import's open transaction: committed with its audit row e
+ * when commit is set, else rolled back; frees e's after image. 0, or 1
+ * when the commit failed (said so). */
+static int org_cli_finish(db_conn *db, int commit, const audit_entry *e, json_t *after)
+{
+    int rc = 0;
+    if (commit)
+        rc = org_cli_commit(db, e);
+    else
+        db_rollback(db);
+    json_decref(after);
+    return rc;
+}
+
 /* Loads unit `code` inside the open transaction; else rolls back and says so. */
 static int org_cli_load(db_conn *db, const char *code, const char *what, org_unit *out)
 {
@@ -1000,17 +1014,11 @@ static int org_cli_import(int argc, char **argv)
     if (!db || db_begin(db) != DB_DONE)
         goto cleanup;
     int irc = org_import(db, in, &o, &rep);
-    if (irc == IMPORT_OK) {
-        audit_entry e;
-        char detail[600];
-        json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
-        int crc = org_cli_commit(db, &e);
-        json_decref(after);
-        if (crc != 0)
-            goto cleanup;
-    } else {
-        db_rollback(db);
-    }
+    audit_entry e;
+    char detail[600];
+    json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
+    if (org_cli_finish(db, irc == IMPORT_OK, &e, after) != 0)
+        goto cleanup;
     if (rep.fatal[0]) {
         fprintf(stderr, "minsheng: 导入失败: %s\n", rep.fatal);
         goto cleanup;
@@ -1083,17 +1091,11 @@ static int org_cli_geometry(int argc, char **argv)
     if (db_begin(db) != DB_DONE)
         goto cleanup;
     int irc = org_geometry_import(db, fc, dry_run, &rep);
-    if (irc == IMPORT_OK && !dry_run) {
-        audit_entry e;
-        char detail[600];
-        json_t *after = org_geometry_audit_entry(path, &rep, detail, sizeof detail, &e);
-        int crc = org_cli_commit(db, &e);
-        json_decref(after);
-        if (crc != 0)
-            goto cleanup;
-    } else {
-        db_rollback(db);
-    }
+    audit_entry e;
+    char detail[600];
+    json_t *after = org_geometry_audit_entry(path, &rep, detail, sizeof detail, &e);
+    if (org_cli_finish(db, irc == IMPORT_OK && !dry_run, &e, after) != 0)
+        goto cleanup;
     if (rep.fatal[0]) {
         fprintf(stderr, "minsheng: 导入边界失败: %s\n", rep.fatal);
         goto cleanup;

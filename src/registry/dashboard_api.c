@@ -151,9 +151,7 @@ static int map_units(db_conn *db, const org_unit *p, int alone, org_boundary **u
 static int stats_map(request *rq, response *rs)
 {
     org_unit parent;
-    int64_t parent_id;
-    if (req_query_int(rq, rs, "parent_id", rq->user.org_unit_id, 1, INT64_MAX, &parent_id) < 0 ||
-        org_unit_in_scope_or_reply(rq, rs, parent_id, &parent) != 0)
+    if (org_unit_param_or_reply(rq, rs, "parent_id", &parent) != 0)
         return -1;
     const char *fig = req_query(rq, "figure");
     int figure = FIG_RESIDENTS;

@@ -80,6 +80,27 @@ static double first_lon(json_t *u)
     return json_number_value(json_array_get(c, 0));
 }
 
+/* What a refused or dry-run file must leave as it was. */
+typedef struct unit_state {
+    long long version;
+    double lon;
+} unit_state;
+
+static unit_state state_of(long long id)
+{
+    json_t *u = unit(id);
+    unit_state st = {jint(u, "version"), first_lon(u)};
+    json_decref(u);
+    return st;
+}
+
+static void assert_unchanged(long long id, unit_state was)
+{
+    unit_state now = state_of(id);
+    assert_int_equal(now.version, was.version);
+    assert_true(now.lon == was.lon);
+}
+
 static long long boundary_audits(void)
 {
     return server_sql_int(&srv, "SELECT COUNT(*) FROM audit_log WHERE action = 'boundary_import' AND entity = 'org_unit'");
@@ -115,10 +136,7 @@ static void export_writes_the_demo_boundaries(void **state)
 
 static void good_file_sets_boundaries(void **state)
 {
-    json_t *before = unit(grid_a);
-    long long version = jint(before, "version");
-    double lon = first_lon(before);
-    json_decref(before);
+    unit_state was = state_of(grid_a);
     long long audits = boundary_audits();
     static const char *const GOOD[][2] = {
         {GRID_A_CODE, SQUARE("115.1", "115.11")},
@@ -131,20 +149,16 @@ static void good_file_sets_boundaries(void **state)
     assert_int_equal(cli((const char *[]){"org", "geometry", path, "--dry-run", NULL}, &out), 0);
     assert_contains(out, "共 2 个要素，检查无误（--dry-run：未写入）");
     free(out);
-    json_t *u = unit(grid_a);
-    assert_true(first_lon(u) == lon);
-    assert_int_equal(jint(u, "version"), version);
-    json_decref(u);
+    assert_unchanged(grid_a, was);
     assert_int_equal(boundary_audits(), audits);
 
     assert_int_equal(cli((const char *[]){"org", "geometry", path, NULL}, &out), 0);
     assert_contains(out, "共 2 个要素，已设置 2 个单位的边界");
     free(out);
-    u = unit(grid_a);
-    assert_true(first_lon(u) == 115.1);
-    assert_int_equal(jint(u, "version"), version + 1);
-    json_decref(u);
-    u = unit(c001);
+    unit_state now = state_of(grid_a);
+    assert_true(now.lon == 115.1);
+    assert_int_equal(now.version, was.version + 1);
+    json_t *u = unit(c001);
     assert_string_equal(jstr(json_object_get(u, "geometry"), "type"), "MultiPolygon");
     json_decref(u);
     assert_int_equal(boundary_audits(), audits + 1);
@@ -169,10 +183,7 @@ static void good_file_sets_boundaries(void **state)
 
 static void bad_features_refuse_the_whole_file(void **state)
 {
-    json_t *before = unit(grid_b);
-    long long version = jint(before, "version");
-    double lon = first_lon(before);
-    json_decref(before);
+    unit_state was = state_of(grid_b);
     long long audits = boundary_audits();
     static const char *const BAD[][2] = {
         {GRID_B_CODE, SQUARE("115.4", "115.41")},
@@ -191,11 +202,7 @@ static void bad_features_refuse_the_whole_file(void **state)
     assert_contains(out, "第 4 个要素：单位编码 371702001001-02 重复（第 1 个要素已有）");
     assert_contains(out, "第 5 个要素：缺少单位编码（properties.code）");
     free(out);
-    /* the good first feature was not applied either */
-    json_t *u = unit(grid_b);
-    assert_true(first_lon(u) == lon);
-    assert_int_equal(jint(u, "version"), version);
-    json_decref(u);
+    assert_unchanged(grid_b, was);   /* the good first feature was not applied either */
     assert_int_equal(boundary_audits(), audits);
 
     write_text("notfc.geojson", "{\"type\":\"Feature\",\"features\":[]}", path);
