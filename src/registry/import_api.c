@@ -57,14 +57,11 @@ static int reply_rejected(response *rs, const char *message, json_t *report)
     return reply_json(rs, 400, json_pack("{s:o, s:o}", "error", err, "report", report));
 }
 
-/* The message of a 400 for rows rejected; dry_run: of a preview. */
-static void rejected_message(const json_t *errors, size_t error_rows, int dry_run, char *out, size_t outsz)
+static void rejected_message(const json_t *errors, size_t error_rows, char *out, size_t outsz)
 {
     json_t *first = json_array_get(errors, 0);
     const char *msg = json_string_value(json_object_get(first, "message"));
-    snprintf(out, outsz,
-             dry_run ? "预检：共 %zu 行有错误，按“全部正确才导入”将不会导入任何数据（第%lld行：%s）。请修改后重新预检，或选择只导入正确的行"
-                     : "共 %zu 行有错误，未导入任何数据（第%lld行：%s）。请修改后重新导入，或选择只导入正确的行",
+    snprintf(out, outsz, "共 %zu 行有错误，未导入任何数据（第%lld行：%s）。请修改后重新导入，或选择只导入正确的行",
              error_rows, (long long)json_integer_value(json_object_get(first, "row")), msg ? msg : "");
 }
 
@@ -100,8 +97,10 @@ static int client_gone(void *ctx)
  * Query: mode (all|valid), encoding (auto|utf-8|gbk), mapping
  * ("表头=field,…"), file_name (shown in the audit log), dry_run=1 (a
  * preview: every row checked as the import checks it, nothing written,
- * no batch; the same reply with "dry_run": true, the counts what the
- * import would do; audited import_preview). Only grids in
+ * no batch; the import's report with "dry_run": true, its counts what
+ * the import would do — none in all-or-nothing mode with a bad row —,
+ * always 200 once the rows were read: bad rows are what a preview is
+ * for; audited import_preview). Only grids in
  * the caller's scope are accepted. Rows are written in short
  * transactions (other writers are not held up) that nobody else sees
  * until the import is committed as a whole; a failed or cancelled
@@ -132,12 +131,14 @@ static int import_residents_csv(request *rq, response *rs)
     int rc = import_residents(rq->db, in, &o, &rep);
     csvr_close(in);
     json_t *report = import_report_json(&rep);
+    if (o.dry_run && rc == IMPORT_ROWS_REJECTED)
+        rc = IMPORT_OK;   /* what a preview found, not a refusal: the report says the import would import nothing */
     switch (rc) {
     case IMPORT_OK:
         reply_json(rs, 200, report);
         break;
     case IMPORT_ROWS_REJECTED:
-        rejected_message(rep.errors, rep.error_rows, o.dry_run, msg, sizeof msg);
+        rejected_message(rep.errors, rep.error_rows, msg, sizeof msg);
         reply_rejected(rs, msg, report);
         break;
     case IMPORT_FATAL:
@@ -169,8 +170,8 @@ static int import_residents_csv(request *rq, response *rs)
  * row errors, never updated. Query: mode (all|valid), encoding
  * (auto|utf-8|gbk), file_name (for the audit row), dry_run=1 (a
  * preview: the whole import run in its transaction, then rolled back;
- * the same reply with "dry_run": true; no audit row: nothing written,
- * and the org tree is no one's personal data). One transaction with
+ * 200 with the report and "dry_run": true, bad rows included; no audit
+ * row: nothing written, and the org tree is no one's personal data). One transaction with
  * one audit row (import, org_unit: the counts and the codes created).
  * Reply 200: the report {rows, created, created_by_level, error_rows,
  * errors: [{row, field, message}]}. Errors: 400 with the report (a bad
@@ -207,10 +208,10 @@ static int import_org_units(request *rq, response *rs)
         db_rollback(rq->db);
         if (dry_run)
             json_object_set_new(report, "dry_run", json_true());
-        if (rc == IMPORT_OK) {
-            reply_json(rs, 200, report);
+        if (rc == IMPORT_OK || (dry_run && rc == IMPORT_ROWS_REJECTED)) {
+            reply_json(rs, 200, report);   /* a preview's bad rows are its finding, not a refusal */
         } else if (rc == IMPORT_ROWS_REJECTED) {
-            rejected_message(rep.errors, rep.error_rows, dry_run, msg, sizeof msg);
+            rejected_message(rep.errors, rep.error_rows, msg, sizeof msg);
             reply_rejected(rs, msg, report);
         } else if (rc == IMPORT_FATAL) {
             reply_rejected(rs, rep.fatal, report);
