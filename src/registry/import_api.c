@@ -1,11 +1,15 @@
 /* import_api.c — POST /api/v1/import/residents (CSV or .xlsx body →
- * import report), POST /api/v1/import/org-units (the org tree, same
- * report) and GET /api/v1/export/residents (CSV download). The import
- * engines and the export row format are import.c's and org_import.c's;
- * this file only maps query parameters, scope and roles onto them and
- * audits the export. */
+ * import report, or its preview with dry_run=1), POST
+ * /api/v1/import/org-units (the org tree, same report) and GET
+ * /api/v1/export/residents and /export/households (the current search
+ * as CSV or .xlsx). The import engines and the export layouts are
+ * import.c's, org_import.c's, household_export.c's and export_xlsx.c's;
+ * the search filters resident_api.c's and household_api.c's; this file
+ * only maps query parameters, scope and roles onto them and audits the
+ * exports. */
 #include "core/ratelimit.h"
 #include "registry/export_xlsx.h"
+#include "registry/household_export.h"
 #include "registry/import.h"
 #include "registry/org_import.h"
 #include "registry/registry_api.h"
@@ -267,19 +271,19 @@ static int export_format_or_reply(request *rq, response *rs, int *xlsx)
     return reply_bad_request(rs, "format", "format 只能是 csv 或 xlsx"), -1;
 }
 
-/* The list's sort (sort=, as GET /residents takes it, ties by id in the
- * same direction) into order (an ORDER BY body), "" without one: the
- * export's own order (by grid and household, the head first). 0, or -1
- * replied. */
-static int export_order_or_reply(request *rq, response *rs, int full, char order[160])
+/* The list's sort (sort=, as the list takes it from sort_keys, ties by
+ * id_expr in the same direction) into order (an ORDER BY body), ""
+ * without one: the export's own order. 0, or -1 replied. */
+static int export_order_or_reply(request *rq, response *rs, const char *const *sort_keys, const char *id_expr,
+                                 char order[160])
 {
     page_req pg;
     order[0] = '\0';
     if (!req_query(rq, "sort"))
         return 0;
-    if (req_page(rq, rs, resident_sort_keys(full), &pg) != 0)
+    if (req_page(rq, rs, sort_keys, &pg) != 0)
         return -1;
-    snprintf(order, 160, "%s, r.id %s", pg.order_by, pg.desc ? "DESC" : "ASC");
+    snprintf(order, 160, "%s, %s %s", pg.order_by, id_expr, pg.desc ? "DESC" : "ASC");
     return 0;
 }
 
@@ -306,6 +310,53 @@ static int reply_attachment(response *rs, const char *ascii, const char *name)
     return -1;
 }
 
+/* What every export parses first: format, and full_id (the role's
+ * right; the purpose is asked once the filters are good). 0, or -1
+ * replied. */
+static int export_begin_or_reply(request *rq, response *rs, int *xlsx, int *full)
+{
+    *full = req_query_flag(rq, "full_id");
+    if (*full && !(rq->user.role & ROLES_FULL_ID))
+        return reply_forbidden(rs, "您的角色无权导出完整身份证号"), -1;
+    return export_format_or_reply(rq, rs, xlsx);
+}
+
+/* Ends an export of n rows (or EXPORT_TOO_MANY, or -1): audits it
+ * (export, entity, in unit's scope, detail) and replies the workbook
+ * (*xlsx_body, taken) or the CSV (csv, taken), named title-单位-日期 (and
+ * ascii for old clients). 0, or -1 replied. */
+static int export_finish_or_reply(request *rq, response *rs, long n, const char *entity, const org_unit *unit,
+                                  const char *detail, char **xlsx_body, size_t xlsx_len, strbuf *csv,
+                                  const char *ascii, const char *title)
+{
+    char file[192], fallback[64];
+    int xlsx = *xlsx_body != NULL;
+    if (n == EXPORT_TOO_MANY)
+        return reply_bad_request(rs, NULL, "导出结果超过 200000 条，请缩小范围（按社区、网格或查询条件）后分批导出"), -1;
+    if (n < 0)
+        return reply_internal(rs), -1;
+    if (write_begin_or_reply(rq, rs) != 0 ||
+        write_commit_only_or_reply(rq, rs, &(audit_entry){.action = "export", .entity = entity,
+                                                          .org_path = unit->path, .detail = detail}) != 0)
+        return -1;
+    if (xlsx) {
+        reply_raw(rs, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", *xlsx_body, xlsx_len);
+        *xlsx_body = NULL;
+    } else {
+        size_t len = csv->len;
+        reply_raw(rs, 200, "text/csv; charset=utf-8", sb_detach(csv), len);
+    }
+    /* 居民名册-阳光社区-20260301.xlsx; a name too long for the header: the unit's code */
+    const char *ext = xlsx ? "xlsx" : "csv";
+    snprintf(fallback, sizeof fallback, "%s.%s", ascii, ext);
+    snprintf(file, sizeof file, "%s-%s-%d.%s", title, unit->name, date_today_local(), ext);
+    if (reply_attachment(rs, fallback, file) != 0) {
+        snprintf(file, sizeof file, "%s-%s-%d.%s", title, unit->code, date_today_local(), ext);
+        reply_attachment(rs, fallback, file);
+    }
+    return 0;
+}
+
 /* GET /api/v1/export/residents — roles: street, community, grid.
  * Query: the filters of GET /api/v1/residents (org_unit_id — default
  * own unit —, status — default active —, name, id_number, phone, tag,
@@ -329,55 +380,74 @@ static int export_residents_route(request *rq, response *rs)
     query q;
     resident_filters rf;
     strbuf csv = STRBUF_INIT;
-    char *body = NULL, order[160], detail[2560], names[640], filters[512], file[192];
+    char *body = NULL, order[160], detail[2560], names[640], filters[512];
     size_t len = 0;
     const char *purpose = NULL;
-    int xlsx, rc = -1, full = req_query_flag(rq, "full_id");
+    int xlsx, full, rc = -1;
     q_init(&q, "");
-    if (full && !(rq->user.role & ROLES_FULL_ID)) {
-        reply_forbidden(rs, "您的角色无权导出完整身份证号");
-        goto out;
-    }
-    if (export_format_or_reply(rq, rs, &xlsx) != 0 || export_order_or_reply(rq, rs, full, order) != 0 ||
+    if (export_begin_or_reply(rq, rs, &xlsx, &full) != 0 ||
+        export_order_or_reply(rq, rs, resident_sort_keys(full), "r.id", order) != 0 ||
         resident_filters_or_reply(rq, rs, full, NULL, &q, &rf) != 0 ||
         (full && full_export_purpose_or_reply(rq, rs, &purpose) != 0))
         goto out;
     export_filter f = {.scope_path = NULL, .full_id = full, .full_phone = full, .where = &q,
-                       .order_by = order[0] ? order : NULL,
-                       .max_rows = EXPORT_MAX_ROWS};
+                       .order_by = order[0] ? order : NULL, .max_rows = EXPORT_MAX_ROWS};
     long n = xlsx ? export_residents_xlsx(rq->db, &f, &body, &len) : export_residents_write(rq->db, &f, strbuf_sink, &csv);
-    if (n == EXPORT_TOO_MANY) {
-        reply_bad_request(rs, NULL, "导出结果超过 200000 人，请缩小范围（按社区、网格或查询条件）后分批导出");
-        goto out;
-    }
-    if (n < 0) {
-        reply_internal(rs);
-        goto out;
-    }
     export_residents_fields(&f, rs->export_fields, sizeof rs->export_fields, names, sizeof names);
     resident_filters_describe(rq, &rf, filters, sizeof filters);
     snprintf(detail, sizeof detail, "导出居民 %ld 人（%s）；条件：%s；完整身份证号：%s%s%s；字段：%s", n,
              xlsx ? "Excel" : "CSV", filters, full ? "是" : "否", full ? "；用途：" : "", full ? purpose : "", names);
     utf8_trim_partial(detail);
-    if (write_begin_or_reply(rq, rs) != 0 ||
-        write_commit_only_or_reply(rq, rs, &(audit_entry){.action = "export", .entity = "resident",
-                                                          .org_path = rf.unit.path, .detail = detail}) != 0)
+    rc = export_finish_or_reply(rq, rs, n, "resident", &rf.unit, detail, &body, len, &csv, "residents", "居民名册");
+out:
+    free(body);
+    sb_free(&csv);
+    q_free(&q);
+    return rc;
+}
+
+/* GET /api/v1/export/households — roles: street, community, grid.
+ * Query: the filters of GET /api/v1/households (org_unit_id — default
+ * own unit —, q, status — default active —, import_batch_id), sort (as
+ * the list; without it by grid and code), format (csv|xlsx), full_id=1
+ * with purpose (full phones; the same right, audit and 5 an hour as
+ * the residents export). Reply: CSV (UTF-8 with BOM) or .xlsx (sheet
+ * 户名册), columns household_export.h's, Content-Disposition
+ * 户名册-单位-日期, X-Export-Fields (phone:masked unless full_id=1);
+ * audited (export, household) with its filters and count. Errors: 400
+ * parameter, purpose missing, more than EXPORT_MAX_ROWS households; 403
+ * full_id without the right; 404 unit; 429 too many full exports. */
+static int export_households_route(request *rq, response *rs)
+{
+    static const char *const SHOWN[][2] = {{"q", "户编号或地址含"}, {"status", "状态"},
+                                           {"import_batch_id", "导入批次"}, {"sort", "排序"}};
+    query q;
+    org_unit unit;
+    strbuf csv = STRBUF_INIT;
+    char *body = NULL, order[160], detail[2048], names[400], filters[512];
+    size_t len = 0;
+    const char *purpose = NULL;
+    int xlsx, full, rc = -1;
+    q_init(&q, "");
+    if (export_begin_or_reply(rq, rs, &xlsx, &full) != 0 ||
+        export_order_or_reply(rq, rs, household_sort_keys(), "h.id", order) != 0 ||
+        household_filters_or_reply(rq, rs, &q, &unit) != 0 ||
+        (full && full_export_purpose_or_reply(rq, rs, &purpose) != 0))
         goto out;
-    if (xlsx) {
-        reply_raw(rs, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len);
-        body = NULL;
-    } else {
-        len = csv.len;
-        reply_raw(rs, 200, "text/csv; charset=utf-8", sb_detach(&csv), len);
+    household_export f = {.where = &q, .order_by = order[0] ? order : NULL, .full_phone = full,
+                          .max_rows = EXPORT_MAX_ROWS};
+    long n = xlsx ? household_export_xlsx(rq->db, &f, &body, &len) : household_export_csv(rq->db, &f, &csv);
+    household_export_fields(&f, rs->export_fields, sizeof rs->export_fields, names, sizeof names);
+    size_t k = (size_t)snprintf(filters, sizeof filters, "单位 %s（%s）", unit.name, unit.code);
+    for (size_t i = 0; i < sizeof SHOWN / sizeof SHOWN[0] && k < sizeof filters; i++) {
+        const char *v = req_query(rq, SHOWN[i][0]);
+        if (v && *v)
+            k += (size_t)snprintf(filters + k, sizeof filters - k, "，%s %s", SHOWN[i][1], v);
     }
-    /* 居民名册-阳光社区-20260301.xlsx; a name too long for the header: the unit's code */
-    const char *ascii = xlsx ? "residents.xlsx" : "residents.csv";
-    snprintf(file, sizeof file, "居民名册-%s-%d.%s", rf.unit.name, date_today_local(), xlsx ? "xlsx" : "csv");
-    if (reply_attachment(rs, ascii, file) != 0) {
-        snprintf(file, sizeof file, "居民名册-%s-%d.%s", rf.unit.code, date_today_local(), xlsx ? "xlsx" : "csv");
-        reply_attachment(rs, ascii, file);
-    }
-    rc = 0;
+    snprintf(detail, sizeof detail, "导出户 %ld 户（%s）；条件：%s；完整电话：%s%s%s；字段：%s", n,
+             xlsx ? "Excel" : "CSV", filters, full ? "是" : "否", full ? "；用途：" : "", full ? purpose : "", names);
+    utf8_trim_partial(detail);
+    rc = export_finish_or_reply(rq, rs, n, "household", &unit, detail, &body, len, &csv, "households", "户名册");
 out:
     free(body);
     sb_free(&csv);
@@ -394,6 +464,8 @@ const route import_routes[] = {
     {.method = "POST", .pattern = "/api/v1/import/org-units", .handler = import_org_units,
      .roles = ROLE_STREET | ROLE_COMMUNITY, .max_body = ORG_IMPORT_MAX_BODY, .raw_body = 1},
     {.method = "GET",  .pattern = "/api/v1/export/residents", .handler = export_residents_route,
+     .roles = ROLES_FULL_ID},
+    {.method = "GET",  .pattern = "/api/v1/export/households", .handler = export_households_route,
      .roles = ROLES_FULL_ID},
     {0}
 };

@@ -32,6 +32,15 @@ int org_unit_param_or_reply(request *rq, response *rs, const char *param, org_un
  * 0, or -1 with a 404 (500 on a database error). household_api.c. */
 int household_in_scope_or_reply(request *rq, response *rs, int64_t id, household *out);
 
+/* The filters of GET /api/v1/households (org_unit_id, q, status,
+ * import_batch_id), for its export: every condition, the registry's
+ * visibility and the unit's subtree included, added to q (begun with
+ * q_init(q, ""), households as "h"); the unit into *unit. 0, or -1
+ * replied (400, 404). household_api.c. */
+int household_filters_or_reply(request *rq, response *rs, query *q, org_unit *unit);
+/* The list's sort keys (req_page pairs). household_api.c. */
+const char *const *household_sort_keys(void);
+
 /* The longest common org-path prefix of a and b ("/1/4/" of "/1/4/9/"
  * and "/1/4/12/"): the narrowest scope containing both ends of a move,
  * for its audit row. household_api.c. */

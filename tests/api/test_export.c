@@ -5,7 +5,7 @@
  * as text cells (never numbers), a frozen header row and a Chinese file
  * name; masking as the CSV; a grid worker's export holds only their
  * grid, another grid is a 404; the audit row names the filters and the
- * count. */
+ * count. GET /api/v1/export/households likewise for the households list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,14 +24,19 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static http_resp export_as(const char *tok, const char *query, long want)
+static http_resp export_as_path(const char *tok, const char *path, long want)
 {
     http_resp r;
-    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/residents?%s", query), tok, NULL, 0, NULL, &r), 0);
+    assert_int_equal(http(&srv, "GET", path, tok, NULL, 0, NULL, &r), 0);
     if (r.status != want)
-        print_error("export ?%s -> %ld: %.300s\n", query, r.status, r.body ? r.body : "");
+        print_error("%s -> %ld: %.300s\n", path, r.status, r.body ? r.body : "");
     assert_int_equal(r.status, want);
     return r;
+}
+
+static http_resp export_as(const char *tok, const char *query, long want)
+{
+    return export_as_path(tok, fmt("/api/v1/export/residents?%s", query), want);
 }
 
 /* The rows of a table (CSV or .xlsx) as read by the import's own reader
@@ -325,6 +330,87 @@ static void audit_row_names_filters_and_count(void **state)
     json_decref(a);
 }
 
+/* GET /export/households: the households list's filters, as CSV and .xlsx. */
+static void households_export_follows_the_list(void **state)
+{
+    json_t *hl = get_ok(t_street, fmt("/api/v1/households?org_unit_id=%lld&page_size=100&sort=code", grid_a));
+    long long n = jint(hl, "total");
+    assert_true(n > 0 && n <= 100);
+    http_resp r = (http_resp){0};
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/households?org_unit_id=%lld&format=xlsx&sort=code", grid_a),
+                          t_street, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, XLSX_TYPE);
+    /* 户名册 */
+    assert_non_null(strstr(r.content_disposition, "filename=\"households.xlsx\"; filename*=UTF-8''%E6%88%B7%E5%90%8D%E5%86%8C-"));
+    char fields[512];
+    assert_true(resp_header(&r, "X-Export-Fields", fields, sizeof fields));
+    assert_non_null(strstr(fields, "code,community_name,grid_name,"));
+    assert_non_null(strstr(fields, ",phone:masked,member_count,"));
+    json_t *rows = table_rows(&r);
+    assert_int_equal((long long)json_array_size(rows) - 1, n);
+    int c_code = column(rows, "户编号"), c_phone = column(rows, "联系电话"), c_members = column(rows, "在册人数");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(hl, "items"), i, it) {
+        assert_string_equal(cell(rows, i + 1, c_code), jstr(it, "code"));
+        assert_string_equal(cell(rows, i + 1, c_members), fmt("%lld", jint(it, "member_count")));
+        if (*cell(rows, i + 1, c_phone))
+            assert_phone_masked(cell(rows, i + 1, c_phone));
+    }
+    json_decref(rows);
+    char *sheet = xlsx_part(&r, "xl/worksheets/sheet1.xml");
+    assert_non_null(strstr(sheet, "state=\"frozen\""));
+    free(sheet);
+    http_free(&r);
+
+    /* q: the list's search */
+    const char *code = jstr(json_array_get(json_object_get(hl, "items"), 0), "code");
+    char q[160];
+    snprintf(q, sizeof q, "q=%s&status=all", urlenc(code));
+    long long m = total_of(t_street, fmt("/api/v1/households?page_size=20&%s", q));
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/households?%s", q), t_street, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "text/csv; charset=utf-8");
+    rows = table_rows(&r);
+    assert_int_equal((long long)json_array_size(rows) - 1, m);
+    json_decref(rows);
+    http_free(&r);
+    json_decref(hl);
+
+    /* full phones with a purpose */
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/households?org_unit_id=%lld&format=xlsx&full_id=1&purpose=%s",
+                                           grid_a, urlenc("入户走访")), t_street, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(resp_header(&r, "X-Export-Fields", fields, sizeof fields));
+    assert_non_null(strstr(fields, ",phone,member_count,"));
+    rows = table_rows(&r);
+    int full = 0;
+    for (size_t k = 1; k < json_array_size(rows); k++)
+        full += strlen(cell(rows, k, column(rows, "联系电话"))) == 11 && !strchr(cell(rows, k, column(rows, "联系电话")), '*');
+    assert_true(full > 0);
+    json_decref(rows);
+    http_free(&r);
+
+    /* a grid worker: their grid only; another grid is a 404 */
+    long long own = total_of(t_g0101, "/api/v1/households?page_size=20");
+    r = export_as_path(t_g0101, "/api/v1/export/households?format=xlsx", 200);
+    rows = table_rows(&r);
+    assert_int_equal((long long)json_array_size(rows) - 1, own);
+    json_decref(rows);
+    http_free(&r);
+    r = export_as_path(t_g0101, fmt("/api/v1/export/households?org_unit_id=%lld", grid_b), 404);
+    http_free(&r);
+    r = export_as_path(t_street, "/api/v1/export/households?status=gone", 400);
+    assert_string_equal(err_field(r.json), "status");
+    http_free(&r);
+    /* audited */
+    json_t *a = get_ok(t_auditor, "/api/v1/audit?action=export&entity=household&page_size=20");
+    assert_true(jint(a, "total") >= 3);
+    assert_non_null(strstr(jstr(json_array_get(json_object_get(a, "items"), 0), "detail"), "导出户 "));
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +420,7 @@ int main(void)
         cmocka_unit_test(bad_parameters_are_named),
         cmocka_unit_test(grid_worker_exports_only_their_grid),
         cmocka_unit_test(audit_row_names_filters_and_count),
+        cmocka_unit_test(households_export_follows_the_list),
     };
     return cmocka_run_group_tests_name("api_export", tests, registry_setup, registry_teardown);
 }
