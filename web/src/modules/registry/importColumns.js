@@ -11,6 +11,7 @@ export const IMPORT_KINDS = {
     path: '/import/residents',
     route: 'POST /api/v1/import/residents',
     template: '居民导入模板.csv',
+    maxMB: 64,                    // the route's body limit (import_api.c)
     columns: [
       { header: '姓名', field: 'name', required: true },
       { header: '身份证号', field: 'id_number', required: true, note: '18 位，校验位须正确' },
@@ -35,6 +36,7 @@ export const IMPORT_KINDS = {
     path: '/import/org-units',
     route: 'POST /api/v1/import/org-units',
     template: '组织架构导入模板.csv',
+    maxMB: 16,
     columns: [
       { header: '层级', field: 'level', required: true, note: '街道、社区、网格 或 楼栋' },
       { header: '编码', field: 'code', required: true },
