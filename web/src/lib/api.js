@@ -48,14 +48,19 @@ async function send(path, init, opts) {
   if (res.ok) return res;
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
+  throw failure(res.status, data, opts);
+}
+
+// The ApiError of a refused request (a 401 also ends the session).
+function failure(status, data, opts) {
   const err = (data && data.error) || {};
-  const e = new ApiError(err.message || FALLBACK[res.status] || `请求失败（HTTP ${res.status}）`,
-    res.status, err.code, err.field, data);
-  if (res.status === 401 && !opts.noRedirect && onUnauthorized) {
+  const e = new ApiError(err.message || FALLBACK[status] || `请求失败（HTTP ${status}）`,
+    status, err.code, err.field, data);
+  if (status === 401 && !opts.noRedirect && onUnauthorized) {
     e.handled = true;
     onUnauthorized();
   }
-  throw e;
+  return e;
 }
 
 // api('/residents', {query: {...}}) → parsed JSON.
@@ -72,19 +77,39 @@ export async function api(path, opts = {}) {
 }
 
 // Uploads a file as the raw request body (the import routes).
+// opts.onProgress(fraction 0…1): sent through XMLHttpRequest, whose
+// upload events give a progress bar (fetch has none).
 export async function upload(path, file, opts = {}) {
   const type = /\.xlsx$/i.test(file.name)
     ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
   const init = { method: 'POST', headers: { Accept: 'application/json', 'Content-Type': type }, body: file };
-  let res;
   try {
-    res = await send(path + query(opts.query), init, opts);
+    if (opts.onProgress) return await uploadWithProgress(API + path + query(opts.query), init, opts);
+    const res = await send(path + query(opts.query), init, opts);
+    return await res.json();
   } catch (e) {
     // A rejected import answers 400 with its report: give it to the page.
     if (e.data && e.data.report) e.report = e.data.report;
     throw e;
   }
-  return res.json();
+}
+
+function uploadWithProgress(url, init, opts) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open(init.method, url);
+    for (const [k, v] of Object.entries(init.headers)) x.setRequestHeader(k, v);
+    x.upload.onprogress = (ev) => { if (ev.lengthComputable) opts.onProgress(ev.loaded / ev.total); };
+    x.upload.onload = () => opts.onProgress(1);
+    x.onerror = () => reject(new ApiError('无法连接服务器，请检查网络后重试', 0, 'network'));
+    x.onload = () => {
+      let data = null;
+      try { data = x.responseText ? JSON.parse(x.responseText) : null; } catch (e) { data = null; }
+      if (x.status >= 200 && x.status < 300) resolve(data);
+      else reject(failure(x.status, data, opts));
+    };
+    x.send(init.body);
+  });
 }
 
 // Downloads a file (exports): saved under the server's file name.
@@ -97,6 +122,12 @@ export async function download(path, opts = {}) {
   const plain = /filename="?([^";]+)"?/i.exec(cd);
   if (star) name = decodeURIComponent(star[1]);
   else if (plain) name = plain[1];
+  saveBlob(blob, name);
+  return name;
+}
+
+// Saves a blob made here or downloaded as a file named `name`.
+export function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -105,7 +136,6 @@ export async function download(path, opts = {}) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
-  return name;
 }
 
 // A toast with the error's message (nothing for a 401 already handled).
