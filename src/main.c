@@ -727,6 +727,7 @@ static const char *const ORG_USAGE =
     "      minsheng org rename 编码 新名称\n"
     "      minsheng org close 编码\n"
     "      minsheng org import 文件.csv|文件.xlsx [--mode all|valid] [--encoding auto|utf-8|gbk] [--report 错误报告.json]\n"
+    "                         [--dry-run]\n"
     "      minsheng org district 区编码 区名称\n"
     "  list      显示组织架构树：层级、名称、编码、负责人（网格员、楼长）；--under 只显示某单位及其下级，\n"
     "            --all 连同已撤销的单位\n"
@@ -737,6 +738,7 @@ static const char *const ORG_USAGE =
     "            可选 网格员、网格员电话（网格行）、楼长、楼长电话（楼栋行）、负责人、负责人电话（街道、社区行）、\n"
     "            边界（GeoJSON 的 Polygon 或 MultiPolygon）。行的顺序不限，上级可在文件中或已建立；已有的编码\n"
     "            报错而不修改。默认全部正确才导入；--mode valid 跳过有错误的行（及其下级）。\n"
+    "            --dry-run 预检：完整检查每一行并报告错误，不写入任何数据。\n"
     "  district  建立区：一个数据库管理一个区的多个街道。已有的街道成为区下的第一个街道\n"
     "            （其编码、路径、账户和数据都不变）；此后新街道用 org add 区编码 … 建在区下。\n"
     "  区一级的账户: user add 用户名 --role street|viewer|admin|secadmin|auditor --org 区编码\n";
@@ -952,16 +954,17 @@ static int org_cli_list(db_conn *db, const char *under, int all)
     return 0;
 }
 
-/* minsheng org import FILE [--mode all|valid] [--encoding …] [--report FILE] */
+/* minsheng org import FILE [--mode all|valid] [--encoding …] [--report FILE] [--dry-run] */
 static int org_cli_import(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"mode", required_argument, 0, 'm'}, {"encoding", required_argument, 0, 'e'},
-        {"report", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"report", required_argument, 0, 'r'}, {"dry-run", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     org_import_options o = {.mode = IMPORT_ALL_OR_NOTHING};
     csvr_encoding enc = CSVR_ENC_AUTO;
     const char *report_path = NULL;
-    int c, rc = 1;
+    int c, rc = 1, dry_run = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -974,6 +977,7 @@ static int org_cli_import(int argc, char **argv)
                 return usage_error(ORG_USAGE, "--encoding 只能是 auto、utf-8 或 gbk：%s", optarg);
             break;
         case 'r': report_path = optarg; break;
+        case 'n': dry_run = 1; break;
         case 'h': fputs(ORG_USAGE, stdout); return 0;
         default: fputs(ORG_USAGE, stderr); return EXIT_USAGE;
         }
@@ -992,7 +996,7 @@ static int org_cli_import(int argc, char **argv)
     if (!db || db_begin(db) != DB_DONE)
         goto cleanup;
     int irc = org_import(db, in, &o, &rep);
-    if (irc == IMPORT_OK) {
+    if (irc == IMPORT_OK && !dry_run) {
         audit_entry e;
         char detail[600];
         json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
@@ -1007,12 +1011,14 @@ static int org_cli_import(int argc, char **argv)
         fprintf(stderr, "minsheng: 导入失败: %s\n", rep.fatal);
         goto cleanup;
     }
-    printf("共 %zu 行，新建 %zu 个单位（街道 %zu、社区 %zu、网格 %zu、楼栋 %zu），错误 %zu 行\n", rep.rows, rep.created,
-           rep.by_kind[0], rep.by_kind[1], rep.by_kind[2], rep.by_kind[3], rep.error_rows);
+    printf("%s共 %zu 行，%s新建 %zu 个单位（街道 %zu、社区 %zu、网格 %zu、楼栋 %zu），错误 %zu 行%s\n",
+           dry_run ? "预检：" : "", rep.rows, dry_run ? "可" : "", rep.created, rep.by_kind[0], rep.by_kind[1],
+           rep.by_kind[2], rep.by_kind[3], rep.error_rows, dry_run ? "（未写入任何数据）" : "");
     if (rep.error_rows && print_row_errors(rep.errors, rep.error_rows, report_path) != 0)
         goto cleanup;
     if (irc != IMPORT_OK)
-        fprintf(stderr, "有错误，未导入任何单位（全部正确才导入；可改用 --mode valid 跳过错误行）\n");
+        fprintf(stderr, "有错误，%s任何单位（全部正确才导入；可改用 --mode valid 跳过错误行）\n",
+                dry_run ? "导入时将不会导入" : "未导入");
     rc = irc == IMPORT_OK ? 0 : 1;
 cleanup:
     org_import_report_free(&rep);
@@ -1080,12 +1086,13 @@ static int cmd_org(int argc, char **argv)
 
 static const char *const IMPORT_USAGE =
     "用法: minsheng import residents 文件.csv|文件.xlsx [--mode all|valid] [--encoding auto|utf-8|gbk]\n"
-    "                                [--map 表头=字段,...] [--report 错误报告.json]\n"
+    "                                [--map 表头=字段,...] [--report 错误报告.json] [--dry-run]\n"
     "      minsheng import --undo 批次号\n"
     "  --undo        撤销一次已提交的导入（批次号见导入结果和审计日志），其数据导入后未被修改时才可撤销\n"
     "  --mode all    （默认）全部正确才导入，有任何错误则一行也不导入\n"
     "  --mode valid  跳过有错误的行，导入其余行\n"
     "  --map         补充表头对应，如 \"证件号=id_number,住址=address\"\n"
+    "  --dry-run     预检：与导入做同样的检查（含与已有数据、文件内其他行的冲突），报告每行错误，不写入任何数据\n"
     "  每行错误会写明行号和字段。必需列: 姓名、身份证号、网格编码、户编号（新户还需地址）。\n"
     "  Excel 工作簿（.xlsx）读第一个工作表，行号即表中行号；--encoding 只用于 CSV。\n";
 
@@ -1124,7 +1131,8 @@ static int cmd_import(int argc, char **argv)
     static const struct option opts[] = {
         {"mode", required_argument, 0, 'm'}, {"encoding", required_argument, 0, 'e'},
         {"map", required_argument, 0, 'p'}, {"report", required_argument, 0, 'r'},
-        {"undo", required_argument, 0, 'u'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"undo", required_argument, 0, 'u'}, {"dry-run", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     import_options o;
     memset(&o, 0, sizeof o);
     o.mode = IMPORT_ALL_OR_NOTHING;
@@ -1143,6 +1151,7 @@ static int cmd_import(int argc, char **argv)
             break;
         case 'p': o.mapping = optarg; break;
         case 'r': report_path = optarg; break;
+        case 'n': o.dry_run = 1; break;
         case 'u':
             if (parse_long(optarg, 1, LONG_MAX, &undo) != 0)
                 return usage_error(IMPORT_USAGE, "--undo 应为导入批次号：%s", optarg);
@@ -1152,8 +1161,8 @@ static int cmd_import(int argc, char **argv)
         }
     }
     if (undo) {
-        if (optind != argc)
-            return usage_error(IMPORT_USAGE, "--undo 不与文件一起使用");
+        if (optind != argc || o.dry_run)
+            return usage_error(IMPORT_USAGE, "--undo 不与文件或 --dry-run 一起使用");
         return import_undo(undo);
     }
     if (argc - optind != 2 || strcmp(argv[optind], "residents") != 0)
@@ -1182,12 +1191,14 @@ static int cmd_import(int argc, char **argv)
         goto cleanup;
     }
     long secs = (long)(time(NULL) - t0);
-    printf("共 %zu 行，导入 %zu 人，新建 %zu 户，错误 %zu 行（用时 %ld 秒）\n", rep.rows, rep.imported,
-           rep.households_created, rep.error_rows, secs);
+    printf("%s共 %zu 行，%s导入 %zu 人，新建 %zu 户，错误 %zu 行（用时 %ld 秒）%s\n", o.dry_run ? "预检：" : "", rep.rows,
+           o.dry_run ? "可" : "", rep.imported, rep.households_created, rep.error_rows, secs,
+           o.dry_run ? "（未写入任何数据）" : "");
     if (rep.error_rows && print_row_errors(rep.errors, rep.error_rows, report_path) != 0)
         goto cleanup;
     if (irc != 0 && o.mode == IMPORT_ALL_OR_NOTHING)
-        fprintf(stderr, "有错误，未导入任何数据（全部正确才导入；可改用 --mode valid 跳过错误行）\n");
+        fprintf(stderr, "有错误，%s任何数据（全部正确才导入；可改用 --mode valid 跳过错误行）\n",
+                o.dry_run ? "导入时将不会导入" : "未导入");
     rc = irc == 0 ? 0 : 1;
 cleanup:
     import_report_free(&rep);

@@ -27,6 +27,7 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"fields_encrypted", "加密敏感字段"},
     {"import", "导入"},
     {"import_undo", "撤销导入"},
+    {"import_preview", "导入预检"},
     {"init", "初始化系统"},
     {"keys_rotated", "轮换数据密钥"},
     {"login", "登录"},

@@ -248,6 +248,30 @@ static int former_match_of(request *rq, former_match *fm)
     return 0;
 }
 
+int household_filters_or_reply(request *rq, response *rs, query *q, org_unit *unit)
+{
+    unit_filter uf;
+    query f;
+    int plain;
+    q_init(&f, "");
+    q_where(&f, REGISTRY_VISIBLE("h"));
+    int rc = add_unit_filter(rq, rs, &f, &uf) != 0 || add_text_filters(rq, rs, &f, &plain) != 0 ? -1 : 0;
+    if (rc == 0) {
+        q_and_all(q, &uf.subtree_q);
+        q_and_all(q, &f);
+        *unit = uf.unit;
+    }
+    free(uf.grids);
+    q_free(&uf.subtree_q);
+    q_free(&f);
+    return rc;
+}
+
+const char *const *household_sort_keys(void)
+{
+    return SORT_KEYS;
+}
+
 /* GET /api/v1/households — roles: registry readers.
  * Query: org_unit_id (default own unit), q (code or address contains,
  * or exactly a former code: that row gets former_code and

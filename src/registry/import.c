@@ -48,6 +48,7 @@
 #include "registry/import_batch.h"
 #include "registry/registry.h"
 #include "registry/resident.h"
+#include "storage/query.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -67,17 +68,21 @@ static const char *const SQL_HOUSEHOLD_BY_CODE =
 static const char *const SQL_ANY_FORMER_CODE = "SELECT 1 FROM household_former_code LIMIT 1";
 /* The same for AHEAD_ROWS codes at once (db_sql_keys_lookup). */
 #define HOUSEHOLD_BY_CODES_COLS "code, id, grid_id, status = 'active'"
-/* The tags as in RESIDENT_SELECT, per engine (SQL_EXPORT(db)). */
+/* The tags as in RESIDENT_SELECT, per engine (SQL_EXPORT(db)): the
+ * columns of EXPORT_COLS, then the filters (a scope path and a
+ * building, or the list's: export_filter.where) and the order. */
 #define SQL_EXPORT_WITH_(tags)                                                                        \
     "SELECT h.code, g.code, g.name, b.code, h.address, r.name, r.id_number_enc, r.sex, r.birth_date," \
     " r.relation, r.phone_enc, r.hukou_type, r.residence_status, r.employment, r.disability_enc," \
     " r.disability_enc, r.party_member," \
     " (SELECT " tags " FROM resident_tag t WHERE t.resident_id = r.id), r.notes, r.id" \
     " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = r.grid_id" \
-    " LEFT JOIN org_unit b ON b.id = h.building_id" \
-    " WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)" \
-    " ORDER BY g.code, h.code, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id"
+    " LEFT JOIN org_unit b ON b.id = h.building_id"
 #define SQL_EXPORT(db) db_sql((db), SQL_EXPORT_WITH_(RESIDENT_TAGS_SQLITE), SQL_EXPORT_WITH_(RESIDENT_TAGS_PG))
+#define SQL_EXPORT_WHERE \
+    " WHERE r.status = 'active' AND " REGISTRY_VISIBLE("r") " AND g.path LIKE ? || '%' AND (? = 0 OR h.building_id = ?)"
+/* By grid and household, the head first: the order that reads back. */
+#define SQL_EXPORT_ORDER "g.code, h.code, (r.relation = '户主') DESC, substr(r.birth_date, 1, 4), r.id"
 
 /* ---- column vocabulary ------------------------------------------------ */
 
@@ -1199,7 +1204,9 @@ static int tx_due(importer *im)
  * moment and begins the next one. */
 static int tx_next(importer *im)
 {
-    if (tx_commit_rows(im) != 0)
+    if (im->o->dry_run)
+        tx_rollback(im);   /* a preview's transactions only read */
+    else if (tx_commit_rows(im) != 0)
         return -1;
     usleep(IMPORT_TX_PAUSE_US);
     return tx_begin(im);
@@ -1400,6 +1407,52 @@ static int run_batch(importer *im, csvr *in)
     return rc;
 }
 
+/* The preview's audit row, in a transaction of its own. 0 or -1. */
+static int audit_preview(importer *im)
+{
+    char detail[512];
+    const import_report *rep = im->rep;
+    snprintf(detail, sizeof detail, "导入预检（%s%s%s，未写入数据）：读取%zu行，可导入%zu人、新建%zu户，错误%zu行",
+             im->o->mode == IMPORT_ALL_OR_NOTHING ? "全部成功才导入" : "只导入有效行",
+             im->o->file_name ? "，文件 " : "", im->o->file_name ? im->o->file_name : "", rep->rows, rep->imported,
+             rep->households_created, rep->error_rows);
+    utf8_trim_partial(detail);
+    audit_entry e = {.user_id = im->o->user_id, .username = im->o->username, .client_ip = im->o->client_ip,
+                     .action = "import_preview", .entity = "resident", .org_path = im->o->scope_path,
+                     .detail = detail};
+    if (db_begin(im->db) != DB_DONE)
+        return -1;
+    if (audit_write(im->db, &e) != 0 || db_commit(im->db) != DB_DONE) {
+        db_rollback(im->db);
+        return -1;
+    }
+    return 0;
+}
+
+/* The preview (import_options.dry_run): the rows checked as run_batch
+ * checks them before writing (check_only from the first row: what a
+ * real import does after a bad row in ALL_OR_NOTHING), no batch, every
+ * transaction rolled back. */
+static int run_dry(importer *im, csvr *in)
+{
+    int rc = IMPORT_DB_ERROR;
+    im->check_only = 1;
+    if (importer_open(im) == 0 && tx_begin(im) == 0)
+        rc = run_rows(im, in);
+    tx_rollback(im);
+    if (rc == IMPORT_OK && im->o->mode == IMPORT_ALL_OR_NOTHING && im->rep->error_rows)
+        rc = IMPORT_ROWS_REJECTED;
+    if (rc == IMPORT_OK || (rc == IMPORT_FATAL && im->o->mode == IMPORT_VALID_ONLY)) {
+        im->rep->imported = im->imported;
+        im->rep->households_created = im->created;
+    }
+    if (audit_preview(im) != 0) {
+        set_fatal(im, "数据库繁忙，预检未能记入审计日志，请稍后重试");
+        return IMPORT_DB_ERROR;
+    }
+    return rc;
+}
+
 int import_residents(db_conn *db, csvr *in, const import_options *o, import_report *rep)
 {
     importer im;
@@ -1413,8 +1466,9 @@ int import_residents(db_conn *db, csvr *in, const import_options *o, import_repo
     im.next_progress = PROGRESS_EVERY;
 
     int rc = IMPORT_FATAL;
+    rep->dry_run = o->dry_run;
     if ((!o->mapping || parse_mapping(&im, o->mapping) == 0) && start(&im, in) == 0)
-        rc = run_batch(&im, in);
+        rc = o->dry_run ? run_dry(&im, in) : run_batch(&im, in);
     rep->batch_id = im.batch_id;
     tx_rollback(&im);
     report_progress(&im, in, 1);
@@ -1441,6 +1495,8 @@ json_t *import_report_json(const import_report *rep)
                           "error_rows", (json_int_t)rep->error_rows, "errors", errors);
     if (rep->fatal[0])
         json_object_set_new(j, "fatal", json_string(rep->fatal));
+    if (rep->dry_run)
+        json_object_set_new(j, "dry_run", json_true());
     return j;
 }
 
@@ -1528,16 +1584,10 @@ static const char *export_cell(db_stmt *s, const struct export_col *c, const exp
     case C_TEXT:
         return v;
     case C_ID:
-        v = dec->id_number;
-        if (!f->full_id)
-            return idcard_mask(v, buf);
-        /* A tab keeps Excel from turning 18 digits into 3.71702E+17;
-         * CSV readers (and import_residents) trim it. */
-        snprintf(buf, 64, "\t%s", v);
-        return buf;
+        return f->full_id ? dec->id_number : idcard_mask(dec->id_number, buf);
     case C_SEX:
         return strcmp(v, "M") == 0 ? "男" : "女";
-    case C_BIRTH:   /* the birth date goes with the full ID number only (see export_header) */
+    case C_BIRTH:   /* the birth date goes with the full ID number only (its header: 出生年份) */
         return f->full_id ? v : (snprintf(buf, 64, "%.4s", v), buf);
     case C_PHONE:
         return f->full_phone ? dec->phone : phone_mask(dec->phone, buf, 64);
@@ -1555,57 +1605,110 @@ static const char *export_cell(db_stmt *s, const struct export_col *c, const exp
     return "";
 }
 
-static void export_header(const export_filter *f, strbuf *out)
+/* The statement of f's residents: its own filters (scope path,
+ * building, active) or the list's (f->where), in f->order_by or the
+ * export's order. NULL on a prepare error. */
+static db_stmt *export_prepare(db_conn *db, const export_filter *f)
 {
-    const char *h[NEXPORT_COLS];
-    for (size_t i = 0; i < NEXPORT_COLS; i++)
-        h[i] = export_year_only(&EXPORT_COLS[i], f) ? "出生年份" : EXPORT_COLS[i].header;
-    sb_puts(out, "\xEF\xBB\xBF");
-    csvw_row(out, h, NEXPORT_COLS);
+    strbuf sql = STRBUF_INIT;
+    db_stmt *s;
+    if (f->where) {
+        sb_printf(&sql, " ORDER BY %s", f->order_by ? f->order_by : SQL_EXPORT_ORDER);
+        s = q_prepare_with(db, SQL_EXPORT(db), f->where, sql.data);
+    } else {
+        sb_puts(&sql, SQL_EXPORT(db));
+        sb_puts(&sql, SQL_EXPORT_WHERE " ORDER BY " SQL_EXPORT_ORDER);
+        s = db_prepare(db, sql.data);
+        db_bind_text(s, 1, f->scope_path ? f->scope_path : "");
+        db_bind_int(s, 2, f->building_id > 0 ? f->building_id : 0);
+        db_bind_int(s, 3, f->building_id > 0 ? f->building_id : 0);
+    }
+    sb_free(&sql);
+    return s;
 }
 
-static void export_row(db_stmt *s, const export_filter *f, strbuf *out)
+long export_residents_rows(db_conn *db, const export_filter *f, export_row_fn emit, void *ctx)
 {
+    const char *cells[NEXPORT_COLS];
     char bufs[NEXPORT_COLS][64];
     strbuf tags = STRBUF_INIT;
-    const char *cells[NEXPORT_COLS];
     resident dec;
-    resident_decrypt_values(db_col_int(s, EXPORT_COL_ID), db_col_text(s, 6), db_col_text(s, 10), db_col_text(s, 14), &dec);
+    long rows = 0, n = -1;
+    int rc;
     for (size_t i = 0; i < NEXPORT_COLS; i++)
-        cells[i] = export_cell(s, &EXPORT_COLS[i], f, &dec, bufs[i], &tags);
-    csvw_row(out, cells, NEXPORT_COLS);
-    sodium_memzero(&dec, sizeof dec);
-    sodium_memzero(bufs, sizeof bufs);
+        cells[i] = export_year_only(&EXPORT_COLS[i], f) ? "出生年份" : EXPORT_COLS[i].header;
+    db_stmt *s = export_prepare(db, f);
+    if (!s || emit(cells, NEXPORT_COLS, ctx) != 0)
+        goto cleanup;
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (f->max_rows > 0 && rows >= f->max_rows) {
+            n = EXPORT_TOO_MANY;
+            goto cleanup;
+        }
+        resident_decrypt_values(db_col_int(s, EXPORT_COL_ID), db_col_text(s, 6), db_col_text(s, 10),
+                                db_col_text(s, 14), &dec);
+        for (size_t i = 0; i < NEXPORT_COLS; i++)
+            cells[i] = export_cell(s, &EXPORT_COLS[i], f, &dec, bufs[i], &tags);
+        rc = emit(cells, NEXPORT_COLS, ctx);
+        sodium_memzero(&dec, sizeof dec);
+        sodium_memzero(bufs, sizeof bufs);
+        if (rc != 0)
+            goto cleanup;
+        rows++;
+    }
+    if (rc == DB_DONE)
+        n = rows;
+cleanup:
+    db_finalize(s);
     sb_free(&tags);
+    return n;
+}
+
+/* The CSV of export_residents_write: rows into out, handed to the sink
+ * in chunks of 64 KiB. */
+typedef struct csv_export {
+    const export_filter *f;
+    strbuf out;
+    int header_done;
+    int (*sink)(const char *data, size_t len, void *ctx);
+    void *ctx;
+} csv_export;
+
+static int csv_export_row(const char *const *cells, size_t n, void *ctx)
+{
+    csv_export *c = ctx;
+    char id[64];
+    const char *line[NEXPORT_COLS];
+    memcpy(line, cells, n * sizeof *line);
+    if (!c->header_done) {
+        c->header_done = 1;
+        sb_puts(&c->out, "\xEF\xBB\xBF");
+    } else if (c->f->full_id) {
+        /* A tab keeps Excel from turning 18 digits into 3.71702E+17;
+         * CSV readers (and import_residents) trim it. */
+        for (size_t i = 0; i < n; i++)
+            if (EXPORT_COLS[i].fmt == C_ID && *cells[i]) {
+                snprintf(id, sizeof id, "\t%s", cells[i]);
+                line[i] = id;
+            }
+    }
+    csvw_row(&c->out, line, n);
+    sodium_memzero(id, sizeof id);
+    if (c->out.len < 65536)
+        return 0;
+    int rc = c->sink(c->out.data, c->out.len, c->ctx);
+    sb_reset(&c->out);
+    return rc;
 }
 
 long export_residents_write(db_conn *db, const export_filter *f,
                             int (*sink)(const char *data, size_t len, void *ctx), void *ctx)
 {
-    strbuf out = STRBUF_INIT;
-    long n = -1;
-    db_stmt *s = db_prepare(db, SQL_EXPORT(db));
-    db_bind_text(s, 1, f->scope_path ? f->scope_path : "");
-    db_bind_int(s, 2, f->building_id > 0 ? f->building_id : 0);
-    db_bind_int(s, 3, f->building_id > 0 ? f->building_id : 0);
-    export_header(f, &out);
-    long rows = 0;
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        export_row(s, f, &out);
-        rows++;
-        if (out.len >= 65536) {
-            if (sink(out.data, out.len, ctx) != 0)
-                goto cleanup;
-            sb_reset(&out);
-        }
-    }
-    if (rc != DB_DONE || (out.len && sink(out.data, out.len, ctx) != 0))
-        goto cleanup;
-    n = rows;
-cleanup:
-    db_finalize(s);
-    sb_free(&out);
+    csv_export c = {.f = f, .out = STRBUF_INIT, .sink = sink, .ctx = ctx};
+    long n = export_residents_rows(db, f, csv_export_row, &c);
+    if (n >= 0 && c.out.len && sink(c.out.data, c.out.len, ctx) != 0)
+        n = -1;
+    sb_free(&c.out);
     return n;
 }
 
@@ -1616,7 +1719,7 @@ static int file_sink(const char *data, size_t len, void *ctx)
 
 int export_residents_csv(db_conn *db, const char *scope_path, int full_id, const char *purpose, FILE *out)
 {
-    export_filter f = {scope_path, 0, full_id, full_id};
+    export_filter f = {.scope_path = scope_path, .full_id = full_id, .full_phone = full_id};
     char detail[1024];
     if (full_id && (!purpose || !*purpose))
         return -1;

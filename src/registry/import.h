@@ -43,6 +43,7 @@ typedef struct import_options {
     void *progress_ctx;
     int (*cancelled)(void *ctx);    /* asked between transactions: nonzero stops and undoes; may be NULL */
     void *cancel_ctx;
+    int dry_run;                    /* a preview: every row checked, nothing written (import_residents) */
 } import_options;
 
 typedef struct import_report {
@@ -54,6 +55,7 @@ typedef struct import_report {
     json_t *errors;                 /* array of {row, field, message}; row = CSV line number;
                                      * field is null for whole-row problems; at most IMPORT_MAX_ERRORS */
     char fatal[256];                /* non-empty when the import stopped (bad header, unreadable file …) */
+    int dry_run;                    /* a preview: imported and households_created are what the import would do */
 } import_report;
 
 /* Return values of import_residents. */
@@ -75,27 +77,58 @@ enum {
  * transactions on db (the caller must not have one open). rep is
  * initialised here; free it with import_report_free. */
 int import_residents(db_conn *db, csvr *in, const import_options *o, import_report *rep);
+/* With o->dry_run the same call previews the import: every row is
+ * converted and checked exactly as above (against the database and the
+ * rows before it in the file, the checks a real import makes before it
+ * writes a row), and nothing is written — no batch, no rows; each of
+ * its transactions only reads and is rolled back. The report and the
+ * return value are the real import's (IMPORT_ROWS_REJECTED when it
+ * would import nothing), the counts what it would import. One audit row
+ * (import_preview) in its own transaction: a preview tells which ID
+ * numbers are registered, as an import does. Never IMPORT_CONFLICT: a
+ * preview runs beside a running import. */
 void import_report_free(import_report *rep);
 
-/* {"batch", "rows", "imported", "households_created", "error_rows", "errors", ["fatal"]}. */
+/* {"batch", "rows", "imported", "households_created", "error_rows", "errors", ["fatal"], ["dry_run": true]}. */
 json_t *import_report_json(const import_report *rep);
 
 /* ---- export ------------------------------------------------------------- */
 
-/* Which active residents to export: those whose grid lies under
- * scope_path (NULL or "" = all), and when building_id > 0 only those
- * in households of that building. */
+/* Which residents to export: by default the active ones whose grid
+ * lies under scope_path (NULL or "" = all), and when building_id > 0
+ * only those in households of that building; or, with where, those the
+ * conditions of a resident search match (the list's filters,
+ * resident_filters_or_reply: visibility, unit and status included). */
+struct query;
 typedef struct export_filter {
     const char *scope_path;
     int64_t building_id;
     int full_id;                    /* unmasked ID numbers and birth dates (else birth years) */
     int full_phone;                 /* unmasked phones */
+    const struct query *where;      /* conditions on resident r (WHERE …), or NULL */
+    const char *order_by;           /* with where: a whitelisted ORDER BY body ("r.name_py ASC, r.id ASC"),
+                                     * NULL = by grid, household, head first */
+    long max_rows;                  /* more residents than this: EXPORT_TOO_MANY; 0 = no cap */
 } export_filter;
 
+#define EXPORT_TOO_MANY (-2)
+
+/* One row of an export as its cells (UTF-8, NUL-terminated, "" for no
+ * value; valid during the call): 0, or nonzero to stop. */
+typedef int (*export_row_fn)(const char *const *cells, size_t ncells, void *ctx);
+
+/* Calls emit with the header (the Chinese column names that
+ * import_residents reads back), then once per resident with its cells
+ * in the same order, masked as f says (ID numbers as their 18
+ * characters, nothing added; dates YYYY-MM-DD). Returns the number of
+ * residents, EXPORT_TOO_MANY (f->max_rows exceeded), or -1 (a database
+ * error, or emit said stop). Reads only; auditing is the caller's job. */
+long export_residents_rows(db_conn *db, const export_filter *f, export_row_fn emit, void *ctx);
+
 /* Writes the export CSV (UTF-8 with BOM, Chinese header row that
- * import_residents reads back) in chunks to sink, which returns 0 or -1
- * to stop. Returns the number of residents written, or -1. Reads only;
- * auditing is the caller's job. */
+ * import_residents reads back; a full ID number after a tab, which
+ * Excel keeps as text and the import trims) in chunks to sink, which
+ * returns 0 or -1 to stop. Returns as export_residents_rows. */
 long export_residents_write(db_conn *db, const export_filter *f,
                             int (*sink)(const char *data, size_t len, void *ctx), void *ctx);
 

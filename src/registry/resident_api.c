@@ -405,6 +405,48 @@ static int by_name_alone(request *rq, const page_req *pg, const org_unit *unit)
            !any_query(rq, FILTERS + 1);
 }
 
+const char *const *resident_sort_keys(int full)
+{
+    return full ? SORT_KEYS : SORT_KEYS_MASKED;
+}
+
+int resident_filters_or_reply(request *rq, response *rs, int full, const page_req *list_page, query *q,
+                              resident_filters *out)
+{
+    memset(out, 0, sizeof *out);
+    q_where(q, REGISTRY_VISIBLE("r"));
+    if (add_scope_filter(rq, rs, q, &out->unit) != 0 || add_status_filter(rq, rs, q, &out->plain) != 0)
+        return -1;
+    out->fast = list_page && by_name_alone(rq, list_page, &out->unit);
+    if (add_text_filters(rq, rs, q, &out->unit, out->exact, out->fast ? out->name_term : NULL) != 0 ||
+        add_tail_filter(rq, rs, q, &out->unit, out->exact) != 0 || add_household_filter(rq, rs, q) != 0 ||
+        add_age_filters(rq, rs, q, full) != 0 ||
+        (out->exact[0] &&
+         exact_search_rate_or_reply(rq, rs, strstr(out->exact, "电话") == out->exact ? "phone" : "id_number") != 0))
+        return -1;
+    out->plain = out->plain && !searches(rq);
+    return 0;
+}
+
+void resident_filters_describe(request *rq, const resident_filters *f, char *out, size_t outsz)
+{
+    /* The values shown as given; id_number, phone and id_tail only as
+     * f->exact has them (masked). */
+    static const char *const SHOWN[][2] = {
+        {"status", "状态"}, {"name", "姓名"}, {"tag", "标签"}, {"phone_tail", "电话尾号"},
+        {"household_id", "户ID"}, {"import_batch_id", "导入批次"}, {"age_min", "最小年龄"},
+        {"age_max", "最大年龄"}, {"sort", "排序"}};
+    size_t n = (size_t)snprintf(out, outsz, "单位 %s（%s）", f->unit.name, f->unit.code);
+    for (size_t i = 0; i < sizeof SHOWN / sizeof SHOWN[0] && n < outsz; i++) {
+        const char *v = req_query(rq, SHOWN[i][0]);
+        if (v && *v)
+            n += (size_t)snprintf(out + n, outsz - n, "，%s %s", SHOWN[i][1], v);
+    }
+    if (f->exact[0] && n < outsz)
+        snprintf(out + n, outsz - n, "，%s", f->exact);
+    utf8_trim_partial(out);
+}
+
 /* GET /api/v1/residents — roles: registry readers.
  * Query: org_unit_id (default own unit), status (active|deceased|
  * moved_out|all), name (any part of the name, pinyin from any syllable,
@@ -435,37 +477,32 @@ static int resident_list(request *rq, response *rs)
 {
     query q, qf, qw, *qs = &q;
     page_req pg;
-    org_unit unit;
+    resident_filters rf;
+    const org_unit *unit = &rf.unit;
     page_pick pk = {0};
-    int full = 0, rc = -1, plain, fast = 0;
+    int full = 0, rc = -1;
     int64_t total;
     db_stmt *s = NULL;
-    char exact[96], detail[160], name_term[NAME_KEY_MAX];
-    const char *from = "FROM resident r";
+    char detail[160];
+    const char *from = "FROM resident r", *exact = rf.exact;
 
     q_init(&q, "");
     q_init(&qf, "");
     q_init(&qw, "");
-    q_where(&q, REGISTRY_VISIBLE("r"));
     if (full_id_or_reply(rq, rs, &full) != 0 || page_size_choice_or_reply(rq, rs) != 0 ||
-        req_page_keyset(rq, rs, full ? SORT_KEYS : SORT_KEYS_MASKED, "r.id", &pg) != 0 ||
-        add_scope_filter(rq, rs, &q, &unit) != 0 || add_status_filter(rq, rs, &q, &plain) != 0 ||
-        add_text_filters(rq, rs, &q, &unit, exact, (fast = by_name_alone(rq, &pg, &unit)) ? name_term : NULL) != 0 ||
-        add_tail_filter(rq, rs, &q, &unit, exact) != 0 || add_household_filter(rq, rs, &q) != 0 ||
-        add_age_filters(rq, rs, &q, full) != 0 ||
-        (exact[0] && exact_search_rate_or_reply(rq, rs, strstr(exact, "电话") == exact ? "phone" : "id_number") != 0))
+        req_page_keyset(rq, rs, resident_sort_keys(full), "r.id", &pg) != 0 ||
+        resident_filters_or_reply(rq, rs, full, &pg, &q, &rf) != 0)
         goto out;
-    if (fast) {
+    if (rf.fast) {
         /* The terms' values first, then the filters on their residents. */
-        from = resident_search_from(&qf, &unit, name_term);
+        from = resident_search_from(&qf, unit, rf.name_term);
         q_and_all(&qf, &q);
         qs = &qf;
     }
     int audited = full || exact[0];
     /* Only the unit and the default status: the maintained count. */
-    plain = plain && !searches(rq);
-    if (plain) {
-        if ((total = counts_unit_one(rq->db, &unit, "residents")) < 0) {
+    if (rf.plain) {
+        if ((total = counts_unit_one(rq->db, unit, "residents")) < 0) {
             rc = reply_internal(rs);
             goto out;
         }
@@ -474,11 +511,11 @@ static int resident_list(request *rq, response *rs)
     }
     /* Pick the page's ids from the indexes first, then build full rows for
      * those only: sorting whole rows (with their tag lists) is what costs. */
-    if (fast) {
+    if (rf.fast) {
         /* A bounded sort of the first terms in the page's order
          * (resident_search_pick_from), not a sort of every match. */
         pg.distinct = 1;
-        if (page_pick_or_reply(rq, rs, resident_search_pick_from(&qw, &q, &unit, name_term, &pg), &qw, &pg, NULL,
+        if (page_pick_or_reply(rq, rs, resident_search_pick_from(&qw, &q, unit, rf.name_term, &pg), &qw, &pg, NULL,
                                NULL, 0, &pk) != 0)
             goto out;
     } else if (page_pick_or_reply(rq, rs, from, qs, &pg, NULL, NULL, 0, &pk) != 0) {

@@ -1,14 +1,11 @@
 /* stats_xlsx.c — the statistics table as an .xlsx workbook (see
- * stats_xlsx.h). libxlsxwriter writes only to a file: the workbook goes
- * to a private temporary file (mode 0600, unlinked before returning)
- * and is read back into memory. */
+ * stats_xlsx.h), written into memory by util/xlsx_write.h. */
 #include "registry/stats_xlsx.h"
+#include "util/xlsx_write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #define FIRST_TAG_COL 4   /* 单位 编码 户数 人数, then each tag's 户 and 人 */
 
@@ -120,53 +117,15 @@ static void fields_sheet(lxw_workbook *wb, const json_t *table)
     }
 }
 
-/* The whole of file path into *out; 0 or -1. */
-static int slurp(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        return -1;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
 int stats_xlsx_write(const json_t *table, char **out, size_t *len)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/minsheng-xlsx-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0)
+    xlsx_out x;
+    lxw_workbook *wb = xlsx_out_open(&x, 0);
+    if (!wb)
         return -1;
-    close(fd);
-    lxw_workbook *wb = workbook_new(path);
-    int rc = -1;
-    if (wb) {
-        table_sheet(wb, table);
-        fields_sheet(wb, table);
-        if (workbook_close(wb) == LXW_NO_ERROR)
-            rc = slurp(path, out, len);
-    }
-    unlink(path);
-    return rc;
+    table_sheet(wb, table);
+    fields_sheet(wb, table);
+    return xlsx_out_close(&x, out, len);
 }
 
 void stats_xlsx_fields(const json_t *table, char *out, size_t outsz)

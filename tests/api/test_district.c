@@ -266,6 +266,7 @@ static void deny_registry(const char *who, const char *tok, const place *own, co
     DENY(who, tok, "GET", fmt("/api/v1/stats/table/export?org_unit_id=%lld", district_id), NULL);
     DENY(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->street), NULL);
     DENY(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/export/households?org_unit_id=%lld&format=xlsx", far->street), NULL);
     /* imports naming the other street's grid or household: refused by row */
     const char *csv = fmt("姓名,身份证号,与户主关系,网格编码,户编号,地址\n越权导入,%s,户主,%s,X-%lld-IMP,越权地址1号\n",
                           fresh_id("130104"), far->grid_code, own->street);

@@ -319,6 +319,9 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->grid), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->building), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&format=xlsx&name=%s", far->grid, urlenc("张")), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/export/households?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/export/households?org_unit_id=%lld&format=xlsx", far->building), NULL);
 
     /* import naming the far grid: a row error, nothing imported */
     char csv[1024], idn2[19];

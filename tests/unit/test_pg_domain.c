@@ -294,6 +294,13 @@ static void test_export(void **state)
         export_filter filter = {.scope_path = "/1/", .full_id = 1, .full_phone = 1};
         assert_int_equal(export_residents_write(engines[e], &filter, sink, f), 7);
         fclose(f);
+        /* the cap: one more than it refuses the export */
+        FILE *null = fopen("/dev/null", "w");
+        export_filter capped = {.scope_path = "/1/", .max_rows = 6};
+        assert_int_equal(export_residents_write(engines[e], &capped, sink, null), EXPORT_TOO_MANY);
+        capped.max_rows = 7;
+        assert_int_equal(export_residents_write(engines[e], &capped, sink, null), 7);
+        fclose(null);
     }
     char *all = same_on_both(got);
     assert_non_null(strstr(all, ",张三,,男,1950-03-01,户主,,,户籍,,,,是,高龄、低保、退役军人,\r\n"));
