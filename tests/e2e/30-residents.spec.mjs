@@ -98,8 +98,8 @@ test('网格员登记居民：校验位错误时提示且不发送，改正后�
   assert.match(await patch.headerValue('if-match'), /^"\d+"$/);
   assert.deepEqual(JSON.parse(patch.postData()), { phone: '0530-5312345' });
   const hist = page.getByTestId('resident-history');
-  await hist.getByText('修改信息').waitFor();
-  assert.match(await hist.innerText(), /修改信息[\s\S]*登记/);
+  await hist.getByText('修改：联系电话').waitFor();
+  assert.match(await hist.innerText(), /修改信息[\s\S]*修改：联系电话[\s\S]*登记/);
   await shot(page, 'residents-drawer');
   // Esc closes the drawer; back to the list with the search kept
   await page.keyboard.press('Escape');
@@ -262,7 +262,7 @@ test('手机（390×844）：卡片列表、可折叠的查询条件、全屏详
   await page.getByTestId('q-tag').waitFor();
   await page.getByTestId('q-more').click();
   const box = await card.boundingBox();
-  assert.ok(box.height >= 44 && box.width >= 330, '卡片太小，不便点按');
+  assert.ok(box.height >= 44 && box.width >= 340, '卡片太小，不便点按');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   await shot(page, 'residents-phone');
   await card.click();
