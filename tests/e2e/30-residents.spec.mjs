@@ -50,7 +50,9 @@ test('网格员登记居民：校验位错误时提示且不发送，改正后�
   const dialog = page.locator('.resident-form-dialog');
   await dialog.waitFor();
   // the first field has the focus
-  assert.equal(await page.evaluate(() => document.activeElement.closest('.el-form-item').innerText.trim().split('\n')[0]), '所在户');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.closest('.resident-form-dialog .el-form-item'));
+  assert.equal(await page.evaluate(() => document.activeElement.closest('.el-form-item')
+    .querySelector('.el-form-item__label').innerText.trim()), '所在户');
   await page.locator('.resident-form-dialog .el-select').first().click();
   await page.keyboard.type(hh.code);
   await page.locator('.el-select-dropdown__item', { hasText: hh.code }).first().click();
@@ -268,6 +270,7 @@ test('手机（390×844）：卡片列表、可折叠的查询条件、全屏详
   await card.click();
   const drawer = page.locator('.resident-drawer');
   await drawer.getByTestId('resident-edit').waitFor();
+  await page.waitForFunction(() => document.querySelector('.resident-drawer').getBoundingClientRect().left === 0);
   const d = await drawer.boundingBox();
   assert.ok(d.width >= 389, '详情应全屏');
   await shot(page, 'residents-phone-drawer');
