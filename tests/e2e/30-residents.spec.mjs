@@ -4,7 +4,7 @@
 // history shows the edit); search by name and paging against the API's
 // own total; a grid worker never sees another grid's resident (list,
 // search, direct address); 查看完整身份证号 only for roles with the
-// right; a status change confirmed by name; the export of the current
+// right; a move and a status change, each confirmed by name; the export of the current
 // search as a real .xlsx; the phone layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -198,15 +198,28 @@ test('查看完整身份证号：网格员可以（须确认），部门只读�
   await viewer.close_all();
 });
 
-test('变更状态：确认框写明姓名和后果，确认后为已故，历史有记录', async () => {
+test('迁移与变更状态：确认框写明姓名和后果，确认后迁入新户、登记为已故，历史有记录', async () => {
   const wg = await apiAs('wangge0101');
-  const hh = (await wg('GET', '/households?page_size=20')).body.items[1];
+  const [, hh, to] = (await wg('GET', '/households?page_size=20')).body.items;
   const name = rareName();
   const made = await wg('POST', '/residents', { household_id: hh.id, id_number: idNumber(), name, relation: '其他' });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   const page = await newPage();
   await login(page, 'wangge0101');
   await page.goto(env.base + `/residents/${made.body.id}`);
+  // move into another household of the grid
+  await page.getByTestId('resident-move').click();
+  await page.locator('.move-dialog .el-select').first().click();
+  await page.keyboard.type(to.code);
+  await page.locator('.el-select-dropdown__item', { hasText: to.code }).first().click();
+  await page.getByTestId('move-submit').click();
+  const moveBox = page.locator('.el-message-box');
+  assert.match(await moveBox.innerText(), new RegExp(`${name} 从 ${hh.code} 迁入 ${to.code}`));
+  await moveBox.getByRole('button', { name: '迁移' }).click();
+  await page.locator('.resident-drawer').getByText(to.code).first().waitFor();
+  await page.getByTestId('resident-history').getByText('迁移').waitFor();
+  assert.equal((await wg('GET', `/residents/${made.body.id}`)).body.household_id, to.id);
+
   await page.getByTestId('resident-status').click();
   await page.locator('.el-dialog', { hasText: '变更状态' }).waitFor();
   await page.getByTestId('status-submit').click();
