@@ -4,8 +4,8 @@
 // history shows the edit); search by name and paging against the API's
 // own total; a grid worker never sees another grid's resident (list,
 // search, direct address); 查看完整身份证号 only for roles with the
-// right; a move and a status change, each confirmed by name; the export of the current
-// search as a real .xlsx; the phone layout.
+// right; a move and a status change, each confirmed by name; the
+// export of the current search as a real .xlsx; the phone layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
