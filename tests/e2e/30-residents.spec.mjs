@@ -1,4 +1,6 @@
-// 30-residents.spec.mjs — the 居民 page: registering a resident with a
+// 30-residents.spec.mjs — the 居民 page: the browser's checks
+// (lib/idcard.js, lib/validate.js) refuse what the server refuses, with
+// its very message; registering a resident with a
 // wrong ID check digit (the field says so and nothing is sent), then
 // right (saved, found by search), editing the phone (If-Match sent, the
 // history shows the edit); search by name and paging against the API's
@@ -12,6 +14,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { env, newPage, login, shot, assertClean, apiAs, OUT } from './lib.mjs';
+import { idProblem, checkDigit } from '../../web/src/lib/idcard.js';
+import { nameProblem, phoneProblem } from '../../web/src/lib/validate.js';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const rnd = (n) => Math.floor(Math.random() * n);
@@ -27,6 +31,33 @@ const wrongCheck = (id) => id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
 // A Chinese name nobody in the demo street has (no digits: refused).
 const RARE = '翊曦瑾珩琰璟玥芃菡霁沅汐岚昀晟煜';
 const rareName = () => '仉' + RARE[rnd(RARE.length)] + RARE[rnd(RARE.length)] + RARE[rnd(RARE.length)];
+
+test('网页的校验（lib/idcard.js、lib/validate.js）与服务器一致：同样的输入，同样的拒绝和提示', async () => {
+  const wg = await apiAs('wangge0101');
+  const hh = (await wg('GET', '/households?page_size=20')).body.items[0];
+  const withCheck = (first17) => first17 + checkDigit(first17);
+  const good = idNumber();
+  const cases = [
+    ['id_number', wrongCheck(good)], ['id_number', withCheck('37170219990230001')],
+    ['id_number', withCheck('37170220990101001')], ['id_number', withCheck('37170218990101001')],
+    ['id_number', good.slice(0, 17)], ['id_number', '37170219800101A012'], ['id_number', '3.71702E+17'],
+    ['id_number', withCheck('93715619850101001')],
+    ['name', '张三1'], ['name', '张<三'], ['name', '张 John'], ['name', '·张三'], ['name', '张三·'],
+    ['phone', '12345'], ['phone', '010-12345678'], ['phone', '+1 555 0100'], ['phone', '138-1234--5678'],
+  ];
+  const problem = { id_number: idProblem, name: nameProblem, phone: phoneProblem };
+  for (const [field, value] of cases) {
+    const body = { household_id: hh.id, id_number: good, name: '仉测试', [field]: value };
+    const r = await wg('POST', '/residents', body);
+    assert.equal(r.status, 400, `${field}=${value}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.field, field, `${field}=${value}`);
+    assert.equal(problem[field](value), r.body.error.message, `${field}=${value}`);
+  }
+  for (const ok of [good, good.slice(0, 17) + good[17].toLowerCase()]) assert.equal(idProblem(ok), null);
+  for (const ok of ['张三', '古丽·买买提', 'John Smith', 'Martin Luther King Jr.']) assert.equal(nameProblem(ok), null);
+  for (const ok of ['13912345678', '+86 139 1234 5678', '0530-5312345', '053085312345-801', '１３９１２３４５６７８'])
+    assert.equal(phoneProblem(ok), null);
+});
 
 async function table(page) {
   await page.getByTestId('resident-table').locator('tbody tr').first().waitFor();
