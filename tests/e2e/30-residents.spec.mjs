@@ -1,8 +1,8 @@
 // 30-residents.spec.mjs — the 居民 page: the browser's checks
 // (lib/idcard.js, lib/validate.js) refuse what the server refuses, with
-// its very message; registering a resident with a
-// wrong ID check digit (the field says so and nothing is sent), then
-// right (saved, found by search), editing the phone (If-Match sent, the
+// its very message; registering a resident with a wrong ID check digit
+// (the field says so and nothing is sent), then right (saved, found by
+// search), editing the phone (If-Match sent, the
 // history shows the edit); search by name and paging against the API's
 // own total; a grid worker never sees another grid's resident (list,
 // search, direct address); 查看完整身份证号 only for roles with the
