@@ -9,6 +9,7 @@
 #include "workflow/calendar.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -438,6 +439,65 @@ static int write_tags(db_conn *db, int64_t id, const resident_input *in)
     return 0;
 }
 
+/* The text fields of an update, with the Chinese name each has in the
+ * history (the note of an "updated" event). */
+static const struct {
+    size_t off;
+    const char *label, *unset;   /* unset: what NULL stands for */
+} UPDATE_TEXT[] = {
+    {offsetof(resident_input, name), "姓名", ""},
+    {offsetof(resident_input, relation), "与户主关系", "其他"},
+    {offsetof(resident_input, phone), "联系电话", ""},
+    {offsetof(resident_input, hukou_type), "户籍类型", ""},
+    {offsetof(resident_input, residence_status), "居住状态", "户籍"},
+    {offsetof(resident_input, employment), "就业状态", ""},
+    {offsetof(resident_input, disability_type), "残疾类别", ""},
+    {offsetof(resident_input, notes), "备注", ""},
+};
+
+static int same_tags(const resident_input *a, const resident_input *b)
+{
+    if (a->ntags != b->ntags)
+        return 0;
+    for (size_t i = 0; i < a->ntags; i++) {
+        size_t j = 0;
+        while (j < b->ntags && strcmp(a->tags[i], b->tags[j]) != 0)
+            j++;
+        if (j == b->ntags)
+            return 0;
+    }
+    return 1;
+}
+
+/* "修改：联系电话、标签": which fields an update changed, never their
+ * values (every registry role reads the history, the viewer included);
+ * "" when none did. */
+static void update_note(const resident_input *was, const resident_input *now, char *out, size_t outsz)
+{
+    const char *changed[16];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof UPDATE_TEXT / sizeof UPDATE_TEXT[0]; i++) {
+        const char *a = *(const char *const *)((const char *)was + UPDATE_TEXT[i].off);
+        const char *b = *(const char *const *)((const char *)now + UPDATE_TEXT[i].off);
+        if (strcmp(a ? a : UPDATE_TEXT[i].unset, b ? b : UPDATE_TEXT[i].unset) != 0)
+            changed[n++] = UPDATE_TEXT[i].label;
+    }
+    if (was->disability_grade != now->disability_grade)
+        changed[n++] = "残疾等级";
+    if (was->party_member != now->party_member)
+        changed[n++] = "党员";
+    if (!same_tags(was, now))
+        changed[n++] = "标签";
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out + len, outsz - len, i ? "、%s" : "修改：%s", changed[i]);
+        if (w < 0 || (size_t)w >= outsz - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
 int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_version, const resident_change *c,
                     resident *before, ms_err *err)
 {
@@ -455,6 +515,10 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
     derived_tags_apply(in, age);
     if (resident_input_check(in, 0, err) != 0)
         return -1;
+    resident_input was;
+    char note[256];
+    resident_to_input(cur, &was);
+    update_note(&was, in, note, sizeof note);
     if (resident_head_rule(db, cur->household_id, cur->id, cur->relation, in->relation, err) != 0)
         return -1;
     char phone_enc[FC_STORED_MAX], phone_bidx[FC_BLIND_HEX], dis[40], dis_enc[FC_STORED_MAX];
@@ -474,7 +538,8 @@ int resident_update(db_conn *db, const actor *who, int64_t id, int64_t if_versio
     if (rc != DB_DONE || write_tags(db, cur->id, in) != 0 ||
         ((c->set & (RC_NAME | RC_PHONE)) && (resident_keys_make(in->name, cur->id_number, in->phone, &k) != 0 ||
                                             resident_keys_store(db, cur->id, cur->grid_id, &k) != 0)) ||
-        log_event(db, who, &(registry_event){.entity_id = cur->id, .kind = "updated"}) != 0)
+        log_event(db, who,
+                  &(registry_event){.entity_id = cur->id, .kind = "updated", .note = note[0] ? note : NULL}) != 0)
         return err_db(err);
     return 0;
 }

@@ -224,6 +224,19 @@ static void resident_update_replaces_tags_and_is_audited(void **state)
     assert_int_equal(json_array_size(json_object_get(j, "tags")), 2);
     json_decref(j);
     assert_int_equal(total_of(t_auditor, fmt("/api/v1/audit?action=update&entity=resident&entity_id=%lld", rid)), 2);
+
+    /* The history names the fields each edit changed (a field sent
+     * unchanged is not one), never their values. */
+    json_decref(req(t_g0101, "PATCH", fmt("/api/v1/residents/%lld", rid),
+                    "{\"name\":\"孙测试\",\"phone\":\"139 1234 5678\"}", 200));
+    j = get_ok(t_viewer, fmt("/api/v1/residents/%lld/history", rid));
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 4);
+    assert_string_equal(jstr(json_array_get(items, 1), "note"), "修改：就业状态、备注、标签");
+    assert_string_equal(jstr(json_array_get(items, 2), "note"), "修改：标签");
+    assert_string_equal(jstr(json_array_get(items, 3), "kind"), "updated");
+    assert_string_equal(jstr(json_array_get(items, 3), "note"), "修改：联系电话");
+    json_decref(j);
 }
 
 static void resident_move_to_another_household(void **state)

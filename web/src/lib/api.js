@@ -64,9 +64,10 @@ function failure(status, data, opts) {
 }
 
 // api('/residents', {query: {...}}) → parsed JSON.
-// opts: method, body (JSON), query, noRedirect (a 401 is the caller's: login).
+// opts: method, body (JSON), query, noRedirect (a 401 is the caller's: login),
+// headers (extra request headers, e.g. If-Match: '"3"').
 export async function api(path, opts = {}) {
-  const init = { method: opts.method || 'GET', headers: { Accept: 'application/json' } };
+  const init = { method: opts.method || 'GET', headers: { Accept: 'application/json', ...opts.headers } };
   if (opts.body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);

@@ -8,6 +8,9 @@ export default {
   routes: [
     { path: 'residents', component: () => import('./ResidentsView.vue'),
       meta: { title: '居民', icon: User, api: 'GET /api/v1/residents', mobile: true } },
+    // one resident's drawer over the list (its own address: links, refresh)
+    { path: 'residents/:id(\\d+)', component: () => import('./ResidentsView.vue'),
+      meta: { title: '居民', icon: User, api: 'GET /api/v1/residents', mobile: true, menu: false } },
     { path: 'households', component: () => import('./HouseholdsView.vue'),
       meta: { title: '户', icon: House, api: 'GET /api/v1/households', mobile: true } },
     { path: 'org', component: () => import('./OrgView.vue'),
