@@ -11,6 +11,7 @@
 #include "registry/org.h"
 #include "registry/resident_search.h"
 #include "registry/org_import.h"
+#include "registry/org_geometry.h"
 #include "util/xlsx_read.h"
 #include "core/audit.h"
 #include "core/keys.h"
@@ -68,7 +69,8 @@ static const char *const USAGE =
     "  init                  创建/升级数据库，建立街道和管理员账户\n"
     "  demo                  载入演示街道（丹阳街道：33个社区、131个网格）和演示账户；--streets N 建一个区的 N 个街道\n"
     "  user add|passwd|list  管理账户\n"
-    "  org list|add|rename|close|import|district  组织架构：显示、建立、改名、撤销、从 CSV/Excel 导入；建立区\n"
+    "  org list|add|rename|close|import|district|geometry  组织架构：显示、建立、改名、撤销、从 CSV/Excel 导入；建立区；\n"
+    "                        从 GeoJSON 导入（或导出）单位边界\n"
     "  import residents 文件 从 CSV（UTF-8 或 GBK）或 Excel（.xlsx）导入居民\n"
     "  export residents      导出居民 CSV\n"
     "  backup 文件           在线备份数据库（校验后才生成；不含密钥文件，请另行保存）\n"
@@ -728,6 +730,8 @@ static const char *const ORG_USAGE =
     "      minsheng org close 编码\n"
     "      minsheng org import 文件.csv|文件.xlsx [--mode all|valid] [--encoding auto|utf-8|gbk] [--report 错误报告.json]\n"
     "      minsheng org district 区编码 区名称\n"
+    "      minsheng org geometry 文件.geojson [--dry-run]\n"
+    "      minsheng org geometry --export 文件.geojson [--under 单位编码]\n"
     "  list      显示组织架构树：层级、名称、编码、负责人（网格员、楼长）；--under 只显示某单位及其下级，\n"
     "            --all 连同已撤销的单位\n"
     "  add       在上级单位下建立下级单位，类别随上级而定：区 → 街道 → 社区 → 网格 → 楼栋。\n"
@@ -739,6 +743,10 @@ static const char *const ORG_USAGE =
     "            报错而不修改。默认全部正确才导入；--mode valid 跳过有错误的行（及其下级）。\n"
     "  district  建立区：一个数据库管理一个区的多个街道。已有的街道成为区下的第一个街道\n"
     "            （其编码、路径、账户和数据都不变）；此后新街道用 org add 区编码 … 建在区下。\n"
+    "  geometry  从 GeoJSON 文件设置单位边界（首页的网格地图用）：FeatureCollection，每个要素的\n"
+    "            properties.code 为单位编码、geometry 为 Polygon 或 MultiPolygon（经度在前）。任一要素有错\n"
+    "            （编码不存在、编码重复、边界无效）则整个文件都不导入；--dry-run 只检查不写入。\n"
+    "            --export 把已有的边界写成同样格式的文件（--under 只导出某单位及其下级）\n"
     "  区一级的账户: user add 用户名 --role street|viewer|admin|secadmin|auditor --org 区编码\n";
 
 /* ---- what both table imports (org import, import residents) share ---- */
@@ -794,6 +802,20 @@ static int org_cli_commit(db_conn *db, const audit_entry *e)
         return 1;
     }
     return 0;
+}
+
+/* Ends an import's open transaction: committed with its audit row e
+ * when commit is set, else rolled back; frees e's after image. 0, or 1
+ * when the commit failed (said so). */
+static int org_cli_finish(db_conn *db, int commit, const audit_entry *e, json_t *after)
+{
+    int rc = 0;
+    if (commit)
+        rc = org_cli_commit(db, e);
+    else
+        db_rollback(db);
+    json_decref(after);
+    return rc;
 }
 
 /* Loads unit `code` inside the open transaction; else rolls back and says so. */
@@ -992,17 +1014,11 @@ static int org_cli_import(int argc, char **argv)
     if (!db || db_begin(db) != DB_DONE)
         goto cleanup;
     int irc = org_import(db, in, &o, &rep);
-    if (irc == IMPORT_OK) {
-        audit_entry e;
-        char detail[600];
-        json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
-        int crc = org_cli_commit(db, &e);
-        json_decref(after);
-        if (crc != 0)
-            goto cleanup;
-    } else {
-        db_rollback(db);
-    }
+    audit_entry e;
+    char detail[600];
+    json_t *after = org_import_audit_entry(&o, &rep, detail, sizeof detail, &e);
+    if (org_cli_finish(db, irc == IMPORT_OK, &e, after) != 0)
+        goto cleanup;
     if (rep.fatal[0]) {
         fprintf(stderr, "minsheng: 导入失败: %s\n", rep.fatal);
         goto cleanup;
@@ -1021,6 +1037,95 @@ cleanup:
     return rc;
 }
 
+/* minsheng org geometry FILE [--dry-run] | --export FILE [--under CODE] */
+static int org_cli_geometry(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dry-run", no_argument, 0, 'n'}, {"export", required_argument, 0, 'e'},
+        {"under", required_argument, 0, 'u'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *export_path = NULL, *under = NULL;
+    int dry_run = 0, c, rc = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': dry_run = 1; break;
+        case 'e': export_path = optarg; break;
+        case 'u': under = optarg; break;
+        case 'h': fputs(ORG_USAGE, stdout); return 0;
+        default: fputs(ORG_USAGE, stderr); return EXIT_USAGE;
+        }
+    }
+    if (export_path ? argc != optind || dry_run : argc - optind != 1 || under)
+        return usage_error(ORG_USAGE, "用法错误：应为 org geometry 文件.geojson [--dry-run]，"
+                                      "或 org geometry --export 文件.geojson [--under 单位编码]");
+    db_conn *db = open_db();
+    if (!db)
+        return 1;
+    if (export_path) {
+        org_unit root;
+        size_t without = 0;
+        json_t *fc = NULL;
+        if (under ? org_get_by_code(db, under, &root) != 0 : org_get_root(db, &root) != 0)
+            fprintf(stderr, "minsheng: 单位 %s 不存在\n", under ? under : "（还没有任何单位）");
+        else if (!(fc = org_geometry_export(db, &root, &without)))
+            fprintf(stderr, "minsheng: 读取单位边界失败\n");
+        else if (json_dump_file(fc, export_path, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0)
+            fprintf(stderr, "minsheng: 无法写入 %s\n", export_path);
+        else
+            rc = printf("已导出 %zu 个单位的边界到 %s（%zu 个单位没有边界）\n",
+                        json_array_size(json_object_get(fc, "features")), export_path, without) < 0;
+        json_decref(fc);
+        db_close(db);
+        return rc;
+    }
+    const char *path = argv[optind];
+    json_error_t jerr;
+    json_t *fc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    org_geometry_report rep = {0};
+    if (!fc) {
+        fprintf(stderr, "minsheng: %s 不是有效的 GeoJSON（第 %d 行第 %d 列：%s）\n", path, jerr.line, jerr.column,
+                jerr.text);
+        db_close(db);
+        return 1;
+    }
+    if (db_begin(db) != DB_DONE)
+        goto cleanup;
+    int irc = org_geometry_import(db, fc, dry_run, &rep);
+    audit_entry e;
+    char detail[600];
+    json_t *after = org_geometry_audit_entry(path, &rep, detail, sizeof detail, &e);
+    if (org_cli_finish(db, irc == IMPORT_OK && !dry_run, &e, after) != 0)
+        goto cleanup;
+    if (rep.fatal[0]) {
+        fprintf(stderr, "minsheng: 导入边界失败: %s\n", rep.fatal);
+        goto cleanup;
+    }
+    if (irc == IMPORT_OK) {
+        if (dry_run)
+            printf("共 %zu 个要素，检查无误（--dry-run：未写入）\n", rep.features);
+        else
+            printf("共 %zu 个要素，已设置 %zu 个单位的边界\n", rep.features, rep.set);
+        rc = 0;
+        goto cleanup;
+    }
+    size_t i;
+    json_t *err;
+    fprintf(stderr, "共 %zu 个要素，%zu 个有错误，未导入任何边界：\n", rep.features, json_array_size(rep.errors));
+    json_array_foreach(rep.errors, i, err) {
+        if (i == 20) {
+            fprintf(stderr, "  ……\n");
+            break;
+        }
+        fprintf(stderr, "  第 %lld 个要素：%s\n", (long long)json_integer_value(json_object_get(err, "feature")),
+                json_string_value(json_object_get(err, "message")));
+    }
+cleanup:
+    org_geometry_report_free(&rep);
+    json_decref(fc);
+    db_close(db);
+    return rc;
+}
+
 static int cmd_org(int argc, char **argv)
 {
     static const struct { const char *name; int args; const char *usage; } SUBS[] = {
@@ -1034,6 +1139,8 @@ static int cmd_org(int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "import") == 0)
         return org_cli_import(argc - 1, argv + 1);
+    if (strcmp(sub, "geometry") == 0)
+        return org_cli_geometry(argc - 1, argv + 1);
     if (wants_help(argc, argv))
         return fputs(ORG_USAGE, stdout), 0;
     if (strcmp(sub, "list") == 0) {

@@ -24,6 +24,7 @@ const route *const app_route_tables[] = {
     household_routes,
     resident_routes,
     stats_routes,
+    dashboard_routes,
     import_routes,
     transfer_routes,
     audit_routes,

@@ -14,6 +14,7 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"audit_chain_start", "建立审计日志哈希链"},
     {"audit_purge", "清理过期审计记录"},
     {"backup", "备份数据库"},
+    {"boundary_import", "导入单位边界"},
     {"change_approve", "批准特权账户变更"},
     {"change_propose", "提出特权账户变更"},
     {"change_reject", "驳回特权账户变更"},

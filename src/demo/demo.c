@@ -11,6 +11,7 @@
  * 1,293 people, 54 特困, 19% aged 60+, 2.5% aged 80+ …); smaller or
  * larger streets scale with the number of households. */
 #include "demo/demo.h"
+#include "demo/geo.h"
 #include "registry/derived.h"
 
 #include "auth/users.h"
@@ -358,6 +359,9 @@ typedef struct demo_ctx {
     size_t ngrids, capgrids;
     long moved_in;          /* households moved in so far: their flat numbers */
     demo_summary *sum;
+    uint64_t seed;          /* demo_options.seed: the boundaries' (demo/geo.h) */
+    int streets;            /* streets built (1: the one street) */
+    demo_street_geo *geo;   /* the street being built's boundaries */
     char *err;
     size_t errsz;
 } demo_ctx;
@@ -1347,8 +1351,21 @@ static void street_code_name(int k, char code[16], char name[32])
         snprintf(name, 32, "第%d街道", k);
 }
 
+/* Sets unit id's boundary to the GeoJSON text json (NULL: out of memory),
+ * which it frees; what names the unit in the message. */
+static int set_boundary(demo_ctx *c, int64_t id, char *json, const char *what)
+{
+    ms_err oerr;
+    int rc = 0;
+    if (!json || org_set_geometry(c->db, id, json, &oerr) != 0)
+        rc = failf(c, "设置%s的边界失败", what);
+    free(json);
+    return rc;
+}
+
 /* Street k (1-based) under parent_id (0: the root street) with its
- * communities, grids, buildings and households. */
+ * communities, grids, buildings and households; each street, community
+ * and grid with its boundary (demo/geo.h). */
 static int build_street(demo_ctx *c, long households, int64_t parent_id, int k)
 {
     rng *r = &c->r;
@@ -1369,6 +1386,12 @@ static int build_street(demo_ctx *c, long households, int64_t parent_id, int k)
     if (street < 0)
         return failf(c, "创建街道 %s 失败：%s", street_name, oerr.message);
     c->sum->streets++;
+    int ngrids_of[N_COMMUNITIES];
+    for (int ci = 0; ci < N_COMMUNITIES; ci++)
+        ngrids_of[ci] = ci == N_COMMUNITIES - 1 ? 3 : 4;   /* 32 × 4 + 3 = 131 */
+    demo_geo_street(c->seed, k, c->streets, ngrids_of, c->geo);
+    if (set_boundary(c, street, demo_geo_polygon_json(&c->geo->outline), street_name) != 0)
+        return -1;
 
     /* Households per grid: about equal, within ±15%. */
     for (int i = 0; i < 131; i++)
@@ -1390,8 +1413,9 @@ static int build_street(demo_ctx *c, long households, int64_t parent_id, int k)
         if (community < 0)
             return failf(c, "创建社区 %s 失败：%s", dc->name, oerr.message);
         c->sum->communities++;
-        int ngrids = ci == N_COMMUNITIES - 1 ? 3 : 4;   /* 32 × 4 + 3 = 131 */
-        for (int j = 0; j < ngrids; j++, gi++) {
+        if (set_boundary(c, community, demo_geo_polygon_json(&c->geo->community[ci]), dc->name) != 0)
+            return -1;
+        for (int j = 0; j < ngrids_of[ci]; j++, gi++) {
             memset(&g, 0, sizeof g);
             snprintf(g.code, sizeof g.code, "%s-%02d", code, j + 1);
             snprintf(gname, sizeof gname, "第%s网格", CN_NUM[j]);
@@ -1405,6 +1429,8 @@ static int build_street(demo_ctx *c, long households, int64_t parent_id, int k)
             if (g.id < 0)
                 return failf(c, "创建网格 %s 失败：%s", g.code, oerr.message);
             c->sum->grids++;
+            if (set_boundary(c, g.id, demo_geo_polygon_json(&c->geo->grid[ci][j]), g.code) != 0)
+                return -1;
             swap_streams(c);
             if (build_grid(c, &g, per_grid[gi]) != 0)
                 return -1;
@@ -1436,7 +1462,21 @@ static int build_tree(demo_ctx *c, uint64_t seed, long households, int streets)
         if (build_street(c, households, district, k) != 0)
             return -1;
     }
-    return 0;
+    /* the district: its streets' outlines, drawn again (they are cheap) */
+    const demo_ring **outlines = malloc((size_t)streets * sizeof *outlines);
+    demo_ring *rings = malloc((size_t)streets * sizeof *rings);
+    int rc = outlines && rings ? 0 : failf(c, "内存不足");
+    for (int k = 1; rc == 0 && k <= streets; k++) {
+        static const int ONE[N_COMMUNITIES] = {1};
+        demo_geo_street(c->seed, k, streets, ONE, c->geo);
+        rings[k - 1] = c->geo->outline;
+        outlines[k - 1] = &rings[k - 1];
+    }
+    if (rc == 0)
+        rc = set_boundary(c, district, demo_geo_multipolygon_json(outlines, (size_t)streets), DISTRICT_NAME);
+    free(outlines);
+    free(rings);
+    return rc;
 }
 
 static int org_units_exist(db_conn *db)
@@ -1458,6 +1498,11 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, int streets
     rng_seed(&c->r, o->seed);
     rng_seed(&c->other, o->seed ^ 0x9E3779B97F4A7C15ULL);  /* the org tree's own stream */
     rng_seed(&c->hist, o->seed ^ HIST_STREAM);
+    c->seed = o->seed;
+    c->streets = streets;
+    c->geo = malloc(sizeof *c->geo);
+    if (!c->geo)
+        return failf(c, "内存不足");
     int real = local_today_ymd();
     c->today_ymd = o->today_ymd ? o->today_ymd : real;
     c->check_ymd = c->today_ymd < real ? c->today_ymd : real;
@@ -1527,6 +1572,7 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
     registry_writer_close(c.w);
     free(c.events);
     free(c.grids);
+    free(c.geo);
     set_free(&c.ids);
     set_free(&c.phones);
     set_free(&c.tree_phones);

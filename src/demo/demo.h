@@ -8,7 +8,11 @@
  * street (DOMAIN.md, scaled to the number of households asked for).
  * Households, residents and tags go through the registry writer, org
  * units through org_create, accounts through user_create: this module
- * holds no SQL of its own apart from one emptiness check.
+ * holds no SQL of its own apart from one emptiness check. Every street,
+ * community and grid gets a boundary for the map (demo/geo.h: a
+ * partition of the street's area, the grids of a community a partition
+ * of it; the district the MultiPolygon of its streets), set with
+ * org_set_geometry.
  *
  * With streets = N >= 2 the tree is the district 牡丹区 (code 371702) and
  * N streets under it, codes 371702001 … 3717020NN, each built as the one

@@ -25,6 +25,24 @@ static const char *const SQL_DROP_ELDERLY =
     "DELETE FROM resident_tag WHERE tag = 'elderly' AND EXISTS (SELECT 1 FROM resident r"
     " WHERE r.id = resident_tag.resident_id AND r.status = 'active' AND r.birth_date > ?)";
 
+/* The age pyramid (derived_age_pyramid): (sex, band, residents) of the
+ * counted residents of a subtree's grids (?2, ?3: its path range) or of
+ * a building's households (?2: its id). Their age on ?1 (YYYYMMDD) is
+ * derived_age's, (?1 − birth as YYYYMMDD) / 10000, so the 5-year band is
+ * that difference / 50000 (the caller puts 95 and over together; a
+ * birth date after today is refused on entry). CROSS JOIN walks the
+ * unit's grids, each grid's active residents by resident_grid_name, as
+ * counts.c's queries do. */
+#define AGE_PYRAMID(from_where)                                                                               \
+    "SELECT r.sex, (CAST(?1 AS INTEGER) - CAST(REPLACE(r.birth_date, '-', '') AS INTEGER)) / 50000 AS band," \
+    " COUNT(*) FROM " from_where " AND r.id = c.resident_id GROUP BY r.sex, band"
+static const char *const SQL_AGES_UNIT = AGE_PYRAMID(
+    "org_unit g CROSS JOIN registry_counted_resident c CROSS JOIN resident r"
+    " WHERE g.kind = 'grid' AND g.path >= ?2 AND g.path < ?3 AND c.grid_id = g.id");
+static const char *const SQL_AGES_BUILDING = AGE_PYRAMID(
+    "household h CROSS JOIN registry_counted_resident c CROSS JOIN resident r"
+    " WHERE h.building_id = ?2 AND c.household_id = h.id");
+
 /* "YYYY-MM-DD" as YYYYMMDD, read without sscanf (lists compute ages in
  * every row); -1 for anything else. */
 static int ymd_of(const char *d)
@@ -72,6 +90,28 @@ int derived_age_reached(const char *birth_date, const char *death_date, int toda
 const char *derived_age_band(int age)
 {
     return age >= 100 ? "100+" : age >= 90 ? "90+" : age >= 80 ? "80+" : age >= DERIVED_ELDERLY_AGE ? "70+" : NULL;
+}
+
+int derived_age_pyramid(db_conn *db, const org_unit *u, int today_ymd, age_pyramid *out)
+{
+    char end[256];
+    memset(out, 0, sizeof *out);
+    int64_t today = today_ymd ? today_ymd : date_today_local();
+    db_stmt *s = strcmp(u->kind, "building") == 0
+                     ? db_query(db, SQL_AGES_BUILDING, DB_INT(today), DB_INT(u->id))
+                     : db_query(db, SQL_AGES_UNIT, DB_INT(today), DB_TEXT(u->path), DB_TEXT(org_path_end(u->path, end)));
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t band = db_col_int(s, 1);
+        if (band < 0)
+            continue;
+        if (band >= DERIVED_AGE_BANDS)
+            band = DERIVED_AGE_BANDS - 1;   /* 95 and over */
+        int64_t *side = strcmp(db_col_text(s, 0), "M") == 0 ? out->male : out->female;
+        side[band] += db_col_int(s, 2);
+    }
+    db_finalize(s);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 int derived_has_elderly(const resident_input *in)

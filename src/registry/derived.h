@@ -1,7 +1,7 @@
 /* derived.h — tags that are facts, not typed: 高龄 from the birth date.
  *
- * Owns: the age rule (age on a day, frozen at the date of death), the
- * 高龄 rule (70 and over, with the bands 80/90/100 that programmes use),
+ * Owns: the age rule (age on a day, frozen at the date of death; in SQL
+ * too, for the age pyramid of the dashboard), the 高龄 rule (70 and over, with the bands 80/90/100 that programmes use),
  * adding the tag to an input and refusing an input that contradicts it,
  * and the daily refresh that tags the residents who turned 70 since the
  * last one (the maintained counts of migration 0009 follow the tag rows
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "registry/org.h"
 #include "registry/registry.h"
 #include "storage/db.h"
 
@@ -39,6 +40,20 @@ int derived_age_reached(const char *birth_date, const char *death_date, int toda
 
 /* The age band programmes use: "100+", "90+", "80+", "70+", or NULL under 70. */
 const char *derived_age_band(int age);
+
+/* The age pyramid: active visible residents (the maintained counts'
+ * registry_counted_resident) of unit u's subtree (a building: of its
+ * households) by sex and 5-year band of their age on today_ymd (0 = the
+ * local date): band i is ages 5i to 5i+4, the last band 95 and over.
+ * The age is derived_age's, computed in the query ((today − birth as
+ * YYYYMMDD numbers) / 10000: a birthday counts from its day, 29 February
+ * from 1 March in common years); one indexed query over the unit's
+ * grids. 0, or -1 on a database error. */
+#define DERIVED_AGE_BANDS 20
+typedef struct age_pyramid {
+    int64_t male[DERIVED_AGE_BANDS], female[DERIVED_AGE_BANDS];
+} age_pyramid;
+int derived_age_pyramid(db_conn *db, const org_unit *u, int today_ymd, age_pyramid *out);
 
 /* 1 when the input's tags hold 高龄 (elderly). */
 int derived_has_elderly(const resident_input *in);

@@ -402,10 +402,60 @@ char *org_get_geometry(db_conn *db, int64_t id)
 {
     char *out = NULL;
     db_stmt *s = db_query(db, SQL_GET_GEOMETRY, DB_INT(id));
-    if (db_step(s) == DB_ROW && db_col_text(s, 0))
+    if (db_step(s) == DB_ROW && !db_col_is_null(s, 0))   /* (db_col_text gives "" for NULL) */
         out = strdup(db_col_text(s, 0));
     db_finalize(s);
     return out;
+}
+
+#define BOUNDARY_COLUMNS "id, kind, code, name, geometry FROM org_unit WHERE status = 'active'"
+static const char *const SQL_CHILD_BOUNDARIES = "SELECT " BOUNDARY_COLUMNS " AND parent_id = ? ORDER BY code";
+static const char *const SQL_SUBTREE_BOUNDARIES = "SELECT " BOUNDARY_COLUMNS " AND path >= ? AND path < ? ORDER BY path";
+
+int org_boundaries(db_conn *db, const org_unit *u, int children, org_boundary **out, size_t *n)
+{
+    char end[256];
+    size_t cap = 0;
+    int rc;
+    *out = NULL;
+    *n = 0;
+    db_stmt *s = children ? db_query(db, SQL_CHILD_BOUNDARIES, DB_INT(u->id))
+                          : db_query(db, SQL_SUBTREE_BOUNDARIES, DB_TEXT(u->path), DB_TEXT(org_path_end(u->path, end)));
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (*n == cap) {
+            org_boundary *bigger = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof **out);
+            if (!bigger) {
+                rc = DB_ERROR;
+                break;
+            }
+            *out = bigger;
+        }
+        org_boundary *b = &(*out)[(*n)++];
+        memset(b, 0, sizeof *b);
+        b->id = db_col_int(s, 0);
+        snprintf(b->kind, sizeof b->kind, "%s", db_col_text(s, 1));
+        snprintf(b->code, sizeof b->code, "%s", db_col_text(s, 2));
+        snprintf(b->name, sizeof b->name, "%s", db_col_text(s, 3));
+        if (!db_col_is_null(s, 4) && !(b->geometry = strdup(db_col_text(s, 4)))) {
+            rc = DB_ERROR;
+            break;
+        }
+    }
+    db_finalize(s);
+    if (rc != DB_DONE) {
+        org_boundaries_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void org_boundaries_free(org_boundary *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(a[i].geometry);
+    free(a);
 }
 
 /* ---- closing ------------------------------------------------------------- */

@@ -124,6 +124,19 @@ int org_set_geometry(db_conn *db, int64_t id, const char *canon, ms_err *err);
 /* Unit id's boundary (malloc'd text, caller frees) or NULL when none. */
 char *org_get_geometry(db_conn *db, int64_t id);
 
+/* A unit with its boundary, for the map (stats/map) and the export of
+ * boundaries (org_geometry.h). */
+typedef struct org_boundary {
+    int64_t id;
+    char kind[16], code[64], name[128];
+    char *geometry;           /* GeoJSON text (malloc'd) or NULL when none */
+} org_boundary;
+/* The open children of u by code (children 1), or every open unit of
+ * u's subtree, u first, parents before children (children 0), each with
+ * its boundary. A malloc'd array in *out (org_boundaries_free). 0 or -1. */
+int org_boundaries(db_conn *db, const org_unit *u, int children, org_boundary **out, size_t *n);
+void org_boundaries_free(org_boundary *a, size_t n);
+
 /* Closes (撤销) unit u, as the caller loaded it in its transaction:
  * refused (409) when it is the root, already closed, or still has open
  * child units, active households or active residents (a grid's); the

@@ -17,6 +17,12 @@ extern const route resident_routes[];    /* resident_api.c:  /residents */
 extern const route stats_routes[];       /* stats_api.c:     /tags, /stats */
 extern const route import_routes[];      /* import_api.c:    /import, /export */
 extern const route transfer_routes[];    /* transfer_api.c:  /transfers */
+extern const route dashboard_routes[];   /* dashboard_api.c: /stats/map, /stats/ages */
+
+/* Whether the role may see tag `code` in a count (the department viewer
+ * and 刑释解教: a count of one next to a list would name the person).
+ * stats_api.c. */
+int stats_tag_visible(unsigned roles, const char *code);
 
 /* Loads org unit `id` and checks it lies inside the caller's scope.
  * Returns 0, or -1 with a 404 (outside the scope looks like absent). */

@@ -30,8 +30,8 @@ static const char *const SQL_CHILDREN =
 
 /* A tag the role may not see on a resident (the department viewer and
  * 刑释解教) is left out of every count too: a count of one in a building
- * next to that building's list would name the person. */
-static int stats_tag_visible(unsigned roles, const char *code)
+ * next to that building's list would name the person (registry_api.h). */
+int stats_tag_visible(unsigned roles, const char *code)
 {
     char key[48];
     snprintf(key, sizeof key, "tag:%s", code);

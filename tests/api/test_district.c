@@ -264,6 +264,10 @@ static void deny_registry(const char *who, const char *tok, const place *own, co
     DENY(who, tok, "GET", fmt("/api/v1/stats/org-units?parent_id=%lld", district_id), NULL);
     DENY(who, tok, "GET", fmt("/api/v1/stats/table?org_unit_id=%lld", far->street), NULL);
     DENY(who, tok, "GET", fmt("/api/v1/stats/table/export?org_unit_id=%lld", district_id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/map?parent_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/map?parent_id=%lld", district_id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/ages?org_unit_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/stats/ages?org_unit_id=%lld", district_id), NULL);
     DENY(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->street), NULL);
     DENY(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);
     /* imports naming the other street's grid or household: refused by row */

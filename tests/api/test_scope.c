@@ -316,6 +316,11 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
     DENY404(who, tok, "GET", fmt("/api/v1/stats/table?org_unit_id=%lld", far_parent), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/stats/table/export?org_unit_id=%lld", far->grid), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/stats/table/export?org_unit_id=%lld", far_parent), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/map?parent_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/map?parent_id=%lld&figure=elderly", far_parent), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/ages?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/ages?org_unit_id=%lld", far->building), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/stats/ages?org_unit_id=%lld", far_parent), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->grid), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld", far->building), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/export/residents?org_unit_id=%lld&full_id=1", far->grid), NULL);

@@ -2,7 +2,9 @@
  * validity of every generated record, special groups, determinism,
  * refusal to build into a database that already has units, and the demo
  * district (streets > 1): its streets, their accounts, street 1 the same
- * as the one-street demo. */
+ * as the one-street demo; every street, community and grid with a valid
+ * boundary (the shapes themselves: test_demo_geo.c), the same for the
+ * same seed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -393,6 +395,49 @@ static void test_history(void **state)
     assert_int_equal(counts_check(db, 0, NULL, NULL), 0);
 }
 
+/* "code=geometry;…" of the units of `kind` whose code starts with prefix (malloc'd). */
+static char *boundaries_text(db_conn *db, const char *kind, const char *prefix)
+{
+    db_stmt *s = db_prepare(db, "SELECT group_concat(x, ';') FROM (SELECT code || '=' || geometry AS x FROM org_unit"
+                                " WHERE kind = ? AND substr(code, 1, length(?2)) = ?2 ORDER BY code) AS b");
+    db_bind_text(s, 1, kind);
+    db_bind_text(s, 2, prefix);
+    assert_int_equal(db_step(s), DB_ROW);
+    char *t = strdup(db_col_text(s, 0) ? db_col_text(s, 0) : "");
+    db_finalize(s);
+    return t;
+}
+
+/* Every street, community and grid of db has a boundary org.c accepts
+ * as it is stored; buildings have none. */
+static void assert_boundaries(db_conn *db)
+{
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind IN ('street', 'community', 'grid')"
+                               " AND geometry IS NULL"), 0);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM org_unit WHERE kind = 'building' AND geometry IS NOT NULL"), 0);
+    db_stmt *s = db_prepare(db, "SELECT code, geometry FROM org_unit WHERE geometry IS NOT NULL");
+    int n = 0;
+    while (db_step(s) == DB_ROW) {
+        char *canon = NULL;
+        ms_err err;
+        if (org_check_geometry(db_col_text(s, 1), &canon, &err) != 0)
+            fail_msg("%s: %s", db_col_text(s, 0), err.message);
+        assert_non_null(canon);
+        free(canon);
+        n++;
+    }
+    db_finalize(s);
+    assert_true(n >= 1 + 33 + 131);
+}
+
+static void test_boundaries(void **state)
+{
+    (void)state;
+    assert_boundaries(main_db);
+    assert_int_equal(count(main_db, "SELECT COUNT(*) FROM org_unit WHERE kind IN ('street', 'community', 'grid')"
+                                    " AND geometry LIKE '{\"type\":\"Polygon\",\"coordinates\":[[[115.4%'"), 1 + 33 + 131);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -409,6 +454,13 @@ static void test_deterministic(void **state)
     assert_true(strlen(fa) > 0);
     assert_string_equal(fa, fb);
     assert_string_not_equal(fa, fc);
+    char *ga = boundaries_text(a, "grid", ""), *gb = boundaries_text(b, "grid", ""), *gc = boundaries_text(c, "grid", "");
+    assert_true(strlen(ga) > 131 * 100);
+    assert_string_equal(ga, gb);
+    assert_string_not_equal(ga, gc);
+    free(ga);
+    free(gb);
+    free(gc);
     /* The ID numbers themselves differ with the seed, not just the order. */
     assert_true(strncmp(fa, fc, 18) != 0);
     free(fa);
@@ -562,6 +614,18 @@ static void test_district_streets(void **state)
     free(ta);
     free(td);
     free(t2);
+    /* boundaries: street 1 where the one street is; the district the MultiPolygon of its streets */
+    assert_boundaries(d);
+    ta = boundaries_text(a, "community", "371702001");
+    td = boundaries_text(d, "community", "371702001");
+    t2 = boundaries_text(d, "community", "371702002");
+    assert_string_equal(ta, td);
+    assert_string_not_equal(strchr(t2, '='), strchr(ta, '='));
+    free(ta);
+    free(td);
+    free(t2);
+    assert_int_equal(count(d, "SELECT COUNT(*) FROM org_unit WHERE kind = 'district'"
+                              " AND geometry LIKE '{\"type\":\"MultiPolygon\"%'"), 1);
     /* the accounts: district level and per street */
     char *text = NULL;
     size_t len = 0;
@@ -636,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_relations_ages),
         cmocka_unit_test(test_special_groups),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_refuses_existing_units),
         cmocka_unit_test(test_bad_options),
