@@ -1,7 +1,7 @@
 // modules/home/charts.js — the part of ECharts the dashboard uses (bars,
 // the map, grid/tooltip/legend/visualMap, canvas), imported piece by
-// piece so the chunk carries nothing else, and the colours and number
-// formats its charts share. Only the dashboard's lazy chunk imports it.
+// piece so the chunk carries nothing else, and the colours and the HTML
+// escaping its tooltips share. Only the dashboard's lazy chunk imports it.
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent } from 'echarts/components';
@@ -13,8 +13,16 @@ export { echarts };
 
 export const COLORS = {
   residents: '#2f6fde', households: '#52c41a', male: '#4a7fe0', female: '#e86a8c',
-  tags: ['#f08a24', '#8e6fd8', '#e5484d', '#13a8a8', '#d4a017', '#5b8ff9', '#7a8b99', '#3ba272', '#c23f84', '#9a6b3f', '#2d9cdb'],
 };
+
+// One colour per special group, the same in every chart and for every
+// role (a viewer's list lacks the tags it may not see).
+const TAG_COLORS = {
+  elderly: '#f08a24', disabled: '#8e6fd8', dibao: '#e5484d', tekun: '#13a8a8', left_behind_elder: '#d4a017',
+  left_behind_child: '#5b8ff9', released_prisoner: '#7a8b99', veteran: '#3ba272', living_alone: '#c23f84',
+  hardship_elder: '#9a6b3f', hardship_child: '#2d9cdb',
+};
+export const tagColor = (code) => TAG_COLORS[code] || '#909399';
 
 // The map's colour ramps, light to dark, one per figure.
 export const RAMPS = {
@@ -23,10 +31,5 @@ export const RAMPS = {
   dibao_households: ['#ffe9e9', '#f7a1a1', '#e5484d', '#a61b20'],
 };
 
-export const fmt = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('zh-CN'));
-
-// A tooltip line "● 名称：值" in the series colour (text only: the
-// formatter's output is HTML, so names are escaped).
-export function esc(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-}
+// Tooltips are HTML: unit and group names go through ECharts' own escaping.
+export const esc = echarts.format.encodeHTML;
