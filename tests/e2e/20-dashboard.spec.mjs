@@ -19,23 +19,28 @@ async function chart(page, name) {
   return { points: Number(await el.getAttribute('data-points')), total: Number(await el.getAttribute('data-total')) };
 }
 
-// The map once drawn for `figure`: its regions, their colours, and the
-// ranked list beside it (code → value).
-async function mapState(page, figure) {
-  const el = page.locator(`[data-test="grid-map"][data-figure="${figure}"]`);
+// The map once drawn for `figure` (and the children of unit `parent`):
+// its regions, their colours, and the ranked list beside it (code →
+// value).
+async function mapState(page, figure, parent) {
+  const el = page.locator(`[data-test="grid-map"][data-figure="${figure}"]` + (parent ? `[data-parent="${parent}"]` : ''));
   await el.waitFor();
   const list = await page.getByTestId('map-region').evaluateAll(
     (rows) => Object.fromEntries(rows.map((r) => [r.dataset.code, Number(r.dataset.value)])));
   return { regions: Number(await el.getAttribute('data-regions')), fills: await el.getAttribute('data-fills'), list };
 }
 
-// Clicks a unit's polygon on the map canvas (at its centre as drawn).
-async function clickRegion(page, code) {
+// Where a unit's polygon is drawn on the page (its centre).
+async function regionAt(page, code) {
   const el = page.getByTestId('grid-map');
   const xy = await el.evaluate((dom, c) => dom.regionCenter(c), code);
   assert.ok(xy, `地图上没有 ${code}`);
   const box = await el.boundingBox();
-  await page.mouse.click(box.x + xy[0], box.y + xy[1]);
+  return [box.x + xy[0], box.y + xy[1]];
+}
+async function clickRegion(page, code) {
+  const [x, y] = await regionAt(page, code);
+  await page.mouse.click(x, y);
 }
 
 test('街道首页：数字卡片、各图表与接口一致，地图 33 个社区，切换指标改变颜色，下钻社区再打开网格居民', async () => {
@@ -72,6 +77,14 @@ test('街道首页：数字卡片、各图表与接口一致，地图 33 个社�
   assert.equal(Object.keys(byResidents.list).length, 33);
   for (const u of units) assert.equal(byResidents.list[u.code], u.residents, u.name);
   assert.ok(new Set(byResidents.fills.split(',')).size > 3, '地图颜色应随数值变化');
+  // Tooltips (DOM built under the CSP: a violation fails assertClean).
+  const first = units[0];
+  await page.mouse.move(...(await regionAt(page, first.code)));
+  await page.getByTestId('grid-map').getByText(`居民 ${first.residents} 人 · ${first.households} 户`).waitFor();
+  await page.getByTestId('chart-ages').scrollIntoViewIfNeeded();
+  const bars = await page.getByTestId('chart-ages').boundingBox();
+  await page.mouse.move(bars.x + bars.width / 2 + 20, bars.y + bars.height / 2);
+  await page.getByTestId('chart-ages').getByText(/^女 \d+ 人$/).waitFor();
   await shot(page, 'dash-street');
   await page.getByTestId('map-figure').getByText('高龄').click();
   const byElderly = await mapState(page, 'elderly');
@@ -85,7 +98,7 @@ test('街道首页：数字卡片、各图表与接口一致，地图 33 个社�
   await clickRegion(page, community.code);
   await page.waitForURL((u) => u.searchParams.get('unit') === String(community.id));
   await page.getByTestId('dash-unit').filter({ hasText: community.name }).waitFor();
-  const inner = await mapState(page, 'elderly');
+  const inner = await mapState(page, 'elderly', community.id);
   assert.equal(inner.regions, grids.features.length);
   assert.ok(inner.regions >= 2);
   for (const f of grids.features) assert.equal(inner.list[f.properties.code], f.properties.elderly);
@@ -97,11 +110,11 @@ test('街道首页：数字卡片、各图表与接口一致，地图 33 个社�
   // Up again, and down to a grid's residents.
   await page.getByTestId('dash-up').click();
   await page.waitForURL((u) => !u.searchParams.has('unit'));
-  assert.equal((await mapState(page, 'elderly')).regions, 33);
+  assert.equal((await mapState(page, 'elderly', tags.unit.id)).regions, 33);
   await page.goBack();
   await page.waitForURL((u) => u.searchParams.get('unit') === String(community.id));
   const grid = grids.features[0].properties;
-  await mapState(page, 'elderly');
+  await mapState(page, 'elderly', community.id);
   await clickRegion(page, grid.code);
   await page.waitForURL((u) => u.pathname === '/residents' && u.searchParams.get('org_unit_id') === String(grid.id));
   assertClean(page, assert);

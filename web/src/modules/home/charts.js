@@ -1,7 +1,7 @@
 // modules/home/charts.js — the part of ECharts the dashboard uses (bars,
 // the map, grid/tooltip/legend/visualMap, canvas), imported piece by
-// piece so the chunk carries nothing else, and the colours and the HTML
-// escaping its tooltips share. Only the dashboard's lazy chunk imports it.
+// piece so the chunk carries nothing else, and the colours and the
+// tooltips its charts share. Only the dashboard's lazy chunk imports it.
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent } from 'echarts/components';
@@ -31,5 +31,25 @@ export const RAMPS = {
   dibao_households: ['#ffe9e9', '#f7a1a1', '#e5484d', '#a61b20'],
 };
 
-// Tooltips are HTML: unit and group names go through ECharts' own escaping.
-export const esc = echarts.format.encodeHTML;
+// A tooltip as DOM nodes, not an HTML string: names are text, never
+// markup, and the CSP (no inline styles in markup) holds; ECharts'
+// default tooltips write style attributes, so every chart uses this.
+// rows: [{text, color?}] (color: the series marker).
+export function tip(title, rows) {
+  const box = document.createElement('div');
+  const head = document.createElement('div');
+  head.textContent = title;
+  head.style.fontWeight = '600';
+  box.append(head);
+  for (const r of rows) {
+    const line = document.createElement('div');
+    if (r.color) {
+      const dot = document.createElement('span');
+      Object.assign(dot.style, { display: 'inline-block', width: '9px', height: '9px', borderRadius: '50%', marginRight: '6px', background: r.color });
+      line.append(dot);
+    }
+    line.append(document.createTextNode(r.text));
+    box.append(line);
+  }
+  return box;
+}
