@@ -34,7 +34,7 @@ void probe_note(const char *method, const char *path)
 static const char *const UNSCOPED[] = {
     "POST /api/v1/auth/login", "POST /api/v1/auth/logout", "GET /api/v1/auth/me", "POST /api/v1/auth/password",
     "POST /api/v1/auth/totp/enroll", "POST /api/v1/auth/totp/confirm",
-    "GET /api/v1/tags", "GET /api/v1/openapi.json", NULL};
+    "GET /api/v1/auth/permissions", "GET /api/v1/tags", "GET /api/v1/openapi.json", NULL};
 
 int probe_missing(const char *what)
 {

@@ -155,3 +155,22 @@ test('页面文件：严格 CSP、带哈希的文件长期缓存、index.html �
   assert.equal(api404.status, 404);
   assert.match(api404.headers.get('content-type'), /json/);
 });
+
+test('登录页首次载入的 JS+CSS 不超过 500 KB（gzip 传输）', async () => {
+  const page = await newPage();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  const seen = new Map();
+  cdp.on('Network.responseReceived', (e) => {
+    if (/\.(js|css)$/.test(new URL(e.response.url).pathname)) seen.set(e.requestId, 0);
+  });
+  cdp.on('Network.loadingFinished', (e) => { if (seen.has(e.requestId)) seen.set(e.requestId, e.encodedDataLength); });
+  await page.goto(env.base + '/login', { waitUntil: 'networkidle' });
+  await page.getByTestId('login-user').waitFor();
+  const wire = [...seen.values()].reduce((a, b) => a + b, 0);
+  console.log(`登录页 JS+CSS：${seen.size} 个文件，传输 ${(wire / 1024).toFixed(1)} KB`);
+  assert.ok(seen.size >= 2);
+  assert.ok(wire > 10000 && wire <= 500 * 1024, `传输 ${wire} 字节`);
+  await page.close_all();
+});

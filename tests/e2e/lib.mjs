@@ -25,7 +25,7 @@ const { chromium, selectors } = require('playwright-core');
 selectors.setTestIdAttribute('data-test');
 
 export const PASSWORD = 'Minsheng@2026';
-export const BIN = path.resolve(ROOT, process.env.MINSHENG_BIN || 'build-test/minsheng');
+export let BIN = '';   // set by start() from MINSHENG_BIN
 export const OUT = path.resolve(ROOT, process.env.MINSHENG_E2E_OUT || 'build-test/e2e');
 export const SHOTS = path.join(OUT, 'screenshots');
 
@@ -49,6 +49,7 @@ export function cli(args, extraEnv = {}) {
 }
 
 export async function start() {
+  BIN = path.resolve(ROOT, process.env.MINSHENG_BIN || 'build-test/minsheng');
   fs.mkdirSync(SHOTS, { recursive: true });
   env.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minsheng-e2e-'));
   env.db = path.join(env.dir, 'e2e.db');

@@ -35,6 +35,7 @@
 #include "registry/registry.h"
 #include "registry/resident.h"
 #include "storage/db.h"
+#include "workflow/calendar.h"
 #include "util/idcard.h"
 
 #define TODAY 20260301
@@ -620,7 +621,7 @@ static void test_status_deceased_date_defaults_to_today(void **state)
     int64_t hh = add_household(db, "T-H1", grid_a.id);
     int64_t a = add_resident(db, hh, "王五", "父亲"), b = add_resident(db, hh, "王六", "子");
     ms_err e;
-    snprintf(today, sizeof today, "%.10s", db_now(now));
+    cal_local_date(db_now(now), today);   /* Beijing's day, as the default is (not UTC's: they differ 16:00–24:00 UTC) */
     assert_ok(set_status(db, a, "deceased", NULL, "病故", &e), &e);
     assert_string_equal(col_text(db, "resident", a, "status"), "deceased");
     assert_string_equal(col_text(db, "resident", a, "status_date"), today);
