@@ -361,7 +361,7 @@ typedef struct demo_ctx {
     demo_summary *sum;
     uint64_t seed;          /* demo_options.seed: the boundaries' (demo/geo.h) */
     int streets;            /* streets built (1: the one street) */
-    demo_street_geo *geo;   /* the street being built's boundaries */
+    demo_street_geo *geo;   /* the street being built's boundaries (demo_build allocates it) */
     char *err;
     size_t errsz;
 } demo_ctx;
@@ -1500,9 +1500,6 @@ static int ctx_init(demo_ctx *c, db_conn *db, const demo_options *o, int streets
     rng_seed(&c->hist, o->seed ^ HIST_STREAM);
     c->seed = o->seed;
     c->streets = streets;
-    c->geo = malloc(sizeof *c->geo);
-    if (!c->geo)
-        return failf(c, "内存不足");
     int real = local_today_ymd();
     c->today_ymd = o->today_ymd ? o->today_ymd : real;
     c->check_ymd = c->today_ymd < real ? c->today_ymd : real;
@@ -1562,6 +1559,8 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
         return -1;
     }
     int rc = ctx_init(&c, db, &o, streets, sum, err, errsz);
+    if (rc == 0 && !(c.geo = malloc(sizeof *c.geo)))
+        rc = failf(&c, "内存不足");
     if (rc == 0) {
         c.w = registry_writer_open(db);
         if (!c.w)
