@@ -1,13 +1,13 @@
 // modules/home/charts.js — the part of ECharts the dashboard uses (bars,
-// the map, grid/tooltip/legend/visualMap, canvas), imported piece by
+// the map, grid/tooltip/legend/continuous visualMap, canvas), imported piece by
 // piece so the chunk carries nothing else, and the colours and the
 // tooltips its charts share. Only the dashboard's lazy chunk imports it.
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent } from 'echarts/components';
+import { GridComponent, TooltipComponent, LegendComponent, VisualMapContinuousComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([BarChart, MapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([BarChart, MapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapContinuousComponent, CanvasRenderer]);
 
 export { echarts };
 
