@@ -33,6 +33,7 @@ async function mapState(page, figure, parent) {
 // Where a unit's polygon is drawn on the page (its centre).
 async function regionAt(page, code) {
   const el = page.getByTestId('grid-map');
+  await el.scrollIntoViewIfNeeded();
   const xy = await el.evaluate((dom, c) => dom.regionCenter(c), code);
   assert.ok(xy, `地图上没有 ${code}`);
   const box = await el.boundingBox();
