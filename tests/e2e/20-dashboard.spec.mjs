@@ -8,10 +8,12 @@
 // column.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newPage, login, shot, assertClean, apiAs } from './lib.mjs';
+import { env, newPage, login, shot, assertClean, apiAs } from './lib.mjs';
 
 const sum = (xs) => xs.reduce((s, x) => s + x, 0);
 const num = (s) => Number(String(s).replace(/[^\d]/g, ''));
+// The big number of a figure card (data-test fig-…).
+const figure = async (page, id) => num(await page.getByTestId(id).locator('.figure-value').innerText());
 
 async function chart(page, name) {
   const el = page.locator(`[data-test="${name}"][data-points]`);
@@ -34,10 +36,18 @@ async function mapState(page, figure, parent) {
 async function regionAt(page, code) {
   const el = page.getByTestId('grid-map');
   await el.scrollIntoViewIfNeeded();
-  const xy = await el.evaluate((dom, c) => dom.regionCenter(c), code);
-  assert.ok(xy, `地图上没有 ${code}`);
-  const box = await el.boundingBox();
-  return [box.x + xy[0], box.y + xy[1]];
+  // Where it is once the page has stopped moving (parts still loading).
+  let last = null;
+  for (let i = 0; i < 20; i++) {
+    const xy = await el.evaluate((dom, c) => dom.regionCenter(c), code);
+    assert.ok(xy, `地图上没有 ${code}`);
+    const box = await el.boundingBox();
+    const at = [Math.round(box.x + xy[0]), Math.round(box.y + xy[1])];
+    if (last && at[0] === last[0] && at[1] === last[1]) return at;
+    last = at;
+    await page.waitForTimeout(150);
+  }
+  return last;
 }
 async function clickRegion(page, code) {
   const [x, y] = await regionAt(page, code);
@@ -55,9 +65,9 @@ test('街道首页：数字卡片、各图表与接口一致，地图 33 个社�
   await login(page, 'jiedao');
   await page.getByTestId('dashboard').waitFor();
   await page.locator('[data-test="fig-residents"]', { hasText: tags.total_residents.toLocaleString('zh-CN') }).waitFor();
-  assert.equal(num(await page.getByTestId('fig-households').innerText()), tags.total_households);
+  assert.equal(await figure(page, 'fig-households'), tags.total_households);
   const elderly = tags.tags.find((t) => t.code === 'elderly');
-  assert.match(await page.getByTestId('fig-elderly').innerText(), new RegExp(elderly.count.toLocaleString('zh-CN')));
+  assert.equal(await figure(page, 'fig-elderly'), elderly.count);
 
   // Each chart draws the API's figures.
   const perUnit = await chart(page, 'chart-units');
@@ -104,7 +114,7 @@ test('街道首页：数字卡片、各图表与接口一致，地图 33 个社�
   assert.ok(inner.regions >= 2);
   for (const f of grids.features) assert.equal(inner.list[f.properties.code], f.properties.elderly);
   const communityTags = (await api('GET', `/stats/tags?org_unit_id=${community.id}`)).body;
-  assert.equal(num(await page.getByTestId('fig-residents').innerText()), communityTags.total_residents);
+  assert.equal(await figure(page, 'fig-residents'), communityTags.total_residents);
   await page.locator('[data-test="chart-units"][data-points]').waitFor();
   await shot(page, 'dash-map-community');
 
@@ -115,6 +125,7 @@ test('街道首页：数字卡片、各图表与接口一致，地图 33 个社�
   await page.goBack();
   await page.waitForURL((u) => u.searchParams.get('unit') === String(community.id));
   const grid = grids.features[0].properties;
+  await page.locator('[data-test="fig-residents"]', { hasText: communityTags.total_residents.toLocaleString('zh-CN') }).waitFor();
   await mapState(page, 'elderly', community.id);
   await clickRegion(page, grid.code);
   await page.waitForURL((u) => u.pathname === '/residents' && u.searchParams.get('org_unit_id') === String(grid.id));
@@ -135,9 +146,9 @@ test('网格员首页只显示本网格的数字（与接口一致），地图�
   await login(page, 'wangge0101');
   await page.getByTestId('dash-unit').filter({ hasText: tags.unit.name }).waitFor();
   await page.locator('[data-test="fig-residents"]', { hasText: tags.total_residents.toLocaleString('zh-CN') }).waitFor();
-  assert.equal(num(await page.getByTestId('fig-households').innerText()), tags.total_households);
+  assert.equal(await figure(page, 'fig-households'), tags.total_households);
   const dibao = tags.tags.find((t) => t.code === 'dibao');
-  assert.equal(num((await page.getByTestId('fig-dibao').innerText()).split('\n')[1]), dibao.count);
+  assert.equal(await figure(page, 'fig-dibao'), dibao.count);
   const map = await mapState(page, 'residents');
   assert.equal(map.regions, 1);
   assert.equal(own[0].id, tags.unit.id);
@@ -149,6 +160,32 @@ test('网格员首页只显示本网格的数字（与接口一致），地图�
   await shot(page, 'dash-grid');
   assertClean(page, assert);
   await page.close_all();
+});
+
+test('未设置边界的网格：地图下方提示"1 个单位未设置边界"，列表中仍可打开其居民', async () => {
+  const api = await apiAs('jiedao');
+  // The street's last community (others' tests use the first), one of its grids loses its boundary.
+  const street = (await api('GET', '/stats/map')).body.features.map((f) => f.properties);
+  const community = street.sort((a, b) => a.code.localeCompare(b.code))[street.length - 1];
+  const grids = (await api('GET', `/stats/map?parent_id=${community.id}`)).body.features;
+  const grid = grids[grids.length - 1].properties;
+  const geometry = (await api('GET', `/org-units/${grid.id}`)).body.geometry;
+  assert.equal((await api('PATCH', `/org-units/${grid.id}`, { geometry: null })).status, 200);
+  const page = await newPage();
+  try {
+    await login(page, 'jiedao');
+    await page.goto(`${env.base}/dashboard?unit=${community.id}`);
+    const inner = await mapState(page, 'residents', community.id);
+    assert.equal(inner.regions, grids.length - 1);
+    assert.equal(inner.list[grid.code], undefined);
+    assert.match(await page.getByTestId('map-missing').innerText(), new RegExp(`1 个单位未设置边界[\\s\\S]*${grid.name}`));
+    await page.locator(`[data-test="map-region-missing"][data-code="${grid.code}"]`).click();
+    await page.waitForURL((u) => u.pathname === '/residents' && u.searchParams.get('org_unit_id') === String(grid.id));
+    assertClean(page, assert);
+  } finally {
+    await api('PATCH', `/org-units/${grid.id}`, { geometry });
+    await page.close_all();
+  }
 });
 
 test('手机屏幕（390×844）上图表排成一列，不出现横向滚动', async () => {
