@@ -1,6 +1,7 @@
 /* audit_api.c — GET /api/v1/audit: the audit log for the auditor
  * alone, newest first, filtered by user, action, entity, outcome and
- * date; GET /api/v1/audit/export: the same rows as CSV for the auditor.
+ * date; GET /api/v1/audit/export: the same rows as CSV for the auditor;
+ * GET /api/v1/audit/actions: the action codes with their Chinese names.
  * Owns the audit_log SELECT (writing is core/audit.c's). Callers see rows
  * whose org_path is NULL (street-wide events such as sign-ins) or lies
  * inside their own scope. Dates are Beijing calendar days (UTC+8), the
@@ -89,16 +90,47 @@ static int add_int_filter(request *rq, response *rs, query *q, const char *key, 
     return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM" or "…:SS" (or a space for the T), a Beijing time:
+ * the UTC time_t of its first second, *secs the length of the span it
+ * names (60 or 1); -1 when malformed. */
+static time_t beijing_time(const char *v, int *secs)
+{
+    static const char SHAPE[] = "dddd-dd-ddTdd:dd:dd";
+    size_t n = strlen(v);
+    char day[11];
+    if (n != 16 && n != 19)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (SHAPE[i] == 'd' ? (v[i] < '0' || v[i] > '9') : SHAPE[i] == 'T' ? (v[i] != 'T' && v[i] != ' ') : v[i] != SHAPE[i])
+            return -1;
+    snprintf(day, sizeof day, "%.10s", v);
+    int h = atoi(v + 11), mi = atoi(v + 14), sec = n == 19 ? atoi(v + 17) : 0;
+    if (!date_is_valid(day) || h > 23 || mi > 59 || sec > 59)
+        return -1;
+    *secs = n == 19 ? 1 : 60;
+    struct tm tm = {.tm_year = atoi(v) - 1900, .tm_mon = atoi(v + 5) - 1, .tm_mday = atoi(v + 8), .tm_hour = h,
+                    .tm_min = mi, .tm_sec = sec};
+    return timegm(&tm) - 8 * 3600;   /* Beijing, UTC+8 all year */
+}
+
+/* from/to: a Beijing date ("2026-03-01": from its midnight; `to`
+ * inclusive: before the next day's) or a Beijing time ("2026-03-01T08:30",
+ * `to` inclusive of that minute or second). */
 static int add_date_filter(request *rq, response *rs, query *q, const char *key, int is_end)
 {
     char ts[21];
+    int span;
+    time_t t;
     const char *v = req_query(rq, key);
     if (!v || !*v)
         return 0;
-    if (!date_is_valid(v))
-        return reply_error(rs, 400, "bad_request", key, "参数 %s 应为 YYYY-MM-DD 格式的日期", key), -1;
-    /* `to` is inclusive: everything before the next day's midnight. */
-    audit_day_start_utc(v, is_end ? 1 : 0, ts);
+    if (date_is_valid(v))
+        audit_day_start_utc(v, is_end ? 1 : 0, ts);
+    else if ((t = beijing_time(v, &span)) != -1)
+        audit_iso_utc(t + (is_end ? span : 0), ts);
+    else
+        return reply_error(rs, 400, "bad_request", key,
+                           "参数 %s 应为 YYYY-MM-DD 格式的日期或 YYYY-MM-DDTHH:MM 格式的时间", key), -1;
     q_where(q, is_end ? "a.at < ?" : "a.at >= ?");
     q_bind_text(q, ts);
     return 0;
@@ -109,6 +141,7 @@ static int add_filters(request *rq, response *rs, query *q)
     q_where(q, "(a.org_path IS NULL OR a.org_path LIKE ? || '%')");
     q_bind_text(q, rq->user.scope_path);
     if (add_int_filter(rq, rs, q, "user_id", "a.user_id = ?") != 0 ||
+        add_text_filter(rq, rs, q, "username", "a.username = ?") != 0 ||
         add_text_filter(rq, rs, q, "action", "a.action = ?") != 0 ||
         add_text_filter(rq, rs, q, "entity", "a.entity = ?") != 0 ||
         add_text_filter(rq, rs, q, "outcome", "a.outcome = ?") != 0 ||
@@ -116,14 +149,15 @@ static int add_filters(request *rq, response *rs, query *q)
         add_date_filter(rq, rs, q, "from", 0) != 0 || add_date_filter(rq, rs, q, "to", 1) != 0)
         return -1;
     const char *from = req_query(rq, "from"), *to = req_query(rq, "to");
-    if (from && to && *from && *to && strcmp(from, to) > 0)
+    if (from && to && *from && *to && strncmp(from, to, 10) > 0)
         return reply_bad_request(rs, "to", "结束日期不能早于开始日期"), -1;
     return 0;
 }
 
 /* GET /api/v1/audit — roles: auditor (only: separation of duties).
- * Query: user_id, action, entity, entity_id, outcome (success|failure),
- * from, to (Beijing dates, inclusive), page, page_size, sort (at|id, -
+ * Query: user_id, username (exact), action, entity, entity_id, outcome
+ * (success|failure), from, to (Beijing dates, inclusive, or Beijing times
+ * YYYY-MM-DDTHH:MM[:SS]), page, page_size, sort (at|id, -
  * for desc; default -at, newest first), cursor (next_cursor of the
  * previous page: rows after it, at any depth; not with page).
  * Reply: page of rows with before/after images, outcome, action (the
@@ -191,7 +225,7 @@ static void export_row(db_stmt *s, strbuf *out)
 /* "导出审计日志 N 条；条件 action=login from=2026-01-01" into out. */
 static void export_detail(request *rq, int64_t n, char *out, size_t outsz)
 {
-    static const char *const KEYS[] = {"user_id", "action", "entity", "entity_id", "outcome", "from", "to", NULL};
+    static const char *const KEYS[] = {"user_id", "username", "action", "entity", "entity_id", "outcome", "from", "to", NULL};
     strbuf sb = STRBUF_INIT;
     sb_printf(&sb, "导出审计日志 %lld 条；条件", (long long)n);
     size_t bare = sb.len;
@@ -206,8 +240,8 @@ static void export_detail(request *rq, int64_t n, char *out, size_t outsz)
 }
 
 /* GET /api/v1/audit/export — roles: auditor.
- * Query: the list's filters (user_id, action, entity, entity_id,
- * outcome, from, to). Reply: CSV (UTF-8 with BOM, Chinese headers;
+ * Query: the list's filters (user_id, username, action, entity,
+ * entity_id, outcome, from, to). Reply: CSV (UTF-8 with BOM, Chinese headers;
  * 操作 is the action's Chinese name, its code last in 操作代码;
  * header X-Export-Fields lists the fields as codes),
  * oldest first; the export itself is audited (action export, entity
@@ -256,7 +290,20 @@ cleanup:
     return rc;
 }
 
+/* GET /api/v1/audit/actions — roles: auditor.
+ * Reply: {items: [{code, label}]}: every action code the program writes
+ * with its Chinese name (core/audit_names.c), for the list's filter. */
+static int audit_actions(request *rq, response *rs)
+{
+    json_t *items = json_array();
+    const char *code, *label;
+    for (size_t i = 0; (code = audit_action_at(i, &label)) != NULL; i++)
+        json_array_append_new(items, json_pack("{s:s, s:s}", "code", code, "label", label));
+    return reply_json(rs, 200, json_pack("{s:o}", "items", items));
+}
+
 const route audit_routes[] = {
+    {.method = "GET", .pattern = "/api/v1/audit/actions", .handler = audit_actions, .roles = ROLE_AUDITOR},
     {.method = "GET", .pattern = "/api/v1/audit", .handler = audit_list, .roles = ROLE_AUDITOR, .read_heavy = 1},
     {.method = "GET", .pattern = "/api/v1/audit/export", .handler = audit_export, .roles = ROLE_AUDITOR},
     {0}

@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -70,10 +71,54 @@ static json_t *user_reload(db_conn *db, int64_t id, user_account *u)
 
 /* ---- list ------------------------------------------------------------------ */
 
+/* q: a part of the username or the display name (ASCII case folded on
+ * both engines, as the household search). */
+static int add_text_filter(request *rq, response *rs, query *q)
+{
+    const char *text = req_query(rq, "q");
+    if (!text || !*text)
+        return 0;
+    long n = utf8_length(text);
+    if (n < 0 || n > 50)
+        return reply_bad_request(rs, "q", "查询内容须为不超过50字的文字"), -1;
+    char *esc = like_escape(text);
+    q_where(q, "(lower(u.username) LIKE lower('%' || ? || '%') ESCAPE '\\'"
+               " OR lower(u.display_name) LIKE lower('%' || ? || '%') ESCAPE '\\')");
+    q_bind_text(q, esc);
+    q_bind_text(q, esc);
+    free(esc);
+    return 0;
+}
+
+/* status: active (enabled and not locked), disabled, locked (a lock
+ * still running), unapproved (role not yet confirmed by the secadmin). */
+static int add_status_filter(request *rq, response *rs, query *q)
+{
+    static const char *const STATUSES[] = {"active", "disabled", "locked", "unapproved", NULL};
+    const char *st = req_query(rq, "status");
+    if (!st || !*st)
+        return 0;
+    if (!str_in_set(st, STATUSES))
+        return reply_bad_request(rs, "status", "status 只能是 active、disabled、locked 或 unapproved"), -1;
+    if (strcmp(st, "disabled") == 0) {
+        q_where(q, "u.disabled = 1");
+        return 0;
+    }
+    if (strcmp(st, "unapproved") == 0) {
+        q_where(q, "u.role_approved = 0");
+        return 0;
+    }
+    q_where(q, strcmp(st, "locked") == 0 ? "u.locked_until > ?" : "u.disabled = 0 AND u.locked_until <= ?");
+    q_bind_int(q, (int64_t)time(NULL));
+    return 0;
+}
+
 static int add_filters(request *rq, response *rs, query *q)
 {
     org_unit unit;
     const char *r = req_query(rq, "role");
+    if (add_text_filter(rq, rs, q) != 0 || add_status_filter(rq, rs, q) != 0)
+        return -1;
     if (org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
         return -1;
     q_where(q, "o.path LIKE ? || '%'");
@@ -88,8 +133,9 @@ static int add_filters(request *rq, response *rs, query *q)
 }
 
 /* GET /api/v1/users — roles: admin, secadmin.
- * Query: org_unit_id (default own unit), role, page, page_size, sort
- * (username|id|role|created_at). Reply: page of accounts.
+ * Query: org_unit_id (default own unit), role, q (part of the username
+ * or display name), status (active|disabled|locked|unapproved), page,
+ * page_size, sort (username|id|role|created_at). Reply: page of accounts.
  * Errors: 400; 404 unit outside scope. */
 static int users_list(request *rq, response *rs)
 {

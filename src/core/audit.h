@@ -58,6 +58,10 @@ const char *audit_command_line(void);
  * used in src/ has one); the code itself for an unknown one. */
 const char *audit_action_label(const char *code);
 
+/* The i-th entry of that table (code order): its code, and its name in
+ * *label; NULL past the end. GET /audit/actions lists them. */
+const char *audit_action_at(size_t i, const char **label);
+
 /* The same, with user_id and username taken from `who` (NULL or a
  * zeroed actor = the command line) and the client address from ip. */
 static inline int audit_write_as(db_conn *db, const actor *who, const char *ip, audit_entry e)

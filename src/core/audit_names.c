@@ -66,3 +66,11 @@ const char *audit_action_label(const char *code)
             return NAMES[i].label;
     return code ? code : "";
 }
+
+const char *audit_action_at(size_t i, const char **label)
+{
+    if (i >= sizeof NAMES / sizeof NAMES[0])
+        return NULL;
+    *label = NAMES[i].label;
+    return NAMES[i].code;
+}

@@ -20,12 +20,12 @@ static const char *const SQL_DELETE_OF_BATCH_RESIDENTS =
 static const char *const SQL_DELETE_OF_BATCH_HOUSEHOLDS =
     "DELETE FROM registry_event WHERE entity = 'household' AND entity_id IN"
     " (SELECT id FROM household WHERE import_batch_id = ? AND id <= ?)";
-static const char *const SQL_OF_RESIDENT =
+static const char *const SQL_OF_ENTITY =
     "SELECT e.id, e.kind, e.event_date, e.note, e.created_at, e.from_household_id, e.to_household_id,"
     " fg.name, tg.name, u.display_name FROM registry_event e"
     " LEFT JOIN org_unit fg ON fg.id = e.from_grid_id LEFT JOIN org_unit tg ON tg.id = e.to_grid_id"
     " LEFT JOIN app_user u ON u.id = e.user_id"
-    " WHERE e.entity = 'resident' AND e.entity_id = ? ORDER BY e.id";
+    " WHERE e.entity = ? AND e.entity_id = ? ORDER BY e.id";
 
 /* The values of EVENT_COLUMNS for e (now: db_now's buffer). */
 #define EVENT_VALUES(e, now)                                                                            \
@@ -60,13 +60,18 @@ int history_add_members(db_conn *db, int64_t household_id, const registry_event 
 
 int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, size_t *n)
 {
+    return history_of(db, "resident", resident_id, out, n);
+}
+
+int history_of(db_conn *db, const char *entity, int64_t id, history_item **out, size_t *n)
+{
     size_t cap = 8;
     int rc;
     *n = 0;
     *out = malloc(cap * sizeof **out);
     if (!*out)
         return -1;
-    db_stmt *s = db_query(db, SQL_OF_RESIDENT, DB_INT(resident_id));
+    db_stmt *s = db_query(db, SQL_OF_ENTITY, DB_TEXT(entity), DB_INT(id));
     while ((rc = db_step(s)) == DB_ROW) {
         if (*n == cap) {
             history_item *bigger = realloc(*out, (cap *= 2) * sizeof **out);

@@ -3,7 +3,8 @@
  * reopened), when, between which grids and households, and by whom.
  *
  * Owns: the registry_event table — its INSERT (one row, or one per
- * active member of a household) and the resident history read. Every
+ * active member of a household) and the history read of a resident or
+ * a household. Every
  * registry write (API, CSV import, demo) records its events here. */
 #ifndef MS_HISTORY_H
 #define MS_HISTORY_H
@@ -60,5 +61,9 @@ typedef struct history_item {
 int history_delete_of_batch(db_conn *db, const char *entity, int64_t batch_id, int64_t max_id);
 
 int history_of_resident(db_conn *db, int64_t resident_id, history_item **out, size_t *n);
+/* The same for entity "resident" or "household" (a household's own
+ * events: created, updated, moved — the note names a new number —,
+ * closed). */
+int history_of(db_conn *db, const char *entity, int64_t id, history_item **out, size_t *n);
 
 #endif

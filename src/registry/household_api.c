@@ -1,7 +1,7 @@
 /* household_api.c — the /api/v1/households routes: list and search
  * inside the caller's scope, create, view with members, update, move to
- * another grid (members follow) and close (the household moved away;
- * its members become moved_out, all kept as history).
+ * another grid (members follow), close (the household moved away;
+ * its members become moved_out, all kept as history) and its history.
  *
  * Translates HTTP to household.h / resident.h calls and back; owns only
  * the list filters (query parameters → SQL conditions). */
@@ -172,31 +172,50 @@ static int add_unit_filter(request *rq, response *rs, query *q, unit_filter *uf)
     return 0;
 }
 
-/* "50%_off" → "50\%\_off" for LIKE … ESCAPE '\'. */
-static char *like_escape(const char *s)
+/* head_name (the head's name contains it: one lookup of the head per
+ * household the other conditions leave, as q reads the address) and tag
+ * (a member still registered carries it; a tag the role may not see is
+ * 403, as on the residents list). */
+static int add_member_filters(request *rq, response *rs, query *q)
 {
-    strbuf b = STRBUF_INIT;
-    for (; *s; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            sb_putc(&b, '\\');
-        sb_putc(&b, *s);
+    const char *head = req_query(rq, "head_name");
+    const char *tag = req_query(rq, "tag");
+    if (head && *head) {
+        long n = utf8_length(head);
+        if (n < 0 || n > 50 || !text_is_clean(head, 0))
+            return reply_bad_request(rs, "head_name", "户主姓名查询条件须为不超过50字的文字"), -1;
+        char *esc = like_escape(head);
+        q_where(q, "(SELECT hn.name FROM resident hn WHERE hn.id = h.head_resident_id)"
+                   " LIKE '%' || ? || '%' ESCAPE '\\'");
+        q_bind_text(q, esc);
+        free(esc);
     }
-    return sb_detach(&b);
+    if (tag && *tag) {
+        const char *code;
+        if (tag_param_or_reply(rq, rs, tag, &code) != 0)
+            return -1;
+        q_where(q, "EXISTS (SELECT 1 FROM resident m JOIN resident_tag t ON t.resident_id = m.id"
+                   " WHERE m.household_id = h.id AND m.status = 'active' AND t.tag = ?)");
+        q_bind_text(q, code);
+    }
+    return 0;
 }
 
-/* The text and status filters; *plain set when there are none beyond
- * the default status (active): the total is then the unit's
+/* The text, member and status filters; *plain set when there are none
+ * beyond the default status (active): the total is then the unit's
  * maintained count. */
 static int add_text_filters(request *rq, response *rs, query *q, int *plain)
 {
     static const char *const STATUSES[] = {"active", "closed", NULL};
     const char *text = req_query(rq, "q");
     const char *st = req_query(rq, "status");
+    const char *head = req_query(rq, "head_name"), *tag = req_query(rq, "tag");
     int64_t batch;
     int has_batch = req_query_int(rq, rs, "import_batch_id", 0, 1, INT64_MAX, &batch);
-    if (has_batch < 0)
+    if (has_batch < 0 || add_member_filters(rq, rs, q) != 0)
         return -1;
-    *plain = !(text && *text) && !has_batch && (!st || !*st || strcmp(st, "active") == 0);
+    *plain = !(text && *text) && !has_batch && !(head && *head) && !(tag && *tag) &&
+             (!st || !*st || strcmp(st, "active") == 0);
     if (has_batch) {   /* the households an import created: the link in its audit row */
         q_where(q, "h.import_batch_id = ?");
         q_bind_int(q, batch);
@@ -251,7 +270,8 @@ static int former_match_of(request *rq, former_match *fm)
 /* GET /api/v1/households — roles: registry readers.
  * Query: org_unit_id (default own unit), q (code or address contains,
  * or exactly a former code: that row gets former_code and
- * former_code_note),
+ * former_code_note), head_name (the head's name contains), tag (a
+ * registered member carries it),
  * status (active|closed|all), import_batch_id (the households an import
  * created), page, page_size (20, 50 or 100), sort (code|address|id, -
  * for desc; ties by id in the same direction), cursor (next_cursor of
@@ -386,6 +406,18 @@ static int household_get_one(request *rq, response *rs)
     if (full_id && write_commit_only_or_reply(rq, rs, NULL) != 0)
         return -1;
     return reply_json_buf(rq, rs, 200, &w.sb);
+}
+
+/* GET /api/v1/households/{id}/history — roles: registry readers.
+ * Reply: {items: [{id, kind (created|updated|moved|closed), event_date,
+ * note (a move into another grid: "户编号由 A 改为 B"), created_at,
+ * from_grid, to_grid, by}]}, oldest first. Errors: 404 outside scope. */
+static int household_history(request *rq, response *rs)
+{
+    household h;
+    if (household_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
+        return -1;
+    return history_reply(rq, rs, "household", rq->id);
 }
 
 /* ---- create ---------------------------------------------------------------- */
@@ -613,6 +645,7 @@ const route household_routes[] = {
     {.method = "GET",   .pattern = "/api/v1/households",            .handler = household_list,       .roles = R_READ, .read_heavy = 1},
     {.method = "POST",  .pattern = "/api/v1/households",            .handler = household_create_one, .roles = R_WRITE},
     {.method = "GET",   .pattern = "/api/v1/households/{id}",       .handler = household_get_one,    .roles = R_READ},
+    {.method = "GET",   .pattern = "/api/v1/households/{id}/history", .handler = household_history,  .roles = R_READ},
     {.method = "PATCH", .pattern = "/api/v1/households/{id}",       .handler = household_update_one, .roles = R_WRITE},
     {.method = "POST",  .pattern = "/api/v1/households/{id}/move",  .handler = household_move_one,   .roles = R_WRITE},
     {.method = "POST",  .pattern = "/api/v1/households/{id}/close", .handler = household_close_one,  .roles = R_WRITE},

@@ -272,6 +272,21 @@ static int add_tail_filter(request *rq, response *rs, query *q, const org_unit *
     return 0;
 }
 
+/* The tag query parameter `tag` (a code or its Chinese label) as its
+ * code in *code: 0, or -1 with a 400 (unknown) or a 403 (a tag the
+ * role may not see: the list would name its people). Also
+ * household_api.c. */
+int tag_param_or_reply(request *rq, response *rs, const char *tag, const char **code)
+{
+    char key[48];
+    if (!(*code = resident_tag_code(tag)))
+        return reply_bad_request(rs, "tag", "未知的人员标签"), -1;
+    snprintf(key, sizeof key, "tag:%s", *code);
+    if (!resident_field_visible(rq->user.role, key))
+        return reply_forbidden(rs, "您的角色无权按该标签查询"), -1;
+    return 0;
+}
+
 /* The filters on text; an exact ID number or phone search is described
  * (masked) in exact[] for its audit row, "" when there is none. name
  * finds any part of the name, its pinyin from any syllable, and the
@@ -318,13 +333,9 @@ static int add_text_filters(request *rq, response *rs, query *q, const org_unit 
         snprintf(exact + n, 96 - n, "%s电话 %s", n ? "，" : "", phone_mask(canon, masked, sizeof masked));
     }
     if (tag && *tag) {
-        const char *code = resident_tag_code(tag);
-        char key[48];
-        if (!code)
-            return reply_bad_request(rs, "tag", "未知的人员标签"), -1;
-        snprintf(key, sizeof key, "tag:%s", code);
-        if (!resident_field_visible(rq->user.role, key))
-            return reply_forbidden(rs, "您的角色无权按该标签查询"), -1;
+        const char *code;
+        if (tag_param_or_reply(rq, rs, tag, &code) != 0)
+            return -1;
         q_where(q, "EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = ?)");
         q_bind_text(q, code);
     }
@@ -551,18 +562,15 @@ static int resident_get_one(request *rq, response *rs)
     return reply_json_buf(rq, rs, 200, &w.sb);
 }
 
-/* GET /api/v1/residents/{id}/history — roles: registry readers.
- * Reply: {items: [{id, kind, event_date, note, created_at,
- * from_household_id, to_household_id, from_grid, to_grid, by}]}.
- * Errors: 404 outside scope. */
-static int resident_history(request *rq, response *rs)
+/* Replies {items: [{id, kind, event_date, note, created_at,
+ * from_household_id, to_household_id, from_grid, to_grid, by}]}: the
+ * history of a resident or a household (entity) the caller has loaded
+ * in scope. Also household_api.c. */
+int history_reply(request *rq, response *rs, const char *entity, int64_t id)
 {
-    resident r;
     history_item *h;
     size_t n;
-    if (resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
-        return -1;
-    if (history_of_resident(rq->db, rq->id, &h, &n) != 0)
+    if (history_of(rq->db, entity, id, &h, &n) != 0)
         return reply_internal(rs);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -578,6 +586,18 @@ static int resident_history(request *rq, response *rs)
     }
     free(h);
     return reply_json(rs, 200, json_pack("{s:o}", "items", items));
+}
+
+/* GET /api/v1/residents/{id}/history — roles: registry readers.
+ * Reply: {items: [{id, kind, event_date, note, created_at,
+ * from_household_id, to_household_id, from_grid, to_grid, by}]}.
+ * Errors: 404 outside scope. */
+static int resident_history(request *rq, response *rs)
+{
+    resident r;
+    if (resident_in_scope_or_reply(rq, rs, rq->id, &r) != 0)
+        return -1;
+    return history_reply(rq, rs, "resident", rq->id);
 }
 
 /* ---- input from JSON ------------------------------------------------- */

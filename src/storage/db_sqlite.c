@@ -124,10 +124,13 @@ static struct {
     int wal_frames;              /* frames in the WAL after the last commit */
     int conns;                   /* open connections of group mode */
     int ckpt_running, ckpt_stop;
+    int ckpt_joining;            /* a closer is joining the stopped checkpointer */
+    pthread_cond_t ckpt_joined_cv;
     pthread_t ckpt_thread;
     char *ckpt_path;
 } dur = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER,
-         .synced_cv = PTHREAD_COND_INITIALIZER, .ckpt_cv = PTHREAD_COND_INITIALIZER};
+         .synced_cv = PTHREAD_COND_INITIALIZER, .ckpt_cv = PTHREAD_COND_INITIALIZER,
+         .ckpt_joined_cv = PTHREAD_COND_INITIALIZER};
 
 static void durability_read_env(void)
 {
@@ -269,6 +272,10 @@ static void *checkpoint_loop(void *arg)
 static void group_conn_opened(const char *path)
 {
     pthread_mutex_lock(&dur.mu);
+    /* A checkpointer still stopping reads ckpt_path and ckpt_stop: the
+     * next one starts when it has ended. */
+    while (dur.ckpt_joining)
+        pthread_cond_wait(&dur.ckpt_joined_cv, &dur.mu);
     dur.conns++;
     if (!dur.ckpt_running && strcmp(path, ":memory:") != 0 && *path) {
         free(dur.ckpt_path);
@@ -287,11 +294,17 @@ static void group_conn_closed(void)
     if (stop) {
         dur.ckpt_stop = 1;
         dur.ckpt_running = 0;
+        dur.ckpt_joining = 1;
         pthread_cond_signal(&dur.ckpt_cv);
     }
     pthread_mutex_unlock(&dur.mu);
-    if (stop)
+    if (stop) {
         pthread_join(dur.ckpt_thread, NULL);
+        pthread_mutex_lock(&dur.mu);
+        dur.ckpt_joining = 0;
+        pthread_cond_broadcast(&dur.ckpt_joined_cv);
+        pthread_mutex_unlock(&dur.mu);
+    }
 }
 
 static int cache_kib = 64 * 1024;   /* db_set_cache_mib */

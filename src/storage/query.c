@@ -102,3 +102,14 @@ void q_free(query *q)
     sb_free(&q->sql);
     q->nbind = 0;
 }
+
+char *like_escape(const char *s)
+{
+    strbuf b = STRBUF_INIT;
+    for (; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            sb_putc(&b, '\\');
+        sb_putc(&b, *s);
+    }
+    return sb_detach(&b);
+}

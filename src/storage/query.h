@@ -37,4 +37,7 @@ db_stmt *q_prepare(db_conn *db, const query *q);
 db_stmt *q_prepare_with(db_conn *db, const char *prefix, const query *q, const char *suffix);
 void q_free(query *q);
 
+/* "50%_off" → "50\%\_off" for LIKE … ESCAPE '\' (the caller frees it). */
+char *like_escape(const char *s);
+
 #endif

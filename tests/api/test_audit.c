@@ -10,7 +10,8 @@
  *   - refused requests (403, cross-scope 404, refused writes) are
  *     audited as security events with outcome, caller and address;
  *   - rows show time with zone (+08:00) and outcome; date filters are
- *     Beijing days whatever the server's time zone;
+ *     Beijing days (or times) whatever the server's time zone; the
+ *     username filter; the action codes with their Chinese names;
  *   - the auditor's CSV export, itself audited; rows and the export give
  *     each action's Chinese name beside its code;
  *   - command-line rows name the OS user (and the sudo user);
@@ -384,6 +385,54 @@ static void rows_have_zone_and_outcome_and_beijing_day_filters(void **state)
     json_decref(j);
 }
 
+/* The username filter (exact), Beijing times to the minute or second in
+ * from/to, and the list of action codes with their names. */
+static void username_and_time_filters_and_the_action_list(void **state)
+{
+    some_writes(1);
+    json_t *row = newest_with("update");
+    char who[64], at[26], minute[17], second[20], before[17];
+    snprintf(who, sizeof who, "%s", jstr(row, "username"));
+    snprintf(at, sizeof at, "%s", jstr(row, "at"));   /* 2026-03-01T10:03:04+08:00 */
+    long long id = jint(row, "id");
+    json_decref(row);
+    snprintf(minute, sizeof minute, "%.16s", at);
+    snprintf(second, sizeof second, "%.19s", at);
+    long long n = api_total(&srv, t_auditor, fmt("/api/v1/audit?action=update&username=%s&page_size=1", who));
+    assert_true(n > 0);
+    assert_int_equal(api_total(&srv, t_auditor, "/api/v1/audit?action=update&username=nosuchuser&page_size=1"), 0);
+    assert_true(api_total(&srv, t_auditor, fmt("/api/v1/audit?action=update&username=%s&page_size=1", who)) <
+                api_total(&srv, t_auditor, "/api/v1/audit?page_size=1"));
+    /* `to` includes its whole minute or second; `from` starts at it */
+    assert_true(api_list_has(&srv, t_auditor, fmt("/api/v1/audit?action=update&from=%s&to=%s&page_size=200", minute, minute), id));
+    assert_true(api_list_has(&srv, t_auditor, fmt("/api/v1/audit?action=update&from=%s&to=%s&page_size=200", second, second), id));
+    assert_true(api_list_has(&srv, t_auditor, fmt("/api/v1/audit?action=update&from=%s&page_size=200", urlenc(fmt("%.10s %.8s", at, at + 11))), id));
+    /* an hour before */
+    time_t t = time(NULL) + 8 * 3600 - 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(before, sizeof before, "%Y-%m-%dT%H:%M", &tm);
+    assert_false(api_list_has(&srv, t_auditor, fmt("/api/v1/audit?action=update&to=%s&page_size=200", before), id));
+    static const char *const BAD[] = {"2026-03-01T25:00", "2026-02-30T10:00", "2026-03-01T10:0", "2026-03-01T10:00Z",
+                                      "2026-03-01T10:00:60", NULL};
+    for (int i = 0; BAD[i]; i++) {
+        json_t *e = api_expect(&srv, t_auditor, "GET", fmt("/api/v1/audit?from=%s", BAD[i]), NULL, 400);
+        assert_string_equal(err_field(e), "from");
+        json_decref(e);
+    }
+    /* the action codes and their names: the auditor's only */
+    json_t *j = api_get_ok(&srv, t_auditor, "/api/v1/audit/actions");
+    size_t i;
+    json_t *it;
+    int found = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        found |= strcmp(jstr(it, "code"), "login_failed") == 0 && strcmp(jstr(it, "label"), "登录失败") == 0;
+    assert_true(found);
+    assert_true(json_array_size(json_object_get(j, "items")) > 40);
+    json_decref(j);
+    json_decref(api_expect(&srv, t_admin, "GET", "/api/v1/audit/actions", NULL, 403));
+}
+
 /* ---- export ------------------------------------------------------------------------ */
 
 static void auditor_exports_csv_and_the_export_is_audited(void **state)
@@ -519,6 +568,7 @@ int main(void)
         cmocka_unit_test(purge_refuses_rows_younger_than_180_days),
         cmocka_unit_test(refused_requests_are_audited),
         cmocka_unit_test(rows_have_zone_and_outcome_and_beijing_day_filters),
+        cmocka_unit_test(username_and_time_filters_and_the_action_list),
         cmocka_unit_test(auditor_exports_csv_and_the_export_is_audited),
         cmocka_unit_test(rows_name_actions_in_chinese_and_the_os_user),
         cmocka_unit_test(failed_login_burst_raises_an_alert_secadmin_acknowledges),

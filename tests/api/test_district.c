@@ -235,6 +235,7 @@ static void deny_registry(const char *who, const char *tok, const place *own, co
          fmt("{\"parent_id\":%lld,\"code\":\"X%lld\",\"name\":\"越权街道\"}", district_id, own->street));
     /* households */
     DENY(who, tok, "GET", fmt("/api/v1/households/%lld", far->household), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/households/%lld/history", far->household), NULL);
     DENY(who, tok, "PATCH", fmt("/api/v1/households/%lld", far->household), "{\"notes\":\"越权\"}");
     DENY(who, tok, "POST", fmt("/api/v1/households/%lld/move", far->household), fmt("{\"grid_id\":%lld}", own->grid));
     DENY(who, tok, "POST", fmt("/api/v1/households/%lld/close", far->household), "{\"note\":\"越权\"}");

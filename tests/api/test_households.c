@@ -2,7 +2,8 @@
  * field), update (audited with before and after), move to another grid
  * with all members, close (members moved out, kept as history, no more
  * changes; deceased members stay deceased), the full-ID view of the
- * members audited per member, search by literal substring, and one head
+ * members audited per member, search by literal substring, by head's
+ * name and member tag, the household's own history, and one head
  * per household that follows relation 户主 — against the real server,
  * reading the effects back through the API. */
 #include <setjmp.h>
@@ -236,6 +237,53 @@ static void household_update_fields_and_search_escaping(void **state)
     expect_400_field(t_street, "GET", "/api/v1/households?status=gone", NULL, "status");
 }
 
+/* head_name and tag narrow the list: the head's name contains the term
+ * (literally: % is no wildcard), a member still registered carries the
+ * tag (one moved out no longer counts); an unknown tag is 400, and the
+ * viewer may not filter by 刑释解教 (403, as on the residents list). */
+static void household_list_by_head_name_and_tag(void **state)
+{
+    long long hh = create_household(t_c01, "T-REG-H20", grid_a, 0);
+    create_resident(t_c01, hh, new_id(), "欧阳测户", ",\"relation\":\"户主\"");
+    long long vet = create_resident(t_c01, hh, new_id(), "欧阳测兵", ",\"relation\":\"子\",\"tags\":[\"veteran\"]");
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s", urlenc("阳测户"))), 1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s", urlenc("阳测兵"))), 0);
+    assert_int_equal(total_of(t_street, "/api/v1/households?head_name=%25"), 0);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s&tag=veteran", urlenc("阳测户"))), 1);
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s&tag=dibao", urlenc("阳测户"))), 0);
+    json_decref(req(t_c01, "POST", fmt("/api/v1/residents/%lld/status", vet), "{\"status\":\"moved_out\"}", 200));
+    assert_int_equal(total_of(t_street, fmt("/api/v1/households?head_name=%s&tag=veteran", urlenc("阳测户"))), 0);
+    expect_400_field(t_street, "GET", "/api/v1/households?tag=nosuch", NULL, "tag");
+    json_decref(req(t_viewer, "GET", "/api/v1/households?tag=released_prisoner", NULL, 403));
+}
+
+/* A household's own history: created, moved (into another grid the
+ * note names the old and the new number), closed, oldest first; 404
+ * outside the caller's scope. */
+static void household_history_names_the_new_number(void **state)
+{
+    char old[64], now[64];
+    json_t *j = req(t_c01, "POST", "/api/v1/households",
+                    fmt("{\"grid_id\":%lld,\"address\":\"菏泽市牡丹区历史路1号\"}", grid_a), 201);
+    long long hh = jint(j, "id");
+    snprintf(old, sizeof old, "%s", jstr(j, "code"));
+    json_decref(j);
+    j = req(t_c01, "POST", fmt("/api/v1/households/%lld/move", hh), fmt("{\"grid_id\":%lld}", grid_b), 200);
+    snprintf(now, sizeof now, "%s", jstr(j, "code"));
+    json_decref(j);
+    json_decref(req(t_c01, "POST", fmt("/api/v1/households/%lld/close", hh), "{}", 200));
+    json_t *hist = get_ok(t_c01, fmt("/api/v1/households/%lld/history", hh));
+    json_t *items = json_object_get(hist, "items");
+    assert_int_equal(json_array_size(items), 3);
+    assert_string_equal(jstr(json_array_get(items, 0), "kind"), "created");
+    json_t *mv = json_array_get(items, 1);
+    assert_string_equal(jstr(mv, "kind"), "moved");
+    assert_string_equal(jstr(mv, "note"), fmt("户编号由 %s 改为 %s", old, now));
+    assert_string_equal(jstr(json_array_get(items, 2), "kind"), "closed");
+    json_decref(hist);
+    json_decref(req(t_g0101, "GET", fmt("/api/v1/households/%lld/history", hh), NULL, 404));
+}
+
 /* ---- the head of a household ------------------------------------------------ */
 
 /* The CSV import refuses a second 户主 in a household ("一户只能有一位户主");
@@ -305,6 +353,8 @@ int main(void)
         cmocka_unit_test(household_full_id_view_audits_each_member),
         cmocka_unit_test(closing_keeps_deceased_members_deceased),
         cmocka_unit_test(household_update_fields_and_search_escaping),
+        cmocka_unit_test(household_list_by_head_name_and_tag),
+        cmocka_unit_test(household_history_names_the_new_number),
         cmocka_unit_test(one_head_per_household_via_api),
         cmocka_unit_test(head_follows_relation),
     };

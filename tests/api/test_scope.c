@@ -244,6 +244,7 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
 
     /* households */
     DENY404(who, tok, "GET", fmt("/api/v1/households/%lld", far->household), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/households/%lld/history", far->household), NULL);
     DENY404(who, tok, "GET", fmt("/api/v1/households/%lld?full_id=1", far->household), NULL);
     DENY404(who, tok, "PATCH", fmt("/api/v1/households/%lld", far->household), "{\"notes\":\"越权\"}");
     snprintf(body, sizeof body, "{\"grid_id\":%lld}", own->grid);
