@@ -77,6 +77,8 @@ static const char *step_path(db_conn *db, const wf_type *t, const wf_transition 
  * may be NULL). */
 static int check_actor(const wf_transition *tr, const char *path, const actor *who, ms_err *e)
 {
+    if (tr->system_only && who->id != 0)
+        return err_set(e, ERR_FORBIDDEN, NULL, "「%s」只能由命令行批量导入办理", tr->label);
     if (!(who->role & tr->roles)) {
         char roles[160];
         roles_text(tr->roles, roles, sizeof roles);

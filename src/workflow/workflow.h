@@ -98,6 +98,9 @@ typedef struct wf_transition {
     int other_party;              /* 1: taken by the case's other party (a transfer's releasing
                                    * side): scope and level are checked against the org path the
                                    * type's party_path gives, not the case's org_path */
+    int system_only;              /* 1: only the command line (actor id 0) takes it, e.g. enrolling the
+                                   * beneficiaries a street already has (存量纳入) from a file; never
+                                   * offered to, nor taken by, a signed-in user */
 } wf_transition;
 
 typedef struct wf_case wf_case;

@@ -49,6 +49,8 @@ static const wf_type DEMO = {
     .transitions = (const wf_transition[]){
         {"applied", "investigate", "入户调查", "investigating",
          .roles = ROLE_GRID | ROLE_COMMUNITY, .level = WF_LEVEL_GRID},
+        {"applied", "enrol", "存量纳入", "approved",
+         .roles = ROLE_STREET, .level = WF_LEVEL_STREET, .system_only = 1},
         {"investigating", "submit", "提交审核", "reviewing",
          .roles = ROLE_GRID | ROLE_COMMUNITY, .level = WF_LEVEL_GRID},
         {"reviewing", "publicize", "审核通过并公示", "publicizing",
@@ -457,6 +459,22 @@ static void test_conflict_hook_refuses_and_hides(void **state)
     expect_actions(db, id, &STREET, "approve reject");
 }
 
+/* A system_only step (存量纳入) is the command line's: a signed-in street
+ * account is neither offered it nor allowed it; the command line, acting
+ * with the street's role and scope, takes it. */
+static void test_system_only_step(void **state)
+{
+    db_conn *db = *state;
+    static const actor CLI = {.id = 0, .username = "system", .role = ROLE_STREET, .org_unit_id = 1,
+                              .scope_path = "/1/"};
+    int64_t id = create_case(db, &GRID);
+    expect_actions(db, id, &STREET, "");
+    step_refused(db, id, "enrol", &STREET, NULL, ERR_FORBIDDEN, "只能由命令行批量导入办理");
+    expect_actions(db, id, &CLI, "enrol");
+    step_ok(db, id, "enrol", &CLI, NULL);
+    assert_string_equal(load(db, id).state, "approved");
+}
+
 static void test_failure_inside_caller_transaction_rolls_back(void **state)
 {
     db_conn *db = *state;
@@ -570,6 +588,7 @@ int main(void)
         T(test_due_dates_and_overdue),
         T(test_allowed_actions_per_actor),
         T(test_conflict_hook_refuses_and_hides),
+        T(test_system_only_step),
         T(test_failure_inside_caller_transaction_rolls_back),
         T(test_other_party_steps_checked_on_the_other_unit),
     };
