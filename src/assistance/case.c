@@ -9,9 +9,12 @@
 #include "registry/household.h"
 #include "registry/resident.h"
 #include "workflow/calendar.h"
+#include "core/fieldcrypt.h"
+#include "util/idcard.h"
 #include "util/validate.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,21 +125,12 @@ static int settings_excludes_text(const char *settings_text, const char *code)
 
 /* ---- loading ----------------------------------------------------------------- */
 
-#define CASE_COLS                                                                                                  \
-    "SELECT a.programme_id, p.code, p.name, p.calc_kind, a.household_id, a.resident_id, a.community_id, a.area,"  \
-    " a.band_key, a.source, a.reason, a.members_counted, a.income_fen, a.requested_fen, a.amount_fen,"            \
-    " a.standard_id, a.review_class, a.next_review_on, a.start_month, a.end_month, a.conflict_note, a.stop_flag," \
-    " a.stop_flag_resident_id, a.stop_flag_date, a.bank_name, a.account_name, a.account_tail, a.version,"        \
-    " a.created_at, a.updated_at, r.name, h.code, " WF_CASE_COLUMNS                                              \
-    " FROM assistance_case a JOIN wf_case c ON c.id = a.id JOIN assistance_programme p ON p.id = a.programme_id" \
-    " JOIN resident r ON r.id = a.resident_id JOIN household h ON h.id = a.household_id"
-
 static int64_t col_opt(db_stmt *s, int col)
 {
     return db_col_is_null(s, col) ? -1 : db_col_int(s, col);
 }
 
-static void case_from_row(db_stmt *s, assist_case *k)
+void case_from_row(db_stmt *s, assist_case *k)
 {
     memset(k, 0, sizeof *k);
     k->programme_id = db_col_int(s, 0);
@@ -171,12 +165,19 @@ static void case_from_row(db_stmt *s, assist_case *k)
     db_col_copy(s, 29, k->updated_at, sizeof k->updated_at);
     db_col_copy(s, 30, k->applicant_name, sizeof k->applicant_name);
     db_col_copy(s, 31, k->household_code, sizeof k->household_code);
-    wf_case_from_row(s, 32, &k->c);
+    char idn[32] = "";
+    if (!db_col_is_null(s, 32) && fc_decrypt("resident.id_number", k->resident_id, db_col_text(s, 32), idn, sizeof idn) == 0 &&
+        strlen(idn) == 18)
+        idcard_mask(idn, k->id_masked);
+    sodium_memzero(idn, sizeof idn);
+    db_col_copy(s, 33, k->grid_name, sizeof k->grid_name);
+    db_col_copy(s, 34, k->community_name, sizeof k->community_name);
+    wf_case_from_row(s, 35, &k->c);
 }
 
 int case_get(db_conn *db, int64_t id, assist_case *out)
 {
-    db_stmt *s = db_query(db, CASE_COLS " WHERE a.id = ?", DB_INT(id));
+    db_stmt *s = db_query(db, CASE_SELECT " WHERE a.id = ?", DB_INT(id));
     if (!s)
         return -1;
     int rc = db_step(s);
@@ -845,4 +846,114 @@ int case_step(db_conn *db, const actor *who, const char *ip, int64_t id, const c
         clear_stop_flag(&k);
     }
     return save(db, &k, version, err);
+}
+
+/* ---- the bank account -------------------------------------------------------------- */
+
+/* The column the number is encrypted as; its key-rotation pass is the
+ * payments part's (pay_case_account_crypt, app/fieldkeys.c). */
+#define COL_ACCOUNT "assistance_case.account"
+
+static int name_ok(const char *s, long max)
+{
+    long n = s ? utf8_length(s) : -1;
+    return n >= 1 && n <= max && text_is_clean(s, 0);
+}
+
+int case_set_bank(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *bank_name,
+                  const char *account_name, const char *number, ms_err *err)
+{
+    assist_case k;
+    char stored[FC_STORED_MAX], why[240], now[20];
+    if (!name_ok(bank_name, 50))
+        return err_set(err, ERR_INVALID, "bank_name", "请填写开户银行（不超过50个字）");
+    if (!name_ok(account_name, 50))
+        return err_set(err, ERR_INVALID, "account_name", "请填写账户名（不超过50个字）");
+    size_t len = number ? strlen(number) : 0;
+    if (len < 12 || len > 30 || strspn(number, "0123456789") != len)
+        return err_set(err, ERR_INVALID, "account_number", "银行账号应为12至30位数字");
+    int rc = case_get(db, id, &k);
+    if (rc < 0)
+        return err_db(err);
+    if (rc > 0 || !who || !actor_scope_contains(who, k.c.org_path))
+        return err_set(err, ERR_NOT_FOUND, NULL, "救助案件不存在或不在您的管辖范围内");
+    if ((rc = relative_conflict(db, id, who, why, sizeof why)) != 0)
+        return rc < 0 ? err_db(err) : err_set(err, ERR_FORBIDDEN, NULL, "%s", why);
+    if (strcmp(k.c.state, "rejected") == 0 || strcmp(k.c.state, "withdrawn") == 0)
+        return err_set(err, ERR_CONFLICT, NULL, "案件已%s，无需登记发放账户", strcmp(k.c.state, "rejected") == 0 ? "不予批准" : "撤回");
+    if (err_check_version(err, "救助案件", k.version, if_version) != 0)
+        return -1;
+    if (fc_encrypt(COL_ACCOUNT, id, number, stored) != 0)
+        return err_db(err);
+    if (db_exec_args(db,
+                     "UPDATE assistance_case SET bank_name = ?, account_name = ?, account_enc = ?, account_tail = ?,"
+                     " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                     DB_TEXT(bank_name), DB_TEXT(account_name), DB_TEXT(stored), DB_TEXT(number + len - 4),
+                     DB_TEXT(db_now(now)), DB_INT(id), DB_INT(k.version)) != DB_DONE)
+        return err_db(err);
+    return db_changes(db) == 1 ? 0 : err_set(err, ERR_CONFLICT, NULL, "案件已被他人更改，请刷新后重试");
+}
+
+/* ---- notices and the decision --------------------------------------------------------- */
+
+int case_notices_load(db_conn *db, int64_t id, case_notice *out, int max)
+{
+    /* notice.c's tables, read here for the case page (see case.h) */
+    db_stmt *s = db_query(db,
+                          "SELECT n.id, n.status, n.posted_on, n.ends_on,"
+                          " (SELECT COUNT(*) FROM assistance_objection o WHERE o.notice_id = n.id AND o.case_id = nc.case_id),"
+                          " (SELECT COUNT(*) FROM assistance_objection o WHERE o.notice_id = n.id AND o.case_id = nc.case_id"
+                          "   AND o.status = 'open')"
+                          " FROM assistance_notice_case nc JOIN assistance_notice n ON n.id = nc.notice_id"
+                          " WHERE nc.case_id = ? ORDER BY n.id DESC",
+                          DB_INT(id));
+    if (!s)
+        return -1;
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW && n < max) {
+        case_notice *x = &out[n++];
+        memset(x, 0, sizeof *x);
+        x->notice_id = db_col_int(s, 0);
+        db_col_copy(s, 1, x->status, sizeof x->status);
+        db_col_copy(s, 2, x->posted_on, sizeof x->posted_on);
+        db_col_copy(s, 3, x->ends_on, sizeof x->ends_on);
+        x->objections = db_col_int(s, 4);
+        x->open_objections = db_col_int(s, 5);
+    }
+    db_finalize(s);
+    return rc == DB_ROW || rc == DB_DONE ? n : -1;
+}
+
+int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms_err *err)
+{
+    static const char *const APPROVED[] = {"active", "stopped", "granted", NULL};
+    memset(out, 0, sizeof *out);
+    int approved = str_in_set(k->c.state, APPROVED);
+    if (!approved && strcmp(k->c.state, "rejected") != 0)
+        return err_set(err, ERR_CONFLICT, NULL, "案件尚未作出决定（当前：%s），没有决定书",
+                       wf_state_find(case_type_of(k), k->c.state) ? wf_state_find(case_type_of(k), k->c.state)->label
+                                                                  : k->c.state);
+    out->approved = approved;
+    /* the deciding step: the last one into the state the case is decided in */
+    const char *decided = approved ? (strcmp(k->calc_kind, "one_off") == 0 ? "granted" : "active") : "rejected";
+    wf_timeline tl;
+    if (wf_timeline_load(db, case_type_of(k), &k->c, &tl, err) != 0)
+        return -1;
+    for (size_t i = tl.n; i-- > 0;) {
+        const wf_event *ev = &tl.events[i];
+        if (strcmp(ev->to_state, decided) == 0 && strcmp(ev->from_state, decided) != 0) {
+            cal_local_date(ev->at, out->decided_on);
+            copy(out->step_label, sizeof out->step_label, ev->action_label);
+            copy(out->opinion, sizeof out->opinion, ev->opinion);
+            break;
+        }
+    }
+    wf_timeline_release(&tl);
+    db_one_text(db, out->street_name, sizeof out->street_name,
+                "SELECT name FROM org_unit WHERE kind = 'street' AND substr(?, 1, length(path)) = path"
+                " ORDER BY length(path) DESC LIMIT 1",
+                DB_TEXT(k->c.org_path));
+    db_one_text(db, out->address, sizeof out->address, "SELECT address FROM household WHERE id = ?",
+                DB_INT(k->household_id));
+    return 0;
 }

@@ -49,7 +49,28 @@ typedef struct assist_case {
     int64_t version;
     char created_at[20], updated_at[20];
     char applicant_name[208], household_code[64];
+    char id_masked[19];            /* the applicant's ID number masked ("" when unreadable); never the full one */
+    char grid_name[128], community_name[128];
 } assist_case;
+
+/* The one SELECT of cases with their wf_case (c), programme (p),
+ * applicant (r), household (h), grid (g) and community (gc): callers
+ * append WHERE / ORDER BY / LIMIT and read rows with case_from_row.
+ * CASE_FROM alone, for a list's count. */
+#define CASE_FROM                                                                                                  \
+    " FROM assistance_case a JOIN wf_case c ON c.id = a.id JOIN assistance_programme p ON p.id = a.programme_id" \
+    " JOIN resident r ON r.id = a.resident_id JOIN household h ON h.id = a.household_id"                          \
+    " JOIN org_unit g ON g.id = h.grid_id LEFT JOIN org_unit gc ON gc.id = a.community_id"
+#define CASE_SELECT                                                                                                \
+    "SELECT a.programme_id, p.code, p.name, p.calc_kind, a.household_id, a.resident_id, a.community_id, a.area,"  \
+    " a.band_key, a.source, a.reason, a.members_counted, a.income_fen, a.requested_fen, a.amount_fen,"            \
+    " a.standard_id, a.review_class, a.next_review_on, a.start_month, a.end_month, a.conflict_note, a.stop_flag," \
+    " a.stop_flag_resident_id, a.stop_flag_date, a.bank_name, a.account_name, a.account_tail, a.version,"        \
+    " a.created_at, a.updated_at, r.name, h.code, r.id_number_enc, g.name, gc.name, " WF_CASE_COLUMNS CASE_FROM
+
+/* A row of CASE_SELECT into *k (the applicant's ID number decrypted
+ * only to be masked). */
+void case_from_row(db_stmt *s, assist_case *k);
 
 /* One duplicate found at application time. */
 typedef struct case_conflict {
@@ -161,6 +182,40 @@ int case_get(db_conn *db, int64_t id, assist_case *out);
 
 /* The wf_type of a loaded case. */
 const wf_type *case_type_of(const assist_case *k);
+
+/* The bank account the benefit is paid to (PUT /cases/{id}/bank): bank
+ * and account names (1–50 characters), the number 12–30 digits, stored
+ * encrypted (column "assistance_case.account", the case id) with its last
+ * four digits. Refused to a staff member who must recuse (403), on a
+ * closed-without-benefit case (409: rejected, withdrawn), on a stale
+ * if_version (412). 0, or -1 with the error. */
+int case_set_bank(db_conn *db, const actor *who, int64_t id, int64_t if_version, const char *bank_name,
+                  const char *account_name, const char *number, ms_err *err);
+
+/* A notice (公示) the case was on, and its open objections. Read from
+ * notice.c's tables until that module offers a function for it. */
+typedef struct case_notice {
+    int64_t notice_id;
+    char status[16], posted_on[11], ends_on[11];
+    int64_t objections, open_objections;
+} case_notice;
+
+/* Up to max notices of case id, newest first: how many, or -1. */
+int case_notices_load(db_conn *db, int64_t id, case_notice *out, int max);
+
+/* The data of a printable decision (决定书). */
+typedef struct case_decision {
+    int approved;                  /* 1 approval (在保 / 已停保 / 已批准), 0 rejection */
+    char decided_on[11];           /* China local date of the deciding step */
+    char opinion[2048];            /* the deciding step's opinion (the reason of a rejection) */
+    char step_label[64];
+    char street_name[128];
+    char address[808];
+} case_decision;
+
+/* The decision of case k: 0, or -1 with ERR_CONFLICT (not decided yet)
+ * or ERR_DB. */
+int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms_err *err);
 
 /* "YYYY-MM-DD" China local date today (UTC+8). */
 char *case_today(char out[static 11]);

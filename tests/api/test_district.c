@@ -573,6 +573,14 @@ static void deny_assist_case(const char *who, const char *tok, long long id, con
     DENY(who, tok, "POST", "/api/v1/assistance/cases",
          fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
              far->household, far->resident));
+    DENY(who, tok, "PUT", fmt("/api/v1/assistance/cases/%lld/bank", id),
+         "{\"bank_name\":\"农业银行\",\"account_name\":\"越权\",\"account_number\":\"6228480012345678\"}");
+    DENY(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld/decision", id), NULL);
+    probe_note("GET", "/api/v1/assistance/cases");
+    if (api_list_has(&srv, tok, "/api/v1/assistance/cases?page_size=100", id)) {
+        print_error("CROSS-STREET LEAK [%s] GET /assistance/cases lists case %lld\n", who, id);
+        leaks++;
+    }
 }
 
 static void assistance_cases_stay_in_their_streets(void **state)
@@ -582,6 +590,8 @@ static void assistance_cases_stay_in_their_streets(void **state)
     deny_assist_case("jiedao→东城街道", t_s1, k2, &p2);
     deny_assist_case("jiedao2→丹阳街道", t_s2, k1, &p1);
     assert_int_equal(leaks, 0);
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/cases?page_size=100", k1));
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/cases?page_size=100", k2));
     json_t *j = get_ok(t_qu, fmt("/api/v1/assistance/cases/%lld", k2));   /* district staff see both */
     assert_string_equal(jstr(j, "state"), "applied");
     json_decref(j);

@@ -427,8 +427,17 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
         DENY404(who, tok, "POST", "/api/v1/assistance/cases",
                 fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
                     far_case_household, far_case_resident));
+        deny(who, tok, "PUT", fmt("/api/v1/assistance/cases/%lld/bank", far_case),
+             "{\"bank_name\":\"农业银行\",\"account_name\":\"越权\",\"account_number\":\"6228480012345678\"}",
+             is_grid_worker ? ONLY_403 : ONLY_404);
+        DENY404(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld/decision", far_case), NULL);
+        probe_note("GET", "/api/v1/assistance/cases");
+        if (api_list_has(&srv, tok, "/api/v1/assistance/cases?page_size=100", far_case)) {
+            print_error("SCOPE LEAK [%s] GET /assistance/cases lists case %lld\n", who, far_case);
+            denials_failed++;
+        }
         j = get_ok(t_street, fmt("/api/v1/assistance/cases/%lld", far_case));
-        if (strcmp(jstr(j, "state"), "applied") != 0) {
+        if (strcmp(jstr(j, "state"), "applied") != 0 || !json_is_null(json_object_get(j, "bank"))) {
             print_error("SCOPE LEAK [%s] case %lld changed to %s\n", who, far_case, jstr(j, "state"));
             denials_failed++;
         }
