@@ -124,10 +124,13 @@ static json_t *case_image(const assist_case *k)
                      opt_str(k->end_month), "stop_flag", opt_str(k->stop_flag));
 }
 
+static void add_record_image(request *rq, int64_t id, json_t *image);
+
 /* Ends a write on case id: commits with the record's audit row (action,
- * before-image `before` stolen, may be NULL) and replies the case. */
+ * before-image `before` stolen, may be NULL; with_record: the images
+ * carry the members, investigation and review) and replies the case. */
 static int finish_or_reply(request *rq, response *rs, int64_t id, const char *action, json_t *before,
-                           const char *detail, int status)
+                           int with_record, const char *detail, int status)
 {
     assist_case k;
     if (case_get(rq->db, id, &k) != 0) {
@@ -135,6 +138,8 @@ static int finish_or_reply(request *rq, response *rs, int64_t id, const char *ac
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
     }
     json_t *after = case_image(&k), *body = case_json(rq, &k, 1);
+    if (with_record)
+        add_record_image(rq, id, after);
     reply_etag(rs, k.version);
     int rc = write_commit_or_reply(rq, rs,
                                    &(audit_entry){.action = action, .entity = "assistance_case", .entity_id = id,
@@ -193,7 +198,7 @@ static int case_create_route(request *rq, response *rs)
         }
         return -1;
     }
-    return finish_or_reply(rq, rs, id, "assist_case_create", NULL, "救助申请", 201);
+    return finish_or_reply(rq, rs, id, "assist_case_create", NULL, 0, "救助申请", 201);
 }
 
 /* ---- steps ------------------------------------------------------------------------- */
@@ -423,7 +428,10 @@ static int case_step_route(request *rq, response *rs, const char *action)
     if (step_body_or_reply(rq, rs, b) != 0 || case_in_scope_or_reply(rq, rs, rq->id, &before) != 0 ||
         write_begin_or_reply(rq, rs) != 0)
         goto out;
+    json_t *image = case_image(&before);   /* the record as it was: an investigation replaces it */
+    add_record_image(rq, rq->id, image);
     if (case_step(rq->db, &rq->user, rq->client_ip, rq->id, action, &b->in, &err) != 0) {
+        json_decref(image);
         rc = write_fail_or_reply(rq, rs, &err);
         goto out;
     }
@@ -433,7 +441,7 @@ static int case_step_route(request *rq, response *rs, const char *action)
         if (strcmp(t->from, before.c.state) == 0 && strcmp(t->action, action) == 0)
             tr = t;
     snprintf(detail, sizeof detail, "救助案件 #%lld：%s", (long long)rq->id, tr ? tr->label : action);
-    rc = finish_or_reply(rq, rs, rq->id, "assist_case_step", case_image(&before), detail, 200);
+    rc = finish_or_reply(rq, rs, rq->id, "assist_case_step", image, 1, detail, 200);
 out:
     free(b);
     return rc;
@@ -497,6 +505,16 @@ static json_t *record_json(const case_record *rec, json_t *j)
                                         rec->review_notes)
                             : json_null());
     return j;
+}
+
+/* Adds "record" (members, incomes, investigation, review as stored now)
+ * to an audit image, when there is one. */
+static void add_record_image(request *rq, int64_t id, json_t *image)
+{
+    case_record *rec = calloc(1, sizeof *rec);
+    if (rec && case_record_load(rq->db, id, rec) == 0 && (rec->nmembers || rec->has_investigation || rec->has_review))
+        json_object_set_new(image, "record", record_json(rec, json_object()));
+    free(rec);
 }
 
 static json_t *timeline_json(request *rq, const assist_case *k)
@@ -691,7 +709,7 @@ static int case_bank_route(request *rq, response *rs)
     snprintf(detail, sizeof detail, "救助案件 #%lld 发放账户：%s 尾号 %s", (long long)rq->id, bank,
              number + strlen(number) - 4);
     utf8_trim_partial(detail);
-    return finish_or_reply(rq, rs, rq->id, "assist_bank_set", bank_json(&before), detail, 200);
+    return finish_or_reply(rq, rs, rq->id, "assist_bank_set", bank_json(&before), 0, detail, 200);
 }
 
 /* GET /api/v1/assistance/cases/{id}/decision — roles: street, community, grid (in scope).

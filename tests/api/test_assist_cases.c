@@ -584,6 +584,14 @@ static void adjust_and_stop(void **state)
     assert_non_null(jstr(j, "next_review_on"));
     assert_true(json_is_null(json_object_get(j, "stop_flag")));
     json_decref(j);
+    /* the audit row keeps the members the adjustment replaced */
+    j = get_ok(t_auditor, fmt("/api/v1/audit?action=assist_case_step&entity=assistance_case&entity_id=%lld", id));
+    json_t *row = json_array_get(json_object_get(j, "items"), 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(row, "before"), "record"), "members")), 3);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(row, "after"), "record"), "members")), 2);
+    assert_int_equal(jint(json_object_get(row, "before"), "amount_fen"), 114000);
+    assert_int_equal(jint(json_object_get(row, "after"), "amount_fen"), 126000);
+    json_decref(j);
     expect_error(t_street, id, "stop", "{\"opinion\":\"停保\",\"end_month\":\"2024-12\"}", 400, "不能早于起始月份");
     j = step(t_street, id, "stop", "{\"opinion\":\"收入已超过标准，停保\",\"end_month\":\"2025-06\"}", 200);
     assert_string_equal(jstr(j, "state"), "stopped");
