@@ -58,6 +58,12 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"update", "修改"},
     {"view_full_id", "查看完整身份证号"},
     {"write_refused", "写操作被拒绝"},
+    /* social assistance: close relatives, stop flags (relative.c, events.c) */
+    {"assist_conflict_note", "更新案件近亲属备案提示"},
+    {"assist_flags_sweep", "处理死亡、迁出待办（社会救助）"},
+    {"assist_relative_add", "登记近亲属备案"},
+    {"assist_relative_remove", "撤销近亲属备案"},
+    {"assist_stop_flag", "案件标记暂停发放（死亡或迁出）"},
 };
 
 const char *audit_action_label(const char *code)
