@@ -431,6 +431,47 @@ static void overdue_reviews_come_first(void **state)
     expect_400_field(t_street, "GET", "/api/v1/assistance/reviews/due?within_days=999", NULL, "within_days");
 }
 
+/* ---- key rotation ---------------------------------------------------------- */
+
+/* keys rotate re-encrypts the relative's number and recomputes its blind
+ * index, so it still finds the resident (and the case) afterwards. */
+static void key_rotation_keeps_the_match(void **state)
+{
+    long long hh = create_household(t_street, "T-ROT-H1", grid_a, 0);
+    const char *idn = new_id();
+    char keep[19];
+    snprintf(keep, sizeof keep, "%s", idn);
+    long long rid = create_resident(t_street, hh, keep, "何轮换", ",\"relation\":\"户主\"");
+    long long cid = make_case("dibao_urban", "accepted", hh, rid, c001, "", "");
+    json_t *j = req(t_street, "POST", "/api/v1/assistance/relatives", relative_body("何干部", c001, "何轮换", keep), 201);
+    long long rel = jint(j, "id");
+    json_decref(j);
+    const char *match = fmt("SELECT COUNT(*) FROM assistance_relative r JOIN resident x ON x.id_number_bidx = r.relative_id_bidx"
+                            " WHERE r.id = %lld AND x.id = %lld", rel, rid);
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s", match);
+    assert_int_equal(server_sql_int(&srv, sql), 1);
+    assert_int_equal(server_halt(&srv), 0);
+    const char *rotate[] = {"keys", "rotate", NULL};
+    assert_int_equal(run_cli(&srv, rotate, NULL, NULL), 0);
+    assert_int_equal(server_launch(&srv, NULL), 0);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_relative WHERE relative_id_enc NOT LIKE 'e2:%%'")), 0);
+    assert_int_equal(server_sql_int(&srv, sql), 1);
+    /* and the API still shows it masked, with the case in the report */
+    free(t_street);
+    t_street = login(&srv, "jiedao", DEMO_PW);
+    assert_non_null(t_street);
+    assert_true(api_list_has(&srv, t_street, "/api/v1/assistance/relatives?page_size=100", rel));
+    j = get_ok(t_street, "/api/v1/assistance/relatives/report");
+    json_t *it;
+    size_t i;
+    int found = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        found |= jint(json_object_get(it, "case"), "id") == cid;
+    assert_true(found);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +480,7 @@ int main(void)
         cmocka_unit_test(policy_find_lists_who_is_entitled),
         cmocka_unit_test(a_death_flags_the_active_case),
         cmocka_unit_test(overdue_reviews_come_first),
+        cmocka_unit_test(key_rotation_keeps_the_match),   /* last: it restarts the server */
     };
     return cmocka_run_group_tests_name("api_assist_relatives", tests, setup, teardown);
 }
