@@ -32,6 +32,7 @@ const route *const app_route_tables[] = {
     security_routes,
     openapi_routes,
     permissions_routes,
+    assist_case_routes,       /* assistance: applications and steps (cases part) */
     assist_relative_routes,
     NULL,
 };

@@ -131,14 +131,14 @@ int relative_case_note_refresh(db_conn *db, const actor *who, const char *ip, in
                           " WHERE r.removed_at IS NULL AND r.relative_id_bidx IN (" CASE_PEOPLE_BIDX ") ORDER BY r.id",
                           DB_INT(case_id));
     int rc, n = 0;
+    /* worded as relative_household_note's (the note a case gets at application) */
     while ((rc = db_step(s)) == DB_ROW) {
-        if (n++ == 0)
-            sb_puts(&note, "近亲属备案：");
-        else
-            sb_puts(&note, "；");
+        sb_puts(&note, n++ == 0 ? "该户有工作人员近亲属备案（" : "；");
         if (note.len < 800)
-            sb_printf(&note, "%s（%s）的%s%s", db_col_text(s, 0), db_col_text(s, 1), db_col_text(s, 2), db_col_text(s, 3));
+            sb_printf(&note, "%s %s 的%s %s", db_col_text(s, 1), db_col_text(s, 0), db_col_text(s, 2), db_col_text(s, 3));
     }
+    if (n)
+        sb_puts(&note, "），经办时相关人员须回避");
     db_finalize(s);
     int r = rc == DB_DONE ? note_store(db, who, ip, case_id, n ? note.data : NULL, changed) : -1;
     sb_free(&note);
@@ -359,4 +359,25 @@ int relative_crypt_status(db_conn *db, crypt_status *out)
         *out = (crypt_status){db_col_int(s, 0), db_col_int(s, 1), db_col_int(s, 2)};
     db_finalize(s);
     return rc == DB_ROW ? 0 : -1;
+}
+
+/* Added by the cases part (case.c sets assistance_case.conflict_note at
+ * application): the note for a household holding a registered close
+ * relative of any staff member. */
+int relative_household_note(db_conn *db, int64_t household_id, char *note, size_t notesz)
+{
+    db_stmt *s = db_query(db,
+                          "SELECT r.staff_name, r.staff_post, r.relation FROM assistance_relative r"
+                          " WHERE r.removed_at IS NULL AND r.relative_id_bidx IN"
+                          " (SELECT p.id_number_bidx FROM resident p WHERE p.household_id = ? AND p.status = 'active')"
+                          " ORDER BY r.id LIMIT 1",
+                          DB_INT(household_id));
+    if (!s)
+        return -1;
+    int rc = db_step(s);
+    if (rc == DB_ROW && note && notesz)
+        snprintf(note, notesz, "该户有工作人员近亲属备案（%s %s 的%s），经办时相关人员须回避", db_col_text(s, 1),
+                 db_col_text(s, 0), db_col_text(s, 2));
+    db_finalize(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }

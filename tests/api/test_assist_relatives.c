@@ -241,7 +241,7 @@ static void registering_a_relative_flags_the_case_and_removal_clears_it(void **s
     assert_true(json_is_true(json_object_get(j, "in_registry")));
     json_decref(j);
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_case WHERE id = %lld"
-                                              " AND conflict_note LIKE '%%吴干部%%配偶周家属%%'", cid)), 1);
+                                              " AND conflict_note LIKE '%%社区干部 吴干部 的配偶 周家属%%'", cid)), 1);
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_case WHERE id = %lld"
                                               " AND conflict_note IS NULL", closed)), 1);   /* closed: left alone */
     assert_int_equal(audits(fmt("action=assist_conflict_note&entity=assistance_case&entity_id=%lld", cid)), 1);
