@@ -120,13 +120,13 @@ int policy_find_page(db_conn *db, pf_kind k, const char *scope_path, const char 
                      int64_t limit, void (*fn)(const pf_hit *h, void *ctx), void *ctx, int64_t *total)
 {
     const struct pf_def *d = &DEFS[k];
-    char end[256], bound[11];
+    char end[256], bound[32];
     query q;
     q_init(&q, "");
     q_where(&q, d->cond);
     if (d->dated) {
         /* the birth date 70 (18) years before today: born on or before it, 70 or over */
-        snprintf(bound, sizeof bound, "%04d%s", atoi(today) - (d->dated == 1 ? 70 : 18), today + 4);
+        snprintf(bound, sizeof bound, "%04d%.6s", atoi(today) - (d->dated == 1 ? 70 : 18), today + 4);
         q_bind_text(&q, bound);
     }
     q_where(&q, "g.path >= ? AND g.path < ?");

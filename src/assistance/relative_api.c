@@ -36,19 +36,15 @@ static char *today_local(char out[11])
     return out;
 }
 
-/* page and page_size (20, 50 or 100; default 20): 0, or -1 with a 400. */
-static int paging_or_reply(request *rq, response *rs, int64_t *page, int64_t *size)
+/* page and page_size (20, 50 or 100; default 20) into *pg: 0, or -1 with a 400. */
+static int paging_or_reply(request *rq, response *rs, page_req *pg)
 {
-    if (req_query_int(rq, rs, "page", 1, 1, 10000, page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
-        req_query_int(rq, rs, "page_size", 20, 1, 100, size) < 0)
+    memset(pg, 0, sizeof *pg);
+    if (req_query_int(rq, rs, "page", 1, 1, 10000, &pg->page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
+        req_query_int(rq, rs, "page_size", 20, 1, 100, &pg->page_size) < 0)
         return -1;
+    pg->offset = (pg->page - 1) * pg->page_size;
     return 0;
-}
-
-static json_t *paged(json_t *items, int64_t page, int64_t size, int64_t total)
-{
-    return json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page, "page_size", (json_int_t)size,
-                     "total", (json_int_t)total);
 }
 
 static const char *state_label(const char *state)
@@ -176,14 +172,14 @@ static int relative_create(request *rq, response *rs)
  * remove_reason}. Errors: 400 parameter; 404 unit outside scope. */
 static int relative_list(request *rq, response *rs)
 {
-    int64_t page, size, staff_user = 0, unit_id = 0;
+    int64_t staff_user = 0, unit_id = 0, total;
     const char *text = req_query(rq, "q");
     char end[256];
+    page_req pg;
     org_unit unit;
     query q;
 
-    if (paging_or_reply(rq, rs, &page, &size) != 0 ||
-        req_query_int(rq, rs, "staff_user_id", 0, 1, INT64_MAX, &staff_user) < 0 ||
+    if (paging_or_reply(rq, rs, &pg) != 0 || req_query_int(rq, rs, "staff_user_id", 0, 1, INT64_MAX, &staff_user) < 0 ||
         req_query_int(rq, rs, "staff_unit_id", 0, 1, INT64_MAX, &unit_id) < 0)
         return -1;
     const char *path = rq->user.scope_path;
@@ -210,17 +206,11 @@ static int relative_list(request *rq, response *rs)
         q_bind_text(&q, pat);
         q_bind_text(&q, pat);
     }
-    db_stmt *s = q_prepare_with(rq->db, "SELECT COUNT(*) " RELATIVE_FROM, &q, "");
-    int64_t total = s && db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_finalize(s);
-    s = NULL;
-    if (total >= 0 && (s = q_prepare_with(rq->db, RELATIVE_SELECT, &q, " ORDER BY r.id DESC LIMIT ? OFFSET ?"))) {
-        db_bind_int(s, q.nbind + 1, size);
-        db_bind_int(s, q.nbind + 2, (page - 1) * size);
-    }
+    db_stmt *s = page_query_or_reply(rq, rs, "SELECT COUNT(*) " RELATIVE_FROM, RELATIVE_SELECT, &q,
+                                     " ORDER BY r.id DESC LIMIT ? OFFSET ?", &pg, &total);
     q_free(&q);
     if (!s)
-        return reply_internal(rs);
+        return -1;
     json_t *items = json_array();
     relative_row r;
     while (db_step(s) == DB_ROW) {
@@ -228,7 +218,7 @@ static int relative_list(request *rq, response *rs)
         json_array_append_new(items, relative_json(&r));
     }
     db_finalize(s);
-    return reply_json(rs, 200, paged(items, page, size, total));
+    return reply_json(rs, 200, page_result(items, &pg, total));
 }
 
 /* POST /api/v1/assistance/relatives/{id}/remove — roles: street,
@@ -410,21 +400,22 @@ static void pf_item(const pf_hit *h, void *ctx)
  * Errors: 400 kind or paging. */
 static int policy_find_list(request *rq, response *rs)
 {
-    int64_t page, size, total = 0;
+    int64_t total = 0;
     char today[11];
+    page_req pg;
     int k = policy_find_kind(req_query(rq, "kind"));
     if (k < 0)
         return reply_bad_request(rs, "kind", "kind 只能是 longevity、care_subsidy、dibao_disabled 或 orphan");
-    if (paging_or_reply(rq, rs, &page, &size) != 0)
+    if (paging_or_reply(rq, rs, &pg) != 0)
         return -1;
     pf_kind kind = (pf_kind)k;
     pf_ctx c = {json_array(), kind};
-    if (policy_find_page(rq->db, kind, rq->user.scope_path, today_local(today), (page - 1) * size, size, pf_item, &c,
+    if (policy_find_page(rq->db, kind, rq->user.scope_path, today_local(today), pg.offset, pg.page_size, pf_item, &c,
                          &total) != 0) {
         json_decref(c.items);
         return reply_internal(rs);
     }
-    json_t *j = paged(c.items, page, size, total);
+    json_t *j = page_result(c.items, &pg, total);
     json_object_set_new(j, "kind", json_string(policy_find_code(kind)));
     json_object_set_new(j, "label", json_string(policy_find_label(kind)));
     json_object_set_new(j, "programme", json_string(policy_find_programme(kind)));
@@ -499,15 +490,16 @@ static void flagged_item(const assist_flagged *f, void *ctx)
  * earliest event first. A read: the sweep is POST /flags/sweep. */
 static int flags_list(request *rq, response *rs)
 {
-    int64_t page, size, total = 0;
-    if (paging_or_reply(rq, rs, &page, &size) != 0)
+    int64_t total = 0;
+    page_req pg;
+    if (paging_or_reply(rq, rs, &pg) != 0)
         return -1;
     json_t *items = json_array();
-    if (assist_flagged_list(rq->db, rq->user.scope_path, (page - 1) * size, size, flagged_item, items, &total) != 0) {
+    if (assist_flagged_list(rq->db, rq->user.scope_path, pg.offset, pg.page_size, flagged_item, items, &total) != 0) {
         json_decref(items);
         return reply_internal(rs);
     }
-    return reply_json(rs, 200, paged(items, page, size, total));
+    return reply_json(rs, 200, page_result(items, &pg, total));
 }
 
 /* ---- re-reviews due ---------------------------------------------------------- */
@@ -550,11 +542,12 @@ static void due_unit(int64_t id, const char *name, int64_t n, void *ctx)
  * Errors: 400 parameter; 404 unit outside scope. */
 static int reviews_due(request *rq, response *rs)
 {
-    int64_t page, size, within, total = 0;
+    int64_t within, total = 0;
     char today[11], until[11];
+    page_req pg;
     const char *cls = req_query(rq, "class");
     org_unit unit;
-    if (paging_or_reply(rq, rs, &page, &size) != 0 ||
+    if (paging_or_reply(rq, rs, &pg) != 0 ||
         req_query_int(rq, rs, "within_days", 30, 0, 366, &within) < 0 ||
         org_unit_param_or_reply(rq, rs, "org_unit_id", &unit) != 0)
         return -1;
@@ -564,13 +557,13 @@ static int reviews_due(request *rq, response *rs)
     assist_date_add(today, (int)within, until);
     assist_review_filter f = {.scope_path = unit.path, .until = until, .today = today, .review_class = cls};
     json_t *items = json_array(), *counts = json_pack("{s:{}, s:[]}", "by_class", "by_community");
-    if (assist_reviews_due(rq->db, &f, (page - 1) * size, size, due_item, items, &total) != 0 ||
+    if (assist_reviews_due(rq->db, &f, pg.offset, pg.page_size, due_item, items, &total) != 0 ||
         assist_reviews_due_counts(rq->db, &f, due_class, due_unit, counts) != 0) {
         json_decref(items);
         json_decref(counts);
         return reply_internal(rs);
     }
-    json_t *j = paged(items, page, size, total);
+    json_t *j = page_result(items, &pg, total);
     json_object_set_new(j, "today", json_string(today));
     json_object_set_new(j, "until", json_string(until));
     json_object_set_new(j, "counts", counts);
