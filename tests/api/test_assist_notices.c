@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness.h"
 #include "util/xlsx_read.h"
@@ -32,19 +31,6 @@ static long long c001, c002, grid_a, grid_f;
 
 /* ---- fixture ----------------------------------------------------------------- */
 
-/* The China local date `days_back` days before today, "YYYY-MM-DD". */
-static const char *china_day(int days_back)
-{
-    static char bufs[8][11];
-    static int next;
-    time_t t = time(NULL) + 8 * 3600 - (time_t)days_back * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char *out = bufs[next++ % 8];
-    strftime(out, 11, "%Y-%m-%d", &tm);
-    return out;
-}
-
 /* The n-th (0-based) resident of unit `unit`, renamed `name` by street staff. */
 static long long resident_named(long long unit, int n, const char *name)
 {
@@ -54,25 +40,6 @@ static long long resident_named(long long unit, int n, const char *name)
     long long id = jint(r, "id");
     json_decref(j);
     json_decref(req(t_street, "PATCH", fmt("/api/v1/residents/%lld", id), fmt("{\"name\":\"%s\"}", name), 200));
-    return id;
-}
-
-/* A 城市低保 case of resident `res` in state `state`, as the steps before
- * 公示 leave it: members counted, the monthly amount. Returns its id. */
-static long long case_of(long long res, const char *state, int members, long long amount_fen)
-{
-    server_sql(&srv, fmt("INSERT INTO wf_case(type, state, org_path, title, created_at, state_entered_at)"
-                         " SELECT 'assist', '%s', g.path, '城市低保申请', '2026-01-05 01:00:00', '2026-01-05 01:00:00'"
-                         " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = h.grid_id"
-                         " WHERE r.id = %lld", state, res));
-    long long id = server_sql_int(&srv, "SELECT MAX(id) FROM wf_case");
-    server_sql(&srv, fmt("INSERT INTO assistance_case(id, programme_id, household_id, resident_id, community_id, area,"
-                         " members_counted, income_fen, amount_fen, created_at, updated_at)"
-                         " SELECT %lld, p.id, r.household_id, r.id, g.parent_id, 'urban', %d, 0, %lld,"
-                         " '2026-01-05 01:00:00', '2026-01-05 01:00:00'"
-                         " FROM resident r JOIN household h ON h.id = r.household_id JOIN org_unit g ON g.id = h.grid_id"
-                         " JOIN assistance_programme p ON p.code = 'dibao_urban' WHERE r.id = %lld",
-                         id, members, amount_fen, res));
     return id;
 }
 
@@ -148,8 +115,8 @@ static void draft_prints_masked_names_to_everyone(void **state)
 {
     long long r1 = resident_named(c001, 0, "欧阳晓明"), r2 = resident_named(c001, 1, "张小明"),
               r3 = resident_named(c001, 2, "李娜");
-    long long k1 = case_of(r1, "checked", 3, 123450), k2 = case_of(r2, "checked", 2, 80000),
-              k3 = case_of(r3, "checked", 1, 45000);
+    long long k1 = assist_case_sql(&srv, r1, "checked", 3, 123450), k2 = assist_case_sql(&srv, r2, "checked", 2, 80000),
+              k3 = assist_case_sql(&srv, r3, "checked", 1, 45000);
     json_t *j;
     long long id = draft(t_c01, c001, fmt("%lld,%lld,%lld", k1, k2, k3), 201, &j);
     assert_true(id > 0);
@@ -192,9 +159,9 @@ static void draft_prints_masked_names_to_everyone(void **state)
 
 static void draft_refuses_bad_input(void **state)
 {
-    long long ok = case_of(resident_named(c001, 3, "王建国"), "checked", 2, 60000);
-    long long early = case_of(resident_named(c001, 4, "赵丽"), "reviewed", 2, 60000);
-    long long far = case_of(resident_named(c002, 0, "钱多多"), "checked", 2, 60000);
+    long long ok = assist_case_sql(&srv, resident_named(c001, 3, "王建国"), "checked", 2, 60000);
+    long long early = assist_case_sql(&srv, resident_named(c001, 4, "赵丽"), "reviewed", 2, 60000);
+    long long far = assist_case_sql(&srv, resident_named(c002, 0, "钱多多"), "checked", 2, 60000);
     json_t *j;
     long long before = server_sql_int(&srv, "SELECT COUNT(*) FROM assistance_notice");
 
@@ -253,25 +220,25 @@ static void draft_refuses_bad_input(void **state)
 
 static void post_publishes_every_case_honestly_dated(void **state)
 {
-    long long k1 = case_of(resident_named(c001, 5, "孙悟"), "checked", 1, 50000);
-    long long k2 = case_of(resident_named(c001, 6, "周小红"), "checked", 2, 70000);
+    long long k1 = assist_case_sql(&srv, resident_named(c001, 5, "孙悟"), "checked", 1, 50000);
+    long long k2 = assist_case_sql(&srv, resident_named(c001, 6, "周小红"), "checked", 2, 70000);
     long long id = draft(t_c01, c001, fmt("%lld,%lld", k1, k2), 201, NULL);
     json_t *j;
     /* not in the future, not more than 30 days back, a date */
-    post(t_c01, id, china_day(-1), 400);
-    post(t_c01, id, china_day(31), 400);
+    post(t_c01, id, beijing_date(-1), 400);
+    post(t_c01, id, beijing_date(31), 400);
     post(t_c01, id, "2026-13-01", 400);
     json_decref(req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/post", id), "{}", 400));
     /* grid workers post nothing; another community gets 404 */
-    post(t_g0101, id, china_day(8), 403);
-    post(t_c02, id, china_day(8), 404);
+    post(t_g0101, id, beijing_date(8), 403);
+    post(t_c02, id, beijing_date(8), 404);
     assert_string_equal(state_of(k1), "checked");
 
     j = req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/post", id),
-            fmt("{\"posted_on\":\"%s\"}", china_day(8)), 200);
-    assert_string_equal(jstr(j, "posted_on"), china_day(8));
-    assert_string_equal(jstr(j, "ends_on"), china_day(2));   /* 7 days: posted_on + 6 */
-    assert_string_equal(jstr(j, "period"), fmt("%s 至 %s", china_day(8), china_day(2)));
+            fmt("{\"posted_on\":\"%s\"}", beijing_date(8)), 200);
+    assert_string_equal(jstr(j, "posted_on"), beijing_date(8));
+    assert_string_equal(jstr(j, "ends_on"), beijing_date(2));   /* 7 days: posted_on + 6 */
+    assert_string_equal(jstr(j, "period"), fmt("%s 至 %s", beijing_date(8), beijing_date(2)));
     /* its period is over: shown as ended */
     assert_string_equal(jstr(j, "status"), "ended");
     assert_string_equal(jstr(j, "status_label"), "已结束");
@@ -281,7 +248,7 @@ static void post_publishes_every_case_honestly_dated(void **state)
     assert_int_equal(audit_count("assist_notice_post", id), 1);
     assert_int_equal(audit_count("transition", k1), 1);   /* the case's own step (张榜公示), by the engine */
     /* posted once only */
-    post(t_c01, id, china_day(1), 409);
+    post(t_c01, id, beijing_date(1), 409);
     /* closed once the period is over */
     json_decref(req(t_c02, "POST", fmt("/api/v1/assistance/notices/%lld/close", id), "{}", 404));
     j = req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/close", id), "{}", 200);
@@ -295,13 +262,13 @@ static void post_publishes_every_case_honestly_dated(void **state)
 
 static void post_is_all_or_none(void **state)
 {
-    long long k1 = case_of(resident_named(c001, 7, "吴天明"), "checked", 1, 50000);
-    long long k2 = case_of(resident_named(c001, 8, "郑秀英"), "checked", 3, 90000);
+    long long k1 = assist_case_sql(&srv, resident_named(c001, 7, "吴天明"), "checked", 1, 50000);
+    long long k2 = assist_case_sql(&srv, resident_named(c001, 8, "郑秀英"), "checked", 3, 90000);
     long long id = draft(t_c01, c001, fmt("%lld,%lld", k1, k2), 201, NULL);
     /* the second case was sent back for a new investigation meanwhile */
     server_sql(&srv, fmt("UPDATE wf_case SET state = 'accepted' WHERE id = %lld", k2));
     json_t *j = req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/post", id),
-                    fmt("{\"posted_on\":\"%s\"}", china_day(0)), 409);
+                    fmt("{\"posted_on\":\"%s\"}", beijing_date(0)), 409);
     assert_non_null(strstr(err_message(j), "郑*英"));
     assert_non_null(strstr(err_message(j), "整张公示未张贴"));
     json_decref(j);
@@ -315,16 +282,16 @@ static void post_is_all_or_none(void **state)
 
 static void posted_today_is_not_over(void **state)
 {
-    long long k = case_of(resident_named(c001, 9, "冯建华"), "checked", 2, 66000);
+    long long k = assist_case_sql(&srv, resident_named(c001, 9, "冯建华"), "checked", 2, 66000);
     long long id = draft(t_street, c001, fmt("%lld", k), 201, NULL);
-    post(t_street, id, china_day(0), 200);
+    post(t_street, id, beijing_date(0), 200);
     json_t *j = get_ok(t_c01, fmt("/api/v1/assistance/notices/%lld", id));
     assert_string_equal(jstr(j, "status"), "posted");
     assert_string_equal(jstr(j, "status_label"), "公示中");
-    assert_string_equal(jstr(j, "ends_on"), china_day(-6));
+    assert_string_equal(jstr(j, "ends_on"), beijing_date(-6));
     json_decref(j);
     j = req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/close", id), "{}", 409);
-    assert_non_null(strstr(err_message(j), china_day(-6)));
+    assert_non_null(strstr(err_message(j), beijing_date(-6)));
     json_decref(j);
     assert_true(api_list_has(&srv, t_c01, "/api/v1/assistance/notices?status=posted", id));
 }
@@ -333,9 +300,9 @@ static void posted_today_is_not_over(void **state)
 
 static void xlsx_holds_the_masked_table(void **state)
 {
-    long long k = case_of(resident_named(c001, 10, "欧阳振华"), "checked", 4, 154321);
+    long long k = assist_case_sql(&srv, resident_named(c001, 10, "欧阳振华"), "checked", 4, 154321);
     long long id = draft(t_c01, c001, fmt("%lld", k), 201, NULL);
-    post(t_c01, id, china_day(3), 200);
+    post(t_c01, id, beijing_date(3), 200);
     http_resp r;
     assert_int_equal(http(&srv, "GET", fmt("/api/v1/assistance/notices/%lld/xlsx", id), t_c01, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.status, 200);
@@ -350,7 +317,7 @@ static void xlsx_holds_the_masked_table(void **state)
     while (xlsx_next(x, &f, &n) == 1) {
         for (size_t i = 0; i < n; i++) {
             assert_null(strstr(f[i], "欧阳振华"));
-            if (strstr(f[i], fmt("%s 至 %s", china_day(3), china_day(-3))))
+            if (strstr(f[i], fmt("%s 至 %s", beijing_date(3), beijing_date(-3))))
                 period = 1;
         }
         if (n >= 5 && strcmp(f[1], "欧阳*华") == 0) {
@@ -376,9 +343,9 @@ static void xlsx_holds_the_masked_table(void **state)
 
 static void objections_are_recorded_and_resolved_by_the_street(void **state)
 {
-    long long k1 = case_of(resident_named(c001, 11, "陈大明"), "checked", 2, 70000);
-    long long k2 = case_of(resident_named(c001, 12, "褚小红"), "checked", 2, 70000);
-    long long other = case_of(resident_named(c001, 13, "卫国强"), "checked", 2, 70000);
+    long long k1 = assist_case_sql(&srv, resident_named(c001, 11, "陈大明"), "checked", 2, 70000);
+    long long k2 = assist_case_sql(&srv, resident_named(c001, 12, "褚小红"), "checked", 2, 70000);
+    long long other = assist_case_sql(&srv, resident_named(c001, 13, "卫国强"), "checked", 2, 70000);
     long long id = draft(t_c01, c001, fmt("%lld,%lld", k1, k2), 201, NULL);
     const char *path = fmt("/api/v1/assistance/notices/%lld/objections", id);
     char p[128];
@@ -386,35 +353,35 @@ static void objections_are_recorded_and_resolved_by_the_street(void **state)
     json_t *j;
     /* a draft takes no objection */
     j = req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有存款\"}", k1,
-                                  china_day(0)), 409);
+                                  beijing_date(0)), 409);
     json_decref(j);
-    post(t_c01, id, china_day(8), 200);   /* period: 8 days ago to 2 days ago */
+    post(t_c01, id, beijing_date(8), 200);   /* period: 8 days ago to 2 days ago */
     /* outside the period; a case not on it; the channel; the content */
     j = req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有存款\"}", k1,
-                                  china_day(1)), 400);
+                                  beijing_date(1)), 400);
     assert_string_equal(err_field(j), "received_on");
     json_decref(j);
     j = req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有存款\"}", k1,
-                                  china_day(9)), 400);
+                                  beijing_date(9)), 400);
     json_decref(j);
     j = req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有存款\"}", other,
-                                  china_day(5)), 400);
+                                  beijing_date(5)), 400);
     assert_string_equal(err_field(j), "case_id");
     json_decref(j);
     json_decref(req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"channel\":\"微信\","
-                                          "\"content\":\"有存款\"}", k1, china_day(5)), 400));
+                                          "\"content\":\"有存款\"}", k1, beijing_date(5)), 400));
     json_decref(req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"  \"}", k1,
-                                          china_day(5)), 400));
+                                          beijing_date(5)), 400));
     /* roles and scope */
     json_decref(req(t_g0101, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有存款\"}", k1,
-                                            china_day(5)), 403));
+                                            beijing_date(5)), 403));
     json_decref(req(t_c02, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有存款\"}", k1,
-                                          china_day(5)), 404));
+                                          beijing_date(5)), 404));
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_objection WHERE notice_id = %lld", id)),
                      0);
 
     j = req(t_c01, "POST", p, fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"channel\":\"电话\","
-                                  "\"content\":\"群众反映其家中有经营性收入\"}", k1, china_day(5)), 201);
+                                  "\"content\":\"群众反映其家中有经营性收入\"}", k1, beijing_date(5)), 201);
     long long ob = jint(j, "id");
     assert_string_equal(jstr(j, "status"), "open");
     assert_string_equal(jstr(j, "name"), "陈*明");
