@@ -478,17 +478,22 @@ int notice_blocks_approval(db_conn *db, int64_t case_id, const char *today, char
         return -1;
     if (open > 0)
         return WHY("该申请在公示期间收到 %lld 条异议，尚未处理完毕，不能审批", (long long)open), 1;
+    /* the latest posted notice of the case: a case returned and checked
+     * again is posted again, and only that notice counts */
     db_stmt *s = db_query(db,
-                          "SELECT n.ends_on FROM assistance_notice_case nc JOIN assistance_notice n ON n.id = nc.notice_id "
+                          "SELECT n.id, n.ends_on FROM assistance_notice_case nc JOIN assistance_notice n ON n.id = nc.notice_id "
                           " WHERE nc.case_id = ? AND n.status IN ('posted', 'closed') AND n.ends_on IS NOT NULL "
-                          " ORDER BY n.ends_on DESC LIMIT 1",
+                          " ORDER BY n.posted_on DESC, n.id DESC LIMIT 1",
                           DB_INT(case_id));
     if (!s)
         return -1;
     int rc = db_step(s);
     char ends[16] = "";
-    if (rc == DB_ROW)
-        db_col_copy(s, 0, ends, sizeof ends);
+    int64_t notice_id = 0;
+    if (rc == DB_ROW) {
+        notice_id = db_col_int(s, 0);
+        db_col_copy(s, 1, ends, sizeof ends);
+    }
     db_finalize(s);
     if (rc != DB_ROW && rc != DB_DONE)
         return -1;
@@ -496,5 +501,13 @@ int notice_blocks_approval(db_conn *db, int64_t case_id, const char *today, char
         return WHY("该申请尚未张榜公示，不能审批"), 1;
     if (strcmp(today, ends) <= 0)
         return WHY("公示期至 %s 结束，期满后方可审批", ends), 1;
+    int64_t upheld = db_one_int(db, -1,
+                                "SELECT COUNT(*) FROM assistance_objection WHERE notice_id = ? AND case_id = ?"
+                                " AND status = 'upheld'",
+                                DB_INT(notice_id), DB_INT(case_id));
+    if (upheld < 0)
+        return -1;
+    if (upheld > 0)
+        return WHY("该申请的公示异议经核实成立，不能审批；请退回重新调查或作出不予批准决定"), 1;
     return 0;
 }

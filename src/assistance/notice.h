@@ -159,11 +159,13 @@ void objection_from_row(db_stmt *s, objection *out);
 void notice_from_row(db_stmt *s, notice *out);
 
 /* Whether case case_id may be approved on local date today
- * ("YYYY-MM-DD"): 1 when not — it was never on a posted notice, its
- * notice period has not ended (approval from the day after ends_on), or
- * an objection against it is still open — with the reason, in Chinese,
- * in why; 0 when it may; -1 on a database error. case.c asks before
- * 街道审批. */
+ * ("YYYY-MM-DD"): 1 when not — it was never on a posted notice, the
+ * period of its latest notice has not ended (approval from the day
+ * after ends_on), an objection against it is still open, or one on its
+ * latest notice was upheld (the street returns or rejects the case; a
+ * case checked again goes on a new notice) — with the reason, in
+ * Chinese, in why; 0 when it may; -1 on a database error. case.c asks
+ * before 街道审批. */
 int notice_blocks_approval(db_conn *db, int64_t case_id, const char *today, char *why, size_t whysz);
 
 #endif

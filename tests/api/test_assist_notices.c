@@ -417,6 +417,125 @@ static void objections_are_recorded_and_resolved_by_the_street(void **state)
     json_decref(j);
 }
 
+/* ---- through the cases API: 公示 before 街道审批 ------------------------------------ */
+
+static unsigned family_seq;
+
+/* A new one-person household in grid_a whose head is `name`, filed for
+ * 城市低保 by the grid worker and taken by the community through 受理,
+ * 入户调查, 民主评议 and 社区审核: the case id, in state checked. */
+static long long checked_through_the_api(const char *name)
+{
+    json_t *j = req(t_street, "POST", "/api/v1/households",
+                    fmt("{\"grid_id\":%lld,\"address\":\"菏泽市牡丹区公示路%s号\"}", grid_a, cn_number(++family_seq)),
+                    201);
+    long long hh = jint(j, "id");
+    json_decref(j);
+    j = req(t_street, "POST", "/api/v1/residents",
+            fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"%s\",\"relation\":\"户主\","
+                "\"hukou_type\":\"城镇\"}", hh, fresh_id("110101"), name), 201);
+    long long rid = jint(j, "id");
+    json_decref(j);
+    j = req(t_g0101, "POST", "/api/v1/assistance/cases",
+            fmt("{\"programme\":\"dibao_urban\",\"household_id\":%lld,\"resident_id\":%lld,\"reason\":\"因病致贫\"}",
+                hh, rid), 201);
+    long long id = jint(j, "id");
+    json_decref(j);
+    const char *base = fmt("/api/v1/assistance/cases/%lld/actions/", id);
+    char path[128];
+    snprintf(path, sizeof path, "%saccept", base);
+    json_decref(req(t_c01, "POST", path, "{\"opinion\":\"材料齐全\"}", 200));
+    snprintf(path, sizeof path, "%sinvestigate", base);
+    json_decref(req(t_c01, "POST", path,
+                    fmt("{\"investigation\":{\"investigated_on\":\"%s\",\"investigators\":[\"王调查\",\"李调查\"],"
+                        "\"conclusion\":\"符合条件\"},\"members\":[{\"resident_id\":%lld,\"relation\":\"本人\","
+                        "\"incomes\":[{\"source\":\"wage\",\"monthly_fen\":20000}]}]}", beijing_date(20), rid),
+                    200));
+    snprintf(path, sizeof path, "%sreview_pass", base);
+    json_decref(req(t_c01, "POST", path,
+                    fmt("{\"review\":{\"held_on\":\"%s\",\"participants\":[\"居民代表甲\",\"居民代表乙\"],"
+                        "\"votes_for\":9}}", beijing_date(18)), 200));
+    snprintf(path, sizeof path, "%scheck", base);
+    j = req(t_c01, "POST", path, "{\"opinion\":\"审核通过，报街道\"}", 200);
+    assert_string_equal(jstr(j, "state"), "checked");
+    json_decref(j);
+    return id;
+}
+
+static json_t *approve(long long case_id, long want)
+{
+    return req(t_street, "POST", fmt("/api/v1/assistance/cases/%lld/actions/approve", case_id),
+               "{\"opinion\":\"同意\"}", want);
+}
+
+/* create → accept → investigate → review_pass → check → notice → posted 8
+ * days ago → objection → 街道审批 refused → dismissed → approved: 在保. */
+static void objection_blocks_approval_until_dismissed(void **state)
+{
+    long long k = checked_through_the_api("欧阳晓东");
+    json_t *j;
+    long long id = draft(t_c01, c001, fmt("%lld", k), 201, &j);
+    assert_string_equal(jstr(json_array_get(json_object_get(j, "rows"), 0), "name"), "欧阳*东");
+    assert_int_equal(jint(json_array_get(json_object_get(j, "rows"), 0), "household_size"), 1);
+    json_decref(j);
+    /* a draft is not a posted notice */
+    j = approve(k, 409);
+    json_decref(j);
+    post(t_c01, id, beijing_date(8), 200);
+    j = get_ok(t_street, fmt("/api/v1/assistance/cases/%lld", k));
+    assert_string_equal(jstr(j, "state"), "noticed");
+    json_decref(j);
+    j = req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/objections", id),
+            fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"channel\":\"来访\",\"content\":\"反映其子女有赡养能力\"}", k,
+                beijing_date(5)), 201);
+    long long ob = jint(j, "id");
+    json_decref(j);
+    j = approve(k, 409);
+    assert_non_null(strstr(err_message(j), "异议"));
+    json_decref(j);
+    json_decref(req(t_street, "POST", fmt("/api/v1/assistance/objections/%lld/resolve", ob),
+                    "{\"status\":\"dismissed\",\"resolution\":\"经核实子女无赡养能力\"}", 200));
+    j = approve(k, 200);
+    assert_string_equal(jstr(j, "state"), "active");
+    json_decref(j);
+}
+
+/* Posted today: 街道审批 waits for the seven days. */
+static void approval_waits_for_the_period(void **state)
+{
+    long long k = checked_through_the_api("司马小光");
+    long long id = draft(t_c01, c001, fmt("%lld", k), 201, NULL);
+    post(t_c01, id, beijing_date(0), 200);
+    json_t *j = approve(k, 409);
+    assert_non_null(strstr(err_message(j), fmt("公示期至 %s 结束", beijing_date(-6))));
+    json_decref(j);
+    /* and the notice step cannot be taken outside a notice */
+    json_decref(req(t_c01, "POST", fmt("/api/v1/assistance/cases/%lld/actions/publish", k), "{}", 409));
+}
+
+/* An upheld objection: no approval; the street returns the case for a
+ * new investigation (or rejects it). */
+static void upheld_objection_leaves_return_or_reject(void **state)
+{
+    long long k = checked_through_the_api("诸葛明亮");
+    long long id = draft(t_c01, c001, fmt("%lld", k), 201, NULL);
+    post(t_c01, id, beijing_date(9), 200);
+    json_t *j = req(t_c01, "POST", fmt("/api/v1/assistance/notices/%lld/objections", id),
+                    fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"channel\":\"信件\",\"content\":\"家中有营运车辆\"}",
+                        k, beijing_date(4)), 201);
+    long long ob = jint(j, "id");
+    json_decref(j);
+    json_decref(req(t_street, "POST", fmt("/api/v1/assistance/objections/%lld/resolve", ob),
+                    "{\"status\":\"upheld\",\"resolution\":\"经核实有营运车辆一辆\"}", 200));
+    j = approve(k, 409);
+    assert_non_null(strstr(err_message(j), "异议经核实成立"));
+    json_decref(j);
+    j = req(t_street, "POST", fmt("/api/v1/assistance/cases/%lld/actions/return", k),
+            "{\"opinion\":\"异议成立，重新入户调查\"}", 200);
+    assert_string_equal(jstr(j, "state"), "accepted");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +546,9 @@ int main(void)
         cmocka_unit_test(posted_today_is_not_over),
         cmocka_unit_test(xlsx_holds_the_masked_table),
         cmocka_unit_test(objections_are_recorded_and_resolved_by_the_street),
+        cmocka_unit_test(objection_blocks_approval_until_dismissed),
+        cmocka_unit_test(approval_waits_for_the_period),
+        cmocka_unit_test(upheld_objection_leaves_return_or_reject),
     };
     return cmocka_run_group_tests_name("api_assist_notices", tests, setup, teardown);
 }
