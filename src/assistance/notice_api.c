@@ -115,8 +115,9 @@ static int objection_in_scope_or_reply(request *rq, response *rs, int64_t id, ob
 }
 
 /* Ends a notice write: reloads notice id in the transaction, audits
- * `action` with the notice as it is now, commits and replies it. */
-static int notice_finish_or_reply(request *rq, response *rs, int64_t id, const char *action, const char *detail,
+ * `action` (first after rq, rs: tests/unit/test_audit_names.c reads it
+ * there) with the notice as it is now, commits and replies it. */
+static int notice_finish_or_reply(request *rq, response *rs, const char *action, int64_t id, const char *detail,
                                   int status)
 {
     notice n;
@@ -133,7 +134,7 @@ static int notice_finish_or_reply(request *rq, response *rs, int64_t id, const c
 }
 
 /* The same for an objection; before is the objection before the write (or NULL). */
-static int objection_finish_or_reply(request *rq, response *rs, int64_t id, const char *action, json_t *before,
+static int objection_finish_or_reply(request *rq, response *rs, const char *action, int64_t id, json_t *before,
                                      int status)
 {
     objection o;
@@ -372,7 +373,7 @@ static int notice_create_route(request *rq, response *rs)
         return write_fail_or_reply(rq, rs, &err);
     char detail[64];
     snprintf(detail, sizeof detail, "生成公示草稿（%zu 件申请）", n);
-    return notice_finish_or_reply(rq, rs, id, "assist_notice_create", detail, 201);
+    return notice_finish_or_reply(rq, rs, "assist_notice_create", id, detail, 201);
 }
 
 /* POST /api/v1/assistance/notices/{id}/post — roles: street, community.
@@ -396,7 +397,7 @@ static int notice_post_route(request *rq, response *rs)
     if (notice_post(rq->db, &rq->user, rq->client_ip, n.id, posted_on, notice_today(today), &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     snprintf(detail, sizeof detail, "张贴公示（%lld 件申请），张贴日期 %s", (long long)n.cases, posted_on);
-    return notice_finish_or_reply(rq, rs, n.id, "assist_notice_post", detail, 200);
+    return notice_finish_or_reply(rq, rs, "assist_notice_post", n.id, detail, 200);
 }
 
 /* POST /api/v1/assistance/notices/{id}/close — roles: street, community.
@@ -415,7 +416,7 @@ static int notice_close_route(request *rq, response *rs)
         return -1;
     if (notice_close(rq->db, n.id, notice_today(today), &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
-    return notice_finish_or_reply(rq, rs, n.id, "assist_notice_close", "结束公示", 200);
+    return notice_finish_or_reply(rq, rs, "assist_notice_close", n.id, "结束公示", 200);
 }
 
 /* ---- objections -------------------------------------------------------------------- */
@@ -447,7 +448,7 @@ static int objection_create_route(request *rq, response *rs)
                                   notice_today(today), &err);
     if (id < 0)
         return write_fail_or_reply(rq, rs, &err);
-    return objection_finish_or_reply(rq, rs, id, "assist_objection_create", NULL, 201);
+    return objection_finish_or_reply(rq, rs, "assist_objection_create", id, NULL, 201);
 }
 
 /* GET /api/v1/assistance/objections — roles: street, community.
@@ -525,7 +526,7 @@ static int objection_resolve_route(request *rq, response *rs)
         json_decref(before);
         return write_fail_or_reply(rq, rs, &err);
     }
-    return objection_finish_or_reply(rq, rs, rq->id, "assist_objection_resolve", before, 200);
+    return objection_finish_or_reply(rq, rs, "assist_objection_resolve", rq->id, before, 200);
 }
 
 const route assist_notice_routes[] = {
