@@ -9,6 +9,12 @@
 #include <string.h>
 
 #include "registry/derived.h"
+/* The relatives part's registry-event sweep (events.c), once merged:
+ * deaths and moves out become stop flags before a run is computed. */
+#if __has_include("assistance/events.h")
+#include "assistance/events.h"
+#define PAY_HAVE_EVENTS_SWEEP 1
+#endif
 #include "registry/org.h"
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -369,6 +375,13 @@ int64_t pay_run_compute(db_conn *db, const actor *who, const assist_programme *p
     db_now(now);
     if (!pay_month_valid(month))
         return err_set(err, ERR_INVALID, "month", "月份应为 YYYY-MM 格式，如 2026-11");
+#ifdef PAY_HAVE_EVENTS_SWEEP
+    assist_sweep_result swept;
+    if (assist_events_sweep(db, who, NULL, "", &swept) != 0)
+        return err_db(err);
+#endif
+    /* Without the sweep the eligible query itself holds every case with
+     * an open death / move-out flag (SQL_ELIGIBLE_HEAD). */
     if (!run_id) {
         int64_t have = pay_run_find(db, p->id, month);
         if (have > 0) {
