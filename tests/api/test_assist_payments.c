@@ -516,6 +516,15 @@ static void one_off_grants_are_paid_once(void **state)
     assert_null(line_of(v, id, NULL));
     assert_int_equal(jint(json_object_get(v, "run"), "total_fen"), 0);
     json_decref(v);
+    /* a case stopped later: the frozen run still shows its line; a new run has none */
+    server_sql(&srv, fmt("UPDATE wf_case SET state = 'stopped', closed_at = '2024-10-20 00:00:00', due_at = NULL"
+                         " WHERE id = %lld", case_a));
+    v = run_view(t_street, run_jul);
+    assert_int_equal(jint(line_of(v, case_a, "regular"), "amount_fen"), 134000);
+    json_decref(v);
+    v = run_view(t_street, compute("dibao_urban", "2024-11"));
+    assert_null(line_of(v, case_a, NULL));
+    json_decref(v);
 }
 
 int main(void)
