@@ -443,6 +443,10 @@ static void summary_adds_up_frozen_runs(void **state)
     assert_int_equal(jint(p, "people"), 4);
     assert_int_equal(jint(p, "total_fen"), (128000 + 76000) + (134000 + 78000) + (140000 + 5000));
     assert_int_equal(json_array_size(json_object_get(s, "months")), 3);
+    json_t *cu = json_array_get(json_object_get(s, "communities"), 0);
+    assert_int_equal(jint(cu, "id"), c001);
+    assert_int_equal(jint(cu, "total_fen"), jint(p, "total_fen"));
+    assert_int_equal(json_array_size(json_object_get(s, "communities")), 1);
     json_decref(s);
     /* the viewer: figures only; no run, no line */
     s = get_ok(t_viewer, "/api/v1/assistance/summary?from=2024-01&to=2024-12");
