@@ -13,7 +13,8 @@
 #   3. the server started; a second street account (the reviewer);
 #      POST /assistance/runs (compute), POST …/freeze, GET …/bank.xlsx
 #      and …/bank.csv, each timed with curl;
-#   4. the reference in the sqlite3 shell on a copy of the database:
+#   4. the reference in the sqlite3 shell on a copy of the database (foreign
+#      keys on, as the server has them):
 #      the run's eligible query as an aggregate, and the lines written
 #      with one INSERT … SELECT (no encryption, no C in between).
 #
@@ -110,6 +111,7 @@ SERVER=""
 sqlite3 "$DB" "VACUUM INTO '$OUT/ref.db'"
 REF=$(sqlite3 "$OUT/ref.db" <<EOF 2>&1
 .timer on
+PRAGMA foreign_keys = ON;
 SELECT COUNT(*), SUM(ac.members_counted), SUM(ac.income_fen), COUNT(ac.account_enc)
  FROM assistance_case ac JOIN wf_case c ON c.id = ac.id JOIN resident r ON r.id = ac.resident_id
  WHERE ac.programme_id = (SELECT id FROM assistance_programme WHERE code = 'dibao_urban')
@@ -131,8 +133,8 @@ EOF
 ref_at() {
     echo "$REF" | grep '^Run Time' | sed -n "$1p" | awk '{printf "%.3f %.3f", $4, $6 + $8}'
 }
-ref_read=$(ref_at 1)
-ref_write=$(echo "$(ref_at 4) $(ref_at 5)" | awk '{printf "%.3f %.3f", $1 + $3, $2 + $4}')
+ref_read=$(ref_at 2)
+ref_write=$(echo "$(ref_at 5) $(ref_at 6)" | awk '{printf "%.3f %.3f", $1 + $3, $2 + $4}')
 ref_wall=$(echo "$ref_read $ref_write" | awk '{print $1 + $3}')
 ref_cpu=$(echo "$ref_read $ref_write" | awk '{print $2 + $4}')
 
