@@ -2,6 +2,7 @@
  * column (see fieldkeys.h). */
 #include "app/fieldkeys.h"
 #include "assistance/relative.h"
+#include "assistance/payment.h"
 #include "auth/totp.h"
 #include "core/audit.h"
 #include "registry/household.h"
@@ -27,6 +28,8 @@ static const struct crypt_table {
     {"user_totp", NULL, NULL, &totp_secret_crypt},
     /* the relative's ID number and its blind index, recomputed like resident's */
     {"assistance_relative", relative_crypt_pass, relative_crypt_status, NULL},
+    {"assistance_case", NULL, NULL, &pay_case_account_crypt},
+    {"assistance_payment_line", NULL, NULL, &pay_line_account_crypt},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

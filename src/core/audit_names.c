@@ -75,6 +75,13 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_relative_add", "登记近亲属备案"},
     {"assist_relative_remove", "撤销近亲属备案"},
     {"assist_stop_flag", "案件标记暂停发放（死亡或迁出）"},
+    /* social assistance: payments (payment_api.c, enrol.c) */
+    {"assist_run_compute", "计算救助金发放批次"},
+    {"assist_run_freeze", "复核冻结救助金发放批次"},
+    {"assist_bank_export", "导出银行代发文件"},
+    {"assist_bank_return", "导入银行回盘"},
+    {"assist_adjustment_create", "录入救助金补发/扣减"},
+    {"assist_enrol", "存量救助对象纳入"},
 };
 
 const char *audit_action_label(const char *code)
