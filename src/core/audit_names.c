@@ -58,6 +58,10 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"update", "修改"},
     {"view_full_id", "查看完整身份证号"},
     {"write_refused", "写操作被拒绝"},
+    /* social assistance: programmes and standards (programme_api.c) */
+    {"assist_programme_create", "新增救助项目"},
+    {"assist_programme_update", "修改救助项目"},
+    {"assist_standard_add", "新增救助标准"},
 };
 
 const char *audit_action_label(const char *code)
