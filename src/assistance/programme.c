@@ -267,11 +267,7 @@ int programme_check_settings(json_t *settings, char *canon, size_t canon_sz, ms_
             return err_set(err, ERR_INVALID, "settings", "项目设置中没有“%.40s”这一项", k);
         }
     }
-    char *text = json_dumps(settings ? settings : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
-    if (!settings) {
-        free(text);
-        text = strdup("{}");
-    }
+    char *text = settings ? json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
     size_t n = text ? strlen(text) : 0;
     if (!text || n >= canon_sz) {
         free(text);
