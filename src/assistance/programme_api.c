@@ -109,12 +109,19 @@ static int programme_or_reply(request *rq, response *rs, assist_programme *p)
     return 0;
 }
 
-/* Programmes and area-wide standards hold for every street: only street
- * staff of the whole tree write them. 0, or -1 with a 403. */
-static int whole_tree_or_reply(request *rq, response *rs)
+/* 1 when the caller may write programmes and area-wide standards: they
+ * hold for every street, so street staff of the whole tree. */
+static int can_edit(request *rq)
 {
     org_unit u;
-    if (org_get(rq->db, rq->user.org_unit_id, &u) == 0 && org_is_whole_tree(rq->db, &u))
+    return (rq->user.role & ROLE_STREET) && org_get(rq->db, rq->user.org_unit_id, &u) == 0 &&
+           org_is_whole_tree(rq->db, &u);
+}
+
+/* can_edit, or -1 with a 403. */
+static int whole_tree_or_reply(request *rq, response *rs)
+{
+    if (can_edit(rq))
         return 0;
     return reply_forbidden(rs, "救助项目和地区标准全区统一设定，只有区级（或唯一街道）的街道工作人员可以修改；"
                                "街道可以为本街道的社区设定社区标准"),
@@ -138,7 +145,8 @@ static int body_settings(request *rq, response *rs, json_t **out)
  * holds — each area's, and a community's own within the scope — as
  * {id, area, community_id, community_name, band_key, amount_fen,
  * effective_from, effective_to, created_at, created_by {id, name}
- * (null for viewer)}. Reply: {items, today}. */
+ * (null for viewer)}. Reply: {items, today, can_edit (the caller may
+ * add programmes and area-wide standards)}. */
 static int programmes_list(request *rq, response *rs)
 {
     assist_programme ps[64];
@@ -156,7 +164,7 @@ static int programmes_list(request *rq, response *rs)
             return reply_internal(rs);
         }
     }
-    return reply_json(rs, 200, json_pack("{s:o, s:s}", "items", items, "today", today));
+    return reply_json(rs, 200, json_pack("{s:o, s:s, s:b}", "items", items, "today", today, "can_edit", can_edit(rq)));
 }
 
 /* GET /api/v1/assistance/programmes/{id} — roles: street, community,
@@ -174,10 +182,8 @@ static int programme_get(request *rq, response *rs)
     if (!j)
         return reply_internal(rs);
     china_today(today);
-    org_unit u;
-    int can_edit = (rq->user.role & ROLE_STREET) && org_get(rq->db, rq->user.org_unit_id, &u) == 0 &&
-                   org_is_whole_tree(rq->db, &u);
-    return reply_json(rs, 200, json_pack("{s:o, s:s, s:b}", "programme", j, "today", today, "can_edit", can_edit));
+    return reply_json(rs, 200,
+                      json_pack("{s:o, s:s, s:b}", "programme", j, "today", today, "can_edit", can_edit(rq)));
 }
 
 /* POST /api/v1/assistance/programmes — roles: street (of the whole
