@@ -4,7 +4,8 @@
 // add a standard from the first day of next month on the programme's
 // page (typed in yuan, sent as fen: the history shows it and the API
 // holds the exact fen), and a second one on the same date is refused
-// next to the date field with the server's message; community staff
+// next to the date field with the server's message; a new programme
+// (a bad code refused under its field, then saved and listed); community staff
 // read the programmes without the add buttons; a grid worker has no
 // 社会救助 in the menu and is turned away at the address; the phone
 // layout shows cards.
@@ -99,6 +100,31 @@ test('街道：救助项目列表（城市低保 780.00 元）→ 项目页新�
   await shot(page, 'assistance-standard-refused');
   await dialog.getByRole('button', { name: '取消' }).click();
   assert.equal(await history.locator('tbody tr').count(), rowsBefore + 1);
+  assertClean(page, assert);
+  await page.close_all();
+});
+
+test('街道新增救助项目：设置按字段填写，服务器的拒绝显示在字段旁，保存后列表可见', async () => {
+  const page = await newPage();
+  await login(page, 'jiedao');
+  await page.goto(env.base + '/programmes');
+  await page.getByTestId('prog-new').click();
+  const dialog = page.getByTestId('prog-form');
+  await dialog.waitFor();
+  await page.getByTestId('prog-form-code').fill('Winter');
+  await page.getByTestId('prog-form-name').fill('冬季取暖补贴');
+  await dialog.locator('.el-form-item', { hasText: '类别' }).locator('.el-select').click();
+  await page.locator('.el-select-dropdown__item', { hasText: '老年人（elderly）' }).click();
+  await page.getByTestId('prog-form-save').click();
+  const codeErr = dialog.locator('.el-form-item', { hasText: '项目代码' }).locator('.el-form-item__error');
+  await codeErr.waitFor();
+  assert.match(await codeErr.innerText(), /小写字母和下划线/);
+  await page.getByTestId('prog-form-code').fill('winter_heating');
+  await page.getByTestId('prog-form-save').click();
+  await dialog.waitFor({ state: 'hidden' });
+  const row = page.getByTestId('prog-table').locator('tbody tr', { hasText: 'winter_heating' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /冬季取暖补贴[\s\S]*按人定额[\s\S]*暂无执行中的标准[\s\S]*启用/);
   assertClean(page, assert);
   await page.close_all();
 });
