@@ -249,11 +249,8 @@ static int ymd_is_valid(int ymd)
 
 static int local_today_ymd(void)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!localtime_r(&now, &tm))
-        return 20260101;
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    int today = date_today_local();
+    return today ? today : 20260101;
 }
 
 /* ---- the generator's state ------------------------------------------- */

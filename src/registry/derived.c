@@ -200,16 +200,10 @@ static void *daily_loop(void *arg)
         pthread_mutex_unlock(&daily.mu);
         refresh_once(daily.db_path);
         pthread_mutex_lock(&daily.mu);
-        /* the next run: 00:05 local time tomorrow */
+        /* the next run: 00:05 China local time (UTC+8) tomorrow, whatever the server's TZ */
+        const time_t day = 86400, offset = 8 * 3600;
         time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        tm.tm_mday += 1;
-        tm.tm_hour = 0;
-        tm.tm_min = 5;
-        tm.tm_sec = 0;
-        tm.tm_isdst = -1;
-        struct timespec until = {.tv_sec = mktime(&tm)};
+        struct timespec until = {.tv_sec = ((now + offset) / day + 1) * day + 5 * 60 - offset};
         while (!daily.stop && pthread_cond_timedwait(&daily.cv, &daily.mu, &until) != ETIMEDOUT)
             ;
     }

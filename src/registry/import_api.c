@@ -408,7 +408,8 @@ out:
 
 /* GET /api/v1/export/households — roles: street, community, grid.
  * Query: the filters of GET /api/v1/households (org_unit_id — default
- * own unit —, q, status — default active —, import_batch_id), sort (as
+ * own unit —, q, head_name, tag, status — default active —,
+ * import_batch_id), sort (as
  * the list; without it by grid and code), format (csv|xlsx), full_id=1
  * with purpose (full phones; the same right, audit and 5 an hour as
  * the residents export). Reply: CSV (UTF-8 with BOM) or .xlsx (sheet
@@ -419,7 +420,8 @@ out:
  * full_id without the right; 404 unit; 429 too many full exports. */
 static int export_households_route(request *rq, response *rs)
 {
-    static const char *const SHOWN[][2] = {{"q", "户编号或地址含"}, {"status", "状态"},
+    static const char *const SHOWN[][2] = {{"q", "户编号或地址含"}, {"head_name", "户主姓名"},
+                                           {"tag", "含标签"}, {"status", "状态"},
                                            {"import_batch_id", "导入批次"}, {"sort", "排序"}};
     query q;
     org_unit unit;

@@ -373,10 +373,8 @@ static int add_age_filters(request *rq, response *rs, query *q, int full)
         return -1;
     if (has_lo > 0 && has_hi > 0 && lo > hi)
         return reply_bad_request(rs, "age_min", "age_min 不能大于 age_max"), -1;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    int y = tm.tm_year + 1900, md = (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    int today = date_today_local();   /* the China local date */
+    int y = today / 10000, md = today % 10000;
     char bound[48];
     if (has_lo > 0) {   /* born on or before this day (year) */
         if (full)

@@ -333,9 +333,9 @@ int date_is_valid(const char *s)
 
 int date_today_local(void)
 {
-    time_t now = time(NULL);
+    time_t now = time(NULL) + 8 * 3600;   /* China local time, UTC+8 all year, whatever the server's TZ */
     struct tm tm;
-    if (!localtime_r(&now, &tm))
+    if (!gmtime_r(&now, &tm))
         return 0;
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }

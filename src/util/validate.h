@@ -24,8 +24,10 @@ char *phone_mask(const char *phone, char *out, size_t outsz);
 /* "YYYY-MM-DD", a real calendar date between 1880-01-01 and 2199-12-31. */
 int date_is_valid(const char *s);
 
-/* The local date as YYYYMMDD (what a today_ymd of 0 means to the
- * functions that take one); 0 when the clock cannot be read. */
+/* The China local date (UTC+8, no daylight saving — the day the
+ * street's calendar and deadlines use, workflow/calendar.h) as YYYYMMDD,
+ * whatever the server's time zone: what a today_ymd of 0 means to the
+ * functions that take one; 0 when the clock cannot be read. */
 int date_today_local(void);
 
 /* Decodes the UTF-8 sequence at s, of which at most `avail` bytes may

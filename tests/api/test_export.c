@@ -376,6 +376,22 @@ static void households_export_follows_the_list(void **state)
     assert_int_equal((long long)json_array_size(rows) - 1, m);
     json_decref(rows);
     http_free(&r);
+
+    /* head_name and tag: the list's filters, named in the audit row */
+    const char *head = jstr(json_array_get(json_object_get(hl, "items"), 0), "head_name");
+    snprintf(q, sizeof q, "head_name=%s&tag=elderly", urlenc(head));
+    m = total_of(t_street, fmt("/api/v1/households?page_size=20&%s", q));
+    assert_int_equal(http(&srv, "GET", fmt("/api/v1/export/households?%s", q), t_street, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    rows = table_rows(&r);
+    assert_int_equal((long long)json_array_size(rows) - 1, m);
+    json_decref(rows);
+    http_free(&r);
+    json_t *au = get_ok(t_auditor, "/api/v1/audit?action=export&entity=household&page_size=20");
+    const char *detail = jstr(json_array_get(json_object_get(au, "items"), 0), "detail");
+    if (!strstr(detail, "户主姓名") || !strstr(detail, "含标签 elderly"))
+        fail_msg("the audit row does not name the filters: %s", detail);
+    json_decref(au);
     json_decref(hl);
 
     /* full phones with a purpose */

@@ -291,11 +291,13 @@ static void writers_and_readers_during_a_large_import(void **state)
     assert_true(writes >= 4);
     assert_int_equal(busy, 0);
     assert_int_equal(failed, 0);
-    /* PostgreSQL: since issue 9 each imported resident also writes its
-     * search terms (~12 rows), and a write waits for the import's
-     * transaction up to ~1.3 s there (0.26 s on SQLite); a bound to
-     * bring back down (docs/postgresql.md, known gaps). */
-    assert_true(slowest < (test_engine_pg() ? 2000.0 : 1000.0));
+    /* The import runs in batches, so no write waits for the whole of it:
+     * the slowest write took under a quarter of the import's time. (How
+     * long a write waits in absolute terms — ~0.26 s on SQLite, up to
+     * ~1.3 s on PostgreSQL, where each resident also writes its search
+     * terms — is a figure for bench/, not a bound for a test that runs on
+     * a loaded machine: docs/postgresql.md, known gaps.) */
+    assert_true(slowest < import_ms / 4);
     if (rd.partial)
         print_error("a list showed %lld residents: neither %lld nor %lld\n", rd.seen, rd.res_before, rd.res_after);
     assert_int_equal(rd.partial, 0);

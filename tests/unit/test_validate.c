@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/validate.h"
 
@@ -328,6 +330,27 @@ static void test_text_trim(void **state)
     assert_string_equal(text_trim(c), "A1");
 }
 
+/* "Today" is the China local date (UTC+8) whatever the server's time
+ * zone: a server set to UTC-8 (16 hours behind Beijing) still answers
+ * Beijing's date. */
+static void test_today_is_china_local(void **state)
+{
+    (void)state;
+    setenv("TZ", "America/Los_Angeles", 1);
+    tzset();
+    time_t before = time(NULL) + 8 * 3600;
+    int today = date_today_local();
+    time_t after = time(NULL) + 8 * 3600;
+    struct tm a, b;
+    gmtime_r(&before, &a);
+    gmtime_r(&after, &b);
+    int ya = (a.tm_year + 1900) * 10000 + (a.tm_mon + 1) * 100 + a.tm_mday;
+    int yb = (b.tm_year + 1900) * 10000 + (b.tm_mon + 1) * 100 + b.tm_mday;
+    assert_true(today == ya || today == yb);
+    unsetenv("TZ");
+    tzset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_utf8_trim_partial),
         cmocka_unit_test(test_utf8_scrub),
         cmocka_unit_test(test_text_trim),
+        cmocka_unit_test(test_today_is_china_local),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
