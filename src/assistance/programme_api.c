@@ -20,18 +20,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define R_READ (ROLE_STREET | ROLE_COMMUNITY | ROLE_VIEWER)
 #define R_WRITE ROLE_STREET
+/* More programmes than a street has (the issue names ten). */
+#define PROGRAMMES_MAX 200
 
-/* "YYYY-MM-DD" of today in China (UTC+8): the day business rules use. */
+/* "YYYY-MM-DD" of today in China (date_today_local): the day business
+ * rules use. */
 static void china_today(char out[static 11])
 {
-    time_t t = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    unsigned d = (unsigned)date_today_local();
+    char buf[32];
+    snprintf(buf, sizeof buf, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    memcpy(out, buf, 10);
+    out[10] = '\0';
 }
 
 static json_t *text_or_null(const char *s)
@@ -149,21 +152,25 @@ static int body_settings(request *rq, response *rs, json_t **out)
  * add programmes and area-wide standards)}. */
 static int programmes_list(request *rq, response *rs)
 {
-    assist_programme ps[64];
     char today[11];
     china_today(today);
-    int n = programme_list(rq->db, ps, (int)(sizeof ps / sizeof ps[0]));
-    if (n < 0)
+    assist_programme *ps = calloc(PROGRAMMES_MAX, sizeof *ps);
+    int n = ps ? programme_list(rq->db, ps, PROGRAMMES_MAX) : -1;
+    if (n < 0) {
+        free(ps);
         return reply_internal(rs);
+    }
     json_t *items = json_array();
     for (int i = 0; i < n; i++) {
         json_t *j = programme_json(&ps[i]);
         json_array_append_new(items, j);
         if (add_standards(rq, j, &ps[i], today) != 0) {
             json_decref(items);
+            free(ps);
             return reply_internal(rs);
         }
     }
+    free(ps);
     return reply_json(rs, 200, json_pack("{s:o, s:s, s:b}", "items", items, "today", today, "can_edit", can_edit(rq)));
 }
 
