@@ -36,6 +36,7 @@ const route *const app_route_tables[] = {
     assist_relative_routes,
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
     assist_payment_routes,
+    assist_programme_routes,
     NULL,
 };
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "registry/derived.h"
+#include "util/validate.h"
 #include "registry_fixture.h"
 
 /* The item of `items` whose "id" is id (borrowed), failing when none. */
@@ -184,14 +185,12 @@ static void grid_worker_map_is_own_grid(void **state)
 /* The local date shifted by years back and days forward, as YYYY-MM-DD. */
 static void birth_day(int years, int days, char out[11])
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    tm.tm_year -= years;
-    tm.tm_mday += days;
-    tm.tm_hour = 12;
-    tm.tm_isdst = -1;
-    mktime(&tm);   /* normalises the day */
+    /* today as the server has it: the China date (date_today_local) */
+    int ymd = date_today_local();
+    struct tm tm = {.tm_year = ymd / 10000 - 1900 - years, .tm_mon = ymd / 100 % 100 - 1,
+                    .tm_mday = ymd % 100 + days, .tm_hour = 12};
+    time_t t = timegm(&tm);   /* normalises the day */
+    gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 

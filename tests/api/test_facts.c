@@ -20,16 +20,14 @@
 #include <time.h>
 
 #include "registry_fixture.h"
+#include "util/validate.h"
 
 static long long hh_facts;
 
-/* Today (local, as the server has it) as YYYYMMDD. */
+/* Today as the server has it (the China date) as YYYYMMDD. */
 static int today_ymd(void)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    return date_today_local();
 }
 
 /* An ID number of region6 born on ymd with sequence seq (3 digits). */
