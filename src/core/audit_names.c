@@ -63,6 +63,10 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_case_step", "办理救助案件"},
     {"assist_bank_set", "登记救助发放账户"},
     {"assist_decision_view", "查看救助决定书"},
+    /* social assistance: programmes and standards (programme_api.c) */
+    {"assist_programme_create", "新增救助项目"},
+    {"assist_programme_update", "修改救助项目"},
+    {"assist_standard_add", "新增救助标准"},
 };
 
 const char *audit_action_label(const char *code)
