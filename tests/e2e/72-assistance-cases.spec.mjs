@@ -6,7 +6,8 @@
 // 社区审核, the state and the timeline following each step; a second
 // application of the same person is refused with who and which case;
 // on a phone the list is cards without horizontal scrolling; a
-// grid worker's case page offers no 受理; street staff's 街道审批 of a case
+// grid worker's case page offers no 受理 and, once rejected, prints the
+// decision; street staff's 街道审批 of a case
 // on a notice posted today shows the server's 公示 refusal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,6 +118,14 @@ test('社区：新申请 → 受理 → 入户调查（计入一人、工资收�
   await page.getByTestId('act-save').click();
   await page.getByTestId('case-state').filter({ hasText: '社区已审核' }).waitFor();
 
+  // 修改银行账户: the number is sent once and shown as its last four digits
+  await page.getByTestId('case-bank-edit').click();
+  await page.getByTestId('case-bank-name').fill('中国农业银行牡丹支行');
+  await page.getByTestId('case-bank-number').fill('6228480012345678');
+  await page.getByTestId('case-bank-save').click();
+  await page.getByTestId('case-bank').filter({ hasText: '**** 5678' }).waitFor();
+  assert.doesNotMatch(await page.locator('.page').innerText(), /6228480012345678/);
+
   await page.getByRole('tab', { name: '家庭成员与收入' }).click();
   assert.match(await page.getByTestId('case-members-total').innerText(), /计入 1 人，计入成员月收入合计 200\.00 元/);
   await page.getByRole('tab', { name: '办理记录' }).click();
@@ -160,7 +169,7 @@ test('社区：新申请 → 受理 → 入户调查（计入一人、工资收�
   await page.close_all();
 });
 
-test('网格员：自己提交的申请只能撤回，没有受理按钮', async () => {
+test('网格员：自己提交的申请只能撤回，没有受理按钮；不予受理后可打印决定书', async () => {
   const [hh] = await freeHouseholds(1);
   const grid = await as('wangge0101');
   const r = await grid('POST', '/assistance/cases', { programme: 'dibao_urban', household_id: hh.household.id, resident_id: hh.members[0].id });
@@ -170,6 +179,19 @@ test('网格员：自己提交的申请只能撤回，没有受理按钮', async
   await page.goto(env.base + '/assistance/cases/' + r.body.id);
   await page.getByTestId('case-act-withdraw').waitFor();
   assert.equal(await page.getByTestId('case-act-accept').count(), 0, '网格员不应看到受理');
+  assert.equal(await page.getByTestId('case-print').count(), 0, '未作决定时没有决定书');
+
+  // once the community rejects it, the decision prints from the case page
+  const sq = await as('shequ01');
+  const rej = await sq('POST', `/assistance/cases/${r.body.id}/actions/reject`, { opinion: '家庭收入超过当地低保标准。' });
+  assert.equal(rej.status, 200, JSON.stringify(rej.body));
+  await page.reload();
+  await page.getByTestId('case-print').click();
+  await page.waitForURL(/\/decision$/);
+  const sheet = page.getByTestId('decision');
+  await sheet.waitFor();
+  assert.match(await sheet.innerText(), /城市低保不予批准决定书[\s\S]*理由：家庭收入超过当地低保标准。\n/);
+  assert.doesNotMatch(await sheet.innerText(), /。。/);
   assertClean(page, assert);
   await page.close_all();
 });
