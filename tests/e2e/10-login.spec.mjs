@@ -12,6 +12,9 @@ const MENUS = {
   jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes'],
   shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes'],
   wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
+  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases'],
+  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases'],
+  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'assistance/cases'],
   bumen: ['dashboard', 'residents', 'households', 'org', 'programmes'],
   auditor: ['audit', 'alerts'],
   admin: ['users', 'change-requests'],
@@ -25,6 +28,7 @@ const ITEM_API = {
   users: 'GET /api/v1/users', 'change-requests': 'GET /api/v1/change-requests', audit: 'GET /api/v1/audit',
   alerts: 'GET /api/v1/security/alerts',
   programmes: 'GET /api/v1/assistance/programmes',
+  programmes: 'GET /api/v1/assistance/programmes', 'assistance/cases': 'GET /api/v1/assistance/cases',
 };
 
 for (const [user, expected] of Object.entries(MENUS)) {
