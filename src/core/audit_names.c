@@ -69,6 +69,12 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_case_step", "办理救助案件"},
     {"assist_bank_set", "登记救助发放账户"},
     {"assist_decision_view", "查看救助决定书"},
+    /* social assistance: close relatives, stop flags (relative.c, events.c) */
+    {"assist_conflict_note", "更新案件近亲属备案提示"},
+    {"assist_flags_sweep", "处理死亡、迁出待办（社会救助）"},
+    {"assist_relative_add", "登记近亲属备案"},
+    {"assist_relative_remove", "撤销近亲属备案"},
+    {"assist_stop_flag", "案件标记暂停发放（死亡或迁出）"},
 };
 
 const char *audit_action_label(const char *code)

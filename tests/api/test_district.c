@@ -662,6 +662,83 @@ static void assistance_notices_stay_in_their_streets(void **state)
     assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/notices?page_size=100", n2));
 }
 
+/* ---- 近亲属备案, 政策找人, stop flags, re-reviews, per street (relatives part) ---- */
+
+/* Whether GET path (a list of at most 100 here) holds an item whose `key` is id. */
+static int listed_by(const char *tok, const char *path, const char *key, long long id)
+{
+    json_t *j = get_ok(tok, fmt("%s%spage_size=100", path, strchr(path, '?') ? "&" : "?")), *it;
+    size_t i;
+    int hit = 0;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        hit |= jint(it, key) == id || jint(json_object_get(it, "relative"), key) == id;
+    json_decref(j);
+    return hit;
+}
+
+static void assistance_relatives_stay_in_their_streets(void **state)
+{
+    /* street 2: a registration, an 80-year-old, a case flagged and due for re-review, a death not yet swept */
+    json_t *j = api_expect(&srv, t_s2, "POST", "/api/v1/assistance/relatives",
+                           fmt("{\"staff_name\":\"东城干部\",\"staff_post\":\"街道工作人员\",\"staff_unit_id\":%lld,"
+                               "\"relative_name\":\"东城亲属\",\"relation\":\"父母\",\"relative_id_number\":\"%s\"}",
+                               p2.street, fresh_id("130102")), 201);
+    long long r2 = jint(j, "id");
+    json_decref(j);
+    j = api_expect(&srv, t_s2, "POST", "/api/v1/residents",
+                   fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"东城老人\",\"relation\":\"父母\"}",
+                       p2.household, fresh_old_id("130102")), 201);
+    long long old2 = jint(j, "id");
+    json_decref(j);
+    place p2_old = p2;
+    p2_old.resident = old2;
+    long long k2 = file_assist_case(t_s2, &p2_old);
+    server_sql(&srv, fmt("UPDATE wf_case SET state = 'active', due_at = NULL WHERE id = %lld", k2));
+    server_sql(&srv, fmt("UPDATE assistance_case SET stop_flag = 'moved_out', stop_flag_resident_id = %lld,"
+                         " stop_flag_date = '2026-01-01', review_class = 'A', next_review_on = '2025-01-01' WHERE id = %lld",
+                         p2.resident, k2));
+    json_decref(api_expect(&srv, t_s2, "POST", fmt("/api/v1/residents/%lld/status", old2), "{\"status\":\"deceased\"}", 200));
+
+    leaks = 0;
+    const char *who = "jiedao→东城街道";
+    DENY(who, t_s1, "POST", "/api/v1/assistance/relatives",
+         fmt("{\"staff_name\":\"越权\",\"staff_post\":\"其他\",\"staff_unit_id\":%lld,\"relative_name\":\"越权\","
+             "\"relation\":\"配偶\",\"relative_id_number\":\"%s\"}", p2.community, fresh_id("130102")));
+    DENY(who, t_s1, "POST", fmt("/api/v1/assistance/relatives/%lld/remove", r2), "{\"reason\":\"越权\"}");
+    DENY(who, t_s1, "GET", fmt("/api/v1/assistance/reviews/due?org_unit_id=%lld", p2.street), NULL);
+    static const char *const LISTS[] = {"/api/v1/assistance/relatives", "/api/v1/assistance/relatives/report",
+                                        "/api/v1/assistance/policy-find", "/api/v1/assistance/policy-find/summary",
+                                        "/api/v1/assistance/flags", "/api/v1/assistance/reviews/due", NULL};
+    for (size_t i = 0; LISTS[i]; i++)
+        probe_note("GET", LISTS[i]);
+    probe_note("POST", "/api/v1/assistance/flags/sweep");
+    j = get_ok(t_s1, "/api/v1/assistance/relatives/report");
+    char *report = json_dumps(j, 0);
+    json_decref(j);
+    int in_report = strstr(report, "东城干部") != NULL;
+    free(report);
+    if (in_report || listed_by(t_s1, "/api/v1/assistance/relatives?include_removed=1", "id", r2) ||
+        listed_by(t_s1, "/api/v1/assistance/flags", "case_id", k2) ||
+        listed_by(t_s1, "/api/v1/assistance/reviews/due", "case_id", k2)) {
+        print_error("CROSS-STREET LEAK [%s] a list of /assistance shows street 2's\n", who);
+        leaks++;
+    }
+    /* street 1's sweep leaves street 2's flag open; street 2's handles it */
+    json_decref(api_expect(&srv, t_s1, "POST", "/api/v1/assistance/flags/sweep", "{}", 200));
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM resident_event_flag WHERE resident_id = %lld"
+                                              " AND handled_at IS NULL", old2)), 1);
+    json_decref(api_expect(&srv, t_s2, "POST", "/api/v1/assistance/flags/sweep", "{}", 200));
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM resident_event_flag WHERE resident_id = %lld"
+                                              " AND handled_by = 'assistance'", old2)), 1);
+    /* 政策找人 of street 2 counts street 2 alone: the 80-year-old, until marked deceased */
+    j = get_ok(t_s2, "/api/v1/assistance/policy-find/summary");
+    assert_int_equal(jint(json_array_get(json_object_get(j, "items"), 0), "count"), 0);
+    json_decref(j);
+    assert_true(listed_by(t_s2, "/api/v1/assistance/flags", "case_id", k2));
+    assert_true(listed_by(t_qu, "/api/v1/assistance/reviews/due", "case_id", k2));   /* the district sees both */
+    assert_int_equal(leaks, 0);
+}
+
 /* ---- accounts, change requests, audit and alerts, per street ---------------- */
 
 static long long user_id_of(const char *tok, const char *username)
@@ -773,6 +850,7 @@ int main(void)
         cmocka_unit_test(transfers_stay_in_their_streets),
         cmocka_unit_test(assistance_cases_stay_in_their_streets),
         cmocka_unit_test(assistance_notices_stay_in_their_streets),
+        cmocka_unit_test(assistance_relatives_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -39,6 +39,14 @@ static long long far_case, far_case_household, far_case_resident;
 /* A 公示 of community 003 (drafted and posted today by the street) with
  * one checked case, and an open objection against it. */
 static long long far_notice, far_notice_case, far_objection, far_notice_community;
+/* Social assistance in each place (assist_fixture): a 近亲属备案 of staff
+ * of its grid, an active case of its household with a stop flag and an
+ * overdue re-review, and a resident aged 80 (政策找人: 高龄津贴) in a
+ * household of its own there. */
+typedef struct assist_place {
+    long long relative, case_id, old_resident;
+} assist_place;
+static assist_place assist_own_a, assist_sib_a2, assist_foreign_f;
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -219,6 +227,117 @@ static int file_far_notice(void)
     return far_objection > 0 ? 0 : -1;
 }
 
+static void assist_fixture(const place *p, assist_place *a, const char *tag)
+{
+    char first17[18], idn[19];
+    static unsigned seq;
+    snprintf(first17, sizeof first17, "1101021946%02u%02u%03u", 1 + seq % 12, 1 + seq % 28, 700 + seq);
+    seq++;
+    id_with_check(first17, idn);
+    json_t *j = req(t_street, "POST", "/api/v1/assistance/relatives",
+                    fmt("{\"staff_name\":\"范备案\",\"staff_post\":\"社区干部\",\"staff_unit_id\":%lld,"
+                        "\"relative_name\":\"范亲属\",\"relation\":\"子女\",\"relative_id_number\":\"%s\"}",
+                        p->grid, new_id()), 201);
+    a->relative = jint(j, "id");
+    json_decref(j);
+    server_sql(&srv, fmt("INSERT INTO wf_case (type, state, org_path, title, created_at, state_entered_at)"
+                         " SELECT 'assist', 'active', g.path, '范围测试', '2026-01-01 00:00:00', '2026-01-01 00:00:00'"
+                         " FROM household h JOIN org_unit g ON g.id = h.grid_id WHERE h.id = %lld", p->household));
+    a->case_id = server_sql_int(&srv, "SELECT MAX(id) FROM wf_case");
+    server_sql(&srv, fmt("INSERT INTO assistance_case (id, programme_id, household_id, resident_id, community_id, area,"
+                         " review_class, next_review_on, stop_flag, stop_flag_resident_id, stop_flag_date, created_at, updated_at)"
+                         " SELECT %lld, p.id, %lld, %lld, (SELECT parent_id FROM org_unit WHERE id = %lld), 'urban', 'B',"
+                         " '2025-01-01', 'deceased', %lld, '2026-01-01', '2026-01-01 00:00:00', '2026-01-01 00:00:00'"
+                         " FROM assistance_programme p WHERE p.code = 'dibao_urban'",
+                         a->case_id, p->household, p->resident, p->grid, p->resident));
+    j = req(t_street, "POST", "/api/v1/households",
+            fmt("{\"grid_id\":%lld,\"address\":\"范围测试路%s号\"}", p->grid, tag), 201);
+    long long hh = jint(j, "id");
+    json_decref(j);
+    j = req(t_street, "POST", "/api/v1/residents",
+            fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"范高龄\",\"relation\":\"户主\"}", hh, idn), 201);
+    a->old_resident = jint(j, "id");
+    json_decref(j);
+}
+
+/* Whether GET path (a list, every page of 100) holds an item whose `key` is id. */
+static int assist_listed(const char *tok, const char *path, const char *key, long long id)
+{
+    for (int page = 1; page < 100; page++) {
+        json_t *j = get_ok(tok, fmt("%s%spage_size=100&page=%d", path, strchr(path, '?') ? "&" : "?", page));
+        json_t *items = json_object_get(j, "items"), *it;
+        size_t i, n = json_array_size(items);
+        int hit = 0;
+        json_array_foreach(items, i, it)
+            hit |= jint(it, key) == id;
+        json_decref(j);
+        if (hit)
+            return 1;
+        if (n < 100)
+            return 0;
+    }
+    return 0;
+}
+
+/* The social assistance routes of relative_api.c against `far`'s fixture. */
+static void deny_assist_relatives(const char *who, const char *tok, int is_grid_worker, const place *far)
+{
+    const assist_place *a = far == &own_a ? &assist_own_a : far == &sib_a2 ? &assist_sib_a2 : &assist_foreign_f;
+    const long *role_or_404 = is_grid_worker ? ONLY_403 : ONLY_404;
+    deny(who, tok, "POST", "/api/v1/assistance/relatives",
+         fmt("{\"staff_name\":\"越权\",\"staff_post\":\"其他\",\"staff_unit_id\":%lld,\"relative_name\":\"越权\","
+             "\"relation\":\"配偶\",\"relative_id_number\":\"%s\"}", far->grid, new_id()), role_or_404);
+    deny(who, tok, "POST", fmt("/api/v1/assistance/relatives/%lld/remove", a->relative), "{\"reason\":\"越权\"}",
+         role_or_404);
+    deny(who, tok, "POST", "/api/v1/assistance/flags/sweep", "{}", ONLY_403);
+    deny(who, tok, "GET", fmt("/api/v1/assistance/reviews/due?org_unit_id=%lld", far->grid), NULL, ONLY_404);
+    if (is_grid_worker) {
+        deny(who, tok, "GET", "/api/v1/assistance/relatives", NULL, ONLY_403);
+        deny(who, tok, "GET", "/api/v1/assistance/relatives/report", NULL, ONLY_403);
+    } else {
+        probe_note("GET", "/api/v1/assistance/relatives");
+        probe_note("GET", "/api/v1/assistance/relatives/report");
+        if (assist_listed(tok, "/api/v1/assistance/relatives?include_removed=1", "id", a->relative)) {
+            print_error("SCOPE LEAK [%s] GET /assistance/relatives lists %lld\n", who, a->relative);
+            denials_failed++;
+        }
+        json_t *j = get_ok(tok, "/api/v1/assistance/relatives/report");
+        json_t *it;
+        size_t i;
+        json_array_foreach(json_object_get(j, "items"), i, it)
+            if (jint(json_object_get(it, "relative"), "id") == a->relative) {
+                print_error("SCOPE LEAK [%s] the relatives report lists %lld\n", who, a->relative);
+                denials_failed++;
+            }
+        json_decref(j);
+    }
+    probe_note("GET", "/api/v1/assistance/policy-find");
+    probe_note("GET", "/api/v1/assistance/policy-find/summary");
+    probe_note("GET", "/api/v1/assistance/flags");
+    probe_note("GET", "/api/v1/assistance/reviews/due");
+    if (assist_listed(tok, "/api/v1/assistance/policy-find?kind=longevity", "resident_id", a->old_resident) ||
+        assist_listed(tok, "/api/v1/assistance/flags", "case_id", a->case_id) ||
+        assist_listed(tok, "/api/v1/assistance/reviews/due", "case_id", a->case_id)) {
+        print_error("SCOPE LEAK [%s] policy-find, flags or reviews/due list the far place's\n", who);
+        denials_failed++;
+    }
+    json_t *mine = get_ok(tok, "/api/v1/assistance/policy-find/summary"),
+           *all = get_ok(t_street, "/api/v1/assistance/policy-find/summary");
+    if (jint(json_array_get(json_object_get(mine, "items"), 0), "count") >=
+        jint(json_array_get(json_object_get(all, "items"), 0), "count")) {
+        print_error("SCOPE LEAK [%s] the policy-find summary counts the whole street\n", who);
+        denials_failed++;
+    }
+    json_decref(mine);
+    json_decref(all);
+    /* nothing changed */
+    if (server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_relative WHERE id = %lld AND removed_at IS NULL",
+                                 a->relative)) != 1) {
+        print_error("SCOPE LEAK [%s] registration %lld removed\n", who, a->relative);
+        denials_failed++;
+    }
+}
+
 static int setup(void **state)
 {
     if (server_start(&srv, 300, NULL) != 0)
@@ -245,6 +364,9 @@ static int setup(void **state)
     find_place(grid_a, bld_a1, &own_a);
     find_place(grid_a2, bld_a2, &sib_a2);
     find_place(grid_f, bld_f, &foreign_f);
+    assist_fixture(&own_a, &assist_own_a, "A");
+    assist_fixture(&sib_a2, &assist_sib_a2, "S");
+    assist_fixture(&foreign_f, &assist_foreign_f, "F");
     return file_far_transfer() || file_far_case() || file_far_notice();
 }
 
@@ -509,6 +631,8 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
             denials_failed++;
         }
     }
+    /* social assistance: 近亲属备案, 政策找人, stop flags, re-reviews */
+    deny_assist_relatives(who, tok, is_grid_worker, far);
 
     /* accounts and the audit log are not theirs */
     deny(who, tok, "GET", "/api/v1/users", NULL, ONLY_403);
