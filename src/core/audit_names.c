@@ -75,6 +75,10 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_relative_add", "登记近亲属备案"},
     {"assist_relative_remove", "撤销近亲属备案"},
     {"assist_stop_flag", "案件标记暂停发放（死亡或迁出）"},
+    /* social assistance: programmes and standards (programme_api.c) */
+    {"assist_programme_create", "新增救助项目"},
+    {"assist_programme_update", "修改救助项目"},
+    {"assist_standard_add", "新增救助标准"},
 };
 
 const char *audit_action_label(const char *code)
