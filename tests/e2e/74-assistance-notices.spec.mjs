@@ -53,7 +53,7 @@ async function checkedCase(who) {
 }
 
 async function pickDate(page, testId, date) {
-  const input = page.getByTestId(testId).locator('input').or(page.locator(`input[data-test="${testId}"]`)).first();
+  const input = page.getByTestId(testId).locator('input');
   await input.fill(date);
   await input.press('Enter');
 }
