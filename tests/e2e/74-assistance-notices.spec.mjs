@@ -136,6 +136,10 @@ test('公示：新建 → 张榜（8 天前）→ 打印页只有脱敏姓名 �
   await street.getByTestId('objections-table').getByText('异议不成立').first().waitFor();
   const after = (await api('GET', `/assistance/objections?notice_id=${noticeId}`)).body.items[0];
   assert.equal(after.status, 'dismissed');
+  await shot(street, 'assistance-notice');
+  await street.getByTestId('menu-assistance/notices').click();
+  await street.getByTestId('notice-open-' + noticeId).waitFor();
+  await shot(street, 'assistance-notices');
   assertClean(street, assert);
   await street.close_all();
 });
@@ -193,6 +197,15 @@ test('近亲属备案：街道新增（浏览器先校验身份证号）并在�
     assert.match(u.searchParams.get('resident_id'), /^\d+$/);
   }
   await shot(page, 'assistance-policy-find');
+
+  // 复核到期 and 停保预警 open for street staff (the sweep button is theirs)
+  await page.getByTestId('menu-assistance/reviews').click();
+  await page.getByTestId('reviews-table').waitFor();
+  await shot(page, 'assistance-reviews');
+  await page.getByTestId('menu-assistance/flags').click();
+  await page.getByTestId('flags-sweep').click();
+  await page.getByText(/已处理登记变更 \d+ 条/).waitFor();
+  await shot(page, 'assistance-flags');
   assertClean(page, assert);
   await page.close_all();
 });
