@@ -6,7 +6,9 @@
 // complaint phone and the street) and register an objection; street
 // staff resolve it as 异议不成立; street staff add a 近亲属备案 (the ID
 // number checked in the browser first) and see it listed with its number
-// masked; 政策找人 shows a count per kind and 发起申请 links carrying the
+// masked; an approved case's re-review is listed in 复核到期 and, once
+// its beneficiary is recorded deceased, 扫描登记变更 puts it on 停保预警;
+// 政策找人 shows a count per kind and 发起申请 links carrying the
 // prefill the application form reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +51,7 @@ async function checkedCase(who) {
     const r = await api('POST', `/assistance/cases/${id}/actions/${action}`, body);
     assert.equal(r.status, 200, `${action}: ${JSON.stringify(r.body)}`);
   }
-  return { caseId: id, name, idNumber: idn };
+  return { caseId: id, residentId: res.body.id, name, idNumber: idn };
 }
 
 async function pickDate(page, testId, date) {
@@ -58,7 +60,7 @@ async function pickDate(page, testId, date) {
   await input.press('Enter');
 }
 
-test('公示：新建 → 张榜（8 天前）→ 打印页只有脱敏姓名 → 登记异议 → 街道处理为不成立', async () => {
+test('公示：新建 → 张榜（8 天前）→ 打印页只有脱敏姓名 → 登记异议 → 街道处理为不成立 → 审批后见于复核到期，死亡后扫描见于停保预警', async () => {
   const k = await checkedCase('shequ01');
   const page = await newPage();
   await login(page, 'shequ01');
@@ -140,6 +142,35 @@ test('公示：新建 → 张榜（8 天前）→ 打印页只有脱敏姓名 �
   await street.getByTestId('menu-assistance/notices').click();
   await street.getByTestId('notice-open-' + noticeId).waitFor();
   await shot(street, 'assistance-notices');
+
+  // approved (the period is over, the objection dismissed): its re-review
+  // shows in 复核到期 within a year, a link to the case page
+  const jd = await apiAs('jiedao');
+  const ok = await jd('POST', `/assistance/cases/${k.caseId}/actions/approve`, { opinion: '同意' });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.state, 'active');
+  await street.getByTestId('menu-assistance/reviews').click();
+  await street.getByTestId('reviews-within').click();
+  await street.locator('.el-select-dropdown__item:visible', { hasText: '一年内到期' }).click();
+  const reviewLink = street.getByTestId('review-case-' + k.caseId);
+  await reviewLink.waitFor();
+  assert.equal(await reviewLink.innerText(), k.name);
+  await shot(street, 'assistance-reviews');
+  await reviewLink.click();
+  await street.waitForURL(new RegExp(`/assistance/cases/${k.caseId}$`));
+
+  // the beneficiary dies: 扫描登记变更 puts the case on 停保预警 (死亡)
+  const dead = await api('POST', `/residents/${k.residentId}/status`, { status: 'deceased' });
+  assert.equal(dead.status, 200, JSON.stringify(dead.body));
+  await street.goto(env.base + '/assistance/flags');
+  await street.getByTestId('flags-table').waitFor();
+  assert.equal(await street.getByTestId('flag-case-' + k.caseId).count(), 0, '扫描前不应有预警（读取不扫描）');
+  await street.getByTestId('flags-sweep').click();
+  await street.getByText(/已处理登记变更 \d+ 条/).waitFor();
+  const flagRow = street.getByTestId('flags-table').locator('tr', { has: street.getByTestId('flag-case-' + k.caseId) });
+  await flagRow.waitFor();
+  assert.match(await flagRow.innerText(), /死亡/);
+  await shot(street, 'assistance-flags');
   assertClean(street, assert);
   await street.close_all();
 });
@@ -197,15 +228,6 @@ test('近亲属备案：街道新增（浏览器先校验身份证号）并在�
     assert.match(u.searchParams.get('resident_id'), /^\d+$/);
   }
   await shot(page, 'assistance-policy-find');
-
-  // 复核到期 and 停保预警 open for street staff (the sweep button is theirs)
-  await page.getByTestId('menu-assistance/reviews').click();
-  await page.getByTestId('reviews-table').waitFor();
-  await shot(page, 'assistance-reviews');
-  await page.getByTestId('menu-assistance/flags').click();
-  await page.getByTestId('flags-sweep').click();
-  await page.getByText(/已处理登记变更 \d+ 条/).waitFor();
-  await shot(page, 'assistance-flags');
   assertClean(page, assert);
   await page.close_all();
 });
