@@ -9,10 +9,13 @@ import { env, newPage, login, shot, menuItems, assertClean, apiAs, cli, PASSWORD
 
 // The menu each demo account must see (paths), and the home page it lands on.
 const MENUS = {
-  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
-  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
-  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
-  bumen: ['dashboard', 'residents', 'households', 'org'],
+  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes',
+    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
+  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes',
+    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
+  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import',
+    'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
+  bumen: ['dashboard', 'residents', 'households', 'org', 'programmes'],
   auditor: ['audit', 'alerts'],
   admin: ['users', 'change-requests'],
   anquan: ['users', 'change-requests', 'alerts'],
@@ -24,6 +27,10 @@ const ITEM_API = {
   org: 'GET /api/v1/stats/org-units', transfers: 'GET /api/v1/transfers', import: 'POST /api/v1/import/residents',
   users: 'GET /api/v1/users', 'change-requests': 'GET /api/v1/change-requests', audit: 'GET /api/v1/audit',
   alerts: 'GET /api/v1/security/alerts',
+  programmes: 'GET /api/v1/assistance/programmes',
+  'assistance/notices': 'GET /api/v1/assistance/notices', 'assistance/relatives': 'GET /api/v1/assistance/relatives',
+  'assistance/policy-find': 'GET /api/v1/assistance/policy-find', 'assistance/reviews': 'GET /api/v1/assistance/reviews/due',
+  'assistance/flags': 'GET /api/v1/assistance/flags',
 };
 
 for (const [user, expected] of Object.entries(MENUS)) {
