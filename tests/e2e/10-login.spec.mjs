@@ -15,6 +15,12 @@ const MENUS = {
   jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases'],
   shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases'],
   wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'assistance/cases'],
+  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes',
+    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
+  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes',
+    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
+  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import',
+    'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
   bumen: ['dashboard', 'residents', 'households', 'org', 'programmes'],
   auditor: ['audit', 'alerts'],
   admin: ['users', 'change-requests'],
@@ -29,6 +35,9 @@ const ITEM_API = {
   alerts: 'GET /api/v1/security/alerts',
   programmes: 'GET /api/v1/assistance/programmes',
   programmes: 'GET /api/v1/assistance/programmes', 'assistance/cases': 'GET /api/v1/assistance/cases',
+  'assistance/notices': 'GET /api/v1/assistance/notices', 'assistance/relatives': 'GET /api/v1/assistance/relatives',
+  'assistance/policy-find': 'GET /api/v1/assistance/policy-find', 'assistance/reviews': 'GET /api/v1/assistance/reviews/due',
+  'assistance/flags': 'GET /api/v1/assistance/flags',
 };
 
 for (const [user, expected] of Object.entries(MENUS)) {

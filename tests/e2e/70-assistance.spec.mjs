@@ -9,6 +9,7 @@
 // read the programmes without the add buttons; a grid worker has no
 // 救助项目 in the menu (社会救助 holds only 救助申请) and is turned away
 // at the address; the phone
+// 救助项目 in the menu and is turned away at the address; the phone
 // layout shows cards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -163,6 +164,8 @@ test('网格员：社会救助菜单中没有救助项目，直接打开地址�
   assert.ok(!items.includes('programmes'), '网格员的菜单不应有救助项目');
   // 社会救助 holds only 救助申请 for a grid worker (grid workers file applications)
   assert.ok(items.includes('assistance/cases'), '网格员的菜单应有救助申请');
+  // 社会救助 holds the grid worker's own lists (政策找人, 复核到期, 停保预警), never 救助项目
+  assert.ok(items.includes('assistance/policy-find'), '网格员的菜单应有政策找人');
   await page.goto(env.base + '/programmes');
   await page.waitForURL(/\/403/);
   await page.close_all();

@@ -4,6 +4,7 @@
 // side is src/assistance/.
 import { Present, Tickets } from '@element-plus/icons-vue';
 import { DocumentChecked } from '@element-plus/icons-vue';
+import { Notification, Connection, Search, Calendar, WarningFilled } from '@element-plus/icons-vue';
 
 export default {
   group: { title: '社会救助', order: 20, icon: Present },
@@ -19,5 +20,21 @@ export default {
       meta: { title: '救助申请', icon: DocumentChecked, api: 'GET /api/v1/assistance/cases/{id}', mobile: true, menu: false } },
     { path: 'assistance/cases/:id(\\d+)/decision', component: () => import('./CaseDecision.vue'),
       meta: { title: '决定书', icon: DocumentChecked, api: 'GET /api/v1/assistance/cases/{id}/decision', menu: false } },
+    // noticeweb: 公示 (list, a notice's page with its objections, the
+    // printable page), 近亲属备案, 政策找人, 复核到期, 停保预警.
+    { path: 'assistance/notices', component: () => import('./NoticesView.vue'),
+      meta: { title: '公示管理', icon: Notification, api: 'GET /api/v1/assistance/notices' } },
+    { path: 'assistance/notices/:id(\\d+)', component: () => import('./NoticeView.vue'),
+      meta: { title: '公示', icon: Notification, api: 'GET /api/v1/assistance/notices/{id}', menu: false } },
+    { path: 'assistance/notices/:id(\\d+)/print', component: () => import('./NoticePrint.vue'),
+      meta: { title: '公示打印', icon: Notification, api: 'GET /api/v1/assistance/notices/{id}', menu: false } },
+    { path: 'assistance/relatives', component: () => import('./RelativesView.vue'),
+      meta: { title: '近亲属备案', icon: Connection, api: 'GET /api/v1/assistance/relatives' } },
+    { path: 'assistance/policy-find', component: () => import('./PolicyFindView.vue'),
+      meta: { title: '政策找人', icon: Search, api: 'GET /api/v1/assistance/policy-find' } },
+    { path: 'assistance/reviews', component: () => import('./ReviewsView.vue'),
+      meta: { title: '复核到期', icon: Calendar, api: 'GET /api/v1/assistance/reviews/due' } },
+    { path: 'assistance/flags', component: () => import('./FlagsView.vue'),
+      meta: { title: '停保预警', icon: WarningFilled, api: 'GET /api/v1/assistance/flags' } },
   ],
 };
