@@ -2,6 +2,7 @@
  * timer (see app.h). A new module adds its table here, and nowhere
  * else. */
 #include "app/app.h"
+#include "assistance/assist_api.h"
 #include "auth/auth_api.h"
 #include "auth/session.h"
 #include "core/audit.h"
@@ -31,6 +32,7 @@ const route *const app_route_tables[] = {
     security_routes,
     openapi_routes,
     permissions_routes,
+    assist_case_routes,       /* assistance: applications and steps (cases part) */
     NULL,
 };
 

@@ -32,3 +32,24 @@ int relative_conflict(db_conn *db, int64_t case_id, const actor *who, char *why,
     db_finalize(s);
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
+
+/* Added by the cases part (case.c sets assistance_case.conflict_note at
+ * application): the note for a household holding a registered close
+ * relative of any staff member. */
+int relative_household_note(db_conn *db, int64_t household_id, char *note, size_t notesz)
+{
+    db_stmt *s = db_query(db,
+                          "SELECT r.staff_name, r.staff_post, r.relation FROM assistance_relative r"
+                          " WHERE r.removed_at IS NULL AND r.relative_id_bidx IN"
+                          " (SELECT p.id_number_bidx FROM resident p WHERE p.household_id = ? AND p.status = 'active')"
+                          " ORDER BY r.id LIMIT 1",
+                          DB_INT(household_id));
+    if (!s)
+        return -1;
+    int rc = db_step(s);
+    if (rc == DB_ROW && note && notesz)
+        snprintf(note, notesz, "该户有工作人员近亲属备案（%s %s 的%s），经办时相关人员须回避", db_col_text(s, 1),
+                 db_col_text(s, 0), db_col_text(s, 2));
+    db_finalize(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}

@@ -21,4 +21,10 @@
  * line, id 0); -1 on a database error. The workflow's conflict hook. */
 int relative_conflict(db_conn *db, int64_t case_id, const actor *who, char *why, size_t whysz);
 
+/* Added by the cases part: 1 when household household_id holds a
+ * registered (not removed) close relative of any staff member, with the
+ * note shown through the whole workflow (staff post, name, relation) in
+ * note; 0 when none; -1 on a database error. Set at application. */
+int relative_household_note(db_conn *db, int64_t household_id, char *note, size_t notesz);
+
 #endif

@@ -58,6 +58,11 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"update", "修改"},
     {"view_full_id", "查看完整身份证号"},
     {"write_refused", "写操作被拒绝"},
+    /* social assistance: applications and steps (case_api.c) */
+    {"assist_case_create", "提出救助申请"},
+    {"assist_case_step", "办理救助案件"},
+    {"assist_bank_set", "登记救助发放账户"},
+    {"assist_decision_view", "查看救助决定书"},
 };
 
 const char *audit_action_label(const char *code)

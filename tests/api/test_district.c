@@ -547,6 +547,59 @@ static void transfers_stay_in_their_streets(void **state)
     free(t_c1b);
 }
 
+/* ---- assistance cases, per street (cases part) ------------------------------- */
+
+static const char *const CASE_ACTIONS[] = {"accept", "reject", "withdraw", "investigate", "review_pass", "review_fail",
+                                           "return", "check", "publish", "approve", "grant", "adjust", "stop", NULL};
+
+static long long file_assist_case(const char *tok, const place *p)
+{
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/assistance/cases",
+                           fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,"
+                               "\"requested_fen\":30000}", p->household, p->resident),
+                           201);
+    long long id = jint(j, "id");
+    json_decref(j);
+    return id;
+}
+
+/* `tok` (street staff of the other street) against case `id` of place `far`. */
+static void deny_assist_case(const char *who, const char *tok, long long id, const place *far)
+{
+    DENY(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld", id), NULL);
+    for (size_t i = 0; CASE_ACTIONS[i]; i++)
+        DENY(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", id, CASE_ACTIONS[i]),
+             "{\"opinion\":\"越权办理\"}");
+    DENY(who, tok, "POST", "/api/v1/assistance/cases",
+         fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
+             far->household, far->resident));
+    DENY(who, tok, "PUT", fmt("/api/v1/assistance/cases/%lld/bank", id),
+         "{\"bank_name\":\"农业银行\",\"account_name\":\"越权\",\"account_number\":\"6228480012345678\"}");
+    DENY(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld/decision", id), NULL);
+    probe_note("GET", "/api/v1/assistance/cases");
+    if (api_list_has(&srv, tok, "/api/v1/assistance/cases?page_size=100", id)) {
+        print_error("CROSS-STREET LEAK [%s] GET /assistance/cases lists case %lld\n", who, id);
+        leaks++;
+    }
+}
+
+static void assistance_cases_stay_in_their_streets(void **state)
+{
+    long long k1 = file_assist_case(t_s1, &p1), k2 = file_assist_case(t_s2, &p2);
+    leaks = 0;
+    deny_assist_case("jiedao→东城街道", t_s1, k2, &p2);
+    deny_assist_case("jiedao2→丹阳街道", t_s2, k1, &p1);
+    assert_int_equal(leaks, 0);
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/cases?page_size=100", k1));
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/cases?page_size=100", k2));
+    json_t *j = get_ok(t_qu, fmt("/api/v1/assistance/cases/%lld", k2));   /* district staff see both */
+    assert_string_equal(jstr(j, "state"), "applied");
+    json_decref(j);
+    j = get_ok(t_qu, fmt("/api/v1/assistance/cases/%lld", k1));
+    assert_string_equal(jstr(j, "state"), "applied");
+    json_decref(j);
+}
+
 /* ---- accounts, change requests, audit and alerts, per street ---------------- */
 
 static long long user_id_of(const char *tok, const char *username)
@@ -656,6 +709,7 @@ int main(void)
         cmocka_unit_test(street_privileged_accounts_stay_in_their_street),
         cmocka_unit_test(district_sees_every_street),
         cmocka_unit_test(transfers_stay_in_their_streets),
+        cmocka_unit_test(assistance_cases_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

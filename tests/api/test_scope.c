@@ -33,6 +33,9 @@ static place own_a, sib_a2, foreign_f;   /* grid A (wangge0101's), A2 (same comm
  * side. far_transfer_id_number: its person's ID number. */
 static long long far_transfer;
 static char far_transfer_id_number[19];
+/* An assistance case of a household in community 003 (filed by the
+ * street), and its household and applicant. */
+static long long far_case, far_case_household, far_case_resident;
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -171,6 +174,24 @@ static int file_far_transfer(void)
     return far_transfer > 0 ? 0 : -1;
 }
 
+/* The street files a 临时救助 application for a resident of community 003. */
+static int file_far_case(void)
+{
+    long long c003 = org_id_by_code(&srv, t_street, "371702001003");
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=20", c003));
+    json_t *it = json_array_get(json_object_get(j, "items"), 1);
+    far_case_resident = jint(it, "id");
+    far_case_household = jint(it, "household_id");
+    json_decref(j);
+    j = req(t_street, "POST", "/api/v1/assistance/cases",
+            fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":50000}",
+                far_case_household, far_case_resident),
+            201);
+    far_case = jint(j, "id");
+    json_decref(j);
+    return far_case > 0 ? 0 : -1;
+}
+
 static int setup(void **state)
 {
     if (server_start(&srv, 300, NULL) != 0)
@@ -197,7 +218,7 @@ static int setup(void **state)
     find_place(grid_a, bld_a1, &own_a);
     find_place(grid_a2, bld_a2, &sib_a2);
     find_place(grid_f, bld_f, &foreign_f);
-    return file_far_transfer();
+    return file_far_transfer() || file_far_case();
 }
 
 static int teardown(void **state)
@@ -393,6 +414,35 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
         denials_failed++;
     }
     json_decref(j);
+
+    /* assistance cases: one in community 003 */
+    {
+        static const char *const ACTIONS[] = {"accept", "reject", "withdraw", "investigate", "review_pass",
+                                              "review_fail", "return", "check", "publish", "approve", "grant",
+                                              "adjust", "stop", NULL};
+        DENY404(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld", far_case), NULL);
+        for (size_t i = 0; ACTIONS[i]; i++)
+            DENY404(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", far_case, ACTIONS[i]),
+                    "{\"opinion\":\"越权办理\"}");
+        DENY404(who, tok, "POST", "/api/v1/assistance/cases",
+                fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
+                    far_case_household, far_case_resident));
+        deny(who, tok, "PUT", fmt("/api/v1/assistance/cases/%lld/bank", far_case),
+             "{\"bank_name\":\"农业银行\",\"account_name\":\"越权\",\"account_number\":\"6228480012345678\"}",
+             is_grid_worker ? ONLY_403 : ONLY_404);
+        DENY404(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld/decision", far_case), NULL);
+        probe_note("GET", "/api/v1/assistance/cases");
+        if (api_list_has(&srv, tok, "/api/v1/assistance/cases?page_size=100", far_case)) {
+            print_error("SCOPE LEAK [%s] GET /assistance/cases lists case %lld\n", who, far_case);
+            denials_failed++;
+        }
+        j = get_ok(t_street, fmt("/api/v1/assistance/cases/%lld", far_case));
+        if (strcmp(jstr(j, "state"), "applied") != 0 || !json_is_null(json_object_get(j, "bank"))) {
+            print_error("SCOPE LEAK [%s] case %lld changed to %s\n", who, far_case, jstr(j, "state"));
+            denials_failed++;
+        }
+        json_decref(j);
+    }
 
     /* accounts and the audit log are not theirs */
     deny(who, tok, "GET", "/api/v1/users", NULL, ONLY_403);
