@@ -43,13 +43,7 @@ static int releasing_path(db_conn *db, const wf_case *c, char path[WF_PATH_MAX])
 
 void transfer_mask_name(const char *name, char *out, size_t outsz)
 {
-    unsigned long cp;
-    int n = name && *name ? utf8_next(name, strlen(name), &cp) : 0;
-    if (n <= 0) {
-        snprintf(out, outsz, "*");
-        return;
-    }
-    snprintf(out, outsz, "%.*s*", n, name);
+    person_name_mask(name, NAME_MASK_INITIAL, out, outsz);
 }
 
 int transfer_sides(const transfer *t, const actor *who)

@@ -640,3 +640,70 @@ char *text_trim(char *s)
     s[n] = '\0';
     return s;
 }
+
+/* ---- person_name_mask ------------------------------------------------------ */
+
+/* 复姓 a notice keeps whole (the common ones; a rarer one is masked as
+ * a single surname and its second character hidden, which errs safe). */
+static const char *const COMPOUND_SURNAMES[] = {
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
+    "轩辕", "令狐", "钟离", "澹台", "公冶", "宗政", "濮阳", "淳于", "单于", "太叔", "申屠", "闻人", "赫连",
+    "万俟", "独孤", "南宫", "西门", "呼延", "端木", "百里", "东郭", "拓跋", "完颜", "司空", "闾丘", "子车",
+    NULL};
+
+/* A character between the parts of a name: the middle dot, a space, a
+ * hyphen, an apostrophe, a full stop. */
+static int name_separator(unsigned long cp)
+{
+    return cp == 0xB7 || cp == ' ' || cp == '-' || cp == '\'' || cp == 0x2019 || cp == '.';
+}
+
+char *person_name_mask(const char *name, name_mask_style style, char *out, size_t outsz)
+{
+    size_t len = name ? strlen(name) : 0, pos = 0, first_len = 0, second_end = 0, last_at = 0, last_len = 0;
+    long count = 0;
+    int parts = 0;
+    while (pos < len) {
+        unsigned long cp;
+        int n = utf8_next(name + pos, len - pos, &cp);
+        if (n <= 0) {
+            count = 0;   /* not valid UTF-8: nothing of it is shown */
+            break;
+        }
+        if (++count == 1)
+            first_len = (size_t)n;
+        else if (count == 2)
+            second_end = pos + (size_t)n;
+        if (name_separator(cp))
+            parts = 1;
+        else {
+            last_at = pos;
+            last_len = (size_t)n;
+        }
+        pos += (size_t)n;
+    }
+    if (outsz == 0)
+        return out;
+    if (count <= 1 || outsz < first_len + 2) {
+        snprintf(out, outsz, "%s", outsz >= 2 ? "*" : "");
+        return out;
+    }
+    size_t surname = first_len;
+    long given = count - 1;
+    if (style == NAME_MASK_NOTICE && !parts && count >= 3) {
+        for (size_t i = 0; COMPOUND_SURNAMES[i]; i++)
+            if (strlen(COMPOUND_SURNAMES[i]) == second_end && memcmp(name, COMPOUND_SURNAMES[i], second_end) == 0) {
+                surname = second_end;
+                given = count - 2;
+                break;
+            }
+    }
+    int keep_last = style == NAME_MASK_NOTICE && (given >= 2 || parts) && last_at >= surname;
+    if (keep_last && surname + 1 + last_len < outsz)
+        snprintf(out, outsz, "%.*s*%.*s", (int)surname, name, (int)last_len, name + last_at);
+    else if (surname + 1 < outsz)
+        snprintf(out, outsz, "%.*s*", (int)surname, name);
+    else
+        snprintf(out, outsz, "%.*s*", (int)first_len, name);
+    return out;
+}

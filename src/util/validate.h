@@ -85,6 +85,26 @@ char *person_name_normalize(const char *in, char *out, size_t outsz);
  * no digits, no markup characters (< > & " and the like), no controls. */
 const char *person_name_problem(const char *s);
 
+/* How person_name_mask prints a name:
+ *   NAME_MASK_INITIAL  the first character and a star: 张*, 欧*
+ *                      (what the receiving side of a transfer sees);
+ *   NAME_MASK_NOTICE   公示 practice: the surname, a star for the given
+ *                      name, its last character kept when it has two or
+ *                      more: 张明 → 张*, 张小明 → 张*明, 欧阳小明 → 欧阳*明,
+ *                      欧阳明 → 欧阳* (compound surnames from a fixed list:
+ *                      欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文
+ *                      司徒 夏侯 轩辕 令狐 钟离 …). A name with parts
+ *                      (买买提·艾力, a Latin name) keeps its first and last
+ *                      characters: 买*力. */
+typedef enum name_mask_style { NAME_MASK_INITIAL, NAME_MASK_NOTICE } name_mask_style;
+
+/* Writes name masked by `style` into out (at most outsz - 1 bytes, never
+ * cutting a character; 32 bytes always suffice): one star stands for
+ * whatever is hidden, so the length is not told either. A single
+ * character, an empty name or one that is not valid UTF-8 is "*".
+ * Returns out. */
+char *person_name_mask(const char *name, name_mask_style style, char *out, size_t outsz);
+
 /* person_name_problem(s) == NULL. */
 int person_name_is_valid(const char *s);
 

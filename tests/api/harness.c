@@ -1213,3 +1213,35 @@ void assert_phone_masked(const char *p)
     }
     assert_true(max < 7);
 }
+
+/* ---- social assistance fixtures (notices part) ------------------------------ */
+
+const char *beijing_date(int days_back)
+{
+    static char bufs[8][11];
+    static int next;
+    time_t t = time(NULL) + 8 * 3600 - (time_t)days_back * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char *out = bufs[next++ % 8];
+    strftime(out, 11, "%Y-%m-%d", &tm);
+    return out;
+}
+
+long long assist_case_sql(const test_server *s, long long resident, const char *state, int members,
+                          long long amount_fen)
+{
+    static const char *const PLACE = " FROM resident r JOIN household h ON h.id = r.household_id"
+                                     " JOIN org_unit g ON g.id = h.grid_id";
+    server_sql(s, fmt("INSERT INTO wf_case(type, state, org_path, title, created_at, state_entered_at)"
+                      " SELECT 'assist', '%s', g.path, '城市低保申请', '2026-01-05 01:00:00', '2026-01-05 01:00:00'"
+                      "%s WHERE r.id = %lld", state, PLACE, resident));
+    long long id = server_sql_int(s, "SELECT MAX(id) FROM wf_case");
+    server_sql(s, fmt("INSERT INTO assistance_case(id, programme_id, household_id, resident_id, community_id, area,"
+                      " members_counted, income_fen, amount_fen, created_at, updated_at)"
+                      " SELECT %lld, p.id, r.household_id, r.id, g.parent_id, 'urban', %d, 0, %lld,"
+                      " '2026-01-05 01:00:00', '2026-01-05 01:00:00'%s"
+                      " JOIN assistance_programme p ON p.code = 'dibao_urban' WHERE r.id = %lld",
+                      id, members, amount_fen, PLACE, resident));
+    return id;
+}

@@ -242,4 +242,19 @@ void assert_masked_shape(const char *shown);
 /* A masked phone: shows '*' and never 11 consecutive digits. */
 void assert_phone_masked(const char *p);
 
+/* ---- social assistance fixtures (added for the notices part: its own
+ * test and the cross-scope probes of test_scope.c and test_district.c
+ * need cases in a given state without walking every step) ------------- */
+
+/* The Beijing (China local) date days_back days before today,
+ * "YYYY-MM-DD" (negative: after today), in a static rotating buffer. */
+const char *beijing_date(int days_back);
+
+/* A 城市低保 case (wf_case type "assist" + assistance_case) of resident
+ * `resident`, in its household's grid, written straight into the
+ * database in state `state` as the earlier steps would leave it, with
+ * members_counted and the monthly amount_fen. Returns its id. */
+long long assist_case_sql(const test_server *s, long long resident, const char *state, int members,
+                          long long amount_fen);
+
 #endif

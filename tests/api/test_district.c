@@ -600,6 +600,68 @@ static void assistance_cases_stay_in_their_streets(void **state)
     json_decref(j);
 }
 
+/* ---- 公示 and objections, per street (notices part) ------------------------- */
+
+/* Street staff `tok` post a notice of place p's community for a case
+ * checked there, with an objection; the notice id, the case and the
+ * objection into *case_id and *objection. */
+static long long post_assist_notice(const char *tok, const place *p, long long *case_id, long long *objection)
+{
+    *case_id = assist_case_sql(&srv, p->resident, "checked", 1, 40000);
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/assistance/notices",
+                           fmt("{\"community_id\":%lld,\"case_ids\":[%lld],\"complaint_phone\":\"0530-5312345\"}",
+                               p->community, *case_id), 201);
+    long long id = jint(j, "id");
+    json_decref(j);
+    json_decref(api_expect(&srv, tok, "POST", fmt("/api/v1/assistance/notices/%lld/post", id),
+                           fmt("{\"posted_on\":\"%s\"}", beijing_date(0)), 200));
+    j = api_expect(&srv, tok, "POST", fmt("/api/v1/assistance/notices/%lld/objections", id),
+                   fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有异议\"}", *case_id, beijing_date(0)),
+                   201);
+    *objection = jint(j, "id");
+    json_decref(j);
+    return id;
+}
+
+/* `tok` (street staff of the other street) against notice `id` of place `far`. */
+static void deny_assist_notice(const char *who, const char *tok, long long id, long long case_id, long long objection,
+                               const place *far)
+{
+    DENY(who, tok, "GET", fmt("/api/v1/assistance/notices/%lld", id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/assistance/notices/%lld/xlsx", id), NULL);
+    DENY(who, tok, "POST", fmt("/api/v1/assistance/notices/%lld/post", id), fmt("{\"posted_on\":\"%s\"}", beijing_date(0)));
+    DENY(who, tok, "POST", fmt("/api/v1/assistance/notices/%lld/close", id), "{}");
+    DENY(who, tok, "POST", fmt("/api/v1/assistance/notices/%lld/objections", id),
+         fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"越权登记\"}", case_id, beijing_date(0)));
+    DENY(who, tok, "POST", fmt("/api/v1/assistance/objections/%lld/resolve", objection),
+         "{\"status\":\"dismissed\",\"resolution\":\"越权处理\"}");
+    DENY(who, tok, "POST", "/api/v1/assistance/notices",
+         fmt("{\"community_id\":%lld,\"case_ids\":[%lld],\"complaint_phone\":\"0530-5312345\"}", far->community,
+             case_id));
+    probe_note("GET", "/api/v1/assistance/notices");
+    probe_note("GET", "/api/v1/assistance/objections");
+    if (api_list_has(&srv, tok, "/api/v1/assistance/notices?page_size=100", id) ||
+        api_list_has(&srv, tok, "/api/v1/assistance/objections?page_size=100", objection)) {
+        print_error("CROSS-STREET LEAK [%s] lists show notice %lld or objection %lld\n", who, id, objection);
+        leaks++;
+    }
+}
+
+static void assistance_notices_stay_in_their_streets(void **state)
+{
+    long long k1, k2, o1, o2;
+    long long n1 = post_assist_notice(t_s1, &p1, &k1, &o1), n2 = post_assist_notice(t_s2, &p2, &k2, &o2);
+    leaks = 0;
+    deny_assist_notice("jiedao→东城街道", t_s1, n2, k2, o2, &p2);
+    deny_assist_notice("jiedao2→丹阳街道", t_s2, n1, k1, o1, &p1);
+    assert_int_equal(leaks, 0);
+    /* nothing changed; district staff see both */
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM assistance_objection WHERE status = 'open'"), 2);
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM assistance_notice"), 2);
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/notices?page_size=100", n1));
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/assistance/notices?page_size=100", n2));
+}
+
 /* ---- accounts, change requests, audit and alerts, per street ---------------- */
 
 static long long user_id_of(const char *tok, const char *username)
@@ -710,6 +772,7 @@ int main(void)
         cmocka_unit_test(district_sees_every_street),
         cmocka_unit_test(transfers_stay_in_their_streets),
         cmocka_unit_test(assistance_cases_stay_in_their_streets),
+        cmocka_unit_test(assistance_notices_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -36,6 +36,9 @@ static char far_transfer_id_number[19];
 /* An assistance case of a household in community 003 (filed by the
  * street), and its household and applicant. */
 static long long far_case, far_case_household, far_case_resident;
+/* A 公示 of community 003 (drafted and posted today by the street) with
+ * one checked case, and an open objection against it. */
+static long long far_notice, far_notice_case, far_objection, far_notice_community;
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -192,6 +195,30 @@ static int file_far_case(void)
     return far_case > 0 ? 0 : -1;
 }
 
+/* The street posts a notice of community 003 for a case checked there,
+ * and records an objection against it. */
+static int file_far_notice(void)
+{
+    far_notice_community = org_id_by_code(&srv, t_street, "371702001003");
+    json_t *j = get_ok(t_street, fmt("/api/v1/residents?org_unit_id=%lld&sort=id&page_size=20", far_notice_community));
+    long long rid = jint(json_array_get(json_object_get(j, "items"), 2), "id");
+    json_decref(j);
+    far_notice_case = assist_case_sql(&srv, rid, "checked", 1, 50000);
+    j = req(t_street, "POST", "/api/v1/assistance/notices",
+            fmt("{\"community_id\":%lld,\"case_ids\":[%lld],\"complaint_phone\":\"0530-5312345\"}", far_notice_community,
+                far_notice_case), 201);
+    far_notice = jint(j, "id");
+    json_decref(j);
+    json_decref(req(t_street, "POST", fmt("/api/v1/assistance/notices/%lld/post", far_notice),
+                    fmt("{\"posted_on\":\"%s\"}", beijing_date(0)), 200));
+    j = req(t_street, "POST", fmt("/api/v1/assistance/notices/%lld/objections", far_notice),
+            fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"有异议\"}", far_notice_case,
+                beijing_date(0)), 201);
+    far_objection = jint(j, "id");
+    json_decref(j);
+    return far_objection > 0 ? 0 : -1;
+}
+
 static int setup(void **state)
 {
     if (server_start(&srv, 300, NULL) != 0)
@@ -218,7 +245,7 @@ static int setup(void **state)
     find_place(grid_a, bld_a1, &own_a);
     find_place(grid_a2, bld_a2, &sib_a2);
     find_place(grid_f, bld_f, &foreign_f);
-    return file_far_transfer() || file_far_case();
+    return file_far_transfer() || file_far_case() || file_far_notice();
 }
 
 static int teardown(void **state)
@@ -442,6 +469,45 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
             denials_failed++;
         }
         json_decref(j);
+    }
+
+    /* 公示 and objections: community 003's notice, with an open objection
+     * (a grid worker has no notice route at all: 403) */
+    {
+        const long *want = is_grid_worker ? ONLY_403 : ONLY_404;
+        deny(who, tok, "GET", fmt("/api/v1/assistance/notices/%lld", far_notice), NULL, want);
+        deny(who, tok, "GET", fmt("/api/v1/assistance/notices/%lld/xlsx", far_notice), NULL, want);
+        deny(who, tok, "POST", fmt("/api/v1/assistance/notices/%lld/post", far_notice),
+             fmt("{\"posted_on\":\"%s\"}", beijing_date(0)), want);
+        deny(who, tok, "POST", fmt("/api/v1/assistance/notices/%lld/close", far_notice), "{}", want);
+        deny(who, tok, "POST", fmt("/api/v1/assistance/notices/%lld/objections", far_notice),
+             fmt("{\"case_id\":%lld,\"received_on\":\"%s\",\"content\":\"越权登记\"}", far_notice_case,
+                 beijing_date(0)), want);
+        deny(who, tok, "POST", "/api/v1/assistance/notices",
+             fmt("{\"community_id\":%lld,\"case_ids\":[%lld],\"complaint_phone\":\"0530-5312345\"}", far_notice_community,
+                 far_notice_case), want);
+        /* resolving is the street's: 403 for both */
+        deny(who, tok, "POST", fmt("/api/v1/assistance/objections/%lld/resolve", far_objection),
+             "{\"status\":\"dismissed\",\"resolution\":\"越权处理\"}", ONLY_403);
+        if (is_grid_worker) {
+            deny(who, tok, "GET", "/api/v1/assistance/notices", NULL, ONLY_403);
+            deny(who, tok, "GET", "/api/v1/assistance/objections", NULL, ONLY_403);
+        } else {
+            probe_note("GET", "/api/v1/assistance/notices");
+            probe_note("GET", "/api/v1/assistance/objections");
+            if (api_list_has(&srv, tok, "/api/v1/assistance/notices?page_size=100", far_notice) ||
+                api_list_has(&srv, tok, "/api/v1/assistance/objections?page_size=100", far_objection)) {
+                print_error("SCOPE LEAK [%s] lists show notice %lld or objection %lld\n", who, far_notice,
+                            far_objection);
+                denials_failed++;
+            }
+        }
+        if (server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_objection WHERE notice_id = %lld"
+                                     " AND status = 'open'", far_notice)) != 1 ||
+            server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_notice WHERE community_id = %lld", far_notice_community)) != 1) {
+            print_error("SCOPE LEAK [%s] notice %lld or its objection changed\n", who, far_notice);
+            denials_failed++;
+        }
     }
 
     /* accounts and the audit log are not theirs */
