@@ -34,6 +34,7 @@ const route *const app_route_tables[] = {
     permissions_routes,
     assist_case_routes,       /* assistance: applications and steps (cases part) */
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
+    assist_payment_routes,
     NULL,
 };
 

@@ -1,6 +1,7 @@
 /* fieldkeys.c — conversion and re-encryption passes over every encrypted
  * column (see fieldkeys.h). */
 #include "app/fieldkeys.h"
+#include "assistance/payment.h"
 #include "auth/totp.h"
 #include "core/audit.h"
 #include "registry/household.h"
@@ -24,6 +25,8 @@ static const struct crypt_table {
     {"household", NULL, NULL, &household_phone_crypt},
     {"org_unit", NULL, NULL, &org_leader_phone_crypt},
     {"user_totp", NULL, NULL, &totp_secret_crypt},
+    {"assistance_case", NULL, NULL, &pay_case_account_crypt},
+    {"assistance_payment_line", NULL, NULL, &pay_line_account_crypt},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

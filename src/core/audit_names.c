@@ -69,6 +69,13 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_case_step", "办理救助案件"},
     {"assist_bank_set", "登记救助发放账户"},
     {"assist_decision_view", "查看救助决定书"},
+    /* social assistance: payments (payment_api.c, enrol.c) */
+    {"assist_run_compute", "计算救助金发放批次"},
+    {"assist_run_freeze", "复核冻结救助金发放批次"},
+    {"assist_bank_export", "导出银行代发文件"},
+    {"assist_bank_return", "导入银行回盘"},
+    {"assist_adjustment_create", "录入救助金补发/扣减"},
+    {"assist_enrol", "存量救助对象纳入"},
 };
 
 const char *audit_action_label(const char *code)

@@ -756,6 +756,60 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
 
 /* ---- every route ------------------------------------------------------------ */
 
+/* ---- assistance payments: a run is the district's; lines stay per street ---- */
+
+static void payments_stay_in_their_streets(void **state)
+{
+    (void)state;
+    char idn[19];
+    snprintf(idn, sizeof idn, "%s", fresh_id("130105"));
+    json_t *j = api_expect(&srv, t_qu, "POST", "/api/v1/residents",
+                           fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"东城救助\"}", p2.household, idn), 201);
+    long long rid = jint(j, "id");
+    json_decref(j);
+    const char *path = fmt("%s/enrol-s2.csv", srv.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "programme,id_number,area,start_month,account_name,account_number\n"
+               "elderly_hardship,%s,urban,2025-01,东城救助,6228480000007777\n", idn);
+    fclose(f);
+    cli_ok((const char *[]){"assistance", "enrol", path, NULL}, NULL);
+    long long case_id = server_sql_int(&srv, fmt("SELECT id FROM assistance_case WHERE resident_id = %lld", rid));
+    /* street staff of one street compute nothing: the run pays every street */
+    refused("jiedao→district", t_s1, "POST", "/api/v1/assistance/runs",
+            "{\"programme\":\"elderly_hardship\",\"month\":\"2025-01\"}", 403, 0);
+    j = api_expect(&srv, t_qu, "POST", "/api/v1/assistance/runs", "{\"programme\":\"elderly_hardship\",\"month\":\"2025-01\"}", 201);
+    long long run = jint(j, "id");
+    json_decref(j);
+    const char *who = "jiedao→371702002";
+    refused(who, t_s1, "POST", fmt("/api/v1/assistance/runs/%lld/compute", run), "{}", 403, 0);
+    refused(who, t_s1, "POST", fmt("/api/v1/assistance/runs/%lld/freeze", run), "{}", 403, 0);
+    refused(who, t_s1, "GET", fmt("/api/v1/assistance/runs/%lld/bank.xlsx", run), NULL, 403, 0);
+    refused(who, t_s1, "GET", fmt("/api/v1/assistance/runs/%lld/bank.csv", run), NULL, 403, 0);
+    refused(who, t_s1, "POST", fmt("/api/v1/assistance/runs/%lld/return", run), "{}", 403, 0);
+    DENY(who, t_s1, "POST", "/api/v1/assistance/adjustments",
+         fmt("{\"case_id\":%lld,\"corrects_run_id\":%lld,\"amount_fen\":100,\"reason\":\"越权\"}", case_id, run));
+    DENY(who, t_s1, "GET", fmt("/api/v1/assistance/summary?from=2025-01&to=2025-01&org_unit_id=%lld", p2.street), NULL);
+    probe_note("GET", fmt("/api/v1/assistance/runs/%lld", run));
+    j = get_ok(t_s1, fmt("/api/v1/assistance/runs/%lld", run));
+    if (jint(json_object_get(j, "lines"), "total") != 0) {
+        print_error("CROSS-STREET LEAK [%s] GET /assistance/runs/{id} shows a line of street 2\n", who);
+        leaks++;
+    }
+    json_decref(j);
+    j = get_ok(t_qu, fmt("/api/v1/assistance/runs/%lld", run));
+    assert_int_equal(jint(json_object_get(j, "lines"), "total"), 1);
+    json_decref(j);
+    probe_note("GET", "/api/v1/assistance/runs");
+    json_decref(get_ok(t_s1, "/api/v1/assistance/runs"));
+    probe_note("GET", "/api/v1/assistance/adjustments");
+    assert_int_equal(total_of(t_s1, fmt("/api/v1/assistance/adjustments?case_id=%lld", case_id)), 0);
+    j = get_ok(t_s1, "/api/v1/assistance/summary?from=2025-01&to=2025-01");
+    assert_int_equal(jint(json_object_get(j, "total"), "total_fen"), 0);
+    json_decref(j);
+    assert_int_equal(leaks, 0);
+}
+
 static void every_route_tried_across_streets(void **state)
 {
     assert_int_equal(probe_missing("cross-street"), 0);
@@ -773,6 +827,7 @@ int main(void)
         cmocka_unit_test(transfers_stay_in_their_streets),
         cmocka_unit_test(assistance_cases_stay_in_their_streets),
         cmocka_unit_test(assistance_notices_stay_in_their_streets),
+        cmocka_unit_test(payments_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

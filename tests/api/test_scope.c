@@ -728,6 +728,77 @@ static void community_sees_all_its_grids_and_no_other(void **state)
 /* Every route of every module's table is in the battery above (or
  * touches no org-scoped data), so a module's new route cannot land
  * without a cross-scope denial. */
+/* ---- assistance payments (test_assist_payments.c has the rest) ------------ */
+
+/* A case enrolled in grid F (community 002) and a run paying it: the
+ * community 001 account reads no line, hold or adjustment of it and
+ * may not compute, freeze, export or return; the grid worker reads no
+ * run at all. */
+static void assistance_payments_stay_in_scope(void **state)
+{
+    (void)state;
+    char idn[19], csv[512];
+    snprintf(idn, sizeof idn, "%s", new_id());
+    json_t *j = req(t_street, "POST", "/api/v1/residents",
+                    fmt("{\"household_id\":%lld,\"id_number\":\"%s\",\"name\":\"远方救助\"}", foreign_f.household, idn),
+                    201);
+    long long rid = jint(j, "id");
+    json_decref(j);
+    snprintf(csv, sizeof csv,
+             "programme,id_number,area,start_month,account_name,account_number\n"
+             "elderly_hardship,%s,urban,2025-01,远方救助,6228480000009999\n", idn);
+    const char *path = fmt("%s/enrol-far.csv", srv.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(csv, f);
+    fclose(f);
+    const char *args[] = {"assistance", "enrol", path, NULL};
+    assert_int_equal(run_cli(&srv, args, NULL, NULL), 0);
+    long long case_id = server_sql_int(&srv, fmt("SELECT id FROM assistance_case WHERE resident_id = %lld", rid));
+    j = req(t_street, "POST", "/api/v1/assistance/runs", "{\"programme\":\"elderly_hardship\",\"month\":\"2025-01\"}", 201);
+    long long run = jint(j, "id");
+    json_decref(j);
+    j = get_ok(t_street, fmt("/api/v1/assistance/runs/%lld", run));
+    assert_int_equal(jint(json_object_get(j, "lines"), "total"), 1);
+    json_decref(j);
+    const char *who = "shequ01→002-01";
+    denials_failed = 0;
+    /* reads: nothing of community 002 */
+    probe_note("GET", fmt("/api/v1/assistance/runs/%lld", run));
+    j = get_ok(t_c01, fmt("/api/v1/assistance/runs/%lld", run));
+    if (jint(json_object_get(j, "lines"), "total") != 0 || json_array_size(json_object_get(j, "holds")) != 0) {
+        print_error("SCOPE LEAK [%s] GET /assistance/runs/{id} shows a line of community 002\n", who);
+        denials_failed++;
+    }
+    json_decref(j);
+    probe_note("GET", "/api/v1/assistance/runs");
+    j = get_ok(t_c01, "/api/v1/assistance/runs");   /* runs are totals, no names */
+    json_decref(j);
+    probe_note("GET", "/api/v1/assistance/adjustments");
+    if (total_of(t_c01, fmt("/api/v1/assistance/adjustments?case_id=%lld", case_id)) != 0)
+        denials_failed++;
+    DENY404(who, t_c01, "GET", fmt("/api/v1/assistance/summary?from=2025-01&to=2025-01&org_unit_id=%lld", c002), NULL);
+    /* writes: street staff only */
+    deny(who, t_c01, "POST", "/api/v1/assistance/runs", "{\"programme\":\"elderly_hardship\",\"month\":\"2025-02\"}", ONLY_403);
+    deny(who, t_c01, "POST", fmt("/api/v1/assistance/runs/%lld/compute", run), "{}", ONLY_403);
+    deny(who, t_c01, "POST", fmt("/api/v1/assistance/runs/%lld/freeze", run), "{}", ONLY_403);
+    deny(who, t_c01, "GET", fmt("/api/v1/assistance/runs/%lld/bank.xlsx", run), NULL, ONLY_403);
+    deny(who, t_c01, "GET", fmt("/api/v1/assistance/runs/%lld/bank.csv", run), NULL, ONLY_403);
+    deny(who, t_c01, "POST", fmt("/api/v1/assistance/runs/%lld/return", run), "{}", ONLY_403);
+    deny(who, t_c01, "POST", "/api/v1/assistance/adjustments",
+         fmt("{\"case_id\":%lld,\"corrects_run_id\":%lld,\"amount_fen\":100,\"reason\":\"越权\"}", case_id, run), ONLY_403);
+    /* the grid worker: no run, no adjustment */
+    who = "wangge0101→002-01";
+    deny(who, t_g0101, "GET", fmt("/api/v1/assistance/runs/%lld", run), NULL, ONLY_403);
+    deny(who, t_g0101, "GET", "/api/v1/assistance/runs", NULL, ONLY_403);
+    deny(who, t_g0101, "GET", "/api/v1/assistance/adjustments", NULL, ONLY_403);
+    deny(who, t_g0101, "GET", "/api/v1/assistance/summary?from=2025-01&to=2025-01", NULL, ONLY_403);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_adjustment WHERE case_id = %lld", case_id)), 0);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_payment_run WHERE id = %lld AND status = 'draft'"
+                                              " AND exported_at IS NULL", run)), 1);
+    assert_int_equal(denials_failed, 0);
+}
+
 static void every_scoped_route_is_probed(void **state)
 {
     (void)state;
@@ -743,6 +814,7 @@ int main(void)
         cmocka_unit_test(grid_worker_denied_sibling_grid),
         cmocka_unit_test(community_denied_other_community),
         cmocka_unit_test(other_grid_worker_denied_grid_a),
+        cmocka_unit_test(assistance_payments_stay_in_scope),
         cmocka_unit_test(every_scoped_route_is_probed),
     };
     return cmocka_run_group_tests_name("api_scope", tests, setup, teardown);
