@@ -35,6 +35,7 @@ const route *const app_route_tables[] = {
     assist_case_routes,       /* assistance: applications and steps (cases part) */
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
     assist_payment_routes,
+    assist_programme_routes,
     NULL,
 };
 

@@ -76,6 +76,10 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_bank_return", "导入银行回盘"},
     {"assist_adjustment_create", "录入救助金补发/扣减"},
     {"assist_enrol", "存量救助对象纳入"},
+    /* social assistance: programmes and standards (programme_api.c) */
+    {"assist_programme_create", "新增救助项目"},
+    {"assist_programme_update", "修改救助项目"},
+    {"assist_standard_add", "新增救助标准"},
 };
 
 const char *audit_action_label(const char *code)

@@ -754,6 +754,56 @@ static void street_privileged_accounts_stay_in_their_street(void **state)
     assert_int_equal(leaks, 0);
 }
 
+/* ---- social assistance: programmes and standards (issue 11) --------------- */
+
+/* Programmes and area-wide standards hold for every street: a street's
+ * staff may not write them once a district is above it (403); a
+ * community's own standard stays inside its street (404 across, unseen
+ * across); district staff write area-wide standards both streets see. */
+static void assist_programmes_stay_in_their_streets(void **state)
+{
+    (void)state;
+    long long pid = server_sql_int(&srv, "SELECT id FROM assistance_programme WHERE code = 'elderly_hardship'");
+    char std[96], one[96];
+    snprintf(std, sizeof std, "/api/v1/assistance/programmes/%lld/standards", pid);
+    snprintf(one, sizeof one, "/api/v1/assistance/programmes/%lld", pid);
+    probe_note("GET", "/api/v1/assistance/programmes");
+    probe_note("GET", one);
+    refused("S1 programme", t_s1, "POST", "/api/v1/assistance/programmes",
+            "{\"code\":\"street_only\",\"name\":\"街道自设补贴\",\"category\":\"other\",\"calc_kind\":\"one_off\"}",
+            403, 0);
+    refused("S2 programme", t_s2, "PUT", one, "{\"active\":false}", 403, 0);
+    refused("S1 area standard", t_s1, "POST", std,
+            "{\"area\":\"urban\",\"amount_fen\":11000,\"effective_from\":\"2098-01-01\"}", 403, 0);
+    DENY("S2 community standard of S1", t_s2, "POST", std,
+         fmt("{\"area\":\"urban\",\"community_id\":%lld,\"amount_fen\":11000,\"effective_from\":\"2098-01-01\"}",
+             p1.community));
+    /* street 2's own community standard: street 1 never sees it */
+    json_decref(api_expect(&srv, t_s2, "POST", std,
+                           fmt("{\"area\":\"urban\",\"community_id\":%lld,\"amount_fen\":11500,"
+                               "\"effective_from\":\"2098-01-01\"}",
+                               p2.community),
+                           201));
+    json_decref(api_expect(&srv, t_qu, "POST", std,
+                           "{\"area\":\"urban\",\"amount_fen\":11000,\"effective_from\":\"2098-01-01\"}", 201));
+    const char *const toks[] = {t_s1, t_s2, t_qu};
+    for (int k = 0; k < 3; k++) {
+        json_t *j = get_ok(toks[k], one);
+        int p2_seen = 0, area_seen = 0;
+        size_t i;
+        json_t *st;
+        json_array_foreach(json_object_get(json_object_get(j, "programme"), "standards"), i, st) {
+            p2_seen |= jint(st, "community_id") == p2.community;
+            area_seen |= json_is_null(json_object_get(st, "community_id")) && jint(st, "amount_fen") == 11000;
+        }
+        assert_int_equal(p2_seen, k != 0);
+        assert_true(area_seen);
+        assert_int_equal(json_is_true(json_object_get(j, "can_edit")), k == 2);
+        json_decref(j);
+    }
+    assert_int_equal(leaks, 0);
+}
+
 /* ---- every route ------------------------------------------------------------ */
 
 /* ---- assistance payments: a run is the district's; lines stay per street ---- */
@@ -828,6 +878,7 @@ int main(void)
         cmocka_unit_test(assistance_cases_stay_in_their_streets),
         cmocka_unit_test(assistance_notices_stay_in_their_streets),
         cmocka_unit_test(payments_stay_in_their_streets),
+        cmocka_unit_test(assist_programmes_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -725,6 +725,47 @@ static void community_sees_all_its_grids_and_no_other(void **state)
     json_decref(j);
 }
 
+/* ---- social assistance: programmes and standards (issue 11) --------------- */
+
+/* Grid workers read and write nothing of the programmes (403); community
+ * staff read them but write nothing, and never see another community's
+ * own standard. */
+static void assist_programmes_in_scope(void **state)
+{
+    (void)state;
+    long long pid = server_sql_int(&srv, "SELECT id FROM assistance_programme WHERE code = 'elderly_hardship'");
+    char std[96], one[96], body[200];
+    snprintf(std, sizeof std, "/api/v1/assistance/programmes/%lld/standards", pid);
+    snprintf(one, sizeof one, "/api/v1/assistance/programmes/%lld", pid);
+    snprintf(body, sizeof body, "{\"area\":\"urban\",\"community_id\":%lld,\"amount_fen\":12500,"
+                                "\"effective_from\":\"2099-01-01\"}", c002);
+    json_decref(req(t_street, "POST", std, body, 201));
+    const char *new_prog = "{\"code\":\"scope_probe\",\"name\":\"范围测试补贴\",\"category\":\"other\","
+                           "\"calc_kind\":\"one_off\"}";
+    deny("G assist", t_g0101, "GET", "/api/v1/assistance/programmes", NULL, ONLY_403);
+    deny("G assist", t_g0101, "GET", one, NULL, ONLY_403);
+    deny("G assist", t_g0101, "POST", "/api/v1/assistance/programmes", new_prog, ONLY_403);
+    deny("G assist", t_g0101, "PUT", one, "{\"active\":false}", ONLY_403);
+    deny("G assist", t_g0101, "POST", std, body, ONLY_403);
+    deny("C1 assist", t_c01, "POST", "/api/v1/assistance/programmes", new_prog, ONLY_403);
+    deny("C1 assist", t_c01, "PUT", one, "{\"active\":false}", ONLY_403);
+    deny("C1 assist", t_c01, "POST", std, body, ONLY_403);
+    assert_int_equal(denials_failed, 0);
+    json_t *j = get_ok(t_c01, one);
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_object_get(json_object_get(j, "programme"), "standards"), i, st)
+        assert_true(jint(st, "community_id") != c002);
+    assert_true(json_is_true(json_object_get(json_object_get(j, "programme"), "active")));
+    json_decref(j);
+    j = get_ok(t_street, one);
+    int seen = 0;
+    json_array_foreach(json_object_get(json_object_get(j, "programme"), "standards"), i, st)
+        seen |= jint(st, "community_id") == c002;
+    assert_true(seen);
+    json_decref(j);
+}
+
 /* Every route of every module's table is in the battery above (or
  * touches no org-scoped data), so a module's new route cannot land
  * without a cross-scope denial. */
@@ -815,6 +856,7 @@ int main(void)
         cmocka_unit_test(community_denied_other_community),
         cmocka_unit_test(other_grid_worker_denied_grid_a),
         cmocka_unit_test(assistance_payments_stay_in_scope),
+        cmocka_unit_test(assist_programmes_in_scope),
         cmocka_unit_test(every_scoped_route_is_probed),
     };
     return cmocka_run_group_tests_name("api_scope", tests, setup, teardown);
