@@ -7,8 +7,9 @@
 // case's line, a second run of the month is refused with a link to the
 // first), the four-eyes refusal when the computer freezes it, a second
 // street account freezes it, the bank file (.xlsx) carries the case's
-// line, and 救助统计 shows the programme's figures to the street and to
-// the viewer (部门). The steps whose pages belong to other parts (cases:
+// line, the bank's return (a bad file refused row by row, then the
+// right one marks the line 已发), and 救助统计 shows the programme's
+// figures to the street and to the viewer (部门). The steps whose pages belong to other parts (cases:
 // the application and its steps; notices: the 公示) go through apiAs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -191,6 +192,28 @@ test('社会救助主流程：申请→公示→审批→生成发放批次→�
   assert.ok(ours.some((t) => Math.round(Number(t) * 100) === line.amount_fen), `金额应为 ${fenToYuan(line.amount_fen)} 元`);
   assert.ok(cells.some((r) => r.some((t) => /合计/.test(t))), '银行文件应有合计行');
   await rv.getByTestId('run-head').getByText('未导出').waitFor({ state: 'detached' });
+
+  // the bank's return: a file naming a line not in the run is refused
+  // row by row (nothing written); the right one marks our line 已发
+  const badFile = path.join(OUT, 'assistance-return-bad.csv');
+  const goodFile = path.join(OUT, 'assistance-return.csv');
+  fs.writeFileSync(badFile, `明细号,结果,备注\n${line.id},成功,\n99999999,成功,\n`);
+  fs.writeFileSync(goodFile, `明细号,结果,备注\n${line.id},成功,已入账\n`);
+  await rv.getByTestId('run-return').click();
+  await rv.getByTestId('run-return-file').setInputFiles(badFile);
+  await rv.getByTestId('run-return-submit').click();
+  const errs = rv.getByTestId('run-return-errors');
+  await errs.waitFor();
+  assert.match(await errs.innerText(), /3[\s\S]*明细号 99999999 不在本发放批次中/);
+  assert.equal(ok(await jd('GET', `/assistance/runs/${runId}?page_size=100`), 200, '批次')
+    .lines.items.find((l) => l.id === line.id).status, 'pending', '被拒的回盘不应改动任何一行');
+  await rv.getByTestId('run-return-file').setInputFiles(goodFile);
+  await rv.getByTestId('run-return-submit').click();
+  const done = rv.getByTestId('run-return-result');
+  await done.waitFor();
+  assert.match(await done.innerText(), /已发 1 笔，失败 0 笔，本次改动 1 笔/);
+  await rv.getByTestId('run-return-dialog').getByRole('button', { name: '关闭', exact: true }).click();
+  assert.match(await rv.getByTestId('run-lines').locator('tbody tr', { hasText: name }).innerText(), /已发[\s\S]*已入账/);
   await shot(rv, 'assistance-run');
 
   // 救助统计: the programme's figures, as the summary API counts them
