@@ -15,33 +15,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { env, newPage, login, shot, assertClean, apiAs, menuItems, cli, OUT } from './lib.mjs';
+import { env, newPage, login, shot, assertClean, apiAs, menuItems, cli, OUT, citizenId, chineseWord } from './lib.mjs';
 import { readSheet } from './xlsx.mjs';
 import { fenToYuan } from '../../web/src/lib/money.js';
 
 const PROGRAMME = 'dibao_rural';
 const REVIEWER = 'e2e_fuhe';
 const REVIEWER_PW = 'Fuhe#2026check';
-
-// A valid citizen ID number (region 371702, GB 11643 check digit) no
-// demo resident has: birth in 1958 + a random sequence.
-function idNumber() {
-  const seq = String(100 + Math.floor(Math.random() * 800)).padStart(3, '0');
-  const day = String(1 + Math.floor(Math.random() * 28)).padStart(2, '0');
-  const body = `3717021958${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}${day}${seq}`;
-  const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(body[i]) * W[i];
-  return body + '10X98765432'[sum % 11];
-}
-
-// A Chinese word unlikely to be in the demo data (names refuse digits).
-function unique(n = 2) {
-  const chars = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
-  let s = '';
-  for (let i = 0; i < n; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
-}
 
 // China local dates and months (UTC+8), `n` days back.
 const beijing = (n = 0) => new Date(Date.now() + 8 * 3600e3 - n * 86400e3).toISOString().slice(0, 10);
@@ -59,9 +39,9 @@ async function activeCase(name) {
   const jd = await apiAs('jiedao');
   const mine = ok(await sq('GET', '/org-units'), 200, '社区').items[0];
   const grid = ok(await sq('GET', '/org-units?parent_id=' + mine.id), 200, '网格').items[0];
-  const hh = ok(await sq('POST', '/households', { grid_id: grid.id, address: `东坊村${unique(3)}巷` }), 201, '建户');
+  const hh = ok(await sq('POST', '/households', { grid_id: grid.id, address: `东坊村${chineseWord(3)}巷` }), 201, '建户');
   const who = ok(await sq('POST', '/residents',
-    { household_id: hh.id, id_number: idNumber(), name, relation: '户主', hukou_type: '农村' }), 201, '登记居民');
+    { household_id: hh.id, id_number: citizenId(1958), name, relation: '户主', hukou_type: '农村' }), 201, '登记居民');
   // apply (the cases part's 申请 page) and the community's steps
   const c = ok(await sq('POST', '/assistance/cases',
     { programme: PROGRAMME, household_id: hh.id, resident_id: who.id, reason: '因病致贫，无劳动能力' }), 201, '申请');
@@ -92,20 +72,12 @@ async function activeCase(name) {
 async function reviewer() {
   cli(['user', 'add', REVIEWER, '--role', 'street', '--org', '371702001', '--name', '复核员'],
     { MINSHENG_PASSWORD: 'Chushi#2026pw' });
-  const r = await fetch(env.base + '/api/v1/auth/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: REVIEWER, password: 'Chushi#2026pw' }),
-  });
-  const { token } = await r.json();
-  const p = await fetch(env.base + '/api/v1/auth/password', {
-    method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ old_password: 'Chushi#2026pw', new_password: REVIEWER_PW }),
-  });
-  assert.equal(p.status, 200, await p.text());
+  const first = await apiAs(REVIEWER, 'Chushi#2026pw');
+  ok(await first('POST', '/auth/password', { old_password: 'Chushi#2026pw', new_password: REVIEWER_PW }), 200, '修改初始密码');
 }
 
 test('社会救助主流程：申请→公示→审批→生成发放批次→四眼复核冻结→银行文件→救助统计', { timeout: 90000 }, async () => {
-  const name = '乡' + unique(2);
+  const name = '乡' + chineseWord(2);
   const kase = await activeCase(name);
   const jd = await apiAs('jiedao');
   const month = thisMonth();
