@@ -198,30 +198,53 @@ static int case_create_route(request *rq, response *rs)
 
 /* ---- steps ------------------------------------------------------------------------- */
 
-/* A string array (or one string) of names joined with "、" into out:
- * the number of names, or -1 when the value is neither. */
+/* Appends name to out ("、" between names); 0, or -1 when out is full. */
+static int add_name(char *out, size_t outsz, size_t *n, int *count, const char *name, size_t len)
+{
+    if (len == 0)
+        return 0;
+    int w = snprintf(out + *n, outsz - *n, "%s%.*s", *count ? "、" : "", (int)len, name);
+    if (w < 0 || (size_t)w >= outsz - *n)
+        return -1;
+    *n += (size_t)w;
+    (*count)++;
+    return 0;
+}
+
+/* Names given as a string array, or as one string separated by "、",
+ * "，", "," or spaces, joined with "、" into out: the number of names,
+ * or -1 when the value is neither or too long. */
 static int join_names(json_t *v, char *out, size_t outsz)
 {
+    static const char *const SEPS[] = {"、", "，", ",", " ", NULL};
     size_t i, n = 0;
     int count = 0;
     json_t *it;
     out[0] = '\0';
     if (json_is_string(v)) {
-        snprintf(out, outsz, "%s", json_string_value(v));
-        return *out ? 1 : 0;
+        const char *p = json_string_value(v), *start = p;
+        while (*p) {
+            size_t sl = 0;
+            for (size_t k = 0; SEPS[k] && !sl; k++)
+                if (strncmp(p, SEPS[k], strlen(SEPS[k])) == 0)
+                    sl = strlen(SEPS[k]);
+            if (!sl) {
+                p++;
+                continue;
+            }
+            if (add_name(out, outsz, &n, &count, start, (size_t)(p - start)) != 0)
+                return -1;
+            p += sl;
+            start = p;
+        }
+        return add_name(out, outsz, &n, &count, start, (size_t)(p - start)) != 0 ? -1 : count;
     }
     if (!json_is_array(v))
         return -1;
     json_array_foreach(v, i, it) {
         const char *s = json_string_value(it);
-        if (!s)
+        if (!s || add_name(out, outsz, &n, &count, s, strlen(s)) != 0)
             return -1;
-        if (!*s)
-            continue;
-        n += (size_t)snprintf(out + n, n < outsz ? outsz - n : 0, "%s%s", count ? "、" : "", s);
-        if (n >= outsz)
-            return -1;
-        count++;
     }
     return count;
 }
@@ -553,9 +576,10 @@ static int case_get_route(request *rq, response *rs)
  * Query: state (a state code), programme (code), org_unit_id (the unit
  * and below; default the caller's), flagged (conflict: a registered
  * relative in the household | stop: a death or move-out flag | overdue:
- * open past its limit), q (part of the applicant's name), page,
- * page_size (20|50|100, default 20). Reply: {items, page, page_size,
- * total}, newest first; each item: id, title, programme {code, name},
+ * open past its limit), q (part of the applicant's name), sort (-id
+ * default, newest first; due_at, amount_fen, - for descending), page,
+ * page_size (20|50|100, default 50). Reply: {items, page, page_size,
+ * total, total_is_estimate}; each item: id, title, programme {code, name},
  * applicant_name, id_number (masked), household_code, community, grid,
  * state, state_label, due_at, overdue, conflict, stop_flag, amount_fen,
  * created_at. Errors: 400 parameter; 404 org unit outside scope. */
@@ -564,8 +588,9 @@ static int case_list_route(request *rq, response *rs)
     static const char *const FLAGS[] = {"conflict", "stop", "overdue", NULL};
     const char *state = req_query(rq, "state"), *programme = req_query(rq, "programme"),
                *flagged = req_query(rq, "flagged"), *qname = req_query(rq, "q");
-    char end[256], now[20];
-    int64_t page, size;
+    static const char *const SORT_KEYS[] = {"-id", "a.id", "due_at", "c.due_at", "amount_fen", "a.amount_fen", NULL};
+    char end[256], now[20], suffix[200];
+    page_req pg;
     org_unit u;
     query q;
     if (state && *state && !wf_state_find(&ASSIST_CASE, state) && !wf_state_find(&ASSIST_ONCE, state))
@@ -575,8 +600,7 @@ static int case_list_route(request *rq, response *rs)
         return reply_bad_request(rs, "flagged", "flagged 只能是 conflict（近亲属）、stop（停发标记）或 overdue（超期）");
     if (qname && utf8_length(qname) > 50)
         return reply_bad_request(rs, "q", "姓名关键字不能超过50个字");
-    if (req_query_int(rq, rs, "page", 1, 1, 10000, &page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
-        req_query_int(rq, rs, "page_size", 20, 1, 100, &size) < 0 ||
+    if (page_size_choice_or_reply(rq, rs) != 0 || req_page(rq, rs, SORT_KEYS, &pg) != 0 ||
         org_unit_param_or_reply(rq, rs, "org_unit_id", &u) != 0)
         return -1;
     org_path_end(u.path, end);
@@ -604,17 +628,12 @@ static int case_list_route(request *rq, response *rs)
         q_where(&q, db_sql(rq->db, "instr(r.name, ?) > 0", "strpos(r.name, ?) > 0"));
         q_bind_text(&q, qname);
     }
-    db_stmt *s = q_prepare_with(rq->db, "SELECT COUNT(*)" CASE_FROM, &q, "");
-    int64_t total = s && db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_finalize(s);
-    s = NULL;
-    if (total >= 0 && (s = q_prepare_with(rq->db, CASE_SELECT, &q, " ORDER BY a.id DESC LIMIT ? OFFSET ?"))) {
-        db_bind_int(s, q.nbind + 1, size);
-        db_bind_int(s, q.nbind + 2, (page - 1) * size);
-    }
+    int64_t total;
+    snprintf(suffix, sizeof suffix, " ORDER BY %s, a.id DESC LIMIT ? OFFSET ?", pg.order_by);
+    db_stmt *s = page_query_or_reply(rq, rs, "SELECT COUNT(*)" CASE_FROM, CASE_SELECT, &q, suffix, &pg, &total);
     q_free(&q);
     if (!s)
-        return reply_internal(rs);
+        return -1;
     json_t *items = json_array();
     assist_case k;
     db_now(now);
@@ -641,8 +660,7 @@ static int case_list_route(request *rq, response *rs)
         json_array_append_new(items, it);
     }
     db_finalize(s);
-    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
-                                         "page_size", (json_int_t)size, "total", (json_int_t)total));
+    return reply_json(rs, 200, page_result(items, &pg, total));
 }
 
 /* ---- bank account and decision ------------------------------------------------------ */

@@ -459,21 +459,30 @@ static void duplicate_applications_refused(void **state)
     json_decref(j);
 }
 
+/* A 临时救助 of requested_fen for resident rid of household hh, filed,
+ * accepted and investigated (the amount is the one asked). */
+static long long investigated_one_off(long long hh, long long rid, long long requested_fen)
+{
+    long long id = file_case(t_g0101, "temporary", hh, rid, fmt(",\"requested_fen\":%lld,\"reason\":\"火灾\"", requested_fen));
+    step_ok(t_c01, id, "accept", "{}", "accepted");
+    json_t *j = step(t_c01, id, "investigate",
+                     fmt("{\"investigation\":{\"investigated_on\":\"2025-02-01\",\"investigators\":\"王调查、李调查\"},"
+                         "\"members\":[{\"resident_id\":%lld}]}", rid),
+                     200);
+    assert_string_equal(jstr(j, "state"), "investigated");
+    assert_int_equal(jint(j, "amount_fen"), requested_fen);
+    json_decref(j);
+    return id;
+}
+
 /* 临时救助: the community grants within its ceiling (1,000 yuan), above
  * it the street approves up to its own (5,000 yuan); the decision. */
 static void one_off_ceilings(void **state)
 {
     long long rid[1];
     long long hh = new_family(t_street, grid_a, 1, rid);
-    long long id = file_case(t_g0101, "temporary", hh, rid[0], ",\"requested_fen\":150000,\"reason\":\"火灾\"");
-    const char *inv = fmt("{\"investigation\":{\"investigated_on\":\"2025-02-01\",\"investigators\":\"王调查、李调查\"},"
-                          "\"members\":[{\"resident_id\":%lld}]}", rid[0]);
-    step_ok(t_c01, id, "accept", "{}", "accepted");
-    json_t *j = step(t_c01, id, "investigate", fmt("{\"investigation\":{\"investigated_on\":\"2025-02-01\","
-                                                   "\"investigators\":[\"王调查\",\"李调查\"]},\"members\":[{\"resident_id\":%lld}]}", rid[0]), 200);
-    assert_int_equal(jint(j, "amount_fen"), 150000);
-    json_decref(j);
-    (void)inv;
+    long long id = investigated_one_off(hh, rid[0], 150000);
+    json_t *j;
     expect_error(t_c01, id, "grant", "{\"opinion\":\"同意\"}", 409, "超过社区审批限额 1,000.00 元");
     json_decref(req(t_c01, "GET", fmt("/api/v1/assistance/cases/%lld/decision", id), NULL, 409));
     step_ok(t_c01, id, "check", "{\"opinion\":\"报街道审批\"}", "checked");
@@ -493,17 +502,9 @@ static void one_off_ceilings(void **state)
     assert_true(total_of(t_auditor, fmt("/api/v1/audit?action=assist_decision_view&entity_id=%lld", id)) == 1);
 
     /* within the community's ceiling: granted there; above the street's: refused */
-    long long small = file_case(t_c01, "temporary", hh, rid[0], ",\"requested_fen\":80000");
-    step_ok(t_c01, small, "accept", "{}", "accepted");
-    step_ok(t_c01, small, "investigate", fmt("{\"investigation\":{\"investigated_on\":\"2025-02-01\","
-                                             "\"investigators\":[\"王调查\",\"李调查\"]},\"members\":[{\"resident_id\":%lld}]}", rid[0]),
-            "investigated");
+    long long small = investigated_one_off(hh, rid[0], 80000);
     step_ok(t_c01, small, "grant", "{\"opinion\":\"同意\"}", "granted");
-    long long big = file_case(t_c01, "temporary", hh, rid[0], ",\"requested_fen\":600000");
-    step_ok(t_c01, big, "accept", "{}", "accepted");
-    step_ok(t_c01, big, "investigate", fmt("{\"investigation\":{\"investigated_on\":\"2025-02-01\","
-                                           "\"investigators\":[\"王调查\",\"李调查\"]},\"members\":[{\"resident_id\":%lld}]}", rid[0]),
-            "investigated");
+    long long big = investigated_one_off(hh, rid[0], 600000);
     step_ok(t_c01, big, "check", "{\"opinion\":\"报街道\"}", "checked");
     expect_error(t_street, big, "approve", "{\"opinion\":\"同意\"}", 409, "超过街道审批限额 5,000.00 元");
     /* rejected: the decision gives the reason */
