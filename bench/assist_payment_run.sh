@@ -13,7 +13,8 @@
 #   3. the server started; a second street account (the reviewer);
 #      POST /assistance/runs (compute), POST …/freeze, GET …/bank.xlsx
 #      and …/bank.csv, each timed with curl;
-#   4. the reference in the sqlite3 shell on a copy of the database:
+#   4. the reference in the sqlite3 shell on a copy of the database (foreign
+#      keys on, as the server has them):
 #      the run's eligible query as an aggregate, and the lines written
 #      with one INSERT … SELECT (no encryption, no C in between).
 #
@@ -83,9 +84,15 @@ curl -s -o /dev/null -X POST "$URL/auth/password" -H "$H" -H "Authorization: Bea
     -d '{"old_password":"Initial#2027bench","new_password":"Reviewer#2027bench"}'
 T2=$(token fuhe 'Reviewer#2027bench')
 
-# timed METHOD PATH TOKEN [BODY]: the seconds curl took (the reply kept in $OUT/reply)
+# timed METHOD PATH TOKEN [BODY]: "wall cpu": the seconds curl took and the
+# server's CPU seconds (user + system) meanwhile; the reply in $OUT/reply.
+TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 timed() {
-    curl -s -o "$OUT/reply" -w '%{time_total}' -X "$1" "$URL$2" -H "$H" -H "Authorization: Bearer $3" ${4:+-d "$4"}
+    c0=$(cpu_ticks)
+    w=$(curl -s -o "$OUT/reply" -w '%{time_total}' -X "$1" "$URL$2" -H "$H" -H "Authorization: Bearer $3" ${4:+-d "$4"})
+    c1=$(cpu_ticks)
+    echo "$w $(awk "BEGIN{printf \"%.2f\", ($c1 - $c0) / $TCK}")"
 }
 t_compute=$(timed POST /assistance/runs "$T1" '{"programme":"dibao_urban","month":"2024-09"}')
 RUN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$OUT/reply")
@@ -104,6 +111,7 @@ SERVER=""
 sqlite3 "$DB" "VACUUM INTO '$OUT/ref.db'"
 REF=$(sqlite3 "$OUT/ref.db" <<EOF 2>&1
 .timer on
+PRAGMA foreign_keys = ON;
 SELECT COUNT(*), SUM(ac.members_counted), SUM(ac.income_fen), COUNT(ac.account_enc)
  FROM assistance_case ac JOIN wf_case c ON c.id = ac.id JOIN resident r ON r.id = ac.resident_id
  WHERE ac.programme_id = (SELECT id FROM assistance_programme WHERE code = 'dibao_urban')
@@ -121,19 +129,25 @@ INSERT INTO assistance_payment_line (run_id, case_id, household_id, resident_id,
 COMMIT;
 EOF
 )
-ref_read=$(echo "$REF" | grep -m1 '^Run Time' | sed 's/.*real \([0-9.]*\).*/\1/')
-ref_write=$(echo "$REF" | grep '^Run Time' | sed -n 4p | sed 's/.*real \([0-9.]*\).*/\1/')
-ref_commit=$(echo "$REF" | grep '^Run Time' | sed -n 5p | sed 's/.*real \([0-9.]*\).*/\1/')
-ref=$(awk "BEGIN{printf \"%.3f\", $ref_read + $ref_write + $ref_commit}")
+# "wall cpu" of the Nth timed statement (cpu = user + sys)
+ref_at() {
+    echo "$REF" | grep '^Run Time' | sed -n "$1p" | awk '{printf "%.3f %.3f", $4, $6 + $8}'
+}
+ref_read=$(ref_at 2)
+ref_write=$(echo "$(ref_at 5) $(ref_at 6)" | awk '{printf "%.3f %.3f", $1 + $3, $2 + $4}')
+ref_wall=$(echo "$ref_read $ref_write" | awk '{print $1 + $3}')
+ref_cpu=$(echo "$ref_read $ref_write" | awk '{print $2 + $4}')
 
+row() { printf '%-54s %8s %8s\n' "$1" "$2" "$3"; }
 echo
-printf '%-52s %8s\n' "step ($CASES active beneficiaries, SQLite)" "seconds"
-printf '%-52s %8s\n' "enrol (存量纳入, one transaction, engine rows)" "$t_enrol"
-printf '%-52s %8s\n' "compute (POST /assistance/runs)" "$t_compute"
-printf '%-52s %8s\n' "recompute the draft (POST /runs/{id}/compute)" "$t_recompute"
-printf '%-52s %8s\n' "freeze (POST /runs/{id}/freeze)" "$t_freeze"
-printf '%-52s %8s\n' "bank.xlsx ($xlsx_bytes bytes)" "$t_xlsx"
-printf '%-52s %8s\n' "bank.csv ($csv_lines lines)" "$t_csv"
-printf '%-52s %8s\n' "sqlite3 shell: eligible query (aggregate)" "$ref_read"
-printf '%-52s %8s\n' "sqlite3 shell: INSERT … SELECT of the lines + commit" "$(awk "BEGIN{print $ref_write + $ref_commit}")"
-echo "compute / sqlite3 reference (read + write): $(awk "BEGIN{printf \"%.1f\", $t_compute / $ref}")×"
+row "step ($CASES active beneficiaries, SQLite)" "wall s" "CPU s"
+row "enrol (存量纳入, one transaction, engine rows)" "$t_enrol" ""
+row "compute (POST /assistance/runs)" $t_compute
+row "recompute the draft (POST /runs/{id}/compute)" $t_recompute
+row "freeze (POST /runs/{id}/freeze)" $t_freeze
+row "bank.xlsx ($xlsx_bytes bytes)" $t_xlsx
+row "bank.csv ($csv_lines lines)" $t_csv
+row "sqlite3 shell: the eligible query (aggregate)" $ref_read
+row "sqlite3 shell: INSERT … SELECT of the lines, commit" $ref_write
+echo "compute / sqlite3 reference (read + write): wall $(echo $t_compute | awk -v r="$ref_wall" '{printf "%.1f", $1 / r}')×," \
+    "CPU $(echo $t_compute | awk -v r="$ref_cpu" '{printf "%.1f", $2 / r}')×"

@@ -697,8 +697,27 @@ json_t *pay_summary(db_conn *db, const char *from, const char *to, const char *p
     db_finalize(s);
     if (rc != DB_DONE)
         goto fail;
-    return json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I}}", "from", from, "to", to, "programmes", progs, "months",
-                     months, "total", "households", (json_int_t)all_hh, "people", (json_int_t)all_people, "total_fen",
+    /* per community (the cases' community), for the table by unit */
+    json_t *units = json_array();
+    s = db_query(db,
+                 "SELECT cu.id, cu.name, COUNT(DISTINCT l.household_id), SUM(l.amount_fen)"
+                 " FROM assistance_payment_line l JOIN assistance_payment_run r ON r.id = l.run_id"
+                 " JOIN wf_case c ON c.id = l.case_id JOIN assistance_case ac ON ac.id = l.case_id"
+                 " JOIN org_unit cu ON cu.id = ac.community_id"
+                 " WHERE r.status = 'frozen' AND r.month >= ? AND r.month <= ? AND c.org_path >= ? AND c.org_path < ?"
+                 " GROUP BY cu.id, cu.name ORDER BY cu.id",
+                 DB_TEXT(from), DB_TEXT(to), DB_TEXT(path), DB_TEXT(end));
+    while ((rc = db_step(s)) == DB_ROW)
+        json_array_append_new(units, json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)db_col_int(s, 0), "name",
+                                               db_col_text(s, 1), "households", (json_int_t)db_col_int(s, 2),
+                                               "total_fen", (json_int_t)db_col_int(s, 3)));
+    db_finalize(s);
+    if (rc != DB_DONE) {
+        json_decref(units);
+        goto fail;
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "from", from, "to", to, "programmes", progs,
+                     "communities", units, "months", months, "total", "households", (json_int_t)all_hh, "people", (json_int_t)all_people, "total_fen",
                      (json_int_t)all_fen);
 fail:
     json_decref(progs);
