@@ -8,9 +8,10 @@
 // first), the four-eyes refusal when the computer freezes it, a second
 // street account freezes it, the bank file (.xlsx) carries the case's
 // line, the bank's return (a bad file refused row by row, then the
-// right one marks the line 已发), and 救助统计 shows the programme's
-// figures to the street and to the viewer (部门). The steps whose pages belong to other parts (cases:
-// the application and its steps; notices: the 公示) go through apiAs.
+// right one marks the line 已发), a 补发 against the run, and 救助统计
+// shows the programme's figures to the street and to the viewer (部门).
+// The steps whose pages belong to other parts (cases: the application
+// and its steps; notices: the 公示) go through apiAs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -76,7 +77,7 @@ async function reviewer() {
   ok(await first('POST', '/auth/password', { old_password: 'Chushi#2026pw', new_password: REVIEWER_PW }), 200, '修改初始密码');
 }
 
-test('社会救助主流程：申请→公示→审批→生成发放批次→四眼复核冻结→银行文件→救助统计', { timeout: 90000 }, async () => {
+test('社会救助主流程：申请→公示→审批→生成发放批次→四眼复核冻结→银行文件→救助统计', { timeout: 240000 }, async () => {
   const name = '乡' + chineseWord(2);
   const kase = await activeCase(name);
   const jd = await apiAs('jiedao');
@@ -186,6 +187,23 @@ test('社会救助主流程：申请→公示→审批→生成发放批次→�
   assert.match(await done.innerText(), /已发 1 笔，失败 0 笔，本次改动 1 笔/);
   await rv.getByTestId('run-return-dialog').getByRole('button', { name: '关闭', exact: true }).click();
   assert.match(await rv.getByTestId('run-lines').locator('tbody tr', { hasText: name }).innerText(), /已发[\s\S]*已入账/);
+
+  // 补发 for the case against this run: typed in yuan, stored in fen,
+  // waiting for the programme's next run
+  await rv.getByTestId('adj-new').click();
+  await rv.getByTestId('adj-form').waitFor();
+  await rv.locator('.el-select[data-test="adj-case"]').click();
+  await rv.locator('.el-select-dropdown__item:visible', { hasText: name }).click();
+  await rv.getByTestId('adj-amount').fill('12.5');
+  await rv.getByTestId('adj-reason').fill('少算一天');
+  await rv.getByTestId('adj-save').click();
+  await rv.getByTestId('adj-form').waitFor({ state: 'hidden' });
+  const adjRow = rv.getByTestId('run-adjustments').locator('tbody tr', { hasText: name });
+  await adjRow.waitFor();
+  assert.match(await adjRow.innerText(), /补发[\s\S]*12\.50[\s\S]*少算一天[\s\S]*待下一批次/);
+  const adj = ok(await jd('GET', `/assistance/adjustments?case_id=${kase.id}&page_size=20`), 200, '补发').items[0];
+  assert.equal(adj.amount_fen, 1250);
+  assert.equal(adj.corrects_run_id, runId);
   await shot(rv, 'assistance-run');
 
   // 救助统计: the programme's figures, as the summary API counts them
