@@ -143,3 +143,25 @@ export async function apiAs(username, password = PASSWORD) {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
 }
+
+// A valid citizen ID number of region 371702 born in `year` (GB 11643
+// check digit, random month, day and sequence): a person no demo
+// resident is, for a spec's own data. (76-assistance-main)
+export function citizenId(year = 1958) {
+  const two = (n) => String(n).padStart(2, '0');
+  const seq = String(100 + Math.floor(Math.random() * 800));
+  const body = `371702${year}${two(1 + Math.floor(Math.random() * 12))}${two(1 + Math.floor(Math.random() * 28))}${seq}`;
+  const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(body[i]) * W[i];
+  return body + '10X98765432'[sum % 11];
+}
+
+// `n` random characters of the heavenly stems and earthly branches: a
+// Chinese word unlikely to be in the demo data (names refuse digits).
+export function chineseWord(n = 2) {
+  const chars = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
+  let s = '';
+  for (let i = 0; i < n; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}

@@ -5,6 +5,7 @@
 import { Present, Tickets } from '@element-plus/icons-vue';
 import { DocumentChecked } from '@element-plus/icons-vue';
 import { Notification, Connection, Search, Calendar, WarningFilled } from '@element-plus/icons-vue';
+import { Wallet, PieChart } from '@element-plus/icons-vue';   // runweb: 资金发放, 救助统计
 
 export default {
   group: { title: '社会救助', order: 20, icon: Present },
@@ -36,5 +37,12 @@ export default {
       meta: { title: '复核到期', icon: Calendar, api: 'GET /api/v1/assistance/reviews/due' } },
     { path: 'assistance/flags', component: () => import('./FlagsView.vue'),
       meta: { title: '停保预警', icon: WarningFilled, api: 'GET /api/v1/assistance/flags' } },
+    // runweb: payment runs and the summary
+    { path: 'assistance/runs', component: () => import('./RunsView.vue'),
+      meta: { title: '资金发放', icon: Wallet, api: 'GET /api/v1/assistance/runs' } },
+    { path: 'assistance/runs/:id(\\d+)', component: () => import('./RunView.vue'),
+      meta: { title: '发放批次', icon: Wallet, api: 'GET /api/v1/assistance/runs/{id}', menu: false } },
+    { path: 'assistance/summary', component: () => import('./SummaryView.vue'),
+      meta: { title: '救助统计', icon: PieChart, api: 'GET /api/v1/assistance/summary' } },
   ],
 };
