@@ -9,19 +9,15 @@ import { env, newPage, login, shot, menuItems, assertClean, apiAs, cli, PASSWORD
 
 // The menu each demo account must see (paths), and the home page it lands on.
 const MENUS = {
-  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes'],
-  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes'],
-  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
-  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases'],
-  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases'],
-  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'assistance/cases'],
-  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes',
-    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
-  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes',
-    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
-  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import',
+  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases',
+    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags',
+    'assistance/runs', 'assistance/summary'],
+  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases',
+    'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags',
+    'assistance/runs', 'assistance/summary'],
+  wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'assistance/cases',
     'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
-  bumen: ['dashboard', 'residents', 'households', 'org', 'programmes'],
+  bumen: ['dashboard', 'residents', 'households', 'org', 'programmes', 'assistance/summary'],
   auditor: ['audit', 'alerts'],
   admin: ['users', 'change-requests'],
   anquan: ['users', 'change-requests', 'alerts'],
@@ -33,11 +29,11 @@ const ITEM_API = {
   org: 'GET /api/v1/stats/org-units', transfers: 'GET /api/v1/transfers', import: 'POST /api/v1/import/residents',
   users: 'GET /api/v1/users', 'change-requests': 'GET /api/v1/change-requests', audit: 'GET /api/v1/audit',
   alerts: 'GET /api/v1/security/alerts',
-  programmes: 'GET /api/v1/assistance/programmes',
   programmes: 'GET /api/v1/assistance/programmes', 'assistance/cases': 'GET /api/v1/assistance/cases',
   'assistance/notices': 'GET /api/v1/assistance/notices', 'assistance/relatives': 'GET /api/v1/assistance/relatives',
   'assistance/policy-find': 'GET /api/v1/assistance/policy-find', 'assistance/reviews': 'GET /api/v1/assistance/reviews/due',
-  'assistance/flags': 'GET /api/v1/assistance/flags',
+  'assistance/flags': 'GET /api/v1/assistance/flags', 'assistance/runs': 'GET /api/v1/assistance/runs',
+  'assistance/summary': 'GET /api/v1/assistance/summary',
 };
 
 for (const [user, expected] of Object.entries(MENUS)) {

@@ -7,8 +7,6 @@
 // next to the date field with the server's message; a new programme
 // (a bad code refused under its field, then saved and listed); community staff
 // read the programmes without the add buttons; a grid worker has no
-// 救助项目 in the menu (社会救助 holds only 救助申请) and is turned away
-// at the address; the phone
 // 救助项目 in the menu and is turned away at the address; the phone
 // layout shows cards.
 import { test } from 'node:test';
@@ -162,9 +160,8 @@ test('网格员：社会救助菜单中没有救助项目，直接打开地址�
   await login(page, 'wangge0101');
   const items = await menuItems(page);
   assert.ok(!items.includes('programmes'), '网格员的菜单不应有救助项目');
-  // 社会救助 holds only 救助申请 for a grid worker (grid workers file applications)
+  // 社会救助 holds the grid worker's own pages (救助申请, 政策找人, 复核到期, 停保预警), never 救助项目
   assert.ok(items.includes('assistance/cases'), '网格员的菜单应有救助申请');
-  // 社会救助 holds the grid worker's own lists (政策找人, 复核到期, 停保预警), never 救助项目
   assert.ok(items.includes('assistance/policy-find'), '网格员的菜单应有政策找人');
   await page.goto(env.base + '/programmes');
   await page.waitForURL(/\/403/);
