@@ -5,6 +5,7 @@
  * here touches SQL. */
 #include "assistance/enrol.h"
 #include "auth/users.h"
+#include "demo/assist_demo.h"
 #include "demo/demo.h"
 #include "registry/counts.h"
 #include "registry/import.h"
@@ -608,6 +609,11 @@ static int cmd_demo(int argc, char **argv)
         fprintf(stderr, "minsheng: %s\n", err);
         goto cleanup;
     }
+    demo_assist_summary as = {0};
+    if (o.streets <= 1 && demo_assist_build(db, o.seed, o.today_ymd, &as, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: 演示救助数据：%s\n", err);
+        goto cleanup;
+    }
     char detail[160];
     snprintf(detail, sizeof detail, "minsheng demo: 种子 %llu，%ld 个街道，%ld 户，%ld 人", (unsigned long long)o.seed,
              sum.streets, sum.households, sum.residents);
@@ -625,6 +631,11 @@ static int cmd_demo(int argc, char **argv)
            sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
     printf("历史记录: 已注销 %ld 户，已故 %ld 人，迁出 %ld 人，户迁移 %ld 次，人员迁移 %ld 次（户数和人数为在册的）\n",
            sum.closed_households, sum.deceased, sum.moved_out, sum.household_moves, sum.resident_moves);
+    if (o.streets <= 1)
+        printf("社会救助: 存量在保 %ld 件，申请 %ld 件（临时救助已批准 %ld 件），近亲属备案 %ld 人（回避标记 %ld 件），"
+               "已冻结发放批次 %ld 个，合计 %lld.%02lld 元\n",
+               as.enrolled, as.applications, as.granted, as.relatives, as.flagged, as.runs,
+               (long long)(as.paid_fen / 100), (long long)(as.paid_fen % 100));
     rc = 0;
 cleanup:
     db_close(db);

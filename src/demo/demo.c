@@ -1643,6 +1643,8 @@ static int plan_accounts(int streets, demo_account *a)
     /* The street-level accounts, the department viewer last. */
     for (size_t i = 0; i < N_TOP - 1; i++, n++)
         top_account(&a[n], TOP[i].username, TOP[i].role, TOP[i].display, district);
+    if (!district)   /* the second pair of eyes of a payment run (复核) */
+        top_account(&a[n++], "fuhe", "street", "丹阳街道民政办（复核）", 0);
     for (int k = 1; k <= (district ? streets : 1); k++) {
         char street[16], kk[12] = "", name[32];
         street_code_name(k, street, name);

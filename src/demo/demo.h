@@ -82,8 +82,10 @@ int demo_build(db_conn *db, const demo_options *opt, demo_summary *sum, char *er
  * transaction, and writes a table of username / password / role / scope
  * to out (may be NULL). Needs the demo tree of demo_build with the same
  * number of streets; fails when an account of that name exists.
- *   one street (streets 0 or 1): admin, anquan, auditor, jiedao and bumen
- *     at the street; shequ01, shequ02; wangge0101, wangge0102, wangge0201.
+ *   one street (streets 0 or 1): admin, anquan, auditor, jiedao, fuhe (a
+ *     second street account: 复核, the other pair of eyes a payment run
+ *     needs) and bumen at the street; shequ01, shequ02; wangge0101,
+ *     wangge0102, wangge0201.
  *   a district: admin, anquan, auditor, qu (street staff of the whole
  *     district) and bumen at the district; per street KK (01, 02 …):
  *     jiedaoKK, shequKK01, shequKK02, wanggeKK0101, wanggeKK0102,
