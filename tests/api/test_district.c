@@ -675,6 +675,8 @@ static void assistance_relatives_stay_in_their_streets(void **state)
     assert_true(listed_by(t_s2, "/api/v1/assistance/flags", "case_id", k2));
     assert_true(listed_by(t_qu, "/api/v1/assistance/reviews/due", "case_id", k2));   /* the district sees both */
     assert_int_equal(leaks, 0);
+}
+
 /* ---- 公示 and objections, per street (notices part) ------------------------- */
 
 /* Street staff `tok` post a notice of place p's community for a case

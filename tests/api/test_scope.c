@@ -312,6 +312,8 @@ static void deny_assist_relatives(const char *who, const char *tok, int is_grid_
         print_error("SCOPE LEAK [%s] registration %lld removed\n", who, a->relative);
         denials_failed++;
     }
+}
+
 /* The street posts a notice of community 003 for a case checked there,
  * and records an objection against it. */
 static int file_far_notice(void)
