@@ -367,7 +367,6 @@ static int setup(void **state)
     assist_fixture(&own_a, &assist_own_a, "A");
     assist_fixture(&sib_a2, &assist_sib_a2, "S");
     assist_fixture(&foreign_f, &assist_foreign_f, "F");
-    return file_far_transfer() || file_far_case();
     return file_far_transfer() || file_far_case() || file_far_notice();
 }
 
