@@ -15,8 +15,10 @@
 #include "registry/org.h"
 #include "registry/resident.h"
 #include "util/idcard.h"
+#include "util/validate.h"
 
-enum { C_PROG, C_ID, C_AREA, C_BAND, C_MEMBERS, C_INCOME, C_START, C_REVIEW, C_BANK, C_ACCNAME, C_ACCNO, C_N };
+enum { C_PROG, C_ID, C_AREA, C_BAND, C_MEMBERS, C_INCOME, C_START, C_REVIEW, C_BANK, C_ACCNAME, C_ACCNO, C_NEXT_REVIEW,
+       C_N };
 
 static const char *const COLUMNS[C_N][4] = {
     {"programme", "项目编码", "项目", NULL},
@@ -30,6 +32,7 @@ static const char *const COLUMNS[C_N][4] = {
     {"bank_name", "开户行", "开户银行", NULL},
     {"account_name", "户名", "账户名", NULL},
     {"account_number", "账号", "银行账号", NULL},
+    {"next_review_on", "下次复审日期", "复审日期", NULL},
 };
 
 #define MAX_PROGRAMMES 64
@@ -99,6 +102,26 @@ static int cli_actor(db_conn *db, actor *who)
     return 0;
 }
 
+/* The first re-review date of class `cls` (the programme's
+ * settings.review_months) counted from the first of start_month that is
+ * not before today (China local): an existing beneficiary's next
+ * re-review. "" when the programme sets no interval for the class. */
+static void next_review_after(const assist_programme *p, const char *cls, const char *start, char out[11])
+{
+    out[0] = '\0';
+    json_t *root = json_loads(p->settings, 0, NULL);
+    json_t *n = json_object_get(json_object_get(root, "review_months"), cls);
+    int months = json_is_integer(n) ? (int)json_integer_value(n) : 0;
+    json_decref(root);
+    if (months < 1 || months > 120)
+        return;
+    int today = date_today_local();
+    int m = atoi(start) * 12 + atoi(start + 5) - 1 + months;
+    while ((m / 12) * 10000 + (m % 12 + 1) * 100 + 1 < today)
+        m += months;
+    snprintf(out, 11, "%04u-%02u-01", (unsigned)(m / 12) % 10000u, (unsigned)(m % 12 + 1) % 100u);
+}
+
 /* One row: checked, then written (case, its enrol step, its row). 0
  * written, 1 a row error (listed), -1 fatal. */
 static int enrol_row(enrol_ctx *c, char **f, size_t nf, size_t row)
@@ -129,6 +152,14 @@ static int enrol_row(enrol_ctx *c, char **f, size_t nf, size_t row)
         row_error(rep, row, "start_month", "起始月份应为 YYYY-MM 格式：%s", start);
     if (*review && strcmp(review, "A") != 0 && strcmp(review, "B") != 0 && strcmp(review, "C") != 0)
         row_error(rep, row, "review_class", "复审类别应为 A、B 或 C：%s", review);
+    char next_review[11] = "";
+    const char *next_in = get(f, nf, c->col[C_NEXT_REVIEW]);
+    if (*next_in && !date_is_valid(next_in))
+        row_error(rep, row, "next_review_on", "下次复审日期应为 YYYY-MM-DD 格式：%s", next_in);
+    else if (*next_in)
+        snprintf(next_review, sizeof next_review, "%s", next_in);
+    else if (*review && pay_month_valid(start))
+        next_review_after(p, review, start, next_review);
     size_t nd = 0, alen = strlen(acc_no);
     for (const char *s = acc_no; *s; s++)
         nd += *s >= '0' && *s <= '9';
@@ -199,13 +230,14 @@ static int enrol_row(enrol_ctx *c, char **f, size_t nf, size_t row)
     }
     rc = db_exec_args(c->db,
                       "INSERT INTO assistance_case (id, programme_id, household_id, resident_id, community_id, area,"
-                      " band_key, reason, source, members_counted, income_fen, amount_fen, standard_id, review_class,"
-                      " start_month, bank_name, account_name, account_enc, account_tail, created_at, updated_at)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, '存量纳入', 'enrolled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "  band_key, reason, source, members_counted, income_fen, amount_fen, standard_id, review_class,"
+                      " next_review_on, start_month, bank_name, account_name, account_enc, account_tail, created_at,"
+                      " updated_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, '存量纳入', 'enrolled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       DB_INT(id), DB_INT(p->id), DB_INT(hh), DB_INT(rid), DB_INT(community), DB_TEXT(area),
                       DB_TEXT(strcmp(p->band_by, "age") == 0 ? "" : band), topup ? DB_INT(members) : DB_NULL,
                       topup ? DB_INT(income) : DB_NULL, DB_INT(a.fen), DB_ID(a.standard.id), DB_OPT_TEXT(review),
-                      DB_TEXT(start), DB_OPT_TEXT(bank), DB_TEXT(acc_name), DB_TEXT(enc), DB_TEXT(acc_no + alen - 4),
+                      DB_OPT_TEXT(next_review), DB_TEXT(start), DB_OPT_TEXT(bank), DB_TEXT(acc_name), DB_TEXT(enc), DB_TEXT(acc_no + alen - 4),
                       DB_TEXT(db_now(now)), DB_TEXT(now));
     if (rc != DB_DONE) {
         snprintf(rep->fatal, sizeof rep->fatal, "第 %zu 行：写入救助案件失败", row);
@@ -223,7 +255,8 @@ static int header_columns(enrol_ctx *c, char **f, size_t nf)
             for (int a = 0; a < 4 && COLUMNS[k][a]; a++)
                 if (strcmp(f[i], COLUMNS[k][a]) == 0)
                     c->col[k] = (int)i;
-        if (c->col[k] < 0 && k != C_BAND && k != C_MEMBERS && k != C_INCOME && k != C_REVIEW && k != C_BANK) {
+        if (c->col[k] < 0 && k != C_BAND && k != C_MEMBERS && k != C_INCOME && k != C_REVIEW && k != C_BANK &&
+            k != C_NEXT_REVIEW) {
             row_error(c->rep, 1, COLUMNS[k][0], "缺少“%s”列（%s）", COLUMNS[k][1], COLUMNS[k][0]);
             missing++;
         }

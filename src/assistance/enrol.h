@@ -26,7 +26,8 @@ typedef struct enrol_report {
  * any order) programme 项目编码, id_number 身份证号, area 城乡 (urban/
  * rural, 城市/农村), band_key 档次, members_counted 保障人数, income_fen
  * 家庭月收入（分）, start_month 起始月份, review_class 复审类别,
- * bank_name 开户行, account_name 户名, account_number 账号; then one row
+ * bank_name 开户行, account_name 户名, account_number 账号, next_review_on
+ * 下次复审日期 (optional: else computed from review_months); then one row
  * per beneficiary. Each row: the resident by ID number (blind index;
  * must be active), no open case of the programme, the amount from the
  * standard in force on the first of start_month. Any bad row: nothing

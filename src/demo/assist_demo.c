@@ -82,11 +82,21 @@ static void month_from_today(const ctx *c, int delta, char out[8])
     snprintf(out, 8, "%04u-%02u", (unsigned)(m / 12) % 10000u, (unsigned)(m % 12 + 1) % 100u);
 }
 
-/* "YYYY-MM-DD" of the day `back` days before today. */
+/* "YYYY-MM-DD" of the day `back` days before today (negative: after). */
 static void day_before_today(const ctx *c, int back, char out[11])
 {
     int y = c->today / 10000, m = c->today / 100 % 100, d = c->today % 100;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (; back < 0; back++) {   /* a day to come */
+        int len = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+        if (++d > len) {
+            d = 1;
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+    }
     while (back-- > 0) {
         if (--d == 0) {
             if (--m == 0) {
@@ -152,8 +162,12 @@ static void enrol_row(ctx *c, const resident *r, const char *code, const char *b
     }
     snprintf(account, sizeof account, "62%017llu", (unsigned long long)(next(c) % 100000000000000000ULL));
     const char *area = strcmp(r->hukou_type, "农村") == 0 ? "rural" : "urban";
+    /* (A) re-reviews: one in twelve overdue by up to 40 days, the rest due within the year */
+    char next_review[11] = "";
+    if (review_class && members > 0)
+        day_before_today(c, permille(c, 83) ? 1 + below(c, 40) : -(1 + below(c, 365)), next_review);
     const char *f[] = {code, r->id_number, area, band ? band : "", members_s, income_s, start,
-                       review_class ? review_class : "", BANKS[below(c, 5)], r->name, account};
+                       review_class ? review_class : "", BANKS[below(c, 5)], r->name, account, next_review};
     csvw_row(&c->csv, f, sizeof f / sizeof f[0]);
     c->csv_rows++;
 }
@@ -680,7 +694,7 @@ int demo_assist_build(db_conn *db, uint64_t seed, int today_ymd, demo_assist_sum
         goto out;
     static const char *const HEADER[] = {"programme", "id_number", "area", "band_key", "members_counted",
                                          "income_fen", "start_month", "review_class", "bank_name", "account_name",
-                                         "account_number"};
+                                         "account_number", "next_review_on"};
     csvw_row(&c.csv, HEADER, sizeof HEADER / sizeof HEADER[0]);
     if (plan_dibao(&c) || plan_people(&c) || (c.csv_rows > 0 && enrol_all(&c)) || plan_runs(&c) ||
         plan_applications(&c, 0, apps[0]) || plan_applications(&c, 1, apps[1]) || plan_one_off(&c, households) ||

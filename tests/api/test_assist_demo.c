@@ -145,6 +145,8 @@ static void the_workers_relative_is_flagged(void **state)
     }
     json_decref(l);
     assert_true(recused >= 1);
+    /* re-reviews: some overdue already (within_days=0: due on or before today) */
+    assert_true(api_total(&srv, t_street, "/api/v1/assistance/reviews/due?within_days=0&page_size=20") >= 1);
     json_t *rel = api_get_ok(&srv, t_street, "/api/v1/assistance/relatives?page_size=20");
     assert_true(jint(rel, "total") >= 4);
     json_decref(rel);
