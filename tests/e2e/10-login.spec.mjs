@@ -9,10 +9,10 @@ import { env, newPage, login, shot, menuItems, assertClean, apiAs, cli, PASSWORD
 
 // The menu each demo account must see (paths), and the home page it lands on.
 const MENUS = {
-  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
-  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
+  jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/runs', 'assistance/summary'],
+  shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/runs', 'assistance/summary'],
   wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import'],
-  bumen: ['dashboard', 'residents', 'households', 'org'],
+  bumen: ['dashboard', 'residents', 'households', 'org', 'programmes', 'assistance/summary'],
   auditor: ['audit', 'alerts'],
   admin: ['users', 'change-requests'],
   anquan: ['users', 'change-requests', 'alerts'],
@@ -24,6 +24,9 @@ const ITEM_API = {
   org: 'GET /api/v1/stats/org-units', transfers: 'GET /api/v1/transfers', import: 'POST /api/v1/import/residents',
   users: 'GET /api/v1/users', 'change-requests': 'GET /api/v1/change-requests', audit: 'GET /api/v1/audit',
   alerts: 'GET /api/v1/security/alerts',
+  // social assistance (issue 11)
+  programmes: 'GET /api/v1/assistance/programmes', 'assistance/runs': 'GET /api/v1/assistance/runs',
+  'assistance/summary': 'GET /api/v1/assistance/summary',
 };
 
 for (const [user, expected] of Object.entries(MENUS)) {
