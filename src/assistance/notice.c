@@ -43,7 +43,8 @@ static int date_plus(const char *ymd, int days, char out[static 11])
     struct tm o;
     if (t == (time_t)-1 || !gmtime_r(&t, &o))
         return -1;
-    snprintf(out, 11, "%04d-%02d-%02d", o.tm_year + 1900, o.tm_mon + 1, o.tm_mday);
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(o.tm_year + 1900) % 10000u, (unsigned)(o.tm_mon + 1) % 100u,
+             (unsigned)o.tm_mday % 100u);
     return 0;
 }
 
