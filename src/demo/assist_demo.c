@@ -151,9 +151,9 @@ static void enrol_row(ctx *c, const resident *r, const char *code, const char *b
                       const char *review_class, const char *min_start)
 {
     char start[8], members_s[12] = "", income_s[24] = "", account[24];
-    /* (A) most have received for a year or two (the standards start in 2024);
-     * one in seven was approved in the last ten months */
-    month_from_today(c, permille(c, 140) ? -1 - below(c, MONTHS_PAID) : -11 - below(c, 24), start);
+    /* (A) most have received for one to two years; one in seven was
+     * approved in the last ten months */
+    month_from_today(c, permille(c, 140) ? -1 - below(c, MONTHS_PAID) : -11 - below(c, 10), start);
     if (min_start && strcmp(start, min_start) < 0)
         snprintf(start, sizeof start, "%s", min_start);
     if (members > 0) {

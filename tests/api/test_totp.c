@@ -183,7 +183,7 @@ static void admin_reset_is_audited_and_user_enrols_again(void **state)
     assert_int_equal(sign_in("admin", extra, &j), 200);
     char *admin = token_of(j);
     long long street_uid = 0;
-    j = api_get_ok(&srv, admin, "/api/v1/users?role=street");
+    j = api_get_ok(&srv, admin, "/api/v1/users?role=street&q=jiedao");
     street_uid = jint(json_array_get(json_object_get(j, "items"), 0), "id");
     assert_true(json_is_true(json_object_get(json_array_get(json_object_get(j, "items"), 0), "totp_enabled")));
     json_decref(j);

@@ -536,7 +536,7 @@ static void test_tree_only_and_accounts(void **state)
     assert_non_null(strstr(text, "wangge0101"));
     assert_non_null(strstr(text, "shequ02"));
     free(text);
-    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 10);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 11);   /* with fuhe, the second street account */
     assert_int_equal(count(db, "SELECT COUNT(DISTINCT role) FROM app_user"), 7);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id"
                                " WHERE u.username = 'wangge0102' AND o.code = '371702001001-02' AND u.role = 'grid'"), 1);
@@ -546,7 +546,7 @@ static void test_tree_only_and_accounts(void **state)
     err[0] = '\0';
     assert_int_equal(demo_create_accounts(db, 1, NULL, err, sizeof err), -1);
     assert_true(strlen(err) > 0);
-    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 10);
+    assert_int_equal(count(db, "SELECT COUNT(*) FROM app_user"), 11);   /* with fuhe, the second street account */
     db_close(db);
 }
 
