@@ -4,10 +4,10 @@
 #include "assistance/programme.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/validate.h"
 
@@ -113,21 +113,6 @@ int programme_standard(db_conn *db, int64_t programme_id, const char *area, int6
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
-/* "YYYY-MM-DD" of the day before date (a valid date). */
-static void day_before(const char *date, char out[static 11])
-{
-    struct tm t = {0};
-    int y = 0, m = 0, d = 0;
-    sscanf(date, "%d-%d-%d", &y, &m, &d);
-    t.tm_year = y - 1900;
-    t.tm_mon = m - 1;
-    t.tm_mday = d - 1;   /* timegm normalizes day 0 to the month before's last */
-    t.tm_hour = 12;
-    time_t v = timegm(&t);
-    gmtime_r(&v, &t);
-    strftime(out, 11, "%Y-%m-%d", &t);
-}
-
 /* The same line of standards: programme, area, community, band. */
 #define SAME_LINE " programme_id = ? AND area = ? AND band_key = ? AND community_id IS NOT DISTINCT FROM ?"
 #define SAME_LINE_SQLITE " programme_id = ? AND area = ? AND band_key = ? AND community_id IS ?"
@@ -151,8 +136,8 @@ int64_t programme_standard_add(db_conn *db, int64_t user_id, int64_t programme_i
     if (later[0] && strcmp(later, effective_from) >= 0)
         return err_set(err, ERR_CONFLICT, "effective_from", "已有自 %s 起生效的标准，新标准的生效日期须晚于该日期（不改写既往标准）",
                        later);
-    char end[11], now[24];
-    day_before(effective_from, end);
+    char end[11], now[20];
+    date_add_days(effective_from, -1, end);
     if (db_exec_args(db,
                      db_sql(db,
                             "UPDATE assistance_standard SET effective_to = ? WHERE" SAME_LINE_SQLITE
@@ -162,10 +147,7 @@ int64_t programme_standard_add(db_conn *db, int64_t user_id, int64_t programme_i
                      DB_TEXT(end), DB_INT(programme_id), DB_TEXT(area), DB_TEXT(key), DB_ID(community_id),
                      DB_TEXT(effective_from)) != DB_DONE)
         return err_db(err);
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm);
+    db_now(now);
     if (db_exec_args(db,
                      "INSERT INTO assistance_standard (programme_id, area, community_id, band_key, amount_fen,"
                      " effective_from, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
