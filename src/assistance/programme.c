@@ -40,7 +40,18 @@ static void parse_settings(assist_programme *p)
     json_t *ceil = json_object_get(root, "ceilings_fen");
     p->ceiling_community_fen = json_fen(ceil, "community");
     p->ceiling_street_fen = json_fen(ceil, "street");
+    const char *cls;
+    json_t *months;
+    json_object_foreach(json_object_get(root, "review_months"), cls, months)
+        if (cls[0] >= 'A' && cls[0] <= 'Z' && !cls[1] && json_is_integer(months) && json_integer_value(months) > 0)
+            p->review_months[cls[0] - 'A'] =
+                json_integer_value(months) > INT_MAX ? INT_MAX : (int)json_integer_value(months);
     json_decref(root);
+}
+
+int programme_review_months(const assist_programme *p, const char *cls)
+{
+    return cls && cls[0] >= 'A' && cls[0] <= 'Z' && !cls[1] ? p->review_months[cls[0] - 'A'] : 0;
 }
 
 static void read_programme(db_stmt *s, assist_programme *p)
