@@ -67,15 +67,23 @@ static void read_programme(db_stmt *s, assist_programme *p)
     parse_settings(p);
 }
 
-int programme_load(db_conn *db, const char *code, assist_programme *out, ms_err *err)
+/* The programme sql (PROGRAMME_COLS … WHERE <key> = ?) finds with v:
+ * DB_ROW with *out filled, DB_DONE when there is none, or an error. */
+static int load_by(db_conn *db, const char *sql, db_arg v, assist_programme *out)
 {
-    db_stmt *s = db_query(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE code = ?", DB_TEXT(code));
+    db_stmt *s = db_query(db, sql, v);
     if (!s)
-        return err_db(err);
+        return DB_ERROR;
     int rc = db_step(s);
     if (rc == DB_ROW)
         read_programme(s, out);
     db_finalize(s);
+    return rc;
+}
+
+int programme_load(db_conn *db, const char *code, assist_programme *out, ms_err *err)
+{
+    int rc = load_by(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE code = ?", DB_TEXT(code), out);
     if (rc == DB_ROW)
         return 0;
     return rc == DB_DONE ? err_set(err, ERR_NOT_FOUND, "programme", "救助项目不存在：%s", code) : err_db(err);
@@ -317,13 +325,7 @@ int64_t programme_create(db_conn *db, const char *code, const char *name, const 
 
 int programme_load_id(db_conn *db, int64_t id, assist_programme *out, ms_err *err)
 {
-    db_stmt *s = db_query(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE id = ?", DB_INT(id));
-    if (!s)
-        return err_db(err);
-    int rc = db_step(s);
-    if (rc == DB_ROW)
-        read_programme(s, out);
-    db_finalize(s);
+    int rc = load_by(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE id = ?", DB_INT(id), out);
     if (rc == DB_ROW)
         return 0;
     return rc == DB_DONE ? err_set(err, ERR_NOT_FOUND, "programme", "救助项目不存在") : err_db(err);
