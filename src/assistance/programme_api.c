@@ -110,14 +110,19 @@ static int can_edit(request *rq)
            org_is_whole_tree(rq->db, &u);
 }
 
-/* can_edit, or -1 with a 403. */
-static int whole_tree_or_reply(request *rq, response *rs)
+int assist_whole_tree_or_reply(request *rq, response *rs, const char *why)
 {
     if (can_edit(rq))
         return 0;
-    return reply_forbidden(rs, "救助项目和地区标准全区统一设定，只有区级（或唯一街道）的街道工作人员可以修改；"
-                               "街道可以为本街道的社区设定社区标准"),
-           -1;
+    return reply_forbidden(rs, why), -1;
+}
+
+/* can_edit, or -1 with a 403. */
+static int whole_tree_or_reply(request *rq, response *rs)
+{
+    return assist_whole_tree_or_reply(rq, rs,
+                                      "救助项目和地区标准全区统一设定，只有区级（或唯一街道）的街道工作人员可以修改；"
+                                      "街道可以为本街道的社区设定社区标准");
 }
 
 /* The settings member of the body: NULL when absent or null; -1 with a
