@@ -381,7 +381,9 @@ static int adjustments_list(request *rq, response *rs)
  * period, no names: {from, to, unit, programmes: [{code, name,
  * calc_kind, households (distinct households paid), people (the members
  * counted of each case's last line for a top-up, else one per case),
- * total_fen}], months: [{month, households, total_fen}], total}.
+ * total_fen}], communities: [{id, name, households, total_fen}] (by
+ * the cases' community), months: [{month, households, total_fen}],
+ * total}.
  * Errors: 400 months; 404 unit outside scope. */
 static int summary_get(request *rq, response *rs)
 {
