@@ -154,12 +154,18 @@ static int objection_finish_or_reply(request *rq, response *rs, const char *acti
     return rc;
 }
 
-/* The list's page and page size (20, 50 or 100): 0, or -1 with a 400. */
-static int list_page_or_reply(request *rq, response *rs, int64_t *page, int64_t *size)
+/* The list's page and page size (20, 50 or 100; default 20) into *p,
+ * for page_query_or_reply: 0, or -1 with a 400. */
+static int list_page_or_reply(request *rq, response *rs, page_req *p)
 {
-    if (req_query_int(rq, rs, "page", 1, 1, 10000, page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
-        req_query_int(rq, rs, "page_size", 20, 1, 100, size) < 0)
+    int64_t page, size;
+    if (req_query_int(rq, rs, "page", 1, 1, 10000, &page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
+        req_query_int(rq, rs, "page_size", 20, 1, 100, &size) < 0)
         return -1;
+    memset(p, 0, sizeof *p);
+    p->page = page;
+    p->page_size = size;
+    p->offset = (page - 1) * size;
     return 0;
 }
 
@@ -178,26 +184,6 @@ static int id_filter_or_reply(request *rq, response *rs, query *q, const char *k
     return 0;
 }
 
-/* Counts and selects one page of prefix_count / prefix_select + q,
- * newest first: the page's statement (the caller steps it), or NULL
- * with a 500. */
-static db_stmt *list_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
-                                    query *q, const char *order, int64_t page, int64_t size, int64_t *total)
-{
-    db_stmt *s = q_prepare_with(rq->db, count_sql, q, "");
-    *total = s && db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_finalize(s);
-    s = NULL;
-    if (*total >= 0 && (s = q_prepare_with(rq->db, select_sql, q, order))) {
-        db_bind_int(s, q->nbind + 1, size);
-        db_bind_int(s, q->nbind + 2, (page - 1) * size);
-    }
-    q_free(q);
-    if (!s)
-        reply_internal(rs);
-    return s;
-}
-
 /* ---- notices ---------------------------------------------------------------------- */
 
 /* GET /api/v1/assistance/notices — roles: street, community.
@@ -210,12 +196,13 @@ static int notices_list(request *rq, response *rs)
     static const char *const PHASES[] = {"draft", "posted", "ended", NULL};
     const char *status = req_query(rq, "status");
     char end[256], today[11];
-    int64_t page, size, total;
+    int64_t total;
+    page_req pg;
     query q;
 
     if (status && *status && !str_in_set(status, PHASES))
         return reply_bad_request(rs, "status", "status 只能是 draft（草稿）、posted（公示中）或 ended（已结束）");
-    if (list_page_or_reply(rq, rs, &page, &size) != 0)
+    if (list_page_or_reply(rq, rs, &pg) != 0)
         return -1;
     date_today_text(today);
     q_init(&q, "");
@@ -233,8 +220,9 @@ static int notices_list(request *rq, response *rs)
         q_where(&q, "(n.status = 'closed' OR (n.status = 'posted' AND n.ends_on < ?))");
         q_bind_text(&q, today);
     }
-    db_stmt *s = list_query_or_reply(rq, rs, "SELECT COUNT(*) FROM assistance_notice n ", NOTICE_SELECT " ", &q,
-                                     " ORDER BY n.id DESC LIMIT ? OFFSET ?", page, size, &total);
+    db_stmt *s = page_query_or_reply(rq, rs, "SELECT COUNT(*) FROM assistance_notice n ", NOTICE_SELECT " ", &q,
+                                     " ORDER BY n.id DESC LIMIT ? OFFSET ?", &pg, &total);
+    q_free(&q);
     if (!s)
         return -1;
     json_t *items = json_array();
@@ -244,8 +232,8 @@ static int notices_list(request *rq, response *rs)
         json_array_append_new(items, notice_json(&n, today, NULL, 0));
     }
     db_finalize(s);
-    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
-                                         "page_size", (json_int_t)size, "total", (json_int_t)total));
+    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)pg.page,
+                                         "page_size", (json_int_t)pg.page_size, "total", (json_int_t)total));
 }
 
 /* GET /api/v1/assistance/notices/{id} — roles: street, community.
@@ -463,11 +451,12 @@ static int objections_list(request *rq, response *rs)
     static const char *const STATES[] = {"open", "upheld", "dismissed", NULL};
     const char *status = req_query(rq, "status");
     char end[256];
-    int64_t page, size, total;
+    int64_t total;
+    page_req pg;
     query q;
     if (status && *status && !str_in_set(status, STATES))
         return reply_bad_request(rs, "status", "status 只能是 open（待处理）、upheld（异议成立）或 dismissed（异议不成立）");
-    if (list_page_or_reply(rq, rs, &page, &size) != 0)
+    if (list_page_or_reply(rq, rs, &pg) != 0)
         return -1;
     q_init(&q, "");
     q_where(&q, "n.org_path >= ? AND n.org_path < ?");
@@ -480,11 +469,11 @@ static int objections_list(request *rq, response *rs)
         q_where(&q, "o.status = ?");
         q_bind_text(&q, status);
     }
-    db_stmt *s = list_query_or_reply(rq, rs,
+    db_stmt *s = page_query_or_reply(rq, rs,
                                      "SELECT COUNT(*) FROM assistance_objection o"
                                      " JOIN assistance_notice n ON n.id = o.notice_id ",
-                                     OBJECTION_SELECT " ", &q, " ORDER BY o.id DESC LIMIT ? OFFSET ?", page, size,
-                                     &total);
+                                     OBJECTION_SELECT " ", &q, " ORDER BY o.id DESC LIMIT ? OFFSET ?", &pg, &total);
+    q_free(&q);
     if (!s)
         return -1;
     json_t *items = json_array();
@@ -495,8 +484,8 @@ static int objections_list(request *rq, response *rs)
         objection_release(&o);
     }
     db_finalize(s);
-    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
-                                         "page_size", (json_int_t)size, "total", (json_int_t)total));
+    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)pg.page,
+                                         "page_size", (json_int_t)pg.page_size, "total", (json_int_t)total));
 }
 
 /* POST /api/v1/assistance/objections/{id}/resolve — roles: street.
