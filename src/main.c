@@ -3,6 +3,7 @@
  * restore, migrate, audit, keys, check). Each subcommand opens the database, brings the schema
  * up to date, loads the key file and calls into the modules; nothing
  * here touches SQL. */
+#include "assistance/benefit.h"
 #include "assistance/enrol.h"
 #include "auth/users.h"
 #include "demo/assist_demo.h"
@@ -631,11 +632,12 @@ static int cmd_demo(int argc, char **argv)
            sum.grids, sum.buildings, sum.households, sum.residents, (long)(time(NULL) - t0));
     printf("历史记录: 已注销 %ld 户，已故 %ld 人，迁出 %ld 人，户迁移 %ld 次，人员迁移 %ld 次（户数和人数为在册的）\n",
            sum.closed_households, sum.deceased, sum.moved_out, sum.household_moves, sum.resident_moves);
+    char yuan[40];
     if (o.streets <= 1)
         printf("社会救助: 存量在保 %ld 件，申请 %ld 件（临时救助已批准 %ld 件），近亲属备案 %ld 人（回避标记 %ld 件），"
-               "已冻结发放批次 %ld 个，合计 %lld.%02lld 元\n",
+               "已冻结发放批次 %ld 个，合计 %s 元\n",
                as.enrolled, as.applications, as.granted, as.relatives, as.flagged, as.runs,
-               (long long)(as.paid_fen / 100), (long long)(as.paid_fen % 100));
+               benefit_yuan_plain(as.paid_fen, yuan, sizeof yuan));
     rc = 0;
 cleanup:
     db_close(db);
@@ -1332,7 +1334,8 @@ static const char *const ASSIST_USAGE =
     "  存量纳入：把街道已有的社会救助对象导入为“在保”案件。表头（中英文均可，顺序不限）：\n"
     "    programme 项目编码, id_number 身份证号, area 城乡（城市/农村）, band_key 档次, members_counted 保障人数,\n"
     "    income_fen 家庭月收入（分）, start_month 起始月份（YYYY-MM）, review_class 复审类别（A/B/C）,\n"
-    "    bank_name 开户行, account_name 户名, account_number 账号\n"
+    "    bank_name 开户行, account_name 户名, account_number 账号,\n"
+    "    next_review_on 下次复审日期（可选，YYYY-MM-DD；不填则按项目的复审周期从起始月份推算）\n"
     "  居民按身份证号查找，须为在册居民；金额按起始月份 1 日有效的救助标准计算；账号加密保存。\n"
     "  任何一行有错误则不写入任何数据（逐行列出错误）；--dry-run 只检查。\n";
 

@@ -17,4 +17,10 @@ extern const route assist_relative_routes[];
 extern const route assist_notice_routes[];
 extern const route assist_payment_routes[];
 
+/* Programmes, the area-wide standards and the payment runs hold for
+ * every street of the database: 0 when the caller is street staff of
+ * the whole tree (the district, or the street of a one-street
+ * database), else -1 with a 403 saying `why` (programme_api.c). */
+int assist_whole_tree_or_reply(request *rq, response *rs, const char *why);
+
 #endif

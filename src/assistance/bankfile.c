@@ -8,17 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assistance/benefit.h"
 #include "assistance/payment.h"
 #include "util/strbuf.h"
 #include "util/xlsx_write.h"
-
-char *bank_yuan_plain(int64_t fen, char *out, size_t outsz)
-{
-    uint64_t a = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
-    snprintf(out, outsz, "%s%llu.%02llu", fen < 0 ? "-" : "", (unsigned long long)(a / 100),
-             (unsigned long long)(a % 100));
-    return out;
-}
 
 int bank_parse_yuan(const char *s, int64_t *fen)
 {
@@ -71,7 +64,7 @@ static void sheet_row(bank_sheet *b, const char *id, const char *name, const cha
 {
     char y[40];
     if (!b->xlsx) {
-        const char *f[] = {id, name, account, bank_yuan_plain(fen, y, sizeof y), bank};
+        const char *f[] = {id, name, account, benefit_yuan_plain(fen, y, sizeof y), bank};
         csvw_row(&b->csv, f, 5);
         return;
     }

@@ -17,8 +17,6 @@
 #include "storage/db.h"
 #include "util/csvfile.h"
 
-/* "1140.00" (CSV) from fen, negative with '-'. */
-char *bank_yuan_plain(int64_t fen, char *out, size_t outsz);
 /* "1,140.00", "1140.00", "1140" → fen: 0, or -1 when not an amount. */
 int bank_parse_yuan(const char *s, int64_t *fen);
 

@@ -9,10 +9,23 @@
 #include "registry/derived.h"
 #include "util/idcard.h"
 
+/* |fen|, INT64_MIN included. */
+static uint64_t fen_magnitude(int64_t fen)
+{
+    return fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
+}
+
+char *benefit_yuan_plain(int64_t fen, char *out, size_t outsz)
+{
+    uint64_t v = fen_magnitude(fen);
+    snprintf(out, outsz, "%s%llu.%02u", fen < 0 ? "-" : "", (unsigned long long)(v / 100), (unsigned)(v % 100));
+    return out;
+}
+
 char *benefit_yuan(int64_t fen, char *out, size_t outsz)
 {
     char digits[32], grouped[48];
-    uint64_t v = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
+    uint64_t v = fen_magnitude(fen);
     snprintf(digits, sizeof digits, "%llu", (unsigned long long)(v / 100));
     size_t n = strlen(digits), j = 0;
     for (size_t i = 0; i < n; i++) {

@@ -43,6 +43,10 @@ typedef struct benefit_topup_in {
 /* "1,234.56": fen as yuan with thousands separators (negative with '-'). */
 char *benefit_yuan(int64_t fen, char *out, size_t outsz);
 
+/* "1234.56": the same without separators, as files for machines and
+ * printed tables carry it (the bank file's CSV, the notice's .xlsx). */
+char *benefit_yuan_plain(int64_t fen, char *out, size_t outsz);
+
 /* The 低保 top-up. -1 with ERR_INVALID on members < 1, a negative income
  * or standard, or an overflow. */
 int benefit_topup(const benefit_topup_in *in, benefit_result *out, ms_err *err);

@@ -109,10 +109,7 @@ static int cli_actor(db_conn *db, actor *who)
 static void next_review_after(const assist_programme *p, const char *cls, const char *start, char out[11])
 {
     out[0] = '\0';
-    json_t *root = json_loads(p->settings, 0, NULL);
-    json_t *n = json_object_get(json_object_get(root, "review_months"), cls);
-    int months = json_is_integer(n) ? (int)json_integer_value(n) : 0;
-    json_decref(root);
+    int months = programme_review_months(p, cls);
     if (months < 1 || months > 120)
         return;
     int today = date_today_local();

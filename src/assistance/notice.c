@@ -7,46 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "assistance/case_flow.h"
 #include "util/validate.h"
-#include "workflow/calendar.h"
 #include "workflow/workflow.h"
 
 #define WHY(...) (why && whysz ? snprintf(why, whysz, __VA_ARGS__) : 0)
 
 const char *const OBJECTION_CHANNELS[] = {"来访", "电话", "信件", "其他", NULL};
 
-/* ---- dates ------------------------------------------------------------------ */
-
-char *notice_today(char out[static 11])
-{
-    char now[20];
-    if (cal_local_date(db_now(now), out) != 0)
-        snprintf(out, 11, "%.10s", now);
-    return out;
-}
-
-/* Local date ymd plus days (may be negative) into out: 0, or -1 when
- * ymd is not a date. */
-static int date_plus(const char *ymd, int days, char out[static 11])
-{
-    struct tm tm = {0};
-    if (!date_is_valid(ymd) || sscanf(ymd, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_mday += days;
-    tm.tm_hour = 12;
-    time_t t = timegm(&tm);
-    struct tm o;
-    if (t == (time_t)-1 || !gmtime_r(&t, &o))
-        return -1;
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(o.tm_year + 1900) % 10000u, (unsigned)(o.tm_mon + 1) % 100u,
-             (unsigned)o.tm_mday % 100u);
-    return 0;
-}
+/* ---- phase ------------------------------------------------------------------ */
 
 const char *notice_phase(const notice *n, const char *today)
 {
@@ -296,10 +266,10 @@ int notice_post(db_conn *db, const actor *who, const char *ip, int64_t id, const
         return err_set(err, ERR_INVALID, "posted_on", "张贴日期须为 YYYY-MM-DD 格式的日期");
     if (strcmp(posted_on, today) > 0)
         return err_set(err, ERR_INVALID, "posted_on", "张贴日期不能晚于今天（%s）", today);
-    if (date_plus(today, -NOTICE_BACKDATE_DAYS, earliest) != 0 || strcmp(posted_on, earliest) < 0)
+    if (date_add_days(today, -NOTICE_BACKDATE_DAYS, earliest) != 0 || strcmp(posted_on, earliest) < 0)
         return err_set(err, ERR_INVALID, "posted_on", "张贴日期最早可补记到 %d 天前（%s）", NOTICE_BACKDATE_DAYS,
                        earliest);
-    if (date_plus(posted_on, n.days - 1, ends) != 0)
+    if (date_add_days(posted_on, n.days - 1, ends) != 0)
         return err_set(err, ERR_INVALID, "posted_on", "张贴日期不正确");
     if (db_exec_args(db,
                      "UPDATE assistance_notice SET status = 'posted', posted_on = ?, ends_on = ?, posted_by = ?"

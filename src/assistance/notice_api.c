@@ -126,7 +126,7 @@ static int notice_finish_or_reply(request *rq, response *rs, const char *action,
     char today[11];
     if (notice_get(rq->db, id, &n) != 0 || notice_rows(rq->db, id, &rows, &nrows) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *body = notice_json(&n, notice_today(today), rows, nrows);
+    json_t *body = notice_json(&n, date_today_text(today), rows, nrows);
     free(rows);
     return write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "assistance_notice",
                                                         .entity_id = id, .org_path = n.org_path, .after = body,
@@ -154,12 +154,18 @@ static int objection_finish_or_reply(request *rq, response *rs, const char *acti
     return rc;
 }
 
-/* The list's page and page size (20, 50 or 100): 0, or -1 with a 400. */
-static int list_page_or_reply(request *rq, response *rs, int64_t *page, int64_t *size)
+/* The list's page and page size (20, 50 or 100; default 20) into *p,
+ * for page_query_or_reply: 0, or -1 with a 400. */
+static int list_page_or_reply(request *rq, response *rs, page_req *p)
 {
-    if (req_query_int(rq, rs, "page", 1, 1, 10000, page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
-        req_query_int(rq, rs, "page_size", 20, 1, 100, size) < 0)
+    int64_t page, size;
+    if (req_query_int(rq, rs, "page", 1, 1, 10000, &page) < 0 || page_size_choice_or_reply(rq, rs) != 0 ||
+        req_query_int(rq, rs, "page_size", 20, 1, 100, &size) < 0)
         return -1;
+    memset(p, 0, sizeof *p);
+    p->page = page;
+    p->page_size = size;
+    p->offset = (page - 1) * size;
     return 0;
 }
 
@@ -178,26 +184,6 @@ static int id_filter_or_reply(request *rq, response *rs, query *q, const char *k
     return 0;
 }
 
-/* Counts and selects one page of prefix_count / prefix_select + q,
- * newest first: the page's statement (the caller steps it), or NULL
- * with a 500. */
-static db_stmt *list_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
-                                    query *q, const char *order, int64_t page, int64_t size, int64_t *total)
-{
-    db_stmt *s = q_prepare_with(rq->db, count_sql, q, "");
-    *total = s && db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
-    db_finalize(s);
-    s = NULL;
-    if (*total >= 0 && (s = q_prepare_with(rq->db, select_sql, q, order))) {
-        db_bind_int(s, q->nbind + 1, size);
-        db_bind_int(s, q->nbind + 2, (page - 1) * size);
-    }
-    q_free(q);
-    if (!s)
-        reply_internal(rs);
-    return s;
-}
-
 /* ---- notices ---------------------------------------------------------------------- */
 
 /* GET /api/v1/assistance/notices — roles: street, community.
@@ -210,14 +196,15 @@ static int notices_list(request *rq, response *rs)
     static const char *const PHASES[] = {"draft", "posted", "ended", NULL};
     const char *status = req_query(rq, "status");
     char end[256], today[11];
-    int64_t page, size, total;
+    int64_t total;
+    page_req pg;
     query q;
 
     if (status && *status && !str_in_set(status, PHASES))
         return reply_bad_request(rs, "status", "status 只能是 draft（草稿）、posted（公示中）或 ended（已结束）");
-    if (list_page_or_reply(rq, rs, &page, &size) != 0)
+    if (list_page_or_reply(rq, rs, &pg) != 0)
         return -1;
-    notice_today(today);
+    date_today_text(today);
     q_init(&q, "");
     q_where(&q, "n.org_path >= ? AND n.org_path < ?");
     q_bind_text(&q, rq->user.scope_path);
@@ -233,8 +220,9 @@ static int notices_list(request *rq, response *rs)
         q_where(&q, "(n.status = 'closed' OR (n.status = 'posted' AND n.ends_on < ?))");
         q_bind_text(&q, today);
     }
-    db_stmt *s = list_query_or_reply(rq, rs, "SELECT COUNT(*) FROM assistance_notice n ", NOTICE_SELECT " ", &q,
-                                     " ORDER BY n.id DESC LIMIT ? OFFSET ?", page, size, &total);
+    db_stmt *s = page_query_or_reply(rq, rs, "SELECT COUNT(*) FROM assistance_notice n ", NOTICE_SELECT " ", &q,
+                                     " ORDER BY n.id DESC LIMIT ? OFFSET ?", &pg, &total);
+    q_free(&q);
     if (!s)
         return -1;
     json_t *items = json_array();
@@ -244,8 +232,8 @@ static int notices_list(request *rq, response *rs)
         json_array_append_new(items, notice_json(&n, today, NULL, 0));
     }
     db_finalize(s);
-    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
-                                         "page_size", (json_int_t)size, "total", (json_int_t)total));
+    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)pg.page,
+                                         "page_size", (json_int_t)pg.page_size, "total", (json_int_t)total));
 }
 
 /* GET /api/v1/assistance/notices/{id} — roles: street, community.
@@ -266,7 +254,7 @@ static int notice_get_one(request *rq, response *rs)
         return -1;
     if (notice_rows(rq->db, n.id, &rows, &nrows) != 0)
         return reply_internal(rs);
-    json_t *j = notice_json(&n, notice_today(today), rows, nrows);
+    json_t *j = notice_json(&n, date_today_text(today), rows, nrows);
     free(rows);
     return reply_json(rs, 200, j);
 }
@@ -394,7 +382,7 @@ static int notice_post_route(request *rq, response *rs)
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "posted_on", &posted_on) < 0 ||
         notice_in_scope_or_reply(rq, rs, rq->id, &n) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (notice_post(rq->db, &rq->user, rq->client_ip, n.id, posted_on, notice_today(today), &err) != 0)
+    if (notice_post(rq->db, &rq->user, rq->client_ip, n.id, posted_on, date_today_text(today), &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     snprintf(detail, sizeof detail, "张贴公示（%lld 件申请），张贴日期 %s", (long long)n.cases, posted_on);
     return notice_finish_or_reply(rq, rs, "assist_notice_post", n.id, detail, 200);
@@ -414,7 +402,7 @@ static int notice_close_route(request *rq, response *rs)
     if (body_only(rq, rs, FIELDS) != 0 || notice_in_scope_or_reply(rq, rs, rq->id, &n) != 0 ||
         write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (notice_close(rq->db, n.id, notice_today(today), &err) != 0)
+    if (notice_close(rq->db, n.id, date_today_text(today), &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     return notice_finish_or_reply(rq, rs, "assist_notice_close", n.id, "结束公示", 200);
 }
@@ -445,7 +433,7 @@ static int objection_create_route(request *rq, response *rs)
         write_begin_or_reply(rq, rs) != 0)
         return -1;
     int64_t id = objection_create(rq->db, &rq->user, n.id, case_id, received_on, channel, content,
-                                  notice_today(today), &err);
+                                  date_today_text(today), &err);
     if (id < 0)
         return write_fail_or_reply(rq, rs, &err);
     return objection_finish_or_reply(rq, rs, "assist_objection_create", id, NULL, 201);
@@ -463,11 +451,12 @@ static int objections_list(request *rq, response *rs)
     static const char *const STATES[] = {"open", "upheld", "dismissed", NULL};
     const char *status = req_query(rq, "status");
     char end[256];
-    int64_t page, size, total;
+    int64_t total;
+    page_req pg;
     query q;
     if (status && *status && !str_in_set(status, STATES))
         return reply_bad_request(rs, "status", "status 只能是 open（待处理）、upheld（异议成立）或 dismissed（异议不成立）");
-    if (list_page_or_reply(rq, rs, &page, &size) != 0)
+    if (list_page_or_reply(rq, rs, &pg) != 0)
         return -1;
     q_init(&q, "");
     q_where(&q, "n.org_path >= ? AND n.org_path < ?");
@@ -480,11 +469,11 @@ static int objections_list(request *rq, response *rs)
         q_where(&q, "o.status = ?");
         q_bind_text(&q, status);
     }
-    db_stmt *s = list_query_or_reply(rq, rs,
+    db_stmt *s = page_query_or_reply(rq, rs,
                                      "SELECT COUNT(*) FROM assistance_objection o"
                                      " JOIN assistance_notice n ON n.id = o.notice_id ",
-                                     OBJECTION_SELECT " ", &q, " ORDER BY o.id DESC LIMIT ? OFFSET ?", page, size,
-                                     &total);
+                                     OBJECTION_SELECT " ", &q, " ORDER BY o.id DESC LIMIT ? OFFSET ?", &pg, &total);
+    q_free(&q);
     if (!s)
         return -1;
     json_t *items = json_array();
@@ -495,8 +484,8 @@ static int objections_list(request *rq, response *rs)
         objection_release(&o);
     }
     db_finalize(s);
-    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)page,
-                                         "page_size", (json_int_t)size, "total", (json_int_t)total));
+    return reply_json(rs, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "page", (json_int_t)pg.page,
+                                         "page_size", (json_int_t)pg.page_size, "total", (json_int_t)total));
 }
 
 /* POST /api/v1/assistance/objections/{id}/resolve — roles: street.

@@ -3,15 +3,8 @@
 
 #include <stdio.h>
 
+#include "assistance/benefit.h"
 #include "util/xlsx_write.h"
-
-char *notice_yuan(long long fen, char out[static 32])
-{
-    const char *sign = fen < 0 ? "-" : "";
-    unsigned long long a = fen < 0 ? 0ULL - (unsigned long long)fen : (unsigned long long)fen;
-    snprintf(out, 32, "%s%llu.%02llu", sign, a / 100, a % 100);
-    return out;
-}
 
 static const char *const HEADS[] = {"序号", "姓名", "家庭人数", "救助项目", "月救助金额（元）"};
 static const double WIDTHS[] = {8, 14, 10, 24, 18};
@@ -53,7 +46,7 @@ int notice_xlsx_write(const notice *n, const notice_row *rows, size_t nrows, cha
         worksheet_write_string(ws, r, 1, rows[i].masked_name, cell);
         worksheet_write_number(ws, r, 2, (double)rows[i].household_size, cell);
         worksheet_write_string(ws, r, 3, rows[i].programme_name, cell);
-        worksheet_write_string(ws, r, 4, notice_yuan(rows[i].amount_fen, yuan), cell);
+        worksheet_write_string(ws, r, 4, benefit_yuan_plain(rows[i].amount_fen, yuan, sizeof yuan), cell);
     }
     r++;
     snprintf(line, sizeof line, "公示期间如有异议，请向%s或%s反映。投诉电话：%s", n->community_name,

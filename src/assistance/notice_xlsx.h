@@ -19,7 +19,4 @@ int notice_xlsx_write(const notice *n, const notice_row *rows, size_t nrows, cha
 /* The field codes of the table's columns, as X-Export-Fields lists them. */
 #define NOTICE_XLSX_FIELDS "no,masked_name,household_size,programme_name,amount_yuan"
 
-/* fen as yuan text, "1234.50" (integer arithmetic, no rounding). Returns out. */
-char *notice_yuan(long long fen, char out[static 32]);
-
 #endif

@@ -30,12 +30,7 @@
  * a district (the run pays every street of the database). */
 static int root_staff_or_reply(request *rq, response *rs)
 {
-    org_unit root;
-    if (org_get_root(rq->db, &root) != 0)
-        return reply_internal(rs), -1;
-    if (strcmp(root.path, rq->user.scope_path) != 0)
-        return reply_forbidden(rs, "发放批次覆盖本系统全部辖区，须由最上级单位的街道工作人员操作"), -1;
-    return 0;
+    return assist_whole_tree_or_reply(rq, rs, "发放批次覆盖本系统全部辖区，须由最上级单位的街道工作人员操作");
 }
 
 static int run_or_reply(request *rq, response *rs, int64_t id, pay_run *r)
@@ -386,7 +381,9 @@ static int adjustments_list(request *rq, response *rs)
  * period, no names: {from, to, unit, programmes: [{code, name,
  * calc_kind, households (distinct households paid), people (the members
  * counted of each case's last line for a top-up, else one per case),
- * total_fen}], months: [{month, households, total_fen}], total}.
+ * total_fen}], communities: [{id, name, households, total_fen}] (by
+ * the cases' community), months: [{month, households, total_fen}],
+ * total}.
  * Errors: 400 months; 404 unit outside scope. */
 static int summary_get(request *rq, response *rs)
 {

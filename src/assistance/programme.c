@@ -4,10 +4,10 @@
 #include "assistance/programme.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/validate.h"
 
@@ -40,7 +40,18 @@ static void parse_settings(assist_programme *p)
     json_t *ceil = json_object_get(root, "ceilings_fen");
     p->ceiling_community_fen = json_fen(ceil, "community");
     p->ceiling_street_fen = json_fen(ceil, "street");
+    const char *cls;
+    json_t *months;
+    json_object_foreach(json_object_get(root, "review_months"), cls, months)
+        if (cls[0] >= 'A' && cls[0] <= 'Z' && !cls[1] && json_is_integer(months) && json_integer_value(months) > 0)
+            p->review_months[cls[0] - 'A'] =
+                json_integer_value(months) > INT_MAX ? INT_MAX : (int)json_integer_value(months);
     json_decref(root);
+}
+
+int programme_review_months(const assist_programme *p, const char *cls)
+{
+    return cls && cls[0] >= 'A' && cls[0] <= 'Z' && !cls[1] ? p->review_months[cls[0] - 'A'] : 0;
 }
 
 static void read_programme(db_stmt *s, assist_programme *p)
@@ -56,15 +67,23 @@ static void read_programme(db_stmt *s, assist_programme *p)
     parse_settings(p);
 }
 
-int programme_load(db_conn *db, const char *code, assist_programme *out, ms_err *err)
+/* The programme sql (PROGRAMME_COLS … WHERE <key> = ?) finds with v:
+ * DB_ROW with *out filled, DB_DONE when there is none, or an error. */
+static int load_by(db_conn *db, const char *sql, db_arg v, assist_programme *out)
 {
-    db_stmt *s = db_query(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE code = ?", DB_TEXT(code));
+    db_stmt *s = db_query(db, sql, v);
     if (!s)
-        return err_db(err);
+        return DB_ERROR;
     int rc = db_step(s);
     if (rc == DB_ROW)
         read_programme(s, out);
     db_finalize(s);
+    return rc;
+}
+
+int programme_load(db_conn *db, const char *code, assist_programme *out, ms_err *err)
+{
+    int rc = load_by(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE code = ?", DB_TEXT(code), out);
     if (rc == DB_ROW)
         return 0;
     return rc == DB_DONE ? err_set(err, ERR_NOT_FOUND, "programme", "救助项目不存在：%s", code) : err_db(err);
@@ -113,21 +132,6 @@ int programme_standard(db_conn *db, int64_t programme_id, const char *area, int6
     return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
-/* "YYYY-MM-DD" of the day before date (a valid date). */
-static void day_before(const char *date, char out[static 11])
-{
-    struct tm t = {0};
-    int y = 0, m = 0, d = 0;
-    sscanf(date, "%d-%d-%d", &y, &m, &d);
-    t.tm_year = y - 1900;
-    t.tm_mon = m - 1;
-    t.tm_mday = d - 1;   /* timegm normalizes day 0 to the month before's last */
-    t.tm_hour = 12;
-    time_t v = timegm(&t);
-    gmtime_r(&v, &t);
-    strftime(out, 11, "%Y-%m-%d", &t);
-}
-
 /* The same line of standards: programme, area, community, band. */
 #define SAME_LINE " programme_id = ? AND area = ? AND band_key = ? AND community_id IS NOT DISTINCT FROM ?"
 #define SAME_LINE_SQLITE " programme_id = ? AND area = ? AND band_key = ? AND community_id IS ?"
@@ -151,8 +155,8 @@ int64_t programme_standard_add(db_conn *db, int64_t user_id, int64_t programme_i
     if (later[0] && strcmp(later, effective_from) >= 0)
         return err_set(err, ERR_CONFLICT, "effective_from", "已有自 %s 起生效的标准，新标准的生效日期须晚于该日期（不改写既往标准）",
                        later);
-    char end[11], now[24];
-    day_before(effective_from, end);
+    char end[11], now[20];
+    date_add_days(effective_from, -1, end);
     if (db_exec_args(db,
                      db_sql(db,
                             "UPDATE assistance_standard SET effective_to = ? WHERE" SAME_LINE_SQLITE
@@ -162,10 +166,7 @@ int64_t programme_standard_add(db_conn *db, int64_t user_id, int64_t programme_i
                      DB_TEXT(end), DB_INT(programme_id), DB_TEXT(area), DB_TEXT(key), DB_ID(community_id),
                      DB_TEXT(effective_from)) != DB_DONE)
         return err_db(err);
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm);
+    db_now(now);
     if (db_exec_args(db,
                      "INSERT INTO assistance_standard (programme_id, area, community_id, band_key, amount_fen,"
                      " effective_from, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -324,13 +325,7 @@ int64_t programme_create(db_conn *db, const char *code, const char *name, const 
 
 int programme_load_id(db_conn *db, int64_t id, assist_programme *out, ms_err *err)
 {
-    db_stmt *s = db_query(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE id = ?", DB_INT(id));
-    if (!s)
-        return err_db(err);
-    int rc = db_step(s);
-    if (rc == DB_ROW)
-        read_programme(s, out);
-    db_finalize(s);
+    int rc = load_by(db, "SELECT " PROGRAMME_COLS " FROM assistance_programme WHERE id = ?", DB_INT(id), out);
     if (rc == DB_ROW)
         return 0;
     return rc == DB_DONE ? err_set(err, ERR_NOT_FOUND, "programme", "救助项目不存在") : err_db(err);

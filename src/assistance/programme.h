@@ -31,6 +31,7 @@ typedef struct assist_programme {
     char band_by[24];               /* "age", "disability_grade", "kind" or "" */
     int64_t ceiling_community_fen;  /* one_off: ceilings_fen.community, 0 = none */
     int64_t ceiling_street_fen;     /* one_off: ceilings_fen.street, 0 = none */
+    int review_months[26];          /* review_months by class 'A'..'Z', 0 = none (programme_review_months) */
 } assist_programme;
 
 typedef struct assist_standard {
@@ -46,6 +47,10 @@ typedef struct assist_standard {
 
 /* The programme with that code: 0, or -1 (ERR_NOT_FOUND / ERR_DB). */
 int programme_load(db_conn *db, const char *code, assist_programme *out, ms_err *err);
+
+/* The re-review interval in months of class cls ("A", "B" …) from the
+ * programme's settings.review_months; 0 when it sets none. */
+int programme_review_months(const assist_programme *p, const char *cls);
 
 /* Up to max programmes ordered by id; the number read, or -1. */
 int programme_list(db_conn *db, assist_programme *out, int max);

@@ -340,6 +340,34 @@ int date_today_local(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+char *date_today_text(char out[static 11])
+{
+    unsigned d = (unsigned)date_today_local();
+    char buf[32];   /* room for any unsigned: no truncation warning */
+    snprintf(buf, sizeof buf, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    memcpy(out, buf, 10);
+    out[10] = '\0';
+    return out;
+}
+
+int date_add_days(const char *ymd, int days, char out[static 11])
+{
+    struct tm tm = {0};
+    if (!date_is_valid(ymd) || sscanf(ymd, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += days;   /* timegm normalizes it into the right month */
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm);
+    struct tm o;
+    if (t == (time_t)-1 || !gmtime_r(&t, &o))
+        return -1;
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(o.tm_year + 1900) % 10000u, (unsigned)(o.tm_mon + 1) % 100u,
+             (unsigned)o.tm_mday % 100u);
+    return 0;
+}
+
 /* ---- phone numbers ------------------------------------------------------
  *
  * Input is split into digit groups; a separator is any run of spaces

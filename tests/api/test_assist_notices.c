@@ -155,6 +155,18 @@ static void draft_prints_masked_names_to_everyone(void **state)
     assert_true(api_list_has(&srv, t_street, fmt("/api/v1/assistance/notices?community_id=%lld", c001), id));
     assert_false(api_list_has(&srv, t_c02, "/api/v1/assistance/notices", id));
     assert_false(api_list_has(&srv, t_street, "/api/v1/assistance/notices?status=posted", id));
+    /* paged: the total counts every notice of the scope, a page past it is empty */
+    json_t *all = get_ok(t_c01, "/api/v1/assistance/notices?page_size=20");
+    long long total = jint(all, "total");
+    assert_true(total >= 1);
+    assert_int_equal(jint(all, "page"), 1);
+    assert_int_equal(jint(all, "page_size"), 20);
+    assert_int_equal((long long)json_array_size(json_object_get(all, "items")), total < 20 ? total : 20);
+    json_decref(all);
+    json_t *past = get_ok(t_c01, fmt("/api/v1/assistance/notices?page_size=20&page=%lld", total / 20 + 2));
+    assert_int_equal(jint(past, "total"), total);
+    assert_int_equal((long long)json_array_size(json_object_get(past, "items")), 0);
+    json_decref(past);
 }
 
 static void draft_refuses_bad_input(void **state)

@@ -18,6 +18,7 @@
 #include "registry_fixture.h"
 #include "core/fieldcrypt.h"
 #include "core/keys.h"
+#include "util/validate.h"
 #include "util/xlsx_read.h"
 
 static char *t_review;        /* a second street account: the reviewer */
@@ -165,6 +166,21 @@ static void enrol_brings_in_active_cases(void **state)
     case_d = case_of(res_d);
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM wf_case WHERE state = 'active' AND id IN"
                                               " (%lld, %lld, %lld, %lld)", case_a, case_b, case_c, case_d)), 4);
+    /* the next re-review from settings.review_months (城市低保 A 12, B 6):
+     * the first 1 January (A) or 1 January / 1 July (B) counted from
+     * 2024-01 that is not before today; none without a class */
+    char today[11], due_a[11], due_b[11];
+    date_today_text(today);
+    int year = atoi(today);
+    snprintf(due_a, sizeof due_a, "%04d-01-01", strcmp(today + 5, "01-01") <= 0 ? year : year + 1);
+    snprintf(due_b, sizeof due_b, "%04d-%s", strcmp(today + 5, "07-01") > 0 ? year + 1 : year,
+             strcmp(today + 5, "01-01") <= 0 || strcmp(today + 5, "07-01") > 0 ? "01-01" : "07-01");
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_case WHERE id = %lld"
+                                              " AND next_review_on = '%s'", case_a, due_a)), 1);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_case WHERE id = %lld"
+                                              " AND next_review_on = '%s'", case_d, due_b)), 1);
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_case WHERE id = %lld"
+                                              " AND next_review_on IS NULL", case_b)), 1);
     /* the approved amount from the standard of 2024-01: 760 × 3 − 1,000 */
     assert_int_equal(server_sql_int(&srv, fmt("SELECT amount_fen FROM assistance_case WHERE id = %lld", case_a)), 128000);
     /* the account only encrypted, its tail in clear */

@@ -9,7 +9,12 @@
  * its mask keeps the region and hides the rest; a valid phone
  * normalises to a form that is itself valid and normalises to itself;
  * masks and lengths stay within their stated bounds; clean text is
- * valid UTF-8; a name is valid only when it is clean one-line text. */
+ * valid UTF-8; a name is valid only when it is clean one-line text;
+ * a masked name fits its buffer, a date moved by days comes back, and
+ * an amount of the bank's return file (bank_parse_yuan) prints and
+ * reads back the same. */
+#include "assistance/bankfile.h"
+#include "assistance/benefit.h"
 #include "util/idcard.h"
 #include "util/validate.h"
 
@@ -86,6 +91,37 @@ static void fuzz_text(const char *s)
         check(utf8_length(buf) >= 0, "utf8_trim_partial left a cut character", s);
 }
 
+/* person_name_mask: at most 31 bytes of UTF-8 in 32, a star always, and
+ * a short buffer never overrun; date_add_days: only a date moves, and
+ * back again. */
+static void fuzz_mask_and_dates(const char *s)
+{
+    char out[32], tiny[5], date[11], back[11];
+    for (int style = NAME_MASK_INITIAL; style <= NAME_MASK_NOTICE; style++) {
+        person_name_mask(s, (name_mask_style)style, out, sizeof out);
+        check(strlen(out) < sizeof out && utf8_length(out) >= 1 && strchr(out, '*') != NULL,
+              "name mask too long, not UTF-8 or without a star", s);
+        person_name_mask(s, (name_mask_style)style, tiny, sizeof tiny);
+        check(strlen(tiny) < sizeof tiny && utf8_length(tiny) >= 0, "name mask overruns a short buffer", s);
+    }
+    int moved = date_add_days(s, -30, date);
+    check((moved == 0) == (date_is_valid(s) != 0), "date_add_days moved what is not a date", s);
+    if (moved == 0 && date_is_valid(date))
+        check(date_add_days(date, 30, back) == 0 && strcmp(back, s) == 0, "date_add_days does not come back", s);
+}
+
+/* bank_parse_yuan (the bank's return file): what it reads prints back
+ * (benefit_yuan_plain) as an amount it reads the same. */
+static void fuzz_yuan(const char *s)
+{
+    int64_t fen, again;
+    char text[40];
+    if (bank_parse_yuan(s, &fen) != 0 || fen > 100000000000LL || fen < -100000000000LL)
+        return;   /* past a billion yuan its digit bound may refuse the ".00" it printed */
+    benefit_yuan_plain(fen, text, sizeof text);
+    check(bank_parse_yuan(text, &again) == 0 && again == fen, "a parsed amount does not read back", s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
@@ -96,6 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_idcard(s);
     fuzz_phone(s);
     fuzz_text(s);
+    fuzz_mask_and_dates(s);
+    fuzz_yuan(s);
     free(s);
     return 0;
 }

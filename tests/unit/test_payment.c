@@ -83,8 +83,8 @@ static void months_accounts_and_yuan(void **state)
     assert_string_equal(out, "**** 1234");
     pay_mask_account("", out, sizeof out);
     assert_string_equal(out, "");
-    assert_string_equal(bank_yuan_plain(114000, out, sizeof out), "1140.00");
-    assert_string_equal(bank_yuan_plain(-5, out, sizeof out), "-0.05");
+    assert_string_equal(benefit_yuan_plain(114000, out, sizeof out), "1140.00");
+    assert_string_equal(benefit_yuan_plain(-5, out, sizeof out), "-0.05");
     int64_t fen;
     assert_int_equal(bank_parse_yuan("1,140.00", &fen), 0);
     assert_int_equal(fen, 114000);
