@@ -13,7 +13,7 @@
  * standard in force). Functions take the caller's open transaction and
  * write no audit row of their own (the engine writes the case's; the
  * caller audits the record). Money is integer fen; "today" is the China
- * local date. */
+ * local date (date_today_text, util/validate.h). */
 #ifndef MS_ASSIST_CASE_H
 #define MS_ASSIST_CASE_H
 
@@ -216,8 +216,5 @@ typedef struct case_decision {
 /* The decision of case k: 0, or -1 with ERR_CONFLICT (not decided yet)
  * or ERR_DB. */
 int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms_err *err);
-
-/* "YYYY-MM-DD" China local date today (UTC+8). */
-char *case_today(char out[static 11]);
 
 #endif

@@ -347,6 +347,12 @@ static void test_today_is_china_local(void **state)
     int ya = (a.tm_year + 1900) * 10000 + (a.tm_mon + 1) * 100 + a.tm_mday;
     int yb = (b.tm_year + 1900) * 10000 + (b.tm_mon + 1) * 100 + b.tm_mday;
     assert_true(today == ya || today == yb);
+    /* the same day as text, the form business rules compare */
+    char text[11], want_a[32], want_b[32];
+    date_today_text(text);
+    snprintf(want_a, sizeof want_a, "%04d-%02d-%02d", ya / 10000, ya / 100 % 100, ya % 100);
+    snprintf(want_b, sizeof want_b, "%04d-%02d-%02d", yb / 10000, yb / 100 % 100, yb % 100);
+    assert_true(strcmp(text, want_a) == 0 || strcmp(text, want_b) == 0);
     unsetenv("TZ");
     tzset();
 }
