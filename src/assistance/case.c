@@ -443,11 +443,7 @@ int64_t case_create(db_conn *db, const actor *who, const char *ip, const case_ne
                      DB_TEXT(in->source && *in->source ? in->source : "application"),
                      one_off ? DB_INT(in->requested_fen) : DB_NULL, DB_TEXT(now), DB_TEXT(now)) != DB_DONE)
         return err_db(err);
-    char note[400];
-    if ((rc = relative_household_note(db, h.id, note, sizeof note)) < 0)
-        return err_db(err);
-    if (rc > 0 && db_exec_args(db, "UPDATE assistance_case SET conflict_note = ? WHERE id = ?", DB_TEXT(note),
-                               DB_INT(id)) != DB_DONE)
+    if (relative_case_note_refresh(db, who, ip, id, NULL) != 0)
         return err_db(err);
     return id;
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "assistance/programme.h"
+#include "assistance/relative.h"
 #include "core/actor.h"
 #include "core/err.h"
 #include "storage/db.h"
@@ -41,7 +42,7 @@ typedef struct assist_case {
     char reason[2048];
     int64_t members_counted, income_fen, requested_fen, amount_fen, standard_id;   /* -1 = none */
     char review_class[2], next_review_on[11], start_month[8], end_month[8];
-    char conflict_note[400];
+    char conflict_note[RELATIVE_NOTE_MAX];
     char stop_flag[16];
     int64_t stop_flag_resident_id;
     char stop_flag_date[11];

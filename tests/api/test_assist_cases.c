@@ -365,6 +365,11 @@ static void handler_relative_must_recuse(void **state)
     json_t *j = get_case(t_c01, id);
     assert_true(json_is_true(json_object_get(j, "conflict")));
     assert_non_null(strstr(jstr(j, "conflict_note"), "社区干部"));
+    /* the note is the registry's (relative_case_note_refresh): it names the relative, and is audited */
+    json_t *rel = get_ok(t_street, fmt("/api/v1/residents/%lld", rid[1]));
+    assert_non_null(strstr(jstr(j, "conflict_note"), fmt("社区甲 的配偶 %s", jstr(rel, "name"))));
+    json_decref(rel);
+    assert_int_equal(total_of(t_auditor, fmt("/api/v1/audit?action=assist_conflict_note&entity=assistance_case&entity_id=%lld", id)), 1);
     assert_string_equal(actions_of(j), "");   /* nothing offered to the relative */
     assert_non_null(strstr(jstr(j, "recusal_note"), "回避"));
     json_decref(j);
