@@ -10,11 +10,9 @@
 #include "registry/resident.h"
 #include "workflow/calendar.h"
 #include "core/fieldcrypt.h"
-#include "util/idcard.h"
 #include "util/validate.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,11 +155,7 @@ void case_from_row(db_stmt *s, assist_case *k)
     db_col_copy(s, 29, k->updated_at, sizeof k->updated_at);
     db_col_copy(s, 30, k->applicant_name, sizeof k->applicant_name);
     db_col_copy(s, 31, k->household_code, sizeof k->household_code);
-    char idn[32] = "";
-    if (!db_col_is_null(s, 32) && fc_decrypt("resident.id_number", k->resident_id, db_col_text(s, 32), idn, sizeof idn) == 0 &&
-        strlen(idn) == 18)
-        idcard_mask(idn, k->id_masked);
-    sodium_memzero(idn, sizeof idn);
+    resident_id_number_masked(k->resident_id, db_col_text(s, 32), k->id_masked);
     db_col_copy(s, 33, k->grid_name, sizeof k->grid_name);
     db_col_copy(s, 34, k->community_name, sizeof k->community_name);
     wf_case_from_row(s, 35, &k->c);
