@@ -262,11 +262,11 @@ const wf_type *case_type_of(const assist_case *k)
 #define PEOPLE_TOPUP "SELECT id FROM resident WHERE household_id = ?1 AND status = 'active'"
 #define PEOPLE_ONE "SELECT ?1"
 #define DUP_SELECT(people, household)                                                                               \
-    "SELECT a.id, r.name, p.name, p.code, p.settings, c.state, c.type FROM assistance_case a"                     \
+    "SELECT a.id, r.name, p.name, p.code, p.settings, c.state FROM assistance_case a"                             \
     " JOIN wf_case c ON c.id = a.id JOIN assistance_programme p ON p.id = a.programme_id"                         \
     " JOIN resident r ON r.id = a.resident_id WHERE c.closed_at IS NULL AND (a.resident_id IN (" people ")"       \
     household ")"                                                                                                   \
-    " UNION SELECT a.id, r.name, p.name, p.code, p.settings, c.state, c.type FROM assistance_member m"             \
+    " UNION SELECT a.id, r.name, p.name, p.code, p.settings, c.state FROM assistance_member m"                     \
     " JOIN assistance_case a ON a.id = m.case_id JOIN wf_case c ON c.id = a.id"                                   \
     " JOIN assistance_programme p ON p.id = a.programme_id JOIN resident r ON r.id = m.resident_id"               \
     " WHERE c.closed_at IS NULL AND m.counted = 1 AND m.resident_id IN (" people ")"                              \
@@ -295,14 +295,12 @@ static int find_duplicates(db_conn *db, const assist_programme *p, json_t *setti
         int excl = !same && active && (settings_excludes(settings, code) || settings_excludes_text(db_col_text(s, 4), p->code));
         if (!same && !excl)
             continue;
-        const wf_type *t = strcmp(db_col_text(s, 6), ASSIST_ONCE.code) == 0 ? &ASSIST_ONCE : &ASSIST_CASE;
-        const wf_state *st = wf_state_find(t, db_col_text(s, 5));
         case_conflict *c = &out[n++];
         memset(c, 0, sizeof *c);
         c->case_id = db_col_int(s, 0);
         db_col_copy(s, 1, c->person, sizeof c->person);
         db_col_copy(s, 2, c->programme, sizeof c->programme);
-        copy(c->state_label, sizeof c->state_label, st ? st->label : db_col_text(s, 5));
+        copy(c->state_label, sizeof c->state_label, assist_state_label(db_col_text(s, 5)));
         c->excludes = excl;
     }
     db_finalize(s);
@@ -912,9 +910,7 @@ int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms
     memset(out, 0, sizeof *out);
     int approved = str_in_set(k->c.state, APPROVED);
     if (!approved && strcmp(k->c.state, "rejected") != 0)
-        return err_set(err, ERR_CONFLICT, NULL, "案件尚未作出决定（当前：%s），没有决定书",
-                       wf_state_find(case_type_of(k), k->c.state) ? wf_state_find(case_type_of(k), k->c.state)->label
-                                                                  : k->c.state);
+        return err_set(err, ERR_CONFLICT, NULL, "案件尚未作出决定（当前：%s），没有决定书", assist_state_label(k->c.state));
     out->approved = approved;
     /* the deciding step: the last one into the state the case is decided in */
     const char *decided = approved ? (strcmp(k->calc_kind, "one_off") == 0 ? "granted" : "active") : "rejected";

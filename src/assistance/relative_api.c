@@ -40,14 +40,6 @@ static int paging_or_reply(request *rq, response *rs, page_req *pg)
     return 0;
 }
 
-static const char *state_label(const char *state)
-{
-    const wf_state *st = wf_state_find(&ASSIST_CASE, state);
-    if (!st)
-        st = wf_state_find(&ASSIST_ONCE, state);
-    return st ? st->label : state;
-}
-
 static json_t *amount_json(int64_t fen) { return fen >= 0 ? json_integer(fen) : json_null(); }
 
 /* ---- the registry ------------------------------------------------------------ */
@@ -246,7 +238,7 @@ static void report_hit(const relative_hit *h, void *ctx)
     report_ctx *c = ctx;
     json_t *cj = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)h->case_id, "household_id",
                            (json_int_t)h->household_id, "programme", h->programme, "state", h->state, "state_label",
-                           state_label(h->state), "role", h->role);
+                           assist_state_label(h->state), "role", h->role);
     json_object_set_new(cj, "amount_fen", amount_json(h->amount_fen));
     json_array_append_new(c->items, json_pack("{s:o, s:o}", "relative", relative_json(&h->rel), "case", cj));
 }
@@ -255,7 +247,7 @@ static void report_flagged(const relative_flagged *f, void *ctx)
 {
     report_ctx *c = ctx;
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)f->case_id, "programme", f->programme,
-                          "state", f->state, "state_label", state_label(f->state), "applicant", f->applicant,
+                          "state", f->state, "state_label", assist_state_label(f->state), "applicant", f->applicant,
                           "conflict_note", f->note);
     json_object_set_new(j, "amount_fen", amount_json(f->amount_fen));
     json_array_append_new(c->flagged, j);
@@ -468,7 +460,7 @@ static void flagged_item(const assist_flagged *f, void *ctx)
         (json_t *)ctx,
         json_pack("{s:I, s:I, s:s, s:s, s:s, s:{s:I, s:s}, s:{s:I, s:s}, s:s, s:s, s:s, s:s}", "case_id",
                   (json_int_t)f->case_id, "household_id", (json_int_t)f->household_id, "programme", f->programme,
-                  "state", f->state, "state_label", state_label(f->state), "beneficiary", "resident_id",
+                  "state", f->state, "state_label", assist_state_label(f->state), "beneficiary", "resident_id",
                   (json_int_t)f->resident_id, "name", f->beneficiary, "person", "resident_id", (json_int_t)f->person_id,
                   "name", f->person, "event", f->event, "event_label",
                   strcmp(f->event, "deceased") == 0 ? "死亡" : "迁出", "event_date", f->event_date, "grid", f->grid));
