@@ -10,6 +10,7 @@
 #include "assistance/events.h"
 #include "assistance/policy_find.h"
 #include "assistance/relative.h"
+#include "auth/users.h"
 #include "registry/org.h"
 #include "registry/registry_api.h"
 #include "server/write.h"
@@ -100,8 +101,8 @@ static int relative_create(request *rq, response *rs)
                                          "relation", "relative_id_number", "registered_on", NULL};
     relative_input in = {0};
     const char *raw = NULL;
-    char idn[32] = "", uname[128] = "", upath[256] = "";
-    int64_t uunit = 0;
+    char idn[32] = "";
+    user_account staff;
     org_unit unit;
     ms_err err;
 
@@ -113,24 +114,15 @@ static int relative_create(request *rq, response *rs)
         body_str(rq, rs, "registered_on", &in.registered_on) < 0)
         return -1;
     if (in.staff_user_id) {
-        db_stmt *s = db_query(rq->db, "SELECT u.display_name, u.org_unit_id, o.path FROM app_user u"
-                                      " JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?",
-                              DB_INT(in.staff_user_id));
-        int rc = db_step(s);
-        if (rc == DB_ROW) {
-            db_col_copy(s, 0, uname, sizeof uname);
-            uunit = db_col_int(s, 1);
-            db_col_copy(s, 2, upath, sizeof upath);
-        }
-        db_finalize(s);
-        if (rc != DB_ROW)
-            return rc == DB_DONE ? reply_bad_request(rs, "staff_user_id", "该工作人员账号不存在") : reply_internal(rs);
-        if (!scope_contains(rq, upath))
+        int rc = user_get(rq->db, in.staff_user_id, &staff);
+        if (rc != 0)
+            return rc > 0 ? reply_bad_request(rs, "staff_user_id", "该工作人员账号不存在") : reply_internal(rs);
+        if (!scope_contains(rq, staff.org_path))
             return reply_forbidden(rs, "该工作人员不在您的管辖范围内，不能为其备案");
         if (!in.staff_name || !*in.staff_name)
-            in.staff_name = uname;
+            in.staff_name = staff.display_name;
         if (!in.staff_unit_id)
-            in.staff_unit_id = uunit;
+            in.staff_unit_id = staff.org_unit_id;
     }
     if (!in.staff_unit_id)
         return reply_bad_request(rs, "staff_unit_id", "缺少必填字段 staff_unit_id（工作人员所在单位）");
