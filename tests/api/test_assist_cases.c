@@ -350,6 +350,27 @@ static void other_units_see_nothing(void **state)
     free(t_g0102);
 }
 
+/* flagged=overdue lists the open cases past their step's time limit, and
+ * only those; the case says so itself. */
+static void overdue_cases_flagged(void **state)
+{
+    long long rid[1];
+    long long hh = new_family(t_street, grid_a, 1, rid);
+    long long id = file_case(t_g0101, "dibao_urban", hh, rid[0], "");
+    json_t *j = get_case(t_c01, id);
+    assert_true(json_is_false(json_object_get(j, "overdue")));
+    json_decref(j);
+    assert_false(api_list_has(&srv, t_c01, "/api/v1/assistance/cases?flagged=overdue&page_size=100", id));
+    server_sql(&srv, fmt("UPDATE wf_case SET due_at = '2020-01-02 15:59:59' WHERE id = %lld", id));
+    assert_true(api_list_has(&srv, t_c01, "/api/v1/assistance/cases?flagged=overdue&page_size=100", id));
+    j = get_case(t_c01, id);
+    assert_true(json_is_true(json_object_get(j, "overdue")));
+    json_decref(j);
+    /* closed, it is no longer overdue */
+    step_ok(t_g0101, id, "withdraw", "{\"opinion\":\"申请人自愿撤回\"}", "withdrawn");
+    assert_false(api_list_has(&srv, t_c01, "/api/v1/assistance/cases?flagged=overdue&page_size=100", id));
+}
+
 /* 回避: a close relative of shequ01 lives in the household. */
 static void handler_relative_must_recuse(void **state)
 {
@@ -635,6 +656,7 @@ int main(void)
         cmocka_unit_test(application_path_and_amount),
         cmocka_unit_test(steps_refused_with_reasons),
         cmocka_unit_test(other_units_see_nothing),
+        cmocka_unit_test(overdue_cases_flagged),
         cmocka_unit_test(handler_relative_must_recuse),
         cmocka_unit_test(duplicate_applications_refused),
         cmocka_unit_test(one_off_ceilings),
