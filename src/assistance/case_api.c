@@ -435,10 +435,7 @@ static int case_step_route(request *rq, response *rs, const char *action)
         goto out;
     }
     char detail[160];
-    const wf_transition *tr = NULL;
-    for (const wf_transition *t = case_type_of(&before)->transitions; t->from; t++)
-        if (strcmp(t->from, before.c.state) == 0 && strcmp(t->action, action) == 0)
-            tr = t;
+    const wf_transition *tr = wf_transition_find(case_type_of(&before), before.c.state, action);
     snprintf(detail, sizeof detail, "救助案件 #%lld：%s", (long long)rq->id, tr ? tr->label : action);
     rc = finish_or_reply(rq, rs, rq->id, "assist_case_step", image, 1, detail, 200);
 out:
