@@ -10,6 +10,7 @@
 #include "core/audit.h"
 #include "registry/org.h"
 #include "storage/query.h"
+#include "util/validate.h"
 #include "workflow/calendar.h"
 
 /* ---- the sweep ------------------------------------------------------------- */
@@ -209,7 +210,7 @@ int assist_reviews_due(db_conn *db, const assist_review_filter *f, int64_t offse
         db_col_copy(s, 9, r.next_review_on, sizeof r.next_review_on);
         if (!db_col_is_null(s, 10))
             cal_local_date(db_col_text(s, 10), r.last_review_on);
-        int late = cal_days_between(r.next_review_on, f->today);
+        int late = date_days_between(r.next_review_on, f->today);
         r.days_overdue = late > 0 ? late : 0;
         fn(&r, ctx);
     }

@@ -18,7 +18,6 @@
 #include "util/idcard.h"
 #include "util/validate.h"
 #include "util/xlsx_write.h"
-#include "workflow/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,7 +530,7 @@ static int reviews_due(request *rq, response *rs)
     if (cls && *cls && strcmp(cls, "A") != 0 && strcmp(cls, "B") != 0 && strcmp(cls, "C") != 0)
         return reply_bad_request(rs, "class", "class 只能是 A、B 或 C");
     date_today_text(today);
-    cal_date_add(today, (int)within, until);   /* today is a date: never fails */
+    date_add_days(today, (int)within, until);   /* today is a date: never fails */
     assist_review_filter f = {.scope_path = unit.path, .until = until, .today = today, .review_class = cls};
     json_t *items = json_array(), *counts = json_pack("{s:{}, s:[]}", "by_class", "by_community");
     if (assist_reviews_due(rq->db, &f, pg.offset, pg.page_size, due_item, items, &total) != 0 ||

@@ -343,13 +343,45 @@ int date_today_local(void)
 char *date_today_text(char out[static 11])
 {
     unsigned d = (unsigned)date_today_local();
-    if (d == 0)
-        d = 19700101;
-    char buf[32];
+    char buf[32];   /* room for any unsigned: no truncation warning */
     snprintf(buf, sizeof buf, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
     memcpy(out, buf, 10);
     out[10] = '\0';
     return out;
+}
+
+int date_add_days(const char *ymd, int days, char out[static 11])
+{
+    struct tm tm = {0};
+    if (!date_is_valid(ymd) || sscanf(ymd, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += days;   /* timegm normalizes it into the right month */
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm);
+    struct tm o;
+    if (t == (time_t)-1 || !gmtime_r(&t, &o))
+        return -1;
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(o.tm_year + 1900) % 10000u, (unsigned)(o.tm_mon + 1) % 100u,
+             (unsigned)o.tm_mday % 100u);
+    return 0;
+}
+
+int date_days_between(const char *from, const char *to)
+{
+    struct tm ta = {0}, tb = {0};
+    if (!date_is_valid(from) || !date_is_valid(to) ||
+        sscanf(from, "%4d-%2d-%2d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
+        sscanf(to, "%4d-%2d-%2d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+        return 0;
+    ta.tm_year -= 1900;
+    ta.tm_mon -= 1;
+    ta.tm_hour = 12;   /* noon, as date_add_days: whole days apart */
+    tb.tm_year -= 1900;
+    tb.tm_mon -= 1;
+    tb.tm_hour = 12;
+    return (int)((timegm(&tb) - timegm(&ta)) / 86400);
 }
 
 /* ---- phone numbers ------------------------------------------------------

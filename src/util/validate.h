@@ -30,10 +30,17 @@ int date_is_valid(const char *s);
  * functions that take one; 0 when the clock cannot be read. */
 int date_today_local(void);
 
-/* The same day as "YYYY-MM-DD" into out ("1970-01-01" when the clock
- * cannot be read): the "today" business rules compare dates with.
- * Returns out. */
+/* The same day as "YYYY-MM-DD" (out holds 11 bytes): the "today" the
+ * business rules compare dates with. Returns out. */
 char *date_today_text(char out[static 11]);
+
+/* Date ymd ("YYYY-MM-DD") plus days (negative: before) into out: 0, or
+ * -1 when ymd is not a date. Calendar days, no time zone. */
+int date_add_days(const char *ymd, int days, char out[static 11]);
+
+/* Days from date `from` to date `to` (both "YYYY-MM-DD"; negative when
+ * to is earlier): 0 when either is not a date. Calendar days. */
+int date_days_between(const char *from, const char *to);
 
 /* Decodes the UTF-8 sequence at s, of which at most `avail` bytes may
  * be read: its length in bytes (1–4) with the code point in *cp, or 0

@@ -78,21 +78,6 @@ static void format_date(int64_t day, char out[static 11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-int cal_date_add(const char *date, int days, char out[static 11])
-{
-    int64_t day;
-    if (parse_date(date, &day) != 0)
-        return -1;
-    format_date(day + days, out);
-    return 0;
-}
-
-int cal_days_between(const char *from, const char *to)
-{
-    int64_t a, b;
-    return parse_date(from, &a) == 0 && parse_date(to, &b) == 0 ? (int)(b - a) : 0;
-}
-
 /* 23:59:59 local time of local day `day`, as a UTC timestamp. */
 static void day_end(int64_t day, char out[static 20])
 {

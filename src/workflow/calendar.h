@@ -48,13 +48,6 @@
  * Returns 0, or -1 when utc is malformed. */
 int cal_local_date(const char *utc, char out[static 11]);
 
-/* Calendar-day arithmetic on local dates, no database: `date` + days
- * (may be negative) into out, 0 or -1 when date is malformed; and the
- * days from `from` to `to` (negative when to is earlier; 0 when either
- * is malformed). */
-int cal_date_add(const char *date, int days, char out[static 11]);
-int cal_days_between(const char *from, const char *to);
-
 /* 23:59:59 local on `date`, as UTC ("2026-01-05" -> "2026-01-05 15:59:59").
  * Returns 0, or -1 when date is malformed. */
 int cal_day_end_utc(const char *date, char out[static 20]);
