@@ -10,11 +10,9 @@
 #include "registry/resident.h"
 #include "workflow/calendar.h"
 #include "core/fieldcrypt.h"
-#include "util/idcard.h"
 #include "util/validate.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +44,6 @@ static int text_too_long(const char *s, long max)
 {
     long n = s ? utf8_length(s) : 0;
     return n < 0 || n > max;
-}
-
-char *case_today(char out[static 11])
-{
-    char now[20];
-    if (cal_local_date(db_now(now), out) != 0)
-        copy(out, 11, "1970-01-01");
-    return out;
 }
 
 /* "YYYY-MM" of a "YYYY-MM-DD…" date. */
@@ -165,11 +155,7 @@ void case_from_row(db_stmt *s, assist_case *k)
     db_col_copy(s, 29, k->updated_at, sizeof k->updated_at);
     db_col_copy(s, 30, k->applicant_name, sizeof k->applicant_name);
     db_col_copy(s, 31, k->household_code, sizeof k->household_code);
-    char idn[32] = "";
-    if (!db_col_is_null(s, 32) && fc_decrypt("resident.id_number", k->resident_id, db_col_text(s, 32), idn, sizeof idn) == 0 &&
-        strlen(idn) == 18)
-        idcard_mask(idn, k->id_masked);
-    sodium_memzero(idn, sizeof idn);
+    resident_id_number_masked(k->resident_id, db_col_text(s, 32), k->id_masked);
     db_col_copy(s, 33, k->grid_name, sizeof k->grid_name);
     db_col_copy(s, 34, k->community_name, sizeof k->community_name);
     wf_case_from_row(s, 35, &k->c);
@@ -276,11 +262,11 @@ const wf_type *case_type_of(const assist_case *k)
 #define PEOPLE_TOPUP "SELECT id FROM resident WHERE household_id = ?1 AND status = 'active'"
 #define PEOPLE_ONE "SELECT ?1"
 #define DUP_SELECT(people, household)                                                                               \
-    "SELECT a.id, r.name, p.name, p.code, p.settings, c.state, c.type FROM assistance_case a"                     \
+    "SELECT a.id, r.name, p.name, p.code, p.settings, c.state FROM assistance_case a"                             \
     " JOIN wf_case c ON c.id = a.id JOIN assistance_programme p ON p.id = a.programme_id"                         \
     " JOIN resident r ON r.id = a.resident_id WHERE c.closed_at IS NULL AND (a.resident_id IN (" people ")"       \
     household ")"                                                                                                   \
-    " UNION SELECT a.id, r.name, p.name, p.code, p.settings, c.state, c.type FROM assistance_member m"             \
+    " UNION SELECT a.id, r.name, p.name, p.code, p.settings, c.state FROM assistance_member m"                     \
     " JOIN assistance_case a ON a.id = m.case_id JOIN wf_case c ON c.id = a.id"                                   \
     " JOIN assistance_programme p ON p.id = a.programme_id JOIN resident r ON r.id = m.resident_id"               \
     " WHERE c.closed_at IS NULL AND m.counted = 1 AND m.resident_id IN (" people ")"                              \
@@ -309,14 +295,12 @@ static int find_duplicates(db_conn *db, const assist_programme *p, json_t *setti
         int excl = !same && active && (settings_excludes(settings, code) || settings_excludes_text(db_col_text(s, 4), p->code));
         if (!same && !excl)
             continue;
-        const wf_type *t = strcmp(db_col_text(s, 6), ASSIST_ONCE.code) == 0 ? &ASSIST_ONCE : &ASSIST_CASE;
-        const wf_state *st = wf_state_find(t, db_col_text(s, 5));
         case_conflict *c = &out[n++];
         memset(c, 0, sizeof *c);
         c->case_id = db_col_int(s, 0);
         db_col_copy(s, 1, c->person, sizeof c->person);
         db_col_copy(s, 2, c->programme, sizeof c->programme);
-        copy(c->state_label, sizeof c->state_label, st ? st->label : db_col_text(s, 5));
+        copy(c->state_label, sizeof c->state_label, assist_state_label(db_col_text(s, 5)));
         c->excludes = excl;
     }
     db_finalize(s);
@@ -420,7 +404,7 @@ int64_t case_create(db_conn *db, const actor *who, const char *ip, const case_ne
                        strcmp(r.status, "deceased") == 0 ? "死亡登记" : "迁出", p.name);
 
     json_t *settings = settings_of(&p);
-    case_today(today);
+    date_today_text(today);
     if (band_for(&p, settings, &r, in->band_key, today, band, err) != 0) {
         json_decref(settings);
         return -1;
@@ -451,11 +435,7 @@ int64_t case_create(db_conn *db, const actor *who, const char *ip, const case_ne
                      DB_TEXT(in->source && *in->source ? in->source : "application"),
                      one_off ? DB_INT(in->requested_fen) : DB_NULL, DB_TEXT(now), DB_TEXT(now)) != DB_DONE)
         return err_db(err);
-    char note[400];
-    if ((rc = relative_household_note(db, h.id, note, sizeof note)) < 0)
-        return err_db(err);
-    if (rc > 0 && db_exec_args(db, "UPDATE assistance_case SET conflict_note = ? WHERE id = ?", DB_TEXT(note),
-                               DB_INT(id)) != DB_DONE)
+    if (relative_case_note_refresh(db, who, ip, id, NULL) != 0)
         return err_db(err);
     return id;
 }
@@ -776,7 +756,7 @@ int case_step(db_conn *db, const actor *who, const char *ip, int64_t id, const c
     wf_input wi = {.opinion = in->opinion, .attachments = in->attachments};
     if (wf_perform(db, t, id, action, who, ip, &wi, &k.c, err) != 0 || payload_fits(action, in, one_off, err) != 0)
         return -1;
-    case_today(today);
+    date_today_text(today);
     month_of(today, month);
     int64_t version = k.version;
 
@@ -930,9 +910,7 @@ int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms
     memset(out, 0, sizeof *out);
     int approved = str_in_set(k->c.state, APPROVED);
     if (!approved && strcmp(k->c.state, "rejected") != 0)
-        return err_set(err, ERR_CONFLICT, NULL, "案件尚未作出决定（当前：%s），没有决定书",
-                       wf_state_find(case_type_of(k), k->c.state) ? wf_state_find(case_type_of(k), k->c.state)->label
-                                                                  : k->c.state);
+        return err_set(err, ERR_CONFLICT, NULL, "案件尚未作出决定（当前：%s），没有决定书", assist_state_label(k->c.state));
     out->approved = approved;
     /* the deciding step: the last one into the state the case is decided in */
     const char *decided = approved ? (strcmp(k->calc_kind, "one_off") == 0 ? "granted" : "active") : "rejected";

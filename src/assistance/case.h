@@ -13,7 +13,7 @@
  * standard in force). Functions take the caller's open transaction and
  * write no audit row of their own (the engine writes the case's; the
  * caller audits the record). Money is integer fen; "today" is the China
- * local date. */
+ * local date (date_today_text, util/validate.h). */
 #ifndef MS_ASSIST_CASE_H
 #define MS_ASSIST_CASE_H
 
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "assistance/programme.h"
+#include "assistance/relative.h"
 #include "core/actor.h"
 #include "core/err.h"
 #include "storage/db.h"
@@ -41,7 +42,7 @@ typedef struct assist_case {
     char reason[2048];
     int64_t members_counted, income_fen, requested_fen, amount_fen, standard_id;   /* -1 = none */
     char review_class[2], next_review_on[11], start_month[8], end_month[8];
-    char conflict_note[400];
+    char conflict_note[RELATIVE_NOTE_MAX];
     char stop_flag[16];
     int64_t stop_flag_resident_id;
     char stop_flag_date[11];
@@ -216,8 +217,5 @@ typedef struct case_decision {
 /* The decision of case k: 0, or -1 with ERR_CONFLICT (not decided yet)
  * or ERR_DB. */
 int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms_err *err);
-
-/* "YYYY-MM-DD" China local date today (UTC+8). */
-char *case_today(char out[static 11]);
 
 #endif

@@ -62,7 +62,6 @@ static json_t *bank_json(const assist_case *k)
 static json_t *case_json(request *rq, const assist_case *k, int with_actions)
 {
     char now[20];
-    const wf_state *st = wf_state_find(case_type_of(k), k->c.state);
     db_now(now);
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(k->c.id));
@@ -70,7 +69,7 @@ static json_t *case_json(request *rq, const assist_case *k, int with_actions)
     json_object_set_new(j, "programme", json_pack("{s:s, s:s, s:s}", "code", k->programme_code, "name",
                                                   k->programme_name, "calc_kind", k->calc_kind));
     json_object_set_new(j, "state", json_string(k->c.state));
-    json_object_set_new(j, "state_label", json_string(st ? st->label : k->c.state));
+    json_object_set_new(j, "state_label", json_string(assist_state_label(k->c.state)));
     json_object_set_new(j, "household_id", json_integer(k->household_id));
     json_object_set_new(j, "household_code", json_string(k->household_code));
     json_object_set_new(j, "resident_id", json_integer(k->resident_id));
@@ -436,10 +435,7 @@ static int case_step_route(request *rq, response *rs, const char *action)
         goto out;
     }
     char detail[160];
-    const wf_transition *tr = NULL;
-    for (const wf_transition *t = case_type_of(&before)->transitions; t->from; t++)
-        if (strcmp(t->from, before.c.state) == 0 && strcmp(t->action, action) == 0)
-            tr = t;
+    const wf_transition *tr = wf_transition_find(case_type_of(&before), before.c.state, action);
     snprintf(detail, sizeof detail, "救助案件 #%lld：%s", (long long)rq->id, tr ? tr->label : action);
     rc = finish_or_reply(rq, rs, rq->id, "assist_case_step", image, 1, detail, 200);
 out:
@@ -611,7 +607,7 @@ static int case_list_route(request *rq, response *rs)
     page_req pg;
     org_unit u;
     query q;
-    if (state && *state && !wf_state_find(&ASSIST_CASE, state) && !wf_state_find(&ASSIST_ONCE, state))
+    if (state && *state && !assist_state_find(state))
         return reply_bad_request(rs, "state", "state 不是救助案件的状态（applied、accepted、investigated、reviewed、checked、"
                                               "noticed、active、granted、rejected、withdrawn、stopped）");
     if (flagged && *flagged && !str_in_set(flagged, FLAGS))
@@ -657,7 +653,6 @@ static int case_list_route(request *rq, response *rs)
     db_now(now);
     while (db_step(s) == DB_ROW) {
         case_from_row(s, &k);
-        const wf_state *st = wf_state_find(case_type_of(&k), k.c.state);
         json_t *it = json_object();
         json_object_set_new(it, "id", json_integer(k.c.id));
         json_object_set_new(it, "title", json_string(k.c.title));
@@ -668,7 +663,7 @@ static int case_list_route(request *rq, response *rs)
         json_object_set_new(it, "community", json_string(k.community_name));
         json_object_set_new(it, "grid", json_string(k.grid_name));
         json_object_set_new(it, "state", json_string(k.c.state));
-        json_object_set_new(it, "state_label", json_string(st ? st->label : k.c.state));
+        json_object_set_new(it, "state_label", json_string(assist_state_label(k.c.state)));
         json_object_set_new(it, "due_at", opt_str(k.c.due_at));
         json_object_set_new(it, "overdue", json_boolean(wf_is_overdue(&k.c, now)));
         json_object_set_new(it, "conflict", json_boolean(k.conflict_note[0] != '\0'));

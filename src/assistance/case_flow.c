@@ -98,3 +98,15 @@ const wf_type *assist_case_type(const char *calc_kind)
 {
     return calc_kind && strcmp(calc_kind, "one_off") == 0 ? &ASSIST_ONCE : &ASSIST_CASE;
 }
+
+const wf_state *assist_state_find(const char *state)
+{
+    const wf_state *st = wf_state_find(&ASSIST_CASE, state);
+    return st ? st : wf_state_find(&ASSIST_ONCE, state);
+}
+
+const char *assist_state_label(const char *state)
+{
+    const wf_state *st = assist_state_find(state);
+    return st ? st->label : state;
+}

@@ -31,4 +31,10 @@ extern const wf_type ASSIST_ONCE;
  * "one_off", else ASSIST_CASE. */
 const wf_type *assist_case_type(const char *calc_kind);
 
+/* State `state` of either type, for lists that mix them (the states
+ * both types have carry the same label): NULL when neither has it. And
+ * its label, or state itself when unknown. */
+const wf_state *assist_state_find(const char *state);
+const char *assist_state_label(const char *state);
+
 #endif

@@ -10,49 +10,8 @@
 #include "core/audit.h"
 #include "registry/org.h"
 #include "storage/query.h"
+#include "util/validate.h"
 #include "workflow/calendar.h"
-
-/* ---- dates ----------------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static long day_number(const char *date)
-{
-    int y = 0, m = 0, d = 0;
-    if (!date || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
-        return 0;
-    return days_from_civil(y, m, d);
-}
-
-int assist_days_between(const char *from, const char *to)
-{
-    return (int)(day_number(to) - day_number(from));
-}
-
-void assist_date_add(const char *date, int days, char out[11])
-{
-    long z = day_number(date) + days + 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    long y = yoe + era * 400 + (m <= 2);
-    char buf[40];
-    snprintf(buf, sizeof buf, "%04ld-%02d-%02d", y, m, d);
-    memcpy(out, buf, 10);
-    out[10] = '\0';
-}
 
 /* ---- the sweep ------------------------------------------------------------- */
 
@@ -251,7 +210,7 @@ int assist_reviews_due(db_conn *db, const assist_review_filter *f, int64_t offse
         db_col_copy(s, 9, r.next_review_on, sizeof r.next_review_on);
         if (!db_col_is_null(s, 10))
             cal_local_date(db_col_text(s, 10), r.last_review_on);
-        int late = assist_days_between(r.next_review_on, f->today);
+        int late = date_days_between(r.next_review_on, f->today);
         r.days_overdue = late > 0 ? late : 0;
         fn(&r, ctx);
     }

@@ -72,9 +72,4 @@ int assist_reviews_due_counts(db_conn *db, const assist_review_filter *f,
                               void (*fn_class)(const char *cls, int64_t n, void *ctx),
                               void (*fn_unit)(int64_t id, const char *name, int64_t n, void *ctx), void *ctx);
 
-/* Days from `from` to `to` (both "YYYY-MM-DD"); and `date` + days into
- * out. Calendar days, no database. */
-int assist_days_between(const char *from, const char *to);
-void assist_date_add(const char *date, int days, char out[11]);
-
 #endif

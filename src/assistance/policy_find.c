@@ -12,8 +12,8 @@
 #include "core/fieldcrypt.h"
 #include "registry/derived.h"
 #include "registry/org.h"
+#include "registry/resident.h"
 #include "storage/query.h"
-#include "util/idcard.h"
 
 /* The tagged residents, walked from the tag's index (resident_tag_by_tag):
  * CROSS JOIN keeps SQLite from starting at resident's status index (120,000
@@ -84,15 +84,12 @@ static int grade_of(db_stmt *s, int64_t id)
 
 static void hit_fill(db_stmt *s, pf_kind k, const char *today, int grade, pf_hit *h)
 {
-    char idn[FC_PLAIN_MAX + 1] = "", birth[11];
+    char birth[11];
     memset(h, 0, sizeof *h);
     h->resident_id = db_col_int(s, 0);
     h->household_id = db_col_int(s, 1);
     db_col_copy(s, 2, h->name, sizeof h->name);
-    if (fc_decrypt("resident.id_number", h->resident_id, db_col_text(s, 3), idn, sizeof idn) != 0)
-        idn[0] = '\0';
-    idcard_mask(idn, h->id_masked);
-    sodium_memzero(idn, sizeof idn);
+    resident_id_number_masked(h->resident_id, db_col_text(s, 3), h->id_masked);
     db_col_copy(s, 4, birth, sizeof birth);
     db_col_copy(s, 5, h->grid, sizeof h->grid);
     int t = ymd(today);

@@ -12,7 +12,6 @@
 #include "util/idcard.h"
 #include "util/strbuf.h"
 #include "util/validate.h"
-#include "workflow/calendar.h"
 
 #define COL_RELATIVE_ID "assistance_relative.relative_id"
 
@@ -98,7 +97,7 @@ int relative_get(db_conn *db, int64_t id, relative_row *out)
 /* Writes the note of case id (NULL: none) when it differs from what it holds, audited. */
 static int note_store(db_conn *db, const actor *who, const char *ip, int64_t id, const char *note, int *changed)
 {
-    char old[1024] = "", path[256] = "", now[20];
+    char old[RELATIVE_NOTE_MAX] = "", path[256] = "", now[20];
     db_stmt *s = db_query(db, "SELECT a.conflict_note, c.org_path FROM assistance_case a JOIN wf_case c ON c.id = a.id"
                               " WHERE a.id = ?", DB_INT(id));
     int rc = db_step(s);
@@ -131,11 +130,11 @@ int relative_case_note_refresh(db_conn *db, const actor *who, const char *ip, in
                           " WHERE r.removed_at IS NULL AND r.relative_id_bidx IN (" CASE_PEOPLE_BIDX ") ORDER BY r.id",
                           DB_INT(case_id));
     int rc, n = 0;
-    /* worded as relative_household_note's (the note a case gets at application) */
     while ((rc = db_step(s)) == DB_ROW) {
-        sb_puts(&note, n++ == 0 ? "该户有工作人员近亲属备案（" : "；");
-        if (note.len < 800)
-            sb_printf(&note, "%s %s 的%s %s", db_col_text(s, 1), db_col_text(s, 0), db_col_text(s, 2), db_col_text(s, 3));
+        if (note.len < RELATIVE_NOTE_MAX - 400)   /* room for one more and the ending */
+            sb_printf(&note, "%s%s %s 的%s %s", n == 0 ? "该户有工作人员近亲属备案（" : "；", db_col_text(s, 1),
+                      db_col_text(s, 0), db_col_text(s, 2), db_col_text(s, 3));
+        n++;
     }
     if (n)
         sb_puts(&note, "），经办时相关人员须回避");
@@ -192,7 +191,8 @@ int64_t relative_add(db_conn *db, const actor *who, const char *ip, const relati
     idcard_status st = idcard_validate(in->relative_id_number ? in->relative_id_number : "", 0, NULL);
     if (st != IDCARD_OK)
         return err_set(err, ERR_INVALID, "relative_id_number", "近亲属身份证号：%s", idcard_status_message(st));
-    cal_local_date(db_now(now), today);
+    db_now(now);
+    date_today_text(today);
     const char *on = in->registered_on && *in->registered_on ? in->registered_on : today;
     if (!date_is_valid(on))
         return err_set(err, ERR_INVALID, "registered_on", "备案日期格式应为 YYYY-MM-DD");
@@ -359,25 +359,4 @@ int relative_crypt_status(db_conn *db, crypt_status *out)
         *out = (crypt_status){db_col_int(s, 0), db_col_int(s, 1), db_col_int(s, 2)};
     db_finalize(s);
     return rc == DB_ROW ? 0 : -1;
-}
-
-/* Added by the cases part (case.c sets assistance_case.conflict_note at
- * application): the note for a household holding a registered close
- * relative of any staff member. */
-int relative_household_note(db_conn *db, int64_t household_id, char *note, size_t notesz)
-{
-    db_stmt *s = db_query(db,
-                          "SELECT r.staff_name, r.staff_post, r.relation FROM assistance_relative r"
-                          " WHERE r.removed_at IS NULL AND r.relative_id_bidx IN"
-                          " (SELECT p.id_number_bidx FROM resident p WHERE p.household_id = ? AND p.status = 'active')"
-                          " ORDER BY r.id LIMIT 1",
-                          DB_INT(household_id));
-    if (!s)
-        return -1;
-    int rc = db_step(s);
-    if (rc == DB_ROW && note && notesz)
-        snprintf(note, notesz, "该户有工作人员近亲属备案（%s %s 的%s），经办时相关人员须回避", db_col_text(s, 1),
-                 db_col_text(s, 0), db_col_text(s, 2));
-    db_finalize(s);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }

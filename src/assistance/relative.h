@@ -31,12 +31,6 @@
  * line, id 0); -1 on a database error. The workflow's conflict hook. */
 int relative_conflict(db_conn *db, int64_t case_id, const actor *who, char *why, size_t whysz);
 
-/* Added by the cases part: 1 when household household_id holds a
- * registered (not removed) close relative of any staff member, with the
- * note shown through the whole workflow (staff post, name, relation) in
- * note; 0 when none; -1 on a database error. Set at application. */
-int relative_household_note(db_conn *db, int64_t household_id, char *note, size_t notesz);
-
 /* What a registration names. relative_id_number must be normalised
  * (idcard_normalize); relative_add validates everything. */
 typedef struct relative_input {
@@ -76,10 +70,17 @@ int relative_get(db_conn *db, int64_t id, relative_row *out);
  * registration holds). 0, or -1 with *err (409 already removed). */
 int relative_remove(db_conn *db, const actor *who, const char *ip, int64_t id, const char *reason, ms_err *err);
 
+/* The longest conflict note, in bytes with its NUL: the note names each
+ * registration in force (staff post, name, relation, relative), as many
+ * as fit. */
+#define RELATIVE_NOTE_MAX 1024
+
 /* Recomputes assistance_case.conflict_note of case case_id from the
- * registrations in force, audited as `who` when it changes: for the
- * case part, after a case is created or its members recorded. Sets
- * *changed when non-NULL. 0, or -1 on a database error. */
+ * registrations in force ("该户有工作人员近亲属备案（社区干部 吴干部 的配偶
+ * 周家属），经办时相关人员须回避"; NULL when none), audited as `who` when it
+ * changes: called when a registration is added or removed, and by
+ * case_create for the new case. Sets *changed when non-NULL. 0, or -1
+ * on a database error. */
 int relative_case_note_refresh(db_conn *db, const actor *who, const char *ip, int64_t case_id, int *changed);
 
 /* The registry's rows in scope (a unit path prefix: the staff unit's
@@ -113,7 +114,7 @@ int relative_report(db_conn *db, const char *scope_path, void (*fn)(const relati
 typedef struct relative_flagged {
     int64_t case_id, amount_fen;    /* amount_fen -1 = not decided yet */
     char programme[64], state[24], org_path[256], applicant[128];
-    char note[1024];
+    char note[RELATIVE_NOTE_MAX];
 } relative_flagged;
 int relative_flagged_cases(db_conn *db, const char *scope_path, void (*fn)(const relative_flagged *f, void *ctx),
                            void *ctx);

@@ -10,13 +10,14 @@
 #include "assistance/events.h"
 #include "assistance/policy_find.h"
 #include "assistance/relative.h"
+#include "auth/users.h"
 #include "registry/org.h"
 #include "registry/registry_api.h"
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/idcard.h"
+#include "util/validate.h"
 #include "util/xlsx_write.h"
-#include "workflow/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +29,6 @@
 
 /* ---- shared ---------------------------------------------------------------- */
 
-/* The China local date today. */
-static char *today_local(char out[11])
-{
-    char now[20];
-    cal_local_date(db_now(now), out);
-    return out;
-}
-
 /* page and page_size (20, 50 or 100; default 20) into *pg: 0, or -1 with a 400. */
 static int paging_or_reply(request *rq, response *rs, page_req *pg)
 {
@@ -45,14 +38,6 @@ static int paging_or_reply(request *rq, response *rs, page_req *pg)
         return -1;
     pg->offset = (pg->page - 1) * pg->page_size;
     return 0;
-}
-
-static const char *state_label(const char *state)
-{
-    const wf_state *st = wf_state_find(&ASSIST_CASE, state);
-    if (!st)
-        st = wf_state_find(&ASSIST_ONCE, state);
-    return st ? st->label : state;
 }
 
 static json_t *amount_json(int64_t fen) { return fen >= 0 ? json_integer(fen) : json_null(); }
@@ -115,8 +100,8 @@ static int relative_create(request *rq, response *rs)
                                          "relation", "relative_id_number", "registered_on", NULL};
     relative_input in = {0};
     const char *raw = NULL;
-    char idn[32] = "", uname[128] = "", upath[256] = "";
-    int64_t uunit = 0;
+    char idn[32] = "";
+    user_account staff;
     org_unit unit;
     ms_err err;
 
@@ -128,24 +113,15 @@ static int relative_create(request *rq, response *rs)
         body_str(rq, rs, "registered_on", &in.registered_on) < 0)
         return -1;
     if (in.staff_user_id) {
-        db_stmt *s = db_query(rq->db, "SELECT u.display_name, u.org_unit_id, o.path FROM app_user u"
-                                      " JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?",
-                              DB_INT(in.staff_user_id));
-        int rc = db_step(s);
-        if (rc == DB_ROW) {
-            db_col_copy(s, 0, uname, sizeof uname);
-            uunit = db_col_int(s, 1);
-            db_col_copy(s, 2, upath, sizeof upath);
-        }
-        db_finalize(s);
-        if (rc != DB_ROW)
-            return rc == DB_DONE ? reply_bad_request(rs, "staff_user_id", "该工作人员账号不存在") : reply_internal(rs);
-        if (!scope_contains(rq, upath))
+        int rc = user_get(rq->db, in.staff_user_id, &staff);
+        if (rc != 0)
+            return rc > 0 ? reply_bad_request(rs, "staff_user_id", "该工作人员账号不存在") : reply_internal(rs);
+        if (!scope_contains(rq, staff.org_path))
             return reply_forbidden(rs, "该工作人员不在您的管辖范围内，不能为其备案");
         if (!in.staff_name || !*in.staff_name)
-            in.staff_name = uname;
+            in.staff_name = staff.display_name;
         if (!in.staff_unit_id)
-            in.staff_unit_id = uunit;
+            in.staff_unit_id = staff.org_unit_id;
     }
     if (!in.staff_unit_id)
         return reply_bad_request(rs, "staff_unit_id", "缺少必填字段 staff_unit_id（工作人员所在单位）");
@@ -253,7 +229,7 @@ static void report_hit(const relative_hit *h, void *ctx)
     report_ctx *c = ctx;
     json_t *cj = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)h->case_id, "household_id",
                            (json_int_t)h->household_id, "programme", h->programme, "state", h->state, "state_label",
-                           state_label(h->state), "role", h->role);
+                           assist_state_label(h->state), "role", h->role);
     json_object_set_new(cj, "amount_fen", amount_json(h->amount_fen));
     json_array_append_new(c->items, json_pack("{s:o, s:o}", "relative", relative_json(&h->rel), "case", cj));
 }
@@ -262,7 +238,7 @@ static void report_flagged(const relative_flagged *f, void *ctx)
 {
     report_ctx *c = ctx;
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)f->case_id, "programme", f->programme,
-                          "state", f->state, "state_label", state_label(f->state), "applicant", f->applicant,
+                          "state", f->state, "state_label", assist_state_label(f->state), "applicant", f->applicant,
                           "conflict_note", f->note);
     json_object_set_new(j, "amount_fen", amount_json(f->amount_fen));
     json_array_append_new(c->flagged, j);
@@ -410,7 +386,7 @@ static int policy_find_list(request *rq, response *rs)
         return -1;
     pf_kind kind = (pf_kind)k;
     pf_ctx c = {json_array(), kind};
-    if (policy_find_page(rq->db, kind, rq->user.scope_path, today_local(today), pg.offset, pg.page_size, pf_item, &c,
+    if (policy_find_page(rq->db, kind, rq->user.scope_path, date_today_text(today), pg.offset, pg.page_size, pf_item, &c,
                          &total) != 0) {
         json_decref(c.items);
         return reply_internal(rs);
@@ -431,7 +407,7 @@ static int policy_find_summary(request *rq, response *rs)
 {
     char today[11];
     json_t *items = json_array();
-    today_local(today);
+    date_today_text(today);
     for (int k = 0; k < PF_KINDS; k++) {
         int64_t n = 0;
         if (policy_find_page(rq->db, (pf_kind)k, rq->user.scope_path, today, 0, 0, pf_none, NULL, &n) != 0) {
@@ -475,7 +451,7 @@ static void flagged_item(const assist_flagged *f, void *ctx)
         (json_t *)ctx,
         json_pack("{s:I, s:I, s:s, s:s, s:s, s:{s:I, s:s}, s:{s:I, s:s}, s:s, s:s, s:s, s:s}", "case_id",
                   (json_int_t)f->case_id, "household_id", (json_int_t)f->household_id, "programme", f->programme,
-                  "state", f->state, "state_label", state_label(f->state), "beneficiary", "resident_id",
+                  "state", f->state, "state_label", assist_state_label(f->state), "beneficiary", "resident_id",
                   (json_int_t)f->resident_id, "name", f->beneficiary, "person", "resident_id", (json_int_t)f->person_id,
                   "name", f->person, "event", f->event, "event_label",
                   strcmp(f->event, "deceased") == 0 ? "死亡" : "迁出", "event_date", f->event_date, "grid", f->grid));
@@ -553,8 +529,8 @@ static int reviews_due(request *rq, response *rs)
         return -1;
     if (cls && *cls && strcmp(cls, "A") != 0 && strcmp(cls, "B") != 0 && strcmp(cls, "C") != 0)
         return reply_bad_request(rs, "class", "class 只能是 A、B 或 C");
-    today_local(today);
-    assist_date_add(today, (int)within, until);
+    date_today_text(today);
+    date_add_days(today, (int)within, until);   /* today is a date: never fails */
     assist_review_filter f = {.scope_path = unit.path, .until = until, .today = today, .review_class = cls};
     json_t *items = json_array(), *counts = json_pack("{s:{}, s:[]}", "by_class", "by_community");
     if (assist_reviews_due(rq->db, &f, pg.offset, pg.page_size, due_item, items, &total) != 0 ||

@@ -130,6 +130,19 @@ void resident_decrypt_values(int64_t id, const char *id_number_enc, const char *
     disability_split(dis, r);
 }
 
+char *resident_id_number_masked(int64_t id, const char *id_number_enc, char out[static 19])
+{
+    char plain[FC_PLAIN_MAX + 1] = "";
+    out[0] = '\0';
+    if (id_number_enc && *id_number_enc) {
+        decrypt_or_warn(COL_ID_NUMBER, id, id_number_enc, plain, sizeof plain);
+        if (plain[0])
+            idcard_mask(plain, out);
+    }
+    sodium_memzero(plain, sizeof plain);
+    return out;
+}
+
 void resident_from_row(db_stmt *s, resident *r)
 {
     r->id = db_col_int(s, 0);

@@ -89,6 +89,12 @@ int resident_count(db_conn *db, int64_t *all, int64_t *active);
 void resident_decrypt_values(int64_t id, const char *id_number_enc, const char *phone_enc, const char *disability_enc,
                              resident *out);
 
+/* The stored ID number of resident row id (resident.id_number_enc)
+ * decrypted only to be masked (idcard_mask) into out, the plain number
+ * wiped: what lists and pages of other modules show. "" when there is
+ * none or it does not decrypt (reported on stderr). Returns out. */
+char *resident_id_number_masked(int64_t id, const char *id_number_enc, char out[static 19]);
+
 /* Loads resident `id`: 0 found, 1 absent, -1 database error. */
 int resident_get(db_conn *db, int64_t id, resident *out);
 

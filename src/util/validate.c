@@ -368,6 +368,22 @@ int date_add_days(const char *ymd, int days, char out[static 11])
     return 0;
 }
 
+int date_days_between(const char *from, const char *to)
+{
+    struct tm ta = {0}, tb = {0};
+    if (!date_is_valid(from) || !date_is_valid(to) ||
+        sscanf(from, "%4d-%2d-%2d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday) != 3 ||
+        sscanf(to, "%4d-%2d-%2d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday) != 3)
+        return 0;
+    ta.tm_year -= 1900;
+    ta.tm_mon -= 1;
+    ta.tm_hour = 12;   /* noon, as date_add_days: whole days apart */
+    tb.tm_year -= 1900;
+    tb.tm_mon -= 1;
+    tb.tm_hour = 12;
+    return (int)((timegm(&tb) - timegm(&ta)) / 86400);
+}
+
 /* ---- phone numbers ------------------------------------------------------
  *
  * Input is split into digit groups; a separator is any run of spaces

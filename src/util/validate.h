@@ -38,6 +38,10 @@ char *date_today_text(char out[static 11]);
  * -1 when ymd is not a date. Calendar days, no time zone. */
 int date_add_days(const char *ymd, int days, char out[static 11]);
 
+/* Days from date `from` to date `to` (both "YYYY-MM-DD"; negative when
+ * to is earlier): 0 when either is not a date. Calendar days. */
+int date_days_between(const char *from, const char *to);
+
 /* Decodes the UTF-8 sequence at s, of which at most `avail` bytes may
  * be read: its length in bytes (1–4) with the code point in *cp, or 0
  * when it is invalid (a stray continuation byte, an overlong form, a

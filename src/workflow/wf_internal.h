@@ -11,9 +11,6 @@
 /* The label of state `code` in t; the code itself when t lacks it. */
 const char *wf_state_label(const wf_type *t, const char *code);
 
-/* The transition out of `from` (NULL: out of any state) named `action`, or NULL. */
-const wf_transition *wf_transition_find(const wf_type *t, const char *from, const char *action);
-
 /* Appends a timeline row to case `case_id` at time `at`: from_state NULL
  * on creation, in->opinion and in->attachments as given (in may be
  * NULL). Returns 0 or -1 (a database error). */

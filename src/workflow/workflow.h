@@ -184,6 +184,9 @@ int wf_type_check(const wf_type *t, char *why, size_t whysz);
 /* The state `code` of t, or NULL. */
 const wf_state *wf_state_find(const wf_type *t, const char *code);
 
+/* The transition out of `from` (NULL: out of any state) named `action`, or NULL. */
+const wf_transition *wf_transition_find(const wf_type *t, const char *from, const char *action);
+
 /* Opens a case of type t in t->initial for the org unit at org_path
  * (which must lie in who's scope), with its due time, a 'created'
  * timeline row and an audit row. Returns

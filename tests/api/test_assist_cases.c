@@ -350,6 +350,27 @@ static void other_units_see_nothing(void **state)
     free(t_g0102);
 }
 
+/* flagged=overdue lists the open cases past their step's time limit, and
+ * only those; the case says so itself. */
+static void overdue_cases_flagged(void **state)
+{
+    long long rid[1];
+    long long hh = new_family(t_street, grid_a, 1, rid);
+    long long id = file_case(t_g0101, "dibao_urban", hh, rid[0], "");
+    json_t *j = get_case(t_c01, id);
+    assert_true(json_is_false(json_object_get(j, "overdue")));
+    json_decref(j);
+    assert_false(api_list_has(&srv, t_c01, "/api/v1/assistance/cases?flagged=overdue&page_size=100", id));
+    server_sql(&srv, fmt("UPDATE wf_case SET due_at = '2020-01-02 15:59:59' WHERE id = %lld", id));
+    assert_true(api_list_has(&srv, t_c01, "/api/v1/assistance/cases?flagged=overdue&page_size=100", id));
+    j = get_case(t_c01, id);
+    assert_true(json_is_true(json_object_get(j, "overdue")));
+    json_decref(j);
+    /* closed, it is no longer overdue */
+    step_ok(t_g0101, id, "withdraw", "{\"opinion\":\"申请人自愿撤回\"}", "withdrawn");
+    assert_false(api_list_has(&srv, t_c01, "/api/v1/assistance/cases?flagged=overdue&page_size=100", id));
+}
+
 /* 回避: a close relative of shequ01 lives in the household. */
 static void handler_relative_must_recuse(void **state)
 {
@@ -365,6 +386,11 @@ static void handler_relative_must_recuse(void **state)
     json_t *j = get_case(t_c01, id);
     assert_true(json_is_true(json_object_get(j, "conflict")));
     assert_non_null(strstr(jstr(j, "conflict_note"), "社区干部"));
+    /* the note is the registry's (relative_case_note_refresh): it names the relative, and is audited */
+    json_t *rel = get_ok(t_street, fmt("/api/v1/residents/%lld", rid[1]));
+    assert_non_null(strstr(jstr(j, "conflict_note"), fmt("社区甲 的配偶 %s", jstr(rel, "name"))));
+    json_decref(rel);
+    assert_int_equal(total_of(t_auditor, fmt("/api/v1/audit?action=assist_conflict_note&entity=assistance_case&entity_id=%lld", id)), 1);
     assert_string_equal(actions_of(j), "");   /* nothing offered to the relative */
     assert_non_null(strstr(jstr(j, "recusal_note"), "回避"));
     json_decref(j);
@@ -630,6 +656,7 @@ int main(void)
         cmocka_unit_test(application_path_and_amount),
         cmocka_unit_test(steps_refused_with_reasons),
         cmocka_unit_test(other_units_see_nothing),
+        cmocka_unit_test(overdue_cases_flagged),
         cmocka_unit_test(handler_relative_must_recuse),
         cmocka_unit_test(duplicate_applications_refused),
         cmocka_unit_test(one_off_ceilings),

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "registry_fixture.h"
+#include "util/validate.h"
 
 static char *t_c02, *t_g0201;
 static long long uid_c01, uid_c02, grid_c2a;
@@ -374,12 +375,17 @@ static void a_death_flags_the_active_case(void **state)
     long long cid = make_case("dibao_urban", "active", hh, ben, "");
     json_decref(req(t_g0101, "POST", fmt("/api/v1/residents/%lld/status", ben),
                     "{\"status\":\"deceased\",\"date\":\"2026-02-01\",\"note\":\"病故\"}", 200));
-    /* a read writes nothing */
-    assert_int_equal(total_of(t_street, "/api/v1/assistance/flags") >= 0, 1);
+    /* a read writes nothing: the case is not listed before the sweep, nor flagged by the read */
+    json_t *j = get_ok(t_street, "/api/v1/assistance/flags?page_size=100");
+    json_t *it, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+        assert_int_not_equal(jint(it, "case_id"), cid);
+    json_decref(j);
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM assistance_case WHERE id = %lld AND stop_flag IS NULL",
                                               cid)), 1);
     json_decref(req(t_c01, "POST", "/api/v1/assistance/flags/sweep", "{}", 403));
-    json_t *j = req(t_street, "POST", "/api/v1/assistance/flags/sweep", "{}", 200);
+    j = req(t_street, "POST", "/api/v1/assistance/flags/sweep", "{}", 200);
     assert_true(jint(j, "cases_flagged") >= 1);
     assert_true(jint(j, "flags_handled") >= 1);
     json_decref(j);
@@ -390,8 +396,6 @@ static void a_death_flags_the_active_case(void **state)
     assert_int_equal(audits(fmt("action=assist_stop_flag&entity=assistance_case&entity_id=%lld", cid)), 1);
     /* listed in scope, not outside */
     j = get_ok(t_g0101, "/api/v1/assistance/flags?page_size=100");
-    json_t *it, *found = NULL;
-    size_t i;
     json_array_foreach(json_object_get(j, "items"), i, it)
         if (jint(it, "case_id") == cid)
             found = it;
@@ -421,6 +425,11 @@ static void overdue_reviews_come_first(void **state)
     assert_int_equal(jint(first, "case_id"), late);
     assert_string_equal(jstr(first, "review_class"), "B");
     assert_true(jint(first, "days_overdue") > 100);
+    /* counted in calendar days up to the China date the reply gives, the window 30 days past it */
+    char until[11];
+    assert_int_equal(jint(first, "days_overdue"), date_days_between("2025-06-30", jstr(j, "today")));
+    assert_int_equal(date_add_days(jstr(j, "today"), 30, until), 0);
+    assert_string_equal(jstr(j, "until"), until);
     assert_false(api_list_has(&srv, t_street, "/api/v1/assistance/reviews/due?within_days=30", soon));
     assert_true(jint(json_object_get(json_object_get(j, "counts"), "by_class"), "B") >= 1);
     json_decref(j);

@@ -31,6 +31,23 @@ static void test_type_per_calc_kind(void **state)
     assert_ptr_equal(assist_case_type("per_person"), &ASSIST_CASE);
 }
 
+/* Lists mixing both types label a state without asking its type: the
+ * states the two types share carry the same label. */
+static void test_states_of_either_type(void **state)
+{
+    (void)state;
+    for (const wf_state *o = ASSIST_ONCE.states; o->code; o++) {
+        const wf_state *c = wf_state_find(&ASSIST_CASE, o->code);
+        if (c)
+            assert_string_equal(c->label, o->label);
+        assert_string_equal(assist_state_label(o->code), o->label);
+    }
+    assert_string_equal(assist_state_label("active"), "在保");
+    assert_string_equal(assist_state_label("granted"), "已批准");
+    assert_null(assist_state_find("approved"));
+    assert_string_equal(assist_state_label("approved"), "approved");
+}
+
 /* Every step to 在保 other than 街道审批 is the command line's 存量纳入,
  * and 街道审批 is the street's alone. */
 static void test_only_the_street_makes_a_case_active(void **state)
@@ -61,6 +78,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_are_valid),
         cmocka_unit_test(test_type_per_calc_kind),
+        cmocka_unit_test(test_states_of_either_type),
         cmocka_unit_test(test_only_the_street_makes_a_case_active),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -378,6 +378,20 @@ static void test_date_add_days(void **state)
     assert_int_equal(date_add_days("2026-1-01", 1, out), -1);
 }
 
+static void test_date_days_between(void **state)
+{
+    (void)state;
+    assert_int_equal(date_days_between("2025-12-31", "2026-01-30"), 30);
+    assert_int_equal(date_days_between("2024-03-01", "2024-02-28"), -2);
+    assert_int_equal(date_days_between("2024-02-28", "2025-02-28"), 366);
+    assert_int_equal(date_days_between("1969-12-31", "1970-01-02"), 2);
+    assert_int_equal(date_days_between("2025-05-05", "2025-05-05"), 0);
+    assert_int_equal(date_days_between("2025-13-01", "2025-05-05"), 0);
+    char back[11];
+    assert_int_equal(date_add_days("2025-06-30", date_days_between("2025-06-30", "2026-12-07"), back), 0);
+    assert_string_equal(back, "2026-12-07");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_date),
         cmocka_unit_test(test_date_add_days),
+        cmocka_unit_test(test_date_days_between),
         cmocka_unit_test(test_utf8_length),
         cmocka_unit_test(test_person_name),
         cmocka_unit_test(test_person_name_rules),
