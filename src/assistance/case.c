@@ -48,14 +48,6 @@ static int text_too_long(const char *s, long max)
     return n < 0 || n > max;
 }
 
-char *case_today(char out[static 11])
-{
-    char now[20];
-    if (cal_local_date(db_now(now), out) != 0)
-        copy(out, 11, "1970-01-01");
-    return out;
-}
-
 /* "YYYY-MM" of a "YYYY-MM-DD…" date. */
 static void month_of(const char *date, char out[static 8])
 {
@@ -420,7 +412,7 @@ int64_t case_create(db_conn *db, const actor *who, const char *ip, const case_ne
                        strcmp(r.status, "deceased") == 0 ? "死亡登记" : "迁出", p.name);
 
     json_t *settings = settings_of(&p);
-    case_today(today);
+    date_today_text(today);
     if (band_for(&p, settings, &r, in->band_key, today, band, err) != 0) {
         json_decref(settings);
         return -1;
@@ -776,7 +768,7 @@ int case_step(db_conn *db, const actor *who, const char *ip, int64_t id, const c
     wf_input wi = {.opinion = in->opinion, .attachments = in->attachments};
     if (wf_perform(db, t, id, action, who, ip, &wi, &k.c, err) != 0 || payload_fits(action, in, one_off, err) != 0)
         return -1;
-    case_today(today);
+    date_today_text(today);
     month_of(today, month);
     int64_t version = k.version;
 

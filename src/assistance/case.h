@@ -217,7 +217,4 @@ typedef struct case_decision {
  * or ERR_DB. */
 int case_decision_load(db_conn *db, const assist_case *k, case_decision *out, ms_err *err);
 
-/* "YYYY-MM-DD" China local date today (UTC+8). */
-char *case_today(char out[static 11]);
-
 #endif

@@ -11,7 +11,6 @@
 
 #include "assistance/case_flow.h"
 #include "util/validate.h"
-#include "workflow/calendar.h"
 #include "workflow/workflow.h"
 
 #define WHY(...) (why && whysz ? snprintf(why, whysz, __VA_ARGS__) : 0)
@@ -19,14 +18,6 @@
 const char *const OBJECTION_CHANNELS[] = {"来访", "电话", "信件", "其他", NULL};
 
 /* ---- dates ------------------------------------------------------------------ */
-
-char *notice_today(char out[static 11])
-{
-    char now[20];
-    if (cal_local_date(db_now(now), out) != 0)
-        snprintf(out, 11, "%.10s", now);
-    return out;
-}
 
 /* Local date ymd plus days (may be negative) into out: 0, or -1 when
  * ymd is not a date. */

@@ -81,9 +81,6 @@ typedef struct objection {
 /* The channels an objection may come by: 来访 电话 信件 其他 (NULL-ended). */
 extern const char *const OBJECTION_CHANNELS[];
 
-/* The China local date now, "YYYY-MM-DD". Returns out. */
-char *notice_today(char out[static 11]);
-
 /* The status a reader is shown on local date today: "draft" (草稿),
  * "posted" (公示中) or "ended" (已结束: closed, or posted and today >
  * ends_on); and its Chinese label. */

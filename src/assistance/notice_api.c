@@ -126,7 +126,7 @@ static int notice_finish_or_reply(request *rq, response *rs, const char *action,
     char today[11];
     if (notice_get(rq->db, id, &n) != 0 || notice_rows(rq->db, id, &rows, &nrows) != 0)
         return write_fail_or_reply(rq, rs, &(ms_err){.kind = ERR_DB});
-    json_t *body = notice_json(&n, notice_today(today), rows, nrows);
+    json_t *body = notice_json(&n, date_today_text(today), rows, nrows);
     free(rows);
     return write_commit_or_reply(rq, rs, &(audit_entry){.action = action, .entity = "assistance_notice",
                                                         .entity_id = id, .org_path = n.org_path, .after = body,
@@ -217,7 +217,7 @@ static int notices_list(request *rq, response *rs)
         return reply_bad_request(rs, "status", "status 只能是 draft（草稿）、posted（公示中）或 ended（已结束）");
     if (list_page_or_reply(rq, rs, &page, &size) != 0)
         return -1;
-    notice_today(today);
+    date_today_text(today);
     q_init(&q, "");
     q_where(&q, "n.org_path >= ? AND n.org_path < ?");
     q_bind_text(&q, rq->user.scope_path);
@@ -266,7 +266,7 @@ static int notice_get_one(request *rq, response *rs)
         return -1;
     if (notice_rows(rq->db, n.id, &rows, &nrows) != 0)
         return reply_internal(rs);
-    json_t *j = notice_json(&n, notice_today(today), rows, nrows);
+    json_t *j = notice_json(&n, date_today_text(today), rows, nrows);
     free(rows);
     return reply_json(rs, 200, j);
 }
@@ -394,7 +394,7 @@ static int notice_post_route(request *rq, response *rs)
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "posted_on", &posted_on) < 0 ||
         notice_in_scope_or_reply(rq, rs, rq->id, &n) != 0 || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (notice_post(rq->db, &rq->user, rq->client_ip, n.id, posted_on, notice_today(today), &err) != 0)
+    if (notice_post(rq->db, &rq->user, rq->client_ip, n.id, posted_on, date_today_text(today), &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     snprintf(detail, sizeof detail, "张贴公示（%lld 件申请），张贴日期 %s", (long long)n.cases, posted_on);
     return notice_finish_or_reply(rq, rs, "assist_notice_post", n.id, detail, 200);
@@ -414,7 +414,7 @@ static int notice_close_route(request *rq, response *rs)
     if (body_only(rq, rs, FIELDS) != 0 || notice_in_scope_or_reply(rq, rs, rq->id, &n) != 0 ||
         write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (notice_close(rq->db, n.id, notice_today(today), &err) != 0)
+    if (notice_close(rq->db, n.id, date_today_text(today), &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     return notice_finish_or_reply(rq, rs, "assist_notice_close", n.id, "结束公示", 200);
 }
@@ -445,7 +445,7 @@ static int objection_create_route(request *rq, response *rs)
         write_begin_or_reply(rq, rs) != 0)
         return -1;
     int64_t id = objection_create(rq->db, &rq->user, n.id, case_id, received_on, channel, content,
-                                  notice_today(today), &err);
+                                  date_today_text(today), &err);
     if (id < 0)
         return write_fail_or_reply(rq, rs, &err);
     return objection_finish_or_reply(rq, rs, "assist_objection_create", id, NULL, 201);

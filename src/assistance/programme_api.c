@@ -26,17 +26,6 @@
 /* More programmes than a street has (the issue names ten). */
 #define PROGRAMMES_MAX 200
 
-/* "YYYY-MM-DD" of today in China (date_today_local): the day business
- * rules use. */
-static void china_today(char out[static 11])
-{
-    unsigned d = (unsigned)date_today_local();
-    char buf[32];
-    snprintf(buf, sizeof buf, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
-    memcpy(out, buf, 10);
-    out[10] = '\0';
-}
-
 static json_t *text_or_null(const char *s)
 {
     return s && *s ? json_string(s) : json_null();
@@ -153,7 +142,7 @@ static int body_settings(request *rq, response *rs, json_t **out)
 static int programmes_list(request *rq, response *rs)
 {
     char today[11];
-    china_today(today);
+    date_today_text(today);
     assist_programme *ps = calloc(PROGRAMMES_MAX, sizeof *ps);
     int n = ps ? programme_list(rq->db, ps, PROGRAMMES_MAX) : -1;
     if (n < 0) {
@@ -188,7 +177,7 @@ static int programme_get(request *rq, response *rs)
     json_t *j = programme_detail(rq, &p);
     if (!j)
         return reply_internal(rs);
-    china_today(today);
+    date_today_text(today);
     return reply_json(rs, 200,
                       json_pack("{s:o, s:s, s:b}", "programme", j, "today", today, "can_edit", can_edit(rq)));
 }
@@ -319,7 +308,7 @@ static int standard_add_one(request *rq, response *rs)
         return reply_bad_request(rs, "amount_fen", "标准金额应为 0 至 1,000,000 元之间的整数（分）");
     if (!date_is_valid(from))
         return reply_bad_request(rs, "effective_from", "生效日期格式应为 YYYY-MM-DD");
-    china_today(today);
+    date_today_text(today);
     if (strcmp(from, today) < 0)
         return reply_error(rs, 409, "conflict", "effective_from",
                            "生效日期 %s 早于今天（%s）：新标准只能从今天或以后开始，既往月份的标准不能改写", from, today);

@@ -12,7 +12,6 @@
 #include "util/idcard.h"
 #include "util/strbuf.h"
 #include "util/validate.h"
-#include "workflow/calendar.h"
 
 #define COL_RELATIVE_ID "assistance_relative.relative_id"
 
@@ -192,7 +191,8 @@ int64_t relative_add(db_conn *db, const actor *who, const char *ip, const relati
     idcard_status st = idcard_validate(in->relative_id_number ? in->relative_id_number : "", 0, NULL);
     if (st != IDCARD_OK)
         return err_set(err, ERR_INVALID, "relative_id_number", "近亲属身份证号：%s", idcard_status_message(st));
-    cal_local_date(db_now(now), today);
+    db_now(now);
+    date_today_text(today);
     const char *on = in->registered_on && *in->registered_on ? in->registered_on : today;
     if (!date_is_valid(on))
         return err_set(err, ERR_INVALID, "registered_on", "备案日期格式应为 YYYY-MM-DD");

@@ -15,8 +15,8 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/idcard.h"
+#include "util/validate.h"
 #include "util/xlsx_write.h"
-#include "workflow/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +29,6 @@
 /* ---- shared ---------------------------------------------------------------- */
 
 /* The China local date today. */
-static char *today_local(char out[11])
-{
-    char now[20];
-    cal_local_date(db_now(now), out);
-    return out;
-}
-
 /* page and page_size (20, 50 or 100; default 20) into *pg: 0, or -1 with a 400. */
 static int paging_or_reply(request *rq, response *rs, page_req *pg)
 {
@@ -410,7 +403,7 @@ static int policy_find_list(request *rq, response *rs)
         return -1;
     pf_kind kind = (pf_kind)k;
     pf_ctx c = {json_array(), kind};
-    if (policy_find_page(rq->db, kind, rq->user.scope_path, today_local(today), pg.offset, pg.page_size, pf_item, &c,
+    if (policy_find_page(rq->db, kind, rq->user.scope_path, date_today_text(today), pg.offset, pg.page_size, pf_item, &c,
                          &total) != 0) {
         json_decref(c.items);
         return reply_internal(rs);
@@ -431,7 +424,7 @@ static int policy_find_summary(request *rq, response *rs)
 {
     char today[11];
     json_t *items = json_array();
-    today_local(today);
+    date_today_text(today);
     for (int k = 0; k < PF_KINDS; k++) {
         int64_t n = 0;
         if (policy_find_page(rq->db, (pf_kind)k, rq->user.scope_path, today, 0, 0, pf_none, NULL, &n) != 0) {
@@ -553,7 +546,7 @@ static int reviews_due(request *rq, response *rs)
         return -1;
     if (cls && *cls && strcmp(cls, "A") != 0 && strcmp(cls, "B") != 0 && strcmp(cls, "C") != 0)
         return reply_bad_request(rs, "class", "class 只能是 A、B 或 C");
-    today_local(today);
+    date_today_text(today);
     assist_date_add(today, (int)within, until);
     assist_review_filter f = {.scope_path = unit.path, .until = until, .today = today, .review_class = cls};
     json_t *items = json_array(), *counts = json_pack("{s:{}, s:[]}", "by_class", "by_community");

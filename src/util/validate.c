@@ -340,6 +340,17 @@ int date_today_local(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+char *date_today_text(char out[static 11])
+{
+    unsigned d = (unsigned)date_today_local();
+    if (!d)
+        d = 19700101;
+    char buf[16];
+    snprintf(buf, sizeof buf, "%04u-%02u-%02u", d / 10000 % 10000, d / 100 % 100, d % 100);
+    memcpy(out, buf, 11);
+    return out;
+}
+
 /* ---- phone numbers ------------------------------------------------------
  *
  * Input is split into digit groups; a separator is any run of spaces

@@ -30,6 +30,11 @@ int date_is_valid(const char *s);
  * functions that take one; 0 when the clock cannot be read. */
 int date_today_local(void);
 
+/* date_today_local() as "YYYY-MM-DD" into out ("1970-01-01" when the
+ * clock cannot be read): "today" of the business rules that compare
+ * dates as text. Returns out. */
+char *date_today_text(char out[static 11]);
+
 /* Decodes the UTF-8 sequence at s, of which at most `avail` bytes may
  * be read: its length in bytes (1–4) with the code point in *cp, or 0
  * when it is invalid (a stray continuation byte, an overlong form, a

@@ -347,6 +347,12 @@ static void test_today_is_china_local(void **state)
     int ya = (a.tm_year + 1900) * 10000 + (a.tm_mon + 1) * 100 + a.tm_mday;
     int yb = (b.tm_year + 1900) * 10000 + (b.tm_mon + 1) * 100 + b.tm_mday;
     assert_true(today == ya || today == yb);
+    /* and as text, the form the assistance rules compare */
+    char text[11], want[32];
+    date_today_text(text);
+    int now = date_today_local();
+    snprintf(want, sizeof want, "%04d-%02d-%02d", now / 10000, now / 100 % 100, now % 100);
+    assert_string_equal(text, want);
     unsetenv("TZ");
     tzset();
 }
