@@ -1332,7 +1332,8 @@ static const char *const ASSIST_USAGE =
     "  存量纳入：把街道已有的社会救助对象导入为“在保”案件。表头（中英文均可，顺序不限）：\n"
     "    programme 项目编码, id_number 身份证号, area 城乡（城市/农村）, band_key 档次, members_counted 保障人数,\n"
     "    income_fen 家庭月收入（分）, start_month 起始月份（YYYY-MM）, review_class 复审类别（A/B/C）,\n"
-    "    bank_name 开户行, account_name 户名, account_number 账号\n"
+    "    bank_name 开户行, account_name 户名, account_number 账号；可选 next_review_on 下次复审日期（YYYY-MM-DD，\n"
+    "    不给时按项目的复审周期从起始月份推算）\n"
     "  居民按身份证号查找，须为在册居民；金额按起始月份 1 日有效的救助标准计算；账号加密保存。\n"
     "  任何一行有错误则不写入任何数据（逐行列出错误）；--dry-run 只检查。\n";
 
