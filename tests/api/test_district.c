@@ -549,9 +549,6 @@ static void transfers_stay_in_their_streets(void **state)
 
 /* ---- assistance cases, per street (cases part) ------------------------------- */
 
-static const char *const CASE_ACTIONS[] = {"accept", "reject", "withdraw", "investigate", "review_pass", "review_fail",
-                                           "return", "check", "publish", "approve", "grant", "adjust", "stop", NULL};
-
 static long long file_assist_case(const char *tok, const place *p)
 {
     json_t *j = api_expect(&srv, tok, "POST", "/api/v1/assistance/cases",
@@ -567,8 +564,9 @@ static long long file_assist_case(const char *tok, const place *p)
 static void deny_assist_case(const char *who, const char *tok, long long id, const place *far)
 {
     DENY(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld", id), NULL);
-    for (size_t i = 0; CASE_ACTIONS[i]; i++)
-        DENY(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", id, CASE_ACTIONS[i]),
+    const char *const *actions = probe_case_actions();
+    for (size_t i = 0; actions[i]; i++)
+        DENY(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", id, actions[i]),
              "{\"opinion\":\"越权办理\"}");
     DENY(who, tok, "POST", "/api/v1/assistance/cases",
          fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",

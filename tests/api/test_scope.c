@@ -557,12 +557,10 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
 
     /* assistance cases: one in community 003 */
     {
-        static const char *const ACTIONS[] = {"accept", "reject", "withdraw", "investigate", "review_pass",
-                                              "review_fail", "return", "check", "publish", "approve", "grant",
-                                              "adjust", "stop", NULL};
+        const char *const *actions = probe_case_actions();
         DENY404(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld", far_case), NULL);
-        for (size_t i = 0; ACTIONS[i]; i++)
-            DENY404(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", far_case, ACTIONS[i]),
+        for (size_t i = 0; actions[i]; i++)
+            DENY404(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", far_case, actions[i]),
                     "{\"opinion\":\"越权办理\"}");
         DENY404(who, tok, "POST", "/api/v1/assistance/cases",
                 fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
