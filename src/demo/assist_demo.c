@@ -85,28 +85,7 @@ static void month_from_today(const ctx *c, int delta, char out[8])
 /* "YYYY-MM-DD" of the day `back` days before today (negative: after). */
 static void day_before_today(const ctx *c, int back, char out[11])
 {
-    int y = c->today / 10000, m = c->today / 100 % 100, d = c->today % 100;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    for (; back < 0; back++) {   /* a day to come */
-        int len = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-        if (++d > len) {
-            d = 1;
-            if (++m > 12) {
-                m = 1;
-                y++;
-            }
-        }
-    }
-    while (back-- > 0) {
-        if (--d == 0) {
-            if (--m == 0) {
-                m = 12;
-                y--;
-            }
-            d = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-        }
-    }
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+    date_add_days(c->today_s, -back, out);   /* today is a date: never fails */
 }
 
 static int load_actor(ctx *c, const char *username, actor *out)
@@ -202,7 +181,7 @@ static int plan_dibao(ctx *c)
             int members = nm > 10 ? 10 : (int)nm;
             int rural = strcmp(head.hukou_type, "农村") == 0;
             int64_t standard = rural ? 60000 : 78000;
-            int64_t topup = (rural ? 35000 : 35000) + below(c, 30001);
+            int64_t topup = 35000 + below(c, 30001);
             int64_t income = members * (standard - topup);
             enrol_row(c, &head, rural ? "dibao_rural" : "dibao_urban", NULL, members, income < 0 ? 0 : income,
                       review_class(c), NULL);

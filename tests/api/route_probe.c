@@ -36,6 +36,20 @@ static const char *const UNSCOPED[] = {
     "POST /api/v1/auth/totp/enroll", "POST /api/v1/auth/totp/confirm",
     "GET /api/v1/auth/permissions", "GET /api/v1/audit/actions", "GET /api/v1/tags", "GET /api/v1/openapi.json", NULL};
 
+const char *const *probe_case_actions(void)
+{
+    static const char prefix[] = "/api/v1/assistance/cases/{id}/actions/";
+    static const char *actions[32];
+    size_t n = 0;
+    for (const route *const *t = app_route_tables; *t; t++)
+        for (const route *r = *t; r->method; r++)
+            if (strcmp(r->method, "POST") == 0 && strncmp(r->pattern, prefix, sizeof prefix - 1) == 0 &&
+                n + 1 < sizeof actions / sizeof actions[0])
+                actions[n++] = r->pattern + sizeof prefix - 1;
+    actions[n] = NULL;
+    return actions;
+}
+
 int probe_missing(const char *what)
 {
     int missing = 0;

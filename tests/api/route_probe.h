@@ -15,4 +15,10 @@ void probe_note(const char *method, const char *path);
  * saying `what` test is missing; returns how many. */
 int probe_missing(const char *what);
 
+/* The steps of an assistance case as routed: the <action> of every
+ * "POST /api/v1/assistance/cases/{id}/actions/<action>" of
+ * app_route_tables, in table order, NULL-ended (static storage), so a
+ * denial test tries each step the server has. */
+const char *const *probe_case_actions(void);
+
 #endif

@@ -549,9 +549,6 @@ static void transfers_stay_in_their_streets(void **state)
 
 /* ---- assistance cases, per street (cases part) ------------------------------- */
 
-static const char *const CASE_ACTIONS[] = {"accept", "reject", "withdraw", "investigate", "review_pass", "review_fail",
-                                           "return", "check", "publish", "approve", "grant", "adjust", "stop", NULL};
-
 static long long file_assist_case(const char *tok, const place *p)
 {
     json_t *j = api_expect(&srv, tok, "POST", "/api/v1/assistance/cases",
@@ -567,8 +564,9 @@ static long long file_assist_case(const char *tok, const place *p)
 static void deny_assist_case(const char *who, const char *tok, long long id, const place *far)
 {
     DENY(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld", id), NULL);
-    for (size_t i = 0; CASE_ACTIONS[i]; i++)
-        DENY(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", id, CASE_ACTIONS[i]),
+    const char *const *actions = probe_case_actions();
+    for (size_t i = 0; actions[i]; i++)
+        DENY(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", id, actions[i]),
              "{\"opinion\":\"越权办理\"}");
     DENY(who, tok, "POST", "/api/v1/assistance/cases",
          fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
@@ -614,6 +612,17 @@ static int listed_by(const char *tok, const char *path, const char *key, long lo
     return hit;
 }
 
+/* The 政策找人 summary's count of 高龄津贴 candidates (its first kind) for `tok`. */
+static long long longevity_count(const char *tok)
+{
+    json_t *j = get_ok(tok, "/api/v1/assistance/policy-find/summary");
+    json_t *first = json_array_get(json_object_get(j, "items"), 0);
+    assert_string_equal(jstr(first, "kind"), "longevity");
+    long long n = jint(first, "count");
+    json_decref(j);
+    return n;
+}
+
 static void assistance_relatives_stay_in_their_streets(void **state)
 {
     /* street 2: a registration, an 80-year-old, a case flagged and due for re-review, a death not yet swept */
@@ -635,10 +644,17 @@ static void assistance_relatives_stay_in_their_streets(void **state)
     server_sql(&srv, fmt("UPDATE assistance_case SET stop_flag = 'moved_out', stop_flag_resident_id = %lld,"
                          " stop_flag_date = '2026-01-01', review_class = 'A', next_review_on = '2025-01-01' WHERE id = %lld",
                          p2.resident, k2));
-    json_decref(api_expect(&srv, t_s2, "POST", fmt("/api/v1/residents/%lld/status", old2), "{\"status\":\"deceased\"}", 200));
 
     leaks = 0;
     const char *who = "jiedao→东城街道";
+    /* 政策找人 while the 80-year-old lives: street 2 finds it, street 1 neither finds nor counts it */
+    assert_true(listed_by(t_s2, "/api/v1/assistance/policy-find?kind=longevity", "resident_id", old2));
+    if (listed_by(t_s1, "/api/v1/assistance/policy-find?kind=longevity", "resident_id", old2) ||
+        longevity_count(t_s1) + longevity_count(t_s2) != longevity_count(t_qu)) {
+        print_error("CROSS-STREET LEAK [%s] 政策找人 finds or counts street 2's\n", who);
+        leaks++;
+    }
+    json_decref(api_expect(&srv, t_s2, "POST", fmt("/api/v1/residents/%lld/status", old2), "{\"status\":\"deceased\"}", 200));
     DENY(who, t_s1, "POST", "/api/v1/assistance/relatives",
          fmt("{\"staff_name\":\"越权\",\"staff_post\":\"其他\",\"staff_unit_id\":%lld,\"relative_name\":\"越权\","
              "\"relation\":\"配偶\",\"relative_id_number\":\"%s\"}", p2.community, fresh_id("130102")));
@@ -881,8 +897,6 @@ static void assist_programmes_stay_in_their_streets(void **state)
     assert_int_equal(leaks, 0);
 }
 
-/* ---- every route ------------------------------------------------------------ */
-
 /* ---- assistance payments: a run is the district's; lines stay per street ---- */
 
 static void payments_stay_in_their_streets(void **state)
@@ -936,6 +950,8 @@ static void payments_stay_in_their_streets(void **state)
     json_decref(j);
     assert_int_equal(leaks, 0);
 }
+
+/* ---- every route ------------------------------------------------------------ */
 
 static void every_route_tried_across_streets(void **state)
 {

@@ -38,7 +38,7 @@ static char far_transfer_id_number[19];
 static long long far_case, far_case_household, far_case_resident;
 /* Social assistance in each place (assist_fixture): a 近亲属备案 of staff
  * of its grid, an active case of its household with a stop flag and an
- * overdue re-review, and a resident aged 80 (政策找人: 高龄津贴) in a
+ * overdue re-review, and a resident aged over 70 (政策找人: 高龄津贴) in a
  * household of its own there. */
 typedef struct assist_place {
     long long relative, case_id, old_resident;
@@ -205,27 +205,18 @@ static int file_far_case(void)
 
 static void assist_fixture(const place *p, assist_place *a, const char *tag)
 {
-    char first17[18], idn[19];
-    static unsigned seq;
-    snprintf(first17, sizeof first17, "1101021946%02u%02u%03u", 1 + seq % 12, 1 + seq % 28, 700 + seq);
-    seq++;
-    id_with_check(first17, idn);
+    char idn[19];
+    snprintf(idn, sizeof idn, "%s", fresh_old_id("110102"));
     json_t *j = req(t_street, "POST", "/api/v1/assistance/relatives",
                     fmt("{\"staff_name\":\"范备案\",\"staff_post\":\"社区干部\",\"staff_unit_id\":%lld,"
                         "\"relative_name\":\"范亲属\",\"relation\":\"子女\",\"relative_id_number\":\"%s\"}",
                         p->grid, new_id()), 201);
     a->relative = jint(j, "id");
     json_decref(j);
-    server_sql(&srv, fmt("INSERT INTO wf_case (type, state, org_path, title, created_at, state_entered_at)"
-                         " SELECT 'assist', 'active', g.path, '范围测试', '2026-01-01 00:00:00', '2026-01-01 00:00:00'"
-                         " FROM household h JOIN org_unit g ON g.id = h.grid_id WHERE h.id = %lld", p->household));
-    a->case_id = server_sql_int(&srv, "SELECT MAX(id) FROM wf_case");
-    server_sql(&srv, fmt("INSERT INTO assistance_case (id, programme_id, household_id, resident_id, community_id, area,"
-                         " review_class, next_review_on, stop_flag, stop_flag_resident_id, stop_flag_date, created_at, updated_at)"
-                         " SELECT %lld, p.id, %lld, %lld, (SELECT parent_id FROM org_unit WHERE id = %lld), 'urban', 'B',"
-                         " '2025-01-01', 'deceased', %lld, '2026-01-01', '2026-01-01 00:00:00', '2026-01-01 00:00:00'"
-                         " FROM assistance_programme p WHERE p.code = 'dibao_urban'",
-                         a->case_id, p->household, p->resident, p->grid, p->resident));
+    a->case_id = assist_case_sql(&srv, p->resident, "active", 1, 0);
+    server_sql(&srv, fmt("UPDATE assistance_case SET review_class = 'B', next_review_on = '2025-01-01',"
+                         " stop_flag = 'deceased', stop_flag_resident_id = %lld, stop_flag_date = '2026-01-01'"
+                         " WHERE id = %lld", p->resident, a->case_id));
     j = req(t_street, "POST", "/api/v1/households",
             fmt("{\"grid_id\":%lld,\"address\":\"范围测试路%s号\"}", p->grid, tag), 201);
     long long hh = jint(j, "id");
@@ -566,12 +557,10 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
 
     /* assistance cases: one in community 003 */
     {
-        static const char *const ACTIONS[] = {"accept", "reject", "withdraw", "investigate", "review_pass",
-                                              "review_fail", "return", "check", "publish", "approve", "grant",
-                                              "adjust", "stop", NULL};
+        const char *const *actions = probe_case_actions();
         DENY404(who, tok, "GET", fmt("/api/v1/assistance/cases/%lld", far_case), NULL);
-        for (size_t i = 0; ACTIONS[i]; i++)
-            DENY404(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", far_case, ACTIONS[i]),
+        for (size_t i = 0; actions[i]; i++)
+            DENY404(who, tok, "POST", fmt("/api/v1/assistance/cases/%lld/actions/%s", far_case, actions[i]),
                     "{\"opinion\":\"越权办理\"}");
         DENY404(who, tok, "POST", "/api/v1/assistance/cases",
                 fmt("{\"programme\":\"temporary\",\"household_id\":%lld,\"resident_id\":%lld,\"requested_fen\":100}",
@@ -890,9 +879,6 @@ static void assist_programmes_in_scope(void **state)
     json_decref(j);
 }
 
-/* Every route of every module's table is in the battery above (or
- * touches no org-scoped data), so a module's new route cannot land
- * without a cross-scope denial. */
 /* ---- assistance payments (test_assist_payments.c has the rest) ------------ */
 
 /* A case enrolled in grid F (community 002) and a run paying it: the
@@ -964,6 +950,9 @@ static void assistance_payments_stay_in_scope(void **state)
     assert_int_equal(denials_failed, 0);
 }
 
+/* Every route of every module's table is in the battery above (or
+ * touches no org-scoped data), so a module's new route cannot land
+ * without a cross-scope denial. */
 static void every_scoped_route_is_probed(void **state)
 {
     (void)state;
