@@ -179,6 +179,8 @@ test('网格员：自己提交的申请只能撤回，没有受理按钮；不�
   await page.goto(env.base + '/assistance/cases/' + r.body.id);
   await page.getByTestId('case-act-withdraw').waitFor();
   assert.equal(await page.getByTestId('case-act-accept').count(), 0, '网格员不应看到受理');
+  // the menu lights 救助申请 on a case's page too (layout/AppMenu.vue)
+  assert.match(await page.locator('.app-menu [data-test="menu-assistance/cases"]').getAttribute('class'), /is-active/);
   assert.equal(await page.getByTestId('case-print').count(), 0, '未作决定时没有决定书');
 
   // once the community rejects it, the decision prints from the case page

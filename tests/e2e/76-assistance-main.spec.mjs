@@ -144,6 +144,8 @@ test('社会救助主流程：申请→公示→审批→生成发放批次→�
   const rv = await newPage();
   await login(rv, REVIEWER, REVIEWER_PW);
   await rv.goto(env.base + `/assistance/runs/${runId}`);
+  // the menu lights 资金发放 on a run's page too (layout/AppMenu.vue)
+  assert.match(await rv.locator('.app-menu [data-test="menu-assistance/runs"]').getAttribute('class'), /is-active/);
   await rv.getByTestId('run-freeze').click();
   await rv.locator('.el-message-box').getByRole('button', { name: '复核冻结' }).click();
   await rv.getByTestId('run-frozen-by').waitFor();
