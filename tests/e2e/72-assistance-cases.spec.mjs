@@ -13,12 +13,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { env, newPage, login, shot, assertClean, apiAs } from './lib.mjs';
 import { fenToYuan } from '../../web/src/lib/money.js';
+import { chinaDate } from '../../web/src/lib/chinaDate.js';
 
 // One API session per account for the whole file (a sign-in is slow).
 const clients = {};
 const as = async (user) => (clients[user] ||= await apiAs(user));
-
-const today = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 
 // Households of wangge0101's grid (中山社区, shequ01's) with at least two
 // living members and no assistance case yet: [{household, members}].
@@ -203,7 +202,7 @@ test('街道：公示期未满时街道审批被拒，显示服务器的原话',
   const sq = await as('shequ01');
   const n = await sq('POST', '/assistance/notices', { community_id: filed.household.community_id, case_ids: [filed.id], complaint_phone: '13912345678' });
   assert.equal(n.status, 201, JSON.stringify(n.body));
-  const posted = await sq('POST', `/assistance/notices/${n.body.id}/post`, { posted_on: today() });
+  const posted = await sq('POST', `/assistance/notices/${n.body.id}/post`, { posted_on: chinaDate() });
   assert.equal(posted.status, 200, JSON.stringify(posted.body));
 
   const page = await newPage();

@@ -13,6 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { env, newPage, login, shot, assertClean, apiAs } from './lib.mjs';
+import { chinaDate } from '../../web/src/lib/chinaDate.js';
 
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const rnd = (n) => Math.floor(Math.random() * n);
@@ -23,8 +24,6 @@ function idNumber(year) {
 }
 const GIVEN = '翊曦瑾珩琰璟玥芃菡霁沅汐岚昀晟煜';
 const pick = () => GIVEN[rnd(GIVEN.length)];
-// YYYY-MM-DD in China, `back` days ago.
-const chinaDate = (back = 0) => new Date(Date.now() + 8 * 3600e3 - back * 86400e3).toISOString().slice(0, 10);
 
 // A 城市低保 case in 社区已审核 of a new one-person household in a grid of
 // community staff `who`: {caseId, name, idNumber}.

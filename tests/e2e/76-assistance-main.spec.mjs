@@ -19,14 +19,11 @@ import path from 'node:path';
 import { env, newPage, login, shot, assertClean, apiAs, menuItems, cli, OUT, citizenId, chineseWord } from './lib.mjs';
 import { readSheet } from './xlsx.mjs';
 import { fenToYuan } from '../../web/src/lib/money.js';
+import { chinaDate as beijing, chinaMonth as thisMonth } from '../../web/src/lib/chinaDate.js';
 
 const PROGRAMME = 'dibao_rural';
 const REVIEWER = 'e2e_fuhe';
 const REVIEWER_PW = 'Fuhe#2026check';
-
-// China local dates and months (UTC+8), `n` days back.
-const beijing = (n = 0) => new Date(Date.now() + 8 * 3600e3 - n * 86400e3).toISOString().slice(0, 10);
-const thisMonth = () => beijing().slice(0, 7);
 
 function ok(r, status, what) {
   assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
