@@ -11,7 +11,6 @@ export const CHANNELS = ['来访', '电话', '信件', '其他'];
 export const STAFF_POSTS = ['街道工作人员', '社区干部', '低保经办人员', '其他'];
 export const RELATIONS = ['配偶', '父母', '子女', '兄弟姐妹', '祖父母', '外祖父母', '孙子女', '外孙子女', '其他近亲属'];
 
-export const REVIEW_CLASSES = ['A', 'B', 'C'];
 export const EVENT_TAG = { deceased: 'danger', moved_out: 'warning' };
 
 // A reply names a programme by its code or name, or as {code, name}.
