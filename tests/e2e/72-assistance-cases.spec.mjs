@@ -6,7 +6,8 @@
 // 社区审核, the state and the timeline following each step; a second
 // application of the same person is refused with who and which case;
 // on a phone the list is cards without horizontal scrolling; a
-// grid worker's case page offers no 受理 and, once rejected, prints the
+// grid worker's case page offers no 受理 (the menu lighting 救助申请; on
+// a phone without sideways scrolling) and, once rejected, prints the
 // decision; street staff's 街道审批 of a case
 // on a notice posted today shows the server's 公示 refusal.
 import { test } from 'node:test';
@@ -181,6 +182,15 @@ test('网格员：自己提交的申请只能撤回，没有受理按钮；不�
   // the menu lights 救助申请 on a case's page too (layout/AppMenu.vue)
   assert.match(await page.locator('.app-menu [data-test="menu-assistance/cases"]').getAttribute('class'), /is-active/);
   assert.equal(await page.getByTestId('case-print').count(), 0, '未作决定时没有决定书');
+
+  // the case page on the grid worker's phone: the same step, no sideways scrolling
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.getByTestId('case-act-withdraw').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, '手机上案件页不应横向滚动');
+  await shot(page, 'assistance-case-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
 
   // once the community rejects it, the decision prints from the case page
   const sq = await as('shequ01');
