@@ -13,13 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { env, newPage, login, shot, assertClean, apiAs, menuItems } from './lib.mjs';
 import { yuanToFen, fenToYuan, yuanProblem } from '../../web/src/lib/money.js';
-
-// The first day of next month in China (UTC+8), YYYY-MM-DD.
-function nextMonthFirst() {
-  const now = new Date(Date.now() + 8 * 3600 * 1000);
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  return d.toISOString().slice(0, 10);
-}
+import { chinaMonth } from '../../web/src/lib/chinaDate.js';
 
 test('lib/money.js：元与分按字符串换算，不经浮点数；错误输入给出中文提示', () => {
   assert.equal(yuanToFen('780.5'), 78050);
@@ -59,7 +53,7 @@ test('街道：救助项目列表（城市低保 780.00 元）→ 项目页新�
   await history.locator('tbody tr').first().waitFor();
   const rowsBefore = await history.locator('tbody tr').count();
 
-  const from = nextMonthFirst();
+  const from = chinaMonth(1) + '-01';   // the first day of next month in China
   await page.getByTestId('std-new').click();
   const dialog = page.getByTestId('std-form');
   await dialog.waitFor();

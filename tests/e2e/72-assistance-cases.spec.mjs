@@ -6,19 +6,19 @@
 // 社区审核, the state and the timeline following each step; a second
 // application of the same person is refused with who and which case;
 // on a phone the list is cards without horizontal scrolling; a
-// grid worker's case page offers no 受理 and, once rejected, prints the
+// grid worker's case page offers no 受理 (the menu lighting 救助申请; on
+// a phone without sideways scrolling) and, once rejected, prints the
 // decision; street staff's 街道审批 of a case
 // on a notice posted today shows the server's 公示 refusal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { env, newPage, login, shot, assertClean, apiAs } from './lib.mjs';
 import { fenToYuan } from '../../web/src/lib/money.js';
+import { chinaDate } from '../../web/src/lib/chinaDate.js';
 
 // One API session per account for the whole file (a sign-in is slow).
 const clients = {};
 const as = async (user) => (clients[user] ||= await apiAs(user));
-
-const today = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 
 // Households of wangge0101's grid (中山社区, shequ01's) with at least two
 // living members and no assistance case yet: [{household, members}].
@@ -179,7 +179,18 @@ test('网格员：自己提交的申请只能撤回，没有受理按钮；不�
   await page.goto(env.base + '/assistance/cases/' + r.body.id);
   await page.getByTestId('case-act-withdraw').waitFor();
   assert.equal(await page.getByTestId('case-act-accept').count(), 0, '网格员不应看到受理');
+  // the menu lights 救助申请 on a case's page too (layout/AppMenu.vue)
+  assert.match(await page.locator('.app-menu [data-test="menu-assistance/cases"]').getAttribute('class'), /is-active/);
   assert.equal(await page.getByTestId('case-print').count(), 0, '未作决定时没有决定书');
+
+  // the case page on the grid worker's phone: the same step, no sideways scrolling
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.getByTestId('case-act-withdraw').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, '手机上案件页不应横向滚动');
+  await shot(page, 'assistance-case-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
 
   // once the community rejects it, the decision prints from the case page
   const sq = await as('shequ01');
@@ -201,7 +212,7 @@ test('街道：公示期未满时街道审批被拒，显示服务器的原话',
   const sq = await as('shequ01');
   const n = await sq('POST', '/assistance/notices', { community_id: filed.household.community_id, case_ids: [filed.id], complaint_phone: '13912345678' });
   assert.equal(n.status, 201, JSON.stringify(n.body));
-  const posted = await sq('POST', `/assistance/notices/${n.body.id}/post`, { posted_on: today() });
+  const posted = await sq('POST', `/assistance/notices/${n.body.id}/post`, { posted_on: chinaDate() });
   assert.equal(posted.status, 200, JSON.stringify(posted.body));
 
   const page = await newPage();

@@ -12,19 +12,12 @@
 // prefill the application form reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { env, newPage, login, shot, assertClean, apiAs } from './lib.mjs';
+import { env, newPage, login, shot, assertClean, apiAs, citizenId } from './lib.mjs';
+import { chinaDate } from '../../web/src/lib/chinaDate.js';
 
-const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const rnd = (n) => Math.floor(Math.random() * n);
-function idNumber(year) {
-  const body = `371702${year}${String(1 + rnd(12)).padStart(2, '0')}${String(1 + rnd(28)).padStart(2, '0')}${String(100 + rnd(800))}`;
-  const sum = [...body].reduce((s, c, i) => s + Number(c) * W[i], 0);
-  return body + '10X98765432'[sum % 11];
-}
 const GIVEN = '翊曦瑾珩琰璟玥芃菡霁沅汐岚昀晟煜';
 const pick = () => GIVEN[rnd(GIVEN.length)];
-// YYYY-MM-DD in China, `back` days ago.
-const chinaDate = (back = 0) => new Date(Date.now() + 8 * 3600e3 - back * 86400e3).toISOString().slice(0, 10);
 
 // A 城市低保 case in 社区已审核 of a new one-person household in a grid of
 // community staff `who`: {caseId, name, idNumber}.
@@ -34,7 +27,7 @@ async function checkedCase(who) {
   const grids = (await api('GET', `/org-units?parent_id=${me.org_unit.id}`)).body.items;
   const hh = await api('POST', '/households', { grid_id: grids[0].id, address: `公示测试${pick()}${pick()}巷` });
   assert.equal(hh.status, 201, JSON.stringify(hh.body));
-  const name = `张${pick()}明`, idn = idNumber(1970);
+  const name = `张${pick()}明`, idn = citizenId(1970);
   const res = await api('POST', '/residents', { household_id: hh.body.id, id_number: idn, name, relation: '户主' });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const c = await api('POST', '/assistance/cases', { programme: 'dibao_urban', household_id: hh.body.id, resident_id: res.body.id });
@@ -195,7 +188,7 @@ test('近亲属备案：街道新增（浏览器先校验身份证号）并在�
   await page.getByTestId('relative-name').fill(rel);
   await page.getByTestId('relative-relation').click();
   await page.locator('.el-select-dropdown__item:visible', { hasText: '兄弟姐妹' }).click();
-  const idn = idNumber(1980);
+  const idn = citizenId(1980);
   // a wrong check digit is refused here, nothing sent
   await page.getByTestId('relative-idno').fill(idn.slice(0, 17) + (idn[17] === '0' ? '1' : '0'));
   await page.getByTestId('relative-save').click();

@@ -19,14 +19,11 @@ import path from 'node:path';
 import { env, newPage, login, shot, assertClean, apiAs, menuItems, cli, OUT, citizenId, chineseWord } from './lib.mjs';
 import { readSheet } from './xlsx.mjs';
 import { fenToYuan } from '../../web/src/lib/money.js';
+import { chinaDate as beijing, chinaMonth as thisMonth } from '../../web/src/lib/chinaDate.js';
 
 const PROGRAMME = 'dibao_rural';
 const REVIEWER = 'e2e_fuhe';
 const REVIEWER_PW = 'Fuhe#2026check';
-
-// China local dates and months (UTC+8), `n` days back.
-const beijing = (n = 0) => new Date(Date.now() + 8 * 3600e3 - n * 86400e3).toISOString().slice(0, 10);
-const thisMonth = () => beijing().slice(0, 7);
 
 function ok(r, status, what) {
   assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
@@ -65,7 +62,7 @@ async function activeCase(name) {
   const account = '62284800' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
   ok(await jd('PUT', `/assistance/cases/${c.id}/bank`,
     { bank_name: '农村商业银行', account_name: name, account_number: account, version: approved.version }), 200, '发放账户');
-  return { id: c.id, account };
+  return { id: c.id, account, residentId: who.id };
 }
 
 // A second street account (the CLI, as 10-login's new account) past its
@@ -82,6 +79,10 @@ test('社会救助主流程：申请→公示→审批→生成发放批次→�
   const kase = await activeCase(name);
   const jd = await apiAs('jiedao');
   const month = thisMonth();
+  // a second case whose beneficiary is then recorded dead: the run holds it
+  const heldName = '乡' + chineseWord(2);
+  const held = await activeCase(heldName);
+  ok(await (await apiAs('shequ01'))('POST', `/residents/${held.residentId}/status`, { status: 'deceased' }), 200, '登记死亡');
 
   // 资金发放 from the menu: generate this month's run of 农村低保
   const page = await newPage();
@@ -113,6 +114,13 @@ test('社会救助主流程：申请→公示→审批→生成发放批次→�
   assert.match(rowText, /待发/);
   assert.equal(await page.getByTestId('run-total').innerText(), fenToYuan(run.run.total_fen, true));
   assert.match(await page.getByTestId('run-status').innerText(), /草稿/);
+  // the held panel: the dead beneficiary, with the server's reason, and no line
+  assert.ok(run.holds.some((h) => h.case_id === held.id), '死亡登记的案件应暂停发放');
+  assert.ok(!run.lines.items.some((l) => l.case_id === held.id));
+  const holdRow = page.getByTestId('run-holds').locator('tbody tr', { hasText: heldName });
+  await holdRow.waitFor();
+  assert.match(await holdRow.innerText(), /登记为死亡\/迁出/);
+  assert.match(await page.getByTestId('run-holds').innerText(), new RegExp(`暂停发放 ${run.holds.length} 人`));
   await shot(page, 'assistance-run-draft');
 
   // the four eyes: the one who computed it may not freeze it
@@ -144,6 +152,8 @@ test('社会救助主流程：申请→公示→审批→生成发放批次→�
   const rv = await newPage();
   await login(rv, REVIEWER, REVIEWER_PW);
   await rv.goto(env.base + `/assistance/runs/${runId}`);
+  // the menu lights 资金发放 on a run's page too (layout/AppMenu.vue)
+  assert.match(await rv.locator('.app-menu [data-test="menu-assistance/runs"]').getAttribute('class'), /is-active/);
   await rv.getByTestId('run-freeze').click();
   await rv.locator('.el-message-box').getByRole('button', { name: '复核冻结' }).click();
   await rv.getByTestId('run-frozen-by').waitFor();

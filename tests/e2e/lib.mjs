@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkDigit } from '../../web/src/lib/idcard.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
@@ -144,17 +145,14 @@ export async function apiAs(username, password = PASSWORD) {
   };
 }
 
-// A valid citizen ID number of region 371702 born in `year` (GB 11643
-// check digit, random month, day and sequence): a person no demo
-// resident is, for a spec's own data. (76-assistance-main)
+// A valid citizen ID number of region 371702 born in `year` (random
+// month, day and sequence; the check digit of web/src/lib/idcard.js): a
+// person no demo resident is, for a spec's own data.
 export function citizenId(year = 1958) {
   const two = (n) => String(n).padStart(2, '0');
   const seq = String(100 + Math.floor(Math.random() * 800));
   const body = `371702${year}${two(1 + Math.floor(Math.random() * 12))}${two(1 + Math.floor(Math.random() * 28))}${seq}`;
-  const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(body[i]) * W[i];
-  return body + '10X98765432'[sum % 11];
+  return body + checkDigit(body);
 }
 
 // `n` random characters of the heavenly stems and earthly branches: a

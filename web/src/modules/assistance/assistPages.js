@@ -1,43 +1,7 @@
-// modules/assistance/assistPages.js — what the pages of 公示, 近亲属备案,
-// 政策找人, 复核到期 and 停保预警 share: a paged list of one API route
-// (page sizes 20/50/100, the server's refusal as a toast) and the
-// notice's .xlsx download.
-import { ref } from 'vue';
-import { api, download, showError } from '../../lib/api.js';
-
-// A list of GET `path` with the filters params() gives (null: nothing
-// to load yet); onReply(reply) sees each whole reply (counts, dates).
-export function usePagedList(path, params = () => ({}), onReply = null) {
-  const rows = ref([]);
-  const total = ref(0);
-  const page = ref(1);
-  const pageSize = ref(20);
-  const loading = ref(false);
-
-  async function load() {
-    const filters = params();
-    if (!filters) return;
-    loading.value = true;
-    try {
-      const r = await api(path, { query: { ...filters, page: page.value, page_size: pageSize.value } });
-      rows.value = r.items || [];
-      total.value = r.total || 0;
-      if (onReply) onReply(r);
-    } catch (e) {
-      rows.value = [];
-      showError(e);
-    } finally {
-      loading.value = false;
-    }
-  }
-
-  function search() {
-    page.value = 1;
-    load();
-  }
-
-  return { rows, total, page, pageSize, loading, load, search };
-}
+// modules/assistance/assistPages.js — what the 公示 pages (the list and a
+// notice's page) share: the notice's .xlsx download. Their paged lists
+// are lib/pagedList.js, the pager under them AssistPager.vue.
+import { download, showError } from '../../lib/api.js';
 
 // 导出 Excel of notice `id` (GET …/notices/{id}/xlsx, audited).
 export async function downloadNotice(id) {

@@ -2,9 +2,10 @@
 // 救助申请 pages (CasesView, CaseView, CaseForm, CaseActionDialog): the
 // case states as the API labels them, tag colours, income sources, the
 // programmes a caller without GET /assistance/programmes (grid workers)
-// may still choose from, and today's date in China (UTC+8).
+// may still choose from, and a deadline as its China date.
 import { api } from '../../lib/api.js';
 import { can } from '../../lib/session.js';
+import { chinaTime } from '../../lib/chinaDate.js';
 
 // Every state of both case types (case_flow.c), for the list's filter.
 export const CASE_STATES = {
@@ -65,16 +66,5 @@ export function kindBands(p) {
   return s.band_by === 'kind' ? Object.entries(s.bands || {}).map(([value, label]) => ({ value, label })) : [];
 }
 
-// Today in China (UTC+8): 'YYYY-MM-DD'; thisMonth(): 'YYYY-MM'.
-export function todayChina() {
-  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-}
-export function thisMonth() { return todayChina().slice(0, 7); }
-
 // The server's "YYYY-MM-DD HH:MM:SS" UTC deadline as the China date.
-export function dueDate(s) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})/.exec(s || '');
-  if (!m) return '—';
-  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) + 8 * 3600 * 1000);
-  return d.toISOString().slice(0, 10);
-}
+export const dueDate = (s) => chinaTime(s).slice(0, 10);

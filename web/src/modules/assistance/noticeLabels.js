@@ -1,6 +1,5 @@
 // modules/assistance/noticeLabels.js — the Chinese words of the codes the
-// 公示, 异议, 近亲属备案 and 复核 replies send, and the China local date
-// ("today" for business rules is UTC+8 whatever the browser's zone).
+// 公示, 异议, 近亲属备案 and 复核 replies send.
 
 export const NOTICE_STATUS = { draft: '草稿', posted: '公示中', ended: '已结束' };
 export const STATUS_TAG = { draft: 'info', posted: 'warning', ended: 'success' };
@@ -12,13 +11,7 @@ export const CHANNELS = ['来访', '电话', '信件', '其他'];
 export const STAFF_POSTS = ['街道工作人员', '社区干部', '低保经办人员', '其他'];
 export const RELATIONS = ['配偶', '父母', '子女', '兄弟姐妹', '祖父母', '外祖父母', '孙子女', '外孙子女', '其他近亲属'];
 
-export const REVIEW_CLASSES = ['A', 'B', 'C'];
 export const EVENT_TAG = { deceased: 'danger', moved_out: 'warning' };
-
-// YYYY-MM-DD in China (UTC+8), `back` days before today.
-export function chinaDate(back = 0) {
-  return new Date(Date.now() + 8 * 3600 * 1000 - back * 86400 * 1000).toISOString().slice(0, 10);
-}
 
 // A reply names a programme by its code or name, or as {code, name}.
 export const programmeName = (p) => (p && typeof p === 'object' ? p.name || p.code : p) || '—';
