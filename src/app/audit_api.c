@@ -77,19 +77,6 @@ static int add_text_filter(request *rq, response *rs, query *q, const char *key,
     return 0;
 }
 
-static int add_int_filter(request *rq, response *rs, query *q, const char *key, const char *cond)
-{
-    int64_t v;
-    int rc = req_query_int(rq, rs, key, 0, 1, INT64_MAX, &v);
-    if (rc < 0)
-        return -1;
-    if (rc > 0) {
-        q_where(q, cond);
-        q_bind_int(q, v);
-    }
-    return 0;
-}
-
 /* "YYYY-MM-DDTHH:MM" or "…:SS" (or a space for the T), a Beijing time:
  * the UTC time_t of its first second, *secs the length of the span it
  * names (60 or 1); -1 when malformed. */
@@ -140,12 +127,12 @@ static int add_filters(request *rq, response *rs, query *q)
 {
     q_where(q, "(a.org_path IS NULL OR a.org_path LIKE ? || '%')");
     q_bind_text(q, rq->user.scope_path);
-    if (add_int_filter(rq, rs, q, "user_id", "a.user_id = ?") != 0 ||
+    if (req_query_id_filter_or_reply(rq, rs, q, "user_id", "a.user_id = ?") != 0 ||
         add_text_filter(rq, rs, q, "username", "a.username = ?") != 0 ||
         add_text_filter(rq, rs, q, "action", "a.action = ?") != 0 ||
         add_text_filter(rq, rs, q, "entity", "a.entity = ?") != 0 ||
         add_text_filter(rq, rs, q, "outcome", "a.outcome = ?") != 0 ||
-        add_int_filter(rq, rs, q, "entity_id", "a.entity_id = ?") != 0 ||
+        req_query_id_filter_or_reply(rq, rs, q, "entity_id", "a.entity_id = ?") != 0 ||
         add_date_filter(rq, rs, q, "from", 0) != 0 || add_date_filter(rq, rs, q, "to", 1) != 0)
         return -1;
     const char *from = req_query(rq, "from"), *to = req_query(rq, "to");

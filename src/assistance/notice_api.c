@@ -169,21 +169,6 @@ static int list_page_or_reply(request *rq, response *rs, page_req *p)
     return 0;
 }
 
-/* An optional id filter of the query string ("community_id"): 0 (absent
- * or bound), or -1 with a 400. */
-static int id_filter_or_reply(request *rq, response *rs, query *q, const char *key, const char *cond)
-{
-    int64_t v;
-    int rc = req_query_int(rq, rs, key, 0, 1, INT64_MAX, &v);
-    if (rc < 0)
-        return -1;
-    if (rc > 0) {
-        q_where(q, cond);
-        q_bind_int(q, v);
-    }
-    return 0;
-}
-
 /* ---- notices ---------------------------------------------------------------------- */
 
 /* GET /api/v1/assistance/notices — roles: street, community.
@@ -209,7 +194,7 @@ static int notices_list(request *rq, response *rs)
     q_where(&q, "n.org_path >= ? AND n.org_path < ?");
     q_bind_text(&q, rq->user.scope_path);
     q_bind_text(&q, org_path_end(rq->user.scope_path, end));
-    if (id_filter_or_reply(rq, rs, &q, "community_id", "n.community_id = ?") != 0)
+    if (req_query_id_filter_or_reply(rq, rs, &q, "community_id", "n.community_id = ?") != 0)
         return q_free(&q), -1;
     if (status && strcmp(status, "draft") == 0)
         q_where(&q, "n.status = 'draft'");
@@ -462,8 +447,8 @@ static int objections_list(request *rq, response *rs)
     q_where(&q, "n.org_path >= ? AND n.org_path < ?");
     q_bind_text(&q, rq->user.scope_path);
     q_bind_text(&q, org_path_end(rq->user.scope_path, end));
-    if (id_filter_or_reply(rq, rs, &q, "case_id", "o.case_id = ?") != 0 ||
-        id_filter_or_reply(rq, rs, &q, "notice_id", "o.notice_id = ?") != 0)
+    if (req_query_id_filter_or_reply(rq, rs, &q, "case_id", "o.case_id = ?") != 0 ||
+        req_query_id_filter_or_reply(rq, rs, &q, "notice_id", "o.notice_id = ?") != 0)
         return q_free(&q), -1;
     if (status && *status) {
         q_where(&q, "o.status = ?");

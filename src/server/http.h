@@ -184,6 +184,10 @@ int page_parse(request *rq, response *rs, const char *const *sort_keys, int keys
 struct query;
 db_stmt *page_query_or_reply(request *rq, response *rs, const char *count_sql, const char *select_sql,
                              const struct query *q, const char *order_suffix, const page_req *p, int64_t *total);
+/* An optional id filter of the query string: when `key` is given (a
+ * positive integer) adds cond (one "?") to q's filters with it bound.
+ * 0 (absent or added), or -1 with a 400 in rs. */
+int req_query_id_filter_or_reply(request *rq, response *rs, struct query *q, const char *key, const char *cond);
 /* Counts the rows of "SELECT 1 " + from_sql + q's filters, stopping at
  * the server's count cap (serve --count-cap, default 10,000): beyond it
  * *total is the cap and p->total_is_estimate is set. For lists that can

@@ -410,3 +410,18 @@ db_stmt *page_fetch(request *rq, const char *select_sql, const page_req *p, cons
         db_bind_text(s, 1, pk->ids_json ? pk->ids_json : "[]");
     return s;
 }
+
+/* ---- filters --------------------------------------------------------- */
+
+int req_query_id_filter_or_reply(request *rq, response *rs, query *q, const char *key, const char *cond)
+{
+    int64_t v;
+    int rc = req_query_int(rq, rs, key, 0, 1, INT64_MAX, &v);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        q_where(q, cond);
+        q_bind_int(q, v);
+    }
+    return 0;
+}
