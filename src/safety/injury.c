@@ -203,6 +203,15 @@ static int merge_checked(db_conn *db, injury_row *r, const injury_input *in, ms_
     return 0;
 }
 
+/* The columns a write stores from a checked row, and their values in that order. */
+#define STORED_COLS                                                                                   \
+    "org_unit_id, injured_on, place_type, age, sex, occupation, education, injury_type, cause, severity," \
+    " resident_id, description"
+#define STORED_ARGS(r)                                                                                \
+    DB_INT((r).org_unit_id), DB_TEXT((r).injured_on), DB_TEXT((r).place_type), DB_INT((r).age),       \
+        DB_TEXT((r).sex), DB_TEXT((r).occupation), DB_TEXT((r).education), DB_TEXT((r).injury_type),  \
+        DB_TEXT((r).cause), DB_TEXT((r).severity), DB_ID((r).resident_id), DB_TEXT((r).description)
+
 int64_t injury_create(db_conn *db, int64_t user_id, const injury_input *in, ms_err *err)
 {
     injury_row r;
@@ -212,13 +221,9 @@ int64_t injury_create(db_conn *db, int64_t user_id, const injury_input *in, ms_e
         return -1;
     db_now(now);
     if (db_exec_args(db,
-                     "INSERT INTO safety_injury (org_unit_id, injured_on, place_type, age, sex, occupation, education,"
-                     " injury_type, cause, severity, resident_id, description, created_by, created_at, updated_at)"
+                     "INSERT INTO safety_injury (" STORED_COLS ", created_by, created_at, updated_at)"
                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     DB_INT(r.org_unit_id), DB_TEXT(r.injured_on), DB_TEXT(r.place_type), DB_INT(r.age),
-                     DB_TEXT(r.sex), DB_TEXT(r.occupation), DB_TEXT(r.education), DB_TEXT(r.injury_type),
-                     DB_TEXT(r.cause), DB_TEXT(r.severity), DB_ID(r.resident_id), DB_TEXT(r.description),
-                     DB_ID(user_id), DB_TEXT(now), DB_TEXT(now)) != DB_DONE)
+                     STORED_ARGS(r), DB_ID(user_id), DB_TEXT(now), DB_TEXT(now)) != DB_DONE)
         return err_db(err);
     return db_last_insert_id(db);
 }
@@ -243,13 +248,9 @@ int injury_update(db_conn *db, int64_t id, const injury_input *in, int64_t if_ve
     if (merge_checked(db, &r, in, err) != 0)
         return -1;
     if (db_exec_args(db,
-                     "UPDATE safety_injury SET org_unit_id = ?, injured_on = ?, place_type = ?, age = ?, sex = ?,"
-                     " occupation = ?, education = ?, injury_type = ?, cause = ?, severity = ?, resident_id = ?,"
-                     " description = ?, version = version + 1, updated_at = ? WHERE id = ?",
-                     DB_INT(r.org_unit_id), DB_TEXT(r.injured_on), DB_TEXT(r.place_type), DB_INT(r.age),
-                     DB_TEXT(r.sex), DB_TEXT(r.occupation), DB_TEXT(r.education), DB_TEXT(r.injury_type),
-                     DB_TEXT(r.cause), DB_TEXT(r.severity), DB_ID(r.resident_id), DB_TEXT(r.description),
-                     DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
+                     "UPDATE safety_injury SET (" STORED_COLS ") = (?,?,?,?,?,?,?,?,?,?,?,?),"
+                     " version = version + 1, updated_at = ? WHERE id = ?",
+                     STORED_ARGS(r), DB_TEXT(db_now(now)), DB_INT(id)) != DB_DONE)
         return err_db(err);
     return 0;
 }
@@ -455,7 +456,7 @@ int64_t injury_tally_count(const injury_tally *t, size_t row, size_t col, int pr
 
 int injury_analysis(db_conn *db, const char *scope_path, int year, injury_dim by, injury_dim by2, injury_tally *out)
 {
-    char end[256], from[11], to[11];
+    char end[256], from[16], to[16];
     db_stmt *s;
     int rc = DB_DONE;
     if (injury_tally_init(out, year, by, by2) != 0)

@@ -341,28 +341,21 @@ static void lists_filter_and_scope(void **state)
 
 /* ---- analysis ---------------------------------------------------------------- */
 
-/* The row whose key is `key` in reply j's rows (borrowed); fails when absent. */
-static json_t *row_of(json_t *j, const char *key)
+/* The item whose "key" is `key` in array arr (borrowed); fails when absent. */
+static json_t *keyed(json_t *arr, const char *key)
 {
     json_t *it;
     size_t i;
-    json_array_foreach(json_object_get(j, "rows"), i, it)
+    json_array_foreach(arr, i, it)
         if (strcmp(jstr(it, "key"), key) == 0)
             return it;
-    fail_msg("no row %s", key);
+    fail_msg("no item %s", key);
     return NULL;
 }
 
-static json_t *cell_of(json_t *row, const char *key)
-{
-    json_t *it;
-    size_t i;
-    json_array_foreach(json_object_get(row, "cells"), i, it)
-        if (strcmp(jstr(it, "key"), key) == 0)
-            return it;
-    fail_msg("no cell %s", key);
-    return NULL;
-}
+/* A row of an analysis reply j, and a cell of a row. */
+#define row_of(j, key) keyed(json_object_get(j, "rows"), key)
+#define cell_of(row, key) keyed(json_object_get(row, "cells"), key)
 
 static void figures(json_t *f, long long count, long long previous, const char *rate)
 {
