@@ -9,6 +9,7 @@
 #include "core/keys.h"
 #include "registry/derived.h"
 #include "registry/registry_api.h"
+#include "safety/injury_api.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -37,6 +38,7 @@ const route *const app_route_tables[] = {
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
     assist_payment_routes,
     assist_programme_routes,
+    injury_routes,            /* safety: injury records and their analysis (inj part) */
     NULL,
 };
 

@@ -86,6 +86,10 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_programme_create", "新增救助项目"},
     {"assist_programme_update", "修改救助项目"},
     {"assist_standard_add", "新增救助标准"},
+    /* safety: injury records (injury_api.c) */
+    {"safety_injury_create", "登记伤害记录"},
+    {"safety_injury_update", "修改伤害记录"},
+    {"safety_injury_delete", "删除伤害记录"},
 };
 
 const char *audit_action_label(const char *code)

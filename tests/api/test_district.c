@@ -951,6 +951,48 @@ static void payments_stay_in_their_streets(void **state)
     assert_int_equal(leaks, 0);
 }
 
+/* ---- injury records, per street (inj part) ---------------------------------- */
+
+/* Street 2's injury record: refused to street 1 on every route (its unit
+ * too, as a new record's, a list's or the analysis' unit), in none of
+ * street 1's lists or counts, unchanged; the district sees it. */
+static void safety_injuries_stay_in_their_streets(void **state)
+{
+    const char *who = "jiedao→东城街道", *on = beijing_date(40);
+    int year = atoi(on);
+    json_t *j = api_expect(&srv, t_s2, "POST", "/api/v1/safety/injuries",
+                           fmt("{\"org_unit_id\":%lld,\"injured_on\":\"%s\",\"age\":9,\"sex\":\"男\","
+                               "\"place_type\":\"学校\",\"injury_type\":\"跌倒\",\"severity\":\"轻\"}",
+                               p2.grid, on), 201);
+    long long rec = jint(j, "id");
+    json_decref(j);
+    leaks = 0;
+    DENY(who, t_s1, "GET", fmt("/api/v1/safety/injuries/%lld", rec), NULL);
+    DENY(who, t_s1, "PATCH", fmt("/api/v1/safety/injuries/%lld", rec), "{\"severity\":\"死亡\"}");
+    DENY(who, t_s1, "DELETE", fmt("/api/v1/safety/injuries/%lld", rec), NULL);
+    DENY(who, t_s1, "POST", "/api/v1/safety/injuries",
+         fmt("{\"org_unit_id\":%lld,\"injured_on\":\"%s\",\"age\":9,\"sex\":\"男\",\"place_type\":\"学校\","
+             "\"injury_type\":\"跌倒\",\"severity\":\"轻\"}", p2.grid, on));
+    DENY(who, t_s1, "GET", fmt("/api/v1/safety/injuries?org_unit_id=%lld", p2.street), NULL);
+    DENY(who, t_s1, "GET", fmt("/api/v1/safety/injuries/analysis?by=sex&org_unit_id=%lld", p2.street), NULL);
+    probe_note("GET", "/api/v1/safety/injuries/codes");   /* the code lists: no street's data */
+    j = get_ok(t_s1, fmt("/api/v1/safety/injuries/analysis?year=%d&by=community", year));
+    char *dump = json_dumps(j, 0);
+    int counted = jint(json_object_get(j, "total"), "count") != 0 || strstr(dump, fmt("\"%lld\"", p2.community));
+    free(dump);
+    json_decref(j);
+    if (listed_by(t_s1, "/api/v1/safety/injuries", "id", rec) || counted) {
+        print_error("CROSS-STREET LEAK [%s] street 1's injury list or analysis holds street 2's\n", who);
+        leaks++;
+    }
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM safety_injury WHERE id = %lld AND version = 1", rec)), 1);
+    assert_true(listed_by(t_qu, "/api/v1/safety/injuries", "id", rec));
+    j = get_ok(t_qu, fmt("/api/v1/safety/injuries/analysis?year=%d&by=community", year));
+    assert_int_equal(jint(json_object_get(j, "total"), "count"), 1);
+    json_decref(j);
+    assert_int_equal(leaks, 0);
+}
+
 /* ---- every route ------------------------------------------------------------ */
 
 static void every_route_tried_across_streets(void **state)
@@ -973,6 +1015,7 @@ int main(void)
         cmocka_unit_test(assistance_notices_stay_in_their_streets),
         cmocka_unit_test(payments_stay_in_their_streets),
         cmocka_unit_test(assist_programmes_stay_in_their_streets),
+        cmocka_unit_test(safety_injuries_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -44,6 +44,9 @@ typedef struct assist_place {
     long long relative, case_id, old_resident;
 } assist_place;
 static assist_place assist_own_a, assist_sib_a2, assist_foreign_f;
+/* An injury record of each place's grid, dated injury_fixture_on (inj part). */
+static long long injury_own_a, injury_sib_a2, injury_foreign_f;
+static char injury_fixture_on[11];
 /* A 公示 of community 003 (drafted and posted today by the street) with
  * one checked case, and an open objection against it. */
 static long long far_notice, far_notice_case, far_objection, far_notice_community;
@@ -227,6 +230,17 @@ static void assist_fixture(const place *p, assist_place *a, const char *tag)
     json_decref(j);
 }
 
+/* The street records an injury in place p's grid (the injury routes' fixture). */
+static long long injury_fixture(const place *p)
+{
+    json_t *j = req(t_street, "POST", "/api/v1/safety/injuries",
+                    fmt("{\"org_unit_id\":%lld,\"injured_on\":\"%s\",\"age\":70,\"sex\":\"女\",\"place_type\":\"家庭\","
+                        "\"injury_type\":\"跌倒\",\"severity\":\"轻\"}", p->grid, injury_fixture_on), 201);
+    long long id = jint(j, "id");
+    json_decref(j);
+    return id;
+}
+
 /* Whether GET path (a list, every page of 100) holds an item whose `key` is id. */
 static int assist_listed(const char *tok, const char *path, const char *key, long long id)
 {
@@ -244,6 +258,43 @@ static int assist_listed(const char *tok, const char *path, const char *key, lon
             return 0;
     }
     return 0;
+}
+
+/* The injury routes against `far`'s record: 404 on the record and on
+ * far's grid (a new record's, a list's, the analysis' unit); the caller's
+ * list and analysis count none of it; the record is unchanged. */
+static void deny_injuries(const char *who, const char *tok, const place *far)
+{
+    long long rec = far == &own_a ? injury_own_a : far == &sib_a2 ? injury_sib_a2 : injury_foreign_f;
+    const char *year = fmt("%.4s", injury_fixture_on);
+    char y[8];
+    snprintf(y, sizeof y, "%s", year);
+    DENY404(who, tok, "GET", fmt("/api/v1/safety/injuries/%lld", rec), NULL);
+    DENY404(who, tok, "PATCH", fmt("/api/v1/safety/injuries/%lld", rec), "{\"severity\":\"死亡\"}");
+    DENY404(who, tok, "DELETE", fmt("/api/v1/safety/injuries/%lld", rec), NULL);
+    DENY404(who, tok, "POST", "/api/v1/safety/injuries",
+            fmt("{\"org_unit_id\":%lld,\"injured_on\":\"%s\",\"age\":30,\"sex\":\"男\",\"place_type\":\"家庭\","
+                "\"injury_type\":\"跌倒\",\"severity\":\"轻\"}", far->grid, injury_fixture_on));
+    DENY404(who, tok, "GET", fmt("/api/v1/safety/injuries?org_unit_id=%lld", far->grid), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/safety/injuries/analysis?by=sex&org_unit_id=%lld", far->grid), NULL);
+    probe_note("GET", "/api/v1/safety/injuries");
+    probe_note("GET", "/api/v1/safety/injuries/analysis");
+    probe_note("GET", "/api/v1/safety/injuries/codes");   /* the code lists: no org-scoped data */
+    const char *range = fmt("from=%s-01-01&to=%s-12-31", y, y);
+    long long listed = total_of(tok, fmt("/api/v1/safety/injuries?%s", range));
+    json_t *j = get_ok(tok, fmt("/api/v1/safety/injuries/analysis?year=%s&by=community", y));
+    long long counted = jint(json_object_get(j, "total"), "count");
+    json_decref(j);
+    if (assist_listed(tok, "/api/v1/safety/injuries", "id", rec) || counted != listed ||
+        counted >= total_of(t_street, fmt("/api/v1/safety/injuries?%s", range))) {
+        print_error("SCOPE LEAK [%s] the injury list or analysis holds %lld (counted %lld, listed %lld)\n", who, rec,
+                    counted, listed);
+        denials_failed++;
+    }
+    if (server_sql_int(&srv, fmt("SELECT COUNT(*) FROM safety_injury WHERE id = %lld AND version = 1", rec)) != 1) {
+        print_error("SCOPE LEAK [%s] injury record %lld changed or was deleted\n", who, rec);
+        denials_failed++;
+    }
 }
 
 /* The social assistance routes of relative_api.c against `far`'s fixture. */
@@ -358,6 +409,10 @@ static int setup(void **state)
     assist_fixture(&own_a, &assist_own_a, "A");
     assist_fixture(&sib_a2, &assist_sib_a2, "S");
     assist_fixture(&foreign_f, &assist_foreign_f, "F");
+    snprintf(injury_fixture_on, sizeof injury_fixture_on, "%s", beijing_date(45));
+    injury_own_a = injury_fixture(&own_a);
+    injury_sib_a2 = injury_fixture(&sib_a2);
+    injury_foreign_f = injury_fixture(&foreign_f);
     return file_far_transfer() || file_far_case() || file_far_notice();
 }
 
@@ -584,6 +639,8 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
 
     /* social assistance: 近亲属备案, 政策找人, stop flags, re-reviews */
     deny_assist_relatives(who, tok, is_grid_worker, far);
+    /* injury records (inj part) */
+    deny_injuries(who, tok, far);
     /* 公示 and objections: community 003's notice, with an open objection
      * (a grid worker has no notice route at all: 403) */
     {
