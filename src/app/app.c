@@ -3,6 +3,7 @@
  * else. */
 #include "app/app.h"
 #include "assistance/assist_api.h"
+#include "safety/safety_api.h"
 #include "auth/auth_api.h"
 #include "auth/session.h"
 #include "core/audit.h"
@@ -37,6 +38,7 @@ const route *const app_route_tables[] = {
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
     assist_payment_routes,
     assist_programme_routes,
+    safety_routes,            /* safety: enterprises, inspections, the hazard ledger (haz part) */
     NULL,
 };
 

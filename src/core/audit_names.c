@@ -86,6 +86,12 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_programme_create", "新增救助项目"},
     {"assist_programme_update", "修改救助项目"},
     {"assist_standard_add", "新增救助标准"},
+    /* safety: enterprises, inspections, the hazard ledger (safety_api.c) */
+    {"safety_enterprise_create", "登记安全检查企业或场所"},
+    {"safety_enterprise_update", "修改安全检查企业或场所"},
+    {"safety_inspection_create", "登记安全检查"},
+    {"safety_hazard_create", "登记安全隐患"},
+    {"safety_hazard_step", "办理隐患整改"},
 };
 
 const char *audit_action_label(const char *code)
