@@ -39,17 +39,16 @@ void enterprise_next_due(const char *frequency, const char *base, char out[stati
 {
     const struct plan *p = plan_find(frequency);
     int y = 0, m = 0, d = 0;
+    char date[48];
     sscanf(base, "%d-%d-%d", &y, &m, &d);
     int months = y * 12 + m - 1 + (p ? p->months : 1);
     y = months / 12;
     m = months % 12 + 1;
-    char first[11], last[11];
-    snprintf(first, sizeof first, "%04d-%02d-01", y, m);
-    /* the month's last day: the day before the next month's first */
-    snprintf(last, sizeof last, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
-    date_add_days(last, -1, last);
-    int lastday = atoi(last + 8);
-    snprintf(out, 11, "%.8s%02d", first, d < lastday ? d : lastday);
+    /* the same day, or the month's last when it has fewer days */
+    do
+        snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+    while (!date_is_valid(date) && --d >= 28);
+    snprintf(out, 11, "%.10s", date);
 }
 
 const fc_column_sql enterprise_phone_crypt = {
@@ -209,6 +208,17 @@ int enterprise_update(db_conn *db, const actor *who, int64_t id, const enterpris
     if (in->grid_id > 0 && in->grid_id != e.grid_id) {
         if (grid_in_scope(db, who, in->grid_id, &g, err) != 0)
             return -1;
+        /* a hazard's case stays under the grid it was found in (the
+         * workflow core owns wf_case.org_path): close them first */
+        int64_t open = db_one_int(db, -1,
+                                  "SELECT COUNT(*) FROM safety_hazard h JOIN wf_case c ON c.id = h.id"
+                                  " WHERE h.enterprise_id = ? AND c.closed_at IS NULL",
+                                  DB_INT(id));
+        if (open < 0)
+            return err_db(err);
+        if (open > 0)
+            return err_set(err, ERR_CONFLICT, "grid_id", "%s还有%lld项隐患未销号，销号后才能改到其他网格", before->name,
+                           (long long)open);
         e.grid_id = g.id;
         e.community_id = g.parent_id;
         snprintf(e.org_path, sizeof e.org_path, "%s", g.path);
@@ -234,15 +244,6 @@ int enterprise_update(db_conn *db, const actor *who, int64_t id, const enterpris
         return err_db(err);
     if (db_changes(db) != 1)
         return err_set(err, ERR_CONFLICT, NULL, "企业或场所已被他人更改，请刷新后重试");
-    /* hazards of the enterprise follow it to its new grid */
-    if (e.grid_id != before->grid_id &&
-        (db_exec_args(db, "UPDATE safety_hazard SET grid_id = ?, community_id = ? WHERE enterprise_id = ?",
-                      DB_INT(e.grid_id), DB_INT(e.community_id), DB_INT(id)) != DB_DONE ||
-         db_exec_args(db, "UPDATE wf_case SET org_path = ? WHERE id IN (SELECT id FROM safety_hazard WHERE enterprise_id = ?)",
-                      DB_TEXT(e.org_path), DB_INT(id)) != DB_DONE ||
-         db_exec_args(db, "UPDATE safety_inspection SET org_path = ? WHERE enterprise_id = ?", DB_TEXT(e.org_path),
-                      DB_INT(id)) != DB_DONE))
-        return err_db(err);
     return 0;
 }
 

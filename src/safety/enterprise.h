@@ -68,8 +68,10 @@ int enterprise_get(db_conn *db, int64_t id, enterprise *out);
 int64_t enterprise_create(db_conn *db, const actor *who, const enterprise_in *in, ms_err *err);
 
 /* Changes what `in` gives of enterprise id (re-read inside the
- * transaction into *before, the audit's before-image). 0, or -1 with
- * ERR_INVALID, ERR_NOT_FOUND, ERR_STALE, ERR_DB. */
+ * transaction into *before, the audit's before-image). A move to another
+ * grid is refused while a hazard of it is not 销号 (its case stays under
+ * the grid it was found in). 0, or -1 with ERR_INVALID, ERR_NOT_FOUND,
+ * ERR_CONFLICT, ERR_STALE, ERR_DB. */
 int enterprise_update(db_conn *db, const actor *who, int64_t id, const enterprise_in *in, enterprise *before,
                       ms_err *err);
 

@@ -124,7 +124,7 @@ int64_t hazard_create(db_conn *db, const actor *who, const char *ip, const hazar
 {
     char today[11], found_default[11], path[256], subject[ENT_ADDRESS_CHARS * 4 + 1], title[WF_TITLE_CHARS * 4 + 1] = "",
         now[20];
-    int64_t enterprise_id, ids[2];
+    int64_t enterprise_id, ids[2] = {0, 0};
     date_today_text(today);
     if (!str_in_set(in->level ? in->level : "", HAZARD_LEVELS))
         return err_set(err, ERR_INVALID, "level", "隐患等级只能是一般、较大或重大");

@@ -160,9 +160,11 @@ static int enterprise_create_route(request *rq, response *rs)
 
 /* PATCH /api/v1/safety/enterprises/{id} — roles: street, community, grid (in scope).
  * Body: any of the create's fields (grid_id: move to another grid in
- * scope, its hazards and inspections follow; active false: 停用),
+ * scope; refused while a hazard of it is not 销号: a case stays under the
+ * grid it was found in, as do past inspections; active false: 停用),
  * version (or If-Match). The next due date is recomputed. Reply: the
- * enterprise. Errors: 400 field; 404 not in scope; 412 stale version. */
+ * enterprise. Errors: 400 field; 404 not in scope; 409 open hazards on a
+ * move; 412 stale version. */
 static int enterprise_update_route(request *rq, response *rs)
 {
     enterprise_in in = {0};

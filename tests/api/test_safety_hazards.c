@@ -438,7 +438,7 @@ static void grid_a_invisible_to_grid_b_and_other_community(void **state)
     /* the community above sees it; the viewer reads but cannot write; the admin reads nothing */
     assert_true(api_list_has(&srv, t_c01, "/api/v1/safety/hazards?page_size=100", hz));
     assert_true(api_list_has(&srv, t_viewer, "/api/v1/safety/hazards?page_size=100", hz));
-    json_t *it = item_with_id(t_viewer, "/api/v1/safety/enterprises?page_size=100", ent);
+    json_t *it = item_with_id(t_viewer, "/api/v1/safety/enterprises?page_size=100", ent), *j;
     assert_true(json_is_null(json_object_get(it, "contact_phone")));
     json_decref(it);
     json_decref(req(t_viewer, "POST", hazard_path(hz, "rectify"), "{}", 403));
@@ -446,6 +446,16 @@ static void grid_a_invisible_to_grid_b_and_other_community(void **state)
     json_decref(req(t_admin, "GET", "/api/v1/safety/hazards", NULL, 403));
     json_decref(req(t_admin, "GET", fmt("/api/v1/safety/enterprises/%lld", ent), NULL, 403));
     json_decref(req(t_auditor, "GET", "/api/v1/safety/hazards/summary", NULL, 403));
+    /* a move to grid B: refused while a hazard is open; without one, grid B's worker has it, grid A's no more */
+    j = req(t_c01, "PATCH", fmt("/api/v1/safety/enterprises/%lld", ent), fmt("{\"grid_id\":%lld}", grid_b), 409);
+    assert_string_equal(err_field(j), "grid_id");
+    json_decref(j);
+    long long moved = make_enterprise(t_g0101, grid_a, "商铺", "monthly", today, "");
+    j = req(t_c01, "PATCH", fmt("/api/v1/safety/enterprises/%lld", moved), fmt("{\"grid_id\":%lld}", grid_b), 200);
+    assert_int_equal(jint(j, "grid_id"), grid_b);
+    json_decref(j);
+    json_decref(req(t_g0101, "GET", fmt("/api/v1/safety/enterprises/%lld", moved), NULL, 404));
+    json_decref(get_ok(t_g0102, fmt("/api/v1/safety/enterprises/%lld", moved)));
 }
 
 int main(void)
