@@ -107,6 +107,25 @@ static int text_ok(const char *s, long min, long max, int multiline)
     return n >= min && n <= max && (!s || text_is_clean(s, multiline));
 }
 
+const char *person_names_problem(const char *joined)
+{
+    static const char SEP[] = "、";
+    char name[256];
+    const char *p = joined, *why;
+    if (!p || !*p)
+        return "请至少填写一人";
+    for (;;) {
+        const char *end = strstr(p, SEP);
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        if ((why = person_name_problem(name)) != NULL)
+            return why;
+        if (!end)
+            return NULL;
+        p = end + sizeof SEP - 1;
+    }
+}
+
 /* The grid grid_id, active and in who's scope, into *g: 0 or -1 (err). */
 static int grid_in_scope(db_conn *db, const actor *who, int64_t grid_id, org_unit *g, ms_err *err)
 {
@@ -135,8 +154,9 @@ static int check_input(const enterprise_in *in, int create, char phone[40], ms_e
                        "类型只能是工业企业、商铺、餐饮、出租屋、三小场所、建筑工地、加油站、人员密集场所或其他");
     if ((create || in->address) && !text_ok(in->address, 1, ENT_ADDRESS_CHARS, 0))
         return err_set(err, ERR_INVALID, "address", "请填写地址（不超过%d个字）", ENT_ADDRESS_CHARS);
-    if (in->contact_name && !text_ok(in->contact_name, 0, 50, 0))
-        return err_set(err, ERR_INVALID, "contact_name", "联系人姓名不能超过50个字");
+    const char *why;
+    if (in->contact_name && *in->contact_name && (why = person_name_problem(in->contact_name)) != NULL)
+        return err_set(err, ERR_INVALID, "contact_name", "联系人姓名：%s", why);
     if (in->contact_phone && *in->contact_phone && !phone_normalize(in->contact_phone, phone, 40))
         return err_set(err, ERR_INVALID, "contact_phone", "联系电话格式不正确");
     if ((create || in->frequency) && !plan_find(in->frequency))
@@ -289,8 +309,9 @@ int64_t inspection_create(db_conn *db, const actor *who, const inspection_in *in
     date_today_text(today);
     if (!in->inspected_on || !date_is_valid(in->inspected_on) || strcmp(in->inspected_on, today) > 0)
         return err_set(err, ERR_INVALID, "inspected_on", "检查日期应为 YYYY-MM-DD，且不晚于今天");
-    if (!text_ok(in->inspectors, 1, 120, 0))
-        return err_set(err, ERR_INVALID, "inspectors", "请填写检查人员（至少一人）");
+    const char *why = person_names_problem(in->inspectors);
+    if (why || utf8_length(in->inspectors) > 120)
+        return err_set(err, ERR_INVALID, "inspectors", "检查人员：%s", why ? why : "不能超过120个字");
     if (in->findings && !text_ok(in->findings, 0, ENT_TEXT_CHARS, 1))
         return err_set(err, ERR_INVALID, "findings", "检查情况不能超过%d个字", ENT_TEXT_CHARS);
     if (!str_in_set(in->result ? in->result : "", INSPECTION_RESULTS))

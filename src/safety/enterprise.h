@@ -114,6 +114,11 @@ int inspection_get(db_conn *db, int64_t id, inspection *out);
  * ERR_DB. */
 int64_t inspection_create(db_conn *db, const actor *who, const inspection_in *in, ms_err *err);
 
+/* Why a list of person names joined with "、" (inspectors, re-checkers)
+ * is refused, in Chinese (the first bad name's person_name_problem, or
+ * an empty list), or NULL when each is a valid name. */
+const char *person_names_problem(const char *joined);
+
 /* The safety_enterprise.phone column for app/fieldkeys.c's passes. */
 extern const fc_column_sql enterprise_phone_crypt;
 

@@ -132,8 +132,9 @@ int64_t hazard_create(db_conn *db, const actor *who, const char *ip, const hazar
         return err_set(err, ERR_INVALID, "description", "请填写隐患描述（不超过%d个字）", ENT_TEXT_CHARS);
     if (in->measure && !text_ok(in->measure, 0, ENT_TEXT_CHARS, 1))
         return err_set(err, ERR_INVALID, "measure", "整改措施不能超过%d个字", ENT_TEXT_CHARS);
-    if (in->responsible && !text_ok(in->responsible, 0, 50, 0))
-        return err_set(err, ERR_INVALID, "responsible", "整改责任人不能超过50个字");
+    const char *why;
+    if (in->responsible && *in->responsible && (why = person_name_problem(in->responsible)) != NULL)
+        return err_set(err, ERR_INVALID, "responsible", "整改责任人：%s", why);
     if (in->found_on && (!date_is_valid(in->found_on) || strcmp(in->found_on, today) > 0))
         return err_set(err, ERR_INVALID, "found_on", "发现日期应为 YYYY-MM-DD，且不晚于今天");
     if (hazard_where(db, who, in, &enterprise_id, found_default, path, ids, subject, sizeof subject, err) != 0)
@@ -185,8 +186,9 @@ static int recheck_fits(const char *action, const hazard *h, const recheck_in *r
         strcmp(r->checked_on, h->found_on) < 0)
         return err_set(err, ERR_INVALID, "recheck.checked_on", "复查日期应为 YYYY-MM-DD，不早于发现日期 %s，不晚于今天",
                        h->found_on);
-    if (!text_ok(r->checkers, 1, 120, 0))
-        return err_set(err, ERR_INVALID, "recheck.checkers", "请填写复查人员");
+    const char *why = person_names_problem(r->checkers);
+    if (why || utf8_length(r->checkers) > 120)
+        return err_set(err, ERR_INVALID, "recheck.checkers", "复查人员：%s", why ? why : "不能超过120个字");
     if (r->note && !text_ok(r->note, 0, 500, 1))
         return err_set(err, ERR_INVALID, "recheck.note", "复查意见不能超过500个字");
     if (r->passed < 0)

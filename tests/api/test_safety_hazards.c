@@ -146,6 +146,8 @@ static void enterprises_phone_masked_and_validated(void **state)
     expect_400_field(t_g0101, "POST", "/api/v1/safety/enterprises",
                      fmt("{\"name\":\"某店\",\"kind\":\"商铺\",\"contact_phone\":\"12345\",%s}", ok), "contact_phone");
     expect_400_field(t_g0101, "POST", "/api/v1/safety/enterprises",
+                     fmt("{\"name\":\"某店\",\"kind\":\"商铺\",\"contact_name\":\"店主1\",%s}", ok), "contact_name");
+    expect_400_field(t_g0101, "POST", "/api/v1/safety/enterprises",
                      fmt("{\"name\":\"某店\",\"kind\":\"商铺\",\"address\":\"东昌路\",\"grid_id\":%lld,"
                          "\"frequency\":\"weekly\"}", grid_a), "frequency");
     expect_400_field(t_street, "POST", "/api/v1/safety/enterprises",
@@ -202,6 +204,9 @@ static void inspections_move_the_plan_and_overdue_lists(void **state)
                          "\"result\":\"很好\"}", id, today), "result");
     expect_400_field(t_g0101, "POST", path,
                      fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"result\":\"合格\"}", id, today), "inspectors");
+    expect_400_field(t_g0101, "POST", path,
+                     fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"inspectors\":[\"王检查\",\"检查员2\"],"
+                         "\"result\":\"合格\"}", id, today), "inspectors");
     expect_400_field(t_g0101, "POST", path,
                      fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"inspectors\":[\"王检查\"],\"result\":\"合格\","
                          "\"hazards\":[{\"level\":\"一般\",\"description\":\"通道堵塞\",\"deadline\":\"%s\"}]}",
@@ -290,6 +295,9 @@ static void hazard_every_transition_and_refusal(void **state)
                      "recheck.checked_on");
     expect_400_field(t_c01, "POST", hazard_path(id, "close"),
                      fmt("{\"recheck\":{\"checked_on\":\"%s\",\"checkers\":[\"张安全\"]}}", today), "recheck.passed");
+    expect_400_field(t_c01, "POST", hazard_path(id, "close"),
+                     fmt("{\"recheck\":{\"checked_on\":\"%s\",\"checkers\":[],\"passed\":true}}", today),
+                     "recheck.checkers");
     expect_400_field(t_c01, "POST", hazard_path(id, "close"), recheck(beijing_date(-1), 1, NULL),
                      "recheck.checked_on");
     j = req(t_c01, "POST", hazard_path(id, "close"), recheck(today, 0, NULL), 409);
@@ -341,6 +349,9 @@ static void hazard_input_refused(void **state)
                          today), "level");
     expect_400_field(t_g0101, "POST", p,
                      fmt("{\"enterprise_id\":%lld,\"level\":\"一般\",\"deadline\":\"%s\"}", ent, today), "description");
+    expect_400_field(t_g0101, "POST", p,
+                     fmt("{\"enterprise_id\":%lld,\"level\":\"一般\",\"description\":\"通道堵塞\",\"responsible\":\"<b>\","
+                         "\"deadline\":\"%s\"}", ent, today), "responsible");
     expect_400_field(t_g0101, "POST", p,
                      fmt("{\"enterprise_id\":%lld,\"level\":\"一般\",\"description\":\"通道堵塞\"}", ent), "deadline");
     expect_400_field(t_g0101, "POST", p,
