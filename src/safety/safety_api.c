@@ -12,6 +12,7 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/validate.h"
+#include "workflow/wf_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -628,19 +629,10 @@ static int hazard_step_route(request *rq, response *rs, const char *action)
         return -1;
     if (in.if_version == 0)
         in.if_version = version;
-    json_t *att = rq->json ? json_object_get(rq->json, "attachments") : NULL, *x;
-    if (att && !json_is_null(att)) {
-        size_t i;
-        if (!json_is_array(att) || json_array_size(att) > WF_MAX_ATTACHMENTS)
-            return reply_bad_request(rs, "attachments", "attachments 应为附件名称的数组（至多20个）");
-        json_array_foreach(att, i, x) {
-            if (!json_is_string(x))
-                return reply_bad_request(rs, "attachments", "附件名称应为字符串");
-            attachments[i] = json_string_value(x);
-        }
-        attachments[json_array_size(att)] = NULL;
-        in.attachments = attachments;
-    }
+    int bad;
+    in.attachments = wf_attachments_from_json(json_object_get(rq->json, "attachments"), attachments, &bad, &err);
+    if (bad)
+        return reply_err(rs, &err);
     json_t *rc = rq->json ? json_object_get(rq->json, "recheck") : NULL;
     if (rc && !json_is_null(rc)) {
         if (!json_is_object(rc))
@@ -681,27 +673,6 @@ STEP_ROUTE(submit)
 STEP_ROUTE(close)
 STEP_ROUTE(reopen)
 
-static json_t *timeline_json(request *rq, const hazard *h)
-{
-    wf_timeline tl;
-    ms_err e;
-    json_t *a = json_array();
-    if (wf_timeline_load(rq->db, &HAZARD_CASE, &h->c, &tl, &e) != 0)
-        return a;
-    for (size_t i = 0; i < tl.n; i++) {
-        const wf_event *ev = &tl.events[i];
-        json_t *att = json_array();
-        for (char **p = ev->attachments; *p; p++)
-            json_array_append_new(att, json_string(*p));
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o}", "at", ev->at, "action",
-                                           ev->action, "action_label", ev->action_label, "state", ev->to_state,
-                                           "state_label", ev->to_label, "opinion", ev->opinion, "by",
-                                           ev->actor_name[0] ? ev->actor_name : NULL, "attachments", att));
-    }
-    wf_timeline_release(&tl);
-    return a;
-}
-
 /* GET /api/v1/safety/hazards/{id} — roles: street, community, grid, viewer (in scope).
  * Reply: the hazard, timeline [{at, action, action_label, state,
  * state_label, opinion, by, attachments}], rechecks [{checked_on,
@@ -712,26 +683,18 @@ static int hazard_get_route(request *rq, response *rs)
 {
     hazard h;
     char today[11];
-    wf_action acts[WF_MAX_ACTIONS];
     recheck rc[20];
-    ms_err e;
     if (hazard_in_scope_or_reply(rq, rs, rq->id, &h) != 0)
         return -1;
     json_t *j = hazard_json(&h, date_today_text(today)), *a = json_array();
-    json_object_set_new(j, "timeline", timeline_json(rq, &h));
+    json_object_set_new(j, "timeline", wf_timeline_json(rq->db, &HAZARD_CASE, &h.c));
     int n = hazard_rechecks_load(rq->db, h.c.id, rc, 20);
     for (int i = 0; i < n; i++)
         json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:s, s:s}", "checked_on", rc[i].checked_on, "checkers",
                                            rc[i].checkers, "passed", rc[i].passed, "note", rc[i].note, "created_at",
                                            rc[i].created_at));
     json_object_set_new(j, "rechecks", a);
-    a = json_array();
-    n = wf_allowed_actions(rq->db, &HAZARD_CASE, &h.c, &rq->user, acts, WF_MAX_ACTIONS, &e);
-    for (int i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "action", acts[i].action, "label", acts[i].label,
-                                           "to_label", acts[i].to_label, "opinion_required",
-                                           acts[i].opinion_required));
-    json_object_set_new(j, "actions", a);
+    json_object_set_new(j, "actions", wf_actions_json(rq->db, &HAZARD_CASE, &h.c, &rq->user));
     reply_etag(rs, h.version);
     hazard_release(&h);
     return reply_json(rs, 200, j);
