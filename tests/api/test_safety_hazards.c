@@ -469,6 +469,26 @@ static void grid_a_invisible_to_grid_b_and_other_community(void **state)
     json_decref(get_ok(t_g0102, fmt("/api/v1/safety/enterprises/%lld", moved)));
 }
 
+/* A key rotation re-encrypts the contact's phone (app/fieldkeys.c) and
+ * the enterprise's page still shows it. */
+static void key_rotation_keeps_the_phone(void **state)
+{
+    (void)state;
+    long long id = make_enterprise(t_g0101, grid_a, "餐饮", "monthly", beijing_date(0),
+                                   ",\"contact_phone\":\"0530-5312345\"");
+    assert_int_equal(server_halt(&srv), 0);
+    const char *rotate[] = {"keys", "rotate", NULL};
+    assert_int_equal(run_cli(&srv, rotate, NULL, NULL), 0);
+    assert_int_equal(server_launch(&srv, NULL), 0);
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM safety_enterprise WHERE phone_enc NOT LIKE 'e2:%'"), 0);
+    free(t_g0101);
+    t_g0101 = login(&srv, "wangge0101", DEMO_PW);
+    assert_non_null(t_g0101);
+    json_t *j = get_ok(t_g0101, fmt("/api/v1/safety/enterprises/%lld", id));
+    assert_string_equal(jstr(j, "contact_phone"), "0530-5312345");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +498,7 @@ int main(void)
         cmocka_unit_test(hazard_input_refused),
         cmocka_unit_test(overdue_hazards_and_summary),
         cmocka_unit_test(grid_a_invisible_to_grid_b_and_other_community),
+        cmocka_unit_test(key_rotation_keeps_the_phone),   /* last: it restarts the server */
     };
     return cmocka_run_group_tests_name("api_safety_hazards", tests, setup, teardown);
 }
