@@ -126,8 +126,7 @@ const char *person_names_problem(const char *joined)
     }
 }
 
-/* The grid grid_id, active and in who's scope, into *g: 0 or -1 (err). */
-static int grid_in_scope(db_conn *db, const actor *who, int64_t grid_id, org_unit *g, ms_err *err)
+int safety_grid_in_scope(db_conn *db, const actor *who, int64_t grid_id, org_unit *g, ms_err *err)
 {
     int rc = org_get(db, grid_id, g);
     if (rc < 0)
@@ -187,7 +186,7 @@ int64_t enterprise_create(db_conn *db, const actor *who, const enterprise_in *in
         return -1;
     if (in->grid_id <= 0)
         return err_set(err, ERR_INVALID, "grid_id", "缺少必填字段 grid_id（所在网格）");
-    if (grid_in_scope(db, who, in->grid_id, &g, err) != 0)
+    if (safety_grid_in_scope(db, who, in->grid_id, &g, err) != 0)
         return -1;
     const char *from = in->plan_from ? in->plan_from : date_today_text(today);
     enterprise_next_due(in->frequency, from, due);
@@ -226,7 +225,7 @@ int enterprise_update(db_conn *db, const actor *who, int64_t id, const enterpris
         return -1;
     e = *before;
     if (in->grid_id > 0 && in->grid_id != e.grid_id) {
-        if (grid_in_scope(db, who, in->grid_id, &g, err) != 0)
+        if (safety_grid_in_scope(db, who, in->grid_id, &g, err) != 0)
             return -1;
         /* a hazard's case stays under the grid it was found in (the
          * workflow core owns wf_case.org_path): close them first */

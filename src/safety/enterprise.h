@@ -60,6 +60,12 @@ typedef struct enterprise_in {
     " e.version, e.created_at, e.updated_at" ENTERPRISE_FROM
 void enterprise_from_row(db_stmt *s, enterprise *out);
 
+/* The grid grid_id, open and in who's scope, into *g: 0, or -1 with
+ * ERR_NOT_FOUND, ERR_INVALID (not a grid), ERR_CONFLICT (closed) naming
+ * "grid_id", or ERR_DB. Where an enterprise or a place not registered is. */
+struct org_unit;
+int safety_grid_in_scope(db_conn *db, const actor *who, int64_t grid_id, struct org_unit *g, ms_err *err);
+
 /* Enterprise id into out: 0, 1 when there is none, -1 on a database error. */
 int enterprise_get(db_conn *db, int64_t id, enterprise *out);
 

@@ -106,13 +106,8 @@ static int hazard_where(db_conn *db, const actor *who, const hazard_in *in, int6
     if (!text_ok(in->place, 1, ENT_ADDRESS_CHARS, 0))
         return err_set(err, ERR_INVALID, "place", "请填写隐患地点（不超过%d个字）", ENT_ADDRESS_CHARS);
     org_unit g;
-    int rc = org_get(db, in->grid_id, &g);
-    if (rc < 0)
-        return err_db(err);
-    if (rc > 0 || !actor_scope_contains(who, g.path))
-        return err_set(err, ERR_NOT_FOUND, "grid_id", "网格不存在或不在您的管辖范围内");
-    if (strcmp(g.kind, "grid") != 0)
-        return err_set(err, ERR_INVALID, "grid_id", "grid_id 应为网格（%s不是网格）", g.name);
+    if (safety_grid_in_scope(db, who, in->grid_id, &g, err) != 0)
+        return -1;
     snprintf(path, 256, "%s", g.path);
     ids[0] = g.id;
     ids[1] = g.parent_id;

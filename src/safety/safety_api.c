@@ -352,20 +352,27 @@ static int hazard_in_scope_or_reply(request *rq, response *rs, int64_t id, hazar
 
 /* A hazard of the body: {level*, description*, measure, responsible,
  * found_on, deadline*} (+ enterprise_id, inspection_id, grid_id, place
- * when `direct`). Strings borrowed from v. 0, or -1 (replied). */
-static int hazard_in_or_reply(response *rs, json_t *v, int direct, const char *where, hazard_in *in)
+ * when `where` is NULL: the request's own body, whose fields are named
+ * as they are; else `where` ("hazards[2]") names the item). Strings
+ * borrowed from v. 0, or -1 (replied). */
+static int hazard_in_or_reply(response *rs, json_t *v, const char *where, hazard_in *in)
 {
     static const char *const KEYS[] = {"level", "description", "measure", "responsible", "found_on", "deadline",
                                        "enterprise_id", "inspection_id", "grid_id", "place", NULL};
     const char *key;
     json_t *x;
     if (!json_is_object(v))
-        return reply_error(rs, 400, "bad_request", where, "%s 应为对象", where), -1;
+        return reply_error(rs, 400, "bad_request", where, "%s 应为对象", where ? where : "请求体"), -1;
     json_object_foreach(v, key, x) {
-        if (!str_in_set(key, KEYS) || (!direct && (strstr(key, "_id") || strcmp(key, "place") == 0)))
-            return reply_error(rs, 400, "bad_request", where, "%s 有未知字段 %s", where, key), -1;
+        int direct_only = strstr(key, "_id") || strcmp(key, "place") == 0;
+        if (!str_in_set(key, KEYS) || (where && direct_only))
+            return reply_error(rs, 400, "bad_request", where ? where : key, "%s%s未知字段 %s", where ? where : "",
+                               where ? " 有" : "", key),
+                   -1;
         if (!json_is_null(x) && (strstr(key, "_id") ? !json_is_integer(x) : !json_is_string(x)))
-            return reply_error(rs, 400, "bad_request", where, "%s 的 %s 类型不对", where, key), -1;
+            return reply_error(rs, 400, "bad_request", where ? where : key, "%s%s%s 应为%s", where ? where : "",
+                               where ? " 的 " : "", key, strstr(key, "_id") ? "整数" : "字符串"),
+                   -1;
     }
     in->level = json_string_value(json_object_get(v, "level"));
     in->description = json_string_value(json_object_get(v, "description"));
@@ -461,7 +468,7 @@ static int inspection_create_route(request *rq, response *rs)
             return reply_bad_request(rs, "hazards", "hazards 应为隐患的数组（至多50项）");
         json_array_foreach(hazards, nh, x) {
             snprintf(where, sizeof where, "hazards[%zu]", nh);
-            if (hazard_in_or_reply(rs, x, 0, where, &hz[nh]) != 0)
+            if (hazard_in_or_reply(rs, x, where, &hz[nh]) != 0)
                 return -1;
         }
         nh = json_array_size(hazards);
@@ -590,8 +597,10 @@ static int hazard_create_route(request *rq, response *rs)
     hazard_in in = {0};
     ms_err err = {0};
     char detail[200];
-    if (!rq->json || hazard_in_or_reply(rs, rq->json, 1, "body", &in) != 0)
-        return rs->status ? -1 : reply_bad_request(rs, NULL, "请求体应为 JSON 对象");
+    if (!rq->json)
+        return reply_bad_request(rs, NULL, "请求体应为 JSON 对象");
+    if (hazard_in_or_reply(rs, rq->json, NULL, &in) != 0)
+        return -1;
     if (write_begin_or_reply(rq, rs) != 0)
         return -1;
     int64_t id = hazard_create(rq->db, &rq->user, rq->client_ip, &in, &err);

@@ -366,6 +366,15 @@ static void hazard_input_refused(void **state)
     json_decref(req(t_g0101, "POST", p,
                     fmt("{\"grid_id\":%lld,\"place\":\"路口\",\"level\":\"一般\",\"description\":\"井盖缺失\","
                         "\"deadline\":\"%s\"}", grid_b, today), 404));
+    expect_400_field(t_g0101, "POST", p,
+                     fmt("{\"enterprise_id\":\"%lld\",\"level\":\"一般\",\"description\":\"通道堵塞\","
+                         "\"deadline\":\"%s\"}", ent, today), "enterprise_id");
+    expect_400_field(t_g0101, "POST", p,
+                     fmt("{\"enterprise_id\":%lld,\"level\":\"一般\",\"description\":\"通道堵塞\",\"colour\":\"红\","
+                         "\"deadline\":\"%s\"}", ent, today), "colour");
+    expect_400_field(t_c01, "POST", p,
+                     fmt("{\"grid_id\":%lld,\"place\":\"路口\",\"level\":\"一般\",\"description\":\"井盖缺失\","
+                         "\"deadline\":\"%s\"}", c001, today), "grid_id");
     assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM safety_hazard"), before);
     /* a place not registered: in the grid given */
     json_t *j = req(t_g0101, "POST", p,
