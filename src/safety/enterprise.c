@@ -101,7 +101,7 @@ int enterprise_get(db_conn *db, int64_t id, enterprise *out)
 
 /* ---- rules ----------------------------------------------------------------- */
 
-static int text_ok(const char *s, long min, long max, int multiline)
+int safety_text_ok(const char *s, long min, long max, int multiline)
 {
     long n = s ? utf8_length(s) : 0;
     return n >= min && n <= max && (!s || text_is_clean(s, multiline));
@@ -146,12 +146,12 @@ static int check_input(const enterprise_in *in, int create, char phone[40], ms_e
 {
     char today[11], limit[11];
     phone[0] = '\0';
-    if ((create || in->name) && !text_ok(in->name, 1, ENT_NAME_CHARS, 0))
+    if ((create || in->name) && !safety_text_ok(in->name, 1, ENT_NAME_CHARS, 0))
         return err_set(err, ERR_INVALID, "name", "请填写企业或场所名称（不超过%d个字）", ENT_NAME_CHARS);
     if ((create || in->kind) && !str_in_set(in->kind ? in->kind : "", ENTERPRISE_KINDS))
         return err_set(err, ERR_INVALID, "kind",
                        "类型只能是工业企业、商铺、餐饮、出租屋、三小场所、建筑工地、加油站、人员密集场所或其他");
-    if ((create || in->address) && !text_ok(in->address, 1, ENT_ADDRESS_CHARS, 0))
+    if ((create || in->address) && !safety_text_ok(in->address, 1, ENT_ADDRESS_CHARS, 0))
         return err_set(err, ERR_INVALID, "address", "请填写地址（不超过%d个字）", ENT_ADDRESS_CHARS);
     const char *why;
     if (in->contact_name && *in->contact_name && (why = person_name_problem(in->contact_name)) != NULL)
@@ -311,7 +311,7 @@ int64_t inspection_create(db_conn *db, const actor *who, const inspection_in *in
     const char *why = person_names_problem(in->inspectors);
     if (why || utf8_length(in->inspectors) > 120)
         return err_set(err, ERR_INVALID, "inspectors", "检查人员：%s", why ? why : "不能超过120个字");
-    if (in->findings && !text_ok(in->findings, 0, ENT_TEXT_CHARS, 1))
+    if (in->findings && !safety_text_ok(in->findings, 0, ENT_TEXT_CHARS, 1))
         return err_set(err, ERR_INVALID, "findings", "检查情况不能超过%d个字", ENT_TEXT_CHARS);
     if (!str_in_set(in->result ? in->result : "", INSPECTION_RESULTS))
         return err_set(err, ERR_INVALID, "result", "检查结论只能是合格、发现隐患或责令停业整顿");

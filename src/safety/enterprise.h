@@ -1,5 +1,5 @@
 /* enterprise.h — enterprises and places under safety inspection (生产
- *经营单位和场所), their inspection plans and their inspections.
+ * 经营单位和场所), their inspection plans and their inspections.
  *
  * Owns: the SQL of safety_enterprise and safety_inspection (migration
  * 0027) and their rules: the kinds of place, the plan's frequency and
@@ -59,6 +59,10 @@ typedef struct enterprise_in {
     " e.contact_name, e.phone_enc, e.frequency, e.plan_from, e.last_inspected_on, e.next_due_on, e.active,"    \
     " e.version, e.created_at, e.updated_at" ENTERPRISE_FROM
 void enterprise_from_row(db_stmt *s, enterprise *out);
+
+/* 1 when s (NULL counts as "") has min..max characters and no control
+ * or markup characters (text_is_clean; multiline: newlines allowed). */
+int safety_text_ok(const char *s, long min, long max, int multiline);
 
 /* The grid grid_id, open and in who's scope, into *g: 0, or -1 with
  * ERR_NOT_FOUND, ERR_INVALID (not a grid), ERR_CONFLICT (closed) naming

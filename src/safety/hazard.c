@@ -58,12 +58,6 @@ int hazard_is_overdue(const hazard *h, const char *today)
     return !h->c.closed_at[0] && strcmp(h->deadline, today) < 0;
 }
 
-static int text_ok(const char *s, long min, long max, int multiline)
-{
-    long n = s ? utf8_length(s) : 0;
-    return n >= min && n <= max && (!s || text_is_clean(s, multiline));
-}
-
 /* Where the hazard is: the enterprise's grid (and the inspection, which
  * must be of that enterprise), or the grid given with a place. Fills
  * path, grid and community ids, and the title's subject. 0 or -1. */
@@ -103,7 +97,7 @@ static int hazard_where(db_conn *db, const actor *who, const hazard_in *in, int6
     }
     if (in->grid_id <= 0)
         return err_set(err, ERR_INVALID, "enterprise_id", "请填写 enterprise_id（企业或场所），或 grid_id 和 place（隐患地点）");
-    if (!text_ok(in->place, 1, ENT_ADDRESS_CHARS, 0))
+    if (!safety_text_ok(in->place, 1, ENT_ADDRESS_CHARS, 0))
         return err_set(err, ERR_INVALID, "place", "请填写隐患地点（不超过%d个字）", ENT_ADDRESS_CHARS);
     org_unit g;
     if (safety_grid_in_scope(db, who, in->grid_id, &g, err) != 0)
@@ -123,9 +117,9 @@ int64_t hazard_create(db_conn *db, const actor *who, const char *ip, const hazar
     date_today_text(today);
     if (!str_in_set(in->level ? in->level : "", HAZARD_LEVELS))
         return err_set(err, ERR_INVALID, "level", "隐患等级只能是一般、较大或重大");
-    if (!text_ok(in->description, 1, ENT_TEXT_CHARS, 1))
+    if (!safety_text_ok(in->description, 1, ENT_TEXT_CHARS, 1))
         return err_set(err, ERR_INVALID, "description", "请填写隐患描述（不超过%d个字）", ENT_TEXT_CHARS);
-    if (in->measure && !text_ok(in->measure, 0, ENT_TEXT_CHARS, 1))
+    if (in->measure && !safety_text_ok(in->measure, 0, ENT_TEXT_CHARS, 1))
         return err_set(err, ERR_INVALID, "measure", "整改措施不能超过%d个字", ENT_TEXT_CHARS);
     const char *why;
     if (in->responsible && *in->responsible && (why = person_name_problem(in->responsible)) != NULL)
@@ -184,7 +178,7 @@ static int recheck_fits(const char *action, const hazard *h, const recheck_in *r
     const char *why = person_names_problem(r->checkers);
     if (why || utf8_length(r->checkers) > 120)
         return err_set(err, ERR_INVALID, "recheck.checkers", "复查人员：%s", why ? why : "不能超过120个字");
-    if (r->note && !text_ok(r->note, 0, 500, 1))
+    if (r->note && !safety_text_ok(r->note, 0, 500, 1))
         return err_set(err, ERR_INVALID, "recheck.note", "复查意见不能超过500个字");
     if (r->passed < 0)
         return err_set(err, ERR_INVALID, "recheck.passed", "请填写复查结果 passed（true 合格，false 不合格）");
