@@ -10,6 +10,7 @@
 #include "registry/derived.h"
 #include "registry/registry_api.h"
 #include "safety/injury_api.h"
+#include "safety/safety_api.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -39,6 +40,7 @@ const route *const app_route_tables[] = {
     assist_payment_routes,
     assist_programme_routes,
     injury_routes,            /* safety: injury records and their analysis (inj part) */
+    safety_routes,            /* safety: enterprises, inspections, the hazard ledger (haz part) */
     NULL,
 };
 

@@ -8,6 +8,7 @@
 #include "registry/household.h"
 #include "registry/org.h"
 #include "registry/resident.h"
+#include "safety/enterprise.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ static const struct crypt_table {
     {"assistance_relative", relative_crypt_pass, relative_crypt_status, NULL},
     {"assistance_case", NULL, NULL, &pay_case_account_crypt},
     {"assistance_payment_line", NULL, NULL, &pay_line_account_crypt},
+    {"safety_enterprise", NULL, NULL, &enterprise_phone_crypt},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

@@ -90,6 +90,12 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"safety_injury_create", "登记伤害记录"},
     {"safety_injury_update", "修改伤害记录"},
     {"safety_injury_delete", "删除伤害记录"},
+    /* safety: enterprises, inspections, the hazard ledger (safety_api.c) */
+    {"safety_enterprise_create", "登记安全检查企业或场所"},
+    {"safety_enterprise_update", "修改安全检查企业或场所"},
+    {"safety_inspection_create", "登记安全检查"},
+    {"safety_hazard_create", "登记安全隐患"},
+    {"safety_hazard_step", "办理隐患整改"},
 };
 
 const char *audit_action_label(const char *code)

@@ -6,7 +6,7 @@
 
 #include "app/app.h"
 
-static char probed[160][160];
+static char probed[256][160];   /* every route of every table: more than the 160 of issue 11 */
 static size_t nprobed;
 
 void probe_note(const char *method, const char *path)

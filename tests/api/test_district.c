@@ -993,6 +993,83 @@ static void safety_injuries_stay_in_their_streets(void **state)
     assert_int_equal(leaks, 0);
 }
 
+/* ---- safety: enterprises, inspections, the hazard ledger, per street (haz part) ---- */
+
+/* An enterprise of place p's grid registered by street staff tok, with an
+ * inspection that found one hazard: ids into ent, insp, hz. */
+static void safety_fixture(const char *tok, const place *p, long long *ent, long long *insp, long long *hz)
+{
+    const char *today = beijing_date(0);
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/safety/enterprises",
+                           fmt("{\"name\":\"跨街道检查店\",\"kind\":\"餐饮\",\"address\":\"某路\",\"grid_id\":%lld,"
+                               "\"frequency\":\"monthly\",\"contact_phone\":\"13700001234\"}", p->grid), 201);
+    *ent = jint(j, "id");
+    json_decref(j);
+    j = api_expect(&srv, tok, "POST", "/api/v1/safety/inspections",
+                   fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"inspectors\":[\"王检查\"],\"result\":\"发现隐患\","
+                       "\"hazards\":[{\"level\":\"一般\",\"description\":\"通道堵塞\",\"deadline\":\"%s\"}]}",
+                       *ent, today, today), 201);
+    *insp = jint(j, "id");
+    *hz = json_integer_value(json_array_get(json_object_get(j, "hazard_ids"), 0));
+    json_decref(j);
+}
+
+/* `tok` (street staff of the other street) against place far's safety rows. */
+static void deny_safety(const char *who, const char *tok, const place *far, long long ent, long long insp, long long hz)
+{
+    static const char *const ACTIONS[] = {"rectify", "submit", "close", "reopen", NULL};
+    const char *today = beijing_date(0);
+    DENY(who, tok, "GET", fmt("/api/v1/safety/enterprises/%lld", ent), NULL);
+    DENY(who, tok, "PATCH", fmt("/api/v1/safety/enterprises/%lld", ent), "{\"name\":\"越权\"}");
+    DENY(who, tok, "POST", "/api/v1/safety/enterprises",
+         fmt("{\"name\":\"越权店\",\"kind\":\"商铺\",\"address\":\"某路\",\"grid_id\":%lld,\"frequency\":\"monthly\"}",
+             far->grid));
+    DENY(who, tok, "POST", "/api/v1/safety/inspections",
+         fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"inspectors\":\"越权\",\"result\":\"合格\"}", ent, today));
+    DENY(who, tok, "POST", "/api/v1/safety/hazards",
+         fmt("{\"enterprise_id\":%lld,\"level\":\"一般\",\"description\":\"越权\",\"deadline\":\"%s\"}", ent, today));
+    DENY(who, tok, "GET", fmt("/api/v1/safety/hazards/%lld", hz), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/safety/hazards/summary?org_unit_id=%lld", far->grid), NULL);
+    for (size_t i = 0; ACTIONS[i]; i++)
+        DENY(who, tok, "POST", fmt("/api/v1/safety/hazards/%lld/actions/%s", hz, ACTIONS[i]),
+             "{\"opinion\":\"越权办理\",\"recheck\":{\"checked_on\":\"2026-01-05\",\"checkers\":[\"越权\"],\"passed\":true}}");
+    probe_note("GET", "/api/v1/safety/enterprises");
+    probe_note("GET", "/api/v1/safety/inspections");
+    probe_note("GET", "/api/v1/safety/hazards");
+    if (api_list_has(&srv, tok, "/api/v1/safety/enterprises?page_size=100", ent) ||
+        api_list_has(&srv, tok, "/api/v1/safety/inspections?page_size=100", insp) ||
+        api_list_has(&srv, tok, "/api/v1/safety/hazards?page_size=100", hz)) {
+        print_error("CROSS-STREET LEAK [%s] safety lists show enterprise %lld, inspection %lld or hazard %lld\n", who,
+                    ent, insp, hz);
+        leaks++;
+    }
+}
+
+static void safety_stays_in_their_streets(void **state)
+{
+    (void)state;
+    long long e1, i1, h1, e2, i2, h2;
+    safety_fixture(t_s1, &p1, &e1, &i1, &h1);
+    safety_fixture(t_s2, &p2, &e2, &i2, &h2);
+    leaks = 0;
+    deny_safety("jiedao→东城街道", t_s1, &p2, e2, i2, h2);
+    deny_safety("jiedao2→丹阳街道", t_s2, &p1, e1, i1, h1);
+    assert_int_equal(leaks, 0);
+    /* the summary of each street counts its own hazard only; district staff see both */
+    json_t *j = get_ok(t_s2, "/api/v1/safety/hazards/summary");
+    assert_int_equal(jint(j, "total"), 1);
+    json_decref(j);
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/safety/hazards?page_size=100", h1));
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/safety/hazards?page_size=100", h2));
+    j = get_ok(t_qu, fmt("/api/v1/safety/hazards/%lld", h2));
+    assert_string_equal(jstr(j, "state"), "registered");
+    json_decref(j);
+    j = get_ok(t_qu, fmt("/api/v1/safety/enterprises/%lld", e1));
+    assert_string_equal(jstr(j, "name"), "跨街道检查店");
+    json_decref(j);
+}
+
+
 /* ---- every route ------------------------------------------------------------ */
 
 static void every_route_tried_across_streets(void **state)
@@ -1016,6 +1093,7 @@ int main(void)
         cmocka_unit_test(payments_stay_in_their_streets),
         cmocka_unit_test(assist_programmes_stay_in_their_streets),
         cmocka_unit_test(safety_injuries_stay_in_their_streets),
+        cmocka_unit_test(safety_stays_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -1007,6 +1007,102 @@ static void assistance_payments_stay_in_scope(void **state)
     assert_int_equal(denials_failed, 0);
 }
 
+/* ---- safety: enterprises, inspections, the hazard ledger (haz part) ------- */
+
+/* An enterprise of place p's grid (registered by the street) with an
+ * inspection that found one hazard. */
+typedef struct safety_place {
+    long long enterprise, inspection, hazard;
+} safety_place;
+
+static void safety_fixture(const place *p, safety_place *out)
+{
+    const char *today = beijing_date(0);
+    json_t *j = req(t_street, "POST", "/api/v1/safety/enterprises",
+                    fmt("{\"name\":\"范围检查店\",\"kind\":\"商铺\",\"address\":\"某路\",\"grid_id\":%lld,"
+                        "\"frequency\":\"quarterly\",\"contact_phone\":\"13600001234\"}", p->grid), 201);
+    out->enterprise = jint(j, "id");
+    json_decref(j);
+    j = req(t_street, "POST", "/api/v1/safety/inspections",
+            fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"inspectors\":[\"王检查\"],\"result\":\"发现隐患\","
+                "\"hazards\":[{\"level\":\"较大\",\"description\":\"电线私拉乱接\",\"deadline\":\"%s\"}]}",
+                out->enterprise, today, today), 201);
+    out->inspection = jint(j, "id");
+    out->hazard = json_integer_value(json_array_get(json_object_get(j, "hazard_ids"), 0));
+    json_decref(j);
+}
+
+/* Every safety route of `tok` against far's rows: 404, nothing listed, nothing changed. */
+static void deny_safety(const char *who, const char *tok, const place *far, const safety_place *sp)
+{
+    static const char *const ACTIONS[] = {"rectify", "submit", "close", "reopen", NULL};
+    const char *today = beijing_date(0);
+    DENY404(who, tok, "GET", fmt("/api/v1/safety/enterprises/%lld", sp->enterprise), NULL);
+    DENY404(who, tok, "PATCH", fmt("/api/v1/safety/enterprises/%lld", sp->enterprise), "{\"name\":\"越权\"}");
+    DENY404(who, tok, "POST", "/api/v1/safety/enterprises",
+            fmt("{\"name\":\"越权店\",\"kind\":\"商铺\",\"address\":\"某路\",\"grid_id\":%lld,\"frequency\":\"monthly\"}",
+                far->grid));
+    DENY404(who, tok, "POST", "/api/v1/safety/inspections",
+            fmt("{\"enterprise_id\":%lld,\"inspected_on\":\"%s\",\"inspectors\":\"越权\",\"result\":\"合格\"}",
+                sp->enterprise, today));
+    DENY404(who, tok, "POST", "/api/v1/safety/hazards",
+            fmt("{\"enterprise_id\":%lld,\"level\":\"一般\",\"description\":\"越权\",\"deadline\":\"%s\"}", sp->enterprise,
+                today));
+    DENY404(who, tok, "POST", "/api/v1/safety/hazards",
+            fmt("{\"grid_id\":%lld,\"place\":\"路口\",\"level\":\"一般\",\"description\":\"越权\",\"deadline\":\"%s\"}",
+                far->grid, today));
+    DENY404(who, tok, "GET", fmt("/api/v1/safety/hazards/%lld", sp->hazard), NULL);
+    DENY404(who, tok, "GET", fmt("/api/v1/safety/hazards/summary?org_unit_id=%lld", far->grid), NULL);
+    for (size_t i = 0; ACTIONS[i]; i++)
+        DENY404(who, tok, "POST", fmt("/api/v1/safety/hazards/%lld/actions/%s", sp->hazard, ACTIONS[i]),
+                fmt("{\"opinion\":\"越权办理\",\"recheck\":{\"checked_on\":\"%s\",\"checkers\":[\"越权\"],\"passed\":true}}",
+                    today));
+    probe_note("GET", "/api/v1/safety/enterprises");
+    probe_note("GET", "/api/v1/safety/inspections");
+    probe_note("GET", "/api/v1/safety/hazards");
+    if (api_list_has(&srv, tok, "/api/v1/safety/enterprises?page_size=100", sp->enterprise) ||
+        api_list_has(&srv, tok, "/api/v1/safety/inspections?page_size=100", sp->inspection) ||
+        api_list_has(&srv, tok, "/api/v1/safety/hazards?page_size=100", sp->hazard) ||
+        api_list_has(&srv, tok, "/api/v1/safety/hazards?overdue=0&open=1&page_size=100", sp->hazard)) {
+        print_error("SCOPE LEAK [%s] safety lists show enterprise %lld or hazard %lld\n", who, sp->enterprise,
+                    sp->hazard);
+        denials_failed++;
+    }
+    json_t *j = get_ok(t_street, fmt("/api/v1/safety/hazards/%lld", sp->hazard));
+    if (strcmp(jstr(j, "state"), "registered") != 0) {
+        print_error("SCOPE LEAK [%s] hazard %lld changed to %s\n", who, sp->hazard, jstr(j, "state"));
+        denials_failed++;
+    }
+    json_decref(j);
+    j = get_ok(t_street, fmt("/api/v1/safety/enterprises/%lld", sp->enterprise));
+    if (strcmp(jstr(j, "name"), "范围检查店") != 0 || jint(j, "version") != 2) {
+        print_error("SCOPE LEAK [%s] enterprise %lld changed\n", who, sp->enterprise);
+        denials_failed++;
+    }
+    json_decref(j);
+}
+
+/* Grid A's rows are invisible to grid A2's and community 002's accounts
+ * and the other way round; the community above sees its grids' rows. */
+static void safety_stays_in_scope(void **state)
+{
+    (void)state;
+    safety_place a, a2, f;
+    safety_fixture(&own_a, &a);
+    safety_fixture(&sib_a2, &a2);
+    safety_fixture(&foreign_f, &f);
+    denials_failed = 0;
+    deny_safety("wangge0101→001-02", t_g0101, &sib_a2, &a2);
+    deny_safety("wangge0101→002-01", t_g0101, &foreign_f, &f);
+    deny_safety("shequ01→002-01", t_c01, &foreign_f, &f);
+    deny_safety("wangge0201→001-01", t_g0201, &own_a, &a);
+    assert_int_equal(denials_failed, 0);
+    assert_true(api_list_has(&srv, t_g0101, "/api/v1/safety/hazards?page_size=100", a.hazard));
+    assert_true(api_list_has(&srv, t_c01, "/api/v1/safety/hazards?page_size=100", a2.hazard));
+    assert_true(api_list_has(&srv, t_c01, "/api/v1/safety/enterprises?page_size=100", a2.enterprise));
+    assert_true(api_list_has(&srv, t_g0201, "/api/v1/safety/inspections?page_size=100", f.inspection));
+}
+
 /* Every route of every module's table is in the battery above (or
  * touches no org-scoped data), so a module's new route cannot land
  * without a cross-scope denial. */
@@ -1027,6 +1123,7 @@ int main(void)
         cmocka_unit_test(other_grid_worker_denied_grid_a),
         cmocka_unit_test(assistance_payments_stay_in_scope),
         cmocka_unit_test(assist_programmes_in_scope),
+        cmocka_unit_test(safety_stays_in_scope),
         cmocka_unit_test(every_scoped_route_is_probed),
     };
     return cmocka_run_group_tests_name("api_scope", tests, setup, teardown);
