@@ -7,6 +7,7 @@
 #include "auth/session.h"
 #include "core/audit.h"
 #include "core/keys.h"
+#include "mediation/mediation_api.h"
 #include "registry/derived.h"
 #include "registry/registry_api.h"
 
@@ -37,6 +38,7 @@ const route *const app_route_tables[] = {
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
     assist_payment_routes,
     assist_programme_routes,
+    mediation_routes,         /* 人民调解: stations, mediators, cases (issue 12) */
     NULL,
 };
 

@@ -86,6 +86,16 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_programme_create", "新增救助项目"},
     {"assist_programme_update", "修改救助项目"},
     {"assist_standard_add", "新增救助标准"},
+    /* people's mediation (mediation_api.c) */
+    {"mediation_station_create", "新增调解站（室）"},
+    {"mediation_station_update", "修改调解站（室）"},
+    {"mediator_create", "新增调解员"},
+    {"mediator_update", "修改调解员"},
+    {"mediator_deactivate", "停用调解员"},
+    {"mediation_case_create", "受理调解案件"},
+    {"mediation_case_step", "办理调解案件"},
+    {"mediation_session_add", "登记调解记录"},
+    {"mediation_agreement_view", "查看调解协议书"},
 };
 
 const char *audit_action_label(const char *code)
