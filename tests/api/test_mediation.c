@@ -556,6 +556,35 @@ static void figures_on_a_known_set(void **state)
     assert_int_equal(total_of(t_c01, "/api/v1/mediation/cases?from=2025-02-01&to=2025-02-28&dispute_type=family"), 1);
 }
 
+/* ---- key rotation ----------------------------------------------------------------- */
+
+/* `minsheng keys rotate` re-encrypts the mediators' and the parties'
+ * phones and ID numbers, which still read back. */
+static void key_rotation_covers_mediation(void **state)
+{
+    ensure_directory();
+    long long id = new_case(t_c01, 0, med_a, "neighbour", beijing_date(0), new_resident(grid_a));
+    assert_int_equal(server_halt(&srv), 0);
+    const char *rotate[] = {"keys", "rotate", NULL};
+    assert_int_equal(run_cli(&srv, rotate, NULL, NULL), 0);
+    assert_int_equal(server_launch(&srv, NULL), 0);
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM mediator WHERE phone_enc NOT LIKE 'e2:%'"), 0);
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM mediation_party WHERE phone_enc NOT LIKE 'e2:%'"
+                                          " OR id_number_enc NOT LIKE 'e2:%'"), 0);
+    assert_true(server_sql_int(&srv, "SELECT COUNT(*) FROM mediation_party WHERE id_number_enc IS NOT NULL") > 0);
+    free(t_street);
+    t_street = login(&srv, "jiedao", DEMO_PW);
+    assert_non_null(t_street);
+    json_t *j = get_ok(t_street, fmt("/api/v1/mediation/mediators/%lld", med_a));
+    assert_string_equal(jstr(j, "phone"), "13912345678");
+    json_decref(j);
+    j = get_ok(t_street, fmt("/api/v1/mediation/cases/%lld", id));
+    json_t *resp = json_array_get(json_object_get(j, "parties"), 1);
+    assert_phone_masked(jstr(resp, "phone"));
+    assert_masked_shape(jstr(resp, "id_number"));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +593,7 @@ int main(void)
         cmocka_unit_test(failed_and_withdrawn_cases),
         cmocka_unit_test(another_community_sees_nothing),
         cmocka_unit_test(figures_on_a_known_set),
+        cmocka_unit_test(key_rotation_covers_mediation),   /* last: it restarts the server */
     };
     return cmocka_run_group_tests_name("api_mediation", tests, setup, teardown);
 }
