@@ -14,6 +14,7 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/validate.h"
+#include "workflow/wf_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,23 @@ static json_t *term_json(const med_term *terms, const char *code)
 {
     const char *label = med_term_label(terms, code);
     return json_pack("{s:s, s:s}", "code", code, "label", label ? label : code);
+}
+
+/* Adds filter `cond` binding v, when v is given (non-empty / non-zero). */
+static void where_text(query *q, const char *cond, const char *v)
+{
+    if (v && *v) {
+        q_where(q, cond);
+        q_bind_text(q, v);
+    }
+}
+
+static void where_int(query *q, const char *cond, int64_t v)
+{
+    if (v) {
+        q_where(q, cond);
+        q_bind_int(q, v);
+    }
 }
 
 /* The version from If-Match or the body's "version" (0: none): 0, or -1 with a 400. */
@@ -296,14 +314,8 @@ static int mediator_list_route(request *rq, response *rs)
     q_where(&q, "o.path >= ? AND o.path < ?");
     q_bind_text(&q, street);
     q_bind_text(&q, end);
-    if (station) {
-        q_where(&q, "m.station_id = ?");
-        q_bind_int(&q, station);
-    }
-    if (kind && *kind) {
-        q_where(&q, "m.kind = ?");
-        q_bind_text(&q, kind);
-    }
+    where_int(&q, "m.station_id = ?", station);
+    where_text(&q, "m.kind = ?", kind);
     if (spec && *spec) {
         char like[64];
         snprintf(like, sizeof like, "%%,%s,%%", spec);   /* a known code: no wildcard in it */
@@ -314,10 +326,7 @@ static int mediator_list_route(request *rq, response *rs)
         q_where(&q, "m.active = ?");
         q_bind_int(&q, strcmp(active, "true") == 0);
     }
-    if (qname && *qname) {
-        q_where(&q, db_sql(rq->db, "instr(m.name, ?) > 0", "strpos(m.name, ?) > 0"));
-        q_bind_text(&q, qname);
-    }
+    where_text(&q, db_sql(rq->db, "instr(m.name, ?) > 0", "strpos(m.name, ?) > 0"), qname);
     snprintf(suffix, sizeof suffix, " ORDER BY %s, m.id LIMIT ? OFFSET ?", pg.order_by);
     db_stmt *s = page_query_or_reply(rq, rs,
                                      "SELECT COUNT(*) FROM mediator m JOIN mediation_station s ON s.id = m.station_id"
@@ -672,36 +681,6 @@ static json_t *sessions_json(request *rq, int64_t case_id)
     return a;
 }
 
-static json_t *timeline_json(request *rq, const wf_case *c)
-{
-    wf_timeline tl;
-    ms_err e;
-    json_t *a = json_array();
-    if (wf_timeline_load(rq->db, &MEDIATION_CASE, c, &tl, &e) != 0)
-        return a;
-    for (size_t i = 0; i < tl.n; i++) {
-        const wf_event *ev = &tl.events[i];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "at", ev->at, "action", ev->action,
-                                           "action_label", ev->action_label, "state", ev->to_state, "state_label",
-                                           ev->to_label, "opinion", ev->opinion, "by",
-                                           ev->actor_name[0] ? ev->actor_name : NULL));
-    }
-    wf_timeline_release(&tl);
-    return a;
-}
-
-static json_t *actions_json(request *rq, const wf_case *c)
-{
-    wf_action acts[WF_MAX_ACTIONS];
-    ms_err e;
-    json_t *a = json_array();
-    int n = wf_allowed_actions(rq->db, &MEDIATION_CASE, c, &rq->user, acts, WF_MAX_ACTIONS, &e);
-    for (int i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "action", acts[i].action, "label", acts[i].label,
-                                           "to_label", acts[i].to_label, "opinion_required", acts[i].opinion_required));
-    return a;
-}
-
 /* GET /api/v1/mediation/cases/{id} — roles: street, community (in scope).
  * Reply: the case (id, title, community {id, name}, dispute_type {code,
  * label}, mediator {id, name, kind, active, station}, summary,
@@ -721,8 +700,8 @@ static int case_get_route(request *rq, response *rs)
     json_t *j = case_json(k);
     json_object_set_new(j, "parties", parties_json(rq, k->c.id));
     json_object_set_new(j, "sessions", sessions_json(rq, k->c.id));
-    json_object_set_new(j, "timeline", timeline_json(rq, &k->c));
-    json_object_set_new(j, "actions", actions_json(rq, &k->c));
+    json_object_set_new(j, "timeline", wf_timeline_json(rq->db, &MEDIATION_CASE, &k->c));
+    json_object_set_new(j, "actions", wf_actions_json(rq->db, &MEDIATION_CASE, &k->c, &rq->user, NULL));
     reply_etag(rs, k->version);
     free(k);
     return reply_json(rs, 200, j);
@@ -775,26 +754,11 @@ static int case_list_route(request *rq, response *rs)
     q_where(&q, "c.org_path >= ? AND c.org_path < ?");
     q_bind_text(&q, u.path);
     q_bind_text(&q, end);
-    if (state && *state) {
-        q_where(&q, "c.state = ?");
-        q_bind_text(&q, state);
-    }
-    if (type && *type) {
-        q_where(&q, "m.dispute_type = ?");
-        q_bind_text(&q, type);
-    }
-    if (mediator) {
-        q_where(&q, "m.mediator_id = ?");
-        q_bind_int(&q, mediator);
-    }
-    if (from && *from) {
-        q_where(&q, "m.received_on >= ?");
-        q_bind_text(&q, from);
-    }
-    if (to && *to) {
-        q_where(&q, "m.received_on <= ?");
-        q_bind_text(&q, to);
-    }
+    where_text(&q, "c.state = ?", state);
+    where_text(&q, "m.dispute_type = ?", type);
+    where_int(&q, "m.mediator_id = ?", mediator);
+    where_text(&q, "m.received_on >= ?", from);
+    where_text(&q, "m.received_on <= ?", to);
     if (req_query_flag(rq, "overdue")) {
         q_where(&q, "c.closed_at IS NULL AND c.due_at < ?");
         q_bind_text(&q, db_now(now));
