@@ -7,6 +7,7 @@
 #include "auth/session.h"
 #include "core/audit.h"
 #include "core/keys.h"
+#include "mediation/mediation_api.h"
 #include "registry/derived.h"
 #include "registry/registry_api.h"
 #include "safety/injury_api.h"
@@ -41,6 +42,7 @@ const route *const app_route_tables[] = {
     assist_programme_routes,
     injury_routes,            /* safety: injury records and their analysis (inj part) */
     safety_routes,            /* safety: enterprises, inspections, the hazard ledger (haz part) */
+    mediation_routes,         /* 人民调解: stations, mediators, cases (issue 12) */
     NULL,
 };
 

@@ -5,6 +5,8 @@
 #include "assistance/payment.h"
 #include "auth/totp.h"
 #include "core/audit.h"
+#include "mediation/mediation.h"
+#include "mediation/mediator.h"
 #include "registry/household.h"
 #include "registry/org.h"
 #include "registry/resident.h"
@@ -32,6 +34,10 @@ static const struct crypt_table {
     {"assistance_case", NULL, NULL, &pay_case_account_crypt},
     {"assistance_payment_line", NULL, NULL, &pay_line_account_crypt},
     {"safety_enterprise", NULL, NULL, &enterprise_phone_crypt},
+    /* people's mediation: the mediators' and the parties' phones, outsiders' ID numbers */
+    {"mediator", NULL, NULL, &med_mediator_phone_crypt},
+    {"mediation_party", NULL, NULL, &med_party_phone_crypt},
+    {"mediation_party.id_number", NULL, NULL, &med_party_id_crypt},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

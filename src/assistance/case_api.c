@@ -36,17 +36,7 @@ static json_t *opt_str(const char *s)
 
 static json_t *actions_json(request *rq, const assist_case *k)
 {
-    wf_action acts[WF_MAX_ACTIONS];
-    ms_err e;
-    json_t *a = json_array();
-    int n = wf_allowed_actions(rq->db, case_type_of(k), &k->c, &rq->user, acts, WF_MAX_ACTIONS, &e);
-    for (int i = 0; i < n; i++) {
-        if (strcmp(acts[i].action, "publish") == 0)
-            continue;   /* 公示 is taken through the notice */
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "action", acts[i].action, "label", acts[i].label,
-                                           "to_label", acts[i].to_label, "opinion_required", acts[i].opinion_required));
-    }
-    return a;
+    return wf_actions_json(rq->db, case_type_of(k), &k->c, &rq->user, "publish");   /* 公示 is taken through the notice */
 }
 
 /* The bank account as every view shows it: the last four digits only. */

@@ -96,6 +96,16 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"safety_inspection_create", "登记安全检查"},
     {"safety_hazard_create", "登记安全隐患"},
     {"safety_hazard_step", "办理隐患整改"},
+    /* people's mediation (mediation_api.c) */
+    {"mediation_station_create", "新增调解站（室）"},
+    {"mediation_station_update", "修改调解站（室）"},
+    {"mediator_create", "新增调解员"},
+    {"mediator_update", "修改调解员"},
+    {"mediator_deactivate", "停用调解员"},
+    {"mediation_case_create", "受理调解案件"},
+    {"mediation_case_step", "办理调解案件"},
+    {"mediation_session_add", "登记调解记录"},
+    {"mediation_agreement_view", "查看调解协议书"},
 };
 
 const char *audit_action_label(const char *code)

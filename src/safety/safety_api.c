@@ -703,7 +703,7 @@ static int hazard_get_route(request *rq, response *rs)
                                            rc[i].checkers, "passed", rc[i].passed, "note", rc[i].note, "created_at",
                                            rc[i].created_at));
     json_object_set_new(j, "rechecks", a);
-    json_object_set_new(j, "actions", wf_actions_json(rq->db, &HAZARD_CASE, &h.c, &rq->user));
+    json_object_set_new(j, "actions", wf_actions_json(rq->db, &HAZARD_CASE, &h.c, &rq->user, NULL));
     reply_etag(rs, h.version);
     hazard_release(&h);
     return reply_json(rs, 200, j);

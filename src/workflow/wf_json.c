@@ -2,6 +2,8 @@
  * (see wf_json.h). */
 #include "workflow/wf_json.h"
 
+#include <string.h>
+
 json_t *wf_timeline_json(db_conn *db, const wf_type *t, const wf_case *c)
 {
     wf_timeline tl;
@@ -23,16 +25,19 @@ json_t *wf_timeline_json(db_conn *db, const wf_type *t, const wf_case *c)
     return a;
 }
 
-json_t *wf_actions_json(db_conn *db, const wf_type *t, const wf_case *c, const actor *who)
+json_t *wf_actions_json(db_conn *db, const wf_type *t, const wf_case *c, const actor *who, const char *skip)
 {
     wf_action acts[WF_MAX_ACTIONS];
     ms_err e;
     json_t *a = json_array();
     int n = wf_allowed_actions(db, t, c, who, acts, WF_MAX_ACTIONS, &e);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        if (skip && strcmp(acts[i].action, skip) == 0)
+            continue;
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "action", acts[i].action, "label", acts[i].label,
                                            "to_label", acts[i].to_label, "opinion_required",
                                            acts[i].opinion_required));
+    }
     return a;
 }
 

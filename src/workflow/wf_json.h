@@ -19,8 +19,10 @@
 json_t *wf_timeline_json(db_conn *db, const wf_type *t, const wf_case *c);
 
 /* The steps `who` may take on case c now: [{action, label, to_label,
- * opinion_required}]. A new array; empty when none, or on a database error. */
-json_t *wf_actions_json(db_conn *db, const wf_type *t, const wf_case *c, const actor *who);
+ * opinion_required}], in table order, leaving out the action named
+ * `skip` (NULL: none) — one taken elsewhere than its own route. A new
+ * array; empty when none, or on a database error. */
+json_t *wf_actions_json(db_conn *db, const wf_type *t, const wf_case *c, const actor *who, const char *skip);
 
 /* Reads v (NULL or null: none) as an array of at most WF_MAX_ATTACHMENTS
  * file names into out, NULL-terminated (strings borrowed from v): out,

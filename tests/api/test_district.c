@@ -598,6 +598,104 @@ static void assistance_cases_stay_in_their_streets(void **state)
     json_decref(j);
 }
 
+/* ---- people's mediation, per street ----------------------------------------- */
+
+/* A street's station, mediator and case (being mediated) in place p's community. */
+typedef struct med_fixture {
+    long long station, mediator, case_id;
+} med_fixture;
+
+static med_fixture med_for(const char *tok, const place *p)
+{
+    med_fixture m;
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/mediation/stations",
+                           fmt("{\"org_unit_id\":%lld,\"name\":\"人民调解委员会\"}", p->street), 201);
+    m.station = jint(j, "id");
+    json_decref(j);
+    j = api_expect(&srv, tok, "POST", "/api/v1/mediation/mediators",
+                   fmt("{\"station_id\":%lld,\"name\":\"街调解\",\"kind\":\"elder\",\"phone\":\"13700001234\"}", m.station),
+                   201);
+    m.mediator = jint(j, "id");
+    json_decref(j);
+    j = api_expect(&srv, tok, "POST", "/api/v1/mediation/cases",
+                   fmt("{\"community_id\":%lld,\"mediator_id\":%lld,\"dispute_type\":\"neighbour\",\"summary\":\"邻里纠纷\","
+                       "\"parties\":[{\"side\":\"applicant\",\"resident_id\":%lld},{\"side\":\"respondent\",\"name\":\"对方\"}]}",
+                       p->community, m.mediator, p->resident),
+                   201);
+    m.case_id = jint(j, "id");
+    json_decref(j);
+    json_decref(api_expect(&srv, tok, "POST", fmt("/api/v1/mediation/cases/%lld/actions/start", m.case_id), "{}", 200));
+    return m;
+}
+
+/* `tok` (street staff of the other street) against street `far`'s mediation. */
+static void deny_mediation(const char *who, const char *tok, const med_fixture *m, const place *far)
+{
+    static const char *const ACTIONS[] = {"start", "agree", "fail", "withdraw", "visit", "close", NULL};
+    DENY(who, tok, "GET", fmt("/api/v1/mediation/cases/%lld", m->case_id), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/mediation/cases/%lld/agreement", m->case_id), NULL);
+    DENY(who, tok, "POST", fmt("/api/v1/mediation/cases/%lld/sessions", m->case_id),
+         "{\"held_on\":\"2026-01-05\",\"place\":\"越权\",\"attendees\":\"越权\"}");
+    for (size_t i = 0; ACTIONS[i]; i++)
+        DENY(who, tok, "POST", fmt("/api/v1/mediation/cases/%lld/actions/%s", m->case_id, ACTIONS[i]),
+             "{\"opinion\":\"越权办理\",\"referred_to\":\"法院\"}");
+    DENY(who, tok, "POST", "/api/v1/mediation/cases",
+         fmt("{\"community_id\":%lld,\"mediator_id\":%lld,\"dispute_type\":\"family\",\"summary\":\"越权\","
+             "\"parties\":[{\"side\":\"applicant\",\"name\":\"甲\"},{\"side\":\"respondent\",\"name\":\"乙\"}]}",
+             far->community, m->mediator));
+    DENY(who, tok, "GET", fmt("/api/v1/mediation/cases?org_unit_id=%lld", far->street), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/mediation/figures?org_unit_id=%lld", far->community), NULL);
+    DENY(who, tok, "POST", "/api/v1/mediation/stations", fmt("{\"org_unit_id\":%lld,\"name\":\"越权\"}", far->street));
+    DENY(who, tok, "PATCH", fmt("/api/v1/mediation/stations/%lld", m->station), "{\"name\":\"越权\"}");
+    DENY(who, tok, "POST", "/api/v1/mediation/mediators",
+         fmt("{\"station_id\":%lld,\"name\":\"越权\",\"kind\":\"other\"}", m->station));
+    DENY(who, tok, "GET", fmt("/api/v1/mediation/mediators/%lld", m->mediator), NULL);
+    DENY(who, tok, "PATCH", fmt("/api/v1/mediation/mediators/%lld", m->mediator), "{\"name\":\"越权\"}");
+    DENY(who, tok, "POST", fmt("/api/v1/mediation/mediators/%lld/deactivate", m->mediator), "{}");
+    probe_note("GET", "/api/v1/mediation/cases");
+    probe_note("GET", "/api/v1/mediation/stations");
+    probe_note("GET", "/api/v1/mediation/mediators");
+    probe_note("GET", "/api/v1/mediation/figures");
+    json_t *fig = get_ok(tok, "/api/v1/mediation/figures");
+    json_t *st = get_ok(tok, "/api/v1/mediation/stations");
+    int station_seen = 0;
+    json_t *it;
+    size_t i;
+    json_array_foreach(json_object_get(st, "items"), i, it)
+        station_seen |= jint(it, "id") == m->station;
+    if (station_seen || json_array_size(json_object_get(fig, "by_community")) != 1 ||
+        api_list_has(&srv, tok, "/api/v1/mediation/cases?page_size=100", m->case_id) ||
+        api_list_has(&srv, tok, "/api/v1/mediation/mediators?page_size=100", m->mediator)) {
+        print_error("CROSS-STREET LEAK [%s] a mediation list shows the other street's\n", who);
+        leaks++;
+    }
+    json_decref(fig);
+    json_decref(st);
+}
+
+static void mediation_stays_in_its_street(void **state)
+{
+    med_fixture m1 = med_for(t_s1, &p1), m2 = med_for(t_s2, &p2);
+    leaks = 0;
+    deny_mediation("jiedao→东城街道", t_s1, &m2, &p2);
+    deny_mediation("jiedao2→丹阳街道", t_s2, &m1, &p1);
+    assert_int_equal(leaks, 0);
+    /* district staff see both; a mediator of one street is not chosen for the other's case */
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/mediation/cases?page_size=100", m1.case_id));
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/mediation/cases?page_size=100", m2.case_id));
+    json_t *j = api_expect(&srv, t_qu, "POST", "/api/v1/mediation/cases",
+                           fmt("{\"community_id\":%lld,\"mediator_id\":%lld,\"dispute_type\":\"family\",\"summary\":\"跨街\","
+                               "\"parties\":[{\"side\":\"applicant\",\"name\":\"甲\"},{\"side\":\"respondent\",\"name\":\"乙\"}]}",
+                               p1.community, m2.mediator),
+                           404);
+    assert_string_equal(err_field(j), "mediator_id");
+    json_decref(j);
+    j = get_ok(t_qu, fmt("/api/v1/mediation/cases/%lld", m2.case_id));
+    assert_string_equal(jstr(j, "state"), "mediating");
+    assert_int_equal(json_array_size(json_object_get(j, "sessions")), 0);
+    json_decref(j);
+}
+
 /* ---- 近亲属备案, 政策找人, stop flags, re-reviews, per street (relatives part) ---- */
 
 /* Whether GET path (a list of at most 100 here) holds an item whose `key` is id. */
@@ -1094,6 +1192,7 @@ int main(void)
         cmocka_unit_test(assist_programmes_stay_in_their_streets),
         cmocka_unit_test(safety_injuries_stay_in_their_streets),
         cmocka_unit_test(safety_stays_in_their_streets),
+        cmocka_unit_test(mediation_stays_in_its_street),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

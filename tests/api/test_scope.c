@@ -50,6 +50,10 @@ static char injury_fixture_on[11];
 /* A 公示 of community 003 (drafted and posted today by the street) with
  * one checked case, and an open objection against it. */
 static long long far_notice, far_notice_case, far_objection, far_notice_community;
+/* People's mediation: a station of the street with one mediator, and a
+ * case of community 003 (filed by the street, being mediated) between
+ * far_case_resident and an outsider. */
+static long long far_med_station, far_med_mediator, far_med_case, far_med_community;
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -204,6 +208,31 @@ static int file_far_case(void)
     far_case = jint(j, "id");
     json_decref(j);
     return far_case > 0 ? 0 : -1;
+}
+
+/* The street's mediation station and mediator, and community 003's case (see far_med_case). */
+static int file_far_mediation(void)
+{
+    far_med_community = org_id_by_code(&srv, t_street, "371702001003");
+    json_t *j = req(t_street, "POST", "/api/v1/mediation/stations",
+                    fmt("{\"org_unit_id\":%lld,\"name\":\"街道人民调解委员会\",\"head_name\":\"王主任\"}", street_id), 201);
+    far_med_station = jint(j, "id");
+    json_decref(j);
+    j = req(t_street, "POST", "/api/v1/mediation/mediators",
+            fmt("{\"station_id\":%lld,\"name\":\"范调解\",\"kind\":\"lawyer\",\"phone\":\"13912340000\"}",
+                far_med_station),
+            201);
+    far_med_mediator = jint(j, "id");
+    json_decref(j);
+    j = req(t_street, "POST", "/api/v1/mediation/cases",
+            fmt("{\"community_id\":%lld,\"mediator_id\":%lld,\"dispute_type\":\"neighbour\",\"summary\":\"噪音纠纷\","
+                "\"parties\":[{\"side\":\"applicant\",\"resident_id\":%lld},{\"side\":\"respondent\",\"name\":\"外来人\"}]}",
+                far_med_community, far_med_mediator, far_case_resident),
+            201);
+    far_med_case = jint(j, "id");
+    json_decref(j);
+    json_decref(req(t_street, "POST", fmt("/api/v1/mediation/cases/%lld/actions/start", far_med_case), "{}", 200));
+    return far_med_case > 0 ? 0 : -1;
 }
 
 static void assist_fixture(const place *p, assist_place *a, const char *tag)
@@ -414,6 +443,7 @@ static int setup(void **state)
     injury_sib_a2 = injury_fixture(&sib_a2);
     injury_foreign_f = injury_fixture(&foreign_f);
     return file_far_transfer() || file_far_case() || file_far_notice();
+    return file_far_transfer() || file_far_case() || file_far_notice() || file_far_mediation();
 }
 
 static int teardown(void **state)
@@ -678,6 +708,68 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
             print_error("SCOPE LEAK [%s] notice %lld or its objection changed\n", who, far_notice);
             denials_failed++;
         }
+    }
+
+    /* people's mediation: community 003's case (a grid worker has no mediation route: 403); the
+     * directory is the street's, read by its communities and written by the street alone */
+    {
+        static const char *const MED_ACTIONS[] = {"start", "agree", "fail", "withdraw", "visit", "close", NULL};
+        const long *want = is_grid_worker ? ONLY_403 : ONLY_404;
+        deny(who, tok, "GET", fmt("/api/v1/mediation/cases/%lld", far_med_case), NULL, want);
+        deny(who, tok, "GET", fmt("/api/v1/mediation/cases/%lld/agreement", far_med_case), NULL, want);
+        deny(who, tok, "POST", fmt("/api/v1/mediation/cases/%lld/sessions", far_med_case),
+             fmt("{\"held_on\":\"%s\",\"place\":\"越权\",\"attendees\":\"越权\"}", beijing_date(0)), want);
+        for (size_t i = 0; MED_ACTIONS[i]; i++)
+            deny(who, tok, "POST", fmt("/api/v1/mediation/cases/%lld/actions/%s", far_med_case, MED_ACTIONS[i]),
+                 "{\"opinion\":\"越权办理\",\"referred_to\":\"法院\"}", want);
+        deny(who, tok, "POST", "/api/v1/mediation/cases",
+             fmt("{\"community_id\":%lld,\"mediator_id\":%lld,\"dispute_type\":\"family\",\"summary\":\"越权\","
+                 "\"parties\":[{\"side\":\"applicant\",\"name\":\"甲\"},{\"side\":\"respondent\",\"name\":\"乙\"}]}",
+                 far_parent, far_med_mediator), want);
+        deny(who, tok, "GET", fmt("/api/v1/mediation/cases?org_unit_id=%lld", far_parent), NULL, want);
+        deny(who, tok, "GET", fmt("/api/v1/mediation/figures?org_unit_id=%lld", far_parent), NULL, want);
+        deny(who, tok, "POST", "/api/v1/mediation/stations", fmt("{\"org_unit_id\":%lld,\"name\":\"越权\"}", far_parent),
+             ONLY_403);
+        deny(who, tok, "PATCH", fmt("/api/v1/mediation/stations/%lld", far_med_station), "{\"name\":\"越权\"}", ONLY_403);
+        deny(who, tok, "POST", "/api/v1/mediation/mediators",
+             fmt("{\"station_id\":%lld,\"name\":\"越权\",\"kind\":\"other\"}", far_med_station), ONLY_403);
+        deny(who, tok, "PATCH", fmt("/api/v1/mediation/mediators/%lld", far_med_mediator), "{\"name\":\"越权\"}", ONLY_403);
+        deny(who, tok, "POST", fmt("/api/v1/mediation/mediators/%lld/deactivate", far_med_mediator), "{}", ONLY_403);
+        if (is_grid_worker) {
+            deny(who, tok, "GET", "/api/v1/mediation/stations", NULL, ONLY_403);
+            deny(who, tok, "GET", "/api/v1/mediation/mediators", NULL, ONLY_403);
+            deny(who, tok, "GET", fmt("/api/v1/mediation/mediators/%lld", far_med_mediator), NULL, ONLY_403);
+            deny(who, tok, "GET", "/api/v1/mediation/cases", NULL, ONLY_403);
+            deny(who, tok, "GET", "/api/v1/mediation/figures", NULL, ONLY_403);
+        } else {
+            probe_note("GET", "/api/v1/mediation/stations");
+            probe_note("GET", "/api/v1/mediation/mediators");
+            probe_note("GET", "/api/v1/mediation/mediators/{id}");
+            probe_note("GET", "/api/v1/mediation/cases");
+            probe_note("GET", "/api/v1/mediation/figures");
+            json_t *fig = get_ok(tok, "/api/v1/mediation/figures");
+            if (api_list_has(&srv, tok, "/api/v1/mediation/cases?page_size=100", far_med_case) ||
+                json_array_size(json_object_get(fig, "by_community")) > 1) {
+                print_error("SCOPE LEAK [%s] mediation lists or figures show community 003's case\n", who);
+                denials_failed++;
+            }
+            json_decref(fig);
+            /* the directory's phone stays masked for a community */
+            j = get_ok(tok, fmt("/api/v1/mediation/mediators/%lld", far_med_mediator));
+            if (strcmp(jstr(j, "phone"), "13912340000") == 0) {
+                print_error("SCOPE LEAK [%s] a community reads the mediator's full phone\n", who);
+                denials_failed++;
+            }
+            json_decref(j);
+        }
+        j = get_ok(t_street, fmt("/api/v1/mediation/cases/%lld", far_med_case));
+        if (strcmp(jstr(j, "state"), "mediating") != 0 || json_array_size(json_object_get(j, "sessions")) != 0 ||
+            server_sql_int(&srv, "SELECT COUNT(*) FROM mediator") != 1 ||
+            server_sql_int(&srv, fmt("SELECT COUNT(*) FROM mediation_case WHERE community_id = %lld", far_parent)) != 0) {
+            print_error("SCOPE LEAK [%s] mediation case %lld or the directory changed\n", who, far_med_case);
+            denials_failed++;
+        }
+        json_decref(j);
     }
 
     /* accounts and the audit log are not theirs */
