@@ -442,7 +442,6 @@ static int setup(void **state)
     injury_own_a = injury_fixture(&own_a);
     injury_sib_a2 = injury_fixture(&sib_a2);
     injury_foreign_f = injury_fixture(&foreign_f);
-    return file_far_transfer() || file_far_case() || file_far_notice();
     return file_far_transfer() || file_far_case() || file_far_notice() || file_far_mediation();
 }
 
