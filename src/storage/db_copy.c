@@ -2,7 +2,8 @@
  *
  * Owns: the db_copy handle — on SQLite (and unbuffered) a prepared
  * INSERT run per row, or (DB_COPY_BATCHED) the rows kept DB_COPY_BATCH
- * at a time and inserted by one prepared multi-row INSERT; buffered on
+ * at a time (their texts in one buffer) and inserted by one prepared
+ * multi-row INSERT; buffered on
  * PostgreSQL the rows encoded in COPY's text format (pg_sql.c) and kept
  * until db_copy_flush sends them in one COPY FROM STDIN (db_pg.c).
  * Engine-neutral but for that one call. */
@@ -24,7 +25,9 @@ struct db_copy {
     strbuf rows;            /* kept rows, COPY text format */
     size_t nrows;
     db_stmt *batch;         /* DB_COPY_BATCHED on SQLite: DB_COPY_BATCH rows in one INSERT */
-    db_arg *kept;           /* its values, nrows × ncols (texts copied), DB_END after the last */
+    db_arg *kept;           /* its values, nrows × ncols, DB_END after the last; a text's .i
+                             * is its offset in texts (.s set just before the INSERT) */
+    strbuf texts;           /* the kept texts, NUL-terminated one after the other */
 };
 
 /* A column list names ncols columns: one more than its commas. */
@@ -70,12 +73,10 @@ db_copy *db_copy_open(db_conn *c, const char *table, const char *columns, int bu
     return cp;
 }
 
-/* The kept values' copied texts freed, nothing kept. */
+/* Nothing kept (the texts' buffer kept for the next batch). */
 static void batch_clear(db_copy *cp)
 {
-    for (size_t k = 0; k < cp->nrows * (size_t)cp->ncols; k++)
-        if (cp->kept[k].type == 't')
-            free((char *)cp->kept[k].s);
+    sb_reset(&cp->texts);
     cp->nrows = 0;
 }
 
@@ -85,6 +86,9 @@ static int batch_insert(db_copy *cp)
 {
     int rc = DB_DONE;
     size_t w = (size_t)cp->ncols;
+    for (size_t k = 0; k < cp->nrows * w; k++)   /* the texts' buffer no longer moves */
+        if (cp->kept[k].type == 't')
+            cp->kept[k].s = cp->texts.data + cp->kept[k].i;
     if (cp->nrows == DB_COPY_BATCH) {
         cp->kept[cp->nrows * w] = DB_END;
         db_bind_args(cp->batch, 1, cp->kept);
@@ -128,10 +132,13 @@ int db_copy_row_argv(db_copy *cp, const db_arg *args)
         db_arg *k = cp->kept + cp->nrows * (size_t)n;
         for (int i = 0; i < n; i++) {
             k[i] = args[i];
-            if (args[i].type == 't' && args[i].s && !(k[i].s = strdup(args[i].s)))
-                abort();
             if (args[i].type == 't' && !args[i].s)
                 k[i] = DB_NULL;
+            else if (args[i].type == 't') {
+                k[i].i = (int64_t)cp->texts.len;
+                k[i].s = NULL;
+                sb_append(&cp->texts, args[i].s, strlen(args[i].s) + 1);
+            }
         }
         return ++cp->nrows == DB_COPY_BATCH ? batch_insert(cp) : DB_DONE;
     }
@@ -195,6 +202,7 @@ void db_copy_close(db_copy *cp)
         batch_clear(cp);
     db_finalize(cp->batch);
     free(cp->kept);
+    sb_free(&cp->texts);
     db_finalize(cp->insert);
     free(cp->copy_sql);
     sb_free(&cp->rows);
