@@ -98,6 +98,10 @@ void db_bind_int(db_stmt *s, int idx, int64_t v);
 void db_bind_double(db_stmt *s, int idx, double v);
 void db_bind_text(db_stmt *s, int idx, const char *v);   /* NULL binds SQL NULL */
 void db_bind_textn(db_stmt *s, int idx, const char *v, size_t n);
+/* As db_bind_textn, but v is not copied (SQLite): it must stay unchanged
+ * until the statement is reset or the parameter bound again. For bulk
+ * writers that own their buffer (db_copy); a copy per value costs. */
+void db_bind_textn_static(db_stmt *s, int idx, const char *v, size_t n);
 void db_bind_null(db_stmt *s, int idx);
 /* DB_ROW, DB_DONE, DB_CONSTRAINT (unique/foreign key/check/not null),
  * DB_BUSY (lock wait timed out; PostgreSQL: also serialization failure

@@ -2,8 +2,8 @@
  *
  * Owns: the db_copy handle — on SQLite (and unbuffered) a prepared
  * INSERT run per row, or (DB_COPY_BATCHED) the rows kept DB_COPY_BATCH
- * at a time (their texts in one buffer) and inserted by one prepared
- * multi-row INSERT; buffered on
+ * at a time (their texts in one buffer, bound without a copy) and
+ * inserted by one prepared multi-row INSERT; buffered on
  * PostgreSQL the rows encoded in COPY's text format (pg_sql.c) and kept
  * until db_copy_flush sends them in one COPY FROM STDIN (db_pg.c).
  * Engine-neutral but for that one call. */
@@ -25,8 +25,7 @@ struct db_copy {
     strbuf rows;            /* kept rows, COPY text format */
     size_t nrows;
     db_stmt *batch;         /* DB_COPY_BATCHED on SQLite: DB_COPY_BATCH rows in one INSERT */
-    db_arg *kept;           /* its values, nrows × ncols, DB_END after the last; a text's .i
-                             * is its offset in texts (.s set just before the INSERT) */
+    db_arg *kept;           /* its values, nrows × ncols; a text's .i is its offset in texts */
     strbuf texts;           /* the kept texts, NUL-terminated one after the other */
 };
 
@@ -63,7 +62,7 @@ db_copy *db_copy_open(db_conn *c, const char *table, const char *columns, int bu
                 sb_puts(&sql, tuple.data);
             }
             cp->batch = db_prepare(c, sql.data);
-            cp->kept = calloc((size_t)DB_COPY_BATCH * (size_t)cp->ncols + 1, sizeof *cp->kept);
+            cp->kept = calloc((size_t)DB_COPY_BATCH * (size_t)cp->ncols, sizeof *cp->kept);
             if (!cp->kept)
                 abort();
         }
@@ -80,32 +79,38 @@ static void batch_clear(db_copy *cp)
     cp->nrows = 0;
 }
 
+/* Binds n kept values from parameter 1: the texts by reference into the
+ * texts' buffer (it does not move before the statement is reset). */
+static void bind_kept(db_copy *cp, db_stmt *s, const db_arg *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int idx = (int)k + 1;
+        if (v[k].type == 'i')
+            db_bind_int(s, idx, v[k].i);
+        else if (v[k].type == 't') {
+            const char *t = cp->texts.data + v[k].i;
+            db_bind_textn_static(s, idx, t, strlen(t));
+        } else
+            db_bind_null(s, idx);
+    }
+}
+
 /* Inserts the kept rows: a full batch by the multi-row INSERT, fewer one
  * by one. The first error code, or DB_DONE; nothing kept afterwards. */
 static int batch_insert(db_copy *cp)
 {
     int rc = DB_DONE;
     size_t w = (size_t)cp->ncols;
-    for (size_t k = 0; k < cp->nrows * w; k++)   /* the texts' buffer no longer moves */
-        if (cp->kept[k].type == 't')
-            cp->kept[k].s = cp->texts.data + cp->kept[k].i;
     if (cp->nrows == DB_COPY_BATCH) {
-        cp->kept[cp->nrows * w] = DB_END;
-        db_bind_args(cp->batch, 1, cp->kept);
+        bind_kept(cp, cp->batch, cp->kept, cp->nrows * w);
         rc = db_step_done(cp->batch);
         db_reset(cp->batch);
     } else {
-        db_arg *row = malloc((w + 1) * sizeof *row);
-        if (!row)
-            abort();
         for (size_t r = 0; r < cp->nrows && rc == DB_DONE; r++) {
-            memcpy(row, cp->kept + r * w, w * sizeof *row);
-            row[w] = DB_END;
-            db_bind_args(cp->insert, 1, row);
+            bind_kept(cp, cp->insert, cp->kept + r * w, w);
             rc = db_step_done(cp->insert);
             db_reset(cp->insert);
         }
-        free(row);
     }
     batch_clear(cp);
     return rc;
