@@ -60,6 +60,20 @@ static void tampering_and_moved_values_refused(void **state)
         t[i] = t[i] == 'A' ? 'B' : 'A';
         assert_int_equal(fc_decrypt("resident.phone", 7, t, back, sizeof back), -1);
     }
+    /* not base64 of the right shape: a character outside the alphabet
+     * (a byte >= 0x80 too), one character more, more than a value holds */
+    const char *odd[] = {"=", "-", "_", " ", "\x80", "\xff"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+        char t[FC_STORED_MAX];
+        memcpy(t, stored, sizeof t);
+        t[10] = odd[k][0];
+        assert_int_equal(fc_decrypt("resident.phone", 7, t, back, sizeof back), -1);
+    }
+    char longer[2 * FC_STORED_MAX];
+    snprintf(longer, sizeof longer, "%sA", stored);
+    assert_int_equal(fc_decrypt("resident.phone", 7, longer, back, sizeof back), -1);
+    snprintf(longer, sizeof longer, "%s%s", stored, stored + 3);
+    assert_int_equal(fc_decrypt("resident.phone", 7, longer, back, sizeof back), -1);
     /* truncated, garbage, an unknown generation, another key */
     char t[FC_STORED_MAX];
     snprintf(t, sizeof t, "%.20s", stored);
