@@ -3,6 +3,7 @@
  * else. */
 #include "app/app.h"
 #include "assistance/assist_api.h"
+#include "demands/demand_api.h"
 #include "auth/auth_api.h"
 #include "auth/session.h"
 #include "core/audit.h"
@@ -37,6 +38,9 @@ const route *const app_route_tables[] = {
     assist_notice_routes,     /* assistance: 公示 and objections (notices part) */
     assist_payment_routes,
     assist_programme_routes,
+    demand_order_routes,      /* citizen demands: work orders (wo part) */
+    demand_category_routes,
+    demand_dept_routes,
     NULL,
 };
 

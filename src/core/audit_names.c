@@ -86,6 +86,15 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"assist_programme_create", "新增救助项目"},
     {"assist_programme_update", "修改救助项目"},
     {"assist_standard_add", "新增救助标准"},
+    /* citizen demands: work orders, categories, departments (src/demands/) */
+    {"demand_order_create", "登记诉求工单"},
+    {"demand_order_step", "办理诉求工单"},
+    {"demand_order_urge", "催办诉求工单"},
+    {"demand_duplicate_decide", "判定重复诉求工单"},
+    {"demand_category_create", "新增诉求类别"},
+    {"demand_category_update", "修改诉求类别"},
+    {"demand_dept_create", "新增工单承办部门"},
+    {"demand_dept_update", "修改工单承办部门"},
 };
 
 const char *audit_action_label(const char *code)
