@@ -5,6 +5,7 @@
 #include "assistance/payment.h"
 #include "auth/totp.h"
 #include "core/audit.h"
+#include "demands/order.h"
 #include "registry/household.h"
 #include "registry/org.h"
 #include "registry/resident.h"
@@ -30,6 +31,8 @@ static const struct crypt_table {
     {"assistance_relative", relative_crypt_pass, relative_crypt_status, NULL},
     {"assistance_case", NULL, NULL, &pay_case_account_crypt},
     {"assistance_payment_line", NULL, NULL, &pay_line_account_crypt},
+    /* the work order reporter's phone and its blind index (demands) */
+    {"demand_order", order_crypt_pass, order_crypt_status, NULL},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

@@ -3,6 +3,7 @@
 #include "demands/order.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,52 @@ int64_t order_create(db_conn *db, const actor *who, const char *ip, const order_
     return id;
 }
 
+/* ---- encryption passes (app/fieldkeys.c) ------------------------------------ */
+
+int order_crypt_pass(db_conn *db, int64_t *cursor, int limit)
+{
+    char like[16], phone[FC_PLAIN_MAX + 1], enc[FC_STORED_MAX], bidx[FC_BLIND_HEX];
+    db_stmt *s = db_query(db,
+                          "SELECT id, phone_enc FROM demand_order WHERE id > ?"
+                          " AND phone_enc IS NOT NULL AND phone_enc NOT LIKE ? ORDER BY id LIMIT ?",
+                          DB_INT(*cursor), DB_TEXT(fc_current_like(like)), DB_INT(limit));
+    int n = 0, rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t id = db_col_int(s, 0);
+        if (fc_decrypt(COL_PHONE, id, db_col_text(s, 1), phone, sizeof phone) != 0 ||
+            fc_encrypt(COL_PHONE, id, phone, enc) != 0 || fc_blind(FC_PHONE, phone, 0, bidx) != 0) {
+            fprintf(stderr, "minsheng: 工单 %lld 的联系电话无法解密，未能重新加密\n", (long long)id);
+            rc = DB_ERROR;
+            break;
+        }
+        sodium_memzero(phone, sizeof phone);
+        if (db_exec_args(db, "UPDATE demand_order SET phone_enc = ?, phone_bidx = ? WHERE id = ?", DB_TEXT(enc),
+                         DB_TEXT(bidx), DB_INT(id)) != DB_DONE) {
+            rc = DB_ERROR;
+            break;
+        }
+        *cursor = id;
+        n++;
+    }
+    db_finalize(s);
+    sodium_memzero(phone, sizeof phone);
+    return rc == DB_DONE ? n : -1;
+}
+
+int order_crypt_status(db_conn *db, crypt_status *out)
+{
+    char like[16];
+    db_stmt *s = db_query(db,
+                          "SELECT 0, COUNT(CASE WHEN phone_enc NOT LIKE ? THEN 1 END),"
+                          " COUNT(CASE WHEN phone_enc LIKE ? THEN 1 END) FROM demand_order",
+                          DB_TEXT(fc_current_like(like)), DB_TEXT(like));
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        *out = (crypt_status){db_col_int(s, 0), db_col_int(s, 1), db_col_int(s, 2)};
+    db_finalize(s);
+    return rc == DB_ROW ? 0 : -1;
+}
+
 /* ---- duplicates ------------------------------------------------------------ */
 
 int order_duplicates(db_conn *db, const actor *who, const demand_order *o, order_dup *out, int max)
@@ -272,19 +319,23 @@ int order_duplicates(db_conn *db, const actor *who, const demand_order *o, order
     gmtime_r(&t, &tm);
     strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S", &tm);
     org_path_end(who->scope_path, end);
+    char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX] = {"", ""};
+    if (o->phone[0] && fc_blinds(FC_PHONE, o->phone, bidx) != 0)
+        return -1;
     db_stmt *s = db_query(db,
                           "SELECT c.id, c.title, c.state, c.created_at,"
-                          " CASE WHEN o.phone_bidx = ? THEN 1 ELSE 0 END,"
+                          " CASE WHEN o.phone_bidx IN (?, ?) THEN 1 ELSE 0 END,"
                           " CASE WHEN o.category_id = ? AND o.address = ? THEN 1 ELSE 0 END"
                           " FROM demand_order o JOIN wf_case c ON c.id = o.id"
                           " WHERE o.id <> ? AND c.created_at >= ? AND c.state <> 'merged'"
                           " AND c.org_path >= ? AND c.org_path < ?"
-                          " AND (o.phone_bidx = ? OR (o.category_id = ? AND o.address = ?))"
+                          " AND (o.phone_bidx IN (?, ?) OR (o.category_id = ? AND o.address = ?))"
                           " AND NOT EXISTS (SELECT 1 FROM demand_duplicate x WHERE"
                           " (x.low_id = o.id AND x.high_id = ?) OR (x.low_id = ? AND x.high_id = o.id))"
                           " ORDER BY c.id DESC LIMIT ?",
-                          DB_OPT_TEXT(o->phone_bidx), DB_INT(o->category_id), DB_TEXT(o->address), DB_INT(o->c.id),
-                          DB_TEXT(since), DB_TEXT(who->scope_path), DB_TEXT(end), DB_OPT_TEXT(o->phone_bidx),
+                          DB_OPT_TEXT(bidx[0]), DB_OPT_TEXT(bidx[1]), DB_INT(o->category_id), DB_TEXT(o->address),
+                          DB_INT(o->c.id), DB_TEXT(since), DB_TEXT(who->scope_path), DB_TEXT(end),
+                          DB_OPT_TEXT(bidx[0]), DB_OPT_TEXT(bidx[1]),
                           DB_INT(o->category_id), DB_TEXT(o->address), DB_INT(o->c.id), DB_INT(o->c.id), DB_INT(max));
     int n = 0, rc;
     while ((rc = db_step(s)) == DB_ROW && n < max) {

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,11 @@ static void duplicates_flagged_and_decided(void **state)
     assert_true(dup_listed(j, first, "same_place"));
     assert_false(dup_listed(j, second, NULL));
     json_decref(j);
+    /* a top-level category lists its sub-categories' orders */
+    assert_true(api_list_has(&srv, t_street, "/api/v1/demands/orders?category_id=1&state=registered", third));
+    assert_false(api_list_has(&srv, t_street, "/api/v1/demands/orders?category_id=2", third));
+    assert_true(api_list_has(&srv, t_street, "/api/v1/demands/orders?source=patrol", third));
+    assert_false(api_list_has(&srv, t_street, "/api/v1/demands/orders?source=petition", third));
 
     /* not a duplicate: kept, and never flagged again for that pair */
     json_decref(req(t_c01, "POST", fmt("/api/v1/demands/orders/%lld/duplicate", second),
@@ -404,7 +410,9 @@ static void intake_refusals_and_phone_at_rest(void **state)
     assert_string_equal(jstr(j, "reporter_name"), "张三");
     assert_string_equal(jstr(j, "urgency"), "urgent");
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "attachments"), 0)), "现场照片.jpg");
-    assert_true(json_is_object(json_object_get(j, "point")));
+    json_t *pt = json_object_get(j, "point");
+    assert_true(fabs(json_number_value(json_object_get(pt, "lng")) - 115.48) < 1e-6);
+    assert_true(fabs(json_number_value(json_object_get(pt, "lat")) - 35.24) < 1e-6);
     json_decref(j);
     json_decref(req(t_street, "POST", "/api/v1/demands/orders",
                     fmt("{\"source\":\"hotline\",\"hotline_no\":\"GD-20260101-0007\",\"grid_id\":%lld,%s}", grid_a, base),
