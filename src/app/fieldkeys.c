@@ -32,7 +32,7 @@ static const struct crypt_table {
     {"assistance_case", NULL, NULL, &pay_case_account_crypt},
     {"assistance_payment_line", NULL, NULL, &pay_line_account_crypt},
     /* the work order reporter's phone and its blind index (demands) */
-    {"demand_order", order_crypt_pass, order_crypt_status, NULL},
+    {"demand_order", NULL, NULL, &order_phone_crypt},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

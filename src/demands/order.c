@@ -3,7 +3,6 @@
 #include "demands/order.h"
 
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,49 +257,15 @@ int64_t order_create(db_conn *db, const actor *who, const char *ip, const order_
 
 /* ---- encryption passes (app/fieldkeys.c) ------------------------------------ */
 
-int order_crypt_pass(db_conn *db, int64_t *cursor, int limit)
-{
-    char like[16], phone[FC_PLAIN_MAX + 1], enc[FC_STORED_MAX], bidx[FC_BLIND_HEX];
-    db_stmt *s = db_query(db,
-                          "SELECT id, phone_enc FROM demand_order WHERE id > ?"
-                          " AND phone_enc IS NOT NULL AND phone_enc NOT LIKE ? ORDER BY id LIMIT ?",
-                          DB_INT(*cursor), DB_TEXT(fc_current_like(like)), DB_INT(limit));
-    int n = 0, rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        int64_t id = db_col_int(s, 0);
-        if (fc_decrypt(COL_PHONE, id, db_col_text(s, 1), phone, sizeof phone) != 0 ||
-            fc_encrypt(COL_PHONE, id, phone, enc) != 0 || fc_blind(FC_PHONE, phone, 0, bidx) != 0) {
-            fprintf(stderr, "minsheng: 工单 %lld 的联系电话无法解密，未能重新加密\n", (long long)id);
-            rc = DB_ERROR;
-            break;
-        }
-        sodium_memzero(phone, sizeof phone);
-        if (db_exec_args(db, "UPDATE demand_order SET phone_enc = ?, phone_bidx = ? WHERE id = ?", DB_TEXT(enc),
-                         DB_TEXT(bidx), DB_INT(id)) != DB_DONE) {
-            rc = DB_ERROR;
-            break;
-        }
-        *cursor = id;
-        n++;
-    }
-    db_finalize(s);
-    sodium_memzero(phone, sizeof phone);
-    return rc == DB_DONE ? n : -1;
-}
-
-int order_crypt_status(db_conn *db, crypt_status *out)
-{
-    char like[16];
-    db_stmt *s = db_query(db,
-                          "SELECT 0, COUNT(CASE WHEN phone_enc NOT LIKE ? THEN 1 END),"
-                          " COUNT(CASE WHEN phone_enc LIKE ? THEN 1 END) FROM demand_order",
-                          DB_TEXT(fc_current_like(like)), DB_TEXT(like));
-    int rc = db_step(s);
-    if (rc == DB_ROW)
-        *out = (crypt_status){db_col_int(s, 0), db_col_int(s, 1), db_col_int(s, 2)};
-    db_finalize(s);
-    return rc == DB_ROW ? 0 : -1;
-}
+const fc_column_sql order_phone_crypt = {
+    .column = COL_PHONE,
+    .next = "SELECT id, NULL, phone_enc FROM demand_order WHERE id > ? AND phone_enc IS NOT NULL"
+            " AND phone_enc NOT LIKE ? ORDER BY id LIMIT ?",
+    .set = "UPDATE demand_order SET phone_enc = ?, phone_bidx = ? WHERE id = ?",
+    .status = "SELECT 0, COUNT(CASE WHEN phone_enc NOT LIKE ? THEN 1 END), COUNT(CASE WHEN phone_enc LIKE ? THEN 1 END)"
+              " FROM demand_order",
+    .blind = FC_PHONE,
+};
 
 /* ---- duplicates ------------------------------------------------------------ */
 

@@ -191,10 +191,9 @@ int order_urge_add(db_conn *db, const actor *who, int64_t id, const char *note, 
  * many, or -1. */
 int order_urges(db_conn *db, int64_t id, order_urge *out, int max);
 
-/* The conversion and re-encryption pass over the reporter's phone and
- * its blind index, and its status (app/fieldkeys.c; see fieldcrypt.h). */
-int order_crypt_pass(db_conn *db, int64_t *cursor, int limit);
-int order_crypt_status(db_conn *db, crypt_status *out);
+/* The reporter's phone and its blind index, for the re-encryption pass
+ * (app/fieldkeys.c; see fieldcrypt.h). */
+extern const fc_column_sql order_phone_crypt;
 
 /* Records the decision on the pair (id, other): "merge" (order id goes
  * to 已合并 into other, through the table's merge step) or "distinct".

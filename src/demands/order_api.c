@@ -125,27 +125,6 @@ static json_t *actions_json(request *rq, const demand_order *o)
     return a;
 }
 
-static json_t *timeline_json(request *rq, const demand_order *o)
-{
-    wf_timeline tl;
-    ms_err e;
-    json_t *a = json_array();
-    if (wf_timeline_load(rq->db, &DEMAND_ORDER, &o->c, &tl, &e) != 0)
-        return a;
-    for (size_t i = 0; i < tl.n; i++) {
-        const wf_event *ev = &tl.events[i];
-        json_t *att = json_array();
-        for (char **p = ev->attachments; *p; p++)
-            json_array_append_new(att, json_string(*p));
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o}", "at", ev->at, "action",
-                                           ev->action, "action_label", ev->action_label, "state", ev->to_state,
-                                           "state_label", ev->to_label, "opinion", ev->opinion, "by",
-                                           ev->actor_name[0] ? ev->actor_name : NULL, "attachments", att));
-    }
-    wf_timeline_release(&tl);
-    return a;
-}
-
 static json_t *urges_json(request *rq, int64_t id)
 {
     order_urge *u = calloc(ORDER_MAX_URGES, sizeof *u);
@@ -180,7 +159,7 @@ static json_t *order_page_json(request *rq, const demand_order *o)
     json_object_set_new(j, "return_count", json_integer(o->return_count));
     json_object_set_new(j, "merged_into", o->merged_into ? json_integer(o->merged_into) : json_null());
     json_object_set_new(j, "closed_at", opt_str(o->c.closed_at));
-    json_object_set_new(j, "timeline", timeline_json(rq, o));
+    json_object_set_new(j, "timeline", wf_timeline_json(rq->db, &DEMAND_ORDER, &o->c));
     json_object_set_new(j, "actions", actions_json(rq, o));
     json_object_set_new(j, "urges", urges_json(rq, o->c.id));
     json_object_set_new(j, "possible_duplicates", o->c.closed_at[0] ? json_array() : dups_json(rq, o));
