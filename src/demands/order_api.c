@@ -517,13 +517,9 @@ static int order_list_route(request *rq, response *rs)
         q_bind_int(&q, category);
         q_bind_int(&q, category);
     }
-    if (req_query_flag(rq, "mine")) {
-        if (dept) {
-            q_where(&q, "1 = 1");
-        } else {
-            q_where(&q, "o.assignee_unit_id = ?");
-            q_bind_int(&q, rq->user.org_unit_id);
-        }
+    if (req_query_flag(rq, "mine") && !dept) {   /* a department's account sees only its own already */
+        q_where(&q, "o.assignee_unit_id = ?");
+        q_bind_int(&q, rq->user.org_unit_id);
     }
     static const struct { const char *param, *sql; } FLAGS[] = {
         {"overdue", ORDER_SQL_OVERDUE}, {"supervised", ORDER_SQL_SUPERVISED}, {"unsigned", ORDER_SQL_UNSIGNED_LATE}};

@@ -424,6 +424,22 @@ static void intake_refusals_and_phone_at_rest(void **state)
     assert_null(strstr(dump, "12345678"));
     free(dump);
     json_decref(j);
+    /* a registered resident as the reporter: name and phone come from the registry */
+    long long hh = create_household(t_street, "T-WO-H1", grid_a, 0), hh_b = create_household(t_street, "T-WO-H2", grid_b, 0);
+    long long rid = create_resident(t_street, hh, new_id(), "孙诉求", ",\"relation\":\"户主\",\"phone\":\"13711112222\"");
+    long long rid_b = create_resident(t_street, hh_b, new_id(), "周诉求", ",\"relation\":\"户主\"");
+    j = req(t_g0101, "POST", "/api/v1/demands/orders",
+            fmt("{\"source\":\"patrol\",\"category_id\":401,\"grid_id\":%lld,\"address\":\"楼上漏水\","
+                "\"resident_id\":%lld,\"content\":\"楼上漏水到我家\"}", grid_a, rid),
+            201);
+    assert_string_equal(jstr(j, "reporter_name"), "孙诉求");
+    assert_string_equal(jstr(j, "phone"), "137****2222");
+    assert_int_equal(jint(j, "resident_id"), rid);
+    json_decref(j);
+    expect_400_field(t_g0101, "POST", "/api/v1/demands/orders",
+                     fmt("{\"source\":\"patrol\",\"category_id\":401,\"grid_id\":%lld,\"address\":\"某处\","
+                         "\"resident_id\":%lld,\"content\":\"内容\"}", grid_a, rid_b), "resident_id");
+
     size_t len;
     char *bytes = server_db_bytes(&srv, &len);
     assert_null(memmem(bytes, len, "13912345678", 11));
