@@ -283,6 +283,9 @@ int order_duplicates(db_conn *db, const actor *who, const demand_order *o, order
     t = timegm(&tm) - (time_t)ORDER_DUP_DAYS * 86400;
     gmtime_r(&t, &tm);
     strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S", &tm);
+    int64_t dept = dept_of_user(db, who->id);
+    if (dept != 0)
+        return dept < 0 ? -1 : 0;   /* a department's account sees only its own orders: no candidates */
     org_path_end(who->scope_path, end);
     char bidx[KEYS_MAX_GENERATIONS][FC_BLIND_HEX] = {"", ""};
     if (o->phone[0] && fc_blinds(FC_PHONE, o->phone, bidx) != 0)

@@ -173,7 +173,8 @@ int order_may(db_conn *db, const actor *who, const demand_order *o, const char *
 int64_t order_create(db_conn *db, const actor *who, const char *ip, const order_new *in, ms_err *e);
 
 /* The possible duplicates of order o in who's scope into out (at most
- * max): how many, or -1 on a database error. */
+ * max): how many (none for a department's account, which sees no other
+ * order), or -1 on a database error. */
 int order_duplicates(db_conn *db, const actor *who, const demand_order *o, order_dup *out, int max);
 
 /* Takes step `action` (assign, reassign, sign, return, progress, finish,

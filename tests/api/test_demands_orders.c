@@ -257,6 +257,14 @@ static void return_reassign_and_department(void **state)
     assert_true(has_action(j, "sign"));
     assert_false(has_action(j, "reassign"));
     json_decref(j);
+    /* the same complaint again: the desk sees it as a possible duplicate, the department sees no other order */
+    long long again = file_order(t_street, grid_a, 702, "牡丹路三号", new_phone());
+    j = get_ok(t_street, fmt("/api/v1/demands/orders/%lld", id));
+    assert_int_equal(jint(json_array_get(json_object_get(j, "possible_duplicates"), 0), "id"), again);
+    json_decref(j);
+    j = get_ok(t_viewer, fmt("/api/v1/demands/orders/%lld", id));
+    assert_int_equal(json_array_size(json_object_get(j, "possible_duplicates")), 0);
+    json_decref(j);
     act_ok(t_viewer, id, "sign", "{}", "handling");
     json_decref(act(t_viewer, id, "reassign", fmt("{\"unit_id\":%lld,\"opinion\":\"x\"}", grid_a), 403));
     json_decref(req(t_viewer, "POST", fmt("/api/v1/demands/orders/%lld/urge", id), "{\"note\":\"x\"}", 403));
