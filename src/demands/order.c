@@ -85,6 +85,7 @@ order_flags order_flags_at(const demand_order *o, const char *now)
     }
     f.unsigned_late = strcmp(o->c.state, "assigned") == 0 && o->sign_due_at[0] && strcmp(now, o->sign_due_at) > 0;
     f.callback_due = strcmp(o->c.state, "finished") == 0;
+    f.callback_late = f.callback_due && wf_is_overdue(&o->c, now);
     return f;
 }
 

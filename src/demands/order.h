@@ -147,6 +147,7 @@ typedef struct order_flags {
     int supervised;     /* 督办: handle_due_at passed before it was finished (or now, when it is not) */
     int unsigned_late;  /* 待签收 past sign_due_at */
     int callback_due;   /* 待回访 */
+    int callback_late;  /* 待回访 past its working day */
 } order_flags;
 order_flags order_flags_at(const demand_order *o, const char *now);
 

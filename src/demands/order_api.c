@@ -85,6 +85,7 @@ static json_t *order_row_json(const demand_order *o, const char *now)
     json_object_set_new(j, "supervised", json_boolean(f.supervised));
     json_object_set_new(j, "unsigned_late", json_boolean(f.unsigned_late));
     json_object_set_new(j, "callback_due", json_boolean(f.callback_due));
+    json_object_set_new(j, "callback_late", json_boolean(f.callback_late));
     json_object_set_new(j, "satisfaction", opt_str(o->satisfaction));
     return j;
 }

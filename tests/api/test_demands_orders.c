@@ -375,6 +375,14 @@ static void overdue_supervised_unsigned(void **state)
     /* finished late: no longer overdue, still 督办 */
     assert_false(api_list_has(&srv, t_street, "/api/v1/demands/orders?overdue=1", id));
     assert_true(api_list_has(&srv, t_street, "/api/v1/demands/orders?supervised=1", id));
+    /* the callback's working day ran out too */
+    j = item_with_id(t_street, "/api/v1/demands/orders?callback_due=1", id);
+    assert_false(json_is_true(json_object_get(j, "callback_late")));
+    json_decref(j);
+    server_sql(&srv, fmt("UPDATE wf_case SET due_at = '2025-01-07 15:59:59' WHERE id = %lld", id));
+    j = item_with_id(t_street, "/api/v1/demands/orders?callback_due=1", id);
+    assert_true(json_is_true(json_object_get(j, "callback_late")));
+    json_decref(j);
 }
 
 /* ---- intake ------------------------------------------------------------------------ */

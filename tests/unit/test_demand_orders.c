@@ -144,8 +144,12 @@ static void flags(void **state)
     assert_true(f.unsigned_late);   /* signed for by 03-02 */
     /* finished late: 督办 stays, overdue does not */
     f = order_flags_at(order_in("finished", "2026-03-09 15:59:59", "2026-03-09 16:00:00"), now);
-    assert_false(f.overdue);
+    assert_false(f.overdue || f.callback_late);
     assert_true(f.supervised && f.callback_due);
+    /* the callback's working day ran out */
+    demand_order *late = order_in("finished", "2026-03-09 15:59:59", "2026-03-09 10:00:00");
+    strcpy(late->c.due_at, "2026-03-09 15:59:59");
+    assert_true(order_flags_at(late, now).callback_late);
     /* finished in time, archived: no flag */
     f = order_flags_at(order_in("archived", "2026-03-09 15:59:59", "2026-03-09 10:00:00"), now);
     assert_false(f.overdue || f.supervised || f.callback_due);
