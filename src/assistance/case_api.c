@@ -513,6 +513,27 @@ static void add_record_image(request *rq, int64_t id, json_t *image)
     free(rec);
 }
 
+static json_t *timeline_json(request *rq, const assist_case *k)
+{
+    wf_timeline tl;
+    ms_err e;
+    json_t *a = json_array();
+    if (wf_timeline_load(rq->db, case_type_of(k), &k->c, &tl, &e) != 0)
+        return a;
+    for (size_t i = 0; i < tl.n; i++) {
+        const wf_event *ev = &tl.events[i];
+        json_t *att = json_array();
+        for (char **p = ev->attachments; *p; p++)
+            json_array_append_new(att, json_string(*p));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o}", "at", ev->at, "action",
+                                           ev->action, "action_label", ev->action_label, "state", ev->to_state,
+                                           "state_label", ev->to_label, "opinion", ev->opinion, "by",
+                                           ev->actor_name[0] ? ev->actor_name : NULL, "attachments", att));
+    }
+    wf_timeline_release(&tl);
+    return a;
+}
+
 static json_t *notices_json(request *rq, int64_t id)
 {
     case_notice n[16];
@@ -557,7 +578,7 @@ static int case_get_route(request *rq, response *rs)
                                                   k.applicant_name, "id_number", k.id_masked));
     record_json(rec, j);
     free(rec);
-    json_object_set_new(j, "timeline", wf_timeline_json(rq->db, case_type_of(&k), &k.c));
+    json_object_set_new(j, "timeline", timeline_json(rq, &k));
     int conflicted = relative_conflict(rq->db, k.c.id, &rq->user, why, sizeof why);
     json_object_set_new(j, "recusal_note", conflicted > 0 ? json_string(why) : json_null());
     json_object_set_new(j, "notices", notices_json(rq, k.c.id));

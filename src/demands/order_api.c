@@ -13,6 +13,7 @@
 #include "server/write.h"
 #include "storage/query.h"
 #include "util/validate.h"
+#include "workflow/wf_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,28 +230,18 @@ static int dept_account_refused(request *rq, response *rs, const char *what)
     return 0;
 }
 
-/* "attachments": an array of at most WF_MAX_ATTACHMENTS names (1–255
- * bytes) into names (NULL-terminated); NULL when absent. -1 with a 400. */
-static int attachments_or_reply(request *rq, response *rs, const char *names[WF_MAX_ATTACHMENTS + 1], int *given)
+/* "attachments" (wf_json.h), each name 1–255 bytes, into names; *out
+ * NULL when absent. 0, or -1 with a 400. */
+static int attachments_or_reply(request *rq, response *rs, const char *names[WF_MAX_ATTACHMENTS + 1],
+                                const char *const **out)
 {
-    json_t *att = rq->json ? json_object_get(rq->json, "attachments") : NULL;
-    *given = 0;
-    names[0] = NULL;
-    if (!att || json_is_null(att))
-        return 0;
-    if (!json_is_array(att) || json_array_size(att) > WF_MAX_ATTACHMENTS)
-        return reply_bad_request(rs, "attachments", "attachments 应为附件名称的数组（至多20个）"), -1;
-    size_t i;
-    json_t *x;
-    json_array_foreach(att, i, x) {
-        const char *s = json_string_value(x);
-        if (!s || !*s || strlen(s) > 255 || utf8_length(s) < 1)
-            return reply_bad_request(rs, "attachments", "附件名称应为1至255字节的字符串"), -1;
-        names[i] = s;
-    }
-    names[json_array_size(att)] = NULL;
-    *given = 1;
-    return 0;
+    int bad = 0;
+    ms_err e = {0};
+    *out = wf_attachments_from_json(rq->json ? json_object_get(rq->json, "attachments") : NULL, names, &bad, &e);
+    for (size_t i = 0; !bad && *out && (*out)[i]; i++)
+        if (!*(*out)[i] || strlen((*out)[i]) > 255)
+            bad = err_set(&e, ERR_INVALID, "attachments", "附件名称应为1至255字节的字符串") != 0;
+    return bad ? reply_err(rs, &e) : 0;
 }
 
 /* ---- intake ------------------------------------------------------------------------ */
@@ -276,14 +267,14 @@ static int order_create_route(request *rq, response *rs)
                                          "attachments", NULL};
     order_new in = {0};
     const char *names[WF_MAX_ATTACHMENTS + 1];
-    int has_att;
+    const char *const *att;
     ms_err err = {0};
     if (body_only(rq, rs, FIELDS) != 0 || body_str_required(rq, rs, "source", &in.source) < 0 ||
         body_str(rq, rs, "hotline_no", &in.hotline_no) < 0 || body_str(rq, rs, "urgency", &in.urgency) < 0 ||
         body_str(rq, rs, "address", &in.address) < 0 || body_str(rq, rs, "reporter_name", &in.reporter_name) < 0 ||
         body_str(rq, rs, "phone", &in.phone) < 0 || body_str(rq, rs, "content", &in.content) < 0 ||
         body_str(rq, rs, "title", &in.title) < 0 || body_int(rq, rs, "resident_id", &in.resident_id) < 0 ||
-        attachments_or_reply(rq, rs, names, &has_att) != 0)
+        attachments_or_reply(rq, rs, names, &att) != 0)
         return -1;
     if (body_int(rq, rs, "category_id", &in.category_id) <= 0)
         return rs->status ? -1 : reply_bad_request(rs, "category_id", "缺少必填字段 category_id（诉求类别）");
@@ -300,7 +291,7 @@ static int order_create_route(request *rq, response *rs)
     }
     if (dept_account_refused(rq, rs, "部门账号不能登记工单"))
         return -1;
-    char *att_json = has_att ? json_dumps(json_object_get(rq->json, "attachments"), JSON_COMPACT) : NULL;
+    char *att_json = att ? json_dumps(json_object_get(rq->json, "attachments"), JSON_COMPACT) : NULL;
     in.attachments_json = att_json;
     if (write_begin_or_reply(rq, rs) != 0) {
         free(att_json);
@@ -343,18 +334,17 @@ static int order_step_route(request *rq, response *rs, const char *action)
                                          "satisfaction", NULL};
     order_step_in in = {.solved = -1};
     const char *names[WF_MAX_ATTACHMENTS + 1];
-    int has_att, solved = 0;
+    int solved = 0;
     demand_order *o;
     ms_err err = {0};
     if (body_only(rq, rs, FIELDS) != 0 || body_str(rq, rs, "opinion", &in.opinion) < 0 ||
         body_str(rq, rs, "satisfaction", &in.satisfaction) < 0 || body_int(rq, rs, "unit_id", &in.unit_id) < 0 ||
-        body_int(rq, rs, "department_id", &in.dept_id) < 0 || attachments_or_reply(rq, rs, names, &has_att) != 0)
+        body_int(rq, rs, "department_id", &in.dept_id) < 0 || attachments_or_reply(rq, rs, names, &in.attachments) != 0)
         return -1;
     int got = body_bool(rq, rs, "solved", &solved);
     if (got < 0)
         return -1;
     in.solved = got ? solved : -1;
-    in.attachments = has_att ? names : NULL;
     if (order_in_scope_or_reply(rq, rs, rq->id, &o) != 0)
         return -1;
     json_t *before = order_image(o);

@@ -1,7 +1,6 @@
-/* timeline.c — a case's history: writing wf_timeline rows, loading
- * them into wf_event structs, and the one JSON shape every case page
- * shows of them (see workflow.h). Attachment names are stored as a JSON
- * array of strings. */
+/* timeline.c — a case's history: writing wf_timeline rows and loading
+ * them into wf_event structs (see workflow.h). Attachment names are
+ * stored as a JSON array of strings; that JSON never leaves this file. */
 #include "workflow/workflow.h"
 #include "workflow/wf_internal.h"
 
@@ -112,25 +111,4 @@ void wf_timeline_release(wf_timeline *tl)
     }
     free(tl->events);
     *tl = (wf_timeline){0};
-}
-
-json_t *wf_timeline_json(db_conn *db, const wf_type *t, const wf_case *c)
-{
-    wf_timeline tl;
-    ms_err e;
-    json_t *a = json_array();
-    if (wf_timeline_load(db, t, c, &tl, &e) != 0)
-        return a;
-    for (size_t i = 0; i < tl.n; i++) {
-        const wf_event *ev = &tl.events[i];
-        json_t *att = json_array();
-        for (char **p = ev->attachments; *p; p++)
-            json_array_append_new(att, json_string(*p));
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o}", "at", ev->at, "action",
-                                           ev->action, "action_label", ev->action_label, "state", ev->to_state,
-                                           "state_label", ev->to_label, "opinion", ev->opinion, "by",
-                                           ev->actor_name[0] ? ev->actor_name : NULL, "attachments", att));
-    }
-    wf_timeline_release(&tl);
-    return a;
 }

@@ -60,8 +60,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "core/actor.h"
 #include "core/err.h"
 #include "storage/db.h"
@@ -245,11 +243,5 @@ int wf_is_overdue(const wf_case *c, const char *now);
  * wf_timeline_release). Labels come from t. 0, or -1 with ERR_DB. */
 int wf_timeline_load(db_conn *db, const wf_type *t, const wf_case *c, wf_timeline *out, ms_err *e);
 void wf_timeline_release(wf_timeline *tl);
-
-/* The timeline of case c as the case pages show it (new reference):
- * [{at, action, action_label, state, state_label, opinion, by,
- * attachments}], oldest first; opinion and by left out when empty. An
- * empty array when it cannot be read. */
-json_t *wf_timeline_json(db_conn *db, const wf_type *t, const wf_case *c);
 
 #endif

@@ -411,6 +411,9 @@ static void intake_refusals_and_phone_at_rest(void **state)
     expect_400_field(t_street, "POST", "/api/v1/demands/orders",
                      fmt("{\"source\":\"walkin\",\"grid_id\":%lld,\"category_id\":101,\"address\":\"某路\","
                          "\"content\":\"内容\"}", grid_a), "reporter_name");
+    expect_400_field(t_street, "POST", "/api/v1/demands/orders",
+                     fmt("{\"source\":\"walkin\",\"grid_id\":%lld,%s,\"attachments\":[\"\"]}", grid_a, base),
+                     "attachments");
     /* a grid worker files in their own grid only */
     expect_400_field(t_g0102, "POST", "/api/v1/demands/orders",
                      fmt("{\"source\":\"patrol\",\"grid_id\":%lld,%s}", grid_a, base), "grid_id");
