@@ -3,6 +3,7 @@
  * else. */
 #include "app/app.h"
 #include "assistance/assist_api.h"
+#include "demands/demand_api.h"
 #include "auth/auth_api.h"
 #include "auth/session.h"
 #include "core/audit.h"
@@ -43,6 +44,9 @@ const route *const app_route_tables[] = {
     injury_routes,            /* safety: injury records and their analysis (inj part) */
     safety_routes,            /* safety: enterprises, inspections, the hazard ledger (haz part) */
     mediation_routes,         /* 人民调解: stations, mediators, cases (issue 12) */
+    demand_order_routes,      /* citizen demands: work orders (wo part) */
+    demand_category_routes,
+    demand_dept_routes,
     NULL,
 };
 

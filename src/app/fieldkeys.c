@@ -7,6 +7,7 @@
 #include "core/audit.h"
 #include "mediation/mediation.h"
 #include "mediation/mediator.h"
+#include "demands/order.h"
 #include "registry/household.h"
 #include "registry/org.h"
 #include "registry/resident.h"
@@ -38,6 +39,8 @@ static const struct crypt_table {
     {"mediator", NULL, NULL, &med_mediator_phone_crypt},
     {"mediation_party", NULL, NULL, &med_party_phone_crypt},
     {"mediation_party.id_number", NULL, NULL, &med_party_id_crypt},
+    /* the work order reporter's phone and its blind index (demands) */
+    {"demand_order", NULL, NULL, &order_phone_crypt},
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 

@@ -106,6 +106,15 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"mediation_case_step", "办理调解案件"},
     {"mediation_session_add", "登记调解记录"},
     {"mediation_agreement_view", "查看调解协议书"},
+    /* citizen demands: work orders, categories, departments (src/demands/) */
+    {"demand_order_create", "登记诉求工单"},
+    {"demand_order_step", "办理诉求工单"},
+    {"demand_order_urge", "催办诉求工单"},
+    {"demand_duplicate_decide", "判定重复诉求工单"},
+    {"demand_category_create", "新增诉求类别"},
+    {"demand_category_update", "修改诉求类别"},
+    {"demand_dept_create", "新增工单承办部门"},
+    {"demand_dept_update", "修改工单承办部门"},
 };
 
 const char *audit_action_label(const char *code)

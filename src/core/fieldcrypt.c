@@ -207,7 +207,7 @@ char *fc_current_like(char out[16])
 
 int fc_column_pass(db_conn *db, const fc_column_sql *c, int64_t *cursor, int limit)
 {
-    char like[16], plain[FC_PLAIN_MAX + 1], stored[FC_STORED_MAX];
+    char like[16], plain[FC_PLAIN_MAX + 1], stored[FC_STORED_MAX], blind[FC_BLIND_HEX] = "";
     db_stmt *s = db_query(db, c->next, DB_INT(*cursor), DB_TEXT(fc_current_like(like)), DB_INT(limit));
     int n = 0, rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -219,8 +219,11 @@ int fc_column_pass(db_conn *db, const fc_column_sql *c, int64_t *cursor, int lim
             rc = DB_ERROR;
             break;
         }
+        if (c->blind)
+            fc_blind(c->blind, plain, 0, blind);   /* "" for an empty value: NULL */
         sodium_memzero(plain, sizeof plain);
-        if (db_exec_args(db, c->set, DB_OPT_TEXT(stored), DB_INT(id)) != DB_DONE) {
+        if ((c->blind ? db_exec_args(db, c->set, DB_OPT_TEXT(stored), DB_OPT_TEXT(blind), DB_INT(id))
+                      : db_exec_args(db, c->set, DB_OPT_TEXT(stored), DB_INT(id))) != DB_DONE) {
             rc = DB_ERROR;
             break;
         }

@@ -84,10 +84,13 @@ typedef struct crypt_status {
  *           rows with id > cursor whose value is plaintext or does not
  *           match `like` (fc_current_like), ORDER BY id LIMIT limit;
  *   set:    binds (stored or NULL, id): stores the value, empties the plaintext;
+ *           with `blind` set, binds (stored or NULL, blind index or NULL, id):
+ *           the column's blind index, recomputed under the newest generation;
  *   status: binds (like, like) → (plaintext rows, older, newest). */
 typedef struct fc_column_sql {
     const char *column;   /* "household.phone": the associated data */
     const char *next, *set, *status;
+    fc_kind blind;        /* 0: no blind index; else what the index normalises as */
 } fc_column_sql;
 
 /* Re-encrypts up to limit rows of the column under the newest

@@ -49,10 +49,12 @@ static int check_states(const wf_type *t, char *why, size_t whysz)
             return FAULT("%s: state \"%s\" declared twice", t->code, s->code);
         if (s->terminal && s->limit != WF_NO_LIMIT)
             return FAULT("%s: terminal state \"%s\" has a time limit", t->code, s->code);
-        if (s->limit != WF_NO_LIMIT && (s->days < 1 || s->days > CAL_MAX_DAYS))
+        if (s->limit == WF_CALLER_LIMIT ? s->days != 0 : s->limit != WF_NO_LIMIT && (s->days < 1 || s->days > CAL_MAX_DAYS))
             return FAULT("%s: state \"%s\" has a limit of %d days", t->code, s->code, s->days);
     }
     const wf_state *init = wf_state_find(t, t->initial);
+    if (init && init->limit == WF_CALLER_LIMIT)
+        return FAULT("%s: initial state \"%s\" cannot take the caller's limit", t->code, t->initial);
     if (!init || init->terminal)
         return FAULT("%s: initial state \"%s\" missing or terminal", t->code, t->initial ? t->initial : "");
     return 0;

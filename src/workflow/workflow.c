@@ -177,10 +177,17 @@ static int org_path_ok(const char *p)
 
 /* ---- deadlines ---------------------------------------------------------- */
 
-/* The due time of state st entered at `at` into out ("" for no limit). */
-static int state_due(db_conn *db, const wf_state *st, const char *at, char out[static 20])
+/* The due time of state st entered at `at` into out ("" for no limit);
+ * a WF_CALLER_LIMIT state takes the caller's (in->due_at). */
+static int state_due(db_conn *db, const wf_state *st, const char *at, const wf_input *in, char out[static 20])
 {
     out[0] = '\0';
+    if (st->limit == WF_CALLER_LIMIT) {
+        if (!in || !in->due_at || strlen(in->due_at) != 19)
+            return -1;
+        memcpy(out, in->due_at, 20);
+        return 0;
+    }
     if (st->limit == WF_WORKING_DAYS)
         return cal_add_working_days(db, at, st->days, out);
     if (st->limit == WF_CALENDAR_DAYS)
@@ -238,7 +245,7 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
     c.created_by = who->id > 0 ? who->id : 0;
     db_now(c.created_at);
     memcpy(c.state_entered_at, c.created_at, sizeof c.created_at);
-    if (state_due(db, init, c.created_at, c.due_at) != 0)
+    if (state_due(db, init, c.created_at, NULL, c.due_at) != 0)
         return err_db(e);
     int rc = db_exec_args(db, SQL_INSERT, DB_TEXT(c.type), DB_TEXT(c.state), DB_TEXT(c.org_path), DB_TEXT(c.title),
                           DB_ID(c.created_by), DB_TEXT(c.created_at), DB_TEXT(c.state_entered_at),
@@ -317,7 +324,7 @@ int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, co
     snprintf(c.state, sizeof c.state, "%s", to->code);
     db_now(c.state_entered_at);
     snprintf(c.closed_at, sizeof c.closed_at, "%s", to->terminal ? c.state_entered_at : "");
-    if (state_due(db, to, c.state_entered_at, c.due_at) != 0)
+    if (state_due(db, to, c.state_entered_at, in, c.due_at) != 0)
         return err_db(e);
     int rc = db_exec_args(db, SQL_STEP, DB_TEXT(c.state), DB_TEXT(c.state_entered_at), DB_OPT_TEXT(c.due_at),
                           DB_OPT_TEXT(c.closed_at), DB_INT(c.id), DB_TEXT(before.state));

@@ -40,6 +40,10 @@
  * the rules of calendar.h; wf_case.due_at is fixed then (a later edit of
  * the calendar changes deadlines computed after it, not those already
  * given). Terminal states carry no limit; entering one sets closed_at.
+ * A state whose limit differs per case (a work order's category sets
+ * it) says WF_CALLER_LIMIT, and the module passes the due time it
+ * computed on the calendar with each step into that state (wf_input's
+ * due_at); the initial state cannot have one.
  *
  * Transactions. wf_create and wf_perform write the case, its timeline
  * row and its audit row, and nothing else: the caller owns the
@@ -76,7 +80,10 @@ typedef enum wf_level {
 typedef enum wf_limit {
     WF_NO_LIMIT = 0,
     WF_WORKING_DAYS,              /* "N 个工作日内" */
-    WF_CALENDAR_DAYS              /* "N 日内" (公示期 …) */
+    WF_CALENDAR_DAYS,             /* "N 日内" (公示期 …) */
+    WF_CALLER_LIMIT               /* a limit that differs per case (a work order's category): the
+                                   * module computes it on the calendar and passes it in
+                                   * wf_input.due_at on every step into the state */
 } wf_limit;
 
 typedef struct wf_state {
@@ -143,6 +150,8 @@ struct wf_case {
 typedef struct wf_input {
     const char *opinion;                /* NULL or "" = none */
     const char *const *attachments;     /* file names, NULL-terminated; NULL = none */
+    const char *due_at;                 /* the due time (UTC) of a state whose limit is WF_CALLER_LIMIT;
+                                         * required for a step into one, ignored otherwise */
 } wf_input;
 
 /* One step offered to an actor: pointers into the type's static table. */
@@ -216,7 +225,8 @@ void wf_case_from_row(db_stmt *s, int first, wf_case *out);
  *   ERR_CONFLICT          the action does not leave the current state;
  *   ERR_FORBIDDEN         role, scope, level or conflict of interest;
  *   ERR_INVALID "opinion" a required opinion is missing, or it is too long;
- *   ERR_INVALID "attachments", ERR_NOT_FOUND, ERR_DB. */
+ *   ERR_INVALID "attachments", ERR_NOT_FOUND, ERR_DB (also a step into a
+ *   WF_CALLER_LIMIT state without in->due_at: the module's bug). */
 int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, const actor *who, const char *ip,
                const wf_input *in, wf_case *out, ms_err *e);
 

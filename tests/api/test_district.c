@@ -696,6 +696,89 @@ static void mediation_stays_in_its_street(void **state)
     json_decref(j);
 }
 
+/* ---- work orders (诉求工单), per street (wo part) ----------------------------- */
+
+static long long file_order(const char *tok, const place *p)
+{
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/demands/orders",
+                           fmt("{\"source\":\"walkin\",\"category_id\":101,\"grid_id\":%lld,\"address\":\"街道路一号\","
+                               "\"reporter_name\":\"张三\",\"phone\":\"13800002222\",\"content\":\"垃圾未清运\"}", p->grid),
+                           201);
+    long long id = jint(j, "id");
+    json_decref(j);
+    json_decref(api_expect(&srv, tok, "POST", fmt("/api/v1/demands/orders/%lld/actions/assign", id),
+                           fmt("{\"unit_id\":%lld}", p->grid), 200));
+    return id;
+}
+
+static long long new_dept(const char *tok, const char *name)
+{
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/demands/departments", fmt("{\"name\":\"%s\"}", name), 201);
+    long long id = jint(j, "id");
+    json_decref(j);
+    return id;
+}
+
+/* Street staff `tok` against the other street's order `id` (in far's
+ * grid), department `dept` and their own order `own`. */
+static void deny_orders(const char *who, const char *tok, long long id, long long dept, long long own, const place *far)
+{
+    static const char *const ACTIONS[] = {"assign", "reassign", "sign", "return", "progress", "finish", "callback", NULL};
+    DENY(who, tok, "GET", fmt("/api/v1/demands/orders/%lld", id), NULL);
+    for (size_t i = 0; ACTIONS[i]; i++)
+        DENY(who, tok, "POST", fmt("/api/v1/demands/orders/%lld/actions/%s", id, ACTIONS[i]),
+             fmt("{\"opinion\":\"越权\",\"unit_id\":%lld,\"department_id\":%lld,\"solved\":true,"
+                 "\"satisfaction\":\"satisfied\"}", far->grid, dept));
+    DENY(who, tok, "POST", fmt("/api/v1/demands/orders/%lld/urge", id), "{\"note\":\"越权催办\"}");
+    DENY(who, tok, "POST", fmt("/api/v1/demands/orders/%lld/duplicate", own), fmt("{\"other_id\":%lld,\"decision\":\"merge\"}", id));
+    refused(who, tok, "POST", "/api/v1/demands/orders",
+            fmt("{\"source\":\"walkin\",\"category_id\":101,\"grid_id\":%lld,\"address\":\"越权路\","
+                "\"reporter_name\":\"王五\",\"content\":\"越权登记\"}", far->grid), 400, 0);
+    DENY(who, tok, "PUT", fmt("/api/v1/demands/departments/%lld", dept), "{\"name\":\"越权改名\"}");
+    /* the tree is the district's: a street of it does not edit it */
+    refused(who, tok, "POST", "/api/v1/demands/categories", "{\"name\":\"越权\",\"handle_days\":5,\"sign_days\":1}", 403, 0);
+    refused(who, tok, "PUT", "/api/v1/demands/categories/1", "{\"handle_days\":60}", 403, 0);
+    probe_note("GET", "/api/v1/demands/orders");
+    probe_note("GET", "/api/v1/demands/departments");
+    probe_note("GET", "/api/v1/demands/categories");
+    probe_note("POST", "/api/v1/demands/departments");
+    if (api_list_has(&srv, tok, "/api/v1/demands/orders?page_size=100", id) ||
+        api_list_has(&srv, tok, "/api/v1/demands/departments", dept)) {
+        print_error("CROSS-STREET LEAK [%s] lists show order %lld or department %lld\n", who, id, dept);
+        leaks++;
+    }
+    /* the same phone in the other street is no duplicate of theirs */
+    json_t *j = get_ok(tok, fmt("/api/v1/demands/orders/%lld", own));
+    if (json_array_size(json_object_get(j, "possible_duplicates")) != 0) {
+        print_error("CROSS-STREET LEAK [%s] order %lld shows the other street's as a duplicate\n", who, own);
+        leaks++;
+    }
+    json_decref(j);
+}
+
+static void demands_stay_in_their_streets(void **state)
+{
+    (void)state;
+    long long o1 = file_order(t_s1, &p1), o2 = file_order(t_s2, &p2);
+    long long d1 = new_dept(t_s1, "城管执法中队"), d2 = new_dept(t_s2, "城管执法中队");   /* one name per street */
+    leaks = 0;
+    deny_orders("jiedao→东城街道", t_s1, o2, d2, o1, &p2);
+    deny_orders("jiedao2→丹阳街道", t_s2, o1, d1, o2, &p1);
+    assert_int_equal(leaks, 0);
+    /* district staff see both streets' orders; a department is a street's */
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/demands/orders?page_size=100", o1));
+    assert_true(api_list_has(&srv, t_qu, "/api/v1/demands/orders?page_size=100", o2));
+    json_decref(api_expect(&srv, t_qu, "GET", "/api/v1/demands/departments", NULL, 403));
+    json_t *j = get_ok(t_s2, fmt("/api/v1/demands/orders/%lld", o2));
+    assert_string_equal(jstr(j, "state"), "assigned");
+    json_decref(j);
+    j = get_ok(t_s1, "/api/v1/demands/departments");
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+    json_decref(j);
+    /* the district's street staff edit the tree */
+    json_decref(api_expect(&srv, t_qu, "PUT", "/api/v1/demands/categories/11", "{\"sort\":100}", 200));
+}
+
 /* ---- 近亲属备案, 政策找人, stop flags, re-reviews, per street (relatives part) ---- */
 
 /* Whether GET path (a list of at most 100 here) holds an item whose `key` is id. */
@@ -1193,6 +1276,7 @@ int main(void)
         cmocka_unit_test(safety_injuries_stay_in_their_streets),
         cmocka_unit_test(safety_stays_in_their_streets),
         cmocka_unit_test(mediation_stays_in_its_street),
+        cmocka_unit_test(demands_stay_in_their_streets),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -1194,6 +1194,78 @@ static void safety_stays_in_scope(void **state)
     assert_true(api_list_has(&srv, t_g0201, "/api/v1/safety/inspections?page_size=100", f.inspection));
 }
 
+/* Work orders (诉求工单): an order in grid F (community 002), assigned to
+ * that grid, is refused to the grid worker of A and to community 001 on
+ * every route (404: its existence is not told), never listed for them,
+ * never changed; categories and departments are the street's to edit. */
+static void demands_stay_in_scope(void **state)
+{
+    (void)state;
+    const char *const actions[] = {"assign", "reassign", "sign", "return", "progress", "finish", "callback", NULL};
+    json_t *j = req(t_street, "POST", "/api/v1/demands/orders",
+                    fmt("{\"source\":\"walkin\",\"category_id\":101,\"grid_id\":%lld,\"address\":\"越权路一号\","
+                        "\"reporter_name\":\"张三\",\"phone\":\"13800001111\",\"content\":\"垃圾未清运\"}", grid_f),
+                    201);
+    long long far = jint(j, "id");
+    json_decref(j);
+    json_decref(req(t_street, "POST", fmt("/api/v1/demands/orders/%lld/actions/assign", far),
+                    fmt("{\"unit_id\":%lld}", grid_f), 200));
+    j = req(t_street, "POST", "/api/v1/demands/orders",
+            fmt("{\"source\":\"walkin\",\"category_id\":101,\"grid_id\":%lld,\"address\":\"本网格路一号\","
+                "\"reporter_name\":\"李四\",\"phone\":\"13800001111\",\"content\":\"垃圾未清运\"}", grid_a),
+            201);
+    long long own = jint(j, "id");
+    json_decref(j);
+    denials_failed = 0;
+    const struct { const char *who, *tok; } WHO[] = {{"wangge0101→002-01", t_g0101}, {"shequ01→002", t_c01}};
+    for (size_t w = 0; w < 2; w++) {
+        const char *who = WHO[w].who, *tok = WHO[w].tok;
+        DENY404(who, tok, "GET", fmt("/api/v1/demands/orders/%lld", far), NULL);
+        for (size_t i = 0; actions[i]; i++)
+            deny(who, tok, "POST", fmt("/api/v1/demands/orders/%lld/actions/%s", far, actions[i]),
+                 fmt("{\"opinion\":\"越权\",\"unit_id\":%lld,\"solved\":true,\"satisfaction\":\"satisfied\"}", grid_a),
+                 ONLY_404);
+        deny(who, tok, "POST", fmt("/api/v1/demands/orders/%lld/urge", far), "{\"note\":\"越权催办\"}",
+             w == 0 ? ONLY_403 : ONLY_404);
+        deny(who, tok, "POST", fmt("/api/v1/demands/orders/%lld/duplicate", own),
+             fmt("{\"other_id\":%lld,\"decision\":\"merge\"}", far), REFUSED);
+        deny(who, tok, "POST", "/api/v1/demands/orders",
+             fmt("{\"source\":\"patrol\",\"category_id\":101,\"grid_id\":%lld,\"address\":\"越权路\","
+                 "\"reporter_name\":\"王五\",\"content\":\"越权登记\"}", grid_f), REFUSED);
+        probe_note("GET", "/api/v1/demands/orders");
+        if (api_list_has(&srv, tok, "/api/v1/demands/orders?page_size=100", far)) {
+            print_error("SCOPE LEAK [%s] GET /demands/orders lists %lld\n", who, far);
+            denials_failed++;
+        }
+        deny(who, tok, "GET", fmt("/api/v1/demands/orders?org_unit_id=%lld", grid_f), NULL, ONLY_404);
+        /* the duplicates shown at intake stay in scope too (same phone as the far order) */
+        j = get_ok(t_c01, fmt("/api/v1/demands/orders/%lld", own));
+        char *page = json_dumps(j, JSON_COMPACT);
+        int leaked = strstr(page, "越权路一号") != NULL;
+        free(page);
+        if (leaked) {
+            print_error("SCOPE LEAK [%s] possible_duplicates show %lld\n", who, far);
+            denials_failed++;
+        }
+        json_decref(j);
+        /* the tree and the departments are the street's to edit */
+        probe_note("GET", "/api/v1/demands/categories");
+        probe_note("GET", "/api/v1/demands/departments");
+        deny(who, tok, "POST", "/api/v1/demands/categories", "{\"name\":\"越权\",\"handle_days\":5,\"sign_days\":1}",
+             ONLY_403);
+        deny(who, tok, "PUT", "/api/v1/demands/categories/1", "{\"handle_days\":60}", ONLY_403);
+        deny(who, tok, "POST", "/api/v1/demands/departments", "{\"name\":\"越权部门\"}", ONLY_403);
+        deny(who, tok, "PUT", "/api/v1/demands/departments/1", "{\"name\":\"越权部门\"}", ONLY_403);
+    }
+    j = get_ok(t_street, fmt("/api/v1/demands/orders/%lld", far));
+    assert_string_equal(jstr(j, "state"), "assigned");
+    assert_int_equal(json_array_size(json_object_get(j, "urges")), 0);
+    json_decref(j);
+    assert_int_equal(server_sql_int(&srv, "SELECT COUNT(*) FROM demand_duplicate"), 0);
+    assert_int_equal(server_sql_int(&srv, "SELECT handle_days FROM demand_category WHERE id = 1"), 5);
+    assert_int_equal(denials_failed, 0);
+}
+
 /* Every route of every module's table is in the battery above (or
  * touches no org-scoped data), so a module's new route cannot land
  * without a cross-scope denial. */
@@ -1215,6 +1287,7 @@ int main(void)
         cmocka_unit_test(assistance_payments_stay_in_scope),
         cmocka_unit_test(assist_programmes_in_scope),
         cmocka_unit_test(safety_stays_in_scope),
+        cmocka_unit_test(demands_stay_in_scope),
         cmocka_unit_test(every_scoped_route_is_probed),
     };
     return cmocka_run_group_tests_name("api_scope", tests, setup, teardown);

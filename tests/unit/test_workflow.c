@@ -149,7 +149,7 @@ static int64_t create_case(db_conn *db, const actor *who)
 static int step(db_conn *db, int64_t id, const char *action, const actor *who, const char *opinion, ms_err *e)
 {
     static const char *const files[] = {"入户调查表.pdf", "照片1.jpg", NULL};
-    wf_input in = {opinion, opinion ? files : NULL};
+    wf_input in = {.opinion = opinion, .attachments = opinion ? files : NULL};
     *e = (ms_err){0};
     assert_int_equal(db_begin(db), DB_DONE);
     int rc = wf_perform(db, &DEMO, id, action, who, "10.0.0.1", &in, NULL, e);
@@ -275,7 +275,7 @@ static void test_step_writes_state_timeline_and_audit(void **state)
     ms_err e = {0};
     wf_case after;
     static const char *const files[] = {"入户调查表.pdf", NULL};
-    wf_input in = {"已入户", files};
+    wf_input in = {.opinion = "已入户", .attachments = files};
     assert_int_equal(db_begin(db), DB_DONE);
     assert_int_equal(wf_perform(db, &DEMO, id, "investigate", &COMMUNITY, "10.0.0.2", &in, &after, &e), 0);
     assert_int_equal(db_commit(db), DB_DONE);
