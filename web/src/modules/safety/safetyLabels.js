@@ -3,6 +3,7 @@
 // results, hazard levels and states, their tag colours) and the injury
 // code lists (GET /api/v1/safety/injuries/codes, loaded once).
 import { api } from '../../lib/api.js';
+import { can, session } from '../../lib/session.js';
 
 export const ENTERPRISE_KINDS = ['工业企业', '商铺', '餐饮', '出租屋', '三小场所', '建筑工地', '加油站', '人员密集场所', '其他'];
 export const FREQUENCIES = { monthly: '按月', quarterly: '按季度', half_yearly: '每半年' };
@@ -23,3 +24,10 @@ export function loadInjuryCodes() {
 
 // Names typed one by one into a multiple select → trimmed, non-empty.
 export const names = (list) => (list || []).map((s) => String(s).trim()).filter(Boolean);
+
+// Whether the page offers a community/grid picker: only to those above a
+// grid who may read the org tree (a grid worker's scope is their grid).
+export function picksUnit() {
+  const u = session.me && session.me.org_unit;
+  return can('GET /api/v1/org-units') && !(u && u.kind === 'grid');
+}
