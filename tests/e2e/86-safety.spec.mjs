@@ -128,6 +128,11 @@ test('街道：登记企业 → 记录检查（一项隐患）→ 下达整改 �
   const closedCount = await page.getByTestId('hz-count-closed').locator('.hz-count-n').textContent();
   assert.equal(Number(closedCount.replace(/,/g, '')), before.closed + 1, '已销号计数加一');
   await shot(page, 'safety-hazards');
+  await page.getByTestId('menu-safety/enterprises').click();
+  await page.getByTestId('ent-q').fill(name);
+  await page.getByTestId('ent-search').click();
+  await page.getByTestId('ent-open-' + entId).waitFor();
+  await shot(page, 'safety-enterprises');
   assertClean(page, assert);
   await page.close_all();
 });
