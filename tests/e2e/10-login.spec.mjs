@@ -36,6 +36,17 @@ const ITEM_API = {
   'assistance/summary': 'GET /api/v1/assistance/summary',
 };
 
+// 安全生产 (modules/safety, the last group): street, community and grid
+// staff see its four pages; the viewer the enterprises, the ledger and
+// the injury analysis (counts only), not the injury records.
+const SAFETY = ['safety/enterprises', 'safety/hazards', 'safety/injuries', 'safety/injuries/analysis'];
+for (const u of ['jiedao', 'shequ01', 'wangge0101']) MENUS[u].push(...SAFETY);
+MENUS.bumen.push('safety/enterprises', 'safety/hazards', 'safety/injuries/analysis');
+Object.assign(ITEM_API, {
+  'safety/enterprises': 'GET /api/v1/safety/enterprises', 'safety/hazards': 'GET /api/v1/safety/hazards',
+  'safety/injuries': 'GET /api/v1/safety/injuries', 'safety/injuries/analysis': 'GET /api/v1/safety/injuries/analysis',
+});
+
 for (const [user, expected] of Object.entries(MENUS)) {
   test(`${user} 登录后看到本角色的菜单，且每一项的接口都对该角色开放`, async () => {
     const page = await newPage();
