@@ -11,10 +11,12 @@ import { env, newPage, login, shot, menuItems, assertClean, apiAs, cli, PASSWORD
 const MENUS = {
   jiedao: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases',
     'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags',
-    'assistance/runs', 'assistance/summary'],
+    'assistance/runs', 'assistance/summary',
+    'mediation/cases', 'mediation/mediators', 'mediation/stations', 'mediation/figures'],
   shequ01: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'programmes', 'assistance/cases',
     'assistance/notices', 'assistance/relatives', 'assistance/policy-find', 'assistance/reviews', 'assistance/flags',
-    'assistance/runs', 'assistance/summary'],
+    'assistance/runs', 'assistance/summary',
+    'mediation/cases', 'mediation/mediators', 'mediation/stations', 'mediation/figures'],
   wangge0101: ['dashboard', 'residents', 'households', 'org', 'transfers', 'import', 'assistance/cases',
     'assistance/policy-find', 'assistance/reviews', 'assistance/flags'],
   bumen: ['dashboard', 'residents', 'households', 'org', 'programmes', 'assistance/summary'],
@@ -34,6 +36,8 @@ const ITEM_API = {
   'assistance/policy-find': 'GET /api/v1/assistance/policy-find', 'assistance/reviews': 'GET /api/v1/assistance/reviews/due',
   'assistance/flags': 'GET /api/v1/assistance/flags', 'assistance/runs': 'GET /api/v1/assistance/runs',
   'assistance/summary': 'GET /api/v1/assistance/summary',
+  'mediation/cases': 'GET /api/v1/mediation/cases', 'mediation/mediators': 'GET /api/v1/mediation/mediators',
+  'mediation/stations': 'GET /api/v1/mediation/stations', 'mediation/figures': 'GET /api/v1/mediation/figures',
 };
 
 for (const [user, expected] of Object.entries(MENUS)) {
