@@ -18,19 +18,33 @@
 #      the run's eligible query as an aggregate, and the lines written
 #      with one INSERT … SELECT (no encryption, no C in between).
 #
+# Options: --cases N (BENCH_CASES; with fewer cases the demo street is
+# sized to match, BENCH_HOUSEHOLDS = N × 0.45 unless set: `--cases 10000`
+# runs in under a minute); --reuse: steps 1–2 once, the enrolled database
+# kept as $BENCH_DIR/assist-N.db and copied for each later run (to compare
+# builds on the same data: MINSHENG_BIN=/path/to/other/minsheng).
 # Environment: BENCH_HOUSEHOLDS, BENCH_CASES, BENCH_DIR (default
-# bench/out-assist), BENCH_PORT (default 41380).
+# bench/out-assist), BENCH_PORT (default 41380), MINSHENG_BIN.
 set -eu
 cd "$(dirname "$0")/.."
-make -j2 build/minsheng >/dev/null
-HH="${BENCH_HOUSEHOLDS:-45000}"
 CASES="${BENCH_CASES:-100000}"
+REUSE=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --cases) CASES="$2"; shift 2 ;;
+    --reuse) REUSE=1; shift ;;
+    *) echo "usage: $0 [--cases N] [--reuse]" >&2; exit 2 ;;
+    esac
+done
+HH="${BENCH_HOUSEHOLDS:-$((CASES * 45 / 100 > 200 ? CASES * 45 / 100 : 200))}"
+if [ -z "${MINSHENG_BIN:-}" ]; then make -j2 build/minsheng >/dev/null; fi
 PORT="${BENCH_PORT:-41380}"
 OUT="${BENCH_DIR:-bench/out-assist}"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-BIN=./build/minsheng
+BIN="${MINSHENG_BIN:-./build/minsheng}"
 DB="$OUT/assist.db"
+BASE="$OUT/assist-$CASES.db"
 rm -f "$DB" "$DB"-* "$DB".* "$OUT"/ref.db*
 SERVER=""
 trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; fi' EXIT INT TERM
@@ -39,15 +53,26 @@ now() { date +%s.%N; }
 secs() { awk "BEGIN{printf \"%.2f\", $2 - $1}"; }
 
 echo "== load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$REUSE" = 1 ] && [ -f "$BASE" ]; then
+    cp "$BASE" "$DB"
+    cp "$BASE.key" "$DB.key" 2>/dev/null || true
+    t_enrol="(reused)"
+    echo "reused $BASE"
+else
 t0=$(now)
 $BIN --db "$DB" demo --households "$HH" --seed 1 >/dev/null 2>&1
 $BIN --db "$DB" export residents --full-id --purpose bench --out "$OUT/residents.csv" >/dev/null 2>&1
 echo "demo street of $HH households and its export: $(secs "$t0" "$(now)") s"
 
-python3 - "$OUT/residents.csv" "$OUT/enrol.csv" "$CASES" <<'EOF'
+# the demo's own 城市低保 beneficiaries (household, name, birth date) are left out
+sqlite3 -separator , "$DB" "SELECT h.code, r.name, r.birth_date FROM assistance_case ac
+ JOIN wf_case c ON c.id = ac.id JOIN resident r ON r.id = ac.resident_id JOIN household h ON h.id = r.household_id
+ WHERE ac.programme_id = (SELECT id FROM assistance_programme WHERE code = 'dibao_urban') AND c.closed_at IS NULL" >"$OUT/have.csv"
+python3 - "$OUT/residents.csv" "$OUT/enrol.csv" "$CASES" "$OUT/have.csv" <<'EOF'
 import csv, sys
 src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rows = csv.reader(open(src, encoding="utf-8-sig"))
+have = {tuple(r) for r in csv.reader(open(sys.argv[4], encoding="utf-8"))}
+rows = (r for r in csv.reader(open(src, encoding="utf-8-sig")) if (r[0], r[5], r[8]) not in have)
 next(rows)
 with open(dst, "w", encoding="utf-8") as out:
     out.write("programme,id_number,area,band_key,members_counted,income_fen,start_month,review_class,"
@@ -64,11 +89,18 @@ if k < n:
 EOF
 
 t0=$(now)
-$BIN --db "$DB" assistance enrol "$OUT/enrol.csv" | tail -1
+$BIN --db "$DB" assistance enrol "$OUT/enrol.csv" >"$OUT/enrol.log" 2>&1 || { tail -5 "$OUT/enrol.log"; exit 1; }
+tail -1 "$OUT/enrol.log"
 t_enrol=$(secs "$t0" "$(now)")
 echo "enrol (存量纳入) of $CASES cases: $t_enrol s"
+if [ "$REUSE" = 1 ]; then
+    sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    cp "$DB" "$BASE"
+    cp "$DB.key" "$BASE.key" 2>/dev/null || true
+fi
+fi
 
-MINSHENG_PASSWORD='Initial#2027bench' $BIN --db "$DB" user add fuhe --role street --org 371702001 --name 复核员 >/dev/null 2>&1
+MINSHENG_PASSWORD='Initial#2027bench' $BIN --db "$DB" user add fuhe2 --role street --org 371702001 --name 复核员 >/dev/null 2>&1
 $BIN --db "$DB" serve --listen "127.0.0.1:$PORT" --two-factor off >"$OUT/server.log" 2>&1 &
 SERVER=$!
 URL="http://127.0.0.1:$PORT/api/v1"
@@ -79,10 +111,10 @@ token() {
         python3 -c 'import json,sys; print(json.load(sys.stdin).get("token", ""))'
 }
 T1=$(token jiedao 'Minsheng@2026')
-T0=$(token fuhe 'Initial#2027bench')
+T0=$(token fuhe2 'Initial#2027bench')
 curl -s -o /dev/null -X POST "$URL/auth/password" -H "$H" -H "Authorization: Bearer $T0" \
     -d '{"old_password":"Initial#2027bench","new_password":"Reviewer#2027bench"}'
-T2=$(token fuhe 'Reviewer#2027bench')
+T2=$(token fuhe2 'Reviewer#2027bench')
 
 # timed METHOD PATH TOKEN [BODY]: "wall cpu": the seconds curl took and the
 # server's CPU seconds (user + system) meanwhile; the reply in $OUT/reply.
@@ -140,7 +172,7 @@ ref_cpu=$(echo "$ref_read $ref_write" | awk '{print $2 + $4}')
 
 row() { printf '%-54s %8s %8s\n' "$1" "$2" "$3"; }
 echo
-row "step ($CASES active beneficiaries, SQLite)" "wall s" "CPU s"
+row "step ($CASES active beneficiaries, SQLite, $(basename "$BIN"))" "wall s" "CPU s"
 row "enrol (存量纳入, one transaction, engine rows)" "$t_enrol" ""
 row "compute (POST /assistance/runs)" $t_compute
 row "recompute the draft (POST /runs/{id}/compute)" $t_recompute

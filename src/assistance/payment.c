@@ -232,15 +232,18 @@ json_t *pay_run_json(const pay_run *r)
  * one query (the standards are matched in memory). Monthly programmes:
  * active cases whose period covers the month; one-off: granted cases
  * granted by the month and never paid. `flag` is 1 for a stop flag or an
- * open death / move-out of the beneficiary or a counted member. */
+ * open death / move-out of the beneficiary or a counted member: the open
+ * flags (few; none once the sweep has run) are two sets built once per
+ * query (uncorrelated IN: SQLite materialises them, PostgreSQL hashes
+ * them), not two EXISTS probes per case — 0.1 s of CPU per 100,000. */
 static const char *const SQL_ELIGIBLE_HEAD =
     "SELECT ac.id, ac.household_id, ac.resident_id, ac.community_id, ac.area, ac.band_key,"
     " COALESCE(ac.members_counted, 1), COALESCE(ac.income_fen, 0), COALESCE(ac.amount_fen, 0),"
     " ac.bank_name, ac.account_name, ac.account_enc, ac.account_tail, r.birth_date,"
     " CASE WHEN ac.stop_flag IS NOT NULL"
-    "   OR EXISTS (SELECT 1 FROM resident_event_flag f WHERE f.resident_id = ac.resident_id AND f.handled_at IS NULL)"
-    "   OR EXISTS (SELECT 1 FROM assistance_member m JOIN resident_event_flag f ON f.resident_id = m.resident_id"
-    "              AND f.handled_at IS NULL WHERE m.case_id = ac.id AND m.counted = 1)"
+    "   OR ac.resident_id IN (SELECT f.resident_id FROM resident_event_flag f WHERE f.handled_at IS NULL)"
+    "   OR ac.id IN (SELECT m.case_id FROM assistance_member m JOIN resident_event_flag f"
+    "                ON f.resident_id = m.resident_id AND f.handled_at IS NULL WHERE m.counted = 1)"
     " THEN 1 ELSE 0 END"
     " FROM assistance_case ac JOIN wf_case c ON c.id = ac.id JOIN resident r ON r.id = ac.resident_id"
     " WHERE ac.programme_id = ? ";
@@ -414,8 +417,8 @@ int64_t pay_run_compute(db_conn *db, const actor *who, const assist_programme *p
     }
     line_writer w = {.run_id = run_id,
                      .next_id = db_one_int(db, 0, "SELECT COALESCE(MAX(id), 0) + 1 FROM assistance_payment_line")};
-    w.lines = db_copy_open(db, "assistance_payment_line", LINE_COLS, 1);
-    w.holds = db_copy_open(db, "assistance_payment_hold", "run_id, case_id, reason", 1);
+    w.lines = db_copy_open(db, "assistance_payment_line", LINE_COLS, DB_COPY_BATCHED);
+    w.holds = db_copy_open(db, "assistance_payment_hold", "run_id, case_id, reason", DB_COPY_BATCHED);
     int rc = compute_lines(db, p, month, &w, err);
     if (rc == 0)
         rc = carry_adjustments(db, p, &w, err);
@@ -426,10 +429,13 @@ int64_t pay_run_compute(db_conn *db, const actor *who, const assist_programme *p
     if (rc != 0)
         return -1;
     int64_t t[4];
+    /* the adjustments carried: one probe of the line's adjustment index
+     * per pending adjustment, not a pass over the run's lines */
     if (db_exec_args(db,
-                     "UPDATE assistance_adjustment SET applied_run_id = ? WHERE applied_run_id IS NULL"
-                     " AND id IN (SELECT adjustment_id FROM assistance_payment_line WHERE run_id = ?)",
-                     DB_INT(run_id), DB_INT(run_id)) != DB_DONE ||
+                     "UPDATE assistance_adjustment SET applied_run_id = ?1 WHERE applied_run_id IS NULL"
+                     " AND EXISTS (SELECT 1 FROM assistance_payment_line l"
+                     "             WHERE l.adjustment_id = assistance_adjustment.id AND l.run_id = ?1)",
+                     DB_INT(run_id)) != DB_DONE ||
         run_totals(db, run_id, t) != 0 ||
         db_exec_args(db,
                      "UPDATE assistance_payment_run SET households = ?, people = ?, total_fen = ?, held = ?"

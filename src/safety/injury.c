@@ -481,8 +481,8 @@ int injury_analysis(db_conn *db, const char *scope_path, int year, injury_dim by
         if (rc != DB_DONE)
             goto fail;
     }
-    snprintf(from, sizeof from, "%04d-01-01", year - 1);
-    snprintf(to, sizeof to, "%04d-12-31", year);
+    snprintf(from, sizeof from, "%04u-01-01", (unsigned)(year - 1) % 10000u);
+    snprintf(to, sizeof to, "%04u-12-31", (unsigned)year % 10000u);
     s = db_query(db,
                           "SELECT r.injured_on, r.age, r.sex, r.occupation, r.education, r.place_type, r.injury_type,"
                           " r.cause, r.severity, c.id, c.name" INJURY_FROM

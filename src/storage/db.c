@@ -141,6 +141,10 @@ void db_bind_int(db_stmt *s, int idx, int64_t v) { s->eng->bind_int(s, idx, v); 
 void db_bind_double(db_stmt *s, int idx, double v) { s->eng->bind_double(s, idx, v); }
 void db_bind_null(db_stmt *s, int idx) { s->eng->bind_null(s, idx); }
 void db_bind_textn(db_stmt *s, int idx, const char *v, size_t n) { s->eng->bind_textn(s, idx, v, n); }
+void db_bind_textn_static(db_stmt *s, int idx, const char *v, size_t n)
+{
+    (s->eng->bind_textn_static ? s->eng->bind_textn_static : s->eng->bind_textn)(s, idx, v, n);
+}
 
 void db_bind_text(db_stmt *s, int idx, const char *v)
 {

@@ -98,6 +98,10 @@ void db_bind_int(db_stmt *s, int idx, int64_t v);
 void db_bind_double(db_stmt *s, int idx, double v);
 void db_bind_text(db_stmt *s, int idx, const char *v);   /* NULL binds SQL NULL */
 void db_bind_textn(db_stmt *s, int idx, const char *v, size_t n);
+/* As db_bind_textn, but v is not copied (SQLite): it must stay unchanged
+ * until the statement is reset or the parameter bound again. For bulk
+ * writers that own their buffer (db_copy); a copy per value costs. */
+void db_bind_textn_static(db_stmt *s, int idx, const char *v, size_t n);
 void db_bind_null(db_stmt *s, int idx);
 /* DB_ROW, DB_DONE, DB_CONSTRAINT (unique/foreign key/check/not null),
  * DB_BUSY (lock wait timed out; PostgreSQL: also serialization failure
@@ -212,8 +216,17 @@ int db_step_done(db_stmt *s);
  * the database: nothing may read them, and a constraint they break
  * shows at the flush (as its code; inside a transaction it aborts it).
  * Flush tables in the order their foreign keys need (deferred ones
- * excepted). Plain inserts only: no ON CONFLICT, no RETURNING. */
+ * excepted). Plain inserts only: no ON CONFLICT, no RETURNING.
+ *
+ * DB_COPY_BATCHED (buffered 2) keeps the rows on SQLite too, and inserts
+ * every DB_COPY_BATCH of them with one multi-row INSERT (the rest at the
+ * flush): a statement's start and end cost more than a row, and a
+ * payment run writes 100,000 lines. The kept rows of a batch are not in
+ * the database and a row's error shows at the db_copy_row that filled
+ * the batch or at the flush: for rows that only reference rows already
+ * there (not two copies whose rows reference each other's). */
 typedef struct db_copy db_copy;
+enum { DB_COPY_BATCHED = 2, DB_COPY_BATCH = 64 };
 
 /* columns: "a, b, c", the names in the order db_copy_row gives values.
  * Never NULL (a copy whose SQL does not prepare fails at its first row). */

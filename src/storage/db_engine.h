@@ -54,6 +54,9 @@ struct db_engine {
     void (*bind_int)(db_stmt *s, int idx, int64_t v);
     void (*bind_double)(db_stmt *s, int idx, double v);
     void (*bind_textn)(db_stmt *s, int idx, const char *v, size_t n);   /* v NULL: SQL NULL */
+    /* v not copied: it stays unchanged until the statement is reset or
+     * the parameter bound again. NULL: bind_textn serves. */
+    void (*bind_textn_static)(db_stmt *s, int idx, const char *v, size_t n);
     void (*bind_null)(db_stmt *s, int idx);
     int (*step)(db_stmt *s);
     int (*column_count)(db_stmt *s);

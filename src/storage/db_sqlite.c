@@ -443,6 +443,13 @@ static void sq_bind_textn(db_stmt *s, int idx, const char *v, size_t n)
         sqlite3_bind_text(ST(s), idx, v, (int)n, SQLITE_TRANSIENT);   /* v NULL binds NULL */
 }
 
+/* v kept by reference until sq_reset (which clears the bindings) or a rebind */
+static void sq_bind_textn_static(db_stmt *s, int idx, const char *v, size_t n)
+{
+    if (ST(s))
+        sqlite3_bind_text(ST(s), idx, v, (int)n, SQLITE_STATIC);
+}
+
 static int map_rc(db_stmt *s, int rc)
 {
     switch (rc) {
@@ -735,6 +742,7 @@ const struct db_engine db_sqlite_engine = {
     .bind_int = sq_bind_int,
     .bind_double = sq_bind_double,
     .bind_textn = sq_bind_textn,
+    .bind_textn_static = sq_bind_textn_static,
     .bind_null = sq_bind_null,
     .step = sq_step,
     .column_count = sq_column_count,

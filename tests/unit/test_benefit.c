@@ -35,6 +35,14 @@ static void test_yuan_format(void **state)
     assert_string_equal(benefit_yuan(114000, b, sizeof b), "1,140.00");
     assert_string_equal(benefit_yuan(648397300, b, sizeof b), "6,483,973.00");
     assert_string_equal(benefit_yuan(-12345, b, sizeof b), "-123.45");
+    /* the group boundaries, the extremes, and a short buffer (truncated, terminated) */
+    assert_string_equal(benefit_yuan(99999, b, sizeof b), "999.99");
+    assert_string_equal(benefit_yuan(100000, b, sizeof b), "1,000.00");
+    assert_string_equal(benefit_yuan(-100000000, b, sizeof b), "-1,000,000.00");
+    assert_string_equal(benefit_yuan(INT64_MIN, b, sizeof b), "-92,233,720,368,547,758.08");
+    assert_string_equal(benefit_yuan(INT64_MAX, b, sizeof b), "92,233,720,368,547,758.07");
+    char small[5] = "xxxx";
+    assert_string_equal(benefit_yuan(114000, small, sizeof small), "1,14");
 }
 
 /* 780.00 × 3 − 1,200.00 = 1,140.00: exact, no rounding note. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,22 @@ static void round_trip(void **state)
     assert_int_equal(fc_generation(stored), 1);
     assert_int_equal(fc_decrypt("resident.id_number", 42, stored, back, sizeof back), 0);
     assert_string_equal(back, "37170219800101001X");
+    /* the stored base64 is libsodium's (original alphabet, no padding),
+     * for every length of value: what older rows hold reads, and back */
+    for (size_t len = 1; len <= FC_PLAIN_MAX; len++) {
+        char plain[FC_PLAIN_MAX + 1], st[FC_STORED_MAX], re[FC_STORED_MAX], out[FC_PLAIN_MAX + 1];
+        unsigned char bin[FC_STORED_MAX];
+        size_t binlen;
+        memset(plain, 'a' + (int)(len % 26), len);
+        plain[len] = '\0';
+        assert_int_equal(fc_encrypt("resident.phone", (int64_t)len, plain, st), 0);
+        assert_int_equal(sodium_base642bin(bin, sizeof bin, st + 3, strlen(st + 3), NULL, &binlen, NULL,
+                                           sodium_base64_VARIANT_ORIGINAL_NO_PADDING), 0);
+        sodium_bin2base64(re, sizeof re, bin, binlen, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+        assert_string_equal(re, st + 3);
+        assert_int_equal(fc_decrypt("resident.phone", (int64_t)len, st, out, sizeof out), 0);
+        assert_string_equal(out, plain);
+    }
     /* a fresh nonce each time: equal values do not give equal ciphertexts */
     char again[FC_STORED_MAX];
     assert_int_equal(fc_encrypt("resident.id_number", 42, "37170219800101001X", again), 0);
@@ -60,6 +77,20 @@ static void tampering_and_moved_values_refused(void **state)
         t[i] = t[i] == 'A' ? 'B' : 'A';
         assert_int_equal(fc_decrypt("resident.phone", 7, t, back, sizeof back), -1);
     }
+    /* not base64 of the right shape: a character outside the alphabet
+     * (a byte >= 0x80 too), one character more, more than a value holds */
+    const char *odd[] = {"=", "-", "_", " ", "\x80", "\xff"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+        char t[FC_STORED_MAX];
+        memcpy(t, stored, sizeof t);
+        t[10] = odd[k][0];
+        assert_int_equal(fc_decrypt("resident.phone", 7, t, back, sizeof back), -1);
+    }
+    char longer[2 * FC_STORED_MAX];
+    snprintf(longer, sizeof longer, "%sA", stored);
+    assert_int_equal(fc_decrypt("resident.phone", 7, longer, back, sizeof back), -1);
+    snprintf(longer, sizeof longer, "%s%s", stored, stored + 3);
+    assert_int_equal(fc_decrypt("resident.phone", 7, longer, back, sizeof back), -1);
     /* truncated, garbage, an unknown generation, another key */
     char t[FC_STORED_MAX];
     snprintf(t, sizeof t, "%.20s", stored);
