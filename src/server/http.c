@@ -329,7 +329,10 @@ void page_write_end(jsonw *w, const page_req *p, int64_t total)
  * one must still sign in). */
 static int key_is_free_text(const char *key)
 {
-    static const char *const FREE_TEXT[] = {"notes", "note", "description", "content", NULL};
+    /* summary, agreement, performance, visit_note: a mediation case's
+     * text, which its own checks allow on several lines */
+    static const char *const FREE_TEXT[] = {"notes",     "note",        "description", "content", "summary",
+                                            "agreement", "performance", "visit_note",  NULL};
     return str_in_set(key, FREE_TEXT);
 }
 

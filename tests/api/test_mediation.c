@@ -300,7 +300,8 @@ static void case_goes_through_every_step(void **state)
                      fmt("{\"agreement\":\"赔偿\",\"ended_on\":\"%s\"}", beijing_date(-1)), "ended_on");
     assert_string_equal(state_of(id), "mediating");   /* nothing half-written */
     json_decref(req(t_c01, "GET", fmt("/api/v1/mediation/cases/%lld/agreement", id), NULL, 409));
-    act(id, "agree", "{\"agreement\":\"一、被申请人于十日内赔偿申请人修缮费两千元；二、双方不再就此事争执。\","
+    /* the terms one a line, as the agreement page prints them */
+    act(id, "agree", "{\"agreement\":\"一、被申请人于十日内赔偿申请人修缮费两千元；\\n二、双方不再就此事争执。\","
                      "\"performance\":\"现金一次付清\"}", 200);
     j = get_ok(t_c01, fmt("/api/v1/mediation/cases/%lld", id));
     assert_string_equal(jstr(j, "state"), "agreed");
@@ -315,7 +316,7 @@ static void case_goes_through_every_step(void **state)
     j = get_ok(t_c01, fmt("/api/v1/mediation/cases/%lld/agreement", id));
     assert_string_equal(jstr(j, "title"), "人民调解协议书");
     assert_true(strstr(jstr(j, "case_no"), "调字第") != NULL);
-    assert_true(strstr(jstr(j, "agreement"), "两千元") != NULL);
+    assert_true(strstr(jstr(j, "agreement"), "两千元；\n二、") != NULL);
     assert_string_equal(jstr(j, "performance"), "现金一次付清");
     assert_string_equal(jstr(j, "agreed_on"), beijing_date(0));
     assert_string_equal(jstr(json_object_get(j, "dispute_type"), "label"), "邻里纠纷");

@@ -22,6 +22,9 @@ const MENUS = {
   admin: ['users', 'change-requests'],
   anquan: ['users', 'change-requests', 'alerts'],
 };
+// 人民调解 (modules/mediation, after 社会救助): street and community staff only.
+const MEDIATION = ['mediation/cases', 'mediation/mediators', 'mediation/stations', 'mediation/figures'];
+for (const u of ['jiedao', 'shequ01']) MENUS[u].push(...MEDIATION);
 // The API each menu item needs (router.js meta.api, repeated here so a
 // change to either is seen).
 const ITEM_API = {
@@ -29,6 +32,8 @@ const ITEM_API = {
   org: 'GET /api/v1/stats/org-units', transfers: 'GET /api/v1/transfers', import: 'POST /api/v1/import/residents',
   users: 'GET /api/v1/users', 'change-requests': 'GET /api/v1/change-requests', audit: 'GET /api/v1/audit',
   alerts: 'GET /api/v1/security/alerts',
+  'mediation/cases': 'GET /api/v1/mediation/cases', 'mediation/mediators': 'GET /api/v1/mediation/mediators',
+  'mediation/stations': 'GET /api/v1/mediation/stations', 'mediation/figures': 'GET /api/v1/mediation/figures',
   programmes: 'GET /api/v1/assistance/programmes', 'assistance/cases': 'GET /api/v1/assistance/cases',
   'assistance/notices': 'GET /api/v1/assistance/notices', 'assistance/relatives': 'GET /api/v1/assistance/relatives',
   'assistance/policy-find': 'GET /api/v1/assistance/policy-find', 'assistance/reviews': 'GET /api/v1/assistance/reviews/due',

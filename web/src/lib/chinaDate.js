@@ -32,3 +32,9 @@ export function chinaTime(s) {
 export function pickerDay(d) {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
 }
+
+// 'YYYY-MM-DD' as a signed document writes it: '2026 年 3 月 5 日' ('' when empty).
+export function cnDate(s) {
+  const [y, m, d] = (s || '').split('-');
+  return y && m && d ? `${y} 年 ${Number(m)} 月 ${Number(d)} 日` : '';
+}
