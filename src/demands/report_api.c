@@ -5,6 +5,7 @@
  * arithmetic as replies show it (per mille integers). */
 #include "demands/demand_api.h"
 #include "demands/dept.h"
+#include "demands/order_flow.h"
 #include "demands/report.h"
 #include "registry/org.h"
 #include "registry/registry_api.h"
@@ -17,16 +18,6 @@
 #define R_READ (ROLE_STREET | ROLE_COMMUNITY | ROLE_GRID | ROLE_VIEWER)
 #define MONTHS_MAX 24
 
-static const char *source_label(const char *source)
-{
-    static const char *const LABELS[][2] = {{"hotline", "12345热线"}, {"petition", "信访"}, {"walkin", "来访"},
-                                            {"patrol", "网格巡查"},   {"online", "网上诉求"}};
-    for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
-        if (strcmp(LABELS[i][0], source) == 0)
-            return LABELS[i][1];
-    return source;
-}
-
 static json_t *rate(int64_t num, int64_t den)
 {
     int64_t r = report_permille(num, den);
@@ -34,16 +25,20 @@ static json_t *rate(int64_t num, int64_t den)
 }
 
 /* The scope: org_unit_id (default the caller's unit) and, for a
- * department's account, its department. 0, or -1 with a reply. */
-static int scope_or_reply(request *rq, response *rs, org_unit *u, char end[256], report_scope *sc)
+ * department's account, its department; the time now, and a new buffer
+ * of groups in *rows (the caller frees it). 0, or -1 with a reply. */
+static int scope_or_reply(request *rq, response *rs, org_unit *u, char end[256], report_scope *sc, char now[20],
+                          report_counts **rows)
 {
     if (org_unit_param_or_reply(rq, rs, "org_unit_id", u) != 0)
         return -1;
     int64_t dept = dept_of_user(rq->db, rq->user.id);
-    if (dept < 0)
+    *rows = dept < 0 ? NULL : calloc(REPORT_MAX_GROUPS, sizeof **rows);
+    if (!*rows)
         return reply_internal(rs), -1;
     org_path_end(u->path, end);
     *sc = (report_scope){.path = u->path, .end = end, .dept = dept};
+    db_now(now);
     return 0;
 }
 
@@ -83,12 +78,9 @@ static int weekly_route(request *rq, response *rs)
         return reply_bad_request(rs, week && *week ? "week" : "from", "无法确定所在的周");
     date_add_days(monday, 6, sunday);
     date_add_days(monday, 7, next);
-    if (scope_or_reply(rq, rs, &u, end, &sc) != 0)
+    report_counts *r;
+    if (scope_or_reply(rq, rs, &u, end, &sc, now, &r) != 0)
         return -1;
-    report_counts *r = calloc(REPORT_MAX_GROUPS, sizeof *r);
-    if (!r)
-        return reply_internal(rs);
-    db_now(now);
     int nt = report_counts_by(rq->db, &sc, monday, next, now, REPORT_BY_NONE, r, 1);
     json_t *totals = nt > 0 ? weekly_json(&r[0]) : NULL;
     int nc = nt > 0 ? report_counts_by(rq->db, &sc, monday, next, now, REPORT_BY_COMMUNITY, r, REPORT_MAX_GROUPS) : -1;
@@ -178,12 +170,9 @@ static int monthly_route(request *rq, response *rs)
                    : strcmp(by, "community") == 0 ? REPORT_BY_COMMUNITY
                    : strcmp(by, "category") == 0  ? REPORT_BY_CATEGORY
                                                   : REPORT_BY_SOURCE;
-    if (scope_or_reply(rq, rs, &u, end, &sc) != 0)
+    report_counts *r;
+    if (scope_or_reply(rq, rs, &u, end, &sc, now, &r) != 0)
         return -1;
-    report_counts *r = calloc(REPORT_MAX_GROUPS, sizeof *r);
-    if (!r)
-        return reply_internal(rs);
-    db_now(now);
     json_t *list = json_array();
     int y = fy, m = fm, bad = 0;
     snprintf(first, sizeof first, "%04d-%02d", fy, fm);
@@ -203,7 +192,7 @@ static int monthly_route(request *rq, response *rs)
             json_t *g = monthly_json(&r[k]);
             json_object_set_new(g, "id", r[k].group_id ? json_integer(r[k].group_id) : json_null());
             json_object_set_new(g, "key", json_string(r[k].group_key));
-            json_object_set_new(g, "name", json_string(rb == REPORT_BY_SOURCE ? source_label(r[k].group_key)
+            json_object_set_new(g, "name", json_string(rb == REPORT_BY_SOURCE ? order_source_label(r[k].group_key)
                                                                                 : r[k].group_key));
             json_array_append_new(groups, g);
         }

@@ -4,7 +4,8 @@
  * duplicate, orders past their handling due time) and the weekly and
  * monthly figures over them: counts, the per-mille rates, the groups by
  * community, category and source; community A's figures leave out
- * community B; the viewer reads counts; bad parameters and scope. The
+ * community B; the viewer reads counts, a department's account those
+ * of its department's orders; bad parameters and scope. The
  * figures are compared with a reading taken before the orders were
  * filed, so other orders on the server do not disturb them. */
 #include <setjmp.h>
@@ -290,11 +291,42 @@ static void scope_and_bad_parameters(void **state)
     json_decref(j);
 }
 
+/* A department's account (the viewer made one) counts its department's
+ * orders only. Last: the viewer stays the department's. */
+static void department_counts_its_own(void **state)
+{
+    (void)state;
+    long long viewer_id = server_sql_int(&srv, "SELECT id FROM app_user WHERE username = 'bumen'");
+    json_t *j = req(t_street, "POST", "/api/v1/demands/departments", "{\"name\":\"报表城管\"}", 201);
+    long long dept = jint(j, "id");
+    json_decref(j);
+    json_decref(req(t_street, "PUT", fmt("/api/v1/demands/departments/%lld", dept),
+                    fmt("{\"member_ids\":[%lld]}", viewer_id), 200));
+    long long id = file_order(grid_a, 202);
+    act(t_street, id, "assign", fmt("{\"department_id\":%lld}", dept), "assigned");
+    act(t_viewer, id, "sign", "{}", "handling");
+    act(t_viewer, id, "finish", "{\"opinion\":\"已修复\",\"solved\":true}", "finished");
+    j = get_ok(t_viewer, "/api/v1/demands/reports/weekly");
+    json_t *t = json_object_get(j, "totals");
+    assert_int_equal(val(t, "new"), 1);
+    assert_int_equal(val(t, "closed"), 1);
+    assert_int_equal(val(t, "overdue"), 0);
+    json_decref(j);
+    j = get_ok(t_viewer, "/api/v1/demands/reports/monthly?by=source");
+    t = json_object_get(this_month(j), "totals");
+    assert_int_equal(val(t, "received"), 1);
+    assert_int_equal(val(t, "solved_rate"), 1000);
+    assert_int_equal(val(t, "on_time_rate"), 1000);
+    assert_true(json_is_null(json_object_get(t, "satisfaction_rate")));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(figures_of_a_known_set),
         cmocka_unit_test(scope_and_bad_parameters),
+        cmocka_unit_test(department_counts_its_own),
     };
     return cmocka_run_group_tests_name("api_demands_reports", tests, registry_setup, registry_teardown);
 }
