@@ -3,6 +3,7 @@
  *   demand_category_routes  category_api.c  the category tree
  *   demand_dept_routes      dept_api.c      the street's departments and their accounts
  *   demand_order_routes     order_api.c     intake, lists, the order page, steps, 催办, duplicates
+ *   demand_report_routes    report_api.c    the weekly report and the monthly figures
  * All under /api/v1/demands/. */
 #ifndef MS_DEMAND_API_H
 #define MS_DEMAND_API_H
@@ -12,5 +13,6 @@
 extern const route demand_category_routes[];
 extern const route demand_dept_routes[];
 extern const route demand_order_routes[];
+extern const route demand_report_routes[];
 
 #endif

@@ -32,16 +32,6 @@ static json_t *opt_str(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
-static const char *source_label(const char *source)
-{
-    static const char *const LABELS[][2] = {{"hotline", "12345热线"}, {"petition", "信访"}, {"walkin", "来访"},
-                                            {"patrol", "网格巡查"},   {"online", "网上诉求"}};
-    for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
-        if (strcmp(LABELS[i][0], source) == 0)
-            return LABELS[i][1];
-    return source;
-}
-
 static json_t *assignee_json(const demand_order *o)
 {
     if (o->assignee_unit_id)
@@ -64,7 +54,7 @@ static json_t *order_row_json(const demand_order *o, const char *now)
     json_object_set_new(j, "id", json_integer(o->c.id));
     json_object_set_new(j, "title", json_string(o->c.title));
     json_object_set_new(j, "source", json_string(o->source));
-    json_object_set_new(j, "source_label", json_string(source_label(o->source)));
+    json_object_set_new(j, "source_label", json_string(order_source_label(o->source)));
     json_object_set_new(j, "hotline_no", opt_str(o->hotline_no));
     json_object_set_new(j, "category", json_pack("{s:I, s:s}", "id", (json_int_t)o->category_id, "name",
                                                  o->category_name));
@@ -302,7 +292,7 @@ static int order_create_route(request *rq, response *rs)
     if (id < 0)
         return write_fail_or_reply(rq, rs, &err);
     char detail[160];
-    snprintf(detail, sizeof detail, "登记诉求工单 #%lld（%s）", (long long)id, source_label(in.source));
+    snprintf(detail, sizeof detail, "登记诉求工单 #%lld（%s）", (long long)id, order_source_label(in.source));
     return finish_or_reply(rq, rs, id, "demand_order_create", NULL, detail, 201);
 }
 

@@ -5,6 +5,8 @@
 
 #include "util/validate.h"
 
+#include <string.h>
+
 /* The 12345 desk and intake: street staff. */
 #define DESK ROLE_STREET
 /* An assignee: the community or grid it was given to (or the street
@@ -55,4 +57,14 @@ const char *order_state_label(const char *state)
 {
     const wf_state *st = wf_state_find(&DEMAND_ORDER, state);
     return st ? st->label : state;
+}
+
+const char *order_source_label(const char *source)
+{
+    static const char *const LABELS[][2] = {{"hotline", "12345热线"}, {"petition", "信访"}, {"walkin", "来访"},
+                                            {"patrol", "网格巡查"},   {"online", "网上诉求"}};
+    for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
+        if (strcmp(LABELS[i][0], source) == 0)
+            return LABELS[i][1];
+    return source;
 }

@@ -27,4 +27,8 @@ int order_action_is_assignee(const char *action);
 /* The label of state `state`, or state itself when unknown. */
 const char *order_state_label(const char *state);
 
+/* The label of source `source` (12345热线, 信访, 来访, 网格巡查, 网上诉求),
+ * or source itself when unknown. */
+const char *order_source_label(const char *source);
+
 #endif

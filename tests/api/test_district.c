@@ -735,6 +735,9 @@ static void deny_orders(const char *who, const char *tok, long long id, long lon
             fmt("{\"source\":\"walkin\",\"category_id\":101,\"grid_id\":%lld,\"address\":\"越权路\","
                 "\"reporter_name\":\"王五\",\"content\":\"越权登记\"}", far->grid), 400, 0);
     DENY(who, tok, "PUT", fmt("/api/v1/demands/departments/%lld", dept), "{\"name\":\"越权改名\"}");
+    /* the work order reports (worep): the other street's units 404 */
+    DENY(who, tok, "GET", fmt("/api/v1/demands/reports/weekly?org_unit_id=%lld", far->grid), NULL);
+    DENY(who, tok, "GET", fmt("/api/v1/demands/reports/monthly?org_unit_id=%lld", far->grid), NULL);
     /* the tree is the district's: a street of it does not edit it */
     refused(who, tok, "POST", "/api/v1/demands/categories", "{\"name\":\"越权\",\"handle_days\":5,\"sign_days\":1}", 403, 0);
     refused(who, tok, "PUT", "/api/v1/demands/categories/1", "{\"handle_days\":60}", 403, 0);

@@ -1238,6 +1238,22 @@ static void demands_stay_in_scope(void **state)
             denials_failed++;
         }
         deny(who, tok, "GET", fmt("/api/v1/demands/orders?org_unit_id=%lld", grid_f), NULL, ONLY_404);
+        /* the work order reports (worep): another unit's figures 404, their own leave out the far order's community */
+        deny(who, tok, "GET", fmt("/api/v1/demands/reports/weekly?org_unit_id=%lld", grid_f), NULL, ONLY_404);
+        deny(who, tok, "GET", fmt("/api/v1/demands/reports/monthly?org_unit_id=%lld", grid_f), NULL, ONLY_404);
+        {
+            long long far_c = server_sql_int(&srv, fmt("SELECT parent_id FROM org_unit WHERE id = %lld", grid_f));
+            json_t *rep = get_ok(tok, "/api/v1/demands/reports/weekly");
+            size_t gi;
+            json_t *g;
+            json_array_foreach(json_object_get(rep, "communities"), gi, g) {
+                if (json_integer_value(json_object_get(g, "id")) == far_c) {
+                    print_error("SCOPE LEAK [%s] the weekly report counts community %lld\n", who, far_c);
+                    denials_failed++;
+                }
+            }
+            json_decref(rep);
+        }
         /* the duplicates shown at intake stay in scope too (same phone as the far order) */
         j = get_ok(t_c01, fmt("/api/v1/demands/orders/%lld", own));
         char *page = json_dumps(j, JSON_COMPACT);
