@@ -47,6 +47,7 @@ const route *const app_route_tables[] = {
     demand_order_routes,      /* citizen demands: work orders (wo part) */
     demand_category_routes,
     demand_dept_routes,
+    demand_open311_routes,    /* citizen demands: Open311 GeoReport v2 and its API keys (o311 part) */
     NULL,
 };
 

@@ -3,7 +3,8 @@
  *   demand_category_routes  category_api.c  the category tree
  *   demand_dept_routes      dept_api.c      the street's departments and their accounts
  *   demand_order_routes     order_api.c     intake, lists, the order page, steps, 催办, duplicates
- * All under /api/v1/demands/. */
+ *   demand_open311_routes   open311_api.c   Open311 GeoReport v2 (/open311/v2/) and its API keys
+ * All under /api/v1/demands/, but Open311's (/open311/v2/, /api/v1/open311/keys). */
 #ifndef MS_DEMAND_API_H
 #define MS_DEMAND_API_H
 
@@ -12,5 +13,6 @@
 extern const route demand_category_routes[];
 extern const route demand_dept_routes[];
 extern const route demand_order_routes[];
+extern const route demand_open311_routes[];
 
 #endif
