@@ -29,7 +29,8 @@
 #include "storage/query.h"
 #include "util/validate.h"
 
-#define O311_MAX_RESULTS 1000
+#define O311_MAX_RESULTS "1000"    /* the specification's suggested cap, as SQL */
+#define O311_MAX_IDS 20            /* ids or codes in one filter (within QUERY_MAX_BINDS with the others) */
 #define O311_DEFAULT_DAYS 90
 #define O311_DESCRIPTION_CHARS 2000
 
@@ -450,7 +451,7 @@ out:
  * of q for column col: 0, or -1 when it is not one. */
 static int id_list(query *q, const char *list, const char *col, int max)
 {
-    char cond[64 + 4 * O311_MAX_RESULTS / 10], *save = NULL, buf[512];
+    char cond[64 + 2 * O311_MAX_IDS], *save = NULL, buf[512];
     if (!list || !*list || strlen(list) >= sizeof buf)
         return -1;
     snprintf(buf, sizeof buf, "%s", list);
@@ -474,7 +475,7 @@ static int id_list(query *q, const char *list, const char *col, int max)
 /* Runs q (over ORDER_FROM, filtered) and replies the array of requests. */
 static int reply_requests(request *rq, response *rs, query *q)
 {
-    q_append(q, " ORDER BY c.created_at DESC, c.id DESC LIMIT 1000");
+    q_append(q, " ORDER BY c.created_at DESC, c.id DESC LIMIT " O311_MAX_RESULTS);
     db_stmt *s = q_prepare(rq->db, q);
     q_free(q);
     if (!s)
@@ -508,8 +509,8 @@ static void street_query(query *q, const o311_key *k, char end[256])
 
 /* GET /open311/v2/requests.json — with an api_key (query string). The
  * requests filed through Open311 in the key's street, newest first, at
- * most 1000. Filters: service_request_id (a comma list of ids; the
- * other filters are then ignored), service_code (a comma list), status
+ * most 1000. Filters: service_request_id (a comma list of at most 20
+ * ids; the other filters are then ignored), service_code (a comma list), status
  * (open|closed, or both comma-separated), start_date and end_date (W3C
  * date-times on requested_datetime; without either the last 90 days).
  * Errors: 400 a filter, 403 api_key. */
@@ -523,17 +524,17 @@ static int o311_requests(request *rq, response *rs)
     street_query(&q, &k, end);
     const char *ids = req_query(rq, "service_request_id");
     if (ids && *ids) {
-        if (id_list(&q, ids, "o.id", 100) != 0) {
+        if (id_list(&q, ids, "o.id", O311_MAX_IDS) != 0) {
             q_free(&q);
-            return o311_error(rs, 400, "service_request_id 应为逗号分隔的编号（至多100个）");
+            return o311_error(rs, 400, "service_request_id 应为逗号分隔的编号（至多20个）");
         }
         return reply_requests(rq, rs, &q);
     }
     const char *codes = req_query(rq, "service_code"), *status = req_query(rq, "status"),
                *start = req_query(rq, "start_date"), *stop = req_query(rq, "end_date");
-    if (codes && *codes && id_list(&q, codes, "o.category_id", 100) != 0) {
+    if (codes && *codes && id_list(&q, codes, "o.category_id", O311_MAX_IDS) != 0) {
         q_free(&q);
-        return o311_error(rs, 400, "service_code 应为逗号分隔的服务编号");
+        return o311_error(rs, 400, "service_code 应为逗号分隔的服务编号（至多20个）");
     }
     if (status && *status) {
         int open = 0, closed = 0;

@@ -415,6 +415,12 @@ static void search_filters_and_status(void **state)
     expect_o311_error("GET", fmt("%s&start_date=yesterday", base), NULL, 400);
     expect_o311_error("GET", fmt("%s&status=pending", base), NULL, 400);
     expect_o311_error("GET", fmt("%s&service_request_id=x", base), NULL, 400);
+    expect_o311_error("GET", fmt("%s&service_request_id=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21", base),
+                      NULL, 400);
+    j = pub_ok("GET", fmt("%s&service_code=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,201&start_date=2000-01-01"
+                          "&end_date=2099-01-01", base), NULL, 200);
+    assert_true(has_request(j, a) && !has_request(j, b));
+    json_decref(j);
 }
 
 /* ---- streets ---------------------------------------------------------------------- */
