@@ -48,6 +48,7 @@ const route *const app_route_tables[] = {
     demand_category_routes,
     demand_dept_routes,
     demand_report_routes,     /* citizen demands: weekly and monthly reports (worep part) */
+    demand_open311_routes,    /* citizen demands: Open311 GeoReport v2 and its API keys (o311 part) */
     NULL,
 };
 

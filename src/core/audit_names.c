@@ -115,6 +115,10 @@ static const struct { const char *code, *label; } NAMES[] = {
     {"demand_category_update", "修改诉求类别"},
     {"demand_dept_create", "新增工单承办部门"},
     {"demand_dept_update", "修改工单承办部门"},
+    /* citizen demands: Open311 (src/demands/open311*.c) */
+    {"open311_request_create", "Open311 登记诉求工单"},
+    {"open311_key_create", "签发 Open311 API 密钥"},
+    {"open311_key_revoke", "吊销 Open311 API 密钥"},
 };
 
 const char *audit_action_label(const char *code)

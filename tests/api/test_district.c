@@ -782,6 +782,89 @@ static void demands_stay_in_their_streets(void **state)
     json_decref(api_expect(&srv, t_qu, "PUT", "/api/v1/demands/categories/11", "{\"sort\":100}", 200));
 }
 
+/* ---- Open311, per street (o311 part) --------------------------------------------- */
+
+/* A request filed with key through Open311 (form-encoded): its id. */
+static long long o311_file(const char *key)
+{
+    const char *form = fmt("api_key=%s&service_code=101&address_string=%s", key, urlenc("街道路二号"));
+    http_resp r = {0};
+    assert_int_equal(http(&srv, "POST", "/open311/v2/requests.json", NULL, form, strlen(form),
+                          "application/x-www-form-urlencoded", &r), 0);
+    assert_int_equal(r.status, 201);
+    long long id = atoll(json_string_value(json_object_get(json_array_get(r.json, 0), "service_request_id")));
+    http_free(&r);
+    return id;
+}
+
+/* GET path (an Open311 read with key) must answer want; else a leak. */
+static void o311_expect(const char *who, const char *method, const char *path, const char *key, long want,
+                        long long absent)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%sapi_key=%s", path, strchr(path, '?') ? "&" : "?", key);
+    probe_note(method, path);
+    http_resp r = {0};
+    long st = http(&srv, method, url, NULL, NULL, 0, NULL, &r) == 0 ? r.status : -1;
+    int leak = st != want;
+    size_t i;
+    json_t *it;
+    json_array_foreach(r.json, i, it) {
+        const char *sid = json_string_value(json_object_get(it, "service_request_id"));
+        if (sid && atoll(sid) == absent)
+            leak = 1;
+    }
+    if (leak) {
+        print_error("CROSS-STREET LEAK [%s] %s %s -> %ld (want %ld) %s\n", who, method, path, st, want, r.body);
+        leaks++;
+    }
+    http_free(&r);
+}
+
+static long long o311_key(const char *tok, const place *p, char out[64])
+{
+    json_t *j = api_expect(&srv, tok, "POST", "/api/v1/open311/keys",
+                           fmt("{\"name\":\"市民App\",\"street_id\":%lld,\"grid_id\":%lld}", p->street, p->grid), 201);
+    snprintf(out, 64, "%s", jstr(j, "key"));
+    long long id = jint(j, "id");
+    json_decref(j);
+    return id;
+}
+
+static void open311_stays_in_its_street(void **state)
+{
+    (void)state;
+    char k1[64], k2[64];
+    long long kid1 = o311_key(t_admin1, &p1, k1), kid2 = o311_key(t_admin2, &p2, k2);
+    long long r1 = o311_file(k1), r2 = o311_file(k2);
+    leaks = 0;
+    const struct { const char *who, *key; long long far; } side[] = {{"key of 丹阳街道", k1, r2}, {"key of 东城街道", k2, r1}};
+    for (size_t i = 0; i < 2; i++) {
+        o311_expect(side[i].who, "GET", fmt("/open311/v2/requests/%lld.json", side[i].far), side[i].key, 404, 0);
+        o311_expect(side[i].who, "GET", fmt("/open311/v2/tokens/%lld.json", side[i].far), side[i].key, 404, 0);
+        o311_expect(side[i].who, "GET", fmt("/open311/v2/requests.json?service_request_id=%lld,%lld", r1, r2),
+                    side[i].key, 200, side[i].far);
+        o311_expect(side[i].who, "GET", "/open311/v2/requests.json", side[i].key, 200, side[i].far);
+    }
+    /* each admin keeps to their street's keys */
+    DENY("admin2→丹阳街道", t_admin2, "POST", fmt("/api/v1/open311/keys/%lld/revoke", kid1), NULL);
+    DENY("admin→东城街道", t_admin1, "POST", fmt("/api/v1/open311/keys/%lld/revoke", kid2), NULL);
+    refused("admin2→丹阳街道", t_admin2, "POST", "/api/v1/open311/keys",
+            fmt("{\"name\":\"越权\",\"street_id\":%lld,\"grid_id\":%lld}", p1.street, p1.grid), 400, 0);
+    probe_note("GET", "/api/v1/open311/keys");
+    probe_note("GET", "/open311/v2/services.json");   /* the category tree: the district's, no street data */
+    probe_note("GET", "/open311/v2/services/{id}.json");
+    probe_note("POST", "/open311/v2/requests.json");  /* filed in the key's own grid (above) */
+    if (api_list_has(&srv, t_admin2, "/api/v1/open311/keys", kid1) || api_list_has(&srv, t_admin1, "/api/v1/open311/keys", kid2)) {
+        print_error("CROSS-STREET LEAK the key lists show the other street's key\n");
+        leaks++;
+    }
+    assert_int_equal(leaks, 0);
+    /* the orders are each street's own */
+    json_decref(api_expect(&srv, t_s1, "GET", fmt("/api/v1/demands/orders/%lld", r2), NULL, 404));
+    json_decref(api_expect(&srv, t_s2, "GET", fmt("/api/v1/demands/orders/%lld", r1), NULL, 404));
+}
+
 /* ---- 近亲属备案, 政策找人, stop flags, re-reviews, per street (relatives part) ---- */
 
 /* Whether GET path (a list of at most 100 here) holds an item whose `key` is id. */
@@ -1280,6 +1363,7 @@ int main(void)
         cmocka_unit_test(safety_stays_in_their_streets),
         cmocka_unit_test(mediation_stays_in_its_street),
         cmocka_unit_test(demands_stay_in_their_streets),
+        cmocka_unit_test(open311_stays_in_its_street),
         cmocka_unit_test(every_route_tried_across_streets),
     };
     return cmocka_run_group_tests_name("api_district", tests, setup, teardown);

@@ -1282,6 +1282,47 @@ static void demands_stay_in_scope(void **state)
     assert_int_equal(denials_failed, 0);
 }
 
+/* ---- Open311 (o311 part) -------------------------------------------------------- */
+
+/* The API keys are the admin's: street, community and grid accounts are
+ * refused (403). The /open311/v2/ routes take no session: a key reads
+ * its street's Open311 requests only (test_open311.c, test_district.c);
+ * here a key of the street is refused nothing of the street and a grid
+ * account's session gives no access to them. */
+static void open311_keys_are_the_admins(void **state)
+{
+    (void)state;
+    const char *who[] = {"jiedao", "shequ01", "wangge0101"};
+    char *toks[] = {t_street, t_c01, t_g0101};
+    long long grid = org_id_by_code(&srv, t_street, "371702001001-01"),
+              street = org_id_by_code(&srv, t_street, "371702001");
+    json_t *j = req(t_admin, "POST", "/api/v1/open311/keys",
+                    fmt("{\"name\":\"范围测试\",\"street_id\":%lld,\"grid_id\":%lld}", street, grid), 201);
+    long long kid = jint(j, "id");
+    char key[64];
+    snprintf(key, sizeof key, "%s", jstr(j, "key"));
+    json_decref(j);
+    for (size_t i = 0; i < 3; i++) {
+        deny(who[i], toks[i], "POST", "/api/v1/open311/keys",
+             fmt("{\"name\":\"越权\",\"street_id\":%lld,\"grid_id\":%lld}", street, grid), ONLY_403);
+        deny(who[i], toks[i], "GET", "/api/v1/open311/keys", NULL, ONLY_403);
+        deny(who[i], toks[i], "POST", fmt("/api/v1/open311/keys/%lld/revoke", kid), NULL, ONLY_403);
+        /* a session is no api_key */
+        if (api_send(&srv, "GET", toks[i], "/open311/v2/requests.json", NULL, NULL) != 403) {
+            print_error("SCOPE LEAK [%s] /open311/v2/requests.json without api_key\n", who[i]);
+            denials_failed++;
+        }
+    }
+    probe_note("GET", "/open311/v2/requests.json");
+    probe_note("GET", "/open311/v2/services.json");              /* the category tree: no org-scoped data */
+    probe_note("GET", "/open311/v2/services/{id}.json");
+    probe_note("POST", "/open311/v2/requests.json");              /* files in the key's grid only */
+    probe_note("GET", "/open311/v2/requests/{id}.json");          /* per street: test_district.c */
+    probe_note("GET", "/open311/v2/tokens/{id}.json");
+    assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM open311_key WHERE revoked_at IS NULL AND id = %lld", kid)), 1);
+    assert_int_equal(denials_failed, 0);
+}
+
 /* Every route of every module's table is in the battery above (or
  * touches no org-scoped data), so a module's new route cannot land
  * without a cross-scope denial. */
@@ -1304,6 +1345,7 @@ int main(void)
         cmocka_unit_test(assist_programmes_in_scope),
         cmocka_unit_test(safety_stays_in_scope),
         cmocka_unit_test(demands_stay_in_scope),
+        cmocka_unit_test(open311_keys_are_the_admins),
         cmocka_unit_test(every_scoped_route_is_probed),
     };
     return cmocka_run_group_tests_name("api_scope", tests, setup, teardown);
