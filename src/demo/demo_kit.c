@@ -164,7 +164,7 @@ int demo_kit_open(demo_kit *k, db_conn *db, uint64_t seed, uint64_t stream, int 
         k->adults[k->nadults++] = db_col_int(s, 0);
     }
     db_finalize(s);
-    return k->nadults ? 0 : demo_kit_fail(k, "演示街道没有成年居民");
+    return 0;   /* none (a demo of a few households): demo_kit_adult falls back to made-up names */
 }
 
 void demo_kit_release(demo_kit *k)
@@ -193,11 +193,20 @@ static int resident_name_path(demo_kit *k, int64_t id, char *name, size_t namesz
     return rc;
 }
 
+/* Names for a street with no adult registered (a demo of a few households). */
+static const char *const FALLBACK_NAMES[] = {"王建国", "李秀英", "张志强", "刘桂兰", "陈晓东", "杨春梅",
+                                             "赵国庆", "黄丽华", "周建军", "吴玉珍", "孙卫东", "马秀云", NULL};
+
 int64_t demo_kit_adult(demo_kit *k, char *name, size_t namesz)
 {
+    if (!k->nadults) {
+        if (name)
+            snprintf(name, namesz, "%s", demo_kit_pick(k, FALLBACK_NAMES));
+        return 0;
+    }
     int64_t id = k->adults[demo_kit_below(k, (int)k->nadults)];
     if (resident_name_path(k, id, name, namesz, NULL, 0) != 0 && name)
-        snprintf(name, namesz, "王志强");
+        snprintf(name, namesz, "%s", demo_kit_pick(k, FALLBACK_NAMES));
     return id;
 }
 
@@ -206,7 +215,7 @@ int64_t demo_kit_adult_under(demo_kit *k, const char *path, char *name, size_t n
     /* the residents are stored grid by grid: look near a resident of the
      * path first, then at random */
     char p[256];
-    for (int tries = 0; tries < 400; tries++) {
+    for (int tries = 0; k->nadults && tries < 400; tries++) {
         int64_t id = k->adults[demo_kit_below(k, (int)k->nadults)];
         if (resident_name_path(k, id, name, namesz, p, sizeof p) == 0 && strncmp(p, path, strlen(path)) == 0)
             return id;

@@ -67,7 +67,8 @@ int demo_kit_fail(demo_kit *k, const char *fmt, ...) __attribute__((format(print
 /* The demo account `username` as an actor: 0, or -1 (demo_kit_fail). */
 int demo_kit_actor(demo_kit *k, const char *username, actor *out);
 
-/* A random adult resident's id, and name into name (may be NULL). */
+/* A random adult resident's id, and name into name (may be NULL); with
+ * no adult registered 0 and a made-up name. */
 int64_t demo_kit_adult(demo_kit *k, char *name, size_t namesz);
 /* A random adult resident of the grids under `path`, or 0 when none found
  * in a few tries; name into name (may be NULL). */

@@ -185,19 +185,26 @@ static int one_case(mctx *c, int n, int back)
     const char *type = TYPES[t];
     const demo_unit *com = &c->k.communities[demo_kit_below(&c->k, (int)c->k.ncommunities)];
     char a_name[64], r_name[64];
+    /* the parties: residents of the community, else of the street, else
+     * (a demo of a few households) people from outside the registry */
     int64_t a = demo_kit_adult_under(&c->k, com->path, a_name, sizeof a_name);
     int64_t r = demo_kit_adult_under(&c->k, com->path, r_name, sizeof r_name);
-    if (!a || !r || a == r) {
+    for (int tries = 0; (!a || !r || a == r) && tries < 10; tries++) {
         a = demo_kit_adult(&c->k, a_name, sizeof a_name);
         r = demo_kit_adult(&c->k, r_name, sizeof r_name);
+    }
+    if (a == r) {
+        a = r = 0;
+        snprintf(a_name, sizeof a_name, "张建华");
+        snprintf(r_name, sizeof r_name, "李明亮");
     }
     int m = choose_mediator(c, type);
     char received[11];
     demo_kit_day(&c->k, back, received);
     med_case_new in = {.community_id = com->id, .mediator_id = c->mediator[m], .dispute_type = type,
                        .summary = TEXT[t].summary, .received_on = received, .nparties = 2};
-    in.parties[0] = (med_party_in){.side = "applicant", .resident_id = a};
-    in.parties[1] = (med_party_in){.side = "respondent", .resident_id = r};
+    in.parties[0] = (med_party_in){.side = "applicant", .resident_id = a, .name = a ? NULL : a_name};
+    in.parties[1] = (med_party_in){.side = "respondent", .resident_id = r, .name = r ? NULL : r_name};
     ms_err e = {0};
     int64_t id = med_case_create(c->k.db, &c->street, NULL, &in, &e);
     int ok = id > 0;
