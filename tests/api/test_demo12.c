@@ -189,12 +189,7 @@ static void hazards_closed_by_a_passing_recheck(void **state)
 
 static json_t *row_of(json_t *a, const char *key)
 {
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(a, "rows"), i, r)
-        if (strcmp(jstr(r, "key"), key) == 0)
-            return r;
-    return NULL;
+    return jfind(json_object_get(a, "rows"), "key", key);
 }
 
 /* Records in both years; falls the most common, more than the year
