@@ -56,7 +56,7 @@ static int stations(mctx *c)
     char name[3][256], address[3][512];
     const demo_unit *unit[3] = {NULL, &c->k.communities[0], &c->k.communities[c->k.ncommunities > 4 ? 4 : 0]};
     snprintf(name[0], sizeof name[0], "丹阳街道人民调解委员会");
-    snprintf(address[0], sizeof address[0], "丹阳街道办事处一楼%s", "调解室");
+    snprintf(address[0], sizeof address[0], "丹阳街道办事处一楼调解室");
     for (int i = 1; i < 3; i++) {
         const demo_community *dc = &demo_communities[unit[i]->index];
         snprintf(name[i], sizeof name[i], "%s人民调解委员会", unit[i]->name);
@@ -279,9 +279,7 @@ static int one_case(mctx *c, int n, int back)
 int demo_mediation_build(db_conn *db, uint64_t seed, int today_ymd, demo_mediation_summary *sum, char *err,
                          size_t errsz)
 {
-    static mctx c;
-    memset(&c, 0, sizeof c);
-    c.sum = sum;
+    mctx c = {.sum = sum};
     int rc = demo_kit_open(&c.k, db, seed, 0x6D6564696174ULL /* "mediat" */, today_ymd, err, errsz);
     if (rc == 0)
         rc = demo_kit_actor(&c.k, "jiedao", &c.street);

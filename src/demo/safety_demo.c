@@ -360,9 +360,7 @@ static int injuries(sctx *c)
 
 int demo_safety_build(db_conn *db, uint64_t seed, int today_ymd, demo_safety_summary *sum, char *err, size_t errsz)
 {
-    static sctx c;
-    memset(&c, 0, sizeof c);
-    c.sum = sum;
+    sctx c = {.sum = sum};
     int rc = demo_kit_open(&c.k, db, seed, 0x736166657479ULL /* "safety" */, today_ymd, err, errsz);
     if (rc == 0)
         rc = demo_kit_actor(&c.k, "jiedao", &c.street) | demo_kit_actor(&c.k, "fuhe", &c.reviewer);
