@@ -7,6 +7,8 @@
 #include "assistance/enrol.h"
 #include "auth/users.h"
 #include "demo/assist_demo.h"
+#include "demo/mediation_demo.h"
+#include "demo/safety_demo.h"
 #include "demo/demo.h"
 #include "registry/counts.h"
 #include "registry/import.h"
@@ -615,6 +617,16 @@ static int cmd_demo(int argc, char **argv)
         fprintf(stderr, "minsheng: 演示救助数据：%s\n", err);
         goto cleanup;
     }
+    demo_mediation_summary ms = {0};
+    if (o.streets <= 1 && demo_mediation_build(db, o.seed, o.today_ymd, &ms, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: 演示调解数据：%s\n", err);
+        goto cleanup;
+    }
+    demo_safety_summary ss = {0};
+    if (o.streets <= 1 && demo_safety_build(db, o.seed, o.today_ymd, &ss, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: 演示安全生产数据：%s\n", err);
+        goto cleanup;
+    }
     char detail[160];
     snprintf(detail, sizeof detail, "minsheng demo: 种子 %llu，%ld 个街道，%ld 户，%ld 人", (unsigned long long)o.seed,
              sum.streets, sum.households, sum.residents);
@@ -638,6 +650,16 @@ static int cmd_demo(int argc, char **argv)
                "已冻结发放批次 %ld 个，合计 %s 元\n",
                as.enrolled, as.applications, as.granted, as.relatives, as.flagged, as.runs,
                benefit_yuan_plain(as.paid_fen, yuan, sizeof yuan));
+    if (o.streets <= 1) {
+        printf("人民调解: 调解组织 %ld 个，调解员 %ld 人（不再担任 %ld 人），案件 %ld 件（达成协议 %ld 件，调解不成 %ld 件，"
+               "撤回 %ld 件，办理中 %ld 件，已回访 %ld 件），调解记录 %ld 次\n",
+               ms.stations, ms.mediators, ms.inactive, ms.cases, ms.agreed, ms.failed, ms.withdrawn, ms.open,
+               ms.visited, ms.sessions);
+        printf("安全生产: 企业和场所 %ld 个，检查 %ld 次，隐患 %ld 处（已销号 %ld 处，其中复查不合格退回 %ld 处；"
+               "未销号 %ld 处，其中逾期 %ld 处），伤害监测记录 去年 %ld 条、今年 %ld 条\n",
+               ss.enterprises, ss.inspections, ss.hazards, ss.closed, ss.reopened, ss.open, ss.overdue,
+               ss.injuries_last_year, ss.injuries_this_year);
+    }
     rc = 0;
 cleanup:
     db_close(db);

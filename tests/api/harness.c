@@ -931,6 +931,18 @@ const char *jstr(json_t *j, const char *key)
     return json_string_value(json_object_get(j, key));
 }
 
+json_t *jfind(json_t *arr, const char *key, const char *value)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(arr, i, it) {
+        const char *v = jstr(it, key);
+        if (v && strcmp(v, value) == 0)
+            return it;
+    }
+    return NULL;
+}
+
 const char *err_code(json_t *j)
 {
     const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));

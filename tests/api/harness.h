@@ -211,6 +211,8 @@ const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* JSON helpers for assertions. */
 long long jint(json_t *j, const char *key);
 const char *jstr(json_t *j, const char *key);
+/* The first object of array arr whose string member `key` is `value`, or NULL. */
+json_t *jfind(json_t *arr, const char *key, const char *value);
 /* The "error.code" of an error body, or "" */
 const char *err_code(json_t *j);
 /* The "error.field" / "error.message" of an error body, or "" */

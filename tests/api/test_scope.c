@@ -763,8 +763,9 @@ static void deny_every_route(const char *who, const char *tok, int is_grid_worke
         }
         j = get_ok(t_street, fmt("/api/v1/mediation/cases/%lld", far_med_case));
         if (strcmp(jstr(j, "state"), "mediating") != 0 || json_array_size(json_object_get(j, "sessions")) != 0 ||
-            server_sql_int(&srv, "SELECT COUNT(*) FROM mediator") != 1 ||
-            server_sql_int(&srv, fmt("SELECT COUNT(*) FROM mediation_case WHERE community_id = %lld", far_parent)) != 0) {
+            server_sql_int(&srv, "SELECT COUNT(*) FROM mediator WHERE name = '越权'") != 0 ||
+            server_sql_int(&srv, "SELECT COUNT(*) FROM mediation_station WHERE name = '越权'") != 0 ||
+            server_sql_int(&srv, "SELECT COUNT(*) FROM mediation_case WHERE summary = '越权'") != 0) {
             print_error("SCOPE LEAK [%s] mediation case %lld or the directory changed\n", who, far_med_case);
             denials_failed++;
         }
