@@ -50,17 +50,10 @@ typedef struct ctx {
     long seq;                   /* hotline numbers */
 } ctx;
 
-static uint64_t next(ctx *c)
-{
-    uint64_t z = (c->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
+/* A draw below n, and a chance of p in 1,000. */
 static int below(ctx *c, int n)
 {
-    return n > 0 ? (int)(next(c) % (uint64_t)n) : 0;
+    return n > 0 ? (int)(demo_splitmix64(&c->rng) % (uint64_t)n) : 0;
 }
 
 static int permille(ctx *c, int p)
@@ -300,7 +293,7 @@ static int walk(ctx *c, int64_t id, const grid_row *g, int64_t cat, time_t t)
     }
     int late = permille(c, 70);   /* finished after the handling limit: 督办 (A) */
     time_t span = hdue > t ? hdue - t : 3600;
-    t = late ? hdue + 3600 + below(c, 4 * 86400) : t + 1800 + (time_t)(next(c) % (uint64_t)span) * 3 / 4;
+    t = late ? hdue + 3600 + below(c, 4 * 86400) : t + 1800 + (time_t)(demo_splitmix64(&c->rng) % (uint64_t)span) * 3 / 4;
     int solved = permille(c, 900);
     STEP(doer, "finish",
          ((order_step_in){.solved = solved,
