@@ -7,6 +7,7 @@
 #include "assistance/enrol.h"
 #include "auth/users.h"
 #include "demo/assist_demo.h"
+#include "demo/demands_demo.h"
 #include "demo/mediation_demo.h"
 #include "demo/safety_demo.h"
 #include "demo/demo.h"
@@ -627,6 +628,11 @@ static int cmd_demo(int argc, char **argv)
         fprintf(stderr, "minsheng: 演示安全生产数据：%s\n", err);
         goto cleanup;
     }
+    demo_demands_summary ds = {0};
+    if (o.streets <= 1 && demo_demands_build(db, o.seed, o.today_ymd, &ds, err, sizeof err) != 0) {
+        fprintf(stderr, "minsheng: 演示诉求工单：%s\n", err);
+        goto cleanup;
+    }
     char detail[160];
     snprintf(detail, sizeof detail, "minsheng demo: 种子 %llu，%ld 个街道，%ld 户，%ld 人", (unsigned long long)o.seed,
              sum.streets, sum.households, sum.residents);
@@ -660,6 +666,9 @@ static int cmd_demo(int argc, char **argv)
                ss.enterprises, ss.inspections, ss.hazards, ss.closed, ss.reopened, ss.open, ss.overdue,
                ss.injuries_last_year, ss.injuries_this_year);
     }
+    if (o.streets <= 1 && ds.orders > 0)
+        printf("诉求工单: %ld 个部门，近一年工单 %ld 件（未办结 %ld 件，合并重复 %ld 件，超期办结 %ld 件）\n", ds.departments,
+               ds.orders, ds.open, ds.merged, ds.late);
     rc = 0;
 cleanup:
     db_close(db);

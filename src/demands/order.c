@@ -237,7 +237,7 @@ int64_t order_create(db_conn *db, const actor *who, const char *ip, const order_
         while (n > 0 && ((unsigned char)title[n] & 0xC0) == 0x80);
         title[n] = '\0';
     }
-    int64_t id = wf_create(db, &DEMAND_ORDER, grid.path, title, who, ip, e);
+    int64_t id = wf_create_at(db, &DEMAND_ORDER, grid.path, title, who, ip, in->at, e);
     if (id < 0)
         return -1;
     char enc[FC_STORED_MAX] = "", bidx[FC_BLIND_HEX] = "";
@@ -320,14 +320,17 @@ int order_duplicates(db_conn *db, const actor *who, const demand_order *o, order
     return rc == DB_DONE || rc == DB_ROW ? n : -1;
 }
 
-static int record_decision(db_conn *db, const actor *who, int64_t a, int64_t b, const char *decision, ms_err *e)
+static int record_decision(db_conn *db, const actor *who, int64_t a, int64_t b, const char *decision, const char *at,
+                           ms_err *e)
 {
     char now[20];
+    if (!at)
+        at = db_now(now);
     int64_t lo = a < b ? a : b, hi = a < b ? b : a;
     if (db_exists(db, "SELECT 1 FROM demand_duplicate WHERE low_id = ? AND high_id = ?", DB_INT(lo), DB_INT(hi)))
         return err_set(e, ERR_CONFLICT, "other_id", "这两张工单是否重复已有决定");
     if (db_exec_args(db, "INSERT INTO demand_duplicate(low_id, high_id, decision, decided_by, decided_at) VALUES (?,?,?,?,?)",
-                     DB_INT(lo), DB_INT(hi), DB_TEXT(decision), DB_ID(who->id), DB_TEXT(db_now(now))) != DB_DONE)
+                     DB_INT(lo), DB_INT(hi), DB_TEXT(decision), DB_ID(who->id), DB_TEXT(at)) != DB_DONE)
         return err_db(e);
     return 0;
 }
@@ -387,8 +390,11 @@ int order_step(db_conn *db, const actor *who, const char *ip, int64_t id, const 
     }
     if (!order_may(db, who, o, action, e))
         goto out;
-    db_now(now);
-    wf_input wi = {.opinion = in->opinion, .attachments = in->attachments};
+    if (in->at)
+        snprintf(now, sizeof now, "%s", in->at);   /* wf_perform checks it */
+    else
+        db_now(now);
+    wf_input wi = {.opinion = in->opinion, .attachments = in->attachments, .at = in->at};
     const char *step = action;
     if (strcmp(action, "assign") == 0 || strcmp(action, "reassign") == 0) {
         if (check_target(db, o, in, name, e) != 0 ||
@@ -455,7 +461,7 @@ out:
     return rc;
 }
 
-int order_urge_add(db_conn *db, const actor *who, int64_t id, const char *note, ms_err *e)
+int order_urge_add(db_conn *db, const actor *who, int64_t id, const char *note, const char *at, ms_err *e)
 {
     char now[20], state[WF_CODE_MAX] = "";
     long len = note ? utf8_length(note) : 0;
@@ -466,7 +472,7 @@ int order_urge_add(db_conn *db, const actor *who, int64_t id, const char *note, 
         return err_set(e, ERR_CONFLICT, NULL, "工单当前状态为「%s」，只有待签收或办理中的工单可以催办",
                        order_state_label(state));
     if (db_exec_args(db, "INSERT INTO demand_urge(order_id, at, actor_id, actor_name, note) VALUES (?,?,?,?,?)",
-                     DB_INT(id), DB_TEXT(db_now(now)), DB_ID(who->id),
+                     DB_INT(id), DB_TEXT(at ? at : db_now(now)), DB_ID(who->id),
                      DB_TEXT(who->display_name[0] ? who->display_name : who->username), DB_TEXT(note)) != DB_DONE)
         return err_db(e);
     return 0;
@@ -488,14 +494,14 @@ int order_urges(db_conn *db, int64_t id, order_urge *out, int max)
 }
 
 int order_decide_duplicate(db_conn *db, const actor *who, const char *ip, int64_t id, int64_t other,
-                           const char *decision, ms_err *e)
+                           const char *decision, const char *at, ms_err *e)
 {
     static const char *const DECISIONS[] = {"merge", "distinct", NULL};
     if (!decision || !str_in_set(decision, DECISIONS))
         return err_set(e, ERR_INVALID, "decision", "decision 须为 merge（合并为重复工单）或 distinct（不是重复）");
     if (other <= 0 || other == id)
         return err_set(e, ERR_INVALID, "other_id", "请指定另一张工单 other_id");
-    if (record_decision(db, who, id, other, strcmp(decision, "merge") == 0 ? "merged" : "distinct", e) != 0)
+    if (record_decision(db, who, id, other, strcmp(decision, "merge") == 0 ? "merged" : "distinct", at, e) != 0)
         return -1;
     if (strcmp(decision, "distinct") == 0)
         return 0;
@@ -503,7 +509,7 @@ int order_decide_duplicate(db_conn *db, const actor *who, const char *ip, int64_
     db_one_text(db, state, sizeof state, "SELECT state FROM wf_case WHERE id = ?", DB_INT(other));
     if (strcmp(state, "merged") == 0)
         return err_set(e, ERR_CONFLICT, "other_id", "工单 %lld 本身已合并到其他工单，请合并到原工单", (long long)other);
-    wf_input wi = {.opinion = NULL};
+    wf_input wi = {.at = at};
     char note[80];
     snprintf(note, sizeof note, "合并到工单 #%lld", (long long)other);
     wi.opinion = note;

@@ -89,6 +89,7 @@ typedef struct order_new {
     double lng, lat;
     const char *reporter_name, *phone, *content;
     const char *attachments_json;   /* a JSON array of names, checked by the caller; NULL = [] */
+    const char *at;                 /* NULL = now; a bulk loader's past UTC time (wf_input.at) */
 } order_new;
 
 typedef struct order_step_in {
@@ -98,6 +99,8 @@ typedef struct order_step_in {
     int solved;                     /* finish: 1 solved, 0 answered only; -1 not given */
     const char *satisfaction;       /* callback */
     int64_t merge_into;             /* merge (through order_decide_duplicate) */
+    const char *at;                 /* NULL = now; a bulk loader's past UTC time (wf_input.at): the
+                                     * step, its recorded times and the deadlines counted from it */
 } order_step_in;
 
 typedef struct order_dup {
@@ -185,9 +188,10 @@ int order_duplicates(db_conn *db, const actor *who, const demand_order *o, order
 int order_step(db_conn *db, const actor *who, const char *ip, int64_t id, const char *action, const order_step_in *in,
                ms_err *e);
 
-/* 催办: records who urged open order id, when, with note. 0, or -1 with
- * ERR_INVALID "note", ERR_CONFLICT (not assigned or handling), ERR_DB. */
-int order_urge_add(db_conn *db, const actor *who, int64_t id, const char *note, ms_err *e);
+/* 催办: records who urged open order id, when (at: NULL = now, or a bulk
+ * loader's past UTC time), with note. 0, or -1 with ERR_INVALID "note",
+ * ERR_CONFLICT (not assigned or handling), ERR_DB. */
+int order_urge_add(db_conn *db, const actor *who, int64_t id, const char *note, const char *at, ms_err *e);
 
 /* The urgings of order id, oldest first, into out (at most max): how
  * many, or -1. */
@@ -197,12 +201,13 @@ int order_urges(db_conn *db, int64_t id, order_urge *out, int max);
  * (app/fieldkeys.c; see fieldcrypt.h). */
 extern const fc_column_sql order_phone_crypt;
 
-/* Records the decision on the pair (id, other): "merge" (order id goes
+/* Records the decision on the pair (id, other) at `at` (NULL = now, or a
+ * bulk loader's past UTC time): "merge" (order id goes
  * to 已合并 into other, through the table's merge step) or "distinct".
  * ERR_INVALID "other_id" / "decision", ERR_CONFLICT (already decided,
  * or id cannot be merged in its state, or other is merged itself),
  * ERR_FORBIDDEN, ERR_DB. */
 int order_decide_duplicate(db_conn *db, const actor *who, const char *ip, int64_t id, int64_t other,
-                           const char *decision, ms_err *e);
+                           const char *decision, const char *at, ms_err *e);
 
 #endif

@@ -379,7 +379,7 @@ static int order_urge_route(request *rq, response *rs)
     free(o);
     if (dept_account_refused(rq, rs, "部门账号不能催办") || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (order_urge_add(rq->db, &rq->user, rq->id, note, &err) != 0)
+    if (order_urge_add(rq->db, &rq->user, rq->id, note, NULL, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     char detail[160];
     snprintf(detail, sizeof detail, "催办诉求工单 #%lld", (long long)rq->id);
@@ -414,7 +414,7 @@ static int order_duplicate_route(request *rq, response *rs)
     free(x);
     if (dept_account_refused(rq, rs, "部门账号不能判定重复工单") || write_begin_or_reply(rq, rs) != 0)
         return -1;
-    if (order_decide_duplicate(rq->db, &rq->user, rq->client_ip, rq->id, other, decision, &err) != 0)
+    if (order_decide_duplicate(rq->db, &rq->user, rq->client_ip, rq->id, other, decision, NULL, &err) != 0)
         return write_fail_or_reply(rq, rs, &err);
     char detail[160];
     snprintf(detail, sizeof detail, "工单 #%lld 与 #%lld：%s", (long long)rq->id, (long long)other,

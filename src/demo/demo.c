@@ -57,6 +57,11 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
+uint64_t demo_splitmix64(uint64_t *x)
+{
+    return splitmix64(x);
+}
+
 static void rng_seed(rng *r, uint64_t seed)
 {
     uint64_t x = seed;

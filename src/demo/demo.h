@@ -127,4 +127,8 @@ extern const demo_region demo_regions_shandong[];    /* rest of Shandong, NULL-t
 extern const demo_region demo_regions_other[];       /* neighbouring provinces, NULL-terminated */
 extern const char *const demo_mobile_prefixes[];     /* "138" …, NULL-terminated */
 
+/* One draw of the splitmix64 stream whose state is *x (the generators
+ * of the modules' demo data draw from it, each from its own seed). */
+uint64_t demo_splitmix64(uint64_t *x);
+
 #endif

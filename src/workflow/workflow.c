@@ -223,8 +223,35 @@ static int audit_case(db_conn *db, const actor *who, const char *ip, const char 
 
 /* ---- create, load, perform ---------------------------------------------- */
 
+/* A step's time into out: now, or the loader's past time `at` (see
+ * wf_input.at), which lies between `after` ("" = any) and now. */
+static int step_time(const char *at, const char *after, char out[static 20], ms_err *e)
+{
+    db_now(out);
+    if (!at)
+        return 0;
+    char day[11];
+    int h, mi, se, n = 0;
+    snprintf(day, sizeof day, "%.10s", at);
+    if (strlen(at) != 19 || at[10] != ' ' || !date_is_valid(day) ||
+        sscanf(at + 11, "%2d:%2d:%2d%n", &h, &mi, &se, &n) != 3 || n != 8 || h > 23 || mi > 59 || se > 59)
+        return err_set(e, ERR_INVALID, "at", "时间格式应为 YYYY-MM-DD HH:MM:SS");
+    if (strcmp(at, out) > 0)
+        return err_set(e, ERR_INVALID, "at", "补录的时间不能晚于现在");
+    if (after && strcmp(at, after) < 0)
+        return err_set(e, ERR_INVALID, "at", "补录的时间不能早于案件进入当前状态的时间");
+    memcpy(out, at, 20);
+    return 0;
+}
+
 int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const char *title, const actor *who,
                   const char *ip, ms_err *e)
+{
+    return wf_create_at(db, t, org_path, title, who, ip, NULL, e);
+}
+
+int64_t wf_create_at(db_conn *db, const wf_type *t, const char *org_path, const char *title, const actor *who,
+                     const char *ip, const char *at, ms_err *e)
 {
     wf_case c = {0};
     who = who ? who : &NOBODY;
@@ -243,7 +270,8 @@ int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const cha
     snprintf(c.org_path, sizeof c.org_path, "%s", org_path);
     snprintf(c.title, sizeof c.title, "%s", title);
     c.created_by = who->id > 0 ? who->id : 0;
-    db_now(c.created_at);
+    if (step_time(at, NULL, c.created_at, e) != 0)
+        return -1;
     memcpy(c.state_entered_at, c.created_at, sizeof c.created_at);
     if (state_due(db, init, c.created_at, NULL, c.due_at) != 0)
         return err_db(e);
@@ -322,7 +350,8 @@ int wf_perform(db_conn *db, const wf_type *t, int64_t id, const char *action, co
         return err_db(e);   /* a broken table, as in wf_create */
     c = before;
     snprintf(c.state, sizeof c.state, "%s", to->code);
-    db_now(c.state_entered_at);
+    if (step_time(in ? in->at : NULL, before.state_entered_at, c.state_entered_at, e) != 0)
+        return -1;
     snprintf(c.closed_at, sizeof c.closed_at, "%s", to->terminal ? c.state_entered_at : "");
     if (state_due(db, to, c.state_entered_at, in, c.due_at) != 0)
         return err_db(e);

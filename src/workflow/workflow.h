@@ -152,6 +152,10 @@ typedef struct wf_input {
     const char *const *attachments;     /* file names, NULL-terminated; NULL = none */
     const char *due_at;                 /* the due time (UTC) of a state whose limit is WF_CALLER_LIMIT;
                                          * required for a step into one, ignored otherwise */
+    const char *at;                     /* NULL = now. A bulk loader's history (the demo): the UTC time
+                                         * "YYYY-MM-DD HH:MM:SS" the step was taken, not after now and
+                                         * not before the case entered its state; the HTTP routes never
+                                         * set it. The audit row keeps the real time of writing. */
 } wf_input;
 
 /* One step offered to an actor: pointers into the type's static table. */
@@ -203,6 +207,12 @@ const wf_transition *wf_transition_find(const wf_type *t, const char *from, cons
  * ERR_FORBIDDEN, ERR_DB. Inside the caller's transaction. */
 int64_t wf_create(db_conn *db, const wf_type *t, const char *org_path, const char *title, const actor *who,
                   const char *ip, ms_err *e);
+
+/* wf_create for a bulk loader's history: the case opened at UTC time
+ * `at` (NULL = now; see wf_input.at), ERR_INVALID "at" when it is
+ * malformed or after now. */
+int64_t wf_create_at(db_conn *db, const wf_type *t, const char *org_path, const char *title, const actor *who,
+                     const char *ip, const char *at, ms_err *e);
 
 /* Loads case `id`, which must be of type t, into out (no scope check:
  * the module has loaded its own row in scope). 0, or -1 with

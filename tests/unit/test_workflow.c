@@ -571,6 +571,48 @@ static void test_other_party_steps_checked_on_the_other_unit(void **state)
     assert_string_equal(c.state, "taken");
 }
 
+/* A bulk loader's history: the case opened and stepped at past times
+ * (timeline, state and due time from them), never in the future nor
+ * before the case entered its state, a refusal writing nothing. */
+static void test_backdated_history(void **state)
+{
+    db_conn *db = *state;
+    ms_err e = {0};
+    assert_int_equal(db_begin(db), DB_DONE);
+    int64_t id = wf_create_at(db, &DEMO, CASE_PATH, "补录的申请", &GRID, NULL, "2025-03-03 01:00:00", &e);
+    assert_true(id > 0);
+    assert_int_equal(wf_create_at(db, &DEMO, CASE_PATH, "未来", &GRID, NULL, "2199-01-01 00:00:00", &e), -1);
+    assert_string_equal(e.field, "at");
+    assert_int_equal(wf_create_at(db, &DEMO, CASE_PATH, "坏时间", &GRID, NULL, "2025-02-30 01:00:00", &e), -1);
+    assert_string_equal(e.field, "at");
+    assert_int_equal(db_commit(db), DB_DONE);
+    wf_case c = load(db, id);
+    assert_string_equal(c.created_at, "2025-03-03 01:00:00");
+    char due[20];
+    assert_int_equal(cal_add_working_days(db, "2025-03-03 01:00:00", 3, due), 0);
+    assert_string_equal(c.due_at, due);
+    assert_true(wf_is_overdue(&c, "2026-01-01 00:00:00"));
+
+    wf_input in = {.at = "2025-03-04 02:00:00"};
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(wf_perform(db, &DEMO, id, "investigate", &GRID, NULL, &in, NULL, &e), 0);
+    assert_int_equal(db_commit(db), DB_DONE);
+    c = load(db, id);
+    assert_string_equal(c.state_entered_at, "2025-03-04 02:00:00");
+    assert_int_equal(cal_add_working_days(db, "2025-03-04 02:00:00", 10, due), 0);
+    assert_string_equal(c.due_at, due);
+    assert_int_equal(db_one_int(db, 0, "SELECT COUNT(*) FROM wf_timeline WHERE case_id = ? AND action = 'investigate'"
+                                       " AND at = '2025-03-04 02:00:00'", DB_INT(id)), 1);
+    counts before = count_rows(db);
+    in.at = "2025-03-04 01:59:59";   /* before the case entered 调查中 */
+    assert_int_equal(db_begin(db), DB_DONE);
+    assert_int_equal(wf_perform(db, &DEMO, id, "submit", &GRID, NULL, &in, NULL, &e), -1);
+    db_rollback(db);
+    assert_string_equal(e.field, "at");
+    assert_counts(count_rows(db), before);
+    assert_string_equal(load(db, id).state, "investigating");
+}
+
 int main(void)
 {
     keys_load_ephemeral();   /* audit rows are chained with a key */
@@ -591,6 +633,7 @@ int main(void)
         T(test_system_only_step),
         T(test_failure_inside_caller_transaction_rolls_back),
         T(test_other_party_steps_checked_on_the_other_unit),
+        T(test_backdated_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
