@@ -663,7 +663,9 @@ static void deny_mediation(const char *who, const char *tok, const med_fixture *
     size_t i;
     json_array_foreach(json_object_get(st, "items"), i, it)
         station_seen |= jint(it, "id") == m->station;
-    if (station_seen || json_array_size(json_object_get(fig, "by_community")) != 1 ||
+    json_array_foreach(json_object_get(fig, "by_community"), i, it)
+        station_seen |= jint(it, "community_id") == far->community;   /* the other street's community in the figures */
+    if (station_seen ||
         api_list_has(&srv, tok, "/api/v1/mediation/cases?page_size=100", m->case_id) ||
         api_list_has(&srv, tok, "/api/v1/mediation/mediators?page_size=100", m->mediator)) {
         print_error("CROSS-STREET LEAK [%s] a mediation list shows the other street's\n", who);
@@ -1243,10 +1245,16 @@ static void safety_injuries_stay_in_their_streets(void **state)
     DENY(who, t_s1, "GET", fmt("/api/v1/safety/injuries?org_unit_id=%lld", p2.street), NULL);
     DENY(who, t_s1, "GET", fmt("/api/v1/safety/injuries/analysis?by=sex&org_unit_id=%lld", p2.street), NULL);
     probe_note("GET", "/api/v1/safety/injuries/codes");   /* the code lists: no street's data */
+    /* street 1 holds the demo's own records: its count is the district's
+     * less street 2's one, and street 2's community is not among its rows */
     j = get_ok(t_s1, fmt("/api/v1/safety/injuries/analysis?year=%d&by=community", year));
     char *dump = json_dumps(j, 0);
-    int counted = jint(json_object_get(j, "total"), "count") != 0 || strstr(dump, fmt("\"%lld\"", p2.community));
+    long long s1_count = jint(json_object_get(j, "total"), "count");
+    int counted = strstr(dump, fmt("\"%lld\"", p2.community)) != NULL;
     free(dump);
+    json_decref(j);
+    j = get_ok(t_qu, fmt("/api/v1/safety/injuries/analysis?year=%d&by=community", year));
+    counted |= s1_count != jint(json_object_get(j, "total"), "count") - 1;
     json_decref(j);
     if (listed_by(t_s1, "/api/v1/safety/injuries", "id", rec) || counted) {
         print_error("CROSS-STREET LEAK [%s] street 1's injury list or analysis holds street 2's\n", who);
@@ -1254,9 +1262,6 @@ static void safety_injuries_stay_in_their_streets(void **state)
     }
     assert_int_equal(server_sql_int(&srv, fmt("SELECT COUNT(*) FROM safety_injury WHERE id = %lld AND version = 1", rec)), 1);
     assert_true(listed_by(t_qu, "/api/v1/safety/injuries", "id", rec));
-    j = get_ok(t_qu, fmt("/api/v1/safety/injuries/analysis?year=%d&by=community", year));
-    assert_int_equal(jint(json_object_get(j, "total"), "count"), 1);
-    json_decref(j);
     assert_int_equal(leaks, 0);
 }
 
